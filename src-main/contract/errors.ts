@@ -1,0 +1,42 @@
+// One error type per failure a user can act on: a stable code plus a sentence that says what to
+// do. Anything that is not an AppError is a bug, reported as INTERNAL without its stack.
+import type { WireError } from './define';
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A bad argument, flag, file or message: the user fixes their input. */
+export class InputError extends AppError {
+  constructor(message: string) {
+    super('BAD_INPUT', message);
+  }
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) return { name: err.name, code: err.code, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { name: 'InternalError', code: 'INTERNAL', message: `internal error: ${message}` };
+}
+
+export function fromWireError(e: WireError): AppError {
+  return new AppError(e.code, e.message);
+}
+
+/** Turns a zod issue list into one line that names the field to fix. */
+export function describeIssues(
+  where: string,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
+  const first = issues[0];
+  if (!first) return `${where}: invalid`;
+  const path = first.path.map(String).join('.');
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${where}${path ? `.${path}` : ''}: ${first.message}${more}`;
+}

@@ -1,0 +1,13 @@
+// Every event the core pushes to the renderer.
+import { z } from 'zod';
+import { RunId, RunMetrics, RunState } from './run';
+
+export const events = {
+  'run/metrics': RunMetrics,
+  'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+export const eventNames = Object.keys(events) as EventName[];

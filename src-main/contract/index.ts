@@ -1,0 +1,7 @@
+// The contract between the renderer and the core (see define.ts).
+export * from './define';
+export * from './errors';
+export * from './commands';
+export * from './events';
+export * from './run';
+export * from './manifest';

@@ -1,0 +1,47 @@
+// What the UI and reports know of a run: its identity, state, counters and live metrics.
+import { z } from 'zod';
+
+export const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'is not a run id');
+
+export const RunState = z.enum(['starting', 'running', 'done', 'failed', 'stopped']);
+export type RunState = z.infer<typeof RunState>;
+
+export const DeviceMetrics = z.object({
+  device: z.string(),
+  /** Frames this device finished in the last interval, per second. */
+  fps: z.number(),
+  /** Share of wall time spent computing, 0..1. */
+  utilisation: z.number(),
+  computeMs: z.number(),
+  emulated: z.boolean(),
+});
+export type DeviceMetrics = z.infer<typeof DeviceMetrics>;
+
+export const RunMetrics = z.object({
+  runId: RunId,
+  /** Seconds since the run started, on the coordinator's monotonic clock. */
+  t: z.number(),
+  sent: z.number().int(),
+  completed: z.number().int(),
+  dropped: z.number().int(),
+  ips: z.number(),
+  latencyP50Ms: z.number(),
+  latencyP95Ms: z.number(),
+  devices: z.array(DeviceMetrics),
+});
+export type RunMetrics = z.infer<typeof RunMetrics>;
+
+export const RunSummary = z.object({
+  id: RunId,
+  kind: z.string(),
+  model: z.string(),
+  state: RunState,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  frames: z.number().int(),
+  completed: z.number().int(),
+  ips: z.number().nullable(),
+  maxAbsDiff: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;

@@ -1,0 +1,18 @@
+// The core's event bus: services publish typed events, adapters forward every one of them.
+import type { EventName, EventPayload } from '../contract/index';
+
+export type EventListener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
+    for (const l of this.listeners) l(name, payload);
+  }
+
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

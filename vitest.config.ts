@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
+
+// Unit tests run in parallel; integration and e2e tests start real processes (agents, sshd,
+// Chromium) on a 2-core machine, so they get longer time-outs.
+export default defineConfig({
+  plugins: [vue()],
+  test: {
+    include: ['test/**/*.test.ts', 'remote-agent/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
