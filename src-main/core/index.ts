@@ -1,0 +1,57 @@
+// The core: every service behind the contract, assembled once. Electron's main process, `mchair
+// serve` and the tests all run this same object; only the adapter in front of it differs.
+import { AppError } from '../contract/index';
+import type { Logger } from '../log';
+import { startDemoRun, type LiveRun } from '../runtime/demo';
+import { listRuns, readRun } from '../store/runs';
+import { APP_VERSION } from '../version';
+import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
+import { EventBus } from './events';
+
+export interface CoreOptions {
+  mode: 'electron' | 'serve';
+  dataDir: string;
+  log: Logger;
+}
+
+export interface Core {
+  readonly dispatch: Dispatch;
+  readonly events: EventBus;
+  close(): Promise<void>;
+}
+
+export function createCore(opts: CoreOptions): Core {
+  const events = new EventBus();
+  const live = new Map<string, LiveRun>();
+
+  const handlers: Handlers = {
+    'app/info': async () => ({
+      version: APP_VERSION,
+      mode: opts.mode,
+      dataDir: opts.dataDir,
+      platform: `${process.platform}-${process.arch}`,
+    }),
+    'demo/start': async ({ frames }) => {
+      const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
+      live.set(run.id, run);
+      void run.done.finally(() => live.delete(run.id));
+      return { runId: run.id };
+    },
+    'run/list': async () => ({ runs: await listRuns(opts.dataDir) }),
+    'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
+    'run/stop': async ({ runId }) => {
+      const run = live.get(runId);
+      if (!run) throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      await run.stop();
+      return { stopped: true };
+    },
+  };
+
+  return {
+    dispatch: createDispatcher(handlers, opts.log),
+    events,
+    close: async () => {
+      await Promise.allSettled([...live.values()].map((r) => r.stop()));
+    },
+  };
+}
