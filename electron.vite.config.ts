@@ -16,7 +16,9 @@ export default defineConfig({
     define: version,
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/electron/main.ts') } },
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'src-main/electron/main.ts') },
+      },
     },
   },
   preload: {

@@ -18,14 +18,18 @@ const targets = {
     outfile: 'out/agent/mchair-agent.mjs',
     external: ['onnxruntime-node', 'onnxruntime-web'],
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   },
 };
 const names = wanted.length ? wanted : Object.keys(targets);
 for (const name of names) {
   const t = targets[name];
   if (!t) {
-    console.error(`build-node: unknown target "${name}" (choose from ${Object.keys(targets).join(', ')})`);
+    console.error(
+      `build-node: unknown target "${name}" (choose from ${Object.keys(targets).join(', ')})`,
+    );
     process.exit(2);
   }
   await build({

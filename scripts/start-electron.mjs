@@ -38,9 +38,13 @@ if (!bin) {
   }
 }
 
-const build = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], {
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  process.execPath,
+  [require.resolve('electron-vite/bin/electron-vite.js'), 'build'],
+  {
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) fail('the build failed (see above)');
 const child = spawn(bin, ['.', ...process.argv.slice(2)], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));

@@ -8,6 +8,7 @@ export default function setup(): void {
   for (const target of ['cli', 'agent']) {
     rmSync(`out/${target}`, { recursive: true, force: true });
     const r = spawnSync(process.execPath, ['scripts/build-node.mjs', target], { encoding: 'utf8' });
-    if (r.status !== 0) process.stderr.write(`global-setup: ${target} did not build:\n${r.stderr}\n`);
+    if (r.status !== 0)
+      process.stderr.write(`global-setup: ${target} did not build:\n${r.stderr}\n`);
   }
 }

@@ -59,8 +59,7 @@ export function action<R>(
       args: cmd.args,
       opts,
       json,
-      dataDir:
-        typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env),
+      dataDir: typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env),
       log,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
@@ -74,6 +73,8 @@ export function action<R>(
       },
     };
     const result = await run(ctx);
+    // A long-running command (serve) prints its one document while it runs and returns nothing.
+    if (result === undefined) return;
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${present(result)}\n`);
   };
 }
@@ -85,8 +86,7 @@ export function action<R>(
 export function withConventions(program: Command): Command {
   return program.exitOverride().configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) =>
-      write(`mchair: ${s.replace(/^error: /, '').trim()} (see --help)\n`),
+    outputError: (s, write) => write(`mchair: ${s.replace(/^error: /, '').trim()} (see --help)\n`),
   });
 }
 
@@ -102,12 +102,15 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
       return EXIT_USAGE;
     }
     if (err instanceof AppError) {
-      process.stderr.write(`mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`);
+      process.stderr.write(
+        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
+      );
       return EXIT_USER;
     }
     const wire = toWireError(err);
     process.stderr.write(`mchair: ${wire.message} (set MCHAIR_DEBUG=1 for details)\n`);
-    if (process.env.MCHAIR_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (process.env.MCHAIR_DEBUG === '1' && err instanceof Error)
+      process.stderr.write(`${err.stack}\n`);
     return EXIT_USER;
   }
 }

@@ -9,8 +9,15 @@ export function buildProgram(): Command {
   const program = withConventions(new Command('mchair'))
     .description('Musical Chair Lab: split a CNN over a farm of small boards and run it live.')
     .version(APP_VERSION, '-V, --version')
-    .option('--data-dir <dir>', 'app data folder (default: $MCHAIR_HOME or ~/.local/share/musical-chair-lab)')
-    .option('--log-level <level>', 'stderr log level: error, warn, info, debug', process.env.MCHAIR_LOG ?? 'warn');
+    .option(
+      '--data-dir <dir>',
+      'app data folder (default: $MCHAIR_HOME or ~/.local/share/musical-chair-lab)',
+    )
+    .option(
+      '--log-level <level>',
+      'stderr log level: error, warn, info, debug',
+      process.env.MCHAIR_LOG ?? 'warn',
+    );
   registerCommands(program);
   return program;
 }

@@ -7,7 +7,11 @@ export const TensorDtype = z.enum(['uint8', 'int8', 'float32', 'float16', 'int32
 export type TensorDtype = z.infer<typeof TensorDtype>;
 
 const TensorName = z.string().min(1).max(256);
-const Dim = z.number().int().min(1).max(1 << 24);
+const Dim = z
+  .number()
+  .int()
+  .min(1)
+  .max(1 << 24);
 
 export const ManifestPart = z.object({
   file: z

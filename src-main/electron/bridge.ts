@@ -25,7 +25,10 @@ export function buildBridge(ipc: IpcRendererLike): Bridge {
   const commands = Object.fromEntries(
     commandNames.map((name) => {
       const channel = channelFor(name);
-      return [name, (args?: unknown) => ipc.invoke(channel, args ?? {}) as Promise<Envelope<unknown>>];
+      return [
+        name,
+        (args?: unknown) => ipc.invoke(channel, args ?? {}) as Promise<Envelope<unknown>>,
+      ];
     }),
   ) as CommandBridge;
   const known = new Set<string>(eventNames);

@@ -33,16 +33,23 @@ export function registerIpc(
   targets: () => readonly EventTarget[],
 ): () => void {
   for (const name of commandNames) {
-    ipcMain.handle(channelFor(name), (event, args): Promise<Envelope<unknown>> | Envelope<unknown> => {
-      const url = event.senderFrame?.url ?? '';
-      if (!isAppUrl(url)) {
-        return {
-          ok: false,
-          error: { name: 'AppError', code: 'FORBIDDEN', message: `refused ${name} from ${url || 'a gone frame'}` },
-        };
-      }
-      return core.dispatch(name, args);
-    });
+    ipcMain.handle(
+      channelFor(name),
+      (event, args): Promise<Envelope<unknown>> | Envelope<unknown> => {
+        const url = event.senderFrame?.url ?? '';
+        if (!isAppUrl(url)) {
+          return {
+            ok: false,
+            error: {
+              name: 'AppError',
+              code: 'FORBIDDEN',
+              message: `refused ${name} from ${url || 'a gone frame'}`,
+            },
+          };
+        }
+        return core.dispatch(name, args);
+      },
+    );
   }
   const unsubscribe = core.events.subscribe((name, payload) => {
     for (const t of targets()) if (!t.isDestroyed()) t.send(EVENT_CHANNEL, name, payload);

@@ -3,7 +3,9 @@
 // the app's own page.
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 
-export function secureWebPreferences(preload: string): BrowserWindowConstructorOptions['webPreferences'] {
+export function secureWebPreferences(
+  preload: string,
+): BrowserWindowConstructorOptions['webPreferences'] {
   return {
     preload,
     contextIsolation: true,
@@ -18,7 +20,10 @@ export function secureWebPreferences(preload: string): BrowserWindowConstructorO
 }
 
 /** Says whether a URL belongs to the app's own page: its file folder, or the dev server's origin. */
-export function appUrlMatcher(rendererFileUrl: string, devServerUrl?: string): (url: string) => boolean {
+export function appUrlMatcher(
+  rendererFileUrl: string,
+  devServerUrl?: string,
+): (url: string) => boolean {
   const folder = rendererFileUrl.slice(0, rendererFileUrl.lastIndexOf('/') + 1);
   const devOrigin = devServerUrl ? new URL(devServerUrl).origin : null;
   return (url) => {
@@ -41,13 +46,16 @@ export function hardenContents(contents: WebContents, isAppUrl: (url: string) =>
 }
 
 export function hardenSession(session: Session, isAppUrl: (url: string) => boolean): void {
-  const cameraOnly = (permission: string, url: string, mediaTypes: readonly string[] = []): boolean =>
-    permission === 'media' && isAppUrl(url) && mediaTypes.every((t) => t === 'video');
+  const cameraOnly = (
+    permission: string,
+    url: string,
+    mediaTypes: readonly string[] = [],
+  ): boolean => permission === 'media' && isAppUrl(url) && mediaTypes.every((t) => t === 'video');
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
     const mediaTypes = 'mediaTypes' in details ? (details.mediaTypes ?? []) : [];
     callback(cameraOnly(permission, contents.getURL(), mediaTypes));
   });
-  session.setPermissionCheckHandler((_contents, permission, origin) =>
-    permission === 'media' && isAppUrl(`${origin}/`),
+  session.setPermissionCheckHandler(
+    (_contents, permission, origin) => permission === 'media' && isAppUrl(`${origin}/`),
   );
 }

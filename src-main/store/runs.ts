@@ -140,7 +140,9 @@ export async function listRuns(dataDir: string): Promise<RunSummary[]> {
     return [];
   }
   const runs = await Promise.all(
-    names.filter((n) => RunId.safeParse(n).success).map((n) => readSummary(join(runsDir(dataDir), n))),
+    names
+      .filter((n) => RunId.safeParse(n).success)
+      .map((n) => readSummary(join(runsDir(dataDir), n))),
   );
   return runs
     .filter((r): r is RunSummary => r !== null)

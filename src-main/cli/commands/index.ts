@@ -1,7 +1,9 @@
 // The subcommands, one registration per area.
 import type { Command } from 'commander';
 import { registerInfo } from './info';
+import { registerRuns } from './runs';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
+  registerRuns(program);
 }
