@@ -1,0 +1,85 @@
+// What the lab knows about one board before it connects: where it is, who to log in as, how to
+// authenticate, and what the agent will listen on. Secrets are never part of a Device: a password
+// or passphrase lives in a SecretStore (Electron safeStorage) or is asked for when needed.
+import { z } from 'zod';
+
+/** Names show up in tables, logs and file names; keep them printable and free of path separators. */
+export const DeviceName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s/\\\p{Cc}][^/\\\p{Cc}]*$/u, 'use printable characters, no leading space, no / or \\');
+
+// A host is a DNS name or an address; nothing that a shell or ssh's own parser could misread.
+export const HostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'a host name or IP address (letters, digits, . _ : -)')
+  .refine((h) => !h.startsWith('-'), 'a host cannot start with "-"');
+
+export const Port = z.coerce.number().int().min(1).max(65_535);
+
+// POSIX portable user names, plus the `$` that Samba machine accounts end with.
+export const UserName = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z_][A-Za-z0-9._-]*\$?$/, 'a Unix user name (letters, digits, . _ -)');
+
+/** How to authenticate; tried in this one way only, so a failure says exactly what to fix. */
+export const Auth = z.discriminatedUnion('type', [
+  // The key file stays where the user keeps it; its passphrase, if any, is a secret.
+  z.object({ type: z.literal('key'), file: z.string().min(1), encrypted: z.boolean().default(false) }).strict(),
+  // SSH_AUTH_SOCK unless a socket path is given.
+  z.object({ type: z.literal('agent'), socket: z.string().min(1).optional() }).strict(),
+  z.object({ type: z.literal('password') }).strict(),
+  z.object({ type: z.literal('keyboard-interactive') }).strict(),
+]);
+export type Auth = z.output<typeof Auth>;
+
+/** One SSH login: a board, or the jump host in front of it. */
+export const Endpoint = z
+  .object({
+    host: HostName,
+    port: Port.default(22),
+    user: UserName,
+    auth: Auth.default({ type: 'agent' }),
+  })
+  .strict();
+export type Endpoint = z.output<typeof Endpoint>;
+
+export const DEFAULT_AGENT_PORT = 7700;
+
+export const Device = z
+  .object({
+    name: DeviceName,
+    host: HostName,
+    port: Port.default(22),
+    user: UserName,
+    auth: Auth.default({ type: 'agent' }),
+    jump: Endpoint.optional(),
+    agentPort: Port.default(DEFAULT_AGENT_PORT),
+    /** A planner device profile (pi3, pi4, tx2, ...); the probe picks one when absent. */
+    profile: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).max(40).optional(),
+    /** Where the agent lives on the board; relative paths are under the user's home. */
+    remoteDir: z.string().min(1).max(255).refine((p) => !p.includes('\0')).default('.mchair-agent'),
+  })
+  .strict();
+export type Device = z.output<typeof Device>;
+export type DeviceInput = z.input<typeof Device>;
+
+/** The label people read: `pi-03 (pi@10.0.0.3:22)`. */
+export function describeDevice(d: Pick<Device, 'name' | 'host' | 'port' | 'user'>): string {
+  return `${d.name} (${d.user}@${d.host}:${d.port})`;
+}
+
+/** A stable key for a login's password, so renaming a device does not orphan it. */
+export function passwordSecretKey(e: Pick<Endpoint, 'user' | 'host' | 'port'>): string {
+  return `ssh/password/${e.user}@${e.host}:${e.port}`;
+}
+
+/** A key file's passphrase belongs to the file, whichever devices use it. */
+export function passphraseSecretKey(keyFile: string): string {
+  return `ssh/passphrase/${keyFile}`;
+}

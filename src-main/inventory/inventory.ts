@@ -1,0 +1,90 @@
+// The lab's list of boards, kept as one JSON file (the app's data folder, or any file the user
+// names with --inventory). Loaded and validated whole, changed in memory, written back atomically.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AppError, describeIssues, InputError } from '../contract/errors';
+import { writeFileAtomic } from './atomic-file';
+import { Device, describeDevice, type DeviceInput } from './device';
+
+export const InventoryFile = z
+  .object({ version: z.literal(1), devices: z.array(Device) })
+  .strict()
+  .superRefine((inv, ctx) => {
+    const seen = new Set<string>();
+    inv.devices.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `"${d.name}" is listed twice` });
+      seen.add(d.name);
+    });
+  });
+
+export function defaultInventoryPath(dataDir: string): string {
+  return join(dataDir, 'inventory.json');
+}
+
+export class Inventory {
+  private constructor(
+    readonly path: string,
+    private devices: Device[],
+  ) {}
+
+  /** A missing file is an empty inventory; a malformed one is an error naming the bad field. */
+  static async load(path: string): Promise<Inventory> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, []);
+      throw new AppError('INVENTORY_UNREADABLE', `cannot read the inventory ${path}: ${(err as Error).message}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new InputError(`${path} is not JSON; fix it or point --inventory at another file`);
+    }
+    const parsed = InventoryFile.safeParse(raw);
+    if (!parsed.success) throw new InputError(describeIssues(path, parsed.error.issues));
+    return new Inventory(path, parsed.data.devices);
+  }
+
+  list(): readonly Device[] {
+    return this.devices;
+  }
+
+  get(name: string): Device {
+    const d = this.devices.find((x) => x.name === name);
+    if (!d) throw new AppError('DEVICE_UNKNOWN', `no device named "${name}" in ${this.path}; see \`mchair devices list\``);
+    return d;
+  }
+
+  /** The named devices in the order given, or every device when no name is given. */
+  select(names: readonly string[]): Device[] {
+    if (names.length === 0) return [...this.devices];
+    return names.map((n) => this.get(n));
+  }
+
+  add(input: DeviceInput, opts: { replace?: boolean } = {}): Device {
+    const parsed = Device.safeParse(input);
+    if (!parsed.success) throw new InputError(describeIssues('device', parsed.error.issues));
+    const device = parsed.data;
+    const at = this.devices.findIndex((d) => d.name === device.name);
+    if (at >= 0 && !opts.replace) {
+      throw new AppError('DEVICE_EXISTS', `a device named "${device.name}" already exists (${describeDevice(this.devices[at]!)}); remove it first or pick another name`);
+    }
+    if (at >= 0) this.devices[at] = device;
+    else this.devices.push(device);
+    return device;
+  }
+
+  remove(name: string): Device {
+    const device = this.get(name);
+    this.devices = this.devices.filter((d) => d !== device);
+    return device;
+  }
+
+  async save(): Promise<void> {
+    const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
+    await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+}

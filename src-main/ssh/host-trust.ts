@@ -1,0 +1,91 @@
+// Decides whether a board's host key is trusted, for every connection the app opens (ssh2
+// accepts any key unless told otherwise). A known key passes; an unknown one is accepted only by
+// the user (prompt, modal, or --accept-new) and then remembered; a changed or revoked one is
+// refused whatever the flags, with both fingerprints so the user can check which is right.
+import type { Algorithms } from 'ssh2';
+import { AppError } from '../contract/errors';
+import type { KnownHosts, KnownKey } from '../inventory/known-hosts';
+import type { Prompter } from './prompter';
+
+export interface TrustPolicy {
+  /** Remember keys of hosts never seen before without asking (`--accept-new`). */
+  acceptNew: boolean;
+  prompter: Prompter;
+}
+
+/** One connection's verifier, plus the reason it refused (ssh2 only reports "verification failed"). */
+export interface HostCheck {
+  verify(key: Buffer, done: (ok: boolean) => void): void;
+  refusal(): AppError | null;
+  /** Host key algorithms in the order to offer them: the ones already trusted first. */
+  algorithms(): Algorithms['serverHostKey'];
+}
+
+// An RSA key is signed with one of three algorithms; the others are named after their key type.
+function algorithmsFor(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+function show(k: KnownKey): string {
+  return `${k.keyType} ${k.fingerprint}`;
+}
+
+export class HostTrust {
+  constructor(
+    readonly knownHosts: KnownHosts,
+    private readonly policy: TrustPolicy,
+  ) {}
+
+  /** `label` is how the user knows the board, e.g. `pi-03 (pi@10.0.0.3:22)`. */
+  check(label: string, host: string, port: number): HostCheck {
+    let refusal: AppError | null = null;
+    const refuse = (err: AppError): boolean => {
+      refusal = err;
+      return false;
+    };
+    const decide = async (key: Buffer): Promise<boolean> => {
+      const result = this.knownHosts.check(host, port, key);
+      switch (result.status) {
+        case 'match':
+          return true;
+        case 'revoked':
+          return refuse(new AppError('HOST_KEY_REVOKED', `${label} presented a revoked host key (${show(result.presented)}); it is refused, reinstall the board's host keys`));
+        case 'changed':
+          return refuse(
+            new AppError(
+              'HOST_KEY_CHANGED',
+              `the host key of ${label} has changed: known ${result.known.map(show).join(', ')}, now ${show(result.presented)}; this can be a man-in-the-middle attack, so the connection is refused. If the board was reinstalled, check the new fingerprint on its console and remove its old line from ${this.knownHosts.path}`,
+            ),
+          );
+        case 'unknown': {
+          const accepted =
+            this.policy.acceptNew ||
+            (await this.policy.prompter.confirm(`The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`));
+          if (accepted === null) {
+            return refuse(
+              new AppError('HOST_KEY_UNKNOWN', `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then run again with --accept-new`),
+            );
+          }
+          if (!accepted) return refuse(new AppError('HOST_KEY_REJECTED', `you did not trust the host key of ${label} (${show(result.presented)}); nothing was changed`));
+          await this.knownHosts.add(host, port, key);
+          return true;
+        }
+      }
+    };
+    return {
+      verify: (key, done) => {
+        decide(key).then(done, (err: unknown) => {
+          refuse(err instanceof AppError ? err : new AppError('KNOWN_HOSTS_UNWRITABLE', `cannot remember the host key of ${label}: ${(err as Error).message}`));
+          done(false);
+        });
+      },
+      refusal: () => refusal,
+      algorithms: () => {
+        const preferred = this.knownHosts.knownKeyTypes(host, port).flatMap(algorithmsFor);
+        if (preferred.length === 0) return undefined;
+        // ssh2's `prepend` unshifts one name at a time, so the list goes in reversed.
+        return { remove: preferred, prepend: [...preferred].reverse() } as Algorithms['serverHostKey'];
+      },
+    };
+  }
+}

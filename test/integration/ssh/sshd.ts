@@ -1,0 +1,227 @@
+// Real OpenSSH servers for the tests: Debian's sshd started as root with a throw-away config on a
+// 127.x address (or inside a network namespace the test creates), host keys made by ssh-keygen,
+// authorized keys in a temp folder, and throw-away Unix users with random passwords so key,
+// password and keyboard-interactive (PAM) logins are all the real thing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SSHD = '/usr/sbin/sshd';
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  // sshd runs its privilege-separated child as the test user, which must reach the files.
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+export interface TestUser {
+  name: string;
+  home: string;
+  password: string;
+  uid: number;
+}
+
+/** A real Unix account with a random password; remove it with `removeUser`. */
+export function createUser(prefix: string, homeParent: string): TestUser {
+  const name = `${prefix}${randomBytes(3).toString('hex')}`.slice(0, 30);
+  const home = join(homeParent, name);
+  execFileSync('useradd', ['-m', '-d', home, '-s', '/bin/sh', name]);
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  execFileSync('chpasswd', { input: `${name}:${password}\n` });
+  const uid = Number(execFileSync('id', ['-u', name]).toString().trim());
+  return { name, home, password, uid };
+}
+
+export function removeUser(user: TestUser): void {
+  try {
+    execFileSync('pkill', ['-KILL', '-u', user.name], { stdio: 'ignore' });
+  } catch {
+    // No process left: nothing to kill.
+  }
+  execFileSync('userdel', ['-r', '-f', user.name], { stdio: 'ignore' });
+}
+
+export interface KeyPair {
+  privateFile: string;
+  publicLine: string;
+}
+
+export function makeKey(dir: string, name: string, type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519', passphrase = ''): KeyPair {
+  const file = join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', name, '-f', file]);
+  return { privateFile: file, publicLine: readFileSync(`${file}.pub`, 'utf8').trim() };
+}
+
+/** An unused TCP port on `host` (the kernel picks it; a race with another process is unlikely). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A 127.x.y.1 address of its own per test file, so parallel files do not share ports. */
+export function loopbackAddress(): string {
+  return `127.${50 + (process.pid % 150)}.${randomBytes(1)[0]! % 250}.1`;
+}
+
+export interface Sshd {
+  host: string;
+  port: number;
+  dir: string;
+  hostKey: KeyPair;
+  /** Lets `user` log in with this public key. */
+  authorize(user: string, publicLine: string): void;
+  /** Restarts with a new host key (a reinstalled board, or a man in the middle). */
+  changeHostKey(type?: 'ed25519' | 'rsa' | 'ecdsa'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Netns {
+  name: string;
+  /** The board's address, inside the namespace. */
+  boardAddress: string;
+  remove(): void;
+}
+
+/**
+ * A board of its own: a network namespace joined to this one by a veth pair on a random /30 of
+ * 10.200.0.0/13, so its sshd has its own address and its own 127.0.0.1.
+ */
+export function createNetns(): Netns {
+  const tag = randomBytes(3).toString('hex');
+  const name = `mchair-${tag}`;
+  const [a, b] = [200 + (randomBytes(1)[0]! % 8), randomBytes(1)[0]!];
+  const c = (randomBytes(1)[0]! % 64) * 4;
+  const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
+  ip('netns', 'add', name);
+  ip('link', 'add', `mh${tag}`, 'type', 'veth', 'peer', 'name', `mb${tag}`);
+  ip('link', 'set', `mb${tag}`, 'netns', name);
+  ip('addr', 'add', `10.${a}.${b}.${c + 1}/30`, 'dev', `mh${tag}`);
+  ip('link', 'set', `mh${tag}`, 'up');
+  ip('-n', name, 'addr', 'add', `10.${a}.${b}.${c + 2}/30`, 'dev', `mb${tag}`);
+  ip('-n', name, 'link', 'set', `mb${tag}`, 'up');
+  ip('-n', name, 'link', 'set', 'lo', 'up');
+  return {
+    name,
+    boardAddress: `10.${a}.${b}.${c + 2}`,
+    // Deleting the namespace deletes its end of the veth pair, and with it ours.
+    remove: () => ip('netns', 'del', name),
+  };
+}
+
+export interface SshdOptions {
+  host?: string;
+  /** More addresses to listen on (port 22 inside a namespace), e.g. the namespace's 127.0.0.1. */
+  alsoListen?: readonly string[];
+  users: readonly string[];
+  hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
+  /** Run inside this network namespace (created by the caller). */
+  netns?: string;
+}
+
+function waitListening(child: ChildProcess, log: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${log()}`)), 15_000);
+    const onData = (): void => {
+      if (/Server listening on/.test(log())) {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited with ${code}:\n${log()}`));
+    });
+  });
+}
+
+export async function startSshd(opts: SshdOptions): Promise<Sshd> {
+  const host = opts.host ?? loopbackAddress();
+  const dir = tempDir('mchair-sshd');
+  const keysDir = join(dir, 'authorized');
+  mkdirSync(keysDir, { mode: 0o755 });
+  // Privilege separation needs this folder; a fresh CI machine without a running sshd lacks it.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const port = opts.netns ? 22 : await freePort(host);
+  let hostKey = makeKey(dir, 'host_key', opts.hostKeyType ?? 'ed25519');
+  let child: ChildProcess | null = null;
+  let output = '';
+
+  const writeConfig = (): string => {
+    const conf = join(dir, 'sshd_config');
+    writeFileSync(
+      conf,
+      [
+        ...[host, ...(opts.alsoListen ?? [])].map((h) => `ListenAddress ${h}:${port}`),
+        `HostKey ${hostKey.privateFile}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${keysDir}/%u`,
+        // The temp folders sit under the world-writable /tmp, which StrictModes refuses.
+        'StrictModes no',
+        'UsePAM yes',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication yes',
+        'KbdInteractiveAuthentication yes',
+        'PermitRootLogin no',
+        `AllowUsers ${opts.users.join(' ')}`,
+        'Subsystem sftp internal-sftp',
+        'LogLevel VERBOSE',
+        '',
+      ].join('\n'),
+    );
+    return conf;
+  };
+
+  const start = async (): Promise<void> => {
+    const conf = writeConfig();
+    const argv = [SSHD, '-D', '-e', '-f', conf];
+    output = '';
+    child = opts.netns ? spawn('ip', ['netns', 'exec', opts.netns, ...argv]) : spawn(argv[0]!, argv.slice(1));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await waitListening(child, () => output);
+  };
+
+  const stopChild = async (): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+    });
+  };
+
+  await start();
+  return {
+    host,
+    port,
+    dir,
+    get hostKey() {
+      return hostKey;
+    },
+    authorize(user, publicLine) {
+      writeFileSync(join(keysDir, user), `${publicLine}\n`, { flag: 'a', mode: 0o644 });
+    },
+    async changeHostKey(type = 'ed25519') {
+      await stopChild();
+      rmSync(hostKey.privateFile);
+      rmSync(`${hostKey.privateFile}.pub`);
+      hostKey = makeKey(dir, 'host_key', type);
+      await start();
+    },
+    async stop() {
+      await stopChild();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
