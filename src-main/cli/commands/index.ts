@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
+import { registerServe } from './serve';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
   registerRuns(program);
+  registerServe(program);
 }

@@ -1,0 +1,87 @@
+// `mchair serve`'s server: the built renderer over HTTP and the contract over a WebSocket on the
+// same origin, guarded by a per-start token (see access.ts). The core is passed in, so the CLI,
+// the tests and anything else can put the same server in front of it.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { AppError } from '../contract/index';
+import { TOKEN_PARAM } from '../contract/socket';
+import type { Core } from '../core/index';
+import type { Logger } from '../log';
+import { accessPolicy, hostPort, newToken } from './access';
+import { attachSocket } from './socket';
+import { staticHandler } from './static';
+
+export interface ServeOptions {
+  core: Core;
+  /** The built renderer: a folder holding index.html. */
+  rendererDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  log: Logger;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly token: string;
+  /** The page's address, token included: what the user opens. */
+  readonly url: string;
+  /** Closes the pages' sockets and the listener; the core stays the caller's to close. */
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  if (!existsSync(join(opts.rendererDir, 'index.html'))) {
+    throw new AppError(
+      'RENDERER_NOT_BUILT',
+      `the UI is not built (no index.html in ${opts.rendererDir}): run \`npm run build\` first`,
+    );
+  }
+  const serveFile = staticHandler(opts.rendererDir);
+  // The access policy needs the port, known only once listening; requests cannot arrive before.
+  let access: ReturnType<typeof accessPolicy> | undefined;
+  const server = createServer((req, res) => {
+    const refusal = access ? access.checkHost(req) : { status: 403, reason: 'still starting' };
+    if (refusal) {
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${refusal.reason}\n`);
+      return;
+    }
+    serveFile(req, res).catch((err: unknown) => {
+      opts.log.error({ err, url: req.url }, 'serving a file failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new AppError('PORT_IN_USE', `port ${opts.port} on ${opts.host} is taken: pick another with --port`));
+      } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+        reject(new AppError('BAD_HOST', `cannot listen on ${opts.host}: give an address of this machine with --host`));
+      } else {
+        reject(err);
+      }
+    });
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const token = newToken();
+  access = accessPolicy(opts.host, port, token);
+  const socket = attachSocket(server, opts.core, access, opts.log);
+
+  return {
+    port,
+    token,
+    url: `http://${hostPort(opts.host, port)}/?${TOKEN_PARAM}=${token}`,
+    close: async () => {
+      await socket.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

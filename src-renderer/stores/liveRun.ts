@@ -1,0 +1,117 @@
+// The run the Run view follows: its state and latest counters as reactive summaries, and its
+// throughput samples in a MetricRing kept outside reactivity (the chart reads it directly; see
+// STYLE.md "Pinia and live charts"). It follows the run it started, or, when none is live, the
+// run the core reports next (one started from another tab, or live before a reload).
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import type { DeviceMetrics, RunMetrics, RunState, RunSummary } from '../../src-main/contract/index';
+import { api } from '../api/index';
+import { errorSentence } from '../api/sentence';
+import { MetricRing } from '../composables/metricRing';
+
+/** The ring's channel for the whole farm's inferences per second; devices use their names. */
+export const FARM_CHANNEL = 'farm';
+/** Ten minutes at 10 samples a second. */
+const RING_CAPACITY = 6000;
+const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
+
+export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
+
+export const useLiveRunStore = defineStore('liveRun', () => {
+  const runId = ref<string | null>(null);
+  const state = ref<RunState | null>(null);
+  const message = ref<string | null>(null);
+  const counters = shallowRef<RunCounters | null>(null);
+  const devices = shallowRef<DeviceMetrics[]>([]);
+  /** The finished run's record (IPS, largest difference), once it has ended. */
+  const summary = shallowRef<RunSummary | null>(null);
+  const busy = ref(false);
+  const error = ref<string | null>(null);
+  const throughput = markRaw(new MetricRing(RING_CAPACITY));
+
+  const isLive = computed(() => state.value !== null && LIVE_STATES.includes(state.value));
+
+  function follow(id: string): void {
+    if (runId.value === id) return;
+    runId.value = id;
+    state.value = null;
+    message.value = null;
+    counters.value = null;
+    devices.value = [];
+    summary.value = null;
+    throughput.clear();
+  }
+
+  /** Whether an event of run `id` is ours, switching to that run when ours is over. */
+  function accepts(id: string): boolean {
+    if (runId.value === id) return true;
+    if (isLive.value) return false;
+    follow(id);
+    return true;
+  }
+
+  function record(m: RunMetrics): void {
+    const { t, sent, completed, dropped, ips, latencyP50Ms, latencyP95Ms } = m;
+    counters.value = { t, sent, completed, dropped, ips, latencyP50Ms, latencyP95Ms };
+    devices.value = m.devices;
+    throughput.append(t, [[FARM_CHANNEL, ips], ...m.devices.map((d) => [d.device, d.fps] as const)]);
+  }
+
+  async function loadSummary(id: string): Promise<void> {
+    try {
+      const { run } = await api.call('run/get', { runId: id });
+      if (runId.value === id) summary.value = run;
+    } catch (err) {
+      error.value = errorSentence(err);
+    }
+  }
+
+  api.on('run/state', (p) => {
+    if (!accepts(p.runId)) return;
+    state.value = p.state;
+    message.value = p.message;
+    if (!LIVE_STATES.includes(p.state)) void loadSummary(p.runId);
+  });
+  api.on('run/metrics', (m) => {
+    if (accepts(m.runId)) record(m);
+  });
+
+  async function act(work: () => Promise<void>): Promise<void> {
+    busy.value = true;
+    error.value = null;
+    try {
+      await work();
+    } catch (err) {
+      error.value = errorSentence(err);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const startDemo = (frames: number): Promise<void> =>
+    act(async () => {
+      const { runId: id } = await api.call('demo/start', { frames });
+      follow(id);
+      state.value ??= 'starting';
+    });
+
+  const stop = (): Promise<void> =>
+    act(async () => {
+      if (runId.value) await api.call('run/stop', { runId: runId.value });
+    });
+
+  /** Picks up a run that was already live when the page loaded, with the samples so far. */
+  const resume = (): Promise<void> =>
+    act(async () => {
+      if (runId.value) return;
+      const live = (await api.call('run/list', {})).runs.find((r) => LIVE_STATES.includes(r.state));
+      if (!live) return;
+      const { run, metrics } = await api.call('run/get', { runId: live.id });
+      if (runId.value && runId.value !== run.id) return;
+      follow(run.id);
+      state.value ??= run.state;
+      if (throughput.length === 0) metrics.forEach(record);
+    });
+
+  return { runId, state, message, counters, devices, summary, busy, error, throughput, isLive, startDemo, stop, resume };
+});
