@@ -1,0 +1,121 @@
+// `mchair model inspect`: every layer's output shape and cost, as JSON for the planner and as a
+// table for people. The JSON shape is a public interface (issue 3).
+import { analyseModel } from './graph';
+import type { OnnxModel } from './onnx';
+
+export interface TensorSummary {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
+export interface LayerCost {
+  name: string;
+  op: string;
+  /** Tensor names the layer reads (activations and weights). */
+  inputs: string[];
+  outputs: string[];
+  /** Shape of the first output. */
+  outputShape: number[];
+  /** Multiply-accumulates per inference. */
+  macs: number;
+  params: number;
+  paramBytes: number;
+  activationBytes: number;
+}
+
+export interface ModelInspection {
+  input: TensorSummary;
+  output: TensorSummary;
+  /** In graph order; constant-folded and unused nodes are not layers. */
+  layers: LayerCost[];
+  totals: { macs: number; params: number; paramBytes: number };
+}
+
+export function inspectModel(model: OnnxModel): ModelInspection {
+  const a = analyseModel(model);
+  const layers = a.layers.map((l) => ({
+    name: l.name,
+    op: l.op,
+    inputs: l.inputs.filter(Boolean),
+    outputs: l.outputs.filter(Boolean),
+    outputShape: [...(a.tensors.get(l.outputs[0]!)?.shape ?? [])],
+    macs: l.macs,
+    params: l.params,
+    paramBytes: l.paramBytes,
+    activationBytes: l.activationBytes,
+  }));
+  const sum = (k: 'macs' | 'params' | 'paramBytes'): number => layers.reduce((s, l) => s + l[k], 0);
+  return {
+    input: { name: a.input.name, dtype: a.input.dtype, shape: [...a.input.shape] },
+    output: { name: a.output.name, dtype: a.output.dtype, shape: [...a.output.shape] },
+    layers,
+    totals: { macs: sum('macs'), params: sum('params'), paramBytes: sum('paramBytes') },
+  };
+}
+
+function si(n: number, unit = ''): string {
+  if (n === 0) return '-';
+  const steps: Array<[number, string]> = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [v, s] of steps)
+    if (n >= v) return `${(n / v).toFixed(n / v >= 100 ? 0 : n / v >= 10 ? 1 : 2)} ${s}${unit}`;
+  return `${n} ${unit}`.trim();
+}
+function bytes(n: number): string {
+  if (n === 0) return '-';
+  const steps: Array<[number, string]> = [
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ];
+  for (const [v, s] of steps) if (n >= v) return `${(n / v).toFixed(1)} ${s}`;
+  return `${n} B`;
+}
+
+/** The inspection as a fixed-width table. */
+export function formatInspection(name: string, r: ModelInspection): string {
+  const head = ['layer', 'op', 'output', 'shape', 'MACs', 'params', 'weights', 'activation'];
+  const rows = r.layers.map((l) => [
+    l.name,
+    l.op,
+    l.outputs[0] ?? '',
+    `[${l.outputShape.join(',')}]`,
+    si(l.macs),
+    si(l.params),
+    bytes(l.paramBytes),
+    bytes(l.activationBytes),
+  ]);
+  const total = [
+    'total',
+    '',
+    '',
+    '',
+    si(r.totals.macs),
+    si(r.totals.params),
+    bytes(r.totals.paramBytes),
+    '',
+  ];
+  const all = [head, ...rows, total];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const right = new Set([4, 5, 6, 7]);
+  const line = (row: string[]): string =>
+    row
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [
+    `${name}: ${r.input.name} ${r.input.dtype} [${r.input.shape.join(',')}] -> ${r.output.name} ${r.output.dtype} [${r.output.shape.join(',')}]`,
+    '',
+    line(head),
+    rule,
+    ...rows.map(line),
+    rule,
+    line(total),
+    `(${r.totals.macs.toLocaleString('en-US')} MACs, ${r.totals.params.toLocaleString('en-US')} parameters)`,
+  ].join('\n');
+}

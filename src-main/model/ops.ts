@@ -1,0 +1,595 @@
+// Shape inference, constant folding and cost for each operator CNNs from zoos and exporters use.
+// A rule sees its node's input types (and constant values where known) and returns its outputs'
+// types; `macs` counts multiply-accumulates (Conv, Gemm, MatMul exactly; one per element for the
+// per-element multiplies of Mul, Div, BatchNormalization, pooling averages and LRN windows).
+import { ModelInvalidError, ModelOpUnsupportedError } from './errors';
+import {
+  type AttributeProto,
+  type DType,
+  type NodeProto,
+  numel,
+  type TensorProto,
+  toNumber,
+} from './onnx';
+
+export interface TensorInfo {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+/** What a rule sees of its node. */
+export class OpContext {
+  private readonly attrs: Map<string, AttributeProto>;
+  constructor(
+    readonly node: NodeProto,
+    readonly name: string,
+    readonly opset: number,
+    /** One per input slot; null where the optional input is omitted. */
+    readonly inputs: ReadonlyArray<TensorInfo | null>,
+    /** Constant values per input slot, where the input is a constant. */
+    readonly constants: ReadonlyArray<readonly number[] | null>,
+  ) {
+    this.attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
+  }
+  get op(): string {
+    return this.node.opType ?? '';
+  }
+  fail(message: string): never {
+    throw new ModelInvalidError(`node "${this.name}" (${this.op}): ${message}`);
+  }
+  has(i: number): boolean {
+    return !!this.inputs[i];
+  }
+  input(i: number): TensorInfo {
+    const t = this.inputs[i];
+    if (!t) this.fail(`input ${i} is missing`);
+    return t;
+  }
+  constant(i: number): readonly number[] | null {
+    return this.constants[i] ?? null;
+  }
+  /** A constant input the rule needs to know (a shape, axes): fails when it is computed at run time. */
+  needConstant(i: number, what: string): readonly number[] {
+    const c = this.constant(i);
+    if (!c)
+      this.fail(
+        `its ${what} (input ${i}) is computed at run time; only constant ${what}s are supported`,
+      );
+    return c;
+  }
+  hasAttr(name: string): boolean {
+    return this.attrs.has(name);
+  }
+  int(name: string, dflt: number): number {
+    const a = this.attrs.get(name);
+    return a ? toNumber(a.i) : dflt;
+  }
+  float(name: string, dflt: number): number {
+    const a = this.attrs.get(name);
+    return a && a.f !== undefined && a.f !== null ? a.f : dflt;
+  }
+  ints(name: string, dflt: readonly number[] | null): readonly number[] | null {
+    const a = this.attrs.get(name);
+    return a ? (a.ints ?? []).map(toNumber) : dflt;
+  }
+  string(name: string, dflt: string): string {
+    const a = this.attrs.get(name);
+    return a?.s ? Buffer.from(a.s).toString('utf8') : dflt;
+  }
+}
+
+export interface OpRule {
+  infer(ctx: OpContext): TensorInfo[];
+  macs?(ctx: OpContext, outputs: readonly TensorInfo[]): number;
+  /** Output values when the node can be computed now (all needed inputs constant); else null. */
+  fold?(ctx: OpContext, outputs: readonly TensorInfo[]): number[][] | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function normAxis(ctx: OpContext, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+export function broadcastShapes(
+  ctx: OpContext,
+  a: readonly number[],
+  b: readonly number[],
+): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      ctx.fail(`shapes [${a.join(',')}] and [${b.join(',')}] do not broadcast`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Index of `outIndex` in a tensor of shape `shape` broadcast to `outShape`. */
+function broadcastIndex(
+  outIndex: number,
+  outShape: readonly number[],
+  shape: readonly number[],
+): number {
+  let idx = 0;
+  let stride = 1;
+  let rem = outIndex;
+  for (let i = outShape.length - 1; i >= 0; i--) {
+    const od = outShape[i]!;
+    const coord = rem % od;
+    rem = Math.floor(rem / od);
+    const j = i - (outShape.length - shape.length);
+    if (j >= 0) {
+      const d = shape[j]!;
+      if (d !== 1) idx += coord * stride;
+      stride *= d;
+    }
+  }
+  return idx;
+}
+
+const same = (ctx: OpContext): TensorInfo[] => [ctx.input(0)];
+/** Folding is for shape arithmetic, not for weights. */
+const FOLD_LIMIT = 4096;
+const small = (outs: readonly TensorInfo[]): boolean =>
+  outs.every((o) => numel(o.shape) <= FOLD_LIMIT);
+
+function spatialWindows(
+  ctx: OpContext,
+  spatial: readonly number[],
+  kernel: readonly number[],
+  opts: { ceil?: boolean; dilations?: readonly number[] },
+): number[] {
+  const n = spatial.length;
+  if (kernel.length !== n) ctx.fail(`kernel_shape has ${kernel.length} dims for ${n} spatial dims`);
+  const strides = ctx.ints('strides', null) ?? new Array<number>(n).fill(1);
+  const dil = opts.dilations ?? new Array<number>(n).fill(1);
+  const pads = ctx.ints('pads', null) ?? new Array<number>(2 * n).fill(0);
+  const autoPad = ctx.string('auto_pad', 'NOTSET');
+  if (strides.length !== n || dil.length !== n || pads.length !== 2 * n) {
+    ctx.fail('strides, dilations and pads do not match the number of spatial dims');
+  }
+  return spatial.map((size, i) => {
+    const s = strides[i]!;
+    const k = (kernel[i]! - 1) * dil[i]! + 1;
+    if (s < 1 || kernel[i]! < 1 || dil[i]! < 1)
+      ctx.fail('strides, kernel and dilations must be positive');
+    let out: number;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') out = Math.ceil(size / s);
+    else if (autoPad === 'VALID') out = Math.floor((size - k) / s) + 1;
+    else if (autoPad === 'NOTSET') {
+      const padded = size + pads[i]! + pads[i + n]! - k;
+      if (opts.ceil) {
+        out = Math.ceil(padded / s) + 1;
+        // The last window must start inside the input or its leading pad (as onnxruntime does).
+        if ((out - 1) * s >= size + pads[i]!) out--;
+      } else out = Math.floor(padded / s) + 1;
+    } else ctx.fail(`unknown auto_pad "${autoPad}"`);
+    if (!(out >= 1))
+      ctx.fail(`the window does not fit: spatial size ${size} gives an empty output`);
+    return out;
+  });
+}
+
+function elementwise(op: (a: number, b: number) => number, integer: boolean) {
+  return (ctx: OpContext, outs: readonly TensorInfo[]): number[][] | null => {
+    const a = ctx.constant(0);
+    const b = ctx.constant(1);
+    if (!a || !b || !small(outs)) return null;
+    const out = outs[0]!;
+    const n = numel(out.shape);
+    const va = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const x = a[broadcastIndex(i, out.shape, ctx.input(0).shape)]!;
+      const y = b[broadcastIndex(i, out.shape, ctx.input(1).shape)]!;
+      const r = op(x, y);
+      va[i] = integer ? Math.trunc(r) : r;
+    }
+    return [va];
+  };
+}
+
+function binary(op: (a: number, b: number) => number, macsPerElement: number): OpRule {
+  return {
+    infer: (ctx) => {
+      const a = ctx.input(0);
+      const b = ctx.input(1);
+      if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
+      return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
+    },
+    macs: (_ctx, outs) => macsPerElement * numel(outs[0]!.shape),
+    fold: (ctx, outs) => elementwise(op, !outs[0]!.dtype.startsWith('float'))(ctx, outs),
+  };
+}
+
+function pool(kind: 'max' | 'avg'): OpRule {
+  return {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      if (x.shape.length < 3)
+        ctx.fail(`input has rank ${x.shape.length}; pooling needs [N,C,spatial...]`);
+      const kernel = ctx.ints('kernel_shape', null);
+      const k = kernel ?? ctx.fail('kernel_shape is required');
+      const dilations = kind === 'max' ? (ctx.ints('dilations', null) ?? undefined) : undefined;
+      const sp = spatialWindows(ctx, x.shape.slice(2), k, {
+        ceil: ctx.int('ceil_mode', 0) === 1,
+        dilations,
+      });
+      const shape = [x.shape[0]!, x.shape[1]!, ...sp];
+      const outs: TensorInfo[] = [{ dtype: x.dtype, shape }];
+      if ((ctx.node.output ?? []).length > 1) outs.push({ dtype: 'int64', shape });
+      return outs;
+    },
+    macs: (ctx, outs) =>
+      kind === 'avg' ? numel(outs[0]!.shape) * numel(ctx.ints('kernel_shape', [])!) : 0,
+  };
+}
+
+function globalPool(kind: 'max' | 'avg'): OpRule {
+  return {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      if (x.shape.length < 3)
+        ctx.fail(`input has rank ${x.shape.length}; pooling needs [N,C,spatial...]`);
+      return [
+        { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)] },
+      ];
+    },
+    macs: (ctx) => (kind === 'avg' ? numel(ctx.input(0).shape) : 0),
+  };
+}
+
+function unsqueezeAxes(ctx: OpContext): readonly number[] {
+  if (ctx.opset >= 13) return ctx.has(1) ? ctx.needConstant(1, 'axes') : [];
+  return ctx.ints('axes', []) ?? [];
+}
+
+const castTo = (ctx: OpContext): DType => {
+  const code = ctx.int('to', 0);
+  const names: Record<number, DType> = {
+    1: 'float32',
+    2: 'uint8',
+    3: 'int8',
+    4: 'uint16',
+    5: 'int16',
+    6: 'int32',
+    7: 'int64',
+    9: 'bool',
+    10: 'float16',
+    11: 'float64',
+    12: 'uint32',
+    13: 'uint64',
+  };
+  const d = names[code];
+  if (!d) ctx.fail(`cannot cast to element type ${code}`);
+  return d;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The rules
+
+export const OP_RULES: Readonly<Record<string, OpRule>> = {
+  Conv: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const w = ctx.input(1);
+      if (x.shape.length < 3)
+        ctx.fail(`input has rank ${x.shape.length}; Conv needs [N,C,spatial...]`);
+      if (w.shape.length !== x.shape.length)
+        ctx.fail(`weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
+      const group = ctx.int('group', 1);
+      const [m, cg] = [w.shape[0]!, w.shape[1]!];
+      if (group < 1 || x.shape[1] !== cg * group) {
+        ctx.fail(`input has ${x.shape[1]} channels but weight expects ${cg} x ${group} groups`);
+      }
+      if (m % group !== 0) ctx.fail(`${m} output channels do not divide into ${group} groups`);
+      if (ctx.has(2) && numel(ctx.input(2).shape) !== m)
+        ctx.fail(`bias has ${numel(ctx.input(2).shape)} values for ${m} channels`);
+      const kernel = ctx.ints('kernel_shape', null) ?? w.shape.slice(2);
+      const sp = spatialWindows(ctx, x.shape.slice(2), kernel, {
+        dilations: ctx.ints('dilations', null) ?? undefined,
+      });
+      return [{ dtype: x.dtype, shape: [x.shape[0]!, m, ...sp] }];
+    },
+    macs: (ctx, outs) => {
+      const w = ctx.input(1).shape;
+      return numel(outs[0]!.shape) * numel(w.slice(1));
+    },
+  },
+  Gemm: {
+    infer: (ctx) => {
+      const a = ctx.input(0);
+      const b = ctx.input(1);
+      if (a.shape.length !== 2 || b.shape.length !== 2) {
+        ctx.fail(`needs 2-D operands, got [${a.shape.join(',')}] and [${b.shape.join(',')}]`);
+      }
+      const [m, k] = ctx.int('transA', 0) ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+      const [kb, n] = ctx.int('transB', 0)
+        ? [b.shape[1]!, b.shape[0]!]
+        : [b.shape[0]!, b.shape[1]!];
+      if (k !== kb) ctx.fail(`inner dimensions ${k} and ${kb} differ`);
+      if (ctx.has(2)) broadcastShapes(ctx, [m, n], ctx.input(2).shape);
+      return [{ dtype: a.dtype, shape: [m, n] }];
+    },
+    macs: (ctx, outs) => {
+      const a = ctx.input(0).shape;
+      const k = ctx.int('transA', 0) ? a[0]! : a[1]!;
+      return numel(outs[0]!.shape) * k;
+    },
+  },
+  MatMul: {
+    infer: (ctx) => {
+      const a = ctx.input(0);
+      const b = ctx.input(1);
+      if (a.shape.length === 0 || b.shape.length === 0)
+        ctx.fail('operands must have rank 1 or more');
+      const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+      const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
+      const k = as[as.length - 1]!;
+      if (k !== bs[bs.length - 2])
+        ctx.fail(`inner dimensions ${k} and ${bs[bs.length - 2]} differ`);
+      const batch = broadcastShapes(ctx, as.slice(0, -2), bs.slice(0, -2));
+      const shape = [...batch];
+      if (a.shape.length > 1) shape.push(as[as.length - 2]!);
+      if (b.shape.length > 1) shape.push(bs[bs.length - 1]!);
+      return [{ dtype: a.dtype, shape }];
+    },
+    macs: (ctx, outs) => numel(outs[0]!.shape) * ctx.input(0).shape[ctx.input(0).shape.length - 1]!,
+  },
+  BatchNormalization: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const c = x.shape[1] ?? 1;
+      for (let i = 1; i <= 4; i++) {
+        if (numel(ctx.input(i).shape) !== c)
+          ctx.fail(`parameter ${i} has ${numel(ctx.input(i).shape)} values for ${c} channels`);
+      }
+      return (ctx.node.output ?? []).map((_, i) => (i === 0 ? x : { dtype: x.dtype, shape: [c] }));
+    },
+    macs: (ctx) => numel(ctx.input(0).shape),
+  },
+  LRN: {
+    infer: same,
+    macs: (ctx) => numel(ctx.input(0).shape) * ctx.int('size', 1),
+  },
+  Relu: { infer: same },
+  LeakyRelu: { infer: same },
+  Sigmoid: { infer: same },
+  Tanh: { infer: same },
+  Clip: { infer: same },
+  Identity: {
+    infer: same,
+    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+  },
+  Softmax: {
+    infer: (ctx) => {
+      normAxis(ctx, ctx.int('axis', ctx.opset >= 13 ? -1 : 1), ctx.input(0).shape.length);
+      return same(ctx);
+    },
+  },
+  LogSoftmax: { infer: (ctx) => OP_RULES.Softmax!.infer(ctx) },
+  Dropout: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      return (ctx.node.output ?? []).map((_, i) =>
+        i === 0 ? x : { dtype: 'bool' as const, shape: x.shape },
+      );
+    },
+  },
+  Cast: {
+    infer: (ctx) => [{ dtype: castTo(ctx), shape: ctx.input(0).shape }],
+    fold: (ctx, outs) => {
+      const v = ctx.constant(0);
+      if (!v || !small(outs)) return null;
+      return [outs[0]!.dtype.startsWith('float') ? [...v] : v.map(Math.trunc)];
+    },
+  },
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: globalPool('avg'),
+  GlobalMaxPool: globalPool('max'),
+  Add: binary((a, b) => a + b, 0),
+  Sub: binary((a, b) => a - b, 0),
+  Mul: binary((a, b) => a * b, 1),
+  Div: binary((a, b) => a / b, 1),
+  Flatten: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const r = x.shape.length;
+      let axis = ctx.int('axis', 1);
+      if (axis < 0) axis += r;
+      if (axis < 0 || axis > r)
+        ctx.fail(`axis ${ctx.int('axis', 1)} is out of range for rank ${r}`);
+      return [
+        { dtype: x.dtype, shape: [numel(x.shape.slice(0, axis)), numel(x.shape.slice(axis))] },
+      ];
+    },
+    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+  },
+  Reshape: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const target =
+        ctx.opset >= 5
+          ? ctx.needConstant(1, 'shape')
+          : (ctx.ints('shape', null) ?? ctx.fail('shape is required'));
+      const allowZero = ctx.int('allowzero', 0) === 1;
+      const shape = target.map((d, i) =>
+        d === 0 && !allowZero
+          ? (x.shape[i] ?? ctx.fail(`shape[${i}] = 0 copies a missing dim`))
+          : d,
+      );
+      const unknown = shape.filter((d) => d === -1).length;
+      if (unknown > 1) ctx.fail('shape has more than one -1');
+      const known = numel(shape.filter((d) => d !== -1));
+      const total = numel(x.shape);
+      if (shape.some((d) => d < -1)) ctx.fail(`shape [${target.join(',')}] has a negative dim`);
+      if (unknown) {
+        if (known === 0 || total % known !== 0)
+          ctx.fail(`cannot reshape [${x.shape.join(',')}] to [${target.join(',')}]`);
+        shape[shape.indexOf(-1)] = total / known;
+      }
+      if (numel(shape) !== total)
+        ctx.fail(`cannot reshape [${x.shape.join(',')}] (${total} values) to [${shape.join(',')}]`);
+      return [{ dtype: x.dtype, shape }];
+    },
+    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+  },
+  Transpose: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const r = x.shape.length;
+      const perm = ctx.ints('perm', null) ?? x.shape.map((_, i) => r - 1 - i);
+      if (perm.length !== r || [...perm].sort().some((p, i) => p !== i))
+        ctx.fail(`perm [${perm.join(',')}] is not a permutation of ${r} axes`);
+      return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }];
+    },
+  },
+  Concat: {
+    infer: (ctx) => {
+      const first = ctx.input(0);
+      const r = first.shape.length;
+      const axis = normAxis(ctx, ctx.int('axis', ctx.opset < 4 ? 1 : Number.NaN), r);
+      const shape = [...first.shape];
+      shape[axis] = 0;
+      ctx.inputs.forEach((t, i) => {
+        if (!t) return;
+        if (t.shape.length !== r || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
+          ctx.fail(
+            `input ${i} of shape [${t.shape.join(',')}] does not concatenate with [${first.shape.join(',')}] on axis ${axis}`,
+          );
+        }
+        shape[axis] = shape[axis]! + t.shape[axis]!;
+      });
+      return [{ dtype: first.dtype, shape }];
+    },
+    fold: (ctx, outs) => {
+      const vals = ctx.inputs.map((_, i) => ctx.constant(i));
+      if (vals.some((v) => !v) || !small(outs)) return null;
+      // Shape arithmetic concatenates 1-D vectors; higher ranks are left to run time.
+      if (outs[0]!.shape.length !== 1) return null;
+      return [vals.flatMap((v) => [...v!])];
+    },
+  },
+  Shape: {
+    infer: (ctx) => {
+      const r = ctx.input(0).shape.length;
+      const [s, e] = shapeRange(ctx, r);
+      return [{ dtype: 'int64', shape: [Math.max(0, e - s)] }];
+    },
+    fold: (ctx) => {
+      const dims = ctx.input(0).shape;
+      const [s, e] = shapeRange(ctx, dims.length);
+      return [dims.slice(s, e)];
+    },
+  },
+  Gather: {
+    infer: (ctx) => {
+      const data = ctx.input(0);
+      const idx = ctx.input(1);
+      const axis = normAxis(ctx, ctx.int('axis', 0), data.shape.length);
+      return [
+        {
+          dtype: data.dtype,
+          shape: [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)],
+        },
+      ];
+    },
+    fold: (ctx, outs) => {
+      const data = ctx.constant(0);
+      const idx = ctx.constant(1);
+      if (!data || !idx || !small(outs)) return null;
+      const shape = ctx.input(0).shape;
+      const axis = normAxis(ctx, ctx.int('axis', 0), shape.length);
+      const outer = numel(shape.slice(0, axis));
+      const dim = shape[axis]!;
+      const inner = numel(shape.slice(axis + 1));
+      const out: number[] = [];
+      for (let o = 0; o < outer; o++) {
+        for (const raw of idx) {
+          const i = raw < 0 ? raw + dim : raw;
+          if (i < 0 || i >= dim) ctx.fail(`index ${raw} is out of range for a dim of ${dim}`);
+          for (let k = 0; k < inner; k++) out.push(data[(o * dim + i) * inner + k]!);
+        }
+      }
+      return [out];
+    },
+  },
+  Unsqueeze: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const axes = unsqueezeAxes(ctx);
+      const r = x.shape.length + axes.length;
+      const norm = axes.map((a) => normAxis(ctx, a, r));
+      const shape: number[] = [];
+      let j = 0;
+      for (let i = 0; i < r; i++) shape.push(norm.includes(i) ? 1 : x.shape[j++]!);
+      return [{ dtype: x.dtype, shape }];
+    },
+    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+  },
+  Squeeze: {
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const axes = unsqueezeAxes(ctx).map((a) => normAxis(ctx, a, x.shape.length));
+      const shape = x.shape.filter((d, i) => (axes.length ? !axes.includes(i) : d !== 1));
+      return [{ dtype: x.dtype, shape }];
+    },
+    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+  },
+};
+
+function shapeRange(ctx: OpContext, r: number): [number, number] {
+  const clamp = (v: number): number => Math.min(r, Math.max(0, v < 0 ? v + r : v));
+  return [clamp(ctx.int('start', 0)), ctx.hasAttr('end') ? clamp(ctx.int('end', r)) : r];
+}
+
+export const SUPPORTED_OPS = Object.keys(OP_RULES).concat('Constant').sort();
+
+export function ruleFor(node: NodeProto, name: string): OpRule {
+  const domain = node.domain ?? '';
+  const op = node.opType ?? '';
+  const rule = domain === '' || domain === 'ai.onnx' ? OP_RULES[op] : undefined;
+  if (!rule) {
+    throw new ModelOpUnsupportedError(
+      `operator ${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(none)'} in node "${name}" is not supported (supported: ${SUPPORTED_OPS.join(', ')})`,
+    );
+  }
+  return rule;
+}
+
+/** The value of a Constant node, as a tensor. */
+export function constantNodeValue(
+  node: NodeProto,
+  name: string,
+): { dtype: DType; dims: number[]; values?: number[]; tensor?: TensorProto } {
+  for (const a of node.attribute ?? []) {
+    switch (a.name) {
+      case 'value':
+        if (a.t) return { dtype: 'float32', dims: [], tensor: a.t };
+        break;
+      case 'value_float':
+        return { dtype: 'float32', dims: [], values: [a.f ?? 0] };
+      case 'value_floats':
+        return { dtype: 'float32', dims: [a.floats?.length ?? 0], values: a.floats ?? [] };
+      case 'value_int':
+        return { dtype: 'int64', dims: [], values: [toNumber(a.i)] };
+      case 'value_ints':
+        return {
+          dtype: 'int64',
+          dims: [a.ints?.length ?? 0],
+          values: (a.ints ?? []).map(toNumber),
+        };
+    }
+  }
+  throw new ModelOpUnsupportedError(
+    `Constant node "${name}" has no value this toolkit reads (value, value_float(s), value_int(s))`,
+  );
+}

@@ -1,0 +1,629 @@
+// Cutting a model into stages and splitting a stage into parts, each a standalone ONNX model.
+// A cut is a tensor that separates the graph: everything it depends on runs before it, everything
+// else after it, and it is the only tensor crossing. A split divides a stage's one channel-mixing
+// layer (Conv, grouped too, Gemm or MatMul) along its output channels: each part holds an exact
+// slice of its weights and bias plus the channel-wise layers after it, and the consumer
+// concatenates the parts' outputs. Weights are sliced as views where rows are contiguous, so a
+// VGG16 fc1 split copies nothing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Manifest, TensorDtype } from '../contract/manifest';
+import { APP_VERSION } from '../version';
+import { PartitionError } from './errors';
+import { analyseModel, type GraphAnalysis, type Layer } from './graph';
+import {
+  type DType,
+  dtypeFromCode,
+  dtypeSize,
+  makeTensor,
+  type ModelProto,
+  type NodeProto,
+  type OnnxModel,
+  saveModel,
+  type TensorProto,
+  tensorDims,
+  toNumber,
+  valuesTensor,
+} from './onnx';
+import { attrInts, valueInfo } from './zoo';
+
+export interface PartitionSpec {
+  /** Cut tensors in graph order; stage i runs from cut i-1 (or the input) to cut i (or the output). */
+  readonly cuts: readonly string[];
+  /** Stages to split into `parts` parts along output channels. */
+  readonly splits?: ReadonlyArray<{ readonly stage: number; readonly parts: number }>;
+}
+
+export interface PartModel {
+  readonly file: string;
+  readonly inputs: string[];
+  readonly outputs: string[];
+  readonly proto: ModelProto;
+}
+
+export interface StagePartition {
+  readonly id: string;
+  readonly input: string;
+  readonly output: string;
+  readonly layers: readonly Layer[];
+  readonly parts: PartModel[];
+  readonly concat?: { output: string; axis: number };
+}
+
+export interface Partition {
+  readonly analysis: GraphAnalysis;
+  readonly stages: StagePartition[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cuts
+
+class Ancestry {
+  private readonly words: number;
+  private readonly bits: Uint32Array[];
+  constructor(readonly a: GraphAnalysis) {
+    const n = a.layers.length;
+    this.words = Math.ceil(n / 32) || 1;
+    this.bits = a.layers.map(() => new Uint32Array(this.words));
+    for (const l of a.layers) {
+      const mine = this.bits[l.index]!;
+      mine[l.index >> 5]! |= 1 << (l.index & 31);
+      for (const i of l.inputs) {
+        const p = i ? a.producer.get(i) : undefined;
+        if (!p) continue;
+        const theirs = this.bits[p.index]!;
+        for (let w = 0; w < this.words; w++) mine[w]! |= theirs[w]!;
+      }
+    }
+  }
+  /** Is layer `i` among the layers needed to compute layer `j` (itself included)? */
+  has(j: number, i: number): boolean {
+    return (this.bits[j]![i >> 5]! & (1 << (i & 31))) !== 0;
+  }
+}
+
+const ancestries = new WeakMap<GraphAnalysis, Ancestry>();
+function ancestryOf(a: GraphAnalysis): Ancestry {
+  let anc = ancestries.get(a);
+  if (!anc) {
+    anc = new Ancestry(a);
+    ancestries.set(a, anc);
+  }
+  return anc;
+}
+
+/** Why `tensor` is not a valid cut, or null when it is. */
+function cutProblem(a: GraphAnalysis, tensor: string): string | null {
+  if (tensor === a.input.name) return 'it is the model input (stage 0 starts there anyway)';
+  if (tensor === a.output.name) return 'it is the model output (the last stage ends there anyway)';
+  const p = a.producer.get(tensor);
+  if (!p)
+    return a.tensors.has(tensor)
+      ? 'it is a constant, not computed by a layer'
+      : 'no layer produces it';
+  const anc = ancestryOf(a);
+  for (const l of a.layers) {
+    if (anc.has(p.index, l.index)) continue;
+    for (const i of l.inputs) {
+      if (!i || i === tensor || a.constants.has(i)) continue;
+      const q = a.producer.get(i);
+      if (!q || anc.has(p.index, q.index)) {
+        return `layer "${l.name}" after it also reads "${i}" from before it (the cut would not be the only tensor crossing)`;
+      }
+    }
+  }
+  return null;
+}
+
+/** The tensors the model can be cut at, in graph order. */
+export function listCuts(model: OnnxModel): string[] {
+  const a = analyseModel(model);
+  const out: string[] = [];
+  for (const l of a.layers)
+    for (const o of l.outputs) if (o && a.consumers.has(o) && !cutProblem(a, o)) out.push(o);
+  return out;
+}
+
+function describeChoices(all: readonly string[]): string {
+  const shown = all.length > 40 ? [...all.slice(0, 40), `... (${all.length - 40} more)`] : all;
+  return shown.join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splits
+
+const MIXING = new Set(['Conv', 'Gemm', 'MatMul']);
+const UNARY = new Set([
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'Clip',
+  'Identity',
+  'Dropout',
+  'Cast',
+]);
+const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
+const ARITH = new Set(['Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+
+/** How the channels sit in a tensor of the split chain: `axis`, `channels` x `block` elements. */
+interface Geometry {
+  readonly axis: number;
+  readonly channels: number;
+  readonly block: number;
+}
+
+interface SplitShape {
+  readonly mixing: Layer;
+  readonly pre: readonly Layer[];
+  readonly post: readonly Layer[];
+  /** Geometry of each chain tensor (the mixing output and everything after it). */
+  readonly geometry: ReadonlyMap<string, Geometry>;
+}
+
+/** Why the stage cannot be split along output channels, or its structure. */
+function splitShape(
+  a: GraphAnalysis,
+  layers: readonly Layer[],
+  output: string,
+): SplitShape | string {
+  const mixing = layers.filter((l) => MIXING.has(l.op));
+  if (mixing.length !== 1) {
+    return mixing.length === 0
+      ? 'it has no channel-mixing layer (Conv, Gemm, MatMul) to split'
+      : `it has ${mixing.length} channel-mixing layers (${mixing.map((l) => l.name).join(', ')}); a split stage must hold exactly one`;
+  }
+  const m = mixing[0]!;
+  if (!a.constants.has(m.inputs[1] ?? ''))
+    return `its ${m.op} "${m.name}" multiplies two computed tensors; only constant weights can be split`;
+  if (m.op === 'MatMul' && tensorDims(a.constants.get(m.inputs[1]!)!).length !== 2)
+    return `its MatMul "${m.name}" has a weight of rank other than 2`;
+  const anc = ancestryOf(a);
+  const pre = layers.filter((l) => l !== m && anc.has(m.index, l.index));
+  const post = layers.filter((l) => l !== m && anc.has(l.index, m.index));
+  const beside = layers.filter((l) => l !== m && !pre.includes(l) && !post.includes(l));
+  if (beside.length)
+    return `layer "${beside[0]!.name}" runs beside "${m.name}" instead of before or after it`;
+
+  const mOut = m.outputs[0]!;
+  const mShape = a.tensors.get(mOut)!.shape;
+  const axis = m.op === 'MatMul' ? mShape.length - 1 : 1;
+  const geometry = new Map<string, Geometry>([[mOut, { axis, channels: mShape[axis]!, block: 1 }]]);
+  for (const l of post) {
+    const chainInputs = l.inputs.filter((i) => geometry.has(i));
+    const others = l.inputs.filter((i) => i && !geometry.has(i) && !a.constants.has(i));
+    if (chainInputs.length !== 1 || others.length) {
+      return `layer "${l.name}" after "${m.name}" joins another branch`;
+    }
+    const g = geometry.get(chainInputs[0]!)!;
+    const inShape = a.tensors.get(chainInputs[0]!)!.shape;
+    const outShape = a.tensors.get(l.outputs[0]!)!.shape;
+    let next: Geometry = g;
+    if (UNARY.has(l.op)) {
+      if (l.inputs[0] !== chainInputs[0])
+        return `layer "${l.name}" (${l.op}) takes the split tensor in an unexpected slot`;
+    } else if (POOLS.has(l.op)) {
+      if (g.axis !== 1 || g.block !== 1)
+        return `layer "${l.name}" (${l.op}) pools a tensor whose channels are not on axis 1`;
+    } else if (ARITH.has(l.op)) {
+      if (
+        l.op === 'BatchNormalization' &&
+        (g.axis !== 1 || g.block !== 1 || l.inputs[0] !== chainInputs[0])
+      ) {
+        return `layer "${l.name}" (BatchNormalization) normalises a tensor whose channels are not on axis 1`;
+      }
+      if (inShape.length !== outShape.length || inShape.some((d, i) => d !== outShape[i])) {
+        return `layer "${l.name}" (${l.op}) broadcasts the split tensor itself`;
+      }
+      if (l.op !== 'BatchNormalization') {
+        const c = l.inputs.find((i) => i !== chainInputs[0])!;
+        const cShape = a.tensors.get(c)!.shape;
+        const d = cShape[cShape.length - (outShape.length - g.axis)] ?? 1;
+        if (d !== 1 && d !== g.channels * g.block)
+          return `layer "${l.name}" (${l.op}) has a constant that does not line up with the channels`;
+      }
+    } else if (l.op === 'Flatten') {
+      const fAxis = toNumber((l.node.attribute ?? []).find((x) => x.name === 'axis')?.i ?? 1);
+      if (g.axis !== 1 || fAxis !== 1)
+        return `layer "${l.name}" (Flatten) mixes the channel axis with others`;
+      next = {
+        axis: 1,
+        channels: g.channels,
+        block: g.block * inShape.slice(2).reduce((x, y) => x * y, 1),
+      };
+    } else {
+      return `layer "${l.name}" (${l.op}) after "${m.name}" mixes channels, so its parts would not be independent`;
+    }
+    if (l.outputs.slice(1).some((o) => o && a.consumers.has(o)))
+      return `layer "${l.name}" (${l.op}) has a second output that is used`;
+    geometry.set(l.outputs[0]!, next);
+  }
+  if (!geometry.has(output)) return `its output "${output}" does not come from "${m.name}"`;
+  return { mixing: m, pre, post, geometry };
+}
+
+/** Channel counts of K parts, as even as they go: 4096 into 3 is 1366, 1365, 1365. */
+export function splitSizes(channels: number, parts: number): number[] {
+  const base = Math.floor(channels / parts);
+  const extra = channels % parts;
+  return Array.from({ length: parts }, (_, j) => base + (j < extra ? 1 : 0));
+}
+
+/**
+ * Slices `t` along `axis` to [start, end): a view when the slice is contiguous (every dim before
+ * the axis is 1), else a copy of just the slice.
+ */
+function sliceTensor(
+  t: TensorProto,
+  name: string,
+  axis: number,
+  start: number,
+  end: number,
+): TensorProto {
+  const dims = tensorDims(t);
+  const dtype = dtypeFromCode(t.dataType, `tensor "${t.name}"`);
+  const raw = t.rawData!;
+  const outer = dims.slice(0, axis).reduce((x, y) => x * y, 1);
+  const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1) * dtypeSize(dtype);
+  const rowBytes = dims[axis]! * inner;
+  const outDims = dims.map((d, i) => (i === axis ? end - start : d));
+  if (outer === 1)
+    return makeTensor(name, dtype, outDims, raw.subarray(start * inner, end * inner));
+  const piece = (end - start) * inner;
+  const out = new Uint8Array(outer * piece);
+  for (let o = 0; o < outer; o++)
+    out.set(raw.subarray(o * rowBytes + start * inner, o * rowBytes + end * inner), o * piece);
+  return makeTensor(name, dtype, outDims, out);
+}
+
+interface PartBuilder {
+  nodes: NodeProto[];
+  initializers: Map<string, TensorProto>;
+}
+
+function partNodesForSplit(
+  a: GraphAnalysis,
+  s: SplitShape,
+  j: number,
+  c0: number,
+  c1: number,
+  stageOutput: string,
+  partOutput: string,
+): PartBuilder {
+  const b: PartBuilder = { nodes: [], initializers: new Map() };
+  const rename = (t: string): string => (t === stageOutput ? partOutput : t);
+  const addSliced = (name: string, axis: number, start: number, end: number): string => {
+    const sliced = `${name}.p${j}`;
+    b.initializers.set(sliced, sliceTensor(a.constants.get(name)!, sliced, axis, start, end));
+    return sliced;
+  };
+  for (const l of s.pre) b.nodes.push(l.node);
+
+  const m = s.mixing;
+  const mOut = rename(m.outputs[0]!);
+  const attrs = m.node.attribute ?? [];
+  if (m.op === 'Conv') {
+    const group = toNumber(attrs.find((x) => x.name === 'group')?.i ?? 1);
+    const mCount = a.tensors.get(m.outputs[0]!)!.shape[1]!;
+    const inChannels = a.tensors.get(m.inputs[0]!)!.shape[1]!;
+    const mg = mCount / group;
+    const cg = inChannels / group;
+    const convNode = (
+      input: string,
+      from: number,
+      to: number,
+      groups: number,
+      output: string,
+      tag: string,
+    ): NodeProto => ({
+      ...m.node,
+      name: `${m.name}.p${j}${tag}`,
+      input: [
+        input,
+        addSliced(m.inputs[1]!, 0, from, to),
+        ...(m.inputs[2] ? [addSliced(m.inputs[2], 0, from, to)] : []),
+      ],
+      output: [output],
+      attribute: [
+        ...attrs.filter((x) => x.name !== 'group'),
+        { name: 'group', type: 2, i: groups },
+      ],
+    });
+    if (group === 1) {
+      b.nodes.push(convNode(m.inputs[0]!, c0, c1, 1, mOut, ''));
+    } else {
+      // A grouped conv's output channels read only their group's input channels: slice those.
+      const g0 = Math.floor(c0 / mg);
+      const g1 = Math.floor((c1 - 1) / mg);
+      const channelSlice = (ga: number, gb: number, tag: string): string => {
+        if (ga === 0 && gb === group - 1) return m.inputs[0]!;
+        const out = `${m.name}.p${j}${tag}.in`;
+        b.nodes.push(
+          sliceNode(a, b, `${m.name}.p${j}${tag}.slice`, m.inputs[0]!, out, ga * cg, (gb + 1) * cg),
+        );
+        return out;
+      };
+      if (c0 % mg === 0 && c1 % mg === 0) {
+        b.nodes.push(convNode(channelSlice(g0, g1, ''), c0, c1, g1 - g0 + 1, mOut, ''));
+      } else {
+        const pieces: string[] = [];
+        for (let g = g0; g <= g1; g++) {
+          const from = Math.max(c0, g * mg);
+          const to = Math.min(c1, (g + 1) * mg);
+          const out = `${m.name}.p${j}.g${g}`;
+          b.nodes.push(convNode(channelSlice(g, g, `.g${g}`), from, to, 1, out, `.g${g}`));
+          pieces.push(out);
+        }
+        b.nodes.push({
+          name: `${m.name}.p${j}.concat`,
+          opType: 'Concat',
+          input: pieces,
+          output: [mOut],
+          attribute: [{ name: 'axis', type: 2, i: 1 }],
+        });
+      }
+    }
+  } else {
+    const transB =
+      m.op === 'Gemm' && toNumber(attrs.find((x) => x.name === 'transB')?.i ?? 0) === 1;
+    const w = addSliced(m.inputs[1]!, transB ? 0 : 1, c0, c1);
+    const inputs = [m.inputs[0]!, w];
+    if (m.op === 'Gemm' && m.inputs[2])
+      inputs.push(
+        sliceConstantOnChannels(
+          a,
+          b,
+          m.inputs[2],
+          { axis: 1, channels: c1 - c0, block: 1 },
+          2,
+          c0,
+          c1,
+          addSliced,
+        ),
+      );
+    b.nodes.push({ ...m.node, name: `${m.name}.p${j}`, input: inputs, output: [mOut] });
+  }
+
+  for (const l of s.post) {
+    const g = s.geometry.get(l.inputs.find((i) => s.geometry.has(i))!)!;
+    const outRank = a.tensors.get(l.outputs[0]!)!.shape.length;
+    const inputs = l.inputs.map((i) => {
+      if (!i || s.geometry.has(i) || !a.constants.has(i)) return rename(i);
+      if (l.op === 'BatchNormalization') return addSliced(i, 0, c0, c1);
+      if (ARITH.has(l.op)) return sliceConstantOnChannels(a, b, i, g, outRank, c0, c1, addSliced);
+      return i;
+    });
+    b.nodes.push({ ...l.node, input: inputs, output: l.outputs.map(rename) });
+  }
+  return b;
+}
+
+/** Slices a broadcast constant where its dim on the channel axis is the full channel count. */
+function sliceConstantOnChannels(
+  a: GraphAnalysis,
+  b: PartBuilder,
+  name: string,
+  g: Geometry,
+  outRank: number,
+  c0: number,
+  c1: number,
+  addSliced: (name: string, axis: number, start: number, end: number) => string,
+): string {
+  const shape = a.tensors.get(name)!.shape;
+  const axis = shape.length - (outRank - g.axis);
+  if (axis < 0 || shape[axis] === 1) {
+    b.initializers.set(name, a.constants.get(name)!);
+    return name;
+  }
+  return addSliced(name, axis, c0 * g.block, c1 * g.block);
+}
+
+function sliceNode(
+  a: GraphAnalysis,
+  b: PartBuilder,
+  name: string,
+  input: string,
+  output: string,
+  start: number,
+  end: number,
+): NodeProto {
+  if (a.opset >= 10) {
+    const consts = [`${name}.starts`, `${name}.ends`, `${name}.axes`];
+    [start, end, 1].forEach((v, i) =>
+      b.initializers.set(consts[i]!, valuesTensor(consts[i]!, 'int64', [1], [v])),
+    );
+    return { name, opType: 'Slice', input: [input, ...consts], output: [output] };
+  }
+  return {
+    name,
+    opType: 'Slice',
+    input: [input],
+    output: [output],
+    attribute: [attrInts('starts', [start]), attrInts('ends', [end]), attrInts('axes', [1])],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assembling parts
+
+function partModel(
+  a: GraphAnalysis,
+  file: string,
+  input: string,
+  output: string,
+  nodes: NodeProto[],
+  extra: ReadonlyMap<string, TensorProto>,
+  outputInfo: { dtype: DType; shape: readonly number[] },
+): PartModel {
+  const initializers = new Map(extra);
+  for (const n of nodes) {
+    for (const i of n.input ?? []) {
+      if (i && !initializers.has(i) && a.constants.has(i)) initializers.set(i, a.constants.get(i)!);
+    }
+  }
+  const src = a.model.proto;
+  const inInfo = a.tensors.get(input)!;
+  const proto: ModelProto = {
+    // IR 4 lets initializers stay out of the graph inputs (Caffe2-era files are IR 3).
+    irVersion: Math.max(4, toNumber(src.irVersion)),
+    producerName: 'musical-chair-lab',
+    producerVersion: APP_VERSION,
+    opsetImport: src.opsetImport ?? [],
+    graph: {
+      name: file.replace(/\.onnx$/, ''),
+      node: nodes,
+      initializer: [...initializers].map(([name, t]) => ({ ...t, name })),
+      input: [valueInfo(input, inInfo.dtype, inInfo.shape)],
+      output: [valueInfo(output, outputInfo.dtype, outputInfo.shape)],
+    },
+  };
+  return { file, inputs: [input], outputs: [output], proto };
+}
+
+/** Plans the stages and parts (in memory; nothing written). */
+export function buildPartition(model: OnnxModel, spec: PartitionSpec): Partition {
+  const a = analyseModel(model);
+  const anc = ancestryOf(a);
+  const cuts = [...spec.cuts];
+  const valid = (): string => describeChoices(listCuts(model));
+  const seen = new Set<string>();
+  cuts.forEach((c, i) => {
+    if (seen.has(c)) throw new PartitionError(`cut "${c}" is given twice`);
+    seen.add(c);
+    const why = cutProblem(a, c);
+    if (why) throw new PartitionError(`cannot cut at "${c}": ${why}. Valid cuts: ${valid()}`);
+    if (i > 0) {
+      const prev = a.producer.get(cuts[i - 1]!)!;
+      if (!anc.has(a.producer.get(c)!.index, prev.index)) {
+        throw new PartitionError(
+          `cut "${c}" comes before cut "${cuts[i - 1]}"; list cuts in graph order (valid cuts: ${valid()})`,
+        );
+      }
+    }
+  });
+
+  const bounds = [a.input.name, ...cuts, a.output.name];
+  const stageLayers: Layer[][] = bounds.slice(1).map(() => []);
+  for (const l of a.layers) {
+    // A layer belongs to the first stage whose end tensor needs it.
+    let s = cuts.findIndex((c) => anc.has(a.producer.get(c)!.index, l.index));
+    if (s < 0) s = cuts.length;
+    stageLayers[s]!.push(l);
+  }
+
+  const splits = new Map<number, number>();
+  for (const sp of spec.splits ?? []) {
+    if (!Number.isInteger(sp.stage) || sp.stage < 0 || sp.stage > cuts.length) {
+      throw new PartitionError(
+        `split ${sp.stage}:${sp.parts}: there is no stage ${sp.stage} (stages 0..${cuts.length})`,
+      );
+    }
+    if (!Number.isInteger(sp.parts) || sp.parts < 1)
+      throw new PartitionError(
+        `split ${sp.stage}:${sp.parts}: parts must be a whole number of 1 or more`,
+      );
+    if (splits.has(sp.stage)) throw new PartitionError(`stage ${sp.stage} is split twice`);
+    splits.set(sp.stage, sp.parts);
+  }
+
+  const splittable = (): string => {
+    const ok = stageLayers
+      .map((ls, i) => (typeof splitShape(a, ls, bounds[i + 1]!) === 'string' ? null : i))
+      .filter((i) => i !== null);
+    return ok.length
+      ? `stages that can be split with these cuts: ${ok.join(', ')}`
+      : 'no stage can be split with these cuts; put a cut right before and right after the Conv/Gemm/MatMul (and its activation) to split';
+  };
+
+  const stages = stageLayers.map((layers, s): StagePartition => {
+    const input = bounds[s]!;
+    const output = bounds[s + 1]!;
+    const id = `s${s}`;
+    const k = splits.get(s) ?? 1;
+    const outInfo = a.tensors.get(output)!;
+    if (k === 1) {
+      const file = `${id}.p0.onnx`;
+      return {
+        id,
+        input,
+        output,
+        layers,
+        parts: [
+          partModel(
+            a,
+            file,
+            input,
+            output,
+            layers.map((l) => l.node),
+            new Map(),
+            outInfo,
+          ),
+        ],
+      };
+    }
+    const shape = splitShape(a, layers, output);
+    if (typeof shape === 'string')
+      throw new PartitionError(
+        `cannot split stage ${s} (${input} -> ${output}): ${shape}; ${splittable()}`,
+      );
+    const g = shape.geometry.get(output)!;
+    if (k > g.channels)
+      throw new PartitionError(
+        `cannot split stage ${s} into ${k} parts: "${shape.mixing.name}" has only ${g.channels} output channels`,
+      );
+    let c0 = 0;
+    const parts = splitSizes(g.channels, k).map((size, j) => {
+      const c1 = c0 + size;
+      const partOutput = `${output}.p${j}`;
+      const built = partNodesForSplit(a, shape, j, c0, c1, output, partOutput);
+      const partShape = outInfo.shape.map((d, i) => (i === g.axis ? size * g.block : d));
+      c0 = c1;
+      return partModel(a, `${id}.p${j}.onnx`, input, partOutput, built.nodes, built.initializers, {
+        dtype: outInfo.dtype,
+        shape: partShape,
+      });
+    });
+    return { id, input, output, layers, parts, concat: { output, axis: g.axis } };
+  });
+  return { analysis: a, stages };
+}
+
+/** The manifest's model input, checked against what the manifest can describe. */
+function manifestInput(a: GraphAnalysis): Manifest['input'] {
+  const dtype = TensorDtype.safeParse(a.input.dtype);
+  if (!dtype.success)
+    throw new PartitionError(
+      `the model input is ${a.input.dtype}; partitions need one of ${TensorDtype.options.join(', ')}`,
+    );
+  return { name: a.input.name, dtype: dtype.data, shape: [...a.input.shape] };
+}
+
+/**
+ * Writes one standalone ONNX file per part and `manifest.json` (DESIGN.md's format) into
+ * `outDir`, streaming the weights; returns the manifest.
+ */
+export async function partitionModel(
+  model: OnnxModel,
+  spec: PartitionSpec,
+  outDir: string,
+): Promise<Manifest> {
+  const p = buildPartition(model, spec);
+  const input = manifestInput(p.analysis);
+  mkdirSync(outDir, { recursive: true });
+  const stages = p.stages.map((s) => ({
+    id: s.id,
+    parts: s.parts.map((part) => {
+      const saved = saveModel(part.proto, join(outDir, part.file));
+      return { file: part.file, sha256: saved.sha256, inputs: part.inputs, outputs: part.outputs };
+    }),
+    ...(s.concat ? { concat: s.concat } : {}),
+  }));
+  const manifest = Manifest.parse({
+    model: model.name,
+    input,
+    output: p.analysis.output.name,
+    stages,
+  });
+  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
