@@ -1,10 +1,12 @@
 // The subcommands, one registration per area.
 import type { Command } from 'commander';
+import { registerDemo } from './demo';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
 import { registerServe } from './serve';
 
 export function registerCommands(program: Command): void {
+  registerDemo(program);
   registerInfo(program);
   registerRuns(program);
   registerServe(program);

@@ -1,0 +1,142 @@
+// One part running on this agent: its ORT session, its queue of frames, and its counters. Frames
+// are computed one at a time (one board, one session), in arrival order; the outputs leave only
+// when the next stage has a credit free, and only then is the upstream sender answered, so
+// back-pressure reaches the coordinator instead of piling up here.
+import type { PartSession } from './backend';
+import { Joiner } from './protocol/join';
+import type { Router } from './protocol/route';
+import type { Ack, Frame, PartTelemetry, StageSpec, WireTensor } from './protocol/schema';
+import { tensorBytes } from './protocol/tensor';
+
+interface Waiting {
+  frameId: number;
+  consumers: string[];
+  inputs: WireTensor[];
+  arrivedAt: number;
+  /** Every upstream message this frame came in (one per part of a split stage before us). */
+  answers: Array<{ resolve: (a: Ack) => void; reject: (e: Error) => void }>;
+}
+
+export interface PartCounters {
+  frames: number;
+  computeMs: number;
+  busyMs: number;
+  queueWaitMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+const zero = (): PartCounters => ({ frames: 0, computeMs: 0, busyMs: 0, queueWaitMs: 0, bytesIn: 0, bytesOut: 0 });
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class PartWorker {
+  private readonly queue: Waiting[] = [];
+  private readonly joiner: Joiner | null;
+  /** Upstream answers for frames still being joined, by frame id. */
+  private readonly joining = new Map<number, Waiting['answers']>();
+  private counters = zero();
+  private running = false;
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    private readonly stage: number,
+    private readonly part: number,
+    private readonly session: PartSession,
+    private readonly router: Router,
+    /** The split stage before this one, whose parts this part joins; null when not split. */
+    previous: StageSpec | null,
+    private readonly holdMs: number,
+    joinLimit: number,
+    private readonly onError: (frameId: number, err: Error) => void,
+  ) {
+    this.joiner = previous && previous.parts.length > 1 ? new Joiner(previous, joinLimit) : null;
+  }
+
+  /** Takes one incoming message; the promise answers the sender (its credit comes back). */
+  submit(frame: Frame): Promise<Ack> {
+    if (this.stopped) return Promise.reject(new Error(`part ${this.name} is shutting down`));
+    this.counters.bytesIn += tensorBytes(frame.tensors);
+    return new Promise<Ack>((resolve, reject) => {
+      const answer = { resolve, reject };
+      if (!this.joiner) {
+        this.enqueue({ frameId: frame.frameId, consumers: frame.consumers, inputs: frame.tensors, arrivedAt: performance.now(), answers: [answer] });
+        return;
+      }
+      const answers = this.joining.get(frame.frameId) ?? [];
+      answers.push(answer);
+      this.joining.set(frame.frameId, answers);
+      let joined: WireTensor[] | null;
+      try {
+        joined = this.joiner.add(frame);
+      } catch (err) {
+        answers.pop();
+        reject(err as Error);
+        return;
+      }
+      if (!joined) return;
+      this.joining.delete(frame.frameId);
+      this.enqueue({ frameId: frame.frameId, consumers: frame.consumers, inputs: joined, arrivedAt: performance.now(), answers });
+    });
+  }
+
+  private enqueue(w: Waiting): void {
+    this.queue.push(w);
+    if (!this.running) {
+      this.running = true;
+      this.idle = this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const w = this.queue.shift() as Waiting;
+      try {
+        await this.process(w);
+        for (const a of w.answers) a.resolve({ frameId: w.frameId });
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        for (const a of w.answers) a.reject(e);
+        this.onError(w.frameId, e);
+      }
+    }
+    this.running = false;
+  }
+
+  private async process(w: Waiting): Promise<void> {
+    const start = performance.now();
+    const outputs = await this.session.run(w.inputs);
+    const computeMs = performance.now() - start;
+    // An emulated board is slower than this machine: hold the result until its time has passed.
+    if (this.holdMs > computeMs) await sleep(this.holdMs - computeMs);
+    const busyMs = performance.now() - start;
+    const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
+    sent.acked.catch((err: Error) => this.onError(w.frameId, err));
+    const c = this.counters;
+    c.frames++;
+    c.computeMs += computeMs;
+    c.busyMs += busyMs;
+    c.queueWaitMs += start - w.arrivedAt;
+    c.bytesOut += sent.bytes;
+  }
+
+  /** Counters since the previous call. */
+  take(): PartTelemetry {
+    const c = this.counters;
+    this.counters = zero();
+    return { part: this.name, ...c };
+  }
+
+  /** Stops taking frames and waits for the queue to empty (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle;
+    for (const answers of this.joining.values()) {
+      for (const a of answers) a.reject(new Error(`part ${this.name} stopped before the frame's other parts came`));
+    }
+    this.joining.clear();
+    await this.session.release();
+  }
+}

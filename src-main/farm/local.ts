@@ -1,0 +1,121 @@
+// Agents as local processes: the same bundled agent a board runs (out/agent/mchair-agent.mjs),
+// started on this machine, listening on 127.0.0.1. The demo, the virtual farm and the tests all
+// start agents through here.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { AppError } from '../contract/index';
+
+export interface LocalAgentOptions {
+  id: string;
+  partsDir: string;
+  tlsDir: string;
+  host?: string;
+  port?: number;
+  backend?: 'node' | 'wasm';
+  threads?: number;
+  profile?: string | null;
+  /** Keep running after this process exits (the virtual farm); stderr goes to `logFile`. */
+  detached?: { logFd: number };
+}
+
+export interface LocalAgent {
+  id: string;
+  host: string;
+  port: number;
+  pid: number;
+  /** SIGTERM (graceful), then SIGKILL if it has not exited after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The agent bundle: MCHAIR_AGENT_BUNDLE, else out/agent/ of the nearest folder that has one. */
+export function agentBundlePath(): string {
+  const env = process.env.MCHAIR_AGENT_BUNDLE;
+  if (env) return env;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'out', 'agent', 'mchair-agent.mjs');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new AppError('AGENT_NOT_BUILT', 'the agent bundle is missing; run "node scripts/build-node.mjs agent"');
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent> {
+  const host = o.host ?? '127.0.0.1';
+  const args = [
+    agentBundlePath(),
+    '--id', o.id,
+    '--host', host,
+    '--port', String(o.port ?? 0),
+    '--parts-dir', o.partsDir,
+    '--tls-dir', o.tlsDir,
+    '--backend', o.backend ?? 'node',
+  ];
+  if (o.threads) args.push('--threads', String(o.threads));
+  if (o.profile) args.push('--profile', o.profile);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', o.detached ? o.detached.logFd : 'pipe'],
+    detached: Boolean(o.detached),
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    // Keep the tail for an error message; the agent logs little.
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const fail = (why: string) => {
+      lines.close();
+      reject(new AppError('AGENT_START_FAILED', `agent ${o.id} did not start: ${why}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail('no answer in 30 s');
+    }, 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        const msg = JSON.parse(line) as { event?: string; port?: number };
+        if (msg.event === 'listening' && typeof msg.port === 'number') {
+          lines.close();
+          resolve(msg.port);
+          return;
+        }
+      } catch {
+        // fall through
+      }
+      fail(`unexpected output "${line.slice(0, 100)}"`);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(`exit code ${code}`);
+    });
+  });
+  if (o.detached) {
+    child.stdout?.destroy();
+    child.unref();
+  }
+  return {
+    id: o.id,
+    host,
+    port,
+    pid: child.pid as number,
+    stop: async (graceMs = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await waitExit(child);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// `--check`: runs the whole (uncut) model in-process with onnxruntime-node on the same input and
+// compares it with what the farm returned, so a wrong cut, a bad join or a mixed-up frame shows
+// as a difference instead of passing silently.
+import * as ort from 'onnxruntime-node';
+import type { WireTensor } from '../../remote-agent/src/protocol/schema';
+
+function asFloats(t: WireTensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`cannot compare ${t.dtype} output "${t.name}"`);
+  const copy = Buffer.from(t.bytes);
+  return new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4);
+}
+
+export class ResultChecker {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly output: string,
+  ) {}
+
+  static async create(wholeModel: Uint8Array, output: string, threads = 1): Promise<ResultChecker> {
+    const session = await ort.InferenceSession.create(wholeModel, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    return new ResultChecker(session, output);
+  }
+
+  /** The largest absolute difference between the farm's output and the whole model's. */
+  async maxAbsDiff(input: WireTensor, farmOutputs: readonly WireTensor[]): Promise<number> {
+    const got = farmOutputs.find((t) => t.name === this.output);
+    if (!got) throw new Error(`the farm returned no "${this.output}" (it sent ${farmOutputs.map((t) => t.name).join(', ')})`);
+    const feed = new ort.Tensor('uint8', new Uint8Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.length), input.shape);
+    const out = await this.session.run({ [input.name]: feed });
+    const want = out[this.output];
+    if (!want) throw new Error(`the whole model has no output "${this.output}"`);
+    const a = asFloats(got);
+    const b = want.data as Float32Array;
+    if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+    let max = 0;
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs((a[i] as number) - (b[i] as number));
+      // NaN must count as a mismatch, not vanish in a comparison.
+      if (!(d <= max)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+    }
+    return max;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Index of the largest value: the predicted class. */
+export function top1(t: WireTensor): number {
+  const a = asFloats(t);
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if ((a[i] as number) > (a[best] as number)) best = i;
+  return best;
+}

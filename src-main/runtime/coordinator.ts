@@ -1,0 +1,422 @@
+// The coordinator drives one run: it deploys the manifest and the plan's replica assignment to
+// the agents, feeds frames to the first stage within its credits, receives results from the last
+// stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
+// Activations never pass through here: stages hand them to each other board to board.
+import { PeerClient, serve, type ServerHandle, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { Joiner } from '../../remote-agent/src/protocol/join';
+import { Router } from '../../remote-agent/src/protocol/route';
+import type { Deployment, Frame, Peer, StageSpec, Telemetry, WireTensor } from '../../remote-agent/src/protocol/schema';
+import { partName } from '../../remote-agent/src/protocol/schema';
+import { checkTensor } from '../../remote-agent/src/protocol/tensor';
+import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
+import type { Logger } from '../log';
+import type { FrameSource } from './source';
+import { ipsAfterWarmup, percentile, warmupFrames } from './stats';
+
+export interface FarmAgent extends Peer {
+  /** Device profile when emulated (virtual farm); null for a real board. */
+  profile: string | null;
+}
+
+export interface RunPlan {
+  manifest: Manifest;
+  /** Agent ids per stage per part (more than one = data-parallel replicas). */
+  assignment: string[][][];
+  /** Emulated ms per frame, keyed "agentId/part" (virtual farm only). */
+  holdMs?: Record<string, number>;
+}
+
+export interface CoordinatorOptions {
+  runId: string;
+  plan: RunPlan;
+  agents: FarmAgent[];
+  /** The coordinator's own identity in the farm's PKI (id = its certificate's common name). */
+  identity: { id: string; tls: TlsMaterial };
+  /** Address agents reach the coordinator's sink at, and where it listens. */
+  sinkHost: string;
+  source: FrameSource;
+  frames: number;
+  window: number;
+  log: Logger;
+  onMetrics?(m: RunMetrics): void;
+  /** Called for every result, in frame order. */
+  onResult?(frameId: number, outputs: WireTensor[], latencyMs: number): void | Promise<void>;
+}
+
+export interface RunOutcome {
+  sent: number;
+  completed: number;
+  lost: number;
+  duplicated: number;
+  ips: number | null;
+  latencyMs: { p50: number; p95: number; p99: number };
+  devices: DeviceSummary[];
+  wallMs: number;
+  stopped: boolean;
+}
+
+export interface DeviceSummary {
+  id: string;
+  profile: string | null;
+  utilisation: number;
+  computeMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  emulated: boolean;
+}
+
+interface DeviceTotals {
+  frames: number;
+  computeMs: number;
+  busyMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  wallMs: number;
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+/** How long without a single result before a run is declared stuck. */
+const STALL_MS = 60_000;
+
+export class Coordinator {
+  private sink: ServerHandle | null = null;
+  private readonly clients = new Map<string, Promise<PeerClient>>();
+  /** Frames sent and not yet settled (result received or lost), with their send time. */
+  private readonly sentAt = new Map<number, number>();
+  private received = 0;
+  private readonly latencies: number[] = [];
+  private readonly doneAt: number[] = [];
+  private readonly reorder = new Map<number, { outputs: WireTensor[]; latency: number }>();
+  private nextInOrder = 0;
+  private deliveries: Promise<void> = Promise.resolve();
+  private sent = 0;
+  private lost = 0;
+  private duplicated = 0;
+  private stopping = false;
+  private lastProgress = performance.now();
+  private readonly totals = new Map<string, DeviceTotals>();
+  private readonly lastDevice = new Map<string, DeviceMetrics>();
+  private deployment: Deployment | null = null;
+  private startedAt = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly o: CoordinatorOptions) {}
+
+  private get inFlight(): number {
+    return this.sentAt.size;
+  }
+
+  private connect = (peer: Peer): Promise<PeerClient> => {
+    let c = this.clients.get(peer.id);
+    if (!c) {
+      c = PeerClient.connect(peer, { tls: this.o.identity.tls });
+      c.catch(() => this.clients.delete(peer.id));
+      this.clients.set(peer.id, c);
+    }
+    return c;
+  };
+
+  private stages(): StageSpec[] {
+    const { manifest, assignment } = this.o.plan;
+    const byId = new Map(this.o.agents.map((a) => [a.id, a]));
+    if (assignment.length !== manifest.stages.length) {
+      throw new AppError('PLAN_MISMATCH', `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`);
+    }
+    return manifest.stages.map((st, s) => ({
+      id: st.id,
+      concat: st.concat ?? null,
+      parts: st.parts.map((p, k) => {
+        const ids = assignment[s]?.[k] ?? [];
+        if (ids.length === 0) throw new AppError('PLAN_MISMATCH', `the plan gives part ${partName(st.id, k)} no device`);
+        return {
+          file: p.file,
+          sha256: p.sha256,
+          inputs: p.inputs,
+          outputs: p.outputs,
+          replicas: ids.map((id) => {
+            const a = byId.get(id);
+            if (!a) throw new AppError('PLAN_MISMATCH', `the plan names device "${id}", which is not in the farm`);
+            return { id: a.id, host: a.host, port: a.port };
+          }),
+        };
+      }),
+    }));
+  }
+
+  /** Starts the sink, checks every agent's health and deploys. */
+  async deploy(): Promise<void> {
+    const stages = this.stages();
+    const last = stages[stages.length - 1] as StageSpec;
+    const joiner = last.parts.length > 1 ? new Joiner(last, 1 << 16) : null;
+    this.sink = await serve(
+      this.o.sinkHost,
+      0,
+      {
+        forward: async (f) => {
+          this.receive(f, joiner);
+          return { frameId: f.frameId };
+        },
+      },
+      { tls: this.o.identity.tls, onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer') },
+    );
+    const used = new Set(this.o.plan.assignment.flat(2));
+    const agents = this.o.agents.filter((a) => used.has(a.id));
+    await Promise.all(
+      agents.map(async (a) => {
+        const c = await this.connect(a).catch((err: Error) => {
+          throw new AppError('AGENT_UNREACHABLE', `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`);
+        });
+        const h = await c.ping(Date.now());
+        if (h.agentId !== a.id) throw new AppError('AGENT_MISMATCH', `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`);
+      }),
+    );
+    this.deployment = {
+      runId: this.o.runId,
+      stages,
+      sink: { id: this.o.identity.id, host: this.o.sinkHost, port: this.sink.port },
+      window: this.o.window,
+      holdMs: this.o.plan.holdMs ?? {},
+    };
+    const d = this.deployment;
+    await Promise.all(
+      agents.map(async (a) => {
+        try {
+          await (await this.connect(a)).deploy(d);
+        } catch (err) {
+          throw new AppError('DEPLOY_FAILED', `deploy to ${a.id} failed: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  private receive(f: Frame, joiner: Joiner | null): void {
+    if (f.runId !== this.o.runId) throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
+    for (const t of f.tensors) checkTensor(t);
+    const outputs = joiner ? joiner.add(f) : f.tensors;
+    if (!outputs) return;
+    const sentAt = this.sentAt.get(f.frameId);
+    if (sentAt === undefined) {
+      if (f.frameId < this.sent) {
+        // Settled already: a second result for the frame (or one given up as lost).
+        this.duplicated++;
+        return;
+      }
+      throw new Error(`result for frame ${f.frameId}, which was never sent`);
+    }
+    const now = performance.now();
+    this.sentAt.delete(f.frameId);
+    this.received++;
+    this.lastProgress = now;
+    this.latencies.push(now - sentAt);
+    this.doneAt.push(now);
+    this.reorder.set(f.frameId, { outputs, latency: now - sentAt });
+    this.deliverInOrder();
+    this.wake?.();
+  }
+
+  /** Hands results to onResult strictly in frame order (lost frames are skipped once known). */
+  private deliverInOrder(): void {
+    for (;;) {
+      const r = this.reorder.get(this.nextInOrder);
+      if (!r) {
+        if (this.lostIds.has(this.nextInOrder)) {
+          this.nextInOrder++;
+          continue;
+        }
+        return;
+      }
+      this.reorder.delete(this.nextInOrder);
+      const id = this.nextInOrder++;
+      const cb = this.o.onResult;
+      if (cb) this.deliveries = this.deliveries.then(() => cb(id, r.outputs, r.latency));
+    }
+  }
+
+  private readonly lostIds = new Set<number>();
+
+  private markLost(frameId: number, why: string): void {
+    if (!this.sentAt.has(frameId)) return;
+    this.sentAt.delete(frameId);
+    this.lostIds.add(frameId);
+    this.lost++;
+    this.o.log.warn({ frameId, why }, 'frame lost');
+    this.deliverInOrder();
+    this.wake?.();
+  }
+
+  /** Frames whose result came back (delivered in order or waiting for an earlier one). */
+  get completed(): number {
+    return this.received;
+  }
+
+  /** Streams the frames, polls telemetry every second, returns when every frame is settled. */
+  async run(): Promise<RunOutcome> {
+    const d = this.deployment;
+    if (!d) throw new Error('deploy() first');
+    const router = new Router(d, this.connect);
+    const replicas = d.stages.reduce((a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0), 0);
+    // Every queue in the farm is bounded by the frames admitted here.
+    const admit = d.window * replicas;
+    this.startedAt = performance.now();
+    this.lastProgress = this.startedAt;
+    const timer = setInterval(() => void this.poll(), 1000);
+    try {
+      for (let id = 0; id < this.o.frames && !this.stopping; id++) {
+        while (this.inFlight >= admit && !this.stopping) await this.sleepUntilWoken();
+        if (this.stopping) break;
+        const input = await this.o.source.frame(id);
+        this.sentAt.set(id, performance.now());
+        this.sent++;
+        const sent = await router.send(id, -1, 0, [], [input]);
+        sent.acked.catch((err: Error) => this.markLost(id, err.message));
+      }
+      while (this.inFlight > 0) {
+        if (performance.now() - this.lastProgress > STALL_MS) {
+          for (const id of [...this.sentAt.keys()]) this.markLost(id, `no result in ${STALL_MS / 1000} s`);
+          break;
+        }
+        await this.sleepUntilWoken();
+      }
+      await this.deliveries;
+    } finally {
+      clearInterval(timer);
+    }
+    await this.poll();
+    const wallMs = performance.now() - this.startedAt;
+    const warm = warmupFrames(this.doneAt.length);
+    const lat = this.latencies.slice(warm).sort((a, b) => a - b);
+    return {
+      sent: this.sent,
+      completed: this.completed,
+      lost: this.lost,
+      duplicated: this.duplicated,
+      ips: ipsAfterWarmup(this.doneAt, warm),
+      latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) },
+      devices: this.deviceSummaries(),
+      wallMs,
+      stopped: this.stopping,
+    };
+  }
+
+  private sleepUntilWoken(): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, 250);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Telemetry from every agent; emits one RunMetrics. */
+  private async poll(): Promise<void> {
+    const used = new Set(this.o.plan.assignment.flat(2));
+    const agents = this.o.agents.filter((a) => used.has(a.id));
+    const answers = await Promise.all(
+      agents.map(async (a) => {
+        try {
+          return await (await this.connect(a)).telemetry();
+        } catch (err) {
+          this.o.log.warn({ agent: a.id, err: (err as Error).message }, 'telemetry');
+          return null;
+        }
+      }),
+    );
+    const devices: DeviceMetrics[] = [];
+    answers.forEach((t, i) => {
+      const a = agents[i] as FarmAgent;
+      if (t) devices.push(this.account(a, t));
+      else {
+        const prev = this.lastDevice.get(a.id);
+        if (prev) devices.push(prev);
+      }
+    });
+    const warm = warmupFrames(this.doneAt.length);
+    const lat = this.latencies.slice(-200).sort((x, y) => x - y);
+    const m: RunMetrics = {
+      runId: this.o.runId,
+      t: (performance.now() - this.startedAt) / 1000,
+      sent: this.sent,
+      completed: this.completed,
+      dropped: this.lost,
+      ips: ipsAfterWarmup(this.doneAt, warm) ?? 0,
+      latencyP50Ms: lat.length ? percentile(lat, 50) : 0,
+      latencyP95Ms: lat.length ? percentile(lat, 95) : 0,
+      devices,
+    };
+    this.o.onMetrics?.(m);
+  }
+
+  private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
+    const tot = this.totals.get(a.id) ?? { frames: 0, computeMs: 0, busyMs: 0, bytesIn: 0, bytesOut: 0, wallMs: 0, cpuPercent: 0, rssBytes: 0 };
+    let frames = 0;
+    let computeMs = 0;
+    let busyMs = 0;
+    for (const p of t.parts) {
+      frames += p.frames;
+      computeMs += p.computeMs;
+      busyMs += p.busyMs;
+      tot.bytesIn += p.bytesIn;
+      tot.bytesOut += p.bytesOut;
+    }
+    tot.frames += frames;
+    tot.computeMs += computeMs;
+    tot.busyMs += busyMs;
+    tot.wallMs += t.intervalMs;
+    tot.cpuPercent = t.cpuPercent;
+    tot.rssBytes = t.rssBytes;
+    this.totals.set(a.id, tot);
+    const m: DeviceMetrics = {
+      device: a.id,
+      fps: t.intervalMs > 0 ? (frames * 1000) / t.intervalMs : 0,
+      utilisation: t.intervalMs > 0 ? Math.min(1, busyMs / t.intervalMs) : 0,
+      computeMs: frames > 0 ? computeMs / frames : 0,
+      emulated: t.emulated,
+    };
+    this.lastDevice.set(a.id, m);
+    return m;
+  }
+
+  private deviceSummaries(): DeviceSummary[] {
+    const used = new Set(this.o.plan.assignment.flat(2));
+    return this.o.agents
+      .filter((a) => used.has(a.id))
+      .map((a) => {
+        const t = this.totals.get(a.id);
+        return {
+          id: a.id,
+          profile: a.profile,
+          utilisation: t && t.wallMs > 0 ? Math.min(1, t.busyMs / t.wallMs) : 0,
+          computeMs: t && t.frames > 0 ? t.computeMs / t.frames : 0,
+          bytesIn: t?.bytesIn ?? 0,
+          bytesOut: t?.bytesOut ?? 0,
+          emulated: a.profile !== null,
+        };
+      });
+  }
+
+  /** Stops feeding frames; those already sent are still collected. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  /** Undeploys and closes every connection. */
+  async close(): Promise<void> {
+    const clients = await Promise.allSettled([...this.clients.values()]);
+    await Promise.allSettled(
+      clients.map(async (c) => {
+        if (c.status !== 'fulfilled') return;
+        await c.value.undeploy(this.o.runId).catch(() => undefined);
+        c.value.close();
+      }),
+    );
+    this.clients.clear();
+    await this.sink?.close();
+  }
+}

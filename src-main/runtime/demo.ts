@@ -1,0 +1,125 @@
+// The walking skeleton: builds tiny-cnn as ONNX, cuts it into 2 stages, starts 2 agent
+// processes on 127.0.0.1, streams synthetic frames through them (stage 1 hands activations to
+// stage 2 directly), checks every result against the uncut model, and records the run.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { AppError, type RunSummary } from '../contract/index';
+import type { EventBus } from '../core/events';
+import type { Logger } from '../log';
+import { buildZooModel, encodeModel, listCuts, partitionModel } from '../model/index';
+import { RunRecorder } from '../store/runs';
+import { startEphemeralFarm } from '../farm/ephemeral';
+import { ResultChecker, top1 } from './check';
+import { Coordinator, type RunOutcome } from './coordinator';
+import { syntheticSource } from './source';
+
+export interface LiveRun {
+  id: string;
+  stop(): Promise<void>;
+  done: Promise<RunSummary>;
+}
+
+/** What the demo measured, beyond the summary (the CLI prints it). */
+export interface DemoFigures extends RunOutcome {
+  maxAbsDiff: number;
+}
+
+const DEMO_MODEL = 'tiny-cnn';
+const DEMO_WINDOW = 4;
+
+export async function startDemoRun(opts: {
+  frames: number;
+  dataDir: string;
+  log: Logger;
+  events: EventBus;
+  /** Receives the figures when the run ends (the CLI prints them). */
+  onFigures?: (f: DemoFigures) => void;
+}): Promise<LiveRun> {
+  const { events, log } = opts;
+  const rec = await RunRecorder.create(opts.dataDir, { kind: 'demo', model: DEMO_MODEL, frames: opts.frames });
+  const runId = rec.id;
+  events.emit('run/state', { runId, state: 'starting', message: null });
+  let coordinator: Coordinator | null = null;
+  let stopRequested = false;
+
+  const body = async (): Promise<RunSummary> => {
+    const model = buildZooModel(DEMO_MODEL, { seed: 1 });
+    const cuts = listCuts(model);
+    // The middle cut gives two stages of similar depth.
+    const cut = cuts[Math.floor(cuts.length / 2)];
+    if (!cut) throw new AppError('MODEL_NO_CUT', `${DEMO_MODEL} has no place to cut`);
+    const partsDir = join(rec.dir, 'parts');
+    const manifest = await partitionModel(model, { cuts: [cut] }, partsDir);
+    await rec.writeFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    const checker = await ResultChecker.create(encodeModel(model), manifest.output);
+    // Two agents share this machine's cores with the coordinator.
+    const threads = Math.max(1, Math.floor(cpus().length / 2));
+    const farm = await startEphemeralFarm({ ids: ['agent-1', 'agent-2'], partsDir, threads });
+    try {
+      const source = syntheticSource(manifest.input);
+      let maxAbsDiff = 0;
+      coordinator = new Coordinator({
+        runId,
+        plan: { manifest, assignment: [[['agent-1']], [['agent-2']]] },
+        agents: farm.agents,
+        identity: farm.coordinator,
+        sinkHost: '127.0.0.1',
+        source,
+        frames: opts.frames,
+        window: DEMO_WINDOW,
+        log,
+        onMetrics: (m) => {
+          rec.metrics(m);
+          events.emit('run/metrics', m);
+        },
+        onResult: async (frameId, outputs, latencyMs) => {
+          const diff = await checker.maxAbsDiff(await source.frame(frameId), outputs);
+          maxAbsDiff = Math.max(maxAbsDiff, diff);
+          const out = outputs.find((t) => t.name === manifest.output);
+          rec.result({ frameId, latencyMs, top1: out ? top1(out) : null, maxAbsDiff: diff });
+        },
+      });
+      await coordinator.deploy();
+      if (stopRequested) coordinator.stop();
+      await rec.setState('running');
+      events.emit('run/state', { runId, state: 'running', message: null });
+      const outcome = await coordinator.run();
+      await coordinator.close();
+      await checker.close();
+      opts.onFigures?.({ ...outcome, maxAbsDiff });
+      await rec.writeFile('outcome.json', `${JSON.stringify({ ...outcome, maxAbsDiff }, null, 2)}\n`);
+      const ok = outcome.lost === 0 && outcome.duplicated === 0 && maxAbsDiff < 1e-5;
+      const state = outcome.stopped ? 'stopped' : ok ? 'done' : 'failed';
+      const message = ok
+        ? null
+        : `lost ${outcome.lost}, duplicated ${outcome.duplicated}, largest difference ${maxAbsDiff}`;
+      return rec.finish(state, { completed: outcome.completed, ips: outcome.ips, maxAbsDiff, message });
+    } finally {
+      await farm.stop();
+    }
+  };
+
+  const done = body().then(
+    (summary) => {
+      events.emit('run/state', { runId, state: summary.state, message: summary.message });
+      return summary;
+    },
+    async (err: unknown) => {
+      const message = err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+      log.error({ runId, err: (err as Error).message }, 'demo run failed');
+      const summary = await rec.finish('failed', { message });
+      events.emit('run/state', { runId, state: 'failed', message });
+      return summary;
+    },
+  );
+
+  return {
+    id: runId,
+    stop: async () => {
+      stopRequested = true;
+      (coordinator as Coordinator | null)?.stop();
+      await done;
+    },
+    done,
+  };
+}
