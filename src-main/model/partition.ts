@@ -30,8 +30,15 @@ import { attrInts, valueInfo } from './zoo';
 export interface PartitionSpec {
   /** Cut tensors in graph order; stage i runs from cut i-1 (or the input) to cut i (or the output). */
   readonly cuts: readonly string[];
-  /** Stages to split into `parts` parts along output channels. */
-  readonly splits?: ReadonlyArray<{ readonly stage: number; readonly parts: number }>;
+  /**
+   * Stages to split into `parts` parts along output channels: as even as they go, or the given
+   * `channels` ranges [start, end) (one per part, in order, covering every channel).
+   */
+  readonly splits?: ReadonlyArray<{
+    readonly stage: number;
+    readonly parts: number;
+    readonly channels?: ReadonlyArray<readonly [number, number]>;
+  }>;
 }
 
 export interface PartModel {
@@ -512,7 +519,14 @@ export function buildPartition(model: OnnxModel, spec: PartitionSpec): Partition
   }
 
   const splits = new Map<number, number>();
+  const ranges = new Map<number, ReadonlyArray<readonly [number, number]>>();
   for (const sp of spec.splits ?? []) {
+    if (sp.channels && sp.channels.length !== sp.parts) {
+      throw new PartitionError(
+        `split ${sp.stage}:${sp.parts}: ${sp.channels.length} channel ranges for ${sp.parts} parts`,
+      );
+    }
+    if (sp.channels) ranges.set(sp.stage, sp.channels);
     if (!Number.isInteger(sp.stage) || sp.stage < 0 || sp.stage > cuts.length) {
       throw new PartitionError(
         `split ${sp.stage}:${sp.parts}: there is no stage ${sp.stage} (stages 0..${cuts.length})`,
@@ -571,8 +585,10 @@ export function buildPartition(model: OnnxModel, spec: PartitionSpec): Partition
       throw new PartitionError(
         `cannot split stage ${s} into ${k} parts: "${shape.mixing.name}" has only ${g.channels} output channels`,
       );
+    const given = ranges.get(s);
+    if (given) checkRanges(s, given, g.channels);
     let c0 = 0;
-    const parts = splitSizes(g.channels, k).map((size, j) => {
+    const parts = (given?.map(([x, y]) => y - x) ?? splitSizes(g.channels, k)).map((size, j) => {
       const c1 = c0 + size;
       const partOutput = `${output}.p${j}`;
       const built = partNodesForSplit(a, shape, j, c0, c1, output, partOutput);
@@ -586,6 +602,26 @@ export function buildPartition(model: OnnxModel, spec: PartitionSpec): Partition
     return { id, input, output, layers, parts, concat: { output, axis: g.axis } };
   });
   return { analysis: a, stages };
+}
+
+function checkRanges(
+  stage: number,
+  ranges: ReadonlyArray<readonly [number, number]>,
+  channels: number,
+): void {
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start !== at || end <= start || end > channels) {
+      throw new PartitionError(
+        `stage ${stage}: channel ranges ${ranges.map(([x, y]) => `[${x},${y})`).join(' ')} must follow each other from 0 to ${channels} without gaps`,
+      );
+    }
+    at = end;
+  }
+  if (at !== channels)
+    throw new PartitionError(
+      `stage ${stage}: channel ranges end at ${at}, the layer has ${channels} output channels`,
+    );
 }
 
 /** The manifest's model input, checked against what the manifest can describe. */

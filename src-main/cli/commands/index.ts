@@ -4,10 +4,16 @@ import { registerDemo } from './demo';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
 import { registerServe } from './serve';
+import { registerModel } from './model';
+import { registerPartition } from './partition';
+import { registerVerify } from './verify';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
   registerInfo(program);
   registerRuns(program);
   registerServe(program);
+  registerModel(program);
+  registerPartition(program);
+  registerVerify(program);
 }

@@ -1,0 +1,132 @@
+// `mchair model inspect|build|import|list`: look inside a CNN, build the zoo's models, and bring
+// an exporter's ONNX file into the farm's conventions.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import {
+  formatInspection,
+  inspectModel,
+  saveModel,
+  ZOO_DESCRIPTIONS,
+  ZOO_NAMES,
+  ZooName,
+  buildZooModel,
+} from '../../model/index';
+import { importModel, openModel } from '../../model/source';
+import { loadModel } from '../../model/onnx';
+import { InputError } from '../../contract/errors';
+import { action, withCommonOptions } from '../framework';
+
+export const Seed = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .default(0);
+const Out = z.string({ error: 'is required' }).min(1, 'is required');
+
+function zooName(s: string | undefined): ZooName {
+  const parsed = ZooName.safeParse(s);
+  if (!parsed.success)
+    throw new InputError(`unknown zoo model "${s ?? ''}"; choose from ${ZOO_NAMES.join(', ')}`);
+  return parsed.data;
+}
+
+function summary(path: string, model: ReturnType<typeof openModel>, sha256: string, bytes: number) {
+  const r = inspectModel(model);
+  return {
+    path,
+    model: model.name,
+    sha256,
+    bytes,
+    input: r.input,
+    output: r.output,
+    layers: r.layers.length,
+    ...r.totals,
+  };
+}
+type Summary = ReturnType<typeof summary>;
+const presentSummary = (s: Summary): string =>
+  [
+    `wrote ${s.path} (${(s.bytes / 2 ** 20).toFixed(1)} MiB, sha256 ${s.sha256.slice(0, 16)}...)`,
+    `${s.model}: ${s.input.name} ${s.input.dtype} [${s.input.shape.join(',')}] -> ${s.output.name} ${s.output.dtype} [${s.output.shape.join(',')}]`,
+    `${s.layers} layers, ${s.params.toLocaleString('en-US')} parameters, ${s.macs.toLocaleString('en-US')} MACs`,
+  ].join('\n');
+
+export function registerModel(program: Command): void {
+  const model = program.command('model').description('inspect, build and import CNNs (ONNX)');
+
+  withCommonOptions(
+    model
+      .command('inspect')
+      .argument('<model>', `ONNX file or zoo name (${ZOO_NAMES.join(', ')})`)
+      .option('--seed <n>', 'weight seed for zoo models', '0')
+      .description('every layer with its output shape, MACs, parameters and activation size'),
+  ).action(
+    action(
+      async (ctx) => {
+        const { seed } = ctx.options(z.object({ seed: Seed }));
+        const m = openModel(ctx.args[0]!, { seed });
+        return { name: m.name, ...inspectModel(m) };
+      },
+      ({ name, ...r }) => formatInspection(name, r),
+    ),
+  );
+
+  withCommonOptions(
+    model
+      .command('build')
+      .argument('<name>', `zoo model: ${ZOO_NAMES.join(', ')}`)
+      .option('--out <file>', 'ONNX file to write')
+      .option('--seed <n>', 'weight seed (same seed, same bytes)', '0')
+      .option('--external-data', 'write the weights to <file>.data beside the model')
+      .description('build a zoo model with deterministic He-initialised weights'),
+  ).action(
+    action(async (ctx) => {
+      const o = ctx.options(
+        z.object({ out: Out, seed: Seed, externalData: z.boolean().optional() }),
+      );
+      const name = zooName(ctx.args[0]);
+      ctx.say(`building ${name} (seed ${o.seed})...`);
+      const m = buildZooModel(name, { seed: o.seed });
+      const saved = saveModel(m, o.out, { externalData: o.externalData });
+      return summary(o.out, m, saved.sha256, saved.bytes);
+    }, presentSummary),
+  );
+
+  withCommonOptions(
+    model
+      .command('import')
+      .argument('<file>', 'ONNX file from a model zoo or an exporter (float NCHW input)')
+      .option('--out <file>', 'ONNX file to write')
+      .option(
+        '--uint8-input',
+        'take uint8 NHWC frames and prepend the preprocessing (Cast, mean/std, Transpose)',
+      )
+      .option('--external-data', 'write the weights to <file>.data beside the model')
+      .description(
+        'check that the toolkit can cost and partition a model, and save it for the farm',
+      ),
+  ).action(
+    action(async (ctx) => {
+      const o = ctx.options(
+        z.object({
+          out: Out,
+          uint8Input: z.boolean().optional(),
+          externalData: z.boolean().optional(),
+        }),
+      );
+      const m = importModel(loadModel(ctx.args[0]!), { uint8Input: o.uint8Input });
+      const saved = saveModel(m, o.out, { externalData: o.externalData });
+      return summary(o.out, m, saved.sha256, saved.bytes);
+    }, presentSummary),
+  );
+
+  withCommonOptions(model.command('list').description('the zoo models')).action(
+    action(
+      async () => ({
+        models: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
+      }),
+      (r) => r.models.map((m) => `${m.name.padEnd(11)} ${m.description}`).join('\n'),
+    ),
+  );
+}

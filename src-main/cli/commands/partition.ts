@@ -1,0 +1,115 @@
+// `mchair partition`: cut a model into stages (and split stages into parts) by flags or by the
+// planner's plan, writing one standalone ONNX file per part and manifest.json.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/errors';
+import type { Manifest } from '../../contract/manifest';
+import { listCuts, partitionModel, type OnnxModel, type PartitionSpec } from '../../model/index';
+import { openModel, specFromPlan } from '../../model/source';
+import { action, withCommonOptions } from '../framework';
+import { Seed } from './model';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const SpecFlags = z.object({
+  model: z.string({ error: 'is required (an ONNX file or a zoo name)' }).min(1),
+  cut: z.array(z.string()).default([]),
+  split: z.array(z.string().regex(/^\d+:\d+$/, 'must be STAGE:PARTS, e.g. 1:2')).default([]),
+  plan: z.string().optional(),
+  seed: Seed,
+});
+
+/** Adds --model, --cut, --split, --plan and --seed to a command. */
+export function withSpecOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <model>', 'ONNX file or zoo name')
+    .option(
+      '--cut <tensors>',
+      'cut tensor(s), comma-separated, in graph order (repeatable)',
+      collect,
+    )
+    .option(
+      '--split <stage:parts>',
+      'split stage I into K parts along output channels (repeatable)',
+      collect,
+    )
+    .option('--plan <file>', "the planner's plan.json instead of --cut/--split")
+    .option('--seed <n>', 'weight seed for zoo models', '0');
+}
+
+/** The model and the partition spec the flags (or the plan) describe. */
+export function specFromFlags(flags: z.output<typeof SpecFlags>): {
+  model: OnnxModel;
+  spec: PartitionSpec;
+} {
+  const model = openModel(flags.model, { seed: flags.seed });
+  if (flags.plan) {
+    if (flags.cut.length || flags.split.length)
+      throw new InputError('--plan: give either --plan or --cut/--split, not both');
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(flags.plan, 'utf8'));
+    } catch (err) {
+      throw new InputError(
+        `--plan: cannot read ${flags.plan} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      );
+    }
+    return { model, spec: specFromPlan(model, json) };
+  }
+  const cuts = flags.cut
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const splits = flags.split.map((s) => {
+    const [stage, parts] = s.split(':').map(Number) as [number, number];
+    return { stage, parts };
+  });
+  if (!cuts.length && !splits.length) {
+    throw new InputError(
+      `--cut: give cut tensors or --plan (valid cuts: ${listCuts(model).join(', ')})`,
+    );
+  }
+  return { model, spec: { cuts, splits } };
+}
+
+function presentManifest(r: { dir: string; manifest: Manifest }): string {
+  const lines = [`wrote ${r.dir}/manifest.json for ${r.manifest.model}`];
+  for (const s of r.manifest.stages) {
+    for (const p of s.parts)
+      lines.push(
+        `  ${s.id}  ${p.file.padEnd(12)}  ${p.inputs.join(',')} -> ${p.outputs.join(',')}`,
+      );
+    if (s.concat) lines.push(`  ${s.id}  concat axis ${s.concat.axis} -> ${s.concat.output}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerPartition(program: Command): void {
+  withCommonOptions(
+    withSpecOptions(
+      program
+        .command('partition')
+        .description(
+          'cut a model into stages and parts: one standalone ONNX file per part plus manifest.json',
+        )
+        .option('--out <dir>', 'folder for the parts and manifest.json')
+        .option('--list-cuts <model>', 'list the tensors the model can be cut at, and exit'),
+    ),
+  ).action(
+    action<{ cuts: string[] } | { dir: string; manifest: Manifest }>(
+      async (ctx) => {
+        const listing = ctx.options(z.object({ listCuts: z.string().optional(), seed: Seed }));
+        if (listing.listCuts)
+          return { cuts: listCuts(openModel(listing.listCuts, { seed: listing.seed })) };
+        const flags = ctx.options(
+          SpecFlags.extend({ out: z.string({ error: 'is required' }).min(1) }),
+        );
+        const { model, spec } = specFromFlags(flags);
+        const manifest = await partitionModel(model, spec, flags.out);
+        return { dir: flags.out, manifest };
+      },
+      (r) => ('cuts' in r ? r.cuts.join('\n') : presentManifest(r)),
+    ),
+  );
+}
