@@ -1,0 +1,114 @@
+// The plan: how a CNN is spread over a farm's devices, with the planner's prediction. A public
+// interface (see DESIGN.md, "Plans and partitions"): `mchair plan` writes it, `mchair partition
+// --plan` cuts the model by it and `mchair run --plan` deploys it. Keep it stable; bump
+// `version` for any change an older reader would misread.
+//
+// A plan is an ordered list of stages; a stage is a contiguous run of layers [firstLayer,
+// lastLayer]; it has one or more parts (more than one = the stage's first layer is split along
+// output channels, each part computing `channels` [start, end) and the consumer concatenating
+// the parts' outputs along axis 1 in part order); each part has one or more devices (more than
+// one = data-parallel replicas, each frame goes to one of them).
+import { z } from 'zod';
+
+const Name = z.string().min(1).max(256);
+const DeviceId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a device id');
+
+export const PlanObjective = z.enum(['ips', 'latency', 'energy']);
+export type PlanObjective = z.infer<typeof PlanObjective>;
+
+export const PlanPart = z.object({
+  id: z.string().regex(/^s\d+\.p\d+$/),
+  /** Output channels of the stage's first layer this part computes, [start, end); whole stage when absent. */
+  channels: z.tuple([z.number().int().min(0), z.number().int().min(1)]).optional(),
+  /** Replicas: each frame is computed by one of them. */
+  devices: z.array(DeviceId).min(1),
+});
+export type PlanPart = z.infer<typeof PlanPart>;
+
+export const PlanStage = z.object({
+  id: z.string().regex(/^s\d+$/),
+  firstLayer: Name,
+  lastLayer: Name,
+  /** Tensor the stage reads (the model input for the first stage). */
+  input: Name,
+  /** Tensor the stage produces (the concatenation of its parts' outputs when split). */
+  output: Name,
+  parts: z.array(PlanPart).min(1),
+});
+export type PlanStage = z.infer<typeof PlanStage>;
+
+export const PlanDeviceRole = z.object({
+  device: DeviceId,
+  /** Device profile id (pi3, pi4, tx2-cpu, ...). */
+  profile: z.string(),
+  /** Null when the plan leaves the device idle. */
+  stage: z.string().nullable(),
+  part: z.string().nullable(),
+  /** Peak memory: runtime, weights (held twice while the session loads) and activations. */
+  memoryBytes: z.number().int().min(0),
+  memoryBudgetBytes: z.number().int().min(0),
+  /** Predicted share of wall time the device computes or moves messages, 0..1. */
+  utilisation: z.number().min(0),
+  /** Predicted frames per second this device handles. */
+  ips: z.number().min(0),
+  /** Predicted seconds of work per frame it handles. */
+  frameSeconds: z.number().min(0),
+});
+export type PlanDeviceRole = z.infer<typeof PlanDeviceRole>;
+
+export const Bottleneck = z.object({
+  kind: z.enum(['device', 'stage', 'medium', 'port']),
+  /** Stage id, device id or medium id. */
+  where: z.string(),
+  /** The capacity of the bottleneck in frames per second (the plan's IPS). */
+  ips: z.number(),
+  why: z.string(),
+});
+export type Bottleneck = z.infer<typeof Bottleneck>;
+
+export const PlanPrediction = z.object({
+  ips: z.number().min(0),
+  latencyMs: z.number().min(0),
+  /** What the farm could do if nothing but compute counted: the sum of every device's whole-model rate. */
+  computeBoundIps: z.number().min(0),
+  /** Energy per inference (J): idle power of the used devices over the frame period, and dynamic. */
+  staticJ: z.number().min(0),
+  dynamicJ: z.number().min(0),
+  media: z.array(
+    z.object({ medium: z.string(), bytesPerFrame: z.number().min(0), utilisation: z.number().min(0) }),
+  ),
+  bottleneck: Bottleneck,
+  /** What would raise the IPS, most effective first. */
+  suggestions: z.array(z.string()),
+  /** Everything on the virtual farm is emulated; measured profiles say "measured". */
+  basis: z.enum(['emulated', 'measured', 'mixed']),
+});
+export type PlanPrediction = z.infer<typeof PlanPrediction>;
+
+export const Plan = z
+  .object({
+    version: z.literal(1),
+    model: Name,
+    /** Where the plan came from: "auto" for the planner's search, or a preset id (paper-6, ...). */
+    origin: z.string(),
+    objective: PlanObjective,
+    stages: z.array(PlanStage).min(1),
+    devices: z.array(PlanDeviceRole).min(1),
+    prediction: PlanPrediction,
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.stages.forEach((s, si) => {
+      if (s.id !== `s${si}`) ctx.addIssue({ code: 'custom', path: ['stages', si, 'id'], message: `must be "s${si}"` });
+      s.parts.forEach((part, pi) => {
+        if (s.parts.length > 1 && !part.channels) {
+          ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'channels'], message: 'a split stage needs channels on every part' });
+        }
+        for (const d of part.devices) {
+          if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'devices'], message: `device "${d}" has two roles` });
+          seen.add(d);
+        }
+      });
+    });
+  });
+export type Plan = z.infer<typeof Plan>;

@@ -1,0 +1,257 @@
+// The cost model: what a layer costs on a device, what a part of a stage costs the device that
+// runs it (compute, messages, memory), and what a whole layout delivers (IPS, latency, per
+// device load, media load, energy, the bottleneck). The search and the presets are judged by
+// the same numbers, and `mchair run` shows them as the prediction.
+import type { Chain } from './layers';
+import { opClass } from './layers';
+import type { Device, Farm } from './farm';
+import type { DeviceProfile, Medium, OpSpeed } from './profile';
+
+export interface PartLayout {
+  /** Fraction of the stage's output channels this part computes (1 when the stage is whole). */
+  readonly share: number;
+  /** [start, end) output channels of the stage's first layer, for split stages. */
+  readonly channels?: readonly [number, number];
+  /** Replicas: each frame goes to one, in proportion to its speed. */
+  readonly devices: readonly Device[];
+}
+
+export interface StageLayout {
+  /** Layers [from, to) of the chain. */
+  readonly from: number;
+  readonly to: number;
+  readonly parts: readonly PartLayout[];
+}
+
+export type Layout = readonly StageLayout[];
+
+/** What running one part costs one device per frame it handles. */
+export interface PartCost {
+  readonly computeSec: number;
+  /** CPU time spent receiving and sending the part's messages. */
+  readonly ioSec: number;
+  /** Time the device's own switched port needs for the frame's bytes (0 on a shared medium). */
+  readonly portSec: number;
+  /** Seconds between frames the device can sustain: compute and I/O, or its port if slower. */
+  readonly periodSec: number;
+  readonly weightBytes: number;
+  readonly steadyBytes: number;
+  /** Peak while the session loads: the model bytes and the initialised weights both held. */
+  readonly peakBytes: number;
+}
+
+export interface DeviceLoad {
+  readonly device: Device;
+  readonly stage: number;
+  readonly part: number;
+  readonly cost: PartCost;
+  /** Frames per second this device handles at the plan's IPS. */
+  readonly ips: number;
+  readonly utilisation: number;
+  readonly fits: boolean;
+}
+
+export interface MediumLoad {
+  readonly medium: Medium;
+  readonly bytesPerFrame: number;
+  /** Frames per second the medium can carry. */
+  readonly capacityIps: number;
+}
+
+export type BottleneckKind = 'stage' | 'medium' | 'port';
+
+export interface Evaluation {
+  readonly ips: number;
+  readonly latencySec: number;
+  readonly stageIps: readonly number[];
+  /** For each stage, its slowest part. */
+  readonly stageBottleneckPart: readonly number[];
+  readonly loads: readonly DeviceLoad[];
+  readonly idle: readonly Device[];
+  readonly media: readonly MediumLoad[];
+  readonly coordinatorPortIps: number;
+  readonly bottleneck: { kind: BottleneckKind; index: number; ips: number };
+  readonly staticJ: number;
+  readonly dynamicJ: number;
+  readonly computeBoundIps: number;
+  /** Every device within its memory budget. */
+  readonly fits: boolean;
+}
+
+const bytesPerSecOf = (m: Medium): number => (m.mbps * 1e6) / 8;
+
+/** Time to move `bytes` at a class's speed, the part beyond the spill point at the slow rate. */
+function byteSeconds(speed: OpSpeed, bytes: number): number {
+  const spill = speed.spillBytes;
+  if (spill === undefined || speed.spillBytesPerSec === undefined || bytes <= spill) return bytes / speed.bytesPerSec;
+  return spill / speed.bytesPerSec + (bytes - spill) / speed.spillBytesPerSec;
+}
+
+export class CostModel {
+  private readonly prefix = new Map<DeviceProfile, Float64Array>();
+
+  constructor(readonly chain: Chain) {}
+
+  get layerCount(): number {
+    return this.chain.model.layers.length;
+  }
+
+  /**
+   * One layer on one device. Conv also pays for its im2col buffer (out pixels x kernel x input
+   * channels, i.e. 4 x MACs / output channels bytes): that is why early, wide convs are slower
+   * per MAC than deep ones on a Pi. A split part computes `share` of the output channels from the
+   * whole input.
+   */
+  layerSeconds(p: DeviceProfile, i: number, share = 1): number {
+    const l = this.chain.model.layers[i]!;
+    const cls = opClass(l.op);
+    if (cls === 'free') return 0;
+    const speed = p.ops[cls];
+    let bytes = this.chain.inputBytes[i]! + (l.activationBytes + l.paramBytes) * share;
+    const cout = l.outputShape[1] ?? 1;
+    if (cls === 'conv') bytes += (4 * l.macs) / Math.max(1, cout);
+    return p.layerSec + (l.macs * share) / speed.macsPerSec + byteSeconds(speed, bytes);
+  }
+
+  /** Compute seconds of layers [from, to); whole stages come from prefix sums. */
+  computeSeconds(p: DeviceProfile, from: number, to: number, share = 1): number {
+    if (share === 1) {
+      const pre = this.prefixOf(p);
+      return pre[to]! - pre[from]!;
+    }
+    let s = 0;
+    for (let i = from; i < to; i++) s += this.layerSeconds(p, i, share);
+    return s;
+  }
+
+  private prefixOf(p: DeviceProfile): Float64Array {
+    let pre = this.prefix.get(p);
+    if (!pre) {
+      const n = this.layerCount;
+      pre = new Float64Array(n + 1);
+      for (let i = 0; i < n; i++) pre[i + 1] = pre[i]! + this.layerSeconds(p, i);
+      this.prefix.set(p, pre);
+    }
+    return pre;
+  }
+
+  /** What device `d` pays per frame to run layers [from, to) at `share` of the channels. */
+  partCost(d: Device, from: number, to: number, share = 1): PartCost {
+    const p = d.profile;
+    const layers = this.chain.model.layers;
+    const inBytes = this.chain.cutBytes[from]!;
+    const outBytes = this.chain.cutBytes[to]! * share;
+    const computeSec = this.computeSeconds(p, from, to, share);
+    const ioSec = 2 * p.io.messageSec + (inBytes + outBytes) / p.io.bytesPerSec;
+    const portSec = d.medium.kind === 'switched' ? Math.max(inBytes, outBytes) / bytesPerSecOf(d.medium) : 0;
+    let weightBytes = 0;
+    let arena = 0;
+    for (let i = from; i < to; i++) {
+      const l = layers[i]!;
+      weightBytes += l.paramBytes * share;
+      // onnxruntime reuses buffers: the largest layer's input and output are live at once.
+      arena = Math.max(arena, this.chain.inputBytes[i]! + l.activationBytes * share);
+    }
+    const steadyBytes = p.memory.runtimeBytes + weightBytes + arena;
+    const peakBytes = steadyBytes + weightBytes * (p.memory.loadPeakFactor - 1);
+    return { computeSec, ioSec, portSec, periodSec: Math.max(computeSec + ioSec, portSec), weightBytes, steadyBytes, peakBytes };
+  }
+
+  /** Frames per second the farm could compute if nothing but compute counted. */
+  computeBoundIps(devices: readonly Device[]): number {
+    return devices.reduce((s, d) => s + 1 / this.computeSeconds(d.profile, 0, this.layerCount), 0);
+  }
+
+  evaluate(layout: Layout, farm: Farm): Evaluation {
+    const cutBytes = this.chain.cutBytes;
+    const partCosts = layout.map((s) => s.parts.map((p) => p.devices.map((d) => this.partCost(d, s.from, s.to, p.share))));
+    // Within a part, replicas share frames in proportion to their speed.
+    const weights = partCosts.map((st) => st.map((pc) => {
+      const rates = pc.map((c) => 1 / c.periodSec);
+      const sum = rates.reduce((a, b) => a + b, 0);
+      return rates.map((r) => r / sum);
+    }));
+    const partIps = partCosts.map((st) => st.map((pc) => pc.reduce((a, c) => a + 1 / c.periodSec, 0)));
+    const stageIps = partIps.map((st) => Math.min(...st));
+    const stageBottleneckPart = partIps.map((st) => st.indexOf(Math.min(...st)));
+
+    // Shared media: each hop's bytes use the air once if either end is on the medium.
+    const airBytes = new Map<Medium, number>();
+    const coordinatorSide = [{ medium: farm.coordinator, weight: 1 }];
+    const sideOf = (si: number, pi: number) =>
+      layout[si]!.parts[pi]!.devices.map((d, k) => ({ medium: d.medium, weight: weights[si]![pi]![k]! }));
+    const addHop = (bytes: number, from: ReadonlyArray<{ medium: Medium; weight: number }>, to: ReadonlyArray<{ medium: Medium; weight: number }>) => {
+      const media = new Set([...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'));
+      for (const m of media) {
+        const pS = from.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
+        const pR = to.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
+        airBytes.set(m, (airBytes.get(m) ?? 0) + bytes * (1 - (1 - pS) * (1 - pR)));
+      }
+    };
+    layout.forEach((s, si) => {
+      s.parts.forEach((_, pi) => {
+        const bytes = cutBytes[s.from]!;
+        if (si === 0) addHop(bytes, coordinatorSide, sideOf(si, pi));
+        else layout[si - 1]!.parts.forEach((q, qi) => addHop(bytes * q.share, sideOf(si - 1, qi), sideOf(si, pi)));
+      });
+    });
+    const last = layout.length - 1;
+    layout[last]!.parts.forEach((q, qi) => addHop(cutBytes[this.layerCount]! * q.share, sideOf(last, qi), coordinatorSide));
+    const media = [...airBytes].map(([medium, bytesPerFrame]) => ({
+      medium,
+      bytesPerFrame,
+      capacityIps: bytesPerFrame > 0 ? bytesPerSecOf(medium) / bytesPerFrame : Infinity,
+    }));
+    const coordinatorPortIps =
+      farm.coordinator.kind === 'switched'
+        ? bytesPerSecOf(farm.coordinator) / Math.max(cutBytes[0]! * layout[0]!.parts.length, cutBytes[this.layerCount]!)
+        : Infinity;
+
+    let bottleneck: Evaluation['bottleneck'] = { kind: 'stage', index: 0, ips: Infinity };
+    stageIps.forEach((ips, i) => { if (ips < bottleneck.ips) bottleneck = { kind: 'stage', index: i, ips }; });
+    media.forEach((m, i) => { if (m.capacityIps < bottleneck.ips) bottleneck = { kind: 'medium', index: i, ips: m.capacityIps }; });
+    if (coordinatorPortIps < bottleneck.ips) bottleneck = { kind: 'port', index: 0, ips: coordinatorPortIps };
+    const ips = bottleneck.ips;
+
+    const loads: DeviceLoad[] = [];
+    layout.forEach((s, si) => s.parts.forEach((p, pi) => p.devices.forEach((device, k) => {
+      const cost = partCosts[si]![pi]![k]!;
+      const dIps = ips * weights[si]![pi]![k]!;
+      loads.push({
+        device, stage: si, part: pi, cost, ips: dIps,
+        utilisation: dIps * (cost.computeSec + cost.ioSec),
+        fits: cost.peakBytes <= device.profile.memory.budgetBytes,
+      });
+    })));
+    const used = new Set(loads.map((l) => l.device));
+    const idle = farm.devices.filter((d) => !used.has(d));
+
+    // Latency of one frame on an idle farm: hops plus the slowest replica of each stage.
+    const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
+      [...new Set([...a, ...b])].reduce((t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000, 0);
+    const mediaOf = (si: number) => layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
+    let latencySec = 0;
+    layout.forEach((s, si) => {
+      latencySec += hopSec(cutBytes[s.from]!, si === 0 ? [farm.coordinator] : mediaOf(si - 1), mediaOf(si));
+      latencySec += Math.max(...partCosts[si]!.flat().map((c) => c.computeSec + c.ioSec));
+    });
+    latencySec += hopSec(cutBytes[this.layerCount]!, mediaOf(last), [farm.coordinator]);
+
+    const perFrame = (f: (l: DeviceLoad) => number) => (ips > 0 ? loads.reduce((a, l) => a + f(l), 0) / ips : Infinity);
+    return {
+      ips,
+      latencySec,
+      stageIps,
+      stageBottleneckPart,
+      loads,
+      idle,
+      media,
+      coordinatorPortIps,
+      bottleneck,
+      staticJ: perFrame((l) => l.device.profile.power.idleWatts),
+      dynamicJ: perFrame((l) => (l.device.profile.power.fullWatts - l.device.profile.power.idleWatts) * l.utilisation),
+      computeBoundIps: this.computeBoundIps(farm.devices),
+      fits: loads.every((l) => l.fits),
+    };
+  }
+}

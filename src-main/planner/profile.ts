@@ -1,0 +1,98 @@
+// Device profiles: how fast a board computes each operator class, how much memory a plan may use
+// on it, what it draws, and which network medium it sits on. The built-in ones live in
+// resources/profiles/ (calibrated against the published Pi 3 and TX2 figures); measured ones
+// from `mchair profile` have the same shape.
+import { z } from 'zod';
+import { InputError } from '../contract/errors';
+import pi3 from '../../resources/profiles/pi3.json';
+import pi4 from '../../resources/profiles/pi4.json';
+import pi5 from '../../resources/profiles/pi5.json';
+import tx2Cpu from '../../resources/profiles/tx2-cpu.json';
+import tx2Gpu from '../../resources/profiles/tx2-gpu.json';
+import x86Laptop from '../../resources/profiles/x86-laptop.json';
+import media from '../../resources/profiles/media.json';
+
+const Positive = z.number().positive();
+
+/**
+ * A layer's time = macs / macsPerSec + bytes / bytesPerSec, where bytes are its weights and the
+ * activations it reads and writes. Bytes one layer touches beyond `spillBytes` move at
+ * `spillBytesPerSec`: on a 1 GB board a weight matrix that large cannot stay resident next to
+ * the OS and runtime and is partly paged in again every frame.
+ */
+export const OpSpeed = z.object({
+  macsPerSec: Positive,
+  bytesPerSec: Positive,
+  spillBytes: Positive.optional(),
+  spillBytesPerSec: Positive.optional(),
+});
+export type OpSpeed = z.infer<typeof OpSpeed>;
+
+export const DeviceProfile = z.object({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  name: z.string(),
+  /** Where the figures come from, shown next to every prediction made with them. */
+  calibration: z.string(),
+  basis: z.enum(['emulated', 'measured']),
+  ops: z.object({ conv: OpSpeed, gemm: OpSpeed, pool: OpSpeed, elementwise: OpSpeed }),
+  /** Fixed cost of dispatching one layer (runtime overhead per operator). */
+  layerSec: z.number().min(0),
+  memory: z.object({
+    physicalBytes: Positive,
+    /** What the agent's partitions may use: physical memory less the OS. */
+    budgetBytes: Positive,
+    /** Node, onnxruntime and the agent before any model is loaded. */
+    runtimeBytes: z.number().min(0),
+    /** While a session loads, the model file and the initialised tensors are both held. */
+    loadPeakFactor: z.number().min(1),
+  }),
+  /** CPU cost of messages: decode/encode and TLS (Pi 3 has no AES instructions). */
+  io: z.object({ messageSec: z.number().min(0), bytesPerSec: Positive }),
+  power: z.object({ idleWatts: z.number().min(0), fullWatts: z.number().min(0) }),
+  /** The medium the board sits on unless a farm file says otherwise. */
+  medium: z.string(),
+});
+export type DeviceProfile = z.infer<typeof DeviceProfile>;
+
+/**
+ * A network medium. `shared`: every byte any device on it sends or receives uses the same air
+ * time (a Wi-Fi cell). `switched`: each device's port carries its own traffic (Ethernet switch).
+ */
+export const Medium = z.object({
+  id: z.string().regex(/^[a-z0-9.-]{1,40}$/),
+  kind: z.enum(['shared', 'switched']),
+  mbps: Positive,
+  latencyMs: z.number().min(0),
+});
+export type Medium = z.infer<typeof Medium>;
+
+function parseBuiltIn<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
+  const r = schema.safeParse(value);
+  // A malformed built-in is a build defect, caught by the unit tests before it ships.
+  if (!r.success) throw new Error(`resources/profiles/${file}: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+export const BUILTIN_PROFILES: ReadonlyMap<string, DeviceProfile> = new Map(
+  [pi3, pi4, pi5, tx2Cpu, tx2Gpu, x86Laptop].map((p) => {
+    const profile = parseBuiltIn(DeviceProfile, p, `${p.id}.json`);
+    return [profile.id, profile];
+  }),
+);
+
+export const BUILTIN_MEDIA: ReadonlyMap<string, Medium> = new Map(
+  parseBuiltIn(z.array(Medium), media, 'media.json').map((m) => [m.id, m]),
+);
+
+/** Short names people type. */
+const ALIASES: Record<string, string> = { tx2: 'tx2-cpu', laptop: 'x86-laptop', x86: 'x86-laptop' };
+
+export function builtInProfile(name: string): DeviceProfile {
+  const p = BUILTIN_PROFILES.get(ALIASES[name] ?? name);
+  if (!p) {
+    throw new InputError(
+      `unknown device profile "${name}" (choose from ${[...BUILTIN_PROFILES.keys()].join(', ')})`,
+    );
+  }
+  return p;
+}
