@@ -1,10 +1,12 @@
 // Every event the core pushes to the renderer.
 import { z } from 'zod';
+import { ProvisionProgress } from './provision';
 import { RunId, RunMetrics, RunState } from './run';
 
 export const events = {
   'run/metrics': RunMetrics,
   'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
+  'provision/progress': ProvisionProgress,
 } as const;
 
 export type Events = typeof events;

@@ -5,3 +5,4 @@ export * from './commands';
 export * from './events';
 export * from './run';
 export * from './manifest';
+export * from './provision';

@@ -3,12 +3,13 @@
 // or passphrase lives in a SecretStore (Electron safeStorage) or is asked for when needed.
 import { z } from 'zod';
 
-/** Names show up in tables, logs and file names; keep them printable and free of path separators. */
+/**
+ * A device's name is also its agent's id and the common name of its TLS certificate, so it keeps
+ * to the characters those allow.
+ */
 export const DeviceName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[^\s/\\\p{Cc}][^/\\\p{Cc}]*$/u, 'use printable characters, no leading space, no / or \\');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit');
 
 // A host is a DNS name or an address; nothing that a shell or ssh's own parser could misread.
 export const HostName = z
@@ -30,7 +31,7 @@ export const UserName = z
 /** How to authenticate; tried in this one way only, so a failure says exactly what to fix. */
 export const Auth = z.discriminatedUnion('type', [
   // The key file stays where the user keeps it; its passphrase, if any, is a secret.
-  z.object({ type: z.literal('key'), file: z.string().min(1), encrypted: z.boolean().default(false) }).strict(),
+  z.object({ type: z.literal('key'), file: z.string().min(1) }).strict(),
   // SSH_AUTH_SOCK unless a socket path is given.
   z.object({ type: z.literal('agent'), socket: z.string().min(1).optional() }).strict(),
   z.object({ type: z.literal('password') }).strict(),

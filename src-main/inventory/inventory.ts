@@ -1,10 +1,10 @@
 // The lab's list of boards, kept as one JSON file (the app's data folder, or any file the user
 // names with --inventory). Loaded and validated whole, changed in memory, written back atomically.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError, describeIssues, InputError } from '../contract/errors';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../store/atomic';
 import { Device, describeDevice, type DeviceInput } from './device';
 
 export const InventoryFile = z
@@ -85,6 +85,7 @@ export class Inventory {
 
   async save(): Promise<void> {
     const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
-    await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
+    await mkdir(dirname(this.path), { recursive: true });
+    await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`, 0o600);
   }
 }

@@ -2,10 +2,10 @@
 // read it, copy lines from ~/.ssh/known_hosts into it, or point ssh at it. Reads plain, wildcard,
 // `[host]:port` and hashed (`|1|salt|hmac`) entries and `@revoked` markers; writes plain lines.
 import { createHash, createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AppError } from '../contract/errors';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../store/atomic';
 
 export interface KnownKey {
   keyType: string;
@@ -127,6 +127,7 @@ export class KnownHosts {
     const write = async (): Promise<void> => {
       const current = await readText(this.path);
       const text = current === '' || current.endsWith('\n') ? current + line : `${current}\n${line}`;
+      await mkdir(dirname(this.path), { recursive: true });
       await writeFileAtomic(this.path, text, 0o644);
       this.entries = parseEntries(text);
     };

@@ -2,7 +2,8 @@
 // default cascade, so a failure names the thing to fix. Secrets come from the SecretStore, or are
 // asked for once and kept there for the rest of the run.
 import { readFile } from 'node:fs/promises';
-import { utils, type AnyAuthMethod } from 'ssh2';
+// ssh2 is CommonJS and Node's ESM loader does not see `utils` as a named export.
+import ssh2, { type AnyAuthMethod } from 'ssh2';
 import { AppError } from '../contract/errors';
 import { passphraseSecretKey, passwordSecretKey, type Endpoint } from '../inventory/device';
 import type { SecretStore } from '../inventory/secrets';
@@ -37,7 +38,7 @@ async function readKey(file: string, label: string): Promise<Buffer> {
 
 /** ssh2 reports a wrong or missing passphrase as an Error returned by parseKey. */
 function keyProblem(data: Buffer, passphrase?: string): string | null {
-  const parsed = utils.parseKey(data, passphrase);
+  const parsed = ssh2.utils.parseKey(data, passphrase);
   return parsed instanceof Error ? parsed.message : null;
 }
 

@@ -177,6 +177,17 @@ export class SshSession {
     return r.stdout;
   }
 
+  /** Whether something on the board accepts TCP connections on its own 127.0.0.1:`port`. */
+  listens(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => {
+        if (err) return resolve(false);
+        channel.close();
+        resolve(true);
+      });
+    });
+  }
+
   sftp(): Promise<SFTPWrapper> {
     this.sftpSession ??= new Promise((resolve, reject) => {
       this.client.sftp((err, sftp) => {

@@ -1,11 +1,13 @@
 // The subcommands, one registration per area.
 import type { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerDevices } from './devices';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
 import { registerServe } from './serve';
 import { registerModel } from './model';
 import { registerPartition } from './partition';
+import { registerProvision } from './provision';
 import { registerVerify } from './verify';
 
 export function registerCommands(program: Command): void {
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerModel(program);
   registerPartition(program);
   registerVerify(program);
+  registerDevices(program);
+  registerProvision(program);
 }

@@ -76,7 +76,7 @@ afterAll(async () => {
 
 describe('host key trust against a real sshd', () => {
   it('refuses an unknown key with its SHA256 fingerprint, as ssh-keygen prints it', async () => {
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile, encrypted: false }), await options()));
+    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options()));
     expect(err.code).toBe('HOST_KEY_UNKNOWN');
     expect(err.message).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
     expect(existsSync(knownHostsPath)).toBe(false);
@@ -85,14 +85,14 @@ describe('host key trust against a real sshd', () => {
   it('a declined prompt refuses and remembers nothing', async () => {
     const asked: string[] = [];
     const prompter: Prompter = { secret: async () => null, confirm: async (q) => (asked.push(q), false) };
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile, encrypted: false }), await options({ prompter })));
+    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ prompter })));
     expect(err.code).toBe('HOST_KEY_REJECTED');
     expect(asked[0]).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
     expect(existsSync(knownHostsPath)).toBe(false);
   });
 
   it('--accept-new remembers the key in a known_hosts file OpenSSH itself reads', async () => {
-    const out = await withSession(target({ type: 'key', file: key.privateFile, encrypted: false }), await options({ acceptNew: true }), (s) => s.run('id -un', 'id'));
+    const out = await withSession(target({ type: 'key', file: key.privateFile }), await options({ acceptNew: true }), (s) => s.run('id -un', 'id'));
     expect(out.trim()).toBe(user.name);
     const found = execFileSync('ssh-keygen', ['-F', `[${sshd.host}]:${sshd.port}`, '-f', knownHostsPath]).toString();
     expect(found).toContain(sshd.hostKey.publicLine.split(' ')[1]);
@@ -102,7 +102,7 @@ describe('host key trust against a real sshd', () => {
     execFileSync('ssh-keygen', ['-H', '-f', knownHostsPath], { stdio: 'ignore' });
     expect(readFileSync(knownHostsPath, 'utf8')).toMatch(/^\|1\|/);
     const prompter: Prompter = { secret: async () => null, confirm: async () => { throw new Error('must not ask'); } };
-    const out = await withSession(target({ type: 'key', file: key.privateFile, encrypted: false }), await options({ prompter }), (s) => s.run('echo ok', 'echo'));
+    const out = await withSession(target({ type: 'key', file: key.privateFile }), await options({ prompter }), (s) => s.run('echo ok', 'echo'));
     expect(out.trim()).toBe('ok');
   });
 
@@ -111,7 +111,7 @@ describe('host key trust against a real sshd', () => {
     const before = readFileSync(knownHostsPath, 'utf8');
     await sshd.changeHostKey('ecdsa');
     const newPrint = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile, encrypted: false }), await options({ acceptNew: true })));
+    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ acceptNew: true })));
     expect(err.code).toBe('HOST_KEY_CHANGED');
     expect(err.message).toContain(oldPrint);
     expect(err.message).toContain(newPrint);
@@ -126,7 +126,7 @@ describe('authentication', () => {
     withSession(target(auth), await options({ acceptNew: true, secrets, prompter }), (s) => s.run('id -un', 'id'));
 
   it('logs in with a key file', async () => {
-    expect((await run({ type: 'key', file: key.privateFile, encrypted: false })).trim()).toBe(user.name);
+    expect((await run({ type: 'key', file: key.privateFile })).trim()).toBe(user.name);
   });
 
   it('logs in with an encrypted key whose passphrase is asked once, and names a wrong one', async () => {
@@ -135,18 +135,18 @@ describe('authentication', () => {
     const secrets = new MemorySecretStore();
     let asked = 0;
     const prompter: Prompter = { secret: async () => (asked++, 'open sesame'), confirm: async () => null };
-    expect((await run({ type: 'key', file: locked.privateFile, encrypted: true }, secrets, prompter)).trim()).toBe(user.name);
-    expect((await run({ type: 'key', file: locked.privateFile, encrypted: true }, secrets, prompter)).trim()).toBe(user.name);
+    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(user.name);
+    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(user.name);
     expect(asked).toBe(1);
     const wrong: Prompter = { secret: async () => 'nope', confirm: async () => null };
-    const err = await failure(run({ type: 'key', file: locked.privateFile, encrypted: true }, new MemorySecretStore(), wrong));
+    const err = await failure(run({ type: 'key', file: locked.privateFile }, new MemorySecretStore(), wrong));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toContain('passphrase');
   });
 
   it('refuses a key the board does not know with AUTH_FAILED', async () => {
     const stranger = makeKey(dir, 'id_stranger');
-    const err = await failure(run({ type: 'key', file: stranger.privateFile, encrypted: false }));
+    const err = await failure(run({ type: 'key', file: stranger.privateFile }));
     expect(err.code).toBe('AUTH_FAILED');
   });
 
@@ -194,7 +194,7 @@ describe('authentication', () => {
 });
 
 describe('commands, quoting and jump hosts', () => {
-  const keyAuth = (): Auth => ({ type: 'key', file: key.privateFile, encrypted: false });
+  const keyAuth = (): Auth => ({ type: 'key', file: key.privateFile });
 
   it('returns exit codes and both output streams', async () => {
     const r = await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) => s.exec('echo out; echo err >&2; exit 3'));
@@ -231,7 +231,7 @@ describe('commands, quoting and jump hosts', () => {
 });
 
 describe('uploads', () => {
-  const keyAuth = (): Auth => ({ type: 'key', file: key.privateFile, encrypted: false });
+  const keyAuth = (): Auth => ({ type: 'key', file: key.privateFile });
 
   it('are atomic, resumable after a cancel, and verified by sha256', async () => {
     const local = join(dir, 'payload.bin');

@@ -1,0 +1,256 @@
+// `mchair devices ...`: the lab's boards. add, list, remove and import edit the inventory (the
+// data folder's, or the file named by --inventory); probe and logs connect to the boards.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError, InputError } from '../../contract/errors';
+import { type Auth, type DeviceInput, describeDevice, type Device } from '../../inventory/device';
+import { parseImport, parseJump } from '../../inventory/import';
+import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
+import { MemorySecretStore } from '../../inventory/secrets';
+import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
+import { probeDevice, type ProbeReport } from '../../provision/probe';
+import { Connector } from '../../ssh/connector';
+import { TerminalPrompter } from '../../ssh/prompter';
+import { action, type ActionContext, withCommonOptions } from '../framework';
+
+/** --inventory FILE, on every command that reads or edits devices. */
+export function withInventoryOption(cmd: Command): Command {
+  return cmd.option('--inventory <file>', 'use this inventory file instead of the data folder\'s');
+}
+
+/** --accept-new, on every command that connects. */
+export function withTrustOption(cmd: Command): Command {
+  return cmd.option('--accept-new', 'trust and remember host keys never seen before (changed keys are still refused)');
+}
+
+export async function openInventory(ctx: ActionContext): Promise<Inventory> {
+  const file = z.string().min(1).optional().parse(ctx.opts.inventory);
+  return Inventory.load(file ? resolve(file) : defaultInventoryPath(ctx.dataDir));
+}
+
+/** Headless: secrets are asked on the terminal and forgotten when the command ends. */
+export function connectorFor(ctx: ActionContext): Promise<Connector> {
+  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+  return Connector.create({
+    dataDir: ctx.dataDir,
+    acceptNew: ctx.opts.acceptNew === true,
+    prompter: TerminalPrompter.ifInteractive(),
+    secrets: new MemorySecretStore(),
+    // Time spent answering a prompt counts against the handshake time-out.
+    readyTimeoutMs: interactive ? 120_000 : 20_000,
+  });
+}
+
+const AddFlags = z.object({
+  host: z.string(),
+  port: z.string().optional(),
+  user: z.string(),
+  key: z.string().optional(),
+  password: z.boolean().optional(),
+  keyboardInteractive: z.boolean().optional(),
+  agentSocket: z.string().optional(),
+  agentPort: z.string().optional(),
+  profile: z.string().optional(),
+  jump: z.string().optional(),
+  remoteDir: z.string().optional(),
+  replace: z.boolean().optional(),
+});
+
+function authFromFlags(f: z.output<typeof AddFlags>): Auth {
+  const chosen = [f.key !== undefined, f.password === true, f.keyboardInteractive === true, f.agentSocket !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new InputError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
+  if (f.key !== undefined) return { type: 'key', file: resolve(f.key) };
+  if (f.password) return { type: 'password' };
+  if (f.keyboardInteractive) return { type: 'keyboard-interactive' };
+  return f.agentSocket !== undefined ? { type: 'agent', socket: resolve(f.agentSocket) } : { type: 'agent' };
+}
+
+function row(d: Device): Record<string, string> {
+  return {
+    name: d.name,
+    login: `${d.user}@${d.host}:${d.port}`,
+    auth: d.auth.type === 'key' ? `key ${d.auth.file}` : d.auth.type,
+    via: d.jump ? `${d.jump.user}@${d.jump.host}:${d.jump.port}` : '-',
+    agent: String(d.agentPort),
+    profile: d.profile ?? '(probe)',
+  };
+}
+
+function table(rows: readonly Record<string, string>[]): string {
+  if (rows.length === 0) return 'no devices yet: add one with `mchair devices add NAME --host H --user U`';
+  const cols = Object.keys(rows[0]!);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
+  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join('\n');
+}
+
+function showProbe(r: ProbeReport): string {
+  const p = r.probe;
+  const gb = (n: number | null) => (n === null ? '?' : `${(n / 1e9).toFixed(1)} GB`);
+  return [
+    `${r.device}: ${p.board ?? 'unknown board'}, ${p.os.prettyName ?? 'unknown OS'}`,
+    `  cpu      ${p.arch}, ${p.cpuModel ?? 'unknown model'}, ${p.cores ?? '?'} cores`,
+    `  memory   ${gb(p.memTotalBytes)}, disk free ${gb(p.diskFreeBytes)}`,
+    `  glibc    ${p.glibc ?? 'none found'}, node ${p.nodeVersion ?? 'not installed'}, systemd ${p.systemdUser ? 'yes' : 'no'}`,
+    `  profile  ${r.verdict.profile}, runtime ${r.verdict.runtime}`,
+    ...r.verdict.notes.map((n) => `  note     ${n}`),
+  ].join('\n');
+}
+
+export function registerDevices(program: Command): void {
+  const devices = program.command('devices').description('the boards of the farm: add, list, import, probe, logs');
+
+  withCommonOptions(
+    withInventoryOption(
+      devices
+        .command('add <name>')
+        .description('add a board (passwords are never stored in clear: they are asked for when needed)')
+        .requiredOption('--host <host>', 'address or DNS name')
+        .option('--port <port>', 'SSH port', '22')
+        .requiredOption('--user <user>', 'login user')
+        .option('--key <file>', 'private key file (its passphrase, if any, is asked for)')
+        .option('--password', 'log in with a password (asked for, or kept in the app\'s keychain)')
+        .option('--keyboard-interactive', 'log in with keyboard-interactive (PAM) prompts')
+        .option('--agent-socket <path>', 'ssh-agent socket (default: $SSH_AUTH_SOCK; the ssh-agent is the default login)')
+        .option('--agent-port <port>', 'TCP port the board\'s agent listens on')
+        .option('--profile <profile>', 'device profile (pi3, pi4, pi5, tx2, ...); the probe picks one otherwise')
+        .option('--jump <user@host:port>', 'reach the board through this SSH jump host')
+        .option('--remote-dir <dir>', 'where the agent lives on the board (relative to the home folder)')
+        .option('--replace', 'replace a device of the same name'),
+    ),
+  ).action(
+    action(
+      async (ctx) => {
+        const f = ctx.options(AddFlags);
+        const inv = await openInventory(ctx);
+        const input: DeviceInput = { name: ctx.args[0] ?? '', host: f.host, user: f.user, auth: authFromFlags(f) };
+        if (f.port !== undefined) input.port = f.port;
+        if (f.agentPort !== undefined) input.agentPort = f.agentPort;
+        if (f.profile !== undefined) input.profile = f.profile;
+        if (f.remoteDir !== undefined) input.remoteDir = f.remoteDir;
+        if (f.jump !== undefined) input.jump = parseJump(f.jump, '--jump');
+        const device = inv.add(input, { replace: f.replace === true });
+        await inv.save();
+        return { added: device, inventory: inv.path };
+      },
+      (r) => `added ${describeDevice(r.added)} to ${r.inventory}`,
+    ),
+  );
+
+  withCommonOptions(withInventoryOption(devices.command('list').description('list the boards'))).action(
+    action(
+      async (ctx) => {
+        const inv = await openInventory(ctx);
+        return { inventory: inv.path, devices: inv.list() };
+      },
+      (r) => table(r.devices.map(row)),
+    ),
+  );
+
+  withCommonOptions(withInventoryOption(devices.command('remove <name>').description('remove a board from the inventory'))).action(
+    action(
+      async (ctx) => {
+        const inv = await openInventory(ctx);
+        const removed = inv.remove(ctx.args[0] ?? '');
+        await inv.save();
+        return { removed: removed.name, inventory: inv.path };
+      },
+      (r) => `removed ${r.removed} from ${r.inventory}`,
+    ),
+  );
+
+  withCommonOptions(
+    withInventoryOption(
+      devices
+        .command('import <file>')
+        .description('add boards from a CSV file (name,host,user,port,auth,key,agent_port,profile,jump) or an ssh config')
+        .option('--replace', 'replace devices of the same name'),
+    ),
+  ).action(
+    action(
+      async (ctx) => {
+        const file = resolve(ctx.args[0] ?? '');
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch {
+          throw new InputError(`cannot read ${file}`);
+        }
+        const inv = await openInventory(ctx);
+        // Validate every row before saving any, so a bad line leaves the inventory untouched.
+        const added = parseImport(file, text).map((d) => inv.add(d, { replace: ctx.opts.replace === true }));
+        await inv.save();
+        return { imported: added.map((d) => d.name), inventory: inv.path };
+      },
+      (r) => `imported ${r.imported.length} device(s) into ${r.inventory}: ${r.imported.join(', ')}`,
+    ),
+  );
+
+  withCommonOptions(
+    withTrustOption(withInventoryOption(devices.command('probe [names...]').description('connect and report what each board is and what it can run'))),
+  ).action(
+    action(
+      async (ctx) => {
+        const inv = await openInventory(ctx);
+        const connector = await connectorFor(ctx);
+        const reports = await Promise.all(inv.select(ctx.args).map((d) => connector.with(d, (s) => probeDevice(s, d))));
+        return { devices: reports };
+      },
+      (r) => r.devices.map(showProbe).join('\n\n'),
+    ),
+  );
+
+  withCommonOptions(
+    withTrustOption(
+      withInventoryOption(
+        devices
+          .command('logs <name>')
+          .description("print the last lines of a board's agent log")
+          .option('--lines <n>', 'how many lines', '200'),
+      ),
+    ),
+  ).action(
+    action(
+      async (ctx) => {
+        const { lines } = ctx.options(z.object({ lines: z.coerce.number().int().min(1).max(100_000) }).loose());
+        const inv = await openInventory(ctx);
+        const device = inv.get(ctx.args[0] ?? '');
+        const connector = await connectorFor(ctx);
+        return { device: device.name, ...(await connector.with(device, (s) => readAgentLogs(s, device, lines))) };
+      },
+      (r) => r.text.trimEnd(),
+    ),
+  );
+
+  withCommonOptions(
+    withTrustOption(
+      withInventoryOption(
+        devices
+          .command('service <action> [names...]')
+          .description("start, stop, restart, status or uninstall the agent on boards (all when no name is given)"),
+      ),
+    ),
+  ).action(
+    action(
+      async (ctx) => {
+        const act = z.enum(['start', 'stop', 'restart', 'status', 'uninstall']).safeParse(ctx.args[0]);
+        if (!act.success) throw new InputError('action must be start, stop, restart, status or uninstall');
+        const inv = await openInventory(ctx);
+        const connector = await connectorFor(ctx);
+        const targets = inv.select(ctx.args.slice(1));
+        const results = await Promise.all(
+          targets.map((d) =>
+            connector
+              .with(d, (s) => controlService(s, d, act.data as ServiceAction))
+              .then((r) => ({ name: d.name, ...r, code: null as string | null }))
+              .catch((err: unknown) => ({ name: d.name, mode: null, state: 'error', code: err instanceof AppError ? err.code : 'INTERNAL', message: (err as Error).message })),
+          ),
+        );
+        return { devices: results };
+      },
+      (r) => r.devices.map((d) => `${d.name}: ${d.state}${d.mode ? ` (${d.mode})` : ''}${'message' in d ? ` - ${d.message}` : ''}`).join('\n'),
+    ),
+  );
+}

@@ -1,0 +1,131 @@
+// `mchair provision [NAME... | --all]`: install or update the agent on boards, all at once, with
+// per-device progress bars on a terminal (one line per step otherwise, nothing under --json) and
+// a summary with a code and a sentence per failed device. Exit 1 if any device failed.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError, InputError } from '../../contract/errors';
+import type { DeviceProgress, DeviceProvisionResult, ProvisionProgress } from '../../contract/provision';
+import { agentBundlePath } from '../../farm/local';
+import { provisionFarm } from '../../provision/provision';
+import { action, withCommonOptions } from '../framework';
+import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
+
+const Flags = z.object({
+  all: z.boolean().optional(),
+  agentBundle: z.string().optional(),
+  partitions: z.string().optional(),
+  nodeTarball: z.string().optional(),
+  systemService: z.boolean().optional(),
+  concurrency: z.coerce.number().int().min(1).max(64).default(8),
+});
+
+function bar(fraction: number, width = 20): string {
+  const full = Math.round(fraction * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+}
+
+function mb(n: number): string {
+  return `${(n / 2 ** 20).toFixed(1)} MB`;
+}
+
+function progressLine(d: DeviceProgress, nameWidth: number): string {
+  const bytes = d.step === 'upload' && d.bytesTotal > 0 ? ` ${mb(d.bytesDone)}/${mb(d.bytesTotal)}` : '';
+  const tail = d.step === 'failed' || d.step === 'done' ? ` ${d.message ?? ''}` : bytes;
+  return `${d.device.padEnd(nameWidth)} ${bar(d.fraction)} ${d.step.padEnd(7)}${tail}`.slice(0, (process.stderr.columns ?? 120) - 1);
+}
+
+/** Redraws one line per device in place on a terminal, at most ten times a second. */
+function terminalProgress(): { update(s: ProvisionProgress): void; end(): void } {
+  let drawn = 0;
+  let last = 0;
+  let latest: ProvisionProgress | null = null;
+  const draw = (): void => {
+    if (!latest) return;
+    const width = Math.max(...latest.devices.map((d) => d.device.length));
+    const lines = [...latest.devices.map((d) => progressLine(d, width)), `overall ${bar(latest.overall, 30)} ${Math.round(latest.overall * 100)}%`];
+    process.stderr.write(`${drawn ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    drawn = lines.length;
+  };
+  return {
+    update: (s) => {
+      latest = s;
+      const now = Date.now();
+      if (now - last >= 100) {
+        last = now;
+        draw();
+      }
+    },
+    end: draw,
+  };
+}
+
+function summary(results: readonly DeviceProvisionResult[]): string {
+  const width = Math.max(...results.map((r) => r.name.length));
+  const lines = results.map((r) => {
+    const head = `${r.name.padEnd(width)}  ${r.status === 'ok' ? 'ok    ' : 'FAILED'}`;
+    if (r.status === 'failed') return `${head}  ${r.code}: ${r.message}`;
+    const extra = [`${mb(r.bytesUploaded)} sent (model ${mb(r.modelBytesUploaded)})`, `${r.runtime} runtime`, `profile ${r.profile}`].join(', ');
+    return `${head}  ${r.message}; ${extra}${r.notes.map((n) => `\n${' '.repeat(width + 10)}note: ${n}`).join('')}`;
+  });
+  const failed = results.filter((r) => r.status === 'failed').length;
+  return [...lines, failed ? `${failed} of ${results.length} device(s) failed` : `${results.length} device(s) provisioned`].join('\n');
+}
+
+export function registerProvision(program: Command): void {
+  withCommonOptions(
+    withTrustOption(
+      withInventoryOption(
+        program
+          .command('provision [names...]')
+          .description('install or update the agent, its runtime and the model partitions on boards, all in parallel')
+          .option('--all', 'every device of the inventory (the default when no name is given)')
+          .option('--agent-bundle <file>', 'agent bundle to push (default: the one built with the app)')
+          .option('--partitions <dir>', 'a `mchair partition` folder whose parts are pushed to every board')
+          .option('--node-tarball <file>', 'a nodejs.org Linux tarball to push to boards without a usable Node')
+          .option('--system-service', 'install a system unit where sudo works without a password (default: a user unit)')
+          .option('--concurrency <n>', 'boards provisioned at the same time', '8'),
+      ),
+    ),
+  ).action(
+    action(
+      async (ctx) => {
+        const f = ctx.options(Flags);
+        if (f.all && ctx.args.length > 0) throw new InputError('give device names or --all, not both');
+        const inv = await openInventory(ctx);
+        const devices = inv.select(ctx.args);
+        if (devices.length === 0) throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
+        const connector = await connectorFor(ctx);
+        const live = !ctx.json && process.stderr.isTTY ? terminalProgress() : null;
+        let lastStep = new Map<string, string>();
+        const results = await provisionFarm(devices, {
+          connector,
+          dataDir: ctx.dataDir,
+          agentBundle: f.agentBundle ? resolve(f.agentBundle) : agentBundlePath(),
+          ...(f.partitions ? { partitions: resolve(f.partitions) } : {}),
+          ...(f.nodeTarball ? { nodeTarball: resolve(f.nodeTarball) } : {}),
+          systemService: f.systemService === true,
+          concurrency: f.concurrency,
+          log: ctx.log,
+          onProgress: (snapshot, changed) => {
+            if (live) return live.update(snapshot);
+            // Without a terminal: one line per step, so logs stay readable.
+            if (lastStep.get(changed.device) !== changed.step) {
+              lastStep = new Map(lastStep).set(changed.device, changed.step);
+              ctx.say(`${changed.device}: ${changed.step}${changed.message ? ` - ${changed.message}` : ''}`);
+            }
+          },
+        });
+        live?.end();
+        const failed = results.filter((r) => r.status === 'failed');
+        if (failed.length > 0) {
+          // The summary (or the JSON document) still goes to stdout; the exit code says it failed.
+          process.stdout.write(ctx.json ? `${JSON.stringify({ devices: results })}\n` : `${summary(results)}\n`);
+          throw new AppError('PROVISION_FAILED', `${failed.length} of ${results.length} device(s) failed: ${failed.map((r) => `${r.name} (${r.code})`).join(', ')}`);
+        }
+        return { devices: results };
+      },
+      (r) => summary(r.devices),
+    ),
+  );
+}

@@ -1,0 +1,257 @@
+// Provisioning: for every device at once, connect, probe, push what is missing (agent, runtime,
+// TLS identity, config, partitions, a Node tarball when needed; files already there with the right
+// sha256 are skipped), install the service and check the agent listens. One device's failure
+// never stops the others; each ends with a result that says what happened or what to do.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, posix } from 'node:path';
+import { AppError, toWireError } from '../contract/errors';
+import type { DeviceProvisionResult } from '../contract/provision';
+import type { Device } from '../inventory/device';
+import type { Logger } from '../log';
+import type { Connector } from '../ssh/connector';
+import { shCommand, shQuote } from '../ssh/quote';
+import type { SshSession } from '../ssh/session';
+import { remoteSha256, uploadFile } from '../ssh/upload';
+import { APP_VERSION } from '../version';
+import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
+import { labIdentity } from './lab-ca';
+import { probeDevice, type ProbeReport } from './probe';
+import { ProgressTracker, type ProgressListener } from './progress';
+import { chooseMode, installService, renderUnit, unitName, unitPath, type ServiceMode } from './service';
+
+export interface ProvisionOptions {
+  connector: Connector;
+  /** The app data folder: the lab CA lives there. */
+  dataDir: string;
+  agentBundle: string;
+  /** A `mchair partition` output folder whose parts every device gets. */
+  partitions?: string;
+  /** A nodejs.org Linux tarball for boards without a usable Node. */
+  nodeTarball?: string;
+  /** A system unit instead of a user unit where sudo works without a password. */
+  systemService?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  log?: Logger;
+}
+
+/** How long a freshly started agent gets to open its port. */
+const START_TIMEOUT_MS = 20_000;
+/** Space kept free on a board beyond what the upload needs. */
+const DISK_MARGIN = 32 * 1024 * 1024;
+
+/** The path the shell and SFTP use for an item: relative paths resolve from the home folder. */
+function remotePath(device: Device, it: PushItem): string {
+  return it.fromHome ? it.remote : posix.join(device.remoteDir, it.remote);
+}
+
+function absoluteDir(device: Device, home: string): string {
+  return device.remoteDir.startsWith('/') ? device.remoteDir : posix.join(home, device.remoteDir);
+}
+
+interface DevicePlan {
+  items: PushItem[];
+  argv: string[];
+  mode: ServiceMode;
+  notes: string[];
+  agentSha: string;
+}
+
+/** The per-device files (TLS identity, agent config, unit), written to a private staging folder. */
+async function stageDeviceFiles(device: Device, report: ProbeReport, opts: ProvisionOptions, staging: string, base: PushItem[]): Promise<DevicePlan> {
+  const { probe, verdict } = report;
+  const dir = absoluteDir(device, probe.home);
+  const notes = [...verdict.notes];
+  const items = [...base];
+  if (verdict.node.action === 'push') {
+    if (!opts.nodeTarball) throw new Error('judge() chose to push Node without a tarball');
+    items.push(await item('node', opts.nodeTarball, `node-dist/${basename(opts.nodeTarball)}`));
+  }
+  const node = verdict.node.action === 'use' ? verdict.node.path : posix.join(dir, 'node', 'bin', 'node');
+
+  const { dir: pki } = await labIdentity(opts.dataDir, device.name, [device.host]);
+  items.push(
+    await item('tls', join(pki, 'ca.pem'), 'tls/ca.pem'),
+    await item('tls', join(pki, `${device.name}.pem`), `tls/${device.name}.pem`),
+    await item('tls', join(pki, `${device.name}.key`), `tls/${device.name}.key`, 0o600),
+  );
+
+  const config = {
+    id: device.name,
+    host: '0.0.0.0',
+    port: device.agentPort,
+    partsDir: posix.join(dir, 'parts'),
+    tlsDir: posix.join(dir, 'tls'),
+    backend: verdict.runtime === 'native' ? 'node' : 'wasm',
+  };
+  await writeFile(join(staging, 'agent.json'), `${JSON.stringify(config, null, 2)}\n`);
+  items.push(await item('config', join(staging, 'agent.json'), 'agent.json'));
+
+  const argv = [node, posix.join(dir, 'agent', 'mchair-agent.mjs'), '--config', posix.join(dir, 'agent.json')];
+  const { mode, note } = chooseMode(probe, opts.systemService === true);
+  if (note) notes.push(note);
+  if (mode !== 'background') {
+    await writeFile(join(staging, 'unit'), renderUnit({ device: device.name, dir, argv, mode, user: device.user }));
+    items.push(
+      mode === 'systemd-user'
+        ? await item('unit', join(staging, 'unit'), unitPath(device, mode), 0o644, true)
+        : await item('unit', join(staging, 'unit'), unitName(device)),
+    );
+  }
+  const agentSha = base.find((i) => i.kind === 'agent')?.sha256 ?? '';
+  return { items, argv, mode, notes, agentSha };
+}
+
+async function prepareFolders(session: SshSession, device: Device, items: readonly PushItem[]): Promise<void> {
+  const inDir = remoteDirs(items);
+  const fromHome = [...new Set(items.filter((i) => i.fromHome).map((i) => posix.dirname(i.remote)))];
+  const script = [
+    shCommand('mkdir', '-p', '--', device.remoteDir),
+    `cd -- ${shQuote(device.remoteDir)}`,
+    ...(inDir.length ? [shCommand('mkdir', '-p', '--', ...inDir)] : []),
+    // The TLS key is readable by the owner only, and so is the folder that holds it.
+    'chmod 700 tls 2>/dev/null || true',
+    ...(fromHome.length ? ['cd', shCommand('mkdir', '-p', '--', ...fromHome)] : []),
+  ].join(' && ');
+  await session.run(script, 'creating the agent folders');
+}
+
+interface Pushed {
+  bytes: number;
+  modelBytes: number;
+  changed: PushItem[];
+}
+
+async function push(session: SshSession, device: Device, items: readonly PushItem[], report: ProbeReport, tracker: ProgressTracker, signal?: AbortSignal): Promise<Pushed> {
+  await prepareFolders(session, device, items);
+  const there = await remoteSha256(session, items.map((i) => remotePath(device, i)));
+  const pending = items.filter((i) => there.get(remotePath(device, i)) !== i.sha256);
+  const needed = totalBytes(pending);
+  const free = report.probe.diskFreeBytes;
+  if (free !== null && needed + DISK_MARGIN > free) {
+    throw new AppError('DISK_FULL', `${device.name} needs ${(needed / 2 ** 20).toFixed(0)} MB for this upload but has ${(free / 2 ** 20).toFixed(0)} MB free; free some space on it or use a smaller model`);
+  }
+  let done = 0;
+  let bytes = 0;
+  let modelBytes = 0;
+  tracker.bytes(device.name, 0, needed);
+  for (const it of pending) {
+    const r = await uploadFile(session, it.local, remotePath(device, it), {
+      sha256: it.sha256,
+      mode: it.mode,
+      ...(signal ? { signal } : {}),
+      onProgress: (d) => tracker.bytes(device.name, done + d, needed),
+    });
+    done += it.size;
+    bytes += r.bytesSent;
+    if (it.kind === 'model') modelBytes += r.bytesSent;
+  }
+  tracker.bytes(device.name, needed, needed);
+  return { bytes, modelBytes, changed: pending };
+}
+
+async function installNode(session: SshSession, device: Device, tarball: PushItem, fresh: boolean): Promise<void> {
+  // Unpack next to the old copy and swap, so a failed unpack leaves the previous Node working.
+  const script = [
+    `cd -- ${shQuote(device.remoteDir)}`,
+    `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -xf ${shQuote(tarball.remote)} -C node.new --strip-components=1 && rm -rf node && mv node.new node; }`,
+    'node/bin/node --version',
+  ].join(' && ');
+  await session.run(script, 'unpacking the Node tarball (is xz installed on the board?)');
+}
+
+async function waitListening(session: SshSession, device: Device, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw new AppError('CANCELLED', `provisioning ${device.name} was cancelled`);
+    if (await session.listens(device.agentPort)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new AppError('AGENT_START_FAILED', `the agent on ${device.name} did not open port ${device.agentPort} within ${START_TIMEOUT_MS / 1000} s; see \`mchair devices logs ${device.name}\``);
+}
+
+async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOptions, tracker: ProgressTracker): Promise<DeviceProvisionResult> {
+  const result: DeviceProvisionResult = {
+    name: device.name,
+    status: 'failed',
+    code: null,
+    message: '',
+    bytesUploaded: 0,
+    modelBytesUploaded: 0,
+    agentVersion: null,
+    service: null,
+    runtime: null,
+    profile: null,
+    notes: [],
+  };
+  const staging = await mkdtemp(join(tmpdir(), 'mchair-stage-'));
+  let session: SshSession | null = null;
+  try {
+    tracker.step(device.name, 'connect');
+    session = await opts.connector.open(device, opts.signal);
+    tracker.step(device.name, 'probe');
+    const report = await probeDevice(session, device, { nodeTarball: Boolean(opts.nodeTarball), ...(opts.signal ? { signal: opts.signal } : {}) });
+    Object.assign(result, { runtime: report.verdict.runtime, profile: report.verdict.profile, notes: report.verdict.notes });
+    if (report.verdict.problem) throw report.verdict.problem;
+
+    const runtime = await runtimeItems(report.verdict.runtime, report.probe.arch);
+    const plan = await stageDeviceFiles(device, report, opts, staging, [...base, ...runtime]);
+    result.notes = plan.notes;
+    const pushed = await push(session, device, plan.items, report, tracker, opts.signal);
+    result.bytesUploaded = pushed.bytes;
+    result.modelBytesUploaded = pushed.modelBytes;
+
+    tracker.step(device.name, 'install');
+    const tarball = plan.items.find((i) => i.kind === 'node');
+    if (tarball) await installNode(session, device, tarball, pushed.changed.includes(tarball));
+    if (plan.mode === 'systemd-system') {
+      await session.run(`cd -- ${shQuote(device.remoteDir)} && ${shCommand('sudo', '-n', 'install', '-m', '0644', '--', unitName(device), unitPath(device, plan.mode))}`, 'installing the system unit');
+    }
+    tracker.step(device.name, 'start');
+    const installed = await installService(session, device, plan.mode, plan.argv, pushed.changed.length > 0);
+    if (installed.lingerNote) result.notes.push(installed.lingerNote);
+    result.service = installed.mode;
+
+    tracker.step(device.name, 'verify');
+    await waitListening(session, device, opts.signal);
+    result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
+    result.status = 'ok';
+    result.message =
+      pushed.changed.length === 0
+        ? `up to date; agent listening on port ${device.agentPort} (${installed.mode})`
+        : `${pushed.changed.length} file(s) updated; agent listening on port ${device.agentPort} (${installed.mode})`;
+    tracker.finish(device.name, true, result.message);
+  } catch (err) {
+    const wire = toWireError(err);
+    if (wire.code === 'INTERNAL') opts.log?.error({ device: device.name, err }, 'provisioning failed');
+    result.code = wire.code;
+    result.message = wire.message;
+    tracker.finish(device.name, false, wire.message);
+  } finally {
+    session?.close();
+    await rm(staging, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/** Provisions every device, `concurrency` at a time; resolves with one result per device, in order. */
+export async function provisionFarm(devices: readonly Device[], opts: ProvisionOptions): Promise<DeviceProvisionResult[]> {
+  const tracker = new ProgressTracker(
+    devices.map((d) => d.name),
+    opts.onProgress,
+  );
+  // Files shared by every device are hashed once, before any connection.
+  const base = [await item('agent', opts.agentBundle, 'agent/mchair-agent.mjs'), ...(opts.partitions ? (await modelItems(opts.partitions)).items : [])];
+  const results: DeviceProvisionResult[] = new Array(devices.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < devices.length) {
+      const i = next++;
+      results[i] = await provisionOne(devices[i]!, base, opts, tracker);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, devices.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,46 @@
+// Everything a caller needs to open sessions to the lab's boards, set up once: the app's
+// known_hosts, the trust policy, where secrets come from and who to ask. The CLI builds one from
+// its flags; the Electron app builds one with its safeStorage SecretStore and a modal Prompter.
+import type { Device } from '../inventory/device';
+import { defaultKnownHostsPath, KnownHosts } from '../inventory/known-hosts';
+import type { SecretStore } from '../inventory/secrets';
+import { HostTrust } from './host-trust';
+import type { Prompter } from './prompter';
+import { SshSession, type ConnectOptions } from './session';
+
+export interface ConnectorOptions {
+  dataDir: string;
+  /** Defaults to `<dataDir>/known_hosts`. */
+  knownHostsFile?: string;
+  acceptNew: boolean;
+  prompter: Prompter;
+  secrets: SecretStore;
+  readyTimeoutMs?: number;
+}
+
+export class Connector {
+  private constructor(private readonly base: Omit<ConnectOptions, 'signal'>) {}
+
+  static async create(opts: ConnectorOptions): Promise<Connector> {
+    const knownHosts = await KnownHosts.load(opts.knownHostsFile ?? defaultKnownHostsPath(opts.dataDir));
+    return new Connector({
+      trust: new HostTrust(knownHosts, { acceptNew: opts.acceptNew, prompter: opts.prompter }),
+      credentials: { secrets: opts.secrets, prompter: opts.prompter },
+      ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+    });
+  }
+
+  open(device: Device, signal?: AbortSignal): Promise<SshSession> {
+    return SshSession.open(device, { ...this.base, ...(signal ? { signal } : {}) });
+  }
+
+  /** Opens a session, runs `fn`, and always closes it. */
+  async with<T>(device: Device, fn: (s: SshSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const session = await this.open(device, signal);
+    try {
+      return await fn(session);
+    } finally {
+      session.close();
+    }
+  }
+}
