@@ -1,5 +1,6 @@
 // What the UI and reports know of a run: its identity, state, counters and live metrics.
 import { z } from 'zod';
+import { RunEnergy } from './energy';
 
 export const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'is not a run id');
 
@@ -43,5 +44,7 @@ export const RunSummary = z.object({
   ips: z.number().nullable(),
   maxAbsDiff: z.number().nullable(),
   message: z.string().nullable(),
+  /** Present when the run was metered (or its power emulated). */
+  energy: RunEnergy.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

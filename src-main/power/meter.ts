@@ -74,8 +74,11 @@ export abstract class PolledMeter implements Meter {
   abstract readonly info: MeterInfo;
   abstract open(intervalMs: number): Promise<void>;
   abstract close(): Promise<void>;
-  /** One reading; throws a MeterGarbageError for values that are not watts. */
-  abstract read(): Promise<Reading>;
+  /**
+   * One reading; throws a MeterGarbageError for values that are not watts. A meter that stamps
+   * its own readings returns `t` on the session clock.
+   */
+  abstract read(): Promise<Reading & { t?: number }>;
 
   async *samples({ intervalMs, clock, signal }: SampleOptions): AsyncIterable<PowerSample> {
     let due = clock.now();
@@ -84,7 +87,7 @@ export abstract class PolledMeter implements Meter {
       const r = await this.read();
       const after = clock.now();
       if (signal.aborted) return;
-      yield { t: (before + after) / 2, ...r };
+      yield { ...r, t: r.t ?? (before + after) / 2 };
       // Schedule against the plan, not the last reply, so slow replies do not stretch the rate;
       // when a reply took longer than an interval, skip the missed slots instead of bursting.
       due += intervalMs;

@@ -7,6 +7,7 @@ import { registerRuns } from './runs';
 import { registerServe } from './serve';
 import { registerModel } from './model';
 import { registerPartition } from './partition';
+import { registerPower } from './power';
 import { registerProvision } from './provision';
 import { registerVerify } from './verify';
 
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerDevices(program);
   registerProvision(program);
+  registerPower(program);
 }

@@ -1,0 +1,54 @@
+// Emulated power for farms without instruments: each device draws its profile's idle watts plus
+// (full - idle) times its utilisation, which the run's metrics report. Every figure built on it
+// is labelled emulated.
+import type { MeterInfo, MeterScope } from './meter';
+import { PolledMeter } from './meter';
+import type { Reading } from './sample';
+
+export interface EmulatedDevice {
+  device: string;
+  idleW: number;
+  fullW: number;
+}
+
+/** The latest utilisation (0..1) of a device; undefined before its first metrics. */
+export type UtilisationSource = (device: string) => number | undefined;
+
+/** idle + (full - idle) x utilisation, utilisation clamped to 0..1. */
+export function emulatedWatts(d: EmulatedDevice, utilisation: number | undefined): number {
+  const u = Math.min(1, Math.max(0, utilisation ?? 0));
+  return d.idleW + (d.fullW - d.idleW) * u;
+}
+
+export class EmulatedMeter extends PolledMeter {
+  readonly info: MeterInfo;
+
+  constructor(
+    private readonly devices: readonly EmulatedDevice[],
+    private readonly utilisation: UtilisationSource,
+    scope: MeterScope = { kind: 'devices', devices: devices.map((d) => d.device) },
+  ) {
+    super();
+    const what = devices.length === 1 ? devices[0]?.device : `${devices.length} devices`;
+    this.info = {
+      uri: `emulated://${devices.map((d) => d.device).join(',')}`,
+      kind: 'emulated',
+      label: `emulated@${what}`,
+      scope,
+      emulated: true,
+      limits: { minMs: 10, maxMs: 60_000, defaultMs: 500 },
+    };
+  }
+
+  async open(): Promise<void> {
+    // Nothing to connect to.
+  }
+
+  async read(): Promise<Reading> {
+    return { w: this.devices.reduce((s, d) => s + emulatedWatts(d, this.utilisation(d.device)), 0) };
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release.
+  }
+}

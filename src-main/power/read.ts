@@ -1,0 +1,36 @@
+// One meter read for a while, as `mchair power read` does: open, sample for S seconds (a log
+// file: all of it, or its first S seconds), close, and summarise.
+import { monotonicClock } from './clock';
+import { powerStats, type PowerStats } from './energy';
+import { resolveInterval } from './meter';
+import { meterFor, type MeterDeps } from './open';
+import type { PowerSample } from './sample';
+import { parseMeterUri } from './uri';
+
+export interface MeterRead extends PowerStats {
+  meter: string;
+  emulated: boolean;
+}
+
+export async function readMeter(uri: string, opts: { seconds?: number; intervalMs?: number } & MeterDeps = {}): Promise<MeterRead> {
+  const spec = parseMeterUri(uri);
+  const meter = meterFor(spec, opts);
+  const intervalMs = resolveInterval(meter.info, spec.intervalMs ?? opts.intervalMs);
+  const clock = monotonicClock();
+  const abort = new AbortController();
+  const samples: PowerSample[] = [];
+  const limitMs = opts.seconds === undefined ? undefined : opts.seconds * 1000;
+  await meter.open(intervalMs);
+  // A live meter runs until the time is up; a log runs to its end or its first S seconds.
+  const timer = limitMs !== undefined && meter.info.kind !== 'csv' ? setTimeout(() => abort.abort(), limitMs) : undefined;
+  try {
+    for await (const s of meter.samples({ intervalMs, clock, signal: abort.signal })) {
+      if (meter.info.kind === 'csv' && limitMs !== undefined && s.t - (samples[0]?.t ?? s.t) > limitMs) break;
+      samples.push(s);
+    }
+  } finally {
+    clearTimeout(timer);
+    await meter.close();
+  }
+  return { meter: meter.info.label, emulated: meter.info.emulated, ...powerStats(samples) };
+}

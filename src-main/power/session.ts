@@ -1,0 +1,245 @@
+// A run's power session: open every meter, measure idle power first (or take the idle watts the
+// user gives), then sample all meters on the run's clock until the run stops, writing power.csv
+// (samples) and power.json (the summary) into the run's folder. The run coordinator calls
+// startPowerSession before the first frame and stop() after the last; runEnergy then turns the
+// summary and the run's inference count into the paper's per-inference figures.
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AppError, InputError } from '../contract/index';
+import type { MeterEnergy, RunEnergy } from '../contract/energy';
+import { writeFileAtomic } from '../store/atomic';
+import type { Logger } from '../log';
+import { monotonicClock, sleep, type Clock } from './clock';
+import { findGaps, perInference, powerStats, window, type Gap, type PowerStats } from './energy';
+import { resolveInterval, type Meter, type MeterInfo } from './meter';
+import { meterFor, type MeterDeps } from './open';
+import { PowerCsvWriter } from './powercsv';
+import { MeterGarbageError, type PowerSample } from './sample';
+import { parseMeterUri } from './uri';
+
+export const DEFAULT_IDLE_SECONDS = 5;
+
+export interface SessionMeter {
+  meter: Meter;
+  /** Interval asked of this meter; its instrument's default when absent. */
+  intervalMs?: number;
+}
+
+export interface PowerSessionOptions {
+  meters: readonly SessionMeter[];
+  /** Seconds of idle measurement before the run (default 5); 0 requires idleWatts. */
+  idleSeconds?: number;
+  /** The farm's idle watts, when known instead of measured. */
+  idleWatts?: number;
+  /** Where power.csv and power.json go; nothing is written when absent. */
+  runDir?: string;
+  /** The run's clock, so samples and run events line up; a new one when absent. */
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface MeterPower {
+  info: Pick<MeterInfo, 'uri' | 'kind' | 'label' | 'scope' | 'emulated'>;
+  intervalMs: number;
+  idleW: number | null;
+  /** The run's samples only (idle excluded), edges interpolated at the run's start and end. */
+  run: PowerStats;
+  gaps: Gap[];
+  garbage: number;
+  error: string | null;
+}
+
+/** What a session measured, in power.json. */
+export interface PowerSummary {
+  /** Session-clock ms of the run's start and end. */
+  runStartMs: number;
+  runEndMs: number;
+  idleSeconds: number;
+  /** The idle watts the user gave, if they did. */
+  idleGivenW: number | null;
+  meters: MeterPower[];
+}
+
+export interface PowerSession {
+  readonly clock: Clock;
+  readonly runStartMs: number;
+  /** Idle watts per meter label (null where only the farm's idle was given). */
+  readonly idle: ReadonlyMap<string, number | null>;
+  /** Samples so far, per meter label (for live charts). */
+  readonly samples: ReadonlyMap<string, readonly PowerSample[]>;
+  stop(): Promise<PowerSummary>;
+}
+
+/** Builds session meters from URIs; a URI's `interval=` wins over the common one. */
+export function sessionMeters(uris: readonly string[], intervalMs?: number, deps: MeterDeps = {}): SessionMeter[] {
+  return uris.map((uri) => {
+    const spec = parseMeterUri(uri);
+    const ms = spec.intervalMs ?? intervalMs;
+    return ms === undefined ? { meter: meterFor(spec, deps) } : { meter: meterFor(spec, deps), intervalMs: ms };
+  });
+}
+
+interface Channel {
+  meter: Meter;
+  intervalMs: number;
+  samples: PowerSample[];
+  garbage: number;
+  error: string | null;
+  done: Promise<void>;
+}
+
+export async function startPowerSession(opts: PowerSessionOptions): Promise<PowerSession> {
+  const clock = opts.clock ?? monotonicClock();
+  const idleSeconds = opts.idleSeconds ?? (opts.idleWatts === undefined ? DEFAULT_IDLE_SECONDS : 0);
+  if (!(idleSeconds >= 0)) throw new InputError('--idle-seconds: must be 0 or more');
+  if (opts.idleWatts !== undefined && !(opts.idleWatts >= 0 && Number.isFinite(opts.idleWatts))) throw new InputError('--idle-watts: must be a number of watts, 0 or more');
+  if (idleSeconds === 0 && opts.idleWatts === undefined) throw new InputError('--idle-seconds 0 needs --idle-watts W (the farm\'s idle power)');
+  if (opts.meters.length === 0) throw new InputError('a power session needs at least one meter');
+  const labels = new Set<string>();
+  for (const { meter } of opts.meters) {
+    if (labels.has(meter.info.label)) throw new InputError(`meter ${meter.info.label} is listed twice`);
+    labels.add(meter.info.label);
+  }
+
+  const channels: Channel[] = [];
+  const abort = new AbortController();
+  try {
+    for (const m of opts.meters) {
+      const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
+      await m.meter.open(intervalMs);
+      channels.push({ meter: m.meter, intervalMs, samples: [], garbage: 0, error: null, done: Promise.resolve() });
+    }
+  } catch (e) {
+    await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
+    throw e;
+  }
+  const csv = opts.runDir ? new PowerCsvWriter(join(opts.runDir, 'power.csv')) : undefined;
+  const log = opts.log;
+
+  const pump = async (ch: Channel): Promise<void> => {
+    const label = ch.meter.info.label;
+    while (!abort.signal.aborted) {
+      try {
+        for await (const s of ch.meter.samples({ intervalMs: ch.intervalMs, clock, signal: abort.signal })) {
+          ch.samples.push(s);
+          csv?.add(label, s);
+        }
+        return;
+      } catch (e) {
+        if (!(e instanceof MeterGarbageError)) {
+          ch.error = e instanceof AppError ? e.message : `${label}: ${(e as Error).message}`;
+          log?.warn({ meter: label, err: ch.error }, 'meter stopped');
+          return;
+        }
+        // One bad reading is left out and flagged; the meter keeps going.
+        ch.garbage++;
+        log?.warn({ meter: label, err: e.message }, 'meter reading refused');
+        await sleep(ch.intervalMs, abort.signal);
+      }
+    }
+  };
+  const idleStart = clock.now();
+  for (const ch of channels) ch.done = pump(ch);
+
+  const idle = new Map<string, number | null>();
+  const closeAll = async (): Promise<void> => {
+    abort.abort();
+    await Promise.all(channels.map((c) => c.done));
+    await Promise.all(channels.map((c) => c.meter.close().catch(() => undefined)));
+    await csv?.close();
+  };
+  if (idleSeconds > 0) {
+    await delay(idleSeconds * 1000);
+    const idleEnd = clock.now();
+    for (const ch of channels) {
+      const during = window(ch.samples, idleStart, idleEnd);
+      if (ch.error || during.length === 0) {
+        await closeAll();
+        throw new AppError('IDLE_UNMEASURED', ch.error ?? `${ch.meter.info.label}: no samples in ${idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`);
+      }
+      idle.set(ch.meter.info.label, powerStats(during).avgW);
+    }
+  } else {
+    // The given idle watts are the farm's; they belong to one meter only when there is one.
+    for (const ch of channels) idle.set(ch.meter.info.label, channels.length === 1 ? (opts.idleWatts ?? null) : null);
+  }
+  const runStartMs = clock.now();
+
+  return {
+    clock,
+    runStartMs,
+    idle,
+    samples: new Map(channels.map((c) => [c.meter.info.label, c.samples])),
+    async stop(): Promise<PowerSummary> {
+      const runEndMs = clock.now();
+      await closeAll();
+      const summary: PowerSummary = {
+        runStartMs,
+        runEndMs,
+        idleSeconds,
+        idleGivenW: opts.idleWatts ?? null,
+        meters: channels.map((ch) => {
+          const run = window(ch.samples, runStartMs, runEndMs);
+          const { uri, kind, label, scope, emulated } = ch.meter.info;
+          return {
+            info: { uri, kind, label, scope, emulated },
+            intervalMs: ch.intervalMs,
+            idleW: idle.get(label) ?? null,
+            run: powerStats(run),
+            gaps: findGaps(run, ch.intervalMs).map((g) => ({ fromS: g.fromS - runStartMs / 1000, toS: g.toS - runStartMs / 1000 })),
+            garbage: ch.garbage,
+            error: ch.error,
+          };
+        }),
+      };
+      if (opts.runDir) await writeFileAtomic(join(opts.runDir, 'power.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      return summary;
+    },
+  };
+}
+
+/**
+ * The run's energy from its power summary and inference count. The farm figure comes from a
+ * meter on the whole farm when there is one (an instrument before an emulation), else from the
+ * sum of the per-device meters.
+ */
+export function runEnergy(summary: PowerSummary, inferences: number): RunEnergy {
+  const durationS = (summary.runEndMs - summary.runStartMs) / 1000;
+  const meters: MeterEnergy[] = summary.meters.map((m) => ({
+    meter: m.info.label,
+    uri: m.info.uri,
+    kind: m.info.kind,
+    scope: m.info.scope,
+    emulated: m.info.emulated,
+    intervalMs: m.intervalMs,
+    idleW: m.idleW,
+    avgW: m.run.avgW,
+    minW: m.run.minW,
+    maxW: m.run.maxW,
+    energyJ: m.run.energyJ,
+    durationS: m.run.durationS,
+    samples: m.run.samples,
+    perInferenceJ: m.idleW === null ? null : perInference(m.run.energyJ, m.idleW, m.run.durationS, inferences),
+    gaps: m.gaps,
+    garbage: m.garbage,
+    error: m.error,
+  }));
+  const usable = meters.filter((m) => m.samples > 1);
+  const farm = [...usable.filter((m) => m.scope.kind === 'farm')].sort((a, b) => Number(a.emulated) - Number(b.emulated))[0];
+  const basis = farm ? [farm] : usable;
+  if (basis.length === 0) throw new AppError('NO_POWER', 'no meter recorded two samples during the run; it was shorter than the sample interval or every meter failed');
+  const energyJ = basis.reduce((s, m) => s + m.energyJ, 0);
+  const idleW = summary.idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0);
+  const per = perInference(energyJ, idleW, durationS, inferences);
+  return {
+    idleW,
+    avgW: durationS > 0 ? energyJ / durationS : basis.reduce((s, m) => s + m.avgW, 0),
+    energyJ,
+    durationS,
+    perInferenceJ: per,
+    inferencesPerJ: energyJ > 0 && inferences > 0 ? inferences / energyJ : null,
+    emulated: basis.some((m) => m.emulated),
+    basis: farm ? 'farm-meter' : 'device-meters',
+    meters,
+  };
+}
