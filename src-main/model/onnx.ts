@@ -306,7 +306,8 @@ export function loadModel(
     const where = `${label}: initializer "${t.name}"`;
     if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
       t.rawData = readExternal(t, dir, externals, where);
-      t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+      // Now an ordinary inline tensor: written back inline unless saved with external data.
+      delete t.dataLocation;
       t.externalData = [];
     }
     normaliseTensorData(t, where);

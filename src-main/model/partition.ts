@@ -299,8 +299,8 @@ function partNodesForSplit(
 ): PartBuilder {
   const b: PartBuilder = { nodes: [], initializers: new Map() };
   const rename = (t: string): string => (t === stageOutput ? partOutput : t);
-  const addSliced = (name: string, axis: number, start: number, end: number): string => {
-    const sliced = `${name}.p${j}`;
+  const addSliced = (name: string, axis: number, start: number, end: number, tag = ''): string => {
+    const sliced = `${name}.p${j}${tag}`;
     b.initializers.set(sliced, sliceTensor(a.constants.get(name)!, sliced, axis, start, end));
     return sliced;
   };
@@ -327,8 +327,8 @@ function partNodesForSplit(
       name: `${m.name}.p${j}${tag}`,
       input: [
         input,
-        addSliced(m.inputs[1]!, 0, from, to),
-        ...(m.inputs[2] ? [addSliced(m.inputs[2], 0, from, to)] : []),
+        addSliced(m.inputs[1]!, 0, from, to, tag),
+        ...(m.inputs[2] ? [addSliced(m.inputs[2], 0, from, to, tag)] : []),
       ],
       output: [output],
       attribute: [
@@ -353,21 +353,24 @@ function partNodesForSplit(
       if (c0 % mg === 0 && c1 % mg === 0) {
         b.nodes.push(convNode(channelSlice(g0, g1, ''), c0, c1, g1 - g0 + 1, mOut, ''));
       } else {
+        // A part that cuts through a group computes that group's piece with its own conv.
         const pieces: string[] = [];
         for (let g = g0; g <= g1; g++) {
           const from = Math.max(c0, g * mg);
           const to = Math.min(c1, (g + 1) * mg);
-          const out = `${m.name}.p${j}.g${g}`;
+          const out = g0 === g1 ? mOut : `${m.name}.p${j}.g${g}`;
           b.nodes.push(convNode(channelSlice(g, g, `.g${g}`), from, to, 1, out, `.g${g}`));
           pieces.push(out);
         }
-        b.nodes.push({
-          name: `${m.name}.p${j}.concat`,
-          opType: 'Concat',
-          input: pieces,
-          output: [mOut],
-          attribute: [{ name: 'axis', type: 2, i: 1 }],
-        });
+        if (pieces.length > 1) {
+          b.nodes.push({
+            name: `${m.name}.p${j}.concat`,
+            opType: 'Concat',
+            input: pieces,
+            output: [mOut],
+            attribute: [{ name: 'axis', type: 2, i: 1 }],
+          });
+        }
       }
     }
   } else {
