@@ -38,10 +38,11 @@ export function meterNumber(meter: string, field: string, raw: unknown): number 
 
 /** Builds a Reading from watts, or from volts and amps when watts are not reported. */
 export function reading(meter: string, fields: { w?: unknown; v?: unknown; a?: unknown }): Reading {
+  const given = fields.w === undefined ? undefined : meterNumber(meter, 'watts', fields.w);
   const v = fields.v === undefined ? undefined : meterNumber(meter, 'volts', fields.v);
   const a = fields.a === undefined ? undefined : meterNumber(meter, 'amps', fields.a);
   let w: number;
-  if (fields.w !== undefined) w = meterNumber(meter, 'watts', fields.w);
+  if (given !== undefined) w = given;
   else if (v !== undefined && a !== undefined) w = v * a;
   else throw new MeterGarbageError(meter, 'reported neither watts nor volts and amps');
   // A small negative reading is offset noise on an idle DC channel; a large one is wiring.

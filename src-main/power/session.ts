@@ -85,6 +85,8 @@ interface Channel {
   samples: PowerSample[];
   garbage: number;
   error: string | null;
+  /** Set when the meter's samples ended (a log read to its end, a failure, the stop). */
+  finished: boolean;
   done: Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     for (const m of opts.meters) {
       const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
       await m.meter.open(intervalMs);
-      channels.push({ meter: m.meter, intervalMs, samples: [], garbage: 0, error: null, done: Promise.resolve() });
+      channels.push({ meter: m.meter, intervalMs, samples: [], garbage: 0, error: null, finished: false, done: Promise.resolve() });
     }
   } catch (e) {
     await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
@@ -139,7 +141,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     }
   };
   const idleStart = clock.now();
-  for (const ch of channels) ch.done = pump(ch);
+  for (const ch of channels) ch.done = pump(ch).finally(() => (ch.finished = true));
 
   const idle = new Map<string, number | null>();
   const closeAll = async (): Promise<void> => {
@@ -172,6 +174,12 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     samples: new Map(channels.map((c) => [c.meter.info.label, c.samples])),
     async stop(): Promise<PowerSummary> {
       const runEndMs = clock.now();
+      // Wait for one sample past the end on every live meter, so the run's last stretch is
+      // interpolated rather than cut at the last sample before it.
+      const deadline = runEndMs + 2 * Math.max(...channels.map((c) => c.intervalMs)) + 3000;
+      while (clock.now() < deadline && channels.some((c) => !c.finished && (c.samples[c.samples.length - 1]?.t ?? -Infinity) < runEndMs)) {
+        await delay(5);
+      }
       await closeAll();
       const summary: PowerSummary = {
         runStartMs,
