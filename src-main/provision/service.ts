@@ -82,7 +82,10 @@ function inDir(device: Device, script: string): string {
   return `cd -- ${shQuote(device.remoteDir)} && { ${script}; }`;
 }
 
-/** The supervisor loop of the background mode: its own session, so one signal stops both. */
+/**
+ * The supervisor loop of the background mode: its own session, so one signal to the group stops
+ * both. (`kill -SIG -PGID`, without `--`, which dash's kill does not take.)
+ */
 function backgroundStart(argv: readonly string[]): string {
   return [
     `setsid sh -c 'while :; do "$@"; sleep 2; done' sh ${shCommand(...argv)} >> ${LOG_FILE} 2>&1 < /dev/null &`,
@@ -90,8 +93,8 @@ function backgroundStart(argv: readonly string[]): string {
   ].join('\n');
 }
 
-const BACKGROUND_STOP = `if [ -f ${PID_FILE} ]; then kill -TERM -- "-$(cat ${PID_FILE})" 2>/dev/null; i=0; while kill -0 -- "-$(cat ${PID_FILE})" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; kill -KILL -- "-$(cat ${PID_FILE})" 2>/dev/null; rm -f ${PID_FILE}; fi; true`;
-const BACKGROUND_STATUS = `if [ -f ${PID_FILE} ] && kill -0 -- "-$(cat ${PID_FILE})" 2>/dev/null; then echo active; else echo inactive; fi`;
+const BACKGROUND_STOP = `if [ -f ${PID_FILE} ]; then kill -TERM "-$(cat ${PID_FILE})" 2>/dev/null; i=0; while kill -0 "-$(cat ${PID_FILE})" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; kill -KILL "-$(cat ${PID_FILE})" 2>/dev/null; rm -f ${PID_FILE}; fi; true`;
+const BACKGROUND_STATUS = `if [ -f ${PID_FILE} ] && kill -0 "-$(cat ${PID_FILE})" 2>/dev/null; then echo active; else echo inactive; fi`;
 
 function backgroundEnsure(argv: readonly string[], restart: boolean): string {
   return restart ? `${BACKGROUND_STOP}\n${backgroundStart(argv)}` : `${BACKGROUND_STATUS} | grep -q '^active' || { ${backgroundStart(argv)}\n}`;
