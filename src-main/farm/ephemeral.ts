@@ -14,13 +14,19 @@ export const COORDINATOR_ID = 'coordinator';
 export interface EphemeralFarm {
   agents: FarmAgent[];
   coordinator: { id: string; tls: TlsMaterial };
+  /** Folder with ca.pem and each agent's certificate and key. */
+  tlsDir: string;
   stop(): Promise<void>;
 }
 
-export async function startEphemeralFarm(o: {
-  ids: string[];
-  partsDir: string;
+export interface EphemeralAgent {
+  id: string;
   backend?: 'node' | 'wasm';
+}
+
+export async function startEphemeralFarm(o: {
+  agents: EphemeralAgent[];
+  partsDir: string;
   threads?: number;
 }): Promise<EphemeralFarm> {
   const tlsDir = await mkdtemp(join(tmpdir(), 'mchair-farm-'));
@@ -31,11 +37,11 @@ export async function startEphemeralFarm(o: {
   };
   try {
     const ca = await createFarmCa('ephemeral');
-    for (const id of o.ids) await writeIdentity(tlsDir, id, ca.cert, await issueIdentity(ca, id, ['127.0.0.1']));
+    for (const { id } of o.agents) await writeIdentity(tlsDir, id, ca.cert, await issueIdentity(ca, id, ['127.0.0.1']));
     const coord = await issueIdentity(ca, COORDINATOR_ID, ['127.0.0.1']);
     const agents = await Promise.all(
-      o.ids.map((id) =>
-        startLocalAgent({ id, partsDir: o.partsDir, tlsDir, backend: o.backend, threads: o.threads }).then((a) => {
+      o.agents.map(({ id, backend }) =>
+        startLocalAgent({ id, partsDir: o.partsDir, tlsDir, backend, threads: o.threads }).then((a) => {
           started.push(a);
           return a;
         }),
@@ -44,6 +50,7 @@ export async function startEphemeralFarm(o: {
     return {
       agents: agents.map((a) => ({ id: a.id, host: a.host, port: a.port, profile: null })),
       coordinator: { id: COORDINATOR_ID, tls: { ca: ca.cert, cert: coord.cert, key: coord.key } },
+      tlsDir,
       stop,
     };
   } catch (err) {

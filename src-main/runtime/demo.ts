@@ -9,19 +9,15 @@ import type { Logger } from '../log';
 import { buildZooModel, encodeModel, listCuts, partitionModel } from '../model/index';
 import { RunRecorder } from '../store/runs';
 import { startEphemeralFarm } from '../farm/ephemeral';
-import { ResultChecker, top1 } from './check';
-import { Coordinator, type RunOutcome } from './coordinator';
+import { ResultChecker } from './check';
+import type { Coordinator } from './coordinator';
+import { CHECK_TOLERANCE, executeRun, type ExecuteOutcome } from './execute';
 import { syntheticSource } from './source';
 
 export interface LiveRun {
   id: string;
   stop(): Promise<void>;
   done: Promise<RunSummary>;
-}
-
-/** What the demo measured, beyond the summary (the CLI prints it). */
-export interface DemoFigures extends RunOutcome {
-  maxAbsDiff: number;
 }
 
 const DEMO_MODEL = 'tiny-cnn';
@@ -33,7 +29,7 @@ export async function startDemoRun(opts: {
   log: Logger;
   events: EventBus;
   /** Receives the figures when the run ends (the CLI prints them). */
-  onFigures?: (f: DemoFigures) => void;
+  onFigures?: (f: ExecuteOutcome) => void;
 }): Promise<LiveRun> {
   const { events, log } = opts;
   const rec = await RunRecorder.create(opts.dataDir, { kind: 'demo', model: DEMO_MODEL, frames: opts.frames });
@@ -54,47 +50,39 @@ export async function startDemoRun(opts: {
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     // Two agents share this machine's cores with the coordinator.
     const threads = Math.max(1, Math.floor(cpus().length / 2));
-    const farm = await startEphemeralFarm({ ids: ['agent-1', 'agent-2'], partsDir, threads });
+    const farm = await startEphemeralFarm({ agents: [{ id: 'agent-1' }, { id: 'agent-2' }], partsDir, threads });
     try {
-      const source = syntheticSource(manifest.input);
-      let maxAbsDiff = 0;
-      coordinator = new Coordinator({
+      const outcome = await executeRun({
         runId,
         plan: { manifest, assignment: [[['agent-1']], [['agent-2']]] },
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
-        source,
+        source: syntheticSource(manifest.input),
         frames: opts.frames,
         window: DEMO_WINDOW,
+        checker,
+        recorder: rec,
+        events,
         log,
-        onMetrics: (m) => {
-          rec.metrics(m);
-          events.emit('run/metrics', m);
-        },
-        onResult: async (frameId, outputs, latencyMs) => {
-          const diff = await checker.maxAbsDiff(await source.frame(frameId), outputs);
-          maxAbsDiff = Math.max(maxAbsDiff, diff);
-          const out = outputs.find((t) => t.name === manifest.output);
-          rec.result({ frameId, latencyMs, top1: out ? top1(out) : null, maxAbsDiff: diff });
+        onStarted: async (c) => {
+          coordinator = c;
+          if (stopRequested) c.stop();
+          await rec.setState('running');
+          events.emit('run/state', { runId, state: 'running', message: null });
         },
       });
-      await coordinator.deploy();
-      if (stopRequested) coordinator.stop();
-      await rec.setState('running');
-      events.emit('run/state', { runId, state: 'running', message: null });
-      const outcome = await coordinator.run();
-      await coordinator.close();
-      await checker.close();
-      opts.onFigures?.({ ...outcome, maxAbsDiff });
-      await rec.writeFile('outcome.json', `${JSON.stringify({ ...outcome, maxAbsDiff }, null, 2)}\n`);
-      const ok = outcome.lost === 0 && outcome.duplicated === 0 && maxAbsDiff < 1e-5;
+      opts.onFigures?.(outcome);
+      await rec.writeFile('outcome.json', `${JSON.stringify(outcome, null, 2)}\n`);
+      const maxAbsDiff = outcome.maxAbsDiff ?? 0;
+      const ok = outcome.lost === 0 && outcome.duplicated === 0 && maxAbsDiff < CHECK_TOLERANCE;
       const state = outcome.stopped ? 'stopped' : ok ? 'done' : 'failed';
       const message = ok
         ? null
         : `lost ${outcome.lost}, duplicated ${outcome.duplicated}, largest difference ${maxAbsDiff}`;
       return rec.finish(state, { completed: outcome.completed, ips: outcome.ips, maxAbsDiff, message });
     } finally {
+      await checker.close();
       await farm.stop();
     }
   };

@@ -81,6 +81,7 @@ export class PacketDecoder extends Transform {
 
   /** Removes n bytes from the front, copying only when they span chunks. */
   private takeBytes(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
     const first = this.chunks[0] as Buffer;
     if (first.length === n) {

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/index';
 import { EventBus } from '../../core/events';
-import { startDemoRun, type DemoFigures } from '../../runtime/demo';
+import type { ExecuteOutcome } from '../../runtime/execute';
+import { startDemoRun } from '../../runtime/demo';
 import { action, withCommonOptions } from '../framework';
 
 const Options = z.object({
@@ -21,21 +22,21 @@ export function registerDemo(program: Command): void {
       async (ctx) => {
         const { frames } = ctx.options(Options);
         const events = new EventBus();
-        let figures: DemoFigures | null = null;
+        let figures: ExecuteOutcome | null = null;
         events.subscribe((name, p) => {
           if (name === 'run/metrics' && 'completed' in p) ctx.say(`  ${p.completed}/${frames} frames, ${p.ips.toFixed(1)} frames/s`);
         });
         const run = await startDemoRun({ frames, dataDir: ctx.dataDir, log: ctx.log, events, onFigures: (f) => (figures = f) });
         ctx.say(`run ${run.id}: ${frames} frames through 2 agents on 127.0.0.1`);
         const summary = await run.done;
-        const f = figures as DemoFigures | null;
+        const f = figures as ExecuteOutcome | null;
         if (summary.state === 'failed' || !f) throw new AppError('DEMO_FAILED', summary.message ?? 'the demo run failed');
         return {
           runId: summary.id,
           state: summary.state,
           frames: { sent: f.sent, completed: f.completed, lost: f.lost, duplicated: f.duplicated },
           fps: f.ips,
-          maxAbsDiff: f.maxAbsDiff,
+          maxAbsDiff: f.maxAbsDiff ?? 0,
           latencyMs: f.latencyMs,
           devices: f.devices,
         };
