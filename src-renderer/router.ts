@@ -4,16 +4,36 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 
 export const views = [
   { path: '/farm', name: 'farm', title: 'Farm', component: () => import('./views/FarmView.vue') },
-  { path: '/models', name: 'models', title: 'Models', component: () => import('./views/ModelsView.vue') },
+  {
+    path: '/models',
+    name: 'models',
+    title: 'Models',
+    component: () => import('./views/ModelsView.vue'),
+  },
   { path: '/plan', name: 'plan', title: 'Plan', component: () => import('./views/PlanView.vue') },
   { path: '/run', name: 'run', title: 'Run', component: () => import('./views/RunView.vue') },
-  { path: '/reports', name: 'reports', title: 'Reports', component: () => import('./views/ReportsView.vue') },
-  { path: '/settings', name: 'settings', title: 'Settings', component: () => import('./views/SettingsView.vue') },
+  {
+    path: '/reports',
+    name: 'reports',
+    title: 'Reports',
+    component: () => import('./views/ReportsView.vue'),
+  },
+  {
+    path: '/settings',
+    name: 'settings',
+    title: 'Settings',
+    component: () => import('./views/SettingsView.vue'),
+  },
 ] as const;
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/farm' },
-  ...views.map((v) => ({ path: v.path, name: v.name, component: v.component, meta: { title: v.title } })),
+  ...views.map((v) => ({
+    path: v.path,
+    name: v.name,
+    component: v.component,
+    meta: { title: v.title },
+  })),
   { path: '/:rest(.*)*', redirect: '/farm' },
 ];
 

@@ -33,7 +33,12 @@ export function accessPolicy(boundHost: string, port: number, token: string): Ac
   // Bound to loopback, only loopback names can be genuine; bound to a LAN address or 0.0.0.0 the
   // machine's names are unknowable, and the token alone guards the socket.
   const allowedHosts = isLoopbackHost(boundHost)
-    ? new Set([hostPort('127.0.0.1', port), hostPort('localhost', port), hostPort('::1', port), hostPort(boundHost, port)])
+    ? new Set([
+        hostPort('127.0.0.1', port),
+        hostPort('localhost', port),
+        hostPort('::1', port),
+        hostPort(boundHost, port),
+      ])
     : null;
   const expected = Buffer.from(token);
 

@@ -40,27 +40,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     );
   }
   const serveFile = staticHandler(opts.rendererDir);
-  // The access policy needs the port, known only once listening; requests cannot arrive before.
-  let access: ReturnType<typeof accessPolicy> | undefined;
-  const server = createServer((req, res) => {
-    const refusal = access ? access.checkHost(req) : { status: 403, reason: 'still starting' };
-    if (refusal) {
-      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${refusal.reason}\n`);
-      return;
-    }
-    serveFile(req, res).catch((err: unknown) => {
-      opts.log.error({ err, url: req.url }, 'serving a file failed');
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
+  const server = createServer();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new AppError('PORT_IN_USE', `port ${opts.port} on ${opts.host} is taken: pick another with --port`));
+        reject(
+          new AppError(
+            'PORT_IN_USE',
+            `port ${opts.port} on ${opts.host} is taken: pick another with --port`,
+          ),
+        );
       } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-        reject(new AppError('BAD_HOST', `cannot listen on ${opts.host}: give an address of this machine with --host`));
+        reject(
+          new AppError(
+            'BAD_HOST',
+            `cannot listen on ${opts.host}: give an address of this machine with --host`,
+          ),
+        );
       } else {
         reject(err);
       }
@@ -69,7 +66,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const token = newToken();
-  access = accessPolicy(opts.host, port, token);
+  // The access policy needs the port, known only once listening. Handlers are attached in the
+  // same tick as listen() completes, before the event loop can deliver any request.
+  const access = accessPolicy(opts.host, port, token);
+  server.on('request', (req, res) => {
+    const refusal = access.checkHost(req);
+    if (refusal) {
+      res
+        .writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`${refusal.reason}\n`);
+      return;
+    }
+    serveFile(req, res).catch((err: unknown) => {
+      opts.log.error({ err, url: req.url }, 'serving a file failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
   const socket = attachSocket(server, opts.core, access, opts.log);
 
   return {

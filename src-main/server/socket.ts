@@ -22,7 +22,9 @@ export interface SocketAdapter {
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const text = status === 401 ? 'Unauthorized' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`,
+  );
 }
 
 function send(ws: WebSocket, frame: SocketFrame): void {
@@ -65,7 +67,12 @@ function serveSocket(ws: WebSocket, core: Core, log: Logger): void {
   });
 }
 
-export function attachSocket(server: HttpServer, core: Core, access: AccessPolicy, log: Logger): SocketAdapter {
+export function attachSocket(
+  server: HttpServer,
+  core: Core,
+  access: AccessPolicy,
+  log: Logger,
+): SocketAdapter {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== SOCKET_PATH) {
@@ -74,7 +81,10 @@ export function attachSocket(server: HttpServer, core: Core, access: AccessPolic
     }
     const refusal = access.checkUpgrade(req);
     if (refusal) {
-      log.warn({ origin: req.headers.origin, host: req.headers.host }, `socket refused: ${refusal.reason}`);
+      log.warn(
+        { origin: req.headers.origin, host: req.headers.host },
+        `socket refused: ${refusal.reason}`,
+      );
       refuseUpgrade(socket, refusal.status, refusal.reason);
       return;
     }

@@ -31,8 +31,17 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-function refuse(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
+function refuse(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    ...extra,
+  });
   res.end(`${text}\n`);
 }
 
@@ -50,7 +59,9 @@ export function fileFor(root: string, urlPath: string): string | null {
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
 }
 
-export function staticHandler(root: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function staticHandler(
+  root: string,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       refuse(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });

@@ -2,7 +2,12 @@
 // before the socket opens wait for it; when it closes, calls still waiting fail with a sentence
 // that says what to do, and the link state tells the shell why.
 import type { Envelope, EventName } from '../../src-main/contract/index';
-import { SOCKET_PATH, TOKEN_PARAM, type SocketCall, type SocketFrame } from '../../src-main/contract/socket';
+import {
+  SOCKET_PATH,
+  TOKEN_PARAM,
+  type SocketCall,
+  type SocketFrame,
+} from '../../src-main/contract/socket';
 import type { LinkState, Transport } from './transport';
 
 type Pending = { resolve: (e: Envelope<unknown>) => void };
@@ -25,7 +30,8 @@ export function socketTransport(url: string, onLink: (state: LinkState) => void)
   const waiting: string[] = [];
   let nextId = 1;
   let opened = false;
-  let closed = false;
+  /** Set when the socket has closed: the sentence every later call fails with. */
+  let closedWith: string | null = null;
 
   onLink({ kind: 'connecting' });
   const ws = new WebSocket(url);
@@ -45,13 +51,13 @@ export function socketTransport(url: string, onLink: (state: LinkState) => void)
     }
   });
   ws.addEventListener('close', (ev: CloseEvent) => {
-    closed = true;
     // A refused handshake never opens; browsers hide its HTTP status, so "never opened" is the
     // signal (the server refuses only a wrong token, a foreign origin or a foreign host name).
     onLink(opened ? { kind: 'lost', reason: ev.reason || `code ${ev.code}` } : { kind: 'refused' });
     const message = opened
       ? 'the connection to `mchair serve` closed: start it again and open the address it prints'
       : 'mchair serve refused this page: open the exact address it printed (the token changes every start)';
+    closedWith = message;
     for (const p of pending.values()) p.resolve(lostEnvelope(message));
     pending.clear();
     waiting.length = 0;
@@ -59,7 +65,7 @@ export function socketTransport(url: string, onLink: (state: LinkState) => void)
 
   return {
     invoke(name, args) {
-      if (closed) return Promise.resolve(lostEnvelope('not connected to `mchair serve`: reload the address it printed'));
+      if (closedWith !== null) return Promise.resolve(lostEnvelope(closedWith));
       const call: SocketCall = { id: nextId++, name, args };
       return new Promise((resolve) => {
         pending.set(call.id, { resolve });

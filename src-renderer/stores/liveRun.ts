@@ -4,7 +4,12 @@
 // run the core reports next (one started from another tab, or live before a reload).
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import type { DeviceMetrics, RunMetrics, RunState, RunSummary } from '../../src-main/contract/index';
+import type {
+  DeviceMetrics,
+  RunMetrics,
+  RunState,
+  RunSummary,
+} from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 import { MetricRing } from '../composables/metricRing';
@@ -54,7 +59,10 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     const { t, sent, completed, dropped, ips, latencyP50Ms, latencyP95Ms } = m;
     counters.value = { t, sent, completed, dropped, ips, latencyP50Ms, latencyP95Ms };
     devices.value = m.devices;
-    throughput.append(t, [[FARM_CHANNEL, ips], ...m.devices.map((d) => [d.device, d.fps] as const)]);
+    throughput.append(t, [
+      [FARM_CHANNEL, ips],
+      ...m.devices.map((d) => [d.device, d.fps] as const),
+    ]);
   }
 
   async function loadSummary(id: string): Promise<void> {
@@ -113,5 +121,19 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       if (throughput.length === 0) metrics.forEach(record);
     });
 
-  return { runId, state, message, counters, devices, summary, busy, error, throughput, isLive, startDemo, stop, resume };
+  return {
+    runId,
+    state,
+    message,
+    counters,
+    devices,
+    summary,
+    busy,
+    error,
+    throughput,
+    isLive,
+    startDemo,
+    stop,
+    resume,
+  };
 });

@@ -11,7 +11,11 @@ import { startServer } from '../../server/index';
 import { action, withCommonOptions } from '../framework';
 
 const ServeOptions = z.object({
-  port: z.coerce.number().int().min(0, 'must be 0..65535 (0 picks a free port)').max(65535, 'must be 0..65535'),
+  port: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be 0..65535 (0 picks a free port)')
+    .max(65535, 'must be 0..65535'),
   host: z.string().min(1),
   open: z.boolean().default(false),
 });
@@ -27,7 +31,9 @@ function openBrowser(url: string, log: Logger): void {
         ? ['cmd', ['/c', 'start', '""', url]]
         : ['xdg-open', [url]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
-  child.on('error', () => log.warn(`could not start a browser (${cmd}); open the address above yourself`));
+  child.on('error', () =>
+    log.warn(`could not start a browser (${cmd}); open the address above yourself`),
+  );
   child.unref();
 }
 
@@ -47,16 +53,28 @@ export function registerServe(program: Command): void {
   withCommonOptions(
     program
       .command('serve')
-      .description('serve the app in a browser: the UI and the contract over a WebSocket, on 127.0.0.1')
+      .description(
+        'serve the app in a browser: the UI and the contract over a WebSocket, on 127.0.0.1',
+      )
       .option('--port <port>', 'TCP port (0 picks a free one)', '7470')
-      .option('--host <host>', 'address to listen on; anything but loopback exposes the app to the network', '127.0.0.1')
+      .option(
+        '--host <host>',
+        'address to listen on; anything but loopback exposes the app to the network',
+        '127.0.0.1',
+      )
       .option('--open', 'open the page in the default browser'),
   ).action(
     action(async (ctx) => {
       const opts = ctx.options(ServeOptions);
       const core = createCore({ mode: 'serve', dataDir: ctx.dataDir, log: ctx.log });
       try {
-        const server = await startServer({ core, rendererDir: RENDERER_DIR, host: opts.host, port: opts.port, log: ctx.log });
+        const server = await startServer({
+          core,
+          rendererDir: RENDERER_DIR,
+          host: opts.host,
+          port: opts.port,
+          log: ctx.log,
+        });
         // Listen for signals before saying we are ready: whoever reads the line may stop us next.
         const stopped = untilStopSignal();
         process.stdout.write(

@@ -1,7 +1,12 @@
 // The contract client: typed calls whose failures come back as real AppErrors, and events checked
 // against the contract before a view sees them.
 import { describe, expect, it, vi } from 'vitest';
-import { AppError, type CommandName, type Envelope, type EventName } from '../../../src-main/contract/index';
+import {
+  AppError,
+  type CommandName,
+  type Envelope,
+  type EventName,
+} from '../../../src-main/contract/index';
 import { createClient } from '../../../src-renderer/api/client';
 import { bridgeTransport, type ContractBridge } from '../../../src-renderer/api/bridge';
 
@@ -37,7 +42,9 @@ describe('contract client', () => {
       ok: false,
       error: { name: 'AppError', code: 'RUN_NOT_LIVE', message: 'run "r1" is not running' },
     });
-    const err = await createClient(t.transport).call('run/stop', { runId: 'r1' }).catch((e: unknown) => e);
+    const err = await createClient(t.transport)
+      .call('run/stop', { runId: 'r1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'RUN_NOT_LIVE', message: 'run "r1" is not running' });
   });
@@ -72,7 +79,9 @@ describe('contract client', () => {
       },
     });
     const bridge: ContractBridge = { commands, on: () => () => {} };
-    await expect(createClient(bridgeTransport(bridge)).call('run/stop', { runId: 'r9' })).resolves.toEqual({ stopped: true });
+    await expect(
+      createClient(bridgeTransport(bridge)).call('run/stop', { runId: 'r9' }),
+    ).resolves.toEqual({ stopped: true });
     expect(invoked).toEqual([['run/stop', { runId: 'r9' }]]);
   });
 });

@@ -7,7 +7,11 @@ function tab(href: string) {
   const state = { href, replaced: null as string | null };
   return {
     state,
-    location: { get href() { return state.href; } },
+    location: {
+      get href() {
+        return state.href;
+      },
+    },
     storage: {
       getItem: (k: string) => stored.get(k) ?? null,
       setItem: (k: string, v: string) => void stored.set(k, v),

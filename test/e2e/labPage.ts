@@ -1,0 +1,78 @@
+// A page object for the lab's UI in Chromium: opens views through the navigation the way a user
+// does, collects console errors, and reads what the live chart drew.
+import type { Browser, Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+export const VIEWS = ['Farm', 'Models', 'Plan', 'Run', 'Reports', 'Settings'] as const;
+
+/** The part of a canvas the pixel check uses (this file is type-checked without the DOM library). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+
+export class LabPage {
+  readonly consoleErrors: string[] = [];
+
+  private constructor(readonly page: Page) {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => this.consoleErrors.push(`uncaught: ${err.message}`));
+    // Chromium's console line for a failed load omits the address; keep it beside the error.
+    page.on('response', (res) => {
+      if (res.status() >= 400) this.consoleErrors.push(`HTTP ${res.status()} for ${res.url()}`);
+    });
+  }
+
+  static async open(browser: Browser, url: string): Promise<LabPage> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const lab = new LabPage(page);
+    await page.goto(url);
+    return lab;
+  }
+
+  async openView(view: (typeof VIEWS)[number]): Promise<void> {
+    await this.page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('link', { name: view })
+      .click();
+    await this.page.getByRole('heading', { level: 1, name: view }).waitFor();
+  }
+
+  /** Pixels of the chart's plot area painted in a line's colour (legend below excluded). */
+  async chartInk(rgb: readonly [number, number, number]): Promise<number> {
+    return this.page.getByRole('img', { name: 'Throughput' }).evaluate((el, [r, g, b]) => {
+      const canvas = el as unknown as CanvasLike;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return -1;
+      const plotHeight = Math.floor(canvas.height * 0.7);
+      const { data } = ctx.getImageData(0, 0, canvas.width, plotHeight);
+      let ink = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const near =
+          Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 60;
+        if (near && data[i + 3]! > 200) ink++;
+      }
+      return ink;
+    }, rgb);
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+}
