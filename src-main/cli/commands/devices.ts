@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError, InputError } from '../../contract/errors';
 import { type Auth, type DeviceInput, describeDevice, type Device } from '../../inventory/device';
 import { parseImport, parseJump } from '../../inventory/import';
+import { scanSubnet } from '../../inventory/lan-scan';
 import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
 import { MemorySecretStore } from '../../inventory/secrets';
 import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
@@ -251,6 +252,26 @@ export function registerDevices(program: Command): void {
         return { devices: results };
       },
       (r) => r.devices.map((d) => `${d.name}: ${d.state}${d.mode ? ` (${d.mode})` : ''}${'message' in d ? ` - ${d.message}` : ''}`).join('\n'),
+    ),
+  );
+
+  withCommonOptions(
+    devices
+      .command('scan <subnet>')
+      .description('look for SSH servers on a subnet of your lab (at most a /22), e.g. 192.168.1.0/24')
+      .option('--port <port>', 'SSH port to try', '22')
+      .option('--timeout <ms>', 'time-out per address', '1500'),
+  ).action(
+    action(
+      async (ctx) => {
+        const f = ctx.options(z.object({ port: z.coerce.number().int().min(1).max(65_535), timeout: z.coerce.number().int().min(50).max(30_000) }).loose());
+        const found = await scanSubnet({ subnet: ctx.args[0] ?? '', port: f.port, timeoutMs: f.timeout });
+        return { subnet: ctx.args[0], found };
+      },
+      (r) =>
+        r.found.length === 0
+          ? `no SSH server answered on ${r.subnet}`
+          : [...r.found.map((h) => `${h.host}:${h.port}  ${h.banner}`), 'add one with `mchair devices add NAME --host ADDRESS --user USER`'].join('\n'),
     ),
   );
 }
