@@ -61,7 +61,9 @@ function path(uri: string, url: URL, example: string): string {
 }
 
 function scope(uri: string, q: URLSearchParams): MeterScope {
-  const names = [...q.getAll('device'), ...q.getAll('devices').flatMap((d) => d.split(','))]
+  const names = [...q]
+    .filter(([k]) => k === 'device' || k === 'devices')
+    .flatMap(([, v]) => v.split(','))
     .map((d) => d.trim())
     .filter((d) => d !== '');
   for (const d of names) if (!DEVICE_NAME.test(d)) throw bad(uri, `"${d}" is not a device name`);

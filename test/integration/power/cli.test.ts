@@ -1,0 +1,65 @@
+// `mchair power read` as users run it: one JSON document on stdout, or one line on stderr.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startKasaSim } from '../../sim/kasa-sim';
+import { startScpiTcpSim } from '../../sim/scpi-sim';
+
+const run = promisify(execFile);
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+async function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/mchair.js', ...args], { env: { ...process.env, MCHAIR_HOME: tmpdir() } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('mchair power read', () => {
+  it('prints samples, average, min, max, energy and duration', async () => {
+    const sim = await startScpiTcpSim('wt300', { watts: (t) => (t < 0.5 ? 100 : 200) });
+    closers.push(sim.close);
+    const r = await mchair('power', 'read', '--meter', `scpi+wt300://127.0.0.1:${sim.port}`, '--seconds', '1.2', '--interval', '0.1', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).sort()).toEqual(['avgW', 'durationS', 'emulated', 'energyJ', 'maxW', 'meter', 'minW', 'samples'].sort());
+    expect(doc.samples).toBeGreaterThanOrEqual(8);
+    expect(doc.minW).toBe(100);
+    expect(doc.maxW).toBe(200);
+    expect(doc.avgW).toBeGreaterThan(100);
+    expect(doc.avgW).toBeLessThan(200);
+    expect(doc.energyJ).toBeCloseTo(doc.avgW * doc.durationS, 9);
+  });
+
+  it('reads a CSV log whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mchair-csv-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'log.csv'), 'time,volts,amps\n0,5,1\n1,5,1.2\n2,5,1.4\n');
+    const r = await mchair('power', 'read', '--meter', `csv://${join(dir, 'log.csv')}`, '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ samples: 3, minW: 5, maxW: 7, durationS: 2, energyJ: 12 });
+  });
+
+  it('fails in one line on garbage, unknown schemes and bad flags', async () => {
+    const sim = await startKasaSim(2, { watts: () => 1, garble: () => '{"emeter":{"get_realtime":{"power_mw":"NaN","err_code":0}}}' });
+    closers.push(sim.close);
+    const garbage = await mchair('power', 'read', '--meter', `kasa://127.0.0.1:${sim.port}`, '--seconds', '1', '--json');
+    expect(garbage).toMatchObject({ code: 1, stdout: '' });
+    expect(garbage.stderr).toBe(`mchair: kasa@127.0.0.1:${sim.port}: watts is NaN (no data or over-range: check the range and wiring) [METER_GARBAGE]\n`);
+    const scheme = await mchair('power', 'read', '--meter', 'modbus://h');
+    expect(scheme.code).toBe(1);
+    expect(scheme.stderr.trim().split('\n').pop()).toMatch(/^mchair: meter "modbus:\/\/h": unknown scheme "modbus"/);
+    const flag = await mchair('power', 'read', '--meter', 'kasa://h', '--seconds', 'soon', '--json');
+    expect(flag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mchair: --seconds: /) });
+    expect(flag.stderr.split('\n')).toHaveLength(2);
+    expect((await mchair('power', 'read')).code).toBe(2);
+  });
+});
