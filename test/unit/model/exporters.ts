@@ -74,17 +74,24 @@ export class GraphWriter {
     irVersion: number;
     opset: number;
     input: { name: string; dtype?: DType; shape: Array<number | string> };
-    output: { name: string; shape: number[] };
+    /** Without a shape, onnxruntime infers it (the shape tests compare against that). */
+    output: { name: string; dtype?: DType; shape?: number[] };
     weightsAsInputs?: boolean;
   }): OnnxModel {
-    const vi = (name: string, dtype: DType, shape: Array<number | string>) => ({
+    const vi = (name: string, dtype: DType, shape?: Array<number | string>) => ({
       name,
       type: {
         tensorType: {
           elemType: dtypeCode(dtype),
-          shape: {
-            dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-          },
+          ...(shape
+            ? {
+                shape: {
+                  dim: shape.map((d) =>
+                    typeof d === 'number' ? { dimValue: d } : { dimParam: d },
+                  ),
+                },
+              }
+            : {}),
         },
       },
     });
@@ -104,7 +111,7 @@ export class GraphWriter {
           node: this.nodes,
           initializer: this.inits,
           input: inputs,
-          output: [vi(opts.output.name, 'float32', opts.output.shape)],
+          output: [vi(opts.output.name, opts.output.dtype ?? 'float32', opts.output.shape)],
         },
       },
     };
