@@ -78,7 +78,35 @@ export interface Evaluation {
   readonly fits: boolean;
 }
 
-const bytesPerSecOf = (m: Medium): number => (m.mbps * 1e6) / 8;
+export const bytesPerSecOf = (m: Medium): number => (m.mbps * 1e6) / 8;
+
+/** A part's cost before its messages: what the search caches per (device kind, stage, share). */
+export interface PartBase {
+  readonly computeSec: number;
+  readonly inBytes: number;
+  /** Output bytes sent to each consumer. */
+  readonly outBytes: number;
+  readonly weightBytes: number;
+  readonly steadyBytes: number;
+  readonly peakBytes: number;
+}
+
+/** Adds the messages: one in from each producer part, one copy out to each consumer part. */
+export function withLinks(d: Device, b: PartBase, producers: number, consumers: number): PartCost {
+  const io = d.profile.io;
+  const out = b.outBytes * consumers;
+  const ioSec = (producers + consumers) * io.messageSec + (b.inBytes + out) / io.bytesPerSec;
+  const portSec = d.medium.kind === 'switched' ? Math.max(b.inBytes, out) / bytesPerSecOf(d.medium) : 0;
+  return {
+    computeSec: b.computeSec,
+    ioSec,
+    portSec,
+    periodSec: Math.max(b.computeSec + ioSec, portSec),
+    weightBytes: b.weightBytes,
+    steadyBytes: b.steadyBytes,
+    peakBytes: b.peakBytes,
+  };
+}
 
 /** Time to move `bytes` at a class's speed, the part beyond the spill point at the slow rate. */
 function byteSeconds(speed: OpSpeed, bytes: number): number {
@@ -135,15 +163,19 @@ export class CostModel {
     return pre;
   }
 
-  /** What device `d` pays per frame to run layers [from, to) at `share` of the channels. */
-  partCost(d: Device, from: number, to: number, share = 1): PartCost {
+  /**
+   * What device `d` pays per frame to run layers [from, to) at `share` of the channels. It
+   * receives one message from each of the `producers` parts of the stage before (the
+   * coordinator counts as one) and sends its output to each of the `consumers` parts after.
+   */
+  partCost(d: Device, from: number, to: number, share = 1, producers = 1, consumers = 1): PartCost {
+    return withLinks(d, this.partBase(d, from, to, share), producers, consumers);
+  }
+
+  /** The part's compute, bytes and memory, before its messages are counted. */
+  partBase(d: Device, from: number, to: number, share = 1): PartBase {
     const p = d.profile;
     const layers = this.chain.model.layers;
-    const inBytes = this.chain.cutBytes[from]!;
-    const outBytes = this.chain.cutBytes[to]! * share;
-    const computeSec = this.computeSeconds(p, from, to, share);
-    const ioSec = 2 * p.io.messageSec + (inBytes + outBytes) / p.io.bytesPerSec;
-    const portSec = d.medium.kind === 'switched' ? Math.max(inBytes, outBytes) / bytesPerSecOf(d.medium) : 0;
     let weightBytes = 0;
     let arena = 0;
     for (let i = from; i < to; i++) {
@@ -153,8 +185,14 @@ export class CostModel {
       arena = Math.max(arena, this.chain.inputBytes[i]! + l.activationBytes * share);
     }
     const steadyBytes = p.memory.runtimeBytes + weightBytes + arena;
-    const peakBytes = steadyBytes + weightBytes * (p.memory.loadPeakFactor - 1);
-    return { computeSec, ioSec, portSec, periodSec: Math.max(computeSec + ioSec, portSec), weightBytes, steadyBytes, peakBytes };
+    return {
+      computeSec: this.computeSeconds(p, from, to, share),
+      inBytes: this.chain.cutBytes[from]!,
+      outBytes: this.chain.cutBytes[to]! * share,
+      weightBytes,
+      steadyBytes,
+      peakBytes: steadyBytes + weightBytes * (p.memory.loadPeakFactor - 1),
+    };
   }
 
   /** Frames per second the farm could compute if nothing but compute counted. */
@@ -164,7 +202,10 @@ export class CostModel {
 
   evaluate(layout: Layout, farm: Farm): Evaluation {
     const cutBytes = this.chain.cutBytes;
-    const partCosts = layout.map((s) => s.parts.map((p) => p.devices.map((d) => this.partCost(d, s.from, s.to, p.share))));
+    const partsAt = (si: number) => layout[si]?.parts.length ?? 1;
+    const partCosts = layout.map((s, si) =>
+      s.parts.map((p) => p.devices.map((d) => this.partCost(d, s.from, s.to, p.share, partsAt(si - 1), partsAt(si + 1)))),
+    );
     // Within a part, replicas share frames in proportion to their speed.
     const weights = partCosts.map((st) => st.map((pc) => {
       const rates = pc.map((c) => 1 / c.periodSec);

@@ -6,7 +6,7 @@
 // parts (each part with replicas), units may stay idle. Bisection on λ then gives the highest
 // IPS the compute allows, capped where the shared medium's air time per frame runs out.
 import type { PlanObjective } from '../contract/plan';
-import type { CostModel, Evaluation, Layout, PartLayout, StageLayout } from './cost';
+import { bytesPerSecOf, withLinks, type CostModel, type Evaluation, type Layout, type PartBase, type PartCost, type PartLayout, type StageLayout } from './cost';
 import type { Device, Farm } from './farm';
 import { canSplit } from './layers';
 import type { DeviceProfile, Medium } from './profile';
@@ -75,29 +75,50 @@ function makeKinds(farm: Farm, maxUnits: number): Kind[] {
   return kinds;
 }
 
-interface Choice {
-  readonly next: number;
-  /** Units of each kind the stage takes. */
-  readonly take: readonly number[];
-  /** 1: replicated; P > 1: P equal parts of one kind, with replicas; -P: P parts, one unit each, channels by speed. */
-  readonly parts: number;
+/** Units of one kind doing the same work in a stage option. */
+interface Group {
+  readonly ki: number;
+  readonly replicas: number;
+  readonly share: number;
+  readonly base: PartBase;
+  /** Costs with messages, by producers * 4096 + consumers. */
+  readonly linked: Map<number, PartCost>;
 }
 
-/** One stage option: what it costs and delivers. */
+/**
+ * One way to run a stage on a set of units: replicated (every group runs the whole stage), or
+ * split into `parts` parts; a split of one kind has one group standing for each of its equal
+ * parts, a mixed split one group per part with channels in proportion to speed.
+ */
 interface StageOption {
-  readonly ips: number;
+  readonly parts: number;
+  readonly replicated: boolean;
+  readonly groups: readonly Group[];
+  /** The most it can deliver: with one producer and one consumer (fewest messages). */
+  readonly maxIps: number;
+}
+
+interface Choice {
+  readonly next: number;
+  readonly take: readonly number[];
+  readonly option: StageOption;
+  /** Parts of the stage after (1 for the coordinator). */
+  readonly consumers: number;
+}
+
+interface Best {
+  readonly parts: number;
   readonly cost: Cost;
+  readonly choice: Choice | null;
 }
 
 class Programme {
   private readonly cuts: readonly number[];
   private readonly strides: number[];
   private readonly states: number;
-  private readonly period: Float64Array[];
-  private readonly busy: Float64Array[];
-  private readonly fits: Uint8Array[];
-  private readonly splitCache = new Map<string, { period: number; busy: number; fits: boolean }>();
-  evaluations = 0;
+  private readonly maxParts: number;
+  private readonly bases = new Map<string, PartBase | null>();
+  private readonly optionCache = new Map<number, readonly StageOption[]>();
 
   constructor(
     private readonly model: CostModel,
@@ -112,239 +133,225 @@ class Programme {
       s *= k.count + 1;
     }
     this.states = s;
-    const C = this.cuts.length;
-    this.period = kinds.map(() => new Float64Array(C * C));
-    this.busy = kinds.map(() => new Float64Array(C * C));
-    this.fits = kinds.map(() => new Uint8Array(C * C));
-    kinds.forEach((k, ki) => {
-      const d = k.devices[0]!;
-      for (let a = 0; a < C; a++) {
-        for (let b = a + 1; b < C; b++) {
-          const c = model.partCost(d, this.cuts[a]!, this.cuts[b]!, 1);
-          this.period[ki]![a * C + b] = c.periodSec;
-          this.busy[ki]![a * C + b] = c.computeSec + c.ioSec;
-          this.fits[ki]![a * C + b] = c.peakBytes <= d.profile.memory.budgetBytes ? 1 : 0;
-        }
-      }
-    });
+    this.maxParts = kinds.reduce((a, k) => a + k.count, 0) + 1;
   }
 
   get allUnits(): number {
     return this.kinds.reduce((a, k, i) => a + k.count * this.strides[i]!, 0);
   }
 
-  private splitCost(ki: number, a: number, b: number, share: number): { period: number; busy: number; fits: boolean } {
+  /** A unit's part cost before messages, or null when it does not fit the unit's memory. */
+  private base(ki: number, a: number, b: number, share: number): PartBase | null {
     const key = `${ki}:${a}:${b}:${share}`;
-    let c = this.splitCache.get(key);
-    if (!c) {
+    let c = this.bases.get(key);
+    if (c === undefined) {
       const d = this.kinds[ki]!.devices[0]!;
-      const pc = this.model.partCost(d, this.cuts[a]!, this.cuts[b]!, share);
-      c = { period: pc.periodSec, busy: pc.computeSec + pc.ioSec, fits: pc.peakBytes <= d.profile.memory.budgetBytes };
-      this.splitCache.set(key, c);
+      const pb = this.model.partBase(d, this.cuts[a]!, this.cuts[b]!, share);
+      c = pb.peakBytes <= d.profile.memory.budgetBytes ? pb : null;
+      this.bases.set(key, c);
     }
     return c;
+  }
+
+  private period(g: Group, producers: number, consumers: number): PartCost {
+    const key = producers * 4096 + consumers;
+    let c = g.linked.get(key);
+    if (!c) {
+      c = withLinks(this.kinds[g.ki]!.devices[0]!, g.base, producers, consumers);
+      g.linked.set(key, c);
+    }
+    return c;
+  }
+
+  private option(parts: number, replicated: boolean, groups: ReadonlyArray<Omit<Group, 'linked'>>): StageOption {
+    const gs = groups.map((g) => ({ ...g, linked: new Map<number, PartCost>() }));
+    const o = { parts, replicated, groups: gs, maxIps: 0 };
+    o.maxIps = this.optionIps(o, 0, 1, 1, []);
+    return o;
+  }
+
+  /** Every way to run stage [a, b) on exactly the units `take` (`takeIndex` is their state index). */
+  private options(a: number, b: number, take: readonly number[], takeIndex: number): readonly StageOption[] {
+    const key = (a * this.cuts.length + b) * this.states + takeIndex;
+    const hit = this.optionCache.get(key);
+    if (hit) return hit;
+    const out: StageOption[] = [];
+    const used = take.flatMap((n, ki) => (n > 0 ? [ki] : []));
+    const whole = used.map((ki) => this.base(ki, a, b, 1));
+    if (whole.every((x) => x !== null)) {
+      out.push(this.option(1, true, used.map((ki, i) => ({ ki, replicas: take[ki]!, share: 1, base: whole[i]! }))));
+    }
+    const from = this.cuts[a]!;
+    if (canSplit(this.model.chain, from, this.cuts[b]!)) {
+      const channels = this.model.chain.channels.get(from)!;
+      const units = take.reduce((x, y) => x + y, 0);
+      if (used.length === 1) {
+        const ki = used[0]!;
+        for (let p = 2; p <= Math.min(units, channels); p++) {
+          if (units % p !== 0) continue;
+          const base = this.base(ki, a, b, 1 / p);
+          if (base) out.push(this.option(p, false, [{ ki, replicas: units / p, share: 1 / p, base }]));
+        }
+      } else if (units <= channels && whole.every((x) => x !== null)) {
+        // Channels in proportion to each unit's speed on the whole stage.
+        const speeds = used.flatMap((ki, i) => Array.from({ length: take[ki]! }, () => ({ ki, speed: this.kinds[ki]!.size / whole[i]!.computeSec })));
+        const total = speeds.reduce((x, u) => x + u.speed, 0);
+        const groups = speeds.map((u) => ({ ki: u.ki, replicas: 1, share: u.speed / total, base: this.base(u.ki, a, b, u.speed / total) }));
+        // Every base is non-null here (checked just above), hence the cast.
+        if (groups.every((g) => g.base !== null)) out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
+      }
+    }
+    this.optionCache.set(key, out);
+    return out;
+  }
+
+  /** Frames per second the option delivers; 0 when a replica could be dropped and still give λ. */
+  private optionIps(o: StageOption, lambda: number, producers: number, consumers: number, periods: PartCost[]): number {
+    periods.length = 0;
+    let sum = 0;
+    let min = Infinity;
+    let minUnit = Infinity;
+    for (const g of o.groups) {
+      const c = this.period(g, producers, consumers);
+      periods.push(c);
+      const unit = this.kinds[g.ki]!.size / c.periodSec;
+      sum += g.replicas * unit;
+      min = Math.min(min, g.replicas * unit);
+      minUnit = Math.min(minUnit, unit);
+    }
+    if (!o.replicated) return min;
+    if (lambda <= 0) return sum;
+    // A replica to spare is never better than leaving it idle: keep minimal sets only.
+    return sum - minUnit >= lambda ? 0 : sum;
   }
 
   /** Air time per byte for a hop received by these units (weights: their share of frames). */
   private airPerByte(weights: ReadonlyArray<{ medium: Medium; w: number }>): number {
     let t = 0;
-    for (const { medium, w } of weights) if (medium.kind === 'shared') t += w / ((medium.mbps * 1e6) / 8);
+    for (const { medium, w } of weights) if (medium.kind === 'shared') t += w / bytesPerSecOf(medium);
     return t;
   }
 
   private hopSec(bytes: number, media: ReadonlySet<Medium>): number {
     let t = 0;
-    for (const m of media) t = Math.max(t, bytes / ((m.mbps * 1e6) / 8) + m.latencyMs / 1000);
+    for (const m of media) t = Math.max(t, bytes / bytesPerSecOf(m) + m.latencyMs / 1000);
     return t;
   }
 
-  /**
-   * What a stage [a, b) costs by the objective (primary, secondary). `parts` are the parts of a
-   * split stage, or for a replicated stage one entry per kind of replica.
-   */
-  private stageCost(
-    objective: PlanObjective,
-    lambda: number,
-    a: number,
-    b: number,
-    replicated: boolean,
-    parts: ReadonlyArray<{ ki: number; replicas: number; period: number; busy: number }>,
-    ips: number,
-  ): Cost {
+  /** What the stage costs by the objective: (primary, secondary). */
+  private stageCost(objective: PlanObjective, lambda: number, a: number, b: number, o: StageOption, periods: readonly PartCost[], ips: number): Cost {
     const chain = this.model.chain;
     const from = this.cuts[a]!;
     const to = this.cuts[b]!;
     const last = b === this.cuts.length - 1;
     // A replicated stage receives each frame once, on the replica it goes to; every part of a
     // split stage receives the whole input.
-    const weight = (p: (typeof parts)[number]) =>
-      replicated ? (p.replicas * this.kinds[p.ki]!.size) / p.period / ips : 1;
-    let air = chain.cutBytes[from]! * this.airPerByte(parts.map((p) => ({ medium: this.kinds[p.ki]!.medium, w: weight(p) })));
+    const weight = (i: number) => {
+      const g = o.groups[i]!;
+      const perPart = o.replicated ? 1 : o.parts / o.groups.length;
+      return o.replicated ? (g.replicas * this.kinds[g.ki]!.size) / periods[i]!.periodSec / ips : perPart;
+    };
+    const kinds = o.groups.map((g) => this.kinds[g.ki]!);
+    let air = chain.cutBytes[from]! * this.airPerByte(kinds.map((k, i) => ({ medium: k.medium, w: weight(i) })));
     if (last) air += chain.cutBytes[to]! * this.airPerByte([{ medium: this.farm.coordinator, w: 1 }]);
-    const media = new Set(parts.map((p) => this.kinds[p.ki]!.medium));
+    const media = new Set(kinds.map((k) => k.medium));
     let latency = this.hopSec(chain.cutBytes[from]!, a === 0 ? new Set([...media, this.farm.coordinator]) : media);
-    latency += Math.max(...parts.map((p) => p.busy));
+    latency += Math.max(...periods.map((c) => c.computeSec + c.ioSec));
     if (last) latency += this.hopSec(chain.cutBytes[to]!, new Set([...media, this.farm.coordinator]));
     if (objective === 'ips') return [air, latency];
     if (objective === 'latency') return [latency, air];
     let energy = 0;
-    for (const p of parts) {
-      const k = this.kinds[p.ki]!;
+    o.groups.forEach((g, i) => {
+      const k = this.kinds[g.ki]!;
       const pw = k.profile.power;
-      energy += (p.replicas * k.size * pw.idleWatts) / lambda + weight(p) * p.busy * (pw.fullWatts - pw.idleWatts);
-    }
+      const units = g.replicas * (o.replicated ? 1 : o.parts / o.groups.length);
+      const c = periods[i]!;
+      energy += (units * k.size * pw.idleWatts) / lambda + weight(i) * (c.computeSec + c.ioSec) * (pw.fullWatts - pw.idleWatts);
+    });
     return [energy, latency];
   }
 
-  /** The options for stage [a, b) on exactly the units `take`. */
-  private options(objective: PlanObjective, lambda: number, a: number, b: number, take: readonly number[], out: Array<StageOption & { parts: number }>): void {
-    const C = this.cuts.length;
-    const from = this.cuts[a]!;
-    const to = this.cuts[b]!;
-    let ips = 0;
-    let allFit = true;
-    let minUnitIps = Infinity;
-    const used: number[] = [];
-    take.forEach((n, ki) => {
-      if (n === 0) return;
-      used.push(ki);
-      const unitIps = this.kinds[ki]!.size / this.period[ki]![a * C + b]!;
-      ips += n * unitIps;
-      minUnitIps = Math.min(minUnitIps, unitIps);
-      if (!this.fits[ki]![a * C + b]) allFit = false;
-    });
-    this.evaluations++;
-    // Replicated: every unit runs the whole stage. A set with a unit to spare is never better
-    // than the set without it (idle units cost nothing), so only minimal sets are kept.
-    if (allFit && ips >= lambda && ips - minUnitIps < lambda) {
-      const parts = used.map((ki) => ({ ki, replicas: take[ki]!, period: this.period[ki]![a * C + b]!, busy: this.busy[ki]![a * C + b]! }));
-      out.push({ ips, parts: 1, cost: this.stageCost(objective, lambda, a, b, true, parts, ips) });
-    }
-    if (!canSplit(this.model.chain, from, to)) return;
-    const units = take.reduce((x, y) => x + y, 0);
-    if (used.length === 1) {
-      const ki = used[0]!;
-      const k = this.kinds[ki]!;
-      for (let p = 2; p <= units; p++) {
-        if (units % p !== 0 || p > (this.model.chain.channels.get(from) ?? 0)) continue;
-        const r = units / p;
-        const c = this.splitCost(ki, a, b, 1 / p);
-        const sIps = (r * k.size) / c.period;
-        if (!c.fits || sIps < lambda) continue;
-        const parts = Array.from({ length: p }, () => ({ ki, replicas: r, period: c.period, busy: c.busy }));
-        out.push({ ips: sIps, parts: p, cost: this.stageCost(objective, lambda, a, b, false, parts, sIps) });
-      }
-    } else {
-      const parts = this.mixedSplit(a, b, take);
-      if (parts) {
-        const sIps = Math.min(...parts.map((p) => this.kinds[p.ki]!.size / p.period));
-        if (sIps >= lambda) out.push({ ips: sIps, parts: -units, cost: this.stageCost(objective, lambda, a, b, false, parts, sIps) });
-      }
-    }
-  }
-
-  /** One unit per part, channels in proportion to each unit's speed on the whole stage. */
-  mixedSplit(a: number, b: number, take: readonly number[]): Array<{ ki: number; replicas: number; period: number; busy: number; share: number }> | null {
-    const C = this.cuts.length;
-    const speeds: Array<{ ki: number; speed: number }> = [];
-    take.forEach((n, ki) => {
-      for (let i = 0; i < n; i++) speeds.push({ ki, speed: this.kinds[ki]!.size / this.period[ki]![a * C + b]! });
-    });
-    const total = speeds.reduce((x, s) => x + s.speed, 0);
-    const parts = [];
-    for (const s of speeds) {
-      const share = s.speed / total;
-      const c = this.splitCost(s.ki, a, b, share);
-      if (!c.fits) return null;
-      parts.push({ ki: s.ki, replicas: 1, period: c.period, busy: c.busy, share });
-    }
-    return parts;
-  }
-
   /** The cheapest layout where every stage delivers at least λ, or null. */
-  solve(objective: PlanObjective, lambda: number): { cost: Cost; choices: Map<number, Choice> } | null {
+  solve(objective: PlanObjective, lambda: number): Layout | null {
     const C = this.cuts.length;
-    const memo = new Map<number, { cost: Cost; choice: Choice | null }>();
     const K = this.kinds.length;
-    const best = (ci: number, left: number): Cost => {
-      if (ci === C - 1) return [0, 0];
-      const key = ci * this.states + left;
+    const memo = new Map<number, readonly Best[]>();
+    const periods: PartCost[] = [];
+    const terminal: readonly Best[] = [{ parts: 1, cost: [0, 0], choice: null }];
+    // best(ci, left, producers): for each part count of the first stage, the cheapest cover of
+    // the layers from cut ci on with the units `left`, after a stage of `producers` parts.
+    const best = (ci: number, left: number, producers: number): readonly Best[] => {
+      if (ci === C - 1) return terminal;
+      const key = (ci * this.states + left) * this.maxParts + producers;
       const hit = memo.get(key);
-      if (hit) return hit.cost;
-      const take = new Array<number>(K).fill(0);
-      const opts: Array<StageOption & { parts: number }> = [];
-      let bestCost = INFEASIBLE;
-      let bestChoice: Choice | null = null;
+      if (hit) return hit;
+      const byParts = new Map<number, Best>();
       const avail = this.kinds.map((_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1));
+      const take = new Array<number>(K).fill(0);
       for (let cb = ci + 1; cb < C; cb++) {
-        // Odometer over every non-empty sub-multiset of the units left.
         take.fill(0);
+        // Odometer over every non-empty sub-multiset of the units left.
         for (;;) {
           let ki = 0;
           while (ki < K && take[ki] === avail[ki]) take[ki++] = 0;
           if (ki === K) break;
           take[ki]!++;
-          opts.length = 0;
-          this.options(objective, lambda, ci, cb, take, opts);
-          if (opts.length === 0) continue;
           let used = 0;
-          take.forEach((n, k) => (used += n * this.strides[k]!));
-          const rest = best(cb, left - used);
-          if (rest[0] === Infinity) continue;
+          for (let k = 0; k < K; k++) used += take[k]! * this.strides[k]!;
+          const opts = this.options(ci, cb, take, used);
+          if (opts.length === 0) continue;
           for (const o of opts) {
-            const total: Cost = [o.cost[0] + rest[0], o.cost[1] + rest[1]];
-            if (less(total, bestCost)) {
-              bestCost = total;
-              bestChoice = { next: cb, take: [...take], parts: o.parts };
+            if (o.maxIps < lambda) continue;
+            const rest = best(cb, left - used, o.parts);
+            for (const r of rest) {
+              if (r.cost[0] === Infinity) continue;
+              const ips = this.optionIps(o, lambda, producers, r.parts, periods);
+              if (ips < lambda) continue;
+              const sc = this.stageCost(objective, lambda, ci, cb, o, periods, ips);
+              const total: Cost = [sc[0] + r.cost[0], sc[1] + r.cost[1]];
+              const cur = byParts.get(o.parts);
+              if (!cur || less(total, cur.cost)) {
+                byParts.set(o.parts, { parts: o.parts, cost: total, choice: { next: cb, take: [...take], option: o, consumers: r.parts } });
+              }
             }
           }
         }
       }
-      memo.set(key, { cost: bestCost, choice: bestChoice });
-      return bestCost;
+      const result = [...byParts.values()];
+      memo.set(key, result);
+      return result;
     };
-    const cost = best(0, this.allUnits);
-    if (cost[0] === Infinity) return null;
-    const choices = new Map<number, Choice>();
-    for (const [k, v] of memo) if (v.choice) choices.set(k, v.choice);
-    return { cost, choices };
-  }
-
-  /** The layout a solution describes, with real devices and channel ranges. */
-  layout(choices: ReadonlyMap<number, Choice>): Layout {
-    const C = this.cuts.length;
+    const roots = best(0, this.allUnits, 1);
+    if (roots.length === 0) return null;
+    let node = roots.reduce((x, y) => (less(y.cost, x.cost) ? y : x));
     const pools = this.kinds.map((k) => [...k.devices]);
     const takeUnit = (ki: number): Device[] => pools[ki]!.splice(0, this.kinds[ki]!.size);
     const stages: StageLayout[] = [];
     let ci = 0;
     let left = this.allUnits;
-    while (ci < C - 1) {
-      const ch = choices.get(ci * this.states + left)!;
+    for (;;) {
+      const ch = node.choice!;
+      const o = ch.option;
       const from = this.cuts[ci]!;
-      const to = this.cuts[ch.next]!;
       let parts: PartLayout[];
-      if (ch.parts === 1) {
-        parts = [{ share: 1, devices: ch.take.flatMap((n, ki) => Array.from({ length: n }, () => takeUnit(ki)).flat()) }];
+      if (o.replicated) {
+        parts = [{ share: 1, devices: o.groups.flatMap((g) => Array.from({ length: g.replicas }, () => takeUnit(g.ki)).flat()) }];
       } else {
+        const each = o.groups.length === 1 ? Array.from({ length: o.parts }, () => o.groups[0]!) : o.groups;
         const channels = this.model.chain.channels.get(from)!;
-        let shares: Array<{ ki: number; share: number; replicas: number }>;
-        if (ch.parts > 1) {
-          const ki = ch.take.findIndex((n) => n > 0);
-          const units = ch.take[ki]!;
-          shares = Array.from({ length: ch.parts }, () => ({ ki, share: 1 / ch.parts, replicas: units / ch.parts }));
-        } else {
-          shares = this.mixedSplit(ci, ch.next, ch.take)!.map((p) => ({ ki: p.ki, share: p.share, replicas: 1 }));
-        }
-        const bounds = channelBounds(shares.map((s) => s.share), channels);
-        parts = shares.map((s, i) => ({
+        const bounds = channelBounds(each.map((g) => g.share), channels);
+        parts = each.map((g, i) => ({
           share: (bounds[i + 1]! - bounds[i]!) / channels,
           channels: [bounds[i]!, bounds[i + 1]!] as const,
-          devices: Array.from({ length: s.replicas }, () => takeUnit(s.ki)).flat(),
+          devices: Array.from({ length: g.replicas }, () => takeUnit(g.ki)).flat(),
         }));
       }
-      stages.push({ from, to, parts });
+      stages.push({ from, to: this.cuts[ch.next]!, parts });
       ch.take.forEach((n, k) => (left -= n * this.strides[k]!));
+      if (ch.next === C - 1) break;
+      const next = best(ch.next, left, o.parts).find((x) => x.parts === ch.consumers)!;
       ci = ch.next;
+      node = next;
     }
     return stages;
   }
@@ -377,7 +384,9 @@ function rank(objective: PlanObjective, a: Candidate, b: Candidate): number {
   const eb = b.evaluation;
   if (objective === 'latency') return ea.latencySec - eb.latencySec || eb.ips - ea.ips;
   if (objective === 'energy') return ea.staticJ + ea.dynamicJ - (eb.staticJ + eb.dynamicJ) || eb.ips - ea.ips;
-  return eb.ips - ea.ips || ea.latencySec - eb.latencySec;
+  // Equal IPS (a medium caps both): the faster, then the leaner layout (fewer devices powered).
+  if (Math.abs(ea.ips - eb.ips) > 1e-6 * Math.max(ea.ips, eb.ips)) return eb.ips - ea.ips;
+  return ea.latencySec - eb.latencySec || ea.staticJ + ea.dynamicJ - (eb.staticJ + eb.dynamicJ);
 }
 
 /** Finds the best layouts of the model over the farm. */
@@ -400,8 +409,8 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
     return c;
   };
   const run = (objective: PlanObjective, lambda: number): Candidate | null => {
-    const sol = prog.solve(objective, lambda);
-    return sol ? consider(prog.layout(sol.choices)) : null;
+    const layout = prog.solve(objective, lambda);
+    return layout ? consider(layout) : null;
   };
   /** A λ is reachable when a layout delivers it whole: compute, medium and latency bound. */
   const reach = (lambda: number): Candidate | null => {
@@ -417,7 +426,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   let lo = 0;
   let hi = model.computeBoundIps(farm.devices) * 1.0001;
   let bestAt: Candidate | null = null;
-  for (let i = 0; i < 40 && hi - lo > 1e-6 * hi; i++) {
+  for (let i = 0; i < 40 && hi - lo > 1e-4 * hi; i++) {
     const mid = (lo + hi) / 2;
     const c = reach(mid);
     if (c) {

@@ -7,6 +7,7 @@ import { registerRuns } from './runs';
 import { registerServe } from './serve';
 import { registerModel } from './model';
 import { registerPartition } from './partition';
+import { registerPlan } from './plan';
 import { registerPower } from './power';
 import { registerProvision } from './provision';
 import { registerVerify } from './verify';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerModel(program);
   registerPartition(program);
+  registerPlan(program);
   registerVerify(program);
   registerDevices(program);
   registerProvision(program);

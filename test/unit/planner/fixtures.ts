@@ -1,5 +1,5 @@
-// Layer lists of the paper's CNNs built from their architectures (reference/musical-chair.md),
-// for planner tests and benchmarks that must not depend on the ONNX toolkit. Figures follow
+// Layer lists built from an architecture's numbers, for planner tests that enumerate every plan
+// of a small CNN and must not depend on the ONNX toolkit. Figures follow
 // the model toolkit's conventions: float32, NCHW after the first layer casts the uint8 frame,
 // MACs of a Conv = out elements x kernel area x input channels, Gemm = in x out.
 import type { PlannerLayer, PlannerModel } from '../../../src-main/planner/layers';
@@ -52,31 +52,12 @@ export function chainModel(name: string, specs: readonly Spec[], hw = 224): Plan
 const conv = (name: string, out: number, k = 3, stride = 1): Spec => ({ kind: 'conv', name, out, k, stride });
 const pool = (name: string): Spec => ({ kind: 'pool', name });
 
-/** VGG16 as Keras builds it: 138,357,544 parameters, 15.47 G MACs. */
-export function vgg16(): PlannerModel {
-  const blocks: Array<[number, number]> = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]];
-  const specs: Spec[] = [];
-  blocks.forEach(([c, n], b) => {
-    for (let i = 1; i <= n; i++) specs.push(conv(`block${b + 1}_conv${i}`, c));
-    specs.push(pool(`block${b + 1}_pool`));
-  });
-  specs.push({ kind: 'flatten' }, { kind: 'fc', name: 'fc1', out: 4096, act: 'Relu' }, { kind: 'fc', name: 'fc2', out: 4096, act: 'Relu' }, { kind: 'fc', name: 'predictions', out: 1000, act: 'Softmax' });
-  return chainModel('vgg16', specs);
-}
-
-/**
- * The Musical Chair AlexNet: 48/128/192/192/128 convs, flatten 6272 (7 x 7 x 128, so three
- * 2x2 pools after the stride-4 first conv), fc 4096, 4096, 1000.
- */
-export function alexnetMc(): PlannerModel {
-  return chainModel('alexnet-mc', [
-    conv('conv1', 48, 11, 4), pool('pool1'),
-    conv('conv2', 128, 5), pool('pool2'),
-    conv('conv3', 192), pool('pool3'),
-    conv('conv4', 192), conv('conv5', 128),
-    { kind: 'flatten' },
-    { kind: 'fc', name: 'fc_1', out: 4096, act: 'Relu' },
-    { kind: 'fc', name: 'fc_2', out: 4096, act: 'Relu' },
-    { kind: 'fc', name: 'fc_3', out: 1000, act: 'Softmax' },
-  ]);
+/** A small CNN whose every plan on a few devices can be enumerated: 10 cuts, 3 splittable layers. */
+export function smallCnn(hw = 64): PlannerModel {
+  return chainModel('small-cnn', [
+    conv('c1', 16, 5, 2), pool('p1'),
+    conv('c2', 32), { kind: 'flatten' },
+    { kind: 'fc', name: 'f1', out: 256, act: 'Relu' },
+    { kind: 'fc', name: 'f2', out: 10, act: 'Softmax' },
+  ], hw);
 }

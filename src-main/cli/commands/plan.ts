@@ -1,0 +1,127 @@
+// `mchair plan`: the best plan of a CNN for a farm, with its prediction and the explanation (what
+// limits it, what would raise it); or one of the paper's presets on the same farm. `--json`
+// prints the plan document that `mchair partition --plan` and `mchair run --plan` read.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/errors';
+import { PlanObjective, type Plan } from '../../contract/plan';
+import {
+  farmFromFile,
+  farmFromSpec,
+  loadPlannerModel,
+  planModel,
+  presetPlan,
+  PRESET_IDS,
+  type Farm,
+} from '../../planner/index';
+import { action, withCommonOptions } from '../framework';
+
+const Flags = z
+  .object({
+    model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
+    devices: z.string().optional(),
+    farm: z.string().optional(),
+    objective: PlanObjective.default('ips'),
+    maxLatency: z.coerce.number().positive().max(3_600_000).optional(),
+    top: z.coerce.number().int().min(1).max(50).default(1),
+    preset: z.enum(PRESET_IDS).optional(),
+    out: z.string().min(1).optional(),
+  })
+  .refine((f) => (f.devices === undefined) !== (f.farm === undefined), {
+    message: 'give either --devices (e.g. pi3:6) or --farm FILE',
+    path: ['devices'],
+  });
+
+function readFarm(path: string): Farm {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`--farm: cannot read ${path} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  }
+  return farmFromFile(json, path);
+}
+
+/** The plan document, with the search's alternatives when --top asked for them. */
+type PlanOutput = Plan & {
+  search: { method: string; millis: number };
+  alternatives: Array<{ ips: number; latencyMs: number; stages: string }>;
+};
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+function stageLine(s: Plan['stages'][number]): string {
+  const parts = s.parts
+    .map((p) => `${p.channels ? `[${p.channels[0]}:${p.channels[1]}] ` : ''}${p.devices.join(' ')}`)
+    .join(' | ');
+  return `  ${s.id}  ${s.firstLayer} .. ${s.lastLayer}${s.parts.length > 1 ? ` (split in ${s.parts.length})` : ''}: ${parts}`;
+}
+
+export function presentPlan(p: PlanOutput): string {
+  const pr = p.prediction;
+  const lines = [
+    `${p.model}: ${p.origin} plan (${p.objective}; ${p.search.method} search in ${p.search.millis.toFixed(0)} ms; figures ${pr.basis})`,
+    ...p.stages.map(stageLine),
+    `predicted ${pr.ips.toFixed(2)} IPS, latency ${pr.latencyMs.toFixed(0)} ms, energy ${(pr.staticJ + pr.dynamicJ).toFixed(2)} J/inference (static ${pr.staticJ.toFixed(2)}, dynamic ${pr.dynamicJ.toFixed(2)}); farm compute bound ${pr.computeBoundIps.toFixed(2)} IPS`,
+    `bottleneck: ${pr.bottleneck.why}`,
+    ...pr.suggestions.map((s) => `  - ${s}`),
+    ...pr.media.map((m) => `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`),
+    'device      profile     role    memory (budget)       util',
+    ...p.devices.map(
+      (d) =>
+        `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${(d.part ?? 'idle').padEnd(7)} ${`${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`.padEnd(21)} ${pct(d.utilisation)}`,
+    ),
+    ...p.alternatives.map((a, i) => `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`),
+  ];
+  return lines.join('\n');
+}
+
+export function registerPlan(program: Command): void {
+  withCommonOptions(
+    program
+      .command('plan')
+      .description('find the best plan of a CNN for a farm, predict it and explain its bottleneck')
+      .option('--model <name|file>', 'zoo model (alexnet-mc, alexnet, vgg16, tiny-cnn) or ONNX file')
+      .option('--devices <spec>', 'built-in devices, e.g. pi3:6 or pi3:6,pi4:2,tx2:1')
+      .option('--farm <file>', 'farm file: {"devices":[{"id","profile","medium"?}], "media"?, "coordinator"?}')
+      .option('--objective <ips|latency|energy>', 'what "best" means', 'ips')
+      .option('--max-latency <ms>', 'refuse plans slower than this from frame to result')
+      .option('--top <k>', 'also list the next best plans', '1')
+      .option('--preset <id>', `the paper's distribution instead of a search (${PRESET_IDS.join(', ')})`)
+      .option('--out <file>', 'also write the plan document to this file'),
+  ).action(
+    action(async (ctx): Promise<PlanOutput> => {
+      const f = ctx.options(Flags);
+      const farm = f.devices !== undefined ? farmFromSpec(f.devices) : readFarm(f.farm!);
+      const model = loadPlannerModel(f.model);
+      const started = performance.now();
+      let plan: Plan;
+      let rest: readonly Plan[] = [];
+      let method = 'preset';
+      if (f.preset) {
+        plan = presetPlan(f.preset, model, farm);
+      } else {
+        const r = planModel(model, farm, {
+          objective: f.objective,
+          top: f.top,
+          ...(f.maxLatency !== undefined ? { maxLatencyMs: f.maxLatency } : {}),
+        });
+        [plan, ...rest] = r.plans as [Plan, ...Plan[]];
+        method = r.method;
+      }
+      const out: PlanOutput = {
+        ...plan,
+        search: { method, millis: performance.now() - started },
+        alternatives: rest.map((p) => ({
+          ips: p.prediction.ips,
+          latencyMs: p.prediction.latencyMs,
+          stages: p.stages.map((s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((q) => q.devices.length).join('+')}`).join(' -> '),
+        })),
+      };
+      if (f.out) writeFileSync(f.out, `${JSON.stringify(plan, null, 2)}\n`);
+      return out;
+    }, presentPlan),
+  );
+}

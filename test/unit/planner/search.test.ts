@@ -1,0 +1,128 @@
+// The exact search against brute force: every layout of a small CNN on small farms (pipeline
+// cuts, replicas, channel splits with and without replicas, idle devices) is evaluated by the
+// cost model, and the search must find the best IPS. Then memory budgets and the grouped
+// heuristic against the exact search.
+import { describe, expect, it } from 'vitest';
+import { CostModel, type Layout, type PartLayout } from '../../../src-main/planner/cost';
+import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
+import { analyseChain, canSplit } from '../../../src-main/planner/layers';
+import { builtInProfile } from '../../../src-main/planner/profile';
+import { channelBounds, search } from '../../../src-main/planner/search';
+import { smallCnn } from './fixtures';
+
+/** Every layout the search space holds, each evaluated; the best IPS among those that fit. */
+function bruteForce(cost: CostModel, farm: Farm): { ips: number; count: number } {
+  const cuts = cost.chain.cutIndices;
+  const n = cost.layerCount;
+  let best = 0;
+  let count = 0;
+  const splits = (from: number, to: number, set: readonly Device[]): PartLayout[][] => {
+    if (!canSplit(cost.chain, from, to)) return [];
+    const channels = cost.chain.channels.get(from)!;
+    const out: PartLayout[][] = [];
+    const sameKind = set.every((d) => d.profile === set[0]!.profile && d.medium === set[0]!.medium);
+    const shaped = (shares: number[], groups: Device[][]) => {
+      const b = channelBounds(shares, channels);
+      return groups.map((devices, i) => ({ share: (b[i + 1]! - b[i]!) / channels, channels: [b[i]!, b[i + 1]!] as const, devices }));
+    };
+    if (sameKind) {
+      for (let p = 2; p <= set.length; p++) {
+        if (set.length % p !== 0) continue;
+        const r = set.length / p;
+        out.push(shaped(Array(p).fill(1 / p), Array.from({ length: p }, (_, i) => set.slice(i * r, (i + 1) * r))));
+      }
+    } else {
+      const speed = set.map((d) => 1 / cost.partBase(d, from, to, 1).computeSec);
+      const total = speed.reduce((a, b) => a + b, 0);
+      out.push(shaped(speed.map((s) => s / total), set.map((d) => [d])));
+    }
+    return out;
+  };
+  const walk = (ci: number, left: readonly Device[], stages: Layout) => {
+    if (cuts[ci] === n) {
+      count++;
+      const ev = cost.evaluate(stages, farm);
+      if (ev.fits) best = Math.max(best, ev.ips);
+      return;
+    }
+    for (let cj = ci + 1; cj < cuts.length; cj++) {
+      const from = cuts[ci]!;
+      const to = cuts[cj]!;
+      for (let mask = 1; mask < 1 << left.length; mask++) {
+        const set = left.filter((_, i) => mask & (1 << i));
+        const rest = left.filter((_, i) => !(mask & (1 << i)));
+        walk(cj, rest, [...stages, { from, to, parts: [{ share: 1, devices: set }] }]);
+        for (const parts of splits(from, to, set)) walk(cj, rest, [...stages, { from, to, parts }]);
+      }
+    }
+  };
+  walk(0, farm.devices, []);
+  return { ips: best, count };
+}
+
+const cost = new CostModel(analyseChain(smallCnn()));
+/** A device whose 22 MB budget cannot load the 96-pixel model's 19 MB fc layer whole. */
+const tight = (id: string, profile: string) => ({
+  id,
+  profile: { ...builtInProfile(profile), id: `${profile}-tight`, memory: { physicalBytes: 4e7, budgetBytes: 2.2e7, runtimeBytes: 1e6, loadPeakFactor: 2 } },
+});
+const wideFc = new CostModel(analyseChain(smallCnn(96)));
+
+describe('exact search', () => {
+  const farms: Array<[string, Farm]> = [
+    ['3 Pi 3 on Wi-Fi', farmFromSpec('pi3:3')],
+    ['4 Pi 3 on Wi-Fi', farmFromSpec('pi3:4')],
+    ['2 Pi 3 + 1 Pi 4 on one Wi-Fi', farmFromFile({ devices: [{ id: 'a', profile: 'pi3' }, { id: 'b', profile: 'pi3' }, { id: 'c', profile: 'pi4', medium: 'wifi-2.4' }] }, 'test')],
+    ['Pi 3 + Pi 4 + TX2 on Ethernet', farmFromFile({ devices: [{ id: 'a', profile: 'pi3', medium: 'ethernet-100' }, { id: 'b', profile: 'pi4' }, { id: 'c', profile: 'tx2-cpu' }] }, 'test')],
+  ];
+  const splitFarms: Array<[string, Farm]> = [
+    ['4 tight Pi 3', farmFromFile({ devices: ['a', 'b', 'c', 'd'].map((id) => tight(id, 'pi3')) }, 'test')],
+    ['3 tight Pi 3 + 1 tight Pi 4', farmFromFile({ devices: [tight('a', 'pi3'), tight('b', 'pi3'), tight('c', 'pi3'), tight('d', 'pi4')].map((d) => ({ ...d, medium: 'wifi-2.4' })) }, 'test')],
+  ];
+  for (const [name, farm, model] of [...farms.map(([n, f]) => [n, f, cost] as const), ...splitFarms.map(([n, f]) => [n, f, wideFc] as const)]) {
+    it(`finds the brute-force optimum: ${name}`, () => {
+      const brute = bruteForce(model, farm);
+      const found = search(model, farm, { objective: 'ips' });
+      expect(brute.count).toBeGreaterThan(100);
+      expect(found.exact).toBe(true);
+      expect(found.candidates[0]!.evaluation.ips).toBeGreaterThanOrEqual(brute.ips * (1 - 1e-3));
+      expect(found.candidates[0]!.evaluation.ips).toBeLessThanOrEqual(brute.ips * (1 + 1e-9));
+    });
+  }
+
+  it('splits a layer that fits no single device and keeps every device within budget', () => {
+    const farm = splitFarms[0]![1];
+    const found = search(wideFc, farm, { objective: 'ips' });
+    const best = found.candidates[0]!;
+    expect(best.evaluation.fits).toBe(true);
+    expect(best.layout.some((s) => s.parts.length > 1)).toBe(true);
+    for (const l of best.evaluation.loads) expect(l.cost.peakBytes).toBeLessThanOrEqual(2.2e7);
+  });
+
+  it('leaves a device idle when the shared air, not compute, limits the farm', () => {
+    const wide = new CostModel(analyseChain(smallCnn(128)));
+    const found = search(wide, farmFromSpec('pi3:12'), { objective: 'ips' });
+    const ev = found.candidates[0]!.evaluation;
+    expect(ev.bottleneck.kind).toBe('medium');
+    expect(ev.idle.length).toBeGreaterThan(0);
+  });
+
+  it('groups devices beyond the unit limit and stays within 10% of the exact optimum', () => {
+    for (const spec of ['pi3:8', 'pi3:5,pi4:3', 'pi3:4,pi4:2,tx2:2']) {
+      const farm = farmFromSpec(spec);
+      const exact = search(cost, farm, { objective: 'ips' });
+      const grouped = search(cost, farm, { objective: 'ips', maxUnits: 4 });
+      expect(grouped.exact).toBe(false);
+      expect(grouped.candidates[0]!.evaluation.ips).toBeGreaterThanOrEqual(0.9 * exact.candidates[0]!.evaluation.ips);
+    }
+  });
+
+  it('honours --max-latency and the latency objective', () => {
+    const farm = farmFromSpec('pi3:4');
+    const fastest = search(cost, farm, { objective: 'latency' }).candidates[0]!.evaluation;
+    const busiest = search(cost, farm, { objective: 'ips' }).candidates[0]!.evaluation;
+    expect(fastest.latencySec).toBeLessThanOrEqual(busiest.latencySec);
+    const capped = search(cost, farm, { objective: 'ips', maxLatencySec: fastest.latencySec * 1.0001 }).candidates[0]!.evaluation;
+    expect(capped.latencySec).toBeLessThanOrEqual(fastest.latencySec * 1.0001);
+  });
+});
