@@ -3,11 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../../src-main/contract/errors';
 import {
   analyseModel,
   buildZooModel,
   encodeModel,
   inspectModel,
+  listCuts,
   loadModel,
   ModelInvalidError,
   ModelOpUnsupportedError,
@@ -190,6 +192,27 @@ describe('hostile files', () => {
     }
     expect(failure(() => loadModel(join(dir, 'nope.onnx'))).message).toMatch(/no such file/);
     expect(failure(() => loadModel(dir)).message).toMatch(/is a folder/);
+  });
+
+  it('never crashes on corrupted bytes: each mutation loads or gives a toolkit error', () => {
+    const bases = [encodeModel(pytorchCnn()), encodeModel(caffe2Alexnet(0.05))];
+    let state = 12345;
+    const rand = (): number => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let k = 0; k < 400; k++) {
+      const bytes = Uint8Array.from(bases[k % 2]!);
+      for (let f = 0; f <= rand() * 4; f++) {
+        // Mostly in the graph's structure, which comes before the weights.
+        const span = rand() < 0.7 ? Math.min(4000, bytes.length) : bytes.length;
+        bytes[Math.floor(rand() * span)] = Math.floor(rand() * 256);
+      }
+      try {
+        const m = loadModel(bytes, { name: 'mutant' });
+        inspectModel(m);
+        listCuts(m);
+      } catch (err) {
+        expect(err).toBeInstanceOf(AppError);
+      }
+    }
   });
 
   it('refuses a cyclic graph, naming its nodes', () => {
