@@ -1,5 +1,6 @@
-// `mchair provision` end to end against real OpenSSH: two boards (their own users and sshds),
-// one unreachable device, host-key trust, the real agent bundle and onnxruntime pushed over SFTP,
+// `mchair provision` end to end against real OpenSSH: two boards, each a network namespace with
+// its own address, sshd and user on one bridged lab network, plus one address where nothing
+// answers, host-key trust, the real agent bundle and onnxruntime pushed over SFTP,
 // agents started as supervised background processes (no systemd in CI), a second run that sends
 // nothing, a real distributed inference with --check across the provisioned agents over TLS, and
 // a changed host key refused for one board while the other carries on.
@@ -14,7 +15,7 @@ import { labIdentity } from '../../../src-main/provision/lab-ca';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { CHECK_TOLERANCE, executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
-import { createUser, freePort, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Sshd, type TestUser } from '../ssh/sshd';
+import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Lab, type Sshd, type TestUser } from '../ssh/sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 // Quoting is tested where it matters: this folder name reaches remote shells, SFTP and the unit.
@@ -24,7 +25,7 @@ interface Board {
   name: string;
   user: TestUser;
   sshd: Sshd;
-  agentPort: number;
+  address: string;
 }
 
 let dir: string;
@@ -32,6 +33,7 @@ let dataDir: string;
 let inventory: string;
 let partsDir: string;
 let key: KeyPair;
+let lab: Lab;
 const boards: Board[] = [];
 let manifest: Awaited<ReturnType<typeof partitionModel>>;
 const model = buildZooModel('tiny-cnn', { seed: 3 });
@@ -55,22 +57,24 @@ beforeAll(async () => {
   dataDir = join(dir, 'data');
   inventory = join(dir, 'lab inventory.json');
   key = makeKey(dir, 'id_lab');
-  for (const name of ['board-1', 'board-2']) {
+  lab = createLab(2);
+  for (const [i, ns] of lab.boards.entries()) {
     const user = createUser('mcp', dir);
-    const sshd = await startSshd({ users: [user.name] });
+    const sshd = await startSshd({ host: ns.boardAddress, netns: ns.name, users: [user.name] });
     sshd.authorize(user.name, key.publicLine);
-    boards.push({ name, user, sshd, agentPort: await freePort('127.0.0.1') });
+    boards.push({ name: `board-${i + 1}`, user, sshd, address: ns.boardAddress });
   }
   const cut = listCuts(model)[Math.floor(listCuts(model).length / 2)]!;
   partsDir = join(dir, 'parts');
   manifest = await partitionModel(model, { cuts: [cut] }, partsDir);
 
   for (const b of boards) {
-    const r = mchair('devices', 'add', b.name, '--inventory', inventory, '--host', b.sshd.host, '--port', String(b.sshd.port), '--user', b.user.name, '--key', key.privateFile, '--agent-port', String(b.agentPort), '--remote-dir', REMOTE_DIR);
+    // Each board is its own machine, so both agents use the default port.
+    const r = mchair('devices', 'add', b.name, '--inventory', inventory, '--host', b.sshd.host, '--user', b.user.name, '--key', key.privateFile, '--remote-dir', REMOTE_DIR);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   }
-  const ghost = mchair('devices', 'add', 'ghost', '--inventory', inventory, '--host', '127.0.0.1', '--port', '1', '--user', 'nobody', '--key', key.privateFile);
+  const ghost = mchair('devices', 'add', 'ghost', '--inventory', inventory, '--host', lab.vacantAddress, '--user', 'nobody', '--key', key.privateFile);
   expect(ghost.code).toBe(0);
 }, 180_000);
 
@@ -79,6 +83,7 @@ afterAll(async () => {
     await b.sshd.stop();
     removeUser(b.user);
   }
+  lab?.remove();
 });
 
 describe('mchair provision against real sshd boards', () => {
@@ -126,15 +131,16 @@ describe('mchair provision against real sshd boards', () => {
   });
 
   it('runs a real distributed inference with --check across the provisioned agents', async () => {
-    const coordinator = await labIdentity(dataDir, 'coordinator', ['127.0.0.1']);
+    const coordinator = await labIdentity(dataDir, 'coordinator', [lab.hostAddress]);
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     try {
       const outcome = await executeRun({
         runId: 'provisioned-farm',
         plan: { manifest, assignment: [[['board-1']], [['board-2']]] },
-        agents: boards.map((b) => ({ id: b.name, host: '127.0.0.1', port: b.agentPort, profile: null })),
+        // Stage 1 on board-1 sends its activations straight to board-2 over the lab network.
+        agents: boards.map((b) => ({ id: b.name, host: b.address, port: 7700, profile: null })),
         identity: { id: 'coordinator', tls: coordinator.tls },
-        sinkHost: '127.0.0.1',
+        sinkHost: lab.hostAddress,
         source: syntheticSource(manifest.input),
         frames: 12,
         window: 2,

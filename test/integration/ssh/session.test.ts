@@ -15,7 +15,7 @@ import { nobodyToAsk, type Prompter } from '../../../src-main/ssh/prompter';
 import { shCommand } from '../../../src-main/ssh/quote';
 import { SshSession, type ConnectOptions } from '../../../src-main/ssh/session';
 import { uploadFile } from '../../../src-main/ssh/upload';
-import { createNetns, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Sshd, type TestUser } from './sshd';
+import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Sshd, type TestUser } from './sshd';
 
 let dir: string;
 let sshd: Sshd;
@@ -215,7 +215,8 @@ describe('commands, quoting and jump hosts', () => {
   it('reaches a board through a jump host', async () => {
     // The board listens only on its namespace's own 127.0.0.1, which only the jump host (the
     // namespace's outward address) can reach: a direct connection could not get there.
-    const ns = createNetns();
+    const lab = createLab(1);
+    const ns = lab.boards[0]!;
     const board = await startSshd({ host: ns.boardAddress, alsoListen: ['127.0.0.1'], users: [user.name], netns: ns.name });
     try {
       board.authorize(user.name, key.publicLine);
@@ -225,7 +226,7 @@ describe('commands, quoting and jump hosts', () => {
       expect(out.trim().split(' ').slice(2)).toEqual(['127.0.0.1', '22']);
     } finally {
       await board.stop();
-      ns.remove();
+      lab.remove();
     }
   });
 });

@@ -2,7 +2,7 @@
 // 127.x address (or inside a network namespace the test creates), host keys made by ssh-keygen,
 // authorized keys in a temp folder, and throw-away Unix users with random passwords so key,
 // password and keyboard-interactive (PAM) logins are all the real thing.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -89,33 +89,60 @@ export interface Netns {
   name: string;
   /** The board's address, inside the namespace. */
   boardAddress: string;
+}
+
+export interface Lab {
+  /** This machine's address on the lab network (the laptop). */
+  hostAddress: string;
+  boards: Netns[];
+  /** An address of the lab subnet where nothing answers. */
+  vacantAddress: string;
   remove(): void;
 }
 
 /**
- * A board of its own: a network namespace joined to this one by a veth pair on a random /30 of
- * 10.200.0.0/13, so its sshd has its own address and its own 127.0.0.1.
+ * A lab network: `count` boards, each a network namespace with its own address, and this machine,
+ * all on one Ethernet bridge that lives in a switch namespace of its own (a random /24 of
+ * 10.200.0.0/13). Boards reach each other and this machine without any routing on the host.
  */
-export function createNetns(): Netns {
+export function createLab(count: number): Lab {
   const tag = randomBytes(3).toString('hex');
-  const name = `mchair-${tag}`;
-  const [a, b] = [200 + (randomBytes(1)[0]! % 8), randomBytes(1)[0]!];
-  const c = (randomBytes(1)[0]! % 64) * 4;
+  const net = `10.${200 + (randomBytes(1)[0]! % 8)}.${randomBytes(1)[0]!}`;
+  const sw = `mchair-sw-${tag}`;
   const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
-  ip('netns', 'add', name);
-  ip('link', 'add', `mh${tag}`, 'type', 'veth', 'peer', 'name', `mb${tag}`);
-  ip('link', 'set', `mb${tag}`, 'netns', name);
-  ip('addr', 'add', `10.${a}.${b}.${c + 1}/30`, 'dev', `mh${tag}`);
-  ip('link', 'set', `mh${tag}`, 'up');
-  ip('-n', name, 'addr', 'add', `10.${a}.${b}.${c + 2}/30`, 'dev', `mb${tag}`);
-  ip('-n', name, 'link', 'set', `mb${tag}`, 'up');
-  ip('-n', name, 'link', 'set', 'lo', 'up');
-  return {
-    name,
-    boardAddress: `10.${a}.${b}.${c + 2}`,
-    // Deleting the namespace deletes its end of the veth pair, and with it ours.
-    remove: () => ip('netns', 'del', name),
+  const namespaces = [sw];
+  const plug = (end: string): void => {
+    ip('link', 'set', end, 'netns', sw);
+    ip('-n', sw, 'link', 'set', end, 'master', 'br0');
+    ip('-n', sw, 'link', 'set', end, 'up');
   };
+  try {
+    ip('netns', 'add', sw);
+    ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', sw, 'link', 'set', 'br0', 'up');
+    ip('link', 'add', `mh${tag}`, 'type', 'veth', 'peer', 'name', `ms${tag}`);
+    plug(`ms${tag}`);
+    ip('addr', 'add', `${net}.1/24`, 'dev', `mh${tag}`);
+    ip('link', 'set', `mh${tag}`, 'up');
+    const boards = Array.from({ length: count }, (_, i) => {
+      const name = `mchair-${tag}-${i}`;
+      namespaces.push(name);
+      ip('netns', 'add', name);
+      ip('link', 'add', `mb${tag}${i}`, 'type', 'veth', 'peer', 'name', `mp${tag}${i}`);
+      ip('link', 'set', `mb${tag}${i}`, 'netns', name);
+      plug(`mp${tag}${i}`);
+      ip('-n', name, 'addr', 'add', `${net}.${10 + i}/24`, 'dev', `mb${tag}${i}`);
+      ip('-n', name, 'link', 'set', `mb${tag}${i}`, 'up');
+      ip('-n', name, 'link', 'set', 'lo', 'up');
+      return { name, boardAddress: `${net}.${10 + i}` };
+    });
+    // Deleting a namespace deletes the veth ends in it, and with them their peers.
+    const remove = (): void => namespaces.reverse().forEach((n) => ip('netns', 'del', n));
+    return { hostAddress: `${net}.1`, boards, vacantAddress: `${net}.250`, remove };
+  } catch (err) {
+    for (const n of namespaces.reverse()) spawnSync('ip', ['netns', 'del', n]);
+    throw err;
+  }
 }
 
 export interface SshdOptions {
