@@ -20,6 +20,7 @@ import {
   type Telemetry,
 } from './protocol/schema';
 import { checkTensor } from './protocol/tensor';
+import { mediumLink, portLink, type Link } from './medium';
 import { CpuMeter, readBoard } from './telemetry';
 
 export interface AgentLog {
@@ -43,6 +44,7 @@ export class Agent {
   private readonly cpu = new CpuMeter();
   private lastTelemetry = performance.now();
   private backend: Backend | null = null;
+  private link: Link | null = null;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -52,6 +54,12 @@ export class Agent {
 
   async start(): Promise<number> {
     this.backend = await Backend.load(this.cfg.backend, this.cfg.threads);
+    if (this.cfg.medium) {
+      const i = this.cfg.medium.lastIndexOf(':');
+      this.link = await mediumLink(this.cfg.medium.slice(0, i), Number(this.cfg.medium.slice(i + 1)));
+    } else if (this.cfg.linkMbps) {
+      this.link = portLink(this.cfg.linkMbps);
+    }
     this.server = await serve(
       this.cfg.host,
       this.cfg.port,
@@ -117,7 +125,7 @@ export class Agent {
       }
       return c;
     };
-    const router = new Router(d, connect);
+    const router = new Router(d, connect, this.link);
     const workers = new Map<string, PartWorker>();
     try {
       for (const [s, stage] of d.stages.entries()) {
@@ -192,5 +200,6 @@ export class Agent {
   async stop(): Promise<void> {
     await this.undeploy();
     await this.server?.close();
+    this.link?.close();
   }
 }

@@ -22,13 +22,18 @@ export const AgentConfig = z
     maxMessageBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(DEFAULT_MAX_MESSAGE_BYTES),
     /** Emulated device profile name (virtual farm); its figures are labelled emulated. */
     profile: z.string().min(1).nullable().default(null),
+    /** Emulated shared medium: its airtime service, "host:port" (virtual farm). */
+    medium: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').nullable().default(null),
+    /** Emulated switched port speed in Mbit/s (virtual farm). */
+    linkMbps: z.number().positive().nullable().default(null),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export const USAGE = `usage: mchair-agent [--config FILE] [--id ID] [--host H] [--port P] [--parts-dir DIR]
                     [--tls-dir DIR] [--backend node|wasm] [--threads N] [--max-message-mb N]
-                    [--profile NAME]`;
+                    [--profile NAME] [--medium HOST:PORT | --link-mbps N]
+       mchair-agent --medium-server --mbps N [--port P]   (virtual farm: a shared medium)`;
 
 export class ConfigError extends Error {}
 
@@ -50,6 +55,8 @@ export function loadConfig(argv: string[]): AgentConfig {
         threads: { type: 'string' },
         'max-message-mb': { type: 'string' },
         profile: { type: 'string' },
+        medium: { type: 'string' },
+        'link-mbps': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -77,6 +84,8 @@ export function loadConfig(argv: string[]): AgentConfig {
     threads: num(v.threads),
     maxMessageBytes: v['max-message-mb'] === undefined ? undefined : Math.round(Number(v['max-message-mb']) * 2 ** 20),
     profile: v.profile,
+    medium: v.medium,
+    linkMbps: num(v['link-mbps']),
   };
   for (const [k, val] of Object.entries(flags)) if (val !== undefined) base[k] = val;
   const cfg = AgentConfig.safeParse(base);

@@ -3,14 +3,43 @@
 // unit's log) learns the port; logs go to stderr.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Agent } from './agent';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, USAGE } from './config';
+import { serveMedium } from './medium';
 
 function logLine(level: string, msg: string): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg })}\n`);
 }
 
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+/** The virtual farm's airtime service for one shared medium (see medium.ts). */
+async function mediumServer(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'medium-server': { type: 'boolean' }, mbps: { type: 'string' }, port: { type: 'string' } },
+  });
+  const mbps = Number(values.mbps);
+  const port = Number(values.port ?? 0);
+  if (!(mbps > 0) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`mchair-agent: --medium-server needs --mbps N (> 0) and a valid --port\n${USAGE}\n`);
+    return 2;
+  }
+  const medium = await serveMedium(mbps, port);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', id: 'medium', port: medium.port })}\n`);
+  await untilSignal();
+  await medium.close();
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--medium-server')) return mediumServer(process.argv.slice(2));
   let cfg;
   try {
     cfg = loadConfig(process.argv.slice(2));
@@ -37,11 +66,7 @@ async function main(): Promise<number> {
   });
   const port = await agent.start();
   process.stdout.write(`${JSON.stringify({ event: 'listening', id: cfg.id, port })}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await untilSignal();
   logLine('info', 'shutting down');
   await agent.stop();
   return 0;

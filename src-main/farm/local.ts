@@ -1,7 +1,7 @@
 // Agents as local processes: the same bundled agent a board runs (out/agent/mchair-agent.mjs),
 // started on this machine, listening on 127.0.0.1. The demo, the virtual farm and the tests all
 // start agents through here.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,9 @@ export interface LocalAgentOptions {
   backend?: 'node' | 'wasm';
   threads?: number;
   profile?: string | null;
+  /** Emulated shared medium's airtime service "host:port", or an emulated port speed. */
+  medium?: string;
+  linkMbps?: number;
   /** Keep running after this process exits (the virtual farm); stderr goes to `logFile`. */
   detached?: { logFd: number };
 }
@@ -45,27 +48,11 @@ export function agentBundlePath(): string {
   throw new AppError('AGENT_NOT_BUILT', 'the agent bundle is missing; run "node scripts/build-node.mjs agent"');
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent> {
-  const host = o.host ?? '127.0.0.1';
-  const args = [
-    agentBundlePath(),
-    '--id', o.id,
-    '--host', host,
-    '--port', String(o.port ?? 0),
-    '--parts-dir', o.partsDir,
-    '--tls-dir', o.tlsDir,
-    '--backend', o.backend ?? 'node',
-  ];
-  if (o.threads) args.push('--threads', String(o.threads));
-  if (o.profile) args.push('--profile', o.profile);
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', o.detached ? o.detached.logFd : 'pipe'],
-    detached: Boolean(o.detached),
+/** A process that prints {"event":"listening","port"} once ready (an agent or a medium). */
+async function spawnListening(name: string, args: string[], detached?: { logFd: number }): Promise<LocalAgent & { host: string }> {
+  const child = spawn(process.execPath, [agentBundlePath(), ...args], {
+    stdio: ['ignore', 'pipe', detached ? detached.logFd : 'pipe'],
+    detached: Boolean(detached),
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -76,7 +63,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const fail = (why: string) => {
       lines.close();
-      reject(new AppError('AGENT_START_FAILED', `agent ${o.id} did not start: ${why}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
+      reject(new AppError('AGENT_START_FAILED', `${name} did not start: ${why}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -101,21 +88,56 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
       fail(`exit code ${code}`);
     });
   });
-  if (o.detached) {
+  if (detached) {
     child.stdout?.destroy();
     child.unref();
   }
+  const pid = child.pid as number;
   return {
-    id: o.id,
-    host,
+    id: name,
+    host: '127.0.0.1',
     port,
-    pid: child.pid as number,
-    stop: async (graceMs = 5000) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await waitExit(child);
-      clearTimeout(timer);
-    },
+    pid,
+    stop: (graceMs = 5000) => stopProcess(pid, graceMs),
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM (the agent finishes what it holds), then SIGKILL once `graceMs` has passed. */
+export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent> {
+  const args = [
+    '--id', o.id,
+    '--host', o.host ?? '127.0.0.1',
+    '--port', String(o.port ?? 0),
+    '--parts-dir', o.partsDir,
+    '--tls-dir', o.tlsDir,
+    '--backend', o.backend ?? 'node',
+  ];
+  if (o.threads) args.push('--threads', String(o.threads));
+  if (o.profile) args.push('--profile', o.profile);
+  if (o.medium) args.push('--medium', o.medium);
+  if (o.linkMbps) args.push('--link-mbps', String(o.linkMbps));
+  const p = await spawnListening(`agent ${o.id}`, args, o.detached);
+  return { ...p, id: o.id, host: o.host ?? '127.0.0.1' };
+}
+
+/** The airtime service of one emulated shared medium. */
+export function startMedium(mbps: number, detached?: { logFd: number }): Promise<LocalAgent> {
+  return spawnListening('medium', ['--medium-server', '--mbps', String(mbps)], detached);
 }

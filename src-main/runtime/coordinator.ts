@@ -2,6 +2,7 @@
 // the agents, feeds frames to the first stage within its credits, receives results from the last
 // stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
 // Activations never pass through here: stages hand them to each other board to board.
+import type { Link } from '../../remote-agent/src/medium';
 import { PeerClient, serve, type ServerHandle, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { Joiner } from '../../remote-agent/src/protocol/join';
 import { Router } from '../../remote-agent/src/protocol/route';
@@ -37,6 +38,8 @@ export interface CoordinatorOptions {
   source: FrameSource;
   frames: number;
   window: number;
+  /** The coordinator's emulated link (virtual farm), so frames and results pay their airtime. */
+  link?: Link | null;
   log: Logger;
   onMetrics?(m: RunMetrics): void;
   /** Called for every result, in frame order. */
@@ -254,7 +257,7 @@ export class Coordinator {
   async run(): Promise<RunOutcome> {
     const d = this.deployment;
     if (!d) throw new Error('deploy() first');
-    const router = new Router(d, this.connect);
+    const router = new Router(d, this.connect, this.o.link ?? null);
     const replicas = d.stages.reduce((a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0), 0);
     // Every queue in the farm is bounded by the frames admitted here.
     const admit = d.window * replicas;

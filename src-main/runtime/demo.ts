@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import { buildZooModel, encodeModel, listCuts, partitionModel } from '../model/index';
 import { RunRecorder } from '../store/runs';
 import { startEphemeralFarm } from '../farm/ephemeral';
+import { placeParts } from '../farm/parts';
 import { ResultChecker } from './check';
 import type { Coordinator } from './coordinator';
 import { CHECK_TOLERANCE, executeRun, type ExecuteOutcome } from './execute';
@@ -50,11 +51,12 @@ export async function startDemoRun(opts: {
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     // Two agents share this machine's cores with the coordinator.
     const threads = Math.max(1, Math.floor(cpus().length / 2));
-    const farm = await startEphemeralFarm({ agents: [{ id: 'agent-1' }, { id: 'agent-2' }], partsDir, threads });
+    const farm = await startEphemeralFarm({ agents: [{ id: 'agent-1' }, { id: 'agent-2' }], threads });
     try {
+      const placed = await placeParts(manifest, partsDir, farm.partsDir);
       const outcome = await executeRun({
         runId,
-        plan: { manifest, assignment: [[['agent-1']], [['agent-2']]] },
+        plan: { manifest: placed, assignment: [[['agent-1']], [['agent-2']]] },
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',

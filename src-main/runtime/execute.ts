@@ -4,6 +4,7 @@
 import type { EventBus } from '../core/events';
 import type { Logger } from '../log';
 import type { RunRecorder } from '../store/runs';
+import type { Link } from '../../remote-agent/src/medium';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { type ResultChecker, top1 } from './check';
 import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
@@ -21,6 +22,7 @@ export interface ExecuteOptions {
   source: FrameSource;
   frames: number;
   window: number;
+  link?: Link | null;
   checker: ResultChecker | null;
   recorder: RunRecorder | null;
   events: EventBus | null;
@@ -48,6 +50,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
     source: o.source,
     frames: o.frames,
     window: o.window,
+    link: o.link ?? null,
     log: o.log,
     onMetrics: (m) => {
       o.recorder?.metrics(m);

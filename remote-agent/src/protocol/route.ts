@@ -9,6 +9,7 @@
 // (upstream of the split) and travels in the frame (`consumers`). Sends to a consumer do not wait
 // for its credits: two parts waiting on each other's window would deadlock; the consumer's join
 // buffer is bounded instead by the frames the coordinator lets into the farm.
+import type { Link } from '../medium';
 import type { PeerClient } from './endpoint';
 import type { Ack, Deployment, Frame, Peer, WireTensor } from './schema';
 
@@ -71,6 +72,8 @@ export class Router {
   constructor(
     private readonly deployment: Deployment,
     private readonly connect: Connect,
+    /** Emulated link (virtual farm): each message waits for its airtime before it goes. */
+    private readonly link: Link | null = null,
   ) {
     this.credits = new Credits(deployment.window);
   }
@@ -93,10 +96,15 @@ export class Router {
     const jobs: Promise<Ack>[] = [];
     let bytes = 0;
     const emit = (peer: Peer, frame: Frame) => {
-      bytes += frame.tensors.reduce((a, t) => a + t.bytes.length, 0);
+      const size = frame.tensors.reduce((a, t) => a + t.bytes.length, 0);
+      bytes += size;
+      const link = this.link;
       jobs.push(
         this.connect(peer)
-          .then((c) => c.forward(frame))
+          .then(async (c) => {
+            if (link) await link.transmit(size);
+            return c.forward(frame);
+          })
           .finally(() => this.credits.release(peer.id)),
       );
     };

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PeerClient, serve } from '../../../remote-agent/src/protocol/endpoint';
 import type { Deployment, Frame, WireTensor } from '../../../remote-agent/src/protocol/schema';
 import type { Manifest } from '../../../src-main/contract/index';
 import { startEphemeralFarm, type EphemeralFarm } from '../../../src-main/farm/ephemeral';
+import { placeParts } from '../../../src-main/farm/parts';
 import { createFarmCa, issueIdentity } from '../../../src-main/farm/pki';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel, partitionModel } from '../../../src-main/model/index';
@@ -38,10 +39,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withFarm<T>(agents: { id: string; backend?: 'node' | 'wasm' }[], fn: (f: EphemeralFarm) => Promise<T>): Promise<T> {
-  const farm = await startEphemeralFarm({ agents, partsDir, threads: 1 });
+async function withFarm<T>(
+  agents: { id: string; backend?: 'node' | 'wasm' }[],
+  fn: (f: EphemeralFarm, placed: Manifest) => Promise<T>,
+  from: { manifest: Manifest; dir: string } = { manifest, dir: partsDir },
+): Promise<T> {
+  const farm = await startEphemeralFarm({ agents, threads: 1 });
   try {
-    return await fn(farm);
+    return await fn(farm, await placeParts(from.manifest, from.dir, farm.partsDir));
   } finally {
     await farm.stop();
   }
@@ -50,12 +55,12 @@ async function withFarm<T>(agents: { id: string; backend?: 'node' | 'wasm' }[], 
 describe('split stages and replicas over a real farm', () => {
   it('joins split parts by frame id while replicas of unequal speed overtake each other', async () => {
     const ids = ['a0', 'p0-slow', 'p0-fast', 'p1', 'c1', 'c2'];
-    await withFarm(ids.map((id) => ({ id })), async (farm) => {
+    await withFarm(ids.map((id) => ({ id })), async (farm, placed) => {
       const rec = await RunRecorder.create(dir, { kind: 'test', model: 'tiny-cnn', frames: 120 });
       const out = await executeRun({
         runId: rec.id,
         plan: {
-          manifest,
+          manifest: placed,
           assignment: [[['a0']], [['p0-slow', 'p0-fast'], ['p1']], [['c1', 'c2']]],
           // One replica of part 0 is much slower, so part-0 halves arrive out of frame order and
           // after their part-1 halves: only joining by frame id gets every result right.
@@ -141,7 +146,8 @@ describe('split stages and replicas over a real farm', () => {
       const order = [...messages.filter((m) => m.fromPart === 1).reverse(), ...messages.filter((m) => m.fromPart === 0 && m.frameId % 2 === 1), ...messages.filter((m) => m.fromPart === 0 && m.frameId % 2 === 0).reverse()];
       expect(order).toHaveLength(messages.length);
       await Promise.all(order.map((m) => client.forward(m)));
-      expect(results.size).toBe(frames);
+      // The consumer answers once it has handed each result on; the sink may still be reading.
+      await vi.waitFor(() => expect(results.size).toBe(frames));
       for (let f = 0; f < frames; f++) {
         expect(await checker.maxAbsDiff(inputs[f]!, results.get(f)!)).toBeLessThan(1e-5);
       }
@@ -163,11 +169,10 @@ describe('agent', () => {
   it('runs a part on the WebAssembly backend with the same results', async () => {
     const m2dir = join(dir, 'two');
     const two = await partitionModel(model, { cuts: ['pool2'] }, m2dir);
-    const farm = await startEphemeralFarm({ agents: [{ id: 'w1', backend: 'wasm' }, { id: 'n2' }], partsDir: m2dir, threads: 1 });
-    try {
+    await withFarm([{ id: 'w1', backend: 'wasm' }, { id: 'n2' }], async (farm, placed) => {
       const out = await executeRun({
         runId: 'wasm',
-        plan: { manifest: two, assignment: [[['w1']], [['n2']]] },
+        plan: { manifest: placed, assignment: [[['w1']], [['n2']]] },
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
@@ -185,20 +190,17 @@ describe('agent', () => {
       const client = await PeerClient.connect(farm.agents[0]!, { tls: farm.coordinator.tls });
       expect((await client.ping(42)).backend).toBe('wasm');
       client.close();
-    } finally {
-      await farm.stop();
-    }
+    }, { manifest: two, dir: m2dir });
   });
 
   it('refuses a partition whose sha256 differs from the run\'s, and peers outside the farm', async () => {
     const badDir = join(dir, 'bad');
     const bad = await partitionModel(model, { cuts: ['pool2'] }, badDir);
     await writeFile(join(badDir, bad.stages[1]!.parts[0]!.file), Buffer.from('tampered'));
-    const farm = await startEphemeralFarm({ agents: [{ id: 'x1' }, { id: 'x2' }], partsDir: badDir, threads: 1 });
-    try {
+    await withFarm([{ id: 'x1' }, { id: 'x2' }], async (farm, placed) => {
       await expect(
         executeRun({
-          runId: 'bad', plan: { manifest: bad, assignment: [[['x1']], [['x2']]] }, agents: farm.agents, identity: farm.coordinator,
+          runId: 'bad', plan: { manifest: placed, assignment: [[['x1']], [['x2']]] }, agents: farm.agents, identity: farm.coordinator,
           sinkHost: '127.0.0.1', source: syntheticSource(bad.input), frames: 1, window: 1, checker: null, recorder: null, events: null, log,
         }),
       ).rejects.toThrow(/x2: .*sha256/);
@@ -217,8 +219,6 @@ describe('agent', () => {
       expect(err).not.toBeNull();
       // The right identity for a different device id is refused by the client side check.
       await expect(PeerClient.connect({ ...a, id: 'x2' }, { tls: farm.coordinator.tls })).rejects.toThrow(/expected "x2"/);
-    } finally {
-      await farm.stop();
-    }
+    }, { manifest: bad, dir: badDir });
   });
 });

@@ -1,0 +1,149 @@
+// The virtual farm: agents as local processes with device emulation. Each agent computes for
+// real and holds results until its profile's time has passed (the coordinator sends the per-part
+// times with the deployment); its messages are paced to its link: a shared medium's airtime
+// service (all Pis on one Wi-Fi share ~40 Mbit/s) or its own switched port. The protocol, TLS,
+// planner and runtime are the real ones. Every figure it yields is labelled emulated.
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { farmFromSpec, type Farm } from '../planner/index';
+import type { FarmAgent } from '../runtime/coordinator';
+import type { FarmEndpoints } from './farmfile';
+import { startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
+import { createFarmCa, issueIdentity, writeIdentity } from './pki';
+
+export const COORDINATOR_ID = 'coordinator';
+
+export interface FarmDeviceSpec {
+  id: string;
+  /** Emulated profile id; null runs at this machine's own speed, unpaced. */
+  profile: string | null;
+  /** Link emulation: a shared medium id, or a switched port speed. */
+  link?: { medium: string; mbps: number; shared: boolean };
+  backend?: 'node' | 'wasm';
+}
+
+export interface RunningFarm {
+  endpoints: FarmEndpoints;
+  agents: FarmAgent[];
+  coordinator: { id: string; tls: TlsMaterial };
+  /** Opens the coordinator's own emulated link (null when the farm is not emulated). */
+  coordinatorLink(): Promise<Link | null>;
+  stop(): Promise<void>;
+}
+
+/** Devices of an `--emulate pi3:6,pi4:2` spec, with their profiles' links. */
+export function emulatedDevices(spec: string): { devices: FarmDeviceSpec[]; farm: Farm } {
+  const farm = farmFromSpec(spec);
+  return {
+    farm,
+    devices: farm.devices.map((d) => ({
+      id: d.id,
+      profile: d.profile.id,
+      link: { medium: d.medium.id, mbps: d.medium.mbps, shared: d.medium.kind === 'shared' },
+    })),
+  };
+}
+
+/**
+ * Starts a farm in `dir`: CA and certificates in dir/tls, partitions in dir/parts, one process
+ * per device and per shared medium. `detached` farms outlive this process (`mchair farm up`).
+ */
+export async function startFarm(o: {
+  dir: string;
+  devices: FarmDeviceSpec[];
+  /** The coordinator's link (the laptop is on the farm's network too). */
+  coordinatorLink?: { medium: string; mbps: number; shared: boolean };
+  detached: boolean;
+  threads?: number;
+}): Promise<RunningFarm> {
+  const tlsDir = join(o.dir, 'tls');
+  const partsDir = join(o.dir, 'parts');
+  const logDir = join(o.dir, 'logs');
+  await Promise.all([mkdir(tlsDir, { recursive: true }), mkdir(partsDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
+  const started: LocalAgent[] = [];
+  const media: FarmEndpoints['media'] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(started.map((p) => p.stop()));
+  };
+  try {
+    const ca = await createFarmCa(o.dir);
+    await writeFile(join(tlsDir, 'ca.key'), ca.key, { mode: 0o600 });
+    for (const d of o.devices) await writeIdentity(tlsDir, d.id, ca.cert, await issueIdentity(ca, d.id, ['127.0.0.1']));
+    const coord = await issueIdentity(ca, COORDINATOR_ID, ['127.0.0.1']);
+    await writeIdentity(tlsDir, COORDINATOR_ID, ca.cert, coord);
+    const logFd = async (name: string) => (o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined);
+
+    const shared = new Map<string, number>();
+    for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink]) if (l?.shared) shared.set(l.medium, l.mbps);
+    for (const [id, mbps] of shared) {
+      const m = await startMedium(mbps, await logFd(`medium-${id}`));
+      started.push(m);
+      media.push({ id, host: m.host, port: m.port, pid: m.pid });
+    }
+    const mediumAddr = (id: string) => {
+      const m = media.find((x) => x.id === id);
+      return m ? `${m.host}:${m.port}` : undefined;
+    };
+    const agents = await Promise.all(
+      o.devices.map(async (d) => {
+        const a = await startLocalAgent({
+          id: d.id,
+          partsDir,
+          tlsDir,
+          backend: d.backend,
+          threads: o.threads,
+          profile: d.profile,
+          medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
+          linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
+          detached: await logFd(d.id),
+        });
+        started.push(a);
+        return { device: d, agent: a };
+      }),
+    );
+    const endpoints: FarmEndpoints = {
+      version: 1,
+      emulated: o.devices.some((d) => d.profile !== null),
+      tlsDir,
+      coordinatorId: COORDINATOR_ID,
+      partsDir,
+      devices: agents.map(({ device, agent }) => ({
+        id: device.id,
+        profile: device.profile ?? 'x86-laptop',
+        host: agent.host,
+        port: agent.port,
+        pid: agent.pid,
+      })),
+      media,
+    };
+    const cl = o.coordinatorLink;
+    return {
+      endpoints,
+      agents: agents.map(({ device, agent }) => ({ id: device.id, host: agent.host, port: agent.port, profile: device.profile })),
+      coordinator: { id: COORDINATOR_ID, tls: { ca: ca.cert, cert: coord.cert, key: coord.key } },
+      coordinatorLink: async () => {
+        if (!cl) return null;
+        if (!cl.shared) return portLink(cl.mbps);
+        const m = media.find((x) => x.id === cl.medium);
+        return m ? mediumLink(m.host, m.port) : null;
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Stops the processes a farm file lists (the virtual farm's, by their recorded pids). */
+export async function stopFarmProcesses(f: FarmEndpoints): Promise<number> {
+  const pids = [...f.devices.map((d) => d.pid), ...f.media.map((m) => m.pid)].filter((p): p is number => p !== undefined);
+  await Promise.all(pids.map((p) => stopProcess(p)));
+  return pids.length;
+}
+
+export async function removeFarmDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
