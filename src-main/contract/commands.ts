@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { command } from './define';
 import { RunId, RunMetrics, RunSummary } from './run';
+import { DeviceForm, DeviceRow, FoundHost, ModelCosts, ZooEntry } from './lab';
 
 export const commands = {
   'app/info': command(
@@ -34,6 +35,52 @@ export const commands = {
     'Stop a live run; frames already sent are still collected.',
     z.object({ runId: RunId }).strict(),
     z.object({ stopped: z.boolean() }),
+  ),
+  'devices/list': command(
+    "The farm's boards, as the inventory holds them.",
+    z.object({}).strict(),
+    z.object({ devices: z.array(DeviceRow) }),
+  ),
+  'devices/add': command(
+    'Add a board to the inventory.',
+    z.object({ device: DeviceForm }).strict(),
+    z.object({ device: DeviceRow }),
+  ),
+  'devices/remove': command(
+    'Remove a board from the inventory (it is not touched).',
+    z.object({ name: z.string().min(1).max(64) }).strict(),
+    z.object({ removed: z.string() }),
+  ),
+  'devices/import': command(
+    'Add boards from a CSV file or an ssh config file (its text; the name tells the format).',
+    z
+      .object({
+        fileName: z.string().min(1).max(255),
+        text: z.string().max(1_000_000),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ added: z.array(z.string()) }),
+  ),
+  'devices/scan': command(
+    'Look for SSH servers on a subnet of the lab (at most a /22).',
+    z
+      .object({
+        subnet: z.string().min(1).max(32),
+        port: z.number().int().min(1).max(65_535).default(22),
+      })
+      .strict(),
+    z.object({ found: z.array(FoundHost) }),
+  ),
+  'models/list': command(
+    'The built-in CNNs.',
+    z.object({}).strict(),
+    z.object({ zoo: z.array(ZooEntry) }),
+  ),
+  'models/inspect': command(
+    "A built-in CNN's layers with their MACs, parameters and activation sizes.",
+    z.object({ name: z.string().min(1).max(64) }).strict(),
+    ModelCosts,
   ),
 } as const;
 

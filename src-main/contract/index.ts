@@ -6,3 +6,4 @@ export * from './events';
 export * from './run';
 export * from './manifest';
 export * from './provision';
+export * from './lab';

@@ -7,6 +7,7 @@ import { listRuns, readRun } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
+import { deviceHandlers, modelHandlers } from './lab';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve';
@@ -45,6 +46,8 @@ export function createCore(opts: CoreOptions): Core {
       await run.stop();
       return { stopped: true };
     },
+    ...deviceHandlers(opts.dataDir),
+    ...modelHandlers(),
   };
 
   return {

@@ -29,6 +29,13 @@ const samples: { [K in CommandName]: CommandArgs<K> } = {
   'run/list': {},
   'run/get': { runId: 'no-such-run' },
   'run/stop': { runId: 'no-such-run' },
+  'devices/list': {},
+  'devices/add': { device: { name: 'pi-01', host: '127.0.0.1', user: 'pi' } },
+  'devices/remove': { name: 'pi-01' },
+  'devices/import': { fileName: 'boards.csv', text: 'name,host,user\npi-02,10.0.0.2,pi\n' },
+  'devices/scan': { subnet: '127.0.0.1/32' },
+  'models/list': {},
+  'models/inspect': { name: 'tiny-cnn' },
 };
 
 let dataDir: string;

@@ -1,0 +1,65 @@
+// What the Farm and Models views exchange with the core: the inventory's devices as the UI shows
+// and edits them, hosts found on the LAN, and the zoo's CNNs with their per-layer costs. The
+// inventory (src-main/inventory) owns the rules for a device's fields; a form here only carries
+// what the user typed, and the core's InputError names the field to fix.
+import { z } from 'zod';
+
+export const DeviceRow = z.object({
+  name: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  /** How it logs in: "agent", "password", "key /path/id_ed25519", ... */
+  auth: z.string(),
+  /** The jump host, as user@host:port, when there is one. */
+  via: z.string().nullable(),
+  agentPort: z.number().int(),
+  /** The planner profile (pi3, pi4, tx2, ...); null until a probe picks one. */
+  profile: z.string().nullable(),
+});
+export type DeviceRow = z.infer<typeof DeviceRow>;
+
+const Field = z.string().trim().max(255);
+
+/** The Add device form. */
+export const DeviceForm = z
+  .object({
+    name: Field.min(1, 'is required'),
+    host: Field.min(1, 'is required'),
+    port: z.number().int().min(1).max(65_535).default(22),
+    user: Field.min(1, 'is required'),
+    auth: z.enum(['agent', 'key', 'password', 'keyboard-interactive']).default('agent'),
+    /** With auth "key": the private key file on this computer. */
+    keyFile: Field.optional(),
+    profile: Field.optional(),
+  })
+  .strict();
+export type DeviceForm = z.infer<typeof DeviceForm>;
+
+export const FoundHost = z.object({ host: z.string(), port: z.number().int(), banner: z.string() });
+export type FoundHost = z.infer<typeof FoundHost>;
+
+export const ZooEntry = z.object({ name: z.string(), description: z.string() });
+export type ZooEntry = z.infer<typeof ZooEntry>;
+
+const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
+
+export const LayerRow = z.object({
+  name: z.string(),
+  op: z.string(),
+  outputShape: z.array(z.number()),
+  macs: z.number(),
+  params: z.number(),
+  paramBytes: z.number(),
+  activationBytes: z.number(),
+});
+export type LayerRow = z.infer<typeof LayerRow>;
+
+export const ModelCosts = z.object({
+  name: z.string(),
+  input: Tensor,
+  output: Tensor,
+  layers: z.array(LayerRow),
+  totals: z.object({ macs: z.number(), params: z.number(), paramBytes: z.number() }),
+});
+export type ModelCosts = z.infer<typeof ModelCosts>;

@@ -1,0 +1,113 @@
+// The handlers behind the Farm and Models views: the inventory's devices (list, add, remove,
+// import, LAN scan) and the zoo's CNNs with their per-layer costs. Each one calls the owning
+// area's module; the rules (field formats, formats of import files, scan bounds) live there.
+import type { DeviceForm, DeviceRow } from '../contract/lab';
+import { AppError } from '../contract/errors';
+import type { Auth, Device, DeviceInput } from '../inventory/device';
+import { parseImport } from '../inventory/import';
+import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { scanSubnet } from '../inventory/lan-scan';
+import {
+  buildZooModel,
+  inspectModel,
+  isZooName,
+  ZOO_DESCRIPTIONS,
+  ZOO_NAMES,
+  type ZooName,
+} from '../model/index';
+import type { Handlers } from './dispatch';
+
+function describeAuth(auth: Auth): string {
+  return auth.type === 'key' ? `key ${auth.file}` : auth.type;
+}
+
+export function deviceRow(d: Device): DeviceRow {
+  return {
+    name: d.name,
+    host: d.host,
+    port: d.port,
+    user: d.user,
+    auth: describeAuth(d.auth),
+    via: d.jump ? `${d.jump.user}@${d.jump.host}:${d.jump.port}` : null,
+    agentPort: d.agentPort,
+    profile: d.profile ?? null,
+  };
+}
+
+function deviceInput(form: DeviceForm): DeviceInput {
+  let auth: Auth;
+  if (form.auth === 'key') {
+    if (!form.keyFile)
+      throw new AppError('BAD_INPUT', 'key authentication needs the private key file');
+    auth = { type: 'key', file: form.keyFile };
+  } else {
+    auth = { type: form.auth };
+  }
+  return {
+    name: form.name,
+    host: form.host,
+    port: form.port,
+    user: form.user,
+    auth,
+    ...(form.profile ? { profile: form.profile } : {}),
+  };
+}
+
+type DeviceCommands =
+  'devices/list' | 'devices/add' | 'devices/remove' | 'devices/import' | 'devices/scan';
+
+export function deviceHandlers(dataDir: string): Pick<Handlers, DeviceCommands> {
+  const path = defaultInventoryPath(dataDir);
+  // Edits are load-change-save; one at a time, so two quick adds from the UI cannot lose one.
+  let editing: Promise<unknown> = Promise.resolve();
+  const edit = <T>(change: (inv: Inventory) => T): Promise<T> => {
+    const next = editing.then(async () => {
+      const inv = await Inventory.load(path);
+      const result = change(inv);
+      await inv.save();
+      return result;
+    });
+    editing = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    'devices/list': async () => ({ devices: (await Inventory.load(path)).list().map(deviceRow) }),
+    'devices/add': async ({ device }) => ({
+      device: deviceRow(await edit((inv) => inv.add(deviceInput(device)))),
+    }),
+    'devices/remove': async ({ name }) => ({
+      removed: (await edit((inv) => inv.remove(name))).name,
+    }),
+    'devices/import': async ({ fileName, text, replace }) => {
+      const inputs = parseImport(fileName, text);
+      if (inputs.length === 0) throw new AppError('IMPORT_EMPTY', `${fileName} lists no boards`);
+      const added = await edit((inv) => inputs.map((d) => inv.add(d, { replace }).name));
+      return { added };
+    },
+    'devices/scan': async ({ subnet, port }) => ({ found: await scanSubnet({ subnet, port }) }),
+  };
+}
+
+export function modelHandlers(): Pick<Handlers, 'models/list' | 'models/inspect'> {
+  // Building a zoo model makes its weights (VGG16: 528 MB); its costs never change, so once is enough.
+  const inspected = new Map<ZooName, ReturnType<typeof inspectModel>>();
+  return {
+    'models/list': async () => ({
+      zoo: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
+    }),
+    'models/inspect': async ({ name }) => {
+      if (!isZooName(name))
+        throw new AppError(
+          'MODEL_UNKNOWN',
+          `no built-in model "${name}"; choose from ${ZOO_NAMES.join(', ')}`,
+        );
+      let costs = inspected.get(name);
+      if (!costs) {
+        costs = inspectModel(buildZooModel(name));
+        inspected.set(name, costs);
+      }
+      return { name, ...costs, layers: costs.layers.map(({ inputs: _i, outputs: _o, ...l }) => l) };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// The Farm and Models views' commands through the core's dispatcher, against a real inventory
+// file and the real model zoo.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../../src-main/core/index';
+import { createLogger } from '../../../src-main/log';
+
+let dataDir: string;
+let core: Core;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'mchair-lab-'));
+  core = createCore({ mode: 'serve', dataDir, log: createLogger('silent') });
+});
+
+afterAll(async () => {
+  await core?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('devices', () => {
+  it('adds, lists, refuses a duplicate, imports and removes boards in the inventory file', async () => {
+    const add = await core.dispatch('devices/add', {
+      device: {
+        name: 'pi-01',
+        host: '10.0.0.1',
+        user: 'pi',
+        auth: 'key',
+        keyFile: '/home/me/.ssh/id_ed25519',
+      },
+    });
+    expect(add).toMatchObject({
+      ok: true,
+      result: { device: { name: 'pi-01', port: 22, auth: 'key /home/me/.ssh/id_ed25519' } },
+    });
+
+    const again = await core.dispatch('devices/add', {
+      device: { name: 'pi-01', host: '10.0.0.9', user: 'pi' },
+    });
+    expect(again).toMatchObject({ ok: false, error: { code: 'DEVICE_EXISTS' } });
+
+    const imported = await core.dispatch('devices/import', {
+      fileName: 'lab.csv',
+      text: 'name,host,user,profile\npi-02,10.0.0.2,pi,pi4\npi-03,10.0.0.3,pi,pi3\n',
+    });
+    expect(imported).toEqual({ ok: true, result: { added: ['pi-02', 'pi-03'] } });
+
+    const listed = await core.dispatch('devices/list', {});
+    expect(
+      listed.ok &&
+        (listed.result as { devices: Array<{ name: string }> }).devices.map((d) => d.name),
+    ).toEqual(['pi-01', 'pi-02', 'pi-03']);
+    const file = JSON.parse(await readFile(join(dataDir, 'inventory.json'), 'utf8')) as unknown;
+    expect(JSON.stringify(file)).toContain('pi-03');
+
+    expect(await core.dispatch('devices/remove', { name: 'pi-02' })).toEqual({
+      ok: true,
+      result: { removed: 'pi-02' },
+    });
+    expect(await core.dispatch('devices/remove', { name: 'pi-02' })).toMatchObject({
+      ok: false,
+      error: { code: 'DEVICE_UNKNOWN' },
+    });
+  });
+
+  it('names the field to fix in a bad form', async () => {
+    const r = await core.dispatch('devices/add', {
+      device: { name: 'bad name!', host: '10.0.0.1', user: 'pi' },
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('name') },
+    });
+    const noKey = await core.dispatch('devices/add', {
+      device: { name: 'pi-09', host: '10.0.0.1', user: 'pi', auth: 'key' },
+    });
+    expect(noKey).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('key file') },
+    });
+  });
+});
+
+describe('models', () => {
+  it('lists the zoo and costs a model layer by layer', async () => {
+    const list = await core.dispatch('models/list', {});
+    expect(
+      list.ok && (list.result as { zoo: Array<{ name: string }> }).zoo.map((z) => z.name),
+    ).toContain('alexnet-mc');
+    const r = await core.dispatch('models/inspect', { name: 'tiny-cnn' });
+    expect(r.ok).toBe(true);
+    const costs = (r as { result: { layers: Array<{ macs: number }>; totals: { macs: number } } })
+      .result;
+    expect(costs.layers.length).toBeGreaterThan(3);
+    expect(costs.layers.reduce((s, l) => s + l.macs, 0)).toBe(costs.totals.macs);
+    expect(await core.dispatch('models/inspect', { name: 'resnet-9000' })).toMatchObject({
+      ok: false,
+      error: { code: 'MODEL_UNKNOWN' },
+    });
+  });
+});
