@@ -150,6 +150,8 @@ export class Agent {
     }
     if (workers.size === 0) throw new Error(`the deployment gives ${this.cfg.id} no part to run`);
     this.live = { deployment: d, router, workers, peers };
+    // Telemetry intervals count from here: loading parts is not idle time of the run.
+    this.lastTelemetry = performance.now();
     this.log.info(`deployed run ${d.runId}: ${[...workers.values()].map((w) => w.name).join(', ')}`);
     return {
       agentId: this.cfg.id,

@@ -7,7 +7,7 @@ import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import { farmFromSpec, type Farm } from '../planner/index';
+import type { Farm, Medium } from '../planner/index';
 import type { FarmAgent } from '../runtime/coordinator';
 import type { FarmEndpoints } from './farmfile';
 import { startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
@@ -33,16 +33,13 @@ export interface RunningFarm {
   stop(): Promise<void>;
 }
 
-/** Devices of an `--emulate pi3:6,pi4:2` spec, with their profiles' links. */
-export function emulatedDevices(spec: string): { devices: FarmDeviceSpec[]; farm: Farm } {
-  const farm = farmFromSpec(spec);
+const linkOf = (m: Medium) => ({ medium: m.id, mbps: m.mbps, shared: m.kind === 'shared' });
+
+/** The planner's farm (e.g. from `--emulate pi3:6,pi4:2`) as emulated devices and links. */
+export function emulatedDevices(farm: Farm): { devices: FarmDeviceSpec[]; coordinatorLink: FarmDeviceSpec['link'] } {
   return {
-    farm,
-    devices: farm.devices.map((d) => ({
-      id: d.id,
-      profile: d.profile.id,
-      link: { medium: d.medium.id, mbps: d.medium.mbps, shared: d.medium.kind === 'shared' },
-    })),
+    devices: farm.devices.map((d) => ({ id: d.id, profile: d.profile.id, link: linkOf(d.medium) })),
+    coordinatorLink: linkOf(farm.coordinator),
   };
 }
 

@@ -378,7 +378,8 @@ export class Coordinator {
       device: a.id,
       fps: t.intervalMs > 0 ? (frames * 1000) / t.intervalMs : 0,
       utilisation: t.intervalMs > 0 ? Math.min(1, busyMs / t.intervalMs) : 0,
-      computeMs: frames > 0 ? computeMs / frames : 0,
+      // On an emulated board the time that counts is the profile's (busy), not this machine's.
+      computeMs: frames > 0 ? (t.emulated ? busyMs : computeMs) / frames : 0,
       emulated: t.emulated,
     };
     this.lastDevice.set(a.id, m);
@@ -395,7 +396,7 @@ export class Coordinator {
           id: a.id,
           profile: a.profile,
           utilisation: t && t.wallMs > 0 ? Math.min(1, t.busyMs / t.wallMs) : 0,
-          computeMs: t && t.frames > 0 ? t.computeMs / t.frames : 0,
+          computeMs: t && t.frames > 0 ? (a.profile !== null ? t.busyMs : t.computeMs) / t.frames : 0,
           bytesIn: t?.bytesIn ?? 0,
           bytesOut: t?.bytesOut ?? 0,
           emulated: a.profile !== null,

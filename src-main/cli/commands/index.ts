@@ -1,6 +1,7 @@
 // The subcommands, one registration per area.
 import type { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerRun } from './run';
 import { registerDevices } from './devices';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
@@ -14,6 +15,7 @@ import { registerVerify } from './verify';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
+  registerRun(program);
   registerInfo(program);
   registerRuns(program);
   registerServe(program);

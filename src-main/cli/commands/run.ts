@@ -1,0 +1,66 @@
+// `mchair run --model FILE|NAME (--emulate SPEC | --farm FILE) --plan FILE|auto|paper-N
+// [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see runtime/run.ts).
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/index';
+import { runModel, type RunReport } from '../../runtime/run';
+import { action, withCommonOptions } from '../framework';
+
+const Options = z.object({
+  model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
+  plan: z.string({ error: 'is required (a plan file, auto, paper-5, paper-6, paper-9 or paper-11)' }).min(1),
+  emulate: z.string().min(1).optional(),
+  farm: z.string().min(1).optional(),
+  frames: z.coerce.number().int().min(1).max(10_000_000).default(200),
+  window: z.coerce.number().int().min(1).max(64).default(2),
+  check: z.boolean().default(false),
+});
+
+const fmt = (v: number | null, digits = 2) => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+
+function present(r: RunReport): string {
+  const tag = r.emulated ? ' (emulated)' : '';
+  return [
+    `IPS                 ${fmt(r.ips)}${tag}   predicted ${fmt(r.predictedIps)}`,
+    `latency ms          p50 ${fmt(r.latencyMs.p50, 1)}  p95 ${fmt(r.latencyMs.p95, 1)}  p99 ${fmt(r.latencyMs.p99, 1)}${tag}`,
+    `frames              ${r.frames.completed}/${r.frames.sent} completed, ${r.frames.lost} lost, ${r.frames.duplicated} duplicated, ${r.frames.mismatched} mismatched`,
+    ...(r.maxAbsDiff === null ? [] : [`largest difference  ${r.maxAbsDiff.toExponential(2)}`]),
+    ...r.devices.map(
+      (d) => `${d.id.padEnd(20)}${(d.profile ?? '').padEnd(10)} utilisation ${(100 * d.utilisation).toFixed(0).padStart(3)}%  compute ${d.computeMs.toFixed(1)} ms/frame${d.emulated ? '  (emulated)' : ''}`,
+    ),
+    `run                 ${r.runId} (${r.state})`,
+  ].join('\n');
+}
+
+export function registerRun(program: Command): void {
+  withCommonOptions(
+    program
+      .command('run')
+      .description('run a model on a farm by a plan, and measure it')
+      .option('--model <model>', 'zoo name or ONNX file')
+      .option('--plan <plan>', 'plan file, auto (the planner), or a paper preset: paper-5, paper-6, paper-9, paper-11')
+      .option('--emulate <spec>', 'start an emulated farm for this run, e.g. pi3:6 or pi3:6,pi4:2')
+      .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
+      .option('--frames <n>', 'frames to send', '200')
+      .option('--window <n>', 'frames in flight per replica', '2')
+      .option('--check', 'compare every result with the whole model run locally'),
+  ).action(
+    action(async (ctx) => {
+      const o = ctx.options(Options);
+      if ((o.emulate === undefined) === (o.farm === undefined)) throw new InputError('give exactly one of --emulate SPEC and --farm FILE');
+      const report = await runModel({
+        model: o.model,
+        plan: o.plan,
+        emulate: o.emulate,
+        farmFile: o.farm,
+        frames: o.frames,
+        window: o.window,
+        check: o.check,
+        dataDir: ctx.dataDir,
+        log: ctx.log,
+        say: ctx.say,
+      });
+      return report;
+    }, present),
+  );
+}

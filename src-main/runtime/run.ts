@@ -1,0 +1,194 @@
+// `mchair run`: a model, a plan (a file, the planner's best, or one of the paper's presets) and
+// a farm (an emulated one started for this run, or a farm file), then one recorded run with the
+// figures the issue asks for: IPS after warm-up, the plan's predicted IPS, latency percentiles,
+// frame accounting and per-device load. Every figure from an emulated farm says so.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError, InputError, describeIssues } from '../contract/index';
+import { Plan } from '../contract/plan';
+import type { EventBus } from '../core/events';
+import { startEphemeralFarm } from '../farm/ephemeral';
+import { readFarmFile, type OpenFarm } from '../farm/farmfile';
+import { placeParts } from '../farm/parts';
+import { emulatedDevices } from '../farm/virtual';
+import type { Logger } from '../log';
+import { encodeModel, inspectModel, partitionModel } from '../model/index';
+import { openModel, specFromPlan } from '../model/source';
+import {
+  farmFromFile,
+  farmFromSpec,
+  planModel,
+  plannerModelOf,
+  predictPlan,
+  presetPlan,
+  PRESET_IDS,
+  type Farm,
+  type PlannerModel,
+  type PresetId,
+} from '../planner/index';
+import { RunRecorder } from '../store/runs';
+import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
+import { ResultChecker } from './check';
+import type { FarmAgent } from './coordinator';
+import { executeRun } from './execute';
+import { syntheticSource, type FrameSource } from './source';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+
+export interface RunRequest {
+  model: string;
+  plan: string;
+  emulate?: string;
+  farmFile?: string;
+  frames: number;
+  check: boolean;
+  window: number;
+  /** Frames from here instead of synthetic ones. */
+  source?: (input: { name: string; dtype: string; shape: number[] }) => Promise<FrameSource>;
+  dataDir: string;
+  log: Logger;
+  events?: EventBus;
+  say?(line: string): void;
+}
+
+export interface RunReport {
+  runId: string;
+  state: string;
+  ips: number | null;
+  predictedIps: number | null;
+  latencyMs: { p50: number; p95: number; p99: number };
+  frames: { sent: number; completed: number; lost: number; duplicated: number; mismatched: number };
+  devices: Array<{ id: string; profile: string | null; utilisation: number; computeMs: number; bytesIn: number; bytesOut: number; emulated: boolean }>;
+  maxAbsDiff: number | null;
+  emulated: boolean;
+}
+
+async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
+  if (ref === 'auto') {
+    const best = planModel(pm, farm).plans[0];
+    if (!best) throw new AppError('NO_PLAN', `the planner found no plan of ${pm.name} for this farm`);
+    return best;
+  }
+  if ((PRESET_IDS as readonly string[]).includes(ref)) return presetPlan(ref as PresetId, pm, farm);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(ref, 'utf8'));
+  } catch (err) {
+    throw new InputError(`--plan: "${ref}" is not auto, ${PRESET_IDS.join(', ')} or a readable plan file (${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = Plan.safeParse(json);
+  if (!parsed.success) throw new InputError(describeIssues(ref, parsed.error.issues));
+  return predictPlan(pm, parsed.data, farm);
+}
+
+interface Farmed {
+  agents: FarmAgent[];
+  coordinator: { id: string; tls: TlsMaterial };
+  partsDir: string;
+  link: Link | null;
+  emulated: boolean;
+  stop(): Promise<void>;
+}
+
+/** The farm as the planner sees it, before any process starts. */
+async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: OpenFarm | null }> {
+  if (req.emulate !== undefined) return { planner: farmFromSpec(req.emulate), file: null };
+  if (req.farmFile === undefined) throw new InputError('give --emulate SPEC or --farm FILE');
+  const file = await readFarmFile(req.farmFile);
+  return { planner: farmFromFile(file.json, req.farmFile), file };
+}
+
+async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
+  if (!file) {
+    const { devices, coordinatorLink } = emulatedDevices(planner);
+    const f = await startEphemeralFarm({
+      agents: devices,
+      coordinatorLink,
+      // Emulated boards are slower than this machine: one thread each keeps the cores shared.
+      threads: 1,
+    });
+    return { agents: f.agents, coordinator: f.coordinator, partsDir: f.partsDir, link: await f.coordinatorLink(), emulated: true, stop: f.stop };
+  }
+  const open = file;
+  const c = planner.coordinator;
+  let link: Link | null = null;
+  if (open.farm.emulated) {
+    const m = open.farm.media.find((x) => x.id === c.id);
+    link = c.kind === 'shared' && m ? await mediumLink(m.host, m.port) : portLink(c.mbps);
+  }
+  return {
+    agents: open.farm.devices.map((d) => ({ id: d.id, host: d.host, port: d.port, profile: open.farm.emulated ? d.profile : null })),
+    coordinator: open.coordinator,
+    partsDir: open.farm.partsDir,
+    link,
+    emulated: open.farm.emulated,
+    stop: async () => link?.close(),
+  };
+}
+
+export async function runModel(req: RunRequest): Promise<RunReport> {
+  const model = openModel(req.model, { seed: 1 });
+  const pm = plannerModelOf(model.name, inspectModel(model));
+  // Plan first (cheap, and its errors are the user's to fix) before any process starts.
+  const described = await describeFarm(req);
+  const plan = await choosePlan(req.plan, pm, described.planner);
+  const farm = await openFarm(described.planner, described.file);
+  try {
+    const rec = await RunRecorder.create(req.dataDir, { kind: 'run', model: model.name, frames: req.frames });
+    req.say?.(`run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`);
+    await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
+    const runParts = join(rec.dir, 'parts');
+    const manifest = await partitionModel(model, specFromPlan(model, plan), runParts);
+    await rec.writeFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    const placed = await placeParts(manifest, runParts, farm.partsDir);
+    const holdMs: Record<string, number> = {};
+    if (farm.emulated) {
+      for (const d of plan.devices) if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
+    }
+    const checker = req.check ? await ResultChecker.create(encodeModel(model), manifest.output) : null;
+    const source = req.source ? await req.source(manifest.input) : syntheticSource(manifest.input);
+    try {
+      await rec.setState('running');
+      req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
+      const out = await executeRun({
+        runId: rec.id,
+        plan: { manifest: placed, assignment: plan.stages.map((s) => s.parts.map((p) => p.devices)), holdMs },
+        agents: farm.agents,
+        identity: farm.coordinator,
+        sinkHost: '127.0.0.1',
+        source,
+        frames: req.frames,
+        window: req.window,
+        link: farm.link,
+        checker,
+        recorder: rec,
+        events: req.events ?? null,
+        log: req.log,
+      });
+      const report: RunReport = {
+        runId: rec.id,
+        state: out.lost === 0 && out.duplicated === 0 && out.mismatched === 0 ? 'done' : 'failed',
+        ips: out.ips,
+        predictedIps: plan.prediction.ips,
+        latencyMs: out.latencyMs,
+        frames: { sent: out.sent, completed: out.completed, lost: out.lost, duplicated: out.duplicated, mismatched: out.mismatched },
+        devices: out.devices.map((d) => ({ id: d.id, profile: d.profile, utilisation: d.utilisation, computeMs: d.computeMs, bytesIn: d.bytesIn, bytesOut: d.bytesOut, emulated: d.emulated })),
+        maxAbsDiff: out.maxAbsDiff,
+        emulated: farm.emulated,
+      };
+      await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
+      const message = report.state === 'done' ? null : `lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
+      await rec.finish(report.state === 'done' ? 'done' : 'failed', { completed: out.completed, ips: out.ips, maxAbsDiff: out.maxAbsDiff, message });
+      req.events?.emit('run/state', { runId: rec.id, state: report.state === 'done' ? 'done' : 'failed', message });
+      return report;
+    } catch (err) {
+      const message = err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+      await rec.finish('failed', { message });
+      req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
+      throw err;
+    } finally {
+      await checker?.close();
+    }
+  } finally {
+    await farm.stop();
+  }
+}
