@@ -1,7 +1,7 @@
 // One authenticated SSH connection to a board (through its jump host when it has one): run
 // commands and get their exit codes, open SFTP. Every connection goes through HostTrust, and
 // every failure becomes an AppError a user can act on (UNREACHABLE, AUTH_FAILED, HOST_KEY_*).
-import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import { Client, type AuthHandlerMiddleware, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import type { Readable } from 'node:stream';
 import { AppError } from '../contract/errors';
 import { describeDevice, passwordSecretKey, type Endpoint } from '../inventory/device';
@@ -62,8 +62,21 @@ function connectError(err: Error & { level?: string; code?: string | number }, l
 async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOptions, sock?: Readable): Promise<Client> {
   if (opts.signal?.aborted) throw cancelled(`connecting to ${label}`);
   const check = opts.trust.check(label, endpoint.host, endpoint.port);
-  const method = await authMethodFor(endpoint, label, opts.credentials);
   const client = new Client();
+  // Credentials are looked up when the server asks for them, after its host key was accepted,
+  // so nobody types a password for a host they have not trusted yet.
+  let authProblem: AppError | null = null;
+  let asked = false;
+  const authHandler: AuthHandlerMiddleware = (_left, _partial, next) => {
+    // One method only; ssh2 takes `false` for "no more methods", which its types leave out.
+    const giveUp = (): void => (next as unknown as (m: false) => void)(false);
+    if (asked) return giveUp();
+    asked = true;
+    authMethodFor(endpoint, label, opts.credentials).then(next, (err: unknown) => {
+      authProblem = err instanceof AppError ? err : new AppError('AUTH_FAILED', `cannot log in to ${label}: ${(err as Error).message}`);
+      giveUp();
+    });
+  };
   return new Promise<Client>((resolve, reject) => {
     const onAbort = (): void => {
       client.end();
@@ -77,7 +90,7 @@ async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOpt
     client.once('error', (err) => {
       opts.signal?.removeEventListener('abort', onAbort);
       client.end();
-      const mapped = check.refusal() ?? connectError(err, label, endpoint);
+      const mapped = check.refusal() ?? authProblem ?? connectError(err, label, endpoint);
       // A wrong stored password must be asked for again next time, not retried forever.
       if (mapped.code === 'AUTH_FAILED' && endpoint.auth.type !== 'key' && endpoint.auth.type !== 'agent') {
         void opts.credentials.secrets.delete(passwordSecretKey(endpoint));
@@ -92,7 +105,7 @@ async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOpt
       ...(sock ? { sock } : {}),
       hostVerifier: check.verify,
       ...(serverHostKey ? { algorithms: { serverHostKey } } : {}),
-      authHandler: [method],
+      authHandler,
       readyTimeout: opts.readyTimeoutMs ?? 20_000,
       // Boards on Wi-Fi drop idle connections; keepalives notice a dead one within ~30 s.
       keepaliveInterval: 10_000,

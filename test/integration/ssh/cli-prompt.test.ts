@@ -1,0 +1,73 @@
+// The CLI on a real terminal (a pty from util-linux `script`): an unknown host key is shown with
+// its fingerprint and asked about, the password is asked without echo, and both answers work.
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KnownHosts } from '../../../src-main/inventory/known-hosts';
+import { createUser, removeUser, startSshd, tempDir, type Sshd, type TestUser } from './sshd';
+
+const CLI = join(process.cwd(), 'bin', 'mchair.js');
+let dir: string;
+let sshd: Sshd;
+let user: TestUser;
+
+beforeAll(async () => {
+  dir = tempDir('mchair-tty');
+  user = createUser('mct', dir);
+  sshd = await startSshd({ users: [user.name] });
+});
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (user) removeUser(user);
+});
+
+/** Runs the CLI on a pty and answers each prompt when it appears. */
+function onTerminal(args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number; screen: string }> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  const pending = [...answers];
+  const onData = (d: Buffer): void => {
+    screen += d.toString();
+    const next = pending[0];
+    if (next && next[0].test(screen)) {
+      pending.shift();
+      child.stdin.write(`${next[1]}\r`);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, screen })));
+}
+
+describe('mchair on a terminal', () => {
+  it('asks to trust a new host key with its fingerprint, then asks the password without echo', async () => {
+    const data = join(dir, 'data');
+    const inventory = join(dir, 'inventory.json');
+    execFileSync(process.execPath, [CLI, '--data-dir', data, 'devices', 'add', 'tty-board', '--inventory', inventory, '--host', sshd.host, '--port', String(sshd.port), '--user', user.name, '--password']);
+    const fingerprint = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`]).toString().split(' ')[1]!;
+    const { code, screen } = await onTerminal(
+      ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
+      [
+        [/Trust it and remember it\? \[y\/N\]/, 'y'],
+        [/Password for /, user.password],
+      ],
+    );
+    expect(screen).toContain(fingerprint);
+    expect(screen).not.toContain(user.password);
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/profile\s+generic-x64, runtime native/);
+    const known = await KnownHosts.load(join(data, 'known_hosts'));
+    expect(known.knownKeyTypes(sshd.host, sshd.port)).toEqual(['ssh-ed25519']);
+  });
+
+  it('a "no" leaves the host untrusted and exits 1 with HOST_KEY_REJECTED', async () => {
+    const data = join(dir, 'data-2');
+    const inventory = join(dir, 'inventory-2.json');
+    execFileSync(process.execPath, [CLI, '--data-dir', data, 'devices', 'add', 'tty-board', '--inventory', inventory, '--host', sshd.host, '--port', String(sshd.port), '--user', user.name, '--password']);
+    const { code, screen } = await onTerminal(['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory], [[/\[y\/N\]/, 'n']]);
+    expect(code).toBe(1);
+    expect(screen).toContain('[HOST_KEY_REJECTED]');
+  });
+});
