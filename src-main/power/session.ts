@@ -10,12 +10,15 @@ import type { MeterEnergy, RunEnergy } from '../contract/energy';
 import { writeFileAtomic } from '../store/atomic';
 import type { Logger } from '../log';
 import { monotonicClock, sleep, type Clock } from './clock';
-import { findGaps, perInference, powerStats, window, type Gap, type PowerStats } from './energy';
-import { resolveInterval, type Meter, type MeterInfo } from './meter';
+import { findGaps, perInference, powerStats, window } from './energy';
+import { resolveInterval, type Meter } from './meter';
 import { meterFor, type MeterDeps } from './open';
 import { PowerCsvWriter } from './powercsv';
 import { MeterGarbageError, type PowerSample } from './sample';
+import type { PowerSummary } from './summary';
 import { parseMeterUri } from './uri';
+
+export type { MeterPower, PowerSummary } from './summary';
 
 export const DEFAULT_IDLE_SECONDS = 5;
 
@@ -36,28 +39,6 @@ export interface PowerSessionOptions {
   /** The run's clock, so samples and run events line up; a new one when absent. */
   clock?: Clock;
   log?: Logger;
-}
-
-export interface MeterPower {
-  info: Pick<MeterInfo, 'uri' | 'kind' | 'label' | 'scope' | 'emulated'>;
-  intervalMs: number;
-  idleW: number | null;
-  /** The run's samples only (idle excluded), edges interpolated at the run's start and end. */
-  run: PowerStats;
-  gaps: Gap[];
-  garbage: number;
-  error: string | null;
-}
-
-/** What a session measured, in power.json. */
-export interface PowerSummary {
-  /** Session-clock ms of the run's start and end. */
-  runStartMs: number;
-  runEndMs: number;
-  idleSeconds: number;
-  /** The idle watts the user gave, if they did. */
-  idleGivenW: number | null;
-  meters: MeterPower[];
 }
 
 export interface PowerSession {

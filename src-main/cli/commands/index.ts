@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo';
 import { registerRun } from './run';
+import { registerFarm } from './farm';
 import { registerDevices } from './devices';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
@@ -10,12 +11,14 @@ import { registerModel } from './model';
 import { registerPartition } from './partition';
 import { registerPlan } from './plan';
 import { registerPower } from './power';
+import { registerReport } from './report';
 import { registerProvision } from './provision';
 import { registerVerify } from './verify';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
   registerRun(program);
+  registerFarm(program);
   registerInfo(program);
   registerRuns(program);
   registerServe(program);
@@ -26,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerDevices(program);
   registerProvision(program);
   registerPower(program);
+  registerReport(program);
 }

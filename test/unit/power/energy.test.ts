@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findGaps, integrateJ, perInference, powerStats, window } from '../../../src-main/power/energy';
 import type { PowerSample } from '../../../src-main/power/sample';
+import { PAPER_FIGURES } from '../../../src-main/reports/paper';
 
 describe('integration', () => {
   it('is exact for a linear ramp, whatever the spacing', () => {
@@ -54,24 +55,12 @@ describe('integration', () => {
   });
 });
 
-// The paper's figures (musical-chair.md, read off its bar charts, +-2%).
-const PAPER = [
-  { model: 'AlexNet', system: 'TX2 GPU', ips: 7.1, dynamic: 0.74, static: 0.79, total: 1.54 },
-  { model: 'AlexNet', system: 'TX2 CPU', ips: 5.6, dynamic: 0.43, static: 1.02, total: 1.46 },
-  { model: 'AlexNet', system: '5 Pis', ips: 4.3, dynamic: 0.81, static: 1.5, total: 2.3 },
-  { model: 'AlexNet', system: '6 Pis', ips: 5.7, dynamic: 0.35, static: 1.74, total: 2.1 },
-  { model: 'VGG16', system: 'TX2 GPU', ips: 1.29, dynamic: 4.1, static: 4.5, total: 8.7 },
-  { model: 'VGG16', system: 'TX2 CPU', ips: 0.52, dynamic: 7.4, static: 11.0, total: 18.2 },
-  { model: 'VGG16', system: '9 Pis', ips: 0.48, dynamic: 13.6, static: 26.3, total: 40.0 },
-  { model: 'VGG16', system: '11 Pis', ips: 1.11, dynamic: 10.4, static: 16.6, total: 27.0 },
-];
-
 describe("the paper's energy per inference", () => {
-  for (const p of PAPER) {
+  for (const p of PAPER_FIGURES) {
     it(`${p.model} on ${p.system}: power x latency, split into idle and the rest`, () => {
       // The watts the figures imply: idle = static x IPS, dynamic = dynamic x IPS.
-      const idleW = p.static * p.ips;
-      const dynamicW = p.dynamic * p.ips;
+      const idleW = p.staticJ * p.ips;
+      const dynamicW = p.dynamicJ * p.ips;
       // A 70 s run sampled every ~0.5 s with jitter; the load wobbles +-30% with a 7 s period,
       // which averages out over whole periods, as real load does over a run.
       const T = 70;
@@ -82,10 +71,10 @@ describe("the paper's energy per inference", () => {
       }
       const stats = powerStats(samples);
       const per = perInference(stats.energyJ, idleW, stats.durationS, p.ips * T)!;
-      expect(per.static).toBeCloseTo(p.static, 9);
-      expect(Math.abs(per.dynamic - p.dynamic) / p.dynamic).toBeLessThan(0.005);
+      expect(per.static).toBeCloseTo(p.staticJ, 9);
+      expect(Math.abs(per.dynamic - p.dynamicJ) / p.dynamicJ).toBeLessThan(0.005);
       // Total is the paper's own third bar: it must agree with static + dynamic within its +-2%.
-      expect(Math.abs(per.total - p.total) / p.total).toBeLessThan(0.02);
+      expect(Math.abs(per.total - p.totalJ) / p.totalJ).toBeLessThan(0.02);
     });
   }
 

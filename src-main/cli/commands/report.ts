@@ -1,0 +1,54 @@
+// `mchair report RUN [RUN...] --format html|pdf|csv|json --out FILE`: one run's report, or
+// several runs side by side with the paper's figures. Without --out the report goes to stdout
+// (all formats but PDF).
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError, RunId } from '../../contract/index';
+import { loadReportRuns, renderJson, reportText, REPORT_FORMATS, writeReport, type ReportFormat } from '../../reports/index';
+import { action, withCommonOptions } from '../framework';
+
+const ReportOptions = z.object({
+  format: z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` }).optional(),
+  out: z.string().min(1).optional(),
+});
+
+function formatFor(format: ReportFormat | undefined, out: string | undefined): ReportFormat {
+  if (format) return format;
+  const ext = out ? extname(out).slice(1).toLowerCase() : '';
+  return (REPORT_FORMATS as readonly string[]).includes(ext) ? (ext as ReportFormat) : 'html';
+}
+
+const isText = (r: object): r is { text: string } => typeof (r as { text?: unknown }).text === 'string';
+
+export function registerReport(program: Command): void {
+  withCommonOptions(
+    program
+      .command('report')
+      .argument('<runs...>', 'run ids (see `mchair runs list`)')
+      .description("report runs: summary, energy, devices, timeline and plan; several runs side by side with the paper's figures")
+      .option('--format <format>', `${REPORT_FORMATS.join('|')} (default: from --out's extension, else html)`)
+      .option('--out <file>', 'write the report here (needed for pdf)'),
+  ).action(
+    action(
+      async (ctx) => {
+        const o = ctx.options(ReportOptions);
+        for (const id of ctx.args) if (!RunId.safeParse(id).success) throw new InputError(`"${id}" is not a run id (see \`mchair runs list\`)`);
+        const format = formatFor(o.format, o.out);
+        const runs = await loadReportRuns(ctx.dataDir, ctx.args);
+        if (!o.out) {
+          if (format === 'pdf') throw new InputError('--out: a PDF report needs a file to go to');
+          return format === 'json' ? renderJson(runs) : { text: reportText(runs, format) };
+        }
+        ctx.say(`rendering ${format} for ${runs.length} run${runs.length === 1 ? '' : 's'}...`);
+        await writeReport(runs, format, o.out);
+        return { out: o.out, format, runs: runs.map((r) => r.runId) };
+      },
+      (r) => {
+        if (isText(r)) return r.text.replace(/\n$/, '');
+        if ('out' in r) return `wrote ${r.out} (${r.format}, ${r.runs.length} run${r.runs.length === 1 ? '' : 's'})`;
+        return JSON.stringify(r, null, 2);
+      },
+    ),
+  );
+}

@@ -1,0 +1,117 @@
+// A run as a report sees it: plain typed objects built from a run's folder (run.json,
+// metrics.jsonl, plan.json, power.json, power.csv), so the renderers never touch files.
+import type { MeterEnergy, RunEnergy } from '../contract/energy';
+import type { Plan } from '../contract/plan';
+import type { RunMetrics, RunSummary } from '../contract/run';
+import type { PowerSample } from '../power/sample';
+import { runEnergy } from '../power/session';
+import type { PowerSummary } from '../power/summary';
+
+export interface ReportDevice {
+  device: string;
+  /** Device profile and role from the plan, when the run had one. */
+  profile: string | null;
+  role: string | null;
+  /** Means over the run's metrics. */
+  fps: number | null;
+  utilisation: number | null;
+  computeMs: number | null;
+  emulated: boolean;
+  /** From a meter on this device alone (its rails, its own plug). */
+  energy: MeterEnergy | null;
+}
+
+export interface PowerTrace {
+  meter: string;
+  emulated: boolean;
+  /** Seconds since the run started (negative during idle), watts. */
+  points: Array<[number, number]>;
+}
+
+export interface ReportRun {
+  runId: string;
+  kind: string;
+  model: string;
+  state: string;
+  startedAt: string;
+  endedAt: string | null;
+  frames: number;
+  completed: number;
+  ips: number | null;
+  energy: RunEnergy | null;
+  devices: ReportDevice[];
+  /** Seconds since the run started, inferences per second. */
+  ipsSeries: Array<[number, number]>;
+  power: PowerTrace[];
+  plan: Plan | null;
+  /** True when any figure in this run comes from emulation. */
+  emulated: boolean;
+}
+
+export interface RunFolder {
+  summary: RunSummary;
+  metrics: RunMetrics[];
+  plan: Plan | null;
+  power: { summary: PowerSummary; samples: Map<string, PowerSample[]> } | null;
+}
+
+/** At most `max` points: bucket means, so a long run's chart keeps its shape and stays small. */
+export function decimate(points: Array<[number, number]>, max: number): Array<[number, number]> {
+  if (points.length <= max) return points;
+  const per = points.length / max;
+  const out: Array<[number, number]> = [];
+  for (let b = 0; b < max; b++) {
+    const slice = points.slice(Math.floor(b * per), Math.floor((b + 1) * per));
+    if (slice.length === 0) continue;
+    out.push([slice.reduce((s, p) => s + p[0], 0) / slice.length, slice.reduce((s, p) => s + p[1], 0) / slice.length]);
+  }
+  return out;
+}
+
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
+  const { summary, metrics, plan, power } = f;
+  const energy = summary.energy ?? (power ? runEnergy(power.summary, summary.completed) : null);
+  const names = new Set<string>([...(plan?.devices.map((d) => d.device) ?? []), ...metrics.flatMap((m) => m.devices.map((d) => d.device))]);
+  const devices: ReportDevice[] = [...names].map((device) => {
+    const seen = metrics.flatMap((m) => m.devices.filter((d) => d.device === device));
+    const role = plan?.devices.find((d) => d.device === device);
+    const own = energy?.meters.find((m) => m.scope.kind === 'devices' && m.scope.devices.length === 1 && m.scope.devices[0] === device);
+    return {
+      device,
+      profile: role?.profile ?? null,
+      role: role ? (role.part ?? role.stage ?? 'idle') : null,
+      fps: mean(seen.map((d) => d.fps)),
+      utilisation: mean(seen.map((d) => d.utilisation)),
+      computeMs: mean(seen.map((d) => d.computeMs)),
+      emulated: seen.some((d) => d.emulated),
+      energy: own ?? null,
+    };
+  });
+  const start = power?.summary.runStartMs ?? 0;
+  const traces: PowerTrace[] = power
+    ? power.summary.meters.map((m) => ({
+        meter: m.info.label,
+        emulated: m.info.emulated,
+        points: decimate((power.samples.get(m.info.label) ?? []).map((s): [number, number] => [(s.t - start) / 1000, s.w]), maxPoints),
+      }))
+    : [];
+  return {
+    runId: summary.id,
+    kind: summary.kind,
+    model: summary.model,
+    state: summary.state,
+    startedAt: summary.startedAt,
+    endedAt: summary.endedAt,
+    frames: summary.frames,
+    completed: summary.completed,
+    ips: summary.ips,
+    energy,
+    devices,
+    ipsSeries: decimate(metrics.map((m): [number, number] => [m.t, m.ips]), maxPoints),
+    power: traces,
+    plan,
+    emulated: Boolean(energy?.emulated) || devices.some((d) => d.emulated),
+  };
+}
