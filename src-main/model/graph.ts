@@ -12,6 +12,7 @@ import {
   numel,
   type OnnxModel,
   type TensorProto,
+  type ValueInfoProto,
   tensorDims,
   tensorValues,
   toNumber,
@@ -84,23 +85,7 @@ function checkShape(where: string, shape: readonly number[]): void {
   }
 }
 
-function valueInfoType(
-  vi: {
-    name?: string | null;
-    type?: {
-      tensorType?: {
-        elemType?: number | null;
-        shape?: {
-          dim?: Array<{
-            dimValue?: number | { toNumber(): number } | null;
-            dimParam?: string | null;
-          }> | null;
-        } | null;
-      } | null;
-    } | null;
-  },
-  where: string,
-): TensorInfo {
+function valueInfoType(vi: ValueInfoProto, where: string): TensorInfo {
   const tt = vi.type?.tensorType;
   if (!tt) throw new ModelInvalidError(`${where} "${vi.name}" is not a tensor`);
   const dtype = dtypeFromCode(tt.elemType, `${where} "${vi.name}"`);

@@ -1,7 +1,6 @@
 // Where a model comes from on the command line and in plans: a zoo name or an ONNX file. And the
 // import step that brings an exporter's float NCHW model into the farm's uint8 NHWC convention.
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
 import { Plan } from '../contract/plan';
 import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
@@ -70,11 +69,6 @@ export function importModel(
   const imported = { name, proto };
   analyseModel(imported);
   return imported;
-}
-
-/** The model's name for a file path (its base name without extension). */
-export function modelNameOf(path: string): string {
-  return basename(path, extname(path));
 }
 
 /**

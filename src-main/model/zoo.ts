@@ -52,9 +52,6 @@ export function attrInts(name: string, ints: readonly number[]) {
 export function attrInt(name: string, i: number) {
   return { name, type: 2, i };
 }
-export function attrFloat(name: string, f: number) {
-  return { name, type: 1, f };
-}
 
 /** 32-bit hash of a string (FNV-1a), to give every tensor its own stream. */
 function hash32(s: string): number {
