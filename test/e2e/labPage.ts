@@ -14,6 +14,23 @@ export const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
 ];
 
+const CONTROL_ROLES = new Set([
+  'button',
+  'link',
+  'textbox',
+  'spinbutton',
+  'combobox',
+  'listbox',
+  'checkbox',
+  'radio',
+  'slider',
+  'switch',
+  'tab',
+  'menuitem',
+  'searchbox',
+  'image',
+]);
+
 export const VIEWS = ['Farm', 'Models', 'Plan', 'Run', 'Reports', 'Settings'] as const;
 
 /** The part of a canvas the pixel check uses (this file is type-checked without the DOM library). */
@@ -52,6 +69,25 @@ export class LabPage {
       .getByRole('link', { name: view })
       .click();
     await this.page.getByRole('heading', { level: 1, name: view }).waitFor();
+  }
+
+  /**
+   * Controls on the page that have no accessible name, as Chromium's accessibility tree computes
+   * it (what a screen reader would announce).
+   */
+  async unnamedControls(): Promise<string[]> {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    try {
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+        nodes: Array<{ ignored?: boolean; role?: { value?: unknown }; name?: { value?: unknown } }>;
+      };
+      return nodes
+        .filter((n) => !n.ignored && CONTROL_ROLES.has(String(n.role?.value)))
+        .filter((n) => String(n.name?.value ?? '').trim() === '')
+        .map((n) => String(n.role?.value));
+    } finally {
+      await cdp.detach();
+    }
   }
 
   /** Pixels of the chart's plot area painted in a line's colour (legend below excluded). */

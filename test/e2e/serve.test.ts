@@ -41,6 +41,7 @@ describe('mchair serve in Chromium', () => {
     expect(lab.page.url()).not.toContain('token=');
     for (const view of VIEWS) {
       await lab.openView(view);
+      expect(await lab.unnamedControls(), view).toEqual([]);
       await lab.page.screenshot({ path: `${SHOTS}/${view.toLowerCase()}.png` });
     }
     // Reload: the tab kept its token, so the page still reaches the core.
@@ -53,7 +54,7 @@ describe('mchair serve in Chromium', () => {
 
   it('refuses a page with a wrong token and says what to do', async () => {
     const lab = await LabPage.open(browser, `${serve.origin}/?token=not-the-token`);
-    const alert = lab.page.getByRole('alert').filter({ hasText: 'refused this page' });
+    const alert = lab.page.locator('[data-test="link-problem"]');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Open the address it printed');
     await lab.openView('Reports');
@@ -75,6 +76,7 @@ describe('mchair serve in Chromium', () => {
       .toBeGreaterThan(30);
     const state = lab.page.locator('[data-state]');
     expect(await state.getAttribute('data-state')).toBe('running');
+    expect(await lab.unnamedControls()).toEqual([]);
     await lab.page.screenshot({ path: `${SHOTS}/run-live.png` });
 
     await lab.page.getByRole('button', { name: 'Stop run' }).click();
@@ -90,4 +92,67 @@ describe('mchair serve in Chromium', () => {
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 180_000);
+
+  it('adds, imports, scans and removes boards on the Farm view', async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Farm');
+    await page.getByRole('button', { name: 'Add device…' }).click();
+    const add = page.getByRole('dialog', { name: 'Add device' });
+    await add.getByRole('textbox', { name: 'Name' }).fill('pi-01');
+    await add.getByRole('textbox', { name: 'Host' }).fill('192.168.1.21');
+    await add.getByRole('combobox', { name: 'Board' }).selectOption('pi3');
+    await add.getByRole('button', { name: 'Add device' }).click();
+    await page.getByRole('row', { name: /pi-01/ }).waitFor();
+
+    // The same name again: the dialog stays open with the core's sentence.
+    await page.getByRole('button', { name: 'Add device…' }).click();
+    await add.getByRole('textbox', { name: 'Name' }).fill('pi-01');
+    await add.getByRole('textbox', { name: 'Host' }).fill('192.168.1.99');
+    await add.getByRole('button', { name: 'Add device' }).click();
+    await add.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    expect(await lab.unnamedControls()).toEqual([]);
+    await add.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByRole('button', { name: 'Import…' }).click();
+    const imp = page.getByRole('dialog', { name: 'Import devices' });
+    await imp.getByLabel('Choose a file or drop it here').setInputFiles({
+      name: 'lab.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'name,host,user,profile\npi-02,192.168.1.22,pi,pi4\ntx2-01,192.168.1.30,nvidia,tx2-gpu\n',
+      ),
+    });
+    await imp.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('row', { name: /tx2-01/ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/farm-devices.png` });
+
+    await page.getByRole('button', { name: 'Scan network…' }).click();
+    const scan = page.getByRole('dialog', { name: 'Scan the network' });
+    await scan.getByRole('textbox', { name: 'Subnet' }).fill('10.0.0.0/8');
+    await scan.getByRole('button', { name: 'Scan' }).click();
+    await scan.getByRole('alert').filter({ hasText: '/22' }).waitFor();
+    await scan.getByRole('button', { name: 'Close dialog' }).click();
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Remove pi-02' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /pi-02/ }).count()).toBe(0);
+    expect(await page.getByRole('row').count()).toBe(3);
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
+
+  it('shows where a built-in model spends its cost on the Models view', async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    await lab.openView('Models');
+    await lab.page.getByRole('button', { name: 'Show the layers of alexnet-mc' }).click();
+    await lab.page.getByRole('heading', { name: 'alexnet-mc' }).waitFor({ timeout: 60_000 });
+    // Five convolutions and three fully connected layers, each a row with its cost.
+    expect(await lab.page.getByRole('row', { name: /Conv/ }).count()).toBe(5);
+    expect(await lab.page.getByRole('row', { name: /Gemm|MatMul/ }).count()).toBe(3);
+    expect(await lab.unnamedControls()).toEqual([]);
+    await lab.page.screenshot({ path: `${SHOTS}/models-alexnet-mc.png`, fullPage: true });
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
 });
