@@ -28,8 +28,8 @@ export const FarmEndpoints = z.object({
   /** Where partitions go so the agents find them (a local folder for the virtual farm). */
   partsDir: z.string().min(1),
   devices: z.array(FarmDevice).min(1),
-  /** Emulated shared media: where each medium's airtime service listens. */
-  media: z.array(z.object({ id: z.string(), host: z.string(), port: z.number().int(), pid: z.number().int().optional() })).default([]),
+  /** Emulated shared media: where each medium's airtime service listens ("media" is the planner's). */
+  airtime: z.array(z.object({ id: z.string(), host: z.string(), port: z.number().int(), pid: z.number().int().optional() })).default([]),
 });
 export type FarmEndpoints = z.infer<typeof FarmEndpoints>;
 

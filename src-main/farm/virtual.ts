@@ -3,10 +3,11 @@
 // times with the deployment); its messages are paced to its link: a shared medium's airtime
 // service (all Pis on one Wi-Fi share ~40 Mbit/s) or its own switched port. The protocol, TLS,
 // planner and runtime are the real ones. Every figure it yields is labelled emulated.
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { Health } from '../../remote-agent/src/protocol/schema';
 import type { Farm, Medium } from '../planner/index';
 import type { FarmAgent } from '../runtime/coordinator';
 import type { FarmEndpoints } from './farmfile';
@@ -60,7 +61,7 @@ export async function startFarm(o: {
   const logDir = join(o.dir, 'logs');
   await Promise.all([mkdir(tlsDir, { recursive: true }), mkdir(partsDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
   const started: LocalAgent[] = [];
-  const media: FarmEndpoints['media'] = [];
+  const airtime: FarmEndpoints['airtime'] = [];
   const stopAll = async () => {
     await Promise.allSettled(started.map((p) => p.stop()));
   };
@@ -77,10 +78,10 @@ export async function startFarm(o: {
     for (const [id, mbps] of shared) {
       const m = await startMedium(mbps, await logFd(`medium-${id}`));
       started.push(m);
-      media.push({ id, host: m.host, port: m.port, pid: m.pid });
+      airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
     }
     const mediumAddr = (id: string) => {
-      const m = media.find((x) => x.id === id);
+      const m = airtime.find((x) => x.id === id);
       return m ? `${m.host}:${m.port}` : undefined;
     };
     const agents = await Promise.all(
@@ -113,7 +114,7 @@ export async function startFarm(o: {
         port: agent.port,
         pid: agent.pid,
       })),
-      media,
+      airtime,
     };
     const cl = o.coordinatorLink;
     return {
@@ -123,7 +124,7 @@ export async function startFarm(o: {
       coordinatorLink: async () => {
         if (!cl) return null;
         if (!cl.shared) return portLink(cl.mbps);
-        const m = media.find((x) => x.id === cl.medium);
+        const m = airtime.find((x) => x.id === cl.medium);
         return m ? mediumLink(m.host, m.port) : null;
       },
       stop: stopAll,
@@ -134,11 +135,60 @@ export async function startFarm(o: {
   }
 }
 
-/** Stops the processes a farm file lists (the virtual farm's, by their recorded pids). */
+/** True unless /proc shows the pid belongs to something other than our agent bundle. */
+async function isOurAgent(pid: number): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('mchair-agent');
+  } catch {
+    // No /proc (macOS, Windows) or the process is gone: stopProcess copes with a gone one.
+    return process.platform !== 'linux';
+  }
+}
+
+/**
+ * Stops the processes a farm file lists (the virtual farm's, by their recorded pids), checking
+ * first that each pid is still one of our agents and not a stranger that reused the number.
+ */
 export async function stopFarmProcesses(f: FarmEndpoints): Promise<number> {
-  const pids = [...f.devices.map((d) => d.pid), ...f.media.map((m) => m.pid)].filter((p): p is number => p !== undefined);
-  await Promise.all(pids.map((p) => stopProcess(p)));
-  return pids.length;
+  const pids = [...f.devices.map((d) => d.pid), ...f.airtime.map((m) => m.pid)].filter((p): p is number => p !== undefined);
+  const ours = (await Promise.all(pids.map(async (p) => ((await isOurAgent(p)) ? p : null)))).filter((p): p is number => p !== null);
+  await Promise.all(ours.map((p) => stopProcess(p)));
+  return ours.length;
+}
+
+export interface DeviceStatus {
+  id: string;
+  profile: string;
+  host: string;
+  port: number;
+  pid: number | null;
+  alive: boolean;
+  backend: string | null;
+  runId: string | null;
+  uptimeMs: number | null;
+}
+
+/** Pings every agent of a farm (health ping over the real protocol, 3 s each at most). */
+export async function farmStatus(f: FarmEndpoints, identity: { tls: TlsMaterial }): Promise<DeviceStatus[]> {
+  return Promise.all(
+    f.devices.map(async (d) => {
+      const base = { id: d.id, profile: d.profile, host: d.host, port: d.port, pid: d.pid ?? null };
+      let client: PeerClient | null = null;
+      try {
+        client = await PeerClient.connect(d, { tls: identity.tls, timeoutMs: 3000 });
+        const c = client;
+        const h = await new Promise<Health>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('no answer')), 3000);
+          c.ping(Date.now()).then(resolve, reject).finally(() => clearTimeout(t));
+        });
+        return { ...base, alive: true, backend: h.backend, runId: h.runId, uptimeMs: h.uptimeMs };
+      } catch {
+        return { ...base, alive: false, backend: null, runId: null, uptimeMs: null };
+      } finally {
+        client?.close();
+      }
+    }),
+  );
 }
 
 export async function removeFarmDir(dir: string): Promise<void> {

@@ -112,7 +112,7 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
   const c = planner.coordinator;
   let link: Link | null = null;
   if (open.farm.emulated) {
-    const m = open.farm.media.find((x) => x.id === c.id);
+    const m = open.farm.airtime.find((x) => x.id === c.id);
     link = c.kind === 'shared' && m ? await mediumLink(m.host, m.port) : portLink(c.mbps);
   }
   return {
