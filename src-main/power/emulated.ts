@@ -1,9 +1,11 @@
 // Emulated power for farms without instruments: each device draws its profile's idle watts plus
 // (full - idle) times its utilisation, which the run's metrics report. Every figure built on it
 // is labelled emulated.
+import type { RunMetrics } from '../contract/run';
 import type { MeterInfo, MeterScope } from './meter';
 import { PolledMeter } from './meter';
 import type { Reading } from './sample';
+import type { SessionMeter } from './session';
 
 export interface EmulatedDevice {
   device: string;
@@ -51,4 +53,20 @@ export class EmulatedMeter extends PolledMeter {
   async close(): Promise<void> {
     // Nothing to release.
   }
+}
+
+/** Follows a run's metrics, so emulated meters draw what each device's utilisation says. */
+export class UtilisationTracker {
+  private readonly latest = new Map<string, number>();
+
+  observe(m: RunMetrics): void {
+    for (const d of m.devices) this.latest.set(d.device, d.utilisation);
+  }
+
+  readonly source: UtilisationSource = (device) => this.latest.get(device);
+}
+
+/** One emulated meter per device, so an emulated farm has per-device figures like a metered one. */
+export function emulatedFarmMeters(devices: readonly EmulatedDevice[], utilisation: UtilisationSource, intervalMs = 250): SessionMeter[] {
+  return devices.map((d) => ({ meter: new EmulatedMeter([d], utilisation), intervalMs }));
 }

@@ -14,7 +14,7 @@ const COLORS = { ips: '#2f6db5', static: '#8c8c8c', dynamic: '#e07b28', total: '
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:980px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
-table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e4e4e4;padding:3px 10px 3px 0;text-align:left}td.n{text-align:right}
+table{border-collapse:collapse;white-space:nowrap;margin:6px 0 12px;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #e4e4e4;padding:3px 10px 3px 0;text-align:left}td.n{text-align:right}
 .badge{display:inline-block;font-size:11px;padding:0 6px;border-radius:8px;background:#fde7c8;color:#8a4b00;margin-left:6px;vertical-align:1px}
 .banner{background:#fff4e0;border:1px solid #f0c27a;padding:8px 12px;border-radius:6px}
 .muted{color:#777}.warn{color:#a33}

@@ -35,7 +35,8 @@ export function fmt(x: number, digits = 3): string {
   // Rounding leaves dust like -4e-16 where a difference is zero.
   if (Math.abs(x) < 1e-9) return '0';
   const a = Math.abs(x);
-  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toPrecision(digits);
+  // Number() drops trailing zeros: 7.1, not 7.10.
+  return String(Number(a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toPrecision(digits)));
 }
 
 export interface Category {

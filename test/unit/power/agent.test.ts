@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AgentMeter, type AgentPowerLink } from '../../../src-main/power/agent';
 import type { Clock } from '../../../src-main/power/clock';
-import { EmulatedMeter, emulatedWatts } from '../../../src-main/power/emulated';
+import { EmulatedMeter, emulatedFarmMeters, emulatedWatts, UtilisationTracker } from '../../../src-main/power/emulated';
 import { meterFor } from '../../../src-main/power/open';
 import { railsFromTegrastats } from '../../../src-main/power/rails';
 import { readMeter } from '../../../src-main/power/read';
@@ -62,5 +62,18 @@ describe('EmulatedMeter', () => {
     // a: 1.3 + 5.2 x 0.5; b clamped to full; c has no metrics yet: idle.
     expect(s!.w).toBeCloseTo(3.9 + 15 + 1, 12);
     expect(emulatedWatts({ device: 'x', idleW: 2, fullW: 4 }, -1)).toBe(2);
+  });
+
+  it('follows the run metrics, one meter per device', async () => {
+    const tracker = new UtilisationTracker();
+    const meters = emulatedFarmMeters([{ device: 'pi-1', idleW: 1.3, fullW: 6.5 }, { device: 'tx2', idleW: 5, fullW: 15 }], tracker.source);
+    expect(meters.map((m) => [m.meter.info.label, m.meter.info.scope, m.intervalMs])).toEqual([
+      ['emulated@pi-1', { kind: 'devices', devices: ['pi-1'] }, 250],
+      ['emulated@tx2', { kind: 'devices', devices: ['tx2'] }, 250],
+    ]);
+    const tx2 = meters[1]!.meter as EmulatedMeter;
+    expect((await tx2.read()).w).toBe(5);
+    tracker.observe({ runId: 'r', t: 1, sent: 1, completed: 1, dropped: 0, ips: 1, latencyP50Ms: 1, latencyP95Ms: 1, devices: [{ device: 'tx2', fps: 1, utilisation: 0.25, computeMs: 1, emulated: true }] });
+    expect((await tx2.read()).w).toBe(7.5);
   });
 });
