@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel, listCuts, partitionModel } from '../../../src-main/model/index';
-import { labIdentity } from '../../../src-main/provision/lab-ca';
+import { Inventory } from '../../../src-main/inventory/inventory';
+import { provisionedFarm } from '../../../src-main/provision/farm';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { CHECK_TOLERANCE, executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
@@ -57,9 +58,11 @@ beforeAll(async () => {
   dataDir = join(dir, 'data');
   inventory = join(dir, 'lab inventory.json');
   key = makeKey(dir, 'id_lab');
-  lab = createLab(2);
+  lab = createLab(3);
   for (const [i, ns] of lab.boards.entries()) {
     const user = createUser('mcp', dir);
+    // board-3 has 16 MB of disk in its home: too little for onnxruntime.
+    if (i === 2) execFileSync('mount', ['-t', 'tmpfs', '-o', `size=16m,mode=0755,uid=${user.uid}`, 'tmpfs', user.home]);
     const sshd = await startSshd({ host: ns.boardAddress, netns: ns.name, users: [user.name] });
     sshd.authorize(user.name, key.publicLine);
     boards.push({ name: `board-${i + 1}`, user, sshd, address: ns.boardAddress });
@@ -81,6 +84,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const b of boards) {
     await b.sshd.stop();
+    if (b.name === 'board-3') {
+      spawnSync('pkill', ['-KILL', '-u', b.user.name]);
+      spawnSync('umount', [b.user.home]);
+    }
     removeUser(b.user);
   }
   lab?.remove();
@@ -93,16 +100,19 @@ describe('mchair provision against real sshd boards', () => {
     expect(results.get('board-1')).toMatchObject({ status: 'failed', code: 'HOST_KEY_UNKNOWN', bytesUploaded: 0 });
     expect(results.get('board-1')!.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
     expect(results.get('board-2')!.code).toBe('HOST_KEY_UNKNOWN');
+    expect(results.get('board-3')!.code).toBe('HOST_KEY_UNKNOWN');
     expect(results.get('ghost')!.code).toBe('UNREACHABLE');
   });
 
-  it('provisions both boards in parallel while the unreachable one fails on its own', () => {
+  it('provisions two boards in parallel while the unreachable and the full one fail on their own', () => {
     const started = Date.now();
     const { code, results, stderr } = provision('--accept-new');
     const partBytes = manifest.stages.flatMap((s) => s.parts).reduce((n, p) => n + statSync(join(partsDir, p.file)).size, 0);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/1 of 3 device\(s\) failed: ghost \(UNREACHABLE\)/);
-    for (const b of boards) {
+    expect(stderr).toMatch(/2 of 4 device\(s\) failed: board-3 \(DISK_FULL\), ghost \(UNREACHABLE\)/);
+    expect(results.get('board-3')).toMatchObject({ status: 'failed', bytesUploaded: 0 });
+    expect(results.get('board-3')!.message).toMatch(/needs \d+ MB for this upload but has \d+ MB free/);
+    for (const b of boards.slice(0, 2)) {
       const r = results.get(b.name)!;
       expect(r, r.message).toMatchObject({ status: 'ok', code: null, service: 'background', runtime: 'native', profile: 'generic-x64' });
       // The agent bundle, onnxruntime-node for x64 (tens of MB) and the partitions.
@@ -124,22 +134,23 @@ describe('mchair provision against real sshd boards', () => {
 
   it('provisioning again with nothing changed uploads nothing', () => {
     const { results } = provision('board-1', 'board-2');
-    for (const b of boards) {
+    for (const b of boards.slice(0, 2)) {
       expect(results.get(b.name)).toMatchObject({ status: 'ok', bytesUploaded: 0, modelBytesUploaded: 0 });
       expect(results.get(b.name)!.message).toMatch(/^up to date/);
     }
   });
 
   it('runs a real distributed inference with --check across the provisioned agents', async () => {
-    const coordinator = await labIdentity(dataDir, 'coordinator', [lab.hostAddress]);
+    const inv = await Inventory.load(inventory);
+    const farm = await provisionedFarm(inv.select(['board-1', 'board-2']), dataDir, [lab.hostAddress]);
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     try {
       const outcome = await executeRun({
         runId: 'provisioned-farm',
         plan: { manifest, assignment: [[['board-1']], [['board-2']]] },
         // Stage 1 on board-1 sends its activations straight to board-2 over the lab network.
-        agents: boards.map((b) => ({ id: b.name, host: b.address, port: 7700, profile: null })),
-        identity: { id: 'coordinator', tls: coordinator.tls },
+        agents: farm.agents,
+        identity: farm.coordinator,
         sinkHost: lab.hostAddress,
         source: syntheticSource(manifest.input),
         frames: 12,
