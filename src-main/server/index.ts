@@ -78,7 +78,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     serveFile(req, res).catch((err: unknown) => {
-      opts.log.error({ err, url: req.url }, 'serving a file failed');
+      // The query carries the token, and so may the error (a URL error keeps its input): log
+      // the path and the message only.
+      const error = err instanceof Error ? err.message : String(err);
+      opts.log.error({ path: (req.url ?? '').split('?')[0], error }, 'serving a file failed');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });

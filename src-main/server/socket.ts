@@ -75,7 +75,14 @@ export function attachSocket(
 ): SocketAdapter {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== SOCKET_PATH) {
+    let path: string | null = null;
+    try {
+      path = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      // A target no URL parser accepts ("//[x") would otherwise throw out of this listener and
+      // take the whole server down.
+    }
+    if (path !== SOCKET_PATH) {
       refuseUpgrade(socket, 403, 'no socket here');
       return;
     }

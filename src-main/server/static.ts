@@ -67,7 +67,15 @@ export function staticHandler(
       refuse(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
       return;
     }
-    const file = fileFor(root, new URL(req.url ?? '/', 'http://x').pathname);
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      // A request target no URL parser accepts ("//[x") is the client's mistake, not ours.
+      refuse(res, 400, 'bad request');
+      return;
+    }
+    const file = fileFor(root, path);
     if (!file) {
       refuse(res, 404, 'not found');
       return;

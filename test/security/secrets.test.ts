@@ -1,0 +1,178 @@
+// Issue 9.3, secrets: flows that use each kind of secret through the real CLI (a password and a
+// passphrase-protected key against a real sshd, typed on a real terminal; the `mchair serve`
+// token), at the most talkative log level, then every line shown, every file the app wrote
+// (inventory, known_hosts, run records) and every file pushed to the board are searched for the
+// secret strings. Provisioning is also where the farm CA key could escape: the board's files must
+// not hold it.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { buildZooModel, partitionModel } from '../../src-main/model/index';
+import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Lab, type Sshd, type TestUser } from '../integration/ssh/sshd';
+import { rawRequest, startServe } from './serve';
+import { CLI, onTerminal } from './terminal';
+
+let dir: string;
+let dataDir: string;
+let inventory: string;
+let partsDir: string;
+let lab: Lab;
+let user: TestUser;
+let sshd: Sshd;
+let key: KeyPair;
+const passphrase = `pp-${randomBytes(9).toString('base64url')}`;
+const wrongPassword = `wrong-${randomBytes(9).toString('base64url')}`;
+const wrongPassphrase = `wrong-${randomBytes(9).toString('base64url')}`;
+/** Everything the CLI showed, across all the flows. */
+const screens: string[] = [];
+
+function mchair(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 120_000 });
+  screens.push(r.stdout, r.stderr);
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI at trace level on a terminal; its screen joins the ones searched at the end. */
+async function talkative(args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number; screen: string }> {
+  const r = await onTerminal(['--data-dir', dataDir, '--log-level', 'trace', ...args], answers);
+  screens.push(r.screen);
+  return r;
+}
+
+function filesUnder(root: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = join(root, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Files under `root` whose bytes contain any of `needles`, as "file: needle" lines. */
+function filesHolding(root: string, needles: readonly string[]): string[] {
+  const hits: string[] = [];
+  for (const f of filesUnder(root)) {
+    // Large files are the runtime's binaries and model weights, written by us, never secrets.
+    if (statSync(f).size > 64 * 2 ** 20) continue;
+    const bytes = readFileSync(f);
+    for (const n of needles) if (bytes.includes(n)) hits.push(`${relative(root, f)}: ${n.slice(0, 20)}`);
+  }
+  return hits;
+}
+
+/** The lines of a PEM body, which is what a leaked key would show even if reformatted. */
+function pemBody(pem: string): string[] {
+  return pem.split('\n').filter((l) => l && !l.startsWith('-----'));
+}
+
+beforeAll(async () => {
+  dir = tempDir('mchair-secrets');
+  dataDir = join(dir, 'data');
+  inventory = join(dir, 'inventory.json');
+  lab = createLab(1);
+  const board = lab.boards[0]!;
+  user = createUser('mcs', dir);
+  sshd = await startSshd({ host: board.boardAddress, netns: board.name, users: [user.name] });
+  key = makeKey(dir, 'id_locked', 'ed25519', passphrase);
+  sshd.authorize(user.name, key.publicLine);
+  partsDir = join(dir, 'parts');
+  await partitionModel(buildZooModel('tiny-cnn', { seed: 5 }), { cuts: [] }, partsDir);
+  expect(mchair('devices', 'add', 'pw-board', '--inventory', inventory, '--host', sshd.host, '--user', user.name, '--password').code).toBe(0);
+  expect(mchair('devices', 'add', 'key-board', '--inventory', inventory, '--host', sshd.host, '--user', user.name, '--key', key.privateFile, '--agent-port', '7701', '--remote-dir', '.mchair-key').code).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (user) removeUser(user);
+  lab?.remove();
+});
+
+describe('no secret in output, logs, records or on the board', () => {
+  it('provisions a board logging in by password; the farm CA key stays on the laptop', async () => {
+    const r = await talkative(
+      ['provision', 'pw-board', '--inventory', inventory, '--accept-new', '--partitions', partsDir],
+      [[/Password for /, user.password]],
+    );
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/1 device\(s\) provisioned/);
+    expect(r.screen).not.toContain(user.password);
+
+    const caKey = readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8');
+    const agentDir = join(user.home, '.mchair-agent');
+    expect(readdirSync(join(agentDir, 'tls')).sort()).toEqual(['ca.pem', 'pw-board.key', 'pw-board.pem']);
+    expect(filesUnder(agentDir).filter((f) => /ca\.key$/.test(f))).toEqual([]);
+    expect(filesHolding(agentDir, pemBody(caKey))).toEqual([]);
+    // The board's own key did reach it (the search above can find a key).
+    const boardKey = readFileSync(join(dataDir, 'pki', 'pw-board.key'), 'utf8');
+    expect(filesHolding(agentDir, pemBody(boardKey).slice(0, 1))).toHaveLength(1);
+  });
+
+  it('probes with a passphrase-protected key', async () => {
+    const r = await talkative(['devices', 'probe', 'key-board', '--inventory', inventory], [[/Passphrase for /, passphrase]]);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/runtime native/);
+    expect(r.screen).not.toContain(passphrase);
+  });
+
+  it('refuses a wrong password and a wrong passphrase without echoing them', async () => {
+    const pw = await talkative(['devices', 'probe', 'pw-board', '--inventory', inventory], [[/Password for /, wrongPassword]]);
+    expect(pw.code, pw.screen).toBe(1);
+    expect(pw.screen).toMatch(/AUTH_FAILED/);
+    const pp = await talkative(['devices', 'probe', 'key-board', '--inventory', inventory], [[/Passphrase for /, wrongPassphrase]]);
+    expect(pp.code, pp.screen).toBe(1);
+    expect(pp.screen).toMatch(/passphrase for .* is wrong/);
+  });
+
+  it('serve: the token is printed once for the user and appears in no log or record', async () => {
+    const serve = await startServe(dataDir);
+    const { port, token } = serve;
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      // A page with the token starts a demo run over the socket and waits for it to finish.
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, { headers: { Origin: origin } });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const ended = new Promise<void>((resolve) =>
+        ws.on('message', (m: Buffer) => {
+          // Events and replies the page received are searched with the rest.
+          screens.push(m.toString());
+          const f = JSON.parse(m.toString()) as { kind: string; name?: string; payload?: { state?: string } };
+          if (f.kind === 'event' && f.name === 'run/state' && ['done', 'failed', 'stopped'].includes(f.payload?.state ?? '')) resolve();
+        }),
+      );
+      ws.send(JSON.stringify({ id: 1, name: 'demo/start', args: { frames: 10 } }));
+      await ended;
+      ws.close();
+      // Refused sockets and odd requests that carry the token are logged: the token must not be.
+      const refused = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, { headers: { Origin: 'http://evil.example' } });
+      await new Promise((resolve) => refused.once('error', resolve).once('close', resolve));
+      for (const path of [`/?token=${token}`, `/nope.js?token=${token}`, `//[x?token=${token}`]) {
+        await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+      }
+    } finally {
+      await serve.stop();
+    }
+    const stderr = serve.stderr();
+    expect(serve.stdoutLines).toHaveLength(1);
+    expect(stderr).toMatch(/socket refused/);
+    screens.push(stderr);
+    expect(stderr).not.toContain(token);
+    expect(filesHolding(join(dataDir, 'runs'), [token])).toEqual([]);
+  });
+
+  it('nothing the CLI showed or the app wrote holds a secret', () => {
+    const secrets = [user.password, passphrase, wrongPassword, wrongPassphrase];
+    const keyLines = pemBody(readFileSync(key.privateFile, 'utf8'));
+    const screen = screens.join('\n');
+    expect(screen.length).toBeGreaterThan(1000);
+    for (const s of [...secrets, ...keyLines]) expect(screen).not.toContain(s);
+    expect(screen).not.toMatch(/PRIVATE KEY/);
+    // The data folder: inventory, known_hosts, run records and reports; pki/ legitimately holds
+    // the TLS keys, but no SSH secret.
+    expect(filesHolding(dataDir, [...secrets, ...keyLines])).toEqual([]);
+    expect(filesHolding(dir, secrets).filter((h) => !h.startsWith(relative(dir, user.home)))).toEqual([]);
+  });
+});

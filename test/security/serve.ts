@@ -1,0 +1,68 @@
+// `mchair serve` as a real process for the security tests: started at the most talkative log level,
+// with its one stdout line parsed and everything it logs kept, plus a raw HTTP request helper that
+// can send targets a browser never would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { CLI } from './terminal';
+
+export interface ServeProcess {
+  port: number;
+  token: string;
+  child: ChildProcess;
+  /** Every line the server printed on stdout (its one document, nothing else). */
+  stdoutLines: string[];
+  stderr(): string;
+  alive(): boolean;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function startServe(dataDir: string): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--log-level', 'trace', 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let exited = false;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const stdoutLines: string[] = [];
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      stdoutLines.push(l);
+      if (stdoutLines.length === 1) resolve(l);
+    });
+    void exit.then(() => reject(new Error(`serve exited: ${stderr}`)));
+  });
+  const { token, port } = JSON.parse(first) as { token: string; port: number };
+  return {
+    port,
+    token,
+    child,
+    stdoutLines,
+    stderr: () => stderr,
+    alive: () => !exited,
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+/** Sends raw request bytes and resolves with the raw answer once the server closes or 2 s pass. */
+export function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const s = connect(port, '127.0.0.1', () => s.write(text));
+    const timer = setTimeout(() => s.destroy(), 2000);
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
