@@ -21,6 +21,8 @@ import { parseMeterUri } from './uri';
 export type { MeterPower, PowerSummary } from './summary';
 
 export const DEFAULT_IDLE_SECONDS = 5;
+/** Fresh starts a failing meter gets in a row before it is given up. */
+const REOPEN_ATTEMPTS = 3;
 
 export interface SessionMeter {
   meter: Meter;
@@ -101,23 +103,44 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
 
   const pump = async (ch: Channel): Promise<void> => {
     const label = ch.meter.info.label;
+    let failures = 0;
     while (!abort.signal.aborted) {
       try {
         for await (const s of ch.meter.samples({ intervalMs: ch.intervalMs, clock, signal: abort.signal })) {
           ch.samples.push(s);
           csv?.add(label, s);
+          failures = 0;
         }
         return;
       } catch (e) {
-        if (!(e instanceof MeterGarbageError)) {
-          ch.error = e instanceof AppError ? e.message : `${label}: ${(e as Error).message}`;
-          log?.warn({ meter: label, err: ch.error }, 'meter stopped');
-          return;
+        const why = e instanceof AppError ? e.message : `${label}: ${(e as Error).message}`;
+        if (e instanceof MeterGarbageError) {
+          // One bad reading is left out and counted; the gap it leaves is flagged in the report.
+          ch.garbage++;
+          log?.warn({ meter: label, err: why }, 'meter reading refused');
+          await sleep(ch.intervalMs, abort.signal);
+          continue;
         }
-        // One bad reading is left out and flagged; the meter keeps going.
-        ch.garbage++;
-        log?.warn({ meter: label, err: e.message }, 'meter reading refused');
-        await sleep(ch.intervalMs, abort.signal);
+        // A dropped connection or a missed reply (a plug on busy Wi-Fi) gets a few fresh starts
+        // before the meter is given up for the rest of the run.
+        let last = why;
+        for (;;) {
+          if (++failures > REOPEN_ATTEMPTS) {
+            ch.error = last;
+            log?.warn({ meter: label, err: last }, 'meter stopped');
+            return;
+          }
+          log?.warn({ meter: label, err: last, attempt: failures }, 'meter failed; reopening');
+          await ch.meter.close().catch(() => undefined);
+          await sleep(ch.intervalMs * failures, abort.signal);
+          if (abort.signal.aborted) return;
+          try {
+            await ch.meter.open(ch.intervalMs);
+            break;
+          } catch (err) {
+            last = err instanceof AppError ? err.message : `${label}: ${(err as Error).message}`;
+          }
+        }
       }
     }
   };

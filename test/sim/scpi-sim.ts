@@ -28,6 +28,8 @@ export interface ScpiSim {
   /** Every command line received, in order. */
   commands: string[];
   clock: TraceClock;
+  /** Drops every open connection (a cable pulled for a moment); TCP only. */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,9 @@ export async function startScpiTcpSim(dialect: DialectName, trace: Trace): Promi
     path: '',
     commands,
     clock,
+    drop: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -96,7 +101,7 @@ export async function startScpiUsbtmcSim(dialect: DialectName, trace: Trace): Pr
   const clock = new TraceClock(trace);
   const pty = await openPty();
   pty.onData(serve(responder(dialect, clock, commands), (r) => pty.write(r)));
-  return { port: 0, path: pty.path, commands, clock, close: () => pty.close() };
+  return { port: 0, path: pty.path, commands, clock, drop: () => undefined, close: () => pty.close() };
 }
 
 /** Marks a scripted reply to be sent without its newline: a truncated answer. */

@@ -22,14 +22,14 @@ function testClock(): Clock & { origin: number } {
   return { origin, now: () => performance.now() - origin, originEpochMs: Date.now() };
 }
 
-async function rampSim(garbleAt?: number): Promise<{ sim: ScpiSim; startRamp(atPerfMs: number): void }> {
+async function rampSim(garbleAt: number[] = []): Promise<{ sim: ScpiSim; startRamp(atPerfMs: number): void }> {
   let rampFromPerf = Infinity;
   const sim = await startScpiTcpSim('hmc8015', {
     watts: (tS) => {
       const perf = sim.clock.startMs + tS * 1000;
       return perf < rampFromPerf ? 20 : 20 + (40 * (perf - rampFromPerf)) / 1000;
     },
-    garble: (n) => (n === garbleAt ? '2.3E+02,NAN,NAN' : undefined),
+    garble: (n) => (garbleAt.includes(n) ? '2.3E+02,NAN,NAN' : undefined),
   });
   closers.push(sim.close);
   return { sim, startRamp: (at) => (rampFromPerf = at) };
@@ -82,15 +82,16 @@ describe('power session', () => {
     expect(json.meters[0].run.energyJ).toBe(analyzer.run.energyJ);
   });
 
-  it('leaves a garbage reading out, counts it and flags the gap it leaves', async () => {
-    const { sim } = await rampSim(12);
+  it('leaves garbage readings out, counts them and flags the gap they leave', async () => {
+    // Two refused readings in a row leave ~300 ms without samples at a 100 ms interval.
+    const { sim } = await rampSim([12, 13]);
     const session = await startPowerSession({
       meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}?interval=0.1`]),
       idleSeconds: 0.5,
     });
     await new Promise((r) => setTimeout(r, 1200));
     const s = await session.stop();
-    expect(s.meters[0]!.garbage).toBe(1);
+    expect(s.meters[0]!.garbage).toBe(2);
     expect(s.meters[0]!.error).toBeNull();
     expect(s.meters[0]!.gaps).toHaveLength(1);
     const gap = s.meters[0]!.gaps[0]!;
@@ -114,5 +115,25 @@ describe('power session', () => {
     const { sim } = await rampSim();
     await sim.close();
     await expect(startPowerSession({ meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`]), idleSeconds: 1 })).rejects.toThrow(/cannot connect/);
+  });
+
+  it('reconnects a meter whose connection drops, and gives up on one that stays away', async () => {
+    const { sim } = await rampSim();
+    const gone = await rampSim();
+    const session = await startPowerSession({
+      meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`, `scpi+hmc8015://127.0.0.1:${gone.sim.port}`], 100),
+      idleSeconds: 0.3,
+    });
+    sim.drop();
+    await gone.sim.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    const s = await session.stop();
+    const [back, lost] = s.meters;
+    expect(back!.error).toBeNull();
+    expect(sim.commands.filter((c) => c === '*IDN?')).toHaveLength(2);
+    expect(back!.run.samples).toBeGreaterThan(8);
+    expect(lost!.error).toMatch(/^hmc8015@127\.0\.0\.1:\d+: cannot connect/);
+    // The farm figure comes from the meters that kept going.
+    expect(runEnergy(s, 10).meters.map((m) => m.error === null)).toEqual([true, false]);
   });
 });
