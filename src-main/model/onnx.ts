@@ -356,7 +356,13 @@ function readExternal(
         `${where}: external data "${location}" links outside the model's folder; refusing to read it`,
       );
     }
-    buf = readFileSync(real);
+    try {
+      buf = readFileSync(real);
+    } catch (err) {
+      throw new ModelInvalidError(
+        `${where}: cannot read external data "${location}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
     cache.set(full, buf);
   }
   const offset = Number(kv.get('offset') ?? '0');
