@@ -3,7 +3,16 @@
 import { z } from 'zod';
 import { command } from './define';
 import { RunId, RunMetrics, RunSummary } from './run';
-import { DeviceForm, DeviceRow, FoundHost, ModelCosts, ZooEntry } from './lab';
+import {
+  DeviceForm,
+  DeviceRow,
+  FoundHost,
+  ModelCosts,
+  PlanChoices,
+  PlanFarm,
+  ZooEntry,
+} from './lab';
+import { PlanObjective } from './plan';
 
 export const commands = {
   'app/info': command(
@@ -81,6 +90,18 @@ export const commands = {
     "A built-in CNN's layers with their MACs, parameters and activation sizes.",
     z.object({ name: z.string().min(1).max(64) }).strict(),
     ModelCosts,
+  ),
+  'plan/make': command(
+    "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",
+    z
+      .object({
+        model: z.string().min(1).max(64),
+        farm: PlanFarm,
+        objective: PlanObjective.default('ips'),
+        top: z.number().int().min(1).max(5).default(3),
+      })
+      .strict(),
+    PlanChoices,
   ),
 } as const;
 

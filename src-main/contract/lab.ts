@@ -3,6 +3,7 @@
 // inventory (src-main/inventory) owns the rules for a device's fields; a form here only carries
 // what the user typed, and the core's InputError names the field to fix.
 import { z } from 'zod';
+import { Plan } from './plan';
 
 export const DeviceRow = z.object({
   name: z.string(),
@@ -63,3 +64,30 @@ export const ModelCosts = z.object({
   totals: z.object({ macs: z.number(), params: z.number(), paramBytes: z.number() }),
 });
 export type ModelCosts = z.infer<typeof ModelCosts>;
+
+/** Where the Plan view's devices come from: a virtual farm described by counts, or the inventory. */
+export const PlanFarm = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('virtual'), spec: z.string().min(1).max(200) }).strict(),
+  z.object({ kind: z.literal('inventory') }).strict(),
+]);
+export type PlanFarm = z.infer<typeof PlanFarm>;
+
+export const PresetOutcome = z.object({
+  id: z.string(),
+  plan: Plan.nullable(),
+  /** Why the preset cannot be drawn on this farm (too few devices, no fc layers to split). */
+  unavailable: z.string().nullable(),
+});
+export type PresetOutcome = z.infer<typeof PresetOutcome>;
+
+export const PlanChoices = z.object({
+  /** The planner's plans, best first. */
+  plans: z.array(Plan),
+  /** The paper's hand-made distributions on the same farm, for comparison. */
+  presets: z.array(PresetOutcome),
+  method: z.enum(['exact', 'heuristic']),
+  millis: z.number(),
+  /** Bytes per frame of each tensor a stage reads or writes (the model input included). */
+  tensorBytes: z.record(z.string(), z.number()),
+});
+export type PlanChoices = z.infer<typeof PlanChoices>;

@@ -47,7 +47,7 @@ export function createCore(opts: CoreOptions): Core {
       return { stopped: true };
     },
     ...deviceHandlers(opts.dataDir),
-    ...modelHandlers(),
+    ...modelHandlers(opts.dataDir),
   };
 
   return {

@@ -1,7 +1,8 @@
-// The handlers behind the Farm and Models views: the inventory's devices (list, add, remove,
-// import, LAN scan) and the zoo's CNNs with their per-layer costs. Each one calls the owning
-// area's module; the rules (field formats, formats of import files, scan bounds) live there.
-import type { DeviceForm, DeviceRow } from '../contract/lab';
+// The handlers behind the Farm, Models and Plan views: the inventory's devices (list, add,
+// remove, import, LAN scan), the zoo's CNNs with their per-layer costs, and plans of them on a
+// farm. Each one calls the owning area's module; the rules (field formats, import file formats,
+// scan bounds, the planner's search) live there.
+import type { DeviceForm, DeviceRow, PlanFarm } from '../contract/lab';
 import { AppError } from '../contract/errors';
 import type { Auth, Device, DeviceInput } from '../inventory/device';
 import { parseImport } from '../inventory/import';
@@ -13,8 +14,19 @@ import {
   isZooName,
   ZOO_DESCRIPTIONS,
   ZOO_NAMES,
+  type ModelInspection,
   type ZooName,
 } from '../model/index';
+import {
+  farmFromFile,
+  farmFromSpec,
+  planModel,
+  plannerModelOf,
+  PRESET_DEVICES,
+  PRESET_IDS,
+  presetPlan,
+  type Farm as PlannerFarm,
+} from '../planner/index';
 import type { Handlers } from './dispatch';
 
 function describeAuth(auth: Auth): string {
@@ -89,25 +101,88 @@ export function deviceHandlers(dataDir: string): Pick<Handlers, DeviceCommands> 
   };
 }
 
-export function modelHandlers(): Pick<Handlers, 'models/list' | 'models/inspect'> {
+type ModelCommands = 'models/list' | 'models/inspect' | 'plan/make';
+
+function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm {
+  if (farm.kind === 'virtual') return farmFromSpec(farm.spec);
+  if (inventory.length === 0)
+    throw new AppError(
+      'FARM_EMPTY',
+      'the farm has no boards yet: add some on the Farm view, or plan for a virtual farm',
+    );
+  const unprofiled = inventory.filter((d) => !d.profile).map((d) => d.name);
+  if (unprofiled.length > 0) {
+    throw new AppError(
+      'PROFILE_MISSING',
+      `${unprofiled.join(', ')} ${unprofiled.length === 1 ? 'has' : 'have'} no board type yet: probe ${unprofiled.length === 1 ? 'it' : 'them'}, or add ${unprofiled.length === 1 ? 'it' : 'them'} again with a board chosen`,
+    );
+  }
+  return farmFromFile(
+    { devices: inventory.map((d) => ({ id: d.name, profile: d.profile })) },
+    'the inventory',
+  );
+}
+
+export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
   // Building a zoo model makes its weights (VGG16: 528 MB); its costs never change, so once is enough.
-  const inspected = new Map<ZooName, ReturnType<typeof inspectModel>>();
+  const inspected = new Map<ZooName, ModelInspection>();
+  const costsOf = (name: string): ModelInspection => {
+    if (!isZooName(name))
+      throw new AppError(
+        'MODEL_UNKNOWN',
+        `no built-in model "${name}"; choose from ${ZOO_NAMES.join(', ')}`,
+      );
+    let costs = inspected.get(name);
+    if (!costs) {
+      costs = inspectModel(buildZooModel(name));
+      inspected.set(name, costs);
+    }
+    return costs;
+  };
+
   return {
     'models/list': async () => ({
       zoo: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
     }),
     'models/inspect': async ({ name }) => {
-      if (!isZooName(name))
-        throw new AppError(
-          'MODEL_UNKNOWN',
-          `no built-in model "${name}"; choose from ${ZOO_NAMES.join(', ')}`,
-        );
-      let costs = inspected.get(name);
-      if (!costs) {
-        costs = inspectModel(buildZooModel(name));
-        inspected.set(name, costs);
-      }
+      const costs = costsOf(name);
       return { name, ...costs, layers: costs.layers.map(({ inputs: _i, outputs: _o, ...l }) => l) };
+    },
+    'plan/make': async ({ model, farm, objective, top }) => {
+      const costs = costsOf(model);
+      const planner = plannerModelOf(model, costs);
+      const devices = plannerFarm(
+        farm,
+        farm.kind === 'inventory'
+          ? (await Inventory.load(defaultInventoryPath(dataDir))).list()
+          : [],
+      );
+      const best = planModel(planner, devices, { objective, top });
+      const presets = PRESET_IDS.map((id) => {
+        if (devices.devices.length < PRESET_DEVICES[id]) {
+          return {
+            id,
+            plan: null,
+            unavailable: `needs ${PRESET_DEVICES[id]} devices; this farm has ${devices.devices.length}`,
+          };
+        }
+        try {
+          return { id, plan: presetPlan(id, planner, devices), unavailable: null };
+        } catch (err) {
+          if (err instanceof AppError) return { id, plan: null, unavailable: err.message };
+          throw err;
+        }
+      });
+      const tensorBytes: Record<string, number> = { [planner.inputName]: planner.inputBytes };
+      for (const l of costs.layers)
+        for (const out of l.outputs) tensorBytes[out] = l.activationBytes;
+      return {
+        plans: [...best.plans],
+        presets,
+        method: best.method,
+        millis: best.millis,
+        tensorBytes,
+      };
     },
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
+import type { PlanChoices } from '../../../src-main/contract/index';
 
 let dataDir: string;
 let core: Core;
@@ -29,6 +30,7 @@ describe('devices', () => {
         user: 'pi',
         auth: 'key',
         keyFile: '/home/me/.ssh/id_ed25519',
+        profile: 'pi3',
       },
     });
     expect(add).toMatchObject({
@@ -99,5 +101,48 @@ describe('models', () => {
       ok: false,
       error: { code: 'MODEL_UNKNOWN' },
     });
+  });
+});
+
+describe('plans', () => {
+  it("plans a model on a virtual farm, with the paper's presets beside the best plans", async () => {
+    const r = await core.dispatch('plan/make', {
+      model: 'alexnet-mc',
+      farm: { kind: 'virtual', spec: 'pi3:6' },
+      top: 2,
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const choices = (r as { result: PlanChoices }).result;
+    expect(choices.plans.length).toBeGreaterThanOrEqual(1);
+    const best = choices.plans[0]!;
+    expect(best.model).toBe('alexnet-mc');
+    expect(best.prediction.ips).toBeGreaterThan(0);
+    for (const stage of best.stages) expect(choices.tensorBytes[stage.output]).toBeGreaterThan(0);
+    const paper6 = choices.presets.find((p) => p.id === 'paper-6');
+    expect(paper6?.plan?.origin).toBe('paper-6');
+    expect(choices.presets.find((p) => p.id === 'paper-9')?.unavailable).toContain(
+      'needs 9 devices',
+    );
+  });
+
+  it('plans on the inventory only when every board has a type', async () => {
+    await core.dispatch('devices/add', {
+      device: { name: 'bare-01', host: '10.0.0.40', user: 'pi' },
+    });
+    expect(
+      await core.dispatch('plan/make', { model: 'tiny-cnn', farm: { kind: 'inventory' } }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'PROFILE_MISSING', message: expect.stringContaining('bare-01') },
+    });
+    await core.dispatch('devices/remove', { name: 'bare-01' });
+    const r = await core.dispatch('plan/make', {
+      model: 'tiny-cnn',
+      farm: { kind: 'inventory' },
+      top: 1,
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const used = (r as { result: PlanChoices }).result.plans[0]!.devices.map((d) => d.device);
+    expect(used.every((d) => ['pi-01', 'pi-03'].includes(d))).toBe(true);
   });
 });

@@ -36,6 +36,7 @@ const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/scan': { subnet: '127.0.0.1/32' },
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
+  'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };
 
 let dataDir: string;
