@@ -3,7 +3,8 @@
 // onnxruntime, which carries native and WebAssembly binaries, ships beside it).
 // Usage: node scripts/build-node.mjs [cli] [agent]   (both when none is named)
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const wanted = process.argv.slice(2);
@@ -32,14 +33,33 @@ for (const name of names) {
     );
     process.exit(2);
   }
-  await build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    define: { __APP_VERSION__: JSON.stringify(pkg.version) },
-    ...t,
-  });
+  // Build beside the target and rename into place, so a process starting the program (a test,
+  // another engineer's build) never sees a half-written or missing bundle.
+  const tmp = `${t.outfile}.${process.pid}.tmp`;
+  try {
+    await build({
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+      ...t,
+      outfile: tmp,
+    });
+  } catch {
+    // A failed build must not leave the previous bundle behind to be tested by mistake.
+    rmSync(t.outfile, { force: true });
+    rmSync(tmp, { force: true });
+    process.exit(1);
+  }
+  // The source map keeps its temporary name in the bundle's last line: point it at the real one.
+  const js = readFileSync(tmp, 'utf8').replace(
+    /sourceMappingURL=.*$/m,
+    `sourceMappingURL=${basename(t.outfile)}.map`,
+  );
+  writeFileSync(tmp, js);
+  renameSync(`${tmp}.map`, `${t.outfile}.map`);
+  renameSync(tmp, t.outfile);
 }
