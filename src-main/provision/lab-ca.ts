@@ -1,25 +1,58 @@
 // The lab's one certificate authority for real boards, kept in the data folder (pki/), and the
 // identities it issues: one per device (pushed to the board at provisioning) and one for the
 // coordinator that runs the farm. Issued once and reused, so provisioning again changes nothing.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+// The CA key never leaves the laptop. Given a SecretStore (the app's, sealed by the OS keychain
+// through safeStorage) it lives there and never touches the disk in clear; headless, it is
+// pki/ca.key, readable by the owner only, in a folder only the owner can enter.
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppError } from '../contract/errors';
 import { createFarmCa, issueIdentity, readIdentity, writeIdentity, type Identity, type TlsMaterial } from '../farm/pki';
+import type { SecretStore } from '../inventory/secrets';
 
 export function labPkiDir(dataDir: string): string {
   return join(dataDir, 'pki');
 }
 
-async function loadOrCreateCa(dir: string): Promise<Identity> {
+/** The SecretStore key of the lab CA's private key. */
+export const LAB_CA_SECRET = 'pki/lab-ca-key';
+
+async function readOptional(path: string): Promise<string | undefined> {
   try {
-    return { cert: await readFile(join(dir, 'ca.pem'), 'utf8'), key: await readFile(join(dir, 'ca.key'), 'utf8') };
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  }
+}
+
+async function loadOrCreateCa(dir: string, keyStore?: SecretStore): Promise<Identity> {
+  const cert = await readOptional(join(dir, 'ca.pem'));
+  const fileKey = await readOptional(join(dir, 'ca.key'));
+  if (cert !== undefined && !keyStore && fileKey !== undefined) return { cert, key: fileKey };
+  if (cert !== undefined && keyStore) {
+    const sealed = await keyStore.get(LAB_CA_SECRET);
+    if (sealed !== undefined) return { cert, key: sealed };
+    if (fileKey !== undefined) {
+      // A CA made headless, now used by the app: seal its key and remove the clear copy.
+      await keyStore.set(LAB_CA_SECRET, fileKey);
+      await rm(join(dir, 'ca.key'));
+      return { cert, key: fileKey };
+    }
+  }
+  if (cert !== undefined) {
+    // A second CA would orphan every board the first one certified.
+    throw new AppError(
+      'PKI_KEY_UNAVAILABLE',
+      `the lab CA key is missing from ${dir} (the app keeps it sealed in the OS keychain): provision from the app, or restore ${join(dir, 'ca.key')}`,
+    );
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const ca = await createFarmCa('lab');
+  if (keyStore) await keyStore.set(LAB_CA_SECRET, ca.key);
   // `wx`: two provisioning runs racing must not end with two CAs.
-  await writeFile(join(dir, 'ca.key'), ca.key, { mode: 0o600, flag: 'wx' });
+  else await writeFile(join(dir, 'ca.key'), ca.key, { mode: 0o600, flag: 'wx' });
   await writeFile(join(dir, 'ca.pem'), ca.cert, { flag: 'wx' });
   return ca;
 }
@@ -30,13 +63,13 @@ let issuing: Promise<unknown> = Promise.resolve();
  * The TLS files of `id` (a device name, or "coordinator"): ca.pem, <id>.pem, <id>.key in the
  * lab's pki folder, created the first time. Serialised so parallel provisioning issues each once.
  */
-export function labIdentity(dataDir: string, id: string, hosts: string[] = []): Promise<{ dir: string; tls: TlsMaterial }> {
+export function labIdentity(dataDir: string, id: string, hosts: string[] = [], keyStore?: SecretStore): Promise<{ dir: string; tls: TlsMaterial }> {
   const dir = labPkiDir(dataDir);
   const run = async () => {
-    const ca = await loadOrCreateCa(dir);
     try {
       return { dir, tls: await readIdentity(dir, id) };
     } catch {
+      const ca = await loadOrCreateCa(dir, keyStore);
       await writeIdentity(dir, id, ca.cert, await issueIdentity(ca, id, hosts));
       return { dir, tls: await readIdentity(dir, id) };
     }

@@ -8,6 +8,7 @@ import { basename, join, posix } from 'node:path';
 import { AppError, toWireError } from '../contract/errors';
 import type { DeviceProvisionResult } from '../contract/provision';
 import type { Device } from '../inventory/device';
+import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import type { Connector } from '../ssh/connector';
 import { shCommand, shQuote } from '../ssh/quote';
@@ -24,6 +25,8 @@ export interface ProvisionOptions {
   connector: Connector;
   /** The app data folder: the lab CA lives there. */
   dataDir: string;
+  /** The app's keychain-sealed store for the lab CA key; headless, the key is pki/ca.key (0600). */
+  caKeyStore?: SecretStore;
   agentBundle: string;
   /** A `mchair partition` output folder whose parts every device gets. */
   partitions?: string;
@@ -71,7 +74,7 @@ async function stageDeviceFiles(device: Device, report: ProbeReport, opts: Provi
   }
   const node = verdict.node.action === 'use' ? verdict.node.path : posix.join(dir, 'node', 'bin', 'node');
 
-  const { dir: pki } = await labIdentity(opts.dataDir, device.name, [device.host]);
+  const { dir: pki } = await labIdentity(opts.dataDir, device.name, [device.host], opts.caKeyStore);
   items.push(
     await item('tls', join(pki, 'ca.pem'), 'tls/ca.pem'),
     await item('tls', join(pki, `${device.name}.pem`), `tls/${device.name}.pem`),
@@ -157,6 +160,8 @@ async function installNode(session: SshSession, device: Device, tarball: PushIte
   const script = [
     `cd -- ${shQuote(device.remoteDir)}`,
     `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -xf ${shQuote(tarball.remote)} -C node.new --strip-components=1 && rm -rf node && mv node.new node; }`,
+    // Unpacked, the tarball only takes space: the probe finds node/bin/node from now on.
+    shCommand('rm', '-f', '--', tarball.remote),
     'node/bin/node --version',
   ].join(' && ');
   await session.run(script, 'unpacking the Node tarball (is xz installed on the board?)');
