@@ -7,37 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import {
-  commandNames,
-  type CommandArgs,
-  type CommandName,
-  type Envelope,
-} from '../../../src-main/contract/index';
+import { commandNames, type Envelope } from '../../../src-main/contract/index';
 import { SOCKET_PATH, type SocketFrame } from '../../../src-main/contract/socket';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
 import { startServer, type RunningServer } from '../../../src-main/server/index';
-
-/**
- * One valid argument set per command. Typed over every CommandName, so a new command does not
- * compile here until someone says how to reach it. A sample may fail with the command's own
- * AppError (a run that does not exist): that still proves the handler ran.
- */
-const samples: { [K in CommandName]: CommandArgs<K> } = {
-  'app/info': {},
-  'demo/start': { frames: 2 },
-  'run/list': {},
-  'run/get': { runId: 'no-such-run' },
-  'run/stop': { runId: 'no-such-run' },
-  'devices/list': {},
-  'devices/add': { device: { name: 'pi-01', host: '127.0.0.1', user: 'pi' } },
-  'devices/remove': { name: 'pi-01' },
-  'devices/import': { fileName: 'boards.csv', text: 'name,host,user\npi-02,10.0.0.2,pi\n' },
-  'devices/scan': { subnet: '127.0.0.1/32' },
-  'models/list': {},
-  'models/inspect': { name: 'tiny-cnn' },
-  'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
-};
+import { samples } from '../contract/samples';
 
 let dataDir: string;
 let rendererDir: string;

@@ -1,0 +1,21 @@
+// One valid argument set per contract command, shared by the tests of every adapter (Electron
+// IPC, WebSocket). Typed over every CommandName, so a new command does not compile here until
+// someone says how to reach it. A sample may fail with the command's own AppError (a run that
+// does not exist): that still proves the handler ran.
+import type { CommandArgs, CommandName } from '../../../src-main/contract/index';
+
+export const samples: { [K in CommandName]: CommandArgs<K> } = {
+  'app/info': {},
+  'demo/start': { frames: 2 },
+  'run/list': {},
+  'run/get': { runId: 'no-such-run' },
+  'run/stop': { runId: 'no-such-run' },
+  'devices/list': {},
+  'devices/add': { device: { name: 'pi-01', host: '127.0.0.1', user: 'pi' } },
+  'devices/remove': { name: 'pi-01' },
+  'devices/import': { fileName: 'boards.csv', text: 'name,host,user\npi-02,10.0.0.2,pi\n' },
+  'devices/scan': { subnet: '127.0.0.1/32' },
+  'models/list': {},
+  'models/inspect': { name: 'tiny-cnn' },
+  'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
+};
