@@ -153,6 +153,8 @@ export interface SshdOptions {
   hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
   /** Run inside this network namespace (created by the caller). */
   netns?: string;
+  /** Environment of every session (sshd's SetEnv), e.g. a PATH without node. */
+  setEnv?: Record<string, string>;
 }
 
 function waitListening(child: ChildProcess, log: () => string): Promise<void> {
@@ -204,6 +206,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
         `AllowUsers ${opts.users.join(' ')}`,
         'Subsystem sftp internal-sftp',
         'LogLevel VERBOSE',
+        ...Object.entries(opts.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
         '',
       ].join('\n'),
     );

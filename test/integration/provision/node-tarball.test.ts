@@ -1,0 +1,81 @@
+// A board without Node: provisioning says what to do, and with --node-tarball it pushes a
+// nodejs.org-style tarball, unpacks it on the board and runs the agent with that Node.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceProvisionResult } from '../../../src-main/contract/provision';
+import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type Lab, type Sshd, type TestUser } from '../ssh/sshd';
+
+const CLI = join(process.cwd(), 'bin', 'mchair.js');
+let dir: string;
+let lab: Lab;
+let sshd: Sshd;
+let user: TestUser;
+let inventory: string;
+let tarball: string;
+
+function provision(...extra: string[]): { code: number; result: DeviceProvisionResult } {
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), 'provision', '--inventory', inventory, '--accept-new', '--json', ...extra], { encoding: 'utf8', timeout: 300_000 });
+  expect(r.stdout, r.stderr).not.toBe('');
+  const doc = JSON.parse(r.stdout) as { devices: unknown[] };
+  return { code: r.status ?? -1, result: DeviceProvisionResult.parse(doc.devices[0]) };
+}
+
+beforeAll(async () => {
+  dir = tempDir('mchair-nodeless');
+  // The board's PATH: every command of this machine except Node.
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  for (const d of ['/usr/bin', '/bin', '/usr/sbin']) {
+    for (const f of readdirSync(d)) {
+      if (!/^node(js)?$/.test(f) && !existsSync(join(bin, f))) symlinkSync(join(d, f), join(bin, f));
+    }
+  }
+  // A tarball laid out like nodejs.org's: node-vX-linux-x64/bin/node.
+  const top = `node-${process.version}-linux-x64`;
+  mkdirSync(join(dir, 'tar', top, 'bin'), { recursive: true });
+  execFileSync('cp', [process.execPath, join(dir, 'tar', top, 'bin', 'node')]);
+  tarball = join(dir, `${top}.tar.gz`);
+  execFileSync('sh', ['-c', `tar -C "$1" -cf - "$2" | gzip -1 > "$3"`, 'sh', join(dir, 'tar'), top, tarball]);
+
+  lab = createLab(1);
+  const ns = lab.boards[0]!;
+  user = createUser('mcn', dir);
+  sshd = await startSshd({ host: ns.boardAddress, netns: ns.name, users: [user.name], setEnv: { PATH: bin } });
+  const key = makeKey(dir, 'id');
+  sshd.authorize(user.name, key.publicLine);
+  inventory = join(dir, 'inventory.json');
+  execFileSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), 'devices', 'add', 'nodeless', '--inventory', inventory, '--host', ns.boardAddress, '--user', user.name, '--key', key.privateFile]);
+}, 120_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (user) removeUser(user);
+  lab?.remove();
+});
+
+describe('a board without Node', () => {
+  it('fails with NO_NODE and names the tarball to pass', () => {
+    const { code, result } = provision();
+    expect(code).toBe(1);
+    expect(result).toMatchObject({ status: 'failed', code: 'NO_NODE', bytesUploaded: 0 });
+    expect(result.message).toContain('--node-tarball node-v20.x-linux-x64.tar.xz');
+  });
+
+  it('gets the given Node tarball, unpacked, and its agent runs on it', () => {
+    const { code, result } = provision('--node-tarball', tarball);
+    expect(result.message).toMatch(/listening/);
+    expect(code).toBe(0);
+    expect(result.notes.join(' ')).toMatch(/no Node\.js found: the given Node tarball is installed/);
+    const agentDir = join(user.home, '.mchair-agent');
+    const argv = JSON.parse(readFileSync(join(agentDir, 'argv.json'), 'utf8')) as string[];
+    expect(argv[0]).toBe(join(agentDir, 'node', 'bin', 'node'));
+    expect(execFileSync(argv[0]!, ['--version']).toString().trim()).toBe(process.version);
+    expect(readdirSync(join(agentDir, 'node-dist'))).toEqual([]);
+    // The probe now finds the board's own copy: nothing to push a second time.
+    const again = provision('--node-tarball', tarball);
+    expect(again.result).toMatchObject({ status: 'ok', bytesUploaded: 0 });
+    expect(again.result.notes.join(' ')).not.toMatch(/tarball/);
+  });
+});
