@@ -19,6 +19,7 @@ import { ResultChecker } from '../../../src-main/runtime/check';
 import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
 import { RunRecorder } from '../../../src-main/store/runs';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
 
 const log = createLogger('silent');
 let dir: string;
@@ -27,7 +28,11 @@ let manifest: Manifest;
 let checker: ResultChecker;
 const model = buildZooModel('tiny-cnn', { seed: 7 });
 
+let bundles: Bundles;
+
 beforeAll(async () => {
+  bundles = await snapshotBundles();
+  Object.assign(process.env, bundles.env);
   dir = await mkdtemp(join(tmpdir(), 'mchair-dataplane-'));
   partsDir = join(dir, 'parts');
   // s0: convs up to "flat"; s1: fc1 split in 2 parts along its outputs; s2: the rest.
@@ -35,6 +40,7 @@ beforeAll(async () => {
   checker = await ResultChecker.create(encodeModel(model), manifest.output);
 });
 afterAll(async () => {
+  await bundles.remove();
   await checker.close();
   await rm(dir, { recursive: true, force: true });
 });

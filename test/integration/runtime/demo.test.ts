@@ -1,31 +1,32 @@
 // The walking skeleton through real parts: real agent processes, real TLS sockets, real ORT.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../src-main/contract/index';
 import { EventBus } from '../../../src-main/core/events';
 import { createLogger } from '../../../src-main/log';
 import { startDemoRun } from '../../../src-main/runtime/demo';
 import { readRun } from '../../../src-main/store/runs';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
 
-const run = promisify(execFile);
 let dataDir: string;
+let bundles: Bundles;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mchair-demo-'));
+  bundles = await snapshotBundles();
+  // In-process runs below start agents from the snapshot too.
+  Object.assign(process.env, bundles.env);
 });
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
+  await bundles.remove();
 });
 
 describe('mchair demo', () => {
   it('sends 200 frames through 2 agents and every result matches the uncut model', async () => {
-    const { stdout } = await run(process.execPath, ['bin/mchair.js', 'demo', '--json'], {
-      env: { ...process.env, MCHAIR_HOME: dataDir },
-    });
+    const { stdout } = await bundles.cli(dataDir, 'demo', '--json');
     const out = JSON.parse(stdout) as {
       runId: string;
       state: string;
