@@ -11,6 +11,7 @@ import { registerModel } from './model';
 import { registerPartition } from './partition';
 import { registerPlan } from './plan';
 import { registerPower } from './power';
+import { registerReport } from './report';
 import { registerProvision } from './provision';
 import { registerVerify } from './verify';
 
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerDevices(program);
   registerProvision(program);
   registerPower(program);
+  registerReport(program);
 }
