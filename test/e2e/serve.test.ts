@@ -155,4 +155,28 @@ describe('mchair serve in Chromium', () => {
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   });
+
+  it("plans alexnet-mc on the paper's six Pi 3s and draws the plan beside the presets", async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Plan');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('alexnet-mc');
+    await page.getByRole('button', { name: 'Plan', exact: true }).click();
+    const compare = page.getByRole('table').filter({ has: page.getByText('Plans compared') });
+    await compare.waitFor({ timeout: 60_000 });
+    expect(await compare.getByRole('button', { name: 'Best plan' }).count()).toBe(1);
+    expect(await compare.getByRole('button', { name: 'Paper preset paper-6' }).count()).toBe(1);
+    expect(await compare.getByRole('row', { name: /paper-9.*needs 9 devices/ }).count()).toBe(1);
+    // The diagram: one column per stage, each link labelled with bytes per frame.
+    const stages = page.getByRole('region', { name: /^Stage s\d+$/ });
+    expect(await stages.count()).toBeGreaterThan(0);
+    expect(await page.getByRole('img', { name: /147 KiB\/frame into stage s0/ }).count()).toBe(1);
+    await compare.getByRole('button', { name: 'Paper preset paper-6' }).click();
+    await page.getByRole('heading', { name: /^Paper preset paper-6:/ }).waitFor();
+    expect(await page.getByText(/model parallel: split 2 ways/).count()).toBeGreaterThan(0);
+    expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/plan-paper-6.png`, fullPage: true });
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
 });
