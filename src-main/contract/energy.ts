@@ -2,7 +2,11 @@
 // device or a group) and for the whole farm, with the paper's static/dynamic split per inference.
 import { z } from 'zod';
 
-export const PerInferenceJ = z.object({ static: z.number(), dynamic: z.number(), total: z.number() });
+export const PerInferenceJ = z.object({
+  static: z.number(),
+  dynamic: z.number(),
+  total: z.number(),
+});
 export type PerInferenceJ = z.infer<typeof PerInferenceJ>;
 
 export const MeterScopeSchema = z.union([

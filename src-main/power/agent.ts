@@ -44,7 +44,10 @@ export class AgentMeter extends PolledMeter {
 
   async open(): Promise<void> {
     if (!this.connect) {
-      throw new AppError('AGENT_UNAVAILABLE', `${this.info.label}: board rails are read through the device's agent; use this meter in a run on a farm that lists "${this.spec.device}"`);
+      throw new AppError(
+        'AGENT_UNAVAILABLE',
+        `${this.info.label}: board rails are read through the device's agent; use this meter in a run on a farm that lists "${this.spec.device}"`,
+      );
     }
     this.link = await this.connect(this.spec.device);
   }
@@ -52,7 +55,11 @@ export class AgentMeter extends PolledMeter {
   private async readRails(): Promise<RailsReading> {
     if (!this.link) throw new Error('AgentMeter.read before open');
     const parsed = RailsReading.safeParse(await this.link.readPower());
-    if (!parsed.success) throw new AppError('METER_GARBAGE', describeIssues(`${this.info.label}: power.read`, parsed.error.issues));
+    if (!parsed.success)
+      throw new AppError(
+        'METER_GARBAGE',
+        describeIssues(`${this.info.label}: power.read`, parsed.error.issues),
+      );
     this.source = parsed.data.source;
     return parsed.data;
   }

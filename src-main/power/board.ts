@@ -35,7 +35,11 @@ const HWMON_FILE = /^(in\d_label|in\d_input|curr\d_input)$/;
 
 export type RailsSource = { kind: 'ina3221'; folders: string[]; files: RegExp } | { kind: 'pmic' };
 
-async function readFolder(io: BoardIo, dir: string, files: RegExp): Promise<Record<string, string>> {
+async function readFolder(
+  io: BoardIo,
+  dir: string,
+  files: RegExp,
+): Promise<Record<string, string>> {
   const names = (await io.readDir(dir)).filter((n) => files.test(n));
   const out: Record<string, string> = {};
   await Promise.all(names.map(async (n) => (out[n] = await io.readFile(`${dir}/${n}`))));
@@ -70,7 +74,10 @@ export async function findRailsSource(io: BoardIo): Promise<RailsSource> {
     railsFromPmic(0, await io.run('vcgencmd', ['pmic_read_adc']));
     return { kind: 'pmic' };
   } catch {
-    throw new AppError('NO_RAILS', 'this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter');
+    throw new AppError(
+      'NO_RAILS',
+      'this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter',
+    );
   }
 }
 
@@ -80,5 +87,8 @@ export async function readBoardRails(io: BoardIo, source: RailsSource): Promise<
     return railsFromPmic(io.now(), text);
   }
   const t = io.now();
-  return railsFromIna3221(t, await Promise.all(source.folders.map((d) => readFolder(io, d, source.files))));
+  return railsFromIna3221(
+    t,
+    await Promise.all(source.folders.map((d) => readFolder(io, d, source.files))),
+  );
 }

@@ -21,16 +21,21 @@ export interface PowerLog {
   rows: PowerSample[];
 }
 
-const UNIT_SCALE: Record<string, number> = { m: 1e-3, u: 1e-6, 'µ': 1e-6, k: 1e3, '': 1 };
+const UNIT_SCALE: Record<string, number> = { m: 1e-3, u: 1e-6, µ: 1e-6, k: 1e3, '': 1 };
 
-function findColumn(header: string[], names: RegExp, unit: string, timeColumn = false): Column | undefined {
+function findColumn(
+  header: string[],
+  names: RegExp,
+  unit: string,
+  timeColumn = false,
+): Column | undefined {
   const index = header.findIndex((h) => names.test(h));
   if (index < 0) return undefined;
   const h = header[index] as string;
   // "Main(mA)", "power [mW]", "time_ms": a unit in brackets or after an underscore.
   const m = new RegExp(`(?:[(\\[]|_)\\s*([mukµ]?)${unit}\\s*[)\\]]?$`, 'i').exec(h);
   if (timeColumn) {
-    if (/(?:[(\[]|_)\s*ms\s*[)\]]?$|^ms$/i.test(h)) return { index, scale: 1e-3 };
+    if (/(?:[([]|_)\s*ms\s*[)\]]?$|^ms$/i.test(h)) return { index, scale: 1e-3 };
     return { index, scale: 1 };
   }
   return { index, scale: m ? (UNIT_SCALE[(m[1] ?? '').toLowerCase()] ?? 1) : 1 };
@@ -43,12 +48,19 @@ export function parsePowerLog(label: string, text: string): PowerLog {
   if (headerLine === undefined) throw new MeterGarbageError(label, 'the log is empty');
   const sep = headerLine.includes('\t') ? '\t' : headerLine.includes(';') ? ';' : ',';
   const header = headerLine.split(sep).map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase());
-  const time = findColumn(header, /^(t|time|timestamp|seconds|ms)\b|^time[\s_(\[]/, 's', true);
-  const watts = findColumn(header, /^(w|p|watts?|power)\b|^(power|watts?)[\s_(\[]|\(m?w\)$/, 'w');
-  const volts = findColumn(header, /^(v|u|volts?|voltage)\b|^(voltage|volts?)[\s_(\[]|voltage|\(m?v\)$/, 'v');
-  const amps = findColumn(header, /^(a|i|amps?|current)\b|^(current|amps?)[\s_(\[]|\(m?a\)$/, 'a');
+  const time = findColumn(header, /^(t|time|timestamp|seconds|ms)\b|^time[\s_([]/, 's', true);
+  const watts = findColumn(header, /^(w|p|watts?|power)\b|^(power|watts?)[\s_([]|\(m?w\)$/, 'w');
+  const volts = findColumn(
+    header,
+    /^(v|u|volts?|voltage)\b|^(voltage|volts?)[\s_([]|voltage|\(m?v\)$/,
+    'v',
+  );
+  const amps = findColumn(header, /^(a|i|amps?|current)\b|^(current|amps?)[\s_([]|\(m?a\)$/, 'a');
   if (!time || !(watts || (volts && amps))) {
-    throw new AppError('BAD_INPUT', `${label}: the header "${headerLine.slice(0, 80)}" needs a time column and watts, or volts and amps`);
+    throw new AppError(
+      'BAD_INPUT',
+      `${label}: the header "${headerLine.slice(0, 80)}" needs a time column and watts, or volts and amps`,
+    );
   }
   let absolute = false;
   const rows: PowerSample[] = [];
@@ -59,15 +71,19 @@ export function parsePowerLog(label: string, text: string): PowerLog {
     let t: number;
     if (/^\d{4}-\d\d-\d\d/.test(rawTime)) {
       t = Date.parse(rawTime);
-      if (Number.isNaN(t)) throw new MeterGarbageError(where, `time ${JSON.stringify(rawTime)} is not a date`);
+      if (Number.isNaN(t))
+        throw new MeterGarbageError(where, `time ${JSON.stringify(rawTime)} is not a date`);
       absolute = true;
     } else {
       t = meterNumber(where, 'time', rawTime) * time.scale * 1000;
       // Seconds since 1970 (a year 2001 or later stamp) are wall-clock, not seconds since start.
       if (t > 1e12) absolute = true;
     }
-    const cell = (c: Column | undefined): number | undefined => (c ? meterNumber(where, header[c.index] ?? '?', cells[c.index]) * c.scale : undefined);
-    const r = watts ? reading(where, { w: cell(watts), v: cell(volts), a: cell(amps) }) : reading(where, { v: cell(volts), a: cell(amps) });
+    const cell = (c: Column | undefined): number | undefined =>
+      c ? meterNumber(where, header[c.index] ?? '?', cells[c.index]) * c.scale : undefined;
+    const r = watts
+      ? reading(where, { w: cell(watts), v: cell(volts), a: cell(amps) })
+      : reading(where, { v: cell(volts), a: cell(amps) });
     const prev = rows[rows.length - 1];
     if (prev && t < prev.t) throw new MeterGarbageError(where, 'time goes backwards');
     rows.push({ t, ...r });
@@ -97,7 +113,10 @@ export class CsvLogMeter implements Meter {
     try {
       text = await readFile(this.spec.path, 'utf8');
     } catch (e) {
-      throw new AppError('METER_UNREACHABLE', `${this.info.label}: cannot read ${this.spec.path}: ${(e as NodeJS.ErrnoException).code}`);
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${this.info.label}: cannot read ${this.spec.path}: ${(e as NodeJS.ErrnoException).code}`,
+      );
     }
     this.log = parsePowerLog(this.info.label, text);
   }

@@ -47,7 +47,9 @@ export class EmulatedMeter extends PolledMeter {
   }
 
   async read(): Promise<Reading> {
-    return { w: this.devices.reduce((s, d) => s + emulatedWatts(d, this.utilisation(d.device)), 0) };
+    return {
+      w: this.devices.reduce((s, d) => s + emulatedWatts(d, this.utilisation(d.device)), 0),
+    };
   }
 
   async close(): Promise<void> {
@@ -67,6 +69,10 @@ export class UtilisationTracker {
 }
 
 /** One emulated meter per device, so an emulated farm has per-device figures like a metered one. */
-export function emulatedFarmMeters(devices: readonly EmulatedDevice[], utilisation: UtilisationSource, intervalMs = 250): SessionMeter[] {
+export function emulatedFarmMeters(
+  devices: readonly EmulatedDevice[],
+  utilisation: UtilisationSource,
+  intervalMs = 250,
+): SessionMeter[] {
   return devices.map((d) => ({ meter: new EmulatedMeter([d], utilisation), intervalMs }));
 }

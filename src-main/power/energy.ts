@@ -48,7 +48,14 @@ export function powerStats(samples: readonly PowerSample[]): PowerStats {
     minW = Math.min(minW, s.w);
     maxW = Math.max(maxW, s.w);
   }
-  return { samples: samples.length, avgW: durationS > 0 ? energyJ / durationS : first.w, minW, maxW, energyJ, durationS };
+  return {
+    samples: samples.length,
+    avgW: durationS > 0 ? energyJ / durationS : first.w,
+    minW,
+    maxW,
+    energyJ,
+    durationS,
+  };
 }
 
 function interpolate(a: PowerSample, b: PowerSample, t: number): PowerSample {
@@ -60,7 +67,11 @@ function interpolate(a: PowerSample, b: PowerSample, t: number): PowerSample {
  * The samples between two times (ms), with the edges interpolated so the window's energy is
  * exactly the part of the trace inside it: runs start and end between samples.
  */
-export function window(samples: readonly PowerSample[], fromMs: number, toMs: number): PowerSample[] {
+export function window(
+  samples: readonly PowerSample[],
+  fromMs: number,
+  toMs: number,
+): PowerSample[] {
   const out: PowerSample[] = [];
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as PowerSample;
@@ -79,14 +90,27 @@ export function findGaps(samples: readonly PowerSample[], intervalMs: number): G
   const every = intervalMs > 0 ? intervalMs : (sorted[Math.floor(sorted.length / 2)] ?? 0);
   const gaps: Gap[] = [];
   steps.forEach((dt, i) => {
-    if (every > 0 && dt > 2 * every) gaps.push({ fromS: (samples[i] as PowerSample).t / 1000, toS: (samples[i + 1] as PowerSample).t / 1000 });
+    if (every > 0 && dt > 2 * every)
+      gaps.push({
+        fromS: (samples[i] as PowerSample).t / 1000,
+        toS: (samples[i + 1] as PowerSample).t / 1000,
+      });
   });
   return gaps;
 }
 
 /** The paper's split of energy per inference; zero inferences give no per-inference figure. */
-export function perInference(energyJ: number, idleW: number, durationS: number, inferences: number): PerInferenceJ | null {
+export function perInference(
+  energyJ: number,
+  idleW: number,
+  durationS: number,
+  inferences: number,
+): PerInferenceJ | null {
   if (!(inferences > 0)) return null;
   const staticJ = idleW * durationS;
-  return { static: staticJ / inferences, dynamic: (energyJ - staticJ) / inferences, total: energyJ / inferences };
+  return {
+    static: staticJ / inferences,
+    dynamic: (energyJ - staticJ) / inferences,
+    total: energyJ / inferences,
+  };
 }

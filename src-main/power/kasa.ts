@@ -60,12 +60,24 @@ const Realtime = z.object({
 /** Reads a get_realtime answer from either hardware version. */
 export function parseKasaRealtime(label: string, json: unknown): Reading {
   const r = Realtime.safeParse(json);
-  if (!r.success) throw new MeterGarbageError(label, 'answer has no emeter.get_realtime (an HS100 has no meter; use an HS110)');
+  if (!r.success)
+    throw new MeterGarbageError(
+      label,
+      'answer has no emeter.get_realtime (an HS100 has no meter; use an HS110)',
+    );
   const rt = r.data.emeter.get_realtime;
-  if (rt.err_code) throw new AppError('METER_REFUSED', `${label}: plug refused get_realtime: ${rt.err_msg ?? `err_code ${rt.err_code}`}`);
+  if (rt.err_code)
+    throw new AppError(
+      'METER_REFUSED',
+      `${label}: plug refused get_realtime: ${rt.err_msg ?? `err_code ${rt.err_code}`}`,
+    );
   const milli = (x: unknown): unknown => (typeof x === 'number' ? x / 1000 : x);
   if (rt.power_mw !== undefined) {
-    return reading(label, { w: milli(rt.power_mw), v: milli(rt.voltage_mv), a: milli(rt.current_ma) });
+    return reading(label, {
+      w: milli(rt.power_mw),
+      v: milli(rt.voltage_mv),
+      a: milli(rt.current_ma),
+    });
   }
   return reading(label, { w: rt.power, v: rt.voltage, a: rt.current });
 }
@@ -106,21 +118,37 @@ export class KasaMeter extends PolledMeter {
         if (err) reject(err);
         else resolve(value as Reading);
       };
-      const timer = setTimeout(() => finish(new AppError('METER_TIMEOUT', `${label}: no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new AppError('METER_TIMEOUT', `${label}: no answer within ${TIMEOUT_MS / 1000} s`),
+          ),
+        TIMEOUT_MS,
+      );
       socket.on('connect', () => socket.write(kasaFrame(REALTIME)));
-      socket.on('error', (e) => finish(new AppError('METER_UNREACHABLE', `${label}: ${e.message}`)));
+      socket.on('error', (e) =>
+        finish(new AppError('METER_UNREACHABLE', `${label}: ${e.message}`)),
+      );
       socket.on('data', (chunk: Buffer) => {
         got = Buffer.concat([got, chunk]);
         if (got.length < 4) return;
         const len = got.readUInt32BE(0);
-        if (len > MAX_FRAME) return finish(new MeterGarbageError(label, `frame length ${len} is not a Kasa frame (wrong port?)`));
+        if (len > MAX_FRAME)
+          return finish(
+            new MeterGarbageError(label, `frame length ${len} is not a Kasa frame (wrong port?)`),
+          );
         if (got.length < 4 + len) return;
         const text = kasaDecrypt(got.subarray(4, 4 + len)).toString('utf8');
         let json: unknown;
         try {
           json = JSON.parse(text);
         } catch {
-          return finish(new MeterGarbageError(label, `answer is not JSON: ${JSON.stringify(text.slice(0, 60))}`));
+          return finish(
+            new MeterGarbageError(
+              label,
+              `answer is not JSON: ${JSON.stringify(text.slice(0, 60))}`,
+            ),
+          );
         }
         try {
           finish(undefined, parseKasaRealtime(label, json));
@@ -129,7 +157,14 @@ export class KasaMeter extends PolledMeter {
         }
       });
       socket.on('close', () =>
-        finish(new MeterGarbageError(label, got.length ? `connection closed mid-frame (${got.length} bytes, truncated)` : 'connection closed without an answer')),
+        finish(
+          new MeterGarbageError(
+            label,
+            got.length
+              ? `connection closed mid-frame (${got.length} bytes, truncated)`
+              : 'connection closed without an answer',
+          ),
+        ),
       );
     });
   }

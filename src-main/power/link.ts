@@ -29,7 +29,10 @@ function oneAtATime(): <T>(job: () => Promise<T>) => Promise<T> {
 }
 
 function timeoutError(label: string, cmd: string): AppError {
-  return new AppError('METER_TIMEOUT', `${label}: no answer to "${cmd}" within ${REPLY_TIMEOUT_MS / 1000} s (wrong dialect or port?)`);
+  return new AppError(
+    'METER_TIMEOUT',
+    `${label}: no answer to "${cmd}" within ${REPLY_TIMEOUT_MS / 1000} s (wrong dialect or port?)`,
+  );
 }
 
 /** SCPI over a raw TCP socket. */
@@ -45,11 +48,16 @@ export class TcpLineLink implements LineLink {
   ) {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', (e) => this.fail(new AppError('METER_UNREACHABLE', `${label}: ${e.message}`)));
+    socket.on('error', (e) =>
+      this.fail(new AppError('METER_UNREACHABLE', `${label}: ${e.message}`)),
+    );
     socket.on('close', () =>
       this.fail(
         this.buffer
-          ? new MeterGarbageError(label, `connection closed mid-reply (truncated: ${JSON.stringify(this.buffer.slice(0, 40))})`)
+          ? new MeterGarbageError(
+              label,
+              `connection closed mid-reply (truncated: ${JSON.stringify(this.buffer.slice(0, 40))})`,
+            )
           : new AppError('METER_UNREACHABLE', `${label}: the instrument closed the connection`),
       ),
     );
@@ -58,11 +66,17 @@ export class TcpLineLink implements LineLink {
   static async connect(host: string, port: number, label: string): Promise<TcpLineLink> {
     const socket = connect({ host, port });
     socket.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${REPLY_TIMEOUT_MS / 1000} s`)), REPLY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no connection within ${REPLY_TIMEOUT_MS / 1000} s`)),
+      REPLY_TIMEOUT_MS,
+    );
     try {
       await once(socket, 'connect');
     } catch (e) {
-      throw new AppError('METER_UNREACHABLE', `${label}: cannot connect to ${host}:${port} (${(e as Error).message})`);
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${label}: cannot connect to ${host}:${port} (${(e as Error).message})`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -72,7 +86,9 @@ export class TcpLineLink implements LineLink {
   private onData(chunk: string): void {
     this.buffer += chunk;
     if (this.buffer.length > MAX_LINE) {
-      this.fail(new MeterGarbageError(this.label, `reply longer than ${MAX_LINE} bytes without a newline`));
+      this.fail(
+        new MeterGarbageError(this.label, `reply longer than ${MAX_LINE} bytes without a newline`),
+      );
       this.socket.destroy();
       return;
     }
@@ -93,7 +109,6 @@ export class TcpLineLink implements LineLink {
     this.waiting = undefined;
     w?.reject(e);
   }
-
 
   send(cmd: string): Promise<void> {
     return this.run(async () => {
@@ -144,11 +159,14 @@ export class DeviceFileLink implements LineLink {
       return new DeviceFileLink(await open(path, 'r+'), label);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const hint = code === 'EACCES' ? ' (add a udev rule giving your user access to the device)' : '';
-      throw new AppError('METER_UNREACHABLE', `${label}: cannot open ${path}: ${code ?? (e as Error).message}${hint}`);
+      const hint =
+        code === 'EACCES' ? ' (add a udev rule giving your user access to the device)' : '';
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${label}: cannot open ${path}: ${code ?? (e as Error).message}${hint}`,
+      );
     }
   }
-
 
   send(cmd: string): Promise<void> {
     return this.run(async () => {
@@ -173,10 +191,17 @@ export class DeviceFileLink implements LineLink {
           }),
         ]).finally(() => clearTimeout(timer));
         if (bytesRead === 0) {
-          throw new MeterGarbageError(this.label, `device closed mid-reply (truncated: ${JSON.stringify(text.slice(0, 40))})`);
+          throw new MeterGarbageError(
+            this.label,
+            `device closed mid-reply (truncated: ${JSON.stringify(text.slice(0, 40))})`,
+          );
         }
         text += buf.toString('latin1', 0, bytesRead);
-        if (text.length > MAX_LINE) throw new MeterGarbageError(this.label, `reply longer than ${MAX_LINE} bytes without a newline`);
+        if (text.length > MAX_LINE)
+          throw new MeterGarbageError(
+            this.label,
+            `reply longer than ${MAX_LINE} bytes without a newline`,
+          );
       }
       return text.slice(0, text.indexOf('\n')).replace(/\r$/, '');
     });

@@ -8,7 +8,8 @@ import type { PowerSample, Reading } from './sample';
 /** What a meter's watts cover. */
 export type MeterScope = { kind: 'farm' } | { kind: 'devices'; devices: string[] };
 
-export type MeterKind = 'scpi' | 'usbtmc' | 'shelly' | 'kasa' | 'wattsup' | 'csv' | 'agent' | 'emulated';
+export type MeterKind =
+  'scpi' | 'usbtmc' | 'shelly' | 'kasa' | 'wattsup' | 'csv' | 'agent' | 'emulated';
 
 /** The sample intervals an instrument supports. */
 export interface IntervalLimits {

@@ -7,20 +7,37 @@ import { InputError } from '../contract/index';
 import type { Clock } from './clock';
 import type { Logger } from '../log';
 import type { MeterDeps } from './open';
-import { DEFAULT_IDLE_SECONDS, sessionMeters, type PowerSessionOptions, type SessionMeter } from './session';
+import {
+  DEFAULT_IDLE_SECONDS,
+  sessionMeters,
+  type PowerSessionOptions,
+  type SessionMeter,
+} from './session';
 import { parseMeterUri } from './uri';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function withPowerOptions(cmd: Command): Command {
   return cmd
-    .option('--meter <uri>', 'a power meter to read through the run (repeatable): scpi+wt300://host:port, shelly://host, kasa://host?device=pi-1, agent://tx2, ...', collect, [])
-    .option('--idle-seconds <s>', `seconds of idle power measured before the run (default ${DEFAULT_IDLE_SECONDS})`)
-    .option('--idle-watts <w>', "the farm's idle watts, instead of measuring them (with --idle-seconds 0)")
+    .option(
+      '--meter <uri>',
+      'a power meter to read through the run (repeatable): scpi+wt300://host:port, shelly://host, kasa://host?device=pi-1, agent://tx2, ...',
+      collect,
+      [],
+    )
+    .option(
+      '--idle-seconds <s>',
+      `seconds of idle power measured before the run (default ${DEFAULT_IDLE_SECONDS})`,
+    )
+    .option(
+      '--idle-watts <w>',
+      "the farm's idle watts, instead of measuring them (with --idle-seconds 0)",
+    )
     .option('--meter-interval <s>', "sample interval, within each meter's limits");
 }
 
-const Num = (what: string) => z.coerce.number({ message: `must be ${what}` }).finite(`must be ${what}`);
+const Num = (what: string) =>
+  z.coerce.number({ message: `must be ${what}` }).finite(`must be ${what}`);
 
 export const PowerFlags = z.object({
   meter: z.array(z.string()).default([]),
@@ -40,15 +57,26 @@ export function powerSessionFrom(
 ): PowerSessionOptions | null {
   // Parse every URI up front so a typo fails before the farm is started.
   for (const uri of flags.meter) parseMeterUri(uri);
-  if (flags.idleWatts !== undefined && flags.idleSeconds === undefined) flags = { ...flags, idleSeconds: 0 };
+  if (flags.idleWatts !== undefined && flags.idleSeconds === undefined)
+    flags = { ...flags, idleSeconds: 0 };
   if (flags.idleSeconds !== undefined && flags.idleSeconds > 0 && flags.idleWatts !== undefined) {
-    throw new InputError('--idle-watts: give either measured idle (--idle-seconds S) or given idle watts, not both');
+    throw new InputError(
+      '--idle-watts: give either measured idle (--idle-seconds S) or given idle watts, not both',
+    );
   }
   const meters = flags.meter.length
-    ? sessionMeters(flags.meter, flags.meterInterval === undefined ? undefined : flags.meterInterval * 1000, ctx)
+    ? sessionMeters(
+        flags.meter,
+        flags.meterInterval === undefined ? undefined : flags.meterInterval * 1000,
+        ctx,
+      )
     : (ctx.emulated ?? []);
   if (meters.length === 0) {
-    if (flags.idleSeconds !== undefined || flags.idleWatts !== undefined || flags.meterInterval !== undefined) {
+    if (
+      flags.idleSeconds !== undefined ||
+      flags.idleWatts !== undefined ||
+      flags.meterInterval !== undefined
+    ) {
       throw new InputError('--meter: idle and interval flags need at least one --meter');
     }
     return null;

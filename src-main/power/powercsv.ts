@@ -21,13 +21,17 @@ function cells(line: string): string[] {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i] as string;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') out.push(cur), (cur = '');
-    else cur += c;
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      cur += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += c;
+    }
   }
   out.push(cur);
   return out;
@@ -38,7 +42,14 @@ export function parsePowerCsv(text: string): Map<string, PowerSample[]> {
   const byMeter = new Map<string, PowerSample[]>();
   for (const line of text.split('\n').slice(1)) {
     const [t, meter, w, v, a] = cells(line);
-    if (meter === undefined || w === undefined || !Number.isFinite(Number(t)) || !Number.isFinite(Number(w)) || w === '') continue;
+    if (
+      meter === undefined ||
+      w === undefined ||
+      !Number.isFinite(Number(t)) ||
+      !Number.isFinite(Number(w)) ||
+      w === ''
+    )
+      continue;
     const s: PowerSample = { t: Number(t), w: Number(w) };
     if (v) s.v = Number(v);
     if (a) s.a = Number(a);

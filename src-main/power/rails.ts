@@ -40,7 +40,8 @@ function reading(source: RailsReading['source'], t: number, rails: Rail[]): Rail
 
 function num(text: string | undefined, what: string): number {
   const n = Number((text ?? '').trim());
-  if (text === undefined || text.trim() === '' || !Number.isFinite(n)) throw new Error(`${what}: ${JSON.stringify(text)} is not a number`);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n))
+    throw new Error(`${what}: ${JSON.stringify(text)} is not a number`);
   return n;
 }
 
@@ -57,9 +58,14 @@ export function parseIna3221(files: Readonly<Record<string, string>>): Rail[] {
     const name = content.trim();
     if (iio) {
       const n = iio[1];
-      const rail: Rail = { name, w: num(files[`in_power${n}_input`], `${name} in_power${n}_input`) / 1000 };
-      if (files[`in_voltage${n}_input`] !== undefined) rail.v = num(files[`in_voltage${n}_input`], name) / 1000;
-      if (files[`in_current${n}_input`] !== undefined) rail.a = num(files[`in_current${n}_input`], name) / 1000;
+      const rail: Rail = {
+        name,
+        w: num(files[`in_power${n}_input`], `${name} in_power${n}_input`) / 1000,
+      };
+      if (files[`in_voltage${n}_input`] !== undefined)
+        rail.v = num(files[`in_voltage${n}_input`], name) / 1000;
+      if (files[`in_current${n}_input`] !== undefined)
+        rail.a = num(files[`in_current${n}_input`], name) / 1000;
       rails.push(rail);
     } else if (hwmon) {
       const n = hwmon[1];
@@ -71,7 +77,10 @@ export function parseIna3221(files: Readonly<Record<string, string>>): Rail[] {
   return rails;
 }
 
-export function railsFromIna3221(t: number, folders: ReadonlyArray<Readonly<Record<string, string>>>): RailsReading {
+export function railsFromIna3221(
+  t: number,
+  folders: ReadonlyArray<Readonly<Record<string, string>>>,
+): RailsReading {
   return reading('ina3221', t, folders.flatMap(parseIna3221));
 }
 
@@ -84,7 +93,8 @@ export function railsFromTegrastats(t: number, line: string): RailsReading {
   for (const m of line.matchAll(/\b((?:VDD|POM|VIN)_[A-Z0-9_]+) (\d+)(?:mW)?\/(\d+)(?:mW)?/g)) {
     rails.push({ name: m[1] as string, w: Number(m[2]) / 1000 });
   }
-  if (rails.length === 0) throw new Error(`tegrastats line has no power rails: ${JSON.stringify(line.slice(0, 80))}`);
+  if (rails.length === 0)
+    throw new Error(`tegrastats line has no power rails: ${JSON.stringify(line.slice(0, 80))}`);
   return reading('tegrastats', t, rails);
 }
 
@@ -97,7 +107,9 @@ export function railsFromTegrastats(t: number, line: string): RailsReading {
 export function railsFromPmic(t: number, text: string): RailsReading {
   const volts = new Map<string, number>();
   const amps = new Map<string, number>();
-  for (const m of text.matchAll(/^\s*(\S+)_([AV])\s+(?:current|volt)\(\d+\)=([-+0-9.eE]+)[AV]\s*$/gm)) {
+  for (const m of text.matchAll(
+    /^\s*(\S+)_([AV])\s+(?:current|volt)\(\d+\)=([-+0-9.eE]+)[AV]\s*$/gm,
+  )) {
     (m[2] === 'A' ? amps : volts).set(m[1] as string, num(m[3], `${m[1]}_${m[2]}`));
   }
   const rails: Rail[] = [];
@@ -105,6 +117,9 @@ export function railsFromPmic(t: number, text: string): RailsReading {
     const v = volts.get(name);
     if (v !== undefined) rails.push({ name, w: Math.max(0, v * a), v, a });
   }
-  if (rails.length === 0) throw new Error('pmic_read_adc printed no rail with both a current and a voltage (not a Pi 5?)');
+  if (rails.length === 0)
+    throw new Error(
+      'pmic_read_adc printed no rail with both a current and a voltage (not a Pi 5?)',
+    );
   return reading('pmic', t, rails);
 }

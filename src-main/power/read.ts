@@ -12,7 +12,10 @@ export interface MeterRead extends PowerStats {
   emulated: boolean;
 }
 
-export async function readMeter(uri: string, opts: { seconds?: number; intervalMs?: number } & MeterDeps = {}): Promise<MeterRead> {
+export async function readMeter(
+  uri: string,
+  opts: { seconds?: number; intervalMs?: number } & MeterDeps = {},
+): Promise<MeterRead> {
   const spec = parseMeterUri(uri);
   const meter = meterFor(spec, opts);
   const intervalMs = resolveInterval(meter.info, spec.intervalMs ?? opts.intervalMs);
@@ -22,10 +25,18 @@ export async function readMeter(uri: string, opts: { seconds?: number; intervalM
   const limitMs = opts.seconds === undefined ? undefined : opts.seconds * 1000;
   await meter.open(intervalMs);
   // A live meter runs until the time is up; a log runs to its end or its first S seconds.
-  const timer = limitMs !== undefined && meter.info.kind !== 'csv' ? setTimeout(() => abort.abort(), limitMs) : undefined;
+  const timer =
+    limitMs !== undefined && meter.info.kind !== 'csv'
+      ? setTimeout(() => abort.abort(), limitMs)
+      : undefined;
   try {
     for await (const s of meter.samples({ intervalMs, clock, signal: abort.signal })) {
-      if (meter.info.kind === 'csv' && limitMs !== undefined && s.t - (samples[0]?.t ?? s.t) > limitMs) break;
+      if (
+        meter.info.kind === 'csv' &&
+        limitMs !== undefined &&
+        s.t - (samples[0]?.t ?? s.t) > limitMs
+      )
+        break;
       samples.push(s);
     }
   } finally {

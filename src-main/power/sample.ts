@@ -28,10 +28,16 @@ export function meterNumber(meter: string, field: string, raw: unknown): number 
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
   if (typeof raw === 'string' && /^\s*[-+]?(nan|inf)/i.test(raw)) {
     // Yokogawa and R&S send NAN for "no data yet" and INF for over-range.
-    throw new MeterGarbageError(meter, `${field} is ${raw.trim()} (no data or over-range: check the range and wiring)`);
+    throw new MeterGarbageError(
+      meter,
+      `${field} is ${raw.trim()} (no data or over-range: check the range and wiring)`,
+    );
   }
   if (!Number.isFinite(value) || (typeof raw === 'string' && raw.trim() === '')) {
-    throw new MeterGarbageError(meter, `${field} is not a number: ${JSON.stringify(raw)?.slice(0, 60)}`);
+    throw new MeterGarbageError(
+      meter,
+      `${field} is not a number: ${JSON.stringify(raw)?.slice(0, 60)}`,
+    );
   }
   return value;
 }
@@ -46,7 +52,8 @@ export function reading(meter: string, fields: { w?: unknown; v?: unknown; a?: u
   else if (v !== undefined && a !== undefined) w = v * a;
   else throw new MeterGarbageError(meter, 'reported neither watts nor volts and amps');
   // A small negative reading is offset noise on an idle DC channel; a large one is wiring.
-  if (w < -0.5) throw new MeterGarbageError(meter, `negative power ${w} W (current clamp or shunt reversed?)`);
+  if (w < -0.5)
+    throw new MeterGarbageError(meter, `negative power ${w} W (current clamp or shunt reversed?)`);
   const r: Reading = { w: Math.max(0, w) };
   if (v !== undefined) r.v = v;
   if (a !== undefined) r.a = a;

@@ -33,7 +33,12 @@ export const DIALECT_TABLES: Record<DialectName, Dialect> = {
     query: ':NUM:NORM:VAL?',
     fields: ['P', 'U', 'I'],
     // The update rate is one of six; 10 Hz at most.
-    limits: { minMs: 100, maxMs: 5000, allowedMs: [100, 250, 500, 1000, 2000, 5000], defaultMs: 500 },
+    limits: {
+      minMs: 100,
+      maxMs: 5000,
+      allowedMs: [100, 250, 500, 1000, 2000, 5000],
+      defaultMs: 500,
+    },
   },
   hmc8015: {
     setup: () => ['SYST:REM', 'CHAN1:MEAS:FUNC URMS,IRMS,P'],
@@ -63,12 +68,19 @@ export function dialectFor(name: DialectName, o: ScpiOverrides): Dialect {
 }
 
 /** Parses a reply such as `104.75E+00,230.1E+00,0.455E+00` (or with a header, or `;`-joined). */
-export function parseScpiReply(label: string, reply: string, fields: readonly ScpiField[]): Reading {
+export function parseScpiReply(
+  label: string,
+  reply: string,
+  fields: readonly ScpiField[],
+): Reading {
   // With :COMM:HEAD ON the reply starts with the command's header and a space; drop it.
   const body = reply.trim().replace(/^:?[A-Z][A-Z0-9:]*\s+(?=[-+0-9.NI])/i, '');
   const values = body.split(/[,;]/).map((v) => v.trim());
   if (body === '' || values.length < fields.length) {
-    throw new MeterGarbageError(label, `reply has ${body === '' ? 0 : values.length} values, expected ${fields.length}: ${JSON.stringify(reply.slice(0, 60))}`);
+    throw new MeterGarbageError(
+      label,
+      `reply has ${body === '' ? 0 : values.length} values, expected ${fields.length}: ${JSON.stringify(reply.slice(0, 60))}`,
+    );
   }
   const pick = (f: ScpiField): string | undefined => {
     const i = fields.indexOf(f);
@@ -111,7 +123,11 @@ export class ScpiMeter extends PolledMeter {
 
   async read(): Promise<Reading> {
     if (!this.link) throw new Error('ScpiMeter.read before open');
-    return parseScpiReply(this.info.label, await this.link.query(this.dialect.query), this.dialect.fields);
+    return parseScpiReply(
+      this.info.label,
+      await this.link.query(this.dialect.query),
+      this.dialect.fields,
+    );
   }
 
   async close(): Promise<void> {

@@ -54,11 +54,17 @@ export interface PowerSession {
 }
 
 /** Builds session meters from URIs; a URI's `interval=` wins over the common one. */
-export function sessionMeters(uris: readonly string[], intervalMs?: number, deps: MeterDeps = {}): SessionMeter[] {
+export function sessionMeters(
+  uris: readonly string[],
+  intervalMs?: number,
+  deps: MeterDeps = {},
+): SessionMeter[] {
   return uris.map((uri) => {
     const spec = parseMeterUri(uri);
     const ms = spec.intervalMs ?? intervalMs;
-    return ms === undefined ? { meter: meterFor(spec, deps) } : { meter: meterFor(spec, deps), intervalMs: ms };
+    return ms === undefined
+      ? { meter: meterFor(spec, deps) }
+      : { meter: meterFor(spec, deps), intervalMs: ms };
   });
 }
 
@@ -77,12 +83,15 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   const clock = opts.clock ?? monotonicClock();
   const idleSeconds = opts.idleSeconds ?? (opts.idleWatts === undefined ? DEFAULT_IDLE_SECONDS : 0);
   if (!(idleSeconds >= 0)) throw new InputError('--idle-seconds: must be 0 or more');
-  if (opts.idleWatts !== undefined && !(opts.idleWatts >= 0 && Number.isFinite(opts.idleWatts))) throw new InputError('--idle-watts: must be a number of watts, 0 or more');
-  if (idleSeconds === 0 && opts.idleWatts === undefined) throw new InputError('--idle-seconds 0 needs --idle-watts W (the farm\'s idle power)');
+  if (opts.idleWatts !== undefined && !(opts.idleWatts >= 0 && Number.isFinite(opts.idleWatts)))
+    throw new InputError('--idle-watts: must be a number of watts, 0 or more');
+  if (idleSeconds === 0 && opts.idleWatts === undefined)
+    throw new InputError("--idle-seconds 0 needs --idle-watts W (the farm's idle power)");
   if (opts.meters.length === 0) throw new InputError('a power session needs at least one meter');
   const labels = new Set<string>();
   for (const { meter } of opts.meters) {
-    if (labels.has(meter.info.label)) throw new InputError(`meter ${meter.info.label} is listed twice`);
+    if (labels.has(meter.info.label))
+      throw new InputError(`meter ${meter.info.label} is listed twice`);
     labels.add(meter.info.label);
   }
 
@@ -92,7 +101,15 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     for (const m of opts.meters) {
       const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
       await m.meter.open(intervalMs);
-      channels.push({ meter: m.meter, intervalMs, samples: [], garbage: 0, error: null, finished: false, done: Promise.resolve() });
+      channels.push({
+        meter: m.meter,
+        intervalMs,
+        samples: [],
+        garbage: 0,
+        error: null,
+        finished: false,
+        done: Promise.resolve(),
+      });
     }
   } catch (e) {
     await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
@@ -106,7 +123,11 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     let failures = 0;
     while (!abort.signal.aborted) {
       try {
-        for await (const s of ch.meter.samples({ intervalMs: ch.intervalMs, clock, signal: abort.signal })) {
+        for await (const s of ch.meter.samples({
+          intervalMs: ch.intervalMs,
+          clock,
+          signal: abort.signal,
+        })) {
           ch.samples.push(s);
           csv?.add(label, s);
           failures = 0;
@@ -161,13 +182,18 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       const during = window(ch.samples, idleStart, idleEnd);
       if (ch.error || during.length === 0) {
         await closeAll();
-        throw new AppError('IDLE_UNMEASURED', ch.error ?? `${ch.meter.info.label}: no samples in ${idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`);
+        throw new AppError(
+          'IDLE_UNMEASURED',
+          ch.error ??
+            `${ch.meter.info.label}: no samples in ${idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`,
+        );
       }
       idle.set(ch.meter.info.label, powerStats(during).avgW);
     }
   } else {
     // The given idle watts are the farm's; they belong to one meter only when there is one.
-    for (const ch of channels) idle.set(ch.meter.info.label, channels.length === 1 ? (opts.idleWatts ?? null) : null);
+    for (const ch of channels)
+      idle.set(ch.meter.info.label, channels.length === 1 ? (opts.idleWatts ?? null) : null);
   }
   const runStartMs = clock.now();
 
@@ -181,7 +207,12 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       // Wait for one sample past the end on every live meter, so the run's last stretch is
       // interpolated rather than cut at the last sample before it.
       const deadline = runEndMs + 2 * Math.max(...channels.map((c) => c.intervalMs)) + 3000;
-      while (clock.now() < deadline && channels.some((c) => !c.finished && (c.samples[c.samples.length - 1]?.t ?? -Infinity) < runEndMs)) {
+      while (
+        clock.now() < deadline &&
+        channels.some(
+          (c) => !c.finished && (c.samples[c.samples.length - 1]?.t ?? -Infinity) < runEndMs,
+        )
+      ) {
         await delay(5);
       }
       await closeAll();
@@ -198,13 +229,20 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
             intervalMs: ch.intervalMs,
             idleW: idle.get(label) ?? null,
             run: powerStats(run),
-            gaps: findGaps(run, ch.intervalMs).map((g) => ({ fromS: g.fromS - runStartMs / 1000, toS: g.toS - runStartMs / 1000 })),
+            gaps: findGaps(run, ch.intervalMs).map((g) => ({
+              fromS: g.fromS - runStartMs / 1000,
+              toS: g.toS - runStartMs / 1000,
+            })),
             garbage: ch.garbage,
             error: ch.error,
           };
         }),
       };
-      if (opts.runDir) await writeFileAtomic(join(opts.runDir, 'power.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      if (opts.runDir)
+        await writeFileAtomic(
+          join(opts.runDir, 'power.json'),
+          `${JSON.stringify(summary, null, 2)}\n`,
+        );
       return summary;
     },
   };
@@ -231,15 +269,22 @@ export function runEnergy(summary: PowerSummary, inferences: number): RunEnergy 
     energyJ: m.run.energyJ,
     durationS: m.run.durationS,
     samples: m.run.samples,
-    perInferenceJ: m.idleW === null ? null : perInference(m.run.energyJ, m.idleW, m.run.durationS, inferences),
+    perInferenceJ:
+      m.idleW === null ? null : perInference(m.run.energyJ, m.idleW, m.run.durationS, inferences),
     gaps: m.gaps,
     garbage: m.garbage,
     error: m.error,
   }));
   const usable = meters.filter((m) => m.samples > 1);
-  const farm = [...usable.filter((m) => m.scope.kind === 'farm')].sort((a, b) => Number(a.emulated) - Number(b.emulated))[0];
+  const farm = [...usable.filter((m) => m.scope.kind === 'farm')].sort(
+    (a, b) => Number(a.emulated) - Number(b.emulated),
+  )[0];
   const basis = farm ? [farm] : usable;
-  if (basis.length === 0) throw new AppError('NO_POWER', 'no meter recorded two samples during the run; it was shorter than the sample interval or every meter failed');
+  if (basis.length === 0)
+    throw new AppError(
+      'NO_POWER',
+      'no meter recorded two samples during the run; it was shorter than the sample interval or every meter failed',
+    );
   const energyJ = basis.reduce((s, m) => s + m.energyJ, 0);
   const idleW = summary.idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0);
   const per = perInference(energyJ, idleW, durationS, inferences);

@@ -8,7 +8,11 @@ import { getJson } from './http';
 import { MeterGarbageError, reading, type Reading } from './sample';
 import type { MeterSpec } from './uri';
 
-const Gen2Status = z.object({ apower: z.unknown(), voltage: z.unknown().optional(), current: z.unknown().optional() });
+const Gen2Status = z.object({
+  apower: z.unknown(),
+  voltage: z.unknown().optional(),
+  current: z.unknown().optional(),
+});
 const Gen1Status = z.object({ meters: z.array(z.object({ power: z.unknown() })).min(1) });
 const Identity = z.object({ gen: z.number().optional() });
 
@@ -38,19 +42,30 @@ export class ShellyMeter extends PolledMeter {
       return;
     }
     const id = Identity.safeParse(await getJson(this.info.label, `${this.base}/shelly`));
-    if (!id.success) throw new MeterGarbageError(this.info.label, '/shelly did not describe a Shelly device');
+    if (!id.success)
+      throw new MeterGarbageError(this.info.label, '/shelly did not describe a Shelly device');
     this.gen = (id.data.gen ?? 1) >= 2 ? 2 : 1;
   }
 
   async read(): Promise<Reading> {
     const label = this.info.label;
     if (this.gen === 2) {
-      const s = Gen2Status.safeParse(await getJson(label, `${this.base}/rpc/Switch.GetStatus?id=0`));
-      if (!s.success) throw new MeterGarbageError(label, 'Switch.GetStatus has no "apower" (not a plug with a meter?)');
+      const s = Gen2Status.safeParse(
+        await getJson(label, `${this.base}/rpc/Switch.GetStatus?id=0`),
+      );
+      if (!s.success)
+        throw new MeterGarbageError(
+          label,
+          'Switch.GetStatus has no "apower" (not a plug with a meter?)',
+        );
       return reading(label, { w: s.data.apower, v: s.data.voltage, a: s.data.current });
     }
     const s = Gen1Status.safeParse(await getJson(label, `${this.base}/status`));
-    if (!s.success) throw new MeterGarbageError(label, '/status has no "meters[0].power" (not a plug with a meter?)');
+    if (!s.success)
+      throw new MeterGarbageError(
+        label,
+        '/status has no "meters[0].power" (not a plug with a meter?)',
+      );
     return reading(label, { w: s.data.meters[0]?.power });
   }
 

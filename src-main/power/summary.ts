@@ -13,7 +13,13 @@ const Stats = z.object({
 });
 
 export const MeterPower = z.object({
-  info: z.object({ uri: z.string(), kind: z.string(), label: z.string(), scope: MeterScopeSchema, emulated: z.boolean() }),
+  info: z.object({
+    uri: z.string(),
+    kind: z.string(),
+    label: z.string(),
+    scope: MeterScopeSchema,
+    emulated: z.boolean(),
+  }),
   intervalMs: z.number(),
   idleW: z.number().nullable(),
   /** The run's samples only (idle excluded), edges interpolated at the run's start and end. */

@@ -74,7 +74,8 @@ function interval(uri: string, q: URLSearchParams): number | undefined {
   const raw = q.get('interval');
   if (raw === null) return undefined;
   const s = Number(raw);
-  if (!Number.isFinite(s) || s <= 0) throw bad(uri, `interval=${raw} is not a positive number of seconds`);
+  if (!Number.isFinite(s) || s <= 0)
+    throw bad(uri, `interval=${raw} is not a positive number of seconds`);
   return s * 1000;
 }
 
@@ -82,7 +83,8 @@ function overrides(uri: string, q: URLSearchParams): ScpiOverrides {
   const o: ScpiOverrides = {};
   for (const cmd of [...q.getAll('setup'), ...q.getAll('query')]) {
     // One command per parameter: a newline would smuggle a second command past the table.
-    if (/[\r\n]/.test(cmd) || cmd.trim() === '') throw bad(uri, 'SCPI commands must be one non-empty line');
+    if (/[\r\n]/.test(cmd) || cmd.trim() === '')
+      throw bad(uri, 'SCPI commands must be one non-empty line');
   }
   if (q.has('setup')) o.setup = q.getAll('setup');
   const query = q.get('query');
@@ -91,13 +93,17 @@ function overrides(uri: string, q: URLSearchParams): ScpiOverrides {
   if (fields !== null) {
     o.fields = fields.split(',').map((f) => f.trim().toUpperCase());
     if (!o.fields.every((f) => ['P', 'U', 'I', 'X'].includes(f))) {
-      throw bad(uri, 'fields= lists P (watts), U (volts), I (amps) or X (ignored), comma-separated');
+      throw bad(
+        uri,
+        'fields= lists P (watts), U (volts), I (amps) or X (ignored), comma-separated',
+      );
     }
   }
   return o;
 }
 
-const SCHEMES = 'scpi+wt300, scpi+hmc8015, scpi+keysight, usbtmc+wt300, shelly, shelly1, shelly2, kasa, wattsup, csv, agent';
+const SCHEMES =
+  'scpi+wt300, scpi+hmc8015, scpi+keysight, usbtmc+wt300, shelly, shelly1, shelly2, kasa, wattsup, csv, agent';
 
 export function parseMeterUri(uri: string): MeterSpec {
   let url: URL;
@@ -118,9 +124,22 @@ export function parseMeterUri(uri: string): MeterSpec {
     }
     const d = dialect as DialectName;
     if (transport === 'scpi') {
-      return { ...common, kind: 'scpi', dialect: d, host: host(uri, url), port: port(uri, url, 5025), overrides: overrides(uri, q) };
+      return {
+        ...common,
+        kind: 'scpi',
+        dialect: d,
+        host: host(uri, url),
+        port: port(uri, url, 5025),
+        overrides: overrides(uri, q),
+      };
     }
-    return { ...common, kind: 'usbtmc', dialect: d, path: path(uri, url, 'usbtmc+wt300:///dev/usbtmc0'), overrides: overrides(uri, q) };
+    return {
+      ...common,
+      kind: 'usbtmc',
+      dialect: d,
+      path: path(uri, url, 'usbtmc+wt300:///dev/usbtmc0'),
+      overrides: overrides(uri, q),
+    };
   }
   switch (scheme) {
     case 'shelly':
@@ -137,7 +156,8 @@ export function parseMeterUri(uri: string): MeterSpec {
       return { ...common, kind: 'csv', path: path(uri, url, 'csv:///home/me/log.csv') };
     case 'agent': {
       const device = decodeURIComponent(url.hostname);
-      if (!DEVICE_NAME.test(device)) throw bad(uri, 'write agent://DEVICE with a device name from the inventory');
+      if (!DEVICE_NAME.test(device))
+        throw bad(uri, 'write agent://DEVICE with a device name from the inventory');
       return { ...common, kind: 'agent', device, scope: { kind: 'devices', devices: [device] } };
     }
     default:

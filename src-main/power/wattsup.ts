@@ -18,13 +18,22 @@ export function parseWattsUpLine(label: string, line: string): Reading | undefin
   if (!text.startsWith('#d')) return undefined;
   const f = text.split(',');
   // #d, -, <field count>, W*10, V*10, A*1000, ...
-  if (f.length < 6) throw new MeterGarbageError(label, `data line has ${f.length} fields, expected 6 or more (truncated?): ${JSON.stringify(text.slice(0, 60))}`);
+  if (f.length < 6)
+    throw new MeterGarbageError(
+      label,
+      `data line has ${f.length} fields, expected 6 or more (truncated?): ${JSON.stringify(text.slice(0, 60))}`,
+    );
   const scaled = (i: number, div: number, name: string): number => {
     const raw = f[i] ?? '';
-    if (!/^-?\d+$/.test(raw.trim())) throw new MeterGarbageError(label, `${name} field is not an integer: ${JSON.stringify(raw)}`);
+    if (!/^-?\d+$/.test(raw.trim()))
+      throw new MeterGarbageError(label, `${name} field is not an integer: ${JSON.stringify(raw)}`);
     return Number(raw) / div;
   };
-  return reading(label, { w: scaled(3, 10, 'watts'), v: scaled(4, 10, 'volts'), a: scaled(5, 1000, 'amps') });
+  return reading(label, {
+    w: scaled(3, 10, 'watts'),
+    v: scaled(4, 10, 'volts'),
+    a: scaled(5, 1000, 'amps'),
+  });
 }
 
 export class WattsUpMeter implements Meter {
@@ -39,7 +48,12 @@ export class WattsUpMeter implements Meter {
       scope: spec.scope,
       emulated: false,
       // Whole seconds only.
-      limits: { minMs: 1000, maxMs: 60_000, allowedMs: Array.from({ length: 60 }, (_, i) => (i + 1) * 1000), defaultMs: 1000 },
+      limits: {
+        minMs: 1000,
+        maxMs: 60_000,
+        allowedMs: Array.from({ length: 60 }, (_, i) => (i + 1) * 1000),
+        defaultMs: 1000,
+      },
     };
   }
 
@@ -49,13 +63,19 @@ export class WattsUpMeter implements Meter {
       // Serial speed is a line setting, not something the open() call can ask for.
       await run('stty', ['-F', path, '115200', 'raw', '-echo', 'cs8', '-cstopb', '-parenb']);
     } catch (e) {
-      throw new AppError('METER_UNREACHABLE', `${this.info.label}: cannot set up ${path} (${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}); is it the Watts Up's serial port and may you open it?`);
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${this.info.label}: cannot set up ${path} (${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}); is it the Watts Up's serial port and may you open it?`,
+      );
     }
     let fd: number;
     try {
       fd = openSync(path, fsc.O_RDWR | fsc.O_NOCTTY);
     } catch (e) {
-      throw new AppError('METER_UNREACHABLE', `${this.info.label}: cannot open ${path}: ${(e as NodeJS.ErrnoException).code}`);
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${this.info.label}: cannot open ${path}: ${(e as NodeJS.ErrnoException).code}`,
+      );
     }
     try {
       writeSync(fd, `#L,W,3,E,,${Math.round(intervalMs / 1000)};`);
@@ -63,7 +83,10 @@ export class WattsUpMeter implements Meter {
       this.port = new ReadStream(fd);
     } catch (e) {
       closeSync(fd);
-      throw new AppError('METER_UNREACHABLE', `${this.info.label}: ${path} is not a serial port (${(e as Error).message})`);
+      throw new AppError(
+        'METER_UNREACHABLE',
+        `${this.info.label}: ${path} is not a serial port (${(e as Error).message})`,
+      );
     }
     this.port.on('error', () => undefined);
   }

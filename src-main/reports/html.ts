@@ -9,7 +9,13 @@ import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
 import { barChart, esc, fmt, lineChart, type Category } from './svg';
 
-const COLORS = { ips: '#2f6db5', static: '#8c8c8c', dynamic: '#e07b28', total: '#4a8c3a', power: ['#c0392b', '#8e44ad', '#16a085', '#d35400', '#2c3e50'] };
+const COLORS = {
+  ips: '#2f6db5',
+  static: '#8c8c8c',
+  dynamic: '#e07b28',
+  total: '#4a8c3a',
+  power: ['#c0392b', '#8e44ad', '#16a085', '#d35400', '#2c3e50'],
+};
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:980px;padding:0 16px}
@@ -25,46 +31,112 @@ section.run{page-break-before:always}@media print{body{margin:0}h2{page-break-af
 `;
 
 const badge = (on: boolean): string => (on ? '<span class="badge">emulated</span>' : '');
-const num = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : fmt(x, d));
+const num = (x: number | null | undefined, d = 3): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : fmt(x, d);
 
 function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`).join('');
+  const tr = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`,
+    )
+    .join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
 function comparison(runs: readonly ReportRun[]): string {
-  const models = [...new Set(runs.map((r) => paperModelFor(r.model)).filter((m) => m !== undefined))];
+  const models = [
+    ...new Set(runs.map((r) => paperModelFor(r.model)).filter((m) => m !== undefined)),
+  ];
   const paper = PAPER_FIGURES.filter((p) => models.includes(p.model));
   if (runs.length < 2 && paper.length === 0) return '';
   const categories: Category[] = [
     // The run id's random tail names the run; the model only when runs of several models meet.
-    ...runs.map((r) => ({ label: `${models.length > 1 || runs.some((o) => o.model !== r.model) ? `${r.model} ` : ''}${r.runId.slice(-6)}`, note: r.emulated ? 'emulated' : 'this lab' })),
-    ...paper.map((p) => ({ label: models.length > 1 ? `${p.model} ${p.system}` : p.system, note: 'paper' })),
+    ...runs.map((r) => ({
+      label: `${models.length > 1 || runs.some((o) => o.model !== r.model) ? `${r.model} ` : ''}${r.runId.slice(-6)}`,
+      note: r.emulated ? 'emulated' : 'this lab',
+    })),
+    ...paper.map((p) => ({
+      label: models.length > 1 ? `${p.model} ${p.system}` : p.system,
+      note: 'paper',
+    })),
   ];
-  const col = (run: (r: ReportRun) => number | null | undefined, pub: (p: (typeof paper)[number]) => number): Array<number | null> => [...runs.map((r) => run(r) ?? null), ...paper.map(pub)];
+  const col = (
+    run: (r: ReportRun) => number | null | undefined,
+    pub: (p: (typeof paper)[number]) => number,
+  ): Array<number | null> => [...runs.map((r) => run(r) ?? null), ...paper.map(pub)];
   return `<section id="compare"><h2>Runs compared${models.length ? ` with the paper's ${models.join(' and ')} figures` : ''}</h2>
 ${table(
   ['run', 'model', 'state', 'IPS', 'static J/inf', 'dynamic J/inf', 'total J/inf'],
   runs.map((r) => [
-    `<a href="#run-${esc(r.runId)}">${esc(r.runId)}</a>${badge(r.emulated)}`, esc(r.model), esc(r.state), num(r.ips),
-    num(r.energy?.perInferenceJ?.static), num(r.energy?.perInferenceJ?.dynamic), num(r.energy?.perInferenceJ?.total),
+    `<a href="#run-${esc(r.runId)}">${esc(r.runId)}</a>${badge(r.emulated)}`,
+    esc(r.model),
+    esc(r.state),
+    num(r.ips),
+    num(r.energy?.perInferenceJ?.static),
+    num(r.energy?.perInferenceJ?.dynamic),
+    num(r.energy?.perInferenceJ?.total),
   ]),
   [false, false, false, true, true, true, true],
 )}
 ${paper.length ? '<p class="muted">Paper figures: Musical Chair (ReQuEST\'18), read off its bar charts, ±2%. Its runs vary 10–20% from run to run.</p>' : ''}
-${barChart({ id: 'ips', title: 'Inferences per second', unit: 'inferences/s', categories, series: [{ name: 'IPS', color: COLORS.ips, values: col((r) => r.ips, (p) => p.ips) }] })}
+${barChart({
+  id: 'ips',
+  title: 'Inferences per second',
+  unit: 'inferences/s',
+  categories,
+  series: [
+    {
+      name: 'IPS',
+      color: COLORS.ips,
+      values: col(
+        (r) => r.ips,
+        (p) => p.ips,
+      ),
+    },
+  ],
+})}
 ${barChart({
   id: 'energy-split',
   title: 'Energy per inference: static and dynamic',
   unit: 'J/inference',
   categories,
   series: [
-    { name: 'dynamic', color: COLORS.dynamic, values: col((r) => r.energy?.perInferenceJ?.dynamic, (p) => p.dynamicJ) },
-    { name: 'static', color: COLORS.static, values: col((r) => r.energy?.perInferenceJ?.static, (p) => p.staticJ) },
+    {
+      name: 'dynamic',
+      color: COLORS.dynamic,
+      values: col(
+        (r) => r.energy?.perInferenceJ?.dynamic,
+        (p) => p.dynamicJ,
+      ),
+    },
+    {
+      name: 'static',
+      color: COLORS.static,
+      values: col(
+        (r) => r.energy?.perInferenceJ?.static,
+        (p) => p.staticJ,
+      ),
+    },
   ],
 })}
-${barChart({ id: 'energy-total', title: 'Total energy per inference', unit: 'J/inference', categories, series: [{ name: 'total', color: COLORS.total, values: col((r) => r.energy?.perInferenceJ?.total, (p) => p.totalJ) }] })}
+${barChart({
+  id: 'energy-total',
+  title: 'Total energy per inference',
+  unit: 'J/inference',
+  categories,
+  series: [
+    {
+      name: 'total',
+      color: COLORS.total,
+      values: col(
+        (r) => r.energy?.perInferenceJ?.total,
+        (p) => p.totalJ,
+      ),
+    },
+  ],
+})}
 </section>`;
 }
 
@@ -72,22 +144,35 @@ function planDiagram(plan: Plan): string {
   const colW = 150;
   const gap = 30;
   const partH = (devices: number): number => 22 + devices * 15;
-  const heights = plan.stages.map((s) => 28 + s.parts.reduce((h, p) => h + partH(p.devices.length) + 6, 0));
+  const heights = plan.stages.map(
+    (s) => 28 + s.parts.reduce((h, p) => h + partH(p.devices.length) + 6, 0),
+  );
   const H = Math.max(...heights) + 10;
   const W = plan.stages.length * (colW + gap);
   const parts: string[] = [];
   plan.stages.forEach((s, i) => {
     const x = i * (colW + gap);
-    parts.push(`<rect class="stage" x="${x}" y="2" width="${colW}" height="${(heights[i] as number) - 4}" rx="6"/>`);
-    parts.push(`<text x="${x + 8}" y="18" font-weight="600">${esc(s.id)}</text><text x="${x + 30}" y="18" class="muted">${esc(`${s.firstLayer}…${s.lastLayer}`.slice(0, 22))}</text>`);
+    parts.push(
+      `<rect class="stage" x="${x}" y="2" width="${colW}" height="${(heights[i] as number) - 4}" rx="6"/>`,
+    );
+    parts.push(
+      `<text x="${x + 8}" y="18" font-weight="600">${esc(s.id)}</text><text x="${x + 30}" y="18" class="muted">${esc(`${s.firstLayer}…${s.lastLayer}`.slice(0, 22))}</text>`,
+    );
     let y = 28;
     for (const p of s.parts) {
       const h = partH(p.devices.length);
-      parts.push(`<rect class="part" x="${x + 6}" y="${y}" width="${colW - 12}" height="${h}" rx="4"/><text x="${x + 12}" y="${y + 15}">${esc(p.id)}${p.channels ? esc(` ch ${p.channels[0]}–${p.channels[1]}`) : ''}</text>`);
-      p.devices.forEach((d, k) => parts.push(`<text x="${x + 18}" y="${y + 30 + k * 15}" class="device">${esc(d)}</text>`));
+      parts.push(
+        `<rect class="part" x="${x + 6}" y="${y}" width="${colW - 12}" height="${h}" rx="4"/><text x="${x + 12}" y="${y + 15}">${esc(p.id)}${p.channels ? esc(` ch ${p.channels[0]}–${p.channels[1]}`) : ''}</text>`,
+      );
+      p.devices.forEach((d, k) =>
+        parts.push(`<text x="${x + 18}" y="${y + 30 + k * 15}" class="device">${esc(d)}</text>`),
+      );
       y += h + 6;
     }
-    if (i > 0) parts.push(`<path d="M${x - gap + 4},${H / 2} L${x - 4},${H / 2}" stroke="#777" marker-end="url(#arrow)"/>`);
+    if (i > 0)
+      parts.push(
+        `<path d="M${x - gap + 4},${H / 2} L${x - 4},${H / 2}" stroke="#777" marker-end="url(#arrow)"/>`,
+      );
   });
   return `<svg class="plan" data-chart="plan" viewBox="0 0 ${W} ${H}" width="${Math.min(W, 940)}" role="img" aria-label="plan"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#777"/></marker></defs>${parts.join('')}</svg>`;
 }
@@ -95,43 +180,117 @@ function planDiagram(plan: Plan): string {
 function runSection(r: ReportRun): string {
   const e = r.energy;
   const per = e?.perInferenceJ;
-  const out: string[] = [`<section class="run" id="run-${esc(r.runId)}"><h2>Run ${esc(r.runId)}${badge(r.emulated)}</h2>`];
+  const out: string[] = [
+    `<section class="run" id="run-${esc(r.runId)}"><h2>Run ${esc(r.runId)}${badge(r.emulated)}</h2>`,
+  ];
   out.push(
     table(
-      ['model', 'kind', 'state', 'frames', 'IPS', 'duration s', 'idle W', 'avg W', 'energy J', 'static J/inf', 'dynamic J/inf', 'total J/inf', 'inf/J'],
-      [[
-        esc(r.model), esc(r.kind), esc(r.state), `${r.completed}/${r.frames}`, num(r.ips), num(e?.durationS), num(e?.idleW), num(e?.avgW), num(e?.energyJ),
-        num(per?.static), num(per?.dynamic), num(per?.total), num(e?.inferencesPerJ),
-      ]],
+      [
+        'model',
+        'kind',
+        'state',
+        'frames',
+        'IPS',
+        'duration s',
+        'idle W',
+        'avg W',
+        'energy J',
+        'static J/inf',
+        'dynamic J/inf',
+        'total J/inf',
+        'inf/J',
+      ],
+      [
+        [
+          esc(r.model),
+          esc(r.kind),
+          esc(r.state),
+          `${r.completed}/${r.frames}`,
+          num(r.ips),
+          num(e?.durationS),
+          num(e?.idleW),
+          num(e?.avgW),
+          num(e?.energyJ),
+          num(per?.static),
+          num(per?.dynamic),
+          num(per?.total),
+          num(e?.inferencesPerJ),
+        ],
+      ],
       [false, false, false, true, true, true, true, true, true, true, true, true, true],
     ),
   );
   if (!e) out.push('<p class="muted">No meter was read during this run: no energy figures.</p>');
   else {
-    out.push(`<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. Static = idle W × time / inferences; dynamic = (energy − idle W × time) / inferences.</p>`);
+    out.push(
+      `<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. Static = idle W × time / inferences; dynamic = (energy − idle W × time) / inferences.</p>`,
+    );
     out.push('<h3>Meters</h3>');
     out.push(
       table(
-        ['meter', 'covers', 'interval s', 'idle W', 'avg W', 'min W', 'max W', 'energy J', 'samples', 'refused', 'gaps'],
+        [
+          'meter',
+          'covers',
+          'interval s',
+          'idle W',
+          'avg W',
+          'min W',
+          'max W',
+          'energy J',
+          'samples',
+          'refused',
+          'gaps',
+        ],
         e.meters.map((m) => [
           `${esc(m.meter)}${badge(m.emulated)}${m.error ? `<div class="warn">${esc(m.error)}</div>` : ''}`,
           esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', ')),
-          num(m.intervalMs / 1000), num(m.idleW), num(m.avgW), num(m.minW), num(m.maxW), num(m.energyJ), String(m.samples), String(m.garbage), String(m.gaps.length),
+          num(m.intervalMs / 1000),
+          num(m.idleW),
+          num(m.avgW),
+          num(m.minW),
+          num(m.maxW),
+          num(m.energyJ),
+          String(m.samples),
+          String(m.garbage),
+          String(m.gaps.length),
         ]),
         [false, false, true, true, true, true, true, true, true, true, true],
       ),
     );
-    const gaps = e.meters.flatMap((m) => m.gaps.map((g) => `<li class="gap">${esc(m.meter)}: no samples from ${fmt(g.fromS)} s to ${fmt(g.toS)} s (more than twice its interval)</li>`));
-    if (gaps.length) out.push(`<p class="warn">Gaps in the power record:</p><ul>${gaps.join('')}</ul>`);
+    const gaps = e.meters.flatMap((m) =>
+      m.gaps.map(
+        (g) =>
+          `<li class="gap">${esc(m.meter)}: no samples from ${fmt(g.fromS)} s to ${fmt(g.toS)} s (more than twice its interval)</li>`,
+      ),
+    );
+    if (gaps.length)
+      out.push(`<p class="warn">Gaps in the power record:</p><ul>${gaps.join('')}</ul>`);
   }
   if (r.devices.length) {
     out.push('<h3>Devices</h3>');
     out.push(
       table(
-        ['device', 'profile', 'role', 'frames/s', 'utilisation %', 'compute ms', 'avg W', 'energy J', 'total J/inf'],
+        [
+          'device',
+          'profile',
+          'role',
+          'frames/s',
+          'utilisation %',
+          'compute ms',
+          'avg W',
+          'energy J',
+          'total J/inf',
+        ],
         r.devices.map((d) => [
-          `${esc(d.device)}${badge(d.emulated || Boolean(d.energy?.emulated))}`, esc(d.profile ?? '–'), esc(d.role ?? '–'), num(d.fps),
-          num(d.utilisation === null ? null : d.utilisation * 100), num(d.computeMs), num(d.energy?.avgW), num(d.energy?.energyJ), num(d.energy?.perInferenceJ?.total),
+          `${esc(d.device)}${badge(d.emulated || Boolean(d.energy?.emulated))}`,
+          esc(d.profile ?? '–'),
+          esc(d.role ?? '–'),
+          num(d.fps),
+          num(d.utilisation === null ? null : d.utilisation * 100),
+          num(d.computeMs),
+          num(d.energy?.avgW),
+          num(d.energy?.energyJ),
+          num(d.energy?.perInferenceJ?.total),
         ]),
         [false, false, false, true, true, true, true, true, true],
       ),
@@ -145,16 +304,26 @@ function runSection(r: ReportRun): string {
         xLabel: 'seconds since the run started (idle before 0)',
         yLabels: ['watts', r.ipsSeries.length ? 'inferences/s' : undefined],
         series: [
-          ...r.power.map((p, i) => ({ name: `${p.meter}${p.emulated ? ' (emulated)' : ''}`, color: COLORS.power[i % COLORS.power.length] as string, points: p.points })),
-          ...(r.ipsSeries.length ? [{ name: 'IPS', color: COLORS.ips, points: r.ipsSeries, axis: 1 as const }] : []),
+          ...r.power.map((p, i) => ({
+            name: `${p.meter}${p.emulated ? ' (emulated)' : ''}`,
+            color: COLORS.power[i % COLORS.power.length] as string,
+            points: p.points,
+          })),
+          ...(r.ipsSeries.length
+            ? [{ name: 'IPS', color: COLORS.ips, points: r.ipsSeries, axis: 1 as const }]
+            : []),
         ],
       }),
     );
   }
   if (r.plan) {
-    out.push(`<h3>Plan (${esc(r.plan.origin)}, objective ${esc(r.plan.objective)})</h3>${planDiagram(r.plan)}`);
+    out.push(
+      `<h3>Plan (${esc(r.plan.origin)}, objective ${esc(r.plan.objective)})</h3>${planDiagram(r.plan)}`,
+    );
     const p = r.plan.prediction;
-    out.push(`<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`);
+    out.push(
+      `<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`,
+    );
   }
   out.push('</section>');
   return out.join('\n');

@@ -15,11 +15,18 @@ async function optionalText(path: string): Promise<string | null> {
     return await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new AppError('RUN_UNREADABLE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new AppError(
+      'RUN_UNREADABLE',
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code}`,
+    );
   }
 }
 
-function parseJson<S extends typeof Plan | typeof PowerSummary>(path: string, text: string, schema: S): ReturnType<S['parse']> {
+function parseJson<S extends typeof Plan | typeof PowerSummary>(
+  path: string,
+  text: string,
+  schema: S,
+): ReturnType<S['parse']> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -44,6 +51,9 @@ export async function loadRunFolder(dataDir: string, id: string): Promise<RunFol
     power:
       powerText === null
         ? null
-        : { summary: parseJson(join(dir, 'power.json'), powerText, PowerSummary), samples: csvText === null ? new Map() : parsePowerCsv(csvText) },
+        : {
+            summary: parseJson(join(dir, 'power.json'), powerText, PowerSummary),
+            samples: csvText === null ? new Map() : parsePowerCsv(csvText),
+          },
   };
 }

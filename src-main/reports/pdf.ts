@@ -16,7 +16,10 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
       // try the next one
     }
   }
-  throw new AppError('NO_CHROMIUM', `PDF reports are printed by Chromium and none was found at ${wanted.join(', ')}; install it (apt-get install chromium) or set MCHAIR_CHROMIUM`);
+  throw new AppError(
+    'NO_CHROMIUM',
+    `PDF reports are printed by Chromium and none was found at ${wanted.join(', ')}; install it (apt-get install chromium) or set MCHAIR_CHROMIUM`,
+  );
 }
 
 export async function printPdf(html: string, outFile: string): Promise<void> {
@@ -25,7 +28,12 @@ export async function printPdf(html: string, outFile: string): Promise<void> {
   try {
     const page = await browser.newPage();
     await page.setContent(html, { waitUntil: 'load' });
-    await page.pdf({ path: outFile, format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } });
+    await page.pdf({
+      path: outFile,
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' },
+    });
   } finally {
     await browser.close();
   }

@@ -63,21 +63,31 @@ export function decimate(points: Array<[number, number]>, max: number): Array<[n
   for (let b = 0; b < max; b++) {
     const slice = points.slice(Math.floor(b * per), Math.floor((b + 1) * per));
     if (slice.length === 0) continue;
-    out.push([slice.reduce((s, p) => s + p[0], 0) / slice.length, slice.reduce((s, p) => s + p[1], 0) / slice.length]);
+    out.push([
+      slice.reduce((s, p) => s + p[0], 0) / slice.length,
+      slice.reduce((s, p) => s + p[1], 0) / slice.length,
+    ]);
   }
   return out;
 }
 
-const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+const mean = (xs: number[]): number | null =>
+  xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null;
 
 export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
   const { summary, metrics, plan, power } = f;
   const energy = summary.energy ?? (power ? runEnergy(power.summary, summary.completed) : null);
-  const names = new Set<string>([...(plan?.devices.map((d) => d.device) ?? []), ...metrics.flatMap((m) => m.devices.map((d) => d.device))]);
+  const names = new Set<string>([
+    ...(plan?.devices.map((d) => d.device) ?? []),
+    ...metrics.flatMap((m) => m.devices.map((d) => d.device)),
+  ]);
   const devices: ReportDevice[] = [...names].map((device) => {
     const seen = metrics.flatMap((m) => m.devices.filter((d) => d.device === device));
     const role = plan?.devices.find((d) => d.device === device);
-    const own = energy?.meters.find((m) => m.scope.kind === 'devices' && m.scope.devices.length === 1 && m.scope.devices[0] === device);
+    const own = energy?.meters.find(
+      (m) =>
+        m.scope.kind === 'devices' && m.scope.devices.length === 1 && m.scope.devices[0] === device,
+    );
     return {
       device,
       profile: role?.profile ?? null,
@@ -94,7 +104,13 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     ? power.summary.meters.map((m) => ({
         meter: m.info.label,
         emulated: m.info.emulated,
-        points: decimate((power.samples.get(m.info.label) ?? []).map((s): [number, number] => [(s.t - start) / 1000, s.w]), maxPoints),
+        points: decimate(
+          (power.samples.get(m.info.label) ?? []).map((s): [number, number] => [
+            (s.t - start) / 1000,
+            s.w,
+          ]),
+          maxPoints,
+        ),
       }))
     : [];
   return {
@@ -109,7 +125,10 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     ips: summary.ips,
     energy,
     devices,
-    ipsSeries: decimate(metrics.map((m): [number, number] => [m.t, m.ips]), maxPoints),
+    ipsSeries: decimate(
+      metrics.map((m): [number, number] => [m.t, m.ips]),
+      maxPoints,
+    ),
     power: traces,
     plan,
     emulated: Boolean(energy?.emulated) || devices.some((d) => d.emulated),

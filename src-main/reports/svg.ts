@@ -27,7 +27,8 @@ export function spanTicks(min: number, max: number, count = 8): number[] {
   if (!(max > min)) return [min];
   const step = niceStep(max - min, count);
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -57,14 +58,26 @@ const M = { left: 64, right: 16, top: 34, bottom: 64 };
 
 function legend(series: ReadonlyArray<{ name: string; color: string }>, y: number): string {
   return series
-    .map((s, i) => `<rect x="${M.left + i * 140}" y="${y}" width="12" height="12" fill="${s.color}"/><text x="${M.left + i * 140 + 18}" y="${y + 11}" class="legend">${esc(s.name)}</text>`)
+    .map(
+      (s, i) =>
+        `<rect x="${M.left + i * 140}" y="${y}" width="12" height="12" fill="${s.color}"/><text x="${M.left + i * 140 + 18}" y="${y + 11}" class="legend">${esc(s.name)}</text>`,
+    )
     .join('');
 }
 
 /** Grouped vertical bars, one group per category, one bar per series (the paper's figures). */
-export function barChart(opts: { id: string; title: string; unit: string; categories: readonly Category[]; series: readonly Series[] }): string {
+export function barChart(opts: {
+  id: string;
+  title: string;
+  unit: string;
+  categories: readonly Category[];
+  series: readonly Series[];
+}): string {
   const { categories, series } = opts;
-  const max = Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
+  const max = Math.max(
+    0,
+    ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)),
+  );
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1] as number;
   const plotW = W - M.left - M.right;
@@ -75,9 +88,13 @@ export function barChart(opts: { id: string; title: string; unit: string; catego
   const parts: string[] = [];
   parts.push(`<text x="${M.left}" y="18" class="title">${esc(opts.title)}</text>`);
   for (const t of ticks) {
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" class="tick" text-anchor="end">${fmt(t)}</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" class="tick" text-anchor="end">${fmt(t)}</text>`,
+    );
   }
-  parts.push(`<text x="14" y="${M.top + plotH / 2}" class="axis" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.unit)}</text>`);
+  parts.push(
+    `<text x="14" y="${M.top + plotH / 2}" class="axis" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.unit)}</text>`,
+  );
   categories.forEach((c, ci) => {
     const x0 = M.left + ci * groupW + (groupW - barW * series.length) / 2;
     series.forEach((s, si) => {
@@ -94,10 +111,17 @@ export function barChart(opts: { id: string; title: string; unit: string; catego
     // About 6 px a character at 11 px: shorten what would run into the next group.
     const fit = Math.max(4, Math.floor(groupW / 6.2));
     const label = c.label.length > fit ? `${c.label.slice(0, fit - 1)}…` : c.label;
-    parts.push(`<text x="${cx}" y="${H - M.bottom + 16}" class="cat" text-anchor="middle">${esc(label)}</text>`);
-    if (c.note) parts.push(`<text x="${cx}" y="${H - M.bottom + 30}" class="note ${esc(c.note)}" text-anchor="middle">${esc(c.note)}</text>`);
+    parts.push(
+      `<text x="${cx}" y="${H - M.bottom + 16}" class="cat" text-anchor="middle">${esc(label)}</text>`,
+    );
+    if (c.note)
+      parts.push(
+        `<text x="${cx}" y="${H - M.bottom + 30}" class="note ${esc(c.note)}" text-anchor="middle">${esc(c.note)}</text>`,
+      );
   });
-  parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" class="axisline"/>`);
+  parts.push(
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" class="axisline"/>`,
+  );
   if (series.length > 1) parts.push(legend(series, H - 18));
   return `<svg class="chart" data-chart="${esc(opts.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${parts.join('')}</svg>`;
 }
@@ -111,13 +135,26 @@ export interface LineSeries {
 }
 
 /** Lines over time with up to two y axes (watts on the left, inferences/s on the right). */
-export function lineChart(opts: { id: string; title: string; xLabel: string; yLabels: [string, string?]; series: readonly LineSeries[] }): string {
+export function lineChart(opts: {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabels: [string, string?];
+  series: readonly LineSeries[];
+}): string {
   const plotW = W - M.left - 56;
   const plotH = H - M.top - M.bottom;
   const xs = opts.series.flatMap((s) => s.points.map((p) => p[0]));
   const xMax = Math.max(1e-9, ...xs);
   const xMin = Math.min(0, ...xs);
-  const yTicks = [0, 1].map((a) => niceTicks(Math.max(0, ...opts.series.filter((s) => (s.axis ?? 0) === a).flatMap((s) => s.points.map((p) => p[1])))));
+  const yTicks = [0, 1].map((a) =>
+    niceTicks(
+      Math.max(
+        0,
+        ...opts.series.filter((s) => (s.axis ?? 0) === a).flatMap((s) => s.points.map((p) => p[1])),
+      ),
+    ),
+  );
   const xTicks = spanTicks(xMin, xMax);
   const X = (x: number): number => M.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const Y = (v: number, a: 0 | 1): number => {
@@ -125,16 +162,37 @@ export function lineChart(opts: { id: string; title: string; xLabel: string; yLa
     return M.top + plotH - (v / (t[t.length - 1] as number)) * plotH;
   };
   const parts: string[] = [`<text x="${M.left}" y="18" class="title">${esc(opts.title)}</text>`];
-  for (const t of yTicks[0] as number[]) parts.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${Y(t, 0)}" y2="${Y(t, 0)}" class="grid"/><text x="${M.left - 6}" y="${Y(t, 0) + 4}" class="tick" text-anchor="end">${fmt(t)}</text>`);
-  if (opts.yLabels[1]) for (const t of yTicks[1] as number[]) parts.push(`<text x="${M.left + plotW + 6}" y="${Y(t, 1) + 4}" class="tick">${fmt(t)}</text>`);
-  for (const t of xTicks) parts.push(`<text x="${X(t)}" y="${M.top + plotH + 16}" class="tick" text-anchor="middle">${fmt(t)}</text>`);
-  parts.push(`<text x="${M.left + plotW / 2}" y="${M.top + plotH + 34}" class="axis" text-anchor="middle">${esc(opts.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${M.top + plotH / 2}" class="axis" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.yLabels[0])}</text>`);
-  if (opts.yLabels[1]) parts.push(`<text x="${W - 8}" y="${M.top + plotH / 2}" class="axis" transform="rotate(90 ${W - 8} ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.yLabels[1])}</text>`);
+  for (const t of yTicks[0] as number[])
+    parts.push(
+      `<line x1="${M.left}" x2="${M.left + plotW}" y1="${Y(t, 0)}" y2="${Y(t, 0)}" class="grid"/><text x="${M.left - 6}" y="${Y(t, 0) + 4}" class="tick" text-anchor="end">${fmt(t)}</text>`,
+    );
+  if (opts.yLabels[1])
+    for (const t of yTicks[1] as number[])
+      parts.push(
+        `<text x="${M.left + plotW + 6}" y="${Y(t, 1) + 4}" class="tick">${fmt(t)}</text>`,
+      );
+  for (const t of xTicks)
+    parts.push(
+      `<text x="${X(t)}" y="${M.top + plotH + 16}" class="tick" text-anchor="middle">${fmt(t)}</text>`,
+    );
+  parts.push(
+    `<text x="${M.left + plotW / 2}" y="${M.top + plotH + 34}" class="axis" text-anchor="middle">${esc(opts.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${M.top + plotH / 2}" class="axis" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.yLabels[0])}</text>`,
+  );
+  if (opts.yLabels[1])
+    parts.push(
+      `<text x="${W - 8}" y="${M.top + plotH / 2}" class="axis" transform="rotate(90 ${W - 8} ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.yLabels[1])}</text>`,
+    );
   for (const s of opts.series) {
     const a = s.axis ?? 0;
-    const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1], a).toFixed(1)}`).join('');
-    parts.push(`<path class="line" data-series="${esc(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
+    const d = s.points
+      .map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1], a).toFixed(1)}`)
+      .join('');
+    parts.push(
+      `<path class="line" data-series="${esc(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`,
+    );
   }
   parts.push(legend(opts.series, H - 18));
   return `<svg class="chart" data-chart="${esc(opts.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${parts.join('')}</svg>`;

@@ -4,7 +4,21 @@ import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 import type { ReportRun } from './run';
 
 export interface JsonReport {
-  runs: Array<Pick<ReportRun, 'runId' | 'model' | 'kind' | 'state' | 'ips' | 'frames' | 'completed' | 'emulated' | 'energy' | 'devices'>>;
+  runs: Array<
+    Pick<
+      ReportRun,
+      | 'runId'
+      | 'model'
+      | 'kind'
+      | 'state'
+      | 'ips'
+      | 'frames'
+      | 'completed'
+      | 'emulated'
+      | 'energy'
+      | 'devices'
+    >
+  >;
   paper: PaperFigure[];
 }
 
@@ -15,17 +29,49 @@ function paperFor(runs: readonly ReportRun[]): PaperFigure[] {
 
 export function renderJson(runs: readonly ReportRun[]): JsonReport {
   return {
-    runs: runs.map(({ runId, model, kind, state, ips, frames, completed, emulated, energy, devices }) => ({ runId, model, kind, state, ips, frames, completed, emulated, energy, devices })),
+    runs: runs.map(
+      ({ runId, model, kind, state, ips, frames, completed, emulated, energy, devices }) => ({
+        runId,
+        model,
+        kind,
+        state,
+        ips,
+        frames,
+        completed,
+        emulated,
+        energy,
+        devices,
+      }),
+    ),
     paper: paperFor(runs),
   };
 }
 
 export const CSV_COLUMNS = [
-  'runId', 'model', 'kind', 'state', 'scope', 'emulated', 'frames', 'completed', 'ips', 'fps', 'utilisation',
-  'idleW', 'avgW', 'energyJ', 'durationS', 'staticJPerInference', 'dynamicJPerInference', 'totalJPerInference', 'inferencesPerJ',
+  'runId',
+  'model',
+  'kind',
+  'state',
+  'scope',
+  'emulated',
+  'frames',
+  'completed',
+  'ips',
+  'fps',
+  'utilisation',
+  'idleW',
+  'avgW',
+  'energyJ',
+  'durationS',
+  'staticJPerInference',
+  'dynamicJPerInference',
+  'totalJPerInference',
+  'inferencesPerJ',
 ] as const;
 
-type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | boolean | null | undefined>>;
+type Row = Partial<
+  Record<(typeof CSV_COLUMNS)[number], string | number | boolean | null | undefined>
+>;
 
 function cell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
@@ -37,21 +83,58 @@ export function renderCsv(runs: readonly ReportRun[]): string {
   const rows: Row[] = [];
   for (const r of runs) {
     const e = r.energy;
-    const common = { runId: r.runId, model: r.model, kind: r.kind, state: r.state, frames: r.frames, completed: r.completed };
+    const common = {
+      runId: r.runId,
+      model: r.model,
+      kind: r.kind,
+      state: r.state,
+      frames: r.frames,
+      completed: r.completed,
+    };
     rows.push({
-      ...common, scope: 'farm', emulated: r.emulated, ips: r.ips, idleW: e?.idleW, avgW: e?.avgW, energyJ: e?.energyJ, durationS: e?.durationS,
-      staticJPerInference: e?.perInferenceJ?.static, dynamicJPerInference: e?.perInferenceJ?.dynamic, totalJPerInference: e?.perInferenceJ?.total, inferencesPerJ: e?.inferencesPerJ,
+      ...common,
+      scope: 'farm',
+      emulated: r.emulated,
+      ips: r.ips,
+      idleW: e?.idleW,
+      avgW: e?.avgW,
+      energyJ: e?.energyJ,
+      durationS: e?.durationS,
+      staticJPerInference: e?.perInferenceJ?.static,
+      dynamicJPerInference: e?.perInferenceJ?.dynamic,
+      totalJPerInference: e?.perInferenceJ?.total,
+      inferencesPerJ: e?.inferencesPerJ,
     });
     for (const d of r.devices) {
       const m = d.energy;
       rows.push({
-        ...common, scope: d.device, emulated: d.emulated || Boolean(m?.emulated), fps: d.fps, utilisation: d.utilisation, idleW: m?.idleW, avgW: m?.avgW, energyJ: m?.energyJ, durationS: m?.durationS,
-        staticJPerInference: m?.perInferenceJ?.static, dynamicJPerInference: m?.perInferenceJ?.dynamic, totalJPerInference: m?.perInferenceJ?.total,
+        ...common,
+        scope: d.device,
+        emulated: d.emulated || Boolean(m?.emulated),
+        fps: d.fps,
+        utilisation: d.utilisation,
+        idleW: m?.idleW,
+        avgW: m?.avgW,
+        energyJ: m?.energyJ,
+        durationS: m?.durationS,
+        staticJPerInference: m?.perInferenceJ?.static,
+        dynamicJPerInference: m?.perInferenceJ?.dynamic,
+        totalJPerInference: m?.perInferenceJ?.total,
       });
     }
   }
   for (const p of paperFor(runs)) {
-    rows.push({ runId: 'paper', model: p.model, kind: 'paper', scope: p.system, emulated: false, ips: p.ips, staticJPerInference: p.staticJ, dynamicJPerInference: p.dynamicJ, totalJPerInference: p.totalJ });
+    rows.push({
+      runId: 'paper',
+      model: p.model,
+      kind: 'paper',
+      scope: p.system,
+      emulated: false,
+      ips: p.ips,
+      staticJPerInference: p.staticJ,
+      dynamicJPerInference: p.dynamicJ,
+      totalJPerInference: p.totalJ,
+    });
   }
   return `${[CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((c) => cell(row[c])).join(','))].join('\n')}\n`;
 }

@@ -40,7 +40,13 @@ export async function startKasaSim(hw: 1 | 2, trace: Trace): Promise<KasaSim> {
         const realtime =
           hw === 1
             ? { current: a, voltage: 230.1, power: w, total: 0.012, err_code: 0 }
-            : { voltage_mv: 230100, current_ma: Math.round(a * 1000), power_mw: Math.round(w * 1000), total_wh: 12, err_code: 0 };
+            : {
+                voltage_mv: 230100,
+                current_ma: Math.round(a * 1000),
+                power_mw: Math.round(w * 1000),
+                total_wh: 12,
+                err_code: 0,
+              };
         s.write(kasaFrame(raw ?? JSON.stringify({ emeter: { get_realtime: realtime } })));
       }
     });

@@ -39,7 +39,9 @@ export interface Pty {
 }
 
 export async function openPty(): Promise<Pty> {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', ['-u', '-c', RELAY], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcessWithoutNullStreams = spawn('python3', ['-u', '-c', RELAY], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const firstLine = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
     rl.once('line', (l) => {

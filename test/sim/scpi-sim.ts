@@ -33,7 +33,11 @@ export interface ScpiSim {
   close(): Promise<void>;
 }
 
-function responder(dialect: DialectName, clock: TraceClock, commands: string[]): (line: string) => string | undefined {
+function responder(
+  dialect: DialectName,
+  clock: TraceClock,
+  commands: string[],
+): (line: string) => string | undefined {
   return (line) => {
     commands.push(line);
     if (line === '*IDN?') return IDN[dialect];
@@ -52,7 +56,10 @@ function responder(dialect: DialectName, clock: TraceClock, commands: string[]):
 }
 
 /** Splits the byte stream into lines and answers each query; `raw` replies go out verbatim. */
-function serve(answer: (line: string) => string | undefined, write: (s: string) => void): (chunk: Buffer) => void {
+function serve(
+  answer: (line: string) => string | undefined,
+  write: (s: string) => void,
+): (chunk: Buffer) => void {
   let buf = '';
   return (chunk) => {
     buf += chunk.toString('latin1');
@@ -62,7 +69,10 @@ function serve(answer: (line: string) => string | undefined, write: (s: string) 
       buf = buf.slice(nl + 1);
       const reply = answer(line);
       // A reply that carries its own "\n" or none at all (a truncated one) is sent as is.
-      if (reply !== undefined) write(reply.includes('\n') || reply.startsWith('\u0000') ? reply.replace(/^\u0000/, '') : `${reply}\n`);
+      if (reply !== undefined)
+        write(
+          reply.startsWith('\u0000') ? reply.slice(1) : reply.includes('\n') ? reply : `${reply}\n`,
+        );
     }
   };
 }
@@ -76,7 +86,10 @@ export async function startScpiTcpSim(dialect: DialectName, trace: Trace): Promi
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
-    s.on('data', serve(answer, (r) => s.write(r)));
+    s.on(
+      'data',
+      serve(answer, (r) => s.write(r)),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
@@ -101,7 +114,14 @@ export async function startScpiUsbtmcSim(dialect: DialectName, trace: Trace): Pr
   const clock = new TraceClock(trace);
   const pty = await openPty();
   pty.onData(serve(responder(dialect, clock, commands), (r) => pty.write(r)));
-  return { port: 0, path: pty.path, commands, clock, drop: () => undefined, close: () => pty.close() };
+  return {
+    port: 0,
+    path: pty.path,
+    commands,
+    clock,
+    drop: () => undefined,
+    close: () => pty.close(),
+  };
 }
 
 /** Marks a scripted reply to be sent without its newline: a truncated answer. */

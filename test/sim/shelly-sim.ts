@@ -21,15 +21,59 @@ export async function startShellySim(gen: 1 | 2, trace: Trace): Promise<ShellySi
       res.end(body);
     };
     if (url === '/shelly') {
-      return send(JSON.stringify(gen === 2 ? { id: 'shellyplusplugs-a8032ab12345', model: 'SNPL-00112EU', gen: 2, fw_id: '20231107-164738/1.0.8-g' } : { type: 'SHPLG-S', mac: 'A8032AB12345', auth: false, fw: '20230913-113610/v1.14.0-gcb84623' }));
+      return send(
+        JSON.stringify(
+          gen === 2
+            ? {
+                id: 'shellyplusplugs-a8032ab12345',
+                model: 'SNPL-00112EU',
+                gen: 2,
+                fw_id: '20231107-164738/1.0.8-g',
+              }
+            : {
+                type: 'SHPLG-S',
+                mac: 'A8032AB12345',
+                auth: false,
+                fw: '20230913-113610/v1.14.0-gcb84623',
+              },
+        ),
+      );
     }
     if (gen === 2 && url === '/rpc/Switch.GetStatus?id=0') {
       const { w, raw } = clock.next();
-      return send(raw ?? JSON.stringify({ id: 0, source: 'init', output: true, apower: w, voltage: 230.1, current: w / 230.1, aenergy: { total: 1234.5, by_minute: [0, 0, 0], minute_ts: 1700000000 }, temperature: { tC: 40.1, tF: 104.2 } }));
+      return send(
+        raw ??
+          JSON.stringify({
+            id: 0,
+            source: 'init',
+            output: true,
+            apower: w,
+            voltage: 230.1,
+            current: w / 230.1,
+            aenergy: { total: 1234.5, by_minute: [0, 0, 0], minute_ts: 1700000000 },
+            temperature: { tC: 40.1, tF: 104.2 },
+          }),
+      );
     }
     if (gen === 1 && url === '/status') {
       const { w, raw } = clock.next();
-      return send(raw ?? JSON.stringify({ wifi_sta: { connected: true }, relays: [{ ison: true }], meters: [{ power: w, overpower: 0, is_valid: true, timestamp: 1700000000, counters: [w, w, w], total: 4567 }] }));
+      return send(
+        raw ??
+          JSON.stringify({
+            wifi_sta: { connected: true },
+            relays: [{ ison: true }],
+            meters: [
+              {
+                power: w,
+                overpower: 0,
+                is_valid: true,
+                timestamp: 1700000000,
+                counters: [w, w, w],
+                total: 4567,
+              },
+            ],
+          }),
+      );
     }
     send(JSON.stringify({ code: 404, message: 'Not Found' }), 404);
   });

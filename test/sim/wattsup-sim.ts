@@ -10,7 +10,10 @@ export interface WattsUpSim {
   close(): Promise<void>;
 }
 
-export async function startWattsUpSim(script: Array<number | string>, speedup = 1): Promise<WattsUpSim> {
+export async function startWattsUpSim(
+  script: Array<number | string>,
+  speedup = 1,
+): Promise<WattsUpSim> {
   const pty: Pty = await openPty();
   const commands: string[] = [];
   let timer: NodeJS.Timeout | undefined;

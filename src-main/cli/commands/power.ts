@@ -29,7 +29,10 @@ export function registerPower(program: Command): void {
     power
       .command('read')
       .description('read a meter for a while: samples, average/min/max watts and energy')
-      .requiredOption('--meter <uri>', 'scpi+wt300://host:port, usbtmc+wt300:///dev/usbtmc0, shelly://host, kasa://host, wattsup:///dev/ttyUSB0, csv:///file.csv, ...')
+      .requiredOption(
+        '--meter <uri>',
+        'scpi+wt300://host:port, usbtmc+wt300:///dev/usbtmc0, shelly://host, kasa://host, wattsup:///dev/ttyUSB0, csv:///file.csv, ...',
+      )
       .option('--seconds <s>', 'how long to read (default 5; a CSV log: all of it)')
       .option('--interval <s>', 'sample interval, within what the instrument allows'),
   ).action(
@@ -37,7 +40,10 @@ export function registerPower(program: Command): void {
       const o = ctx.options(ReadOptions);
       const seconds = o.seconds ?? (o.meter.startsWith('csv:') ? undefined : 5);
       ctx.say(`reading ${o.meter}${seconds === undefined ? '' : ` for ${seconds} s`}...`);
-      const r = await readMeter(o.meter, { seconds, intervalMs: o.interval === undefined ? undefined : o.interval * 1000 });
+      const r = await readMeter(o.meter, {
+        seconds,
+        intervalMs: o.interval === undefined ? undefined : o.interval * 1000,
+      });
       return {
         meter: r.meter,
         emulated: r.emulated,

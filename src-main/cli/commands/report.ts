@@ -5,11 +5,20 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError, RunId } from '../../contract/index';
-import { loadReportRuns, renderJson, reportText, REPORT_FORMATS, writeReport, type ReportFormat } from '../../reports/index';
+import {
+  loadReportRuns,
+  renderJson,
+  reportText,
+  REPORT_FORMATS,
+  writeReport,
+  type ReportFormat,
+} from '../../reports/index';
 import { action, withCommonOptions } from '../framework';
 
 const ReportOptions = z.object({
-  format: z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` }).optional(),
+  format: z
+    .enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` })
+    .optional(),
   out: z.string().min(1).optional(),
 });
 
@@ -19,21 +28,29 @@ function formatFor(format: ReportFormat | undefined, out: string | undefined): R
   return (REPORT_FORMATS as readonly string[]).includes(ext) ? (ext as ReportFormat) : 'html';
 }
 
-const isText = (r: object): r is { text: string } => typeof (r as { text?: unknown }).text === 'string';
+const isText = (r: object): r is { text: string } =>
+  typeof (r as { text?: unknown }).text === 'string';
 
 export function registerReport(program: Command): void {
   withCommonOptions(
     program
       .command('report')
       .argument('<runs...>', 'run ids (see `mchair runs list`)')
-      .description("report runs: summary, energy, devices, timeline and plan; several runs side by side with the paper's figures")
-      .option('--format <format>', `${REPORT_FORMATS.join('|')} (default: from --out's extension, else html)`)
+      .description(
+        "report runs: summary, energy, devices, timeline and plan; several runs side by side with the paper's figures",
+      )
+      .option(
+        '--format <format>',
+        `${REPORT_FORMATS.join('|')} (default: from --out's extension, else html)`,
+      )
       .option('--out <file>', 'write the report here (needed for pdf)'),
   ).action(
     action(
       async (ctx) => {
         const o = ctx.options(ReportOptions);
-        for (const id of ctx.args) if (!RunId.safeParse(id).success) throw new InputError(`"${id}" is not a run id (see \`mchair runs list\`)`);
+        for (const id of ctx.args)
+          if (!RunId.safeParse(id).success)
+            throw new InputError(`"${id}" is not a run id (see \`mchair runs list\`)`);
         const format = formatFor(o.format, o.out);
         const runs = await loadReportRuns(ctx.dataDir, ctx.args);
         if (!o.out) {
@@ -46,7 +63,8 @@ export function registerReport(program: Command): void {
       },
       (r) => {
         if (isText(r)) return r.text.replace(/\n$/, '');
-        if ('out' in r) return `wrote ${r.out} (${r.format}, ${r.runs.length} run${r.runs.length === 1 ? '' : 's'})`;
+        if ('out' in r)
+          return `wrote ${r.out} (${r.format}, ${r.runs.length} run${r.runs.length === 1 ? '' : 's'})`;
         return JSON.stringify(r, null, 2);
       },
     ),

@@ -25,12 +25,20 @@ describe('readBoardRails', () => {
   it('reads a TX2 through the iio driver, VDD_IN as the total', async () => {
     const d1 = 'sys/bus/i2c/drivers/ina3221x/0-0041/iio:device1';
     const root = await tree({
-      [`${d1}/rail_name_0`]: 'VDD_IN\n', [`${d1}/in_power0_input`]: '4120\n', [`${d1}/in_current0_input`]: '216\n', [`${d1}/in_voltage0_input`]: '19072\n',
-      [`${d1}/rail_name_1`]: 'VDD_SYS_CPU\n', [`${d1}/in_power1_input`]: '610\n', [`${d1}/uevent`]: 'OF_NAME=ina3221x\n',
+      [`${d1}/rail_name_0`]: 'VDD_IN\n',
+      [`${d1}/in_power0_input`]: '4120\n',
+      [`${d1}/in_current0_input`]: '216\n',
+      [`${d1}/in_voltage0_input`]: '19072\n',
+      [`${d1}/rail_name_1`]: 'VDD_SYS_CPU\n',
+      [`${d1}/in_power1_input`]: '610\n',
+      [`${d1}/uevent`]: 'OF_NAME=ina3221x\n',
     });
     const io = nodeBoardIo(root);
     const source = await findRailsSource(io);
-    expect(source).toMatchObject({ kind: 'ina3221', folders: ['/sys/bus/i2c/drivers/ina3221x/0-0041/iio:device1'] });
+    expect(source).toMatchObject({
+      kind: 'ina3221',
+      folders: ['/sys/bus/i2c/drivers/ina3221x/0-0041/iio:device1'],
+    });
     const r = await readBoardRails(io, source);
     expect(r.totalW).toBe(4.12);
     expect(r.rails.map((x) => x.name).sort()).toEqual(['VDD_IN', 'VDD_SYS_CPU']);
@@ -39,7 +47,10 @@ describe('readBoardRails', () => {
   it('finds the hwmon ina3221 of newer L4T among other sensors', async () => {
     const root = await tree({
       'sys/class/hwmon/hwmon0/name': 'soc_therm\n',
-      'sys/class/hwmon/hwmon1/name': 'ina3221\n', 'sys/class/hwmon/hwmon1/in1_label': 'VDD_IN\n', 'sys/class/hwmon/hwmon1/in1_input': '5000\n', 'sys/class/hwmon/hwmon1/curr1_input': '1100\n',
+      'sys/class/hwmon/hwmon1/name': 'ina3221\n',
+      'sys/class/hwmon/hwmon1/in1_label': 'VDD_IN\n',
+      'sys/class/hwmon/hwmon1/in1_input': '5000\n',
+      'sys/class/hwmon/hwmon1/curr1_input': '1100\n',
     });
     const io = nodeBoardIo(root);
     const r = await readBoardRails(io, await findRailsSource(io));
@@ -50,8 +61,14 @@ describe('readBoardRails', () => {
     const root = await tree({});
     const bin = join(root, 'bin');
     await mkdir(bin);
-    const pmic = await readFile(new URL('../../unit/power/fixtures/pmic_read_adc.txt', import.meta.url), 'utf8');
-    await writeFile(join(bin, 'vcgencmd'), `#!/bin/sh\n[ "$1" = pmic_read_adc ] || exit 1\ncat <<'OUT'\n${pmic}OUT\n`);
+    const pmic = await readFile(
+      new URL('../../unit/power/fixtures/pmic_read_adc.txt', import.meta.url),
+      'utf8',
+    );
+    await writeFile(
+      join(bin, 'vcgencmd'),
+      `#!/bin/sh\n[ "$1" = pmic_read_adc ] || exit 1\ncat <<'OUT'\n${pmic}OUT\n`,
+    );
     await chmod(join(bin, 'vcgencmd'), 0o755);
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
@@ -62,8 +79,13 @@ describe('readBoardRails', () => {
       const r = await readBoardRails(io, source);
       expect(r.source).toBe('pmic');
       expect(r.totalW).toBeGreaterThan(1.5);
-      await writeFile(join(bin, 'vcgencmd'), '#!/bin/sh\necho \'error=1 error_msg="Command not registered"\'\n');
-      await expect(findRailsSource(io)).rejects.toThrow('this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter');
+      await writeFile(
+        join(bin, 'vcgencmd'),
+        '#!/bin/sh\necho \'error=1 error_msg="Command not registered"\'\n',
+      );
+      await expect(findRailsSource(io)).rejects.toThrow(
+        'this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter',
+      );
     } finally {
       process.env.PATH = path;
     }

@@ -14,9 +14,13 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
-async function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function mchair(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/mchair.js', ...args], { env: { ...process.env, MCHAIR_HOME: tmpdir() } });
+    const { stdout, stderr } = await run(process.execPath, ['bin/mchair.js', ...args], {
+      env: { ...process.env, MCHAIR_HOME: tmpdir() },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -26,12 +30,29 @@ async function mchair(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('mchair power read', () => {
   it('prints samples, average, min, max, energy and duration', async () => {
-    const sim = await startScpiTcpSim('wt300', { watts: (t) => (t < 0.5 ? 100 : 200) });
+    // 100 W for the first half second of readings, then 200 W (timed from the first reading, as
+    // the CLI takes a while to start on a busy machine).
+    let first: number | undefined;
+    const sim = await startScpiTcpSim('wt300', {
+      watts: (t) => ((first ??= t), t - first < 0.5 ? 100 : 200),
+    });
     closers.push(sim.close);
-    const r = await mchair('power', 'read', '--meter', `scpi+wt300://127.0.0.1:${sim.port}`, '--seconds', '1.2', '--interval', '0.1', '--json');
+    const r = await mchair(
+      'power',
+      'read',
+      '--meter',
+      `scpi+wt300://127.0.0.1:${sim.port}`,
+      '--seconds',
+      '1.2',
+      '--interval',
+      '0.1',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['avgW', 'durationS', 'emulated', 'energyJ', 'maxW', 'meter', 'minW', 'samples'].sort());
+    expect(Object.keys(doc).sort()).toEqual(
+      ['avgW', 'durationS', 'emulated', 'energyJ', 'maxW', 'meter', 'minW', 'samples'].sort(),
+    );
     expect(doc.samples).toBeGreaterThanOrEqual(8);
     expect(doc.minW).toBe(100);
     expect(doc.maxW).toBe(200);
@@ -45,19 +66,48 @@ describe('mchair power read', () => {
     closers.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'log.csv'), 'time,volts,amps\n0,5,1\n1,5,1.2\n2,5,1.4\n');
     const r = await mchair('power', 'read', '--meter', `csv://${join(dir, 'log.csv')}`, '--json');
-    expect(JSON.parse(r.stdout)).toMatchObject({ samples: 3, minW: 5, maxW: 7, durationS: 2, energyJ: 12 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      samples: 3,
+      minW: 5,
+      maxW: 7,
+      durationS: 2,
+      energyJ: 12,
+    });
   });
 
   it('fails in one line on garbage, unknown schemes and bad flags', async () => {
-    const sim = await startKasaSim(2, { watts: () => 1, garble: () => '{"emeter":{"get_realtime":{"power_mw":"NaN","err_code":0}}}' });
+    const sim = await startKasaSim(2, {
+      watts: () => 1,
+      garble: () => '{"emeter":{"get_realtime":{"power_mw":"NaN","err_code":0}}}',
+    });
     closers.push(sim.close);
-    const garbage = await mchair('power', 'read', '--meter', `kasa://127.0.0.1:${sim.port}`, '--seconds', '1', '--json');
+    const garbage = await mchair(
+      'power',
+      'read',
+      '--meter',
+      `kasa://127.0.0.1:${sim.port}`,
+      '--seconds',
+      '1',
+      '--json',
+    );
     expect(garbage).toMatchObject({ code: 1, stdout: '' });
-    expect(garbage.stderr).toBe(`mchair: kasa@127.0.0.1:${sim.port}: watts is NaN (no data or over-range: check the range and wiring) [METER_GARBAGE]\n`);
+    expect(garbage.stderr).toBe(
+      `mchair: kasa@127.0.0.1:${sim.port}: watts is NaN (no data or over-range: check the range and wiring) [METER_GARBAGE]\n`,
+    );
     const scheme = await mchair('power', 'read', '--meter', 'modbus://h');
     expect(scheme.code).toBe(1);
-    expect(scheme.stderr.trim().split('\n').pop()).toMatch(/^mchair: meter "modbus:\/\/h": unknown scheme "modbus"/);
-    const flag = await mchair('power', 'read', '--meter', 'kasa://h', '--seconds', 'soon', '--json');
+    expect(scheme.stderr.trim().split('\n').pop()).toMatch(
+      /^mchair: meter "modbus:\/\/h": unknown scheme "modbus"/,
+    );
+    const flag = await mchair(
+      'power',
+      'read',
+      '--meter',
+      'kasa://h',
+      '--seconds',
+      'soon',
+      '--json',
+    );
     expect(flag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mchair: --seconds: /) });
     expect(flag.stderr.split('\n')).toHaveLength(2);
     expect((await mchair('power', 'read')).code).toBe(2);

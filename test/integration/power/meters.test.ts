@@ -26,7 +26,10 @@ describe('SCPI over TCP', () => {
     it(`${dialect}: configures the instrument and reads watts`, async () => {
       const sim = await startScpiTcpSim(dialect, constant(104.75));
       closers.push(sim.close);
-      const r = await readMeter(`scpi+${dialect}://127.0.0.1:${sim.port}`, { seconds: 0.45, intervalMs: 100 });
+      const r = await readMeter(`scpi+${dialect}://127.0.0.1:${sim.port}`, {
+        seconds: 0.45,
+        intervalMs: 100,
+      });
       expect(r.meter).toBe(`${dialect}@127.0.0.1:${sim.port}`);
       expect(r.samples).toBeGreaterThanOrEqual(3);
       expect(r.avgW).toBeCloseTo(104.75, dialect === 'keysight' ? 2 : 6);
@@ -40,15 +43,25 @@ describe('SCPI over TCP', () => {
     closers.push(sim.close);
     await readMeter(`scpi+wt300://127.0.0.1:${sim.port}?interval=0.3`, { seconds: 0.3 });
     expect(sim.commands.slice(0, 9)).toEqual([
-      '*IDN?', ':COMM:REM ON', ':COMM:HEAD OFF', ':NUM:FORM ASCII', ':NUM:NORM:NUM 3',
-      ':NUM:NORM:ITEM1 P,1', ':NUM:NORM:ITEM2 U,1', ':NUM:NORM:ITEM3 I,1', ':RATE 250MS',
+      '*IDN?',
+      ':COMM:REM ON',
+      ':COMM:HEAD OFF',
+      ':NUM:FORM ASCII',
+      ':NUM:NORM:NUM 3',
+      ':NUM:NORM:ITEM1 P,1',
+      ':NUM:NORM:ITEM2 U,1',
+      ':NUM:NORM:ITEM3 I,1',
+      ':RATE 250MS',
     ]);
   });
 
   it('takes setup commands from the URI instead of the table', async () => {
     const sim = await startScpiTcpSim('hmc8015', constant(7));
     closers.push(sim.close);
-    await readMeter(`scpi+hmc8015://127.0.0.1:${sim.port}?setup=SYST:REM&setup=CHAN1:ACC%20ON`, { seconds: 0.2, intervalMs: 100 });
+    await readMeter(`scpi+hmc8015://127.0.0.1:${sim.port}?setup=SYST:REM&setup=CHAN1:ACC%20ON`, {
+      seconds: 0.2,
+      intervalMs: 100,
+    });
     expect(sim.commands.slice(0, 3)).toEqual(['*IDN?', 'SYST:REM', 'CHAN1:ACC ON']);
   });
 
@@ -56,21 +69,41 @@ describe('SCPI over TCP', () => {
     const nan: Trace = { watts: () => 1, garble: () => 'NAN,230.1E+00,NAN' };
     const sim = await startScpiTcpSim('wt300', nan);
     closers.push(sim.close);
-    expect(await failure(readMeter(`scpi+wt300://127.0.0.1:${sim.port}`, { seconds: 0.3, intervalMs: 100 }))).toBe(
+    expect(
+      await failure(
+        readMeter(`scpi+wt300://127.0.0.1:${sim.port}`, { seconds: 0.3, intervalMs: 100 }),
+      ),
+    ).toBe(
       `wt300@127.0.0.1:${sim.port}: watts is NAN (no data or over-range: check the range and wiring)`,
     );
-    const inf = await startScpiTcpSim('hmc8015', { watts: () => 1, garble: () => '2.3E+02,INF,1.0E+01' });
+    const inf = await startScpiTcpSim('hmc8015', {
+      watts: () => 1,
+      garble: () => '2.3E+02,INF,1.0E+01',
+    });
     closers.push(inf.close);
-    expect(await failure(readMeter(`scpi+hmc8015://127.0.0.1:${inf.port}`, { seconds: 0.3, intervalMs: 100 }))).toMatch(/amps is INF/);
+    expect(
+      await failure(
+        readMeter(`scpi+hmc8015://127.0.0.1:${inf.port}`, { seconds: 0.3, intervalMs: 100 }),
+      ),
+    ).toMatch(/amps is INF/);
   });
 
   it('refuses a reply with too few values, and one cut short by a closed connection', async () => {
     const short = await startScpiTcpSim('wt300', { watts: () => 1, garble: () => '104.75E+00' });
     closers.push(short.close);
-    expect(await failure(readMeter(`scpi+wt300://127.0.0.1:${short.port}`, { seconds: 0.3, intervalMs: 100 }))).toMatch(/reply has 1 values, expected 3/);
-    const cut = await startScpiTcpSim('wt300', { watts: () => 1, garble: () => truncated('104.7') });
+    expect(
+      await failure(
+        readMeter(`scpi+wt300://127.0.0.1:${short.port}`, { seconds: 0.3, intervalMs: 100 }),
+      ),
+    ).toMatch(/reply has 1 values, expected 3/);
+    const cut = await startScpiTcpSim('wt300', {
+      watts: () => 1,
+      garble: () => truncated('104.7'),
+    });
     closers.push(cut.close);
-    const msg = failure(readMeter(`scpi+wt300://127.0.0.1:${cut.port}`, { seconds: 0.3, intervalMs: 100 }));
+    const msg = failure(
+      readMeter(`scpi+wt300://127.0.0.1:${cut.port}`, { seconds: 0.3, intervalMs: 100 }),
+    );
     // The instrument goes silent mid-reply; the driver gives up in one line, not a hang.
     expect(await msg).toMatch(/no answer to ":NUM:NORM:VAL\?" within 3 s/);
   });
@@ -78,7 +111,9 @@ describe('SCPI over TCP', () => {
   it('names an unreachable instrument', async () => {
     const sim = await startScpiTcpSim('wt300', constant(1));
     await sim.close();
-    expect(await failure(readMeter(`scpi+wt300://127.0.0.1:${sim.port}`, { seconds: 0.2 }))).toMatch(/cannot connect to 127\.0\.0\.1:\d+/);
+    expect(
+      await failure(readMeter(`scpi+wt300://127.0.0.1:${sim.port}`, { seconds: 0.2 })),
+    ).toMatch(/cannot connect to 127\.0\.0\.1:\d+/);
   });
 });
 
@@ -94,13 +129,20 @@ describe('USBTMC device file', () => {
   });
 
   it('refuses garbage read from the device file', async () => {
-    const sim = await startScpiUsbtmcSim('wt300', { watts: () => 1, garble: () => 'hello,world,!' });
+    const sim = await startScpiUsbtmcSim('wt300', {
+      watts: () => 1,
+      garble: () => 'hello,world,!',
+    });
     closers.push(sim.close);
-    expect(await failure(readMeter(`usbtmc+wt300://${sim.path}`, { seconds: 0.3, intervalMs: 100 }))).toMatch(/watts is not a number: "hello"/);
+    expect(
+      await failure(readMeter(`usbtmc+wt300://${sim.path}`, { seconds: 0.3, intervalMs: 100 })),
+    ).toMatch(/watts is not a number: "hello"/);
   });
 
   it('names a missing device file', async () => {
-    expect(await failure(readMeter('usbtmc+wt300:///dev/usbtmc-none', { seconds: 0.2 }))).toBe('wt300@/dev/usbtmc-none: cannot open /dev/usbtmc-none: ENOENT');
+    expect(await failure(readMeter('usbtmc+wt300:///dev/usbtmc-none', { seconds: 0.2 }))).toBe(
+      'wt300@/dev/usbtmc-none: cannot open /dev/usbtmc-none: ENOENT',
+    );
   });
 });
 
@@ -135,10 +177,17 @@ describe('Shelly', () => {
   it('refuses malformed JSON and a missing apower', async () => {
     const bad = await startShellySim(2, { watts: () => 1, garble: () => '{"apower": 12.' });
     closers.push(bad.close);
-    expect(await failure(readMeter(`shelly2://127.0.0.1:${bad.port}`, { seconds: 0.3 }))).toBe(`shelly@127.0.0.1:${bad.port}: answer is not JSON: "{\\"apower\\": 12."`);
-    const none = await startShellySim(2, { watts: () => 1, garble: () => '{"id":0,"output":true}' });
+    expect(await failure(readMeter(`shelly2://127.0.0.1:${bad.port}`, { seconds: 0.3 }))).toBe(
+      `shelly@127.0.0.1:${bad.port}: answer is not JSON: "{\\"apower\\": 12."`,
+    );
+    const none = await startShellySim(2, {
+      watts: () => 1,
+      garble: () => '{"id":0,"output":true}',
+    });
     closers.push(none.close);
-    expect(await failure(readMeter(`shelly2://127.0.0.1:${none.port}`, { seconds: 0.3 }))).toMatch(/has no "apower"/);
+    expect(await failure(readMeter(`shelly2://127.0.0.1:${none.port}`, { seconds: 0.3 }))).toMatch(
+      /has no "apower"/,
+    );
   });
 });
 
@@ -159,14 +208,26 @@ describe('Kasa HS110', () => {
   });
 
   it('refuses a truncated frame, bad JSON and a plug without a meter', async () => {
-    const cut = await startKasaSim(1, { watts: () => 1, garble: (n) => (n === 0 ? undefined : '\u0000{"emeter":{"get_realtime":{"power":1}}}') });
+    const cut = await startKasaSim(1, {
+      watts: () => 1,
+      garble: (n) => (n === 0 ? undefined : '\u0000{"emeter":{"get_realtime":{"power":1}}}'),
+    });
     closers.push(cut.close);
-    expect(await failure(readMeter(`kasa://127.0.0.1:${cut.port}`, { seconds: 0.3 }))).toMatch(/connection closed mid-frame \(\d+ bytes, truncated\)/);
+    expect(await failure(readMeter(`kasa://127.0.0.1:${cut.port}`, { seconds: 0.3 }))).toMatch(
+      /connection closed mid-frame \(\d+ bytes, truncated\)/,
+    );
     const junk = await startKasaSim(1, { watts: () => 1, garble: () => 'not json' });
     closers.push(junk.close);
-    expect(await failure(readMeter(`kasa://127.0.0.1:${junk.port}`, { seconds: 0.3 }))).toMatch(/answer is not JSON: "not json"/);
-    const hs100 = await startKasaSim(1, { watts: () => 1, garble: () => '{"emeter":{"err_code":-1,"err_msg":"module not support"}}' });
+    expect(await failure(readMeter(`kasa://127.0.0.1:${junk.port}`, { seconds: 0.3 }))).toMatch(
+      /answer is not JSON: "not json"/,
+    );
+    const hs100 = await startKasaSim(1, {
+      watts: () => 1,
+      garble: () => '{"emeter":{"err_code":-1,"err_msg":"module not support"}}',
+    });
     closers.push(hs100.close);
-    expect(await failure(readMeter(`kasa://127.0.0.1:${hs100.port}`, { seconds: 0.3 }))).toMatch(/no emeter\.get_realtime \(an HS100 has no meter/);
+    expect(await failure(readMeter(`kasa://127.0.0.1:${hs100.port}`, { seconds: 0.3 }))).toMatch(
+      /no emeter\.get_realtime \(an HS100 has no meter/,
+    );
   });
 });

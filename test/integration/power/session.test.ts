@@ -22,7 +22,9 @@ function testClock(): Clock & { origin: number } {
   return { origin, now: () => performance.now() - origin, originEpochMs: Date.now() };
 }
 
-async function rampSim(garbleAt: number[] = []): Promise<{ sim: ScpiSim; startRamp(atPerfMs: number): void }> {
+async function rampSim(
+  garbleAt: number[] = [],
+): Promise<{ sim: ScpiSim; startRamp(atPerfMs: number): void }> {
   let rampFromPerf = Infinity;
   const sim = await startScpiTcpSim('hmc8015', {
     watts: (tS) => {
@@ -43,7 +45,10 @@ describe('power session', () => {
     const clock = testClock();
     const emulated = new EmulatedMeter([{ device: 'pi-1', idleW: 1.3, fullW: 6.5 }], () => 0.5);
     const session = await startPowerSession({
-      meters: [...sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`], 100), { meter: emulated, intervalMs: 50 }],
+      meters: [
+        ...sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`], 100),
+        { meter: emulated, intervalMs: 50 },
+      ],
       idleSeconds: 0.6,
       runDir: dir,
       clock,
@@ -67,7 +72,10 @@ describe('power session', () => {
     expect(e.idleW).toBe(20);
     expect(e.perInferenceJ!.static).toBeCloseTo((20 * D) / 30, 9);
     expect(e.perInferenceJ!.dynamic).toBeCloseTo((20 * D * D) / 30, 1);
-    expect(e.perInferenceJ!.total).toBeCloseTo(e.perInferenceJ!.static + e.perInferenceJ!.dynamic, 9);
+    expect(e.perInferenceJ!.total).toBeCloseTo(
+      e.perInferenceJ!.static + e.perInferenceJ!.dynamic,
+      9,
+    );
     const pi = e.meters.find((m) => m.meter === 'emulated@pi-1')!;
     expect(pi.emulated).toBe(true);
     expect(pi.scope).toEqual({ kind: 'devices', devices: ['pi-1'] });
@@ -77,7 +85,10 @@ describe('power session', () => {
     const csv = parsePowerCsv(await readFile(join(dir, 'power.csv'), 'utf8'));
     const rows = csv.get(analyzer.info.label)!;
     expect(rows.length).toBeGreaterThan(analyzer.run.samples);
-    expect(integrateJ(window(rows, summary.runStartMs, summary.runEndMs))).toBeCloseTo(analyzer.run.energyJ, 2);
+    expect(integrateJ(window(rows, summary.runStartMs, summary.runEndMs))).toBeCloseTo(
+      analyzer.run.energyJ,
+      2,
+    );
     const json = JSON.parse(await readFile(join(dir, 'power.json'), 'utf8'));
     expect(json.meters[0].run.energyJ).toBe(analyzer.run.energyJ);
   });
@@ -100,10 +111,16 @@ describe('power session', () => {
 
   it('takes given idle watts instead of measuring, and refuses 0 s of idle without them', async () => {
     const { sim } = await rampSim();
-    await expect(startPowerSession({ meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`]), idleSeconds: 0 })).rejects.toThrow(
-      '--idle-seconds 0 needs --idle-watts W',
-    );
-    const session = await startPowerSession({ meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`], 100), idleWatts: 12.5 });
+    await expect(
+      startPowerSession({
+        meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`]),
+        idleSeconds: 0,
+      }),
+    ).rejects.toThrow('--idle-seconds 0 needs --idle-watts W');
+    const session = await startPowerSession({
+      meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`], 100),
+      idleWatts: 12.5,
+    });
     expect(session.idle.get(`hmc8015@127.0.0.1:${sim.port}`)).toBe(12.5);
     await new Promise((r) => setTimeout(r, 400));
     const e = runEnergy(await session.stop(), 10);
@@ -114,14 +131,22 @@ describe('power session', () => {
   it('fails before the run when a meter cannot be reached', async () => {
     const { sim } = await rampSim();
     await sim.close();
-    await expect(startPowerSession({ meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`]), idleSeconds: 1 })).rejects.toThrow(/cannot connect/);
+    await expect(
+      startPowerSession({
+        meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`]),
+        idleSeconds: 1,
+      }),
+    ).rejects.toThrow(/cannot connect/);
   });
 
   it('reconnects a meter whose connection drops, and gives up on one that stays away', async () => {
     const { sim } = await rampSim();
     const gone = await rampSim();
     const session = await startPowerSession({
-      meters: sessionMeters([`scpi+hmc8015://127.0.0.1:${sim.port}`, `scpi+hmc8015://127.0.0.1:${gone.sim.port}`], 100),
+      meters: sessionMeters(
+        [`scpi+hmc8015://127.0.0.1:${sim.port}`, `scpi+hmc8015://127.0.0.1:${gone.sim.port}`],
+        100,
+      ),
       idleSeconds: 0.3,
     });
     sim.drop();

@@ -12,7 +12,10 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function collect(script: Array<number | string>, max: number): Promise<{ samples: PowerSample[]; error?: string }> {
+async function collect(
+  script: Array<number | string>,
+  max: number,
+): Promise<{ samples: PowerSample[]; error?: string }> {
   sim = await startWattsUpSim(script, 20);
   const spec = parseMeterUri(`wattsup://${sim.path}`);
   if (spec.kind !== 'wattsup') throw new Error('wrong kind');
@@ -21,7 +24,11 @@ async function collect(script: Array<number | string>, max: number): Promise<{ s
   const samples: PowerSample[] = [];
   const ac = new AbortController();
   try {
-    for await (const s of meter.samples({ intervalMs: 2000, clock: monotonicClock(), signal: ac.signal })) {
+    for await (const s of meter.samples({
+      intervalMs: 2000,
+      clock: monotonicClock(),
+      signal: ac.signal,
+    })) {
       samples.push(s);
       if (samples.length >= max) ac.abort();
     }

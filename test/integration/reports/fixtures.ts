@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import type { RunSummary } from '../../../src-main/contract/index';
 import type { Plan } from '../../../src-main/contract/plan';
 import { EmulatedMeter } from '../../../src-main/power/emulated';
-import { runEnergy, sessionMeters, startPowerSession, type SessionMeter } from '../../../src-main/power/session';
+import {
+  runEnergy,
+  sessionMeters,
+  startPowerSession,
+  type SessionMeter,
+} from '../../../src-main/power/session';
 import { RunRecorder } from '../../../src-main/store/runs';
 
 export const PLAN: Plan = {
@@ -14,27 +19,83 @@ export const PLAN: Plan = {
   origin: 'paper-5',
   objective: 'ips',
   stages: [
-    { id: 's0', firstLayer: 'conv1', lastLayer: 'flatten', input: 'input', output: 'flat', parts: [{ id: 's0.p0', devices: ['pi-1'] }] },
-    { id: 's1', firstLayer: 'fc_1', lastLayer: 'fc_1', input: 'flat', output: 'fc1', parts: [{ id: 's1.p0', channels: [0, 2048], devices: ['pi-2'] }, { id: 's1.p1', channels: [2048, 4096], devices: ['pi-3'] }] },
-    { id: 's2', firstLayer: 'fc_2', lastLayer: 'fc_3', input: 'fc1', output: 'probs', parts: [{ id: 's2.p0', devices: ['pi-4'] }] },
+    {
+      id: 's0',
+      firstLayer: 'conv1',
+      lastLayer: 'flatten',
+      input: 'input',
+      output: 'flat',
+      parts: [{ id: 's0.p0', devices: ['pi-1'] }],
+    },
+    {
+      id: 's1',
+      firstLayer: 'fc_1',
+      lastLayer: 'fc_1',
+      input: 'flat',
+      output: 'fc1',
+      parts: [
+        { id: 's1.p0', channels: [0, 2048], devices: ['pi-2'] },
+        { id: 's1.p1', channels: [2048, 4096], devices: ['pi-3'] },
+      ],
+    },
+    {
+      id: 's2',
+      firstLayer: 'fc_2',
+      lastLayer: 'fc_3',
+      input: 'fc1',
+      output: 'probs',
+      parts: [{ id: 's2.p0', devices: ['pi-4'] }],
+    },
   ],
   devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4'].map((device, i) => ({
-    device, profile: 'pi3', stage: `s${Math.min(2, i === 0 ? 0 : i < 3 ? 1 : 2)}`, part: null, memoryBytes: 1e8, memoryBudgetBytes: 7.8e8, utilisation: 0.6, ips: 4.3, frameSeconds: 0.2,
+    device,
+    profile: 'pi3',
+    stage: `s${Math.min(2, i === 0 ? 0 : i < 3 ? 1 : 2)}`,
+    part: null,
+    memoryBytes: 1e8,
+    memoryBudgetBytes: 7.8e8,
+    utilisation: 0.6,
+    ips: 4.3,
+    frameSeconds: 0.2,
   })),
   prediction: {
-    ips: 4.3, latencyMs: 700, computeBoundIps: 7.6, staticJ: 1.5, dynamicJ: 0.8, media: [],
-    bottleneck: { kind: 'stage', where: 's0', ips: 4.3, why: 'conv stack on one Pi 3' }, suggestions: [], basis: 'emulated',
+    ips: 4.3,
+    latencyMs: 700,
+    computeBoundIps: 7.6,
+    staticJ: 1.5,
+    dynamicJ: 0.8,
+    media: [],
+    bottleneck: { kind: 'stage', where: 's0', ips: 4.3, why: 'conv stack on one Pi 3' },
+    suggestions: [],
+    basis: 'emulated',
   },
 };
 
 /** Records a run of `seconds` with the given meters, `ips` inferences per second on `devices`. */
 export async function recordRun(
   dataDir: string,
-  opts: { model: string; meters: SessionMeter[]; ips: number; seconds: number; devices: string[]; emulated: boolean; plan?: Plan; onRunStart?: () => void },
+  opts: {
+    model: string;
+    meters: SessionMeter[];
+    ips: number;
+    seconds: number;
+    devices: string[];
+    emulated: boolean;
+    plan?: Plan;
+    onRunStart?: () => void;
+  },
 ): Promise<RunSummary> {
-  const rec = await RunRecorder.create(dataDir, { kind: 'run', model: opts.model, frames: Math.round(opts.ips * opts.seconds) });
+  const rec = await RunRecorder.create(dataDir, {
+    kind: 'run',
+    model: opts.model,
+    frames: Math.round(opts.ips * opts.seconds),
+  });
   if (opts.plan) await rec.writeFile('plan.json', JSON.stringify(opts.plan));
-  const session = await startPowerSession({ meters: opts.meters, idleSeconds: 0.4, runDir: rec.dir });
+  const session = await startPowerSession({
+    meters: opts.meters,
+    idleSeconds: 0.4,
+    runDir: rec.dir,
+  });
   opts.onRunStart?.();
   await rec.setState('running');
   const steps = 4;
@@ -42,8 +103,21 @@ export async function recordRun(
     await new Promise((r) => setTimeout(r, (opts.seconds * 1000) / steps));
     const t = (opts.seconds * i) / steps;
     rec.metrics({
-      runId: rec.id, t, sent: Math.round(opts.ips * t) + 2, completed: Math.round(opts.ips * t), dropped: 0, ips: opts.ips * (0.9 + 0.05 * i), latencyP50Ms: 200, latencyP95Ms: 260,
-      devices: opts.devices.map((device, k) => ({ device, fps: opts.ips, utilisation: 0.4 + 0.1 * k, computeMs: 100 + k, emulated: opts.emulated })),
+      runId: rec.id,
+      t,
+      sent: Math.round(opts.ips * t) + 2,
+      completed: Math.round(opts.ips * t),
+      dropped: 0,
+      ips: opts.ips * (0.9 + 0.05 * i),
+      latencyP50Ms: 200,
+      latencyP95Ms: 260,
+      devices: opts.devices.map((device, k) => ({
+        device,
+        fps: opts.ips,
+        utilisation: 0.4 + 0.1 * k,
+        computeMs: 100 + k,
+        emulated: opts.emulated,
+      })),
     });
   }
   const completed = Math.round(opts.ips * opts.seconds);

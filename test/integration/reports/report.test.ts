@@ -23,9 +23,14 @@ let analyzer: ScpiSim;
 let plug: KasaSim;
 let browser: Browser;
 
-async function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function mchair(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/mchair.js', ...args], { env: { ...process.env, MCHAIR_HOME: dataDir }, maxBuffer: 1 << 26 });
+    const { stdout, stderr } = await exec(process.execPath, ['bin/mchair.js', ...args], {
+      env: { ...process.env, MCHAIR_HOME: dataDir },
+      maxBuffer: 1 << 26,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -39,14 +44,39 @@ beforeAll(async () => {
   let busy = false;
   analyzer = await startScpiTcpSim('wt300', { watts: () => (busy ? 16 : 10) });
   plug = await startKasaSim(2, { watts: () => (busy ? 4.5 : 2) });
-  const meters = sessionMeters([`scpi+wt300://127.0.0.1:${analyzer.port}?interval=0.1`, `kasa://127.0.0.1:${plug.port}?device=pi-1&interval=0.5`]);
+  const meters = sessionMeters([
+    `scpi+wt300://127.0.0.1:${analyzer.port}?interval=0.1`,
+    `kasa://127.0.0.1:${plug.port}?device=pi-1&interval=0.5`,
+  ]);
   measured = await recordRun(dataDir, {
-    model: 'alexnet-mc', meters, ips: 5, seconds: 1.6, devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4'], emulated: false, plan: PLAN, onRunStart: () => (busy = true),
+    model: 'alexnet-mc',
+    meters,
+    ips: 5,
+    seconds: 1.6,
+    devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4'],
+    emulated: false,
+    plan: PLAN,
+    onRunStart: () => (busy = true),
   });
   // An emulated farm: two Pi 3 profiles, idle until the run, then 70% busy.
   let running = false;
-  const emu = new EmulatedMeter([{ device: 'e-1', idleW: 1.3, fullW: 6.5 }, { device: 'e-2', idleW: 1.3, fullW: 6.5 }], () => (running ? 0.7 : 0), { kind: 'farm' });
-  emulated = await recordRun(dataDir, { model: 'alexnet-mc', meters: [{ meter: emu, intervalMs: 50 }], ips: 3, seconds: 1.2, devices: ['e-1', 'e-2'], emulated: true, onRunStart: () => (running = true) });
+  const emu = new EmulatedMeter(
+    [
+      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
+      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
+    ],
+    () => (running ? 0.7 : 0),
+    { kind: 'farm' },
+  );
+  emulated = await recordRun(dataDir, {
+    model: 'alexnet-mc',
+    meters: [{ meter: emu, intervalMs: 50 }],
+    ips: 3,
+    seconds: 1.2,
+    devices: ['e-1', 'e-2'],
+    emulated: true,
+    onRunStart: () => (running = true),
+  });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 });
 
@@ -67,7 +97,9 @@ describe('mchair report', () => {
     expect(e.avgW).toBeGreaterThan(14);
     expect(e.avgW).toBeLessThan(16.01);
     expect(e.perInferenceJ!.static).toBeCloseTo((10 * e.durationS) / measured.completed, 6);
-    expect(e.meters.find((m) => m.scope.kind === 'devices')!.meter).toBe(`kasa@127.0.0.1:${plug.port}`);
+    expect(e.meters.find((m) => m.scope.kind === 'devices')!.meter).toBe(
+      `kasa@127.0.0.1:${plug.port}`,
+    );
     expect(emulated.energy!.emulated).toBe(true);
     expect(emulated.energy!.idleW).toBeCloseTo(2.6, 9);
     // The switch to busy falls between two samples: the first 50 ms of the run ramp up to it.
@@ -89,8 +121,16 @@ describe('mchair report', () => {
     const requests: string[] = [];
     page.on('request', (req) => requests.push(req.url()));
     await page.goto(`file://${out}`);
-    const bars = (chart: string, series: string): Promise<Array<{ category: string; value: number }>> =>
-      page.$$eval(`svg[data-chart="${chart}"] rect.bar[data-series="${series}"]`, (els) => els.map((e) => ({ category: e.getAttribute('data-category') ?? '', value: Number(e.getAttribute('data-value')) })));
+    const bars = (
+      chart: string,
+      series: string,
+    ): Promise<Array<{ category: string; value: number }>> =>
+      page.$$eval(`svg[data-chart="${chart}"] rect.bar[data-series="${series}"]`, (els) =>
+        els.map((e) => ({
+          category: e.getAttribute('data-category') ?? '',
+          value: Number(e.getAttribute('data-value')),
+        })),
+      );
     const ips = await bars('ips', 'IPS');
     // Our two runs, then the paper's four AlexNet systems.
     expect(ips.map((b) => b.value)).toEqual([5, 3, 7.1, 5.6, 4.3, 5.7]);
@@ -104,18 +144,40 @@ describe('mchair report', () => {
     expect(total.slice(2).map((b) => b.value)).toEqual([1.54, 1.46, 2.3, 2.1]);
     // The emulated run is labelled wherever its figures appear.
     expect(await page.textContent('#emulated-banner')).toMatch(/emulated/);
-    const notes = await page.$$eval('svg[data-chart="ips"] text.note', (els) => els.map((e) => e.textContent));
+    const notes = await page.$$eval('svg[data-chart="ips"] text.note', (els) =>
+      els.map((e) => e.textContent),
+    );
     expect(notes).toEqual(['this lab', 'emulated', 'paper', 'paper', 'paper', 'paper']);
-    expect(await page.$$eval(`section[id="run-${emulated.id}"] h2 .badge`, (els) => els.length)).toBe(1);
-    expect(await page.$$eval(`section[id="run-${measured.id}"] h2 .badge`, (els) => els.length)).toBe(0);
+    expect(
+      await page.$$eval(`section[id="run-${emulated.id}"] h2 .badge`, (els) => els.length),
+    ).toBe(1);
+    expect(
+      await page.$$eval(`section[id="run-${measured.id}"] h2 .badge`, (els) => els.length),
+    ).toBe(0);
     // Per run: a timeline with power and IPS lines, the per-device table, the plan diagram.
-    const lines = await page.$$eval(`section[id="run-${measured.id}"] svg[data-chart="timeline"] path.line`, (els) => els.map((e) => [e.getAttribute('data-series'), Number(e.getAttribute('data-points'))]));
-    expect(lines.map((l) => l[0])).toEqual([`wt300@127.0.0.1:${analyzer.port}`, `kasa@127.0.0.1:${plug.port}`, 'IPS']);
+    const lines = await page.$$eval(
+      `section[id="run-${measured.id}"] svg[data-chart="timeline"] path.line`,
+      (els) =>
+        els.map((e) => [e.getAttribute('data-series'), Number(e.getAttribute('data-points'))]),
+    );
+    expect(lines.map((l) => l[0])).toEqual([
+      `wt300@127.0.0.1:${analyzer.port}`,
+      `kasa@127.0.0.1:${plug.port}`,
+      'IPS',
+    ]);
     expect(lines[0]![1]).toBeGreaterThan(15);
-    const devices = await page.$$eval(`section[id="run-${measured.id}"] table:nth-of-type(3) tbody tr td:first-child`, (els) => els.map((e) => e.textContent));
+    const devices = await page.$$eval(
+      `section[id="run-${measured.id}"] table:nth-of-type(3) tbody tr td:first-child`,
+      (els) => els.map((e) => e.textContent),
+    );
     expect(devices).toEqual(['pi-1', 'pi-2', 'pi-3', 'pi-4']);
     expect(await page.$$eval('#compare tbody tr', (els) => els.length)).toBe(2);
-    expect(await page.$$eval(`section[id="run-${measured.id}"] svg[data-chart="plan"] text.device`, (els) => els.map((e) => e.textContent))).toEqual(['pi-1', 'pi-2', 'pi-3', 'pi-4']);
+    expect(
+      await page.$$eval(
+        `section[id="run-${measured.id}"] svg[data-chart="plan"] text.device`,
+        (els) => els.map((e) => e.textContent),
+      ),
+    ).toEqual(['pi-1', 'pi-2', 'pi-3', 'pi-4']);
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
     await page.close();
   });
@@ -135,28 +197,62 @@ describe('mchair report', () => {
 
   it('writes CSV and JSON for pandas', async () => {
     const csv = await mchair('report', measured.id, emulated.id, '--format', 'csv');
-    const rows = csv.stdout.trim().split('\n').map((l) => l.split(','));
+    const rows = csv.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const head = rows[0]!;
     const col = (row: string[], name: string): string => row[head.indexOf(name)] ?? '';
     const farm = rows.find((r) => col(r, 'runId') === measured.id && col(r, 'scope') === 'farm')!;
-    expect(Number(col(farm, 'totalJPerInference'))).toBeCloseTo(measured.energy!.perInferenceJ!.total, 9);
+    expect(Number(col(farm, 'totalJPerInference'))).toBeCloseTo(
+      measured.energy!.perInferenceJ!.total,
+      9,
+    );
     const pi1 = rows.find((r) => col(r, 'runId') === measured.id && col(r, 'scope') === 'pi-1')!;
     expect(Number(col(pi1, 'avgW'))).toBeGreaterThan(2);
     expect(rows.filter((r) => col(r, 'kind') === 'paper')).toHaveLength(4);
-    expect(col(rows.find((r) => col(r, 'runId') === emulated.id)!, 'emulated')).toBe('true');
+    expect(
+      col(
+        rows.find((r) => col(r, 'runId') === emulated.id)!,
+        'emulated',
+      ),
+    ).toBe('true');
 
     const json = JSON.parse((await mchair('report', measured.id, '--format', 'json')).stdout);
-    expect(Object.keys(json.runs[0])).toEqual(expect.arrayContaining(['runId', 'ips', 'energy', 'devices']));
-    expect(json.runs[0].energy).toMatchObject({ idleW: measured.energy!.idleW, perInferenceJ: measured.energy!.perInferenceJ, emulated: false });
-    expect(json.runs[0].devices.find((d: { device: string }) => d.device === 'pi-1').energy.meter).toBe(`kasa@127.0.0.1:${plug.port}`);
+    expect(Object.keys(json.runs[0])).toEqual(
+      expect.arrayContaining(['runId', 'ips', 'energy', 'devices']),
+    );
+    expect(json.runs[0].energy).toMatchObject({
+      idleW: measured.energy!.idleW,
+      perInferenceJ: measured.energy!.perInferenceJ,
+      emulated: false,
+    });
+    expect(
+      json.runs[0].devices.find((d: { device: string }) => d.device === 'pi-1').energy.meter,
+    ).toBe(`kasa@127.0.0.1:${plug.port}`);
   });
 
   it('refuses unknown runs, bad ids, PDF to stdout and damaged power files in one line', async () => {
-    expect(await mchair('report', 'nope')).toMatchObject({ code: 1, stderr: `mchair: no run "nope" in ${runsDir(dataDir)} [RUN_NOT_FOUND]\n` });
-    expect(await mchair('report', '../etc')).toMatchObject({ code: 1, stderr: 'mchair: "../etc" is not a run id (see `mchair runs list`)\n' });
-    expect(await mchair('report', measured.id, '--format', 'pdf')).toMatchObject({ code: 1, stderr: 'mchair: --out: a PDF report needs a file to go to\n' });
-    expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mchair: --format: must be one of html, pdf, csv, json\n$/) });
-    await writeFile(join(runsDir(dataDir), emulated.id, 'power.json'), '{"runStartMs": 0, "meters": [');
+    expect(await mchair('report', 'nope')).toMatchObject({
+      code: 1,
+      stderr: `mchair: no run "nope" in ${runsDir(dataDir)} [RUN_NOT_FOUND]\n`,
+    });
+    expect(await mchair('report', '../etc')).toMatchObject({
+      code: 1,
+      stderr: 'mchair: "../etc" is not a run id (see `mchair runs list`)\n',
+    });
+    expect(await mchair('report', measured.id, '--format', 'pdf')).toMatchObject({
+      code: 1,
+      stderr: 'mchair: --out: a PDF report needs a file to go to\n',
+    });
+    expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^mchair: --format: must be one of html, pdf, csv, json\n$/),
+    });
+    await writeFile(
+      join(runsDir(dataDir), emulated.id, 'power.json'),
+      '{"runStartMs": 0, "meters": [',
+    );
     expect(await mchair('report', emulated.id, '--format', 'json')).toMatchObject({
       code: 1,
       stderr: `mchair: ${join(runsDir(dataDir), emulated.id, 'power.json')} is not JSON; remove it or restore it from a backup [RUN_DAMAGED]\n`,

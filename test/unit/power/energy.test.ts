@@ -2,7 +2,13 @@
 // reproduced from its published inferences per second and energy figures.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findGaps, integrateJ, perInference, powerStats, window } from '../../../src-main/power/energy';
+import {
+  findGaps,
+  integrateJ,
+  perInference,
+  powerStats,
+  window,
+} from '../../../src-main/power/energy';
 import type { PowerSample } from '../../../src-main/power/sample';
 import { PAPER_FIGURES } from '../../../src-main/reports/paper';
 
@@ -18,14 +24,24 @@ describe('integration', () => {
   });
 
   it('gives one sample its watts and no energy', () => {
-    expect(powerStats([{ t: 5, w: 7 }])).toEqual({ samples: 1, avgW: 7, minW: 7, maxW: 7, energyJ: 0, durationS: 0 });
+    expect(powerStats([{ t: 5, w: 7 }])).toEqual({
+      samples: 1,
+      avgW: 7,
+      minW: 7,
+      maxW: 7,
+      energyJ: 0,
+      durationS: 0,
+    });
     expect(powerStats([])).toMatchObject({ samples: 0, energyJ: 0 });
   });
 
   it('splits a trace at any times into windows whose energies add up', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 500 }), fc.double({ min: 0, max: 300, noNaN: true })), { minLength: 2, maxLength: 40 }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 1, max: 500 }), fc.double({ min: 0, max: 300, noNaN: true })),
+          { minLength: 2, maxLength: 40 },
+        ),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (steps, cut) => {
           let t = 0;
@@ -34,7 +50,8 @@ describe('integration', () => {
           const last = samples[samples.length - 1]!.t;
           const mid = first + (last - first) * cut;
           const whole = integrateJ(samples);
-          const parts = integrateJ(window(samples, first, mid)) + integrateJ(window(samples, mid, last));
+          const parts =
+            integrateJ(window(samples, first, mid)) + integrateJ(window(samples, mid, last));
           expect(parts).toBeCloseTo(whole, 6);
         },
       ),
@@ -42,15 +59,31 @@ describe('integration', () => {
   });
 
   it('interpolates a window that falls between two samples', () => {
-    const w = window([{ t: 0, w: 0 }, { t: 1000, w: 100 }], 250, 750);
-    expect(w).toEqual([{ t: 250, w: 25 }, { t: 750, w: 75 }]);
+    const w = window(
+      [
+        { t: 0, w: 0 },
+        { t: 1000, w: 100 },
+      ],
+      250,
+      750,
+    );
+    expect(w).toEqual([
+      { t: 250, w: 25 },
+      { t: 750, w: 75 },
+    ]);
     expect(integrateJ(w)).toBeCloseTo(25, 12);
   });
 
   it('flags gaps longer than twice the interval, or the median spacing when none is known', () => {
     const samples = [0, 100, 200, 300, 650, 750, 960].map((t) => ({ t, w: 1 }));
-    expect(findGaps(samples, 100)).toEqual([{ fromS: 0.3, toS: 0.65 }, { fromS: 0.75, toS: 0.96 }]);
-    expect(findGaps(samples, 0)).toEqual([{ fromS: 0.3, toS: 0.65 }, { fromS: 0.75, toS: 0.96 }]);
+    expect(findGaps(samples, 100)).toEqual([
+      { fromS: 0.3, toS: 0.65 },
+      { fromS: 0.75, toS: 0.96 },
+    ]);
+    expect(findGaps(samples, 0)).toEqual([
+      { fromS: 0.3, toS: 0.65 },
+      { fromS: 0.75, toS: 0.96 },
+    ]);
     expect(findGaps(samples, 200)).toEqual([]);
   });
 });

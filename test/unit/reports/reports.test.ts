@@ -9,43 +9,145 @@ import { fmt, niceTicks, spanTicks } from '../../../src-main/reports/svg';
 import { CSV_COLUMNS, renderCsv, renderJson } from '../../../src-main/reports/tables';
 
 const summary: RunSummary = {
-  id: '20261126-050000-abc123', kind: 'run', model: 'vgg16', state: 'done', startedAt: '2026-11-26T05:00:00.000Z', endedAt: '2026-11-26T05:01:40.000Z',
-  frames: 100, completed: 100, ips: 1.0, maxAbsDiff: null, message: null,
+  id: '20261126-050000-abc123',
+  kind: 'run',
+  model: 'vgg16',
+  state: 'done',
+  startedAt: '2026-11-26T05:00:00.000Z',
+  endedAt: '2026-11-26T05:01:40.000Z',
+  frames: 100,
+  completed: 100,
+  ips: 1.0,
+  maxAbsDiff: null,
+  message: null,
 };
 
 const metrics: RunMetrics[] = [1, 2, 3].map((t) => ({
-  runId: summary.id, t, sent: t, completed: t, dropped: 0, ips: t / 2, latencyP50Ms: 1, latencyP95Ms: 2,
+  runId: summary.id,
+  t,
+  sent: t,
+  completed: t,
+  dropped: 0,
+  ips: t / 2,
+  latencyP50Ms: 1,
+  latencyP95Ms: 2,
   devices: [{ device: 'tx2', fps: t, utilisation: 0.2 * t, computeMs: 10 * t, emulated: false }],
 }));
 
 // A farm meter (12 W idle, 20 W over 100 s) and the TX2's own rails (5 W idle, 9 W).
 const power: PowerSummary = {
-  runStartMs: 1000, runEndMs: 101_000, idleSeconds: 5, idleGivenW: null,
+  runStartMs: 1000,
+  runEndMs: 101_000,
+  idleSeconds: 5,
+  idleGivenW: null,
   meters: [
-    { info: { uri: 'kasa://h', kind: 'kasa', label: 'kasa@h:9999', scope: { kind: 'farm' }, emulated: false }, intervalMs: 1000, idleW: 12,
-      run: { samples: 101, avgW: 20, minW: 19, maxW: 21, energyJ: 2000, durationS: 100 }, gaps: [{ fromS: 10, toS: 14 }], garbage: 1, error: null },
-    { info: { uri: 'agent://tx2', kind: 'agent', label: 'agent@tx2', scope: { kind: 'devices', devices: ['tx2'] }, emulated: false }, intervalMs: 200, idleW: 5,
-      run: { samples: 501, avgW: 9, minW: 8, maxW: 10, energyJ: 900, durationS: 100 }, gaps: [], garbage: 0, error: null },
+    {
+      info: {
+        uri: 'kasa://h',
+        kind: 'kasa',
+        label: 'kasa@h:9999',
+        scope: { kind: 'farm' },
+        emulated: false,
+      },
+      intervalMs: 1000,
+      idleW: 12,
+      run: { samples: 101, avgW: 20, minW: 19, maxW: 21, energyJ: 2000, durationS: 100 },
+      gaps: [{ fromS: 10, toS: 14 }],
+      garbage: 1,
+      error: null,
+    },
+    {
+      info: {
+        uri: 'agent://tx2',
+        kind: 'agent',
+        label: 'agent@tx2',
+        scope: { kind: 'devices', devices: ['tx2'] },
+        emulated: false,
+      },
+      intervalMs: 200,
+      idleW: 5,
+      run: { samples: 501, avgW: 9, minW: 8, maxW: 10, energyJ: 900, durationS: 100 },
+      gaps: [],
+      garbage: 0,
+      error: null,
+    },
   ],
 };
 
 describe('reportRun', () => {
   it('computes energy from power.json when run.json has none, and gives each device its own meter', () => {
-    const samples = new Map([['kasa@h:9999', [{ t: 0, w: 12 }, { t: 1000, w: 12 }, { t: 2000, w: 20 }]]]);
-    const r = reportRun({ summary, metrics, plan: null, power: { summary: power, samples } });
-    expect(r.energy).toMatchObject({ basis: 'farm-meter', idleW: 12, energyJ: 2000, durationS: 100, perInferenceJ: { static: 12, dynamic: 8, total: 20 }, inferencesPerJ: 0.05 });
-    expect(r.devices).toEqual([
-      { device: 'tx2', profile: null, role: null, fps: 2, utilisation: expect.closeTo(0.4, 12), computeMs: 20, emulated: false, energy: expect.objectContaining({ meter: 'agent@tx2', perInferenceJ: { static: 5, dynamic: 4, total: 9 } }) },
+    const samples = new Map([
+      [
+        'kasa@h:9999',
+        [
+          { t: 0, w: 12 },
+          { t: 1000, w: 12 },
+          { t: 2000, w: 20 },
+        ],
+      ],
     ]);
-    expect(r.power[0]!.points).toEqual([[-1, 12], [0, 12], [1, 20]]);
-    expect(r.ipsSeries).toEqual([[1, 0.5], [2, 1], [3, 1.5]]);
+    const r = reportRun({ summary, metrics, plan: null, power: { summary: power, samples } });
+    expect(r.energy).toMatchObject({
+      basis: 'farm-meter',
+      idleW: 12,
+      energyJ: 2000,
+      durationS: 100,
+      perInferenceJ: { static: 12, dynamic: 8, total: 20 },
+      inferencesPerJ: 0.05,
+    });
+    expect(r.devices).toEqual([
+      {
+        device: 'tx2',
+        profile: null,
+        role: null,
+        fps: 2,
+        utilisation: expect.closeTo(0.4, 12),
+        computeMs: 20,
+        emulated: false,
+        energy: expect.objectContaining({
+          meter: 'agent@tx2',
+          perInferenceJ: { static: 5, dynamic: 4, total: 9 },
+        }),
+      },
+    ]);
+    expect(r.power[0]!.points).toEqual([
+      [-1, 12],
+      [0, 12],
+      [1, 20],
+    ]);
+    expect(r.ipsSeries).toEqual([
+      [1, 0.5],
+      [2, 1],
+      [3, 1.5],
+    ]);
     expect(r.emulated).toBe(false);
   });
 
   it('prefers the energy stored in run.json and reports a run without meters as having none', () => {
-    const stored = reportRun({ summary: { ...summary, energy: { ...reportRun({ summary, metrics, plan: null, power: { summary: power, samples: new Map() } }).energy!, idleW: 99 } }, metrics, plan: null, power: null });
+    const stored = reportRun({
+      summary: {
+        ...summary,
+        energy: {
+          ...reportRun({
+            summary,
+            metrics,
+            plan: null,
+            power: { summary: power, samples: new Map() },
+          }).energy!,
+          idleW: 99,
+        },
+      },
+      metrics,
+      plan: null,
+      power: null,
+    });
     expect(stored.energy!.idleW).toBe(99);
-    expect(reportRun({ summary, metrics: [], plan: null, power: null })).toMatchObject({ energy: null, devices: [], power: [], emulated: false });
+    expect(reportRun({ summary, metrics: [], plan: null, power: null })).toMatchObject({
+      energy: null,
+      devices: [],
+      power: [],
+      emulated: false,
+    });
   });
 
   it('keeps long traces to a bounded number of points with their mean', () => {
@@ -77,7 +179,12 @@ describe('charts', () => {
 
 describe('renderers', () => {
   const hostile = { ...summary, model: 'vgg16,"<script>alert(1)</script>"' };
-  const run = reportRun({ summary: hostile, metrics, plan: null, power: { summary: power, samples: new Map() } });
+  const run = reportRun({
+    summary: hostile,
+    metrics,
+    plan: null,
+    power: { summary: power, samples: new Map() },
+  });
 
   it('escapes what runs name themselves in HTML and lists gaps', () => {
     const html = renderHtml([run]);
@@ -91,14 +198,25 @@ describe('renderers', () => {
   it('quotes CSV cells and keeps one column set', () => {
     const lines = renderCsv([run]).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    expect(lines[1]).toBe(`${summary.id},"vgg16,""<script>alert(1)</script>""",run,done,farm,false,100,100,1,,,12,20,2000,100,12,8,20,0.05`);
+    expect(lines[1]).toBe(
+      `${summary.id},"vgg16,""<script>alert(1)</script>""",run,done,farm,false,100,100,1,,,12,20,2000,100,12,8,20,0.05`,
+    );
     expect(lines[2]).toMatch(/,tx2,false,100,100,,2,0\.4\d*,5,9,900,100,5,4,9,$/);
-    expect(lines.slice(3).map((l) => l.split(',').slice(0, 5).join(','))).toEqual(['paper,VGG16,paper,,TX2 GPU', 'paper,VGG16,paper,,TX2 CPU', 'paper,VGG16,paper,,9 Pis', 'paper,VGG16,paper,,11 Pis']);
+    expect(lines.slice(3).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
+      'paper,VGG16,paper,,TX2 GPU',
+      'paper,VGG16,paper,,TX2 CPU',
+      'paper,VGG16,paper,,9 Pis',
+      'paper,VGG16,paper,,11 Pis',
+    ]);
   });
 
   it('gives JSON with runs and the paper figures they compare with', () => {
     const j = renderJson([run]);
-    expect(j.runs[0]).toMatchObject({ runId: summary.id, ips: 1, energy: { perInferenceJ: { static: 12, dynamic: 8, total: 20 } } });
+    expect(j.runs[0]).toMatchObject({
+      runId: summary.id,
+      ips: 1,
+      energy: { perInferenceJ: { static: 12, dynamic: 8, total: 20 } },
+    });
     expect(j.paper.map((p) => p.system)).toEqual(['TX2 GPU', 'TX2 CPU', '9 Pis', '11 Pis']);
   });
 });
