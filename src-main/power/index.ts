@@ -1,0 +1,65 @@
+// Power meters and run energy: the API other areas use.
+//
+// A run measures its power like this (the coordinator's side):
+//   withPowerOptions(cmd)                                  // --meter, --idle-seconds, --idle-watts, --meter-interval
+//   const opts = powerSessionFrom(PowerFlags.parse(cmd.opts()), {
+//     runDir, clock, log,
+//     agents: rails.connector(offsetOf),                   // agent:// meters; rails = new TelemetryRails()
+//     emulated: emulatedFarmMeters(profiles, tracker.source),  // an emulated farm without --meter
+//   });
+//   const power = opts && (await startPowerSession(opts)); // measures idle first, then samples
+//   ... run; on each telemetry answer rails.observe(device, t); on each RunMetrics tracker.observe(m)
+//   const energy = power && runEnergy(await power.stop(), completed);  // power.csv, power.json written
+//   recorder.finish(state, { ..., energy: energy ?? undefined });      // run.json gains "energy"
+// Boards answer for their own rails with findRailsSource/readBoardRails (board.ts).
+export { AgentMeter, TelemetryRails, type AgentConnector, type AgentPowerLink } from './agent';
+export {
+  findRailsSource,
+  nodeBoardIo,
+  readBoardRails,
+  type BoardIo,
+  type RailsSource,
+} from './board';
+export { monotonicClock, type Clock } from './clock';
+export {
+  EmulatedMeter,
+  emulatedFarmMeters,
+  emulatedWatts,
+  UtilisationTracker,
+  type EmulatedDevice,
+  type UtilisationSource,
+} from './emulated';
+export {
+  findGaps,
+  integrateJ,
+  perInference,
+  powerStats,
+  window,
+  type Gap,
+  type PerInferenceJ,
+  type PowerStats,
+} from './energy';
+export { resolveInterval, type Meter, type MeterInfo, type MeterScope } from './meter';
+export { meterFor, type MeterDeps } from './open';
+export { PowerFlags, powerSessionFrom, withPowerOptions } from './options';
+export { parsePowerCsv } from './powercsv';
+export {
+  railsFromIna3221,
+  railsFromPmic,
+  railsFromTegrastats,
+  railsFromTelemetry,
+  RailsReading,
+} from './rails';
+export { readMeter, type MeterRead } from './read';
+export type { PowerSample } from './sample';
+export {
+  DEFAULT_IDLE_SECONDS,
+  runEnergy,
+  sessionMeters,
+  startPowerSession,
+  type PowerSession,
+  type PowerSessionOptions,
+  type SessionMeter,
+} from './session';
+export type { MeterPower, PowerSummary } from './summary';
+export { parseMeterUri, type MeterSpec } from './uri';
