@@ -91,6 +91,21 @@ export const commands = {
     z.object({ name: z.string().min(1).max(64) }).strict(),
     ModelCosts,
   ),
+  'run/delete': command(
+    'Delete a recorded run and everything in its folder.',
+    z.object({ runId: RunId }).strict(),
+    z.object({ deleted: z.string() }),
+  ),
+  'reports/export': command(
+    'One report over the runs given (side by side when several), as a file to save.',
+    z
+      .object({
+        runIds: z.array(RunId).min(1).max(12),
+        format: z.enum(['html', 'pdf', 'csv', 'json']),
+      })
+      .strict(),
+    z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+  ),
   'plan/make': command(
     "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",
     z

@@ -8,6 +8,7 @@ import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
 import { deviceHandlers, modelHandlers } from './lab';
+import { reportHandlers } from './reports';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve';
@@ -48,6 +49,7 @@ export function createCore(opts: CoreOptions): Core {
     },
     ...deviceHandlers(opts.dataDir),
     ...modelHandlers(opts.dataDir),
+    ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
   };
 
   return {

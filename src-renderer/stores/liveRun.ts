@@ -16,6 +16,8 @@ import { MetricRing } from '../composables/metricRing';
 
 /** The ring's channel for the whole farm's inferences per second; devices use their names. */
 export const FARM_CHANNEL = 'farm';
+export const LATENCY_P50 = 'p50';
+export const LATENCY_P95 = 'p95';
 /** Ten minutes at 10 samples a second. */
 const RING_CAPACITY = 6000;
 const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
@@ -33,6 +35,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const busy = ref(false);
   const error = ref<string | null>(null);
   const throughput = markRaw(new MetricRing(RING_CAPACITY));
+  const utilisation = markRaw(new MetricRing(RING_CAPACITY));
+  const latency = markRaw(new MetricRing(RING_CAPACITY));
+  const rings = [throughput, utilisation, latency];
 
   const isLive = computed(() => state.value !== null && LIVE_STATES.includes(state.value));
 
@@ -44,7 +49,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     counters.value = null;
     devices.value = [];
     summary.value = null;
-    throughput.clear();
+    for (const ring of rings) ring.clear();
   }
 
   /** Whether an event of run `id` is ours, switching to that run when ours is over. */
@@ -131,6 +136,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     busy,
     error,
     throughput,
+    utilisation,
+    latency,
     isLive,
     startDemo,
     stop,

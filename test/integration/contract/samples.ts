@@ -17,5 +17,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/scan': { subnet: '127.0.0.1/32' },
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
+  'run/delete': { runId: 'no-such-run' },
+  'reports/export': { runIds: ['no-such-run'], format: 'json' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };

@@ -1,0 +1,50 @@
+// The handlers behind the Reports view: deleting a recorded run, and exporting one or several
+// runs as a report file (HTML, PDF, CSV or JSON) whose bytes go back to the page, which saves
+// them where the user chooses (a browser cannot be handed a path on this computer).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../contract/errors';
+import { loadReportRuns, writeReport, type ReportFormat } from '../reports/index';
+import { readRun, runsDir } from '../store/runs';
+import type { Handlers } from './dispatch';
+
+const MIME: Record<ReportFormat, string> = {
+  html: 'text/html',
+  pdf: 'application/pdf',
+  csv: 'text/csv',
+  json: 'application/json',
+};
+
+export function reportHandlers(
+  dataDir: string,
+  isLive: (runId: string) => boolean,
+): Pick<Handlers, 'run/delete' | 'reports/export'> {
+  return {
+    'run/delete': async ({ runId }) => {
+      if (isLive(runId))
+        throw new AppError('RUN_LIVE', `run "${runId}" is still running: stop it first`);
+      // readRun refuses an id that is not a recorded run, so nothing else is ever removed.
+      const { run } = await readRun(dataDir, runId);
+      await rm(join(runsDir(dataDir), run.id), { recursive: true, force: true });
+      return { deleted: run.id };
+    },
+    'reports/export': async ({ runIds, format }) => {
+      const runs = await loadReportRuns(dataDir, runIds);
+      const dir = await mkdtemp(join(tmpdir(), 'mchair-report-'));
+      try {
+        const file = join(dir, `report.${format}`);
+        await writeReport(runs, format, file);
+        const bytes = await readFile(file);
+        const stem = runIds.length === 1 ? runIds[0] : `compare-${runIds.length}-runs`;
+        return {
+          fileName: `${stem}.${format}`,
+          mime: MIME[format],
+          base64: bytes.toString('base64'),
+        };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
