@@ -1,6 +1,7 @@
 // Everything a caller needs to open sessions to the lab's boards, set up once: the app's
 // known_hosts, the trust policy, where secrets come from and who to ask. The CLI builds one from
 // its flags; the Electron app builds one with its safeStorage SecretStore and a modal Prompter.
+import { toWireError, type WireError } from '../contract/index';
 import type { Device } from '../inventory/device';
 import { defaultKnownHostsPath, KnownHosts } from '../inventory/known-hosts';
 import type { SecretStore } from '../inventory/secrets';
@@ -43,4 +44,21 @@ export class Connector {
       session.close();
     }
   }
+
+  /**
+   * Runs `fn` on every device at once, each in its own session; one device's failure is its own
+   * result and never stops the others.
+   */
+  each<T>(devices: readonly Device[], fn: (s: SshSession, d: Device) => Promise<T>): Promise<Array<EachResult<T>>> {
+    return Promise.all(
+      devices.map((d) =>
+        this.with(d, (s) => fn(s, d)).then(
+          (value): EachResult<T> => ({ device: d.name, ok: true, value }),
+          (err: unknown): EachResult<T> => ({ device: d.name, ok: false, error: toWireError(err) }),
+        ),
+      ),
+    );
+  }
 }
+
+export type EachResult<T> = { device: string; ok: true; value: T } | { device: string; ok: false; error: WireError };

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, InputError } from '../../contract/errors';
+import { AppError, InputError, type WireError } from '../../contract/index';
 import { type Auth, type DeviceInput, describeDevice, type Device } from '../../inventory/device';
 import { parseImport, parseJump } from '../../inventory/import';
 import { scanSubnet } from '../../inventory/lan-scan';
@@ -85,6 +85,37 @@ function table(rows: readonly Record<string, string>[]): string {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
   return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join('\n');
+}
+
+function failureLine(name: string, e: WireError): string {
+  return `${name}: FAILED ${e.code}: ${e.message}`;
+}
+
+type StateRow = { name: string; mode: string; state: string } | { name: string; error: WireError };
+
+function showStates(r: { devices: StateRow[] }): string {
+  return r.devices.map((d) => ('error' in d ? failureLine(d.name, d.error) : `${d.name}: ${d.state} (${d.mode})`)).join('\n');
+}
+
+/**
+ * Ends a command that worked on several devices: with every device fine, returns the document for
+ * `action()` to print; otherwise prints it itself (stdout keeps its one document) and exits 1
+ * through an error naming the failed devices.
+ */
+export function finishEach<D extends { devices: ReadonlyArray<object> }>(ctx: ActionContext, doc: D, present: (doc: D) => string): D {
+  const failed = doc.devices.flatMap((d) => {
+    const e = failureOf(d);
+    return e ? [`${'name' in d ? String(d.name) : 'device' in d ? String(d.device) : '?'} (${e})`] : [];
+  });
+  if (failed.length === 0) return doc;
+  process.stdout.write(ctx.json ? `${JSON.stringify(doc)}\n` : `${present(doc)}\n`);
+  throw new AppError('DEVICES_FAILED', `${failed.length} of ${doc.devices.length} device(s) failed: ${failed.join(', ')}`);
+}
+
+function failureOf(d: object): string | null {
+  if ('error' in d && d.error && typeof d.error === 'object' && 'code' in d.error) return String(d.error.code);
+  if ('status' in d && d.status === 'failed' && 'code' in d) return String(d.code);
+  return null;
 }
 
 function showProbe(r: ProbeReport): string {
@@ -196,10 +227,11 @@ export function registerDevices(program: Command): void {
       async (ctx) => {
         const inv = await openInventory(ctx);
         const connector = await connectorFor(ctx);
-        const reports = await Promise.all(inv.select(ctx.args).map((d) => connector.with(d, (s) => probeDevice(s, d))));
-        return { devices: reports };
+        const results = await connector.each(inv.select(ctx.args), (s, d) => probeDevice(s, d));
+        const devices = results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error }));
+        return finishEach(ctx, { devices }, (doc) => doc.devices.map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d))).join('\n\n'));
       },
-      (r) => r.devices.map(showProbe).join('\n\n'),
+      (r) => r.devices.map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d))).join('\n\n'),
     ),
   );
 
@@ -240,18 +272,11 @@ export function registerDevices(program: Command): void {
         if (!act.success) throw new InputError('action must be start, stop, restart, status or uninstall');
         const inv = await openInventory(ctx);
         const connector = await connectorFor(ctx);
-        const targets = inv.select(ctx.args.slice(1));
-        const results = await Promise.all(
-          targets.map((d) =>
-            connector
-              .with(d, (s) => controlService(s, d, act.data as ServiceAction))
-              .then((r) => ({ name: d.name, ...r, code: null as string | null }))
-              .catch((err: unknown) => ({ name: d.name, mode: null, state: 'error', code: err instanceof AppError ? err.code : 'INTERNAL', message: (err as Error).message })),
-          ),
-        );
-        return { devices: results };
+        const results = await connector.each(inv.select(ctx.args.slice(1)), (s, d) => controlService(s, d, act.data as ServiceAction));
+        const devices = results.map((r) => (r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error }));
+        return finishEach(ctx, { devices }, showStates);
       },
-      (r) => r.devices.map((d) => `${d.name}: ${d.state}${d.mode ? ` (${d.mode})` : ''}${'message' in d ? ` - ${d.message}` : ''}`).join('\n'),
+      showStates,
     ),
   );
 

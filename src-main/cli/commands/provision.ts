@@ -4,12 +4,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, InputError } from '../../contract/errors';
+import { InputError } from '../../contract/errors';
 import type { DeviceProgress, DeviceProvisionResult, ProvisionProgress } from '../../contract/provision';
 import { agentBundlePath } from '../../farm/local';
 import { provisionFarm } from '../../provision/provision';
 import { action, withCommonOptions } from '../framework';
-import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
+import { connectorFor, finishEach, openInventory, withInventoryOption, withTrustOption } from './devices';
 
 const Flags = z.object({
   all: z.boolean().optional(),
@@ -117,13 +117,7 @@ export function registerProvision(program: Command): void {
           },
         });
         live?.end();
-        const failed = results.filter((r) => r.status === 'failed');
-        if (failed.length > 0) {
-          // The summary (or the JSON document) still goes to stdout; the exit code says it failed.
-          process.stdout.write(ctx.json ? `${JSON.stringify({ devices: results })}\n` : `${summary(results)}\n`);
-          throw new AppError('PROVISION_FAILED', `${failed.length} of ${results.length} device(s) failed: ${failed.map((r) => `${r.name} (${r.code})`).join(', ')}`);
-        }
-        return { devices: results };
+        return finishEach(ctx, { devices: results }, (doc) => summary(doc.devices));
       },
       (r) => summary(r.devices),
     ),

@@ -1,10 +1,11 @@
 // A board without Node: provisioning says what to do, and with --node-tarball it pushes a
 // nodejs.org-style tarball, unpacks it on the board and runs the agent with that Node.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
+import { agentBundlePath } from '../../../src-main/farm/local';
 import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type Lab, type Sshd, type TestUser } from '../ssh/sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
@@ -16,7 +17,8 @@ let inventory: string;
 let tarball: string;
 
 function provision(...extra: string[]): { code: number; result: DeviceProvisionResult } {
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), 'provision', '--inventory', inventory, '--accept-new', '--json', ...extra], { encoding: 'utf8', timeout: 300_000 });
+  const args = ['provision', '--inventory', inventory, '--agent-bundle', join(dir, 'mchair-agent.mjs'), '--accept-new', '--json', ...extra];
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', timeout: 300_000 });
   expect(r.stdout, r.stderr).not.toBe('');
   const doc = JSON.parse(r.stdout) as { devices: unknown[] };
   return { code: r.status ?? -1, result: DeviceProvisionResult.parse(doc.devices[0]) };
@@ -24,6 +26,8 @@ function provision(...extra: string[]): { code: number; result: DeviceProvisionR
 
 beforeAll(async () => {
   dir = tempDir('mchair-nodeless');
+  // A copy: other test runs rebuild out/agent, and a new bundle mid-test is a real change.
+  copyFileSync(agentBundlePath(), join(dir, 'mchair-agent.mjs'));
   // The board's PATH: every command of this machine except Node.
   const bin = join(dir, 'bin');
   mkdirSync(bin);

@@ -5,12 +5,13 @@
 // nothing, a real distributed inference with --check across the provisioned agents over TLS, and
 // a changed host key refused for one board while the other carries on.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel, listCuts, partitionModel } from '../../../src-main/model/index';
+import { agentBundlePath } from '../../../src-main/farm/local';
 import { Inventory } from '../../../src-main/inventory/inventory';
 import { provisionedFarm } from '../../../src-main/provision/farm';
 import { ResultChecker } from '../../../src-main/runtime/check';
@@ -33,6 +34,7 @@ let dir: string;
 let dataDir: string;
 let inventory: string;
 let partsDir: string;
+let agentBundle: string;
 let key: KeyPair;
 let lab: Lab;
 const boards: Board[] = [];
@@ -45,7 +47,7 @@ function mchair(...args: string[]): { code: number; stdout: string; stderr: stri
 }
 
 function provision(...extra: string[]): { code: number; results: Map<string, DeviceProvisionResult>; stderr: string } {
-  const r = mchair('provision', '--inventory', inventory, '--partitions', partsDir, '--json', ...extra);
+  const r = mchair('provision', '--inventory', inventory, '--partitions', partsDir, '--agent-bundle', agentBundle, '--json', ...extra);
   const lines = r.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   const doc = JSON.parse(lines[0]!) as { devices: unknown[] };
@@ -58,6 +60,9 @@ beforeAll(async () => {
   dataDir = join(dir, 'data');
   inventory = join(dir, 'lab inventory.json');
   key = makeKey(dir, 'id_lab');
+  // A copy: other test runs rebuild out/agent, and a new bundle mid-test is a real change.
+  agentBundle = join(dir, 'mchair-agent.mjs');
+  copyFileSync(agentBundlePath(), agentBundle);
   lab = createLab(3);
   for (const [i, ns] of lab.boards.entries()) {
     const user = createUser('mcp', dir);

@@ -68,6 +68,6 @@ describe('mchair on a terminal', () => {
     execFileSync(process.execPath, [CLI, '--data-dir', data, 'devices', 'add', 'tty-board', '--inventory', inventory, '--host', sshd.host, '--port', String(sshd.port), '--user', user.name, '--password']);
     const { code, screen } = await onTerminal(['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory], [[/\[y\/N\]/, 'n']]);
     expect(code).toBe(1);
-    expect(screen).toContain('[HOST_KEY_REJECTED]');
+    expect(screen).toContain('FAILED HOST_KEY_REJECTED');
   });
 });
