@@ -157,6 +157,16 @@ export function analyseChain(model: PlannerModel): Chain {
   return { model, cuts, cutBytes, cutTensor, inputBytes, splitEnd, channels, cutIndices };
 }
 
+/**
+ * The cuts worth trying when the search must be quick: not right before an activation, pooling
+ * or reshaping layer, where a cut a layer later moves the same or fewer bytes for nearly the
+ * same work on each side.
+ */
+export function coarseCuts(chain: Chain): number[] {
+  const layers = chain.model.layers;
+  return chain.cutIndices.filter((k) => k === 0 || k === layers.length || !(CHANNELWISE.has(layers[k]!.op) || opClass(layers[k]!.op) === 'free'));
+}
+
 /** The stage [from, to) may be split along output channels. */
 export function canSplit(chain: Chain, from: number, to: number): boolean {
   const end = chain.splitEnd.get(from);

@@ -8,7 +8,8 @@
 import type { PlanObjective } from '../contract/plan';
 import { bytesPerSecOf, withLinks, type CostModel, type Evaluation, type Layout, type PartBase, type PartCost, type PartLayout, type StageLayout } from './cost';
 import type { Device, Farm } from './farm';
-import { canSplit } from './layers';
+import { canSplit, coarseCuts } from './layers';
+import { refine } from './refine';
 import type { DeviceProfile, Medium } from './profile';
 
 export interface SearchOptions {
@@ -49,8 +50,21 @@ type Cost = readonly [number, number];
 const INFEASIBLE: Cost = [Infinity, Infinity];
 const less = (a: Cost, b: Cost): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
-/** Groups devices into at most `maxUnits` units, as evenly as the kinds allow. */
-function makeKinds(farm: Farm, maxUnits: number): Kind[] {
+/**
+ * The programme's size is the number of unit combinations left (the product of each kind's unit
+ * count plus one): the exact search takes farms up to this, the grouped one stays under the
+ * second figure so that 100 devices plan in well under a second.
+ */
+const EXACT_STATES = 4096;
+const GROUPED_STATES = 36;
+
+/**
+ * Devices grouped by kind (profile and medium). Exact: one device per unit. Grouped: one unit
+ * per kind, then another for the kind with the most devices per unit while the programme stays
+ * small; each unit holds the same number of devices and the few left over start idle, for
+ * `refine` to place.
+ */
+function makeKinds(farm: Farm, maxUnits: number): { kinds: Kind[]; exact: boolean } {
   const groups = new Map<string, Device[]>();
   for (const d of farm.devices) {
     const key = `${d.profile.id}\u0000${JSON.stringify(d.profile)}\u0000${d.medium.id}`;
@@ -58,21 +72,27 @@ function makeKinds(farm: Farm, maxUnits: number): Kind[] {
     if (g) g.push(d);
     else groups.set(key, [d]);
   }
-  const total = farm.devices.length;
-  const kinds: Kind[] = [];
-  for (const devices of groups.values()) {
-    const units = total <= maxUnits ? devices.length : Math.max(1, Math.min(devices.length, Math.round((devices.length * maxUnits) / total)));
-    // Units of one kind differ by at most one device; each size is a kind of its own.
-    const small = Math.floor(devices.length / units);
-    const big = devices.length - small * units;
-    let at = 0;
-    for (const [size, count] of [[small + 1, big], [small, units - big]] as const) {
-      if (count === 0) continue;
-      kinds.push({ profile: devices[0]!.profile, medium: devices[0]!.medium, size, count, devices: devices.slice(at, at + size * count) });
-      at += size * count;
-    }
+  const lists = [...groups.values()];
+  const states = (counts: readonly number[]) => counts.reduce((a, c) => a * (c + 1), 1);
+  const kind = (devices: Device[], count: number): Kind => {
+    const size = Math.floor(devices.length / count);
+    return { profile: devices[0]!.profile, medium: devices[0]!.medium, size, count, devices: devices.slice(0, size * count) };
+  };
+  if (farm.devices.length <= maxUnits && states(lists.map((l) => l.length)) <= EXACT_STATES) {
+    return { kinds: lists.map((l) => kind(l, l.length)), exact: true };
   }
-  return kinds;
+  const counts = lists.map(() => 1);
+  for (;;) {
+    let pick = -1;
+    lists.forEach((l, i) => {
+      if (counts[i]! < l.length && (pick < 0 || l.length / counts[i]! > lists[pick]!.length / counts[pick]!)) pick = i;
+    });
+    if (pick < 0) break;
+    const next = counts.map((c, i) => (i === pick ? c + 1 : c));
+    if (next.reduce((a, b) => a + b, 0) > maxUnits || states(next) > GROUPED_STATES) break;
+    counts[pick]!++;
+  }
+  return { kinds: lists.map((l, i) => kind(l, counts[i]!)), exact: false };
 }
 
 /** Units of one kind doing the same work in a stage option. */
@@ -124,8 +144,9 @@ class Programme {
     private readonly model: CostModel,
     private readonly farm: Farm,
     readonly kinds: readonly Kind[],
+    cuts: readonly number[],
   ) {
-    this.cuts = model.chain.cutIndices;
+    this.cuts = cuts;
     this.strides = [];
     let s = 1;
     for (const k of kinds) {
@@ -288,7 +309,20 @@ class Programme {
       const byParts = new Map<number, Best>();
       const avail = this.kinds.map((_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1));
       const take = new Array<number>(K).fill(0);
+      const rate = new Array<number>(K).fill(0);
+      const from = this.cuts[ci]!;
+      const splitEnd = this.model.chain.splitEnd.get(from) ?? from;
       for (let cb = ci + 1; cb < C; cb++) {
+        // Longer stages only get slower: once every unit left together cannot deliver λ, no
+        // longer stage can either (a split, which can beat that, ends at splitEnd at the latest).
+        const splittable = this.cuts[cb]! <= splitEnd;
+        let bound = 0;
+        for (let k = 0; k < K; k++) {
+          const kd = this.kinds[k]!;
+          rate[k] = kd.size / this.model.computeSeconds(kd.profile, from, this.cuts[cb]!);
+          bound += avail[k]! * rate[k]!;
+        }
+        if (!splittable && bound < lambda) break;
         take.fill(0);
         // Odometer over every non-empty sub-multiset of the units left.
         for (;;) {
@@ -297,11 +331,18 @@ class Programme {
           if (ki === K) break;
           take[ki]!++;
           let used = 0;
-          for (let k = 0; k < K; k++) used += take[k]! * this.strides[k]!;
+          let upper = 0;
+          for (let k = 0; k < K; k++) {
+            used += take[k]! * this.strides[k]!;
+            upper += take[k]! * rate[k]!;
+          }
+          // Replicas never beat their compute-only rate; only a split (spill avoided) might.
+          if (!splittable && upper < lambda) continue;
           const opts = this.options(ci, cb, take, used);
           if (opts.length === 0) continue;
           for (const o of opts) {
-            if (o.maxIps < lambda) continue;
+            // Too slow even with the fewest messages, or a replica to spare even with the most.
+            if (o.maxIps < lambda || this.optionIps(o, lambda, producers, this.maxParts, periods) === 0) continue;
             const rest = best(cb, left - used, o.parts);
             for (const r of rest) {
               if (r.cost[0] === Infinity) continue;
@@ -393,9 +434,8 @@ function rank(objective: PlanObjective, a: Candidate, b: Candidate): number {
 export function search(model: CostModel, farm: Farm, opts: SearchOptions): SearchResult {
   const started = performance.now();
   const maxUnits = opts.maxUnits ?? 12;
-  const kinds = makeKinds(farm, maxUnits);
-  const prog = new Programme(model, farm, kinds);
-  const exact = kinds.every((k) => k.size === 1);
+  const { kinds, exact } = makeKinds(farm, maxUnits);
+  const prog = new Programme(model, farm, kinds, exact ? model.chain.cutIndices : coarseCuts(model.chain));
   const found = new Map<string, Candidate>();
   const maxLatency = opts.maxLatencySec ?? Infinity;
 
@@ -414,7 +454,8 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   };
   /** A λ is reachable when a layout delivers it whole: compute, medium and latency bound. */
   const reach = (lambda: number): Candidate | null => {
-    for (const objective of ['ips', 'latency'] as const) {
+    // Under a latency cap, the leanest layout in air time may be too slow: try the fastest too.
+    for (const objective of maxLatency < Infinity ? (['ips', 'latency'] as const) : (['ips'] as const)) {
       const c = run(objective, lambda);
       if (!c) return null;
       if (c.evaluation.ips >= lambda * (1 - 1e-9) && c.evaluation.latencySec <= maxLatency) return c;
@@ -424,16 +465,28 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
 
   // Bisection on λ: reachability is monotone (a layout that delivers λ delivers less too).
   let lo = 0;
-  let hi = model.computeBoundIps(farm.devices) * 1.0001;
+  // No plan beats every device computing whole frames, nor the coordinator's shared medium
+  // carrying just the frames and results.
+  const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
+  const airBound = farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
+  let hi = Math.min(model.computeBoundIps(farm.devices), airBound) * 1.0001;
   let bestAt: Candidate | null = null;
-  for (let i = 0; i < 40 && hi - lo > 1e-4 * hi; i++) {
+  const tolerance = 1e-3;
+  for (let i = 0; i < 40 && hi - lo > tolerance * hi; i++) {
     const mid = (lo + hi) / 2;
     const c = reach(mid);
-    if (c) {
-      lo = Math.max(mid, c.evaluation.ips);
-      bestAt = c;
-    } else {
+    if (!c) {
       hi = mid;
+      continue;
+    }
+    lo = Math.max(mid, c.evaluation.ips);
+    bestAt = c;
+    // The layout found often is the optimum: if nothing reaches just above it, stop here.
+    const above = lo * (1 + tolerance);
+    if (above < hi) {
+      const d = reach(above);
+      if (d) lo = Math.max(above, d.evaluation.ips);
+      else hi = above;
     }
   }
   // Just past the edge, the compute may allow more while the medium caps it lower.
@@ -454,10 +507,16 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
     for (let f = 1; f >= 0.05; f *= 0.85) run('energy', lo * f);
   }
   // Alternatives for --top: slower but leaner layouts.
-  for (const f of [0.95, 0.85, 0.7, 0.5]) if (lo > 0) run('ips', lo * f);
+  if ((opts.top ?? 1) > 1 && lo > 0) for (const f of [0.95, 0.85, 0.7, 0.5]) run('ips', lo * f);
 
-  const candidates = [...found.values()]
-    .filter((c) => c.evaluation.fits && c.evaluation.latencySec <= maxLatency)
-    .sort((a, b) => rank(opts.objective, a, b));
+  const keep = (c: Candidate) => c.evaluation.fits && c.evaluation.latencySec <= maxLatency;
+  let candidates = [...found.values()].filter(keep).sort((a, b) => rank(opts.objective, a, b));
+  if (!exact) {
+    // Grouped units: place the devices one by one where they raise the IPS most.
+    const refined = candidates.slice(0, Math.max(3, opts.top ?? 1)).map((c) => refine(model, farm, c.layout));
+    candidates = [...refined.filter(keep), ...candidates].sort((a, b) => rank(opts.objective, a, b));
+    const seen = new Set<string>();
+    candidates = candidates.filter((c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)));
+  }
   return { candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)), exact, units: kinds.reduce((a, k) => a + k.count, 0), millis: performance.now() - started };
 }
