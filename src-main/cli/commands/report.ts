@@ -4,7 +4,7 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError, RunId } from '../../contract/index';
+import { InputError } from '../../contract/index';
 import {
   loadReportRuns,
   renderJson,
@@ -48,15 +48,13 @@ export function registerReport(program: Command): void {
     action(
       async (ctx) => {
         const o = ctx.options(ReportOptions);
-        for (const id of ctx.args)
-          if (!RunId.safeParse(id).success)
-            throw new InputError(`"${id}" is not a run id (see \`mchair runs list\`)`);
         const format = formatFor(o.format, o.out);
-        const runs = await loadReportRuns(ctx.dataDir, ctx.args);
         if (!o.out) {
           if (format === 'pdf') throw new InputError('--out: a PDF report needs a file to go to');
+          const runs = await loadReportRuns(ctx.dataDir, ctx.args);
           return format === 'json' ? renderJson(runs) : { text: reportText(runs, format) };
         }
+        const runs = await loadReportRuns(ctx.dataDir, ctx.args);
         ctx.say(`rendering ${format} for ${runs.length} run${runs.length === 1 ? '' : 's'}...`);
         await writeReport(runs, format, o.out);
         return { out: o.out, format, runs: runs.map((r) => r.runId) };
