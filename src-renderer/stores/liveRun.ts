@@ -68,6 +68,14 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       [FARM_CHANNEL, ips],
       ...m.devices.map((d) => [d.device, d.fps] as const),
     ]);
+    utilisation.append(
+      t,
+      m.devices.map((d) => [d.device, 100 * d.utilisation] as const),
+    );
+    latency.append(t, [
+      [LATENCY_P50, latencyP50Ms],
+      [LATENCY_P95, latencyP95Ms],
+    ]);
   }
 
   async function loadSummary(id: string): Promise<void> {

@@ -1,9 +1,12 @@
-// The run history the Reports view lists (the core's run/list).
+// The run history the Reports view lists (the core's run/list), and what it does with runs:
+// delete one, export one or several as a report file.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { RunSummary } from '../../src-main/contract/index';
+import type { CommandResult, RunSummary } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
+
+export type ReportFormat = 'html' | 'pdf' | 'csv' | 'json';
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = shallowRef<RunSummary[]>([]);
@@ -24,5 +27,28 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { runs, loaded, loading, error, refresh };
+  async function remove(runId: string): Promise<void> {
+    try {
+      await api.call('run/delete', { runId });
+      await refresh();
+    } catch (err) {
+      error.value = errorSentence(err);
+    }
+  }
+
+  /** The report's file, or null when it failed (the error says why). */
+  async function exportReport(
+    runIds: string[],
+    format: ReportFormat,
+  ): Promise<CommandResult<'reports/export'> | null> {
+    try {
+      error.value = null;
+      return await api.call('reports/export', { runIds, format });
+    } catch (err) {
+      error.value = errorSentence(err);
+      return null;
+    }
+  }
+
+  return { runs, loaded, loading, error, refresh, remove, exportReport };
 });

@@ -91,8 +91,8 @@ export class LabPage {
   }
 
   /** Pixels of the chart's plot area painted in a line's colour (legend below excluded). */
-  async chartInk(rgb: readonly [number, number, number]): Promise<number> {
-    return this.page.getByRole('img', { name: 'Throughput' }).evaluate((el, [r, g, b]) => {
+  async chartInk(chart: string, rgb: readonly [number, number, number]): Promise<number> {
+    return this.page.getByRole('img', { name: chart, exact: true }).evaluate((el, [r, g, b]) => {
       const canvas = el as unknown as CanvasLike;
       const ctx = canvas.getContext('2d');
       if (!ctx) return -1;

@@ -3,12 +3,13 @@
 // started from the Run view draws its throughput live.
 import { chromium, type Browser } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, LabPage, VIEWS } from './labPage';
 import { READY_LINE, startServe, type ServeProcess } from './serveProcess';
 
 const SHOTS = 'out/e2e';
-/** The farm line's colour in LiveChart.vue's palette. */
+/** The first line's colour in LiveChart.vue's palette. */
 const FARM_BLUE = [0x1f, 0x5f, 0xbf] as const;
 
 let serve: ServeProcess;
@@ -72,8 +73,11 @@ describe('mchair serve in Chromium', () => {
     await lab.page.getByRole('button', { name: 'Start demo run' }).click();
     // At least two samples make a line; the legend and axes are not in the farm line's colour.
     await expect
-      .poll(() => lab.chartInk(FARM_BLUE), { timeout: 60_000, interval: 250 })
+      .poll(() => lab.chartInk('Throughput', FARM_BLUE), { timeout: 60_000, interval: 250 })
       .toBeGreaterThan(30);
+    // The first line of the other charts (a device's utilisation, the median latency) too.
+    expect(await lab.chartInk('Utilisation per device', FARM_BLUE)).toBeGreaterThan(30);
+    expect(await lab.chartInk('Latency per frame', FARM_BLUE)).toBeGreaterThan(30);
     const state = lab.page.locator('[data-state]');
     expect(await state.getAttribute('data-state')).toBe('running');
     expect(await lab.unnamedControls()).toEqual([]);
@@ -176,6 +180,50 @@ describe('mchair serve in Chromium', () => {
     expect(await page.getByText(/model parallel: split 2 ways/).count()).toBeGreaterThan(0);
     expect(await lab.unnamedControls()).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/plan-paper-6.png`, fullPage: true });
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
+
+  it('compares, exports and deletes runs on the Reports view', async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Run');
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await page.getByRole('spinbutton', { name: 'Frames' }).fill('20');
+      await page.getByRole('button', { name: 'Start demo run' }).click();
+      const state = page.locator('[data-state="done"]');
+      await state.waitFor({ timeout: 60_000 });
+      const id = (await state.locator('code').textContent())?.trim() ?? '';
+      expect(ids).not.toContain(id);
+      ids.push(id);
+    }
+    await lab.openView('Reports');
+    for (const id of ids) await page.getByRole('checkbox', { name: `Choose run ${id}` }).check();
+    const bars = page.getByRole('figure', { name: 'Inferences per second of 2 runs' });
+    await bars.waitFor();
+
+    await page.getByRole('combobox', { name: 'Format' }).selectOption('json');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export 2 runs' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('compare-2-runs.json');
+    const saved = await download.path();
+    const text = await readFile(saved, 'utf8');
+    for (const id of ids) expect(text).toContain(id);
+
+    await page.getByRole('searchbox', { name: 'Filter' }).fill(ids[0]!);
+    expect(await page.getByRole('checkbox').count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Filter' }).fill('');
+    expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/reports-compare.png`, fullPage: true });
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: `Delete run ${ids[1]}` }).click();
+    await expect
+      .poll(() => page.getByRole('checkbox', { name: `Choose run ${ids[1]}` }).count())
+      .toBe(0);
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   });

@@ -29,7 +29,8 @@ vi.mock('../../../src-renderer/api/index', () => ({
   },
 }));
 
-const { FARM_CHANNEL, useLiveRunStore } = await import('../../../src-renderer/stores/liveRun');
+const { FARM_CHANNEL, LATENCY_P50, LATENCY_P95, useLiveRunStore } =
+  await import('../../../src-renderer/stores/liveRun');
 
 function metrics(runId: string, t: number, ips: number): RunMetrics {
   return {
@@ -66,6 +67,9 @@ describe('live run store', () => {
     expect(run.counters).toMatchObject({ t: 2, ips: 42, completed: 18 });
     expect(run.throughput.length).toBe(2);
     expect(run.throughput.channels()).toEqual([FARM_CHANNEL, 'agent-1']);
+    expect(run.utilisation.channels()).toEqual(['agent-1']);
+    expect(run.latency.channels()).toEqual([LATENCY_P50, LATENCY_P95]);
+    expect(run.latency.length).toBe(2);
   });
 
   it('ignores another run while its own is live, and follows the next one after', async () => {
