@@ -2,7 +2,16 @@
 // it runs, and one result per device at the end.
 import { z } from 'zod';
 
-export const ProvisionStep = z.enum(['connect', 'probe', 'upload', 'install', 'start', 'verify', 'done', 'failed']);
+export const ProvisionStep = z.enum([
+  'connect',
+  'probe',
+  'upload',
+  'install',
+  'start',
+  'verify',
+  'done',
+  'failed',
+]);
 export type ProvisionStep = z.infer<typeof ProvisionStep>;
 
 export const DeviceProgress = z.object({

@@ -9,7 +9,10 @@ import { z } from 'zod';
  */
 export const DeviceName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'use 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit',
+  );
 
 // A host is a DNS name or an address; nothing that a shell or ssh's own parser could misread.
 export const HostName = z
@@ -62,9 +65,18 @@ export const Device = z
     jump: Endpoint.optional(),
     agentPort: Port.default(DEFAULT_AGENT_PORT),
     /** A planner device profile (pi3, pi4, tx2, ...); the probe picks one when absent. */
-    profile: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).max(40).optional(),
+    profile: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/)
+      .max(40)
+      .optional(),
     /** Where the agent lives on the board; relative paths are under the user's home. */
-    remoteDir: z.string().min(1).max(255).refine((p) => !p.includes('\0')).default('.mchair-agent'),
+    remoteDir: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((p) => !p.includes('\0'))
+      .default('.mchair-agent'),
   })
   .strict();
 export type Device = z.output<typeof Device>;

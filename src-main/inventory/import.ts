@@ -10,10 +10,16 @@ export type ImportFormat = 'csv' | 'ssh-config';
 /** `.csv` files are CSV; anything whose first directive is Host/Match/Include is an ssh config. */
 export function detectFormat(path: string, text: string): ImportFormat {
   if (/\.csv$/i.test(path)) return 'csv';
-  const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
-  if (first && /^(host|match|include|hostname|user|port|identityfile)[\s=]/i.test(first)) return 'ssh-config';
+  const first = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
+  if (first && /^(host|match|include|hostname|user|port|identityfile)[\s=]/i.test(first))
+    return 'ssh-config';
   if (first && first.includes(',')) return 'csv';
-  throw new InputError(`cannot tell whether ${path} is CSV or an ssh config; name it *.csv or start it with a Host line`);
+  throw new InputError(
+    `cannot tell whether ${path} is CSV or an ssh config; name it *.csv or start it with a Host line`,
+  );
 }
 
 export function parseImport(path: string, text: string): DeviceInput[] {
@@ -54,7 +60,18 @@ export function parseCsvRows(text: string): string[][] {
   return rows.filter((r) => r.some((f) => f.trim() !== ''));
 }
 
-const CSV_COLUMNS = ['name', 'host', 'port', 'user', 'auth', 'key', 'agent_port', 'profile', 'jump', 'remote_dir'] as const;
+const CSV_COLUMNS = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'auth',
+  'key',
+  'agent_port',
+  'profile',
+  'jump',
+  'remote_dir',
+] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /**
@@ -65,14 +82,20 @@ type CsvColumn = (typeof CSV_COLUMNS)[number];
 export function parseDevicesCsv(text: string): DeviceInput[] {
   const [header, ...rows] = parseCsvRows(text);
   if (!header) throw new InputError('CSV: the file is empty; the first row must name the columns');
-  const cols = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const cols = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   for (const c of cols) {
     if (!(CSV_COLUMNS as readonly string[]).includes(c)) {
       throw new InputError(`CSV: unknown column "${c}"; use ${CSV_COLUMNS.join(', ')}`);
     }
   }
   for (const required of ['name', 'host', 'user'] as const) {
-    if (!cols.includes(required)) throw new InputError(`CSV: the header has no "${required}" column`);
+    if (!cols.includes(required))
+      throw new InputError(`CSV: the header has no "${required}" column`);
   }
   return rows.map((cells, i) => {
     const get = (c: CsvColumn): string | undefined => {
@@ -112,12 +135,18 @@ function authFor(type: string, keyFile: string | undefined, where: string): Devi
     case 'keyboard-interactive':
       return { type };
     default:
-      throw new InputError(`${where}: auth must be key, agent, password or keyboard-interactive, not "${type}"`);
+      throw new InputError(
+        `${where}: auth must be key, agent, password or keyboard-interactive, not "${type}"`,
+      );
   }
 }
 
 /** `user@host[:port]`, the form ssh's -J and ProxyJump take (IPv6 hosts in brackets). */
-export function parseJump(spec: string, where: string, defaultUser = userInfo().username): NonNullable<DeviceInput['jump']> {
+export function parseJump(
+  spec: string,
+  where: string,
+  defaultUser = userInfo().username,
+): NonNullable<DeviceInput['jump']> {
   const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec.trim());
   if (!m) throw new InputError(`${where}: jump host "${spec}" is not user@host[:port]`);
   return {
@@ -143,7 +172,13 @@ function matchesPatterns(alias: string, patterns: readonly string[]): boolean {
   for (const p of patterns) {
     const negated = p.startsWith('!');
     const glob = negated ? p.slice(1) : p;
-    const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    const re = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
     if (re.test(alias)) {
       if (negated) return false;
       matched = true;
@@ -182,7 +217,8 @@ export function parseSshConfig(text: string, defaultUser = userInfo().username):
   const lookup = (alias: string, keyword: string): string[] | undefined => {
     // ssh takes the first value it obtains, in file order.
     for (const b of blocks) {
-      if (matchesPatterns(alias, b.patterns) && b.options.has(keyword)) return b.options.get(keyword);
+      if (matchesPatterns(alias, b.patterns) && b.options.has(keyword))
+        return b.options.get(keyword);
     }
     return undefined;
   };
@@ -208,6 +244,10 @@ export function parseSshConfig(text: string, defaultUser = userInfo().username):
     }
     devices.push(device);
   }
-  if (devices.length === 0) throw new AppError('NOTHING_TO_IMPORT', 'the ssh config has no concrete Host entries (only wildcard patterns)');
+  if (devices.length === 0)
+    throw new AppError(
+      'NOTHING_TO_IMPORT',
+      'the ssh config has no concrete Host entries (only wildcard patterns)',
+    );
   return devices;
 }

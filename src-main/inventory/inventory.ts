@@ -13,7 +13,12 @@ export const InventoryFile = z
   .superRefine((inv, ctx) => {
     const seen = new Set<string>();
     inv.devices.forEach((d, i) => {
-      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `"${d.name}" is listed twice` });
+      if (seen.has(d.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'name'],
+          message: `"${d.name}" is listed twice`,
+        });
       seen.add(d.name);
     });
   });
@@ -35,7 +40,10 @@ export class Inventory {
       text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, []);
-      throw new AppError('INVENTORY_UNREADABLE', `cannot read the inventory ${path}: ${(err as Error).message}`);
+      throw new AppError(
+        'INVENTORY_UNREADABLE',
+        `cannot read the inventory ${path}: ${(err as Error).message}`,
+      );
     }
     let raw: unknown;
     try {
@@ -54,7 +62,11 @@ export class Inventory {
 
   get(name: string): Device {
     const d = this.devices.find((x) => x.name === name);
-    if (!d) throw new AppError('DEVICE_UNKNOWN', `no device named "${name}" in ${this.path}; see \`mchair devices list\``);
+    if (!d)
+      throw new AppError(
+        'DEVICE_UNKNOWN',
+        `no device named "${name}" in ${this.path}; see \`mchair devices list\``,
+      );
     return d;
   }
 
@@ -70,7 +82,10 @@ export class Inventory {
     const device = parsed.data;
     const at = this.devices.findIndex((d) => d.name === device.name);
     if (at >= 0 && !opts.replace) {
-      throw new AppError('DEVICE_EXISTS', `a device named "${device.name}" already exists (${describeDevice(this.devices[at]!)}); remove it first or pick another name`);
+      throw new AppError(
+        'DEVICE_EXISTS',
+        `a device named "${device.name}" already exists (${describeDevice(this.devices[at]!)}); remove it first or pick another name`,
+      );
     }
     if (at >= 0) this.devices[at] = device;
     else this.devices.push(device);

@@ -34,7 +34,9 @@ export function fingerprint(blob: Buffer): string {
 export function keyTypeOf(blob: Buffer): string {
   if (blob.length < 4) return 'unknown';
   const len = blob.readUInt32BE(0);
-  return len > 0 && len < 64 && blob.length >= 4 + len ? blob.subarray(4, 4 + len).toString('ascii') : 'unknown';
+  return len > 0 && len < 64 && blob.length >= 4 + len
+    ? blob.subarray(4, 4 + len).toString('ascii')
+    : 'unknown';
 }
 
 export function describeKey(blob: Buffer): KnownKey {
@@ -47,7 +49,10 @@ export function hostPattern(host: string, port: number): string {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i').test(name);
 }
 
@@ -73,11 +78,17 @@ function parseEntries(text: string): Entry[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
-    const marker = fields[0] === '@revoked' || fields[0] === '@cert-authority' ? fields.shift()! : '';
+    const marker =
+      fields[0] === '@revoked' || fields[0] === '@cert-authority' ? fields.shift()! : '';
     const [hosts, keyType, b64] = fields;
     // A line we cannot read is skipped like OpenSSH does, rather than making every host unknown.
     if (!hosts || !keyType || !b64) continue;
-    entries.push({ marker: marker as Entry['marker'], hosts, keyType, blob: Buffer.from(b64, 'base64') });
+    entries.push({
+      marker: marker as Entry['marker'],
+      hosts,
+      keyType,
+      blob: Buffer.from(b64, 'base64'),
+    });
   }
   return entries;
 }
@@ -100,13 +111,16 @@ export class KnownHosts {
 
   private forHost(host: string, port: number): Entry[] {
     const name = hostPattern(host, port);
-    return this.entries.filter((e) => e.marker !== '@cert-authority' && hostsFieldMatches(e.hosts, name));
+    return this.entries.filter(
+      (e) => e.marker !== '@cert-authority' && hostsFieldMatches(e.hosts, name),
+    );
   }
 
   check(host: string, port: number, blob: Buffer): HostKeyCheck {
     const presented = describeKey(blob);
     const entries = this.forHost(host, port);
-    if (entries.some((e) => e.marker === '@revoked' && e.blob.equals(blob))) return { status: 'revoked', presented };
+    if (entries.some((e) => e.marker === '@revoked' && e.blob.equals(blob)))
+      return { status: 'revoked', presented };
     const trusted = entries.filter((e) => e.marker === '');
     if (trusted.some((e) => e.blob.equals(blob))) return { status: 'match' };
     if (trusted.length === 0) return { status: 'unknown', presented };
@@ -118,7 +132,13 @@ export class KnownHosts {
    * those first (as OpenSSH does) and a server with several keys is not mistaken for a changed one.
    */
   knownKeyTypes(host: string, port: number): string[] {
-    return [...new Set(this.forHost(host, port).filter((e) => e.marker === '').map((e) => e.keyType))];
+    return [
+      ...new Set(
+        this.forHost(host, port)
+          .filter((e) => e.marker === '')
+          .map((e) => e.keyType),
+      ),
+    ];
   }
 
   /** Remembers a key; re-reads the file first so entries another process added are kept. */
@@ -126,7 +146,8 @@ export class KnownHosts {
     const line = `${hostPattern(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
     const write = async (): Promise<void> => {
       const current = await readText(this.path);
-      const text = current === '' || current.endsWith('\n') ? current + line : `${current}\n${line}`;
+      const text =
+        current === '' || current.endsWith('\n') ? current + line : `${current}\n${line}`;
       await mkdir(dirname(this.path), { recursive: true });
       await writeFileAtomic(this.path, text, 0o644);
       this.entries = parseEntries(text);

@@ -27,7 +27,8 @@ export const MAX_PREFIX = 22;
 
 function ipToInt(ip: string): number | null {
   const parts = ip.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255))
+    return null;
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
@@ -40,8 +41,12 @@ export function subnetHosts(cidr: string): string[] {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(cidr.trim());
   const base = m ? ipToInt(m[1]!) : null;
   const prefix = m ? Number(m[2]) : NaN;
-  if (base === null || !(prefix >= 0 && prefix <= 32)) throw new InputError(`"${cidr}" is not an IPv4 subnet like 192.168.1.0/24`);
-  if (prefix < MAX_PREFIX) throw new InputError(`${cidr} has ${2 ** (32 - prefix)} addresses; scan at most a /${MAX_PREFIX} (1024 addresses) at a time`);
+  if (base === null || !(prefix >= 0 && prefix <= 32))
+    throw new InputError(`"${cidr}" is not an IPv4 subnet like 192.168.1.0/24`);
+  if (prefix < MAX_PREFIX)
+    throw new InputError(
+      `${cidr} has ${2 ** (32 - prefix)} addresses; scan at most a /${MAX_PREFIX} (1024 addresses) at a time`,
+    );
   const size = 2 ** (32 - prefix);
   const network = (base - (base % size)) >>> 0;
   const all = Array.from({ length: size }, (_, i) => network + i);
@@ -60,13 +65,19 @@ function bannerOf(host: string, port: number, timeoutMs: number): Promise<string
     sock.setTimeout(timeoutMs, () => done(null));
     sock.once('error', () => done(null));
     // RFC 4253 lets a server send other lines before its identification, which starts "SSH-".
-    const identification = (): string | null => data.split(/\r?\n/).find((l, i, all) => l.startsWith('SSH-') && i < all.length - 1)?.trim() ?? null;
+    const identification = (): string | null =>
+      data
+        .split(/\r?\n/)
+        .find((l, i, all) => l.startsWith('SSH-') && i < all.length - 1)
+        ?.trim() ?? null;
     sock.on('data', (d: Buffer) => {
       data += d.toString('latin1');
       const line = identification();
       if (line || data.length > 1024) done(line);
     });
-    sock.once('end', () => done(identification() ?? (data.startsWith('SSH-') ? data.trim() : null)));
+    sock.once('end', () =>
+      done(identification() ?? (data.startsWith('SSH-') ? data.trim() : null)),
+    );
     sock.connect(port, host);
   });
 }

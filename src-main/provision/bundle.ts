@@ -44,11 +44,27 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return h;
 }
 
-export async function item(kind: PushKind, local: string, remote: string, mode = 0o644, fromHome = false): Promise<PushItem> {
+export async function item(
+  kind: PushKind,
+  local: string,
+  remote: string,
+  mode = 0o644,
+  fromHome = false,
+): Promise<PushItem> {
   try {
-    return { kind, local, remote, mode, ...(fromHome ? { fromHome } : {}), ...(await hashFile(local)) };
+    return {
+      kind,
+      local,
+      remote,
+      mode,
+      ...(fromHome ? { fromHome } : {}),
+      ...(await hashFile(local)),
+    };
   } catch (err) {
-    throw new AppError('MISSING_FILE', `cannot read ${local} (${(err as NodeJS.ErrnoException).code ?? 'error'}), needed on the boards as ${remote}`);
+    throw new AppError(
+      'MISSING_FILE',
+      `cannot read ${local} (${(err as NodeJS.ErrnoException).code ?? 'error'}), needed on the boards as ${remote}`,
+    );
   }
 }
 
@@ -60,7 +76,10 @@ export function packageDir(name: string): string {
     const dir = join(base, name);
     if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  throw new AppError('RUNTIME_MISSING', `the ${name} package is not installed next to the app; reinstall the app (npm ci)`);
+  throw new AppError(
+    'RUNTIME_MISSING',
+    `the ${name} package is not installed next to the app; reinstall the app (npm ci)`,
+  );
 }
 
 async function walk(dir: string): Promise<string[]> {
@@ -75,12 +94,17 @@ async function walk(dir: string): Promise<string[]> {
 
 async function packageItems(name: string, pick: (rel: string) => boolean): Promise<PushItem[]> {
   const dir = packageDir(name);
-  const files = (await walk(dir)).map((f) => relative(dir, f)).filter((rel) => rel === 'package.json' || pick(rel));
-  return Promise.all(files.sort().map((rel) => item('runtime', join(dir, rel), `node_modules/${name}/${rel}`)));
+  const files = (await walk(dir))
+    .map((f) => relative(dir, f))
+    .filter((rel) => rel === 'package.json' || pick(rel));
+  return Promise.all(
+    files.sort().map((rel) => item('runtime', join(dir, rel), `node_modules/${name}/${rel}`)),
+  );
 }
 
 // Source maps and type declarations are of no use on a board.
-const runnable = (rel: string): boolean => rel.startsWith('dist/') && !/\.(map|d\.ts|d\.mts)$/.test(rel);
+const runnable = (rel: string): boolean =>
+  rel.startsWith('dist/') && !/\.(map|d\.ts|d\.mts)$/.test(rel);
 
 /**
  * onnxruntime for one board: onnxruntime-node with only that architecture's binaries (45 MB for
@@ -90,33 +114,50 @@ export async function runtimeItems(runtime: Runtime, arch: string): Promise<Push
   const common = await packageItems('onnxruntime-common', runnable);
   if (runtime === 'native') {
     const bin = `bin/napi-v6/linux/${arch}/`;
-    const node = await packageItems('onnxruntime-node', (rel) => (runnable(rel) && rel.endsWith('.js')) || rel.startsWith(bin));
+    const node = await packageItems(
+      'onnxruntime-node',
+      (rel) => (runnable(rel) && rel.endsWith('.js')) || rel.startsWith(bin),
+    );
     if (!node.some((i) => i.remote.includes(`/${bin}`))) {
-      throw new AppError('UNSUPPORTED_ARCH', `onnxruntime-node ships no binaries for linux/${arch}; the WebAssembly backend is needed`);
+      throw new AppError(
+        'UNSUPPORTED_ARCH',
+        `onnxruntime-node ships no binaries for linux/${arch}; the WebAssembly backend is needed`,
+      );
     }
     return [...common, ...node];
   }
-  const web = await packageItems('onnxruntime-web', (rel) => /^dist\/(ort\.node\.min\.m?js|ort-wasm-simd-threaded\.(mjs|wasm))$/.test(rel));
+  const web = await packageItems('onnxruntime-web', (rel) =>
+    /^dist\/(ort\.node\.min\.m?js|ort-wasm-simd-threaded\.(mjs|wasm))$/.test(rel),
+  );
   return [...common, ...web];
 }
 
 /** Partitions from a `mchair partition` folder; each local file must match its manifest hash. */
-export async function modelItems(partitionDir: string): Promise<{ model: string; items: PushItem[] }> {
+export async function modelItems(
+  partitionDir: string,
+): Promise<{ model: string; items: PushItem[] }> {
   const manifestPath = join(partitionDir, 'manifest.json');
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch {
-    throw new AppError('BAD_PARTITIONS', `${manifestPath} is missing or not JSON; point --partitions at a folder written by \`mchair partition\``);
+    throw new AppError(
+      'BAD_PARTITIONS',
+      `${manifestPath} is missing or not JSON; point --partitions at a folder written by \`mchair partition\``,
+    );
   }
   const parsed = Manifest.safeParse(raw);
-  if (!parsed.success) throw new AppError('BAD_PARTITIONS', describeIssues(manifestPath, parsed.error.issues));
+  if (!parsed.success)
+    throw new AppError('BAD_PARTITIONS', describeIssues(manifestPath, parsed.error.issues));
   const parts = parsed.data.stages.flatMap((s) => s.parts);
   const items = await Promise.all(
     [...new Map(parts.map((p) => [p.file, p])).values()].map(async (p) => {
       const it = await item('model', join(partitionDir, p.file), `parts/${p.file}`);
       if (it.sha256 !== p.sha256) {
-        throw new AppError('BAD_PARTITIONS', `${it.local} does not match its manifest (sha256 ${it.sha256.slice(0, 12)}…, manifest says ${p.sha256.slice(0, 12)}…); partition the model again`);
+        throw new AppError(
+          'BAD_PARTITIONS',
+          `${it.local} does not match its manifest (sha256 ${it.sha256.slice(0, 12)}…, manifest says ${p.sha256.slice(0, 12)}…); partition the model again`,
+        );
       }
       return it;
     }),
@@ -130,5 +171,12 @@ export function totalBytes(items: readonly PushItem[]): number {
 
 /** Remote folders an item list needs, so one `mkdir -p` makes them all. */
 export function remoteDirs(items: readonly PushItem[]): string[] {
-  return [...new Set(items.filter((i) => !i.fromHome).map((i) => dirname(i.remote)).filter((d) => d !== '.'))].sort();
+  return [
+    ...new Set(
+      items
+        .filter((i) => !i.fromHome)
+        .map((i) => dirname(i.remote))
+        .filter((d) => d !== '.'),
+    ),
+  ].sort();
 }

@@ -14,11 +14,18 @@ export interface ProvisionedFarm {
 }
 
 /** `coordinatorHosts`: the addresses the boards reach this machine at (its certificate names them). */
-export async function provisionedFarm(devices: readonly Device[], dataDir: string, coordinatorHosts: string[] = []): Promise<ProvisionedFarm> {
+export async function provisionedFarm(
+  devices: readonly Device[],
+  dataDir: string,
+  coordinatorHosts: string[] = [],
+): Promise<ProvisionedFarm> {
   const behindJump = devices.filter((d) => d.jump);
   if (behindJump.length > 0) {
     // Frames and activations travel over direct TCP between boards and this machine.
-    throw new AppError('UNREACHABLE', `${behindJump.map((d) => d.name).join(', ')} can only be reached through a jump host, so the farm cannot stream frames to them; put them on the lab network`);
+    throw new AppError(
+      'UNREACHABLE',
+      `${behindJump.map((d) => d.name).join(', ')} can only be reached through a jump host, so the farm cannot stream frames to them; put them on the lab network`,
+    );
   }
   const { tls } = await labIdentity(dataDir, COORDINATOR_ID, coordinatorHosts);
   return {

@@ -7,7 +7,14 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/errors';
-import { createFarmCa, issueIdentity, readIdentity, writeIdentity, type Identity, type TlsMaterial } from '../farm/pki';
+import {
+  createFarmCa,
+  issueIdentity,
+  readIdentity,
+  writeIdentity,
+  type Identity,
+  type TlsMaterial,
+} from '../farm/pki';
 import type { SecretStore } from '../inventory/secrets';
 
 export function labPkiDir(dataDir: string): string {
@@ -63,7 +70,12 @@ let issuing: Promise<unknown> = Promise.resolve();
  * The TLS files of `id` (a device name, or "coordinator"): ca.pem, <id>.pem, <id>.key in the
  * lab's pki folder, created the first time. Serialised so parallel provisioning issues each once.
  */
-export function labIdentity(dataDir: string, id: string, hosts: string[] = [], keyStore?: SecretStore): Promise<{ dir: string; tls: TlsMaterial }> {
+export function labIdentity(
+  dataDir: string,
+  id: string,
+  hosts: string[] = [],
+  keyStore?: SecretStore,
+): Promise<{ dir: string; tls: TlsMaterial }> {
   const dir = labPkiDir(dataDir);
   const run = async () => {
     try {

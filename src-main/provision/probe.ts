@@ -50,7 +50,7 @@ export interface ProbeReport {
 export function probeScript(remoteDir: string): string {
   return [
     `AGENTDIR=${shQuote(remoteDir)}`,
-    "s() { printf '\\n@@%s\\n' \"$1\"; }",
+    's() { printf \'\\n@@%s\\n\' "$1"; }',
     's machine; uname -m',
     's cpuinfo; cat /proc/cpuinfo 2>/dev/null',
     's cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null',
@@ -64,7 +64,7 @@ export function probeScript(remoteDir: string): string {
     's tegra; head -n 1 /etc/nv_tegra_release 2>/dev/null',
     's systemd; if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then echo yes; else echo no; fi',
     's sudo; if sudo -n true 2>/dev/null; then echo yes; else echo no; fi',
-    "s home; printf '%s\\n' \"$HOME\"",
+    's home; printf \'%s\\n\' "$HOME"',
     's end',
   ].join('\n');
 }
@@ -109,7 +109,11 @@ function field(text: string, name: string): string | null {
 function cpuModelOf(cpuinfo: string): string | null {
   const named = field(cpuinfo, 'model name');
   if (named && !/^ARMv\d/.test(named)) return named;
-  const parts = [...new Set([...cpuinfo.matchAll(/^CPU part\s*:\s*(0x[0-9a-f]+)/gim)].map((m) => m[1]!.toLowerCase()))];
+  const parts = [
+    ...new Set(
+      [...cpuinfo.matchAll(/^CPU part\s*:\s*(0x[0-9a-f]+)/gim)].map((m) => m[1]!.toLowerCase()),
+    ),
+  ];
   if (parts.length > 0) return parts.map((p) => ARM_PARTS[p] ?? `ARM part ${p}`).join(' + ');
   return named ?? field(cpuinfo, 'Hardware');
 }
@@ -193,24 +197,36 @@ export function profileFor(p: Probe): string {
 /** Node's official builds and onnxruntime >= 1.17 both need glibc 2.28 (Debian 10, Ubuntu 20.04). */
 export const MODERN_GLIBC = '2.28';
 
-export function judge(p: Probe, opts: { profile?: string | undefined; nodeTarball: boolean }): Verdict {
+export function judge(
+  p: Probe,
+  opts: { profile?: string | undefined; nodeTarball: boolean },
+): Verdict {
   const notes: string[] = [];
   let problem: AppError | null = null;
   const supportedArch = p.arch === 'arm64' || p.arch === 'x64' || p.arch === 'arm';
   if (!supportedArch) {
-    problem = new AppError('UNSUPPORTED_ARCH', `${p.machine} boards are not supported: the agent needs an arm64, 32-bit ARM or x86_64 Linux`);
+    problem = new AppError(
+      'UNSUPPORTED_ARCH',
+      `${p.machine} boards are not supported: the agent needs an arm64, 32-bit ARM or x86_64 Linux`,
+    );
   }
   const modernGlibc = p.glibc !== null && versionAtLeast(p.glibc, MODERN_GLIBC);
   let runtime: Runtime = 'native';
   if (p.arch === 'arm') {
     runtime = 'wasm';
-    notes.push('32-bit OS: onnxruntime has no native build for it, so the WebAssembly backend is used (slower; a 64-bit OS runs native)');
+    notes.push(
+      '32-bit OS: onnxruntime has no native build for it, so the WebAssembly backend is used (slower; a 64-bit OS runs native)',
+    );
   } else if (p.glibc === null) {
     runtime = 'wasm';
-    notes.push('no glibc found (musl?): native onnxruntime needs glibc, so the WebAssembly backend is used');
+    notes.push(
+      'no glibc found (musl?): native onnxruntime needs glibc, so the WebAssembly backend is used',
+    );
   } else if (!modernGlibc) {
     runtime = 'wasm';
-    notes.push(`glibc ${p.glibc} is older than ${MODERN_GLIBC}${p.tegraRelease ? ` (L4T ${p.tegraRelease})` : ''}: current Node and onnxruntime do not load, so Node 16 and the WebAssembly backend are used`);
+    notes.push(
+      `glibc ${p.glibc} is older than ${MODERN_GLIBC}${p.tegraRelease ? ` (L4T ${p.tegraRelease})` : ''}: current Node and onnxruntime do not load, so Node 16 and the WebAssembly backend are used`,
+    );
   }
   // Node 16 is the last line whose official builds run on glibc 2.17..2.27.
   const nodeMajor = modernGlibc ? 18 : 16;
@@ -222,7 +238,9 @@ export function judge(p: Probe, opts: { profile?: string | undefined; nodeTarbal
     node = { action: 'use', path: p.nodePath };
   } else if (opts.nodeTarball) {
     node = { action: 'push' };
-    notes.push(`${p.nodeVersion ? `Node ${p.nodeVersion} does not fit` : 'no Node.js found'}: the given Node tarball is installed for the agent`);
+    notes.push(
+      `${p.nodeVersion ? `Node ${p.nodeVersion} does not fit` : 'no Node.js found'}: the given Node tarball is installed for the agent`,
+    );
   } else {
     node = { action: 'missing' };
     problem ??= new AppError(
@@ -233,11 +251,25 @@ export function judge(p: Probe, opts: { profile?: string | undefined; nodeTarbal
   return { profile: opts.profile ?? profileFor(p), runtime, nodeMajor, node, notes, problem };
 }
 
-export async function probeDevice(session: SshSession, device: Device, opts: { nodeTarball?: boolean; signal?: AbortSignal } = {}): Promise<ProbeReport> {
-  const r = await session.exec(probeScript(device.remoteDir), opts.signal ? { signal: opts.signal } : {});
+export async function probeDevice(
+  session: SshSession,
+  device: Device,
+  opts: { nodeTarball?: boolean; signal?: AbortSignal } = {},
+): Promise<ProbeReport> {
+  const r = await session.exec(
+    probeScript(device.remoteDir),
+    opts.signal ? { signal: opts.signal } : {},
+  );
   if (!r.stdout.includes('@@end')) {
-    throw new AppError('PROBE_FAILED', `the probe did not finish on ${session.label} (exit ${r.code}: ${r.stderr.trim().split('\n').at(-1) ?? ''}); is its login shell a POSIX shell?`);
+    throw new AppError(
+      'PROBE_FAILED',
+      `the probe did not finish on ${session.label} (exit ${r.code}: ${r.stderr.trim().split('\n').at(-1) ?? ''}); is its login shell a POSIX shell?`,
+    );
   }
   const probe = parseProbe(r.stdout);
-  return { device: device.name, probe, verdict: judge(probe, { profile: device.profile, nodeTarball: opts.nodeTarball === true }) };
+  return {
+    device: device.name,
+    probe,
+    verdict: judge(probe, { profile: device.profile, nodeTarball: opts.nodeTarball === true }),
+  };
 }

@@ -6,7 +6,14 @@ import type { DeviceProgress, ProvisionProgress, ProvisionStep } from '../contra
 type WorkStep = Exclude<ProvisionStep, 'done' | 'failed'>;
 
 // Share of a device's total for each step, in order.
-const WEIGHTS: Record<WorkStep, number> = { connect: 0.05, probe: 0.05, upload: 0.7, install: 0.1, start: 0.05, verify: 0.05 };
+const WEIGHTS: Record<WorkStep, number> = {
+  connect: 0.05,
+  probe: 0.05,
+  upload: 0.7,
+  install: 0.1,
+  start: 0.05,
+  verify: 0.05,
+};
 const ORDER = Object.keys(WEIGHTS) as WorkStep[];
 
 function before(step: WorkStep): number {
@@ -28,7 +35,14 @@ export class ProgressTracker {
     private readonly listener: ProgressListener = () => undefined,
   ) {
     for (const device of names) {
-      this.devices.set(device, { device, step: 'connect', fraction: 0, bytesDone: 0, bytesTotal: 0, message: null });
+      this.devices.set(device, {
+        device,
+        step: 'connect',
+        fraction: 0,
+        bytesDone: 0,
+        bytesTotal: 0,
+        message: null,
+      });
     }
   }
 
@@ -48,7 +62,12 @@ export class ProgressTracker {
 
   bytes(device: string, done: number, total: number): void {
     const within = total === 0 ? 1 : done / total;
-    this.update(device, { step: 'upload', fraction: before('upload') + WEIGHTS.upload * within, bytesDone: done, bytesTotal: total });
+    this.update(device, {
+      step: 'upload',
+      fraction: before('upload') + WEIGHTS.upload * within,
+      bytesDone: done,
+      bytesTotal: total,
+    });
   }
 
   finish(device: string, ok: boolean, message: string | null): void {
@@ -58,7 +77,8 @@ export class ProgressTracker {
 
   snapshot(): ProvisionProgress {
     const devices = [...this.devices.values()];
-    const overall = devices.length === 0 ? 1 : devices.reduce((n, d) => n + d.fraction, 0) / devices.length;
+    const overall =
+      devices.length === 0 ? 1 : devices.reduce((n, d) => n + d.fraction, 0) / devices.length;
     return { overall, devices };
   }
 }

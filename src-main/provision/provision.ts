@@ -19,7 +19,14 @@ import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem }
 import { labIdentity } from './lab-ca';
 import { probeDevice, type ProbeReport } from './probe';
 import { ProgressTracker, type ProgressListener } from './progress';
-import { chooseMode, installService, renderUnit, unitName, unitPath, type ServiceMode } from './service';
+import {
+  chooseMode,
+  installService,
+  renderUnit,
+  unitName,
+  unitPath,
+  type ServiceMode,
+} from './service';
 
 export interface ProvisionOptions {
   connector: Connector;
@@ -63,7 +70,13 @@ interface DevicePlan {
 }
 
 /** The per-device files (TLS identity, agent config, unit), written to a private staging folder. */
-async function stageDeviceFiles(device: Device, report: ProbeReport, opts: ProvisionOptions, staging: string, base: PushItem[]): Promise<DevicePlan> {
+async function stageDeviceFiles(
+  device: Device,
+  report: ProbeReport,
+  opts: ProvisionOptions,
+  staging: string,
+  base: PushItem[],
+): Promise<DevicePlan> {
   const { probe, verdict } = report;
   const dir = absoluteDir(device, probe.home);
   const notes = [...verdict.notes];
@@ -72,7 +85,8 @@ async function stageDeviceFiles(device: Device, report: ProbeReport, opts: Provi
     if (!opts.nodeTarball) throw new Error('judge() chose to push Node without a tarball');
     items.push(await item('node', opts.nodeTarball, `node-dist/${basename(opts.nodeTarball)}`));
   }
-  const node = verdict.node.action === 'use' ? verdict.node.path : posix.join(dir, 'node', 'bin', 'node');
+  const node =
+    verdict.node.action === 'use' ? verdict.node.path : posix.join(dir, 'node', 'bin', 'node');
 
   const { dir: pki } = await labIdentity(opts.dataDir, device.name, [device.host], opts.caKeyStore);
   items.push(
@@ -92,11 +106,19 @@ async function stageDeviceFiles(device: Device, report: ProbeReport, opts: Provi
   await writeFile(join(staging, 'agent.json'), `${JSON.stringify(config, null, 2)}\n`);
   items.push(await item('config', join(staging, 'agent.json'), 'agent.json'));
 
-  const argv = [node, posix.join(dir, 'agent', 'mchair-agent.mjs'), '--config', posix.join(dir, 'agent.json')];
+  const argv = [
+    node,
+    posix.join(dir, 'agent', 'mchair-agent.mjs'),
+    '--config',
+    posix.join(dir, 'agent.json'),
+  ];
   const { mode, note } = chooseMode(probe, opts.systemService === true);
   if (note) notes.push(note);
   if (mode !== 'background') {
-    await writeFile(join(staging, 'unit'), renderUnit({ device: device.name, dir, argv, mode, user: device.user }));
+    await writeFile(
+      join(staging, 'unit'),
+      renderUnit({ device: device.name, dir, argv, mode, user: device.user }),
+    );
     items.push(
       mode === 'systemd-user'
         ? await item('unit', join(staging, 'unit'), unitPath(device, mode), 0o644, true)
@@ -107,9 +129,15 @@ async function stageDeviceFiles(device: Device, report: ProbeReport, opts: Provi
   return { items, argv, mode, notes, agentSha };
 }
 
-async function prepareFolders(session: SshSession, device: Device, items: readonly PushItem[]): Promise<void> {
+async function prepareFolders(
+  session: SshSession,
+  device: Device,
+  items: readonly PushItem[],
+): Promise<void> {
   const inDir = remoteDirs(items);
-  const fromHome = [...new Set(items.filter((i) => i.fromHome).map((i) => posix.dirname(i.remote)))];
+  const fromHome = [
+    ...new Set(items.filter((i) => i.fromHome).map((i) => posix.dirname(i.remote))),
+  ];
   const script = [
     shCommand('mkdir', '-p', '--', device.remoteDir),
     `cd -- ${shQuote(device.remoteDir)}`,
@@ -127,14 +155,27 @@ interface Pushed {
   changed: PushItem[];
 }
 
-async function push(session: SshSession, device: Device, items: readonly PushItem[], report: ProbeReport, tracker: ProgressTracker, signal?: AbortSignal): Promise<Pushed> {
+async function push(
+  session: SshSession,
+  device: Device,
+  items: readonly PushItem[],
+  report: ProbeReport,
+  tracker: ProgressTracker,
+  signal?: AbortSignal,
+): Promise<Pushed> {
   await prepareFolders(session, device, items);
-  const there = await remoteSha256(session, items.map((i) => remotePath(device, i)));
+  const there = await remoteSha256(
+    session,
+    items.map((i) => remotePath(device, i)),
+  );
   const pending = items.filter((i) => there.get(remotePath(device, i)) !== i.sha256);
   const needed = totalBytes(pending);
   const free = report.probe.diskFreeBytes;
   if (free !== null && needed + DISK_MARGIN > free) {
-    throw new AppError('DISK_FULL', `${device.name} needs ${(needed / 2 ** 20).toFixed(0)} MB for this upload but has ${(free / 2 ** 20).toFixed(0)} MB free; free some space on it or use a smaller model`);
+    throw new AppError(
+      'DISK_FULL',
+      `${device.name} needs ${(needed / 2 ** 20).toFixed(0)} MB for this upload but has ${(free / 2 ** 20).toFixed(0)} MB free; free some space on it or use a smaller model`,
+    );
   }
   let done = 0;
   let bytes = 0;
@@ -155,7 +196,12 @@ async function push(session: SshSession, device: Device, items: readonly PushIte
   return { bytes, modelBytes, changed: pending };
 }
 
-async function installNode(session: SshSession, device: Device, tarball: PushItem, fresh: boolean): Promise<void> {
+async function installNode(
+  session: SshSession,
+  device: Device,
+  tarball: PushItem,
+  fresh: boolean,
+): Promise<void> {
   // Unpack next to the old copy and swap, so a failed unpack leaves the previous Node working.
   const script = [
     `cd -- ${shQuote(device.remoteDir)}`,
@@ -167,17 +213,30 @@ async function installNode(session: SshSession, device: Device, tarball: PushIte
   await session.run(script, 'unpacking the Node tarball (is xz installed on the board?)');
 }
 
-async function waitListening(session: SshSession, device: Device, signal?: AbortSignal): Promise<void> {
+async function waitListening(
+  session: SshSession,
+  device: Device,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (signal?.aborted) throw new AppError('CANCELLED', `provisioning ${device.name} was cancelled`);
+    if (signal?.aborted)
+      throw new AppError('CANCELLED', `provisioning ${device.name} was cancelled`);
     if (await session.listens(device.agentPort)) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new AppError('AGENT_START_FAILED', `the agent on ${device.name} did not open port ${device.agentPort} within ${START_TIMEOUT_MS / 1000} s; see \`mchair devices logs ${device.name}\``);
+  throw new AppError(
+    'AGENT_START_FAILED',
+    `the agent on ${device.name} did not open port ${device.agentPort} within ${START_TIMEOUT_MS / 1000} s; see \`mchair devices logs ${device.name}\``,
+  );
 }
 
-async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOptions, tracker: ProgressTracker): Promise<DeviceProvisionResult> {
+async function provisionOne(
+  device: Device,
+  base: PushItem[],
+  opts: ProvisionOptions,
+  tracker: ProgressTracker,
+): Promise<DeviceProvisionResult> {
   const result: DeviceProvisionResult = {
     name: device.name,
     status: 'failed',
@@ -197,8 +256,15 @@ async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOpt
     tracker.step(device.name, 'connect');
     session = await opts.connector.open(device, opts.signal);
     tracker.step(device.name, 'probe');
-    const report = await probeDevice(session, device, { nodeTarball: Boolean(opts.nodeTarball), ...(opts.signal ? { signal: opts.signal } : {}) });
-    Object.assign(result, { runtime: report.verdict.runtime, profile: report.verdict.profile, notes: report.verdict.notes });
+    const report = await probeDevice(session, device, {
+      nodeTarball: Boolean(opts.nodeTarball),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    Object.assign(result, {
+      runtime: report.verdict.runtime,
+      profile: report.verdict.profile,
+      notes: report.verdict.notes,
+    });
     if (report.verdict.problem) throw report.verdict.problem;
 
     const runtime = await runtimeItems(report.verdict.runtime, report.probe.arch);
@@ -212,10 +278,19 @@ async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOpt
     const tarball = plan.items.find((i) => i.kind === 'node');
     if (tarball) await installNode(session, device, tarball, pushed.changed.includes(tarball));
     if (plan.mode === 'systemd-system') {
-      await session.run(`cd -- ${shQuote(device.remoteDir)} && ${shCommand('sudo', '-n', 'install', '-m', '0644', '--', unitName(device), unitPath(device, plan.mode))}`, 'installing the system unit');
+      await session.run(
+        `cd -- ${shQuote(device.remoteDir)} && ${shCommand('sudo', '-n', 'install', '-m', '0644', '--', unitName(device), unitPath(device, plan.mode))}`,
+        'installing the system unit',
+      );
     }
     tracker.step(device.name, 'start');
-    const installed = await installService(session, device, plan.mode, plan.argv, pushed.changed.length > 0);
+    const installed = await installService(
+      session,
+      device,
+      plan.mode,
+      plan.argv,
+      pushed.changed.length > 0,
+    );
     if (installed.lingerNote) result.notes.push(installed.lingerNote);
     result.service = installed.mode;
 
@@ -230,7 +305,8 @@ async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOpt
     tracker.finish(device.name, true, result.message);
   } catch (err) {
     const wire = toWireError(err);
-    if (wire.code === 'INTERNAL') opts.log?.error({ device: device.name, err }, 'provisioning failed');
+    if (wire.code === 'INTERNAL')
+      opts.log?.error({ device: device.name, err }, 'provisioning failed');
     result.code = wire.code;
     result.message = wire.message;
     tracker.finish(device.name, false, wire.message);
@@ -242,13 +318,19 @@ async function provisionOne(device: Device, base: PushItem[], opts: ProvisionOpt
 }
 
 /** Provisions every device, `concurrency` at a time; resolves with one result per device, in order. */
-export async function provisionFarm(devices: readonly Device[], opts: ProvisionOptions): Promise<DeviceProvisionResult[]> {
+export async function provisionFarm(
+  devices: readonly Device[],
+  opts: ProvisionOptions,
+): Promise<DeviceProvisionResult[]> {
   const tracker = new ProgressTracker(
     devices.map((d) => d.name),
     opts.onProgress,
   );
   // Files shared by every device are hashed once, before any connection.
-  const base = [await item('agent', opts.agentBundle, 'agent/mchair-agent.mjs'), ...(opts.partitions ? (await modelItems(opts.partitions)).items : [])];
+  const base = [
+    await item('agent', opts.agentBundle, 'agent/mchair-agent.mjs'),
+    ...(opts.partitions ? (await modelItems(opts.partitions)).items : []),
+  ];
   const results: DeviceProvisionResult[] = new Array(devices.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -257,6 +339,8 @@ export async function provisionFarm(devices: readonly Device[], opts: ProvisionO
       results[i] = await provisionOne(devices[i]!, base, opts, tracker);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, devices.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, devices.length)) }, worker),
+  );
   return results;
 }

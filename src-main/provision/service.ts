@@ -21,23 +21,41 @@ export function unitName(device: Device): string {
   return `mchair-agent-${device.agentPort}.service`;
 }
 
-export function chooseMode(p: { systemdUser: boolean; sudo: boolean }, wantSystem: boolean): { mode: ServiceMode; note: string | null } {
+export function chooseMode(
+  p: { systemdUser: boolean; sudo: boolean },
+  wantSystem: boolean,
+): { mode: ServiceMode; note: string | null } {
   if (!p.systemdUser) {
-    return { mode: 'background', note: 'no systemd on the board: the agent runs as a supervised background process (restarted when it exits, not after a reboot; provision again after one)' };
+    return {
+      mode: 'background',
+      note: 'no systemd on the board: the agent runs as a supervised background process (restarted when it exits, not after a reboot; provision again after one)',
+    };
   }
   if (wantSystem && p.sudo) return { mode: 'systemd-system', note: null };
-  if (wantSystem) return { mode: 'systemd-user', note: 'sudo needs a password on the board, so a systemd user unit with linger is used instead of a system unit' };
+  if (wantSystem)
+    return {
+      mode: 'systemd-user',
+      note: 'sudo needs a password on the board, so a systemd user unit with linger is used instead of a system unit',
+    };
   return { mode: 'systemd-user', note: null };
 }
 
 /** systemd's own quoting: `%` starts a specifier and `$` a variable unless doubled. */
 function systemdWord(s: string): string {
-  if (/[\n\r]/.test(s)) throw new AppError('BAD_PATH', `a path with a line break cannot go in a systemd unit: ${JSON.stringify(s)}`);
+  if (/[\n\r]/.test(s))
+    throw new AppError(
+      'BAD_PATH',
+      `a path with a line break cannot go in a systemd unit: ${JSON.stringify(s)}`,
+    );
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%').replace(/\$/g, '$$$$')}"`;
 }
 
 function systemdValue(s: string): string {
-  if (/[\n\r]/.test(s)) throw new AppError('BAD_PATH', `a value with a line break cannot go in a systemd unit: ${JSON.stringify(s)}`);
+  if (/[\n\r]/.test(s))
+    throw new AppError(
+      'BAD_PATH',
+      `a value with a line break cannot go in a systemd unit: ${JSON.stringify(s)}`,
+    );
   return s.replace(/%/g, '%%');
 }
 
@@ -68,14 +86,18 @@ export function renderUnit(v: UnitValues, template = readFileSync(TEMPLATE_URL, 
 
 /** Where a unit file goes, relative to the home folder for a user unit. */
 export function unitPath(device: Device, mode: Exclude<ServiceMode, 'background'>): string {
-  return mode === 'systemd-user' ? `.config/systemd/user/${unitName(device)}` : `/etc/systemd/system/${unitName(device)}`;
+  return mode === 'systemd-user'
+    ? `.config/systemd/user/${unitName(device)}`
+    : `/etc/systemd/system/${unitName(device)}`;
 }
 
 // `systemctl --user` over a non-login SSH session needs the user's runtime folder named.
 const USER_ENV = 'export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}";';
 
 function systemctl(mode: Exclude<ServiceMode, 'background'>, ...args: string[]): string {
-  return mode === 'systemd-user' ? `${USER_ENV} ${shCommand('systemctl', '--user', ...args)}` : shCommand('sudo', '-n', 'systemctl', ...args);
+  return mode === 'systemd-user'
+    ? `${USER_ENV} ${shCommand('systemctl', '--user', ...args)}`
+    : shCommand('sudo', '-n', 'systemctl', ...args);
 }
 
 function inDir(device: Device, script: string): string {
@@ -97,7 +119,9 @@ const BACKGROUND_STOP = `if [ -f ${PID_FILE} ]; then kill -TERM "-$(cat ${PID_FI
 const BACKGROUND_STATUS = `if [ -f ${PID_FILE} ] && kill -0 "-$(cat ${PID_FILE})" 2>/dev/null; then echo active; else echo inactive; fi`;
 
 function backgroundEnsure(argv: readonly string[], restart: boolean): string {
-  return restart ? `${BACKGROUND_STOP}\n${backgroundStart(argv)}` : `${BACKGROUND_STATUS} | grep -q '^active' || { ${backgroundStart(argv)}\n}`;
+  return restart
+    ? `${BACKGROUND_STOP}\n${backgroundStart(argv)}`
+    : `${BACKGROUND_STATUS} | grep -q '^active' || { ${backgroundStart(argv)}\n}`;
 }
 
 export interface Installed {
@@ -111,10 +135,19 @@ export interface Installed {
  * otherwise only started if it is not running. `argv` is the full command (node, bundle, flags);
  * for systemd modes the unit file must already be in place (uploaded with the rest).
  */
-export async function installService(session: SshSession, device: Device, mode: ServiceMode, argv: readonly string[], changed: boolean): Promise<Installed> {
+export async function installService(
+  session: SshSession,
+  device: Device,
+  mode: ServiceMode,
+  argv: readonly string[],
+  changed: boolean,
+): Promise<Installed> {
   const record = `printf '%s\\n' ${shQuote(mode)} > ${MODE_FILE} && printf '%s\\n' ${shQuote(JSON.stringify(argv))} > argv.json`;
   if (mode === 'background') {
-    await session.run(inDir(device, `${backgroundEnsure(argv, changed)}\n${record}`), 'starting the agent in the background');
+    await session.run(
+      inDir(device, `${backgroundEnsure(argv, changed)}\n${record}`),
+      'starting the agent in the background',
+    );
     return { mode, lingerNote: null };
   }
   let lingerNote: string | null = null;
@@ -126,7 +159,15 @@ export async function installService(session: SshSession, device: Device, mode: 
   }
   const unit = unitName(device);
   await session.run(
-    inDir(device, [systemctl(mode, 'daemon-reload'), systemctl(mode, 'enable', unit), systemctl(mode, changed ? 'restart' : 'start', unit), record].join(' && ')),
+    inDir(
+      device,
+      [
+        systemctl(mode, 'daemon-reload'),
+        systemctl(mode, 'enable', unit),
+        systemctl(mode, changed ? 'restart' : 'start', unit),
+        record,
+      ].join(' && '),
+    ),
     `starting ${unit}`,
   );
   return { mode, lingerNote };
@@ -136,15 +177,23 @@ async function recordedMode(session: SshSession, device: Device): Promise<Servic
   const r = await session.exec(inDir(device, `cat ${MODE_FILE}`));
   const mode = r.stdout.trim();
   if (mode === 'systemd-user' || mode === 'systemd-system' || mode === 'background') return mode;
-  throw new AppError('NOT_PROVISIONED', `${device.name} has no agent installed in ${device.remoteDir}; run \`mchair provision ${device.name}\` first`);
+  throw new AppError(
+    'NOT_PROVISIONED',
+    `${device.name} has no agent installed in ${device.remoteDir}; run \`mchair provision ${device.name}\` first`,
+  );
 }
 
 /** Stops, starts, restarts, reports on or removes the agent; returns its state afterwards. */
-export async function controlService(session: SshSession, device: Device, action: ServiceAction): Promise<{ mode: ServiceMode; state: string }> {
+export async function controlService(
+  session: SshSession,
+  device: Device,
+  action: ServiceAction,
+): Promise<{ mode: ServiceMode; state: string }> {
   const mode = await recordedMode(session, device);
   const unit = unitName(device);
   if (mode === 'background') {
-    const argv = action === 'start' || action === 'restart' ? await backgroundArgv(session, device) : [];
+    const argv =
+      action === 'start' || action === 'restart' ? await backgroundArgv(session, device) : [];
     const script: Record<ServiceAction, string> = {
       start: backgroundEnsure(argv, false),
       stop: BACKGROUND_STOP,
@@ -154,17 +203,29 @@ export async function controlService(session: SshSession, device: Device, action
     };
     await session.run(inDir(device, script[action]), `${action} of the agent`);
   } else if (action === 'uninstall') {
-    const remove = mode === 'systemd-user' ? shCommand('rm', '-f', '--', unitPath(device, mode)) : shCommand('sudo', '-n', 'rm', '-f', '--', unitPath(device, mode));
-    await session.run(`${systemctl(mode, 'disable', '--now', unit)}; cd && ${remove} && ${systemctl(mode, 'daemon-reload')}`, `removing ${unit}`);
+    const remove =
+      mode === 'systemd-user'
+        ? shCommand('rm', '-f', '--', unitPath(device, mode))
+        : shCommand('sudo', '-n', 'rm', '-f', '--', unitPath(device, mode));
+    await session.run(
+      `${systemctl(mode, 'disable', '--now', unit)}; cd && ${remove} && ${systemctl(mode, 'daemon-reload')}`,
+      `removing ${unit}`,
+    );
   } else if (action !== 'status') {
     await session.run(systemctl(mode, action, unit), `${action} of ${unit}`);
   }
   if (action === 'uninstall') {
     // Only a folder that holds our mode file is ours to delete.
-    await session.run(`test -f ${shQuote(`${device.remoteDir}/${MODE_FILE}`)} && rm -rf -- ${shQuote(device.remoteDir)}`, 'removing the agent folder');
+    await session.run(
+      `test -f ${shQuote(`${device.remoteDir}/${MODE_FILE}`)} && rm -rf -- ${shQuote(device.remoteDir)}`,
+      'removing the agent folder',
+    );
     return { mode, state: 'uninstalled' };
   }
-  const status = mode === 'background' ? inDir(device, BACKGROUND_STATUS) : `${systemctl(mode, 'is-active', unit)}; true`;
+  const status =
+    mode === 'background'
+      ? inDir(device, BACKGROUND_STATUS)
+      : `${systemctl(mode, 'is-active', unit)}; true`;
   return { mode, state: (await session.exec(status)).stdout.trim() || 'unknown' };
 }
 
@@ -173,12 +234,19 @@ async function backgroundArgv(session: SshSession, device: Device): Promise<stri
   const text = await session.run(inDir(device, 'cat argv.json'), 'reading the agent command line');
   const argv: unknown = JSON.parse(text);
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
-    throw new AppError('NOT_PROVISIONED', `${device.name}: ${device.remoteDir}/argv.json is damaged; provision it again`);
+    throw new AppError(
+      'NOT_PROVISIONED',
+      `${device.name}: ${device.remoteDir}/argv.json is damaged; provision it again`,
+    );
   }
   return argv;
 }
 
-export async function readAgentLogs(session: SshSession, device: Device, lines: number): Promise<{ mode: ServiceMode; text: string }> {
+export async function readAgentLogs(
+  session: SshSession,
+  device: Device,
+  lines: number,
+): Promise<{ mode: ServiceMode; text: string }> {
   const mode = await recordedMode(session, device);
   const n = String(lines);
   const cmd =
@@ -188,6 +256,10 @@ export async function readAgentLogs(session: SshSession, device: Device, lines: 
         ? `${USER_ENV} ${shCommand('journalctl', '--user', '-u', unitName(device), '-n', n, '--no-pager', '-o', 'short-iso')}`
         : shCommand('journalctl', '-u', unitName(device), '-n', n, '--no-pager', '-o', 'short-iso');
   const r = await session.exec(cmd);
-  if (r.code !== 0) throw new AppError('LOGS_UNAVAILABLE', `cannot read the agent log of ${device.name}: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`);
+  if (r.code !== 0)
+    throw new AppError(
+      'LOGS_UNAVAILABLE',
+      `cannot read the agent log of ${device.name}: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`,
+    );
   return { mode, text: r.stdout };
 }

@@ -23,7 +23,9 @@ export class Connector {
   private constructor(private readonly base: Omit<ConnectOptions, 'signal'>) {}
 
   static async create(opts: ConnectorOptions): Promise<Connector> {
-    const knownHosts = await KnownHosts.load(opts.knownHostsFile ?? defaultKnownHostsPath(opts.dataDir));
+    const knownHosts = await KnownHosts.load(
+      opts.knownHostsFile ?? defaultKnownHostsPath(opts.dataDir),
+    );
     return new Connector({
       trust: new HostTrust(knownHosts, { acceptNew: opts.acceptNew, prompter: opts.prompter }),
       credentials: { secrets: opts.secrets, prompter: opts.prompter },
@@ -36,7 +38,11 @@ export class Connector {
   }
 
   /** Opens a session, runs `fn`, and always closes it. */
-  async with<T>(device: Device, fn: (s: SshSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async with<T>(
+    device: Device,
+    fn: (s: SshSession) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const session = await this.open(device, signal);
     try {
       return await fn(session);
@@ -49,7 +55,10 @@ export class Connector {
    * Runs `fn` on every device at once, each in its own session; one device's failure is its own
    * result and never stops the others.
    */
-  each<T>(devices: readonly Device[], fn: (s: SshSession, d: Device) => Promise<T>): Promise<Array<EachResult<T>>> {
+  each<T>(
+    devices: readonly Device[],
+    fn: (s: SshSession, d: Device) => Promise<T>,
+  ): Promise<Array<EachResult<T>>> {
     return Promise.all(
       devices.map((d) =>
         this.with(d, (s) => fn(s, d)).then(
@@ -61,4 +70,5 @@ export class Connector {
   }
 }
 
-export type EachResult<T> = { device: string; ok: true; value: T } | { device: string; ok: false; error: WireError };
+export type EachResult<T> =
+  { device: string; ok: true; value: T } | { device: string; ok: false; error: WireError };

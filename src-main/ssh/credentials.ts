@@ -19,11 +19,21 @@ function authFailed(label: string, what: string): AppError {
   return new AppError('AUTH_FAILED', `cannot log in to ${label}: ${what}`);
 }
 
-async function secretFor(key: string, question: string, label: string, src: CredentialSources, what: string): Promise<string> {
+async function secretFor(
+  key: string,
+  question: string,
+  label: string,
+  src: CredentialSources,
+  what: string,
+): Promise<string> {
   const known = await src.secrets.get(key);
   if (known !== undefined) return known;
   const typed = await src.prompter.secret(question);
-  if (typed === null) throw authFailed(label, `${what} is needed and there is no terminal to ask it on; use a key without passphrase or the ssh-agent (--key / auth agent)`);
+  if (typed === null)
+    throw authFailed(
+      label,
+      `${what} is needed and there is no terminal to ask it on; use a key without passphrase or the ssh-agent (--key / auth agent)`,
+    );
   await src.secrets.set(key, typed);
   return typed;
 }
@@ -32,7 +42,10 @@ async function readKey(file: string, label: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw authFailed(label, `cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}); fix the path with \`mchair devices add ... --key FILE\``);
+    throw authFailed(
+      label,
+      `cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}); fix the path with \`mchair devices add ... --key FILE\``,
+    );
   }
 }
 
@@ -42,16 +55,27 @@ function keyProblem(data: Buffer, passphrase?: string): string | null {
   return parsed instanceof Error ? parsed.message : null;
 }
 
-export async function authMethodFor(endpoint: Endpoint, label: string, src: CredentialSources): Promise<AnyAuthMethod> {
+export async function authMethodFor(
+  endpoint: Endpoint,
+  label: string,
+  src: CredentialSources,
+): Promise<AnyAuthMethod> {
   const { auth, user: username } = endpoint;
   switch (auth.type) {
     case 'key': {
       const key = await readKey(auth.file, label);
       const problem = keyProblem(key);
       if (problem === null) return { type: 'publickey', username, key };
-      if (!/encrypted|passphrase/i.test(problem)) throw authFailed(label, `${auth.file} is not a private key ssh2 can read (${problem})`);
+      if (!/encrypted|passphrase/i.test(problem))
+        throw authFailed(label, `${auth.file} is not a private key ssh2 can read (${problem})`);
       const secretKey = passphraseSecretKey(auth.file);
-      const passphrase = await secretFor(secretKey, `Passphrase for ${auth.file}: `, label, src, `the passphrase of ${auth.file}`);
+      const passphrase = await secretFor(
+        secretKey,
+        `Passphrase for ${auth.file}: `,
+        label,
+        src,
+        `the passphrase of ${auth.file}`,
+      );
       if (keyProblem(key, passphrase) !== null) {
         await src.secrets.delete(secretKey);
         throw authFailed(label, `the passphrase for ${auth.file} is wrong`);
@@ -60,11 +84,21 @@ export async function authMethodFor(endpoint: Endpoint, label: string, src: Cred
     }
     case 'agent': {
       const agent = auth.socket ?? (src.env ?? process.env).SSH_AUTH_SOCK;
-      if (!agent) throw authFailed(label, 'no ssh-agent is running (SSH_AUTH_SOCK is not set); start one and `ssh-add` your key, or give the device a key file');
+      if (!agent)
+        throw authFailed(
+          label,
+          'no ssh-agent is running (SSH_AUTH_SOCK is not set); start one and `ssh-add` your key, or give the device a key file',
+        );
       return { type: 'agent', username, agent };
     }
     case 'password': {
-      const password = await secretFor(passwordSecretKey(endpoint), `Password for ${username}@${endpoint.host}: `, label, src, 'a password');
+      const password = await secretFor(
+        passwordSecretKey(endpoint),
+        `Password for ${username}@${endpoint.host}: `,
+        label,
+        src,
+        'a password',
+      );
       return { type: 'password', username, password };
     }
     case 'keyboard-interactive':
@@ -77,7 +111,13 @@ export async function authMethodFor(endpoint: Endpoint, label: string, src: Cred
           Promise.all(
             prompts.map((p) =>
               /password/i.test(p.prompt)
-                ? secretFor(passwordSecretKey(endpoint), `${instructions ? `${instructions}\n` : ''}${username}@${endpoint.host} ${p.prompt}`, label, src, 'a password')
+                ? secretFor(
+                    passwordSecretKey(endpoint),
+                    `${instructions ? `${instructions}\n` : ''}${username}@${endpoint.host} ${p.prompt}`,
+                    label,
+                    src,
+                    'a password',
+                  )
                 : src.prompter.secret(`${label}: ${p.prompt}`).then((a) => a ?? ''),
             ),
           ).then(finish, () => finish([]));

@@ -49,7 +49,12 @@ export class HostTrust {
         case 'match':
           return true;
         case 'revoked':
-          return refuse(new AppError('HOST_KEY_REVOKED', `${label} presented a revoked host key (${show(result.presented)}); it is refused, reinstall the board's host keys`));
+          return refuse(
+            new AppError(
+              'HOST_KEY_REVOKED',
+              `${label} presented a revoked host key (${show(result.presented)}); it is refused, reinstall the board's host keys`,
+            ),
+          );
         case 'changed':
           return refuse(
             new AppError(
@@ -60,13 +65,24 @@ export class HostTrust {
         case 'unknown': {
           const accepted =
             this.policy.acceptNew ||
-            (await this.policy.prompter.confirm(`The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`));
+            (await this.policy.prompter.confirm(
+              `The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`,
+            ));
           if (accepted === null) {
             return refuse(
-              new AppError('HOST_KEY_UNKNOWN', `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then run again with --accept-new`),
+              new AppError(
+                'HOST_KEY_UNKNOWN',
+                `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then run again with --accept-new`,
+              ),
             );
           }
-          if (!accepted) return refuse(new AppError('HOST_KEY_REJECTED', `you did not trust the host key of ${label} (${show(result.presented)}); nothing was changed`));
+          if (!accepted)
+            return refuse(
+              new AppError(
+                'HOST_KEY_REJECTED',
+                `you did not trust the host key of ${label} (${show(result.presented)}); nothing was changed`,
+              ),
+            );
           await this.knownHosts.add(host, port, key);
           return true;
         }
@@ -75,7 +91,14 @@ export class HostTrust {
     return {
       verify: (key, done) => {
         decide(key).then(done, (err: unknown) => {
-          refuse(err instanceof AppError ? err : new AppError('KNOWN_HOSTS_UNWRITABLE', `cannot remember the host key of ${label}: ${(err as Error).message}`));
+          refuse(
+            err instanceof AppError
+              ? err
+              : new AppError(
+                  'KNOWN_HOSTS_UNWRITABLE',
+                  `cannot remember the host key of ${label}: ${(err as Error).message}`,
+                ),
+          );
           done(false);
         });
       },
@@ -84,7 +107,10 @@ export class HostTrust {
         const preferred = this.knownHosts.knownKeyTypes(host, port).flatMap(algorithmsFor);
         if (preferred.length === 0) return undefined;
         // ssh2's `prepend` unshifts one name at a time, so the list goes in reversed.
-        return { remove: preferred, prepend: [...preferred].reverse() } as Algorithms['serverHostKey'];
+        return {
+          remove: preferred,
+          prepend: [...preferred].reverse(),
+        } as Algorithms['serverHostKey'];
       },
     };
   }

@@ -34,32 +34,59 @@ export function cancelled(what: string): AppError {
 
 const MAX_OUTPUT = 8 * 1024 * 1024;
 
-function connectError(err: Error & { level?: string; code?: string | number }, label: string, endpoint: Endpoint): AppError {
+function connectError(
+  err: Error & { level?: string; code?: string | number },
+  label: string,
+  endpoint: Endpoint,
+): AppError {
   if (err.level === 'client-authentication') {
-    return new AppError('AUTH_FAILED', `${label} refused the ${endpoint.auth.type} login as "${endpoint.user}"; check the user name and the ${endpoint.auth.type === 'key' ? 'key (is its public half in authorized_keys?)' : endpoint.auth.type === 'agent' ? 'keys loaded in the ssh-agent' : 'password'}`);
+    return new AppError(
+      'AUTH_FAILED',
+      `${label} refused the ${endpoint.auth.type} login as "${endpoint.user}"; check the user name and the ${endpoint.auth.type === 'key' ? 'key (is its public half in authorized_keys?)' : endpoint.auth.type === 'agent' ? 'keys loaded in the ssh-agent' : 'password'}`,
+    );
   }
   const where = `${endpoint.host}:${endpoint.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new AppError('UNREACHABLE', `nothing accepts SSH connections at ${where} (connection refused); check the address and that sshd runs on ${label}`);
+      return new AppError(
+        'UNREACHABLE',
+        `nothing accepts SSH connections at ${where} (connection refused); check the address and that sshd runs on ${label}`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new AppError('UNREACHABLE', `cannot resolve ${endpoint.host}; check the host name of ${label}`);
+      return new AppError(
+        'UNREACHABLE',
+        `cannot resolve ${endpoint.host}; check the host name of ${label}`,
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
-      return new AppError('UNREACHABLE', `${where} cannot be reached (${err.code}); check that ${label} is powered and on this network`);
+      return new AppError(
+        'UNREACHABLE',
+        `${where} cannot be reached (${err.code}); check that ${label} is powered and on this network`,
+      );
   }
   if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-    return new AppError('UNREACHABLE', `${label} did not complete the SSH handshake in time; check that it is up and that ${where} is its SSH port`);
+    return new AppError(
+      'UNREACHABLE',
+      `${label} did not complete the SSH handshake in time; check that it is up and that ${where} is its SSH port`,
+    );
   }
   if (err.level === 'handshake') {
-    return new AppError('SSH_HANDSHAKE_FAILED', `cannot agree on SSH algorithms with ${label} (${err.message}); its sshd may be too old`);
+    return new AppError(
+      'SSH_HANDSHAKE_FAILED',
+      `cannot agree on SSH algorithms with ${label} (${err.message}); its sshd may be too old`,
+    );
   }
   return new AppError('UNREACHABLE', `the SSH connection to ${label} failed: ${err.message}`);
 }
 
-async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOptions, sock?: Readable): Promise<Client> {
+async function connectClient(
+  endpoint: Endpoint,
+  label: string,
+  opts: ConnectOptions,
+  sock?: Readable,
+): Promise<Client> {
   if (opts.signal?.aborted) throw cancelled(`connecting to ${label}`);
   const check = opts.trust.check(label, endpoint.host, endpoint.port);
   const client = new Client();
@@ -73,7 +100,10 @@ async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOpt
     if (asked) return giveUp();
     asked = true;
     authMethodFor(endpoint, label, opts.credentials).then(next, (err: unknown) => {
-      authProblem = err instanceof AppError ? err : new AppError('AUTH_FAILED', `cannot log in to ${label}: ${(err as Error).message}`);
+      authProblem =
+        err instanceof AppError
+          ? err
+          : new AppError('AUTH_FAILED', `cannot log in to ${label}: ${(err as Error).message}`);
       giveUp();
     });
   };
@@ -92,7 +122,11 @@ async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOpt
       client.end();
       const mapped = check.refusal() ?? authProblem ?? connectError(err, label, endpoint);
       // A wrong stored password must be asked for again next time, not retried forever.
-      if (mapped.code === 'AUTH_FAILED' && endpoint.auth.type !== 'key' && endpoint.auth.type !== 'agent') {
+      if (
+        mapped.code === 'AUTH_FAILED' &&
+        endpoint.auth.type !== 'key' &&
+        endpoint.auth.type !== 'agent'
+      ) {
         void opts.credentials.secrets.delete(passwordSecretKey(endpoint));
       }
       reject(mapped);
@@ -117,7 +151,13 @@ async function connectClient(endpoint: Endpoint, label: string, opts: ConnectOpt
 function forward(jump: Client, host: string, port: number, label: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     jump.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
-      if (err) reject(new AppError('UNREACHABLE', `the jump host cannot reach ${host}:${port} for ${label} (${err.message})`));
+      if (err)
+        reject(
+          new AppError(
+            'UNREACHABLE',
+            `the jump host cannot reach ${host}:${port} for ${label} (${err.message})`,
+          ),
+        );
       else resolve(channel);
     });
   });
@@ -147,11 +187,20 @@ export class SshSession {
   }
 
   /** Runs a shell command line; a non-zero exit is a result, not an error. */
-  exec(command: string, opts: { signal?: AbortSignal; stdin?: string | Buffer } = {}): Promise<ExecResult> {
+  exec(
+    command: string,
+    opts: { signal?: AbortSignal; stdin?: string | Buffer } = {},
+  ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(cancelled(`running a command on ${this.label}`));
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new AppError('SSH_CHANNEL_FAILED', `${this.label} refused to run a command (${err.message})`));
+        if (err)
+          return reject(
+            new AppError(
+              'SSH_CHANNEL_FAILED',
+              `${this.label} refused to run a command (${err.message})`,
+            ),
+          );
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let size = 0;
@@ -173,7 +222,11 @@ export class SshSession {
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         stream.on('close', () => {
           opts.signal?.removeEventListener('abort', onAbort);
-          resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+          resolve({
+            code,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errOut).toString('utf8'),
+          });
         });
         stream.end(opts.stdin);
       });
@@ -181,11 +234,18 @@ export class SshSession {
   }
 
   /** Runs a command that must succeed; `what` says in words what it was for. */
-  async run(command: string, what: string, opts: { signal?: AbortSignal; stdin?: string | Buffer } = {}): Promise<string> {
+  async run(
+    command: string,
+    what: string,
+    opts: { signal?: AbortSignal; stdin?: string | Buffer } = {},
+  ): Promise<string> {
     const r = await this.exec(command, opts);
     if (r.code !== 0) {
       const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-1)[0] ?? '';
-      throw new AppError('REMOTE_COMMAND_FAILED', `${what} failed on ${this.label} (exit ${r.code}${detail ? `: ${detail}` : ''})`);
+      throw new AppError(
+        'REMOTE_COMMAND_FAILED',
+        `${what} failed on ${this.label} (exit ${r.code}${detail ? `: ${detail}` : ''})`,
+      );
     }
     return r.stdout;
   }
@@ -204,7 +264,13 @@ export class SshSession {
   sftp(): Promise<SFTPWrapper> {
     this.sftpSession ??= new Promise((resolve, reject) => {
       this.client.sftp((err, sftp) => {
-        if (err) reject(new AppError('SFTP_UNAVAILABLE', `${this.label} has no SFTP subsystem (${err.message}); enable "Subsystem sftp" in its sshd_config`));
+        if (err)
+          reject(
+            new AppError(
+              'SFTP_UNAVAILABLE',
+              `${this.label} has no SFTP subsystem (${err.message}); enable "Subsystem sftp" in its sshd_config`,
+            ),
+          );
         else resolve(sftp);
       });
     });

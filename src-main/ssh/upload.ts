@@ -27,21 +27,36 @@ const CHUNK = 64 * 1024;
 // Several writes in flight hide the round trip, which dominates on Wi-Fi links.
 const IN_FLIGHT = 8;
 
-function call<T = void>(what: string, label: string, fn: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+function call<T = void>(
+  what: string,
+  label: string,
+  fn: (cb: (err: Error | null | undefined, value: T) => void) => void,
+): Promise<T> {
   return new Promise((resolve, reject) =>
     fn((err, value) => {
-      if (err) reject(new AppError('UPLOAD_FAILED', `${what} failed on ${label}: ${err.message}${/failure/i.test(err.message) ? ' (is its disk full?)' : ''}`));
+      if (err)
+        reject(
+          new AppError(
+            'UPLOAD_FAILED',
+            `${what} failed on ${label}: ${err.message}${/failure/i.test(err.message) ? ' (is its disk full?)' : ''}`,
+          ),
+        );
       else resolve(value);
     }),
   );
 }
 
 async function remoteSize(sftp: SFTPWrapper, path: string): Promise<number | null> {
-  return new Promise((resolve) => sftp.stat(path, (err: Error | undefined, st: Stats) => resolve(err ? null : st.size)));
+  return new Promise((resolve) =>
+    sftp.stat(path, (err: Error | undefined, st: Stats) => resolve(err ? null : st.size)),
+  );
 }
 
 /** The board's own hash of a file, or null when it does not exist. */
-export async function remoteSha256(session: SshSession, paths: readonly string[]): Promise<Map<string, string>> {
+export async function remoteSha256(
+  session: SshSession,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   if (paths.length === 0) return hashes;
   // Missing files only print to stderr (and make the exit code 1): that is the answer for them.
@@ -49,13 +64,27 @@ export async function remoteSha256(session: SshSession, paths: readonly string[]
   for (const line of r.stdout.split('\n')) {
     const m = /^\\?([0-9a-f]{64}) [ *](.*)$/.exec(line);
     // sha256sum escapes names with a backslash or newline, and then prefixes the line with `\`.
-    if (m) hashes.set(line.startsWith('\\') ? m[2]!.replace(/\\n/g, '\n').replace(/\\\\/g, '\\') : m[2]!, m[1]!);
+    if (m)
+      hashes.set(
+        line.startsWith('\\') ? m[2]!.replace(/\\n/g, '\n').replace(/\\\\/g, '\\') : m[2]!,
+        m[1]!,
+      );
   }
   return hashes;
 }
 
-async function sendFrom(sftp: SFTPWrapper, label: string, local: string, part: string, from: number, total: number, opts: UploadOptions): Promise<number> {
-  const handle = await call<Buffer>(`opening ${part}`, label, (cb) => sftp.open(part, from > 0 ? 'r+' : 'w', { mode: opts.mode ?? 0o644 }, cb));
+async function sendFrom(
+  sftp: SFTPWrapper,
+  label: string,
+  local: string,
+  part: string,
+  from: number,
+  total: number,
+  opts: UploadOptions,
+): Promise<number> {
+  const handle = await call<Buffer>(`opening ${part}`, label, (cb) =>
+    sftp.open(part, from > 0 ? 'r+' : 'w', { mode: opts.mode ?? 0o644 }, cb),
+  );
   const file = await open(local, 'r');
   let sent = 0;
   try {
@@ -69,8 +98,11 @@ async function sendFrom(sftp: SFTPWrapper, label: string, local: string, part: s
         next += length;
         const buf = Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(buf, 0, length, position);
-        if (bytesRead !== length) throw new AppError('UPLOAD_FAILED', `${local} changed while it was being uploaded`);
-        await call(`writing ${part}`, label, (cb) => sftp.write(handle, buf, 0, length, position, cb));
+        if (bytesRead !== length)
+          throw new AppError('UPLOAD_FAILED', `${local} changed while it was being uploaded`);
+        await call(`writing ${part}`, label, (cb) =>
+          sftp.write(handle, buf, 0, length, position, cb),
+        );
         sent += length;
         done += length;
         opts.onProgress?.(done, total);
@@ -84,7 +116,12 @@ async function sendFrom(sftp: SFTPWrapper, label: string, local: string, part: s
   return sent;
 }
 
-export async function uploadFile(session: SshSession, local: string, remote: string, opts: UploadOptions): Promise<UploadResult> {
+export async function uploadFile(
+  session: SshSession,
+  local: string,
+  remote: string,
+  opts: UploadOptions,
+): Promise<UploadResult> {
   const sftp = await session.sftp();
   const total = (await stat(local)).size;
   const part = `${remote}.part`;
@@ -100,9 +137,14 @@ export async function uploadFile(session: SshSession, local: string, remote: str
     hash = (await remoteSha256(session, [part])).get(part);
   }
   if (hash !== opts.sha256) {
-    throw new AppError('UPLOAD_CORRUPT', `${remote} arrived on ${session.label} with sha256 ${hash ?? '(unreadable)'} instead of ${opts.sha256}; check the board's disk and run again`);
+    throw new AppError(
+      'UPLOAD_CORRUPT',
+      `${remote} arrived on ${session.label} with sha256 ${hash ?? '(unreadable)'} instead of ${opts.sha256}; check the board's disk and run again`,
+    );
   }
   // posix-rename replaces the target atomically; plain SFTP rename refuses an existing one.
-  await call(`publishing ${remote}`, session.label, (cb) => sftp.ext_openssh_rename(part, remote, cb));
+  await call(`publishing ${remote}`, session.label, (cb) =>
+    sftp.ext_openssh_rename(part, remote, cb),
+  );
   return { bytesSent, resumedFrom };
 }

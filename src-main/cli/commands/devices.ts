@@ -18,12 +18,15 @@ import { action, type ActionContext, withCommonOptions } from '../framework';
 
 /** --inventory FILE, on every command that reads or edits devices. */
 export function withInventoryOption(cmd: Command): Command {
-  return cmd.option('--inventory <file>', 'use this inventory file instead of the data folder\'s');
+  return cmd.option('--inventory <file>', "use this inventory file instead of the data folder's");
 }
 
 /** --accept-new, on every command that connects. */
 export function withTrustOption(cmd: Command): Command {
-  return cmd.option('--accept-new', 'trust and remember host keys never seen before (changed keys are still refused)');
+  return cmd.option(
+    '--accept-new',
+    'trust and remember host keys never seen before (changed keys are still refused)',
+  );
 }
 
 export async function openInventory(ctx: ActionContext): Promise<Inventory> {
@@ -60,12 +63,20 @@ const AddFlags = z.object({
 });
 
 function authFromFlags(f: z.output<typeof AddFlags>): Auth {
-  const chosen = [f.key !== undefined, f.password === true, f.keyboardInteractive === true, f.agentSocket !== undefined].filter(Boolean).length;
-  if (chosen > 1) throw new InputError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
+  const chosen = [
+    f.key !== undefined,
+    f.password === true,
+    f.keyboardInteractive === true,
+    f.agentSocket !== undefined,
+  ].filter(Boolean).length;
+  if (chosen > 1)
+    throw new InputError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
   if (f.key !== undefined) return { type: 'key', file: resolve(f.key) };
   if (f.password) return { type: 'password' };
   if (f.keyboardInteractive) return { type: 'keyboard-interactive' };
-  return f.agentSocket !== undefined ? { type: 'agent', socket: resolve(f.agentSocket) } : { type: 'agent' };
+  return f.agentSocket !== undefined
+    ? { type: 'agent', socket: resolve(f.agentSocket) }
+    : { type: 'agent' };
 }
 
 function row(d: Device): Record<string, string> {
@@ -80,11 +91,19 @@ function row(d: Device): Record<string, string> {
 }
 
 function table(rows: readonly Record<string, string>[]): string {
-  if (rows.length === 0) return 'no devices yet: add one with `mchair devices add NAME --host H --user U`';
+  if (rows.length === 0)
+    return 'no devices yet: add one with `mchair devices add NAME --host H --user U`';
   const cols = Object.keys(rows[0]!);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join('\n');
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(cols.map((c) => c.toUpperCase())),
+    ...rows.map((r) => line(cols.map((c) => r[c]!))),
+  ].join('\n');
 }
 
 function failureLine(name: string, e: WireError): string {
@@ -94,7 +113,9 @@ function failureLine(name: string, e: WireError): string {
 type StateRow = { name: string; mode: string; state: string } | { name: string; error: WireError };
 
 function showStates(r: { devices: StateRow[] }): string {
-  return r.devices.map((d) => ('error' in d ? failureLine(d.name, d.error) : `${d.name}: ${d.state} (${d.mode})`)).join('\n');
+  return r.devices
+    .map((d) => ('error' in d ? failureLine(d.name, d.error) : `${d.name}: ${d.state} (${d.mode})`))
+    .join('\n');
 }
 
 /**
@@ -102,18 +123,28 @@ function showStates(r: { devices: StateRow[] }): string {
  * `action()` to print; otherwise prints it itself (stdout keeps its one document) and exits 1
  * through an error naming the failed devices.
  */
-export function finishEach<D extends { devices: ReadonlyArray<object> }>(ctx: ActionContext, doc: D, present: (doc: D) => string): D {
+export function finishEach<D extends { devices: ReadonlyArray<object> }>(
+  ctx: ActionContext,
+  doc: D,
+  present: (doc: D) => string,
+): D {
   const failed = doc.devices.flatMap((d) => {
     const e = failureOf(d);
-    return e ? [`${'name' in d ? String(d.name) : 'device' in d ? String(d.device) : '?'} (${e})`] : [];
+    return e
+      ? [`${'name' in d ? String(d.name) : 'device' in d ? String(d.device) : '?'} (${e})`]
+      : [];
   });
   if (failed.length === 0) return doc;
   process.stdout.write(ctx.json ? `${JSON.stringify(doc)}\n` : `${present(doc)}\n`);
-  throw new AppError('DEVICES_FAILED', `${failed.length} of ${doc.devices.length} device(s) failed: ${failed.join(', ')}`);
+  throw new AppError(
+    'DEVICES_FAILED',
+    `${failed.length} of ${doc.devices.length} device(s) failed: ${failed.join(', ')}`,
+  );
 }
 
 function failureOf(d: object): string | null {
-  if ('error' in d && d.error && typeof d.error === 'object' && 'code' in d.error) return String(d.error.code);
+  if ('error' in d && d.error && typeof d.error === 'object' && 'code' in d.error)
+    return String(d.error.code);
   if ('status' in d && d.status === 'failed' && 'code' in d) return String(d.code);
   return null;
 }
@@ -132,24 +163,37 @@ function showProbe(r: ProbeReport): string {
 }
 
 export function registerDevices(program: Command): void {
-  const devices = program.command('devices').description('the boards of the farm: add, list, import, probe, logs');
+  const devices = program
+    .command('devices')
+    .description('the boards of the farm: add, list, import, probe, logs');
 
   withCommonOptions(
     withInventoryOption(
       devices
         .command('add <name>')
-        .description('add a board (passwords are never stored in clear: they are asked for when needed)')
+        .description(
+          'add a board (passwords are never stored in clear: they are asked for when needed)',
+        )
         .requiredOption('--host <host>', 'address or DNS name')
         .option('--port <port>', 'SSH port', '22')
         .requiredOption('--user <user>', 'login user')
         .option('--key <file>', 'private key file (its passphrase, if any, is asked for)')
-        .option('--password', 'log in with a password (asked for, or kept in the app\'s keychain)')
+        .option('--password', "log in with a password (asked for, or kept in the app's keychain)")
         .option('--keyboard-interactive', 'log in with keyboard-interactive (PAM) prompts')
-        .option('--agent-socket <path>', 'ssh-agent socket (default: $SSH_AUTH_SOCK; the ssh-agent is the default login)')
-        .option('--agent-port <port>', 'TCP port the board\'s agent listens on')
-        .option('--profile <profile>', 'device profile (pi3, pi4, pi5, tx2, ...); the probe picks one otherwise')
+        .option(
+          '--agent-socket <path>',
+          'ssh-agent socket (default: $SSH_AUTH_SOCK; the ssh-agent is the default login)',
+        )
+        .option('--agent-port <port>', "TCP port the board's agent listens on")
+        .option(
+          '--profile <profile>',
+          'device profile (pi3, pi4, pi5, tx2, ...); the probe picks one otherwise',
+        )
         .option('--jump <user@host:port>', 'reach the board through this SSH jump host')
-        .option('--remote-dir <dir>', 'where the agent lives on the board (relative to the home folder)')
+        .option(
+          '--remote-dir <dir>',
+          'where the agent lives on the board (relative to the home folder)',
+        )
         .option('--replace', 'replace a device of the same name'),
     ),
   ).action(
@@ -157,7 +201,12 @@ export function registerDevices(program: Command): void {
       async (ctx) => {
         const f = ctx.options(AddFlags);
         const inv = await openInventory(ctx);
-        const input: DeviceInput = { name: ctx.args[0] ?? '', host: f.host, user: f.user, auth: authFromFlags(f) };
+        const input: DeviceInput = {
+          name: ctx.args[0] ?? '',
+          host: f.host,
+          user: f.user,
+          auth: authFromFlags(f),
+        };
         if (f.port !== undefined) input.port = f.port;
         if (f.agentPort !== undefined) input.agentPort = f.agentPort;
         if (f.profile !== undefined) input.profile = f.profile;
@@ -171,7 +220,9 @@ export function registerDevices(program: Command): void {
     ),
   );
 
-  withCommonOptions(withInventoryOption(devices.command('list').description('list the boards'))).action(
+  withCommonOptions(
+    withInventoryOption(devices.command('list').description('list the boards')),
+  ).action(
     action(
       async (ctx) => {
         const inv = await openInventory(ctx);
@@ -181,7 +232,11 @@ export function registerDevices(program: Command): void {
     ),
   );
 
-  withCommonOptions(withInventoryOption(devices.command('remove <name>').description('remove a board from the inventory'))).action(
+  withCommonOptions(
+    withInventoryOption(
+      devices.command('remove <name>').description('remove a board from the inventory'),
+    ),
+  ).action(
     action(
       async (ctx) => {
         const inv = await openInventory(ctx);
@@ -197,7 +252,9 @@ export function registerDevices(program: Command): void {
     withInventoryOption(
       devices
         .command('import <file>')
-        .description('add boards from a CSV file (name,host,user,port,auth,key,agent_port,profile,jump) or an ssh config')
+        .description(
+          'add boards from a CSV file (name,host,user,port,auth,key,agent_port,profile,jump) or an ssh config',
+        )
         .option('--replace', 'replace devices of the same name'),
     ),
   ).action(
@@ -212,16 +269,25 @@ export function registerDevices(program: Command): void {
         }
         const inv = await openInventory(ctx);
         // Validate every row before saving any, so a bad line leaves the inventory untouched.
-        const added = parseImport(file, text).map((d) => inv.add(d, { replace: ctx.opts.replace === true }));
+        const added = parseImport(file, text).map((d) =>
+          inv.add(d, { replace: ctx.opts.replace === true }),
+        );
         await inv.save();
         return { imported: added.map((d) => d.name), inventory: inv.path };
       },
-      (r) => `imported ${r.imported.length} device(s) into ${r.inventory}: ${r.imported.join(', ')}`,
+      (r) =>
+        `imported ${r.imported.length} device(s) into ${r.inventory}: ${r.imported.join(', ')}`,
     ),
   );
 
   withCommonOptions(
-    withTrustOption(withInventoryOption(devices.command('probe [names...]').description('connect and report what each board is and what it can run'))),
+    withTrustOption(
+      withInventoryOption(
+        devices
+          .command('probe [names...]')
+          .description('connect and report what each board is and what it can run'),
+      ),
+    ),
   ).action(
     action(
       async (ctx) => {
@@ -229,9 +295,16 @@ export function registerDevices(program: Command): void {
         const connector = await connectorFor(ctx);
         const results = await connector.each(inv.select(ctx.args), (s, d) => probeDevice(s, d));
         const devices = results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error }));
-        return finishEach(ctx, { devices }, (doc) => doc.devices.map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d))).join('\n\n'));
+        return finishEach(ctx, { devices }, (doc) =>
+          doc.devices
+            .map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d)))
+            .join('\n\n'),
+        );
       },
-      (r) => r.devices.map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d))).join('\n\n'),
+      (r) =>
+        r.devices
+          .map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d)))
+          .join('\n\n'),
     ),
   );
 
@@ -247,11 +320,16 @@ export function registerDevices(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const { lines } = ctx.options(z.object({ lines: z.coerce.number().int().min(1).max(100_000) }).loose());
+        const { lines } = ctx.options(
+          z.object({ lines: z.coerce.number().int().min(1).max(100_000) }).loose(),
+        );
         const inv = await openInventory(ctx);
         const device = inv.get(ctx.args[0] ?? '');
         const connector = await connectorFor(ctx);
-        return { device: device.name, ...(await connector.with(device, (s) => readAgentLogs(s, device, lines))) };
+        return {
+          device: device.name,
+          ...(await connector.with(device, (s) => readAgentLogs(s, device, lines))),
+        };
       },
       (r) => r.text.trimEnd(),
     ),
@@ -262,41 +340,63 @@ export function registerDevices(program: Command): void {
       withInventoryOption(
         devices
           .command('service <action> [names...]')
-          .description("start, stop, restart, status or uninstall the agent on boards (all when no name is given)"),
+          .description(
+            'start, stop, restart, status or uninstall the agent on boards (all when no name is given)',
+          ),
       ),
     ),
   ).action(
-    action(
-      async (ctx) => {
-        const act = z.enum(['start', 'stop', 'restart', 'status', 'uninstall']).safeParse(ctx.args[0]);
-        if (!act.success) throw new InputError('action must be start, stop, restart, status or uninstall');
-        const inv = await openInventory(ctx);
-        const connector = await connectorFor(ctx);
-        const results = await connector.each(inv.select(ctx.args.slice(1)), (s, d) => controlService(s, d, act.data as ServiceAction));
-        const devices = results.map((r) => (r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error }));
-        return finishEach(ctx, { devices }, showStates);
-      },
-      showStates,
-    ),
+    action(async (ctx) => {
+      const act = z
+        .enum(['start', 'stop', 'restart', 'status', 'uninstall'])
+        .safeParse(ctx.args[0]);
+      if (!act.success)
+        throw new InputError('action must be start, stop, restart, status or uninstall');
+      const inv = await openInventory(ctx);
+      const connector = await connectorFor(ctx);
+      const results = await connector.each(inv.select(ctx.args.slice(1)), (s, d) =>
+        controlService(s, d, act.data as ServiceAction),
+      );
+      const devices = results.map((r) =>
+        r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error },
+      );
+      return finishEach(ctx, { devices }, showStates);
+    }, showStates),
   );
 
   withCommonOptions(
     devices
       .command('scan <subnet>')
-      .description('look for SSH servers on a subnet of your lab (at most a /22), e.g. 192.168.1.0/24')
+      .description(
+        'look for SSH servers on a subnet of your lab (at most a /22), e.g. 192.168.1.0/24',
+      )
       .option('--port <port>', 'SSH port to try', '22')
       .option('--timeout <ms>', 'time-out per address', '1500'),
   ).action(
     action(
       async (ctx) => {
-        const f = ctx.options(z.object({ port: z.coerce.number().int().min(1).max(65_535), timeout: z.coerce.number().int().min(50).max(30_000) }).loose());
-        const found = await scanSubnet({ subnet: ctx.args[0] ?? '', port: f.port, timeoutMs: f.timeout });
+        const f = ctx.options(
+          z
+            .object({
+              port: z.coerce.number().int().min(1).max(65_535),
+              timeout: z.coerce.number().int().min(50).max(30_000),
+            })
+            .loose(),
+        );
+        const found = await scanSubnet({
+          subnet: ctx.args[0] ?? '',
+          port: f.port,
+          timeoutMs: f.timeout,
+        });
         return { subnet: ctx.args[0], found };
       },
       (r) =>
         r.found.length === 0
           ? `no SSH server answered on ${r.subnet}`
-          : [...r.found.map((h) => `${h.host}:${h.port}  ${h.banner}`), 'add one with `mchair devices add NAME --host ADDRESS --user USER`'].join('\n'),
+          : [
+              ...r.found.map((h) => `${h.host}:${h.port}  ${h.banner}`),
+              'add one with `mchair devices add NAME --host ADDRESS --user USER`',
+            ].join('\n'),
     ),
   );
 }

@@ -5,11 +5,21 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/errors';
-import type { DeviceProgress, DeviceProvisionResult, ProvisionProgress } from '../../contract/provision';
+import type {
+  DeviceProgress,
+  DeviceProvisionResult,
+  ProvisionProgress,
+} from '../../contract/provision';
 import { agentBundlePath } from '../../farm/local';
 import { provisionFarm } from '../../provision/provision';
 import { action, withCommonOptions } from '../framework';
-import { connectorFor, finishEach, openInventory, withInventoryOption, withTrustOption } from './devices';
+import {
+  connectorFor,
+  finishEach,
+  openInventory,
+  withInventoryOption,
+  withTrustOption,
+} from './devices';
 
 const Flags = z.object({
   all: z.boolean().optional(),
@@ -30,9 +40,13 @@ function mb(n: number): string {
 }
 
 function progressLine(d: DeviceProgress, nameWidth: number): string {
-  const bytes = d.step === 'upload' && d.bytesTotal > 0 ? ` ${mb(d.bytesDone)}/${mb(d.bytesTotal)}` : '';
+  const bytes =
+    d.step === 'upload' && d.bytesTotal > 0 ? ` ${mb(d.bytesDone)}/${mb(d.bytesTotal)}` : '';
   const tail = d.step === 'failed' || d.step === 'done' ? ` ${d.message ?? ''}` : bytes;
-  return `${d.device.padEnd(nameWidth)} ${bar(d.fraction)} ${d.step.padEnd(7)}${tail}`.slice(0, (process.stderr.columns ?? 120) - 1);
+  return `${d.device.padEnd(nameWidth)} ${bar(d.fraction)} ${d.step.padEnd(7)}${tail}`.slice(
+    0,
+    (process.stderr.columns ?? 120) - 1,
+  );
 }
 
 /** Redraws one line per device in place on a terminal, at most ten times a second. */
@@ -43,8 +57,13 @@ function terminalProgress(): { update(s: ProvisionProgress): void; end(): void }
   const draw = (): void => {
     if (!latest) return;
     const width = Math.max(...latest.devices.map((d) => d.device.length));
-    const lines = [...latest.devices.map((d) => progressLine(d, width)), `overall ${bar(latest.overall, 30)} ${Math.round(latest.overall * 100)}%`];
-    process.stderr.write(`${drawn ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    const lines = [
+      ...latest.devices.map((d) => progressLine(d, width)),
+      `overall ${bar(latest.overall, 30)} ${Math.round(latest.overall * 100)}%`,
+    ];
+    process.stderr.write(
+      `${drawn ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`,
+    );
     drawn = lines.length;
   };
   return {
@@ -65,11 +84,20 @@ function summary(results: readonly DeviceProvisionResult[]): string {
   const lines = results.map((r) => {
     const head = `${r.name.padEnd(width)}  ${r.status === 'ok' ? 'ok    ' : 'FAILED'}`;
     if (r.status === 'failed') return `${head}  ${r.code}: ${r.message}`;
-    const extra = [`${mb(r.bytesUploaded)} sent (model ${mb(r.modelBytesUploaded)})`, `${r.runtime} runtime`, `profile ${r.profile}`].join(', ');
+    const extra = [
+      `${mb(r.bytesUploaded)} sent (model ${mb(r.modelBytesUploaded)})`,
+      `${r.runtime} runtime`,
+      `profile ${r.profile}`,
+    ].join(', ');
     return `${head}  ${r.message}; ${extra}${r.notes.map((n) => `\n${' '.repeat(width + 10)}note: ${n}`).join('')}`;
   });
   const failed = results.filter((r) => r.status === 'failed').length;
-  return [...lines, failed ? `${failed} of ${results.length} device(s) failed` : `${results.length} device(s) provisioned`].join('\n');
+  return [
+    ...lines,
+    failed
+      ? `${failed} of ${results.length} device(s) failed`
+      : `${results.length} device(s) provisioned`,
+  ].join('\n');
 }
 
 export function registerProvision(program: Command): void {
@@ -78,12 +106,26 @@ export function registerProvision(program: Command): void {
       withInventoryOption(
         program
           .command('provision [names...]')
-          .description('install or update the agent, its runtime and the model partitions on boards, all in parallel')
+          .description(
+            'install or update the agent, its runtime and the model partitions on boards, all in parallel',
+          )
           .option('--all', 'every device of the inventory (the default when no name is given)')
-          .option('--agent-bundle <file>', 'agent bundle to push (default: the one built with the app)')
-          .option('--partitions <dir>', 'a `mchair partition` folder whose parts are pushed to every board')
-          .option('--node-tarball <file>', 'a nodejs.org Linux tarball to push to boards without a usable Node')
-          .option('--system-service', 'install a system unit where sudo works without a password (default: a user unit)')
+          .option(
+            '--agent-bundle <file>',
+            'agent bundle to push (default: the one built with the app)',
+          )
+          .option(
+            '--partitions <dir>',
+            'a `mchair partition` folder whose parts are pushed to every board',
+          )
+          .option(
+            '--node-tarball <file>',
+            'a nodejs.org Linux tarball to push to boards without a usable Node',
+          )
+          .option(
+            '--system-service',
+            'install a system unit where sudo works without a password (default: a user unit)',
+          )
           .option('--concurrency <n>', 'boards provisioned at the same time', '8'),
       ),
     ),
@@ -91,10 +133,12 @@ export function registerProvision(program: Command): void {
     action(
       async (ctx) => {
         const f = ctx.options(Flags);
-        if (f.all && ctx.args.length > 0) throw new InputError('give device names or --all, not both');
+        if (f.all && ctx.args.length > 0)
+          throw new InputError('give device names or --all, not both');
         const inv = await openInventory(ctx);
         const devices = inv.select(ctx.args);
-        if (devices.length === 0) throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
+        if (devices.length === 0)
+          throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
         const connector = await connectorFor(ctx);
         const live = !ctx.json && process.stderr.isTTY ? terminalProgress() : null;
         let lastStep = new Map<string, string>();
@@ -112,7 +156,9 @@ export function registerProvision(program: Command): void {
             // Without a terminal: one line per step, so logs stay readable.
             if (lastStep.get(changed.device) !== changed.step) {
               lastStep = new Map(lastStep).set(changed.device, changed.step);
-              ctx.say(`${changed.device}: ${changed.step}${changed.message ? ` - ${changed.message}` : ''}`);
+              ctx.say(
+                `${changed.device}: ${changed.step}${changed.message ? ` - ${changed.message}` : ''}`,
+              );
             }
           },
         });

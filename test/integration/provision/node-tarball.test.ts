@@ -1,12 +1,29 @@
 // A board without Node: provisioning says what to do, and with --node-tarball it pushes a
 // nodejs.org-style tarball, unpacks it on the board and runs the agent with that Node.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { agentBundlePath } from '../../../src-main/farm/local';
-import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type Lab, type Sshd, type TestUser } from '../ssh/sshd';
+import {
+  createLab,
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type Lab,
+  type Sshd,
+  type TestUser,
+} from '../ssh/sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 let dir: string;
@@ -17,8 +34,20 @@ let inventory: string;
 let tarball: string;
 
 function provision(...extra: string[]): { code: number; result: DeviceProvisionResult } {
-  const args = ['provision', '--inventory', inventory, '--agent-bundle', join(dir, 'mchair-agent.mjs'), '--accept-new', '--json', ...extra];
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', timeout: 300_000 });
+  const args = [
+    'provision',
+    '--inventory',
+    inventory,
+    '--agent-bundle',
+    join(dir, 'mchair-agent.mjs'),
+    '--accept-new',
+    '--json',
+    ...extra,
+  ];
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   expect(r.stdout, r.stderr).not.toBe('');
   const doc = JSON.parse(r.stdout) as { devices: unknown[] };
   return { code: r.status ?? -1, result: DeviceProvisionResult.parse(doc.devices[0]) };
@@ -33,7 +62,8 @@ beforeAll(async () => {
   mkdirSync(bin);
   for (const d of ['/usr/bin', '/bin', '/usr/sbin']) {
     for (const f of readdirSync(d)) {
-      if (!/^node(js)?$/.test(f) && !existsSync(join(bin, f))) symlinkSync(join(d, f), join(bin, f));
+      if (!/^node(js)?$/.test(f) && !existsSync(join(bin, f)))
+        symlinkSync(join(d, f), join(bin, f));
     }
   }
   // A tarball laid out like nodejs.org's: node-vX-linux-x64/bin/node.
@@ -41,16 +71,43 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'tar', top, 'bin'), { recursive: true });
   execFileSync('cp', [process.execPath, join(dir, 'tar', top, 'bin', 'node')]);
   tarball = join(dir, `${top}.tar.gz`);
-  execFileSync('sh', ['-c', `tar -C "$1" -cf - "$2" | gzip -1 > "$3"`, 'sh', join(dir, 'tar'), top, tarball]);
+  execFileSync('sh', [
+    '-c',
+    `tar -C "$1" -cf - "$2" | gzip -1 > "$3"`,
+    'sh',
+    join(dir, 'tar'),
+    top,
+    tarball,
+  ]);
 
   lab = createLab(1);
   const ns = lab.boards[0]!;
   user = createUser('mcn', dir);
-  sshd = await startSshd({ host: ns.boardAddress, netns: ns.name, users: [user.name], setEnv: { PATH: bin } });
+  sshd = await startSshd({
+    host: ns.boardAddress,
+    netns: ns.name,
+    users: [user.name],
+    setEnv: { PATH: bin },
+  });
   const key = makeKey(dir, 'id');
   sshd.authorize(user.name, key.publicLine);
   inventory = join(dir, 'inventory.json');
-  execFileSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), 'devices', 'add', 'nodeless', '--inventory', inventory, '--host', ns.boardAddress, '--user', user.name, '--key', key.privateFile]);
+  execFileSync(process.execPath, [
+    CLI,
+    '--data-dir',
+    join(dir, 'data'),
+    'devices',
+    'add',
+    'nodeless',
+    '--inventory',
+    inventory,
+    '--host',
+    ns.boardAddress,
+    '--user',
+    user.name,
+    '--key',
+    key.privateFile,
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -71,7 +128,9 @@ describe('a board without Node', () => {
     const { code, result } = provision('--node-tarball', tarball);
     expect(result.message).toMatch(/listening/);
     expect(code).toBe(0);
-    expect(result.notes.join(' ')).toMatch(/no Node\.js found: the given Node tarball is installed/);
+    expect(result.notes.join(' ')).toMatch(
+      /no Node\.js found: the given Node tarball is installed/,
+    );
     const agentDir = join(user.home, '.mchair-agent');
     const argv = JSON.parse(readFileSync(join(agentDir, 'argv.json'), 'utf8')) as string[];
     expect(argv[0]).toBe(join(agentDir, 'node', 'bin', 'node'));

@@ -10,14 +10,30 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { createLogger } from '../../../src-main/log';
-import { buildZooModel, encodeModel, listCuts, partitionModel } from '../../../src-main/model/index';
+import {
+  buildZooModel,
+  encodeModel,
+  listCuts,
+  partitionModel,
+} from '../../../src-main/model/index';
 import { agentBundlePath } from '../../../src-main/farm/local';
 import { Inventory } from '../../../src-main/inventory/inventory';
 import { provisionedFarm } from '../../../src-main/provision/farm';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { CHECK_TOLERANCE, executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
-import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Lab, type Sshd, type TestUser } from '../ssh/sshd';
+import {
+  createLab,
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type KeyPair,
+  type Lab,
+  type Sshd,
+  type TestUser,
+} from '../ssh/sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 // Quoting is tested where it matters: this folder name reaches remote shells, SFTP and the unit.
@@ -42,12 +58,29 @@ let manifest: Awaited<ReturnType<typeof partitionModel>>;
 const model = buildZooModel('tiny-cnn', { seed: 3 });
 
 function mchair(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function provision(...extra: string[]): { code: number; results: Map<string, DeviceProvisionResult>; stderr: string } {
-  const r = mchair('provision', '--inventory', inventory, '--partitions', partsDir, '--agent-bundle', agentBundle, '--json', ...extra);
+function provision(...extra: string[]): {
+  code: number;
+  results: Map<string, DeviceProvisionResult>;
+  stderr: string;
+} {
+  const r = mchair(
+    'provision',
+    '--inventory',
+    inventory,
+    '--partitions',
+    partsDir,
+    '--agent-bundle',
+    agentBundle,
+    '--json',
+    ...extra,
+  );
   const lines = r.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   const doc = JSON.parse(lines[0]!) as { devices: unknown[] };
@@ -67,7 +100,15 @@ beforeAll(async () => {
   for (const [i, ns] of lab.boards.entries()) {
     const user = createUser('mcp', dir);
     // board-3 has 16 MB of disk in its home: too little for onnxruntime.
-    if (i === 2) execFileSync('mount', ['-t', 'tmpfs', '-o', `size=16m,mode=0755,uid=${user.uid}`, 'tmpfs', user.home]);
+    if (i === 2)
+      execFileSync('mount', [
+        '-t',
+        'tmpfs',
+        '-o',
+        `size=16m,mode=0755,uid=${user.uid}`,
+        'tmpfs',
+        user.home,
+      ]);
     const sshd = await startSshd({ host: ns.boardAddress, netns: ns.name, users: [user.name] });
     sshd.authorize(user.name, key.publicLine);
     boards.push({ name: `board-${i + 1}`, user, sshd, address: ns.boardAddress });
@@ -78,11 +119,37 @@ beforeAll(async () => {
 
   for (const b of boards) {
     // Each board is its own machine, so both agents use the default port.
-    const r = mchair('devices', 'add', b.name, '--inventory', inventory, '--host', b.sshd.host, '--user', b.user.name, '--key', key.privateFile, '--remote-dir', REMOTE_DIR);
+    const r = mchair(
+      'devices',
+      'add',
+      b.name,
+      '--inventory',
+      inventory,
+      '--host',
+      b.sshd.host,
+      '--user',
+      b.user.name,
+      '--key',
+      key.privateFile,
+      '--remote-dir',
+      REMOTE_DIR,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   }
-  const ghost = mchair('devices', 'add', 'ghost', '--inventory', inventory, '--host', lab.vacantAddress, '--user', 'nobody', '--key', key.privateFile);
+  const ghost = mchair(
+    'devices',
+    'add',
+    'ghost',
+    '--inventory',
+    inventory,
+    '--host',
+    lab.vacantAddress,
+    '--user',
+    'nobody',
+    '--key',
+    key.privateFile,
+  );
   expect(ghost.code).toBe(0);
 }, 180_000);
 
@@ -102,7 +169,11 @@ describe('mchair provision against real sshd boards', () => {
   it('refuses unknown host keys without --accept-new and names each failure', () => {
     const { code, results } = provision();
     expect(code).toBe(1);
-    expect(results.get('board-1')).toMatchObject({ status: 'failed', code: 'HOST_KEY_UNKNOWN', bytesUploaded: 0 });
+    expect(results.get('board-1')).toMatchObject({
+      status: 'failed',
+      code: 'HOST_KEY_UNKNOWN',
+      bytesUploaded: 0,
+    });
     expect(results.get('board-1')!.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
     expect(results.get('board-2')!.code).toBe('HOST_KEY_UNKNOWN');
     expect(results.get('board-3')!.code).toBe('HOST_KEY_UNKNOWN');
@@ -112,14 +183,26 @@ describe('mchair provision against real sshd boards', () => {
   it('provisions two boards in parallel while the unreachable and the full one fail on their own', () => {
     const started = Date.now();
     const { code, results, stderr } = provision('--accept-new');
-    const partBytes = manifest.stages.flatMap((s) => s.parts).reduce((n, p) => n + statSync(join(partsDir, p.file)).size, 0);
+    const partBytes = manifest.stages
+      .flatMap((s) => s.parts)
+      .reduce((n, p) => n + statSync(join(partsDir, p.file)).size, 0);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/2 of 4 device\(s\) failed: board-3 \(DISK_FULL\), ghost \(UNREACHABLE\)/);
+    expect(stderr).toMatch(
+      /2 of 4 device\(s\) failed: board-3 \(DISK_FULL\), ghost \(UNREACHABLE\)/,
+    );
     expect(results.get('board-3')).toMatchObject({ status: 'failed', bytesUploaded: 0 });
-    expect(results.get('board-3')!.message).toMatch(/needs \d+ MB for this upload but has \d+ MB free/);
+    expect(results.get('board-3')!.message).toMatch(
+      /needs \d+ MB for this upload but has \d+ MB free/,
+    );
     for (const b of boards.slice(0, 2)) {
       const r = results.get(b.name)!;
-      expect(r, r.message).toMatchObject({ status: 'ok', code: null, service: 'background', runtime: 'native', profile: 'generic-x64' });
+      expect(r, r.message).toMatchObject({
+        status: 'ok',
+        code: null,
+        service: 'background',
+        runtime: 'native',
+        profile: 'generic-x64',
+      });
       // The agent bundle, onnxruntime-node for x64 (tens of MB) and the partitions.
       expect(r.bytesUploaded).toBeGreaterThan(20 * 2 ** 20);
       expect(r.modelBytesUploaded).toBe(partBytes);
@@ -128,26 +211,40 @@ describe('mchair provision against real sshd boards', () => {
       // Everything landed under the quoted folder, and nothing ran from its name.
       const home = b.user.home;
       expect(existsSync(join(home, REMOTE_DIR, 'agent', 'mchair-agent.mjs'))).toBe(true);
-      expect(readdirSync(join(home, REMOTE_DIR, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux'))).toEqual(['x64']);
+      expect(
+        readdirSync(
+          join(home, REMOTE_DIR, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux'),
+        ),
+      ).toEqual(['x64']);
       expect(statSync(join(home, REMOTE_DIR, 'tls', `${b.name}.key`)).mode & 0o777).toBe(0o600);
       expect(existsSync(join(home, 'pwned'))).toBe(false);
-      expect(readdirSync(join(home, REMOTE_DIR, 'parts')).filter((f) => f.endsWith('.part'))).toEqual([]);
+      expect(
+        readdirSync(join(home, REMOTE_DIR, 'parts')).filter((f) => f.endsWith('.part')),
+      ).toEqual([]);
     }
     expect(results.get('ghost')).toMatchObject({ status: 'failed', code: 'UNREACHABLE' });
-    process.stderr.write(`provisioned 2 boards in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `provisioned 2 boards in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   });
 
   it('provisioning again with nothing changed uploads nothing', () => {
     const { results } = provision('board-1', 'board-2');
     for (const b of boards.slice(0, 2)) {
-      expect(results.get(b.name)).toMatchObject({ status: 'ok', bytesUploaded: 0, modelBytesUploaded: 0 });
+      expect(results.get(b.name)).toMatchObject({
+        status: 'ok',
+        bytesUploaded: 0,
+        modelBytesUploaded: 0,
+      });
       expect(results.get(b.name)!.message).toMatch(/^up to date/);
     }
   });
 
   it('runs a real distributed inference with --check across the provisioned agents', async () => {
     const inv = await Inventory.load(inventory);
-    const farm = await provisionedFarm(inv.select(['board-1', 'board-2']), dataDir, [lab.hostAddress]);
+    const farm = await provisionedFarm(inv.select(['board-1', 'board-2']), dataDir, [
+      lab.hostAddress,
+    ]);
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     try {
       const outcome = await executeRun({
@@ -178,8 +275,14 @@ describe('mchair provision against real sshd boards', () => {
     const logs = mchair('devices', 'logs', 'board-1', '--inventory', inventory);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain('"event":"listening"');
-    const status = (...names: string[]) => JSON.parse(mchair('devices', 'service', 'status', ...names, '--inventory', inventory, '--json').stdout).devices;
-    expect(status('board-1', 'board-2').map((d: { state: string }) => d.state)).toEqual(['active', 'active']);
+    const status = (...names: string[]) =>
+      JSON.parse(
+        mchair('devices', 'service', 'status', ...names, '--inventory', inventory, '--json').stdout,
+      ).devices;
+    expect(status('board-1', 'board-2').map((d: { state: string }) => d.state)).toEqual([
+      'active',
+      'active',
+    ]);
     expect(mchair('devices', 'service', 'stop', 'board-2', '--inventory', inventory).code).toBe(0);
     expect(status('board-2')[0]).toMatchObject({ state: 'inactive', mode: 'background' });
     expect(mchair('devices', 'service', 'start', 'board-2', '--inventory', inventory).code).toBe(0);
@@ -187,9 +290,13 @@ describe('mchair provision against real sshd boards', () => {
   });
 
   it('refuses a board whose host key changed, whatever the flags, and carries on with the others', async () => {
-    const before = execFileSync('ssh-keygen', ['-lf', `${boards[1]!.sshd.hostKey.privateFile}.pub`]).toString().split(' ')[1]!;
+    const before = execFileSync('ssh-keygen', ['-lf', `${boards[1]!.sshd.hostKey.privateFile}.pub`])
+      .toString()
+      .split(' ')[1]!;
     await boards[1]!.sshd.changeHostKey();
-    const after = execFileSync('ssh-keygen', ['-lf', `${boards[1]!.sshd.hostKey.privateFile}.pub`]).toString().split(' ')[1]!;
+    const after = execFileSync('ssh-keygen', ['-lf', `${boards[1]!.sshd.hostKey.privateFile}.pub`])
+      .toString()
+      .split(' ')[1]!;
     const { code, results } = provision('board-1', 'board-2', '--accept-new');
     expect(code).toBe(1);
     expect(results.get('board-1')).toMatchObject({ status: 'ok', bytesUploaded: 0 });
@@ -200,7 +307,15 @@ describe('mchair provision against real sshd boards', () => {
   });
 
   it('uninstalls an agent and its folder', () => {
-    const r = mchair('devices', 'service', 'uninstall', 'board-1', '--inventory', inventory, '--json');
+    const r = mchair(
+      'devices',
+      'service',
+      'uninstall',
+      'board-1',
+      '--inventory',
+      inventory,
+      '--json',
+    );
     expect(JSON.parse(r.stdout).devices[0]).toMatchObject({ state: 'uninstalled' });
     expect(existsSync(join(boards[0]!.user.home, REMOTE_DIR))).toBe(false);
     expect(existsSync(boards[0]!.user.home)).toBe(true);

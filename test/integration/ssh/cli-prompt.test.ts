@@ -23,9 +23,16 @@ afterAll(async () => {
 });
 
 /** Runs the CLI on a pty and answers each prompt when it appears. */
-function onTerminal(args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number; screen: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+function onTerminal(
+  args: string[],
+  answers: Array<[RegExp, string]>,
+): Promise<{ code: number; screen: string }> {
+  const command = [process.execPath, CLI, ...args]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let screen = '';
   const pending = [...answers];
   const onData = (d: Buffer): void => {
@@ -38,15 +45,44 @@ function onTerminal(args: string[], answers: Array<[RegExp, string]>): Promise<{
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, screen })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, screen })),
+  );
+}
+
+/** A fresh data folder and inventory holding one board that logs in with a password. */
+function addPasswordBoard(name: string): { data: string; inventory: string } {
+  const data = join(dir, name);
+  const inventory = join(data, 'inventory.json');
+  const login = [
+    '--host',
+    sshd.host,
+    '--port',
+    String(sshd.port),
+    '--user',
+    user.name,
+    '--password',
+  ];
+  execFileSync(process.execPath, [
+    CLI,
+    '--data-dir',
+    data,
+    'devices',
+    'add',
+    'tty-board',
+    '--inventory',
+    inventory,
+    ...login,
+  ]);
+  return { data, inventory };
 }
 
 describe('mchair on a terminal', () => {
   it('asks to trust a new host key with its fingerprint, then asks the password without echo', async () => {
-    const data = join(dir, 'data');
-    const inventory = join(dir, 'inventory.json');
-    execFileSync(process.execPath, [CLI, '--data-dir', data, 'devices', 'add', 'tty-board', '--inventory', inventory, '--host', sshd.host, '--port', String(sshd.port), '--user', user.name, '--password']);
-    const fingerprint = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`]).toString().split(' ')[1]!;
+    const { data, inventory } = addPasswordBoard('data');
+    const fingerprint = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`])
+      .toString()
+      .split(' ')[1]!;
     const { code, screen } = await onTerminal(
       ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
       [
@@ -63,10 +99,11 @@ describe('mchair on a terminal', () => {
   });
 
   it('a "no" leaves the host untrusted and exits 1 with HOST_KEY_REJECTED', async () => {
-    const data = join(dir, 'data-2');
-    const inventory = join(dir, 'inventory-2.json');
-    execFileSync(process.execPath, [CLI, '--data-dir', data, 'devices', 'add', 'tty-board', '--inventory', inventory, '--host', sshd.host, '--port', String(sshd.port), '--user', user.name, '--password']);
-    const { code, screen } = await onTerminal(['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory], [[/\[y\/N\]/, 'n']]);
+    const { data, inventory } = addPasswordBoard('data-2');
+    const { code, screen } = await onTerminal(
+      ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
+      [[/\[y\/N\]/, 'n']],
+    );
     expect(code).toBe(1);
     expect(screen).toContain('FAILED HOST_KEY_REJECTED');
   });

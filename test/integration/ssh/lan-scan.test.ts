@@ -4,7 +4,15 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSubnet, subnetHosts } from '../../../src-main/inventory/lan-scan';
-import { createUser, loopbackAddress, removeUser, startSshd, tempDir, type Sshd, type TestUser } from './sshd';
+import {
+  createUser,
+  loopbackAddress,
+  removeUser,
+  startSshd,
+  tempDir,
+  type Sshd,
+  type TestUser,
+} from './sshd';
 
 let sshd: Sshd;
 let user: TestUser;
@@ -30,8 +38,15 @@ afterAll(async () => {
 describe('LAN scan', () => {
   it('finds the SSH server of a subnet by its banner, and only it', async () => {
     const progress: number[] = [];
-    const found = await scanSubnet({ subnet: `${base}.0/29`, port: sshd.port, timeoutMs: 2000, onProgress: (d) => progress.push(d) });
-    expect(found).toEqual([{ host: sshd.host, port: sshd.port, banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_/) }]);
+    const found = await scanSubnet({
+      subnet: `${base}.0/29`,
+      port: sshd.port,
+      timeoutMs: 2000,
+      onProgress: (d) => progress.push(d),
+    });
+    expect(found).toEqual([
+      { host: sshd.host, port: sshd.port, banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_/) },
+    ]);
     expect(progress.at(-1)).toBe(6);
   });
 

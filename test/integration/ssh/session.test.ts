@@ -15,7 +15,17 @@ import { nobodyToAsk, type Prompter } from '../../../src-main/ssh/prompter';
 import { shCommand } from '../../../src-main/ssh/quote';
 import { SshSession, type ConnectOptions } from '../../../src-main/ssh/session';
 import { uploadFile } from '../../../src-main/ssh/upload';
-import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Sshd, type TestUser } from './sshd';
+import {
+  createLab,
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type KeyPair,
+  type Sshd,
+  type TestUser,
+} from './sshd';
 
 let dir: string;
 let sshd: Sshd;
@@ -29,13 +39,25 @@ function sshKeygenFingerprint(pubFile: string): string {
 }
 
 function target(auth: Auth, extra: Partial<Device> = {}): Device {
-  return Device.parse({ name: 'board-1', host: sshd.host, port: sshd.port, user: user.name, auth, ...extra });
+  return Device.parse({
+    name: 'board-1',
+    host: sshd.host,
+    port: sshd.port,
+    user: user.name,
+    auth,
+    ...extra,
+  });
 }
 
-async function options(opts: { acceptNew?: boolean; prompter?: Prompter; secrets?: MemorySecretStore } = {}): Promise<ConnectOptions> {
+async function options(
+  opts: { acceptNew?: boolean; prompter?: Prompter; secrets?: MemorySecretStore } = {},
+): Promise<ConnectOptions> {
   const prompter = opts.prompter ?? nobodyToAsk;
   return {
-    trust: new HostTrust(await KnownHosts.load(knownHostsPath), { acceptNew: opts.acceptNew ?? false, prompter }),
+    trust: new HostTrust(await KnownHosts.load(knownHostsPath), {
+      acceptNew: opts.acceptNew ?? false,
+      prompter,
+    }),
     credentials: { secrets: opts.secrets ?? new MemorySecretStore(), prompter, env: {} },
     readyTimeoutMs: 15_000,
   };
@@ -51,7 +73,11 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
   throw new Error('expected a failure');
 }
 
-async function withSession<T>(device: Device, opts: ConnectOptions, fn: (s: SshSession) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  device: Device,
+  opts: ConnectOptions,
+  fn: (s: SshSession) => Promise<T>,
+): Promise<T> {
   const s = await SshSession.open(device, opts);
   try {
     return await fn(s);
@@ -76,7 +102,9 @@ afterAll(async () => {
 
 describe('host key trust against a real sshd', () => {
   it('refuses an unknown key with its SHA256 fingerprint, as ssh-keygen prints it', async () => {
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options()));
+    const err = await failure(
+      SshSession.open(target({ type: 'key', file: key.privateFile }), await options()),
+    );
     expect(err.code).toBe('HOST_KEY_UNKNOWN');
     expect(err.message).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
     expect(existsSync(knownHostsPath)).toBe(false);
@@ -84,25 +112,48 @@ describe('host key trust against a real sshd', () => {
 
   it('a declined prompt refuses and remembers nothing', async () => {
     const asked: string[] = [];
-    const prompter: Prompter = { secret: async () => null, confirm: async (q) => (asked.push(q), false) };
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ prompter })));
+    const prompter: Prompter = {
+      secret: async () => null,
+      confirm: async (q) => (asked.push(q), false),
+    };
+    const err = await failure(
+      SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ prompter })),
+    );
     expect(err.code).toBe('HOST_KEY_REJECTED');
     expect(asked[0]).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
     expect(existsSync(knownHostsPath)).toBe(false);
   });
 
   it('--accept-new remembers the key in a known_hosts file OpenSSH itself reads', async () => {
-    const out = await withSession(target({ type: 'key', file: key.privateFile }), await options({ acceptNew: true }), (s) => s.run('id -un', 'id'));
+    const out = await withSession(
+      target({ type: 'key', file: key.privateFile }),
+      await options({ acceptNew: true }),
+      (s) => s.run('id -un', 'id'),
+    );
     expect(out.trim()).toBe(user.name);
-    const found = execFileSync('ssh-keygen', ['-F', `[${sshd.host}]:${sshd.port}`, '-f', knownHostsPath]).toString();
+    const found = execFileSync('ssh-keygen', [
+      '-F',
+      `[${sshd.host}]:${sshd.port}`,
+      '-f',
+      knownHostsPath,
+    ]).toString();
     expect(found).toContain(sshd.hostKey.publicLine.split(' ')[1]);
   });
 
   it('a remembered key passes without asking, also once ssh-keygen -H has hashed the file', async () => {
     execFileSync('ssh-keygen', ['-H', '-f', knownHostsPath], { stdio: 'ignore' });
     expect(readFileSync(knownHostsPath, 'utf8')).toMatch(/^\|1\|/);
-    const prompter: Prompter = { secret: async () => null, confirm: async () => { throw new Error('must not ask'); } };
-    const out = await withSession(target({ type: 'key', file: key.privateFile }), await options({ prompter }), (s) => s.run('echo ok', 'echo'));
+    const prompter: Prompter = {
+      secret: async () => null,
+      confirm: async () => {
+        throw new Error('must not ask');
+      },
+    };
+    const out = await withSession(
+      target({ type: 'key', file: key.privateFile }),
+      await options({ prompter }),
+      (s) => s.run('echo ok', 'echo'),
+    );
     expect(out.trim()).toBe('ok');
   });
 
@@ -111,7 +162,12 @@ describe('host key trust against a real sshd', () => {
     const before = readFileSync(knownHostsPath, 'utf8');
     await sshd.changeHostKey('ecdsa');
     const newPrint = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
-    const err = await failure(SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ acceptNew: true })));
+    const err = await failure(
+      SshSession.open(
+        target({ type: 'key', file: key.privateFile }),
+        await options({ acceptNew: true }),
+      ),
+    );
     expect(err.code).toBe('HOST_KEY_CHANGED');
     expect(err.message).toContain(oldPrint);
     expect(err.message).toContain(newPrint);
@@ -122,8 +178,14 @@ describe('host key trust against a real sshd', () => {
 });
 
 describe('authentication', () => {
-  const run = async (auth: Auth, secrets = new MemorySecretStore(), prompter: Prompter = nobodyToAsk) =>
-    withSession(target(auth), await options({ acceptNew: true, secrets, prompter }), (s) => s.run('id -un', 'id'));
+  const run = async (
+    auth: Auth,
+    secrets = new MemorySecretStore(),
+    prompter: Prompter = nobodyToAsk,
+  ) =>
+    withSession(target(auth), await options({ acceptNew: true, secrets, prompter }), (s) =>
+      s.run('id -un', 'id'),
+    );
 
   it('logs in with a key file', async () => {
     expect((await run({ type: 'key', file: key.privateFile })).trim()).toBe(user.name);
@@ -134,12 +196,21 @@ describe('authentication', () => {
     sshd.authorize(user.name, locked.publicLine);
     const secrets = new MemorySecretStore();
     let asked = 0;
-    const prompter: Prompter = { secret: async () => (asked++, 'open sesame'), confirm: async () => null };
-    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(user.name);
-    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(user.name);
+    const prompter: Prompter = {
+      secret: async () => (asked++, 'open sesame'),
+      confirm: async () => null,
+    };
+    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(
+      user.name,
+    );
+    expect((await run({ type: 'key', file: locked.privateFile }, secrets, prompter)).trim()).toBe(
+      user.name,
+    );
     expect(asked).toBe(1);
     const wrong: Prompter = { secret: async () => 'nope', confirm: async () => null };
-    const err = await failure(run({ type: 'key', file: locked.privateFile }, new MemorySecretStore(), wrong));
+    const err = await failure(
+      run({ type: 'key', file: locked.privateFile }, new MemorySecretStore(), wrong),
+    );
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toContain('passphrase');
   });
@@ -158,7 +229,9 @@ describe('authentication', () => {
     const err = await failure(run({ type: 'password' }, secrets));
     expect(err.code).toBe('AUTH_FAILED');
     // The wrong password is forgotten so the next attempt asks again.
-    expect(await secrets.get(`ssh/password/${user.name}@${sshd.host}:${sshd.port}`)).toBeUndefined();
+    expect(
+      await secrets.get(`ssh/password/${user.name}@${sshd.host}:${sshd.port}`),
+    ).toBeUndefined();
   });
 
   it('without a password and nobody to ask, says so instead of hanging', async () => {
@@ -169,8 +242,13 @@ describe('authentication', () => {
 
   it('answers the PAM prompt of keyboard-interactive login', async () => {
     const prompts: string[] = [];
-    const prompter: Prompter = { secret: async (q) => (prompts.push(q), user.password), confirm: async () => null };
-    expect((await run({ type: 'keyboard-interactive' }, new MemorySecretStore(), prompter)).trim()).toBe(user.name);
+    const prompter: Prompter = {
+      secret: async (q) => (prompts.push(q), user.password),
+      confirm: async () => null,
+    };
+    expect(
+      (await run({ type: 'keyboard-interactive' }, new MemorySecretStore(), prompter)).trim(),
+    ).toBe(user.name);
     expect(prompts.join('\n')).toMatch(/password/i);
   });
 
@@ -178,7 +256,8 @@ describe('authentication', () => {
     const sock = join(dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !existsSync(sock); i++)
+        await new Promise((r) => setTimeout(r, 100));
       execFileSync('ssh-add', [key.privateFile], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       expect((await run({ type: 'agent', socket: sock })).trim()).toBe(user.name);
     } finally {
@@ -187,7 +266,13 @@ describe('authentication', () => {
   });
 
   it('a closed port is UNREACHABLE', async () => {
-    const device = Device.parse({ name: 'gone', host: sshd.host, port: 1, user: user.name, auth: { type: 'key', file: key.privateFile } });
+    const device = Device.parse({
+      name: 'gone',
+      host: sshd.host,
+      port: 1,
+      user: user.name,
+      auth: { type: 'key', file: key.privateFile },
+    });
     const err = await failure(SshSession.open(device, await options({ acceptNew: true })));
     expect(err.code).toBe('UNREACHABLE');
   });
@@ -197,7 +282,9 @@ describe('commands, quoting and jump hosts', () => {
   const keyAuth = (): Auth => ({ type: 'key', file: key.privateFile });
 
   it('returns exit codes and both output streams', async () => {
-    const r = await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) => s.exec('echo out; echo err >&2; exit 3'));
+    const r = await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) =>
+      s.exec('echo out; echo err >&2; exit 3'),
+    );
     expect(r).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });
 
@@ -205,7 +292,9 @@ describe('commands, quoting and jump hosts', () => {
     // Relative names: the command runs in the user's home, where an injected touch would land.
     const evil = `a b'c";$(touch pwned);\`touch pwned2\`;|| touch pwned3 &`;
     const path = join(user.home, evil);
-    await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) => s.run(shCommand('touch', '--', path), 'touch'));
+    await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) =>
+      s.run(shCommand('touch', '--', path), 'touch'),
+    );
     expect(existsSync(path)).toBe(true);
     expect(existsSync(join(user.home, 'pwned'))).toBe(false);
     expect(existsSync(join(user.home, 'pwned2'))).toBe(false);
@@ -217,12 +306,26 @@ describe('commands, quoting and jump hosts', () => {
     // namespace's outward address) can reach: a direct connection could not get there.
     const lab = createLab(1);
     const ns = lab.boards[0]!;
-    const board = await startSshd({ host: ns.boardAddress, alsoListen: ['127.0.0.1'], users: [user.name], netns: ns.name });
+    const board = await startSshd({
+      host: ns.boardAddress,
+      alsoListen: ['127.0.0.1'],
+      users: [user.name],
+      netns: ns.name,
+    });
     try {
       board.authorize(user.name, key.publicLine);
       const jump = { host: ns.boardAddress, port: 22, user: user.name, auth: keyAuth() };
-      const device = Device.parse({ name: 'behind', host: '127.0.0.1', port: 22, user: user.name, auth: keyAuth(), jump });
-      const out = await withSession(device, await options({ acceptNew: true }), (s) => s.run('echo "$SSH_CONNECTION"', 'env'));
+      const device = Device.parse({
+        name: 'behind',
+        host: '127.0.0.1',
+        port: 22,
+        user: user.name,
+        auth: keyAuth(),
+        jump,
+      });
+      const out = await withSession(device, await options({ acceptNew: true }), (s) =>
+        s.run('echo "$SSH_CONNECTION"', 'env'),
+      );
       expect(out.trim().split(' ').slice(2)).toEqual(['127.0.0.1', '22']);
     } finally {
       await board.stop();
@@ -261,7 +364,10 @@ describe('uploads', () => {
       expect(partial).toBeLessThan(data.length);
 
       const progress: number[] = [];
-      const r = await uploadFile(s, local, remote, { sha256, onProgress: (done) => progress.push(done) });
+      const r = await uploadFile(s, local, remote, {
+        sha256,
+        onProgress: (done) => progress.push(done),
+      });
       expect(r.resumedFrom).toBe(partial);
       expect(r.bytesSent).toBe(data.length - partial);
       expect(progress.at(-1)).toBe(data.length);
@@ -279,7 +385,9 @@ describe('uploads', () => {
     writeFileSync(`${remote}.part`, randomBytes(1000));
     execFileSync('chown', [user.name, `${remote}.part`]);
     const sha256 = createHash('sha256').update(data).digest('hex');
-    const r = await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) => uploadFile(s, local, remote, { sha256 }));
+    const r = await withSession(target(keyAuth()), await options({ acceptNew: true }), (s) =>
+      uploadFile(s, local, remote, { sha256 }),
+    );
     expect(r.resumedFrom).toBe(1000);
     expect(r.bytesSent).toBe(data.length - 1000 + data.length);
     expect(readFileSync(remote).equals(data)).toBe(true);

@@ -50,7 +50,12 @@ export interface KeyPair {
   publicLine: string;
 }
 
-export function makeKey(dir: string, name: string, type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519', passphrase = ''): KeyPair {
+export function makeKey(
+  dir: string,
+  name: string,
+  type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519',
+  passphrase = '',
+): KeyPair {
   const file = join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', name, '-f', file]);
   return { privateFile: file, publicLine: readFileSync(`${file}.pub`, 'utf8').trim() };
@@ -63,7 +68,9 @@ export function freePort(host: string): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, host, () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -217,7 +224,9 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
     const conf = writeConfig();
     const argv = [SSHD, '-D', '-e', '-f', conf];
     output = '';
-    child = opts.netns ? spawn('ip', ['netns', 'exec', opts.netns, ...argv]) : spawn(argv[0]!, argv.slice(1));
+    child = opts.netns
+      ? spawn('ip', ['netns', 'exec', opts.netns, ...argv])
+      : spawn(argv[0]!, argv.slice(1));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     await waitListening(child, () => output);
   };

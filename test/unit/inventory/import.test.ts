@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/contract/errors';
 import { Device } from '../../../src-main/inventory/device';
-import { detectFormat, parseCsvRows, parseDevicesCsv, parseSshConfig } from '../../../src-main/inventory/import';
+import {
+  detectFormat,
+  parseCsvRows,
+  parseDevicesCsv,
+  parseSshConfig,
+} from '../../../src-main/inventory/import';
 
 describe('CSV import', () => {
   it('reads quoted fields, doubled quotes and CRLF rows', () => {
@@ -36,7 +41,9 @@ describe('CSV import', () => {
   it('names the unknown column and the missing one', () => {
     expect(() => parseDevicesCsv('name,host,user,colour\n')).toThrow(/unknown column "colour"/);
     expect(() => parseDevicesCsv('name,host\nx,y\n')).toThrow(/no "user" column/);
-    expect(() => parseDevicesCsv('name,host,user,auth\nx,y,z,magic\n')).toThrow(/CSV line 2: auth must be/);
+    expect(() => parseDevicesCsv('name,host,user,auth\nx,y,z,magic\n')).toThrow(
+      /CSV line 2: auth must be/,
+    );
   });
 });
 
@@ -71,13 +78,26 @@ Match exec "true"
     const devices = parseSshConfig(config, 'me');
     expect(devices.map((d) => d.name)).toEqual(['pi-01', 'pi-02', 'gw', 'tx2', 'tx2-alias']);
     const [pi1, pi2, gw, tx2] = devices;
-    expect(pi1).toMatchObject({ host: '10.0.0.1', port: 22, user: 'fallback', auth: { type: 'key' } });
+    expect(pi1).toMatchObject({
+      host: '10.0.0.1',
+      port: 22,
+      user: 'fallback',
+      auth: { type: 'key' },
+    });
     expect((pi1!.auth as { file: string }).file).toMatch(/\/\.ssh\/lab_ed25519$/);
     expect(pi1!.auth).not.toMatchObject({ file: expect.stringContaining('~') });
     // The jump named by alias takes that alias's HostName, Port and User.
-    expect(pi2).toMatchObject({ host: '10.0.0.2', port: 2222, jump: { host: 'gateway.lab', port: 2200, user: 'fallback' } });
+    expect(pi2).toMatchObject({
+      host: '10.0.0.2',
+      port: 2222,
+      jump: { host: 'gateway.lab', port: 2200, user: 'fallback' },
+    });
     expect(gw).toMatchObject({ host: 'gateway.lab', user: 'fallback', auth: { type: 'agent' } });
-    expect(tx2).toMatchObject({ host: '10.0.0.9', user: 'fallback', jump: { user: 'root', host: '10.0.0.254', port: 22 } });
+    expect(tx2).toMatchObject({
+      host: '10.0.0.9',
+      user: 'fallback',
+      jump: { user: 'root', host: '10.0.0.254', port: 22 },
+    });
   });
 
   it('a config with only wildcards has nothing to import', () => {

@@ -13,7 +13,13 @@ describe('Inventory', () => {
     const inv = await Inventory.load(path);
     expect(inv.list()).toEqual([]);
     inv.add({ name: 'pi-03', host: '10.0.0.3', user: 'pi', auth: { type: 'password' } });
-    inv.add({ name: 'tx2', host: 'tx2.lab', user: 'nvidia', port: 2222, auth: { type: 'key', file: '/k' } });
+    inv.add({
+      name: 'tx2',
+      host: 'tx2.lab',
+      user: 'nvidia',
+      port: 2222,
+      auth: { type: 'key', file: '/k' },
+    });
     await inv.save();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(join(path, '..'))).toEqual(['inventory.json']);
@@ -39,13 +45,22 @@ describe('Inventory', () => {
 
   it('an inventory with a secret in it is refused, not silently kept', async () => {
     const path = join(dir(), 'inventory.json');
-    writeFileSync(path, JSON.stringify({ version: 1, devices: [{ name: 'a', host: 'h', user: 'u', auth: { type: 'password', password: 'x' } }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        devices: [{ name: 'a', host: 'h', user: 'u', auth: { type: 'password', password: 'x' } }],
+      }),
+    );
     await expect(Inventory.load(path)).rejects.toThrow(/auth/);
   });
 
   it('names the file and the field of a malformed inventory', async () => {
     const path = join(dir(), 'inventory.json');
-    writeFileSync(path, JSON.stringify({ version: 1, devices: [{ name: 'a', host: 'h', user: 'u', port: 70000 }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({ version: 1, devices: [{ name: 'a', host: 'h', user: 'u', port: 70000 }] }),
+    );
     await expect(Inventory.load(path)).rejects.toThrow(/devices\.0\.port/);
     writeFileSync(path, '{');
     await expect(Inventory.load(path)).rejects.toThrow(/not JSON/);

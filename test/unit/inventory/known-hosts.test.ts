@@ -4,7 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, hostPattern, KnownHosts, keyTypeOf } from '../../../src-main/inventory/known-hosts';
+import {
+  fingerprint,
+  hostPattern,
+  KnownHosts,
+  keyTypeOf,
+} from '../../../src-main/inventory/known-hosts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mchair-kh-'));
 
@@ -12,7 +17,13 @@ function key(name: string, type = 'ed25519'): { line: string; blob: Buffer; prin
   const file = join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', file]);
   const line = readFileSync(`${file}.pub`, 'utf8').trim();
-  return { line, blob: Buffer.from(line.split(' ')[1]!, 'base64'), print: execFileSync('ssh-keygen', ['-lf', `${file}.pub`]).toString().split(' ')[1]! };
+  return {
+    line,
+    blob: Buffer.from(line.split(' ')[1]!, 'base64'),
+    print: execFileSync('ssh-keygen', ['-lf', `${file}.pub`])
+      .toString()
+      .split(' ')[1]!,
+  };
 }
 
 const a = key('a');
@@ -53,7 +64,10 @@ describe('KnownHosts', () => {
     expect(kh.check('10.0.0.2', 22, r.blob).status).toBe('unknown');
 
     const plain = join(dir, 'kh2');
-    writeFileSync(plain, `*.lab,!evil.lab ${body(b.line)}\ngarbage-line\n@revoked * ${body(r.line)}\n`);
+    writeFileSync(
+      plain,
+      `*.lab,!evil.lab ${body(b.line)}\ngarbage-line\n@revoked * ${body(r.line)}\n`,
+    );
     const kh2 = await KnownHosts.load(plain);
     expect(kh2.check('board.lab', 22, b.blob)).toEqual({ status: 'match' });
     expect(kh2.check('evil.lab', 22, b.blob).status).toBe('unknown');
@@ -72,9 +86,15 @@ describe('KnownHosts', () => {
     const kh = await KnownHosts.load(path);
     writeFileSync(path, `other ${a.line.split(' ').slice(0, 2).join(' ')}`);
     await Promise.all([kh.add('10.0.0.7', 2200, b.blob), kh.add('10.0.0.8', 22, r.blob)]);
-    expect(execFileSync('ssh-keygen', ['-F', '[10.0.0.7]:2200', '-f', path]).toString()).toContain(b.line.split(' ')[1]);
-    expect(execFileSync('ssh-keygen', ['-F', '10.0.0.8', '-f', path]).toString()).toContain(r.line.split(' ')[1]);
-    expect(execFileSync('ssh-keygen', ['-F', 'other', '-f', path]).toString()).toContain(a.line.split(' ')[1]);
+    expect(execFileSync('ssh-keygen', ['-F', '[10.0.0.7]:2200', '-f', path]).toString()).toContain(
+      b.line.split(' ')[1],
+    );
+    expect(execFileSync('ssh-keygen', ['-F', '10.0.0.8', '-f', path]).toString()).toContain(
+      r.line.split(' ')[1],
+    );
+    expect(execFileSync('ssh-keygen', ['-F', 'other', '-f', path]).toString()).toContain(
+      a.line.split(' ')[1],
+    );
     expect(kh.check('10.0.0.7', 2200, b.blob)).toEqual({ status: 'match' });
   });
 });

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judge, parseProbe, probeScript } from '../../../src-main/provision/probe';
 
-const fixture = (name: string) => parseProbe(readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), 'utf8'));
+const fixture = (name: string) =>
+  parseProbe(readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), 'utf8'));
 
 describe('probe parsing', () => {
   it('Pi 3 on 32-bit Raspberry Pi OS: WebAssembly backend, no Node yet', () => {
@@ -32,16 +33,35 @@ describe('probe parsing', () => {
     expect(v.notes.join(' ')).toMatch(/32-bit OS.*WebAssembly/);
     expect(v.problem?.code).toBe('NO_NODE');
     expect(v.problem?.message).toContain('node-v20.x-linux-armv7l.tar.xz');
-    expect(judge(p, { nodeTarball: true })).toMatchObject({ node: { action: 'push' }, problem: null });
+    expect(judge(p, { nodeTarball: true })).toMatchObject({
+      node: { action: 'push' },
+      problem: null,
+    });
   });
 
-  it('Pi 4 on 64-bit Raspberry Pi OS: native onnxruntime with the board\'s Node', () => {
+  it("Pi 4 on 64-bit Raspberry Pi OS: native onnxruntime with the board's Node", () => {
     const p = fixture('pi4-raspios-arm64');
-    expect(p).toMatchObject({ arch: 'arm64', cpuModel: 'Cortex-A72', glibc: '2.36', nodeVersion: '20.19.5', nodePath: '/usr/bin/node', sudo: false });
+    expect(p).toMatchObject({
+      arch: 'arm64',
+      cpuModel: 'Cortex-A72',
+      glibc: '2.36',
+      nodeVersion: '20.19.5',
+      nodePath: '/usr/bin/node',
+      sudo: false,
+    });
     const v = judge(p, { nodeTarball: false });
-    expect(v).toMatchObject({ profile: 'pi4', runtime: 'native', nodeMajor: 18, node: { action: 'use', path: '/usr/bin/node' }, notes: [], problem: null });
+    expect(v).toMatchObject({
+      profile: 'pi4',
+      runtime: 'native',
+      nodeMajor: 18,
+      node: { action: 'use', path: '/usr/bin/node' },
+      notes: [],
+      problem: null,
+    });
     // A profile set by hand wins over the probe's guess.
-    expect(judge(p, { profile: 'pi4-overclocked', nodeTarball: false }).profile).toBe('pi4-overclocked');
+    expect(judge(p, { profile: 'pi4-overclocked', nodeTarball: false }).profile).toBe(
+      'pi4-overclocked',
+    );
   });
 
   it('Jetson TX2 on L4T R32 (glibc 2.27): Node 16 and WebAssembly', () => {
@@ -57,12 +77,24 @@ describe('probe parsing', () => {
       os: { versionId: '18.04' },
     });
     const v = judge(p, { nodeTarball: false });
-    expect(v).toMatchObject({ profile: 'tx2', runtime: 'wasm', nodeMajor: 16, node: { action: 'missing' } });
+    expect(v).toMatchObject({
+      profile: 'tx2',
+      runtime: 'wasm',
+      nodeMajor: 16,
+      node: { action: 'missing' },
+    });
     expect(v.notes[0]).toMatch(/glibc 2\.27 is older than 2\.28 \(L4T R32\.5\.1\)/);
-    expect(v.problem?.message).toMatch(/Node v?8\.10\.0 cannot run the agent.*Node 16.*node-v16\.20\.2-linux-arm64\.tar\.xz/);
+    expect(v.problem?.message).toMatch(
+      /Node v?8\.10\.0 cannot run the agent.*Node 16.*node-v16\.20\.2-linux-arm64\.tar\.xz/,
+    );
     // A board's Node 20 is no good on glibc 2.27 either: it would not load.
-    expect(judge({ ...p, nodeVersion: '20.1.0', nodePath: '/opt/node' }, { nodeTarball: false }).node.action).toBe('missing');
-    expect(judge({ ...p, nodeVersion: '16.20.2', nodePath: '/opt/node' }, { nodeTarball: false }).node).toEqual({ action: 'use', path: '/opt/node' });
+    expect(
+      judge({ ...p, nodeVersion: '20.1.0', nodePath: '/opt/node' }, { nodeTarball: false }).node
+        .action,
+    ).toBe('missing');
+    expect(
+      judge({ ...p, nodeVersion: '16.20.2', nodePath: '/opt/node' }, { nodeTarball: false }).node,
+    ).toEqual({ action: 'use', path: '/opt/node' });
   });
 
   it('refuses architectures the agent cannot run on', () => {
@@ -71,7 +103,9 @@ describe('probe parsing', () => {
   });
 
   it('the script itself runs in a POSIX shell and parses into this machine', () => {
-    const out = execFileSync('sh', ['-c', probeScript("no such dir 'quoted' $(x)")], { encoding: 'utf8' });
+    const out = execFileSync('sh', ['-c', probeScript("no such dir 'quoted' $(x)")], {
+      encoding: 'utf8',
+    });
     const p = parseProbe(out);
     expect(p.arch).toBe(process.arch);
     expect(p.cores).toBeGreaterThan(0);

@@ -12,7 +12,11 @@ describe('ProgressTracker', () => {
     t.step('a', 'probe');
     t.bytes('a', 0, 1000);
     t.bytes('a', 500, 1000);
-    expect(t.snapshot().devices[0]).toMatchObject({ step: 'upload', bytesDone: 500, bytesTotal: 1000 });
+    expect(t.snapshot().devices[0]).toMatchObject({
+      step: 'upload',
+      bytesDone: 500,
+      bytesTotal: 1000,
+    });
     expect(t.snapshot().devices[0]!.fraction).toBeCloseTo(0.1 + 0.35);
     t.step('b', 'connect');
     t.finish('b', false, 'UNREACHABLE');
@@ -23,7 +27,10 @@ describe('ProgressTracker', () => {
     t.finish('a', true, 'ok');
     const overall = seen.map((s) => s.overall);
     expect(overall).toEqual([...overall].sort((x, y) => x - y));
-    expect(t.snapshot()).toMatchObject({ overall: 1, devices: [{ step: 'done' }, { step: 'failed', message: 'UNREACHABLE' }] });
+    expect(t.snapshot()).toMatchObject({
+      overall: 1,
+      devices: [{ step: 'done' }, { step: 'failed', message: 'UNREACHABLE' }],
+    });
     for (const s of seen) Schema.parse(s);
   });
 
