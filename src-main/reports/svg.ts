@@ -57,11 +57,14 @@ const H = 300;
 const M = { left: 64, right: 16, top: 34, bottom: 64 };
 
 function legend(series: ReadonlyArray<{ name: string; color: string }>, y: number): string {
+  // Each entry as wide as its name (about 6 px a character at 11 px) plus the swatch.
+  let x = M.left;
   return series
-    .map(
-      (s, i) =>
-        `<rect x="${M.left + i * 140}" y="${y}" width="12" height="12" fill="${s.color}"/><text x="${M.left + i * 140 + 18}" y="${y + 11}" class="legend">${esc(s.name)}</text>`,
-    )
+    .map((s) => {
+      const entry = `<rect x="${x}" y="${y}" width="12" height="12" fill="${s.color}"/><text x="${x + 18}" y="${y + 11}" class="legend">${esc(s.name)}</text>`;
+      x += 18 + s.name.length * 6.2 + 24;
+      return entry;
+    })
     .join('');
 }
 
