@@ -14,6 +14,8 @@ export interface ConnectorOptions {
   /** Defaults to `<dataDir>/known_hosts`. */
   knownHostsFile?: string;
   acceptNew: boolean;
+  /** Fingerprints of new host keys the user confirmed (see TrustPolicy.confirmed). */
+  confirmed?: readonly string[];
   prompter: Prompter;
   secrets: SecretStore;
   readyTimeoutMs?: number;
@@ -27,7 +29,11 @@ export class Connector {
       opts.knownHostsFile ?? defaultKnownHostsPath(opts.dataDir),
     );
     return new Connector({
-      trust: new HostTrust(knownHosts, { acceptNew: opts.acceptNew, prompter: opts.prompter }),
+      trust: new HostTrust(knownHosts, {
+        acceptNew: opts.acceptNew,
+        confirmed: new Set(opts.confirmed ?? []),
+        prompter: opts.prompter,
+      }),
       credentials: { secrets: opts.secrets, prompter: opts.prompter },
       ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
     });

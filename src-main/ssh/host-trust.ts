@@ -10,6 +10,11 @@ import type { Prompter } from './prompter';
 export interface TrustPolicy {
   /** Remember keys of hosts never seen before without asking (`--accept-new`). */
   acceptNew: boolean;
+  /**
+   * Fingerprints the user has already confirmed elsewhere (the app's modal, after a
+   * HOST_KEY_UNKNOWN): a new key with one of these is remembered without asking again.
+   */
+  confirmed?: ReadonlySet<string>;
   prompter: Prompter;
 }
 
@@ -65,6 +70,7 @@ export class HostTrust {
         case 'unknown': {
           const accepted =
             this.policy.acceptNew ||
+            this.policy.confirmed?.has(result.presented.fingerprint) ||
             (await this.policy.prompter.confirm(
               `The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`,
             ));

@@ -50,12 +50,18 @@ function target(auth: Auth, extra: Partial<Device> = {}): Device {
 }
 
 async function options(
-  opts: { acceptNew?: boolean; prompter?: Prompter; secrets?: MemorySecretStore } = {},
+  opts: {
+    acceptNew?: boolean;
+    confirmed?: string[];
+    prompter?: Prompter;
+    secrets?: MemorySecretStore;
+  } = {},
 ): Promise<ConnectOptions> {
   const prompter = opts.prompter ?? nobodyToAsk;
   return {
     trust: new HostTrust(await KnownHosts.load(knownHostsPath), {
       acceptNew: opts.acceptNew ?? false,
+      confirmed: new Set(opts.confirmed ?? []),
       prompter,
     }),
     credentials: { secrets: opts.secrets ?? new MemorySecretStore(), prompter, env: {} },
@@ -122,6 +128,19 @@ describe('host key trust against a real sshd', () => {
     expect(err.code).toBe('HOST_KEY_REJECTED');
     expect(asked[0]).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
     expect(existsSync(knownHostsPath)).toBe(false);
+  });
+
+  it('a fingerprint confirmed in the app is trusted only if it is the one presented', async () => {
+    const device = target({ type: 'key', file: key.privateFile });
+    const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const err = await failure(SshSession.open(device, await options({ confirmed: [wrong] })));
+    expect(err.code).toBe('HOST_KEY_UNKNOWN');
+    const right = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const out = await withSession(device, await options({ confirmed: [right] }), (s) =>
+      s.run('echo ok', 'echo'),
+    );
+    expect(out.trim()).toBe('ok');
+    writeFileSync(knownHostsPath, '');
   });
 
   it('--accept-new remembers the key in a known_hosts file OpenSSH itself reads', async () => {
