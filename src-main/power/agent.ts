@@ -5,7 +5,7 @@
 import { AppError, describeIssues } from '../contract/index';
 import type { MeterInfo } from './meter';
 import { PolledMeter } from './meter';
-import { RailsReading, railsFromTelemetry } from './rails';
+import { RailsReading } from './rails';
 import type { Reading } from './sample';
 import type { MeterSpec } from './uri';
 
@@ -72,61 +72,5 @@ export class AgentMeter extends PolledMeter {
 
   async close(): Promise<void> {
     this.link = undefined;
-  }
-}
-
-const FRESH_TIMEOUT_MS = 5000;
-
-/**
- * agent:// meters fed by the telemetry the coordinator already polls from every agent: the
- * coordinator hands each answer to `observe`, and each device's meter takes every new reading
- * once, so a meter polled faster than telemetry arrives repeats nothing.
- */
-export class TelemetryRails {
-  private readonly latest = new Map<string, { seq: number; reading: RailsReading }>();
-  private readonly waiters = new Map<string, Array<() => void>>();
-  private seq = 0;
-
-  /** One telemetry answer from a device's agent; boards without rails are passed over. */
-  observe(
-    device: string,
-    telemetry: { at: number; rails: ReadonlyArray<{ name: string; milliwatts: number }> },
-  ): void {
-    if (telemetry.rails.length === 0) return;
-    this.latest.set(device, { seq: ++this.seq, reading: railsFromTelemetry(telemetry) });
-    for (const wake of this.waiters.get(device)?.splice(0) ?? []) wake();
-  }
-
-  /** Links for AgentMeter; `offsetMs(device)` is the agent clock minus the session clock. */
-  connector(offsetMs: (device: string) => number): AgentConnector {
-    return async (device) => {
-      let seen = 0;
-      return {
-        offsetMs: offsetMs(device),
-        readPower: async () => {
-          const deadline = Date.now() + FRESH_TIMEOUT_MS;
-          for (;;) {
-            const got = this.latest.get(device);
-            if (got && got.seq > seen) {
-              seen = got.seq;
-              return got.reading;
-            }
-            const left = deadline - Date.now();
-            if (left <= 0) {
-              throw new AppError(
-                'METER_TIMEOUT',
-                `agent@${device}: no power rails in its telemetry for ${FRESH_TIMEOUT_MS / 1000} s (a board without INA3221 rails, or its agent is not answering)`,
-              );
-            }
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, left);
-              const list = this.waiters.get(device) ?? [];
-              list.push(() => (clearTimeout(timer), resolve()));
-              this.waiters.set(device, list);
-            });
-          }
-        },
-      };
-    };
   }
 }

@@ -4,15 +4,15 @@
 //   withPowerOptions(cmd)                                  // --meter, --idle-seconds, --idle-watts, --meter-interval
 //   const opts = powerSessionFrom(PowerFlags.parse(cmd.opts()), {
 //     runDir, clock, log,
-//     agents: rails.connector(offsetOf),                   // agent:// meters; rails = new TelemetryRails()
+//     agents: coordinator.powerConnector(clock),           // agent:// meters: the agent's powerRead
 //     emulated: emulatedFarmMeters(profiles, tracker.source),  // an emulated farm without --meter
 //   });
 //   const power = opts && (await startPowerSession(opts)); // measures idle first, then samples
-//   ... run; on each telemetry answer rails.observe(device, t); on each RunMetrics tracker.observe(m)
+//   ... run; on each RunMetrics tracker.observe(m)
 //   const energy = power && runEnergy(await power.stop(), completed);  // power.csv, power.json written
 //   recorder.finish(state, { ..., energy: energy ?? undefined });      // run.json gains "energy"
 // Boards answer for their own rails with findRailsSource/readBoardRails (board.ts).
-export { AgentMeter, TelemetryRails, type AgentConnector, type AgentPowerLink } from './agent';
+export { AgentMeter, type AgentConnector, type AgentPowerLink } from './agent';
 export {
   findRailsSource,
   nodeBoardIo,
@@ -43,13 +43,7 @@ export { resolveInterval, type Meter, type MeterInfo, type MeterScope } from './
 export { meterFor, type MeterDeps } from './open';
 export { PowerFlags, powerSessionFrom, withPowerOptions } from './options';
 export { parsePowerCsv } from './powercsv';
-export {
-  railsFromIna3221,
-  railsFromPmic,
-  railsFromTegrastats,
-  railsFromTelemetry,
-  RailsReading,
-} from './rails';
+export { railsFromIna3221, railsFromPmic, railsFromTegrastats, RailsReading } from './rails';
 export { readMeter, type MeterRead } from './read';
 export type { PowerSample } from './sample';
 export {

@@ -123,18 +123,3 @@ export function railsFromPmic(t: number, text: string): RailsReading {
     );
   return reading('pmic', t, rails);
 }
-
-/**
- * Rails as the agent's telemetry message carries them (`at` on the agent's clock, each rail's
- * milliwatts); INA3221 is the only source that message has today.
- */
-export function railsFromTelemetry(t: {
-  at: number;
-  rails: ReadonlyArray<{ name: string; milliwatts: number }>;
-}): RailsReading {
-  return reading(
-    'ina3221',
-    t.at,
-    t.rails.map((r) => ({ name: r.name, w: r.milliwatts / 1000 })),
-  );
-}

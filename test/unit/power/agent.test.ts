@@ -3,7 +3,7 @@
 // utilisation.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AgentMeter, TelemetryRails, type AgentPowerLink } from '../../../src-main/power/agent';
+import { AgentMeter, type AgentPowerLink } from '../../../src-main/power/agent';
 import type { Clock } from '../../../src-main/power/clock';
 import {
   EmulatedMeter,
@@ -122,33 +122,5 @@ describe('EmulatedMeter', () => {
       devices: [{ device: 'tx2', fps: 1, utilisation: 0.25, computeMs: 1, emulated: true }],
     });
     expect((await tx2.read()).w).toBe(7.5);
-  });
-});
-
-describe('TelemetryRails', () => {
-  it('turns each telemetry answer into one sample of that device, on the session clock', async () => {
-    const rails = new TelemetryRails();
-    const spec = parseMeterUri('agent://tx2');
-    if (spec.kind !== 'agent') throw new Error('kind');
-    const meter = new AgentMeter(
-      spec,
-      rails.connector((d) => (d === 'tx2' ? 1000 : 0)),
-    );
-    await meter.open();
-    const telemetry = (at: number, mw: number) => ({
-      at,
-      rails: [
-        { name: 'VDD_SYS_GPU', milliwatts: 152 },
-        { name: 'VDD_IN', milliwatts: mw },
-      ],
-    });
-    rails.observe('tx2', telemetry(5000, 3056));
-    rails.observe('pi-1', { at: 1, rails: [] });
-    const first = await meter.read();
-    expect(first).toEqual({ w: 3.056, t: 4000 });
-    // The next read waits for the next answer instead of repeating this one.
-    const next = meter.read();
-    setTimeout(() => rails.observe('tx2', telemetry(6000, 9120)), 30);
-    expect(await next).toEqual({ w: 9.12, t: 5000 });
   });
 });
