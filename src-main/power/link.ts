@@ -137,8 +137,19 @@ export class TcpLineLink implements LineLink {
 
   async close(): Promise<void> {
     this.failure ??= new AppError('METER_CLOSED', `${this.label}: closed`);
-    this.socket.end();
-    this.socket.destroy();
+    if (this.socket.destroyed) return;
+    // end() sends what was written (a teardown command) before the FIN; a peer that lingers is cut off.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.socket.destroy();
+        resolve();
+      }, 500);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.end();
+    });
   }
 }
 

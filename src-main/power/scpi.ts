@@ -12,6 +12,8 @@ export type ScpiField = 'P' | 'U' | 'I' | 'X';
 
 export interface Dialect {
   setup(intervalMs: number): string[];
+  /** Sent on close, so the front panel is the user's again (remote mode locks it). */
+  teardown: readonly string[];
   query: string;
   fields: readonly ScpiField[];
   limits: IntervalLimits;
@@ -30,6 +32,7 @@ export const DIALECT_TABLES: Record<DialectName, Dialect> = {
       ':NUM:NORM:ITEM3 I,1',
       `:RATE ${ms}MS`,
     ],
+    teardown: [':COMM:REM OFF'],
     query: ':NUM:NORM:VAL?',
     fields: ['P', 'U', 'I'],
     // The update rate is one of six; 10 Hz at most.
@@ -42,6 +45,7 @@ export const DIALECT_TABLES: Record<DialectName, Dialect> = {
   },
   hmc8015: {
     setup: () => ['SYST:REM', 'CHAN1:MEAS:FUNC URMS,IRMS,P'],
+    teardown: ['SYST:LOC'],
     query: 'CHAN1:MEAS:DATA?',
     fields: ['U', 'I', 'P'],
     limits: { minMs: 100, maxMs: 60_000, defaultMs: 500 },
@@ -50,6 +54,7 @@ export const DIALECT_TABLES: Record<DialectName, Dialect> = {
   // one compound query; watts are their product.
   keysight: {
     setup: () => ['*CLS'],
+    teardown: [],
     query: 'MEAS:VOLT? (@1);:MEAS:CURR? (@1)',
     fields: ['U', 'I'],
     limits: { minMs: 100, maxMs: 60_000, defaultMs: 500 },
@@ -61,6 +66,7 @@ export function dialectFor(name: DialectName, o: ScpiOverrides): Dialect {
   const base = DIALECT_TABLES[name];
   return {
     setup: o.setup ? () => o.setup ?? [] : base.setup,
+    teardown: base.teardown,
     query: o.query ?? base.query,
     fields: (o.fields as ScpiField[] | undefined) ?? base.fields,
     limits: base.limits,
@@ -131,7 +137,11 @@ export class ScpiMeter extends PolledMeter {
   }
 
   async close(): Promise<void> {
-    await this.link?.close();
+    const link = this.link;
     this.link = undefined;
+    if (!link) return;
+    // Best effort: a link that already failed cannot hand the panel back, and must still close.
+    for (const cmd of this.dialect.teardown) await link.send(cmd).catch(() => undefined);
+    await link.close();
   }
 }

@@ -53,6 +53,8 @@ describe('SCPI over TCP', () => {
       ':NUM:NORM:ITEM3 I,1',
       ':RATE 250MS',
     ]);
+    // Closing hands the front panel back.
+    expect(sim.commands[sim.commands.length - 1]).toBe(':COMM:REM OFF');
   });
 
   it('takes setup commands from the URI instead of the table', async () => {
