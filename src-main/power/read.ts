@@ -14,13 +14,15 @@ export interface MeterRead extends PowerStats {
 
 export async function readMeter(
   uri: string,
-  opts: { seconds?: number; intervalMs?: number } & MeterDeps = {},
+  opts: { seconds?: number; intervalMs?: number; signal?: AbortSignal } & MeterDeps = {},
 ): Promise<MeterRead> {
   const spec = parseMeterUri(uri);
   const meter = meterFor(spec, opts);
   const intervalMs = resolveInterval(meter.info, spec.intervalMs ?? opts.intervalMs);
   const clock = monotonicClock();
   const abort = new AbortController();
+  // Stopping early (Ctrl-C) still closes the meter and summarises what was read.
+  opts.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const samples: PowerSample[] = [];
   const limitMs = opts.seconds === undefined ? undefined : opts.seconds * 1000;
   await meter.open(intervalMs);

@@ -40,10 +40,15 @@ export function registerPower(program: Command): void {
       const o = ctx.options(ReadOptions);
       const seconds = o.seconds ?? (o.meter.startsWith('csv:') ? undefined : 5);
       ctx.say(`reading ${o.meter}${seconds === undefined ? '' : ` for ${seconds} s`}...`);
+      // Ctrl-C ends the reading early: the instrument is released and the summary printed.
+      const stop = new AbortController();
+      const onInt = (): void => stop.abort();
+      process.once('SIGINT', onInt);
       const r = await readMeter(o.meter, {
         seconds,
         intervalMs: o.interval === undefined ? undefined : o.interval * 1000,
-      });
+        signal: stop.signal,
+      }).finally(() => process.off('SIGINT', onInt));
       return {
         meter: r.meter,
         emulated: r.emulated,

@@ -1,5 +1,6 @@
 // `mchair power read` as users run it: one JSON document on stdout, or one line on stderr.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,5 +112,38 @@ describe('mchair power read', () => {
     expect(flag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mchair: --seconds: /) });
     expect(flag.stderr.split('\n')).toHaveLength(2);
     expect((await mchair('power', 'read')).code).toBe(2);
+  });
+});
+
+describe('mchair power read, stopped early', () => {
+  it('summarises what it read and releases the instrument on Ctrl-C', async () => {
+    const sim = await startScpiTcpSim('wt300', { watts: () => 42 });
+    closers.push(sim.close);
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/mchair.js',
+        'power',
+        'read',
+        '--meter',
+        `scpi+wt300://127.0.0.1:${sim.port}`,
+        '--seconds',
+        '600',
+        '--interval',
+        '0.1',
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    while (sim.clock.reads < 5) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.samples).toBeGreaterThanOrEqual(5);
+    expect(doc.avgW).toBe(42);
+    expect(sim.commands[sim.commands.length - 1]).toBe(':COMM:REM OFF');
   });
 });
