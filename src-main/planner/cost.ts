@@ -117,6 +117,7 @@ function byteSeconds(speed: OpSpeed, bytes: number): number {
 
 export class CostModel {
   private readonly prefix = new Map<DeviceProfile, Float64Array>();
+  private readonly noSpill = new Map<DeviceProfile, DeviceProfile>();
 
   constructor(readonly chain: Chain) {}
 
@@ -195,9 +196,22 @@ export class CostModel {
     };
   }
 
-  /** Frames per second the farm could compute if nothing but compute counted. */
+  /**
+   * Frames per second the farm could compute if nothing but compute counted: every device
+   * running the whole model, its weights streaming at full speed (as if memory never ran short).
+   */
   computeBoundIps(devices: readonly Device[]): number {
-    return devices.reduce((s, d) => s + 1 / this.computeSeconds(d.profile, 0, this.layerCount), 0);
+    return devices.reduce((s, d) => s + 1 / this.computeSeconds(this.unspilled(d.profile), 0, this.layerCount), 0);
+  }
+
+  private unspilled(p: DeviceProfile): DeviceProfile {
+    let u = this.noSpill.get(p);
+    if (!u) {
+      const fast = (o: OpSpeed): OpSpeed => ({ macsPerSec: o.macsPerSec, bytesPerSec: o.bytesPerSec });
+      u = { ...p, ops: { conv: fast(p.ops.conv), gemm: fast(p.ops.gemm), pool: fast(p.ops.pool), elementwise: fast(p.ops.elementwise) } };
+      this.noSpill.set(p, u);
+    }
+    return u;
   }
 
   evaluate(layout: Layout, farm: Farm): Evaluation {

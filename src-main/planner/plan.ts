@@ -107,8 +107,8 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
     }
     if (s.parts.length === 1 && canSplit(cost.chain, s.from, s.to)) {
       out.push({ gain: 0, text: `split s${si} (${cost.chain.model.layers[s.from]!.name}) along output channels over more boards: each part then holds and streams a fraction of its weights` });
-    } else if (s.to - s.from > 1) {
-      out.push({ gain: 0, text: `cut s${si} into two pipeline stages on more boards` });
+    } else if (!fits && s.to - s.from > 1) {
+      out.push({ gain: 0, text: `cut s${si} into two pipeline stages on more boards: one ${model.profile.id} cannot hold another copy of it` });
     }
   } else if (b.kind === 'medium') {
     const m = ev.media[b.index]!;

@@ -145,6 +145,8 @@ class Programme {
     private readonly farm: Farm,
     readonly kinds: readonly Kind[],
     cuts: readonly number[],
+    /** The grouped search mixes few kinds in one stage; refine() adds others device by device. */
+    private readonly maxKindsPerStage: number,
   ) {
     this.cuts = cuts;
     this.strides = [];
@@ -332,10 +334,13 @@ class Programme {
           take[ki]!++;
           let used = 0;
           let upper = 0;
+          let mixed = 0;
           for (let k = 0; k < K; k++) {
             used += take[k]! * this.strides[k]!;
             upper += take[k]! * rate[k]!;
+            if (take[k]! > 0) mixed++;
           }
+          if (mixed > this.maxKindsPerStage) continue;
           // Replicas never beat their compute-only rate; only a split (spill avoided) might.
           if (!splittable && upper < lambda) continue;
           const opts = this.options(ci, cb, take, used);
@@ -435,7 +440,9 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   const started = performance.now();
   const maxUnits = opts.maxUnits ?? 12;
   const { kinds, exact } = makeKinds(farm, maxUnits);
-  const prog = new Programme(model, farm, kinds, exact ? model.chain.cutIndices : coarseCuts(model.chain));
+  const prog = exact
+    ? new Programme(model, farm, kinds, model.chain.cutIndices, Infinity)
+    : new Programme(model, farm, kinds, coarseCuts(model.chain), 2);
   const found = new Map<string, Candidate>();
   const maxLatency = opts.maxLatencySec ?? Infinity;
 
