@@ -141,7 +141,11 @@ export function registerProvision(program: Command): void {
           throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
         const connector = await connectorFor(ctx);
         const live = !ctx.json && process.stderr.isTTY ? terminalProgress() : null;
-        let lastStep = new Map<string, string>();
+        const lastStep = new Map<string, string>();
+        // Ctrl-C stops every device between two chunks; partial uploads resume next time.
+        const abort = new AbortController();
+        const onInterrupt = (): void => abort.abort();
+        process.once('SIGINT', onInterrupt);
         const results = await provisionFarm(devices, {
           connector,
           dataDir: ctx.dataDir,
@@ -151,17 +155,18 @@ export function registerProvision(program: Command): void {
           systemService: f.systemService === true,
           concurrency: f.concurrency,
           log: ctx.log,
+          signal: abort.signal,
           onProgress: (snapshot, changed) => {
             if (live) return live.update(snapshot);
             // Without a terminal: one line per step, so logs stay readable.
             if (lastStep.get(changed.device) !== changed.step) {
-              lastStep = new Map(lastStep).set(changed.device, changed.step);
+              lastStep.set(changed.device, changed.step);
               ctx.say(
                 `${changed.device}: ${changed.step}${changed.message ? ` - ${changed.message}` : ''}`,
               );
             }
           },
-        });
+        }).finally(() => process.off('SIGINT', onInterrupt));
         live?.end();
         return finishEach(ctx, { devices: results }, (doc) => summary(doc.devices));
       },

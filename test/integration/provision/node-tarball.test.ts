@@ -13,6 +13,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { agentBundlePath } from '../../../src-main/farm/local';
+import { Inventory } from '../../../src-main/inventory/inventory';
+import { MemorySecretStore } from '../../../src-main/inventory/secrets';
+import { provisionFarm } from '../../../src-main/provision/provision';
+import { Connector } from '../../../src-main/ssh/connector';
+import { nobodyToAsk } from '../../../src-main/ssh/prompter';
 import {
   createLab,
   createUser,
@@ -32,6 +37,8 @@ let sshd: Sshd;
 let user: TestUser;
 let inventory: string;
 let tarball: string;
+/** Bytes the cancelled run had to send in all. */
+let neededAtCancel = 0;
 
 function provision(...extra: string[]): { code: number; result: DeviceProvisionResult } {
   const args = [
@@ -124,10 +131,40 @@ describe('a board without Node', () => {
     expect(result.message).toContain('--node-tarball node-v20.x-linux-x64.tar.xz');
   });
 
+  it('a cancelled provisioning stops mid-upload and the next one resumes where it stopped', async () => {
+    const connector = await Connector.create({
+      dataDir: join(dir, 'data'),
+      acceptNew: true,
+      prompter: nobodyToAsk,
+      secrets: new MemorySecretStore(),
+    });
+    const abort = new AbortController();
+    const [result] = await provisionFarm((await Inventory.load(inventory)).list(), {
+      connector,
+      dataDir: join(dir, 'data'),
+      agentBundle: join(dir, 'mchair-agent.mjs'),
+      nodeTarball: tarball,
+      signal: abort.signal,
+      onProgress: (_all, d) => {
+        if (d.bytesDone > 10 * 2 ** 20 && !abort.signal.aborted) {
+          neededAtCancel = d.bytesTotal;
+          abort.abort();
+        }
+      },
+    });
+    expect(result).toMatchObject({ status: 'failed', code: 'CANCELLED' });
+    const parts = execFileSync('find', [join(user.home, '.mchair-agent'), '-name', '*.part']);
+    expect(parts.toString().trim()).not.toBe('');
+  });
+
   it('gets the given Node tarball, unpacked, and its agent runs on it', () => {
     const { code, result } = provision('--node-tarball', tarball);
     expect(result.message).toMatch(/listening/);
     expect(code).toBe(0);
+    // The 10 MB the cancelled run sent are not sent again.
+    expect(neededAtCancel).toBeGreaterThan(40 * 2 ** 20);
+    expect(result.bytesUploaded).toBeLessThan(neededAtCancel - 8 * 2 ** 20);
+    expect(result.bytesUploaded).toBeGreaterThan(neededAtCancel - 20 * 2 ** 20);
     expect(result.notes.join(' ')).toMatch(
       /no Node\.js found: the given Node tarball is installed/,
     );
