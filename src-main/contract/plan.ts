@@ -104,6 +104,11 @@ export const Plan = z
         if (s.parts.length > 1 && !part.channels) {
           ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'channels'], message: 'a split stage needs channels on every part' });
         }
+        // Parts concatenate in order, so their channel ranges follow one another from 0.
+        const start = pi === 0 ? 0 : s.parts[pi - 1]!.channels?.[1];
+        if (part.channels && (part.channels[0] !== start || part.channels[1] <= part.channels[0])) {
+          ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'channels'], message: `must start at channel ${start ?? 0} and be non-empty` });
+        }
         for (const d of part.devices) {
           if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'devices'], message: `device "${d}" has two roles` });
           seen.add(d);

@@ -69,3 +69,19 @@ describe('plan documents', () => {
     expect(() => predictPlan(alexnet, plan, farmFromSpec('pi3:5'))).toThrow(/pi3-6.*not in the farm/);
   });
 });
+
+describe('plan schema', () => {
+  it('refuses split parts whose channels do not follow one another', () => {
+    const plan = planModel(alexnet, farmFromSpec('pi3:6')).plans[0]!;
+    const split = {
+      ...plan.stages[0]!,
+      parts: [
+        { id: 's0.p0', channels: [0, 10] as [number, number], devices: ['pi3-1'] },
+        { id: 's0.p1', channels: [12, 48] as [number, number], devices: ['pi3-2'] },
+      ],
+    };
+    const r = Plan.safeParse({ ...plan, stages: [split] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/must start at channel 10/);
+  });
+});
