@@ -45,17 +45,12 @@ export async function loadRunFolder(dataDir: string, id: string): Promise<RunFol
   const dir = join(runsDir(dataDir), run.id);
   const planText = await optionalText(join(dir, 'plan.json'));
   const powerText = await optionalText(join(dir, 'power.json'));
-  const csvText = powerText === null ? null : await optionalText(join(dir, 'power.csv'));
+  const csvText = await optionalText(join(dir, 'power.csv'));
   return {
     summary: run,
     metrics,
     plan: planText === null ? null : parseJson(join(dir, 'plan.json'), planText, Plan),
-    power:
-      powerText === null
-        ? null
-        : {
-            summary: parseJson(join(dir, 'power.json'), powerText, PowerSummary),
-            samples: csvText === null ? new Map() : parsePowerCsv(csvText),
-          },
+    power: powerText === null ? null : parseJson(join(dir, 'power.json'), powerText, PowerSummary),
+    samples: csvText === null ? new Map() : parsePowerCsv(csvText),
   };
 }

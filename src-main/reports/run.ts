@@ -52,7 +52,10 @@ export interface RunFolder {
   summary: RunSummary;
   metrics: RunMetrics[];
   plan: Plan | null;
-  power: { summary: PowerSummary; samples: Map<string, PowerSample[]> } | null;
+  /** power.json: absent for a run without meters, or one that ended before writing it. */
+  power: PowerSummary | null;
+  /** power.csv, by meter label (written as the run goes, so a crashed run has it too). */
+  samples: Map<string, PowerSample[]>;
 }
 
 /** At most `max` points: bucket means, so a long run's chart keeps its shape and stays small. */
@@ -75,8 +78,8 @@ const mean = (xs: number[]): number | null =>
   xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null;
 
 export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
-  const { summary, metrics, plan, power } = f;
-  const energy = summary.energy ?? (power ? runEnergy(power.summary, summary.completed) : null);
+  const { summary, metrics, plan, power, samples } = f;
+  const energy = summary.energy ?? (power ? runEnergy(power, summary.completed) : null);
   const names = new Set<string>([
     ...(plan?.devices.map((d) => d.device) ?? []),
     ...metrics.flatMap((m) => m.devices.map((d) => d.device)),
@@ -99,20 +102,19 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
       energy: own ?? null,
     };
   });
-  const start = power?.summary.runStartMs ?? 0;
-  const traces: PowerTrace[] = power
-    ? power.summary.meters.map((m) => ({
-        meter: m.info.label,
-        emulated: m.info.emulated,
-        points: decimate(
-          (power.samples.get(m.info.label) ?? []).map((s): [number, number] => [
-            (s.t - start) / 1000,
-            s.w,
-          ]),
-          maxPoints,
-        ),
-      }))
-    : [];
+  // Without power.json (a run that crashed) the timeline starts at the first sample.
+  const start =
+    power?.runStartMs ?? Math.min(...[...samples.values()].map((l) => l[0]?.t ?? Infinity));
+  const traces: PowerTrace[] = [...samples].map(([meter, list]) => ({
+    meter,
+    emulated:
+      power?.meters.find((m) => m.info.label === meter)?.info.emulated ??
+      meter.startsWith('emulated@'),
+    points: decimate(
+      list.map((s): [number, number] => [(s.t - start) / 1000, s.w]),
+      maxPoints,
+    ),
+  }));
   return {
     runId: summary.id,
     kind: summary.kind,

@@ -86,7 +86,7 @@ describe('reportRun', () => {
         ],
       ],
     ]);
-    const r = reportRun({ summary, metrics, plan: null, power: { summary: power, samples } });
+    const r = reportRun({ summary, metrics, plan: null, power, samples });
     expect(r.energy).toMatchObject({
       basis: 'farm-meter',
       idleW: 12,
@@ -132,7 +132,8 @@ describe('reportRun', () => {
             summary,
             metrics,
             plan: null,
-            power: { summary: power, samples: new Map() },
+            power,
+            samples: new Map(),
           }).energy!,
           idleW: 99,
         },
@@ -140,9 +141,39 @@ describe('reportRun', () => {
       metrics,
       plan: null,
       power: null,
+      samples: new Map(),
     });
     expect(stored.energy!.idleW).toBe(99);
-    expect(reportRun({ summary, metrics: [], plan: null, power: null })).toMatchObject({
+    // A run that crashed before power.json still shows its power over time.
+    const crashed = reportRun({
+      summary,
+      metrics,
+      plan: null,
+      power: null,
+      samples: new Map([
+        [
+          'emulated@a',
+          [
+            { t: 500, w: 1 },
+            { t: 1500, w: 2 },
+          ],
+        ],
+      ]),
+    });
+    expect(crashed.energy).toBeNull();
+    expect(crashed.power).toEqual([
+      {
+        meter: 'emulated@a',
+        emulated: true,
+        points: [
+          [0, 1],
+          [1, 2],
+        ],
+      },
+    ]);
+    expect(
+      reportRun({ summary, metrics: [], plan: null, power: null, samples: new Map() }),
+    ).toMatchObject({
       energy: null,
       devices: [],
       power: [],
@@ -183,7 +214,8 @@ describe('renderers', () => {
     summary: hostile,
     metrics,
     plan: null,
-    power: { summary: power, samples: new Map() },
+    power,
+    samples: new Map(),
   });
 
   it('escapes what runs name themselves in HTML and lists gaps', () => {
