@@ -76,5 +76,9 @@ describe('search targets (issue 5)', () => {
     for (const d of best.devices) expect(d.memoryBytes).toBeLessThanOrEqual(d.memoryBudgetBytes);
     // The whole fc1 does not fit a Pi 3: the plan splits it.
     expect(best.stages.find((s) => s.firstLayer === 'fc1')!.parts.length).toBeGreaterThan(1);
+    // The explanation: the replicated conv stack limits it; a ninth replica would help most.
+    expect(best.prediction.bottleneck).toMatchObject({ kind: 'stage', where: 's0' });
+    expect(best.prediction.bottleneck.why).toMatch(/8 replicas.*15\.35 GMAC/);
+    expect(best.prediction.suggestions[0]).toMatch(/another pi3 as a replica of s0 would raise the IPS to 1\.1/);
   });
 });

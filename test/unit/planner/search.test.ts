@@ -7,6 +7,7 @@ import { CostModel, type Layout, type PartLayout } from '../../../src-main/plann
 import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
 import { analyseChain, canSplit } from '../../../src-main/planner/layers';
 import { builtInProfile } from '../../../src-main/planner/profile';
+import { toPlan } from '../../../src-main/planner/plan';
 import { channelBounds, search } from '../../../src-main/planner/search';
 import { smallCnn } from './fixtures';
 
@@ -101,10 +102,15 @@ describe('exact search', () => {
 
   it('leaves a device idle when the shared air, not compute, limits the farm', () => {
     const wide = new CostModel(analyseChain(smallCnn(128)));
-    const found = search(wide, farmFromSpec('pi3:12'), { objective: 'ips' });
+    const farm = farmFromSpec('pi3:12');
+    const found = search(wide, farm, { objective: 'ips' });
     const ev = found.candidates[0]!.evaluation;
     expect(ev.bottleneck.kind).toBe('medium');
     expect(ev.idle.length).toBeGreaterThan(0);
+    const plan = toPlan(wide, found.candidates[0]!.layout, farm, { origin: 'auto', objective: 'ips' });
+    expect(plan.prediction.bottleneck.why).toMatch(/shared wifi-2\.4 medium \(40 Mbit\/s\)/);
+    expect(plan.prediction.suggestions[0]).toMatch(/twice the bandwidth on wifi-2\.4/);
+    expect(plan.prediction.suggestions.join(' ')).toMatch(/left idle/);
   });
 
   it('groups devices beyond the unit limit and stays within 10% of the exact optimum', () => {
