@@ -21,7 +21,7 @@ import {
 } from './protocol/schema';
 import { checkTensor } from './protocol/tensor';
 import { mediumLink, portLink, type Link } from './medium';
-import { CpuMeter, readBoard } from './telemetry';
+import { Board, CpuMeter } from './telemetry';
 
 export interface AgentLog {
   info(msg: string): void;
@@ -45,6 +45,7 @@ export class Agent {
   private lastTelemetry = performance.now();
   private backend: Backend | null = null;
   private link: Link | null = null;
+  private readonly board = new Board();
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -68,6 +69,7 @@ export class Agent {
         deploy: (d) => this.deploy(d),
         forward: (f) => this.forward(f),
         telemetry: () => this.telemetry(),
+        powerRead: () => this.board.powerReading(),
         undeploy: async (runId) => {
           if (this.live?.deployment.runId === runId) await this.undeploy();
           return null;
@@ -90,6 +92,7 @@ export class Agent {
       profile: this.cfg.profile,
       runId: this.live?.deployment.runId ?? null,
       uptimeMs: performance.now() - this.started,
+      now: performance.now(),
       nonce,
     };
   }
@@ -176,7 +179,7 @@ export class Agent {
     const now = performance.now();
     const interval = now - this.lastTelemetry;
     this.lastTelemetry = now;
-    const board = await readBoard();
+    const board = await this.board.read();
     return {
       agentId: this.cfg.id,
       at: now,

@@ -1,14 +1,13 @@
 // What the board says about itself every second: CPU share and resident memory of the agent,
-// and where the board has them, SoC temperature and throttling (Raspberry Pi) and the INA3221
-// power rails (Jetson TX2). Files that do not exist (a laptop, the virtual farm) are simply
-// absent from the answer, never guessed.
+// and where the board has them, SoC temperature and throttling (Raspberry Pi) and its power
+// rails (TX2 INA3221, Pi 5 PMIC: read by the power module's board reader). What a board does not
+// have (a laptop, the virtual farm) is absent from the answer, never guessed.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { findRailsSource, nodeBoardIo, readBoardRails, type RailsSource } from '../../src-main/power/board';
 
 const THERMAL_ZONE = '/sys/class/thermal/thermal_zone0/temp';
-const INA3221_ROOT = '/sys/bus/i2c/drivers/ina3221x';
 
 async function readText(path: string): Promise<string | null> {
   try {
@@ -37,34 +36,6 @@ function vcgencmd(arg: string): Promise<string | null> {
   });
 }
 
-/** TX2 rails: every `rail_name_N` with its `in_powerN_input` (mW) under each INA3221 device. */
-export async function readInaRails(root = INA3221_ROOT): Promise<{ name: string; milliwatts: number }[]> {
-  const rails: { name: string; milliwatts: number }[] = [];
-  let chips: string[];
-  try {
-    chips = await readdir(root);
-  } catch {
-    return rails;
-  }
-  for (const chip of chips) {
-    let devs: string[];
-    try {
-      devs = (await readdir(join(root, chip))).filter((d) => d.startsWith('iio:device'));
-    } catch {
-      continue;
-    }
-    for (const dev of devs) {
-      for (let ch = 0; ch < 3; ch++) {
-        const name = await readText(join(root, chip, dev, `rail_name_${ch}`));
-        const mw = await readText(join(root, chip, dev, `in_power${ch}_input`));
-        const v = mw === null ? Number.NaN : Number.parseFloat(mw);
-        if (name !== null && Number.isFinite(v)) rails.push({ name: name.trim(), milliwatts: v });
-      }
-    }
-  }
-  return rails;
-}
-
 /** CPU share of this process since the previous call, as percent of all cores. */
 export class CpuMeter {
   private last = process.cpuUsage();
@@ -84,18 +55,39 @@ export class CpuMeter {
 export interface BoardReadings {
   temperatureC: number | null;
   throttled: number | null;
-  rails: { name: string; milliwatts: number }[];
+  rails: { name: string; w: number }[];
 }
 
-export async function readBoard(): Promise<BoardReadings> {
-  const [temp, throttledText, rails] = await Promise.all([
-    readText(THERMAL_ZONE),
-    vcgencmd('get_throttled'),
-    readInaRails(),
-  ]);
-  return {
-    temperatureC: parseMilliCelsius(temp),
-    throttled: throttledText === null ? null : parseThrottled(throttledText),
-    rails,
-  };
+/** The board's sensors, found once: a board without rails or vcgencmd stops being asked. */
+export class Board {
+  private readonly io = nodeBoardIo();
+  private rails: Promise<RailsSource | null> | null = null;
+  private hasVcgencmd = true;
+
+  /** The rails source, or an error saying the board has none (for `powerRead`). */
+  railsSource(): Promise<RailsSource | null> {
+    this.rails ??= findRailsSource(this.io).catch(() => null);
+    return this.rails;
+  }
+
+  async powerReading(): Promise<string> {
+    const source = await this.railsSource();
+    if (!source) throw new Error('this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter');
+    return JSON.stringify(await readBoardRails(this.io, source));
+  }
+
+  async read(): Promise<BoardReadings> {
+    const source = await this.railsSource();
+    const [temp, throttledText, rails] = await Promise.all([
+      readText(THERMAL_ZONE),
+      this.hasVcgencmd ? vcgencmd('get_throttled') : Promise.resolve(null),
+      source ? readBoardRails(this.io, source).then((r) => r.rails, () => []) : Promise.resolve([]),
+    ]);
+    if (throttledText === null) this.hasVcgencmd = false;
+    return {
+      temperatureC: parseMilliCelsius(temp),
+      throttled: throttledText === null ? null : parseThrottled(throttledText),
+      rails: rails.map((r) => ({ name: r.name, w: r.w })),
+    };
+  }
 }

@@ -11,6 +11,8 @@ import { partName } from '../../remote-agent/src/protocol/schema';
 import { checkTensor } from '../../remote-agent/src/protocol/tensor';
 import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
 import type { Logger } from '../log';
+import type { AgentConnector } from '../power/agent';
+import type { Clock } from '../power/clock';
 import type { FrameSource } from './source';
 import { ipsAfterWarmup, percentile, warmupFrames } from './stats';
 
@@ -42,6 +44,8 @@ export interface CoordinatorOptions {
   link?: Link | null;
   log: Logger;
   onMetrics?(m: RunMetrics): void;
+  /** Every agent's telemetry as it comes (once a second). */
+  onTelemetry?(t: Telemetry): void;
   /** Called for every result, in frame order. */
   onResult?(frameId: number, outputs: WireTensor[], latencyMs: number): void | Promise<void>;
 }
@@ -333,6 +337,7 @@ export class Coordinator {
     const devices: DeviceMetrics[] = [];
     answers.forEach((t, i) => {
       const a = agents[i] as FarmAgent;
+      if (t) this.o.onTelemetry?.(t);
       if (t) devices.push(this.account(a, t));
       else {
         const prev = this.lastDevice.get(a.id);
@@ -402,6 +407,24 @@ export class Coordinator {
           emulated: a.profile !== null,
         };
       });
+  }
+
+  /**
+   * How a power session's agent:// meters reach a device's agent: `powerRead` over the run's own
+   * connection, with the agent clock's offset from `clock` measured by one ping (half the round
+   * trip on each side).
+   */
+  powerConnector(clock: Clock): AgentConnector {
+    return async (device) => {
+      const a = this.o.agents.find((x) => x.id === device);
+      if (!a) throw new AppError('DEVICE_NOT_IN_FARM', `no device "${device}" in this run's farm`);
+      const c = await this.connect(a);
+      const t0 = clock.now();
+      const h = await c.ping(Date.now());
+      const t1 = clock.now();
+      const offsetMs = h.now - (t0 + t1) / 2;
+      return { readPower: async () => JSON.parse(await c.powerRead()) as unknown, offsetMs };
+    };
   }
 
   /** Stops feeding frames; those already sent are still collected. */

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Service } from 'avsc';
 
 type Transport = Service.Transport;
-import { PacketDecoder, PacketEncoder, DEFAULT_MAX_MESSAGE_BYTES } from './framing';
+import { DEFAULT_MAX_MESSAGE_BYTES, packetStreams } from './framing';
 import {
   agentService,
   type Ack,
@@ -37,17 +37,6 @@ export interface EndpointOptions {
 function peerId(cert: tls.PeerCertificate | undefined): string | undefined {
   const cn = cert?.subject?.CN;
   return Array.isArray(cn) ? cn[0] : cn;
-}
-
-function channelStreams(socket: Duplex, maxBytes: number) {
-  const decoder = new PacketDecoder(maxBytes);
-  const encoder = new PacketEncoder(maxBytes);
-  socket.pipe(decoder);
-  encoder.pipe(socket);
-  // A framing error (oversized or malformed message) ends this connection, not the process.
-  decoder.on('error', () => socket.destroy());
-  encoder.on('error', () => socket.destroy());
-  return { readable: decoder, writable: encoder };
 }
 
 function errorText(err: unknown): string {
@@ -98,6 +87,7 @@ export async function serve(
   bind('forward', h.forward && ((r) => h.forward!(r.frame as Frame)));
   bind('telemetry', h.telemetry && (() => h.telemetry!()));
   bind('undeploy', h.undeploy && ((r) => h.undeploy!(r.runId as string)));
+  bind('powerRead', h.powerRead && (() => h.powerRead!()));
   avroServer.on('error', (err: Error) => opts.onPeerError?.(err));
 
   const sockets = new Set<tls.TLSSocket>();
@@ -115,7 +105,7 @@ export async function serve(
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', (err) => opts.onPeerError?.(err));
-      avroServer.createChannel(channelStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
+      avroServer.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
     },
   );
   server.on('tlsClientError', (err) => opts.onPeerError?.(err));
@@ -179,7 +169,7 @@ export class PeerClient {
     // Requests may wait long for a slow (or emulated) board: no per-call time-out here; a dead
     // peer shows as a closed socket, and health pings carry their own.
     const client = agentService.createClient({ timeout: 0 });
-    client.createChannel(channelStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
+    client.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
     const pc = new PeerClient(peer, socket, client as unknown as Record<string, (...a: unknown[]) => void>);
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -220,6 +210,10 @@ export class PeerClient {
 
   undeploy(runId: string): Promise<null> {
     return this.call('undeploy', runId);
+  }
+
+  powerRead(): Promise<string> {
+    return this.call('powerRead');
   }
 
   close(): void {

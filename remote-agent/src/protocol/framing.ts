@@ -1,8 +1,12 @@
 // Message framing on a byte stream, compatible with avsc's (and Java Avro's) Netty codec: each
 // message is [id:int32][count:int32] then `count` x [length:int32][bytes]. We write our own
 // instead of avsc's because avsc's decoder has no size limit (a peer could make us buffer
-// gigabytes) and re-concatenates its whole buffer on every chunk (quadratic on large frames).
-import { Transform, type TransformCallback } from 'node:stream';
+// gigabytes) and re-concatenates its whole buffer on every chunk (quadratic on large frames);
+// and because frames are the hot path, the codec talks to the socket directly: a message goes
+// out as one corked gather-write (no copy of the tensor bytes), and comes in with at most one
+// copy (into a buffer of the announced length) when it spans socket reads.
+import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
+import type { Duplex } from 'node:stream';
 
 /** What avsc's object-mode channels read and write. */
 export interface Packet {
@@ -11,6 +15,7 @@ export interface Packet {
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const MAX_FRAMES_PER_MESSAGE = 1024;
 
 export class MessageTooLargeError extends Error {
   constructor(size: number, limit: number) {
@@ -18,118 +23,191 @@ export class MessageTooLargeError extends Error {
   }
 }
 
-/** Bytes -> packets. Fails the stream on a message above `maxBytes`. */
-export class PacketDecoder extends Transform {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private id: number | undefined;
-  private remainingFrames = 0;
+/** Bytes in, packets out; throws on a malformed message or one above `maxBytes`. */
+export class PacketParser {
+  private head = Buffer.alloc(0);
+  private id = 0;
+  private framesLeft = -1;
   private frames: Buffer[] = [];
   private messageBytes = 0;
+  /**
+   * The frame being received when it spans reads: its pieces, joined once complete. Nothing is
+   * allocated for a length a peer merely claims.
+   */
+  private partial: { len: number; pieces: Buffer[]; filled: number } | null = null;
 
-  constructor(private readonly maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+  constructor(
+    private readonly onPacket: (p: Packet) => void,
+    private readonly maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  ) {}
+
+  feed(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length || this.readyToEmit()) {
+      if (this.readyToEmit()) {
+        this.emit();
+        continue;
+      }
+      const partial = this.partial;
+      if (partial) {
+        const n = Math.min(partial.len - partial.filled, chunk.length - off);
+        partial.pieces.push(chunk.subarray(off, off + n));
+        partial.filled += n;
+        off += n;
+        if (partial.filled === partial.len) {
+          this.endFrame(partial.pieces.length === 1 ? (partial.pieces[0] as Buffer) : Buffer.concat(partial.pieces, partial.len));
+        }
+        continue;
+      }
+      // Message header (8 bytes) or frame length (4 bytes), possibly split across reads.
+      const want = this.framesLeft < 0 ? 8 : 4;
+      if (this.head.length > 0 || chunk.length - off < want) {
+        const n = Math.min(want - this.head.length, chunk.length - off);
+        this.head = Buffer.concat([this.head, chunk.subarray(off, off + n)]);
+        off += n;
+        if (this.head.length < want) return;
+        this.header(this.head);
+        this.head = Buffer.alloc(0);
+        continue;
+      }
+      this.header(chunk.subarray(off, off + want));
+      off += want;
+      const started = this.partial as { len: number } | null;
+      if (started && chunk.length - off >= started.len) {
+        // The whole frame is in this read: keep a view, copy nothing.
+        const frame = chunk.subarray(off, off + started.len);
+        off += started.len;
+        this.endFrame(frame);
+      }
+    }
+  }
+
+  private readyToEmit(): boolean {
+    return this.framesLeft === 0 && this.partial === null;
+  }
+
+  private header(b: Buffer): void {
+    if (this.framesLeft < 0) {
+      this.id = b.readInt32BE(0);
+      this.framesLeft = b.readInt32BE(4);
+      if (this.framesLeft < 0 || this.framesLeft > MAX_FRAMES_PER_MESSAGE) throw new Error(`bad frame count ${this.framesLeft}`);
+      this.messageBytes = 0;
+      return;
+    }
+    const len = b.readInt32BE(0);
+    if (len < 0) throw new Error(`bad frame length ${len}`);
+    if (this.messageBytes + len > this.maxBytes) throw new MessageTooLargeError(this.messageBytes + len, this.maxBytes);
+    this.messageBytes += len;
+    if (len === 0) {
+      this.endFrame(Buffer.alloc(0));
+      return;
+    }
+    this.partial = { len, pieces: [], filled: 0 };
+  }
+
+  private endFrame(frame: Buffer): void {
+    this.partial = null;
+    this.frames.push(frame);
+    this.framesLeft--;
+  }
+
+  private emit(): void {
+    const p = { id: this.id, payload: this.frames };
+    this.frames = [];
+    this.framesLeft = -1;
+    this.onPacket(p);
+  }
+}
+
+/** The buffers of one message on the wire, in order (the payload buffers are not copied). */
+export function encodePacket(p: Packet, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Buffer[] {
+  let size = 0;
+  for (const b of p.payload) size += b.length;
+  if (size > maxBytes) throw new MessageTooLargeError(size, maxBytes);
+  const head = Buffer.allocUnsafe(8 + 4 * p.payload.length);
+  head.writeInt32BE(p.id, 0);
+  head.writeInt32BE(p.payload.length, 4);
+  const parts: Buffer[] = [head.subarray(0, 8)];
+  p.payload.forEach((b, i) => {
+    head.writeInt32BE(b.length, 8 + 4 * i);
+    parts.push(head.subarray(8 + 4 * i, 12 + 4 * i), b);
+  });
+  return parts;
+}
+
+/**
+ * The object-mode streams avsc's channels take, over a socket. A framing error (an oversized or
+ * malformed message, or one we would refuse to send) ends the connection, not the process.
+ */
+export function packetStreams(socket: Duplex, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): { readable: Readable; writable: Writable } {
+  const readable = new Readable({ objectMode: true, read() {} });
+  const parser = new PacketParser((p) => readable.push(p), maxBytes);
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      parser.feed(chunk);
+    } catch (err) {
+      socket.destroy(err as Error);
+    }
+  });
+  socket.on('end', () => readable.push(null));
+  socket.on('close', () => readable.push(null));
+  const writable = new Writable({
+    objectMode: true,
+    write(p: Packet, _enc, cb) {
+      let parts: Buffer[];
+      try {
+        parts = encodePacket(p, maxBytes);
+      } catch (err) {
+        cb(err as Error);
+        socket.destroy(err as Error);
+        return;
+      }
+      // One corked gather-write: TLS seals it into as few records as it can.
+      socket.cork();
+      for (const b of parts) socket.write(b);
+      socket.uncork();
+      cb();
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+  });
+  writable.on('error', () => socket.destroy());
+  return { readable, writable };
+}
+
+/** Bytes -> packets as a stream (for tests and tools that work on streams, not sockets). */
+export class PacketDecoder extends Transform {
+  private readonly parser: PacketParser;
+
+  constructor(maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     super({ readableObjectMode: true });
+    this.parser = new PacketParser((p) => this.push(p), maxBytes);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
     try {
-      this.drain();
+      this.parser.feed(chunk);
       cb();
     } catch (err) {
       cb(err as Error);
     }
   }
-
-  private drain(): void {
-    for (;;) {
-      if (this.id === undefined) {
-        if (this.buffered < 8) return;
-        const head = this.takeBytes(8);
-        this.id = head.readInt32BE(0);
-        this.remainingFrames = head.readInt32BE(4);
-        if (this.remainingFrames < 0 || this.remainingFrames > 1024) {
-          throw new Error(`bad frame count ${this.remainingFrames}`);
-        }
-        this.messageBytes = 0;
-      }
-      while (this.remainingFrames > 0) {
-        if (this.buffered < 4) return;
-        const len = this.peekInt32();
-        if (len < 0) throw new Error(`bad frame length ${len}`);
-        if (this.messageBytes + len > this.maxBytes) {
-          throw new MessageTooLargeError(this.messageBytes + len, this.maxBytes);
-        }
-        if (this.buffered < 4 + len) return;
-        this.takeBytes(4);
-        this.frames.push(this.takeBytes(len));
-        this.messageBytes += len;
-        this.remainingFrames--;
-      }
-      this.push({ id: this.id, payload: this.frames } satisfies Packet);
-      this.frames = [];
-      this.id = undefined;
-    }
-  }
-
-  private peekInt32(): number {
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= 4) return first.readInt32BE(0);
-    return Buffer.concat(this.chunks, 4).readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front, copying only when they span chunks. */
-  private takeBytes(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    this.buffered -= n;
-    const first = this.chunks[0] as Buffer;
-    if (first.length === n) {
-      this.chunks.shift();
-      return first;
-    }
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
-      const c = this.chunks[0] as Buffer;
-      const k = Math.min(c.length, n - off);
-      c.copy(out, off, 0, k);
-      off += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
-    return out;
-  }
 }
 
-/** Packets -> bytes. Refuses to send a message above `maxBytes` (the peer would drop us). */
+/** Packets -> bytes as a stream; refuses to send a message above `maxBytes`. */
 export class PacketEncoder extends Transform {
   constructor(private readonly maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     super({ writableObjectMode: true });
   }
 
   override _transform(p: Packet, _enc: BufferEncoding, cb: TransformCallback): void {
-    let size = 0;
-    for (const b of p.payload) size += b.length;
-    if (size > this.maxBytes) {
-      cb(new MessageTooLargeError(size, this.maxBytes));
-      return;
+    try {
+      this.push(Buffer.concat(encodePacket(p, this.maxBytes)));
+      cb();
+    } catch (err) {
+      cb(err as Error);
     }
-    // One buffer per message: separate header writes would leave the socket as tiny segments.
-    const out = Buffer.allocUnsafe(8 + 4 * p.payload.length + size);
-    out.writeInt32BE(p.id, 0);
-    out.writeInt32BE(p.payload.length, 4);
-    let off = 8;
-    for (const b of p.payload) {
-      out.writeInt32BE(b.length, off);
-      b.copy(out, off + 4);
-      off += 4 + b.length;
-    }
-    this.push(out);
-    cb();
   }
 }

@@ -115,6 +115,8 @@ const protocol = {
         { name: 'profile', type: ['null', 'string'], default: null },
         { name: 'runId', type: ['null', 'string'], default: null },
         { name: 'uptimeMs', type: 'double' },
+        /** The agent's monotonic clock (ms): with the ping's round trip, the clock offset. */
+        { name: 'now', type: 'double', default: 0 },
         { name: 'nonce', type: 'long' },
       ],
     },
@@ -137,7 +139,7 @@ const protocol = {
       name: 'Rail',
       fields: [
         { name: 'name', type: 'string' },
-        { name: 'milliwatts', type: 'double' },
+        { name: 'w', type: 'double' },
       ],
     },
     {
@@ -165,6 +167,11 @@ const protocol = {
     /** Answers once the receiver is done with the frame: its credit returns to the sender. */
     forward: { request: [{ name: 'frame', type: 'Frame' }], response: 'Ack' },
     telemetry: { request: [], response: 'Telemetry' },
+    /**
+     * The board's own power rails as JSON (src-main/power/rails.ts RailsReading, validated by
+     * the reader); fails on a board without rails.
+     */
+    powerRead: { request: [], response: 'string' },
     /** Ends a run: drops its sessions; frames still in flight are answered with an error. */
     undeploy: { request: [{ name: 'runId', type: 'string' }], response: 'null' },
   },
@@ -237,6 +244,7 @@ export interface Health {
   profile: string | null;
   runId: string | null;
   uptimeMs: number;
+  now: number;
   nonce: number;
 }
 
@@ -259,7 +267,7 @@ export interface Telemetry {
   rssBytes: number;
   temperatureC: number | null;
   throttled: number | null;
-  rails: { name: string; milliwatts: number }[];
+  rails: { name: string; w: number }[];
   emulated: boolean;
 }
 
@@ -270,6 +278,7 @@ export interface Handlers {
   forward?(f: Frame): Promise<Ack>;
   telemetry?(): Promise<Telemetry>;
   undeploy?(runId: string): Promise<null>;
+  powerRead?(): Promise<string>;
 }
 
 /** Name of a part as agents and telemetry show it: stage id + part index. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerDemo } from './demo';
 import { registerRun } from './run';
 import { registerFarm } from './farm';
+import { registerBench } from './bench';
 import { registerDevices } from './devices';
 import { registerInfo } from './info';
 import { registerRuns } from './runs';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerRun(program);
   registerFarm(program);
+  registerBench(program);
   registerInfo(program);
   registerRuns(program);
   registerServe(program);
