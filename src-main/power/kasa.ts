@@ -126,8 +126,14 @@ export class KasaMeter extends PolledMeter {
         TIMEOUT_MS,
       );
       socket.on('connect', () => socket.write(kasaFrame(REALTIME)));
-      socket.on('error', (e) =>
-        finish(new AppError('METER_UNREACHABLE', `${label}: ${e.message}`)),
+      socket.on('error', (e: NodeJS.ErrnoException) =>
+        finish(
+          new AppError(
+            'METER_UNREACHABLE',
+            // Plugs on 2023+ firmware closed port 9999 for the KLAP protocol, which this is not.
+            `${label}: ${e.message}${e.code === 'ECONNREFUSED' ? ' (wrong address, or firmware that only speaks the newer KLAP protocol)' : ''}`,
+          ),
+        ),
       );
       socket.on('data', (chunk: Buffer) => {
         got = Buffer.concat([got, chunk]);

@@ -194,6 +194,14 @@ describe('Shelly', () => {
 });
 
 describe('Kasa HS110', () => {
+  it('names a closed port, and the newer firmware that closes it', async () => {
+    const sim = await startKasaSim(1, constant(1));
+    await sim.close();
+    expect(await failure(readMeter(`kasa://127.0.0.1:${sim.port}`, { seconds: 0.2 }))).toBe(
+      `kasa@127.0.0.1:${sim.port}: connect ECONNREFUSED 127.0.0.1:${sim.port} (wrong address, or firmware that only speaks the newer KLAP protocol)`,
+    );
+  });
+
   it('hardware v1: W, V and A', async () => {
     const sim = await startKasaSim(1, constant(61.2));
     closers.push(sim.close);
