@@ -106,6 +106,25 @@ export const commands = {
       .strict(),
     z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   ),
+  'meters/test': command(
+    'Read a power meter for a few seconds: samples, average, min and max watts, energy.',
+    z
+      .object({
+        uri: z.string().min(1).max(500),
+        seconds: z.number().min(0.5).max(30).default(3),
+      })
+      .strict(),
+    z.object({
+      meter: z.string(),
+      emulated: z.boolean(),
+      samples: z.number().int(),
+      avgW: z.number(),
+      minW: z.number(),
+      maxW: z.number(),
+      energyJ: z.number(),
+      durationS: z.number(),
+    }),
+  ),
   'plan/make': command(
     "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",
     z

@@ -8,6 +8,7 @@ import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
 import { deviceHandlers, modelHandlers } from './lab';
+import { meterHandlers } from './meters';
 import { reportHandlers } from './reports';
 
 export interface CoreOptions {
@@ -50,6 +51,7 @@ export function createCore(opts: CoreOptions): Core {
     ...deviceHandlers(opts.dataDir),
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
+    ...meterHandlers(),
   };
 
   return {

@@ -3,7 +3,9 @@
 // started from the Run view draws its throughput live.
 import { chromium, type Browser } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, LabPage, VIEWS } from './labPage';
 import { READY_LINE, startServe, type ServeProcess } from './serveProcess';
@@ -231,5 +233,27 @@ describe('mchair serve in Chromium', () => {
       .toBe(0);
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
+  });
+
+  it('tests a power meter from the Settings view', async () => {
+    const log = join(tmpdir(), `mchair-e2e-power-${process.pid}.csv`);
+    await writeFile(log, 'time_s,power_w\n0,3.0\n1,5.0\n2,5.0\n');
+    try {
+      const lab = await LabPage.open(browser, serve.url);
+      await lab.openView('Settings');
+      await lab.page.getByRole('textbox', { name: 'Meter' }).fill(`csv://${log}`);
+      await lab.page.getByRole('button', { name: 'Test a reading' }).click();
+      const reading = lab.page.getByRole('definition').filter({ hasText: 'average' });
+      await reading.waitFor();
+      expect(await reading.textContent()).toMatch(/min 3\.000 W, max\s+5\.000 W/);
+      await lab.page.getByRole('textbox', { name: 'Meter' }).fill('gopher://10.0.0.1');
+      await lab.page.getByRole('button', { name: 'Test a reading' }).click();
+      await lab.page.getByRole('alert').waitFor();
+      expect(await lab.unnamedControls()).toEqual([]);
+      expect(lab.consoleErrors).toEqual([]);
+      await lab.close();
+    } finally {
+      await rm(log, { force: true });
+    }
   });
 });

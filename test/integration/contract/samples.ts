@@ -19,5 +19,6 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'models/inspect': { name: 'tiny-cnn' },
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
+  'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };

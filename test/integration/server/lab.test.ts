@@ -1,6 +1,6 @@
 // The Farm and Models views' commands through the core's dispatcher, against a real inventory
 // file and the real model zoo.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +144,21 @@ describe('plans', () => {
     expect(r.ok, JSON.stringify(r)).toBe(true);
     const used = (r as { result: PlanChoices }).result.plans[0]!.devices.map((d) => d.device);
     expect(used.every((d) => ['pi-01', 'pi-03'].includes(d))).toBe(true);
+  });
+});
+
+describe('meters', () => {
+  it('reads a power log as a meter and summarises it', async () => {
+    const log = join(dataDir, 'bench-power.csv');
+    await writeFile(log, 'time_s,power_w\n0,2.0\n1,4.0\n2,4.0\n');
+    const r = await core.dispatch('meters/test', { uri: `csv://${log}`, seconds: 5 });
+    expect(r).toMatchObject({
+      ok: true,
+      result: { samples: 3, minW: 2, maxW: 4, emulated: false },
+    });
+    expect(await core.dispatch('meters/test', { uri: 'ftp://10.0.0.1' })).toMatchObject({
+      ok: false,
+      error: { code: expect.not.stringMatching(/^INTERNAL$/) },
+    });
   });
 });
