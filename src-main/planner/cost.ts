@@ -204,6 +204,14 @@ export class CostModel {
     return devices.reduce((s, d) => s + 1 / this.computeSeconds(this.unspilled(d.profile), 0, this.layerCount), 0);
   }
 
+  /** An upper bound on any plan's IPS: N devices each as fast as the fastest on every layer. */
+  specialisedBoundIps(devices: readonly Device[]): number {
+    const profiles = [...new Set(devices.map((d) => this.unspilled(d.profile)))];
+    let work = 0;
+    for (let i = 0; i < this.layerCount; i++) work += Math.min(...profiles.map((p) => this.computeSeconds(p, i, i + 1)));
+    return devices.length / work;
+  }
+
   private unspilled(p: DeviceProfile): DeviceProfile {
     let u = this.noSpill.get(p);
     if (!u) {

@@ -158,9 +158,9 @@ export function analyseChain(model: PlannerModel): Chain {
 }
 
 /**
- * The cuts worth trying when the search must be quick: not right before an activation, pooling
- * or reshaping layer, where a cut a layer later moves the same or fewer bytes for nearly the
- * same work on each side.
+ * The cuts the search tries: the valid ones between layer blocks, not right before an
+ * activation, pooling or reshaping layer, where a cut a layer later moves the same or fewer
+ * bytes for nearly the same work on each side (and the search space is four times smaller).
  */
 export function coarseCuts(chain: Chain): number[] {
   const layers = chain.model.layers;

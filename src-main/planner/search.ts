@@ -440,9 +440,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   const started = performance.now();
   const maxUnits = opts.maxUnits ?? 12;
   const { kinds, exact } = makeKinds(farm, maxUnits);
-  const prog = exact
-    ? new Programme(model, farm, kinds, model.chain.cutIndices, Infinity)
-    : new Programme(model, farm, kinds, coarseCuts(model.chain), 2);
+  const prog = new Programme(model, farm, kinds, coarseCuts(model.chain), exact ? Infinity : 2);
   const found = new Map<string, Candidate>();
   const maxLatency = opts.maxLatencySec ?? Infinity;
 
@@ -472,11 +470,12 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
 
   // Bisection on λ: reachability is monotone (a layout that delivers λ delivers less too).
   let lo = 0;
-  // No plan beats every device computing whole frames, nor the coordinator's shared medium
-  // carrying just the frames and results.
+  // No plan beats every device being as fast as the fastest one on every layer (boards can
+  // specialise, so the farm's whole-model rate is no bound), nor the coordinator's shared
+  // medium carrying just the frames and results.
   const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
   const airBound = farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
-  let hi = Math.min(model.computeBoundIps(farm.devices), airBound) * 1.0001;
+  let hi = Math.min(model.specialisedBoundIps(farm.devices), airBound) * 1.0001;
   let bestAt: Candidate | null = null;
   const tolerance = 1e-3;
   for (let i = 0; i < 40 && hi - lo > tolerance * hi; i++) {

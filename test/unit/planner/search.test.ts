@@ -1,11 +1,11 @@
 // The exact search against brute force: every layout of a small CNN on small farms (pipeline
-// cuts, replicas, channel splits with and without replicas, idle devices) is evaluated by the
-// cost model, and the search must find the best IPS. Then memory budgets and the grouped
+// cuts between layer blocks, replicas, channel splits with and without replicas, idle devices)
+// is evaluated by the cost model, and the search must find the best IPS. Then memory budgets and the grouped
 // heuristic against the exact search.
 import { describe, expect, it } from 'vitest';
 import { CostModel, type Layout, type PartLayout } from '../../../src-main/planner/cost';
 import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
-import { analyseChain, canSplit } from '../../../src-main/planner/layers';
+import { analyseChain, canSplit, coarseCuts } from '../../../src-main/planner/layers';
 import { builtInProfile } from '../../../src-main/planner/profile';
 import { toPlan } from '../../../src-main/planner/plan';
 import { channelBounds, search } from '../../../src-main/planner/search';
@@ -13,7 +13,7 @@ import { smallCnn } from './fixtures';
 
 /** Every layout the search space holds, each evaluated; the best IPS among those that fit. */
 function bruteForce(cost: CostModel, farm: Farm): { ips: number; count: number } {
-  const cuts = cost.chain.cutIndices;
+  const cuts = coarseCuts(cost.chain);
   const n = cost.layerCount;
   let best = 0;
   let count = 0;
