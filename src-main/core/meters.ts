@@ -5,18 +5,6 @@ import type { Handlers } from './dispatch';
 
 export function meterHandlers(): Pick<Handlers, 'meters/test'> {
   return {
-    'meters/test': async ({ uri, seconds }) => {
-      const r = await readMeter(uri, { seconds });
-      return {
-        meter: r.meter,
-        emulated: r.emulated,
-        samples: r.samples,
-        avgW: r.avgW,
-        minW: r.minW,
-        maxW: r.maxW,
-        energyJ: r.energyJ,
-        durationS: r.durationS,
-      };
-    },
+    'meters/test': ({ uri, seconds }) => readMeter(uri, { seconds }),
   };
 }
