@@ -1,17 +1,17 @@
 // `agent://DEVICE`: a board's own rails (TX2 INA3221 or tegrastats, Pi 5 PMIC) read by the agent
 // running on it. The coordinator hands in an AgentPowerLink per device; the agent answers
-// `power.read` with a RailsReading (rails.ts) stamped on its own monotonic clock, which the
+// `powerRead` with a RailsReading (rails.ts) stamped on its own monotonic clock, which the
 // link's measured offset moves onto the coordinator's.
 import { AppError, describeIssues } from '../contract/index';
 import type { MeterInfo } from './meter';
 import { PolledMeter } from './meter';
 import { RailsReading } from './rails';
-import type { Reading } from './sample';
+import { MeterGarbageError, type Reading } from './sample';
 import type { MeterSpec } from './uri';
 
 /** What the agent must answer for power; the data plane implements it over its connection. */
 export interface AgentPowerLink {
-  /** Sends `power.read` to the agent and returns its answer as received (validated here). */
+  /** Sends `powerRead` to the agent and returns its answer as received (validated here). */
   readPower(): Promise<unknown>;
   /** The agent's clock minus the session clock, in ms, measured when the session starts. */
   readonly offsetMs: number;
@@ -54,12 +54,21 @@ export class AgentMeter extends PolledMeter {
 
   private async readRails(): Promise<RailsReading> {
     if (!this.link) throw new Error('AgentMeter.read before open');
-    const parsed = RailsReading.safeParse(await this.link.readPower());
+    const label = this.info.label;
+    let answer: unknown;
+    try {
+      answer = await this.link.readPower();
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      // The link parses the agent's JSON; a SyntaxError is the agent's garbage, anything else
+      // (a closed connection, the agent's own refusal) is the link's.
+      if (e instanceof SyntaxError)
+        throw new MeterGarbageError(label, `powerRead answer is not JSON (${e.message})`);
+      throw new AppError('METER_UNREACHABLE', `${label}: ${(e as Error).message}`);
+    }
+    const parsed = RailsReading.safeParse(answer);
     if (!parsed.success)
-      throw new AppError(
-        'METER_GARBAGE',
-        describeIssues(`${this.info.label}: power.read`, parsed.error.issues),
-      );
+      throw new MeterGarbageError(label, describeIssues('powerRead', parsed.error.issues));
     this.source = parsed.data.source;
     return parsed.data;
   }

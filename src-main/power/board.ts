@@ -1,4 +1,4 @@
-// The agent's side of `power.read`: finds the board's power telemetry (TX2 INA3221 through the
+// The agent's side of `powerRead`: finds the board's power telemetry (TX2 INA3221 through the
 // iio or hwmon driver, else a Pi 5's PMIC through vcgencmd) and reads it into a RailsReading.
 // File and process access come in through BoardIo so the agent supplies its own (and tests a
 // fake sysfs tree); nodeBoardIo is the real one.

@@ -1,6 +1,6 @@
 // A board's own power rails, as its agent reads them: pure parsers for Jetson TX2 INA3221 sysfs
 // files (iio and hwmon drivers), `tegrastats` lines and Raspberry Pi 5 `vcgencmd pmic_read_adc`,
-// plus RailsReading, the answer an agent gives to `power.read`. No I/O here, so the agent (which
+// plus RailsReading, the answer an agent gives to `powerRead`. No I/O here, so the agent (which
 // runs on the board) and the coordinator (which validates the answer) share one definition.
 import { z } from 'zod';
 
@@ -12,7 +12,7 @@ export const Rail = z.object({
 });
 export type Rail = z.infer<typeof Rail>;
 
-/** The agent's answer to `power.read`. */
+/** The agent's answer to `powerRead`. */
 export const RailsReading = z.object({
   /** The agent's monotonic clock, ms, when the rails were read. */
   t: z.number().finite(),

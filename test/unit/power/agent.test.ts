@@ -64,7 +64,7 @@ describe('AgentMeter', () => {
     }));
     await meter.open();
     await expect(meter.read()).rejects.toThrow(
-      'agent@pi5: power.read.totalW: Invalid input: expected number, received string (and 1 more)',
+      'agent@pi5: powerRead.totalW: Invalid input: expected number, received string (and 1 more)',
     );
   });
 
