@@ -195,8 +195,11 @@ export class Agent {
   private async undeploy(): Promise<void> {
     const live = this.live;
     if (!live) return;
+    // Frames arriving from now on are refused (the run is no longer here); taken ones finish.
     this.live = null;
     await Promise.allSettled([...live.workers.values()].map((w) => w.stop()));
+    // Results already handed on must reach the next stage before its connection closes.
+    await live.router.drained();
     for (const c of live.peers.values()) void c.then((pc) => pc.close(), () => undefined);
     this.log.info(`undeployed run ${live.deployment.runId}`);
   }

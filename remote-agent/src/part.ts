@@ -22,11 +22,12 @@ export interface PartCounters {
   computeMs: number;
   busyMs: number;
   queueWaitMs: number;
+  maxQueue: number;
   bytesIn: number;
   bytesOut: number;
 }
 
-const zero = (): PartCounters => ({ frames: 0, computeMs: 0, busyMs: 0, queueWaitMs: 0, bytesIn: 0, bytesOut: 0 });
+const zero = (): PartCounters => ({ frames: 0, computeMs: 0, busyMs: 0, queueWaitMs: 0, maxQueue: 0, bytesIn: 0, bytesOut: 0 });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -84,6 +85,7 @@ export class PartWorker {
 
   private enqueue(w: Waiting): void {
     this.queue.push(w);
+    this.counters.maxQueue = Math.max(this.counters.maxQueue, this.queue.length);
     if (!this.running) {
       this.running = true;
       this.idle = this.drain();

@@ -49,7 +49,7 @@ export interface ServerHandle {
   readonly port: number;
   /** Peers connected right now, by certificate id. */
   connections(): number;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 type Callback<T> = (err: Error | null, res?: T) => void;
@@ -117,10 +117,14 @@ export async function serve(
   return {
     port: addr.port,
     connections: () => sockets.size,
-    close: () =>
+    // Half-close first so answers already written reach the peer; destroy what lingers.
+    close: (graceMs = 2000) =>
       new Promise<void>((resolve) => {
-        for (const sock of sockets) sock.destroy();
         server.close(() => resolve());
+        for (const sock of sockets) sock.end();
+        setTimeout(() => {
+          for (const sock of sockets) sock.destroy();
+        }, graceMs).unref();
       }),
   };
 }

@@ -68,6 +68,8 @@ export interface Sent {
 export class Router {
   readonly credits: Credits;
   private readonly rotation = new Map<string, number>();
+  /** Messages sent and not yet answered: a graceful stop waits for them. */
+  private readonly unanswered = new Set<Promise<Ack>>();
 
   constructor(
     private readonly deployment: Deployment,
@@ -99,14 +101,17 @@ export class Router {
       const size = frame.tensors.reduce((a, t) => a + t.bytes.length, 0);
       bytes += size;
       const link = this.link;
-      jobs.push(
-        this.connect(peer)
-          .then(async (c) => {
-            if (link) await link.transmit(size);
-            return c.forward(frame);
-          })
-          .finally(() => this.credits.release(peer.id)),
-      );
+      const job = this.connect(peer)
+        .then(async (c) => {
+          if (link) await link.transmit(size);
+          return c.forward(frame);
+        })
+        .finally(() => {
+          this.credits.release(peer.id);
+          this.unanswered.delete(job);
+        });
+      this.unanswered.add(job);
+      jobs.push(job);
     };
 
     if (dest === stages.length) {
@@ -134,6 +139,11 @@ export class Router {
       emit(peer, { ...base, part: p, consumers: consumersOut, tensors });
     }
     return { acked: Promise.all(jobs), bytes };
+  }
+
+  /** Resolves when every message sent so far has been answered (or has failed). */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.unanswered]);
   }
 
   /**

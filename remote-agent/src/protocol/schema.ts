@@ -2,6 +2,8 @@
 // between agents (board to board). Every frame message carries its run id and frame id, so a
 // receiver can refuse a stale run and join split stages by frame, never by arrival order.
 import avro from 'avsc';
+// Bounds array and map counts by the bytes received before any message is decoded.
+// import './bounded';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -130,6 +132,8 @@ const protocol = {
         /** Wall time the part's emulated device was busy (computeMs when not emulated). */
         { name: 'busyMs', type: 'double' },
         { name: 'queueWaitMs', type: 'double' },
+        /** Most frames waiting in this part's queue at once during the interval. */
+        { name: 'maxQueue', type: 'int', default: 0 },
         { name: 'bytesIn', type: 'long' },
         { name: 'bytesOut', type: 'long' },
       ],
@@ -254,6 +258,7 @@ export interface PartTelemetry {
   computeMs: number;
   busyMs: number;
   queueWaitMs: number;
+  maxQueue: number;
   bytesIn: number;
   bytesOut: number;
 }

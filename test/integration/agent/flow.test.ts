@@ -1,0 +1,118 @@
+// Credit flow and the agent's lifecycle through real agent processes: a fast stage feeding a
+// slow one never piles frames up beyond the window; telemetry reports every second; SIGTERM lets
+// an agent finish the frames it holds before it exits.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PeerClient, serve } from '../../../remote-agent/src/protocol/endpoint';
+import type { Frame, Telemetry } from '../../../remote-agent/src/protocol/schema';
+import type { Manifest } from '../../../src-main/contract/index';
+import { startEphemeralFarm } from '../../../src-main/farm/ephemeral';
+import { startLocalAgent } from '../../../src-main/farm/local';
+import { placeParts } from '../../../src-main/farm/parts';
+import { createFarmCa, issueIdentity, writeIdentity } from '../../../src-main/farm/pki';
+import { createLogger } from '../../../src-main/log';
+import { buildZooModel, partitionModel } from '../../../src-main/model/index';
+import { Coordinator } from '../../../src-main/runtime/coordinator';
+import { syntheticSource } from '../../../src-main/runtime/source';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
+
+let dir: string;
+let manifest: Manifest;
+let bundles: Bundles;
+
+beforeAll(async () => {
+  bundles = await snapshotBundles();
+  Object.assign(process.env, bundles.env);
+  dir = await mkdtemp(join(tmpdir(), 'mchair-flow-'));
+  manifest = await partitionModel(buildZooModel('tiny-cnn', { seed: 2 }), { cuts: ['pool1', 'pool3'] }, join(dir, 'parts'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await bundles.remove();
+});
+
+describe('credits', () => {
+  it('a slow stage never holds more than the window from each sender, and the run completes', async () => {
+    const farm = await startEphemeralFarm({ agents: [{ id: 'fast' }, { id: 'mid' }, { id: 'slow' }], threads: 1 });
+    try {
+      const placed = await placeParts(manifest, join(dir, 'parts'), farm.partsDir);
+      const seen: Telemetry[] = [];
+      const window = 2;
+      const c = new Coordinator({
+        runId: 'credits',
+        plan: { manifest: placed, assignment: [[['fast']], [['mid']], [['slow']]], holdMs: { 'slow/s2.p0': 40 } },
+        agents: farm.agents,
+        identity: farm.coordinator,
+        sinkHost: '127.0.0.1',
+        source: syntheticSource(placed.input),
+        frames: 80,
+        window,
+        log: createLogger('silent'),
+        onTelemetry: (t) => seen.push(t),
+      });
+      await c.deploy();
+      const out = await c.run();
+      await c.close();
+      expect(out.completed).toBe(80);
+      const maxQueue = (agent: string) => Math.max(...seen.filter((t) => t.agentId === agent).flatMap((t) => t.parts.map((p) => p.maxQueue)));
+      // The slow stage is the bottleneck, so its queue is full, but never beyond one sender's window.
+      expect(maxQueue('slow')).toBeGreaterThanOrEqual(1);
+      expect(maxQueue('slow')).toBeLessThanOrEqual(window);
+      expect(maxQueue('mid')).toBeLessThanOrEqual(window);
+      expect(maxQueue('fast')).toBeLessThanOrEqual(window);
+      // 80 frames at 40 ms take over 3 s: telemetry came about once a second with real figures.
+      const slow = seen.filter((t) => t.agentId === 'slow');
+      expect(slow.length).toBeGreaterThanOrEqual(3);
+      for (const t of slow) {
+        expect(t.rssBytes).toBeGreaterThan(10 * 2 ** 20);
+        expect(t.cpuPercent).toBeGreaterThanOrEqual(0);
+        expect(t.emulated).toBe(false);
+      }
+      expect(slow.reduce((a, t) => a + t.parts[0]!.frames, 0)).toBe(80);
+    } finally {
+      await farm.stop();
+    }
+  });
+});
+
+describe('agent lifecycle', () => {
+  it('answers a health ping and finishes the frames it holds on SIGTERM before exiting', async () => {
+    const ca = await createFarmCa('life');
+    const me = await issueIdentity(ca, 'sink');
+    const tlsDir = join(dir, 'life-tls');
+    await writeIdentity(tlsDir, 'solo', ca.cert, await issueIdentity(ca, 'solo'));
+    const results: number[] = [];
+    const sink = await serve('127.0.0.1', 0, { forward: async (f: Frame) => (results.push(f.frameId), { frameId: f.frameId }) }, { tls: { ca: ca.cert, ...me } });
+    const single = await partitionModel(buildZooModel('tiny-cnn', { seed: 2 }), { cuts: [] }, join(dir, 'single'));
+    const agent = await startLocalAgent({ id: 'solo', partsDir: join(dir, 'single'), tlsDir, threads: 1 });
+    const client = await PeerClient.connect({ id: 'solo', host: '127.0.0.1', port: agent.port }, { tls: { ca: ca.cert, ...me } });
+    try {
+      const h = await client.ping(99);
+      expect(h).toMatchObject({ agentId: 'solo', nonce: 99, backend: 'node', runId: null });
+      const st = single.stages[0]!;
+      await client.deploy({
+        runId: 'life',
+        stages: [{ id: st.id, concat: null, parts: [{ ...st.parts[0]!, replicas: [{ id: 'solo', host: '127.0.0.1', port: agent.port }] }] }],
+        sink: { id: 'sink', host: '127.0.0.1', port: sink.port },
+        window: 4,
+        holdMs: { 'solo/s0.p0': 150 },
+      });
+      expect((await client.ping(1)).runId).toBe('life');
+      const source = syntheticSource(single.input);
+      const acks = [0, 1, 2].map(async (i) => client.forward({ runId: 'life', frameId: i, stage: 0, part: 0, fromPart: 0, consumers: [], tensors: [await source.frame(i)] }));
+      await new Promise((r) => setTimeout(r, 50));
+      const stopping = agent.stop(10_000);
+      // Every frame it had taken is computed and delivered, then it exits.
+      expect((await Promise.all(acks)).map((a) => a.frameId)).toEqual([0, 1, 2]);
+      await stopping;
+      expect(results.sort()).toEqual([0, 1, 2]);
+      expect(() => process.kill(agent.pid, 0)).toThrow();
+    } finally {
+      client.close();
+      await agent.stop();
+      await sink.close();
+    }
+  });
+});
