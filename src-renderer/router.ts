@@ -1,5 +1,6 @@
 // The app's views, one route each. Hash URLs, because the Electron app loads the page from a
 // file and `mchair serve` serves only real files (no history fallback).
+import { nextTick } from 'vue';
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 
 export const views = [
@@ -39,9 +40,12 @@ const routes: RouteRecordRaw[] = [
 
 export function createAppRouter() {
   const router = createRouter({ history: createWebHashHistory(), routes });
-  router.afterEach((to) => {
+  router.afterEach((to, from) => {
     const title = typeof to.meta.title === 'string' ? to.meta.title : null;
     document.title = title ? `${title} · Musical Chair Lab` : 'Musical Chair Lab';
+    // A view swapped in place is silent to a screen reader and leaves keyboard focus on the
+    // navigation; moving focus to the content says where the user is and starts Tab there.
+    if (from.matched.length > 0) void nextTick(() => document.getElementById('main')?.focus());
   });
   return router;
 }

@@ -45,6 +45,8 @@ describe('mchair serve in Chromium', () => {
     expect(lab.page.url()).not.toContain('token=');
     for (const view of VIEWS) {
       await lab.openView(view);
+      // Keyboard focus follows the user into the view they opened.
+      await expect.poll(() => lab.page.locator('#main:focus').count()).toBe(1);
       expect(await lab.unnamedControls(), view).toEqual([]);
       await lab.page.screenshot({ path: `${SHOTS}/${view.toLowerCase()}.png` });
     }
