@@ -103,8 +103,8 @@ export class CsvLogMeter implements Meter {
       label: `csv@${spec.path}`,
       scope: spec.scope,
       emulated: false,
-      // A log was sampled by whatever wrote it; the interval asked for does not apply.
-      limits: { minMs: 0, maxMs: Number.MAX_SAFE_INTEGER, defaultMs: 0 },
+      // A log was sampled by whatever wrote it: its interval is its own (0 = the rows' spacing).
+      limits: { minMs: 0, maxMs: 0, defaultMs: 0 },
     };
   }
 

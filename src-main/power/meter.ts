@@ -54,7 +54,8 @@ export interface Meter {
  */
 export function resolveInterval(info: MeterInfo, requestedMs?: number): number {
   const { limits } = info;
-  if (requestedMs === undefined) return limits.defaultMs;
+  // A log's samples are already taken; an interval asked for does not apply to them.
+  if (requestedMs === undefined || limits.maxMs === 0) return limits.defaultMs;
   if (!(requestedMs >= limits.minMs && requestedMs <= limits.maxMs)) {
     throw new InputError(
       `${info.label} samples every ${limits.minMs / 1000} to ${limits.maxMs / 1000} s; ` +

@@ -100,5 +100,7 @@ describe('resolveInterval', () => {
     );
     expect(() => resolveInterval(meterFor('shelly://h').info, 200)).toThrow(/every 1 to 60 s/);
     expect(resolveInterval(meterFor('wattsup:///dev/ttyUSB0').info, 2400)).toBe(2000);
+    // A log keeps its own spacing (gaps are then judged against the median step).
+    expect(resolveInterval(meterFor('csv:///tmp/log.csv').info, 500)).toBe(0);
   });
 });
