@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/index';
+import { imageFolderSource } from '../../runtime/images';
 import { runModel, type RunReport } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
 
@@ -14,6 +15,7 @@ const Options = z.object({
   frames: z.coerce.number().int().min(1).max(10_000_000).default(200),
   window: z.coerce.number().int().min(1).max(64).default(2),
   check: z.boolean().default(false),
+  images: z.string().min(1).optional(),
 });
 
 const fmt = (v: number | null, digits = 2) => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
@@ -43,6 +45,7 @@ export function registerRun(program: Command): void {
       .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
       .option('--frames <n>', 'frames to send', '200')
       .option('--window <n>', 'frames in flight per replica', '2')
+      .option('--images <dir>', 'frames from a folder of JPEG/PNG images (default: synthetic frames)')
       .option('--check', 'compare every result with the whole model run locally'),
   ).action(
     action(async (ctx) => {
@@ -56,6 +59,7 @@ export function registerRun(program: Command): void {
         frames: o.frames,
         window: o.window,
         check: o.check,
+        ...(o.images ? { source: (input: Parameters<typeof imageFolderSource>[1]) => imageFolderSource(o.images as string, input) } : {}),
         dataDir: ctx.dataDir,
         log: ctx.log,
         say: ctx.say,
