@@ -2,7 +2,9 @@
 // certificate and a TLS client with another farm's certificate before it processes anything they
 // send. Each stranger sends a complete, valid `deploy`; the proof that it was not processed is the
 // agent's own state (its health names no run), checked against a farm peer whose identical
-// `deploy` does change it.
+// `deploy` does change it. Issue 9.4 on the same agent: a farm peer's hostile messages (an
+// oversized length prefix, a 20-byte deploy claiming 2^31 stages, garbage) end that connection
+// or get an error answer, and the agent keeps serving.
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerClient } from '../../remote-agent/src/protocol/endpoint';
 import { PacketDecoder, PacketEncoder } from '../../remote-agent/src/protocol/framing';
 import { agentService, type Deployment } from '../../remote-agent/src/protocol/schema';
+import { hostileMessages } from '../fuzz/hostile-avro';
 import type { Manifest } from '../../src-main/contract/index';
 import { startEphemeralFarm, type EphemeralFarm } from '../../src-main/farm/ephemeral';
 import { placeParts } from '../../src-main/farm/parts';
@@ -134,4 +137,31 @@ describe('an agent refuses strangers before processing anything', () => {
     sock.destroy();
     expect(await agentRunId()).toBe('stranger-run');
   });
+});
+
+describe('a farm peer\'s hostile messages', () => {
+  for (const [what, bytes] of Object.entries(hostileMessages())) {
+    it(`${what}: the connection ends or is answered with an error, and the agent keeps serving`, async () => {
+      const runBefore = await agentRunId();
+      const sock = await tlsOpen({ cert: farm.coordinator.tls.cert, key: farm.coordinator.tls.key });
+      const answered = new Promise<Buffer>((resolve) => {
+        let got = Buffer.alloc(0);
+        // An answer (an Avro error) may come instead of a close: take what came 100 ms after it.
+        sock.on('data', (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          setTimeout(() => sock.destroy(), 100);
+        });
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => undefined);
+        setTimeout(() => sock.destroy(), 5000);
+      });
+      sock.write(bytes);
+      const t0 = performance.now();
+      const reply = await answered;
+      // Nothing it sent was carried out, and the agent answers farm peers as before.
+      if (reply.length > 0) expect(reply.toString('latin1')).toMatch(/INVALID|bad|truncated|claims|limit/i);
+      expect(await agentRunId()).toBe(runBefore);
+      expect(performance.now() - t0).toBeLessThan(10_000);
+    });
+  }
 });

@@ -3,7 +3,7 @@
 // receiver can refuse a stale run and join split stages by frame, never by arrival order.
 import avro from 'avsc';
 // Bounds array and map counts by the bytes received before any message is decoded.
-// import './bounded';
+import './bounded';
 
 export const PROTOCOL_VERSION = 1;
 
