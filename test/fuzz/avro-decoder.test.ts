@@ -1,14 +1,14 @@
 // Issue 9.4, property-based fuzzing of the agent protocol's decoding: the byte stream a peer
-// sends goes through the agent's PacketDecoder (framing, size limit) into avsc's server channel
+// sends goes through the agent's packetStreams() (framing, size limit) into avsc's server channel
 // for the real agentService, exactly the pieces `serve()` joins (minus TLS, which a farm peer has
 // already passed). Random streams, mutated valid sessions and oversized length prefixes must each
 // end in answers, or in a clear refusal (a framing error, an Avro error answer or server error),
 // quickly, and never crash, hang or hand a handler a value outside the schema.
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Service } from 'avsc';
-import { MessageTooLargeError, PacketDecoder, PacketEncoder, type Packet } from '../../remote-agent/src/protocol/framing';
+import { MessageTooLargeError, PacketDecoder, PacketEncoder, PacketParser, packetStreams, type Packet } from '../../remote-agent/src/protocol/framing';
 import { agentService, type Deployment, type Frame } from '../../remote-agent/src/protocol/schema';
 import { FUZZ_RUNS } from './budget';
 
@@ -91,23 +91,28 @@ for (const name of ['ping', 'deploy', 'forward', 'telemetry', 'undeploy']) {
   });
 }
 
-/** Feeds `bytes` (in chunks of `chunk`) to a fresh channel of the server, built as serve() builds it. */
+/**
+ * Feeds `bytes` (in chunks of `chunk`) to a fresh channel of the server over packetStreams(), as
+ * serve() does with a TLS socket: here a socket whose reads are the bytes and whose writes are
+ * the answers.
+ */
 async function feed(bytes: Buffer, chunk = bytes.length || 1): Promise<Outcome> {
   const out: Outcome = { answers: 0, framingError: null, serverErrors: [], calls: [] };
   current = out;
-  const decoder = new PacketDecoder(LIMIT);
-  const encoder = new PacketEncoder(LIMIT);
-  const socket = new PassThrough();
-  socket.pipe(decoder);
-  decoder.on('error', (err: Error) => {
-    out.framingError = err;
-    socket.destroy();
+  // A message goes out as several gather-writes: count answers as whole packets.
+  const answers = new PacketParser(() => out.answers++, LIMIT);
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      answers.feed(chunk);
+      cb();
+    },
   });
-  encoder.on('data', () => out.answers++);
-  encoder.on('error', () => socket.destroy());
-  server.createChannel({ readable: decoder, writable: encoder } as unknown as Service.Transport, { objectMode: true });
-  for (let i = 0; i < bytes.length; i += chunk) socket.write(bytes.subarray(i, i + chunk));
-  socket.end();
+  // packetStreams ends the connection with the framing error: that is the refusal.
+  socket.on('error', (err: Error) => (out.framingError = err));
+  server.createChannel(packetStreams(socket, LIMIT) as unknown as Service.Transport, { objectMode: true });
+  for (let i = 0; i < bytes.length && !socket.destroyed; i += chunk) socket.push(bytes.subarray(i, i + chunk));
+  if (!socket.destroyed) socket.push(null);
   // Streams and avsc hand data on in later ticks: let them all run.
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   return out;
