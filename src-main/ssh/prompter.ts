@@ -31,9 +31,16 @@ export class TerminalPrompter implements Prompter {
     return process.stdin.isTTY && process.stderr.isTTY ? new TerminalPrompter() : nobodyToAsk;
   }
 
+  /** True while a question is on screen: progress bars must not draw over it. */
+  asking = false;
+  /** Questions asked so far: whoever redraws the screen starts below a new one. */
+  asked = 0;
+
   private ask(question: string, hidden: boolean): Promise<string> {
     const run = (): Promise<string> =>
       new Promise((resolve) => {
+        this.asking = true;
+        this.asked += 1;
         const rl = createInterface({ input: this.input, output: this.output, terminal: true });
         if (hidden) {
           // readline echoes through _writeToOutput; printing nothing keeps the secret off screen.
@@ -45,6 +52,7 @@ export class TerminalPrompter implements Prompter {
         rl.question(question, (answer) => {
           if (hidden) this.output.write('\n');
           rl.close();
+          this.asking = false;
           resolve(answer);
         });
       });

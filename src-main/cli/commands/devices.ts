@@ -13,7 +13,7 @@ import { MemorySecretStore } from '../../inventory/secrets';
 import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
 import { probeDevice, type ProbeReport } from '../../provision/probe';
 import { Connector } from '../../ssh/connector';
-import { TerminalPrompter } from '../../ssh/prompter';
+import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import { action, type ActionContext, withCommonOptions } from '../framework';
 
 /** --inventory FILE, on every command that reads or edits devices. */
@@ -35,12 +35,15 @@ export async function openInventory(ctx: ActionContext): Promise<Inventory> {
 }
 
 /** Headless: secrets are asked on the terminal and forgotten when the command ends. */
-export function connectorFor(ctx: ActionContext): Promise<Connector> {
-  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+export function connectorFor(
+  ctx: ActionContext,
+  prompter: Prompter = TerminalPrompter.ifInteractive(),
+): Promise<Connector> {
+  const interactive = prompter instanceof TerminalPrompter;
   return Connector.create({
     dataDir: ctx.dataDir,
     acceptNew: ctx.opts.acceptNew === true,
-    prompter: TerminalPrompter.ifInteractive(),
+    prompter,
     secrets: new MemorySecretStore(),
     // Time spent answering a prompt counts against the handshake time-out.
     readyTimeoutMs: interactive ? 120_000 : 20_000,

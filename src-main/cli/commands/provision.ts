@@ -12,6 +12,7 @@ import type {
 } from '../../contract/provision';
 import { agentBundlePath } from '../../farm/local';
 import { provisionFarm } from '../../provision/provision';
+import { TerminalPrompter } from '../../ssh/prompter';
 import { action, withCommonOptions } from '../framework';
 import {
   connectorFor,
@@ -49,13 +50,24 @@ function progressLine(d: DeviceProgress, nameWidth: number): string {
   );
 }
 
-/** Redraws one line per device in place on a terminal, at most ten times a second. */
-function terminalProgress(): { update(s: ProvisionProgress): void; end(): void } {
+/**
+ * Redraws one line per device in place on a terminal, at most ten times a second, and never
+ * over a question being asked: after one, it starts again below the answer.
+ */
+function terminalProgress(prompter: TerminalPrompter): {
+  update(s: ProvisionProgress): void;
+  end(): void;
+} {
   let drawn = 0;
   let last = 0;
+  let questions = 0;
   let latest: ProvisionProgress | null = null;
   const draw = (): void => {
-    if (!latest) return;
+    if (!latest || prompter.asking) return;
+    if (prompter.asked !== questions) {
+      questions = prompter.asked;
+      drawn = 0;
+    }
     const width = Math.max(...latest.devices.map((d) => d.device.length));
     const lines = [
       ...latest.devices.map((d) => progressLine(d, width)),
@@ -139,8 +151,10 @@ export function registerProvision(program: Command): void {
         const devices = inv.select(ctx.args);
         if (devices.length === 0)
           throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
-        const connector = await connectorFor(ctx);
-        const live = !ctx.json && process.stderr.isTTY ? terminalProgress() : null;
+        const prompter = TerminalPrompter.ifInteractive();
+        const connector = await connectorFor(ctx, prompter);
+        const live =
+          !ctx.json && prompter instanceof TerminalPrompter ? terminalProgress(prompter) : null;
         const lastStep = new Map<string, string>();
         // Ctrl-C stops every device between two chunks; partial uploads resume next time.
         const abort = new AbortController();

@@ -1,10 +1,20 @@
 // The CLI on a real terminal (a pty from util-linux `script`): an unknown host key is shown with
 // its fingerprint and asked about, the password is asked without echo, and both answers work.
 import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentBundlePath } from '../../../src-main/farm/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnownHosts } from '../../../src-main/inventory/known-hosts';
-import { createUser, removeUser, startSshd, tempDir, type Sshd, type TestUser } from './sshd';
+import {
+  createUser,
+  freePort,
+  removeUser,
+  startSshd,
+  tempDir,
+  type Sshd,
+  type TestUser,
+} from './sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 let dir: string;
@@ -30,7 +40,8 @@ function onTerminal(
   const command = [process.execPath, CLI, ...args]
     .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
     .join(' ');
-  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+  // A pty from `script` starts without a size; give it a usual terminal's.
+  const child = spawn('script', ['-qefc', `stty cols 160 rows 40; ${command}`, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let screen = '';
@@ -51,10 +62,11 @@ function onTerminal(
 }
 
 /** A fresh data folder and inventory holding one board that logs in with a password. */
-function addPasswordBoard(name: string): { data: string; inventory: string } {
+function addPasswordBoard(name: string, ...extra: string[]): { data: string; inventory: string } {
   const data = join(dir, name);
   const inventory = join(data, 'inventory.json');
   const login = [
+    ...extra,
     '--host',
     sshd.host,
     '--port',
@@ -106,5 +118,34 @@ describe('mchair on a terminal', () => {
     );
     expect(code).toBe(1);
     expect(screen).toContain('FAILED HOST_KEY_REJECTED');
+  });
+
+  it('draws per-device progress bars while provisioning', async () => {
+    // The agent runs on this machine: a free port keeps it clear of other agents.
+    const port = String(await freePort('127.0.0.1'));
+    const { data, inventory } = addPasswordBoard('data-3', '--agent-port', port);
+    const bundle = join(dir, 'mchair-agent.mjs');
+    copyFileSync(agentBundlePath(), bundle);
+    const { code, screen } = await onTerminal(
+      [
+        '--data-dir',
+        data,
+        'provision',
+        '--inventory',
+        inventory,
+        '--accept-new',
+        '--agent-bundle',
+        bundle,
+      ],
+      [[/Password for /, user.password]],
+    );
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/tty-board \[#*\.*\] upload {2}\d+\.\d MB\/\d+\.\d MB/);
+    expect(screen).toContain('overall [##############################] 100%');
+    // The bars start again below the answered prompt instead of drawing over it.
+    expect(screen).toMatch(/Password for [^\n]*\n\x1b\[2Ktty-board/);
+    expect(screen).toContain('1 device(s) provisioned');
+    expect(screen).not.toContain(user.password);
+    execFileSync('pkill', ['-u', user.name, '-f', 'mchair-agent']);
   });
 });
