@@ -13,6 +13,7 @@ import {
   ZooEntry,
 } from './lab';
 import { PlanObjective } from './plan';
+import { DeviceProvisionResult } from './provision';
 
 export const commands = {
   'app/info': command(
@@ -124,6 +125,25 @@ export const commands = {
       energyJ: z.number(),
       durationS: z.number(),
     }),
+  ),
+  'provision/start': command(
+    'Install or update the agent, its runtime and model parts on boards, all at once; progress comes as provision/progress events.',
+    z
+      .object({
+        devices: z.array(z.string().min(1).max(64)).min(1).max(256),
+        /** SHA256 fingerprints of new host keys the user confirmed after a HOST_KEY_UNKNOWN. */
+        confirmed: z
+          .array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'is not a SHA256 fingerprint'))
+          .max(256)
+          .default([]),
+      })
+      .strict(),
+    z.object({ devices: z.array(DeviceProvisionResult) }),
+  ),
+  'provision/cancel': command(
+    'Stop the provisioning under way between two chunks; partial uploads resume next time.',
+    z.object({}).strict(),
+    z.object({ cancelled: z.boolean() }),
   ),
   'plan/make': command(
     "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",

@@ -9,6 +9,7 @@ import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
 import { deviceHandlers, modelHandlers } from './lab';
 import { meterHandlers } from './meters';
+import { provisionHandlers } from './provision';
 import { reportHandlers } from './reports';
 
 export interface CoreOptions {
@@ -52,6 +53,7 @@ export function createCore(opts: CoreOptions): Core {
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(),
+    ...provisionHandlers(opts.dataDir, events, opts.log),
   };
 
   return {

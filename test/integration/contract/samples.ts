@@ -20,5 +20,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
+  'provision/start': { devices: ['no-such-board'] },
+  'provision/cancel': {},
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };

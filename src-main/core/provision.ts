@@ -1,0 +1,77 @@
+// The handlers behind the Farm view's Provision action: provision the chosen boards in parallel
+// (provision/provisionFarm), stream each device's step and progress as 'provision/progress'
+// events, and stop between two chunks when the user cancels. Host keys the user confirmed in the
+// app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints.
+import { AppError } from '../contract/errors';
+import type { ProvisionProgress } from '../contract/provision';
+import { agentBundlePath } from '../farm/local';
+import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { MemorySecretStore } from '../inventory/secrets';
+import type { Logger } from '../log';
+import { provisionFarm } from '../provision/provision';
+import { Connector } from '../ssh/connector';
+import { nobodyToAsk } from '../ssh/prompter';
+import type { Handlers } from './dispatch';
+import type { EventBus } from './events';
+
+/** Progress changes with every uploaded chunk; the page needs a few redraws a second. */
+const PROGRESS_EVERY_MS = 150;
+
+export function provisionHandlers(
+  dataDir: string,
+  events: EventBus,
+  log: Logger,
+): Pick<Handlers, 'provision/start' | 'provision/cancel'> {
+  let running: AbortController | null = null;
+
+  return {
+    'provision/start': async ({ devices, confirmed }) => {
+      if (running)
+        throw new AppError(
+          'PROVISION_BUSY',
+          'boards are being provisioned already: wait for it to finish or cancel it',
+        );
+      const abort = new AbortController();
+      running = abort;
+      let lastSent = 0;
+      let pending: ProvisionProgress | null = null;
+      const send = (snapshot: ProvisionProgress): void => {
+        pending = null;
+        lastSent = Date.now();
+        events.emit('provision/progress', snapshot);
+      };
+      try {
+        const chosen = (await Inventory.load(defaultInventoryPath(dataDir))).select(devices);
+        const connector = await Connector.create({
+          dataDir,
+          acceptNew: false,
+          confirmed,
+          // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
+          // page asks; secrets the session has no store for fail with a sentence that says so.
+          prompter: nobodyToAsk,
+          secrets: new MemorySecretStore(),
+        });
+        const results = await provisionFarm(chosen, {
+          connector,
+          dataDir,
+          agentBundle: agentBundlePath(),
+          log,
+          signal: abort.signal,
+          onProgress: (snapshot, changed) => {
+            const stepEnds = changed.step === 'done' || changed.step === 'failed';
+            if (stepEnds || Date.now() - lastSent >= PROGRESS_EVERY_MS) send(snapshot);
+            else pending = snapshot;
+          },
+        });
+        if (pending) send(pending);
+        return { devices: results };
+      } finally {
+        running = null;
+      }
+    },
+    'provision/cancel': async () => {
+      running?.abort();
+      return { cancelled: running !== null };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The Farm view's Provision action through the core, against a real OpenSSH server: an unknown
+// host key comes back as HOST_KEY_UNKNOWN with its SHA256 fingerprint, the fingerprint confirmed
+// in the app's modal lets the next attempt through, progress streams as events, and a changed
+// key is refused whatever was confirmed before.
+import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceProvisionResult, EventPayload } from '../../../src-main/contract/index';
+import { createCore, type Core } from '../../../src-main/core/index';
+import { createLogger } from '../../../src-main/log';
+import {
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type KeyPair,
+  type Sshd,
+  type TestUser,
+} from '../ssh/sshd';
+
+let dir: string;
+let user: TestUser;
+let key: KeyPair;
+let sshd: Sshd;
+let core: Core;
+const progress: Array<EventPayload<'provision/progress'>> = [];
+
+function fingerprintOf(pubFile: string): string {
+  // `ssh-keygen -lf` prints "256 SHA256:xxxx comment (ED25519)".
+  return execFileSync('ssh-keygen', ['-lf', pubFile]).toString().split(' ')[1]!;
+}
+
+async function provision(confirmed: string[] = []): Promise<DeviceProvisionResult> {
+  const r = await core.dispatch('provision/start', { devices: ['board-1'], confirmed });
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return (r.result as { devices: DeviceProvisionResult[] }).devices[0]!;
+}
+
+beforeAll(async () => {
+  dir = tempDir('mchair-provision-ui');
+  user = createUser('mcu', dir);
+  key = makeKey(dir, 'id_lab');
+  sshd = await startSshd({ users: [user.name] });
+  sshd.authorize(user.name, key.publicLine);
+  core = createCore({ mode: 'serve', dataDir: join(dir, 'data'), log: createLogger('silent') });
+  core.events.subscribe((name, payload) => {
+    if (name === 'provision/progress') progress.push(payload as EventPayload<'provision/progress'>);
+  });
+  const added = await core.dispatch('devices/add', {
+    device: {
+      name: 'board-1',
+      host: sshd.host,
+      port: sshd.port,
+      user: user.name,
+      auth: 'key',
+      keyFile: key.privateFile,
+    },
+  });
+  expect(added.ok).toBe(true);
+});
+
+afterAll(async () => {
+  await core?.close();
+  await sshd?.stop();
+  if (user) removeUser(user);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('provisioning from the app', () => {
+  it('asks about an unknown host key, then provisions once the fingerprint is confirmed', async () => {
+    const fingerprint = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
+    const first = await provision();
+    expect(first).toMatchObject({ name: 'board-1', status: 'failed', code: 'HOST_KEY_UNKNOWN' });
+    expect(first.message).toContain(fingerprint);
+
+    progress.length = 0;
+    const second = await provision([fingerprint]);
+    expect(second.code ?? '', second.message).not.toMatch(/^HOST_KEY_/);
+    expect(second).toMatchObject({ status: 'ok' });
+    // The page saw the device move through its steps to the end.
+    const steps = new Set(progress.flatMap((p) => p.devices.map((d) => d.step)));
+    expect(steps).toContain('upload');
+    expect(progress.at(-1)?.devices[0]?.step).toBe('done');
+  }, 240_000);
+
+  it('refuses a changed host key even though the old one was confirmed', async () => {
+    const old = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
+    await sshd.changeHostKey();
+    const r = await provision([old]);
+    expect(r).toMatchObject({ status: 'failed', code: 'HOST_KEY_CHANGED' });
+    expect(r.message).toContain(old);
+  }, 60_000);
+
+  it('refuses a second provisioning while one runs, and cancels it', async () => {
+    const first = core.dispatch('provision/start', { devices: ['board-1'] });
+    const second = await core.dispatch('provision/start', { devices: ['board-1'] });
+    expect(second).toMatchObject({ ok: false, error: { code: 'PROVISION_BUSY' } });
+    expect(await core.dispatch('provision/cancel', {})).toEqual({
+      ok: true,
+      result: { cancelled: true },
+    });
+    expect((await first).ok).toBe(true);
+  }, 60_000);
+});
