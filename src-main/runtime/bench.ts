@@ -35,6 +35,7 @@ export async function benchTransport(o: { bytes: number; frames: number; window?
     const frame = await source.frame(0);
     const rss = { coordinator: { warm: 0, end: 0 }, agent: { warm: 0, end: 0 } };
     const warmAt = Math.min(1000, Math.floor(o.frames / 10));
+    let warm = false;
     let agentRss = 0;
     const coordinator = new Coordinator({
       runId: `bench-${Date.now()}`,
@@ -48,12 +49,14 @@ export async function benchTransport(o: { bytes: number; frames: number; window?
       log: o.log,
       onResult: (id) => {
         if (id === warmAt) {
+          warm = true;
           rss.coordinator.warm = process.memoryUsage.rss();
-          rss.agent.warm = agentRss;
         }
       },
+      // The agent's size after warm-up is its first telemetry after the warm-up frame.
       onTelemetry: (t) => {
         agentRss = t.rssBytes;
+        if (warm && rss.agent.warm === 0) rss.agent.warm = t.rssBytes;
       },
     });
     await coordinator.deploy();
