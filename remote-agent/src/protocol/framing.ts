@@ -3,8 +3,8 @@
 // instead of avsc's because avsc's decoder has no size limit (a peer could make us buffer
 // gigabytes) and re-concatenates its whole buffer on every chunk (quadratic on large frames);
 // and because frames are the hot path, the codec talks to the socket directly: a message goes
-// out as one corked gather-write (no copy of the tensor bytes), and comes in with at most one
-// copy (into a buffer of the announced length) when it spans socket reads.
+// out as one corked gather-write (no copy of the tensor bytes in JS), and comes in as the views
+// of the socket reads that carried it (avsc joins a message's pieces into one buffer itself).
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import type { Duplex } from 'node:stream';
 
@@ -54,9 +54,7 @@ export class PacketParser {
         partial.pieces.push(chunk.subarray(off, off + n));
         partial.filled += n;
         off += n;
-        if (partial.filled === partial.len) {
-          this.endFrame(partial.pieces.length === 1 ? (partial.pieces[0] as Buffer) : Buffer.concat(partial.pieces, partial.len));
-        }
+        if (partial.filled === partial.len) this.endPieces(partial.pieces);
         continue;
       }
       // Message header (8 bytes) or frame length (4 bytes), possibly split across reads.
@@ -106,8 +104,17 @@ export class PacketParser {
   }
 
   private endFrame(frame: Buffer): void {
+    this.endPieces([frame]);
+  }
+
+  /**
+   * A frame's bytes as the reads delivered them. avsc joins a message's frames into one buffer
+   * anyway, so a frame split over reads is passed on as its pieces: joining them here too would
+   * copy every large tensor twice.
+   */
+  private endPieces(pieces: Buffer[]): void {
     this.partial = null;
-    this.frames.push(frame);
+    for (const p of pieces) this.frames.push(p);
     this.framesLeft--;
   }
 
