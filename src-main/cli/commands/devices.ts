@@ -8,6 +8,7 @@ import { AppError, InputError, type WireError } from '../../contract/index';
 import { type Auth, type DeviceInput, describeDevice, type Device } from '../../inventory/device';
 import { parseImport, parseJump } from '../../inventory/import';
 import { scanSubnet } from '../../inventory/lan-scan';
+import { discoverMdns } from '../../inventory/mdns';
 import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
 import { MemorySecretStore } from '../../inventory/secrets';
 import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
@@ -400,6 +401,38 @@ export function registerDevices(program: Command): void {
               ...r.found.map((h) => `${h.host}:${h.port}  ${h.banner}`),
               'add one with `mchair devices add NAME --host ADDRESS --user USER`',
             ].join('\n'),
+    ),
+  );
+
+  withCommonOptions(
+    devices
+      .command('discover')
+      .description('list boards that announce themselves with mDNS (avahi) on the local network')
+      .option('--interface <address>', 'address of the interface that faces the lab network')
+      .option('--timeout <ms>', 'how long to listen', '3000'),
+  ).action(
+    action(
+      async (ctx) => {
+        const f = ctx.options(
+          z
+            .object({
+              interface: z.ipv4().optional(),
+              timeout: z.coerce.number().int().min(200).max(60_000),
+            })
+            .loose(),
+        );
+        const found = await discoverMdns({
+          timeoutMs: f.timeout,
+          ...(f.interface ? { interfaceAddress: f.interface } : {}),
+        });
+        return { found };
+      },
+      (r) =>
+        r.found.length === 0
+          ? 'no board announced itself (mDNS may not cross this network: try `mchair devices scan SUBNET`)'
+          : r.found
+              .map((h) => `${h.host}  ${h.addresses.join(', ') || '(no address)'}  port ${h.port}`)
+              .join('\n'),
     ),
   );
 }
