@@ -62,6 +62,7 @@ const AddFlags = z.object({
   agentPort: z.string().optional(),
   profile: z.string().optional(),
   jump: z.string().optional(),
+  jumpKey: z.string().optional(),
   remoteDir: z.string().optional(),
   replace: z.boolean().optional(),
 });
@@ -194,6 +195,7 @@ export function registerDevices(program: Command): void {
           'device profile (pi3, pi4, pi5, tx2, ...); the probe picks one otherwise',
         )
         .option('--jump <user@host:port>', 'reach the board through this SSH jump host')
+        .option('--jump-key <file>', 'private key for the jump host (default: the ssh-agent)')
         .option(
           '--remote-dir <dir>',
           'where the agent lives on the board (relative to the home folder)',
@@ -215,7 +217,15 @@ export function registerDevices(program: Command): void {
         if (f.agentPort !== undefined) input.agentPort = f.agentPort;
         if (f.profile !== undefined) input.profile = f.profile;
         if (f.remoteDir !== undefined) input.remoteDir = f.remoteDir;
-        if (f.jump !== undefined) input.jump = parseJump(f.jump, '--jump');
+        if (f.jumpKey !== undefined && f.jump === undefined) {
+          throw new InputError('--jump-key needs --jump');
+        }
+        if (f.jump !== undefined) {
+          const jump = parseJump(f.jump, '--jump');
+          input.jump = f.jumpKey
+            ? { ...jump, auth: { type: 'key', file: resolve(f.jumpKey) } }
+            : jump;
+        }
         const device = inv.add(input, { replace: f.replace === true });
         await inv.save();
         return { added: device, inventory: inv.path };

@@ -17,6 +17,7 @@ import {
 } from './sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
+const ESC = String.fromCharCode(27);
 let dir: string;
 let sshd: Sshd;
 let user: TestUser;
@@ -143,7 +144,7 @@ describe('mchair on a terminal', () => {
     expect(screen).toMatch(/tty-board \[#*\.*\] upload {2}\d+\.\d MB\/\d+\.\d MB/);
     expect(screen).toContain('overall [##############################] 100%');
     // The bars start again below the answered prompt instead of drawing over it.
-    expect(screen).toMatch(/Password for [^\n]*\n\x1b\[2Ktty-board/);
+    expect(screen).toMatch(new RegExp(`Password for [^\n]*\n${ESC}\\[2Ktty-board`));
     expect(screen).toContain('1 device(s) provisioned');
     expect(screen).not.toContain(user.password);
     execFileSync('pkill', ['-u', user.name, '-f', 'mchair-agent']);
