@@ -57,7 +57,10 @@ export class Agent {
     this.backend = await Backend.load(this.cfg.backend, this.cfg.threads);
     if (this.cfg.medium) {
       const i = this.cfg.medium.lastIndexOf(':');
-      this.link = await mediumLink(this.cfg.medium.slice(0, i), Number(this.cfg.medium.slice(i + 1)));
+      this.link = await mediumLink(
+        this.cfg.medium.slice(0, i),
+        Number(this.cfg.medium.slice(i + 1)),
+      );
     } else if (this.cfg.linkMbps) {
       this.link = portLink(this.cfg.linkMbps);
     }
@@ -104,11 +107,15 @@ export class Agent {
     try {
       bytes = await readFile(join(this.cfg.partsDir, file));
     } catch {
-      throw new Error(`${this.cfg.id} has no part file ${file} in ${this.cfg.partsDir}; push it first`);
+      throw new Error(
+        `${this.cfg.id} has no part file ${file} in ${this.cfg.partsDir}; push it first`,
+      );
     }
     const got = createHash('sha256').update(bytes).digest('hex');
     if (got !== sha256) {
-      throw new Error(`${this.cfg.id}: ${file} has sha256 ${got.slice(0, 12)}…, the run expects ${sha256.slice(0, 12)}…; push the run's partitions again`);
+      throw new Error(
+        `${this.cfg.id}: ${file} has sha256 ${got.slice(0, 12)}…, the run expects ${sha256.slice(0, 12)}…; push the run's partitions again`,
+      );
     }
     return bytes;
   }
@@ -140,9 +147,26 @@ export class Agent {
           const previous = s > 0 ? (d.stages[s - 1] ?? null) : null;
           // A half-joined frame can only wait while the coordinator lets frames in; this bound
           // is far above that and catches a part lost upstream.
-          const joinLimit = 64 * d.window * Math.max(1, d.stages.reduce((a, st) => a + st.parts.reduce((b, pt) => b + pt.replicas.length, 0), 0));
-          const worker = new PartWorker(name, s, p, session, router, previous, d.holdMs[`${this.cfg.id}/${name}`] ?? 0, joinLimit, (frameId, err) =>
-            this.log.warn(`${name} frame ${frameId}: ${err.message}`),
+          const joinLimit =
+            64 *
+            d.window *
+            Math.max(
+              1,
+              d.stages.reduce(
+                (a, st) => a + st.parts.reduce((b, pt) => b + pt.replicas.length, 0),
+                0,
+              ),
+            );
+          const worker = new PartWorker(
+            name,
+            s,
+            p,
+            session,
+            router,
+            previous,
+            d.holdMs[`${this.cfg.id}/${name}`] ?? 0,
+            joinLimit,
+            (frameId, err) => this.log.warn(`${name} frame ${frameId}: ${err.message}`),
           );
           workers.set(`${s}/${p}`, worker);
         }
@@ -155,7 +179,9 @@ export class Agent {
     this.live = { deployment: d, router, workers, peers };
     // Telemetry intervals count from here: loading parts is not idle time of the run.
     this.lastTelemetry = performance.now();
-    this.log.info(`deployed run ${d.runId}: ${[...workers.values()].map((w) => w.name).join(', ')}`);
+    this.log.info(
+      `deployed run ${d.runId}: ${[...workers.values()].map((w) => w.name).join(', ')}`,
+    );
     return {
       agentId: this.cfg.id,
       parts: [...workers.values()].map((w) => w.name),
@@ -200,7 +226,11 @@ export class Agent {
     await Promise.allSettled([...live.workers.values()].map((w) => w.stop()));
     // Results already handed on must reach the next stage before its connection closes.
     await live.router.drained();
-    for (const c of live.peers.values()) void c.then((pc) => pc.close(), () => undefined);
+    for (const c of live.peers.values())
+      void c.then(
+        (pc) => pc.close(),
+        () => undefined,
+      );
     this.log.info(`undeployed run ${live.deployment.runId}`);
   }
 

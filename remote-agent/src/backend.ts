@@ -9,7 +9,9 @@ export type BackendName = 'node' | 'wasm';
 
 /** The slice of the onnxruntime module both packages export. */
 interface Ort {
-  InferenceSession: { create(model: Uint8Array, opts?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  InferenceSession: {
+    create(model: Uint8Array, opts?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
   Tensor: new (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor;
   env: { wasm: { numThreads?: number } };
 }

@@ -9,7 +9,9 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from './protocol/framing';
 export const AgentConfig = z
   .object({
     /** Device id; must equal the common name of the certificate in tlsDir. */
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be letters, digits, dot, dash or underscore'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be letters, digits, dot, dash or underscore'),
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(7070),
     /** Folder of partition files; deploy names them and the agent checks their sha256. */
@@ -19,11 +21,20 @@ export const AgentConfig = z
     backend: z.enum(['node', 'wasm']).default('node'),
     /** ORT intra-op threads per session; default all cores. */
     threads: z.number().int().min(1).max(256).default(cpus().length),
-    maxMessageBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(DEFAULT_MAX_MESSAGE_BYTES),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 ** 31 - 1)
+      .default(DEFAULT_MAX_MESSAGE_BYTES),
     /** Emulated device profile name (virtual farm); its figures are labelled emulated. */
     profile: z.string().min(1).nullable().default(null),
     /** Emulated shared medium: its airtime service, "host:port" (virtual farm). */
-    medium: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').nullable().default(null),
+    medium: z
+      .string()
+      .regex(/^[^:]+:\d+$/, 'must be host:port')
+      .nullable()
+      .default(null),
     /** Emulated switched port speed in Mbit/s (virtual farm). */
     linkMbps: z.number().positive().nullable().default(null),
   })
@@ -82,7 +93,10 @@ export function loadConfig(argv: string[]): AgentConfig {
     tlsDir: v['tls-dir'],
     backend: v.backend,
     threads: num(v.threads),
-    maxMessageBytes: v['max-message-mb'] === undefined ? undefined : Math.round(Number(v['max-message-mb']) * 2 ** 20),
+    maxMessageBytes:
+      v['max-message-mb'] === undefined
+        ? undefined
+        : Math.round(Number(v['max-message-mb']) * 2 ** 20),
     profile: v.profile,
     medium: v.medium,
     linkMbps: num(v['link-mbps']),

@@ -23,16 +23,24 @@ function untilSignal(): Promise<void> {
 async function mediumServer(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'medium-server': { type: 'boolean' }, mbps: { type: 'string' }, port: { type: 'string' } },
+    options: {
+      'medium-server': { type: 'boolean' },
+      mbps: { type: 'string' },
+      port: { type: 'string' },
+    },
   });
   const mbps = Number(values.mbps);
   const port = Number(values.port ?? 0);
   if (!(mbps > 0) || !Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`mchair-agent: --medium-server needs --mbps N (> 0) and a valid --port\n${USAGE}\n`);
+    process.stderr.write(
+      `mchair-agent: --medium-server needs --mbps N (> 0) and a valid --port\n${USAGE}\n`,
+    );
     return 2;
   }
   const medium = await serveMedium(mbps, port);
-  process.stdout.write(`${JSON.stringify({ event: 'listening', id: 'medium', port: medium.port })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', id: 'medium', port: medium.port })}\n`,
+  );
   await untilSignal();
   await medium.close();
   return 0;
@@ -53,11 +61,15 @@ async function main(): Promise<number> {
   let tls;
   try {
     const [ca, cert, key] = await Promise.all(
-      ['ca.pem', `${cfg.id}.pem`, `${cfg.id}.key`].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')),
+      ['ca.pem', `${cfg.id}.pem`, `${cfg.id}.key`].map((f) =>
+        readFile(join(cfg.tlsDir, f), 'utf8'),
+      ),
     );
     tls = { ca: ca as string, cert: cert as string, key: key as string };
   } catch (err) {
-    process.stderr.write(`mchair-agent: cannot read the farm certificates in ${cfg.tlsDir}: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `mchair-agent: cannot read the farm certificates in ${cfg.tlsDir}: ${(err as Error).message}\n`,
+    );
     return 1;
   }
   const agent = new Agent(cfg, tls, {

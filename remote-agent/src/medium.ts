@@ -44,7 +44,10 @@ export function portLink(mbps: number): Link {
  * with an empty line when it has crossed. Listens on 127.0.0.1 only (it is the virtual farm's
  * own plumbing, not the data plane).
  */
-export async function serveMedium(mbps: number, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveMedium(
+  mbps: number,
+  port = 0,
+): Promise<{ port: number; close(): Promise<void> }> {
   const air = new Airtime(mbps);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {

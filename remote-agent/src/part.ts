@@ -27,7 +27,15 @@ export interface PartCounters {
   bytesOut: number;
 }
 
-const zero = (): PartCounters => ({ frames: 0, computeMs: 0, busyMs: 0, queueWaitMs: 0, maxQueue: 0, bytesIn: 0, bytesOut: 0 });
+const zero = (): PartCounters => ({
+  frames: 0,
+  computeMs: 0,
+  busyMs: 0,
+  queueWaitMs: 0,
+  maxQueue: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+});
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -63,7 +71,13 @@ export class PartWorker {
     return new Promise<Ack>((resolve, reject) => {
       const answer = { resolve, reject };
       if (!this.joiner) {
-        this.enqueue({ frameId: frame.frameId, consumers: frame.consumers, inputs: frame.tensors, arrivedAt: performance.now(), answers: [answer] });
+        this.enqueue({
+          frameId: frame.frameId,
+          consumers: frame.consumers,
+          inputs: frame.tensors,
+          arrivedAt: performance.now(),
+          answers: [answer],
+        });
         return;
       }
       const answers = this.joining.get(frame.frameId) ?? [];
@@ -79,7 +93,13 @@ export class PartWorker {
       }
       if (!joined) return;
       this.joining.delete(frame.frameId);
-      this.enqueue({ frameId: frame.frameId, consumers: frame.consumers, inputs: joined, arrivedAt: performance.now(), answers });
+      this.enqueue({
+        frameId: frame.frameId,
+        consumers: frame.consumers,
+        inputs: joined,
+        arrivedAt: performance.now(),
+        answers,
+      });
     });
   }
 
@@ -136,7 +156,8 @@ export class PartWorker {
     this.stopped = true;
     await this.idle;
     for (const answers of this.joining.values()) {
-      for (const a of answers) a.reject(new Error(`part ${this.name} stopped before the frame's other parts came`));
+      for (const a of answers)
+        a.reject(new Error(`part ${this.name} stopped before the frame's other parts came`));
     }
     this.joining.clear();
     await this.session.release();

@@ -5,7 +5,12 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { findRailsSource, nodeBoardIo, readBoardRails, type RailsSource } from '../../src-main/power/board';
+import {
+  findRailsSource,
+  nodeBoardIo,
+  readBoardRails,
+  type RailsSource,
+} from '../../src-main/power/board';
 
 const THERMAL_ZONE = '/sys/class/thermal/thermal_zone0/temp';
 
@@ -72,7 +77,10 @@ export class Board {
 
   async powerReading(): Promise<string> {
     const source = await this.railsSource();
-    if (!source) throw new Error('this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter');
+    if (!source)
+      throw new Error(
+        'this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter',
+      );
     return JSON.stringify(await readBoardRails(this.io, source));
   }
 
@@ -81,7 +89,12 @@ export class Board {
     const [temp, throttledText, rails] = await Promise.all([
       readText(THERMAL_ZONE),
       this.hasVcgencmd ? vcgencmd('get_throttled') : Promise.resolve(null),
-      source ? readBoardRails(this.io, source).then((r) => r.rails, () => []) : Promise.resolve([]),
+      source
+        ? readBoardRails(this.io, source).then(
+            (r) => r.rails,
+            () => [],
+          )
+        : Promise.resolve([]),
     ]);
     if (throttledText === null) this.hasVcgencmd = false;
     return {

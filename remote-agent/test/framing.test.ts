@@ -1,7 +1,12 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MessageTooLargeError, PacketDecoder, PacketEncoder, type Packet } from '../src/protocol/framing';
+import {
+  MessageTooLargeError,
+  PacketDecoder,
+  PacketEncoder,
+  type Packet,
+} from '../src/protocol/framing';
 
 async function encode(packets: Packet[]): Promise<Buffer> {
   const enc = new PacketEncoder();
@@ -14,7 +19,11 @@ async function encode(packets: Packet[]): Promise<Buffer> {
   return Buffer.concat(bytes);
 }
 
-async function roundTrip(packets: Packet[], chunkSizes: number[], limit?: number): Promise<Packet[]> {
+async function roundTrip(
+  packets: Packet[],
+  chunkSizes: number[],
+  limit?: number,
+): Promise<Packet[]> {
   const all = await encode(packets);
   const dec = new PacketDecoder(limit);
   const out: Packet[] = [];
@@ -40,7 +49,10 @@ describe('packet framing', () => {
         fc.array(
           fc.record({
             id: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
-            payload: fc.array(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { maxLength: 4 }),
+            payload: fc.array(
+              fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+              { maxLength: 4 },
+            ),
           }),
           { maxLength: 8 },
         ),
@@ -48,7 +60,9 @@ describe('packet framing', () => {
         async (packets, chunks) => {
           const out = await roundTrip(packets, chunks);
           // A frame split over reads may come as pieces; a message's bytes are what counts.
-          expect(out.map((p) => ({ id: p.id, bytes: Buffer.concat(p.payload).toString('hex') }))).toEqual(
+          expect(
+            out.map((p) => ({ id: p.id, bytes: Buffer.concat(p.payload).toString('hex') })),
+          ).toEqual(
             packets.map((p) => ({ id: p.id, bytes: Buffer.concat(p.payload).toString('hex') })),
           );
         },

@@ -47,7 +47,12 @@ describe('joining split stages by frame id', () => {
             if (out) {
               const t = out[0]!;
               expect(t.name).toBe('fc1');
-              done.set(f, new Float32Array(t.bytes.buffer.slice(t.bytes.byteOffset, t.bytes.byteOffset + t.bytes.length)));
+              done.set(
+                f,
+                new Float32Array(
+                  t.bytes.buffer.slice(t.bytes.byteOffset, t.bytes.byteOffset + t.bytes.length),
+                ),
+              );
             }
           }
           expect(done.size).toBe(frames);
@@ -65,21 +70,34 @@ describe('joining split stages by frame id', () => {
   it('refuses a part that arrives twice and bounds the frames waiting', () => {
     const joiner = new Joiner(split(2, [2, 2]), 2);
     expect(joiner.add({ frameId: 1, fromPart: 0, tensors: [half(1, 0, 2)] })).toBeNull();
-    expect(() => joiner.add({ frameId: 1, fromPart: 0, tensors: [half(1, 0, 2)] })).toThrow(JoinError);
+    expect(() => joiner.add({ frameId: 1, fromPart: 0, tensors: [half(1, 0, 2)] })).toThrow(
+      JoinError,
+    );
     expect(joiner.add({ frameId: 2, fromPart: 1, tensors: [half(2, 1, 2)] })).toBeNull();
-    expect(() => joiner.add({ frameId: 3, fromPart: 1, tensors: [half(3, 1, 2)] })).toThrow(/more than 2 frames/);
-    expect(() => joiner.add({ frameId: 4, fromPart: 2, tensors: [half(4, 0, 2)] })).toThrow(/no part 2/);
+    expect(() => joiner.add({ frameId: 3, fromPart: 1, tensors: [half(3, 1, 2)] })).toThrow(
+      /more than 2 frames/,
+    );
+    expect(() => joiner.add({ frameId: 4, fromPart: 2, tensors: [half(4, 0, 2)] })).toThrow(
+      /no part 2/,
+    );
   });
 });
 
 describe('concatTensors', () => {
   it('joins along an inner axis, interleaving rows', () => {
-    const a: WireTensor = { name: 'a', dtype: 'uint8', shape: [2, 2], bytes: Buffer.from([1, 2, 3, 4]) };
+    const a: WireTensor = {
+      name: 'a',
+      dtype: 'uint8',
+      shape: [2, 2],
+      bytes: Buffer.from([1, 2, 3, 4]),
+    };
     const b: WireTensor = { name: 'b', dtype: 'uint8', shape: [2, 1], bytes: Buffer.from([9, 8]) };
     const c = concatTensors('c', [a, b], 1);
     expect(c.shape).toEqual([2, 3]);
     expect([...c.bytes]).toEqual([1, 2, 9, 3, 4, 8]);
-    expect(() => concatTensors('c', [a, { ...b, shape: [1, 2] }], 1)).toThrow(/differ in dimension 0/);
+    expect(() => concatTensors('c', [a, { ...b, shape: [1, 2] }], 1)).toThrow(
+      /differ in dimension 0/,
+    );
     expect(() => concatTensors('c', [a, { ...b, bytes: Buffer.from([1]) }], 1)).toThrow(/bytes/);
   });
 });

@@ -4,7 +4,10 @@ import { mediumLink, portLink, serveMedium } from '../src/medium';
 describe('emulated links', () => {
   it('devices on one shared medium take turns: two senders share its bandwidth', async () => {
     const medium = await serveMedium(8); // 8 Mbit/s = 1 byte per microsecond
-    const [a, b] = await Promise.all([mediumLink('127.0.0.1', medium.port), mediumLink('127.0.0.1', medium.port)]);
+    const [a, b] = await Promise.all([
+      mediumLink('127.0.0.1', medium.port),
+      mediumLink('127.0.0.1', medium.port),
+    ]);
     try {
       const t0 = performance.now();
       // 100 kB each: 100 ms alone, 200 ms for both on the shared air.

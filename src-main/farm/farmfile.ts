@@ -29,7 +29,16 @@ export const FarmEndpoints = z.object({
   partsDir: z.string().min(1),
   devices: z.array(FarmDevice).min(1),
   /** Emulated shared media: where each medium's airtime service listens ("media" is the planner's). */
-  airtime: z.array(z.object({ id: z.string(), host: z.string(), port: z.number().int(), pid: z.number().int().optional() })).default([]),
+  airtime: z
+    .array(
+      z.object({
+        id: z.string(),
+        host: z.string(),
+        port: z.number().int(),
+        pid: z.number().int().optional(),
+      }),
+    )
+    .default([]),
 });
 export type FarmEndpoints = z.infer<typeof FarmEndpoints>;
 
@@ -46,7 +55,9 @@ export async function readFarmFile(file: string): Promise<OpenFarm> {
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new InputError(`--farm: cannot read ${file} as JSON (${(err as Error).message.split('\n')[0]})`);
+    throw new InputError(
+      `--farm: cannot read ${file} as JSON (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   const parsed = FarmEndpoints.safeParse(json);
   if (!parsed.success) throw new InputError(describeIssues(file, parsed.error.issues));
@@ -56,7 +67,10 @@ export async function readFarmFile(file: string): Promise<OpenFarm> {
   farm.tlsDir = abs(farm.tlsDir);
   farm.partsDir = abs(farm.partsDir);
   const tls = await readIdentity(farm.tlsDir, farm.coordinatorId).catch(() => {
-    throw new AppError('PKI_MISSING', `${file}: no coordinator certificate in ${farm.tlsDir}; recreate the farm`);
+    throw new AppError(
+      'PKI_MISSING',
+      `${file}: no coordinator certificate in ${farm.tlsDir}; recreate the farm`,
+    );
   });
   return { file, farm, json, coordinator: { id: farm.coordinatorId, tls } };
 }

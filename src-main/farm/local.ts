@@ -45,11 +45,18 @@ export function agentBundlePath(): string {
     if (up === dir) break;
     dir = up;
   }
-  throw new AppError('AGENT_NOT_BUILT', 'the agent bundle is missing; run "node scripts/build-node.mjs agent"');
+  throw new AppError(
+    'AGENT_NOT_BUILT',
+    'the agent bundle is missing; run "node scripts/build-node.mjs agent"',
+  );
 }
 
 /** A process that prints {"event":"listening","port"} once ready (an agent or a medium). */
-async function spawnListening(name: string, args: string[], detached?: { logFd: number }): Promise<LocalAgent & { host: string }> {
+async function spawnListening(
+  name: string,
+  args: string[],
+  detached?: { logFd: number },
+): Promise<LocalAgent & { host: string }> {
   const child = spawn(process.execPath, [agentBundlePath(), ...args], {
     stdio: ['ignore', 'pipe', detached ? detached.logFd : 'pipe'],
     detached: Boolean(detached),
@@ -63,7 +70,12 @@ async function spawnListening(name: string, args: string[], detached?: { logFd: 
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const fail = (why: string) => {
       lines.close();
-      reject(new AppError('AGENT_START_FAILED', `${name} did not start: ${why}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
+      reject(
+        new AppError(
+          'AGENT_START_FAILED',
+          `${name} did not start: ${why}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`,
+        ),
+      );
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -122,12 +134,18 @@ export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
 
 export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent> {
   const args = [
-    '--id', o.id,
-    '--host', o.host ?? '127.0.0.1',
-    '--port', String(o.port ?? 0),
-    '--parts-dir', o.partsDir,
-    '--tls-dir', o.tlsDir,
-    '--backend', o.backend ?? 'node',
+    '--id',
+    o.id,
+    '--host',
+    o.host ?? '127.0.0.1',
+    '--port',
+    String(o.port ?? 0),
+    '--parts-dir',
+    o.partsDir,
+    '--tls-dir',
+    o.tlsDir,
+    '--backend',
+    o.backend ?? 'node',
   ];
   if (o.threads) args.push('--threads', String(o.threads));
   if (o.profile) args.push('--profile', o.profile);

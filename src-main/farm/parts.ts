@@ -6,7 +6,11 @@ import { copyFile, link, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../contract/index';
 
-export async function placeParts(manifest: Manifest, fromDir: string, partsDir: string): Promise<Manifest> {
+export async function placeParts(
+  manifest: Manifest,
+  fromDir: string,
+  partsDir: string,
+): Promise<Manifest> {
   const stages = await Promise.all(
     manifest.stages.map(async (s) => ({
       ...s,
@@ -14,10 +18,15 @@ export async function placeParts(manifest: Manifest, fromDir: string, partsDir: 
         s.parts.map(async (p) => {
           const file = `${p.sha256}.onnx`;
           const dest = join(partsDir, file);
-          const present = await stat(dest).then(() => true, () => false);
+          const present = await stat(dest).then(
+            () => true,
+            () => false,
+          );
           if (!present) {
             // A hard link costs nothing on the same file system; across file systems, copy.
-            await link(join(fromDir, p.file), dest).catch(() => copyFile(join(fromDir, p.file), dest));
+            await link(join(fromDir, p.file), dest).catch(() =>
+              copyFile(join(fromDir, p.file), dest),
+            );
           }
           return { ...p, file };
         }),

@@ -37,7 +37,8 @@ async function exportKey(key: CryptoKey): Promise<string> {
 
 async function importKey(pem: string): Promise<CryptoKey> {
   const der = x509.PemConverter.decode(pem)[0];
-  if (!der) throw new AppError('PKI_BAD_KEY', 'the farm CA key file holds no PEM key; recreate the farm');
+  if (!der)
+    throw new AppError('PKI_BAD_KEY', 'the farm CA key file holds no PEM key; recreate the farm');
   return webcrypto.subtle.importKey('pkcs8', der, KEY_ALG, false, ['sign']);
 }
 
@@ -52,7 +53,10 @@ export async function createFarmCa(farmName: string): Promise<Identity> {
     notAfter: new Date(now + TEN_YEARS_MS),
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -60,7 +64,11 @@ export async function createFarmCa(farmName: string): Promise<Identity> {
 }
 
 /** A certificate for one device (or the coordinator), usable as TLS client and server. */
-export async function issueIdentity(ca: Identity, id: string, hosts: string[] = []): Promise<Identity> {
+export async function issueIdentity(
+  ca: Identity,
+  id: string,
+  hosts: string[] = [],
+): Promise<Identity> {
   const caCert = new x509.X509Certificate(ca.cert);
   const keys = await webcrypto.subtle.generateKey(KEY_ALG, true, ['sign', 'verify']);
   const now = Date.now();
@@ -90,7 +98,12 @@ export async function issueIdentity(ca: Identity, id: string, hosts: string[] = 
 }
 
 /** Files of one identity in a folder: ca.pem, <id>.pem, <id>.key (key readable by owner only). */
-export async function writeIdentity(dir: string, id: string, ca: string, ident: Identity): Promise<void> {
+export async function writeIdentity(
+  dir: string,
+  id: string,
+  ca: string,
+  ident: Identity,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'ca.pem'), ca);
   await writeFile(join(dir, `${id}.pem`), ident.cert);
@@ -104,6 +117,9 @@ export async function readIdentity(dir: string, id: string): Promise<TlsMaterial
     );
     return { ca: ca as string, cert: cert as string, key: key as string };
   } catch {
-    throw new AppError('PKI_MISSING', `no certificate for "${id}" in ${dir}; run "mchair farm up" again`);
+    throw new AppError(
+      'PKI_MISSING',
+      `no certificate for "${id}" in ${dir}; run "mchair farm up" again`,
+    );
   }
 }

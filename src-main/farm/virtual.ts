@@ -37,7 +37,10 @@ export interface RunningFarm {
 const linkOf = (m: Medium) => ({ medium: m.id, mbps: m.mbps, shared: m.kind === 'shared' });
 
 /** The planner's farm (e.g. from `--emulate pi3:6,pi4:2`) as emulated devices and links. */
-export function emulatedDevices(farm: Farm): { devices: FarmDeviceSpec[]; coordinatorLink: FarmDeviceSpec['link'] } {
+export function emulatedDevices(farm: Farm): {
+  devices: FarmDeviceSpec[];
+  coordinatorLink: FarmDeviceSpec['link'];
+} {
   return {
     devices: farm.devices.map((d) => ({ id: d.id, profile: d.profile.id, link: linkOf(d.medium) })),
     coordinatorLink: linkOf(farm.coordinator),
@@ -59,7 +62,11 @@ export async function startFarm(o: {
   const tlsDir = join(o.dir, 'tls');
   const partsDir = join(o.dir, 'parts');
   const logDir = join(o.dir, 'logs');
-  await Promise.all([mkdir(tlsDir, { recursive: true }), mkdir(partsDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
+  await Promise.all([
+    mkdir(tlsDir, { recursive: true }),
+    mkdir(partsDir, { recursive: true }),
+    mkdir(logDir, { recursive: true }),
+  ]);
   const started: LocalAgent[] = [];
   const airtime: FarmEndpoints['airtime'] = [];
   const stopAll = async () => {
@@ -68,13 +75,16 @@ export async function startFarm(o: {
   try {
     const ca = await createFarmCa(o.dir);
     await writeFile(join(tlsDir, 'ca.key'), ca.key, { mode: 0o600 });
-    for (const d of o.devices) await writeIdentity(tlsDir, d.id, ca.cert, await issueIdentity(ca, d.id, ['127.0.0.1']));
+    for (const d of o.devices)
+      await writeIdentity(tlsDir, d.id, ca.cert, await issueIdentity(ca, d.id, ['127.0.0.1']));
     const coord = await issueIdentity(ca, COORDINATOR_ID, ['127.0.0.1']);
     await writeIdentity(tlsDir, COORDINATOR_ID, ca.cert, coord);
-    const logFd = async (name: string) => (o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined);
+    const logFd = async (name: string) =>
+      o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined;
 
     const shared = new Map<string, number>();
-    for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink]) if (l?.shared) shared.set(l.medium, l.mbps);
+    for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink])
+      if (l?.shared) shared.set(l.medium, l.mbps);
     for (const [id, mbps] of shared) {
       const m = await startMedium(mbps, await logFd(`medium-${id}`));
       started.push(m);
@@ -119,7 +129,12 @@ export async function startFarm(o: {
     const cl = o.coordinatorLink;
     return {
       endpoints,
-      agents: agents.map(({ device, agent }) => ({ id: device.id, host: agent.host, port: agent.port, profile: device.profile })),
+      agents: agents.map(({ device, agent }) => ({
+        id: device.id,
+        host: agent.host,
+        port: agent.port,
+        profile: device.profile,
+      })),
       coordinator: { id: COORDINATOR_ID, tls: { ca: ca.cert, cert: coord.cert, key: coord.key } },
       coordinatorLink: async () => {
         if (!cl) return null;
@@ -150,8 +165,12 @@ async function isOurAgent(pid: number): Promise<boolean> {
  * first that each pid is still one of our agents and not a stranger that reused the number.
  */
 export async function stopFarmProcesses(f: FarmEndpoints): Promise<number> {
-  const pids = [...f.devices.map((d) => d.pid), ...f.airtime.map((m) => m.pid)].filter((p): p is number => p !== undefined);
-  const ours = (await Promise.all(pids.map(async (p) => ((await isOurAgent(p)) ? p : null)))).filter((p): p is number => p !== null);
+  const pids = [...f.devices.map((d) => d.pid), ...f.airtime.map((m) => m.pid)].filter(
+    (p): p is number => p !== undefined,
+  );
+  const ours = (
+    await Promise.all(pids.map(async (p) => ((await isOurAgent(p)) ? p : null)))
+  ).filter((p): p is number => p !== null);
   await Promise.all(ours.map((p) => stopProcess(p)));
   return ours.length;
 }
@@ -169,7 +188,10 @@ export interface DeviceStatus {
 }
 
 /** Pings every agent of a farm (health ping over the real protocol, 3 s each at most). */
-export async function farmStatus(f: FarmEndpoints, identity: { tls: TlsMaterial }): Promise<DeviceStatus[]> {
+export async function farmStatus(
+  f: FarmEndpoints,
+  identity: { tls: TlsMaterial },
+): Promise<DeviceStatus[]> {
   return Promise.all(
     f.devices.map(async (d) => {
       const base = { id: d.id, profile: d.profile, host: d.host, port: d.port, pid: d.pid ?? null };
@@ -179,7 +201,9 @@ export async function farmStatus(f: FarmEndpoints, identity: { tls: TlsMaterial 
         const c = client;
         const h = await new Promise<Health>((resolve, reject) => {
           const t = setTimeout(() => reject(new Error('no answer')), 3000);
-          c.ping(Date.now()).then(resolve, reject).finally(() => clearTimeout(t));
+          c.ping(Date.now())
+            .then(resolve, reject)
+            .finally(() => clearTimeout(t));
         });
         return { ...base, alive: true, backend: h.backend, runId: h.runId, uptimeMs: h.uptimeMs };
       } catch {

@@ -24,7 +24,12 @@ export interface TransportFigures {
   rss: { coordinator: { warm: number; end: number }; agent: { warm: number; end: number } };
 }
 
-export async function benchTransport(o: { bytes: number; frames: number; window?: number; log: Logger }): Promise<TransportFigures> {
+export async function benchTransport(o: {
+  bytes: number;
+  frames: number;
+  window?: number;
+  log: Logger;
+}): Promise<TransportFigures> {
   const window = o.window ?? DEFAULT_WINDOW;
   const dir = await mkdtemp(join(tmpdir(), 'mchair-bench-'));
   const farm = await startEphemeralFarm({ agents: [{ id: 'noop' }], threads: 1 });

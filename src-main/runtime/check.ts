@@ -17,15 +17,25 @@ export class ResultChecker {
   ) {}
 
   static async create(wholeModel: Uint8Array, output: string, threads = 1): Promise<ResultChecker> {
-    const session = await ort.InferenceSession.create(wholeModel, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(wholeModel, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+    });
     return new ResultChecker(session, output);
   }
 
   /** The largest absolute difference between the farm's output and the whole model's. */
   async maxAbsDiff(input: WireTensor, farmOutputs: readonly WireTensor[]): Promise<number> {
     const got = farmOutputs.find((t) => t.name === this.output);
-    if (!got) throw new Error(`the farm returned no "${this.output}" (it sent ${farmOutputs.map((t) => t.name).join(', ')})`);
-    const feed = new ort.Tensor('uint8', new Uint8Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.length), input.shape);
+    if (!got)
+      throw new Error(
+        `the farm returned no "${this.output}" (it sent ${farmOutputs.map((t) => t.name).join(', ')})`,
+      );
+    const feed = new ort.Tensor(
+      'uint8',
+      new Uint8Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.length),
+      input.shape,
+    );
     const out = await this.session.run({ [input.name]: feed });
     const want = out[this.output];
     if (!want) throw new Error(`the whole model has no output "${this.output}"`);

@@ -3,10 +3,22 @@
 // stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
 // Activations never pass through here: stages hand them to each other board to board.
 import type { Link } from '../../remote-agent/src/medium';
-import { PeerClient, serve, type ServerHandle, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import {
+  PeerClient,
+  serve,
+  type ServerHandle,
+  type TlsMaterial,
+} from '../../remote-agent/src/protocol/endpoint';
 import { Joiner } from '../../remote-agent/src/protocol/join';
 import { Router } from '../../remote-agent/src/protocol/route';
-import type { Deployment, Frame, Peer, StageSpec, Telemetry, WireTensor } from '../../remote-agent/src/protocol/schema';
+import type {
+  Deployment,
+  Frame,
+  Peer,
+  StageSpec,
+  Telemetry,
+  WireTensor,
+} from '../../remote-agent/src/protocol/schema';
 import { partName } from '../../remote-agent/src/protocol/schema';
 import { checkTensor } from '../../remote-agent/src/protocol/tensor';
 import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
@@ -79,8 +91,6 @@ interface DeviceTotals {
   bytesIn: number;
   bytesOut: number;
   wallMs: number;
-  cpuPercent: number;
-  rssBytes: number;
 }
 
 /** How long without a single result before a run is declared stuck. */
@@ -128,14 +138,21 @@ export class Coordinator {
     const { manifest, assignment } = this.o.plan;
     const byId = new Map(this.o.agents.map((a) => [a.id, a]));
     if (assignment.length !== manifest.stages.length) {
-      throw new AppError('PLAN_MISMATCH', `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`);
+      throw new AppError(
+        'PLAN_MISMATCH',
+        `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`,
+      );
     }
     return manifest.stages.map((st, s) => ({
       id: st.id,
       concat: st.concat ?? null,
       parts: st.parts.map((p, k) => {
         const ids = assignment[s]?.[k] ?? [];
-        if (ids.length === 0) throw new AppError('PLAN_MISMATCH', `the plan gives part ${partName(st.id, k)} no device`);
+        if (ids.length === 0)
+          throw new AppError(
+            'PLAN_MISMATCH',
+            `the plan gives part ${partName(st.id, k)} no device`,
+          );
         return {
           file: p.file,
           sha256: p.sha256,
@@ -143,7 +160,11 @@ export class Coordinator {
           outputs: p.outputs,
           replicas: ids.map((id) => {
             const a = byId.get(id);
-            if (!a) throw new AppError('PLAN_MISMATCH', `the plan names device "${id}", which is not in the farm`);
+            if (!a)
+              throw new AppError(
+                'PLAN_MISMATCH',
+                `the plan names device "${id}", which is not in the farm`,
+              );
             return { id: a.id, host: a.host, port: a.port };
           }),
         };
@@ -165,17 +186,27 @@ export class Coordinator {
           return { frameId: f.frameId };
         },
       },
-      { tls: this.o.identity.tls, onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer') },
+      {
+        tls: this.o.identity.tls,
+        onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
+      },
     );
     const used = new Set(this.o.plan.assignment.flat(2));
     const agents = this.o.agents.filter((a) => used.has(a.id));
     await Promise.all(
       agents.map(async (a) => {
         const c = await this.connect(a).catch((err: Error) => {
-          throw new AppError('AGENT_UNREACHABLE', `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`);
+          throw new AppError(
+            'AGENT_UNREACHABLE',
+            `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`,
+          );
         });
         const h = await c.ping(Date.now());
-        if (h.agentId !== a.id) throw new AppError('AGENT_MISMATCH', `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`);
+        if (h.agentId !== a.id)
+          throw new AppError(
+            'AGENT_MISMATCH',
+            `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`,
+          );
       }),
     );
     this.deployment = {
@@ -191,14 +222,18 @@ export class Coordinator {
         try {
           await (await this.connect(a)).deploy(d);
         } catch (err) {
-          throw new AppError('DEPLOY_FAILED', `deploy to ${a.id} failed: ${(err as Error).message}`);
+          throw new AppError(
+            'DEPLOY_FAILED',
+            `deploy to ${a.id} failed: ${(err as Error).message}`,
+          );
         }
       }),
     );
   }
 
   private receive(f: Frame, joiner: Joiner | null): void {
-    if (f.runId !== this.o.runId) throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
+    if (f.runId !== this.o.runId)
+      throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
     for (const t of f.tensors) checkTensor(t);
     const outputs = joiner ? joiner.add(f) : f.tensors;
     if (!outputs) return;
@@ -262,7 +297,10 @@ export class Coordinator {
     const d = this.deployment;
     if (!d) throw new Error('deploy() first');
     const router = new Router(d, this.connect, this.o.link ?? null);
-    const replicas = d.stages.reduce((a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0), 0);
+    const replicas = d.stages.reduce(
+      (a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0),
+      0,
+    );
     // Every queue in the farm is bounded by the frames admitted here.
     const admit = d.window * replicas;
     this.startedAt = performance.now();
@@ -280,7 +318,8 @@ export class Coordinator {
       }
       while (this.inFlight > 0) {
         if (performance.now() - this.lastProgress > STALL_MS) {
-          for (const id of [...this.sentAt.keys()]) this.markLost(id, `no result in ${STALL_MS / 1000} s`);
+          for (const id of [...this.sentAt.keys()])
+            this.markLost(id, `no result in ${STALL_MS / 1000} s`);
           break;
         }
         await this.sleepUntilWoken();
@@ -361,7 +400,14 @@ export class Coordinator {
   }
 
   private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
-    const tot = this.totals.get(a.id) ?? { frames: 0, computeMs: 0, busyMs: 0, bytesIn: 0, bytesOut: 0, wallMs: 0, cpuPercent: 0, rssBytes: 0 };
+    const tot = this.totals.get(a.id) ?? {
+      frames: 0,
+      computeMs: 0,
+      busyMs: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      wallMs: 0,
+    };
     let frames = 0;
     let computeMs = 0;
     let busyMs = 0;
@@ -376,8 +422,6 @@ export class Coordinator {
     tot.computeMs += computeMs;
     tot.busyMs += busyMs;
     tot.wallMs += t.intervalMs;
-    tot.cpuPercent = t.cpuPercent;
-    tot.rssBytes = t.rssBytes;
     this.totals.set(a.id, tot);
     const m: DeviceMetrics = {
       device: a.id,
@@ -401,7 +445,8 @@ export class Coordinator {
           id: a.id,
           profile: a.profile,
           utilisation: t && t.wallMs > 0 ? Math.min(1, t.busyMs / t.wallMs) : 0,
-          computeMs: t && t.frames > 0 ? (a.profile !== null ? t.busyMs : t.computeMs) / t.frames : 0,
+          computeMs:
+            t && t.frames > 0 ? (a.profile !== null ? t.busyMs : t.computeMs) / t.frames : 0,
           bytesIn: t?.bytesIn ?? 0,
           bytesOut: t?.bytesOut ?? 0,
           emulated: a.profile !== null,

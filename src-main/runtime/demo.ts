@@ -33,7 +33,11 @@ export async function startDemoRun(opts: {
   onFigures?: (f: ExecuteOutcome) => void;
 }): Promise<LiveRun> {
   const { events, log } = opts;
-  const rec = await RunRecorder.create(opts.dataDir, { kind: 'demo', model: DEMO_MODEL, frames: opts.frames });
+  const rec = await RunRecorder.create(opts.dataDir, {
+    kind: 'demo',
+    model: DEMO_MODEL,
+    frames: opts.frames,
+  });
   const runId = rec.id;
   events.emit('run/state', { runId, state: 'starting', message: null });
   let coordinator: Coordinator | null = null;
@@ -51,7 +55,10 @@ export async function startDemoRun(opts: {
     const checker = await ResultChecker.create(encodeModel(model), manifest.output);
     // Two agents share this machine's cores with the coordinator.
     const threads = Math.max(1, Math.floor(cpus().length / 2));
-    const farm = await startEphemeralFarm({ agents: [{ id: 'agent-1' }, { id: 'agent-2' }], threads });
+    const farm = await startEphemeralFarm({
+      agents: [{ id: 'agent-1' }, { id: 'agent-2' }],
+      threads,
+    });
     try {
       const placed = await placeParts(manifest, partsDir, farm.partsDir);
       const outcome = await executeRun({
@@ -82,7 +89,12 @@ export async function startDemoRun(opts: {
       const message = ok
         ? null
         : `lost ${outcome.lost}, duplicated ${outcome.duplicated}, largest difference ${maxAbsDiff}`;
-      return rec.finish(state, { completed: outcome.completed, ips: outcome.ips, maxAbsDiff, message });
+      return rec.finish(state, {
+        completed: outcome.completed,
+        ips: outcome.ips,
+        maxAbsDiff,
+        message,
+      });
     } finally {
       await checker.close();
       await farm.stop();
@@ -95,7 +107,8 @@ export async function startDemoRun(opts: {
       return summary;
     },
     async (err: unknown) => {
-      const message = err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+      const message =
+        err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
       log.error({ runId, err: (err as Error).message }, 'demo run failed');
       const summary = await rec.finish('failed', { message });
       events.emit('run/state', { runId, state: 'failed', message });

@@ -64,7 +64,12 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
         maxAbsDiff = Math.max(maxAbsDiff, diff);
       }
       const out = outputs.find((t) => t.name === output);
-      o.recorder?.result({ frameId, latencyMs, top1: out && out.dtype === 'float32' ? top1(out) : null, maxAbsDiff: diff });
+      o.recorder?.result({
+        frameId,
+        latencyMs,
+        top1: out && out.dtype === 'float32' ? top1(out) : null,
+        maxAbsDiff: diff,
+      });
     },
   });
   try {

@@ -8,14 +8,20 @@ import { PNG } from 'pngjs';
 import { InputError } from '../contract/index';
 import type { FrameSource } from './source';
 
-const DECODERS: Record<string, (b: Buffer) => { width: number; height: number; data: Uint8Array }> = {
-  '.jpg': (b) => jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 }),
-  '.jpeg': (b) => jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 }),
-  '.png': (b) => PNG.sync.read(b),
-};
+const DECODERS: Record<string, (b: Buffer) => { width: number; height: number; data: Uint8Array }> =
+  {
+    '.jpg': (b) => jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 }),
+    '.jpeg': (b) =>
+      jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 }),
+    '.png': (b) => PNG.sync.read(b),
+  };
 
 /** Bilinear resize of RGBA pixels to an RGB uint8 HWC buffer of h x w. */
-export function resizeRgbaToRgb(src: { width: number; height: number; data: Uint8Array }, h: number, w: number): Buffer {
+export function resizeRgbaToRgb(
+  src: { width: number; height: number; data: Uint8Array },
+  h: number,
+  w: number,
+): Buffer {
   const out = Buffer.allocUnsafe(h * w * 3);
   const sx = src.width / w;
   const sy = src.height / h;
@@ -40,10 +46,15 @@ export function resizeRgbaToRgb(src: { width: number; height: number; data: Uint
   return out;
 }
 
-export async function imageFolderSource(dir: string, input: { name: string; dtype: string; shape: number[] }): Promise<FrameSource> {
+export async function imageFolderSource(
+  dir: string,
+  input: { name: string; dtype: string; shape: number[] },
+): Promise<FrameSource> {
   const [n, h, w, c] = input.shape;
   if (input.dtype !== 'uint8' || input.shape.length !== 4 || n !== 1 || c !== 3) {
-    throw new InputError(`--images: the model wants ${input.dtype} [${input.shape.join(',')}]; image frames are uint8 [1,H,W,3]`);
+    throw new InputError(
+      `--images: the model wants ${input.dtype} [${input.shape.join(',')}]; image frames are uint8 [1,H,W,3]`,
+    );
   }
   let names: string[];
   try {
@@ -65,7 +76,13 @@ export async function imageFolderSource(dir: string, input: { name: string; dtyp
         const file = names[k] as string;
         let img;
         try {
-          img = (DECODERS[extname(file).toLowerCase()] as (b: Buffer) => { width: number; height: number; data: Uint8Array })(await readFile(join(dir, file)));
+          img = (
+            DECODERS[extname(file).toLowerCase()] as (b: Buffer) => {
+              width: number;
+              height: number;
+              data: Uint8Array;
+            }
+          )(await readFile(join(dir, file)));
         } catch (err) {
           throw new InputError(`--images: cannot decode ${file}: ${(err as Error).message}`);
         }

@@ -22,7 +22,14 @@ export async function writeNoopStage(dir: string, bytes: number): Promise<Manife
       opsetImport: [{ domain: '', version: OPSET }],
       graph: {
         name: 'noop',
-        node: [{ name: 'head', opType: 'Slice', input: ['input', 'starts', 'ends', 'axes'], output: ['head'] }],
+        node: [
+          {
+            name: 'head',
+            opType: 'Slice',
+            input: ['input', 'starts', 'ends', 'axes'],
+            output: ['head'],
+          },
+        ],
         initializer: [
           valuesTensor('starts', 'int64', [1], [0]),
           valuesTensor('ends', 'int64', [1], [head]),
@@ -43,7 +50,14 @@ export async function writeNoopStage(dir: string, bytes: number): Promise<Manife
     stages: [
       {
         id: 's0',
-        parts: [{ file: 'noop.onnx', sha256: createHash('sha256').update(onnx).digest('hex'), inputs: ['input'], outputs: ['head'] }],
+        parts: [
+          {
+            file: 'noop.onnx',
+            sha256: createHash('sha256').update(onnx).digest('hex'),
+            inputs: ['input'],
+            outputs: ['head'],
+          },
+        ],
       },
     ],
   };

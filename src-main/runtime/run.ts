@@ -57,7 +57,15 @@ export interface RunReport {
   predictedIps: number | null;
   latencyMs: { p50: number; p95: number; p99: number };
   frames: { sent: number; completed: number; lost: number; duplicated: number; mismatched: number };
-  devices: Array<{ id: string; profile: string | null; utilisation: number; computeMs: number; bytesIn: number; bytesOut: number; emulated: boolean }>;
+  devices: Array<{
+    id: string;
+    profile: string | null;
+    utilisation: number;
+    computeMs: number;
+    bytesIn: number;
+    bytesOut: number;
+    emulated: boolean;
+  }>;
   maxAbsDiff: number | null;
   emulated: boolean;
 }
@@ -65,7 +73,8 @@ export interface RunReport {
 async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
   if (ref === 'auto') {
     const best = planModel(pm, farm).plans[0];
-    if (!best) throw new AppError('NO_PLAN', `the planner found no plan of ${pm.name} for this farm`);
+    if (!best)
+      throw new AppError('NO_PLAN', `the planner found no plan of ${pm.name} for this farm`);
     return best;
   }
   if ((PRESET_IDS as readonly string[]).includes(ref)) return presetPlan(ref as PresetId, pm, farm);
@@ -73,7 +82,9 @@ async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Pl
   try {
     json = JSON.parse(await readFile(ref, 'utf8'));
   } catch (err) {
-    throw new InputError(`--plan: "${ref}" is not auto, ${PRESET_IDS.join(', ')} or a readable plan file (${(err as Error).message.split('\n')[0]})`);
+    throw new InputError(
+      `--plan: "${ref}" is not auto, ${PRESET_IDS.join(', ')} or a readable plan file (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   const parsed = Plan.safeParse(json);
   if (!parsed.success) throw new InputError(describeIssues(ref, parsed.error.issues));
@@ -106,7 +117,14 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
       // Emulated boards are slower than this machine: one thread each keeps the cores shared.
       threads: 1,
     });
-    return { agents: f.agents, coordinator: f.coordinator, partsDir: f.partsDir, link: await f.coordinatorLink(), emulated: true, stop: f.stop };
+    return {
+      agents: f.agents,
+      coordinator: f.coordinator,
+      partsDir: f.partsDir,
+      link: await f.coordinatorLink(),
+      emulated: true,
+      stop: f.stop,
+    };
   }
   const open = file;
   const c = planner.coordinator;
@@ -116,7 +134,12 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
     link = c.kind === 'shared' && m ? await mediumLink(m.host, m.port) : portLink(c.mbps);
   }
   return {
-    agents: open.farm.devices.map((d) => ({ id: d.id, host: d.host, port: d.port, profile: open.farm.emulated ? d.profile : null })),
+    agents: open.farm.devices.map((d) => ({
+      id: d.id,
+      host: d.host,
+      port: d.port,
+      profile: open.farm.emulated ? d.profile : null,
+    })),
     coordinator: open.coordinator,
     partsDir: open.farm.partsDir,
     link,
@@ -133,8 +156,14 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
   const plan = await choosePlan(req.plan, pm, described.planner);
   const farm = await openFarm(described.planner, described.file);
   try {
-    const rec = await RunRecorder.create(req.dataDir, { kind: 'run', model: model.name, frames: req.frames });
-    req.say?.(`run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`);
+    const rec = await RunRecorder.create(req.dataDir, {
+      kind: 'run',
+      model: model.name,
+      frames: req.frames,
+    });
+    req.say?.(
+      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
+    );
     await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
     const runParts = join(rec.dir, 'parts');
     const manifest = await partitionModel(model, specFromPlan(model, plan), runParts);
@@ -142,16 +171,23 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     const placed = await placeParts(manifest, runParts, farm.partsDir);
     const holdMs: Record<string, number> = {};
     if (farm.emulated) {
-      for (const d of plan.devices) if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
+      for (const d of plan.devices)
+        if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
     }
-    const checker = req.check ? await ResultChecker.create(encodeModel(model), manifest.output) : null;
+    const checker = req.check
+      ? await ResultChecker.create(encodeModel(model), manifest.output)
+      : null;
     const source = req.source ? await req.source(manifest.input) : syntheticSource(manifest.input);
     try {
       await rec.setState('running');
       req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
       const out = await executeRun({
         runId: rec.id,
-        plan: { manifest: placed, assignment: plan.stages.map((s) => s.parts.map((p) => p.devices)), holdMs },
+        plan: {
+          manifest: placed,
+          assignment: plan.stages.map((s) => s.parts.map((p) => p.devices)),
+          holdMs,
+        },
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
@@ -170,18 +206,45 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         ips: out.ips,
         predictedIps: plan.prediction.ips,
         latencyMs: out.latencyMs,
-        frames: { sent: out.sent, completed: out.completed, lost: out.lost, duplicated: out.duplicated, mismatched: out.mismatched },
-        devices: out.devices.map((d) => ({ id: d.id, profile: d.profile, utilisation: d.utilisation, computeMs: d.computeMs, bytesIn: d.bytesIn, bytesOut: d.bytesOut, emulated: d.emulated })),
+        frames: {
+          sent: out.sent,
+          completed: out.completed,
+          lost: out.lost,
+          duplicated: out.duplicated,
+          mismatched: out.mismatched,
+        },
+        devices: out.devices.map((d) => ({
+          id: d.id,
+          profile: d.profile,
+          utilisation: d.utilisation,
+          computeMs: d.computeMs,
+          bytesIn: d.bytesIn,
+          bytesOut: d.bytesOut,
+          emulated: d.emulated,
+        })),
         maxAbsDiff: out.maxAbsDiff,
         emulated: farm.emulated,
       };
       await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
-      const message = report.state === 'done' ? null : `lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
-      await rec.finish(report.state === 'done' ? 'done' : 'failed', { completed: out.completed, ips: out.ips, maxAbsDiff: out.maxAbsDiff, message });
-      req.events?.emit('run/state', { runId: rec.id, state: report.state === 'done' ? 'done' : 'failed', message });
+      const message =
+        report.state === 'done'
+          ? null
+          : `lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
+      await rec.finish(report.state === 'done' ? 'done' : 'failed', {
+        completed: out.completed,
+        ips: out.ips,
+        maxAbsDiff: out.maxAbsDiff,
+        message,
+      });
+      req.events?.emit('run/state', {
+        runId: rec.id,
+        state: report.state === 'done' ? 'done' : 'failed',
+        message,
+      });
       return report;
     } catch (err) {
-      const message = err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+      const message =
+        err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
       await rec.finish('failed', { message });
       req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
       throw err;

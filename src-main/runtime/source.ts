@@ -11,8 +11,12 @@ export interface FrameSource {
 }
 
 /** Uniform random uint8 pixels; xorshift32 seeded by frame id, so frame i is always the same. */
-export function syntheticSource(input: { name: string; dtype: string; shape: number[] }, seed = 1): FrameSource {
-  if (input.dtype !== 'uint8') throw new Error(`synthetic frames are uint8; the model wants ${input.dtype}`);
+export function syntheticSource(
+  input: { name: string; dtype: string; shape: number[] },
+  seed = 1,
+): FrameSource {
+  if (input.dtype !== 'uint8')
+    throw new Error(`synthetic frames are uint8; the model wants ${input.dtype}`);
   const n = elementCount(input.shape);
   return {
     name: 'synthetic',

@@ -15,18 +15,83 @@ const IN_FLIGHT = 8;
 
 function certificates(dir) {
   const ossl = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
-  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=bench CA', '-days', '1');
+  ossl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-subj',
+    '/CN=bench CA',
+    '-days',
+    '1',
+  );
   for (const name of ['server', 'client']) {
-    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1');
+    ossl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    );
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+    );
   }
 }
 
 async function bareTls(dir) {
-  const server = spawn(process.execPath, ['test/bench/bare-tls-echo.js', join(dir, 'ca.pem'), join(dir, 'server.pem'), join(dir, 'server.key')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = Number(await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)));
+  const server = spawn(
+    process.execPath,
+    [
+      'test/bench/bare-tls-echo.js',
+      join(dir, 'ca.pem'),
+      join(dir, 'server.pem'),
+      join(dir, 'server.key'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = Number(
+    await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)),
+  );
   const sock = await new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'client.pem')), key: readFileSync(join(dir, 'client.key')), minVersion: 'TLSv1.3', checkServerIdentity: () => undefined }, () => resolve(s));
+    const s = tls.connect(
+      {
+        host: '127.0.0.1',
+        port,
+        ca: readFileSync(join(dir, 'ca.pem')),
+        cert: readFileSync(join(dir, 'client.pem')),
+        key: readFileSync(join(dir, 'client.key')),
+        minVersion: 'TLSv1.3',
+        checkServerIdentity: () => undefined,
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   sock.setNoDelay(true);
@@ -63,14 +128,26 @@ const dir = mkdtempSync(join(tmpdir(), 'mchair-bare-'));
 try {
   certificates(dir);
   const bare = await bareTls(dir);
-  const ours = JSON.parse(execFileSync(process.execPath, ['bin/mchair.js', 'bench', 'transport', '--frames', String(FRAMES), '--json'], { encoding: 'utf8' }));
+  const ours = JSON.parse(
+    execFileSync(
+      process.execPath,
+      ['bin/mchair.js', 'bench', 'transport', '--frames', String(FRAMES), '--json'],
+      { encoding: 'utf8' },
+    ),
+  );
   const ratio = ours.fps / bare;
-  console.log(`bare TLS 1.3 pair     ${bare.toFixed(0)} frames/s (${((bare * BYTES) / 1e6).toFixed(1)} MB/s), ${IN_FLIGHT} in flight, 8-byte ack`);
-  console.log(`mchair bench transport ${ours.fps.toFixed(0)} frames/s (${ours.MBps.toFixed(1)} MB/s), window ${ours.window}`);
+  console.log(
+    `bare TLS 1.3 pair     ${bare.toFixed(0)} frames/s (${((bare * BYTES) / 1e6).toFixed(1)} MB/s), ${IN_FLIGHT} in flight, 8-byte ack`,
+  );
+  console.log(
+    `mchair bench transport ${ours.fps.toFixed(0)} frames/s (${ours.MBps.toFixed(1)} MB/s), window ${ours.window}`,
+  );
   console.log(`ratio                 ${(100 * ratio).toFixed(0)}% (target >= 70%)`);
   const rss = ours.rssBytes;
   const grow = (r) => (100 * (r.end - r.warm)) / r.warm;
-  console.log(`RSS after warm-up -> end: coordinator ${(rss.coordinator.warm / 2 ** 20).toFixed(0)} -> ${(rss.coordinator.end / 2 ** 20).toFixed(0)} MB (${grow(rss.coordinator).toFixed(1)}%), agent ${(rss.agent.warm / 2 ** 20).toFixed(0)} -> ${(rss.agent.end / 2 ** 20).toFixed(0)} MB (${grow(rss.agent).toFixed(1)}%)`);
+  console.log(
+    `RSS after warm-up -> end: coordinator ${(rss.coordinator.warm / 2 ** 20).toFixed(0)} -> ${(rss.coordinator.end / 2 ** 20).toFixed(0)} MB (${grow(rss.coordinator).toFixed(1)}%), agent ${(rss.agent.warm / 2 ** 20).toFixed(0)} -> ${(rss.agent.end / 2 ** 20).toFixed(0)} MB (${grow(rss.agent).toFixed(1)}%)`,
+  );
   if (ratio < 0.7) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

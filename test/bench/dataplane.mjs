@@ -5,25 +5,49 @@
 import { execFileSync } from 'node:child_process';
 
 const FRAMES = process.env.FRAMES ?? '200';
-const cli = (...args) => JSON.parse(execFileSync(process.execPath, ['bin/mchair.js', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+const cli = (...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['bin/mchair.js', ...args, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    }),
+  );
 const ms = (v) => v.toFixed(1).padStart(8);
 let failed = false;
 
 const demo = cli('demo', '--frames', '2000');
-console.log(`local farm (tiny-cnn, 2 agents, 2 stages): ${demo.fps.toFixed(0)} frames/s, latency ms p50 ${ms(demo.latencyMs.p50)} p95 ${ms(demo.latencyMs.p95)} p99 ${ms(demo.latencyMs.p99)}, largest difference ${demo.maxAbsDiff}`);
+console.log(
+  `local farm (tiny-cnn, 2 agents, 2 stages): ${demo.fps.toFixed(0)} frames/s, latency ms p50 ${ms(demo.latencyMs.p50)} p95 ${ms(demo.latencyMs.p95)} p99 ${ms(demo.latencyMs.p99)}, largest difference ${demo.maxAbsDiff}`,
+);
 
-console.log(`\npaper presets on emulated Pi 3 farms, ${FRAMES} frames each, --check (figures emulated):`);
+console.log(
+  `\npaper presets on emulated Pi 3 farms, ${FRAMES} frames each, --check (figures emulated):`,
+);
 for (const [model, plan, farm, paper] of [
   ['alexnet-mc', 'paper-5', 'pi3:6', 4.3],
   ['alexnet-mc', 'paper-6', 'pi3:6', 5.7],
   ['vgg16', 'paper-9', 'pi3:11', 0.48],
   ['vgg16', 'paper-11', 'pi3:11', 1.11],
 ]) {
-  const r = cli('run', '--model', model, '--emulate', farm, '--plan', plan, '--frames', FRAMES, '--check');
+  const r = cli(
+    'run',
+    '--model',
+    model,
+    '--emulate',
+    farm,
+    '--plan',
+    plan,
+    '--frames',
+    FRAMES,
+    '--check',
+  );
   const f = r.frames;
-  const ok = f.lost === 0 && f.duplicated === 0 && f.mismatched === 0 && f.completed === Number(FRAMES);
+  const ok =
+    f.lost === 0 && f.duplicated === 0 && f.mismatched === 0 && f.completed === Number(FRAMES);
   failed ||= !ok;
-  console.log(`${plan.padEnd(9)} ${model.padEnd(11)} on ${farm.padEnd(7)} IPS ${r.ips.toFixed(2).padStart(5)} (predicted ${r.predictedIps.toFixed(2)}, paper ${paper})  latency p50 ${ms(r.latencyMs.p50)} ms  lost ${f.lost} duplicated ${f.duplicated} mismatched ${f.mismatched}  ${ok ? 'ok' : 'FAILED'}`);
+  console.log(
+    `${plan.padEnd(9)} ${model.padEnd(11)} on ${farm.padEnd(7)} IPS ${r.ips.toFixed(2).padStart(5)} (predicted ${r.predictedIps.toFixed(2)}, paper ${paper})  latency p50 ${ms(r.latencyMs.p50)} ms  lost ${f.lost} duplicated ${f.duplicated} mismatched ${f.mismatched}  ${ok ? 'ok' : 'FAILED'}`,
+  );
 }
 
 const t = cli('bench', 'transport', '--frames', '20000');
@@ -32,5 +56,7 @@ const mb = (b) => (b / 2 ** 20).toFixed(0);
 const rss = t.rssBytes;
 const rssOk = grow(rss.coordinator) <= 10 && grow(rss.agent) <= 10;
 failed ||= !rssOk;
-console.log(`\n20,000-frame no-op run: ${t.fps.toFixed(0)} frames/s; RSS after warm-up -> end: coordinator ${mb(rss.coordinator.warm)} -> ${mb(rss.coordinator.end)} MB (${grow(rss.coordinator).toFixed(1)}%), agent ${mb(rss.agent.warm)} -> ${mb(rss.agent.end)} MB (${grow(rss.agent).toFixed(1)}%)  ${rssOk ? 'ok' : 'FAILED (> 10%)'}`);
+console.log(
+  `\n20,000-frame no-op run: ${t.fps.toFixed(0)} frames/s; RSS after warm-up -> end: coordinator ${mb(rss.coordinator.warm)} -> ${mb(rss.coordinator.end)} MB (${grow(rss.coordinator).toFixed(1)}%), agent ${mb(rss.agent.warm)} -> ${mb(rss.agent.end)} MB (${grow(rss.agent).toFixed(1)}%)  ${rssOk ? 'ok' : 'FAILED (> 10%)'}`,
+);
 if (failed) process.exitCode = 1;

@@ -3,7 +3,6 @@
 // ACK) and with a message size limit on every byte stream we read.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
 // avsc's typings know only byte-stream transports; its object-mode channels take {readable, writable}.
 import type { Service } from 'avsc';
 
@@ -65,14 +64,22 @@ export async function serve(
   opts: EndpointOptions & { onPeerError?: (err: Error) => void },
 ): Promise<ServerHandle> {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const avroServer = agentService.createServer({ silent: true } as Parameters<Service['createServer']>[0]);
+  const avroServer = agentService.createServer({ silent: true } as Parameters<
+    Service['createServer']
+  >[0]);
   // avsc hands a handler the request record and a callback; its typings leave both untyped.
   const onMessage = (
     avroServer as unknown as {
-      onMessage(name: string, fn: (req: Record<string, unknown>, cb: Callback<unknown>) => void): void;
+      onMessage(
+        name: string,
+        fn: (req: Record<string, unknown>, cb: Callback<unknown>) => void,
+      ): void;
     }
   ).onMessage.bind(avroServer);
-  const bind = (name: string, fn: ((req: Record<string, unknown>) => Promise<unknown>) | undefined) => {
+  const bind = (
+    name: string,
+    fn: ((req: Record<string, unknown>) => Promise<unknown>) | undefined,
+  ) => {
     if (!fn) return;
     onMessage(name, (req, cb) => {
       fn(req).then(
@@ -105,7 +112,9 @@ export async function serve(
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', (err) => opts.onPeerError?.(err));
-      avroServer.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
+      avroServer.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, {
+        objectMode: true,
+      });
     },
   );
   server.on('tlsClientError', (err) => opts.onPeerError?.(err));
@@ -140,7 +149,10 @@ export class PeerClient {
   ) {}
 
   /** Connects and checks that the peer's certificate names `peer.id`. */
-  static async connect(peer: Peer, opts: EndpointOptions & { timeoutMs?: number }): Promise<PeerClient> {
+  static async connect(
+    peer: Peer,
+    opts: EndpointOptions & { timeoutMs?: number },
+  ): Promise<PeerClient> {
     const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const sock = tls.connect({
@@ -154,7 +166,9 @@ export class PeerClient {
         checkServerIdentity: (_host, cert) =>
           peerId(cert) === peer.id
             ? undefined
-            : new Error(`peer at ${peer.host}:${peer.port} is "${peerId(cert)}", expected "${peer.id}"`),
+            : new Error(
+                `peer at ${peer.host}:${peer.port} is "${peerId(cert)}", expected "${peer.id}"`,
+              ),
       });
       const timer = setTimeout(
         () => sock.destroy(new Error(`no answer from ${peer.id} at ${peer.host}:${peer.port}`)),
@@ -173,8 +187,14 @@ export class PeerClient {
     // Requests may wait long for a slow (or emulated) board: no per-call time-out here; a dead
     // peer shows as a closed socket, and health pings carry their own.
     const client = agentService.createClient({ timeout: 0 });
-    client.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, { objectMode: true });
-    const pc = new PeerClient(peer, socket, client as unknown as Record<string, (...a: unknown[]) => void>);
+    client.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, {
+      objectMode: true,
+    });
+    const pc = new PeerClient(
+      peer,
+      socket,
+      client as unknown as Record<string, (...a: unknown[]) => void>,
+    );
     socket.on('error', () => undefined);
     socket.on('close', () => {
       pc.closed = true;

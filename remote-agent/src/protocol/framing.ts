@@ -88,13 +88,15 @@ export class PacketParser {
     if (this.framesLeft < 0) {
       this.id = b.readInt32BE(0);
       this.framesLeft = b.readInt32BE(4);
-      if (this.framesLeft < 0 || this.framesLeft > MAX_FRAMES_PER_MESSAGE) throw new Error(`bad frame count ${this.framesLeft}`);
+      if (this.framesLeft < 0 || this.framesLeft > MAX_FRAMES_PER_MESSAGE)
+        throw new Error(`bad frame count ${this.framesLeft}`);
       this.messageBytes = 0;
       return;
     }
     const len = b.readInt32BE(0);
     if (len < 0) throw new Error(`bad frame length ${len}`);
-    if (this.messageBytes + len > this.maxBytes) throw new MessageTooLargeError(this.messageBytes + len, this.maxBytes);
+    if (this.messageBytes + len > this.maxBytes)
+      throw new MessageTooLargeError(this.messageBytes + len, this.maxBytes);
     this.messageBytes += len;
     if (len === 0) {
       this.endFrame(Buffer.alloc(0));
@@ -146,7 +148,10 @@ export function encodePacket(p: Packet, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): B
  * The object-mode streams avsc's channels take, over a socket. A framing error (an oversized or
  * malformed message, or one we would refuse to send) ends the connection, not the process.
  */
-export function packetStreams(socket: Duplex, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): { readable: Readable; writable: Writable } {
+export function packetStreams(
+  socket: Duplex,
+  maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+): { readable: Readable; writable: Writable } {
   const readable = new Readable({ objectMode: true, read() {} });
   const parser = new PacketParser((p) => readable.push(p), maxBytes);
   socket.on('data', (chunk: Buffer) => {

@@ -27,7 +27,9 @@ export class Joiner {
   add(frame: Pick<Frame, 'frameId' | 'fromPart' | 'tensors'>): WireTensor[] | null {
     const n = this.split.parts.length;
     if (frame.fromPart < 0 || frame.fromPart >= n) {
-      throw new JoinError(`frame ${frame.frameId}: no part ${frame.fromPart} in stage ${this.split.id}`);
+      throw new JoinError(
+        `frame ${frame.frameId}: no part ${frame.fromPart} in stage ${this.split.id}`,
+      );
     }
     let slots = this.pending.get(frame.frameId);
     if (!slots) {
@@ -48,7 +50,8 @@ export class Joiner {
     const pieces = (slots as WireTensor[][]).map((ts, p) => {
       const want = this.split.parts[p]!.outputs;
       const t = ts.find((x) => want.includes(x.name));
-      if (!t) throw new JoinError(`frame ${frame.frameId}: part ${p} sent none of ${want.join(', ')}`);
+      if (!t)
+        throw new JoinError(`frame ${frame.frameId}: part ${p} sent none of ${want.join(', ')}`);
       return t;
     });
     return [concatTensors(concat.output, pieces, concat.axis)];

@@ -28,7 +28,8 @@ export class Credits {
     for (;;) {
       let best: Peer | undefined;
       for (const r of replicas) {
-        if (this.count(r.id) < this.window && (!best || this.count(r.id) < this.count(best.id))) best = r;
+        if (this.count(r.id) < this.window && (!best || this.count(r.id) < this.count(best.id)))
+          best = r;
       }
       if (best) {
         this.take(best.id);
@@ -121,7 +122,8 @@ export class Router {
     }
     const stage = stages[dest];
     if (!stage) throw new Error(`frame ${frameId}: no stage ${dest}`);
-    const consumersOut = stage.parts.length > 1 ? this.chooseConsumers(frameId, dest + 1, fromSplit) : [];
+    const consumersOut =
+      stage.parts.length > 1 ? this.chooseConsumers(frameId, dest + 1, fromSplit) : [];
     for (let p = 0; p < stage.parts.length; p++) {
       const part = stage.parts[p]!;
       // A split part sends its own output; the consumer joins it with the others.
@@ -130,7 +132,8 @@ export class Router {
       if (fromSplit) {
         const id = consumersIn[p];
         const chosen = part.replicas.find((r) => r.id === id);
-        if (!chosen) throw new Error(`frame ${frameId}: consumer "${id}" is not a replica of stage ${dest}`);
+        if (!chosen)
+          throw new Error(`frame ${frameId}: consumer "${id}" is not a replica of stage ${dest}`);
         this.credits.take(chosen.id);
         peer = chosen;
       } else {
@@ -168,7 +171,11 @@ export class Router {
   }
 }
 
-function pick(outputs: readonly WireTensor[], names: readonly string[], frameId: number): WireTensor[] {
+function pick(
+  outputs: readonly WireTensor[],
+  names: readonly string[],
+  frameId: number,
+): WireTensor[] {
   return names.map((n) => {
     const t = outputs.find((o) => o.name === n);
     if (!t) throw new Error(`frame ${frameId}: next part needs "${n}", which no output provides`);

@@ -33,11 +33,16 @@ export function checkTensor(t: WireTensor): void {
  * Joins tensors along `axis` (the order of `parts` is the order of the split). Dimensions other
  * than `axis` must agree.
  */
-export function concatTensors(name: string, parts: readonly WireTensor[], axis: number): WireTensor {
+export function concatTensors(
+  name: string,
+  parts: readonly WireTensor[],
+  axis: number,
+): WireTensor {
   const first = parts[0];
   if (!first) throw new Error(`nothing to join into "${name}"`);
   const rank = first.shape.length;
-  if (axis >= rank) throw new Error(`cannot join "${name}" on axis ${axis} of a rank-${rank} tensor`);
+  if (axis >= rank)
+    throw new Error(`cannot join "${name}" on axis ${axis} of a rank-${rank} tensor`);
   for (const p of parts) {
     checkTensor(p);
     if (p.dtype !== first.dtype || p.shape.length !== rank) {

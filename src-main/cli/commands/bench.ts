@@ -6,7 +6,12 @@ import { benchTransport, DEFAULT_WINDOW } from '../../runtime/bench';
 import { action, withCommonOptions } from '../framework';
 
 const Options = z.object({
-  bytes: z.coerce.number().int().min(1).max(64 * 1024 * 1024 - 1024).default(150_528),
+  bytes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024 - 1024)
+    .default(150_528),
   frames: z.coerce.number().int().min(10).max(10_000_000).default(5000),
   window: z.coerce.number().int().min(1).max(64).default(DEFAULT_WINDOW),
 });
@@ -25,9 +30,17 @@ export function registerBench(program: Command): void {
       async (ctx) => {
         const o = ctx.options(Options);
         const f = await benchTransport({ ...o, log: ctx.log });
-        return { fps: f.fps, MBps: f.MBps, frames: f.frames, bytes: f.bytes, window: f.window, rssBytes: f.rss };
+        return {
+          fps: f.fps,
+          MBps: f.MBps,
+          frames: f.frames,
+          bytes: f.bytes,
+          window: f.window,
+          rssBytes: f.rss,
+        };
       },
-      (r) => `${r.fps.toFixed(0)} frames/s, ${r.MBps.toFixed(1)} MB/s (${r.frames} frames of ${r.bytes} B, window ${r.window})`,
+      (r) =>
+        `${r.fps.toFixed(0)} frames/s, ${r.MBps.toFixed(1)} MB/s (${r.frames} frames of ${r.bytes} B, window ${r.window})`,
     ),
   );
 }

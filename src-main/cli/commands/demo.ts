@@ -24,13 +24,21 @@ export function registerDemo(program: Command): void {
         const events = new EventBus();
         let figures: ExecuteOutcome | null = null;
         events.subscribe((name, p) => {
-          if (name === 'run/metrics' && 'completed' in p) ctx.say(`  ${p.completed}/${frames} frames, ${p.ips.toFixed(1)} frames/s`);
+          if (name === 'run/metrics' && 'completed' in p)
+            ctx.say(`  ${p.completed}/${frames} frames, ${p.ips.toFixed(1)} frames/s`);
         });
-        const run = await startDemoRun({ frames, dataDir: ctx.dataDir, log: ctx.log, events, onFigures: (f) => (figures = f) });
+        const run = await startDemoRun({
+          frames,
+          dataDir: ctx.dataDir,
+          log: ctx.log,
+          events,
+          onFigures: (f) => (figures = f),
+        });
         ctx.say(`run ${run.id}: ${frames} frames through 2 agents on 127.0.0.1`);
         const summary = await run.done;
         const f = figures as ExecuteOutcome | null;
-        if (summary.state === 'failed' || !f) throw new AppError('DEMO_FAILED', summary.message ?? 'the demo run failed');
+        if (summary.state === 'failed' || !f)
+          throw new AppError('DEMO_FAILED', summary.message ?? 'the demo run failed');
         return {
           runId: summary.id,
           state: summary.state,
@@ -47,7 +55,10 @@ export function registerDemo(program: Command): void {
           `largest difference  ${r.maxAbsDiff.toExponential(2)} (must be < 1e-5)`,
           `frames              ${r.frames.completed}/${r.frames.sent} completed, ${r.frames.lost} lost, ${r.frames.duplicated} duplicated`,
           `latency ms          p50 ${r.latencyMs.p50.toFixed(1)}  p95 ${r.latencyMs.p95.toFixed(1)}  p99 ${r.latencyMs.p99.toFixed(1)}`,
-          ...r.devices.map((d) => `${d.id.padEnd(20)}utilisation ${(100 * d.utilisation).toFixed(0)}%  compute ${d.computeMs.toFixed(1)} ms/frame`),
+          ...r.devices.map(
+            (d) =>
+              `${d.id.padEnd(20)}utilisation ${(100 * d.utilisation).toFixed(0)}%  compute ${d.computeMs.toFixed(1)} ms/frame`,
+          ),
           `run                 ${r.runId}`,
         ].join('\n'),
     ),

@@ -9,7 +9,9 @@ import { action, withCommonOptions } from '../framework';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
-  plan: z.string({ error: 'is required (a plan file, auto, paper-5, paper-6, paper-9 or paper-11)' }).min(1),
+  plan: z
+    .string({ error: 'is required (a plan file, auto, paper-5, paper-6, paper-9 or paper-11)' })
+    .min(1),
   emulate: z.string().min(1).optional(),
   farm: z.string().min(1).optional(),
   frames: z.coerce.number().int().min(1).max(10_000_000).default(200),
@@ -18,7 +20,8 @@ const Options = z.object({
   images: z.string().min(1).optional(),
 });
 
-const fmt = (v: number | null, digits = 2) => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+const fmt = (v: number | null, digits = 2) =>
+  v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(digits);
 
 function present(r: RunReport): string {
   const tag = r.emulated ? ' (emulated)' : '';
@@ -28,7 +31,8 @@ function present(r: RunReport): string {
     `frames              ${r.frames.completed}/${r.frames.sent} completed, ${r.frames.lost} lost, ${r.frames.duplicated} duplicated, ${r.frames.mismatched} mismatched`,
     ...(r.maxAbsDiff === null ? [] : [`largest difference  ${r.maxAbsDiff.toExponential(2)}`]),
     ...r.devices.map(
-      (d) => `${d.id.padEnd(20)}${(d.profile ?? '').padEnd(10)} utilisation ${(100 * d.utilisation).toFixed(0).padStart(3)}%  compute ${d.computeMs.toFixed(1)} ms/frame${d.emulated ? '  (emulated)' : ''}`,
+      (d) =>
+        `${d.id.padEnd(20)}${(d.profile ?? '').padEnd(10)} utilisation ${(100 * d.utilisation).toFixed(0).padStart(3)}%  compute ${d.computeMs.toFixed(1)} ms/frame${d.emulated ? '  (emulated)' : ''}`,
     ),
     `run                 ${r.runId} (${r.state})`,
   ].join('\n');
@@ -40,17 +44,24 @@ export function registerRun(program: Command): void {
       .command('run')
       .description('run a model on a farm by a plan, and measure it')
       .option('--model <model>', 'zoo name or ONNX file')
-      .option('--plan <plan>', 'plan file, auto (the planner), or a paper preset: paper-5, paper-6, paper-9, paper-11')
+      .option(
+        '--plan <plan>',
+        'plan file, auto (the planner), or a paper preset: paper-5, paper-6, paper-9, paper-11',
+      )
       .option('--emulate <spec>', 'start an emulated farm for this run, e.g. pi3:6 or pi3:6,pi4:2')
       .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
       .option('--frames <n>', 'frames to send', '200')
       .option('--window <n>', 'frames in flight per replica', '2')
-      .option('--images <dir>', 'frames from a folder of JPEG/PNG images (default: synthetic frames)')
+      .option(
+        '--images <dir>',
+        'frames from a folder of JPEG/PNG images (default: synthetic frames)',
+      )
       .option('--check', 'compare every result with the whole model run locally'),
   ).action(
     action(async (ctx) => {
       const o = ctx.options(Options);
-      if ((o.emulate === undefined) === (o.farm === undefined)) throw new InputError('give exactly one of --emulate SPEC and --farm FILE');
+      if ((o.emulate === undefined) === (o.farm === undefined))
+        throw new InputError('give exactly one of --emulate SPEC and --farm FILE');
       const report = await runModel({
         model: o.model,
         plan: o.plan,
@@ -59,7 +70,12 @@ export function registerRun(program: Command): void {
         frames: o.frames,
         window: o.window,
         check: o.check,
-        ...(o.images ? { source: (input: Parameters<typeof imageFolderSource>[1]) => imageFolderSource(o.images as string, input) } : {}),
+        ...(o.images
+          ? {
+              source: (input: Parameters<typeof imageFolderSource>[1]) =>
+                imageFolderSource(o.images as string, input),
+            }
+          : {}),
         dataDir: ctx.dataDir,
         log: ctx.log,
         say: ctx.say,

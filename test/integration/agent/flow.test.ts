@@ -26,7 +26,11 @@ beforeAll(async () => {
   bundles = await snapshotBundles();
   Object.assign(process.env, bundles.env);
   dir = await mkdtemp(join(tmpdir(), 'mchair-flow-'));
-  manifest = await partitionModel(buildZooModel('tiny-cnn', { seed: 2 }), { cuts: ['pool1', 'pool3'] }, join(dir, 'parts'));
+  manifest = await partitionModel(
+    buildZooModel('tiny-cnn', { seed: 2 }),
+    { cuts: ['pool1', 'pool3'] },
+    join(dir, 'parts'),
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -35,14 +39,21 @@ afterAll(async () => {
 
 describe('credits', () => {
   it('a slow stage never holds more than the window from each sender, and the run completes', async () => {
-    const farm = await startEphemeralFarm({ agents: [{ id: 'fast' }, { id: 'mid' }, { id: 'slow' }], threads: 1 });
+    const farm = await startEphemeralFarm({
+      agents: [{ id: 'fast' }, { id: 'mid' }, { id: 'slow' }],
+      threads: 1,
+    });
     try {
       const placed = await placeParts(manifest, join(dir, 'parts'), farm.partsDir);
       const seen: Telemetry[] = [];
       const window = 2;
       const c = new Coordinator({
         runId: 'credits',
-        plan: { manifest: placed, assignment: [[['fast']], [['mid']], [['slow']]], holdMs: { 'slow/s2.p0': 40 } },
+        plan: {
+          manifest: placed,
+          assignment: [[['fast']], [['mid']], [['slow']]],
+          holdMs: { 'slow/s2.p0': 40 },
+        },
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
@@ -56,7 +67,10 @@ describe('credits', () => {
       const out = await c.run();
       await c.close();
       expect(out.completed).toBe(80);
-      const maxQueue = (agent: string) => Math.max(...seen.filter((t) => t.agentId === agent).flatMap((t) => t.parts.map((p) => p.maxQueue)));
+      const maxQueue = (agent: string) =>
+        Math.max(
+          ...seen.filter((t) => t.agentId === agent).flatMap((t) => t.parts.map((p) => p.maxQueue)),
+        );
       // The slow stage is the bottleneck, so its queue is full, but never beyond one sender's window.
       expect(maxQueue('slow')).toBeGreaterThanOrEqual(1);
       expect(maxQueue('slow')).toBeLessThanOrEqual(window);
@@ -84,24 +98,59 @@ describe('agent lifecycle', () => {
     const tlsDir = join(dir, 'life-tls');
     await writeIdentity(tlsDir, 'solo', ca.cert, await issueIdentity(ca, 'solo'));
     const results: number[] = [];
-    const sink = await serve('127.0.0.1', 0, { forward: async (f: Frame) => (results.push(f.frameId), { frameId: f.frameId }) }, { tls: { ca: ca.cert, ...me } });
-    const single = await partitionModel(buildZooModel('tiny-cnn', { seed: 2 }), { cuts: [] }, join(dir, 'single'));
-    const agent = await startLocalAgent({ id: 'solo', partsDir: join(dir, 'single'), tlsDir, threads: 1 });
-    const client = await PeerClient.connect({ id: 'solo', host: '127.0.0.1', port: agent.port }, { tls: { ca: ca.cert, ...me } });
+    const sink = await serve(
+      '127.0.0.1',
+      0,
+      { forward: async (f: Frame) => (results.push(f.frameId), { frameId: f.frameId }) },
+      { tls: { ca: ca.cert, ...me } },
+    );
+    const single = await partitionModel(
+      buildZooModel('tiny-cnn', { seed: 2 }),
+      { cuts: [] },
+      join(dir, 'single'),
+    );
+    const agent = await startLocalAgent({
+      id: 'solo',
+      partsDir: join(dir, 'single'),
+      tlsDir,
+      threads: 1,
+    });
+    const client = await PeerClient.connect(
+      { id: 'solo', host: '127.0.0.1', port: agent.port },
+      { tls: { ca: ca.cert, ...me } },
+    );
     try {
       const h = await client.ping(99);
       expect(h).toMatchObject({ agentId: 'solo', nonce: 99, backend: 'node', runId: null });
       const st = single.stages[0]!;
       await client.deploy({
         runId: 'life',
-        stages: [{ id: st.id, concat: null, parts: [{ ...st.parts[0]!, replicas: [{ id: 'solo', host: '127.0.0.1', port: agent.port }] }] }],
+        stages: [
+          {
+            id: st.id,
+            concat: null,
+            parts: [
+              { ...st.parts[0]!, replicas: [{ id: 'solo', host: '127.0.0.1', port: agent.port }] },
+            ],
+          },
+        ],
         sink: { id: 'sink', host: '127.0.0.1', port: sink.port },
         window: 4,
         holdMs: { 'solo/s0.p0': 150 },
       });
       expect((await client.ping(1)).runId).toBe('life');
       const source = syntheticSource(single.input);
-      const acks = [0, 1, 2].map(async (i) => client.forward({ runId: 'life', frameId: i, stage: 0, part: 0, fromPart: 0, consumers: [], tensors: [await source.frame(i)] }));
+      const acks = [0, 1, 2].map(async (i) =>
+        client.forward({
+          runId: 'life',
+          frameId: i,
+          stage: 0,
+          part: 0,
+          fromPart: 0,
+          consumers: [],
+          tensors: [await source.frame(i)],
+        }),
+      );
       await new Promise((r) => setTimeout(r, 50));
       const stopping = agent.stop(10_000);
       // Every frame it had taken is computed and delivered, then it exits.

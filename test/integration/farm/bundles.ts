@@ -24,10 +24,16 @@ export async function snapshotBundles(): Promise<Bundles> {
   const env = { MCHAIR_AGENT_BUNDLE: join(dir, 'mchair-agent.mjs') };
   const runner = join(dir, 'run.mjs');
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(runner, "const { main } = await import('./mchair.js');\nawait main(process.argv.slice(2));\n");
+  await writeFile(
+    runner,
+    "const { main } = await import('./mchair.js');\nawait main(process.argv.slice(2));\n",
+  );
   return {
     env,
-    cli: (home, ...args) => exec(process.execPath, [runner, ...args], { env: { ...process.env, ...env, MCHAIR_HOME: home } }),
+    cli: (home, ...args) =>
+      exec(process.execPath, [runner, ...args], {
+        env: { ...process.env, ...env, MCHAIR_HOME: home },
+      }),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

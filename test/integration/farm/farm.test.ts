@@ -38,16 +38,38 @@ describe('mchair farm', () => {
       devices: { id: string; profile: string; host: string; port: number; pid: number }[];
     };
     expect(up.devices.map((d) => d.id)).toEqual(['pi3-1', 'pi3-2', 'pi3-3', 'pi3-4', 'pi3-5']);
-    expect(up.devices.every((d) => d.profile === 'pi3' && d.host === '127.0.0.1' && alive(d.pid))).toBe(true);
+    expect(
+      up.devices.every((d) => d.profile === 'pi3' && d.host === '127.0.0.1' && alive(d.pid)),
+    ).toBe(true);
     // A second farm in the same data folder is refused while the first is up.
-    await expect(cli('farm', 'up', '--emulate', 'pi3:2')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/already up/) });
+    await expect(cli('farm', 'up', '--emulate', 'pi3:2')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/already up/),
+    });
 
-    const status = JSON.parse((await cli('farm', 'status', '--json')).stdout) as { emulated: boolean; devices: { alive: boolean }[] };
+    const status = JSON.parse((await cli('farm', 'status', '--json')).stdout) as {
+      emulated: boolean;
+      devices: { alive: boolean }[];
+    };
     expect(status.emulated).toBe(true);
     expect(status.devices.every((d) => d.alive)).toBe(true);
 
     const run = JSON.parse(
-      (await cli('run', '--model', 'alexnet-mc', '--farm', up.farmFile, '--plan', 'paper-5', '--frames', '30', '--check', '--json')).stdout,
+      (
+        await cli(
+          'run',
+          '--model',
+          'alexnet-mc',
+          '--farm',
+          up.farmFile,
+          '--plan',
+          'paper-5',
+          '--frames',
+          '30',
+          '--check',
+          '--json',
+        )
+      ).stdout,
     ) as {
       ips: number;
       predictedIps: number;
@@ -69,11 +91,17 @@ describe('mchair farm', () => {
     expect(down.stopped).toBe(6); // 5 agents and the Wi-Fi's airtime service
     expect(up.devices.some((d) => alive(d.pid))).toBe(false);
     expect(existsSync(up.farmFile)).toBe(false);
-    await expect(cli('farm', 'status')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no virtual farm is up/) });
+    await expect(cli('farm', 'status')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no virtual farm is up/),
+    });
   });
 
   it('refuses wrong usage with exit 2 and a bad spec with exit 1', async () => {
-    await expect(cli('farm', 'up', '--emulate', 'z80:2')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown device profile "z80"/) });
+    await expect(cli('farm', 'up', '--emulate', 'z80:2')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/unknown device profile "z80"/),
+    });
     await expect(cli('farm', 'sideways')).rejects.toMatchObject({ code: 2 });
   });
 });

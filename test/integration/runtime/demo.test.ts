@@ -46,8 +46,12 @@ describe('mchair demo', () => {
     const recorded = await readRun(dataDir, out.runId);
     expect(recorded.run.state).toBe('done');
     expect(recorded.run.completed).toBe(200);
-    const results = (await readFile(join(dataDir, 'runs', out.runId, 'results.jsonl'), 'utf8')).trim().split('\n');
-    expect(results.map((l) => (JSON.parse(l) as { frameId: number }).frameId)).toEqual([...Array(200).keys()]);
+    const results = (await readFile(join(dataDir, 'runs', out.runId, 'results.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
+    expect(results.map((l) => (JSON.parse(l) as { frameId: number }).frameId)).toEqual([
+      ...Array(200).keys(),
+    ]);
   });
 
   it('returns at once, emits live events and records metrics with per-device figures', async () => {
@@ -60,18 +64,30 @@ describe('mchair demo', () => {
     const summary = await live.done;
     expect(summary.state).toBe('done');
     expect(summary.maxAbsDiff).toBeLessThan(1e-5);
-    const states = seen.filter((e) => e.name === 'run/state').map((e) => (e.payload as { state: string }).state);
+    const states = seen
+      .filter((e) => e.name === 'run/state')
+      .map((e) => (e.payload as { state: string }).state);
     expect(states).toEqual(['starting', 'running', 'done']);
     const metrics = seen.filter((e) => e.name === 'run/metrics');
     expect(metrics.length).toBeGreaterThan(0);
     const { metrics: stored } = await readRun(dataDir, live.id);
     expect(stored.length).toBe(metrics.length);
     expect(stored.at(-1)?.completed).toBe(600);
-    expect(stored.at(-1)?.devices.map((d) => d.device).sort()).toEqual(['agent-1', 'agent-2']);
+    expect(
+      stored
+        .at(-1)
+        ?.devices.map((d) => d.device)
+        .sort(),
+    ).toEqual(['agent-1', 'agent-2']);
   });
 
   it('stops a live run: frames already sent are collected, the run is recorded as stopped', async () => {
-    const live = await startDemoRun({ frames: 100_000, dataDir, log: createLogger('silent'), events: new EventBus() });
+    const live = await startDemoRun({
+      frames: 100_000,
+      dataDir,
+      log: createLogger('silent'),
+      events: new EventBus(),
+    });
     await new Promise((r) => setTimeout(r, 1500));
     await live.stop();
     const summary = await live.done;

@@ -9,9 +9,14 @@ import { imageFolderSource, resizeRgbaToRgb } from '../../../src-main/runtime/im
 let dir: string;
 const input = { name: 'input', dtype: 'uint8', shape: [1, 8, 8, 3] };
 
-function rgba(width: number, height: number, px: (x: number, y: number) => [number, number, number]): { width: number; height: number; data: Buffer } {
+function rgba(
+  width: number,
+  height: number,
+  px: (x: number, y: number) => [number, number, number],
+): { width: number; height: number; data: Buffer } {
   const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([...px(x, y), 255], (y * width + x) * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.set([...px(x, y), 255], (y * width + x) * 4);
   return { width, height, data };
 }
 
@@ -20,7 +25,13 @@ beforeAll(async () => {
   const png = new PNG({ width: 4, height: 2 });
   rgba(4, 2, (x) => (x < 2 ? [255, 0, 0] : [0, 0, 255])).data.copy(png.data);
   await writeFile(join(dir, 'a.png'), PNG.sync.write(png));
-  await writeFile(join(dir, 'b.jpg'), jpeg.encode(rgba(16, 16, () => [40, 200, 90]), 100).data);
+  await writeFile(
+    join(dir, 'b.jpg'),
+    jpeg.encode(
+      rgba(16, 16, () => [40, 200, 90]),
+      100,
+    ).data,
+  );
   await writeFile(join(dir, 'notes.txt'), 'not an image');
 });
 afterAll(async () => {
@@ -47,7 +58,9 @@ describe('image folder frames', () => {
   it('refuses an empty folder, a model that does not take uint8 images, and a broken file', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'mchair-empty-'));
     await expect(imageFolderSource(empty, input)).rejects.toThrow(/no \.jpg, \.jpeg or \.png/);
-    await expect(imageFolderSource(dir, { ...input, dtype: 'float32' })).rejects.toThrow(/uint8 \[1,H,W,3\]/);
+    await expect(imageFolderSource(dir, { ...input, dtype: 'float32' })).rejects.toThrow(
+      /uint8 \[1,H,W,3\]/,
+    );
     await writeFile(join(empty, 'x.png'), 'garbage');
     const src = await imageFolderSource(empty, input);
     await expect(src.frame(0)).rejects.toThrow(/cannot decode x\.png/);
@@ -55,7 +68,11 @@ describe('image folder frames', () => {
   });
 
   it('resizing a uniform image keeps it uniform', () => {
-    const out = resizeRgbaToRgb(rgba(5, 3, () => [7, 8, 9]), 4, 6);
+    const out = resizeRgbaToRgb(
+      rgba(5, 3, () => [7, 8, 9]),
+      4,
+      6,
+    );
     for (let i = 0; i < out.length; i += 3) expect([...out.subarray(i, i + 3)]).toEqual([7, 8, 9]);
   });
 });
