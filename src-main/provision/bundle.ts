@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { AppError, describeIssues } from '../contract/errors';
 import { Manifest } from '../contract/manifest';
 import type { Runtime } from './probe';
@@ -95,7 +95,8 @@ async function walk(dir: string): Promise<string[]> {
 async function packageItems(name: string, pick: (rel: string) => boolean): Promise<PushItem[]> {
   const dir = packageDir(name);
   const files = (await walk(dir))
-    .map((f) => relative(dir, f))
+    // Remote paths are POSIX whatever the laptop runs.
+    .map((f) => relative(dir, f).split(sep).join('/'))
     .filter((rel) => rel === 'package.json' || pick(rel));
   return Promise.all(
     files.sort().map((rel) => item('runtime', join(dir, rel), `node_modules/${name}/${rel}`)),
@@ -175,7 +176,7 @@ export function remoteDirs(items: readonly PushItem[]): string[] {
     ...new Set(
       items
         .filter((i) => !i.fromHome)
-        .map((i) => dirname(i.remote))
+        .map((i) => posix.dirname(i.remote))
         .filter((d) => d !== '.'),
     ),
   ].sort();
