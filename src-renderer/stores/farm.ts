@@ -1,7 +1,13 @@
 // The farm's boards as the inventory holds them, and the edits the Farm view makes to it.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { DeviceForm, DeviceRow, FoundHost } from '../../src-main/contract/index';
+import type {
+  DeviceForm,
+  DeviceProvisionResult,
+  DeviceRow,
+  FoundHost,
+  ProvisionProgress,
+} from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 
@@ -47,5 +53,63 @@ export const useFarmStore = defineStore('farm', () => {
     }
   }
 
-  return { devices, loaded, error, refresh, add, remove, importFile, scan };
+  /** The provisioning under way: every device's step and progress (null when none runs). */
+  const progress = shallowRef<ProvisionProgress | null>(null);
+  const provisioning = ref(false);
+  /** Each device's last provisioning result in this session. */
+  const results = shallowRef<ReadonlyMap<string, DeviceProvisionResult>>(new Map());
+  api.on('provision/progress', (p) => {
+    if (provisioning.value) progress.value = p;
+  });
+
+  /** Boards whose host-key question the user has answered since their last provisioning. */
+  const answered = shallowRef<ReadonlySet<string>>(new Set());
+
+  async function provision(names: string[], confirmed: string[] = []): Promise<void> {
+    answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
+    provisioning.value = true;
+    progress.value = null;
+    error.value = null;
+    try {
+      const r = await api.call('provision/start', { devices: names, confirmed });
+      const next = new Map(results.value);
+      for (const d of r.devices) next.set(d.name, d);
+      results.value = next;
+    } catch (err) {
+      error.value = errorSentence(err);
+    } finally {
+      provisioning.value = false;
+      progress.value = null;
+    }
+  }
+
+  async function cancelProvision(): Promise<void> {
+    try {
+      await api.call('provision/cancel', {});
+    } catch (err) {
+      error.value = errorSentence(err);
+    }
+  }
+
+  function answer(name: string): void {
+    answered.value = new Set([...answered.value, name]);
+  }
+
+  return {
+    devices,
+    loaded,
+    error,
+    refresh,
+    add,
+    remove,
+    importFile,
+    scan,
+    progress,
+    provisioning,
+    results,
+    provision,
+    cancelProvision,
+    answered,
+    answer,
+  };
 });
