@@ -23,6 +23,7 @@ export interface PartCounters {
   busyMs: number;
   queueWaitMs: number;
   maxQueue: number;
+  overruns: number;
   bytesIn: number;
   bytesOut: number;
 }
@@ -33,6 +34,7 @@ const zero = (): PartCounters => ({
   busyMs: 0,
   queueWaitMs: 0,
   maxQueue: 0,
+  overruns: 0,
   bytesIn: 0,
   bytesOut: 0,
 });
@@ -133,6 +135,7 @@ export class PartWorker {
     const computeMs = performance.now() - start;
     // An emulated board is slower than this machine: hold the result until its time has passed.
     if (this.holdMs > computeMs) await sleep(this.holdMs - computeMs);
+    else if (this.holdMs > 0) this.counters.overruns++;
     const busyMs = performance.now() - start;
     const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
     sent.acked.catch((err: Error) => this.onError(w.frameId, err));

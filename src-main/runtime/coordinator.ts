@@ -72,6 +72,8 @@ export interface RunOutcome {
   devices: DeviceSummary[];
   wallMs: number;
   stopped: boolean;
+  /** Frames an emulated device computed slower than its profile (see PartTelemetry.overruns). */
+  emulationOverruns: number;
 }
 
 export interface DeviceSummary {
@@ -91,6 +93,7 @@ interface DeviceTotals {
   bytesIn: number;
   bytesOut: number;
   wallMs: number;
+  overruns: number;
 }
 
 /** How long without a single result before a run is declared stuck. */
@@ -342,6 +345,7 @@ export class Coordinator {
       devices: this.deviceSummaries(),
       wallMs,
       stopped: this.stopping,
+      emulationOverruns: [...this.totals.values()].reduce((a, t) => a + t.overruns, 0),
     };
   }
 
@@ -400,13 +404,14 @@ export class Coordinator {
   }
 
   private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
-    const tot = this.totals.get(a.id) ?? {
+    const tot: DeviceTotals = this.totals.get(a.id) ?? {
       frames: 0,
       computeMs: 0,
       busyMs: 0,
       bytesIn: 0,
       bytesOut: 0,
       wallMs: 0,
+      overruns: 0,
     };
     let frames = 0;
     let computeMs = 0;
@@ -417,6 +422,7 @@ export class Coordinator {
       busyMs += p.busyMs;
       tot.bytesIn += p.bytesIn;
       tot.bytesOut += p.bytesOut;
+      tot.overruns += p.overruns;
     }
     tot.frames += frames;
     tot.computeMs += computeMs;

@@ -68,6 +68,11 @@ export interface RunReport {
   }>;
   maxAbsDiff: number | null;
   emulated: boolean;
+  /**
+   * Frames this machine computed slower than the emulated board would have: the emulated IPS
+   * and latency are then pessimistic (a busy or slow laptop), never optimistic.
+   */
+  emulationOverruns: number;
 }
 
 async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
@@ -224,6 +229,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         })),
         maxAbsDiff: out.maxAbsDiff,
         emulated: farm.emulated,
+        emulationOverruns: out.emulationOverruns,
       };
       await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
       const message =

@@ -134,6 +134,11 @@ const protocol = {
         { name: 'queueWaitMs', type: 'double' },
         /** Most frames waiting in this part's queue at once during the interval. */
         { name: 'maxQueue', type: 'int', default: 0 },
+        /**
+         * Emulated boards: frames this machine computed slower than the profile's time, so the
+         * hold could not hide it and the emulated figure is slower than the board would be.
+         */
+        { name: 'overruns', type: 'int', default: 0 },
         { name: 'bytesIn', type: 'long' },
         { name: 'bytesOut', type: 'long' },
       ],
@@ -259,6 +264,7 @@ export interface PartTelemetry {
   busyMs: number;
   queueWaitMs: number;
   maxQueue: number;
+  overruns: number;
   bytesIn: number;
   bytesOut: number;
 }

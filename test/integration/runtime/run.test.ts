@@ -42,6 +42,7 @@ describe('mchair run', () => {
       [
         'devices',
         'emulated',
+        'emulationOverruns',
         'frames',
         'ips',
         'latencyMs',
