@@ -1,21 +1,10 @@
 // The planner's view of a CNN: its layers in graph order with their cost figures, the places it
 // can be cut (exactly one tensor crosses) and the layers it can split along output channels.
-// The layer type is structurally the model toolkit's `inspectModel()` layer, so the planner
-// needs no ONNX and tests can hand it layer lists built from an architecture's numbers.
+// Layers are the model toolkit's `inspectModel()` layers; tests also build them from an
+// architecture's numbers, so the planner needs no ONNX.
+import type { LayerCost } from '../model/index';
 
-export interface PlannerLayer {
-  readonly name: string;
-  /** ONNX operator type (Conv, Gemm, Relu, MaxPool, ...). */
-  readonly op: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly outputShape: readonly number[];
-  readonly macs: number;
-  readonly params: number;
-  readonly paramBytes: number;
-  /** Bytes of the layer's output tensor(s). */
-  readonly activationBytes: number;
-}
+export type PlannerLayer = LayerCost;
 
 export interface PlannerModel {
   readonly name: string;
@@ -27,8 +16,6 @@ export interface PlannerModel {
 
 /** How a layer's time is costed: each class has its own speeds in a device profile. */
 export type OpClass = 'conv' | 'gemm' | 'pool' | 'elementwise' | 'free';
-export const COSTED_CLASSES = ['conv', 'gemm', 'pool', 'elementwise'] as const;
-export type CostedClass = (typeof COSTED_CLASSES)[number];
 
 const CLASS_OF: Record<string, OpClass> = {
   Conv: 'conv',

@@ -31,7 +31,6 @@ export interface SearchResult {
   readonly candidates: readonly Candidate[];
   /** True when every device was its own unit: the optimum of the cost model for chain cuts. */
   readonly exact: boolean;
-  readonly units: number;
   readonly millis: number;
 }
 
@@ -524,5 +523,5 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
     const seen = new Set<string>();
     candidates = candidates.filter((c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)));
   }
-  return { candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)), exact, units: kinds.reduce((a, k) => a + k.count, 0), millis: performance.now() - started };
+  return { candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)), exact, millis: performance.now() - started };
 }
