@@ -149,20 +149,19 @@ async function prepareFolders(
   await session.run(script, 'creating the agent folders');
 }
 
-interface Pushed {
-  bytes: number;
-  modelBytes: number;
-  changed: PushItem[];
-}
-
+/**
+ * Uploads what the board lacks. Bytes are counted into `sent` as they go, so a device that fails
+ * or is cancelled half-way still reports what it sent.
+ */
 async function push(
   session: SshSession,
   device: Device,
   items: readonly PushItem[],
   report: ProbeReport,
   tracker: ProgressTracker,
+  sent: { bytes: number; modelBytes: number },
   signal?: AbortSignal,
-): Promise<Pushed> {
+): Promise<PushItem[]> {
   await prepareFolders(session, device, items);
   const there = await remoteSha256(
     session,
@@ -178,22 +177,26 @@ async function push(
     );
   }
   let done = 0;
-  let bytes = 0;
-  let modelBytes = 0;
   tracker.bytes(device.name, 0, needed);
   for (const it of pending) {
-    const r = await uploadFile(session, it.local, remotePath(device, it), {
+    // The first report is where a resumed upload starts; a restart from 0 moves the mark back.
+    let mark: number | null = null;
+    await uploadFile(session, it.local, remotePath(device, it), {
       sha256: it.sha256,
       mode: it.mode,
       ...(signal ? { signal } : {}),
-      onProgress: (d) => tracker.bytes(device.name, done + d, needed),
+      onProgress: (d) => {
+        const delta = mark === null ? 0 : Math.max(0, d - mark);
+        mark = d;
+        sent.bytes += delta;
+        if (it.kind === 'model') sent.modelBytes += delta;
+        tracker.bytes(device.name, done + d, needed);
+      },
     });
     done += it.size;
-    bytes += r.bytesSent;
-    if (it.kind === 'model') modelBytes += r.bytesSent;
   }
   tracker.bytes(device.name, needed, needed);
-  return { bytes, modelBytes, changed: pending };
+  return pending;
 }
 
 async function installNode(
@@ -251,6 +254,7 @@ async function provisionOne(
     notes: [],
   };
   const staging = await mkdtemp(join(tmpdir(), 'mchair-stage-'));
+  const sent = { bytes: 0, modelBytes: 0 };
   let session: SshSession | null = null;
   try {
     tracker.step(device.name, 'connect');
@@ -270,13 +274,11 @@ async function provisionOne(
     const runtime = await runtimeItems(report.verdict.runtime, report.probe.arch);
     const plan = await stageDeviceFiles(device, report, opts, staging, [...base, ...runtime]);
     result.notes = plan.notes;
-    const pushed = await push(session, device, plan.items, report, tracker, opts.signal);
-    result.bytesUploaded = pushed.bytes;
-    result.modelBytesUploaded = pushed.modelBytes;
+    const changed = await push(session, device, plan.items, report, tracker, sent, opts.signal);
 
     tracker.step(device.name, 'install');
     const tarball = plan.items.find((i) => i.kind === 'node');
-    if (tarball) await installNode(session, device, tarball, pushed.changed.includes(tarball));
+    if (tarball) await installNode(session, device, tarball, changed.includes(tarball));
     if (plan.mode === 'systemd-system') {
       await session.run(
         `cd -- ${shQuote(device.remoteDir)} && ${shCommand('sudo', '-n', 'install', '-m', '0644', '--', unitName(device), unitPath(device, plan.mode))}`,
@@ -289,7 +291,7 @@ async function provisionOne(
       device,
       plan.mode,
       plan.argv,
-      pushed.changed.length > 0,
+      changed.length > 0,
     );
     if (installed.lingerNote) result.notes.push(installed.lingerNote);
     result.service = installed.mode;
@@ -299,9 +301,9 @@ async function provisionOne(
     result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
     result.status = 'ok';
     result.message =
-      pushed.changed.length === 0
+      changed.length === 0
         ? `up to date; agent listening on port ${device.agentPort} (${installed.mode})`
-        : `${pushed.changed.length} file(s) updated; agent listening on port ${device.agentPort} (${installed.mode})`;
+        : `${changed.length} file(s) updated; agent listening on port ${device.agentPort} (${installed.mode})`;
     tracker.finish(device.name, true, result.message);
   } catch (err) {
     const wire = toWireError(err);
@@ -311,6 +313,8 @@ async function provisionOne(
     result.message = wire.message;
     tracker.finish(device.name, false, wire.message);
   } finally {
+    result.bytesUploaded = sent.bytes;
+    result.modelBytesUploaded = sent.modelBytes;
     session?.close();
     await rm(staging, { recursive: true, force: true });
   }

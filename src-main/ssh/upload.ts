@@ -108,7 +108,10 @@ async function sendFrom(
         opts.onProgress?.(done, total);
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, writeOne));
+    // Every write already started is let finish, so the .part file has no hole to resume over.
+    const settled = await Promise.allSettled(Array.from({ length: IN_FLIGHT }, writeOne));
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     await file.close();
     await call(`closing ${part}`, label, (cb) => sftp.close(handle, cb)).catch(() => undefined);
