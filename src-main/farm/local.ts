@@ -16,6 +16,8 @@ export interface LocalAgentOptions {
   port?: number;
   backend?: 'node' | 'wasm';
   threads?: number;
+  /** Largest message the agent accepts (default 64 MB). */
+  maxMessageMb?: number;
   profile?: string | null;
   /** Emulated shared medium's airtime service "host:port", or an emulated port speed. */
   medium?: string;
@@ -148,6 +150,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     o.backend ?? 'node',
   ];
   if (o.threads) args.push('--threads', String(o.threads));
+  if (o.maxMessageMb) args.push('--max-message-mb', String(o.maxMessageMb));
   if (o.profile) args.push('--profile', o.profile);
   if (o.medium) args.push('--medium', o.medium);
   if (o.linkMbps) args.push('--link-mbps', String(o.linkMbps));

@@ -91,6 +91,65 @@ describe('credits', () => {
   });
 });
 
+describe('message size limit', () => {
+  it('an agent refuses a message above its limit and drops that connection, not the process', async () => {
+    const ca = await createFarmCa('limit');
+    const me = await issueIdentity(ca, 'coordinator');
+    const tlsDir = join(dir, 'limit-tls');
+    await writeIdentity(tlsDir, 'small', ca.cert, await issueIdentity(ca, 'small'));
+    const agent = await startLocalAgent({
+      id: 'small',
+      partsDir: dir,
+      tlsDir,
+      threads: 1,
+      maxMessageMb: 1,
+    });
+    const peer = { id: 'small', host: '127.0.0.1', port: agent.port };
+    try {
+      const big = await PeerClient.connect(peer, { tls: { ca: ca.cert, ...me } });
+      const tensor = {
+        name: 'input',
+        dtype: 'uint8',
+        shape: [1, 2 << 20],
+        bytes: Buffer.alloc(2 << 20),
+      };
+      await expect(
+        big.forward({
+          runId: 'x',
+          frameId: 0,
+          stage: 0,
+          part: 0,
+          fromPart: 0,
+          consumers: [],
+          tensors: [tensor],
+        }),
+      ).rejects.toThrow(/interrupted|closed|ECONNRESET/);
+      // Below the limit the same agent reads the message (and refuses it for its own reasons).
+      const ok = await PeerClient.connect(peer, { tls: { ca: ca.cert, ...me } });
+      const small = { ...tensor, shape: [1, 1024], bytes: Buffer.alloc(1024) };
+      await expect(
+        ok.forward({
+          runId: 'x',
+          frameId: 0,
+          stage: 0,
+          part: 0,
+          fromPart: 0,
+          consumers: [],
+          tensors: [small],
+        }),
+      ).rejects.toThrow(/runs no run "x"/);
+      ok.close();
+      big.close();
+      // The agent is still there for everyone else.
+      const next = await PeerClient.connect(peer, { tls: { ca: ca.cert, ...me } });
+      expect((await next.ping(5)).agentId).toBe('small');
+      next.close();
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
 describe('agent lifecycle', () => {
   it('answers a health ping and finishes the frames it holds on SIGTERM before exiting', async () => {
     const ca = await createFarmCa('life');
