@@ -90,6 +90,15 @@ export function withConventions(program: Command): Command {
   });
 }
 
+/**
+ * Messages quote what the user gave (file contents, names, bytes): their control characters are
+ * escaped so the error stays one line and cannot drive the terminal.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Runs the program with the exit-code conventions above. */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
   try {
@@ -103,12 +112,12 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     }
     if (err instanceof AppError) {
       process.stderr.write(
-        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
+        `mchair: ${oneLine(err.message)}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
       );
       return EXIT_USER;
     }
     const wire = toWireError(err);
-    process.stderr.write(`mchair: ${wire.message} (set MCHAIR_DEBUG=1 for details)\n`);
+    process.stderr.write(`mchair: ${oneLine(wire.message)} (set MCHAIR_DEBUG=1 for details)\n`);
     if (process.env.MCHAIR_DEBUG === '1' && err instanceof Error)
       process.stderr.write(`${err.stack}\n`);
     return EXIT_USER;

@@ -23,7 +23,14 @@ export function detectFormat(path: string, text: string): ImportFormat {
 }
 
 export function parseImport(path: string, text: string): DeviceInput[] {
-  return detectFormat(path, text) === 'csv' ? parseDevicesCsv(text) : parseSshConfig(text);
+  if (detectFormat(path, text) !== 'csv') return parseSshConfig(text);
+  try {
+    return parseDevicesCsv(text);
+  } catch (err) {
+    // "CSV line 3: ..." becomes "boards.csv line 3: ...": the user may import several files.
+    if (err instanceof InputError) throw new InputError(err.message.replace(/^CSV:?/, `${path}:`).replace(/^(.*?): line/, '$1 line'));
+    throw err;
+  }
 }
 
 /** RFC 4180 fields: commas, double quotes doubled inside quoted fields, CRLF or LF rows. */

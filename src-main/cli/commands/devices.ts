@@ -283,9 +283,15 @@ export function registerDevices(program: Command): void {
         }
         const inv = await openInventory(ctx);
         // Validate every row before saving any, so a bad line leaves the inventory untouched.
-        const added = parseImport(file, text).map((d) =>
-          inv.add(d, { replace: ctx.opts.replace === true }),
-        );
+        const added = parseImport(file, text).map((d) => {
+          try {
+            return inv.add(d, { replace: ctx.opts.replace === true });
+          } catch (err) {
+            // Name the entry at fault: "device.host: ..." alone does not say which of 40 rows.
+            if (err instanceof AppError) throw new AppError(err.code, `${file}: device ${JSON.stringify(d.name)}: ${err.message.replace(/^device\./, '')}`);
+            throw err;
+          }
+        });
         await inv.save();
         return { imported: added.map((d) => d.name), inventory: inv.path };
       },
