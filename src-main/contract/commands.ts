@@ -145,6 +145,16 @@ export const commands = {
     z.object({}).strict(),
     z.object({ cancelled: z.boolean() }),
   ),
+  'devices/logs': command(
+    "The last lines of a provisioned board's agent log (its service journal or log file).",
+    z
+      .object({
+        name: z.string().min(1).max(64),
+        lines: z.number().int().min(1).max(5000).default(200),
+      })
+      .strict(),
+    z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
+  ),
   'plan/make': command(
     "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",
     z

@@ -1,6 +1,7 @@
-// The handlers behind the Farm view's Provision action: provision the chosen boards in parallel
-// (provision/provisionFarm), stream each device's step and progress as 'provision/progress'
-// events, and stop between two chunks when the user cancels. Host keys the user confirmed in the
+// The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
+// boards in parallel (provision/provisionFarm), stream each device's step and progress as
+// 'provision/progress' events, stop between two chunks when the user cancels, and read a
+// provisioned board's agent log. Host keys the user confirmed in the
 // app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints.
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
@@ -9,6 +10,7 @@ import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { MemorySecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
+import { readAgentLogs } from '../provision/service';
 import { Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
@@ -21,8 +23,19 @@ export function provisionHandlers(
   dataDir: string,
   events: EventBus,
   log: Logger,
-): Pick<Handlers, 'provision/start' | 'provision/cancel'> {
+): Pick<Handlers, 'provision/start' | 'provision/cancel' | 'devices/logs'> {
   let running: AbortController | null = null;
+  const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
+  const connector = (confirmed: readonly string[]): Promise<Connector> =>
+    Connector.create({
+      dataDir,
+      acceptNew: false,
+      confirmed,
+      // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
+      // page asks; secrets the session has no store for fail with a sentence that says so.
+      prompter: nobodyToAsk,
+      secrets: new MemorySecretStore(),
+    });
 
   return {
     'provision/start': async ({ devices, confirmed }) => {
@@ -41,18 +54,9 @@ export function provisionHandlers(
         events.emit('provision/progress', snapshot);
       };
       try {
-        const chosen = (await Inventory.load(defaultInventoryPath(dataDir))).select(devices);
-        const connector = await Connector.create({
-          dataDir,
-          acceptNew: false,
-          confirmed,
-          // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
-          // page asks; secrets the session has no store for fail with a sentence that says so.
-          prompter: nobodyToAsk,
-          secrets: new MemorySecretStore(),
-        });
+        const chosen = (await inventory()).select(devices);
         const results = await provisionFarm(chosen, {
-          connector,
+          connector: await connector(confirmed),
           dataDir,
           agentBundle: agentBundlePath(),
           log,
@@ -72,6 +76,10 @@ export function provisionHandlers(
     'provision/cancel': async () => {
       running?.abort();
       return { cancelled: running !== null };
+    },
+    'devices/logs': async ({ name, lines }) => {
+      const device = (await inventory()).get(name);
+      return (await connector([])).with(device, (session) => readAgentLogs(session, device, lines));
     },
   };
 }

@@ -78,6 +78,15 @@ describe('provisioning in Chromium', () => {
     await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
     expect(await page.locator('td[data-status="ok"]').textContent()).toContain('provisioned');
     await page.screenshot({ path: `${SHOTS}/farm-provisioned.png` });
+
+    await page.getByRole('button', { name: 'Show the agent log of board-1' }).click();
+    const log = page.getByRole('dialog', { name: 'Agent log of board-1' });
+    const lines = log.getByLabel('Agent log lines');
+    await lines.waitFor({ timeout: 60_000 });
+    expect((await lines.textContent())?.trim().length).toBeGreaterThan(0);
+    expect(await lines.textContent()).not.toBe('(empty)');
+    await page.screenshot({ path: `${SHOTS}/farm-agent-log.png` });
+    await log.getByRole('button', { name: 'Close', exact: true }).click();
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 240_000);

@@ -22,5 +22,6 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
   'provision/start': { devices: ['no-such-board'] },
   'provision/cancel': {},
+  'devices/logs': { name: 'no-such-board' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };

@@ -83,6 +83,10 @@ describe('provisioning from the app', () => {
     const steps = new Set(progress.flatMap((p) => p.devices.map((d) => d.step)));
     expect(steps).toContain('upload');
     expect(progress.at(-1)?.devices[0]?.step).toBe('done');
+    // The provisioned agent's log is readable from the app.
+    const log = await core.dispatch('devices/logs', { name: 'board-1', lines: 50 });
+    expect(log).toMatchObject({ ok: true, result: { mode: 'background' } });
+    expect((log as { result: { text: string } }).result.text.trim()).not.toBe('');
   }, 240_000);
 
   it('refuses a changed host key even though the old one was confirmed', async () => {
