@@ -12,9 +12,9 @@ import { action, withCommonOptions } from '../framework';
 
 const ServeOptions = z.object({
   port: z.coerce
-    .number()
-    .int()
-    .min(0, 'must be 0..65535 (0 picks a free port)')
+    .number({ error: 'must be a port number, 0..65535 (0 picks a free one)' })
+    .int('must be a whole port number')
+    .min(0, 'must be 0..65535 (0 picks a free one)')
     .max(65535, 'must be 0..65535'),
   host: z.string().min(1),
   open: z.boolean().default(false),
