@@ -22,6 +22,7 @@ export interface Probe {
   board: string | null;
   tegraRelease: string | null;
   systemdUser: boolean;
+  /** Passwordless sudo; only tried when a system service is asked for, false otherwise. */
   sudo: boolean;
   home: string;
 }
@@ -47,9 +48,10 @@ export interface ProbeReport {
 }
 
 /** The probe script; its output is `@@section` headers each followed by that section's text. */
-export function probeScript(remoteDir: string): string {
+export function probeScript(remoteDir: string, opts: { sudo?: boolean } = {}): string {
   return [
-    `AGENTDIR=${shQuote(remoteDir)}`,
+    // Absolute, so a Node found in the agent folder can go in a unit file or run from elsewhere.
+    `AGENTDIR=$(cd -- ${shQuote(remoteDir)} 2>/dev/null && pwd)`,
     's() { printf \'\\n@@%s\\n\' "$1"; }',
     's machine; uname -m',
     's cpuinfo; cat /proc/cpuinfo 2>/dev/null',
@@ -59,11 +61,12 @@ export function probeScript(remoteDir: string): string {
     's os; cat /etc/os-release 2>/dev/null',
     // musl systems have no getconf GNU_LIBC_VERSION; ldd then prints "musl libc".
     's glibc; getconf GNU_LIBC_VERSION 2>/dev/null || ldd --version 2>&1 | head -n 1',
-    's node; for n in "$AGENTDIR/node/bin/node" node nodejs; do p=$(command -v "$n" 2>/dev/null) && [ -n "$p" ] && v=$("$p" --version 2>/dev/null) && { printf \'%s %s\\n\' "$v" "$p"; break; }; done',
+    's node; for n in ${AGENTDIR:+"$AGENTDIR/node/bin/node"} node nodejs; do p=$(command -v "$n" 2>/dev/null) && [ -n "$p" ] && v=$("$p" --version 2>/dev/null) && { printf \'%s %s\\n\' "$v" "$p"; break; }; done',
     "s model; tr -d '\\000' 2>/dev/null < /proc/device-tree/model",
     's tegra; head -n 1 /etc/nv_tegra_release 2>/dev/null',
     's systemd; if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then echo yes; else echo no; fi',
-    's sudo; if sudo -n true 2>/dev/null; then echo yes; else echo no; fi',
+    // Only when asked: where sudo is refused, trying it gets reported to the board's admin.
+    ...(opts.sudo ? ['s sudo; if sudo -n true 2>/dev/null; then echo yes; else echo no; fi'] : []),
     's home; printf \'%s\\n\' "$HOME"',
     's end',
   ].join('\n');
@@ -254,10 +257,10 @@ export function judge(
 export async function probeDevice(
   session: SshSession,
   device: Device,
-  opts: { nodeTarball?: boolean; signal?: AbortSignal } = {},
+  opts: { nodeTarball?: boolean; checkSudo?: boolean; signal?: AbortSignal } = {},
 ): Promise<ProbeReport> {
   const r = await session.exec(
-    probeScript(device.remoteDir),
+    probeScript(device.remoteDir, { sudo: opts.checkSudo === true }),
     opts.signal ? { signal: opts.signal } : {},
   );
   if (!r.stdout.includes('@@end')) {

@@ -262,6 +262,7 @@ async function provisionOne(
     tracker.step(device.name, 'probe');
     const report = await probeDevice(session, device, {
       nodeTarball: Boolean(opts.nodeTarball),
+      checkSudo: opts.systemService === true,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     Object.assign(result, {

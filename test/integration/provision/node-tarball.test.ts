@@ -160,7 +160,7 @@ describe('a board without Node', () => {
     expect(parts.toString().trim()).not.toBe('');
   });
 
-  it('gets the given Node tarball, unpacked, and its agent runs on it', () => {
+  it('gets the given Node tarball, unpacked, and its agent runs on it', async () => {
     const { code, result } = provision('--node-tarball', tarball);
     expect(result.message).toMatch(/listening/);
     expect(code).toBe(0);
@@ -179,5 +179,33 @@ describe('a board without Node', () => {
     const again = provision('--node-tarball', tarball);
     expect(again.result).toMatchObject({ status: 'ok', bytesUploaded: 0 });
     expect(again.result.notes.join(' ')).not.toMatch(/tarball/);
+    // A restart uses the command line recorded by the second run: still the unpacked Node.
+    const cli = (...a: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          CLI,
+          '--data-dir',
+          join(dir, 'data'),
+          'devices',
+          'service',
+          ...a,
+          '--inventory',
+          inventory,
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      );
+    const listened = () =>
+      readFileSync(join(agentDir, 'agent.log'), 'utf8').split('"event":"listening"').length;
+    const before = listened();
+    expect(cli('restart', 'nodeless').status).toBe(0);
+    for (let i = 0; i < 60 && listened() === before; i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(listened()).toBe(before + 1);
+    expect(JSON.parse(cli('status', 'nodeless').stdout).devices[0]).toMatchObject({
+      state: 'active',
+    });
+    expect(JSON.parse(readFileSync(join(agentDir, 'argv.json'), 'utf8'))[0]).toBe(argv[0]);
   });
 });

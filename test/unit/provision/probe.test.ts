@@ -1,9 +1,11 @@
 // The probe's parser and verdicts on outputs of real boards (Pi 3 on 32-bit Raspberry Pi OS,
 // Pi 4 on 64-bit, Jetson TX2 on L4T R32) and on the script's own output run by a local shell.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judge, parseProbe, probeScript } from '../../../src-main/provision/probe';
+import { judge, parseProbe, probeScript, splitSections } from '../../../src-main/provision/probe';
 
 const fixture = (name: string) =>
   parseProbe(readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), 'utf8'));
@@ -112,5 +114,20 @@ describe('probe parsing', () => {
     expect(p.memTotalBytes).toBeGreaterThan(0);
     expect(p.nodeVersion).toBe(process.versions.node);
     expect(p.glibc).toMatch(/^2\.\d+$/);
+  });
+
+  it('finds a Node unpacked in the agent folder, by absolute path, before the one on PATH', () => {
+    const home = mkdtempSync(join(tmpdir(), 'mchair-probe-'));
+    const agentDir = "agent dir 'q'";
+    mkdirSync(join(home, agentDir, 'node', 'bin'), { recursive: true });
+    symlinkSync(process.execPath, join(home, agentDir, 'node', 'bin', 'node'));
+    const out = execFileSync('sh', ['-c', probeScript(agentDir)], { encoding: 'utf8', cwd: home });
+    expect(parseProbe(out).nodePath).toBe(join(home, agentDir, 'node', 'bin', 'node'));
+    expect(splitSections(out).has('sudo')).toBe(false);
+    expect(
+      splitSections(
+        execFileSync('sh', ['-c', probeScript(agentDir, { sudo: true })], { encoding: 'utf8' }),
+      ).has('sudo'),
+    ).toBe(true);
   });
 });
