@@ -8,7 +8,9 @@ import {
   type EventName,
 } from '../../../src-main/contract/index';
 import { createClient } from '../../../src-renderer/api/client';
-import { bridgeTransport, type ContractBridge } from '../../../src-renderer/api/bridge';
+import { bridgeTransport } from '../../../src-renderer/api/bridge';
+import { buildBridge, type IpcRendererLike } from '../../../src-main/electron/bridge';
+import { channelFor, EVENT_CHANNEL } from '../../../src-main/electron/channels';
 
 function transportAnswering(envelope: Envelope<unknown>) {
   const listeners = new Map<EventName, (p: unknown) => void>();
@@ -70,18 +72,30 @@ describe('contract client', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('reaches the core through the Electron bridge when the page has one', async () => {
+  it('reaches the core through the preload bridge the Electron shell builds', async () => {
+    // The real bridge (src-main/electron/bridge.ts) over a stand-in for ipcRenderer that answers
+    // on the channels the main process listens on.
     const invoked: Array<[string, unknown]> = [];
-    const commands = new Proxy({} as ContractBridge['commands'], {
-      get: (_t, name: string) => async (args: unknown) => {
-        invoked.push([name, args]);
+    const eventListeners = new Set<(event: unknown, ...args: unknown[]) => void>();
+    const ipc: IpcRendererLike = {
+      invoke: async (channel, args) => {
+        invoked.push([channel, args]);
         return { ok: true, result: { stopped: true } };
       },
-    });
-    const bridge: ContractBridge = { commands, on: () => () => {} };
-    await expect(
-      createClient(bridgeTransport(bridge)).call('run/stop', { runId: 'r9' }),
-    ).resolves.toEqual({ stopped: true });
-    expect(invoked).toEqual([['run/stop', { runId: 'r9' }]]);
+      on: (channel, l) => channel === EVENT_CHANNEL && eventListeners.add(l),
+      removeListener: (_channel, l) => eventListeners.delete(l),
+    };
+    const client = createClient(bridgeTransport(buildBridge(ipc)));
+    await expect(client.call('run/stop', { runId: 'r9' })).resolves.toEqual({ stopped: true });
+    expect(invoked).toEqual([[channelFor('run/stop'), { runId: 'r9' }]]);
+
+    const seen: unknown[] = [];
+    const unsubscribe = client.on('run/state', (p) => seen.push(p));
+    for (const l of eventListeners)
+      l({}, 'run/state', { runId: 'r9', state: 'done', message: null });
+    for (const l of eventListeners) l({}, 'run/metrics', { runId: 'r9' });
+    expect(seen).toEqual([{ runId: 'r9', state: 'done', message: null }]);
+    unsubscribe();
+    expect(eventListeners.size).toBe(0);
   });
 });
