@@ -1,6 +1,6 @@
 // The systemd unit rendered from resources/systemd, checked by systemd-analyze itself, and the
 // choice of service mode.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ const argv = [
 ];
 
 describe('systemd unit', () => {
-  it('renders a user unit systemd-analyze accepts, with specifiers and variables escaped', () => {
+  it('renders a user unit with specifiers and variables escaped', () => {
     const unit = renderUnit({
       device: 'pi-03',
       dir: '/home/pi/dir 100%',
@@ -31,14 +31,22 @@ describe('systemd unit', () => {
       `ExecStart="/usr/bin/node" "/home/pi/dir with 'q' \\"dq\\" %%n $$HOME/agent/mchair-agent.mjs" "--config" "/home/pi/x.json"`,
     );
     expect(unit).toContain('WorkingDirectory=/home/pi/dir 100%%');
-    const dir = mkdtempSync(join(tmpdir(), 'mchair-unit-'));
-    const file = join(dir, 'mchair-agent-7700.service');
-    writeFileSync(
-      file,
-      renderUnit({ device: 'pi-03', dir: '/tmp', argv, mode: 'systemd-user', user: 'pi' }),
-    );
-    execFileSync('systemd-analyze', ['verify', file], { stdio: 'pipe' });
   });
+
+  // systemd-analyze comes with systemd, which a minimal CI image may lack: then this one is
+  // reported as skipped, never passed.
+  it.runIf(spawnSync('systemd-analyze', ['--version']).status === 0)(
+    'systemd-analyze accepts the unit',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mchair-unit-'));
+      const file = join(dir, 'mchair-agent-7700.service');
+      writeFileSync(
+        file,
+        renderUnit({ device: 'pi-03', dir: '/tmp', argv, mode: 'systemd-user', user: 'pi' }),
+      );
+      execFileSync('systemd-analyze', ['verify', file], { stdio: 'pipe' });
+    },
+  );
 
   it('a system unit runs as the device user and starts with the machine', () => {
     const unit = renderUnit({
