@@ -11,6 +11,7 @@ import { registerServe } from './serve';
 import { registerModel } from './model';
 import { registerPartition } from './partition';
 import { registerPlan } from './plan';
+import { registerProfile } from './profile';
 import { registerPower } from './power';
 import { registerReport } from './report';
 import { registerProvision } from './provision';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerModel(program);
   registerPartition(program);
   registerPlan(program);
+  registerProfile(program);
   registerVerify(program);
   registerDevices(program);
   registerProvision(program);

@@ -1,0 +1,132 @@
+// `mchair profile (--farm FILE | --emulate SPEC)`: measures each device through its agent (a
+// conv-heavy and a weight-heavy zoo model, each run whole on the device alone) and fits the
+// device's profile to the figures. `--out FILE` writes a planner farm file with the measured
+// profiles inline, for `mchair plan --farm FILE`; the built-in profiles stay the defaults.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError, InputError } from '../../contract/errors';
+import type { DeviceProfile } from '../../planner/profile';
+import { fitProfile } from '../../planner/calibrate';
+import { CostModel } from '../../planner/cost';
+import { analyseChain } from '../../planner/layers';
+import { toPlan } from '../../planner/plan';
+import { farmFromFile, farmFromSpec, loadPlannerModel, type Farm, type PlannerModel } from '../../planner/index';
+import { readFarmFile } from '../../farm/farmfile';
+import { runModel } from '../../runtime/run';
+import { action, withCommonOptions } from '../framework';
+
+/** Conv-heavy and weight-heavy: together they tell a board's two kinds of speed apart. */
+const MODELS = ['tiny-cnn', 'alexnet-mc'] as const;
+
+const Flags = z
+  .object({
+    emulate: z.string().min(1).optional(),
+    farm: z.string().min(1).optional(),
+    frames: z.coerce.number().int().min(2).max(1000).default(8),
+    out: z.string().min(1).optional(),
+  })
+  .refine((f) => (f.emulate === undefined) !== (f.farm === undefined), {
+    message: 'give either --emulate SPEC (e.g. pi3:2) or --farm FILE',
+    path: ['emulate'],
+  });
+
+interface DeviceResult {
+  device: string;
+  base: string;
+  measured: Array<{ model: string; seconds: number; fittedSeconds: number }>;
+  scale: { spatial: number; gemm: number };
+  profile: DeviceProfile;
+}
+
+interface ProfileResult {
+  emulated: boolean;
+  devices: DeviceResult[];
+  out: string | null;
+}
+
+function present(r: ProfileResult): string {
+  const tag = r.emulated ? ' (emulated)' : '';
+  return [
+    ...r.devices.map(
+      (d) =>
+        `${d.device.padEnd(12)} ${d.base.padEnd(11)} conv x${d.scale.spatial.toFixed(2)}  fc x${d.scale.gemm.toFixed(2)}  ${d.measured.map((m) => `${m.model} ${(m.seconds * 1000).toFixed(0)} ms`).join(', ')}${tag}`,
+    ),
+    ...(r.out ? [`wrote ${r.out}: plan with it as mchair plan --farm ${r.out}`] : []),
+  ].join('\n');
+}
+
+export function registerProfile(program: Command): void {
+  withCommonOptions(
+    program
+      .command('profile')
+      .description("measure each device through its agent and fit its profile (conv and fully connected speed)")
+      .option('--emulate <spec>', 'start an emulated farm, e.g. pi3:2,pi4:1')
+      .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
+      .option('--frames <n>', 'frames per measurement', '8')
+      .option('--out <file>', 'write a planner farm file with the measured profiles'),
+  ).action(
+    action(async (ctx): Promise<ProfileResult> => {
+      const f = ctx.options(Flags);
+      const farm: Farm = f.emulate !== undefined ? farmFromSpec(f.emulate) : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
+      const models: PlannerModel[] = MODELS.map((m) => loadPlannerModel(m));
+      // The runs are measurements, not the user's runs: they go to a scratch store.
+      const scratch = mkdtempSync(join(tmpdir(), 'mchair-profile-'));
+      const devices: DeviceResult[] = [];
+      let emulated = false;
+      try {
+        for (const d of farm.devices) {
+          const measured: Array<{ model: PlannerModel; seconds: number }> = [];
+          for (const m of models) {
+            const cost = new CostModel(analyseChain(m));
+            const layout = [{ from: 0, to: cost.layerCount, parts: [{ share: 1, devices: [d] }] }];
+            const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
+            if (plan.devices.some((x) => x.memoryBytes > x.memoryBudgetBytes)) continue;
+            const file = join(scratch, `${d.id}-${m.name}.json`);
+            writeFileSync(file, JSON.stringify(plan));
+            ctx.say(`profile ${d.id}: ${m.name}, ${f.frames} frames`);
+            const r = await runModel({
+              model: m.name,
+              plan: file,
+              ...(f.emulate !== undefined ? { emulate: f.emulate } : { farmFile: f.farm! }),
+              frames: f.frames,
+              check: false,
+              window: 2,
+              dataDir: scratch,
+              log: ctx.log,
+            });
+            const own = r.devices.find((x) => x.id === d.id);
+            if (!own || own.computeMs <= 0) throw new AppError('PROFILE_FAILED', `${d.id} reported no compute time for ${m.name}; is its agent running?`);
+            emulated = r.emulated;
+            measured.push({ model: m, seconds: own.computeMs / 1000 });
+          }
+          if (measured.length === 0) throw new InputError(`${d.id}: no profiling model fits its memory budget`);
+          const note = `measured ${new Date().toISOString().slice(0, 10)} through its agent (${measured.map((x) => `${x.model.name} ${(x.seconds * 1000).toFixed(1)} ms`).join(', ')}), fitted to ${d.profile.id}${emulated ? ' (emulated board)' : ''}`;
+          // An emulated board's time includes its messages (the hold); a real agent's compute time does not.
+          const fit = fitProfile(d, measured, { withMessages: emulated, basis: emulated ? 'emulated' : 'measured', note });
+          devices.push({
+            device: d.id,
+            base: d.profile.id,
+            measured: measured.map((x, i) => ({ model: x.model.name, seconds: x.seconds, fittedSeconds: fit.predicted[i]! })),
+            scale: fit.scale,
+            profile: fit.profile,
+          });
+        }
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+      if (f.out) {
+        const media = [...new Set([...farm.devices.map((d) => d.medium), farm.coordinator])];
+        const file = {
+          devices: farm.devices.map((d, i) => ({ id: d.id, profile: devices[i]!.profile, medium: d.medium.id })),
+          media,
+          coordinator: { medium: farm.coordinator.id },
+        };
+        writeFileSync(f.out, `${JSON.stringify(file, null, 2)}\n`);
+      }
+      return { emulated, devices, out: f.out ?? null };
+    }, present),
+  );
+}
