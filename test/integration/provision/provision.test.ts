@@ -151,6 +151,22 @@ beforeAll(async () => {
     key.privateFile,
   );
   expect(ghost.code).toBe(0);
+  // board-1 again, with a key it does not know.
+  const strangerKey = makeKey(dir, 'id_stranger');
+  const stranger = mchair(
+    'devices',
+    'add',
+    'stranger',
+    '--inventory',
+    inventory,
+    '--host',
+    boards[0]!.address,
+    '--user',
+    boards[0]!.user.name,
+    '--key',
+    strangerKey.privateFile,
+  );
+  expect(stranger.code).toBe(0);
 }, 180_000);
 
 afterAll(async () => {
@@ -178,9 +194,10 @@ describe('mchair provision against real sshd boards', () => {
     expect(results.get('board-2')!.code).toBe('HOST_KEY_UNKNOWN');
     expect(results.get('board-3')!.code).toBe('HOST_KEY_UNKNOWN');
     expect(results.get('ghost')!.code).toBe('UNREACHABLE');
+    expect(results.get('stranger')!.code).toBe('HOST_KEY_UNKNOWN');
   });
 
-  it('provisions two boards in parallel while the unreachable and the full one fail on their own', () => {
+  it('provisions two boards in parallel while the unreachable, the full and the refused ones fail on their own', () => {
     const started = Date.now();
     const { code, results, stderr } = provision('--accept-new');
     const partBytes = manifest.stages
@@ -188,7 +205,7 @@ describe('mchair provision against real sshd boards', () => {
       .reduce((n, p) => n + statSync(join(partsDir, p.file)).size, 0);
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /2 of 4 device\(s\) failed: board-3 \(DISK_FULL\), ghost \(UNREACHABLE\)/,
+      /3 of 5 device\(s\) failed: board-3 \(DISK_FULL\), ghost \(UNREACHABLE\), stranger \(AUTH_FAILED\)/,
     );
     expect(results.get('board-3')).toMatchObject({ status: 'failed', bytesUploaded: 0 });
     expect(results.get('board-3')!.message).toMatch(
@@ -223,6 +240,8 @@ describe('mchair provision against real sshd boards', () => {
       ).toEqual([]);
     }
     expect(results.get('ghost')).toMatchObject({ status: 'failed', code: 'UNREACHABLE' });
+    expect(results.get('stranger')).toMatchObject({ status: 'failed', code: 'AUTH_FAILED' });
+    expect(results.get('stranger')!.message).toMatch(/refused the key login/);
     process.stderr.write(
       `provisioned 2 boards in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
