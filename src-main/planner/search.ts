@@ -36,6 +36,8 @@ export interface SearchResult {
 
 /** Devices with the same profile and medium, taken `size` at a time as one unit. */
 interface Kind {
+  /** The device the programme costs the kind's units by. */
+  readonly rep: Device;
   readonly profile: DeviceProfile;
   readonly medium: Medium;
   /** Devices per unit. */
@@ -51,34 +53,57 @@ const less = (a: Cost, b: Cost): boolean => a[0] < b[0] || (a[0] === b[0] && a[1
 
 /**
  * The programme's size is the number of unit combinations left (the product of each kind's unit
- * count plus one): the exact search takes farms up to this, the grouped one stays under the
- * second figure so that 100 devices plan in well under a second.
+ * count plus one): the exact search takes farms up to the first figure (12 devices in up to
+ * four kinds), the grouped one stays near the second so that 100 devices plan in well under a
+ * second; beyond MAX_KINDS kinds, the most alike are planned as one.
  */
-const EXACT_STATES = 4096;
+const EXACT_STATES = 256;
 const GROUPED_STATES = 36;
+const MAX_KINDS = 5;
 
 /**
- * Devices grouped by kind (profile and medium). Exact: one device per unit. Grouped: one unit
- * per kind, then another for the kind with the most devices per unit while the programme stays
- * small; each unit holds the same number of devices and the few left over start idle, for
- * `refine` to place.
+ * Devices grouped by kind (profile and medium). Exact: one device per unit. Grouped: devices of
+ * one built-in profile on one medium form a kind even if measured apart, the most alike kinds
+ * merge while there are too many, each kind is planned with its member with the least memory;
+ * one unit per kind, then another for the kind with the most devices per unit while the
+ * programme stays small. Each unit holds the same number of devices; the few left over start
+ * idle, and `refine` places every device by its own profile.
  */
-function makeKinds(farm: Farm, maxUnits: number): { kinds: Kind[]; exact: boolean } {
-  const groups = new Map<string, Device[]>();
-  for (const d of farm.devices) {
-    const key = `${d.profile.id}\u0000${JSON.stringify(d.profile)}\u0000${d.medium.id}`;
-    const g = groups.get(key);
-    if (g) g.push(d);
-    else groups.set(key, [d]);
-  }
-  const lists = [...groups.values()];
+function makeKinds(cost: CostModel, farm: Farm, maxUnits: number): { kinds: Kind[]; exact: boolean } {
+  const group = (key: (d: Device) => string): Device[][] => {
+    const groups = new Map<string, Device[]>();
+    for (const d of farm.devices) {
+      const g = groups.get(key(d));
+      if (g) g.push(d);
+      else groups.set(key(d), [d]);
+    }
+    return [...groups.values()];
+  };
   const states = (counts: readonly number[]) => counts.reduce((a, c) => a * (c + 1), 1);
   const kind = (devices: Device[], count: number): Kind => {
     const size = Math.floor(devices.length / count);
-    return { profile: devices[0]!.profile, medium: devices[0]!.medium, size, count, devices: devices.slice(0, size * count) };
+    const rep = devices.reduce((a, d) => (d.profile.memory.budgetBytes < a.profile.memory.budgetBytes ? d : a));
+    return { rep, profile: rep.profile, medium: rep.medium, size, count, devices: devices.slice(0, size * count) };
   };
-  if (farm.devices.length <= maxUnits && states(lists.map((l) => l.length)) <= EXACT_STATES) {
-    return { kinds: lists.map((l) => kind(l, l.length)), exact: true };
+  const identical = group((d) => `${JSON.stringify(d.profile)}\u0000${d.medium.id}`);
+  if (farm.devices.length <= maxUnits && states(identical.map((l) => l.length)) <= EXACT_STATES) {
+    return { kinds: identical.map((l) => kind(l, l.length)), exact: true };
+  }
+  const base = (d: Device) => d.profile.id.replace(/-measured$/, '');
+  const lists = group((d) => `${base(d)}\u0000${d.medium.id}`);
+  const speed = (l: readonly Device[]) => 1 / cost.computeSeconds(l[0]!.profile, 0, cost.layerCount);
+  while (lists.length > MAX_KINDS) {
+    // Merge the two kinds closest in speed, on one medium if any two share one.
+    let best: [number, number, number] = [0, 1, Infinity];
+    for (let i = 0; i < lists.length; i++) {
+      for (let j = i + 1; j < lists.length; j++) {
+        const apart = Math.abs(Math.log(speed(lists[i]!) / speed(lists[j]!))) + (lists[i]![0]!.medium === lists[j]![0]!.medium ? 0 : 100);
+        if (apart < best[2]) best = [i, j, apart];
+      }
+    }
+    const [i, j] = best;
+    lists[i] = [...lists[i]!, ...lists[j]!];
+    lists.splice(j, 1);
   }
   const counts = lists.map(() => 1);
   for (;;) {
@@ -167,7 +192,7 @@ class Programme {
     const key = `${ki}:${a}:${b}:${share}`;
     let c = this.bases.get(key);
     if (c === undefined) {
-      const d = this.kinds[ki]!.devices[0]!;
+      const d = this.kinds[ki]!.rep;
       const pb = this.model.partBase(d, this.cuts[a]!, this.cuts[b]!, share);
       c = pb.peakBytes <= d.profile.memory.budgetBytes ? pb : null;
       this.bases.set(key, c);
@@ -179,7 +204,7 @@ class Programme {
     const key = producers * 4096 + consumers;
     let c = g.linked.get(key);
     if (!c) {
-      c = withLinks(this.kinds[g.ki]!.devices[0]!, g.base, producers, consumers);
+      c = withLinks(this.kinds[g.ki]!.rep, g.base, producers, consumers);
       g.linked.set(key, c);
     }
     return c;
@@ -438,7 +463,7 @@ function rank(objective: PlanObjective, a: Candidate, b: Candidate): number {
 export function search(model: CostModel, farm: Farm, opts: SearchOptions): SearchResult {
   const started = performance.now();
   const maxUnits = opts.maxUnits ?? 12;
-  const { kinds, exact } = makeKinds(farm, maxUnits);
+  const { kinds, exact } = makeKinds(model, farm, maxUnits);
   const prog = new Programme(model, farm, kinds, coarseCuts(model.chain), exact ? Infinity : 2);
   const found = new Map<string, Candidate>();
   const maxLatency = opts.maxLatencySec ?? Infinity;
