@@ -123,6 +123,21 @@ describe('exact search', () => {
     }
   });
 
+  it('plans boards measured apart (every profile a little different) as one kind, quickly', () => {
+    const pi3 = builtInProfile('pi3');
+    const measured = (i: number) => ({ ...pi3, id: 'pi3-measured', ops: { ...pi3.ops, conv: { ...pi3.ops.conv, macsPerSec: pi3.ops.conv.macsPerSec * (1 + i / 50) } } });
+    const farm = farmFromFile({ devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(i) })) }, 'test');
+    const started = performance.now();
+    const found = search(cost, farm, { objective: 'ips' });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(found.exact).toBe(false);
+    const best = found.candidates[0]!.evaluation;
+    expect(best.fits).toBe(true);
+    // Every board is at least as fast as the slowest: the plan beats 12 copies of the slowest.
+    const slowest = search(cost, farmFromFile({ devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(0) })) }, 'test'), { objective: 'ips' });
+    expect(best.ips).toBeGreaterThanOrEqual(slowest.candidates[0]!.evaluation.ips * 0.999);
+  });
+
   it('honours --max-latency and the latency objective', () => {
     const farm = farmFromSpec('pi3:4');
     const fastest = search(cost, farm, { objective: 'latency' }).candidates[0]!.evaluation;
