@@ -216,16 +216,21 @@ async function installNode(
   await session.run(script, 'unpacking the Node tarball (is xz installed on the board?)');
 }
 
+/** Waits for the agent's port; returns a note when the board does not let us look. */
 async function waitListening(
   session: SshSession,
   device: Device,
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<string | null> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (signal?.aborted)
       throw new AppError('CANCELLED', `provisioning ${device.name} was cancelled`);
-    if (await session.listens(device.agentPort)) return;
+    const listening = await session.listens(device.agentPort);
+    if (listening) return null;
+    if (listening === null) {
+      return `the board's sshd forbids TCP forwarding, so the agent's port could not be checked; see \`mchair devices logs ${device.name}\` if runs cannot reach it`;
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new AppError(
@@ -298,13 +303,14 @@ async function provisionOne(
     result.service = installed.mode;
 
     tracker.step(device.name, 'verify');
-    await waitListening(session, device, opts.signal);
+    const unchecked = await waitListening(session, device, opts.signal);
+    if (unchecked) result.notes.push(unchecked);
     result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
     result.status = 'ok';
     result.message =
       changed.length === 0
-        ? `up to date; agent listening on port ${device.agentPort} (${installed.mode})`
-        : `${changed.length} file(s) updated; agent listening on port ${device.agentPort} (${installed.mode})`;
+        ? `up to date; agent ${unchecked ? 'started' : 'listening'} on port ${device.agentPort} (${installed.mode})`
+        : `${changed.length} file(s) updated; agent ${unchecked ? 'started' : 'listening'} on port ${device.agentPort} (${installed.mode})`;
     tracker.finish(device.name, true, result.message);
   } catch (err) {
     const wire = toWireError(err);

@@ -250,11 +250,15 @@ export class SshSession {
     return r.stdout;
   }
 
-  /** Whether something on the board accepts TCP connections on its own 127.0.0.1:`port`. */
-  listens(port: number): Promise<boolean> {
+  /**
+   * Whether something on the board accepts TCP connections on its own 127.0.0.1:`port`; null
+   * when the board's sshd forbids forwarding (AllowTcpForwarding no), so nobody can tell this way.
+   */
+  listens(port: number): Promise<boolean | null> {
     return new Promise((resolve) => {
       this.client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => {
-        if (err) return resolve(false);
+        // RFC 4254 reason 1: SSH_OPEN_ADMINISTRATIVELY_PROHIBITED.
+        if (err) return resolve((err as Error & { reason?: number }).reason === 1 ? null : false);
         channel.close();
         resolve(true);
       });

@@ -1,5 +1,6 @@
-// A board without Node: provisioning says what to do, and with --node-tarball it pushes a
-// nodejs.org-style tarball, unpacks it on the board and runs the agent with that Node.
+// A board without Node (and with TCP forwarding off): provisioning says what to do, and with
+// --node-tarball it pushes a nodejs.org-style tarball, unpacks it on the board and runs the agent
+// with that Node; cancelled half-way, it resumes where it stopped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -96,6 +97,8 @@ beforeAll(async () => {
     netns: ns.name,
     users: [user.name],
     setEnv: { PATH: bin },
+    // A hardened board: provisioning cannot look at the agent's port through SSH.
+    extraConfig: ['AllowTcpForwarding no'],
   });
   const key = makeKey(dir, 'id');
   sshd.authorize(user.name, key.publicLine);
@@ -162,7 +165,8 @@ describe('a board without Node', () => {
 
   it('gets the given Node tarball, unpacked, and its agent runs on it', async () => {
     const { code, result } = provision('--node-tarball', tarball);
-    expect(result.message).toMatch(/listening/);
+    expect(result.message).toMatch(/agent started on port 7700/);
+    expect(result.notes.join(' ')).toMatch(/forbids TCP forwarding/);
     expect(code).toBe(0);
     // What the cancelled run sent is not sent again: both runs add up to one upload.
     expect(neededAtCancel).toBeGreaterThan(40 * 2 ** 20);

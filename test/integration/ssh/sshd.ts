@@ -162,6 +162,8 @@ export interface SshdOptions {
   netns?: string;
   /** Environment of every session (sshd's SetEnv), e.g. a PATH without node. */
   setEnv?: Record<string, string>;
+  /** More sshd_config lines, e.g. `AllowTcpForwarding no`. */
+  extraConfig?: readonly string[];
 }
 
 function waitListening(child: ChildProcess, log: () => string): Promise<void> {
@@ -214,6 +216,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
         'Subsystem sftp internal-sftp',
         'LogLevel VERBOSE',
         ...Object.entries(opts.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
+        ...(opts.extraConfig ?? []),
         '',
       ].join('\n'),
     );
