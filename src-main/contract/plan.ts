@@ -75,7 +75,11 @@ export const PlanPrediction = z.object({
   staticJ: z.number().min(0),
   dynamicJ: z.number().min(0),
   media: z.array(
-    z.object({ medium: z.string(), bytesPerFrame: z.number().min(0), utilisation: z.number().min(0) }),
+    z.object({
+      medium: z.string(),
+      bytesPerFrame: z.number().min(0),
+      utilisation: z.number().min(0),
+    }),
   ),
   bottleneck: Bottleneck,
   /** What would raise the IPS, most effective first. */
@@ -99,18 +103,32 @@ export const Plan = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.stages.forEach((s, si) => {
-      if (s.id !== `s${si}`) ctx.addIssue({ code: 'custom', path: ['stages', si, 'id'], message: `must be "s${si}"` });
+      if (s.id !== `s${si}`)
+        ctx.addIssue({ code: 'custom', path: ['stages', si, 'id'], message: `must be "s${si}"` });
       s.parts.forEach((part, pi) => {
         if (s.parts.length > 1 && !part.channels) {
-          ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'channels'], message: 'a split stage needs channels on every part' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', si, 'parts', pi, 'channels'],
+            message: 'a split stage needs channels on every part',
+          });
         }
         // Parts concatenate in order, so their channel ranges follow one another from 0.
         const start = pi === 0 ? 0 : s.parts[pi - 1]!.channels?.[1];
         if (part.channels && (part.channels[0] !== start || part.channels[1] <= part.channels[0])) {
-          ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'channels'], message: `must start at channel ${start ?? 0} and be non-empty` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', si, 'parts', pi, 'channels'],
+            message: `must start at channel ${start ?? 0} and be non-empty`,
+          });
         }
         for (const d of part.devices) {
-          if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['stages', si, 'parts', pi, 'devices'], message: `device "${d}" has two roles` });
+          if (seen.has(d))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['stages', si, 'parts', pi, 'devices'],
+              message: `device "${d}" has two roles`,
+            });
           seen.add(d);
         }
       });

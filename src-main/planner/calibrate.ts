@@ -63,7 +63,11 @@ export interface FitOptions {
  * The device's profile fitted to its measurements. With one measurement, or when the two kinds
  * of work cannot be told apart, both scale together.
  */
-export function fitProfile(device: Device, measurements: readonly Measurement[], opts: FitOptions): FittedProfile {
+export function fitProfile(
+  device: Device,
+  measurements: readonly Measurement[],
+  opts: FitOptions,
+): FittedProfile {
   const withMessages = opts.withMessages;
   const rows = measurements.map((m) => ({ ...split(device, m.model, withMessages), t: m.seconds }));
   // Solve t - fixed = spatial * u + gemm * v for u, v (inverse speed-ups) by least squares.

@@ -96,7 +96,8 @@ export function withLinks(d: Device, b: PartBase, producers: number, consumers: 
   const io = d.profile.io;
   const out = b.outBytes * consumers;
   const ioSec = (producers + consumers) * io.messageSec + (b.inBytes + out) / io.bytesPerSec;
-  const portSec = d.medium.kind === 'switched' ? Math.max(b.inBytes, out) / bytesPerSecOf(d.medium) : 0;
+  const portSec =
+    d.medium.kind === 'switched' ? Math.max(b.inBytes, out) / bytesPerSecOf(d.medium) : 0;
   return {
     computeSec: b.computeSec,
     ioSec,
@@ -111,7 +112,8 @@ export function withLinks(d: Device, b: PartBase, producers: number, consumers: 
 /** Time to move `bytes` at a class's speed, the part beyond the spill point at the slow rate. */
 function byteSeconds(speed: OpSpeed, bytes: number): number {
   const spill = speed.spillBytes;
-  if (spill === undefined || speed.spillBytesPerSec === undefined || bytes <= spill) return bytes / speed.bytesPerSec;
+  if (spill === undefined || speed.spillBytesPerSec === undefined || bytes <= spill)
+    return bytes / speed.bytesPerSec;
   return spill / speed.bytesPerSec + (bytes - spill) / speed.spillBytesPerSec;
 }
 
@@ -201,22 +203,37 @@ export class CostModel {
    * running the whole model, its weights streaming at full speed (as if memory never ran short).
    */
   computeBoundIps(devices: readonly Device[]): number {
-    return devices.reduce((s, d) => s + 1 / this.computeSeconds(this.unspilled(d.profile), 0, this.layerCount), 0);
+    return devices.reduce(
+      (s, d) => s + 1 / this.computeSeconds(this.unspilled(d.profile), 0, this.layerCount),
+      0,
+    );
   }
 
   /** An upper bound on any plan's IPS: N devices each as fast as the fastest on every layer. */
   specialisedBoundIps(devices: readonly Device[]): number {
     const profiles = [...new Set(devices.map((d) => this.unspilled(d.profile)))];
     let work = 0;
-    for (let i = 0; i < this.layerCount; i++) work += Math.min(...profiles.map((p) => this.computeSeconds(p, i, i + 1)));
+    for (let i = 0; i < this.layerCount; i++)
+      work += Math.min(...profiles.map((p) => this.computeSeconds(p, i, i + 1)));
     return devices.length / work;
   }
 
   private unspilled(p: DeviceProfile): DeviceProfile {
     let u = this.noSpill.get(p);
     if (!u) {
-      const fast = (o: OpSpeed): OpSpeed => ({ macsPerSec: o.macsPerSec, bytesPerSec: o.bytesPerSec });
-      u = { ...p, ops: { conv: fast(p.ops.conv), gemm: fast(p.ops.gemm), pool: fast(p.ops.pool), elementwise: fast(p.ops.elementwise) } };
+      const fast = (o: OpSpeed): OpSpeed => ({
+        macsPerSec: o.macsPerSec,
+        bytesPerSec: o.bytesPerSec,
+      });
+      u = {
+        ...p,
+        ops: {
+          conv: fast(p.ops.conv),
+          gemm: fast(p.ops.gemm),
+          pool: fast(p.ops.pool),
+          elementwise: fast(p.ops.elementwise),
+        },
+      };
       this.noSpill.set(p, u);
     }
     return u;
@@ -226,15 +243,23 @@ export class CostModel {
     const cutBytes = this.chain.cutBytes;
     const partsAt = (si: number) => layout[si]?.parts.length ?? 1;
     const partCosts = layout.map((s, si) =>
-      s.parts.map((p) => p.devices.map((d) => this.partCost(d, s.from, s.to, p.share, partsAt(si - 1), partsAt(si + 1)))),
+      s.parts.map((p) =>
+        p.devices.map((d) =>
+          this.partCost(d, s.from, s.to, p.share, partsAt(si - 1), partsAt(si + 1)),
+        ),
+      ),
     );
     // Within a part, replicas share frames in proportion to their speed.
-    const weights = partCosts.map((st) => st.map((pc) => {
-      const rates = pc.map((c) => 1 / c.periodSec);
-      const sum = rates.reduce((a, b) => a + b, 0);
-      return rates.map((r) => r / sum);
-    }));
-    const partIps = partCosts.map((st) => st.map((pc) => pc.reduce((a, c) => a + 1 / c.periodSec, 0)));
+    const weights = partCosts.map((st) =>
+      st.map((pc) => {
+        const rates = pc.map((c) => 1 / c.periodSec);
+        const sum = rates.reduce((a, b) => a + b, 0);
+        return rates.map((r) => r / sum);
+      }),
+    );
+    const partIps = partCosts.map((st) =>
+      st.map((pc) => pc.reduce((a, c) => a + 1 / c.periodSec, 0)),
+    );
     const stageIps = partIps.map((st) => Math.min(...st));
     const stageBottleneckPart = partIps.map((st) => st.indexOf(Math.min(...st)));
 
@@ -242,9 +267,18 @@ export class CostModel {
     const airBytes = new Map<Medium, number>();
     const coordinatorSide = [{ medium: farm.coordinator, weight: 1 }];
     const sideOf = (si: number, pi: number) =>
-      layout[si]!.parts[pi]!.devices.map((d, k) => ({ medium: d.medium, weight: weights[si]![pi]![k]! }));
-    const addHop = (bytes: number, from: ReadonlyArray<{ medium: Medium; weight: number }>, to: ReadonlyArray<{ medium: Medium; weight: number }>) => {
-      const media = new Set([...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'));
+      layout[si]!.parts[pi]!.devices.map((d, k) => ({
+        medium: d.medium,
+        weight: weights[si]![pi]![k]!,
+      }));
+    const addHop = (
+      bytes: number,
+      from: ReadonlyArray<{ medium: Medium; weight: number }>,
+      to: ReadonlyArray<{ medium: Medium; weight: number }>,
+    ) => {
+      const media = new Set(
+        [...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'),
+      );
       for (const m of media) {
         const pS = from.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
         const pR = to.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
@@ -255,11 +289,16 @@ export class CostModel {
       s.parts.forEach((_, pi) => {
         const bytes = cutBytes[s.from]!;
         if (si === 0) addHop(bytes, coordinatorSide, sideOf(si, pi));
-        else layout[si - 1]!.parts.forEach((q, qi) => addHop(bytes * q.share, sideOf(si - 1, qi), sideOf(si, pi)));
+        else
+          layout[si - 1]!.parts.forEach((q, qi) =>
+            addHop(bytes * q.share, sideOf(si - 1, qi), sideOf(si, pi)),
+          );
       });
     });
     const last = layout.length - 1;
-    layout[last]!.parts.forEach((q, qi) => addHop(cutBytes[this.layerCount]! * q.share, sideOf(last, qi), coordinatorSide));
+    layout[last]!.parts.forEach((q, qi) =>
+      addHop(cutBytes[this.layerCount]! * q.share, sideOf(last, qi), coordinatorSide),
+    );
     const media = [...airBytes].map(([medium, bytesPerFrame]) => ({
       medium,
       bytesPerFrame,
@@ -267,40 +306,64 @@ export class CostModel {
     }));
     const coordinatorPortIps =
       farm.coordinator.kind === 'switched'
-        ? bytesPerSecOf(farm.coordinator) / Math.max(cutBytes[0]! * layout[0]!.parts.length, cutBytes[this.layerCount]!)
+        ? bytesPerSecOf(farm.coordinator) /
+          Math.max(cutBytes[0]! * layout[0]!.parts.length, cutBytes[this.layerCount]!)
         : Infinity;
 
     let bottleneck: Evaluation['bottleneck'] = { kind: 'stage', index: 0, ips: Infinity };
-    stageIps.forEach((ips, i) => { if (ips < bottleneck.ips) bottleneck = { kind: 'stage', index: i, ips }; });
-    media.forEach((m, i) => { if (m.capacityIps < bottleneck.ips) bottleneck = { kind: 'medium', index: i, ips: m.capacityIps }; });
-    if (coordinatorPortIps < bottleneck.ips) bottleneck = { kind: 'port', index: 0, ips: coordinatorPortIps };
+    stageIps.forEach((ips, i) => {
+      if (ips < bottleneck.ips) bottleneck = { kind: 'stage', index: i, ips };
+    });
+    media.forEach((m, i) => {
+      if (m.capacityIps < bottleneck.ips)
+        bottleneck = { kind: 'medium', index: i, ips: m.capacityIps };
+    });
+    if (coordinatorPortIps < bottleneck.ips)
+      bottleneck = { kind: 'port', index: 0, ips: coordinatorPortIps };
     const ips = bottleneck.ips;
 
     const loads: DeviceLoad[] = [];
-    layout.forEach((s, si) => s.parts.forEach((p, pi) => p.devices.forEach((device, k) => {
-      const cost = partCosts[si]![pi]![k]!;
-      const dIps = ips * weights[si]![pi]![k]!;
-      loads.push({
-        device, stage: si, part: pi, cost, ips: dIps,
-        utilisation: dIps * (cost.computeSec + cost.ioSec),
-        fits: cost.peakBytes <= device.profile.memory.budgetBytes,
-      });
-    })));
+    layout.forEach((s, si) =>
+      s.parts.forEach((p, pi) =>
+        p.devices.forEach((device, k) => {
+          const cost = partCosts[si]![pi]![k]!;
+          const dIps = ips * weights[si]![pi]![k]!;
+          loads.push({
+            device,
+            stage: si,
+            part: pi,
+            cost,
+            ips: dIps,
+            utilisation: dIps * (cost.computeSec + cost.ioSec),
+            fits: cost.peakBytes <= device.profile.memory.budgetBytes,
+          });
+        }),
+      ),
+    );
     const used = new Set(loads.map((l) => l.device));
     const idle = farm.devices.filter((d) => !used.has(d));
 
     // Latency of one frame on an idle farm: hops plus the slowest replica of each stage.
     const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
-      [...new Set([...a, ...b])].reduce((t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000, 0);
-    const mediaOf = (si: number) => layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
+      [...new Set([...a, ...b])].reduce(
+        (t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000,
+        0,
+      );
+    const mediaOf = (si: number) =>
+      layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
     let latencySec = 0;
     layout.forEach((s, si) => {
-      latencySec += hopSec(cutBytes[s.from]!, si === 0 ? [farm.coordinator] : mediaOf(si - 1), mediaOf(si));
+      latencySec += hopSec(
+        cutBytes[s.from]!,
+        si === 0 ? [farm.coordinator] : mediaOf(si - 1),
+        mediaOf(si),
+      );
       latencySec += Math.max(...partCosts[si]!.flat().map((c) => c.computeSec + c.ioSec));
     });
     latencySec += hopSec(cutBytes[this.layerCount]!, mediaOf(last), [farm.coordinator]);
 
-    const perFrame = (f: (l: DeviceLoad) => number) => (ips > 0 ? loads.reduce((a, l) => a + f(l), 0) / ips : Infinity);
+    const perFrame = (f: (l: DeviceLoad) => number) =>
+      ips > 0 ? loads.reduce((a, l) => a + f(l), 0) / ips : Infinity;
     return {
       ips,
       latencySec,
@@ -312,7 +375,10 @@ export class CostModel {
       coordinatorPortIps,
       bottleneck,
       staticJ: perFrame((l) => l.device.profile.power.idleWatts),
-      dynamicJ: perFrame((l) => (l.device.profile.power.fullWatts - l.device.profile.power.idleWatts) * l.utilisation),
+      dynamicJ: perFrame(
+        (l) =>
+          (l.device.profile.power.fullWatts - l.device.profile.power.idleWatts) * l.utilisation,
+      ),
       computeBoundIps: this.computeBoundIps(farm.devices),
       fits: loads.every((l) => l.fits),
     };

@@ -3,7 +3,13 @@
 // on a medium too, since every frame's input and output cross it.
 import { z } from 'zod';
 import { InputError, describeIssues } from '../contract/errors';
-import { BUILTIN_MEDIA, DeviceProfile, Medium, builtInProfile, type DeviceProfile as Profile } from './profile';
+import {
+  BUILTIN_MEDIA,
+  DeviceProfile,
+  Medium,
+  builtInProfile,
+  type DeviceProfile as Profile,
+} from './profile';
 
 export interface Device {
   readonly id: string;
@@ -28,18 +34,27 @@ function medium(id: string, extra: ReadonlyMap<string, Medium>): Medium {
 /** `pi3:6,pi4:2,tx2:1` -> pi3-1..pi3-6, pi4-1, pi4-2, tx2-cpu-1; each on its profile's medium. */
 export function farmFromSpec(spec: string, coordinatorMedium?: string): Farm {
   const devices: Device[] = [];
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9-]+)(?::(\d+))?$/.exec(item);
     if (!m) throw new InputError(`--devices: "${item}" is not NAME or NAME:COUNT (e.g. pi3:6)`);
     const profile = builtInProfile(m[1]!);
     const count = m[2] === undefined ? 1 : Number(m[2]);
-    if (count < 1 || count > 1000) throw new InputError(`--devices: count in "${item}" must be 1..1000`);
+    if (count < 1 || count > 1000)
+      throw new InputError(`--devices: count in "${item}" must be 1..1000`);
     const taken = devices.filter((d) => d.profile.id === profile.id).length;
     for (let i = 1; i <= count; i++) {
-      devices.push({ id: `${profile.id}-${taken + i}`, profile, medium: medium(profile.medium, new Map()) });
+      devices.push({
+        id: `${profile.id}-${taken + i}`,
+        profile,
+        medium: medium(profile.medium, new Map()),
+      });
     }
   }
-  if (devices.length === 0) throw new InputError('--devices: name at least one device (e.g. pi3:6)');
+  if (devices.length === 0)
+    throw new InputError('--devices: name at least one device (e.g. pi3:6)');
   // The paper's input device sat on the farm's Wi-Fi; a laptop on the same network does too.
   return { devices, coordinator: medium(coordinatorMedium ?? devices[0]!.medium.id, new Map()) };
 }
@@ -80,11 +95,13 @@ export function farmFromFile(value: unknown, where: string): Farm {
 export function changeFarm(farm: Farm, leave: readonly string[], join: readonly Device[]): Farm {
   const gone = new Set(leave);
   for (const id of leave) {
-    if (!farm.devices.some((d) => d.id === id)) throw new InputError(`device "${id}" is not in the farm`);
+    if (!farm.devices.some((d) => d.id === id))
+      throw new InputError(`device "${id}" is not in the farm`);
   }
   const kept = farm.devices.filter((d) => !gone.has(d.id));
   for (const d of join) {
-    if (kept.some((k) => k.id === d.id)) throw new InputError(`device "${d.id}" is already in the farm`);
+    if (kept.some((k) => k.id === d.id))
+      throw new InputError(`device "${d.id}" is already in the farm`);
   }
   return { devices: [...kept, ...join], coordinator: farm.coordinator };
 }

@@ -87,12 +87,15 @@ export function layoutOf(model: PlannerModel, plan: Plan, farm: Farm): Layout {
   const layers = model.layers;
   const byName = new Map(layers.map((l, i) => [l.name, i]));
   const byId = new Map(farm.devices.map((d) => [d.id, d]));
-  if (plan.model !== model.name) throw new InputError(`the plan is for ${plan.model}, not ${model.name}`);
+  if (plan.model !== model.name)
+    throw new InputError(`the plan is for ${plan.model}, not ${model.name}`);
   return plan.stages.map((s) => {
     const from = byName.get(s.firstLayer);
     const last = byName.get(s.lastLayer);
     if (from === undefined || last === undefined) {
-      throw new InputError(`plan stage ${s.id}: layer "${from === undefined ? s.firstLayer : s.lastLayer}" is not in ${model.name}`);
+      throw new InputError(
+        `plan stage ${s.id}: layer "${from === undefined ? s.firstLayer : s.lastLayer}" is not in ${model.name}`,
+      );
     }
     const channels = cost.chain.channels.get(from) ?? 1;
     return {
@@ -113,7 +116,10 @@ export function layoutOf(model: PlannerModel, plan: Plan, farm: Farm): Layout {
 
 /** A plan evaluated afresh on a farm (its prediction recomputed); `mchair run` fills predictedIps from it. */
 export function predictPlan(model: PlannerModel, plan: Plan, farm: Farm): Plan {
-  return toPlan(costOf(model), layoutOf(model, plan, farm), farm, { origin: plan.origin, objective: plan.objective });
+  return toPlan(costOf(model), layoutOf(model, plan, farm), farm, {
+    origin: plan.origin,
+    objective: plan.objective,
+  });
 }
 
 export interface Replan {
@@ -130,24 +136,40 @@ export interface Replan {
  * running if it still covers every part and the best plan for the new set is not at least 2%
  * better; otherwise the best plan replaces it at the next frame boundary.
  */
-export function replan(model: PlannerModel, current: Plan, farm: Farm, req: PlanRequest = {}): Replan {
+export function replan(
+  model: PlannerModel,
+  current: Plan,
+  farm: Farm,
+  req: PlanRequest = {},
+): Replan {
   const cost = costOf(model);
   const objective = req.objective ?? current.objective;
   const best = planModel(model, farm, { ...req, objective, top: 1 }).plans[0]!;
   const present = new Set(farm.devices.map((d) => d.id));
   const lost = current.devices.filter((d) => !present.has(d.device)).map((d) => d.device);
-  const joined = farm.devices.filter((d) => !current.devices.some((c) => c.device === d.id)).map((d) => d.id);
-  const change = [lost.length ? `${lost.join(', ')} left` : '', joined.length ? `${joined.join(', ')} joined` : '']
+  const joined = farm.devices
+    .filter((d) => !current.devices.some((c) => c.device === d.id))
+    .map((d) => d.id);
+  const change = [
+    lost.length ? `${lost.join(', ')} left` : '',
+    joined.length ? `${joined.join(', ')} joined` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   // The current plan without the lost devices, if every part still has a replica.
   const kept = {
     ...current,
-    stages: current.stages.map((s) => ({ ...s, parts: s.parts.map((p) => ({ ...p, devices: p.devices.filter((d) => present.has(d)) })) })),
+    stages: current.stages.map((s) => ({
+      ...s,
+      parts: s.parts.map((p) => ({ ...p, devices: p.devices.filter((d) => present.has(d)) })),
+    })),
   };
   const keepable = kept.stages.every((s) => s.parts.every((p) => p.devices.length > 0));
   if (keepable) {
-    const degraded = toPlan(cost, layoutOf(model, kept as Plan, farm), farm, { origin: current.origin, objective });
+    const degraded = toPlan(cost, layoutOf(model, kept as Plan, farm), farm, {
+      origin: current.origin,
+      objective,
+    });
     if (best.prediction.ips < degraded.prediction.ips * 1.02) {
       return {
         plan: degraded,

@@ -151,7 +151,12 @@ export function analyseChain(model: PlannerModel): Chain {
  */
 export function coarseCuts(chain: Chain): number[] {
   const layers = chain.model.layers;
-  return chain.cutIndices.filter((k) => k === 0 || k === layers.length || !(CHANNELWISE.has(layers[k]!.op) || opClass(layers[k]!.op) === 'free'));
+  return chain.cutIndices.filter(
+    (k) =>
+      k === 0 ||
+      k === layers.length ||
+      !(CHANNELWISE.has(layers[k]!.op) || opClass(layers[k]!.op) === 'free'),
+  );
 }
 
 /** The stage [from, to) may be split along output channels. */

@@ -6,7 +6,8 @@ import type { CostModel, Evaluation, Layout } from './cost';
 import type { Farm } from './farm';
 import { canSplit } from './layers';
 
-const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : 'unbounded');
+const fmt = (x: number, digits = 2): string =>
+  Number.isFinite(x) ? x.toFixed(digits) : 'unbounded';
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
 
 /** Refuses a layout that does not cover the model once, in order, at valid cuts and splits. */
@@ -17,11 +18,15 @@ export function checkLayout(cost: CostModel, layout: Layout, farm: Farm): void {
   let at = 0;
   layout.forEach((s, si) => {
     if (s.from !== at || s.to <= s.from || !chain.cuts[s.to]) {
-      throw new InputError(`plan stage s${si} does not start where the previous one ends at a valid cut`);
+      throw new InputError(
+        `plan stage s${si} does not start where the previous one ends at a valid cut`,
+      );
     }
     at = s.to;
     if (s.parts.length > 1 && !canSplit(chain, s.from, s.to)) {
-      throw new InputError(`plan stage s${si} is split but its first layer cannot be split along output channels`);
+      throw new InputError(
+        `plan stage s${si} is split but its first layer cannot be split along output channels`,
+      );
     }
     for (const p of s.parts) {
       for (const d of p.devices) {
@@ -37,7 +42,10 @@ export function checkLayout(cost: CostModel, layout: Layout, farm: Farm): void {
 function stageName(cost: CostModel, layout: Layout, si: number): string {
   const layers = cost.chain.model.layers;
   const s = layout[si]!;
-  const span = s.to - s.from === 1 ? layers[s.from]!.name : `${layers[s.from]!.name}..${layers[s.to - 1]!.name}`;
+  const span =
+    s.to - s.from === 1
+      ? layers[s.from]!.name
+      : `${layers[s.from]!.name}..${layers[s.to - 1]!.name}`;
   return `s${si} (${span}${s.parts.length > 1 ? `, split in ${s.parts.length}` : ''})`;
 }
 
@@ -54,7 +62,12 @@ export function explainBottleneck(cost: CostModel, layout: Layout, ev: Evaluatio
     };
   }
   if (b.kind === 'port') {
-    return { kind: 'port', where: 'coordinator', ips: b.ips, why: "the coordinator's network port cannot send frames any faster" };
+    return {
+      kind: 'port',
+      where: 'coordinator',
+      ips: b.ips,
+      why: "the coordinator's network port cannot send frames any faster",
+    };
   }
   const si = b.index;
   const s = layout[si]!;
@@ -70,7 +83,10 @@ export function explainBottleneck(cost: CostModel, layout: Layout, ev: Evaluatio
       : c.ioSec > c.computeSec
         ? `messages (decode, TLS) take ${fmt(c.ioSec, 3)} s of its ${fmt(c.periodSec, 3)} s per frame`
         : `it computes ${fmt(macs / 1e9)} GMAC and reads ${mb(c.weightBytes)} of weights in ${fmt(c.computeSec, 3)} s per frame`;
-  const replicas = loads.length > 1 ? `${loads.length} replicas, slowest ${slow.device.id}` : `on ${slow.device.id} (${slow.device.profile.id})`;
+  const replicas =
+    loads.length > 1
+      ? `${loads.length} replicas, slowest ${slow.device.id}`
+      : `on ${slow.device.id} (${slow.device.profile.id})`;
   return {
     kind: 'stage',
     where: `s${si}`,
@@ -100,24 +116,53 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
     const rest = others((k, i) => k === 'stage' && i === si);
     if (fits) {
       const partIps = (p: number) =>
-        ev.loads.filter((l) => l.stage === si && l.part === p).reduce((a, l) => a + 1 / l.cost.periodSec, 0);
-      const stageAfter = Math.min(partIps(pi) + 1 / extra.periodSec, ...s.parts.map((_, p) => (p === pi ? Infinity : partIps(p))));
+        ev.loads
+          .filter((l) => l.stage === si && l.part === p)
+          .reduce((a, l) => a + 1 / l.cost.periodSec, 0);
+      const stageAfter = Math.min(
+        partIps(pi) + 1 / extra.periodSec,
+        ...s.parts.map((_, p) => (p === pi ? Infinity : partIps(p))),
+      );
       const next = Math.min(stageAfter, rest);
-      out.push({ gain: next - b.ips, text: `another ${model.profile.id} as a replica of s${si}${s.parts.length > 1 ? ` part p${pi}` : ''} would raise the IPS to ${fmt(next)}` });
+      out.push({
+        gain: next - b.ips,
+        text: `another ${model.profile.id} as a replica of s${si}${s.parts.length > 1 ? ` part p${pi}` : ''} would raise the IPS to ${fmt(next)}`,
+      });
     }
     if (s.parts.length === 1 && canSplit(cost.chain, s.from, s.to)) {
-      out.push({ gain: 0, text: `split s${si} (${cost.chain.model.layers[s.from]!.name}) along output channels over more boards: each part then holds and streams a fraction of its weights` });
+      out.push({
+        gain: 0,
+        text: `split s${si} (${cost.chain.model.layers[s.from]!.name}) along output channels over more boards: each part then holds and streams a fraction of its weights`,
+      });
     } else if (!fits && s.to - s.from > 1) {
-      out.push({ gain: 0, text: `cut s${si} into two pipeline stages on more boards: one ${model.profile.id} cannot hold another copy of it` });
+      out.push({
+        gain: 0,
+        text: `cut s${si} into two pipeline stages on more boards: one ${model.profile.id} cannot hold another copy of it`,
+      });
     }
   } else if (b.kind === 'medium') {
     const m = ev.media[b.index]!;
-    const next = Math.min(2 * m.capacityIps, others((k, i) => k === 'medium' && i === b.index));
-    out.push({ gain: next - b.ips, text: `twice the bandwidth on ${m.medium.id} (e.g. Ethernet or 5 GHz Wi-Fi) would raise the IPS to ${fmt(next)}` });
-    out.push({ gain: 0, text: 'fewer stages or splits: every hop and every split part sends its bytes over the same air' });
+    const next = Math.min(
+      2 * m.capacityIps,
+      others((k, i) => k === 'medium' && i === b.index),
+    );
+    out.push({
+      gain: next - b.ips,
+      text: `twice the bandwidth on ${m.medium.id} (e.g. Ethernet or 5 GHz Wi-Fi) would raise the IPS to ${fmt(next)}`,
+    });
+    out.push({
+      gain: 0,
+      text: 'fewer stages or splits: every hop and every split part sends its bytes over the same air',
+    });
   }
   if (ev.idle.length > 0) {
-    out.push({ gain: -1, text: `${ev.idle.length} device(s) left idle (${ev.idle.slice(0, 4).map((d) => d.id).join(', ')}${ev.idle.length > 4 ? ', ...' : ''}): no role for them raises the IPS` });
+    out.push({
+      gain: -1,
+      text: `${ev.idle.length} device(s) left idle (${ev.idle
+        .slice(0, 4)
+        .map((d) => d.id)
+        .join(', ')}${ev.idle.length > 4 ? ', ...' : ''}): no role for them raises the IPS`,
+    });
   }
   return out.sort((a, b2) => b2.gain - a.gain).map((x) => x.text);
 }
@@ -141,7 +186,9 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
     output: chain.cutTensor[s.to]!,
     parts: s.parts.map((p, pi) => ({
       id: `s${si}.p${pi}`,
-      ...(s.parts.length > 1 && p.channels ? { channels: [p.channels[0], p.channels[1]] as [number, number] } : {}),
+      ...(s.parts.length > 1 && p.channels
+        ? { channels: [p.channels[0], p.channels[1]] as [number, number] }
+        : {}),
       devices: p.devices.map((d) => d.id),
     })),
   }));
@@ -174,7 +221,11 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
       computeBoundIps: ev.computeBoundIps,
       staticJ: ev.staticJ,
       dynamicJ: ev.dynamicJ,
-      media: ev.media.map((m) => ({ medium: m.medium.id, bytesPerFrame: m.bytesPerFrame, utilisation: ev.ips / m.capacityIps })),
+      media: ev.media.map((m) => ({
+        medium: m.medium.id,
+        bytesPerFrame: m.bytesPerFrame,
+        utilisation: ev.ips / m.capacityIps,
+      })),
       bottleneck: explainBottleneck(cost, layout, ev),
       suggestions: suggest(cost, layout, ev),
       basis: bases.size > 1 ? 'mixed' : bases.has('measured') ? 'measured' : 'emulated',

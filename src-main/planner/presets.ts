@@ -12,7 +12,12 @@ export const PRESET_IDS = ['paper-5', 'paper-6', 'paper-9', 'paper-11'] as const
 export type PresetId = (typeof PRESET_IDS)[number];
 
 /** The paper's device count for each preset (the input device A included). */
-export const PRESET_DEVICES: Record<PresetId, number> = { 'paper-5': 5, 'paper-6': 6, 'paper-9': 9, 'paper-11': 11 };
+export const PRESET_DEVICES: Record<PresetId, number> = {
+  'paper-5': 5,
+  'paper-6': 6,
+  'paper-9': 9,
+  'paper-11': 11,
+};
 
 interface Landmarks {
   /** Index of fc_1, the first fully connected layer. */
@@ -76,7 +81,9 @@ export function presetLayout(id: PresetId, chain: Chain, farm: Farm): Layout {
       return [whole(0, fc1, d.slice(0, 7)), ...fcTail([d[7]!, d[8]!], d[9]!)];
     case 'paper-9': {
       if (blockEnds.length < 5) {
-        throw new InputError(`preset paper-9 needs VGG's five pooling blocks; ${chain.model.name} has ${blockEnds.length}`);
+        throw new InputError(
+          `preset paper-9 needs VGG's five pooling blocks; ${chain.model.name} has ${blockEnds.length}`,
+        );
       }
       const [b1, , , b4] = blockEnds as [number, number, number, number];
       return [

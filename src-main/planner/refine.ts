@@ -21,7 +21,12 @@ function moved(layout: Layout, device: Device, si: number, pi: number): Layout {
   }));
 }
 
-export function refine(cost: CostModel, farm: Farm, start: Layout, maxMoves = 4 * farm.devices.length): Move {
+export function refine(
+  cost: CostModel,
+  farm: Farm,
+  start: Layout,
+  maxMoves = 4 * farm.devices.length,
+): Move {
   let best: Move = { layout: start, evaluation: cost.evaluate(start, farm) };
   for (let n = 0; n < maxMoves && best.evaluation.bottleneck.kind === 'stage'; n++) {
     const ev = best.evaluation;
@@ -41,7 +46,8 @@ export function refine(cost: CostModel, farm: Farm, start: Layout, maxMoves = 4 
     for (const d of ev.idle) offer(d, 'idle');
     best.layout.forEach((s, i) =>
       s.parts.forEach((p, j) => {
-        if (p.devices.length > 1 && !(i === si && j === pi)) for (const d of p.devices) offer(d, `${i}.${j}`);
+        if (p.devices.length > 1 && !(i === si && j === pi))
+          for (const d of p.devices) offer(d, `${i}.${j}`);
       }),
     );
     let next: Move | null = null;
@@ -49,7 +55,8 @@ export function refine(cost: CostModel, farm: Farm, start: Layout, maxMoves = 4 
       const layout = moved(best.layout, d, si, pi);
       const evaluation = cost.evaluate(layout, farm);
       if (!evaluation.fits) continue;
-      if (evaluation.ips > (next ?? best).evaluation.ips * (1 + 1e-9)) next = { layout, evaluation };
+      if (evaluation.ips > (next ?? best).evaluation.ips * (1 + 1e-9))
+        next = { layout, evaluation };
     }
     if (!next) break;
     best = next;

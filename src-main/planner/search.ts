@@ -6,7 +6,17 @@
 // parts (each part with replicas), units may stay idle. Bisection on λ then gives the highest
 // IPS the compute allows, capped where the shared medium's air time per frame runs out.
 import type { PlanObjective } from '../contract/plan';
-import { bytesPerSecOf, withLinks, type CostModel, type Evaluation, type Layout, type PartBase, type PartCost, type PartLayout, type StageLayout } from './cost';
+import {
+  bytesPerSecOf,
+  withLinks,
+  type CostModel,
+  type Evaluation,
+  type Layout,
+  type PartBase,
+  type PartCost,
+  type PartLayout,
+  type StageLayout,
+} from './cost';
 import type { Device, Farm } from './farm';
 import { canSplit, coarseCuts } from './layers';
 import { refine } from './refine';
@@ -48,7 +58,6 @@ interface Kind {
 }
 
 type Cost = readonly [number, number];
-const INFEASIBLE: Cost = [Infinity, Infinity];
 const less = (a: Cost, b: Cost): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /**
@@ -69,7 +78,11 @@ const MAX_KINDS = 5;
  * programme stays small. Each unit holds the same number of devices; the few left over start
  * idle, and `refine` places every device by its own profile.
  */
-function makeKinds(cost: CostModel, farm: Farm, maxUnits: number): { kinds: Kind[]; exact: boolean } {
+function makeKinds(
+  cost: CostModel,
+  farm: Farm,
+  maxUnits: number,
+): { kinds: Kind[]; exact: boolean } {
   const group = (key: (d: Device) => string): Device[][] => {
     const groups = new Map<string, Device[]>();
     for (const d of farm.devices) {
@@ -82,8 +95,17 @@ function makeKinds(cost: CostModel, farm: Farm, maxUnits: number): { kinds: Kind
   const states = (counts: readonly number[]) => counts.reduce((a, c) => a * (c + 1), 1);
   const kind = (devices: Device[], count: number): Kind => {
     const size = Math.floor(devices.length / count);
-    const rep = devices.reduce((a, d) => (d.profile.memory.budgetBytes < a.profile.memory.budgetBytes ? d : a));
-    return { rep, profile: rep.profile, medium: rep.medium, size, count, devices: devices.slice(0, size * count) };
+    const rep = devices.reduce((a, d) =>
+      d.profile.memory.budgetBytes < a.profile.memory.budgetBytes ? d : a,
+    );
+    return {
+      rep,
+      profile: rep.profile,
+      medium: rep.medium,
+      size,
+      count,
+      devices: devices.slice(0, size * count),
+    };
   };
   const identical = group((d) => `${JSON.stringify(d.profile)}\u0000${d.medium.id}`);
   if (farm.devices.length <= maxUnits && states(identical.map((l) => l.length)) <= EXACT_STATES) {
@@ -91,13 +113,16 @@ function makeKinds(cost: CostModel, farm: Farm, maxUnits: number): { kinds: Kind
   }
   const base = (d: Device) => d.profile.id.replace(/-measured$/, '');
   const lists = group((d) => `${base(d)}\u0000${d.medium.id}`);
-  const speed = (l: readonly Device[]) => 1 / cost.computeSeconds(l[0]!.profile, 0, cost.layerCount);
+  const speed = (l: readonly Device[]) =>
+    1 / cost.computeSeconds(l[0]!.profile, 0, cost.layerCount);
   while (lists.length > MAX_KINDS) {
     // Merge the two kinds closest in speed, on one medium if any two share one.
     let best: [number, number, number] = [0, 1, Infinity];
     for (let i = 0; i < lists.length; i++) {
       for (let j = i + 1; j < lists.length; j++) {
-        const apart = Math.abs(Math.log(speed(lists[i]!) / speed(lists[j]!))) + (lists[i]![0]!.medium === lists[j]![0]!.medium ? 0 : 100);
+        const apart =
+          Math.abs(Math.log(speed(lists[i]!) / speed(lists[j]!))) +
+          (lists[i]![0]!.medium === lists[j]![0]!.medium ? 0 : 100);
         if (apart < best[2]) best = [i, j, apart];
       }
     }
@@ -109,7 +134,11 @@ function makeKinds(cost: CostModel, farm: Farm, maxUnits: number): { kinds: Kind
   for (;;) {
     let pick = -1;
     lists.forEach((l, i) => {
-      if (counts[i]! < l.length && (pick < 0 || l.length / counts[i]! > lists[pick]!.length / counts[pick]!)) pick = i;
+      if (
+        counts[i]! < l.length &&
+        (pick < 0 || l.length / counts[i]! > lists[pick]!.length / counts[pick]!)
+      )
+        pick = i;
     });
     if (pick < 0) break;
     const next = counts.map((c, i) => (i === pick ? c + 1 : c));
@@ -210,7 +239,11 @@ class Programme {
     return c;
   }
 
-  private option(parts: number, replicated: boolean, groups: ReadonlyArray<Omit<Group, 'linked'>>): StageOption {
+  private option(
+    parts: number,
+    replicated: boolean,
+    groups: ReadonlyArray<Omit<Group, 'linked'>>,
+  ): StageOption {
     const gs = groups.map((g) => ({ ...g, linked: new Map<number, PartCost>() }));
     const o = { parts, replicated, groups: gs, maxIps: 0 };
     o.maxIps = this.optionIps(o, 0, 1, 1, []);
@@ -218,7 +251,12 @@ class Programme {
   }
 
   /** Every way to run stage [a, b) on exactly the units `take` (`takeIndex` is their state index). */
-  private options(a: number, b: number, take: readonly number[], takeIndex: number): readonly StageOption[] {
+  private options(
+    a: number,
+    b: number,
+    take: readonly number[],
+    takeIndex: number,
+  ): readonly StageOption[] {
     const key = (a * this.cuts.length + b) * this.states + takeIndex;
     const hit = this.optionCache.get(key);
     if (hit) return hit;
@@ -226,7 +264,13 @@ class Programme {
     const used = take.flatMap((n, ki) => (n > 0 ? [ki] : []));
     const whole = used.map((ki) => this.base(ki, a, b, 1));
     if (whole.every((x) => x !== null)) {
-      out.push(this.option(1, true, used.map((ki, i) => ({ ki, replicas: take[ki]!, share: 1, base: whole[i]! }))));
+      out.push(
+        this.option(
+          1,
+          true,
+          used.map((ki, i) => ({ ki, replicas: take[ki]!, share: 1, base: whole[i]! })),
+        ),
+      );
     }
     const from = this.cuts[a]!;
     if (canSplit(this.model.chain, from, this.cuts[b]!)) {
@@ -237,15 +281,27 @@ class Programme {
         for (let p = 2; p <= Math.min(units, channels); p++) {
           if (units % p !== 0) continue;
           const base = this.base(ki, a, b, 1 / p);
-          if (base) out.push(this.option(p, false, [{ ki, replicas: units / p, share: 1 / p, base }]));
+          if (base)
+            out.push(this.option(p, false, [{ ki, replicas: units / p, share: 1 / p, base }]));
         }
       } else if (units <= channels && whole.every((x) => x !== null)) {
         // Channels in proportion to each unit's speed on the whole stage.
-        const speeds = used.flatMap((ki, i) => Array.from({ length: take[ki]! }, () => ({ ki, speed: this.kinds[ki]!.size / whole[i]!.computeSec })));
+        const speeds = used.flatMap((ki, i) =>
+          Array.from({ length: take[ki]! }, () => ({
+            ki,
+            speed: this.kinds[ki]!.size / whole[i]!.computeSec,
+          })),
+        );
         const total = speeds.reduce((x, u) => x + u.speed, 0);
-        const groups = speeds.map((u) => ({ ki: u.ki, replicas: 1, share: u.speed / total, base: this.base(u.ki, a, b, u.speed / total) }));
+        const groups = speeds.map((u) => ({
+          ki: u.ki,
+          replicas: 1,
+          share: u.speed / total,
+          base: this.base(u.ki, a, b, u.speed / total),
+        }));
         // Every base is non-null here (checked just above), hence the cast.
-        if (groups.every((g) => g.base !== null)) out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
+        if (groups.every((g) => g.base !== null))
+          out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
       }
     }
     this.optionCache.set(key, out);
@@ -253,7 +309,13 @@ class Programme {
   }
 
   /** Frames per second the option delivers; 0 when a replica could be dropped and still give λ. */
-  private optionIps(o: StageOption, lambda: number, producers: number, consumers: number, periods: PartCost[]): number {
+  private optionIps(
+    o: StageOption,
+    lambda: number,
+    producers: number,
+    consumers: number,
+    periods: PartCost[],
+  ): number {
     periods.length = 0;
     let sum = 0;
     let min = Infinity;
@@ -275,7 +337,8 @@ class Programme {
   /** Air time per byte for a hop received by these units (weights: their share of frames). */
   private airPerByte(weights: ReadonlyArray<{ medium: Medium; w: number }>): number {
     let t = 0;
-    for (const { medium, w } of weights) if (medium.kind === 'shared') t += w / bytesPerSecOf(medium);
+    for (const { medium, w } of weights)
+      if (medium.kind === 'shared') t += w / bytesPerSecOf(medium);
     return t;
   }
 
@@ -286,7 +349,15 @@ class Programme {
   }
 
   /** What the stage costs by the objective: (primary, secondary). */
-  private stageCost(objective: PlanObjective, lambda: number, a: number, b: number, o: StageOption, periods: readonly PartCost[], ips: number): Cost {
+  private stageCost(
+    objective: PlanObjective,
+    lambda: number,
+    a: number,
+    b: number,
+    o: StageOption,
+    periods: readonly PartCost[],
+    ips: number,
+  ): Cost {
     const chain = this.model.chain;
     const from = this.cuts[a]!;
     const to = this.cuts[b]!;
@@ -296,15 +367,24 @@ class Programme {
     const weight = (i: number) => {
       const g = o.groups[i]!;
       const perPart = o.replicated ? 1 : o.parts / o.groups.length;
-      return o.replicated ? (g.replicas * this.kinds[g.ki]!.size) / periods[i]!.periodSec / ips : perPart;
+      return o.replicated
+        ? (g.replicas * this.kinds[g.ki]!.size) / periods[i]!.periodSec / ips
+        : perPart;
     };
     const kinds = o.groups.map((g) => this.kinds[g.ki]!);
-    let air = chain.cutBytes[from]! * this.airPerByte(kinds.map((k, i) => ({ medium: k.medium, w: weight(i) })));
-    if (last) air += chain.cutBytes[to]! * this.airPerByte([{ medium: this.farm.coordinator, w: 1 }]);
+    let air =
+      chain.cutBytes[from]! *
+      this.airPerByte(kinds.map((k, i) => ({ medium: k.medium, w: weight(i) })));
+    if (last)
+      air += chain.cutBytes[to]! * this.airPerByte([{ medium: this.farm.coordinator, w: 1 }]);
     const media = new Set(kinds.map((k) => k.medium));
-    let latency = this.hopSec(chain.cutBytes[from]!, a === 0 ? new Set([...media, this.farm.coordinator]) : media);
+    let latency = this.hopSec(
+      chain.cutBytes[from]!,
+      a === 0 ? new Set([...media, this.farm.coordinator]) : media,
+    );
     latency += Math.max(...periods.map((c) => c.computeSec + c.ioSec));
-    if (last) latency += this.hopSec(chain.cutBytes[to]!, new Set([...media, this.farm.coordinator]));
+    if (last)
+      latency += this.hopSec(chain.cutBytes[to]!, new Set([...media, this.farm.coordinator]));
     if (objective === 'ips') return [air, latency];
     if (objective === 'latency') return [latency, air];
     let energy = 0;
@@ -313,7 +393,9 @@ class Programme {
       const pw = k.profile.power;
       const units = g.replicas * (o.replicated ? 1 : o.parts / o.groups.length);
       const c = periods[i]!;
-      energy += (units * k.size * pw.idleWatts) / lambda + weight(i) * (c.computeSec + c.ioSec) * (pw.fullWatts - pw.idleWatts);
+      energy +=
+        (units * k.size * pw.idleWatts) / lambda +
+        weight(i) * (c.computeSec + c.ioSec) * (pw.fullWatts - pw.idleWatts);
     });
     return [energy, latency];
   }
@@ -333,7 +415,9 @@ class Programme {
       const hit = memo.get(key);
       if (hit) return hit;
       const byParts = new Map<number, Best>();
-      const avail = this.kinds.map((_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1));
+      const avail = this.kinds.map(
+        (_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1),
+      );
       const take = new Array<number>(K).fill(0);
       const rate = new Array<number>(K).fill(0);
       const from = this.cuts[ci]!;
@@ -371,17 +455,24 @@ class Programme {
           if (opts.length === 0) continue;
           for (const o of opts) {
             // Too slow even with the fewest messages, or a replica to spare even with the most.
-            if (o.maxIps < lambda || this.optionIps(o, lambda, producers, this.maxParts, periods) === 0) continue;
+            if (
+              o.maxIps < lambda ||
+              this.optionIps(o, lambda, producers, this.maxParts, periods) === 0
+            )
+              continue;
             const rest = best(cb, left - used, o.parts);
             for (const r of rest) {
-              if (r.cost[0] === Infinity) continue;
               const ips = this.optionIps(o, lambda, producers, r.parts, periods);
               if (ips < lambda) continue;
               const sc = this.stageCost(objective, lambda, ci, cb, o, periods, ips);
               const total: Cost = [sc[0] + r.cost[0], sc[1] + r.cost[1]];
               const cur = byParts.get(o.parts);
               if (!cur || less(total, cur.cost)) {
-                byParts.set(o.parts, { parts: o.parts, cost: total, choice: { next: cb, take: [...take], option: o, consumers: r.parts } });
+                byParts.set(o.parts, {
+                  parts: o.parts,
+                  cost: total,
+                  choice: { next: cb, take: [...take], option: o, consumers: r.parts },
+                });
               }
             }
           }
@@ -405,11 +496,22 @@ class Programme {
       const from = this.cuts[ci]!;
       let parts: PartLayout[];
       if (o.replicated) {
-        parts = [{ share: 1, devices: o.groups.flatMap((g) => Array.from({ length: g.replicas }, () => takeUnit(g.ki)).flat()) }];
+        parts = [
+          {
+            share: 1,
+            devices: o.groups.flatMap((g) =>
+              Array.from({ length: g.replicas }, () => takeUnit(g.ki)).flat(),
+            ),
+          },
+        ];
       } else {
-        const each = o.groups.length === 1 ? Array.from({ length: o.parts }, () => o.groups[0]!) : o.groups;
+        const each =
+          o.groups.length === 1 ? Array.from({ length: o.parts }, () => o.groups[0]!) : o.groups;
         const channels = this.model.chain.channels.get(from)!;
-        const bounds = channelBounds(each.map((g) => g.share), channels);
+        const bounds = channelBounds(
+          each.map((g) => g.share),
+          channels,
+        );
         parts = each.map((g, i) => ({
           share: (bounds[i + 1]! - bounds[i]!) / channels,
           channels: [bounds[i]!, bounds[i + 1]!] as const,
@@ -446,14 +548,20 @@ export function channelBounds(shares: readonly number[], channels: number): numb
 }
 
 const signature = (layout: Layout): string =>
-  layout.map((s) => `${s.from}-${s.to}:${s.parts.map((p) => `${p.share.toFixed(4)}x${p.devices.map((d) => d.id).join('+')}`).join('|')}`).join('/');
+  layout
+    .map(
+      (s) =>
+        `${s.from}-${s.to}:${s.parts.map((p) => `${p.share.toFixed(4)}x${p.devices.map((d) => d.id).join('+')}`).join('|')}`,
+    )
+    .join('/');
 
 /** Sorts candidates by the objective: the first is the plan to run. */
 function rank(objective: PlanObjective, a: Candidate, b: Candidate): number {
   const ea = a.evaluation;
   const eb = b.evaluation;
   if (objective === 'latency') return ea.latencySec - eb.latencySec || eb.ips - ea.ips;
-  if (objective === 'energy') return ea.staticJ + ea.dynamicJ - (eb.staticJ + eb.dynamicJ) || eb.ips - ea.ips;
+  if (objective === 'energy')
+    return ea.staticJ + ea.dynamicJ - (eb.staticJ + eb.dynamicJ) || eb.ips - ea.ips;
   // Equal IPS (a medium caps both): the faster, then the leaner layout (fewer devices powered).
   if (Math.abs(ea.ips - eb.ips) > 1e-6 * Math.max(ea.ips, eb.ips)) return eb.ips - ea.ips;
   return ea.latencySec - eb.latencySec || ea.staticJ + ea.dynamicJ - (eb.staticJ + eb.dynamicJ);
@@ -484,10 +592,13 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   /** A λ is reachable when a layout delivers it whole: compute, medium and latency bound. */
   const reach = (lambda: number): Candidate | null => {
     // Under a latency cap, the leanest layout in air time may be too slow: try the fastest too.
-    for (const objective of maxLatency < Infinity ? (['ips', 'latency'] as const) : (['ips'] as const)) {
+    for (const objective of maxLatency < Infinity
+      ? (['ips', 'latency'] as const)
+      : (['ips'] as const)) {
       const c = run(objective, lambda);
       if (!c) return null;
-      if (c.evaluation.ips >= lambda * (1 - 1e-9) && c.evaluation.latencySec <= maxLatency) return c;
+      if (c.evaluation.ips >= lambda * (1 - 1e-9) && c.evaluation.latencySec <= maxLatency)
+        return c;
     }
     return null;
   };
@@ -498,9 +609,10 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   // specialise, so the farm's whole-model rate is no bound), nor the coordinator's shared
   // medium carrying just the frames and results.
   const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
-  const airBound = farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
+  const airBound =
+    farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
   let hi = Math.min(model.specialisedBoundIps(farm.devices), airBound) * 1.0001;
-  let bestAt: Candidate | null = null;
+  let reached = false;
   const tolerance = 1e-3;
   for (let i = 0; i < 40 && hi - lo > tolerance * hi; i++) {
     const mid = (lo + hi) / 2;
@@ -510,7 +622,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
       continue;
     }
     lo = Math.max(mid, c.evaluation.ips);
-    bestAt = c;
+    reached = true;
     // The layout found often is the optimum: if nothing reaches just above it, stop here.
     const above = lo * (1 + tolerance);
     if (above < hi) {
@@ -521,7 +633,8 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   }
   // Just past the edge, the compute may allow more while the medium caps it lower.
   run('ips', hi);
-  if (!bestAt) run('latency', 1e-9);
+  // Nothing reached (a latency cap too tight, say): still offer the fastest layout to judge.
+  if (!reached) run('latency', 1e-9);
   if (opts.objective === 'latency') {
     const fastest = run('latency', 1e-9);
     if (fastest) {
@@ -543,10 +656,20 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   let candidates = [...found.values()].filter(keep).sort((a, b) => rank(opts.objective, a, b));
   if (!exact) {
     // Grouped units: place the devices one by one where they raise the IPS most.
-    const refined = candidates.slice(0, Math.max(3, opts.top ?? 1)).map((c) => refine(model, farm, c.layout));
-    candidates = [...refined.filter(keep), ...candidates].sort((a, b) => rank(opts.objective, a, b));
+    const refined = candidates
+      .slice(0, Math.max(3, opts.top ?? 1))
+      .map((c) => refine(model, farm, c.layout));
+    candidates = [...refined.filter(keep), ...candidates].sort((a, b) =>
+      rank(opts.objective, a, b),
+    );
     const seen = new Set<string>();
-    candidates = candidates.filter((c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)));
+    candidates = candidates.filter(
+      (c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)),
+    );
   }
-  return { candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)), exact, millis: performance.now() - started };
+  return {
+    candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)),
+    exact,
+    millis: performance.now() - started,
+  };
 }

@@ -5,7 +5,15 @@ import { inspectModel } from '../model/index';
 import { openModel } from '../model/source';
 import type { PlannerModel } from './layers';
 
-const DTYPE_BYTES: Record<string, number> = { uint8: 1, int8: 1, float16: 2, float32: 4, int32: 4, int64: 8, float64: 8 };
+const DTYPE_BYTES: Record<string, number> = {
+  uint8: 1,
+  int8: 1,
+  float16: 2,
+  float32: 4,
+  int32: 4,
+  int64: 8,
+  float64: 8,
+};
 
 export function plannerModelOf(name: string, r: ModelInspection): PlannerModel {
   const elems = r.input.shape.reduce((a, b) => a * b, 1);

@@ -18,7 +18,10 @@ import { join } from 'node:path';
 const root = new URL('../..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
 // Never measure a stale bundle.
-execFileSync(process.execPath, [`${root}scripts/build-node.mjs`, 'cli'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [`${root}scripts/build-node.mjs`, 'cli'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const store = mkdtempSync(join(tmpdir(), 'mchair-bench-planner-'));
 const mchair = (...args) =>
   JSON.parse(
@@ -33,55 +36,113 @@ const plan = (...args) => mchair('plan', ...args);
 
 const farms = [
   { model: 'alexnet-mc', devices: 'pi3:5', preset: 'paper-5', paper: 4.3 },
-  { model: 'alexnet-mc', devices: 'pi3:6', preset: 'paper-6', paper: 5.7, target: 1.8, boundShare: 0.9 },
+  {
+    model: 'alexnet-mc',
+    devices: 'pi3:6',
+    preset: 'paper-6',
+    paper: 5.7,
+    target: 1.8,
+    boundShare: 0.9,
+  },
   { model: 'vgg16', devices: 'pi3:9', preset: 'paper-9', paper: 0.48 },
   { model: 'vgg16', devices: 'pi3:11', preset: 'paper-11', paper: 1.11, target: 1.15 },
 ];
 const failures = [];
-console.log('model       farm    preset    paper IPS  preset pred.  auto pred.  auto/preset  auto/bound  search ms  auto plan');
+console.log(
+  'model       farm    preset    paper IPS  preset pred.  auto pred.  auto/preset  auto/bound  search ms  auto plan',
+);
 for (const f of farms) {
   const preset = plan('--model', f.model, '--devices', f.devices, '--preset', f.preset);
   const auto = plan('--model', f.model, '--devices', f.devices);
   const ratio = auto.prediction.ips / preset.prediction.ips;
   const bound = auto.prediction.ips / auto.prediction.computeBoundIps;
-  const shape = auto.stages.map((s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`).join(' -> ');
+  const shape = auto.stages
+    .map(
+      (s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`,
+    )
+    .join(' -> ');
   console.log(
     `${f.model.padEnd(11)} ${f.devices.padEnd(7)} ${f.preset.padEnd(9)} ${f.paper.toFixed(2).padStart(9)}  ${preset.prediction.ips.toFixed(2).padStart(12)}  ${auto.prediction.ips.toFixed(2).padStart(10)}  ${ratio.toFixed(3).padStart(11)}  ${bound.toFixed(3).padStart(10)}  ${auto.search.millis.toFixed(0).padStart(9)}  ${shape}`,
   );
-  if (auto.devices.some((d) => d.memoryBytes > d.memoryBudgetBytes)) failures.push(`${f.model} on ${f.devices}: a device is over its memory budget`);
+  if (auto.devices.some((d) => d.memoryBytes > d.memoryBudgetBytes))
+    failures.push(`${f.model} on ${f.devices}: a device is over its memory budget`);
   // Without runs, the targets are checked on the predictions.
-  if (quick && f.target && ratio < f.target) failures.push(`${f.model} on ${f.devices}: auto is predicted ${ratio.toFixed(3)}x ${f.preset}, target ${f.target}x`);
-  if (quick && f.boundShare && bound < f.boundShare) failures.push(`${f.model} on ${f.devices}: auto is predicted at ${(bound * 100).toFixed(1)}% of the compute bound, target ${f.boundShare * 100}%`);
+  if (quick && f.target && ratio < f.target)
+    failures.push(
+      `${f.model} on ${f.devices}: auto is predicted ${ratio.toFixed(3)}x ${f.preset}, target ${f.target}x`,
+    );
+  if (quick && f.boundShare && bound < f.boundShare)
+    failures.push(
+      `${f.model} on ${f.devices}: auto is predicted at ${(bound * 100).toFixed(1)}% of the compute bound, target ${f.boundShare * 100}%`,
+    );
 }
 
 if (!quick) {
-  console.log('\nmeasured on the virtual farm (emulated Pi 3)   plan      frames  measured IPS  predicted  error   auto/preset  auto/bound');
+  console.log(
+    '\nmeasured on the virtual farm (emulated Pi 3)   plan      frames  measured IPS  predicted  error   auto/preset  auto/bound',
+  );
   for (const f of farms.filter((x) => x.target)) {
     const frames = f.model === 'vgg16' ? '120' : '80';
     const runs = {};
     for (const p of [f.preset, 'auto']) {
-      const r = mchair('run', '--model', f.model, '--plan', p, '--emulate', f.devices, '--frames', frames);
+      const r = mchair(
+        'run',
+        '--model',
+        f.model,
+        '--plan',
+        p,
+        '--emulate',
+        f.devices,
+        '--frames',
+        frames,
+      );
       runs[p] = r;
       const error = (r.ips - r.predictedIps) / r.predictedIps;
       const vs = p === 'auto' ? (r.ips / runs[f.preset].ips).toFixed(3) : '';
-      const bound = p === 'auto' ? (r.ips / plan('--model', f.model, '--devices', f.devices).prediction.computeBoundIps).toFixed(3) : '';
+      const bound =
+        p === 'auto'
+          ? (
+              r.ips / plan('--model', f.model, '--devices', f.devices).prediction.computeBoundIps
+            ).toFixed(3)
+          : '';
       console.log(
         `${`${f.model} on ${f.devices}`.padEnd(46)} ${p.padEnd(9)} ${frames.padStart(6)}  ${r.ips.toFixed(3).padStart(12)}  ${r.predictedIps.toFixed(3).padStart(9)}  ${`${(error * 100).toFixed(1)}%`.padStart(6)}  ${vs.padStart(11)}  ${bound.padStart(10)}`,
       );
-      if (Math.abs(error) > 0.1) failures.push(`${f.model} ${p} on ${f.devices}: measured ${r.ips.toFixed(3)} IPS, ${(error * 100).toFixed(1)}% off the prediction`);
-      if (r.frames.completed !== r.frames.sent || r.frames.lost || r.frames.duplicated) failures.push(`${f.model} ${p} on ${f.devices}: frames lost or duplicated`);
-      if (p === 'auto' && Number(vs) < f.target) failures.push(`${f.model} on ${f.devices}: auto measured ${vs}x ${f.preset}, target ${f.target}x`);
-      if (p === 'auto' && f.boundShare && Number(bound) < f.boundShare) failures.push(`${f.model} on ${f.devices}: auto measured at ${(Number(bound) * 100).toFixed(1)}% of the compute bound, target ${f.boundShare * 100}%`);
+      if (Math.abs(error) > 0.1)
+        failures.push(
+          `${f.model} ${p} on ${f.devices}: measured ${r.ips.toFixed(3)} IPS, ${(error * 100).toFixed(1)}% off the prediction`,
+        );
+      if (r.frames.completed !== r.frames.sent || r.frames.lost || r.frames.duplicated)
+        failures.push(`${f.model} ${p} on ${f.devices}: frames lost or duplicated`);
+      if (p === 'auto' && Number(vs) < f.target)
+        failures.push(
+          `${f.model} on ${f.devices}: auto measured ${vs}x ${f.preset}, target ${f.target}x`,
+        );
+      if (p === 'auto' && f.boundShare && Number(bound) < f.boundShare)
+        failures.push(
+          `${f.model} on ${f.devices}: auto measured at ${(Number(bound) * 100).toFixed(1)}% of the compute bound, target ${f.boundShare * 100}%`,
+        );
     }
   }
 }
 
-console.log('\nlarge farms (VGG16)                                       method     wall ms  CPU ms  predicted IPS  bottleneck');
-for (const devices of ['pi3:40,pi4:30,pi5:20,tx2:10', 'pi3:100', 'pi3:30,pi4:30,pi5:20,tx2-cpu:10,tx2-gpu:5,x86-laptop:5']) {
+console.log(
+  '\nlarge farms (VGG16)                                       method     wall ms  CPU ms  predicted IPS  bottleneck',
+);
+for (const devices of [
+  'pi3:40,pi4:30,pi5:20,tx2:10',
+  'pi3:100',
+  'pi3:30,pi4:30,pi5:20,tx2-cpu:10,tx2-gpu:5,x86-laptop:5',
+]) {
   const p = plan('--model', 'vgg16', '--devices', devices);
-  console.log(`${devices.padEnd(57)} ${p.search.method.padEnd(10)} ${p.search.millis.toFixed(0).padStart(7)} ${p.search.cpuMillis.toFixed(0).padStart(7)}  ${p.prediction.ips.toFixed(2).padStart(13)}  ${p.prediction.bottleneck.kind} ${p.prediction.bottleneck.where}`);
+  console.log(
+    `${devices.padEnd(57)} ${p.search.method.padEnd(10)} ${p.search.millis.toFixed(0).padStart(7)} ${p.search.cpuMillis.toFixed(0).padStart(7)}  ${p.prediction.ips.toFixed(2).padStart(13)}  ${p.prediction.bottleneck.kind} ${p.prediction.bottleneck.where}`,
+  );
   // CPU time: on the shared 2-core machine the wall clock mostly measures the neighbours.
-  if (devices.startsWith('pi3:40') && p.search.cpuMillis > 1000) failures.push(`100 mixed devices: search took ${p.search.cpuMillis.toFixed(0)} ms of CPU, target 1000 ms`);
+  if (devices.startsWith('pi3:40') && p.search.cpuMillis > 1000)
+    failures.push(
+      `100 mixed devices: search took ${p.search.cpuMillis.toFixed(0)} ms of CPU, target 1000 ms`,
+    );
 }
 
 rmSync(store, { recursive: true, force: true });

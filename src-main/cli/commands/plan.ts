@@ -38,7 +38,9 @@ function readFarm(path: string): Farm {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new InputError(`--farm: cannot read ${path} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new InputError(
+      `--farm: cannot read ${path} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+    );
   }
   return farmFromFile(json, path);
 }
@@ -70,13 +72,19 @@ export function presentPlan(p: PlanOutput): string {
     `predicted ${pr.ips.toFixed(2)} IPS, latency ${pr.latencyMs.toFixed(0)} ms, energy ${(pr.staticJ + pr.dynamicJ).toFixed(2)} J/inference (static ${pr.staticJ.toFixed(2)}, dynamic ${pr.dynamicJ.toFixed(2)}); farm compute bound ${pr.computeBoundIps.toFixed(2)} IPS`,
     `bottleneck: ${pr.bottleneck.why}`,
     ...pr.suggestions.map((s) => `  - ${s}`),
-    ...pr.media.map((m) => `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`),
+    ...pr.media.map(
+      (m) =>
+        `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`,
+    ),
     'device      profile     role    memory (budget)       util',
     ...p.devices.map(
       (d) =>
         `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${(d.part ?? 'idle').padEnd(7)} ${`${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`.padEnd(21)} ${pct(d.utilisation)}`,
     ),
-    ...p.alternatives.map((a, i) => `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`),
+    ...p.alternatives.map(
+      (a, i) =>
+        `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -86,13 +94,22 @@ export function registerPlan(program: Command): void {
     program
       .command('plan')
       .description('find the best plan of a CNN for a farm, predict it and explain its bottleneck')
-      .option('--model <name|file>', 'zoo model (alexnet-mc, alexnet, vgg16, tiny-cnn) or ONNX file')
+      .option(
+        '--model <name|file>',
+        'zoo model (alexnet-mc, alexnet, vgg16, tiny-cnn) or ONNX file',
+      )
       .option('--devices <spec>', 'built-in devices, e.g. pi3:6 or pi3:6,pi4:2,tx2:1')
-      .option('--farm <file>', 'farm file: {"devices":[{"id","profile","medium"?}], "media"?, "coordinator"?}')
+      .option(
+        '--farm <file>',
+        'farm file: {"devices":[{"id","profile","medium"?}], "media"?, "coordinator"?}',
+      )
       .option('--objective <ips|latency|energy>', 'what "best" means', 'ips')
       .option('--max-latency <ms>', 'refuse plans slower than this from frame to result')
       .option('--top <k>', 'also list the next best plans', '1')
-      .option('--preset <id>', `the paper's distribution instead of a search (${PRESET_IDS.join(', ')})`)
+      .option(
+        '--preset <id>',
+        `the paper's distribution instead of a search (${PRESET_IDS.join(', ')})`,
+      )
       .option('--out <file>', 'also write the plan document to this file'),
   ).action(
     action(async (ctx): Promise<PlanOutput> => {
@@ -117,11 +134,20 @@ export function registerPlan(program: Command): void {
       }
       const out: PlanOutput = {
         ...plan,
-        search: { method, millis: performance.now() - started, cpuMillis: cpuMillis(process.cpuUsage(cpu)) },
+        search: {
+          method,
+          millis: performance.now() - started,
+          cpuMillis: cpuMillis(process.cpuUsage(cpu)),
+        },
         alternatives: rest.map((p) => ({
           ips: p.prediction.ips,
           latencyMs: p.prediction.latencyMs,
-          stages: p.stages.map((s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((q) => q.devices.length).join('+')}`).join(' -> '),
+          stages: p.stages
+            .map(
+              (s) =>
+                `${s.firstLayer}..${s.lastLayer} x${s.parts.map((q) => q.devices.length).join('+')}`,
+            )
+            .join(' -> '),
         })),
       };
       if (f.out) writeFileSync(f.out, `${JSON.stringify(plan, null, 2)}\n`);

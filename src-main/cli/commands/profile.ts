@@ -13,7 +13,13 @@ import { fitProfile } from '../../planner/calibrate';
 import { CostModel } from '../../planner/cost';
 import { analyseChain } from '../../planner/layers';
 import { toPlan } from '../../planner/plan';
-import { farmFromFile, farmFromSpec, loadPlannerModel, type Farm, type PlannerModel } from '../../planner/index';
+import {
+  farmFromFile,
+  farmFromSpec,
+  loadPlannerModel,
+  type Farm,
+  type PlannerModel,
+} from '../../planner/index';
 import { readFarmFile } from '../../farm/farmfile';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
@@ -62,7 +68,9 @@ export function registerProfile(program: Command): void {
   withCommonOptions(
     program
       .command('profile')
-      .description("measure each device through its agent and fit its profile (conv and fully connected speed)")
+      .description(
+        'measure each device through its agent and fit its profile (conv and fully connected speed)',
+      )
       .option('--emulate <spec>', 'start an emulated farm, e.g. pi3:2,pi4:1')
       .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
       .option('--frames <n>', 'frames per measurement', '8')
@@ -70,7 +78,10 @@ export function registerProfile(program: Command): void {
   ).action(
     action(async (ctx): Promise<ProfileResult> => {
       const f = ctx.options(Flags);
-      const farm: Farm = f.emulate !== undefined ? farmFromSpec(f.emulate) : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
+      const farm: Farm =
+        f.emulate !== undefined
+          ? farmFromSpec(f.emulate)
+          : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
       const models: PlannerModel[] = MODELS.map((m) => loadPlannerModel(m));
       // The runs are measurements, not the user's runs: they go to a scratch store.
       const scratch = mkdtempSync(join(tmpdir(), 'mchair-profile-'));
@@ -98,18 +109,31 @@ export function registerProfile(program: Command): void {
               log: ctx.log,
             });
             const own = r.devices.find((x) => x.id === d.id);
-            if (!own || own.computeMs <= 0) throw new AppError('PROFILE_FAILED', `${d.id} reported no compute time for ${m.name}; is its agent running?`);
+            if (!own || own.computeMs <= 0)
+              throw new AppError(
+                'PROFILE_FAILED',
+                `${d.id} reported no compute time for ${m.name}; is its agent running?`,
+              );
             emulated = r.emulated;
             measured.push({ model: m, seconds: own.computeMs / 1000 });
           }
-          if (measured.length === 0) throw new InputError(`${d.id}: no profiling model fits its memory budget`);
+          if (measured.length === 0)
+            throw new InputError(`${d.id}: no profiling model fits its memory budget`);
           const note = `measured ${new Date().toISOString().slice(0, 10)} through its agent (${measured.map((x) => `${x.model.name} ${(x.seconds * 1000).toFixed(1)} ms`).join(', ')}), fitted to ${d.profile.id}${emulated ? ' (emulated board)' : ''}`;
           // An emulated board's time includes its messages (the hold); a real agent's compute time does not.
-          const fit = fitProfile(d, measured, { withMessages: emulated, basis: emulated ? 'emulated' : 'measured', note });
+          const fit = fitProfile(d, measured, {
+            withMessages: emulated,
+            basis: emulated ? 'emulated' : 'measured',
+            note,
+          });
           devices.push({
             device: d.id,
             base: d.profile.id,
-            measured: measured.map((x, i) => ({ model: x.model.name, seconds: x.seconds, fittedSeconds: fit.predicted[i]! })),
+            measured: measured.map((x, i) => ({
+              model: x.model.name,
+              seconds: x.seconds,
+              fittedSeconds: fit.predicted[i]!,
+            })),
             scale: fit.scale,
             profile: fit.profile,
           });
@@ -120,7 +144,11 @@ export function registerProfile(program: Command): void {
       if (f.out) {
         const media = [...new Set([...farm.devices.map((d) => d.medium), farm.coordinator])];
         const file = {
-          devices: farm.devices.map((d, i) => ({ id: d.id, profile: devices[i]!.profile, medium: d.medium.id })),
+          devices: farm.devices.map((d, i) => ({
+            id: d.id,
+            profile: devices[i]!.profile,
+            medium: d.medium.id,
+          })),
           media,
           coordinator: { medium: farm.coordinator.id },
         };

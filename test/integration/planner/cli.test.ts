@@ -13,31 +13,76 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/mchair.js', ...args], { maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bin/mchair.js', ...args],
+      { maxBuffer: 1 << 26 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe('mchair plan', () => {
   it('prints one plan document that mchair partition --plan cuts the model by', async () => {
-    const r = await mchair('plan', '--model', 'alexnet-mc', '--devices', 'pi3:6', '--preset', 'paper-6', '--json', '--out', join(dir, 'plan.json'));
+    const r = await mchair(
+      'plan',
+      '--model',
+      'alexnet-mc',
+      '--devices',
+      'pi3:6',
+      '--preset',
+      'paper-6',
+      '--json',
+      '--out',
+      join(dir, 'plan.json'),
+    );
     expect(r.code).toBe(0);
     const plan = Plan.parse(JSON.parse(r.stdout));
     expect(plan.origin).toBe('paper-6');
     expect(plan.stages.map((s) => s.parts.length)).toEqual([1, 2, 1]);
-    for (const d of plan.devices) expect(Object.keys(d)).toEqual(expect.arrayContaining(['device', 'stage', 'part', 'memoryBytes', 'memoryBudgetBytes', 'utilisation']));
+    for (const d of plan.devices)
+      expect(Object.keys(d)).toEqual(
+        expect.arrayContaining([
+          'device',
+          'stage',
+          'part',
+          'memoryBytes',
+          'memoryBudgetBytes',
+          'utilisation',
+        ]),
+      );
     expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')).stages).toEqual(plan.stages);
 
-    const p = await mchair('partition', '--model', 'alexnet-mc', '--plan', join(dir, 'plan.json'), '--out', join(dir, 'parts'), '--json');
+    const p = await mchair(
+      'partition',
+      '--model',
+      'alexnet-mc',
+      '--plan',
+      join(dir, 'plan.json'),
+      '--out',
+      join(dir, 'parts'),
+      '--json',
+    );
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);
-    const manifest = Manifest.parse(JSON.parse(readFileSync(join(dir, 'parts', 'manifest.json'), 'utf8')));
+    const manifest = Manifest.parse(
+      JSON.parse(readFileSync(join(dir, 'parts', 'manifest.json'), 'utf8')),
+    );
     expect(manifest.stages.map((s) => s.parts.length)).toEqual([1, 2, 1]);
   });
 
   it('searches, explains the bottleneck and lists alternatives', async () => {
-    const r = await mchair('plan', '--model', 'alexnet-mc', '--devices', 'pi3:5,pi4:1', '--top', '3');
+    const r = await mchair(
+      'plan',
+      '--model',
+      'alexnet-mc',
+      '--devices',
+      'pi3:5,pi4:1',
+      '--top',
+      '3',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/predicted [\d.]+ IPS/);
     expect(r.stdout).toMatch(/bottleneck: /);
@@ -47,17 +92,51 @@ describe('mchair plan', () => {
 
   it('reads a farm file with its own media', async () => {
     const farm = join(dir, 'farm.json');
-    writeFileSync(farm, JSON.stringify({ devices: [{ id: 'a', profile: 'pi3', medium: 'wire' }, { id: 'b', profile: 'pi3', medium: 'wire' }], media: [{ id: 'wire', kind: 'switched', mbps: 100, latencyMs: 0.5 }] }));
-    const r = await mchair('plan', '--model', 'tiny-cnn', '--farm', farm, '--objective', 'latency', '--json');
+    writeFileSync(
+      farm,
+      JSON.stringify({
+        devices: [
+          { id: 'a', profile: 'pi3', medium: 'wire' },
+          { id: 'b', profile: 'pi3', medium: 'wire' },
+        ],
+        media: [{ id: 'wire', kind: 'switched', mbps: 100, latencyMs: 0.5 }],
+      }),
+    );
+    const r = await mchair(
+      'plan',
+      '--model',
+      'tiny-cnn',
+      '--farm',
+      farm,
+      '--objective',
+      'latency',
+      '--json',
+    );
     expect(r.code).toBe(0);
     expect(Plan.parse(JSON.parse(r.stdout)).objective).toBe('latency');
   });
 
   it('profiles emulated boards through their agents and plans with the fitted profiles', async () => {
     const out = join(dir, 'measured.json');
-    const r = await mchair('profile', '--emulate', 'pi3:1,pi4:1', '--frames', '4', '--out', out, '--json');
+    const r = await mchair(
+      'profile',
+      '--emulate',
+      'pi3:1,pi4:1',
+      '--frames',
+      '4',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as { emulated: boolean; devices: Array<{ device: string; scale: { spatial: number; gemm: number }; profile: { basis: string } }> };
+    const result = JSON.parse(r.stdout) as {
+      emulated: boolean;
+      devices: Array<{
+        device: string;
+        scale: { spatial: number; gemm: number };
+        profile: { basis: string };
+      }>;
+    };
     expect(result.emulated).toBe(true);
     expect(result.devices.map((d) => d.device)).toEqual(['pi3-1', 'pi4-1']);
     // An emulated board holds each frame for its profile's time: the fit gives that profile back.
@@ -70,20 +149,47 @@ describe('mchair plan', () => {
     }
     const p = await mchair('plan', '--model', 'alexnet-mc', '--farm', out, '--json');
     expect(p.code).toBe(0);
-    expect(Plan.parse(JSON.parse(p.stdout)).devices.map((d) => d.profile)).toEqual(['pi3-measured', 'pi4-measured']);
+    expect(Plan.parse(JSON.parse(p.stdout)).devices.map((d) => d.profile)).toEqual([
+      'pi3-measured',
+      'pi4-measured',
+    ]);
   });
 
   it('says in one line what to fix', async () => {
-    const both = await mchair('plan', '--model', 'alexnet-mc', '--devices', 'pi3:2', '--farm', 'x.json');
+    const both = await mchair(
+      'plan',
+      '--model',
+      'alexnet-mc',
+      '--devices',
+      'pi3:2',
+      '--farm',
+      'x.json',
+    );
     expect(both.code).toBe(1);
     expect(both.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(both.stderr).toMatch(/--devices: give either --devices/);
     const board = await mchair('plan', '--model', 'alexnet-mc', '--devices', 'pi9:2');
     expect(board.code).toBe(1);
     expect(board.stderr).toMatch(/unknown device profile "pi9"/);
-    const small = await mchair('plan', '--model', 'vgg16', '--devices', 'pi3:9', '--preset', 'paper-11');
+    const small = await mchair(
+      'plan',
+      '--model',
+      'vgg16',
+      '--devices',
+      'pi3:9',
+      '--preset',
+      'paper-11',
+    );
     expect(small.stderr).toMatch(/paper-11 needs 11 devices; the farm has 9/);
-    const cap = await mchair('plan', '--model', 'alexnet-mc', '--devices', 'pi3:2', '--max-latency', '1');
+    const cap = await mchair(
+      'plan',
+      '--model',
+      'alexnet-mc',
+      '--devices',
+      'pi3:2',
+      '--max-latency',
+      '1',
+    );
     expect(cap.code).toBe(1);
     expect(cap.stderr).toMatch(/within 1 ms/);
   });

@@ -5,7 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Plan } from '../../../src-main/contract/plan';
 import { CostModel } from '../../../src-main/planner/cost';
 import { analyseChain, type PlannerModel } from '../../../src-main/planner/layers';
-import { builtInProfile, farmFromSpec, loadPlannerModel, planModel, presetPlan } from '../../../src-main/planner/index';
+import {
+  builtInProfile,
+  farmFromSpec,
+  loadPlannerModel,
+  planModel,
+  presetPlan,
+} from '../../../src-main/planner/index';
 
 let alexnet: PlannerModel;
 let vgg: PlannerModel;
@@ -18,7 +24,10 @@ const seconds = (m: PlannerModel, profile: string, layer?: string): number => {
   const c = new CostModel(analyseChain(m));
   const p = builtInProfile(profile);
   if (layer === undefined) return c.computeSeconds(p, 0, c.layerCount);
-  return c.layerSeconds(p, m.layers.findIndex((l) => l.name === layer));
+  return c.layerSeconds(
+    p,
+    m.layers.findIndex((l) => l.name === layer),
+  );
 };
 
 describe('profiles', () => {
@@ -48,7 +57,9 @@ describe("the paper's presets", () => {
   for (const [model, preset, ips] of paper) {
     it(`${preset}: predicted within 20% of the paper's ${ips} IPS`, () => {
       const n = Number(preset.slice(6));
-      const plan = Plan.parse(presetPlan(preset, model === 'vgg16' ? vgg : alexnet, farmFromSpec(`pi3:${n}`)));
+      const plan = Plan.parse(
+        presetPlan(preset, model === 'vgg16' ? vgg : alexnet, farmFromSpec(`pi3:${n}`)),
+      );
       expect(plan.prediction.ips / ips).toBeGreaterThan(0.8);
       expect(plan.prediction.ips / ips).toBeLessThan(1.2);
       // Device A streamed the input in the paper: here it is idle.
@@ -79,6 +90,8 @@ describe('search targets (issue 5)', () => {
     // The explanation: the replicated conv stack limits it; a ninth replica would help most.
     expect(best.prediction.bottleneck).toMatchObject({ kind: 'stage', where: 's0' });
     expect(best.prediction.bottleneck.why).toMatch(/8 replicas.*15\.35 GMAC/);
-    expect(best.prediction.suggestions[0]).toMatch(/another pi3 as a replica of s0 would raise the IPS to 1\.1/);
+    expect(best.prediction.suggestions[0]).toMatch(
+      /another pi3 as a replica of s0 would raise the IPS to 1\.1/,
+    );
   });
 });

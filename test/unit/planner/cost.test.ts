@@ -28,8 +28,28 @@ const model: PlannerModel = {
   inputName: 'in',
   inputBytes: 1e4,
   layers: [
-    { name: 'conv', op: 'Conv', inputs: ['in', 'w0'], outputs: ['c'], outputShape: [1, 10, 50, 50], macs: 1e7, params: 2500, paramBytes: 1e4, activationBytes: 1e5 },
-    { name: 'fc', op: 'Gemm', inputs: ['c', 'w1'], outputs: ['out'], outputShape: [1, 250], macs: 1e6, params: 5e5, paramBytes: 2e6, activationBytes: 1e3 },
+    {
+      name: 'conv',
+      op: 'Conv',
+      inputs: ['in', 'w0'],
+      outputs: ['c'],
+      outputShape: [1, 10, 50, 50],
+      macs: 1e7,
+      params: 2500,
+      paramBytes: 1e4,
+      activationBytes: 1e5,
+    },
+    {
+      name: 'fc',
+      op: 'Gemm',
+      inputs: ['c', 'w1'],
+      outputs: ['out'],
+      outputShape: [1, 250],
+      macs: 1e6,
+      params: 5e5,
+      paramBytes: 2e6,
+      activationBytes: 1e3,
+    },
   ],
 };
 const dev = (id: string): Device => ({ id, profile, medium: air });
@@ -83,7 +103,14 @@ describe('cost model', () => {
     const ev = cost.evaluate(
       [
         { from: 0, to: 1, parts: [{ share: 1, devices: [A] }] },
-        { from: 1, to: 2, parts: [{ share: 0.5, channels: [0, 125], devices: [B] }, { share: 0.5, channels: [125, 250], devices: [C] }] },
+        {
+          from: 1,
+          to: 2,
+          parts: [
+            { share: 0.5, channels: [0, 125], devices: [B] },
+            { share: 0.5, channels: [125, 250], devices: [C] },
+          ],
+        },
       ],
       farm,
     );
@@ -96,8 +123,14 @@ describe('cost model', () => {
   });
 
   it('refuses nothing but marks a device over its memory budget', () => {
-    const small: Device = { ...B, profile: { ...profile, memory: { ...profile.memory, budgetBytes: 4e6 } } };
-    const ev = cost.evaluate([{ from: 0, to: 2, parts: [{ share: 1, devices: [small] }] }], { devices: [small], coordinator: air });
+    const small: Device = {
+      ...B,
+      profile: { ...profile, memory: { ...profile.memory, budgetBytes: 4e6 } },
+    };
+    const ev = cost.evaluate([{ from: 0, to: 2, parts: [{ share: 1, devices: [small] }] }], {
+      devices: [small],
+      coordinator: air,
+    });
     // Weights 2.01e6 held twice while loading plus runtime 1e6 and activations: over 4e6.
     expect(ev.loads[0]!.cost.peakBytes).toBeGreaterThan(4e6);
     expect(ev.fits).toBe(false);

@@ -18,7 +18,12 @@ export function chainModel(name: string, specs: readonly Spec[], hw = 224): Plan
   const push = (l: Omit<PlannerLayer, 'inputs' | 'outputs' | 'activationBytes'>) => {
     const out = `${l.name}:0`;
     const numel = l.outputShape.reduce((a, b) => a * b, 1);
-    layers.push({ ...l, inputs: [prev, `${l.name}.weight`], outputs: [out], activationBytes: numel * 4 });
+    layers.push({
+      ...l,
+      inputs: [prev, `${l.name}.weight`],
+      outputs: [out],
+      activationBytes: numel * 4,
+    });
     prev = out;
     shape = [...l.outputShape];
   };
@@ -31,33 +36,87 @@ export function chainModel(name: string, specs: readonly Spec[], hw = 224): Plan
       const ow = Math.ceil(w / stride);
       const params = s.out * c * s.k * s.k + s.out;
       const outShape = [1, s.out, oh, ow];
-      push({ name: s.name, op: 'Conv', outputShape: outShape, macs: s.out * oh * ow * c * s.k * s.k, params, paramBytes: params * 4 });
-      push({ name: `${s.name}_relu`, op: 'Relu', outputShape: outShape, macs: 0, params: 0, paramBytes: 0 });
+      push({
+        name: s.name,
+        op: 'Conv',
+        outputShape: outShape,
+        macs: s.out * oh * ow * c * s.k * s.k,
+        params,
+        paramBytes: params * 4,
+      });
+      push({
+        name: `${s.name}_relu`,
+        op: 'Relu',
+        outputShape: outShape,
+        macs: 0,
+        params: 0,
+        paramBytes: 0,
+      });
     } else if (s.kind === 'pool') {
       const [, c, h, w] = shape as [number, number, number, number];
-      push({ name: s.name, op: 'MaxPool', outputShape: [1, c, Math.floor(h / 2), Math.floor(w / 2)], macs: 0, params: 0, paramBytes: 0 });
+      push({
+        name: s.name,
+        op: 'MaxPool',
+        outputShape: [1, c, Math.floor(h / 2), Math.floor(w / 2)],
+        macs: 0,
+        params: 0,
+        paramBytes: 0,
+      });
     } else if (s.kind === 'flatten') {
       const n = shape.reduce((a, b) => a * b, 1);
-      push({ name: 'flatten', op: 'Flatten', outputShape: [1, n], macs: 0, params: 0, paramBytes: 0 });
+      push({
+        name: 'flatten',
+        op: 'Flatten',
+        outputShape: [1, n],
+        macs: 0,
+        params: 0,
+        paramBytes: 0,
+      });
     } else {
       const inF = shape[1]!;
       const params = inF * s.out + s.out;
-      push({ name: s.name, op: 'Gemm', outputShape: [1, s.out], macs: inF * s.out, params, paramBytes: params * 4 });
-      push({ name: `${s.name}_${s.act.toLowerCase()}`, op: s.act, outputShape: [1, s.out], macs: 0, params: 0, paramBytes: 0 });
+      push({
+        name: s.name,
+        op: 'Gemm',
+        outputShape: [1, s.out],
+        macs: inF * s.out,
+        params,
+        paramBytes: params * 4,
+      });
+      push({
+        name: `${s.name}_${s.act.toLowerCase()}`,
+        op: s.act,
+        outputShape: [1, s.out],
+        macs: 0,
+        params: 0,
+        paramBytes: 0,
+      });
     }
   }
   return { name, inputName: 'input', inputBytes: hw * hw * 3, layers };
 }
 
-const conv = (name: string, out: number, k = 3, stride = 1): Spec => ({ kind: 'conv', name, out, k, stride });
+const conv = (name: string, out: number, k = 3, stride = 1): Spec => ({
+  kind: 'conv',
+  name,
+  out,
+  k,
+  stride,
+});
 const pool = (name: string): Spec => ({ kind: 'pool', name });
 
 /** A small CNN whose every plan on a few devices can be enumerated: 10 cuts, 3 splittable layers. */
 export function smallCnn(hw = 64): PlannerModel {
-  return chainModel('small-cnn', [
-    conv('c1', 16, 5, 2), pool('p1'),
-    conv('c2', 32), { kind: 'flatten' },
-    { kind: 'fc', name: 'f1', out: 256, act: 'Relu' },
-    { kind: 'fc', name: 'f2', out: 10, act: 'Softmax' },
-  ], hw);
+  return chainModel(
+    'small-cnn',
+    [
+      conv('c1', 16, 5, 2),
+      pool('p1'),
+      conv('c2', 32),
+      { kind: 'flatten' },
+      { kind: 'fc', name: 'f1', out: 256, act: 'Relu' },
+      { kind: 'fc', name: 'f2', out: 10, act: 'Softmax' },
+    ],
+    hw,
+  );
 }

@@ -66,7 +66,9 @@ describe('plan documents', () => {
 
   it('are refused when they name a device the farm lacks', () => {
     const plan = planModel(alexnet, farmFromSpec('pi3:6')).plans[0]!;
-    expect(() => predictPlan(alexnet, plan, farmFromSpec('pi3:5'))).toThrow(/pi3-6.*not in the farm/);
+    expect(() => predictPlan(alexnet, plan, farmFromSpec('pi3:5'))).toThrow(
+      /pi3-6.*not in the farm/,
+    );
   });
 });
 

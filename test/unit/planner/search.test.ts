@@ -24,18 +24,32 @@ function bruteForce(cost: CostModel, farm: Farm): { ips: number; count: number }
     const sameKind = set.every((d) => d.profile === set[0]!.profile && d.medium === set[0]!.medium);
     const shaped = (shares: number[], groups: Device[][]) => {
       const b = channelBounds(shares, channels);
-      return groups.map((devices, i) => ({ share: (b[i + 1]! - b[i]!) / channels, channels: [b[i]!, b[i + 1]!] as const, devices }));
+      return groups.map((devices, i) => ({
+        share: (b[i + 1]! - b[i]!) / channels,
+        channels: [b[i]!, b[i + 1]!] as const,
+        devices,
+      }));
     };
     if (sameKind) {
       for (let p = 2; p <= set.length; p++) {
         if (set.length % p !== 0) continue;
         const r = set.length / p;
-        out.push(shaped(Array(p).fill(1 / p), Array.from({ length: p }, (_, i) => set.slice(i * r, (i + 1) * r))));
+        out.push(
+          shaped(
+            Array(p).fill(1 / p),
+            Array.from({ length: p }, (_, i) => set.slice(i * r, (i + 1) * r)),
+          ),
+        );
       }
     } else {
       const speed = set.map((d) => 1 / cost.partBase(d, from, to, 1).computeSec);
       const total = speed.reduce((a, b) => a + b, 0);
-      out.push(shaped(speed.map((s) => s / total), set.map((d) => [d])));
+      out.push(
+        shaped(
+          speed.map((s) => s / total),
+          set.map((d) => [d]),
+        ),
+      );
     }
     return out;
   };
@@ -65,7 +79,11 @@ const cost = new CostModel(analyseChain(smallCnn()));
 /** A device whose 22 MB budget cannot load the 96-pixel model's 19 MB fc layer whole. */
 const tight = (id: string, profile: string) => ({
   id,
-  profile: { ...builtInProfile(profile), id: `${profile}-tight`, memory: { physicalBytes: 4e7, budgetBytes: 2.2e7, runtimeBytes: 1e6, loadPeakFactor: 2 } },
+  profile: {
+    ...builtInProfile(profile),
+    id: `${profile}-tight`,
+    memory: { physicalBytes: 4e7, budgetBytes: 2.2e7, runtimeBytes: 1e6, loadPeakFactor: 2 },
+  },
 });
 const wideFc = new CostModel(analyseChain(smallCnn(96)));
 
@@ -73,14 +91,54 @@ describe('exact search', () => {
   const farms: Array<[string, Farm]> = [
     ['3 Pi 3 on Wi-Fi', farmFromSpec('pi3:3')],
     ['4 Pi 3 on Wi-Fi', farmFromSpec('pi3:4')],
-    ['2 Pi 3 + 1 Pi 4 on one Wi-Fi', farmFromFile({ devices: [{ id: 'a', profile: 'pi3' }, { id: 'b', profile: 'pi3' }, { id: 'c', profile: 'pi4', medium: 'wifi-2.4' }] }, 'test')],
-    ['Pi 3 + Pi 4 + TX2 on Ethernet', farmFromFile({ devices: [{ id: 'a', profile: 'pi3', medium: 'ethernet-100' }, { id: 'b', profile: 'pi4' }, { id: 'c', profile: 'tx2-cpu' }] }, 'test')],
+    [
+      '2 Pi 3 + 1 Pi 4 on one Wi-Fi',
+      farmFromFile(
+        {
+          devices: [
+            { id: 'a', profile: 'pi3' },
+            { id: 'b', profile: 'pi3' },
+            { id: 'c', profile: 'pi4', medium: 'wifi-2.4' },
+          ],
+        },
+        'test',
+      ),
+    ],
+    [
+      'Pi 3 + Pi 4 + TX2 on Ethernet',
+      farmFromFile(
+        {
+          devices: [
+            { id: 'a', profile: 'pi3', medium: 'ethernet-100' },
+            { id: 'b', profile: 'pi4' },
+            { id: 'c', profile: 'tx2-cpu' },
+          ],
+        },
+        'test',
+      ),
+    ],
   ];
   const splitFarms: Array<[string, Farm]> = [
-    ['4 tight Pi 3', farmFromFile({ devices: ['a', 'b', 'c', 'd'].map((id) => tight(id, 'pi3')) }, 'test')],
-    ['3 tight Pi 3 + 1 tight Pi 4', farmFromFile({ devices: [tight('a', 'pi3'), tight('b', 'pi3'), tight('c', 'pi3'), tight('d', 'pi4')].map((d) => ({ ...d, medium: 'wifi-2.4' })) }, 'test')],
+    [
+      '4 tight Pi 3',
+      farmFromFile({ devices: ['a', 'b', 'c', 'd'].map((id) => tight(id, 'pi3')) }, 'test'),
+    ],
+    [
+      '3 tight Pi 3 + 1 tight Pi 4',
+      farmFromFile(
+        {
+          devices: [tight('a', 'pi3'), tight('b', 'pi3'), tight('c', 'pi3'), tight('d', 'pi4')].map(
+            (d) => ({ ...d, medium: 'wifi-2.4' }),
+          ),
+        },
+        'test',
+      ),
+    ],
   ];
-  for (const [name, farm, model] of [...farms.map(([n, f]) => [n, f, cost] as const), ...splitFarms.map(([n, f]) => [n, f, wideFc] as const)]) {
+  for (const [name, farm, model] of [
+    ...farms.map(([n, f]) => [n, f, cost] as const),
+    ...splitFarms.map(([n, f]) => [n, f, wideFc] as const),
+  ]) {
     it(`finds the brute-force optimum: ${name}`, () => {
       const brute = bruteForce(model, farm);
       const found = search(model, farm, { objective: 'ips' });
@@ -107,7 +165,10 @@ describe('exact search', () => {
     const ev = found.candidates[0]!.evaluation;
     expect(ev.bottleneck.kind).toBe('medium');
     expect(ev.idle.length).toBeGreaterThan(0);
-    const plan = toPlan(wide, found.candidates[0]!.layout, farm, { origin: 'auto', objective: 'ips' });
+    const plan = toPlan(wide, found.candidates[0]!.layout, farm, {
+      origin: 'auto',
+      objective: 'ips',
+    });
     expect(plan.prediction.bottleneck.why).toMatch(/shared wifi-2\.4 medium \(40 Mbit\/s\)/);
     expect(plan.prediction.suggestions[0]).toMatch(/twice the bandwidth on wifi-2\.4/);
     expect(plan.prediction.suggestions.join(' ')).toMatch(/left idle/);
@@ -119,14 +180,26 @@ describe('exact search', () => {
       const exact = search(cost, farm, { objective: 'ips' });
       const grouped = search(cost, farm, { objective: 'ips', maxUnits: 4 });
       expect(grouped.exact).toBe(false);
-      expect(grouped.candidates[0]!.evaluation.ips).toBeGreaterThanOrEqual(0.9 * exact.candidates[0]!.evaluation.ips);
+      expect(grouped.candidates[0]!.evaluation.ips).toBeGreaterThanOrEqual(
+        0.9 * exact.candidates[0]!.evaluation.ips,
+      );
     }
   });
 
   it('plans boards measured apart (every profile a little different) as one kind, quickly', () => {
     const pi3 = builtInProfile('pi3');
-    const measured = (i: number) => ({ ...pi3, id: 'pi3-measured', ops: { ...pi3.ops, conv: { ...pi3.ops.conv, macsPerSec: pi3.ops.conv.macsPerSec * (1 + i / 50) } } });
-    const farm = farmFromFile({ devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(i) })) }, 'test');
+    const measured = (i: number) => ({
+      ...pi3,
+      id: 'pi3-measured',
+      ops: {
+        ...pi3.ops,
+        conv: { ...pi3.ops.conv, macsPerSec: pi3.ops.conv.macsPerSec * (1 + i / 50) },
+      },
+    });
+    const farm = farmFromFile(
+      { devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(i) })) },
+      'test',
+    );
     const started = performance.now();
     const found = search(cost, farm, { objective: 'ips' });
     expect(performance.now() - started).toBeLessThan(5000);
@@ -134,7 +207,14 @@ describe('exact search', () => {
     const best = found.candidates[0]!.evaluation;
     expect(best.fits).toBe(true);
     // Every board is at least as fast as the slowest: the plan beats 12 copies of the slowest.
-    const slowest = search(cost, farmFromFile({ devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(0) })) }, 'test'), { objective: 'ips' });
+    const slowest = search(
+      cost,
+      farmFromFile(
+        { devices: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, profile: measured(0) })) },
+        'test',
+      ),
+      { objective: 'ips' },
+    );
     expect(best.ips).toBeGreaterThanOrEqual(slowest.candidates[0]!.evaluation.ips * 0.999);
   });
 
@@ -143,7 +223,10 @@ describe('exact search', () => {
     const fastest = search(cost, farm, { objective: 'latency' }).candidates[0]!.evaluation;
     const busiest = search(cost, farm, { objective: 'ips' }).candidates[0]!.evaluation;
     expect(fastest.latencySec).toBeLessThanOrEqual(busiest.latencySec);
-    const capped = search(cost, farm, { objective: 'ips', maxLatencySec: fastest.latencySec * 1.0001 }).candidates[0]!.evaluation;
+    const capped = search(cost, farm, {
+      objective: 'ips',
+      maxLatencySec: fastest.latencySec * 1.0001,
+    }).candidates[0]!.evaluation;
     expect(capped.latencySec).toBeLessThanOrEqual(fastest.latencySec * 1.0001);
   });
 });
