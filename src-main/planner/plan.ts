@@ -3,7 +3,7 @@
 import type { Bottleneck, Plan, PlanObjective, PlanStage } from '../contract/plan';
 import { InputError } from '../contract/errors';
 import type { CostModel, Evaluation, Layout } from './cost';
-import type { Farm } from './farm';
+import type { Device, Farm } from './farm';
 import { canSplit } from './layers';
 
 const fmt = (x: number, digits = 2): string =>
@@ -105,14 +105,19 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
       ...ev.media.filter((_, i) => !skip('medium', i)).map((m) => m.capacityIps),
       b.kind === 'port' ? Infinity : ev.coordinatorPortIps,
     );
+  let idleUseful = false;
   if (b.kind === 'stage') {
     const si = b.index;
     const s = layout[si]!;
     const pi = ev.stageBottleneckPart[si]!;
     const part = s.parts[pi]!;
-    const model = part.devices[0]!;
+    // An idle device that can hold the part, else another board like the part's own.
+    const fitsOn = (d: Device) =>
+      cost.partCost(d, s.from, s.to, part.share).peakBytes <= d.profile.memory.budgetBytes;
+    const spare = ev.idle.find(fitsOn);
+    const model = spare ?? part.devices[0]!;
     const extra = cost.partCost(model, s.from, s.to, part.share);
-    const fits = extra.peakBytes <= model.profile.memory.budgetBytes;
+    const fits = fitsOn(model);
     const rest = others((k, i) => k === 'stage' && i === si);
     if (fits) {
       const partIps = (p: number) =>
@@ -126,8 +131,9 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
       const next = Math.min(stageAfter, rest);
       out.push({
         gain: next - b.ips,
-        text: `another ${model.profile.id} as a replica of s${si}${s.parts.length > 1 ? ` part p${pi}` : ''} would raise the IPS to ${fmt(next)}`,
+        text: `${spare ? `${spare.id} (idle)` : `another ${model.profile.id}`} as a replica of s${si}${s.parts.length > 1 ? ` part p${pi}` : ''} would raise the IPS to ${fmt(next)}`,
       });
+      if (spare) idleUseful = true;
     }
     if (s.parts.length === 1 && canSplit(cost.chain, s.from, s.to)) {
       out.push({
@@ -155,7 +161,7 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
       text: 'fewer stages or splits: every hop and every split part sends its bytes over the same air',
     });
   }
-  if (ev.idle.length > 0) {
+  if (ev.idle.length > 0 && !idleUseful) {
     out.push({
       gain: -1,
       text: `${ev.idle.length} device(s) left idle (${ev.idle

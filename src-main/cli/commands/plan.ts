@@ -67,7 +67,7 @@ function stageLine(s: Plan['stages'][number]): string {
 export function presentPlan(p: PlanOutput): string {
   const pr = p.prediction;
   const lines = [
-    `${p.model}: ${p.origin} plan (${p.objective}; ${p.search.method} search in ${p.search.millis.toFixed(0)} ms, ${p.search.cpuMillis.toFixed(0)} ms CPU; figures ${pr.basis})`,
+    `${p.model}: ${p.origin} plan (${p.objective}; ${p.search.method === 'preset' ? 'preset' : `${p.search.method} search`} in ${p.search.millis.toFixed(0)} ms, ${p.search.cpuMillis.toFixed(0)} ms CPU; figures ${pr.basis})`,
     ...p.stages.map(stageLine),
     `predicted ${pr.ips.toFixed(2)} IPS, latency ${pr.latencyMs.toFixed(0)} ms, energy ${(pr.staticJ + pr.dynamicJ).toFixed(2)} J/inference (static ${pr.staticJ.toFixed(2)}, dynamic ${pr.dynamicJ.toFixed(2)}); farm compute bound ${pr.computeBoundIps.toFixed(2)} IPS`,
     `bottleneck: ${pr.bottleneck.why}`,
