@@ -122,6 +122,26 @@ describe('cost model', () => {
     expect(ev.bottleneck.kind).toBe('medium');
   });
 
+  it('counts a hop on the shared air once when either end is on it, by the share of frames', () => {
+    const wire: Medium = { id: 'wire', kind: 'switched', mbps: 800, latencyMs: 0 };
+    const W: Device = { ...C, id: 'W', medium: wire };
+    const mixed: Farm = { devices: [A, B, W], coordinator: wire };
+    // A (air) sends to replicas B (air) and W (wire) with equal speed: every activation crosses
+    // the air, since A is on it; the frame from the wired coordinator crosses it only to A; the
+    // results only from B's half.
+    const ev = cost.evaluate(
+      [
+        { from: 0, to: 1, parts: [{ share: 1, devices: [A] }] },
+        { from: 1, to: 2, parts: [{ share: 1, devices: [B, W] }] },
+      ],
+      mixed,
+    );
+    expect(ev.media).toHaveLength(1);
+    expect(ev.media[0]!.bytesPerFrame).toBeCloseTo(1e4 + 1e5 + 0.5 * 1e3, 6);
+    // The wired replica's port: max(in 1e5, out 1e3) bytes at 1e8 B/s; its CPU is slower still.
+    expect(ev.loads.find((l) => l.device === W)!.cost.portSec).toBeCloseTo(1e-3, 9);
+  });
+
   it('refuses nothing but marks a device over its memory budget', () => {
     const small: Device = {
       ...B,

@@ -218,6 +218,16 @@ describe('exact search', () => {
     expect(best.ips).toBeGreaterThanOrEqual(slowest.candidates[0]!.evaluation.ips * 0.999);
   });
 
+  it('finds a plan for the energy objective that spends no more per inference than the fastest', () => {
+    const farm = farmFromSpec('pi3:3,pi4:2');
+    const joules = (c: { evaluation: { staticJ: number; dynamicJ: number } }) =>
+      c.evaluation.staticJ + c.evaluation.dynamicJ;
+    const lean = search(cost, farm, { objective: 'energy' }).candidates[0]!;
+    const fast = search(cost, farm, { objective: 'ips' }).candidates[0]!;
+    expect(joules(lean)).toBeLessThanOrEqual(joules(fast) * (1 + 1e-9));
+    expect(lean.evaluation.fits).toBe(true);
+  });
+
   it('honours --max-latency and the latency objective', () => {
     const farm = farmFromSpec('pi3:4');
     const fastest = search(cost, farm, { objective: 'latency' }).candidates[0]!.evaluation;
