@@ -80,7 +80,16 @@ export const commands = {
         port: z.number().int().min(1).max(65_535).default(22),
       })
       .strict(),
-    z.object({ found: z.array(FoundHost) }),
+    z.object({
+      found: z.array(FoundHost),
+      /** True when the user stopped the scan: `found` is what answered until then. */
+      stopped: z.boolean(),
+    }),
+  ),
+  'devices/stop-scan': command(
+    'Stop the LAN scan under way; it returns what it found so far.',
+    z.object({}).strict(),
+    z.object({ stopped: z.boolean() }),
   ),
   'models/list': command(
     'The built-in CNNs.',

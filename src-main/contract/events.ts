@@ -7,6 +7,8 @@ export const events = {
   'run/metrics': RunMetrics,
   'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
   'provision/progress': ProvisionProgress,
+  /** A LAN scan under way: addresses tried so far of the subnet's. */
+  'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;
 
 export type Events = typeof events;

@@ -49,7 +49,7 @@ export function createCore(opts: CoreOptions): Core {
       await run.stop();
       return { stopped: true };
     },
-    ...deviceHandlers(opts.dataDir),
+    ...deviceHandlers(opts.dataDir, events),
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(),

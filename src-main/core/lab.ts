@@ -28,6 +28,7 @@ import {
   type Farm as PlannerFarm,
 } from '../planner/index';
 import type { Handlers } from './dispatch';
+import type { EventBus } from './events';
 
 function describeAuth(auth: Auth): string {
   return auth.type === 'key' ? `key ${auth.file}` : auth.type;
@@ -66,9 +67,18 @@ function deviceInput(form: DeviceForm): DeviceInput {
 }
 
 type DeviceCommands =
-  'devices/list' | 'devices/add' | 'devices/remove' | 'devices/import' | 'devices/scan';
+  | 'devices/list'
+  | 'devices/add'
+  | 'devices/remove'
+  | 'devices/import'
+  | 'devices/scan'
+  | 'devices/stop-scan';
 
-export function deviceHandlers(dataDir: string): Pick<Handlers, DeviceCommands> {
+/** A sweep answers host after host; the page needs a few progress redraws a second. */
+const SCAN_PROGRESS_EVERY_MS = 150;
+
+export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers, DeviceCommands> {
+  let scanning: AbortController | null = null;
   const path = defaultInventoryPath(dataDir);
   // Edits are load-change-save; one at a time, so two quick adds from the UI cannot lose one.
   let editing: Promise<unknown> = Promise.resolve();
@@ -97,7 +107,32 @@ export function deviceHandlers(dataDir: string): Pick<Handlers, DeviceCommands> 
       const added = await edit((inv) => inputs.map((d) => inv.add(d, { replace }).name));
       return { added };
     },
-    'devices/scan': async ({ subnet, port }) => ({ found: await scanSubnet({ subnet, port }) }),
+    'devices/scan': async ({ subnet, port }) => {
+      if (scanning)
+        throw new AppError('SCAN_BUSY', 'a scan is running already: wait for it or stop it');
+      const abort = new AbortController();
+      scanning = abort;
+      let last = 0;
+      try {
+        const found = await scanSubnet({
+          subnet,
+          port,
+          signal: abort.signal,
+          onProgress: (done, total) => {
+            if (done < total && Date.now() - last < SCAN_PROGRESS_EVERY_MS) return;
+            last = Date.now();
+            events.emit('scan/progress', { done, total });
+          },
+        });
+        return { found, stopped: abort.signal.aborted };
+      } finally {
+        scanning = null;
+      }
+    },
+    'devices/stop-scan': async () => {
+      scanning?.abort();
+      return { stopped: scanning !== null };
+    },
   };
 }
 

@@ -45,11 +45,34 @@ export const useFarmStore = defineStore('farm', () => {
   const importFile = (fileName: string, text: string, replace: boolean): Promise<string | null> =>
     edit(() => api.call('devices/import', { fileName, text, replace }));
 
-  async function scan(subnet: string): Promise<{ found: FoundHost[] } | { error: string }> {
+  /** The scan under way: addresses tried of the subnet's (null when none runs). */
+  const scanProgress = shallowRef<{ done: number; total: number } | null>(null);
+  const scanning = ref(false);
+  api.on('scan/progress', (p) => {
+    if (scanning.value) scanProgress.value = p;
+  });
+
+  async function scan(
+    subnet: string,
+    port: number,
+  ): Promise<{ found: FoundHost[]; stopped: boolean } | { error: string }> {
+    scanning.value = true;
+    scanProgress.value = null;
     try {
-      return await api.call('devices/scan', { subnet });
+      return await api.call('devices/scan', { subnet, port });
     } catch (err) {
       return { error: errorSentence(err) };
+    } finally {
+      scanning.value = false;
+      scanProgress.value = null;
+    }
+  }
+
+  async function stopScan(): Promise<void> {
+    try {
+      await api.call('devices/stop-scan', {});
+    } catch (err) {
+      error.value = errorSentence(err);
     }
   }
 
@@ -104,6 +127,9 @@ export const useFarmStore = defineStore('farm', () => {
     remove,
     importFile,
     scan,
+    scanProgress,
+    scanning,
+    stopScan,
     progress,
     provisioning,
     results,

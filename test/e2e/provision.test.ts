@@ -1,5 +1,5 @@
 // Provisioning from the Farm view in Chromium against a real `mchair serve` and a real OpenSSH
-// board: add the board, tick it, Provision; the host-key modal shows the board's SHA256
+// board: find it with a network scan, add it, tick it, Provision; the host-key modal shows the board's SHA256
 // fingerprint, trusting it provisions the board with progress per step, and the table says so.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -49,11 +49,20 @@ describe('provisioning in Chromium', () => {
     const lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
     await lab.openView('Farm');
-    await page.getByRole('button', { name: 'Add device…' }).click();
+    // Find the board the way a lab does: scan its address for an SSH greeting, then add it.
+    await page.getByRole('button', { name: 'Scan network…' }).click();
+    const scan = page.getByRole('dialog', { name: 'Scan the network' });
+    await scan.getByRole('textbox', { name: 'Subnet' }).fill(`${sshd.host}/32`);
+    await scan.getByRole('spinbutton', { name: 'SSH port' }).fill(String(sshd.port));
+    await scan.getByRole('button', { name: 'Scan', exact: true }).click();
+    await scan.getByRole('row', { name: /SSH-2\.0-OpenSSH/ }).waitFor({ timeout: 30_000 });
+    await scan.getByRole('button', { name: `Add ${sshd.host} as a device` }).click();
     const add = page.getByRole('dialog', { name: 'Add device' });
+    expect(await add.getByRole('textbox', { name: 'Host' }).inputValue()).toBe(sshd.host);
+    expect(await add.getByRole('spinbutton', { name: 'SSH port' }).inputValue()).toBe(
+      String(sshd.port),
+    );
     await add.getByRole('textbox', { name: 'Name' }).fill('board-1');
-    await add.getByRole('textbox', { name: 'Host' }).fill(sshd.host);
-    await add.getByRole('spinbutton', { name: 'SSH port' }).fill(String(sshd.port));
     await add.getByRole('textbox', { name: 'User' }).fill(user.name);
     await add.getByRole('combobox', { name: 'Log in with' }).selectOption('key');
     await add.getByRole('textbox', { name: 'Key file' }).fill(key.privateFile);

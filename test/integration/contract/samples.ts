@@ -15,6 +15,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/remove': { name: 'pi-01' },
   'devices/import': { fileName: 'boards.csv', text: 'name,host,user\npi-02,10.0.0.2,pi\n' },
   'devices/scan': { subnet: '127.0.0.1/32' },
+  'devices/stop-scan': {},
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
   'run/delete': { runId: 'no-such-run' },

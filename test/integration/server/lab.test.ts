@@ -2,6 +2,7 @@
 // file and the real model zoo.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src-main/core/index';
@@ -160,5 +161,42 @@ describe('meters', () => {
       ok: false,
       error: { code: expect.not.stringMatching(/^INTERNAL$/) },
     });
+  });
+});
+
+describe('LAN scan', () => {
+  it('finds an SSH server on the subnet, reporting progress, and can be stopped', async () => {
+    const board = createServer((sock) => sock.end('SSH-2.0-OpenSSH_9.2p1 Raspbian-2\r\n'));
+    await new Promise<void>((resolve) => board.listen(0, '127.0.0.1', resolve));
+    const { port } = board.address() as { port: number };
+    const progress: Array<{ done: number; total: number }> = [];
+    const unsubscribe = core.events.subscribe((name, payload) => {
+      if (name === 'scan/progress') progress.push(payload as { done: number; total: number });
+    });
+    try {
+      const r = await core.dispatch('devices/scan', { subnet: '127.0.0.0/30', port });
+      expect(r).toEqual({
+        ok: true,
+        result: {
+          found: [{ host: '127.0.0.1', port, banner: 'SSH-2.0-OpenSSH_9.2p1 Raspbian-2' }],
+          stopped: false,
+        },
+      });
+      expect(progress.at(-1)).toEqual({ done: 2, total: 2 });
+
+      const scan = core.dispatch('devices/scan', { subnet: '127.0.0.0/30', port });
+      expect(await core.dispatch('devices/scan', { subnet: '127.0.0.0/30', port })).toMatchObject({
+        ok: false,
+        error: { code: 'SCAN_BUSY' },
+      });
+      expect(await core.dispatch('devices/stop-scan', {})).toEqual({
+        ok: true,
+        result: { stopped: true },
+      });
+      expect(await scan).toMatchObject({ ok: true, result: { stopped: true } });
+    } finally {
+      unsubscribe();
+      board.close();
+    }
   });
 });
