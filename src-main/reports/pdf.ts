@@ -1,7 +1,6 @@
 // PDF reports: the HTML report printed by headless Chromium (playwright-core driving the system's
 // Chromium; the desktop app prints the same HTML with Electron's printToPDF).
 import { access } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
 import { AppError } from '../contract/index';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -24,6 +23,9 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
 
 export async function printPdf(html: string, outFile: string): Promise<void> {
   const executablePath = await findChromium();
+  // Loaded on demand: playwright-core is large and only PDF output needs it, so every other
+  // command starts faster.
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, headless: true });
   try {
     const page = await browser.newPage();
