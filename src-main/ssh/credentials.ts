@@ -32,7 +32,7 @@ async function secretFor(
   if (typed === null)
     throw authFailed(
       label,
-      `${what} is needed and there is no terminal to ask it on; use a key without passphrase or the ssh-agent (--key / auth agent)`,
+      `${what} is needed, none is stored and there is no terminal to ask it on; run on a terminal, save it in the app, or log in with a key or the ssh-agent`,
     );
   await src.secrets.set(key, typed);
   return typed;
