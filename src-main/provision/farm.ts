@@ -4,9 +4,8 @@ import { AppError } from '../contract/errors';
 import type { Device } from '../inventory/device';
 import type { TlsMaterial } from '../farm/pki';
 import type { FarmAgent } from '../runtime/coordinator';
+import { COORDINATOR_ID } from '../farm/virtual';
 import { labIdentity } from './lab-ca';
-
-export const COORDINATOR_ID = 'coordinator';
 
 export interface ProvisionedFarm {
   agents: FarmAgent[];

@@ -12,8 +12,8 @@ import type { SshSession } from '../ssh/session';
 export type ServiceMode = 'systemd-user' | 'systemd-system' | 'background';
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'status' | 'uninstall';
 
-export const MODE_FILE = 'service-mode';
-export const LOG_FILE = 'agent.log';
+const MODE_FILE = 'service-mode';
+const LOG_FILE = 'agent.log';
 const PID_FILE = 'agent.pid';
 
 export function unitName(device: Device): string {
