@@ -92,14 +92,29 @@ export const commands = {
     z.object({ stopped: z.boolean() }),
   ),
   'models/list': command(
-    'The built-in CNNs.',
+    'The built-in CNNs and the ones imported into this lab.',
     z.object({}).strict(),
-    z.object({ zoo: z.array(ZooEntry) }),
+    z.object({ zoo: z.array(ZooEntry), imported: z.array(ZooEntry) }),
   ),
   'models/inspect': command(
     "A built-in CNN's layers with their MACs, parameters and activation sizes.",
     z.object({ name: z.string().min(1).max(64) }).strict(),
     ModelCosts,
+  ),
+  'models/upload': command(
+    'Import an ONNX file into the lab, in chunks of at most 512 KiB sent in order; the last one checks it and returns its costs.',
+    z
+      .object({
+        uploadId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'is not an upload id'),
+        name: z.string().min(1).max(64),
+        offset: z.number().int().min(0),
+        chunk: z.string().max(700_000),
+        last: z.boolean(),
+        /** Replace a float NCHW input with the farm's uint8 NHWC frames and preprocessing. */
+        uint8Input: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ received: z.number().int(), model: ModelCosts.nullable() }),
   ),
   'run/delete': command(
     'Delete a recorded run and everything in its folder.',

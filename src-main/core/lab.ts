@@ -2,6 +2,7 @@
 // remove, import, LAN scan), the zoo's CNNs with their per-layer costs, and plans of them on a
 // farm. Each one calls the owning area's module; the rules (field formats, import file formats,
 // scan bounds, the planner's search) live there.
+import { existsSync } from 'node:fs';
 import type { DeviceForm, DeviceRow, PlanFarm } from '../contract/lab';
 import { AppError } from '../contract/errors';
 import type { Auth, Device, DeviceInput } from '../inventory/device';
@@ -11,11 +12,11 @@ import { scanSubnet } from '../inventory/lan-scan';
 import {
   buildZooModel,
   inspectModel,
+  loadModel,
   isZooName,
   ZOO_DESCRIPTIONS,
   ZOO_NAMES,
   type ModelInspection,
-  type ZooName,
 } from '../model/index';
 import {
   farmFromFile,
@@ -28,6 +29,7 @@ import {
   type Farm as PlannerFarm,
 } from '../planner/index';
 import type { Handlers } from './dispatch';
+import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
 
 function describeAuth(auth: Auth): string {
@@ -136,7 +138,7 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
   };
 }
 
-type ModelCommands = 'models/list' | 'models/inspect' | 'plan/make';
+type ModelCommands = 'models/list' | 'models/inspect' | 'models/upload' | 'plan/make';
 
 function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm {
   if (farm.kind === 'virtual') return farmFromSpec(farm.spec);
@@ -159,32 +161,50 @@ function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm 
 }
 
 export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
-  // Building a zoo model makes its weights (VGG16: 528 MB); its costs never change, so once is enough.
-  const inspected = new Map<ZooName, ModelInspection>();
-  const costsOf = (name: string): ModelInspection => {
-    if (!isZooName(name))
+  const library = new ModelLibrary(dataDir);
+  // Building a zoo model makes its weights (VGG16: 528 MB) and reading an imported one parses it;
+  // a model's costs never change under its name, so once is enough (an import replaces them).
+  const inspected = new Map<string, ModelInspection>();
+  const costsOf = async (name: string): Promise<ModelInspection> => {
+    let costs = inspected.get(name);
+    if (costs) return costs;
+    const file = library.path(name);
+    if (isZooName(name)) costs = inspectModel(buildZooModel(name));
+    else if (file && existsSync(file)) costs = inspectModel(loadModel(file, { name }));
+    else {
+      const imported = (await library.list()).map((m) => m.name);
       throw new AppError(
         'MODEL_UNKNOWN',
-        `no built-in model "${name}"; choose from ${ZOO_NAMES.join(', ')}`,
+        `no model "${name}"; choose from ${[...ZOO_NAMES, ...imported].join(', ')} or import one on the Models view`,
       );
-    let costs = inspected.get(name);
-    if (!costs) {
-      costs = inspectModel(buildZooModel(name));
-      inspected.set(name, costs);
     }
+    inspected.set(name, costs);
     return costs;
   };
+  const costsResult = (name: string, costs: ModelInspection) => ({
+    name,
+    ...costs,
+    layers: costs.layers.map(({ inputs: _i, outputs: _o, ...l }) => l),
+  });
 
   return {
     'models/list': async () => ({
       zoo: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
+      imported: (await library.list()).map(({ name, bytes }) => ({
+        name,
+        description: `imported ONNX, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+      })),
     }),
-    'models/inspect': async ({ name }) => {
-      const costs = costsOf(name);
-      return { name, ...costs, layers: costs.layers.map(({ inputs: _i, outputs: _o, ...l }) => l) };
+    'models/inspect': async ({ name }) => costsResult(name, await costsOf(name)),
+    'models/upload': async (chunk) => {
+      const { received, model } = await library.receive(chunk);
+      if (!model) return { received, model: null };
+      const costs = inspectModel(model);
+      inspected.set(chunk.name, costs);
+      return { received, model: costsResult(chunk.name, costs) };
     },
     'plan/make': async ({ model, farm, objective, top }) => {
-      const costs = costsOf(model);
+      const costs = await costsOf(model);
       const planner = plannerModelOf(model, costs);
       const devices = plannerFarm(
         farm,

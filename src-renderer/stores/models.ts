@@ -1,12 +1,25 @@
-// The built-in CNNs and, for the one picked, its per-layer costs (MACs, parameters, activations).
+// The built-in CNNs and the lab's imported ones, importing an ONNX file, and, for the model
+// picked, its per-layer costs (MACs, parameters, activations).
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { ModelCosts, ZooEntry } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 
+/** 512 KiB of file per call: under the WebSocket's 1 MiB frame once in base64. */
+const UPLOAD_CHUNK_BYTES = 512 * 1024;
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  // String.fromCharCode takes arguments: a chunk at a time keeps under the engine's limit.
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
 export const useModelsStore = defineStore('models', () => {
   const zoo = shallowRef<ZooEntry[]>([]);
+  const imported = shallowRef<ZooEntry[]>([]);
   const selected = ref<string | null>(null);
   const costs = shallowRef<ModelCosts | null>(null);
   const loading = ref(false);
@@ -14,7 +27,9 @@ export const useModelsStore = defineStore('models', () => {
 
   async function load(): Promise<void> {
     try {
-      zoo.value = (await api.call('models/list', {})).zoo;
+      const list = await api.call('models/list', {});
+      zoo.value = list.zoo;
+      imported.value = list.imported;
       error.value = null;
     } catch (err) {
       error.value = errorSentence(err);
@@ -36,5 +51,60 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  return { zoo, selected, costs, loading, error, load, inspect };
+  /** Bytes of the file sent so far while importing (null when no import runs). */
+  const uploaded = ref<{ sent: number; total: number } | null>(null);
+  let cancelUpload = false;
+
+  /** Imports an ONNX file in order, chunk by chunk; returns the core's sentence when it fails. */
+  async function importFile(file: File, name: string, uint8Input: boolean): Promise<string | null> {
+    const uploadId = crypto.randomUUID();
+    cancelUpload = false;
+    uploaded.value = { sent: 0, total: file.size };
+    try {
+      for (let offset = 0; ; offset += UPLOAD_CHUNK_BYTES) {
+        if (cancelUpload) return 'the import was cancelled';
+        const bytes = new Uint8Array(
+          await file.slice(offset, offset + UPLOAD_CHUNK_BYTES).arrayBuffer(),
+        );
+        const last = offset + UPLOAD_CHUNK_BYTES >= file.size;
+        const r = await api.call('models/upload', {
+          uploadId,
+          name,
+          offset,
+          chunk: toBase64(bytes),
+          last,
+          uint8Input,
+        });
+        uploaded.value = { sent: r.received, total: file.size };
+        if (r.model) {
+          await load();
+          selected.value = name;
+          costs.value = r.model;
+          return null;
+        }
+      }
+    } catch (err) {
+      return errorSentence(err);
+    } finally {
+      uploaded.value = null;
+    }
+  }
+
+  function cancelImport(): void {
+    cancelUpload = true;
+  }
+
+  return {
+    zoo,
+    imported,
+    selected,
+    costs,
+    loading,
+    error,
+    uploaded,
+    load,
+    inspect,
+    importFile,
+    cancelImport,
+  };
 });

@@ -7,6 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildZooModel, encodeModel } from '../../src-main/model/index';
 import { CHROMIUM_ARGS, LabPage, VIEWS } from './labPage';
 import { READY_LINE, startServe, type ServeProcess } from './serveProcess';
 
@@ -163,6 +164,43 @@ describe('mchair serve in Chromium', () => {
     await lab.page.screenshot({ path: `${SHOTS}/models-alexnet-mc.png`, fullPage: true });
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
+  });
+
+  it('imports an ONNX file on the Models view and plans it', async () => {
+    const file = join(tmpdir(), `mchair-e2e-${process.pid}.onnx`);
+    await writeFile(file, encodeModel(buildZooModel('tiny-cnn', { seed: 5 })));
+    try {
+      const lab = await LabPage.open(browser, serve.url);
+      const page = lab.page;
+      await lab.openView('Models');
+      await page.getByRole('button', { name: 'Import ONNX…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Import an ONNX model' });
+      await dialog.getByLabel('Choose an .onnx file or drop it here').setInputFiles(file);
+      await dialog.getByRole('textbox', { name: 'Name in the lab' }).fill('lab-cnn');
+      // tiny-cnn already takes uint8 frames: asking to convert a float input is refused, in words.
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await dialog.getByRole('alert').filter({ hasText: 'float32 NCHW' }).waitFor();
+      await dialog.getByRole('checkbox').uncheck();
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await page.getByRole('heading', { level: 2, name: 'lab-cnn' }).waitFor();
+      expect(
+        await page
+          .getByRole('region', { name: 'Imported' })
+          .getByRole('button', { name: 'Show the layers of lab-cnn' })
+          .count(),
+      ).toBe(1);
+      expect(await page.getByRole('row', { name: /Conv/ }).count()).toBe(3);
+
+      await lab.openView('Plan');
+      await page.getByRole('combobox', { name: 'Model' }).selectOption('lab-cnn');
+      await page.getByRole('spinbutton', { name: 'pi3' }).fill('2');
+      await page.getByRole('button', { name: 'Plan', exact: true }).click();
+      await page.getByRole('heading', { name: /^Best plan:/ }).waitFor({ timeout: 60_000 });
+      expect(lab.consoleErrors).toEqual([]);
+      await lab.close();
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it("plans alexnet-mc on the paper's six Pi 3s and draws the plan beside the presets", async () => {

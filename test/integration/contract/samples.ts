@@ -18,6 +18,13 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/stop-scan': {},
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
+  'models/upload': {
+    uploadId: 'sample-upload',
+    name: 'sample-cnn',
+    offset: 0,
+    chunk: '',
+    last: true,
+  },
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },

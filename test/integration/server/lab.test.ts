@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
+import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import type { PlanChoices } from '../../../src-main/contract/index';
 
 let dataDir: string;
@@ -198,5 +199,85 @@ describe('LAN scan', () => {
       unsubscribe();
       board.close();
     }
+  });
+});
+
+describe('imported models', () => {
+  /** Sends a file the way the Models view does: base64 chunks in order, the last one flagged. */
+  async function upload(name: string, bytes: Uint8Array, uploadId: string, chunkBytes = 64 * 1024) {
+    let last: Awaited<ReturnType<Core['dispatch']>> | null = null;
+    for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
+      const part = bytes.subarray(offset, offset + chunkBytes);
+      last = await core.dispatch('models/upload', {
+        uploadId,
+        name,
+        offset,
+        chunk: Buffer.from(part).toString('base64'),
+        last: offset + chunkBytes >= bytes.length,
+      });
+      if (!last.ok) return last;
+    }
+    return last!;
+  }
+
+  it('imports an ONNX file in chunks, then lists, costs and plans it like a built-in one', async () => {
+    const bytes = encodeModel(buildZooModel('tiny-cnn', { seed: 7 }));
+    const r = await upload('my-cnn', bytes, 'upload-0001');
+    expect(r).toMatchObject({
+      ok: true,
+      result: { received: bytes.length, model: { name: 'my-cnn' } },
+    });
+    const list = await core.dispatch('models/list', {});
+    expect(list).toMatchObject({ ok: true, result: { imported: [{ name: 'my-cnn' }] } });
+    const costs = await core.dispatch('models/inspect', { name: 'my-cnn' });
+    const zoo = await core.dispatch('models/inspect', { name: 'tiny-cnn' });
+    expect((costs as { result: { totals: unknown } }).result.totals).toEqual(
+      (zoo as { result: { totals: unknown } }).result.totals,
+    );
+    const plan = await core.dispatch('plan/make', {
+      model: 'my-cnn',
+      farm: { kind: 'virtual', spec: 'pi3:2' },
+      top: 1,
+    });
+    expect(plan.ok, JSON.stringify(plan)).toBe(true);
+  });
+
+  it('refuses chunks out of order, a built-in name and a file that is not ONNX', async () => {
+    const start = await core.dispatch('models/upload', {
+      uploadId: 'upload-0002',
+      name: 'x-cnn',
+      offset: 0,
+      chunk: 'AAAA',
+      last: false,
+    });
+    expect(start.ok).toBe(true);
+    expect(
+      await core.dispatch('models/upload', {
+        uploadId: 'upload-0002',
+        name: 'x-cnn',
+        offset: 99,
+        chunk: 'AAAA',
+        last: true,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'UPLOAD_OUT_OF_ORDER' },
+    });
+    expect(await upload('alexnet', new Uint8Array(10), 'upload-0003')).toMatchObject({
+      ok: false,
+      error: { code: 'MODEL_EXISTS' },
+    });
+    expect(
+      await upload('junk', new TextEncoder().encode('not a model at all'), 'upload-0004'),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'MODEL_INVALID' },
+    });
+    const list = await core.dispatch('models/list', {});
+    expect(
+      (list as { result: { imported: Array<{ name: string }> } }).result.imported.map(
+        (m) => m.name,
+      ),
+    ).toEqual(['my-cnn']);
   });
 });
