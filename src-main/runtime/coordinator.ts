@@ -72,6 +72,8 @@ export interface RunOutcome {
   devices: DeviceSummary[];
   wallMs: number;
   stopped: boolean;
+  /** Agents of the plan that disconnected during the run (the run stopped feeding frames). */
+  agentsLeft: string[];
   /** Frames an emulated device computed slower than its profile (see PartTelemetry.overruns). */
   emulationOverruns: number;
 }
@@ -98,6 +100,11 @@ interface DeviceTotals {
 
 /** How long without a single result before a run is declared stuck. */
 const STALL_MS = 60_000;
+/**
+ * After an agent of the plan disconnects, how long frames that do not pass through it get to
+ * finish before everything still in flight is counted lost.
+ */
+const LEFT_GRACE_MS = 3000;
 
 export class Coordinator {
   private sink: ServerHandle | null = null;
@@ -114,6 +121,10 @@ export class Coordinator {
   private lost = 0;
   private duplicated = 0;
   private stopping = false;
+  private closing = false;
+  /** Agents of the plan that disconnected during the run, and when the first did. */
+  private readonly left: string[] = [];
+  private leftAt = 0;
   private lastProgress = performance.now();
   private readonly totals = new Map<string, DeviceTotals>();
   private readonly lastDevice = new Map<string, DeviceMetrics>();
@@ -204,6 +215,7 @@ export class Coordinator {
             `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`,
           );
         });
+        c.onClose(() => this.agentLeft(a.id));
         const h = await c.ping(Date.now());
         if (h.agentId !== a.id)
           throw new AppError(
@@ -295,6 +307,15 @@ export class Coordinator {
     return this.received;
   }
 
+  /** A board died or dropped off: the plan is broken, so no more frames go in. */
+  private agentLeft(id: string): void {
+    if (this.closing || this.left.includes(id)) return;
+    this.left.push(id);
+    if (this.leftAt === 0) this.leftAt = performance.now();
+    this.o.log.warn({ agent: id }, 'agent left the run');
+    this.wake?.();
+  }
+
   /** Streams the frames, polls telemetry every second, returns when every frame is settled. */
   async run(): Promise<RunOutcome> {
     const d = this.deployment;
@@ -310,9 +331,10 @@ export class Coordinator {
     this.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
     try {
-      for (let id = 0; id < this.o.frames && !this.stopping; id++) {
-        while (this.inFlight >= admit && !this.stopping) await this.sleepUntilWoken();
-        if (this.stopping) break;
+      const feeding = () => !this.stopping && this.left.length === 0;
+      for (let id = 0; id < this.o.frames && feeding(); id++) {
+        while (this.inFlight >= admit && feeding()) await this.sleepUntilWoken();
+        if (!feeding()) break;
         const input = await this.o.source.frame(id);
         this.sentAt.set(id, performance.now());
         this.sent++;
@@ -320,9 +342,15 @@ export class Coordinator {
         sent.acked.catch((err: Error) => this.markLost(id, err.message));
       }
       while (this.inFlight > 0) {
-        if (performance.now() - this.lastProgress > STALL_MS) {
+        const now = performance.now();
+        if (now - this.lastProgress > STALL_MS) {
           for (const id of [...this.sentAt.keys()])
             this.markLost(id, `no result in ${STALL_MS / 1000} s`);
+          break;
+        }
+        if (this.leftAt > 0 && now - this.leftAt > LEFT_GRACE_MS) {
+          for (const id of [...this.sentAt.keys()])
+            this.markLost(id, `${this.left.join(', ')} left the run`);
           break;
         }
         await this.sleepUntilWoken();
@@ -345,6 +373,7 @@ export class Coordinator {
       devices: this.deviceSummaries(),
       wallMs,
       stopped: this.stopping,
+      agentsLeft: [...this.left],
       emulationOverruns: [...this.totals.values()].reduce((a, t) => a + t.overruns, 0),
     };
   }
@@ -486,6 +515,7 @@ export class Coordinator {
 
   /** Undeploys and closes every connection. */
   async close(): Promise<void> {
+    this.closing = true;
     const clients = await Promise.allSettled([...this.clients.values()]);
     await Promise.allSettled(
       clients.map(async (c) => {

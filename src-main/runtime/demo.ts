@@ -84,11 +84,15 @@ export async function startDemoRun(opts: {
       opts.onFigures?.(outcome);
       await rec.writeFile('outcome.json', `${JSON.stringify(outcome, null, 2)}\n`);
       const maxAbsDiff = outcome.maxAbsDiff ?? 0;
-      const ok = outcome.lost === 0 && outcome.duplicated === 0 && maxAbsDiff < CHECK_TOLERANCE;
+      const ok =
+        outcome.lost === 0 &&
+        outcome.duplicated === 0 &&
+        outcome.agentsLeft.length === 0 &&
+        maxAbsDiff < CHECK_TOLERANCE;
       const state = outcome.stopped ? 'stopped' : ok ? 'done' : 'failed';
       const message = ok
         ? null
-        : `lost ${outcome.lost}, duplicated ${outcome.duplicated}, largest difference ${maxAbsDiff}`;
+        : `${outcome.agentsLeft.length ? `${outcome.agentsLeft.join(', ')} left the run; ` : ''}lost ${outcome.lost}, duplicated ${outcome.duplicated}, largest difference ${maxAbsDiff}`;
       return rec.finish(state, {
         completed: outcome.completed,
         ips: outcome.ips,

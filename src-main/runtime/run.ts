@@ -68,6 +68,8 @@ export interface RunReport {
   }>;
   maxAbsDiff: number | null;
   emulated: boolean;
+  /** Devices that dropped out during the run (it then stopped feeding frames). */
+  agentsLeft: string[];
   /**
    * Frames this machine computed slower than the emulated board would have: the emulated IPS
    * and latency are then pessimistic (a busy or slow laptop), never optimistic.
@@ -207,7 +209,13 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       });
       const report: RunReport = {
         runId: rec.id,
-        state: out.lost === 0 && out.duplicated === 0 && out.mismatched === 0 ? 'done' : 'failed',
+        state:
+          out.lost === 0 &&
+          out.duplicated === 0 &&
+          out.mismatched === 0 &&
+          out.agentsLeft.length === 0
+            ? 'done'
+            : 'failed',
         ips: out.ips,
         predictedIps: plan.prediction.ips,
         latencyMs: out.latencyMs,
@@ -229,13 +237,14 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         })),
         maxAbsDiff: out.maxAbsDiff,
         emulated: farm.emulated,
+        agentsLeft: out.agentsLeft,
         emulationOverruns: out.emulationOverruns,
       };
       await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
       const message =
         report.state === 'done'
           ? null
-          : `lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
+          : `${out.agentsLeft.length ? `${out.agentsLeft.join(', ')} left the run; ` : ''}lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
       await rec.finish(report.state === 'done' ? 'done' : 'failed', {
         completed: out.completed,
         ips: out.ips,

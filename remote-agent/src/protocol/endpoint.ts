@@ -206,6 +206,12 @@ export class PeerClient {
     return this.closed;
   }
 
+  /** Called once when the connection ends (the peer went away, or close()). */
+  onClose(cb: () => void): void {
+    if (this.socket.closed) cb();
+    else this.socket.once('close', cb);
+  }
+
   private call<R>(name: string, ...args: unknown[]): Promise<R> {
     if (this.closed) return Promise.reject(new Error(`connection to ${this.peer.id} is closed`));
     return new Promise<R>((resolve, reject) => {

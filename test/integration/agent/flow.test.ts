@@ -91,6 +91,49 @@ describe('credits', () => {
   });
 });
 
+describe('a board that dies mid-run', () => {
+  it('stops the feed, counts what was in flight as lost and ends within seconds', async () => {
+    const farm = await startEphemeralFarm({
+      agents: [{ id: 'first' }, { id: 'doomed' }, { id: 'last' }],
+      threads: 1,
+    });
+    try {
+      const placed = await placeParts(manifest, join(dir, 'parts'), farm.partsDir);
+      const doomed = farm.endpoints.devices.find((d) => d.id === 'doomed')!;
+      const c = new Coordinator({
+        runId: 'dies',
+        plan: {
+          manifest: placed,
+          assignment: [[['first']], [['doomed']], [['last']]],
+          holdMs: { 'doomed/s1.p0': 20 },
+        },
+        agents: farm.agents,
+        identity: farm.coordinator,
+        sinkHost: '127.0.0.1',
+        source: syntheticSource(placed.input),
+        frames: 5000,
+        window: 2,
+        log: createLogger('silent'),
+        onResult: (id) => {
+          if (id === 20) process.kill(doomed.pid!, 'SIGKILL');
+        },
+      });
+      await c.deploy();
+      const t0 = performance.now();
+      const out = await c.run();
+      await c.close();
+      expect(out.agentsLeft).toEqual(['doomed']);
+      expect(out.sent).toBeLessThan(5000);
+      expect(out.completed).toBeGreaterThanOrEqual(21);
+      expect(out.lost).toBeGreaterThan(0);
+      expect(out.completed + out.lost).toBe(out.sent);
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    } finally {
+      await farm.stop();
+    }
+  });
+});
+
 describe('message size limit', () => {
   it('an agent refuses a message above its limit and drops that connection, not the process', async () => {
     const ca = await createFarmCa('limit');

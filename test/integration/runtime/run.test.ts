@@ -40,6 +40,7 @@ describe('mchair run', () => {
     );
     expect(Object.keys(r).sort()).toEqual(
       [
+        'agentsLeft',
         'devices',
         'emulated',
         'emulationOverruns',
