@@ -34,6 +34,9 @@ function present(r: RunReport): string {
       (d) =>
         `${d.id.padEnd(20)}${(d.profile ?? '').padEnd(10)} utilisation ${(100 * d.utilisation).toFixed(0).padStart(3)}%  compute ${d.computeMs.toFixed(1)} ms/frame${d.emulated ? '  (emulated)' : ''}`,
     ),
+    ...(r.agentsLeft.length > 0
+      ? [`left the run        ${r.agentsLeft.join(', ')} (no frames were sent after that)`]
+      : []),
     ...(r.emulationOverruns > 0
       ? [
           `warning             ${r.emulationOverruns} frames took longer on this machine than on the emulated boards; the emulated figures are pessimistic`,
