@@ -163,6 +163,78 @@ function forward(jump: Client, host: string, port: number, label: string): Promi
   });
 }
 
+/**
+ * Runs `connect` on a socket to the board: a direct one, or a channel through its jump host,
+ * whose client is returned to be kept (or ended) with the board's.
+ */
+async function reach<T>(
+  target: Target,
+  label: string,
+  opts: ConnectOptions,
+  connect: (sock?: ClientChannel) => Promise<T>,
+): Promise<{ value: T; jump: Client | null }> {
+  if (!target.jump) return { value: await connect(), jump: null };
+  const { jump: via } = target;
+  const jump = await connectClient(
+    via,
+    `the jump host ${via.user}@${via.host}:${via.port} of ${target.name}`,
+    opts,
+  );
+  try {
+    const channel = await forward(jump, target.host, target.port, label);
+    return { value: await connect(channel), jump };
+  } catch (err) {
+    jump.end();
+    throw err;
+  }
+}
+
+/** Reads the host key a board presents, and hangs up before logging in. */
+function readHostKey(
+  target: Target,
+  label: string,
+  opts: ConnectOptions,
+  sock?: ClientChannel,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let key: Buffer | null = null;
+    client.once('error', (err) => {
+      client.end();
+      // Refusing the key is how this ends; any other error means the key was never seen.
+      if (key) resolve(key);
+      else reject(connectError(err, label, target));
+    });
+    // Ask for a key type already trusted first, as a real connection does.
+    const serverHostKey = opts.trust.check(label, target.host, target.port).algorithms();
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      ...(sock ? { sock } : {}),
+      ...(serverHostKey ? { algorithms: { serverHostKey } } : {}),
+      hostVerifier: (k: Buffer) => {
+        key = k;
+        return false;
+      },
+      readyTimeout: opts.readyTimeoutMs ?? 20_000,
+    });
+  });
+}
+
+/**
+ * The host key a board presents, without trusting it or logging in: what the app shows in its
+ * "trust this board?" dialog after HOST_KEY_UNKNOWN (the jump host, if any, must be trusted).
+ */
+export async function presentedHostKey(target: Target, opts: ConnectOptions): Promise<Buffer> {
+  const label = describeDevice(target);
+  const { value, jump } = await reach(target, label, opts, (sock) =>
+    readHostKey(target, label, opts, sock),
+  );
+  jump?.end();
+  return value;
+}
+
 export class SshSession {
   private sftpSession: Promise<SFTPWrapper> | null = null;
 
@@ -174,16 +246,10 @@ export class SshSession {
 
   static async open(target: Target, opts: ConnectOptions): Promise<SshSession> {
     const label = describeDevice(target);
-    if (!target.jump) return new SshSession(label, await connectClient(target, label, opts), null);
-    const jumpLabel = `the jump host ${target.jump.user}@${target.jump.host}:${target.jump.port} of ${target.name}`;
-    const jump = await connectClient(target.jump, jumpLabel, opts);
-    try {
-      const channel = await forward(jump, target.host, target.port, label);
-      return new SshSession(label, await connectClient(target, label, opts, channel), jump);
-    } catch (err) {
-      jump.end();
-      throw err;
-    }
+    const { value, jump } = await reach(target, label, opts, (sock) =>
+      connectClient(target, label, opts, sock),
+    );
+    return new SshSession(label, value, jump);
   }
 
   /** Runs a shell command line; a non-zero exit is a result, not an error. */

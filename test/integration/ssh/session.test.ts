@@ -10,6 +10,7 @@ import { AppError } from '../../../src-main/contract/errors';
 import { Device, type Auth } from '../../../src-main/inventory/device';
 import { KnownHosts } from '../../../src-main/inventory/known-hosts';
 import { MemorySecretStore } from '../../../src-main/inventory/secrets';
+import { Connector } from '../../../src-main/ssh/connector';
 import { HostTrust } from '../../../src-main/ssh/host-trust';
 import { nobodyToAsk, type Prompter } from '../../../src-main/ssh/prompter';
 import { shCommand } from '../../../src-main/ssh/quote';
@@ -106,7 +107,28 @@ afterAll(async () => {
   if (user) removeUser(user);
 });
 
+/** What the app's trust dialog would show for the board now. */
+async function dialogKey(): Promise<{ keyType: string; fingerprint: string; status: string }> {
+  const connector = await Connector.create({
+    dataDir: dir,
+    knownHostsFile: knownHostsPath,
+    acceptNew: false,
+    prompter: nobodyToAsk,
+    secrets: new MemorySecretStore(),
+  });
+  return connector.hostKey(target({ type: 'password' }));
+}
+
 describe('host key trust against a real sshd', () => {
+  it('shows the presented key for a trust dialog without logging in or trusting it', async () => {
+    expect(await dialogKey()).toEqual({
+      keyType: 'ssh-ed25519',
+      fingerprint: sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`),
+      status: 'unknown',
+    });
+    expect(existsSync(knownHostsPath)).toBe(false);
+  });
+
   it('refuses an unknown key with its SHA256 fingerprint, as ssh-keygen prints it', async () => {
     const err = await failure(
       SshSession.open(target({ type: 'key', file: key.privateFile }), await options()),
@@ -191,6 +213,11 @@ describe('host key trust against a real sshd', () => {
     expect(err.message).toContain(oldPrint);
     expect(err.message).toContain(newPrint);
     expect(readFileSync(knownHostsPath, 'utf8')).toBe(before);
+    expect(await dialogKey()).toEqual({
+      keyType: 'ecdsa-sha2-nistp256',
+      fingerprint: newPrint,
+      status: 'changed',
+    });
     // Reset for the tests below: the board was "reinstalled" and the user re-trusts it.
     writeFileSync(knownHostsPath, '');
   });
