@@ -27,12 +27,17 @@ function before(step: WorkStep): number {
 
 export type ProgressListener = (snapshot: ProvisionProgress, changed: DeviceProgress) => void;
 
+/** Byte progress reaches listeners at most this often per device (a chunk is 64 KB). */
+export const BYTES_EVERY_MS = 100;
+
 export class ProgressTracker {
   private readonly devices = new Map<string, DeviceProgress>();
+  private readonly lastBytes = new Map<string, number>();
 
   constructor(
     names: readonly string[],
     private readonly listener: ProgressListener = () => undefined,
+    private readonly now: () => number = () => performance.now(),
   ) {
     for (const device of names) {
       this.devices.set(device, {
@@ -46,12 +51,12 @@ export class ProgressTracker {
     }
   }
 
-  private update(device: string, patch: Partial<DeviceProgress>): void {
+  private update(device: string, patch: Partial<DeviceProgress>, tell = true): void {
     const current = this.devices.get(device);
     if (!current) throw new Error(`progress: unknown device ${device}`);
     const next = { ...current, ...patch };
     this.devices.set(device, next);
-    this.listener(this.snapshot(), next);
+    if (tell) this.listener(this.snapshot(), next);
   }
 
   /** Enters a step; `within` is how far into it (0..1). */
@@ -60,14 +65,20 @@ export class ProgressTracker {
     this.update(device, { step, fraction, message });
   }
 
+  /** Byte progress; listeners hear of the first, the last, and one every BYTES_EVERY_MS between. */
   bytes(device: string, done: number, total: number): void {
     const within = total === 0 ? 1 : done / total;
-    this.update(device, {
-      step: 'upload',
+    const now = this.now();
+    const last = this.lastBytes.get(device);
+    const tell = last === undefined || done >= total || now - last >= BYTES_EVERY_MS;
+    if (tell) this.lastBytes.set(device, now);
+    const patch = {
+      step: 'upload' as const,
       fraction: before('upload') + WEIGHTS.upload * within,
       bytesDone: done,
       bytesTotal: total,
-    });
+    };
+    this.update(device, patch, tell);
   }
 
   finish(device: string, ok: boolean, message: string | null): void {

@@ -39,4 +39,24 @@ describe('ProgressTracker', () => {
     t.bytes('a', 0, 0);
     expect(t.snapshot().devices[0]!.fraction).toBeCloseTo(0.8);
   });
+
+  it('tells listeners of byte progress at most every 100 ms, but always of the first and last', () => {
+    let clock = 0;
+    const told: number[] = [];
+    const t = new ProgressTracker(
+      ['a'],
+      (_s, d) => told.push(d.bytesDone),
+      () => clock,
+    );
+    for (let done = 0; done <= 64 * 100; done += 64) {
+      t.bytes('a', done, 6400);
+      clock += 7; // a chunk every 7 ms
+    }
+    expect(told[0]).toBe(0);
+    expect(told.at(-1)).toBe(6400);
+    expect(told.length).toBeGreaterThan(5);
+    expect(told.length).toBeLessThan(10);
+    // The state itself is always current, whatever was told.
+    expect(t.snapshot().devices[0]!.bytesDone).toBe(6400);
+  });
 });
