@@ -131,6 +131,22 @@ export const commands = {
       .strict(),
     z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   ),
+  'reports/paper': command(
+    "The Musical Chair paper's published figures for the model a run used (AlexNet or VGG16), to draw beside it.",
+    z.object({ model: z.string().min(1).max(256) }).strict(),
+    z.object({
+      paperModel: z.string().nullable(),
+      figures: z.array(
+        z.object({
+          system: z.string(),
+          ips: z.number(),
+          staticJ: z.number(),
+          dynamicJ: z.number(),
+          totalJ: z.number(),
+        }),
+      ),
+    }),
+  ),
   'meters/test': command(
     'Read a power meter for a few seconds: samples, average, min and max watts, energy.',
     z

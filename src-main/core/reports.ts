@@ -1,11 +1,18 @@
-// The handlers behind the Reports view: deleting a recorded run, and exporting one or several
-// runs as a report file (HTML, PDF, CSV or JSON) whose bytes go back to the page, which saves
-// them where the user chooses (a browser cannot be handed a path on this computer).
+// The handlers behind the Reports view: deleting a recorded run, exporting one or several runs
+// as a report file (HTML, PDF, CSV or JSON) whose bytes go back to the page, which saves them
+// where the user chooses (a browser cannot be handed a path on this computer), and the paper's
+// published figures to draw beside a run.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../contract/errors';
-import { loadReportRuns, writeReport, type ReportFormat } from '../reports/index';
+import {
+  loadReportRuns,
+  PAPER_FIGURES,
+  paperModelFor,
+  writeReport,
+  type ReportFormat,
+} from '../reports/index';
 import { readRun, runsDir } from '../store/runs';
 import type { Handlers } from './dispatch';
 
@@ -19,7 +26,7 @@ const MIME: Record<ReportFormat, string> = {
 export function reportHandlers(
   dataDir: string,
   isLive: (runId: string) => boolean,
-): Pick<Handlers, 'run/delete' | 'reports/export'> {
+): Pick<Handlers, 'run/delete' | 'reports/export' | 'reports/paper'> {
   return {
     'run/delete': async ({ runId }) => {
       if (isLive(runId))
@@ -45,6 +52,19 @@ export function reportHandlers(
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+    'reports/paper': async ({ model }) => {
+      const paperModel = paperModelFor(model) ?? null;
+      const figures = PAPER_FIGURES.filter((f) => f.model === paperModel).map(
+        ({ system, ips, staticJ, dynamicJ, totalJ }) => ({
+          system,
+          ips,
+          staticJ,
+          dynamicJ,
+          totalJ,
+        }),
+      );
+      return { paperModel, figures };
     },
   };
 }

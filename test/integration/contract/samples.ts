@@ -27,6 +27,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   },
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
+  'reports/paper': { model: 'alexnet-mc' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
   'provision/start': { devices: ['no-such-board'] },
   'provision/cancel': {},

@@ -81,4 +81,17 @@ describe('reports', () => {
     });
     await core.dispatch('run/stop', { runId });
   }, 120_000);
+
+  it("gives the paper's figures for the model a run used, and none for another", async () => {
+    const alexnet = result<{
+      paperModel: string | null;
+      figures: Array<{ system: string; ips: number }>;
+    }>(await core.dispatch('reports/paper', { model: 'alexnet-mc' }));
+    expect(alexnet.paperModel).toBe('AlexNet');
+    expect(alexnet.figures.find((f) => f.system === '6 Pis')?.ips).toBe(5.7);
+    expect(await core.dispatch('reports/paper', { model: 'tiny-cnn' })).toEqual({
+      ok: true,
+      result: { paperModel: null, figures: [] },
+    });
+  });
 });
