@@ -16,6 +16,13 @@ function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
+    // Started by a process that owns us (the demo, an ephemeral farm: see farm/local.ts): its end,
+    // even by SIGKILL, closes our stdin, and we stop instead of lingering as an orphan.
+    if (process.env.MCHAIR_AGENT_LIFELINE === '1') {
+      process.stdin.once('end', () => resolve());
+      process.stdin.once('close', () => resolve());
+      process.stdin.resume();
+    }
   });
 }
 

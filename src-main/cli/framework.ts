@@ -3,7 +3,7 @@
 // user error, 2 for wrong usage, and never a stack trace unless MCHAIR_DEBUG=1 asks for it.
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
-import { AppError, InputError, toWireError } from '../contract/index';
+import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { defaultDataDir } from '../store/paths';
 
@@ -88,15 +88,6 @@ export function withConventions(program: Command): Command {
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(`mchair: ${s.replace(/^error: /, '').trim()} (see --help)\n`),
   });
-}
-
-/**
- * Messages quote what the user gave (file contents, names, bytes): their control characters are
- * escaped so the error stays one line and cannot drive the terminal.
- */
-export function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Runs the program with the exit-code conventions above. */

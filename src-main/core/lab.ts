@@ -85,12 +85,8 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
   // Edits are load-change-save; one at a time, so two quick adds from the UI cannot lose one.
   let editing: Promise<unknown> = Promise.resolve();
   const edit = <T>(change: (inv: Inventory) => T): Promise<T> => {
-    const next = editing.then(async () => {
-      const inv = await Inventory.load(path);
-      const result = change(inv);
-      await inv.save();
-      return result;
-    });
+    // Inventory.edit also locks the file against other processes (a CLI command editing it).
+    const next = editing.then(() => Inventory.edit(path, change));
     editing = next.catch(() => undefined);
     return next;
   };

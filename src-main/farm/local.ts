@@ -60,8 +60,11 @@ async function spawnListening(
   detached?: { logFd: number },
 ): Promise<LocalAgent & { host: string }> {
   const child = spawn(process.execPath, [agentBundlePath(), ...args], {
-    stdio: ['ignore', 'pipe', detached ? detached.logFd : 'pipe'],
+    // An attached child gets a stdin pipe as a lifeline: when this process ends, even by
+    // SIGKILL, the pipe closes and the child stops (see remote-agent/src/main.ts).
+    stdio: [detached ? 'ignore' : 'pipe', 'pipe', detached ? detached.logFd : 'pipe'],
     detached: Boolean(detached),
+    env: detached ? process.env : { ...process.env, MCHAIR_AGENT_LIFELINE: '1' },
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -5,12 +5,13 @@
 import { webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { AppError } from '../contract/index';
+import { writeFileAtomic } from '../store/atomic';
 
 // Node's webcrypto is the standard Crypto; the DOM type name is missing from our Node-only lib.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -105,9 +106,11 @@ export async function writeIdentity(
   ident: Identity,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'ca.pem'), ca);
-  await writeFile(join(dir, `${id}.pem`), ident.cert);
-  await writeFile(join(dir, `${id}.key`), ident.key, { mode: 0o600 });
+  // Atomic, and the certificate last: a crash leaves no half key, and no certificate whose key
+  // is missing (readIdentity then fails and the identity is issued again).
+  await writeFileAtomic(join(dir, 'ca.pem'), ca);
+  await writeFileAtomic(join(dir, `${id}.key`), ident.key, 0o600);
+  await writeFileAtomic(join(dir, `${id}.pem`), ident.cert);
 }
 
 export async function readIdentity(dir: string, id: string): Promise<TlsMaterial> {

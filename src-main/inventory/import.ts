@@ -28,7 +28,10 @@ export function parseImport(path: string, text: string): DeviceInput[] {
     return parseDevicesCsv(text);
   } catch (err) {
     // "CSV line 3: ..." becomes "boards.csv line 3: ...": the user may import several files.
-    if (err instanceof InputError) throw new InputError(err.message.replace(/^CSV:?/, `${path}:`).replace(/^(.*?): line/, '$1 line'));
+    if (err instanceof InputError)
+      throw new InputError(
+        err.message.replace(/^CSV:?/, `${path}:`).replace(/^(.*?): line/, '$1 line'),
+      );
     throw err;
   }
 }

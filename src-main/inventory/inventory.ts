@@ -1,10 +1,12 @@
 // The lab's list of boards, kept as one JSON file (the app's data folder, or any file the user
-// names with --inventory). Loaded and validated whole, changed in memory, written back atomically.
+// names with --inventory). Loaded and validated whole, changed in memory, written back atomically,
+// under a lock file so concurrent edits never lose one another (see edit()).
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError, describeIssues, InputError } from '../contract/errors';
 import { writeFileAtomic } from '../store/atomic';
+import { withFileLock } from '../store/lock';
 import { Device, describeDevice, type DeviceInput } from './device';
 
 export const InventoryFile = z
@@ -31,6 +33,8 @@ export class Inventory {
   private constructor(
     readonly path: string,
     private devices: Device[],
+    /** The file's text when loaded (null: there was no file), to notice a concurrent edit. */
+    private loaded: string | null,
   ) {}
 
   /** A missing file is an empty inventory; a malformed one is an error naming the bad field. */
@@ -39,7 +43,7 @@ export class Inventory {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, []);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, [], null);
       throw new AppError(
         'INVENTORY_UNREADABLE',
         `cannot read the inventory ${path}: ${(err as Error).message}`,
@@ -53,7 +57,7 @@ export class Inventory {
     }
     const parsed = InventoryFile.safeParse(raw);
     if (!parsed.success) throw new InputError(describeIssues(path, parsed.error.issues));
-    return new Inventory(path, parsed.data.devices);
+    return new Inventory(path, parsed.data.devices, text);
   }
 
   list(): readonly Device[] {
@@ -98,9 +102,40 @@ export class Inventory {
     return device;
   }
 
+  /**
+   * Loads, changes and saves under the inventory's lock, so edits from several processes (two
+   * commands, the app and a command) each build on the other's result: none is lost. `change`
+   * throwing leaves the file as it was.
+   */
+  static async edit<T>(path: string, change: (inv: Inventory) => T): Promise<T> {
+    await mkdir(dirname(path), { recursive: true });
+    return withFileLock(`${path}.lock`, async () => {
+      const inv = await Inventory.load(path);
+      const result = change(inv);
+      await inv.write();
+      return result;
+    });
+  }
+
+  /** Saves an inventory loaded earlier; refuses when another process changed the file meanwhile. */
   async save(): Promise<void> {
-    const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
     await mkdir(dirname(this.path), { recursive: true });
-    await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`, 0o600);
+    await withFileLock(`${this.path}.lock`, async () => {
+      const now = await readFile(this.path, 'utf8').catch(() => null);
+      if (now !== this.loaded) {
+        throw new AppError(
+          'INVENTORY_CHANGED',
+          `${this.path} changed while this edit was made; make it again`,
+        );
+      }
+      await this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    await writeFileAtomic(this.path, text, 0o600);
+    this.loaded = text;
   }
 }

@@ -4,7 +4,7 @@
 // The CA key never leaves the laptop. Given a SecretStore (the app's, sealed by the OS keychain
 // through safeStorage) it lives there and never touches the disk in clear; headless, it is
 // pki/ca.key, readable by the owner only, in a folder only the owner can enter.
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/errors';
 import {
@@ -16,6 +16,8 @@ import {
   type TlsMaterial,
 } from '../farm/pki';
 import type { SecretStore } from '../inventory/secrets';
+import { writeFileAtomic } from '../store/atomic';
+import { withFileLock } from '../store/lock';
 
 export function labPkiDir(dataDir: string): string {
   return join(dataDir, 'pki');
@@ -54,13 +56,12 @@ async function loadOrCreateCa(dir: string, keyStore?: SecretStore): Promise<Iden
       `the lab CA key is missing from ${dir} (the app keeps it sealed in the OS keychain): provision from the app, or restore ${join(dir, 'ca.key')}`,
     );
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  // No ca.pem: no identity was ever issued, so a key left by a crash before it is replaced.
   const ca = await createFarmCa('lab');
   if (keyStore) await keyStore.set(LAB_CA_SECRET, ca.key);
-  // `wx`: two provisioning runs racing must not end with two CAs.
-  else await writeFile(join(dir, 'ca.key'), ca.key, { mode: 0o600, flag: 'wx' });
-  await writeFile(join(dir, 'ca.pem'), ca.cert, { flag: 'wx' });
+  else await writeFileAtomic(join(dir, 'ca.key'), ca.key, 0o600);
+  // The certificate last: it is what makes the CA exist.
+  await writeFileAtomic(join(dir, 'ca.pem'), ca.cert);
   return ca;
 }
 
@@ -68,7 +69,8 @@ let issuing: Promise<unknown> = Promise.resolve();
 
 /**
  * The TLS files of `id` (a device name, or "coordinator"): ca.pem, <id>.pem, <id>.key in the
- * lab's pki folder, created the first time. Serialised so parallel provisioning issues each once.
+ * lab's pki folder, created the first time. Serialised (in this process, and across processes by
+ * a lock file) so parallel provisioning issues each once. Every file is written atomically.
  */
 export function labIdentity(
   dataDir: string,
@@ -81,9 +83,16 @@ export function labIdentity(
     try {
       return { dir, tls: await readIdentity(dir, id) };
     } catch {
-      const ca = await loadOrCreateCa(dir, keyStore);
-      await writeIdentity(dir, id, ca.cert, await issueIdentity(ca, id, hosts));
-      return { dir, tls: await readIdentity(dir, id) };
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      // Two provisioning processes racing must not end with two CAs or two identities.
+      return withFileLock(join(dir, '.lock'), async () => {
+        const ca = await loadOrCreateCa(dir, keyStore);
+        const issued = await readIdentity(dir, id).catch(() => null);
+        if (issued) return { dir, tls: issued };
+        await writeIdentity(dir, id, ca.cert, await issueIdentity(ca, id, hosts));
+        return { dir, tls: await readIdentity(dir, id) };
+      });
     }
   };
   const next = issuing.then(run, run);

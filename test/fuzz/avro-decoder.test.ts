@@ -8,20 +8,38 @@ import { Duplex, PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Service } from 'avsc';
-import { MessageTooLargeError, PacketDecoder, PacketEncoder, PacketParser, packetStreams, type Packet } from '../../remote-agent/src/protocol/framing';
+import {
+  MessageTooLargeError,
+  PacketDecoder,
+  PacketEncoder,
+  PacketParser,
+  packetStreams,
+  type Packet,
+} from '../../remote-agent/src/protocol/framing';
 import { agentService, type Deployment, type Frame } from '../../remote-agent/src/protocol/schema';
 import { FUZZ_RUNS } from './budget';
 
 const LIMIT = 64 * 1024;
 
-type Handler = (req: Record<string, unknown>, cb: (err: Error | null, res?: unknown) => void) => void;
+type Handler = (
+  req: Record<string, unknown>,
+  cb: (err: Error | null, res?: unknown) => void,
+) => void;
 
 const deployment: Deployment = {
   runId: 'run-1',
   stages: [
     {
       id: 's0',
-      parts: [{ file: 'a.onnx', sha256: 'ab'.repeat(32), inputs: ['x'], outputs: ['y'], replicas: [{ id: 'b1', host: '127.0.0.1', port: 7700 }] }],
+      parts: [
+        {
+          file: 'a.onnx',
+          sha256: 'ab'.repeat(32),
+          inputs: ['x'],
+          outputs: ['y'],
+          replicas: [{ id: 'b1', host: '127.0.0.1', port: 7700 }],
+        },
+      ],
       concat: null,
     },
   ],
@@ -46,16 +64,33 @@ async function recordSession(): Promise<Buffer> {
   toServer.on('data', (c: Buffer) => chunks.push(c));
   const fromServer = new PassThrough({ objectMode: true });
   const client = agentService.createClient({ timeout: 0 });
-  client.createChannel({ readable: fromServer, writable: toServer } as unknown as Service.Transport, { objectMode: true });
+  client.createChannel(
+    { readable: fromServer, writable: toServer } as unknown as Service.Transport,
+    { objectMode: true },
+  );
   // avsc's generated message methods are not in its typings.
   const c = client as unknown as Record<string, (...a: unknown[]) => void>;
   c.ping!(42, () => undefined);
   // The first request carries the handshake; answer it so the channel sends the rest.
   await new Promise((r) => setImmediate(r));
-  const server = agentService.createServer({ silent: true } as Parameters<Service['createServer']>[0]);
+  const server = agentService.createServer({ silent: true } as Parameters<
+    Service['createServer']
+  >[0]);
   const replay = new PassThrough({ objectMode: true });
-  server.createChannel({ readable: replay, writable: fromServer } as unknown as Service.Transport, { objectMode: true });
-  (server as unknown as { onMessage(n: string, h: Handler): void }).onMessage('ping', (_r, cb) => cb(null, { agentId: 'b1', protocolVersion: 1, backend: 'node', profile: null, runId: null, uptimeMs: 1, nonce: 42 }));
+  server.createChannel({ readable: replay, writable: fromServer } as unknown as Service.Transport, {
+    objectMode: true,
+  });
+  (server as unknown as { onMessage(n: string, h: Handler): void }).onMessage('ping', (_r, cb) =>
+    cb(null, {
+      agentId: 'b1',
+      protocolVersion: 1,
+      backend: 'node',
+      profile: null,
+      runId: null,
+      uptimeMs: 1,
+      nonce: 42,
+    }),
+  );
   const decoded = new PacketDecoder(LIMIT);
   decoded.on('data', (p: Packet) => replay.write(p));
   decoded.write(Buffer.concat(chunks));
@@ -79,14 +114,21 @@ interface Outcome {
 let current: Outcome = { answers: 0, framingError: null, serverErrors: [], calls: [] };
 
 // One server for every case, as an agent has: handlers record the call and refuse it.
-const server = agentService.createServer({ silent: true } as Parameters<Service['createServer']>[0]);
+const server = agentService.createServer({ silent: true } as Parameters<
+  Service['createServer']
+>[0]);
 server.on('error', (err: Error) => current.serverErrors.push(err));
 for (const name of ['ping', 'deploy', 'forward', 'telemetry', 'undeploy']) {
   (server as unknown as { onMessage(n: string, h: Handler): void }).onMessage(name, (req, cb) => {
     current.calls.push(name);
     // avsc decoded it; the handler must only ever see a value of the schema.
-    const type = (agentService.message(name) as unknown as { requestType: { isValid(v: unknown): boolean } }).requestType;
-    if (!type.isValid(req)) throw new Error(`${name} got a value outside the schema: ${JSON.stringify(req).slice(0, 200)}`);
+    const type = (
+      agentService.message(name) as unknown as { requestType: { isValid(v: unknown): boolean } }
+    ).requestType;
+    if (!type.isValid(req))
+      throw new Error(
+        `${name} got a value outside the schema: ${JSON.stringify(req).slice(0, 200)}`,
+      );
     cb(new Error('refused by the test'));
   });
 }
@@ -110,8 +152,11 @@ async function feed(bytes: Buffer, chunk = bytes.length || 1): Promise<Outcome> 
   });
   // packetStreams ends the connection with the framing error: that is the refusal.
   socket.on('error', (err: Error) => (out.framingError = err));
-  server.createChannel(packetStreams(socket, LIMIT) as unknown as Service.Transport, { objectMode: true });
-  for (let i = 0; i < bytes.length && !socket.destroyed; i += chunk) socket.push(bytes.subarray(i, i + chunk));
+  server.createChannel(packetStreams(socket, LIMIT) as unknown as Service.Transport, {
+    objectMode: true,
+  });
+  for (let i = 0; i < bytes.length && !socket.destroyed; i += chunk)
+    socket.push(bytes.subarray(i, i + chunk));
   if (!socket.destroyed) socket.push(null);
   // Streams and avsc hand data on in later ticks: let them all run.
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
@@ -135,13 +180,17 @@ describe('the agent protocol decoder under fuzzing', () => {
 
   it('random byte streams: refused with a clear error, never a crash', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 64 }), async (bytes, chunk) => {
-        const t0 = performance.now();
-        const out = await feed(Buffer.from(bytes), chunk);
-        if (out.framingError) oneLine(out.framingError);
-        out.serverErrors.forEach(oneLine);
-        expect(performance.now() - t0).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (bytes, chunk) => {
+          const t0 = performance.now();
+          const out = await feed(Buffer.from(bytes), chunk);
+          if (out.framingError) oneLine(out.framingError);
+          out.serverErrors.forEach(oneLine);
+          expect(performance.now() - t0).toBeLessThan(500);
+        },
+      ),
       { numRuns: FUZZ_RUNS },
     );
   });
@@ -149,27 +198,55 @@ describe('the agent protocol decoder under fuzzing', () => {
   it('mutated valid sessions (bytes changed, inserted, deleted, counts and lengths made huge): answered or refused, never a crash or hang', async () => {
     const session = await recordSession();
     const edit = fc.oneof(
-      fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }) }),
-      fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 8 }) }),
+      fc.record({
+        kind: fc.constant('set' as const),
+        at: fc.nat(),
+        byte: fc.integer({ min: 0, max: 255 }),
+      }),
+      fc.record({
+        kind: fc.constant('insert' as const),
+        at: fc.nat(),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }),
+      }),
+      fc.record({
+        kind: fc.constant('delete' as const),
+        at: fc.nat(),
+        n: fc.integer({ min: 1, max: 8 }),
+      }),
       // Avro zig-zag varints for huge positive and negative counts and lengths.
-      fc.record({ kind: fc.constant('varint' as const), at: fc.nat(), bytes: fc.constantFrom(Buffer.from([0xfe, 0xff, 0xff, 0xff, 0x0f]), Buffer.from([0xfe, 0xff, 0xff, 0x07]), Buffer.from([0x80, 0xa8, 0xd6, 0xb9, 0x07]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), Buffer.from([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])) }),
+      fc.record({
+        kind: fc.constant('varint' as const),
+        at: fc.nat(),
+        bytes: fc.constantFrom(
+          Buffer.from([0xfe, 0xff, 0xff, 0xff, 0x0f]),
+          Buffer.from([0xfe, 0xff, 0xff, 0x07]),
+          Buffer.from([0x80, 0xa8, 0xd6, 0xb9, 0x07]),
+          Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+          Buffer.from([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+        ),
+      }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 512 }), async (edits, chunk) => {
-        let bytes = Buffer.from(session);
-        for (const e of edits) {
-          const at = e.at % (bytes.length + 1);
-          if (e.kind === 'set' && at < bytes.length) bytes[at] = e.byte;
-          else if (e.kind === 'insert' || e.kind === 'varint') bytes = Buffer.concat([bytes.subarray(0, at), e.bytes, bytes.subarray(at)]);
-          else if (e.kind === 'delete') bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + e.n)]);
-        }
-        const t0 = performance.now();
-        const out = await feed(bytes, chunk);
-        if (out.framingError) oneLine(out.framingError);
-        out.serverErrors.forEach(oneLine);
-        expect(performance.now() - t0).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 512 }),
+        async (edits, chunk) => {
+          let bytes = Buffer.from(session);
+          for (const e of edits) {
+            const at = e.at % (bytes.length + 1);
+            if (e.kind === 'set' && at < bytes.length) bytes[at] = e.byte;
+            else if (e.kind === 'insert' || e.kind === 'varint')
+              bytes = Buffer.concat([bytes.subarray(0, at), e.bytes, bytes.subarray(at)]);
+            else if (e.kind === 'delete')
+              bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + e.n)]);
+          }
+          const t0 = performance.now();
+          const out = await feed(bytes, chunk);
+          if (out.framingError) oneLine(out.framingError);
+          out.serverErrors.forEach(oneLine);
+          expect(performance.now() - t0).toBeLessThan(500);
+        },
+      ),
       { numRuns: FUZZ_RUNS },
     );
   });
@@ -188,15 +265,24 @@ describe('the agent protocol decoder under fuzzing', () => {
           const first = Buffer.alloc(4 + already);
           first.writeInt32BE(already, 0);
           head.writeInt32BE(length, 8);
-          const stream = count >= 2 && count <= 1024 ? Buffer.concat([head.subarray(0, 8), first, head.subarray(8)]) : head;
+          const stream =
+            count >= 2 && count <= 1024
+              ? Buffer.concat([head.subarray(0, 8), first, head.subarray(8)])
+              : head;
           const out = await feed(stream);
           // With no frames the message is complete and `length` starts the next header.
           const frames = count >= 1 && count <= 1024;
-          const bad = count < 0 || count > 1024 || (frames && (length < 0 || (count === 1 ? length : already + length) > LIMIT));
+          const bad =
+            count < 0 ||
+            count > 1024 ||
+            (frames && (length < 0 || (count === 1 ? length : already + length) > LIMIT));
           if (bad) {
             expect(out.framingError).not.toBeNull();
-            expect(out.framingError!.message).toMatch(/bad frame count|bad frame length|exceeds the \d+-byte limit/);
-            if (frames && length > LIMIT) expect(out.framingError).toBeInstanceOf(MessageTooLargeError);
+            expect(out.framingError!.message).toMatch(
+              /bad frame count|bad frame length|exceeds the \d+-byte limit/,
+            );
+            if (frames && length > LIMIT)
+              expect(out.framingError).toBeInstanceOf(MessageTooLargeError);
           } else {
             // A claim within the limit just waits for its bytes: nothing is decoded or answered yet.
             expect(out.framingError).toBeNull();

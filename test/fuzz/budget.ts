@@ -18,7 +18,9 @@ export function refusedOrOk(fn: () => void): AppError | null {
     fn();
   } catch (err) {
     if (!(err instanceof AppError)) {
-      throw new Error(`not an AppError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      throw new Error(
+        `not an AppError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      );
     }
     // One line, and no control character that could drive the user's terminal.
     if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(err.message) || err.message.length === 0) {

@@ -48,10 +48,46 @@ export function hostileMessages(): Record<string, Buffer> {
   tooLong.writeInt32BE(2 ** 31 - 1, 8);
   return {
     'an oversized length prefix': tooLong,
-    'a deploy claiming 2^31 stages in 20 bytes': framed(1, Buffer.concat([callHead('deploy'), avroString('r'), zigzag(2 ** 31 - 1)])),
-    'a forward claiming 10^15 tensor dimensions': framed(2, Buffer.concat([callHead('forward'), avroString('r'), zigzag(1), zigzag(0), zigzag(0), zigzag(0), zigzag(0), zigzag(1), avroString('x'), avroString('float32'), zigzag(1e15)])),
-    'a deploy whose holdMs map claims 2^40 entries': framed(3, Buffer.concat([callHead('deploy'), avroString('r'), zigzag(0), avroString('c'), avroString('h'), zigzag(1), zigzag(1), zigzag(2 ** 40)])),
+    'a deploy claiming 2^31 stages in 20 bytes': framed(
+      1,
+      Buffer.concat([callHead('deploy'), avroString('r'), zigzag(2 ** 31 - 1)]),
+    ),
+    'a forward claiming 10^15 tensor dimensions': framed(
+      2,
+      Buffer.concat([
+        callHead('forward'),
+        avroString('r'),
+        zigzag(1),
+        zigzag(0),
+        zigzag(0),
+        zigzag(0),
+        zigzag(0),
+        zigzag(1),
+        avroString('x'),
+        avroString('float32'),
+        zigzag(1e15),
+      ]),
+    ),
+    'a deploy whose holdMs map claims 2^40 entries': framed(
+      3,
+      Buffer.concat([
+        callHead('deploy'),
+        avroString('r'),
+        zigzag(0),
+        avroString('c'),
+        avroString('h'),
+        zigzag(1),
+        zigzag(1),
+        zigzag(2 ** 40),
+      ]),
+    ),
     'an unknown message name': framed(4, Buffer.concat([callHead('format-disk'), zigzag(0)])),
-    'garbage after a valid handshake': framed(5, Buffer.concat([callHead('ping'), Buffer.from('\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff', 'latin1')])),
+    'garbage after a valid handshake': framed(
+      5,
+      Buffer.concat([
+        callHead('ping'),
+        Buffer.from('\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff', 'latin1'),
+      ]),
+    ),
   };
 }

@@ -11,7 +11,18 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildZooModel, partitionModel } from '../../src-main/model/index';
-import { createLab, createUser, makeKey, removeUser, startSshd, tempDir, type KeyPair, type Lab, type Sshd, type TestUser } from '../integration/ssh/sshd';
+import {
+  createLab,
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type KeyPair,
+  type Lab,
+  type Sshd,
+  type TestUser,
+} from '../integration/ssh/sshd';
 import { rawRequest, startServe } from './serve';
 import { CLI, onTerminal } from './terminal';
 
@@ -30,13 +41,19 @@ const wrongPassphrase = `wrong-${randomBytes(9).toString('base64url')}`;
 const screens: string[] = [];
 
 function mchair(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   screens.push(r.stdout, r.stderr);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The CLI at trace level on a terminal; its screen joins the ones searched at the end. */
-async function talkative(args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number; screen: string }> {
+async function talkative(
+  args: string[],
+  answers: Array<[RegExp, string]>,
+): Promise<{ code: number; screen: string }> {
   const r = await onTerminal(['--data-dir', dataDir, '--log-level', 'trace', ...args], answers);
   screens.push(r.screen);
   return r;
@@ -59,7 +76,8 @@ function filesHolding(root: string, needles: readonly string[]): string[] {
     // Large files are the runtime's binaries and model weights, written by us, never secrets.
     if (statSync(f).size > 64 * 2 ** 20) continue;
     const bytes = readFileSync(f);
-    for (const n of needles) if (bytes.includes(n)) hits.push(`${relative(root, f)}: ${n.slice(0, 20)}`);
+    for (const n of needles)
+      if (bytes.includes(n)) hits.push(`${relative(root, f)}: ${n.slice(0, 20)}`);
   }
   return hits;
 }
@@ -81,8 +99,39 @@ beforeAll(async () => {
   sshd.authorize(user.name, key.publicLine);
   partsDir = join(dir, 'parts');
   await partitionModel(buildZooModel('tiny-cnn', { seed: 5 }), { cuts: [] }, partsDir);
-  expect(mchair('devices', 'add', 'pw-board', '--inventory', inventory, '--host', sshd.host, '--user', user.name, '--password').code).toBe(0);
-  expect(mchair('devices', 'add', 'key-board', '--inventory', inventory, '--host', sshd.host, '--user', user.name, '--key', key.privateFile, '--agent-port', '7701', '--remote-dir', '.mchair-key').code).toBe(0);
+  expect(
+    mchair(
+      'devices',
+      'add',
+      'pw-board',
+      '--inventory',
+      inventory,
+      '--host',
+      sshd.host,
+      '--user',
+      user.name,
+      '--password',
+    ).code,
+  ).toBe(0);
+  expect(
+    mchair(
+      'devices',
+      'add',
+      'key-board',
+      '--inventory',
+      inventory,
+      '--host',
+      sshd.host,
+      '--user',
+      user.name,
+      '--key',
+      key.privateFile,
+      '--agent-port',
+      '7701',
+      '--remote-dir',
+      '.mchair-key',
+    ).code,
+  ).toBe(0);
 }, 180_000);
 
 afterAll(async () => {
@@ -103,7 +152,11 @@ describe('no secret in output, logs, records or on the board', () => {
 
     const caKey = readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8');
     const agentDir = join(user.home, '.mchair-agent');
-    expect(readdirSync(join(agentDir, 'tls')).sort()).toEqual(['ca.pem', 'pw-board.key', 'pw-board.pem']);
+    expect(readdirSync(join(agentDir, 'tls')).sort()).toEqual([
+      'ca.pem',
+      'pw-board.key',
+      'pw-board.pem',
+    ]);
     expect(filesUnder(agentDir).filter((f) => /ca\.key$/.test(f))).toEqual([]);
     expect(filesHolding(agentDir, pemBody(caKey))).toEqual([]);
     // The board's own key did reach it (the search above can find a key).
@@ -112,17 +165,26 @@ describe('no secret in output, logs, records or on the board', () => {
   });
 
   it('probes with a passphrase-protected key', async () => {
-    const r = await talkative(['devices', 'probe', 'key-board', '--inventory', inventory], [[/Passphrase for /, passphrase]]);
+    const r = await talkative(
+      ['devices', 'probe', 'key-board', '--inventory', inventory],
+      [[/Passphrase for /, passphrase]],
+    );
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toMatch(/runtime native/);
     expect(r.screen).not.toContain(passphrase);
   });
 
   it('refuses a wrong password and a wrong passphrase without echoing them', async () => {
-    const pw = await talkative(['devices', 'probe', 'pw-board', '--inventory', inventory], [[/Password for /, wrongPassword]]);
+    const pw = await talkative(
+      ['devices', 'probe', 'pw-board', '--inventory', inventory],
+      [[/Password for /, wrongPassword]],
+    );
     expect(pw.code, pw.screen).toBe(1);
     expect(pw.screen).toMatch(/AUTH_FAILED/);
-    const pp = await talkative(['devices', 'probe', 'key-board', '--inventory', inventory], [[/Passphrase for /, wrongPassphrase]]);
+    const pp = await talkative(
+      ['devices', 'probe', 'key-board', '--inventory', inventory],
+      [[/Passphrase for /, wrongPassphrase]],
+    );
     expect(pp.code, pp.screen).toBe(1);
     expect(pp.screen).toMatch(/passphrase for .* is wrong/);
   });
@@ -133,24 +195,40 @@ describe('no secret in output, logs, records or on the board', () => {
     const origin = `http://127.0.0.1:${port}`;
     try {
       // A page with the token starts a demo run over the socket and waits for it to finish.
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, { headers: { Origin: origin } });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, {
+        headers: { Origin: origin },
+      });
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const ended = new Promise<void>((resolve) =>
         ws.on('message', (m: Buffer) => {
           // Events and replies the page received are searched with the rest.
           screens.push(m.toString());
-          const f = JSON.parse(m.toString()) as { kind: string; name?: string; payload?: { state?: string } };
-          if (f.kind === 'event' && f.name === 'run/state' && ['done', 'failed', 'stopped'].includes(f.payload?.state ?? '')) resolve();
+          const f = JSON.parse(m.toString()) as {
+            kind: string;
+            name?: string;
+            payload?: { state?: string };
+          };
+          if (
+            f.kind === 'event' &&
+            f.name === 'run/state' &&
+            ['done', 'failed', 'stopped'].includes(f.payload?.state ?? '')
+          )
+            resolve();
         }),
       );
       ws.send(JSON.stringify({ id: 1, name: 'demo/start', args: { frames: 10 } }));
       await ended;
       ws.close();
       // Refused sockets and odd requests that carry the token are logged: the token must not be.
-      const refused = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, { headers: { Origin: 'http://evil.example' } });
+      const refused = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, {
+        headers: { Origin: 'http://evil.example' },
+      });
       await new Promise((resolve) => refused.once('error', resolve).once('close', resolve));
       for (const path of [`/?token=${token}`, `/nope.js?token=${token}`, `//[x?token=${token}`]) {
-        await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+        await rawRequest(
+          port,
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+        );
       }
     } finally {
       await serve.stop();
@@ -173,6 +251,8 @@ describe('no secret in output, logs, records or on the board', () => {
     // The data folder: inventory, known_hosts, run records and reports; pki/ legitimately holds
     // the TLS keys, but no SSH secret.
     expect(filesHolding(dataDir, [...secrets, ...keyLines])).toEqual([]);
-    expect(filesHolding(dir, secrets).filter((h) => !h.startsWith(relative(dir, user.home)))).toEqual([]);
+    expect(
+      filesHolding(dir, secrets).filter((h) => !h.startsWith(relative(dir, user.home))),
+    ).toEqual([]);
   });
 });

@@ -23,7 +23,10 @@ afterAll(async () => {
 describe('mchair serve under hostile request targets', () => {
   it('refuses a malformed GET target with 400 and a malformed upgrade with 403, and keeps serving', async () => {
     const host = `Host: 127.0.0.1:${serve.port}`;
-    const get = await rawRequest(serve.port, `GET //[x HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`);
+    const get = await rawRequest(
+      serve.port,
+      `GET //[x HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`,
+    );
     expect(get).toMatch(/^HTTP\/1\.1 400/);
     const upgrade = await rawRequest(
       serve.port,
@@ -32,7 +35,9 @@ describe('mchair serve under hostile request targets', () => {
     expect(upgrade).toMatch(/^HTTP\/1\.1 403/);
     expect(serve.alive()).toBe(true);
     // The real page still gets its socket.
-    const ws = new WebSocket(`ws://127.0.0.1:${serve.port}/contract?token=${serve.token}`, { headers: { Origin: `http://127.0.0.1:${serve.port}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${serve.port}/contract?token=${serve.token}`, {
+      headers: { Origin: `http://127.0.0.1:${serve.port}` },
+    });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.close();
   });

@@ -19,7 +19,11 @@ export interface ServeProcess {
 }
 
 export async function startServe(dataDir: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--log-level', 'trace', 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, '--data-dir', dataDir, '--log-level', 'trace', 'serve', '--port', '0', '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   let exited = false;
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

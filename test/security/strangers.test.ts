@@ -28,7 +28,11 @@ let deployment: Deployment;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mchair-strangers-'));
-  const manifest: Manifest = await partitionModel(buildZooModel('tiny-cnn', { seed: 3 }), { cuts: [] }, join(dir, 'parts'));
+  const manifest: Manifest = await partitionModel(
+    buildZooModel('tiny-cnn', { seed: 3 }),
+    { cuts: [] },
+    join(dir, 'parts'),
+  );
   farm = await startEphemeralFarm({ agents: [{ id: 'b1' }], threads: 1 });
   const placed = await placeParts(manifest, join(dir, 'parts'), farm.partsDir);
   const agent = farm.agents[0]!;
@@ -36,7 +40,10 @@ beforeAll(async () => {
     runId: 'stranger-run',
     stages: placed.stages.map((s) => ({
       id: s.id,
-      parts: s.parts.map((p) => ({ ...p, replicas: [{ id: agent.id, host: agent.host, port: agent.port }] })),
+      parts: s.parts.map((p) => ({
+        ...p,
+        replicas: [{ id: agent.id, host: agent.host, port: agent.port }],
+      })),
       concat: s.concat ?? null,
     })),
     sink: { id: 'coordinator', host: '127.0.0.1', port: 9 },
@@ -68,13 +75,21 @@ function deployOver(socket: Duplex, d: Deployment): Promise<Outcome> {
   decoder.on('error', () => socket.destroy());
   const client = agentService.createClient({ timeout: 0 });
   // avsc's typings know only byte-stream transports; its object-mode channels take {readable, writable}.
-  client.createChannel({ readable: decoder, writable: encoder } as unknown as Parameters<typeof client.createChannel>[0], { objectMode: true });
+  client.createChannel(
+    { readable: decoder, writable: encoder } as unknown as Parameters<
+      typeof client.createChannel
+    >[0],
+    { objectMode: true },
+  );
   const outcome: Outcome = { closed: false, answered: false };
   decoder.on('data', () => {
     outcome.answered = true;
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the agent left a stranger connected for 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('the agent left a stranger connected for 10 s')),
+      10_000,
+    );
     const done = () => {
       clearTimeout(timer);
       resolve(outcome);
@@ -85,16 +100,25 @@ function deployOver(socket: Duplex, d: Deployment): Promise<Outcome> {
       done();
     });
     // avsc's generated message methods are not in its typings.
-    (client as unknown as { deploy(d: Deployment, cb: (err: unknown) => void): void }).deploy(d, (err) => {
-      if (!err) done();
-    });
+    (client as unknown as { deploy(d: Deployment, cb: (err: unknown) => void): void }).deploy(
+      d,
+      (err) => {
+        if (!err) done();
+      },
+    );
   });
 }
 
 /** A TLS connection whose client half of the handshake is done (TLS 1.3: the server may still refuse). */
 async function tlsOpen(o: tls.ConnectionOptions): Promise<tls.TLSSocket> {
   const a = farm.agents[0]!;
-  const sock = tls.connect({ host: a.host, port: a.port, ca: farm.coordinator.tls.ca, checkServerIdentity: () => undefined, ...o });
+  const sock = tls.connect({
+    host: a.host,
+    port: a.port,
+    ca: farm.coordinator.tls.ca,
+    checkServerIdentity: () => undefined,
+    ...o,
+  });
   await new Promise<void>((resolve, reject) => {
     sock.once('secureConnect', resolve);
     sock.once('error', reject);
@@ -114,20 +138,31 @@ async function agentRunId(): Promise<string | null> {
 describe('an agent refuses strangers before processing anything', () => {
   it('a plain TCP client is closed unanswered', async () => {
     const a = farm.agents[0]!;
-    expect(await deployOver(net.connect(a.port, a.host), deployment)).toEqual({ closed: true, answered: false });
+    expect(await deployOver(net.connect(a.port, a.host), deployment)).toEqual({
+      closed: true,
+      answered: false,
+    });
     expect(await agentRunId()).toBeNull();
   });
 
   it('a TLS client without a certificate is closed unanswered', async () => {
     // TLS 1.3 lets the client write right after its half of the handshake, before the agent has
     // judged it, so the deploy really reaches the agent's socket.
-    expect(await deployOver(await tlsOpen({}), deployment)).toEqual({ closed: true, answered: false });
+    expect(await deployOver(await tlsOpen({}), deployment)).toEqual({
+      closed: true,
+      answered: false,
+    });
     expect(await agentRunId()).toBeNull();
   });
 
   it("a TLS client with another farm's certificate (same device name) is closed unanswered", async () => {
-    const impostor = await issueIdentity(await createFarmCa('other-farm'), 'coordinator', ['127.0.0.1']);
-    expect(await deployOver(await tlsOpen(impostor), deployment)).toEqual({ closed: true, answered: false });
+    const impostor = await issueIdentity(await createFarmCa('other-farm'), 'coordinator', [
+      '127.0.0.1',
+    ]);
+    expect(await deployOver(await tlsOpen(impostor), deployment)).toEqual({
+      closed: true,
+      answered: false,
+    });
     expect(await agentRunId()).toBeNull();
   });
 
@@ -139,11 +174,14 @@ describe('an agent refuses strangers before processing anything', () => {
   });
 });
 
-describe('a farm peer\'s hostile messages', () => {
+describe("a farm peer's hostile messages", () => {
   for (const [what, bytes] of Object.entries(hostileMessages())) {
     it(`${what}: the connection ends or is answered with an error, and the agent keeps serving`, async () => {
       const runBefore = await agentRunId();
-      const sock = await tlsOpen({ cert: farm.coordinator.tls.cert, key: farm.coordinator.tls.key });
+      const sock = await tlsOpen({
+        cert: farm.coordinator.tls.cert,
+        key: farm.coordinator.tls.key,
+      });
       const answered = new Promise<Buffer>((resolve) => {
         let got = Buffer.alloc(0);
         // An answer (an Avro error) may come instead of a close: take what came 100 ms after it.
@@ -159,7 +197,8 @@ describe('a farm peer\'s hostile messages', () => {
       const t0 = performance.now();
       const reply = await answered;
       // Nothing it sent was carried out, and the agent answers farm peers as before.
-      if (reply.length > 0) expect(reply.toString('latin1')).toMatch(/INVALID|bad|truncated|claims|limit/i);
+      if (reply.length > 0)
+        expect(reply.toString('latin1')).toMatch(/INVALID|bad|truncated|claims|limit/i);
       expect(await agentRunId()).toBe(runBefore);
       expect(performance.now() - t0).toBeLessThan(10_000);
     });

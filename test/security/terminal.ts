@@ -12,8 +12,12 @@ export function onTerminal(
   answers: ReadonlyArray<[RegExp, string]>,
   timeoutMs = 240_000,
 ): Promise<{ code: number; screen: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const command = [process.execPath, CLI, ...args]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let screen = '';
   let asked = 0;
   const pending = [...answers];

@@ -30,9 +30,18 @@ export function withTrustOption(cmd: Command): Command {
   );
 }
 
-export async function openInventory(ctx: ActionContext): Promise<Inventory> {
+function inventoryPath(ctx: ActionContext): string {
   const file = z.string().min(1).optional().parse(ctx.opts.inventory);
-  return Inventory.load(file ? resolve(file) : defaultInventoryPath(ctx.dataDir));
+  return file ? resolve(file) : defaultInventoryPath(ctx.dataDir);
+}
+
+export async function openInventory(ctx: ActionContext): Promise<Inventory> {
+  return Inventory.load(inventoryPath(ctx));
+}
+
+/** Load, change, save under the inventory's lock (another command may be editing it too). */
+function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Promise<T> {
+  return Inventory.edit(inventoryPath(ctx), change);
 }
 
 /** Headless: secrets are asked on the terminal and forgotten when the command ends. */
@@ -206,7 +215,6 @@ export function registerDevices(program: Command): void {
     action(
       async (ctx) => {
         const f = ctx.options(AddFlags);
-        const inv = await openInventory(ctx);
         const input: DeviceInput = {
           name: ctx.args[0] ?? '',
           host: f.host,
@@ -226,9 +234,10 @@ export function registerDevices(program: Command): void {
             ? { ...jump, auth: { type: 'key', file: resolve(f.jumpKey) } }
             : jump;
         }
-        const device = inv.add(input, { replace: f.replace === true });
-        await inv.save();
-        return { added: device, inventory: inv.path };
+        const device = await editInventory(ctx, (inv) =>
+          inv.add(input, { replace: f.replace === true }),
+        );
+        return { added: device, inventory: inventoryPath(ctx) };
       },
       (r) => `added ${describeDevice(r.added)} to ${r.inventory}`,
     ),
@@ -253,10 +262,8 @@ export function registerDevices(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const inv = await openInventory(ctx);
-        const removed = inv.remove(ctx.args[0] ?? '');
-        await inv.save();
-        return { removed: removed.name, inventory: inv.path };
+        const removed = await editInventory(ctx, (inv) => inv.remove(ctx.args[0] ?? ''));
+        return { removed: removed.name, inventory: inventoryPath(ctx) };
       },
       (r) => `removed ${r.removed} from ${r.inventory}`,
     ),
@@ -281,19 +288,24 @@ export function registerDevices(program: Command): void {
         } catch {
           throw new InputError(`cannot read ${file}`);
         }
-        const inv = await openInventory(ctx);
+        const devices = parseImport(file, text);
         // Validate every row before saving any, so a bad line leaves the inventory untouched.
-        const added = parseImport(file, text).map((d) => {
-          try {
-            return inv.add(d, { replace: ctx.opts.replace === true });
-          } catch (err) {
-            // Name the entry at fault: "device.host: ..." alone does not say which of 40 rows.
-            if (err instanceof AppError) throw new AppError(err.code, `${file}: device ${JSON.stringify(d.name)}: ${err.message.replace(/^device\./, '')}`);
-            throw err;
-          }
-        });
-        await inv.save();
-        return { imported: added.map((d) => d.name), inventory: inv.path };
+        const added = await editInventory(ctx, (inv) =>
+          devices.map((d) => {
+            try {
+              return inv.add(d, { replace: ctx.opts.replace === true });
+            } catch (err) {
+              // Name the entry at fault: "device.host: ..." alone does not say which of 40 rows.
+              if (err instanceof AppError)
+                throw new AppError(
+                  err.code,
+                  `${file}: device ${JSON.stringify(d.name)}: ${err.message.replace(/^device\./, '')}`,
+                );
+              throw err;
+            }
+          }),
+        );
+        return { imported: added.map((d) => d.name), inventory: inventoryPath(ctx) };
       },
       (r) =>
         `imported ${r.imported.length} device(s) into ${r.inventory}: ${r.imported.join(', ')}`,
