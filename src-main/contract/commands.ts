@@ -185,6 +185,11 @@ export const commands = {
     z.object({}).strict(),
     z.object({ cancelled: z.boolean() }),
   ),
+  'devices/save-password': command(
+    "Keep a board's SSH password for its logins: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
+    z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+    z.object({ saved: z.boolean(), persistent: z.boolean() }),
+  ),
   'devices/logs': command(
     "The last lines of a provisioned board's agent log (its service journal or log file).",
     z

@@ -1,6 +1,7 @@
 // The core: every service behind the contract, assembled once. Electron's main process, `mchair
 // serve` and the tests all run this same object; only the adapter in front of it differs.
 import { AppError } from '../contract/index';
+import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { startDemoRun, type LiveRun } from '../runtime/demo';
 import { listRuns, readRun } from '../store/runs';
@@ -16,6 +17,8 @@ export interface CoreOptions {
   mode: 'electron' | 'serve';
   dataDir: string;
   log: Logger;
+  /** Where SSH passwords and passphrases live: the OS keychain in the app, memory headless. */
+  secrets?: SecretStore;
 }
 
 export interface Core {
@@ -53,7 +56,7 @@ export function createCore(opts: CoreOptions): Core {
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(),
-    ...provisionHandlers(opts.dataDir, events, opts.log),
+    ...provisionHandlers(opts.dataDir, events, opts.log, opts.secrets ?? new MemorySecretStore()),
   };
 
   return {

@@ -7,7 +7,8 @@ import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
-import { MemorySecretStore } from '../inventory/secrets';
+import { passwordSecretKey } from '../inventory/device';
+import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
 import { readAgentLogs } from '../provision/service';
@@ -23,7 +24,11 @@ export function provisionHandlers(
   dataDir: string,
   events: EventBus,
   log: Logger,
-): Pick<Handlers, 'provision/start' | 'provision/cancel' | 'devices/logs'> {
+  secrets: SecretStore,
+): Pick<
+  Handlers,
+  'provision/start' | 'provision/cancel' | 'devices/logs' | 'devices/save-password'
+> {
   let running: AbortController | null = null;
   const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
   const connector = (confirmed: readonly string[]): Promise<Connector> =>
@@ -34,7 +39,7 @@ export function provisionHandlers(
       // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
       // page asks; secrets the session has no store for fail with a sentence that says so.
       prompter: nobodyToAsk,
-      secrets: new MemorySecretStore(),
+      secrets,
     });
 
   return {
@@ -76,6 +81,12 @@ export function provisionHandlers(
     'provision/cancel': async () => {
       running?.abort();
       return { cancelled: running !== null };
+    },
+    'devices/save-password': async ({ name, password }) => {
+      const [device] = (await inventory()).select([name]);
+      if (!device) throw new AppError('DEVICE_NOT_FOUND', `no device "${name}" in the inventory`);
+      await secrets.set(passwordSecretKey(device), password);
+      return { saved: true, persistent: secrets.persistent };
     },
     'devices/logs': async ({ name, lines }) => {
       const device = (await inventory()).get(name);

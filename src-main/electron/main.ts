@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { createCore } from '../core/index';
 import { createLogger } from '../log';
 import { registerIpc } from './ipc';
+import { KeychainSecretStore } from './secrets';
 import { appUrlMatcher, hardenContents, hardenSession, secureWebPreferences } from './security';
 
 const log = createLogger(process.env.MCHAIR_LOG ?? 'info');
@@ -26,7 +27,13 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession, isAppUrl);
-    const core = createCore({ mode: 'electron', dataDir: app.getPath('userData'), log });
+    const dataDir = app.getPath('userData');
+    const core = createCore({
+      mode: 'electron',
+      dataDir,
+      log,
+      secrets: new KeychainSecretStore(dataDir),
+    });
     registerIpc(ipcMain, core, isAppUrl, () =>
       BrowserWindow.getAllWindows().map((w) => w.webContents),
     );

@@ -21,6 +21,7 @@ function assertKeychain(): void {
 }
 
 export class KeychainSecretStore implements SecretStore {
+  readonly persistent = true;
   private readonly file: string;
 
   constructor(userData: string) {

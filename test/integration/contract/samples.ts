@@ -32,5 +32,6 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'provision/start': { devices: ['no-such-board'] },
   'provision/cancel': {},
   'devices/logs': { name: 'no-such-board' },
+  'devices/save-password': { name: 'pi-02', password: 'sample-password' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
 };
