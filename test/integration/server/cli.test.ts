@@ -21,15 +21,20 @@ describe('mchair serve', () => {
       env,
     });
     const lines: string[] = [];
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => resolve(code)),
     );
-    const first = await new Promise<string>((resolve) =>
+    const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => {
         lines.push(line);
         resolve(line);
-      }),
-    );
+      });
+      void exited.then((code) =>
+        reject(new Error(`serve exited (${code}) before it was ready: ${stderr}`)),
+      );
+    });
     const doc = JSON.parse(first) as { url: string; port: number; host: string; token: string };
     expect(doc.host).toBe('127.0.0.1');
     expect(doc.url).toBe(`http://127.0.0.1:${doc.port}/?token=${doc.token}`);
