@@ -32,6 +32,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The host to put in the page's address: a wildcard bind is reached here through loopback. */
+function pageHost(bound: string): string {
+  if (bound === '0.0.0.0') return '127.0.0.1';
+  if (bound === '::') return '::1';
+  return bound;
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!existsSync(join(opts.rendererDir, 'index.html'))) {
     throw new AppError(
@@ -91,7 +98,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     port,
     token,
-    url: `http://${hostPort(opts.host, port)}/?${TOKEN_PARAM}=${token}`,
+    url: `http://${hostPort(pageHost(opts.host), port)}/?${TOKEN_PARAM}=${token}`,
     close: async () => {
       await socket.close();
       await new Promise<void>((resolve) => {
