@@ -5,11 +5,23 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as {
   version: string;
 };
 const version = { __APP_VERSION__: JSON.stringify(pkg.version) };
+
+// `electron-vite dev` injects styles inline and talks to its server over a WebSocket for hot
+// reload; the built app keeps index.html's strict policy untouched.
+const devCsp: Plugin = {
+  name: 'mchair-dev-csp',
+  apply: 'serve',
+  transformIndexHtml: (html) =>
+    html
+      .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+      .replace("connect-src 'self'", "connect-src 'self' ws: http://localhost:*"),
+};
 
 export default defineConfig({
   main: {
@@ -35,7 +47,7 @@ export default defineConfig({
   renderer: {
     root: resolve(import.meta.dirname, 'src-renderer'),
     define: version,
-    plugins: [vue()],
+    plugins: [vue(), devCsp],
     build: {
       outDir: resolve(import.meta.dirname, 'out/renderer'),
       rollupOptions: { input: resolve(import.meta.dirname, 'src-renderer/index.html') },

@@ -1,12 +1,14 @@
 // The Electron main process: one hardened window over the same core the CLI and `serve` run.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, screen, session } from 'electron';
 import { createCore } from '../core/index';
 import { createLogger } from '../log';
 import { registerIpc } from './ipc';
+import { buildAppMenu } from './menu';
 import { KeychainSecretStore } from './secrets';
 import { appUrlMatcher, hardenContents, hardenSession, secureWebPreferences } from './security';
+import { loadWindowState, placeOnScreen, saveWindowState } from './window-state';
 
 const log = createLogger(process.env.MCHAIR_LOG ?? 'info');
 
@@ -25,9 +27,10 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('web-contents-created', (_e, contents) => hardenContents(contents, isAppUrl));
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     hardenSession(session.defaultSession, isAppUrl);
     const dataDir = app.getPath('userData');
+    Menu.setApplicationMenu(buildAppMenu(dataDir, !app.isPackaged));
     const core = createCore({
       mode: 'electron',
       dataDir,
@@ -38,16 +41,32 @@ if (!app.requestSingleInstanceLock()) {
       BrowserWindow.getAllWindows().map((w) => w.webContents),
     );
 
-    window = new BrowserWindow({
-      width: 1280,
-      height: 820,
+    const saved = placeOnScreen(
+      await loadWindowState(dataDir),
+      screen.getAllDisplays().map((d) => d.workArea),
+    );
+    const win = new BrowserWindow({
+      width: saved.width,
+      height: saved.height,
+      ...(saved.x !== undefined && saved.y !== undefined ? { x: saved.x, y: saved.y } : {}),
       show: false,
       title: 'Musical Chair Lab',
       webPreferences: secureWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
     });
-    window.once('ready-to-show', () => window?.show());
-    window.on('closed', () => (window = null));
-    void (devUrl ? window.loadURL(devUrl) : window.loadFile(rendererFile));
+    window = win;
+    win.once('ready-to-show', () => {
+      if (saved.maximized) win.maximize();
+      win.show();
+    });
+    // Saved when the window closes: the normal bounds, so a maximised window restores to them.
+    win.on('close', () => {
+      const b = win.getNormalBounds();
+      void saveWindowState(dataDir, { ...b, maximized: win.isMaximized() }).catch((err: unknown) =>
+        log.warn({ err }, 'window state not saved'),
+      );
+    });
+    win.on('closed', () => (window = null));
+    void (devUrl ? win.loadURL(devUrl) : win.loadFile(rendererFile));
 
     app.on('window-all-closed', () => {
       void core.close().finally(() => app.quit());

@@ -3,7 +3,7 @@
 // start agents through here.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { AppError } from '../contract/index';
@@ -42,6 +42,10 @@ export function agentBundlePath(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(dir, 'out', 'agent', 'mchair-agent.mjs');
+    // In the packaged app the agent and onnxruntime are unpacked beside app.asar (native
+    // binaries cannot load from inside it): run that copy.
+    const unpacked = candidate.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
+    if (existsSync(unpacked)) return unpacked;
     if (existsSync(candidate)) return candidate;
     const up = dirname(dir);
     if (up === dir) break;
@@ -52,6 +56,12 @@ export function agentBundlePath(): string {
     'the agent bundle is missing; run "node scripts/build-node.mjs agent"',
   );
 }
+
+/**
+ * Inside the desktop app process.execPath is Electron itself: this makes it run the agent as
+ * plain Node (its built-in node binary) instead of opening a second app.
+ */
+const nodeMode: NodeJS.ProcessEnv = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
 
 /** A process that prints {"event":"listening","port"} once ready (an agent or a medium). */
 async function spawnListening(
@@ -64,7 +74,11 @@ async function spawnListening(
     // SIGKILL, the pipe closes and the child stops (see remote-agent/src/main.ts).
     stdio: [detached ? 'ignore' : 'pipe', 'pipe', detached ? detached.logFd : 'pipe'],
     detached: Boolean(detached),
-    env: detached ? process.env : { ...process.env, MCHAIR_AGENT_LIFELINE: '1' },
+    env: {
+      ...process.env,
+      ...nodeMode,
+      ...(detached ? {} : { MCHAIR_AGENT_LIFELINE: '1' }),
+    },
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
