@@ -161,6 +161,8 @@ describe('a coordinator killed with SIGKILL mid-run', () => {
       expect((JSON.parse(shown.stdout) as { metrics: unknown[] }).metrics).toHaveLength(
         metrics.lines.length,
       );
+      const report = mchair(data, 'report', summary.id, '--format', 'json');
+      expect(report.status, report.stderr).toBe(0);
       const listed = mchair(data, 'runs', 'list', '--json');
       expect(listed.stdout).toContain(summary.id);
       // No agent outlives its coordinator.
