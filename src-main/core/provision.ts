@@ -63,6 +63,8 @@ export function provisionHandlers(
         const results = await provisionFarm(chosen, {
           connector: await connector(confirmed),
           dataDir,
+          // The app's keychain store seals the lab CA key too; serve's memory store would lose it.
+          ...(secrets.persistent ? { caKeyStore: secrets } : {}),
           agentBundle: agentBundlePath(),
           log,
           signal: abort.signal,
