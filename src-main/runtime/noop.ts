@@ -4,16 +4,22 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../contract/index';
+import type { Manifest, ManifestPart } from '../contract/index';
 import { encodeModel } from '../model/index';
 import { valuesTensor } from '../model/onnx';
 import { IR_VERSION, OPSET, valueInfo } from '../model/zoo';
 
 export const NOOP_ANSWER_BYTES = 4096;
 
-/** Writes noop.onnx (uint8 [1, bytes] -> its first 4 KB) and returns its manifest. */
-export async function writeNoopStage(dir: string, bytes: number): Promise<Manifest> {
-  const head = Math.min(NOOP_ANSWER_BYTES, bytes);
+/**
+ * Writes a one-node part `file` (uint8 [1, bytes] `input` -> its first 4 KB as `output`) and
+ * returns its manifest entry. The soak chains several of these into a pipeline.
+ */
+export async function writeNoopPart(
+  dir: string,
+  o: { file: string; input: string; output: string; bytes: number },
+): Promise<ManifestPart> {
+  const head = Math.min(NOOP_ANSWER_BYTES, o.bytes);
   const model = {
     name: 'noop',
     proto: {
@@ -26,8 +32,8 @@ export async function writeNoopStage(dir: string, bytes: number): Promise<Manife
           {
             name: 'head',
             opType: 'Slice',
-            input: ['input', 'starts', 'ends', 'axes'],
-            output: ['head'],
+            input: [o.input, 'starts', 'ends', 'axes'],
+            output: [o.output],
           },
         ],
         initializer: [
@@ -35,30 +41,34 @@ export async function writeNoopStage(dir: string, bytes: number): Promise<Manife
           valuesTensor('ends', 'int64', [1], [head]),
           valuesTensor('axes', 'int64', [1], [1]),
         ],
-        input: [valueInfo('input', 'uint8', [1, bytes])],
-        output: [valueInfo('head', 'uint8', [1, head])],
+        input: [valueInfo(o.input, 'uint8', [1, o.bytes])],
+        output: [valueInfo(o.output, 'uint8', [1, head])],
       },
     },
   };
   const onnx = encodeModel(model);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'noop.onnx'), onnx);
+  await writeFile(join(dir, o.file), onnx);
+  return {
+    file: o.file,
+    sha256: createHash('sha256').update(onnx).digest('hex'),
+    inputs: [o.input],
+    outputs: [o.output],
+  };
+}
+
+/** Writes noop.onnx (uint8 [1, bytes] -> its first 4 KB) and returns its manifest. */
+export async function writeNoopStage(dir: string, bytes: number): Promise<Manifest> {
+  const part = await writeNoopPart(dir, {
+    file: 'noop.onnx',
+    input: 'input',
+    output: 'head',
+    bytes,
+  });
   return {
     model: 'noop',
     input: { name: 'input', dtype: 'uint8', shape: [1, bytes] },
     output: 'head',
-    stages: [
-      {
-        id: 's0',
-        parts: [
-          {
-            file: 'noop.onnx',
-            sha256: createHash('sha256').update(onnx).digest('hex'),
-            inputs: ['input'],
-            outputs: ['head'],
-          },
-        ],
-      },
-    ],
+    stages: [{ id: 's0', parts: [part] }],
   };
 }

@@ -2,16 +2,9 @@
 // two local agents; every paper preset on an emulated Pi 3 farm with --check (target: lost =
 // duplicated = mismatched = 0 over 200 frames); and a 20,000-frame no-op run whose coordinator
 // and agent stay within 10% of their resident size after warm-up. FRAMES overrides 200.
-import { execFileSync } from 'node:child_process';
+import { cli, mb } from './cli.mjs';
 
 const FRAMES = process.env.FRAMES ?? '200';
-const cli = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, ['bin/mchair.js', ...args, '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    }),
-  );
 const ms = (v) => v.toFixed(1).padStart(8);
 let failed = false;
 
@@ -52,7 +45,6 @@ for (const [model, plan, farm, paper] of [
 
 const t = cli('bench', 'transport', '--frames', '20000');
 const grow = (r) => (100 * (r.end - r.warm)) / r.warm;
-const mb = (b) => (b / 2 ** 20).toFixed(0);
 const rss = t.rssBytes;
 const rssOk = grow(rss.coordinator) <= 10 && grow(rss.agent) <= 10;
 failed ||= !rssOk;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { benchTransport, DEFAULT_WINDOW } from '../../runtime/bench';
 import { action, withCommonOptions } from '../framework';
+import { registerSoak } from './bench-soak';
 
 const Options = z.object({
   bytes: z.coerce
@@ -18,6 +19,7 @@ const Options = z.object({
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('measure parts of the system');
+  registerSoak(bench);
   withCommonOptions(
     bench
       .command('transport')

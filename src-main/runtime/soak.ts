@@ -1,0 +1,212 @@
+// `mchair bench soak`: the long-run check of issue 9. A virtual farm of N agents (local
+// processes) runs a no-op pipeline that spans every one of them (a few stages, each with
+// data-parallel replicas), frames stream at a steady rate for a given time, and the coordinator's
+// and every agent's resident memory is sampled throughout. It answers two questions: does any
+// process keep growing once warm (a leak), and does the data plane lose or duplicate a frame over
+// a long run. The protocol, TLS, credits and routing are the real ones; only the model is a no-op.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError, type Manifest } from '../contract/index';
+import { startEphemeralFarm } from '../farm/ephemeral';
+import { placeParts } from '../farm/parts';
+import type { Logger } from '../log';
+import { Coordinator, type RunOutcome } from './coordinator';
+import { DEFAULT_WINDOW } from './bench';
+import { NOOP_ANSWER_BYTES, writeNoopPart } from './noop';
+import { RssWatch, type RssGrowth } from './rss';
+import { syntheticSource } from './source';
+
+export const SOAK_DEFAULTS = { minutes: 30, devices: 12, stages: 3, fps: 100 } as const;
+
+/** RSS is sampled this often; with the window below, each verdict is a median of ~5 samples. */
+export const SAMPLE_EVERY_MS = 2000;
+const WINDOW_MS = 10_000;
+
+/**
+ * Warm-up: the later of 30 s and the first 20% of the run. In the first seconds every process
+ * allocates for good (TLS sessions and socket buffers per peer, onnxruntime's arena on the first
+ * inferences, the V8 heap growing to the size its collector settles at under this load); 30 s is
+ * thousands of frames and many scavenges at the default rate, so the 2-minute CI run compares
+ * steady state with steady state. On a long run, 20% keeps the baseline clear of anything that
+ * still settles in the first minutes, while leaving 80% of the run for a leak to show.
+ */
+export function warmupMs(durationMs: number): number {
+  return Math.max(30_000, 0.2 * durationMs);
+}
+
+export interface SoakFigures {
+  minutes: number;
+  devices: number;
+  /** Agent ids per stage (the stage's data-parallel replicas). */
+  stages: string[][];
+  targetFps: number;
+  frames: { sent: number; completed: number; lost: number; duplicated: number };
+  /** Completed frames per second between the end of warm-up and the end of feeding. */
+  fps: number;
+  warmupS: number;
+  wallS: number;
+  /** Per process (coordinator first), and the one that grew most. */
+  rss: { processes: RssGrowth[]; worst: RssGrowth };
+  /** Agents of the plan that carried no frame (should be none). */
+  idle: string[];
+}
+
+/** Splits `devices` agents into `stages` stages of near-equal replica counts. */
+export function stageAgents(devices: number, stages: number): string[][] {
+  if (stages < 1 || devices < stages)
+    throw new AppError('SOAK_SHAPE', `${devices} devices cannot fill ${stages} stages`);
+  const ids = Array.from({ length: devices }, (_, i) => `d${String(i).padStart(2, '0')}`);
+  return Array.from({ length: stages }, (_, s) => ids.filter((_, i) => i % stages === s));
+}
+
+/** A pipeline of `stages` no-op stages, one part each: frame bytes -> 4 KB -> 4 KB -> ... */
+async function writeNoopPipeline(dir: string, stages: number, bytes: number): Promise<Manifest> {
+  const name = (s: number) => (s === 0 ? 'input' : `act${s}`);
+  const parts = [];
+  for (let s = 0; s < stages; s++)
+    parts.push(
+      await writeNoopPart(dir, {
+        file: `noop${s}.onnx`,
+        input: name(s),
+        output: name(s + 1),
+        bytes: s === 0 ? bytes : Math.min(NOOP_ANSWER_BYTES, bytes),
+      }),
+    );
+  return {
+    model: 'noop-pipeline',
+    input: { name: 'input', dtype: 'uint8', shape: [1, bytes] },
+    output: name(stages),
+    stages: parts.map((p, s) => ({ id: `s${s}`, parts: [p] })),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runSoak(o: {
+  minutes: number;
+  devices?: number;
+  stages?: number;
+  /** Frames offered per second; 0 feeds as fast as the credits allow. */
+  fps?: number;
+  bytes?: number;
+  log: Logger;
+}): Promise<SoakFigures> {
+  const devices = o.devices ?? SOAK_DEFAULTS.devices;
+  const targetFps = o.fps ?? SOAK_DEFAULTS.fps;
+  const bytes = o.bytes ?? 16_384;
+  const plan = stageAgents(devices, o.stages ?? SOAK_DEFAULTS.stages);
+  const durationMs = o.minutes * 60_000;
+  const warmMs = warmupMs(durationMs);
+  const dir = await mkdtemp(join(tmpdir(), 'mchair-soak-'));
+  const farm = await startEphemeralFarm({ agents: plan.flat().map((id) => ({ id })), threads: 1 });
+  try {
+    const manifest = await placeParts(
+      await writeNoopPipeline(dir, plan.length, bytes),
+      dir,
+      farm.partsDir,
+    );
+    // One synthetic frame reused: the source must not be what is measured.
+    const source = syntheticSource(manifest.input);
+    const frame = await source.frame(0);
+    let t0 = 0;
+    const agentRss = new Map<string, number>();
+    let completed = 0;
+    const coordinator = new Coordinator({
+      runId: `soak-${Date.now()}`,
+      plan: { manifest, assignment: plan.map((replicas) => [replicas]) },
+      agents: farm.agents,
+      identity: farm.coordinator,
+      sinkHost: '127.0.0.1',
+      source: {
+        ...source,
+        // A steady rate, as from a camera: memory that grows with the frame count (the run's
+        // per-frame latency and completion records, 16 B a frame) then grows at a known pace,
+        // and the soak leaves the shared CPU to others. Late frames are sent at once (catch-up).
+        frame: async (id) => {
+          if (targetFps > 0) {
+            t0 ||= performance.now();
+            const wait = t0 + (id * 1000) / targetFps - performance.now();
+            if (wait > 1) await sleep(wait);
+          }
+          return frame;
+        },
+      },
+      frames: Number.MAX_SAFE_INTEGER,
+      window: DEFAULT_WINDOW,
+      log: o.log,
+      onResult: () => {
+        completed++;
+      },
+      onTelemetry: (t) => agentRss.set(t.agentId, t.rssBytes),
+    });
+    await coordinator.deploy();
+
+    const watch = new RssWatch();
+    const start = performance.now();
+    let warmCompleted = 0;
+    let nextProgressMs = 60_000;
+    const mb = (b: number) => Math.round(b / 2 ** 20);
+    const sampler = setInterval(() => {
+      const at = performance.now() - start;
+      watch.record('coordinator', at, process.memoryUsage.rss());
+      for (const [id, b] of agentRss) watch.record(id, at, b);
+      if (warmCompleted === 0 && at >= warmMs) warmCompleted = completed;
+      if (at >= nextProgressMs) {
+        nextProgressMs += 60_000;
+        const agents = [...agentRss.values()].map(mb);
+        o.log.info(
+          {
+            minute: Math.round(at / 60_000),
+            completed,
+            coordinatorMB: mb(process.memoryUsage.rss()),
+            agentMB: { min: Math.min(...agents), max: Math.max(...agents) },
+          },
+          'soak',
+        );
+      }
+    }, SAMPLE_EVERY_MS);
+    // Feeding ends at the deadline, or earlier if the run stops by itself (an agent left).
+    let fed: { ms: number; completed: number } | null = null;
+    const feedEnd = () => (fed ??= { ms: performance.now() - start, completed });
+    const deadline = setTimeout(() => {
+      feedEnd();
+      coordinator.stop();
+    }, durationMs);
+    let out: RunOutcome;
+    try {
+      out = await coordinator.run();
+    } finally {
+      clearInterval(sampler);
+      clearTimeout(deadline);
+    }
+    const { ms: fedMs, completed: fedCompleted } = feedEnd();
+    await coordinator.close();
+    // The end window closes when feeding stops, before the last frames drain.
+    const processes = watch.growth(warmMs, fedMs, WINDOW_MS);
+    const worst = processes.reduce((a, b) =>
+      Number.isNaN(b.growthPct) || b.growthPct > a.growthPct ? b : a,
+    );
+    const afterWarmS = (fedMs - warmMs) / 1000;
+    return {
+      minutes: o.minutes,
+      devices,
+      stages: plan,
+      targetFps,
+      frames: {
+        sent: out.sent,
+        completed: out.completed,
+        lost: out.lost,
+        duplicated: out.duplicated,
+      },
+      fps: afterWarmS > 0 ? (fedCompleted - warmCompleted) / afterWarmS : 0,
+      warmupS: warmMs / 1000,
+      wallS: out.wallMs / 1000,
+      rss: { processes, worst },
+      idle: out.devices.filter((d) => d.bytesIn === 0).map((d) => d.id),
+    };
+  } finally {
+    await farm.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
