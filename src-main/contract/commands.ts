@@ -12,7 +12,9 @@ import {
   PlanFarm,
   ZooEntry,
 } from './lab';
-import { PlanObjective } from './plan';
+import { FarmSpec, VirtualFarm } from './farm';
+import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult } from './provision';
 
 export const commands = {
@@ -211,6 +213,45 @@ export const commands = {
       })
       .strict(),
     PlanChoices,
+  ),
+  'farm/up': command(
+    'Start the virtual farm: emulated boards by profile and count (e.g. pi3:4) as local agents that keep running until farm/down.',
+    z.object({ spec: FarmSpec }).strict(),
+    VirtualFarm,
+  ),
+  'farm/status': command(
+    "Health-ping every agent of the lab's virtual farm (up is false when none was started).",
+    z.object({}).strict(),
+    VirtualFarm,
+  ),
+  'farm/down': command(
+    "Stop the virtual farm's agents and remove its files.",
+    z.object({}).strict(),
+    z.object({ stopped: z.number().int() }),
+  ),
+  'run/start': command(
+    'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make); returns once the run has an id, metrics follow as run/metrics events.',
+    z
+      .object({
+        model: z.string().min(1).max(64),
+        plan: z.union([z.string().min(1).max(64), Plan]).default('auto'),
+        farm: RunFarm,
+        source: RunSourceKind.default('synthetic'),
+        /** The camera and file sources run until stopped or this many frames. */
+        frames: z.number().int().min(1).max(1_000_000).default(500),
+      })
+      .strict(),
+    z.object({ runId: RunId }),
+  ),
+  'run/frame': command(
+    'Hand one frame from the page (224x224 RGB uint8, HWC, base64) to a running camera or file run; a file frame waits for room, a camera frame replaces the oldest waiting one.',
+    z
+      .object({
+        runId: RunId,
+        base64: z.string().max(210_000),
+      })
+      .strict(),
+    SourceCounters,
   ),
 } as const;
 

@@ -1,11 +1,14 @@
 // Every event the core pushes to the renderer.
 import { z } from 'zod';
+import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
 import { RunId, RunMetrics, RunState } from './run';
 
 export const events = {
   'run/metrics': RunMetrics,
   'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
+  /** An answered frame's top-5 classes and the page source's counters (a few per second). */
+  'run/frame': RunFrame,
   'provision/progress': ProvisionProgress,
   /** A LAN scan under way: addresses tried so far of the subnet's. */
   'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),

@@ -7,3 +7,5 @@ export * from './run';
 export * from './manifest';
 export * from './provision';
 export * from './lab';
+export * from './farm';
+export * from './liveRun';

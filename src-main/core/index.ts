@@ -8,10 +8,12 @@ import { listRuns, readRun } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
+import { farmHandlers } from './farm';
 import { deviceHandlers, modelHandlers } from './lab';
 import { meterHandlers } from './meters';
 import { provisionHandlers } from './provision';
 import { reportHandlers } from './reports';
+import { runHandlers } from './runs';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve';
@@ -56,6 +58,8 @@ export function createCore(opts: CoreOptions): Core {
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(),
+    ...farmHandlers(opts.dataDir),
+    ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
     ...provisionHandlers(opts.dataDir, events, opts.log, opts.secrets ?? new MemorySecretStore()),
   };
 

@@ -63,3 +63,21 @@ export function top1(t: WireTensor): number {
   for (let i = 1; i < a.length; i++) if ((a[i] as number) > (a[best] as number)) best = i;
   return best;
 }
+
+/** The k most likely classes with their softmax probabilities, best first (the live preview). */
+export function topK(t: WireTensor, k: number): Array<{ index: number; score: number }> {
+  const a = asFloats(t);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of a) if (v > max) max = v;
+  let sum = 0;
+  for (const v of a) sum += Math.exp(v - max);
+  const best: Array<{ index: number; score: number }> = [];
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] as number;
+    if (best.length === k && v <= (best[k - 1] as { score: number }).score) continue;
+    best.push({ index: i, score: v });
+    best.sort((x, y) => y.score - x.score);
+    if (best.length > k) best.pop();
+  }
+  return best.map((b) => ({ index: b.index, score: Math.exp(b.score - max) / sum }));
+}

@@ -335,6 +335,8 @@ export class Coordinator {
       for (let id = 0; id < this.o.frames && feeding(); id++) {
         while (this.inFlight >= admit && feeding()) await this.sleepUntilWoken();
         if (!feeding()) break;
+        await this.o.source.ready?.();
+        if (!feeding()) break;
         const input = await this.o.source.frame(id);
         this.sentAt.set(id, performance.now());
         this.sent++;

@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { RunRecorder } from '../store/runs';
 import type { Link } from '../../remote-agent/src/medium';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 import { type ResultChecker, top1 } from './check';
 import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
 import type { FrameSource } from './source';
@@ -29,6 +30,8 @@ export interface ExecuteOptions {
   log: Logger;
   /** Called once deployed, before the first frame: lets a caller stop the run. */
   onStarted?(c: Coordinator): void | Promise<void>;
+  /** Sees every result's model output, in frame order (the app's live preview). */
+  onOutput?(frameId: number, output: WireTensor): void;
 }
 
 export interface ExecuteOutcome extends RunOutcome {
@@ -70,6 +73,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
         top1: out && out.dtype === 'float32' ? top1(out) : null,
         maxAbsDiff: diff,
       });
+      if (out) o.onOutput?.(frameId, out);
     },
   });
   try {

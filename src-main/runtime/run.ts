@@ -33,6 +33,7 @@ import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
 import { syntheticSource, type FrameSource } from './source';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
   model: string;
@@ -48,6 +49,12 @@ export interface RunRequest {
   log: Logger;
   events?: EventBus;
   say?(line: string): void;
+  /** Stops feeding frames (those already sent are still collected): the app's Stop. */
+  signal?: AbortSignal;
+  /** Called as soon as the run has an id, long before runModel returns (the app's run/start). */
+  onRunId?(runId: string): void;
+  /** Sees every result's model output, in frame order (the app's live preview). */
+  onOutput?(frameId: number, output: WireTensor): void;
 }
 
 export interface RunReport {
@@ -168,6 +175,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       model: model.name,
       frames: req.frames,
     });
+    req.onRunId?.(rec.id);
     req.say?.(
       `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
@@ -206,6 +214,11 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         recorder: rec,
         events: req.events ?? null,
         log: req.log,
+        onStarted: (c) => {
+          if (req.signal?.aborted) c.stop();
+          req.signal?.addEventListener('abort', () => c.stop(), { once: true });
+        },
+        onOutput: req.onOutput,
       });
       const report: RunReport = {
         runId: rec.id,

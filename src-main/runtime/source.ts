@@ -8,6 +8,11 @@ export interface FrameSource {
   /** Input tensor name, dtype and shape (from the manifest). */
   readonly input: { name: string; dtype: string; shape: number[] };
   frame(id: number): Promise<WireTensor>;
+  /**
+   * Live sources (the app's camera): resolves once the next frame exists, so a frame's latency
+   * starts when it is handed over, not while the feed waits for the camera.
+   */
+  ready?(): Promise<void>;
 }
 
 /** Uniform random uint8 pixels; xorshift32 seeded by frame id, so frame i is always the same. */

@@ -1,29 +1,10 @@
 // `mchair farm up --emulate SPEC | status | down`: the virtual farm, emulated boards as local
 // agent processes that outlive the command (see farm/virtual.ts). One virtual farm per data
 // folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads).
-import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError } from '../../contract/index';
-import { readFarmFile } from '../../farm/farmfile';
-import { emulatedDevices, farmStatus, startFarm, stopFarmProcesses } from '../../farm/virtual';
-import { farmFromSpec } from '../../planner/index';
+import { labFarmDown, labFarmStatus, labFarmUp, openLabFarm } from '../../farm/labFarm';
 import { action, withCommonOptions } from '../framework';
-
-const farmDir = (dataDir: string) => join(dataDir, 'farm');
-const farmFile = (dataDir: string) => join(farmDir(dataDir), 'farm.json');
-
-async function openFarm(dataDir: string) {
-  const file = farmFile(dataDir);
-  if (!existsSync(file))
-    throw new AppError(
-      'FARM_NOT_UP',
-      'no virtual farm is up; start one with "mchair farm up --emulate pi3:6"',
-    );
-  return readFarmFile(file);
-}
 
 export function registerFarm(program: Command): void {
   const farm = program
@@ -44,39 +25,8 @@ export function registerFarm(program: Command): void {
         const { emulate } = ctx.options(
           z.object({ emulate: z.string({ error: 'is required, e.g. pi3:6' }).min(1) }),
         );
-        const planner = farmFromSpec(emulate);
-        const file = farmFile(ctx.dataDir);
-        if (existsSync(file)) {
-          const open = await readFarmFile(file);
-          const status = await farmStatus(open.farm, open.coordinator);
-          if (status.some((d) => d.alive))
-            throw new AppError(
-              'FARM_RUNNING',
-              'a virtual farm is already up; stop it with "mchair farm down" first',
-            );
-        }
-        await rm(farmDir(ctx.dataDir), { recursive: true, force: true });
-        const { devices, coordinatorLink } = emulatedDevices(planner);
-        ctx.say(`starting ${devices.length} emulated devices`);
-        const running = await startFarm({
-          dir: farmDir(ctx.dataDir),
-          devices,
-          coordinatorLink,
-          detached: true,
-          threads: 1,
-        });
-        await writeFile(file, `${JSON.stringify(running.endpoints, null, 2)}\n`);
-        return {
-          farmFile: file,
-          devices: running.endpoints.devices.map((d) => ({
-            id: d.id,
-            profile: d.profile,
-            host: d.host,
-            port: d.port,
-            pid: d.pid,
-          })),
-          emulated: true,
-        };
+        const up = await labFarmUp(ctx.dataDir, emulate, (line) => ctx.say(line));
+        return { ...up, emulated: true };
       },
       (r) =>
         [
@@ -94,9 +44,10 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const open = await openFarm(ctx.dataDir);
-        const devices = await farmStatus(open.farm, open.coordinator);
-        return { farmFile: open.file, emulated: open.farm.emulated, devices };
+        const status = await labFarmStatus(ctx.dataDir);
+        // No farm is an error here (the app's Farm view shows it as a state instead).
+        if (!status.up) await openLabFarm(ctx.dataDir);
+        return { farmFile: status.farmFile, emulated: status.emulated, devices: status.devices };
       },
       (r) =>
         [
@@ -114,10 +65,7 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const open = await openFarm(ctx.dataDir);
-        const stopped = await stopFarmProcesses(open.farm);
-        await rm(farmDir(ctx.dataDir), { recursive: true, force: true });
-        return { stopped };
+        return labFarmDown(ctx.dataDir);
       },
       (r) => `stopped ${r.stopped} processes`,
     ),

@@ -34,4 +34,11 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/logs': { name: 'no-such-board' },
   'devices/save-password': { name: 'pi-02', password: 'sample-password' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
+  // No such profile: the planner refuses before any agent starts.
+  'farm/up': { spec: 'no-such-board:1' },
+  'farm/status': {},
+  'farm/down': {},
+  // No virtual farm is up in the adapter tests: FARM_NOT_UP before anything starts.
+  'run/start': { model: 'tiny-cnn', farm: { kind: 'virtual' }, frames: 1 },
+  'run/frame': { runId: 'no-such-run', base64: '' },
 };

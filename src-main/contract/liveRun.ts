@@ -1,0 +1,46 @@
+// Starting a run from the app: which farm, which plan, where frames come from, and what the
+// Run view sees of every frame (its top-5 classes) and of the frames the page sends.
+import { z } from 'zod';
+import { RunId } from './run';
+
+export const RunFarm = z.discriminatedUnion('kind', [
+  /** The lab's virtual farm that is up (farm/up). */
+  z.object({ kind: z.literal('virtual') }).strict(),
+  /** Emulated boards started for this run only, e.g. "pi3:4". */
+  z.object({ kind: z.literal('emulate'), spec: z.string().min(1).max(200) }).strict(),
+]);
+export type RunFarm = z.infer<typeof RunFarm>;
+
+/**
+ * synthetic: generated in the core, never dropped. camera: the page's webcam, live (the oldest
+ * waiting frame is dropped when the farm is slower than the camera). file: a video or an image
+ * folder played in the page, paced by the farm (never dropped).
+ */
+export const RunSourceKind = z.enum(['synthetic', 'camera', 'file']);
+export type RunSourceKind = z.infer<typeof RunSourceKind>;
+
+/** Frames the page sends are 224x224 RGB uint8 (HWC), the built-in models' input. */
+export const PAGE_FRAME = { width: 224, height: 224, channels: 3 } as const;
+export const PAGE_FRAME_BYTES = PAGE_FRAME.width * PAGE_FRAME.height * PAGE_FRAME.channels;
+
+export const SourceCounters = z.object({
+  /** Frames the page handed over (accepted into the queue). */
+  received: z.number().int(),
+  /** Live frames thrown away because a newer one came while they waited. */
+  dropped: z.number().int(),
+  /** Frames waiting for the farm now. */
+  waiting: z.number().int(),
+});
+export type SourceCounters = z.infer<typeof SourceCounters>;
+
+export const TopClass = z.object({ index: z.number().int(), score: z.number() });
+
+/** One answered frame, for the live preview (sent at most a few times a second). */
+export const RunFrame = z.object({
+  runId: RunId,
+  frameId: z.number().int(),
+  /** Softmax probabilities of the five best classes, best first. */
+  top5: z.array(TopClass),
+  source: SourceCounters.nullable(),
+});
+export type RunFrame = z.infer<typeof RunFrame>;

@@ -1,0 +1,135 @@
+// The handlers behind Deploy (Plan view) and Start (Run view): a run of a model on the virtual
+// farm or an emulated one, returned as soon as it has an id, stopped through run/stop, with
+// frames from the core (synthetic) or from the page (camera, file) and a top-5 preview.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError, type RunSummary } from '../contract/index';
+import type { RunFarm } from '../contract/liveRun';
+import { labFarmFile, openLabFarm } from '../farm/labFarm';
+import type { Logger } from '../log';
+import { topK } from '../runtime/check';
+import type { LiveRun } from '../runtime/demo';
+import { PageFrameSource } from '../runtime/pageSource';
+import { runModel, type RunRequest } from '../runtime/run';
+import { readRun } from '../store/runs';
+import type { Handlers } from './dispatch';
+import type { EventBus } from './events';
+
+/** Frames in flight per replica, as `mchair run` defaults to. */
+const WINDOW = 2;
+/** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
+const PREVIEW_MS = 200;
+
+async function farmOf(dataDir: string, farm: RunFarm): Promise<Partial<RunRequest>> {
+  if (farm.kind === 'emulate') return { emulate: farm.spec };
+  await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
+  return { farmFile: labFarmFile(dataDir) };
+}
+
+export function runHandlers(o: {
+  dataDir: string;
+  log: Logger;
+  events: EventBus;
+  live: Map<string, LiveRun>;
+}): Pick<Handlers, 'run/start' | 'run/frame'> {
+  const pageSources = new Map<string, PageFrameSource>();
+
+  return {
+    'run/start': async ({ model, plan, farm, source, frames }) => {
+      const where = await farmOf(o.dataDir, farm);
+      // A plan drawn in the Plan view goes to runModel as a plan file, like `mchair run --plan`.
+      let planFile: string | null = null;
+      if (typeof plan !== 'string') {
+        const dir = join(o.dataDir, 'tmp');
+        await mkdir(dir, { recursive: true });
+        planFile = join(dir, `plan-${randomUUID()}.json`);
+        await writeFile(planFile, JSON.stringify(plan));
+      }
+      const abort = new AbortController();
+      let page: PageFrameSource | null = null;
+      let lastPreview = 0;
+      let named: (id: string) => void = () => undefined;
+      const runId = new Promise<string>((resolve) => (named = resolve));
+      const done = runModel({
+        ...where,
+        model,
+        plan: planFile ?? (plan as string),
+        frames,
+        check: false,
+        window: WINDOW,
+        dataDir: o.dataDir,
+        log: o.log,
+        events: o.events,
+        signal: abort.signal,
+        source:
+          source === 'synthetic'
+            ? undefined
+            : async (input) => {
+                page = new PageFrameSource(input, source === 'camera');
+                pageSources.set(await runId, page);
+                if (abort.signal.aborted) page.close();
+                return page;
+              },
+        onRunId: (id) => {
+          o.events.emit('run/state', { runId: id, state: 'starting', message: null });
+          named(id);
+        },
+        onOutput: (frameId, output) => {
+          const now = performance.now();
+          if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
+          lastPreview = now;
+          void runId.then((id) =>
+            o.events.emit('run/frame', {
+              runId: id,
+              frameId,
+              top5: topK(output, 5),
+              source: (page as PageFrameSource | null)?.counters() ?? null,
+            }),
+          );
+        },
+      }).finally(async () => {
+        (page as PageFrameSource | null)?.close();
+        if (planFile) await rm(planFile, { force: true });
+      });
+      // Before it has an id the run fails as the command (a bad plan, no farm): say why.
+      const id = await Promise.race([runId, done.then(() => runId)]);
+      // Failures after the id are the run's own (recorded, and sent as run/state).
+      const finished: Promise<RunSummary> = done.then(
+        async () => (await readRun(o.dataDir, id)).run,
+        async (err: unknown) => {
+          o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
+          return (await readRun(o.dataDir, id)).run;
+        },
+      );
+      const live: LiveRun = {
+        id,
+        stop: async () => {
+          abort.abort();
+          (page as PageFrameSource | null)?.close();
+          await finished;
+        },
+        done: finished,
+      };
+      o.live.set(id, live);
+      void finished.finally(() => {
+        o.live.delete(id);
+        pageSources.delete(id);
+      });
+      return { runId: id };
+    },
+    'run/frame': async ({ runId, base64 }) => {
+      const page = pageSources.get(runId);
+      if (!page) {
+        // The page retries RUN_NOT_READY: the run is still cutting and deploying its model.
+        if (o.live.has(runId))
+          throw new AppError(
+            'RUN_NOT_READY',
+            `run "${runId}" takes no frames yet (it is deploying), or none at all (synthetic source)`,
+          );
+        throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      }
+      return page.push(Buffer.from(base64, 'base64'));
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// The Farm view's virtual farm and the Plan/Run views' runs through the core's dispatcher: a real
+// virtual farm (agent processes), real runs on it, frames pushed the way the page pushes them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload, Envelope } from '../../../src-main/contract/index';
+import { PAGE_FRAME_BYTES } from '../../../src-main/contract/index';
+import { createCore, type Core } from '../../../src-main/core/index';
+import { createLogger } from '../../../src-main/log';
+
+let dataDir: string;
+let core: Core;
+const seen: Array<{ name: EventName; payload: EventPayload<EventName> }> = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'mchair-run-'));
+  core = createCore({ mode: 'serve', dataDir, log: createLogger('silent') });
+  core.events.subscribe((name, payload) => seen.push({ name, payload }));
+});
+
+afterAll(async () => {
+  await core?.close();
+  await core?.dispatch('farm/down', {});
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function result<T>(e: Envelope<unknown>): T {
+  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+  return e.result as T;
+}
+
+async function until<T>(what: string, f: () => T | undefined, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ended = (runId: string) =>
+  until(`run ${runId} to end`, () => {
+    const e = seen.find(
+      (x) =>
+        x.name === 'run/state' &&
+        (x.payload as EventPayload<'run/state'>).runId === runId &&
+        ['done', 'failed', 'stopped'].includes((x.payload as EventPayload<'run/state'>).state),
+    );
+    return e?.payload as EventPayload<'run/state'> | undefined;
+  });
+
+/** Pushes one frame, retrying while the run is still deploying (as the page does). */
+async function push(runId: string, fill: number) {
+  const base64 = Buffer.alloc(PAGE_FRAME_BYTES, fill).toString('base64');
+  for (;;) {
+    const r = await core.dispatch('run/frame', { runId, base64 });
+    if (r.ok) return r.result as EventPayload<'run/frame'>['source'] & object;
+    if (r.error.code !== 'RUN_NOT_READY') throw new Error(r.error.message);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+describe('virtual farm from the app', () => {
+  it('is down, comes up with its boards answering, refuses a second one', async () => {
+    expect(result(await core.dispatch('farm/status', {}))).toMatchObject({
+      up: false,
+      devices: [],
+    });
+    const up = result<{ up: boolean; devices: Array<{ id: string; alive: boolean }> }>(
+      await core.dispatch('farm/up', { spec: 'pi4:2' }),
+    );
+    expect(up.up).toBe(true);
+    expect(up.devices.map((d) => d.alive)).toEqual([true, true]);
+    const again = await core.dispatch('farm/up', { spec: 'pi4:1' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'FARM_RUNNING' } });
+    const bad = await core.dispatch('farm/up', { spec: 'pi4' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  }, 120_000);
+
+  it('runs synthetic frames on it with live metrics, returning the id before the end', async () => {
+    const { runId } = result<{ runId: string }>(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        frames: 40,
+      }),
+    );
+    expect(core.dispatch('run/frame', { runId, base64: '' })).resolves.toMatchObject({
+      ok: false,
+    });
+    const state = await ended(runId);
+    expect(state.state).toBe('done');
+    const metrics = seen.filter(
+      (x) => x.name === 'run/metrics' && (x.payload as EventPayload<'run/metrics'>).runId === runId,
+    );
+    expect(metrics.length).toBeGreaterThan(0);
+    const got = result<{ run: { completed: number } }>(await core.dispatch('run/get', { runId }));
+    expect(got.run.completed).toBe(40);
+  }, 120_000);
+
+  it('a camera run drops the oldest waiting frame, previews the top 5 and stops', async () => {
+    const { runId } = result<{ runId: string }>(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        source: 'camera',
+        frames: 100_000,
+      }),
+    );
+    let last = await push(runId, 1);
+    // Far faster than the farm: a live source keeps only the newest waiting frame.
+    for (let i = 0; i < 30; i++) last = await push(runId, i);
+    expect(last.received).toBe(31);
+    expect(last.waiting).toBeLessThanOrEqual(1);
+    expect(last.dropped).toBeGreaterThan(0);
+    expect(last.received - last.dropped - last.waiting).toBeLessThan(31);
+    const preview = await until('a preview', () => {
+      for (let i = 0; i < 20 && !seen.some((x) => x.name === 'run/frame'); i++) void push(runId, i);
+      return seen.find(
+        (x) => x.name === 'run/frame' && (x.payload as EventPayload<'run/frame'>).runId === runId,
+      )?.payload as EventPayload<'run/frame'> | undefined;
+    });
+    expect(preview.top5).toHaveLength(5);
+    const scores = preview.top5.map((t) => t.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(scores.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-6);
+    expect(preview.source?.received).toBeGreaterThan(0);
+    expect(result(await core.dispatch('run/stop', { runId }))).toEqual({ stopped: true });
+    expect((await ended(runId)).state).not.toBe('failed');
+    expect(await core.dispatch('run/stop', { runId })).toMatchObject({
+      ok: false,
+      error: { code: 'RUN_NOT_LIVE' },
+    });
+  }, 120_000);
+
+  it('a file run never drops: each frame waits for room, and the run ends after its frames', async () => {
+    const { runId } = result<{ runId: string }>(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        source: 'file',
+        frames: 12,
+      }),
+    );
+    let last = await push(runId, 0);
+    for (let i = 1; i < 12; i++) last = await push(runId, i);
+    expect(last).toMatchObject({ received: 12, dropped: 0 });
+    expect((await ended(runId)).state).toBe('done');
+    const got = result<{ run: { completed: number } }>(await core.dispatch('run/get', { runId }));
+    expect(got.run.completed).toBe(12);
+  }, 120_000);
+
+  it('goes down', async () => {
+    const down = result<{ stopped: number }>(await core.dispatch('farm/down', {}));
+    expect(down.stopped).toBeGreaterThanOrEqual(2);
+    expect(result(await core.dispatch('farm/status', {}))).toMatchObject({ up: false });
+    const run = await core.dispatch('run/start', { model: 'tiny-cnn', farm: { kind: 'virtual' } });
+    expect(run).toMatchObject({ ok: false, error: { code: 'FARM_NOT_UP' } });
+  }, 60_000);
+});
