@@ -232,7 +232,12 @@ export async function controlService(
 /** The background mode's command line, as written at install time. */
 async function backgroundArgv(session: SshSession, device: Device): Promise<string[]> {
   const text = await session.run(inDir(device, 'cat argv.json'), 'reading the agent command line');
-  const argv: unknown = JSON.parse(text);
+  let argv: unknown;
+  try {
+    argv = JSON.parse(text);
+  } catch {
+    argv = null; // refused just below, with the same sentence
+  }
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
     throw new AppError(
       'NOT_PROVISIONED',

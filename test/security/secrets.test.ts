@@ -6,7 +6,7 @@
 // not hold it.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -239,6 +239,25 @@ describe('no secret in output, logs, records or on the board', () => {
     screens.push(stderr);
     expect(stderr).not.toContain(token);
     expect(filesHolding(join(dataDir, 'runs'), [token])).toEqual([]);
+  });
+
+  it('a damaged agent command line on the board is named in one line (9.4)', async () => {
+    const argvFile = join(user.home, '.mchair-agent', 'argv.json');
+    const good = readFileSync(argvFile);
+    writeFileSync(argvFile, '["/usr/bin/node", "agent.mjs"');
+    try {
+      const r = await talkative(
+        ['devices', 'service', 'restart', 'pw-board', '--inventory', inventory],
+        [[/Password for /, user.password]],
+      );
+      expect(r.code, r.screen).toBe(1);
+      expect(r.screen).toMatch(
+        /NOT_PROVISIONED: pw-board: \.mchair-agent\/argv\.json is damaged; provision it again/,
+      );
+      expect(r.screen).not.toMatch(/internal error/);
+    } finally {
+      writeFileSync(argvFile, good);
+    }
   });
 
   it('nothing the CLI showed or the app wrote holds a secret', () => {
