@@ -2,9 +2,10 @@
 // --farm` reads): up, status and down, shared by `mchair farm` and the app's Farm view so both
 // see and drive the same farm.
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/index';
+import { writeFileAtomic } from '../store/atomic';
 import { farmFromSpec } from '../planner/index';
 import { readFarmFile, type OpenFarm } from './farmfile';
 import {
@@ -67,7 +68,8 @@ export async function labFarmUp(
     detached: true,
     threads: 1,
   });
-  await writeFile(file, `${JSON.stringify(running.endpoints, null, 2)}\n`);
+  // Atomic: a crash mid-write must not leave a torn farm file that names no running farm.
+  await writeFileAtomic(file, `${JSON.stringify(running.endpoints, null, 2)}\n`);
   return {
     farmFile: file,
     devices: running.endpoints.devices.map((d) => ({
