@@ -3,7 +3,7 @@
 // times with the deployment); its messages are paced to its link: a shared medium's airtime
 // service (all Pis on one Wi-Fi share ~40 Mbit/s) or its own switched port. The protocol, TLS,
 // planner and runtime are the real ones. Every figure it yields is labelled emulated.
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
@@ -73,8 +73,9 @@ export async function startFarm(o: {
     await Promise.allSettled(started.map((p) => p.stop()));
   };
   try {
+    // Every identity is issued here and now: the CA key is never written, least of all into
+    // the folder the agents read their own keys from.
     const ca = await createFarmCa(o.dir);
-    await writeFile(join(tlsDir, 'ca.key'), ca.key, { mode: 0o600 });
     for (const d of o.devices)
       await writeIdentity(tlsDir, d.id, ca.cert, await issueIdentity(ca, d.id, ['127.0.0.1']));
     const coord = await issueIdentity(ca, COORDINATOR_ID, ['127.0.0.1']);

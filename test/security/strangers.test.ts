@@ -5,7 +5,7 @@
 // `deploy` does change it. Issue 9.4 on the same agent: a farm peer's hostile messages (an
 // oversized length prefix, a 20-byte deploy claiming 2^31 stages, garbage) end that connection
 // or get an error answer, and the agent keeps serving.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,17 @@ async function agentRunId(): Promise<string | null> {
     peer.close();
   }
 }
+
+describe('the farm CA key', () => {
+  it('is not in the folder the agents read their identities from', async () => {
+    const files = await readdir(farm.tlsDir);
+    expect(files).toContain('ca.pem');
+    expect(files).not.toContain('ca.key');
+    // The only private keys there are the agents' and the coordinator's own.
+    const keys = files.filter((f) => f.endsWith('.key')).sort();
+    expect(keys).toEqual(['b1.key', 'coordinator.key']);
+  });
+});
 
 describe('an agent refuses strangers before processing anything', () => {
   it('a plain TCP client is closed unanswered', async () => {
