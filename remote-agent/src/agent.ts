@@ -46,6 +46,8 @@ export class Agent {
   private backend: Backend | null = null;
   private link: Link | null = null;
   private readonly board = new Board();
+  /** Emulated thermal throttling set by the `throttle` message (chaos tests and demos). */
+  private slowdown = 1;
 
   constructor(
     private readonly cfg: AgentConfig,
@@ -73,6 +75,13 @@ export class Agent {
         forward: (f) => this.forward(f),
         telemetry: () => this.telemetry(),
         powerRead: () => this.board.powerReading(),
+        throttle: async (factor) => {
+          if (!(factor >= 1 && factor <= 1000)) throw new Error('throttle factor must be 1..1000');
+          this.slowdown = factor;
+          for (const w of this.live?.workers.values() ?? []) w.throttle(factor);
+          this.log.info(`throttled: ${factor}x slower`);
+          return null;
+        },
         undeploy: async (runId) => {
           if (this.live?.deployment.runId === runId) await this.undeploy();
           return null;
@@ -97,6 +106,7 @@ export class Agent {
       uptimeMs: performance.now() - this.started,
       now: performance.now(),
       nonce,
+      slowdown: this.slowdown,
     };
   }
 
@@ -123,7 +133,24 @@ export class Agent {
   private async deploy(d: Deployment): Promise<Deployed> {
     const t0 = performance.now();
     if (d.window < 1) throw new Error('deployment window must be at least 1');
-    if (this.live) await this.undeploy();
+    // A new plan for the same run (a board was lost) replaces the old one at once: waiting for
+    // the old one's frames could mean waiting for the lost board forever, and the coordinator
+    // sends every unfinished frame again anyway.
+    // Sessions of part files the new plan runs here too are kept: loading one blocks this
+    // process for a while, and a quick change is the point.
+    const reuse = new Map<string, PartWorker['session']>();
+    if (this.live?.deployment.runId.split('~')[0] === d.runId.split('~')[0]) {
+      const wanted = new Set(
+        d.stages.flatMap((st) =>
+          st.parts.filter((pt) => pt.replicas.some((r) => r.id === this.cfg.id)).map((pt) => pt.sha256),
+        ),
+      );
+      this.abandon((sha, session) => {
+        if (!wanted.has(sha) || reuse.has(sha)) return false;
+        reuse.set(sha, session);
+        return true;
+      });
+    } else if (this.live) await this.undeploy();
     const peers = new Map<string, Promise<PeerClient>>();
     const connect = (peer: Peer): Promise<PeerClient> => {
       let c = peers.get(peer.id);
@@ -142,8 +169,10 @@ export class Agent {
         for (const [p, part] of stage.parts.entries()) {
           if (!part.replicas.some((r) => r.id === this.cfg.id)) continue;
           const name = partName(stage.id, p);
-          const bytes = await this.readPart(part.file, part.sha256);
-          const session = await (this.backend as Backend).session(bytes);
+          const session =
+            reuse.get(part.sha256) ??
+            (await (this.backend as Backend).session(await this.readPart(part.file, part.sha256)));
+          reuse.delete(part.sha256);
           const previous = s > 0 ? (d.stages[s - 1] ?? null) : null;
           // A half-joined frame can only wait while the coordinator lets frames in; this bound
           // is far above that and catches a part lost upstream.
@@ -168,12 +197,16 @@ export class Agent {
             joinLimit,
             (frameId, err) => this.log.warn(`${name} frame ${frameId}: ${err.message}`),
           );
+          worker.throttle(this.slowdown);
           workers.set(`${s}/${p}`, worker);
         }
       }
     } catch (err) {
       await Promise.allSettled([...workers.values()].map((w) => w.stop()));
       throw err;
+    } finally {
+      // Kept sessions the new plan did not take after all.
+      for (const session of reuse.values()) void session.release().catch(() => undefined);
     }
     if (workers.size === 0) throw new Error(`the deployment gives ${this.cfg.id} no part to run`);
     this.live = { deployment: d, router, workers, peers };
@@ -216,6 +249,25 @@ export class Agent {
       ...board,
       emulated: this.cfg.profile !== null,
     };
+  }
+
+  /** Drops the live deployment at once; `keep` says which sessions (by part sha256) live on. */
+  private abandon(keep: (sha256: string, session: PartWorker['session']) => boolean): void {
+    const live = this.live;
+    if (!live) return;
+    this.live = null;
+    live.router.credits.close();
+    for (const [key, w] of live.workers) {
+      const [s, p] = key.split('/').map(Number) as [number, number];
+      const sha = live.deployment.stages[s]?.parts[p]?.sha256 ?? '';
+      w.abandon(keep(sha, w.session));
+    }
+    for (const c of live.peers.values())
+      void c.then(
+        (pc) => pc.close(),
+        () => undefined,
+      );
+    this.log.info(`replaced run ${live.deployment.runId}`);
   }
 
   private async undeploy(): Promise<void> {

@@ -49,13 +49,15 @@ export class PartWorker {
   private counters = zero();
   private running = false;
   private stopped = false;
+  /** Emulated thermal throttling: every frame takes this many times its time (see throttle). */
+  private slowdown = 1;
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
     private readonly stage: number,
     private readonly part: number,
-    private readonly session: PartSession,
+    readonly session: PartSession,
     private readonly router: Router,
     /** The split stage before this one, whose parts this part joins; null when not split. */
     previous: StageSpec | null,
@@ -134,7 +136,9 @@ export class PartWorker {
     const outputs = await this.session.run(w.inputs);
     const computeMs = performance.now() - start;
     // An emulated board is slower than this machine: hold the result until its time has passed.
-    if (this.holdMs > computeMs) await sleep(this.holdMs - computeMs);
+    // A throttled board takes `slowdown` times that (its own compute time on a real board).
+    const dueMs = (this.holdMs > 0 ? this.holdMs : computeMs) * this.slowdown;
+    if (dueMs > computeMs) await sleep(dueMs - computeMs);
     else if (this.holdMs > 0) this.counters.overruns++;
     const busyMs = performance.now() - start;
     const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
@@ -145,6 +149,26 @@ export class PartWorker {
     c.busyMs += busyMs;
     c.queueWaitMs += start - w.arrivedAt;
     c.bytesOut += sent.bytes;
+  }
+
+  /** From now on every frame takes `factor` times its time (1 = full speed). */
+  throttle(factor: number): void {
+    this.slowdown = factor;
+  }
+
+  /**
+   * Drops the part at once (a new deployment replaced the run's plan): queued and half-joined
+   * frames are refused, since the coordinator sends every unfinished frame again under the new
+   * plan. Unlike stop(), nothing waits for a downstream board that may be gone. `keepSession`:
+   * the new deployment runs the same part file on this session.
+   */
+  abandon(keepSession: boolean): void {
+    this.stopped = true;
+    const e = new Error(`part ${this.name} was replaced by a new deployment`);
+    for (const w of this.queue.splice(0)) for (const a of w.answers) a.reject(e);
+    for (const answers of this.joining.values()) for (const a of answers) a.reject(e);
+    this.joining.clear();
+    if (!keepSession) void this.idle.then(() => this.session.release()).catch(() => undefined);
   }
 
   /** Counters since the previous call. */

@@ -2,11 +2,13 @@
 import { z } from 'zod';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
-import { RunId, RunMetrics, RunState } from './run';
+import { RunFault, RunId, RunMetrics, RunState } from './run';
 
 export const events = {
   'run/metrics': RunMetrics,
   'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
+  /** A board failed, slowed or came back; sent at detection and again once recovered. */
+  'run/fault': RunFault.extend({ runId: RunId }),
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
   'provision/progress': ProvisionProgress,

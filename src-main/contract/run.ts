@@ -32,6 +32,35 @@ export const RunMetrics = z.object({
 });
 export type RunMetrics = z.infer<typeof RunMetrics>;
 
+/**
+ * A board failure during a run and what the run did about it (see runtime/faults.ts): times in
+ * seconds since the first frame, on the coordinator's monotonic clock.
+ */
+export const RunFault = z.object({
+  kind: z.enum(['lost', 'slowed', 'back']),
+  device: z.string(),
+  /** The --chaos action that caused it (kill, cut, slow, back), null for a real failure. */
+  cause: z.string().nullable(),
+  /** When it happened: the injection, else the board's last answer. */
+  at: z.number(),
+  detectedAt: z.number(),
+  detectionMs: z.number(),
+  /** Slowed boards: how many times slower than their profile. */
+  slowdown: z.number().nullable(),
+  replanMs: z.number().nullable(),
+  redeployMs: z.number().nullable(),
+  /** Frames in flight at the change, sent again under the new plan. */
+  resent: z.number().int(),
+  /** The plan the run went on with; null when the board was not in the plan. */
+  plan: z
+    .object({ origin: z.string(), predictedIps: z.number(), devices: z.array(z.string()) })
+    .nullable(),
+  why: z.string(),
+  /** Seconds from detection until throughput reached 90% of the new plan's prediction. */
+  recoveryS: z.number().nullable(),
+});
+export type RunFault = z.infer<typeof RunFault>;
+
 export const RunSummary = z.object({
   id: RunId,
   kind: z.string(),
@@ -46,5 +75,7 @@ export const RunSummary = z.object({
   message: z.string().nullable(),
   /** Present when the run was metered (or its power emulated). */
   energy: RunEnergy.optional(),
+  /** Board failures during the run, in order (absent when there were none). */
+  faults: z.array(RunFault).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

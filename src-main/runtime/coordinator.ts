@@ -55,6 +55,11 @@ export interface CoordinatorOptions {
   /** The coordinator's emulated link (virtual farm), so frames and results pay their airtime. */
   link?: Link | null;
   log: Logger;
+  /**
+   * Board failures are survived (runtime/faults.ts re-plans and calls redeploy): a board that
+   * drops out does not stop the feed, and a frame whose hand-over fails waits for the new plan.
+   */
+  survive?: boolean;
   onMetrics?(m: RunMetrics): void;
   /** Every agent's telemetry as it comes (once a second). */
   onTelemetry?(t: Telemetry): void;
@@ -98,6 +103,15 @@ interface DeviceTotals {
   overruns: number;
 }
 
+/**
+ * With `survive`, how long a frame whose hand-over failed waits for a new plan (the heartbeat
+ * declares a board lost within 2 s) before it is counted lost.
+ */
+const HANDOVER_GRACE_MS = 3000;
+
+/** How long close() waits for an agent to undeploy. */
+const UNDEPLOY_MS = 3000;
+
 /** How long without a single result before a run is declared stuck. */
 const STALL_MS = 60_000;
 /**
@@ -131,8 +145,20 @@ export class Coordinator {
   private deployment: Deployment | null = null;
   private startedAt = 0;
   private wake: (() => void) | null = null;
+  /** The plan running now: the run's own, or the last one redeploy() installed. */
+  private plan: RunPlan;
+  /** Every device any plan of this run used (the report covers the lost ones too). */
+  private readonly everUsed = new Set<string>();
+  /** Redeployments so far: deployment run ids are runId, then runId~1, runId~2, ... */
+  private epoch = 0;
+  private router: Router | null = null;
+  private sinkJoiner: Joiner | null = null;
+  /** Answers that came under a plan already replaced, dropped (their frames were sent again). */
+  private staleAnswers = 0;
 
-  constructor(private readonly o: CoordinatorOptions) {}
+  constructor(private readonly o: CoordinatorOptions) {
+    this.plan = o.plan;
+  }
 
   private get inFlight(): number {
     return this.sentAt.size;
@@ -141,15 +167,20 @@ export class Coordinator {
   private connect = (peer: Peer): Promise<PeerClient> => {
     let c = this.clients.get(peer.id);
     if (!c) {
-      c = PeerClient.connect(peer, { tls: this.o.identity.tls });
-      c.catch(() => this.clients.delete(peer.id));
-      this.clients.set(peer.id, c);
+      const fresh = PeerClient.connect(peer, { tls: this.o.identity.tls });
+      // A closed connection is opened again on next use (a board restarted after a failure).
+      fresh.then(
+        (pc) => pc.onClose(() => this.clients.get(peer.id) === fresh && this.clients.delete(peer.id)),
+        () => this.clients.delete(peer.id),
+      );
+      this.clients.set(peer.id, fresh);
+      c = fresh;
     }
     return c;
   };
 
-  private stages(): StageSpec[] {
-    const { manifest, assignment } = this.o.plan;
+  private stages(plan: RunPlan = this.plan): StageSpec[] {
+    const { manifest, assignment } = plan;
     const byId = new Map(this.o.agents.map((a) => [a.id, a]));
     if (assignment.length !== manifest.stages.length) {
       throw new AppError(
@@ -189,14 +220,12 @@ export class Coordinator {
   /** Starts the sink, checks every agent's health and deploys. */
   async deploy(): Promise<void> {
     const stages = this.stages();
-    const last = stages[stages.length - 1] as StageSpec;
-    const joiner = last.parts.length > 1 ? new Joiner(last, 1 << 16) : null;
     this.sink = await serve(
       this.o.sinkHost,
       0,
       {
         forward: async (f) => {
-          this.receive(f, joiner);
+          this.receive(f);
           return { frameId: f.frameId };
         },
       },
@@ -205,7 +234,7 @@ export class Coordinator {
         onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
       },
     );
-    const used = new Set(this.o.plan.assignment.flat(2));
+    const used = new Set(this.plan.assignment.flat(2));
     const agents = this.o.agents.filter((a) => used.has(a.id));
     await Promise.all(
       agents.map(async (a) => {
@@ -224,14 +253,21 @@ export class Coordinator {
           );
       }),
     );
-    this.deployment = {
-      runId: this.o.runId,
+    await this.install(this.plan, stages, this.o.runId);
+  }
+
+  /** Deploys a plan's stages to its agents under `runId` and makes it the one frames go to. */
+  private async install(plan: RunPlan, stages: StageSpec[], runId: string): Promise<void> {
+    const used = new Set(plan.assignment.flat(2));
+    const agents = this.o.agents.filter((a) => used.has(a.id));
+    const sink = this.sink as ServerHandle;
+    const d: Deployment = {
+      runId,
       stages,
-      sink: { id: this.o.identity.id, host: this.o.sinkHost, port: this.sink.port },
+      sink: { id: this.o.identity.id, host: this.o.sinkHost, port: sink.port },
       window: this.o.window,
-      holdMs: this.o.plan.holdMs ?? {},
+      holdMs: plan.holdMs ?? {},
     };
-    const d = this.deployment;
     await Promise.all(
       agents.map(async (a) => {
         try {
@@ -244,13 +280,70 @@ export class Coordinator {
         }
       }),
     );
+    const last = stages[stages.length - 1] as StageSpec;
+    this.sinkJoiner = last.parts.length > 1 ? new Joiner(last, 1 << 16) : null;
+    this.deployment = d;
+    this.plan = plan;
+    for (const id of used) this.everUsed.add(id);
+    this.router = new Router(d, this.connect, this.o.link ?? null);
   }
 
-  private receive(f: Frame, joiner: Joiner | null): void {
-    if (f.runId !== this.o.runId)
+  /**
+   * Replaces the running plan (runtime/faults.ts, once a board failed, slowed or came back):
+   * deploys it under the next epoch of the run id (agents drop the old plan at once), then sends
+   * every frame not yet answered again. Answers still coming under the old plan are dropped, so
+   * none is counted twice. Returns the frames sent again.
+   */
+  async redeploy(plan: RunPlan): Promise<number> {
+    const previous = this.deployment;
+    const stages = this.stages(plan);
+    await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
+    this.epoch++;
+    // Boards the new plan leaves out drop the old one too (a lost board may never answer).
+    const kept = new Set(plan.assignment.flat(2));
+    for (const id of previous ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id)))) : []) {
+      const a = this.o.agents.find((x) => x.id === id);
+      if (a && !kept.has(id) && previous)
+        void this.connect(a).then((c) => c.undeploy(previous.runId)).catch(() => undefined);
+    }
+    const again = [...this.sentAt.keys()].sort((x, y) => x - y);
+    for (const id of again) if (this.sentAt.has(id)) await this.sendFrame(id);
+    this.wake?.();
+    return again.length;
+  }
+
+  /** Hands one frame to the running plan's first stage. */
+  private async sendFrame(id: number): Promise<void> {
+    const epoch = this.epoch;
+    const router = this.router as Router;
+    const input = await this.o.source.frame(id);
+    let acked: Promise<unknown>;
+    try {
+      acked = (await router.send(id, -1, 0, [], [input])).acked;
+    } catch (err) {
+      acked = Promise.reject(err as Error);
+    }
+    acked.catch((err: Error) => {
+      if (!this.o.survive) return this.markLost(id, err.message);
+      // The plan changed meanwhile: the frame was sent again under the new one.
+      if (epoch !== this.epoch) return;
+      // A board failed: the new plan (heartbeat verdict within 2 s) sends the frame again.
+      setTimeout(() => {
+        if (epoch === this.epoch) this.markLost(id, err.message);
+      }, HANDOVER_GRACE_MS).unref();
+    });
+  }
+
+  private receive(f: Frame): void {
+    if (f.runId !== this.deployment?.runId) {
+      if (f.runId.split('~')[0] === this.o.runId) {
+        this.staleAnswers++;
+        return;
+      }
       throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
+    }
     for (const t of f.tensors) checkTensor(t);
-    const outputs = joiner ? joiner.add(f) : f.tensors;
+    const outputs = this.sinkJoiner ? this.sinkJoiner.add(f) : f.tensors;
     if (!outputs) return;
     const sentAt = this.sentAt.get(f.frameId);
     if (sentAt === undefined) {
@@ -309,7 +402,8 @@ export class Coordinator {
 
   /** A board died or dropped off: the plan is broken, so no more frames go in. */
   private agentLeft(id: string): void {
-    if (this.closing || this.left.includes(id)) return;
+    // Surviving runs leave the verdict to the heartbeat (the board may come back).
+    if (this.closing || this.o.survive || this.left.includes(id)) return;
     this.left.push(id);
     if (this.leftAt === 0) this.leftAt = performance.now();
     this.o.log.warn({ agent: id }, 'agent left the run');
@@ -318,30 +412,27 @@ export class Coordinator {
 
   /** Streams the frames, polls telemetry every second, returns when every frame is settled. */
   async run(): Promise<RunOutcome> {
-    const d = this.deployment;
-    if (!d) throw new Error('deploy() first');
-    const router = new Router(d, this.connect, this.o.link ?? null);
-    const replicas = d.stages.reduce(
-      (a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0),
-      0,
-    );
-    // Every queue in the farm is bounded by the frames admitted here.
-    const admit = d.window * replicas;
+    if (!this.deployment) throw new Error('deploy() first');
+    // Every queue in the farm is bounded by the frames admitted here (for the plan running now).
+    const admit = () =>
+      (this.deployment as Deployment).window *
+      (this.deployment as Deployment).stages.reduce(
+        (a, s) => a + s.parts.reduce((b, p) => b + p.replicas.length, 0),
+        0,
+      );
     this.startedAt = performance.now();
     this.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
     try {
       const feeding = () => !this.stopping && this.left.length === 0;
       for (let id = 0; id < this.o.frames && feeding(); id++) {
-        while (this.inFlight >= admit && feeding()) await this.sleepUntilWoken();
+        while (this.inFlight >= admit() && feeding()) await this.sleepUntilWoken();
         if (!feeding()) break;
         await this.o.source.ready?.();
         if (!feeding()) break;
-        const input = await this.o.source.frame(id);
         this.sentAt.set(id, performance.now());
         this.sent++;
-        const sent = await router.send(id, -1, 0, [], [input]);
-        sent.acked.catch((err: Error) => this.markLost(id, err.message));
+        await this.sendFrame(id);
       }
       while (this.inFlight > 0) {
         const now = performance.now();
@@ -394,9 +485,24 @@ export class Coordinator {
     });
   }
 
+  /** Completion times of every result so far (performance.now() ms), in arrival order. */
+  completionTimes(): readonly number[] {
+    return this.doneAt;
+  }
+
+  /** When the first frame went out (performance.now() ms); 0 before run(). */
+  get startedAtMs(): number {
+    return this.startedAt;
+  }
+
+  /** Answers dropped because they came under a plan already replaced. */
+  get stale(): number {
+    return this.staleAnswers;
+  }
+
   /** Telemetry from every agent; emits one RunMetrics. */
   private async poll(): Promise<void> {
-    const used = new Set(this.o.plan.assignment.flat(2));
+    const used = new Set(this.plan.assignment.flat(2));
     const agents = this.o.agents.filter((a) => used.has(a.id));
     const answers = await Promise.all(
       agents.map(async (a) => {
@@ -473,9 +579,8 @@ export class Coordinator {
   }
 
   private deviceSummaries(): DeviceSummary[] {
-    const used = new Set(this.o.plan.assignment.flat(2));
     return this.o.agents
-      .filter((a) => used.has(a.id))
+      .filter((a) => this.everUsed.has(a.id))
       .map((a) => {
         const t = this.totals.get(a.id);
         return {
@@ -522,7 +627,14 @@ export class Coordinator {
     await Promise.allSettled(
       clients.map(async (c) => {
         if (c.status !== 'fulfilled') return;
-        await c.value.undeploy(this.o.runId).catch(() => undefined);
+        // A board cut off mid-run never answers: its undeploy is not waited for past UNDEPLOY_MS.
+        const runId = this.deployment?.runId ?? this.o.runId;
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([
+          c.value.undeploy(runId).catch(() => undefined),
+          new Promise((r) => (t = setTimeout(r, UNDEPLOY_MS))),
+        ]);
+        clearTimeout(t);
         c.value.close();
       }),
     );

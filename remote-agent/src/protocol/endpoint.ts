@@ -10,6 +10,7 @@ type Transport = Service.Transport;
 import { DEFAULT_MAX_MESSAGE_BYTES, packetStreams } from './framing';
 import {
   agentService,
+  frameCodec,
   type Ack,
   type Deployed,
   type Deployment,
@@ -95,6 +96,7 @@ export async function serve(
   bind('telemetry', h.telemetry && (() => h.telemetry!()));
   bind('undeploy', h.undeploy && ((r) => h.undeploy!(r.runId as string)));
   bind('powerRead', h.powerRead && (() => h.powerRead!()));
+  bind('throttle', h.throttle && ((r) => h.throttle!(r.factor as number)));
   avroServer.on('error', (err: Error) => opts.onPeerError?.(err));
 
   const sockets = new Set<tls.TLSSocket>();
@@ -187,6 +189,7 @@ export class PeerClient {
     // Requests may wait long for a slow (or emulated) board: no per-call time-out here; a dead
     // peer shows as a closed socket, and health pings carry their own.
     const client = agentService.createClient({ timeout: 0 });
+    client.use(frameCodec.clientMiddleware as unknown as Parameters<typeof client.use>[0]);
     client.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, {
       objectMode: true,
     });
@@ -244,6 +247,10 @@ export class PeerClient {
 
   powerRead(): Promise<string> {
     return this.call('powerRead');
+  }
+
+  throttle(factor: number): Promise<null> {
+    return this.call('throttle', factor);
   }
 
   close(): void {

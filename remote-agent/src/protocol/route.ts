@@ -16,6 +16,7 @@ import type { Ack, Deployment, Frame, Peer, WireTensor } from './schema';
 export class Credits {
   private readonly inFlight = new Map<string, number>();
   private readonly waiters: Array<() => void> = [];
+  private closed = false;
 
   constructor(readonly window: number) {}
 
@@ -26,6 +27,7 @@ export class Credits {
   /** Takes a credit at the least-loaded replica that has one, waiting until one does. */
   async acquire(replicas: readonly Peer[]): Promise<Peer> {
     for (;;) {
+      if (this.closed) throw new Error('the deployment was replaced; no more credits');
       let best: Peer | undefined;
       for (const r of replicas) {
         if (this.count(r.id) < this.window && (!best || this.count(r.id) < this.count(best.id)))
@@ -47,6 +49,12 @@ export class Credits {
   release(id: string): void {
     this.inFlight.set(id, Math.max(0, this.count(id) - 1));
     // Wake every waiter: each re-checks, since the freed credit may be at a replica it cannot use.
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Fails every waiting and later acquire (a replaced deployment must not wait for a lost board). */
+  close(): void {
+    this.closed = true;
     for (const w of this.waiters.splice(0)) w();
   }
 

@@ -4,6 +4,7 @@
 import avro from 'avsc';
 // Bounds array and map counts by the bytes received before any message is decoded.
 import './bounded';
+import { frameWire } from './frame-wire';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -120,6 +121,8 @@ const protocol = {
         /** The agent's monotonic clock (ms): with the ping's round trip, the clock offset. */
         { name: 'now', type: 'double', default: 0 },
         { name: 'nonce', type: 'long' },
+        /** How many times slower than its profile the board computes now (thermal throttling). */
+        { name: 'slowdown', type: 'double', default: 1 },
       ],
     },
     {
@@ -183,10 +186,20 @@ const protocol = {
     powerRead: { request: [], response: 'string' },
     /** Ends a run: drops its sessions; frames still in flight are answered with an error. */
     undeploy: { request: [{ name: 'runId', type: 'string' }], response: 'null' },
+    /**
+     * Emulated thermal throttling (chaos tests and demos): from now on every frame takes
+     * `factor` times its time (1 = full speed again).
+     */
+    throttle: { request: [{ name: 'factor', type: 'double' }], response: 'null' },
   },
 };
 
 export const agentService = avro.Service.forProtocol(protocol);
+/** Frames in and out without copying their tensors (decoding with it is set up here, for every reader). */
+export const frameCodec = frameWire(
+  agentService as unknown as Parameters<typeof frameWire>[0],
+  protocol.namespace,
+);
 
 export type Dtype = 'uint8' | 'int8' | 'float32' | 'float16' | 'int32' | 'int64';
 
@@ -255,6 +268,8 @@ export interface Health {
   uptimeMs: number;
   now: number;
   nonce: number;
+  /** Absent from peers that predate throttling (1 then). */
+  slowdown?: number;
 }
 
 export interface PartTelemetry {
@@ -290,6 +305,7 @@ export interface Handlers {
   telemetry?(): Promise<Telemetry>;
   undeploy?(runId: string): Promise<null>;
   powerRead?(): Promise<string>;
+  throttle?(factor: number): Promise<null>;
 }
 
 /** Name of a part as agents and telemetry show it: stage id + part index. */

@@ -1,0 +1,237 @@
+// Chaos: faults injected on purpose into a run, for tests and demos (`mchair run --chaos
+// kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). kill = SIGKILL the board's agent; cut =
+// the board's network cut (its network namespace's links set down when the agent runs in one,
+// else the process stopped with SIGSTOP: its sockets stay open and silent, as on a dead Wi-Fi
+// link); slow = thermal throttling, the board FACTOR times slower (the agent's throttle message);
+// back = the board returns (a killed agent restarted on its port, a cut link set up again, a
+// throttled board at full speed).
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { Peer } from '../../remote-agent/src/protocol/schema';
+import { InputError } from '../contract/index';
+
+const exec = promisify(execFile);
+
+export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back';
+
+export interface ChaosAction {
+  kind: ChaosKind;
+  device: string;
+  /** Seconds after the first frame is sent. */
+  atS: number;
+  /** slow only: how many times slower. */
+  factor: number | null;
+}
+
+const PART = /^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
+
+/** Parses a --chaos list; each error names the bad part. `devices` are the farm's ids. */
+export function parseChaos(spec: string, devices: readonly string[]): ChaosAction[] {
+  const actions: ChaosAction[] = [];
+  for (const raw of spec.split(',')) {
+    const part = raw.trim();
+    const m = PART.exec(part);
+    if (!m) {
+      throw new InputError(
+        `--chaos: "${part}" is not kill:DEVICE@S, cut:DEVICE@S, slow:DEVICE@S:FACTOR or back:DEVICE@S`,
+      );
+    }
+    const [, kind, device, at, factor] = m as unknown as [string, ChaosKind, string, string, string?];
+    if (!devices.includes(device))
+      throw new InputError(`--chaos: "${part}": no device "${device}" in the farm`);
+    const atS = Number(at);
+    if (atS > 3600) throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+    if (kind === 'slow') {
+      const f = Number(factor);
+      if (factor === undefined || !(f > 1 && f <= 1000))
+        throw new InputError(`--chaos: "${part}": slow needs a FACTOR above 1 (e.g. slow:${device}@${at}:5)`);
+      actions.push({ kind, device, atS, factor: f });
+    } else {
+      if (factor !== undefined)
+        throw new InputError(`--chaos: "${part}": only slow takes a FACTOR`);
+      actions.push({ kind, device, atS, factor: null });
+    }
+  }
+  return actions.sort((a, b) => a.atS - b.atS);
+}
+
+/** What chaos can reach of one board. */
+export interface ChaosTarget {
+  peer: Peer;
+  /** The agent's process on this machine (virtual farm); null for a board elsewhere. */
+  pid: number | null;
+  /** Starts the agent again on its port after a kill; null when this machine cannot. */
+  restart: (() => Promise<number>) | null;
+}
+
+/** A fault as injected: what, to whom, when (ms on this process's monotonic clock), and how. */
+export interface Injected {
+  action: ChaosAction;
+  at: number;
+  /** How it was done, for the record: "SIGKILL pid 123", "link mb0 down in netns x", ... */
+  how: string;
+}
+
+/** The network namespace a process runs in, with its links (other than lo); null if none. */
+async function namespaceOf(pid: number): Promise<{ name: string; links: string[] } | null> {
+  let name: string;
+  try {
+    name = (await exec('ip', ['netns', 'identify', String(pid)])).stdout.trim();
+  } catch {
+    return null;
+  }
+  if (!name) return null;
+  const out = (await exec('ip', ['-n', name, '-o', 'link', 'show'])).stdout;
+  const links = out
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined && l !== 'lo');
+  return { name, links };
+}
+
+async function isOurAgent(pid: number): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('mchair-agent');
+  } catch {
+    return false;
+  }
+}
+
+export class Chaos {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly targets: Map<string, ChaosTarget>;
+  /** How each cut was made, so back can undo it. */
+  private readonly cuts = new Map<string, { netns: string; links: string[] } | { pid: number }>();
+  readonly injected: Injected[] = [];
+
+  constructor(
+    private readonly actions: readonly ChaosAction[],
+    targets: readonly ChaosTarget[],
+    private readonly tls: TlsMaterial,
+    private readonly onInjected: (i: Injected) => void,
+    private readonly onError: (a: ChaosAction, err: Error) => void,
+  ) {
+    this.targets = new Map(targets.map((t) => [t.peer.id, t]));
+  }
+
+  /** Schedules every action relative to now (the run's first frame). */
+  start(): void {
+    for (const a of this.actions) {
+      this.timers.push(
+        setTimeout(() => {
+          this.inject(a).then(
+            (how) => {
+              const i = { action: a, at: performance.now(), how };
+              this.injected.push(i);
+              this.onInjected(i);
+            },
+            (err: Error) => this.onError(a, err),
+          );
+        }, a.atS * 1000),
+      );
+    }
+  }
+
+  /** The injection of a device's latest fault of `kinds` up to now, if any. */
+  lastInjected(device: string, kinds: readonly ChaosKind[]): Injected | null {
+    for (let i = this.injected.length - 1; i >= 0; i--) {
+      const x = this.injected[i]!;
+      if (x.action.device === device && kinds.includes(x.action.kind)) return x;
+    }
+    return null;
+  }
+
+  private target(a: ChaosAction): ChaosTarget {
+    const t = this.targets.get(a.device);
+    if (!t) throw new Error(`no device "${a.device}"`);
+    return t;
+  }
+
+  /** The agent's pid, checked to still be our agent (never signal a stranger reusing the pid). */
+  private async pidOf(a: ChaosAction): Promise<number> {
+    const pid = this.target(a).pid;
+    if (pid === null || !(await isOurAgent(pid)))
+      throw new Error(`${a.kind} needs the agent of ${a.device} to run on this machine`);
+    return pid;
+  }
+
+  private async inject(a: ChaosAction): Promise<string> {
+    switch (a.kind) {
+      case 'kill': {
+        const pid = await this.pidOf(a);
+        process.kill(pid, 'SIGKILL');
+        return `SIGKILL to pid ${pid}`;
+      }
+      case 'cut': {
+        const pid = await this.pidOf(a);
+        const ns = await namespaceOf(pid);
+        if (ns && ns.links.length > 0) {
+          for (const l of ns.links) await exec('ip', ['-n', ns.name, 'link', 'set', l, 'down']);
+          this.cuts.set(a.device, { netns: ns.name, links: ns.links });
+          return `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`;
+        }
+        // Not in a namespace of its own: stop the process, its sockets open and silent.
+        process.kill(pid, 'SIGSTOP');
+        this.cuts.set(a.device, { pid });
+        return `SIGSTOP to pid ${pid} (no network namespace of its own)`;
+      }
+      case 'slow': {
+        await this.throttle(a.device, a.factor as number);
+        return `throttle ${a.factor}x`;
+      }
+      case 'back':
+        return this.back(a);
+    }
+  }
+
+  private async throttle(device: string, factor: number): Promise<void> {
+    const c = await PeerClient.connect(this.targets.get(device)!.peer, {
+      tls: this.tls,
+      timeoutMs: 2000,
+    });
+    try {
+      await c.throttle(factor);
+    } finally {
+      c.close();
+    }
+  }
+
+  private async back(a: ChaosAction): Promise<string> {
+    const last = this.lastInjected(a.device, ['kill', 'cut', 'slow']);
+    if (!last) throw new Error(`back:${a.device}: nothing happened to ${a.device} before`);
+    if (last.action.kind === 'slow') {
+      await this.throttle(a.device, 1);
+      return 'throttle 1x (full speed)';
+    }
+    if (last.action.kind === 'cut') {
+      const cut = this.cuts.get(a.device);
+      this.cuts.delete(a.device);
+      if (cut && 'netns' in cut) {
+        for (const l of cut.links) await exec('ip', ['-n', cut.netns, 'link', 'set', l, 'up']);
+        return `link ${cut.links.join(', ')} set up in network namespace ${cut.netns}`;
+      }
+      if (cut) process.kill(cut.pid, 'SIGCONT');
+      return `SIGCONT to pid ${cut?.pid}`;
+    }
+    const restart = this.target(a).restart;
+    if (!restart) throw new Error(`back:${a.device}: this farm cannot restart ${a.device}'s agent`);
+    const pid = await restart();
+    this.target(a).pid = pid;
+    return `agent restarted as pid ${pid}`;
+  }
+
+  /** Cancels what has not happened yet and resumes every stopped process (never leave one stopped). */
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    for (const cut of this.cuts.values()) {
+      try {
+        if ('pid' in cut) process.kill(cut.pid, 'SIGCONT');
+      } catch {
+        // gone already
+      }
+    }
+    this.cuts.clear();
+  }
+}

@@ -1,0 +1,211 @@
+// Faults: what a run does when the Heartbeat says a board was lost, slowed or came back. It plays
+// the musical chair: a new plan for the farm as it is now (the planner's replan, with a slowed
+// board costed at its new speed and a returning board offered its chair again), the new plan
+// deployed to the boards under a new epoch, and every frame still in flight sent again (the
+// Coordinator's redeploy). Each fault is recorded with its times: detection, re-plan, redeploy,
+// and how long until throughput was back to 90% of the new plan's prediction.
+import type { RunFault } from '../contract/index';
+import type { Plan } from '../contract/plan';
+import type { DeviceProfile } from '../planner/profile';
+import { replan, type Farm, type PlannerModel } from '../planner/index';
+import type { Logger } from '../log';
+import type { Coordinator, RunPlan } from './coordinator';
+import type { Verdict } from './heartbeat';
+
+/** Share of the new plan's predicted IPS that counts as recovered. */
+export const RECOVERED_SHARE = 0.9;
+/** Throughput is measured over this trailing window (and never over frames before detection). */
+const WINDOW_MS = 2000;
+const SAMPLE_MS = 100;
+
+/** A board's profile when it computes `factor` times slower (thermal throttling). */
+export function slowedProfile(p: DeviceProfile, factor: number): DeviceProfile {
+  const op = (o: DeviceProfile['ops']['conv']) => ({
+    ...o,
+    macsPerSec: o.macsPerSec / factor,
+    bytesPerSec: o.bytesPerSec / factor,
+    ...(o.spillBytesPerSec !== undefined ? { spillBytesPerSec: o.spillBytesPerSec / factor } : {}),
+  });
+  return {
+    ...p,
+    name: `${p.name} (${factor}x slower)`,
+    ops: {
+      conv: op(p.ops.conv),
+      gemm: op(p.ops.gemm),
+      pool: op(p.ops.pool),
+      elementwise: op(p.ops.elementwise),
+    },
+    layerSec: p.layerSec * factor,
+    io: { messageSec: p.io.messageSec * factor, bytesPerSec: p.io.bytesPerSec / factor },
+  };
+}
+
+/** The farm as it is now: without lost boards, slowed ones at their new speed. */
+export function farmNow(
+  farm: Farm,
+  lost: ReadonlySet<string>,
+  slowdown: ReadonlyMap<string, number>,
+): Farm {
+  return {
+    coordinator: farm.coordinator,
+    devices: farm.devices
+      .filter((d) => !lost.has(d.id))
+      .map((d) => {
+        const f = slowdown.get(d.id) ?? 1;
+        return f > 1 ? { ...d, profile: slowedProfile(d.profile, f) } : d;
+      }),
+  };
+}
+
+/**
+ * Frames per second over the trailing window ending at `t` (ms), counting only completions
+ * after `since`; null until a whole window has passed since then.
+ */
+export function windowRate(times: readonly number[], since: number, t: number): number | null {
+  if (t - since < WINDOW_MS) return null;
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && times[i]! > t - WINDOW_MS; i--) if (times[i]! <= t) n++;
+  return (n * 1000) / WINDOW_MS;
+}
+
+export interface FaultsOptions {
+  model: PlannerModel;
+  /** The plan the run started with. */
+  plan: Plan;
+  /** The whole farm at its profiles' speed. */
+  farm: Farm;
+  coordinator: Coordinator;
+  /** What the coordinator deploys for a plan (partitions, emulated times at nominal speed). */
+  materialise(plan: Plan): Promise<RunPlan>;
+  /** The --chaos injection behind a verdict, if any: its kind and time (performance.now ms). */
+  causeOf(v: Verdict): { kind: string; at: number } | null;
+  /** A fault as detected and acted on, then again once throughput recovered. */
+  onFault(f: RunFault): void;
+  /** Boards loading the new plan until `busy` settles (the Heartbeat's excuse). */
+  excuse(ids: string[], busy: Promise<unknown>): void;
+  log: Logger;
+}
+
+interface Recovering {
+  fault: RunFault;
+  since: number;
+  target: number;
+}
+
+export class Faults {
+  readonly list: RunFault[] = [];
+  private plan: Plan;
+  private readonly lost = new Set<string>();
+  private readonly slowdown = new Map<string, number>();
+  private chain: Promise<void> = Promise.resolve();
+  private recovering: Recovering | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly o: FaultsOptions) {
+    this.plan = o.plan;
+    this.timer = setInterval(() => this.measure(), SAMPLE_MS);
+  }
+
+  /** The plan running now. */
+  get current(): Plan {
+    return this.plan;
+  }
+
+  /** Acts on a heartbeat verdict; verdicts are handled one at a time, in order. */
+  handle(v: Verdict): void {
+    this.chain = this.chain
+      .then(() => this.act(v))
+      .catch((err: Error) =>
+        this.o.log.error({ device: v.device, err: err.message }, 'recovery failed'),
+      );
+  }
+
+  /** Resolves once every verdict so far has been acted on. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private rel(ms: number): number {
+    return (ms - this.o.coordinator.startedAtMs) / 1000;
+  }
+
+  private async act(v: Verdict): Promise<void> {
+    const kind: RunFault['kind'] =
+      v.kind === 'slowed' && v.slowdown <= 1 ? 'back' : v.kind === 'slowed' ? 'slowed' : v.kind;
+    if (v.kind === 'lost') this.lost.add(v.device);
+    if (v.kind === 'back') this.lost.delete(v.device);
+    if (v.kind === 'slowed') this.slowdown.set(v.device, v.slowdown);
+    const cause = this.o.causeOf(v);
+    // Without an injection to date it, a lost board failed some time after its last answer.
+    const at = cause?.at ?? (v.kind === 'lost' ? v.lastHeardAt : v.at);
+    const fault: RunFault = {
+      kind,
+      device: v.device,
+      cause: cause?.kind ?? null,
+      at: this.rel(at),
+      detectedAt: this.rel(v.at),
+      detectionMs: v.at - at,
+      slowdown: v.kind === 'slowed' ? v.slowdown : null,
+      replanMs: null,
+      redeployMs: null,
+      resent: 0,
+      plan: null,
+      why: '',
+      recoveryS: null,
+    };
+    const inPlan = this.plan.devices.some((d) => d.device === v.device && d.part !== null);
+    if (v.kind === 'lost' && !inPlan) {
+      fault.why = `${v.device} had no part in the plan running`;
+      this.record(fault);
+      return;
+    }
+    const t0 = performance.now();
+    const r = replan(this.o.model, this.plan, farmNow(this.o.farm, this.lost, this.slowdown));
+    fault.replanMs = performance.now() - t0;
+    fault.why = r.why;
+    // A lost board's replicas must go even when the plan's layout stays.
+    if (v.kind === 'lost' || r.switchPlan) {
+      const t1 = performance.now();
+      const deploying = this.o.materialise(r.plan).then((p) => this.o.coordinator.redeploy(p));
+      this.o.excuse(
+        r.plan.devices.filter((d) => d.part !== null).map((d) => d.device),
+        deploying,
+      );
+      fault.resent = await deploying;
+      fault.redeployMs = performance.now() - t1;
+    }
+    this.plan = r.plan;
+    fault.plan = {
+      origin: r.plan.origin,
+      predictedIps: r.plan.prediction.ips,
+      devices: r.plan.devices.filter((d) => d.part !== null).map((d) => d.device),
+    };
+    this.record(fault);
+    this.recovering = { fault, since: v.at, target: RECOVERED_SHARE * r.plan.prediction.ips };
+  }
+
+  private record(f: RunFault): void {
+    this.list.push(f);
+    this.o.log.warn(
+      { device: f.device, kind: f.kind, detectionMs: f.detectionMs, replanMs: f.replanMs },
+      f.why,
+    );
+    this.o.onFault(f);
+  }
+
+  /** Samples throughput since the last change until it reaches its share of the prediction. */
+  private measure(): void {
+    const r = this.recovering;
+    if (!r) return;
+    const now = performance.now();
+    const rate = windowRate(this.o.coordinator.completionTimes(), r.since, now);
+    if (rate === null || rate < r.target) return;
+    r.fault.recoveryS = (now - r.since) / 1000;
+    this.recovering = null;
+    this.o.onFault(r.fault);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,190 @@
+// The Heartbeat watches every board of a run's farm with health pings on a connection of its own
+// (a data connection can be busy with frames, or closed on purpose by a redeploy). A board that
+// leaves its connection closed, refuses a new one, or leaves a ping unanswered for LOST_MS is
+// declared lost; a lost board that answers again is back; a board whose health reports a new
+// slowdown (thermal throttling) is declared slowed. Verdicts are what the Fault handler acts on.
+import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { Health, Peer } from '../../remote-agent/src/protocol/schema';
+
+/** How often each board is pinged. */
+export const PING_EVERY_MS = 200;
+/**
+ * How long a board may stay silent before it is lost. Emulated boards share this machine's
+ * cores with everything else, so an answer can be late by a few hundred ms without any fault.
+ */
+export const LOST_MS = 1300;
+
+export type Verdict =
+  | { kind: 'lost'; device: string; at: number; lastHeardAt: number; why: string }
+  | { kind: 'back'; device: string; at: number }
+  | { kind: 'slowed'; device: string; at: number; slowdown: number };
+
+interface Watch {
+  peer: Peer;
+  client: PeerClient | null;
+  connecting: Promise<PeerClient> | null;
+  lastHeardAt: number;
+  /** A ping sent and not yet answered: when it left. */
+  pendingSince: number | null;
+  lost: boolean;
+  slowdown: number;
+  /** Loads under way on the board (see excuse): its silence does not count meanwhile. */
+  excused: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(why)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+export class Heartbeat {
+  private readonly watches = new Map<string, Watch>();
+  private timer: NodeJS.Timeout | null = null;
+  private nonce = 0;
+
+  constructor(
+    peers: readonly Peer[],
+    private readonly tls: TlsMaterial,
+    private readonly onVerdict: (v: Verdict) => void,
+  ) {
+    const now = performance.now();
+    for (const p of peers)
+      this.watches.set(p.id, {
+        peer: p,
+        client: null,
+        connecting: null,
+        lastHeardAt: now,
+        pendingSince: null,
+        lost: false,
+        slowdown: 1,
+        excused: 0,
+      });
+  }
+
+  start(): void {
+    const now = performance.now();
+    for (const w of this.watches.values()) w.lastHeardAt = now;
+    this.timer = setInterval(() => this.beat(), PING_EVERY_MS);
+    this.beat();
+  }
+
+  /** Whether a board is lost right now. */
+  isLost(id: string): boolean {
+    return this.watches.get(id)?.lost ?? false;
+  }
+
+  /** The slowdown a board last reported (1 = its profile's speed). */
+  slowdownOf(id: string): number {
+    return this.watches.get(id)?.slowdown ?? 1;
+  }
+
+  /**
+   * Boards loading a new plan: an agent is deaf while onnxruntime loads a session, so silence
+   * until `busy` settles is not a fault (a closed connection still is).
+   */
+  excuse(ids: Iterable<string>, busy: Promise<unknown>): void {
+    const ws = [...ids].map((id) => this.watches.get(id)).filter((w): w is Watch => !!w);
+    for (const w of ws) w.excused++;
+    void busy
+      .catch(() => undefined)
+      .then(() => {
+        const now = performance.now();
+        for (const w of ws) {
+          w.excused--;
+          w.lastHeardAt = Math.max(w.lastHeardAt, now);
+        }
+      });
+  }
+
+  private beat(): void {
+    const now = performance.now();
+    for (const w of this.watches.values()) {
+      if (!w.lost && w.excused === 0 && now - w.lastHeardAt > LOST_MS) {
+        this.declareLost(w, `no answer to health pings for ${Math.round(now - w.lastHeardAt)} ms`);
+      }
+      // One ping at a time per board: a silent board is not flooded, and a late answer still
+      // counts (it clears pendingSince).
+      if (w.pendingSince !== null) continue;
+      void this.ping(w);
+    }
+  }
+
+  private declareLost(w: Watch, why: string): void {
+    if (w.lost) return;
+    w.lost = true;
+    w.client?.close();
+    w.client = null;
+    this.onVerdict({
+      kind: 'lost',
+      device: w.peer.id,
+      at: performance.now(),
+      lastHeardAt: w.lastHeardAt,
+      why,
+    });
+  }
+
+  private async ping(w: Watch): Promise<void> {
+    w.pendingSince = performance.now();
+    let h: Health;
+    try {
+      const c = await this.client(w);
+      h = await withTimeout(c.ping(++this.nonce), LOST_MS, `${w.peer.id}: no answer to a ping`);
+    } catch (err) {
+      w.pendingSince = null;
+      // A board that closed its connection or refuses one is gone now, not in LOST_MS: a killed
+      // process is detected in one ping period. A silent one is lost when beat() says so.
+      if (!w.lost && !/no answer/.test((err as Error).message))
+        this.declareLost(w, (err as Error).message);
+      // A connection with an unanswered ping may be stuck for good: the next ping opens another.
+      w.client?.close();
+      w.client = null;
+      return;
+    }
+    w.pendingSince = null;
+    if (this.timer === null || h.agentId !== w.peer.id) return;
+    const now = performance.now();
+    w.lastHeardAt = now;
+    if (w.lost) {
+      w.lost = false;
+      w.slowdown = h.slowdown ?? 1;
+      this.onVerdict({ kind: 'back', device: w.peer.id, at: now });
+      return;
+    }
+    const slowdown = h.slowdown ?? 1;
+    if (slowdown !== w.slowdown) {
+      w.slowdown = slowdown;
+      this.onVerdict({ kind: 'slowed', device: w.peer.id, at: now, slowdown });
+    }
+  }
+
+  private async client(w: Watch): Promise<PeerClient> {
+    if (w.client && !w.client.isClosed) return w.client;
+    w.client = null;
+    w.connecting ??= PeerClient.connect(w.peer, { tls: this.tls, timeoutMs: LOST_MS }).finally(
+      () => {
+        w.connecting = null;
+      },
+    );
+    const c = await w.connecting;
+    if (this.timer === null) {
+      c.close();
+      throw new Error('heartbeat stopped');
+    }
+    w.client = c;
+    return c;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const w of this.watches.values()) {
+      w.client?.close();
+      w.client = null;
+    }
+  }
+}

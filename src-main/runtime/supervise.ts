@@ -1,0 +1,112 @@
+// Supervision of one run against board failures: the Heartbeat watching every board, the Faults
+// handler re-planning on its verdicts, and Chaos injecting the faults asked for (--chaos). It
+// reports each fault to the run's record, the UI (run/fault) and the terminal.
+import type { RunFault } from '../contract/index';
+import type { Plan } from '../contract/plan';
+import type { EventBus } from '../core/events';
+import type { Logger } from '../log';
+import type { Farm, PlannerModel } from '../planner/index';
+import type { RunRecorder } from '../store/runs';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
+import type { Coordinator, RunPlan } from './coordinator';
+import { Faults } from './faults';
+import { Heartbeat, type Verdict } from './heartbeat';
+
+export interface SuperviseOptions {
+  runId: string;
+  coordinator: Coordinator;
+  targets: ChaosTarget[];
+  tls: TlsMaterial;
+  chaos: readonly ChaosAction[];
+  model: PlannerModel;
+  plan: Plan;
+  farm: Farm;
+  materialise(plan: Plan): Promise<RunPlan>;
+  recorder: RunRecorder | null;
+  events: EventBus | null;
+  log: Logger;
+  say?(line: string): void;
+}
+
+export interface Supervision {
+  faults: Faults;
+  /** Stops watching; waits for a recovery under way to finish. */
+  stop(): Promise<void>;
+}
+
+/** Which injected faults explain each verdict. */
+const CAUSES: Record<Verdict['kind'], ChaosKind[]> = {
+  lost: ['kill', 'cut'],
+  back: ['back'],
+  slowed: ['slow', 'back'],
+};
+
+/** One line for the terminal. */
+export function describeFault(f: RunFault): string {
+  const what =
+    f.kind === 'lost'
+      ? `${f.device} lost${f.cause ? ` (${f.cause})` : ''}`
+      : f.kind === 'slowed'
+        ? `${f.device} ${f.slowdown}x slower${f.cause ? ` (${f.cause})` : ''}`
+        : `${f.device} back`;
+  const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
+  return `fault at ${f.at.toFixed(1)} s: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
+}
+
+export function supervise(o: SuperviseOptions): Supervision {
+  let chaos: Chaos | null = null;
+  const publish = (f: RunFault, first: boolean) => {
+    o.events?.emit('run/fault', { ...f, runId: o.runId });
+    if (first || f.recoveryS !== null) o.say?.(describeFault(f));
+    void o.recorder?.setState('running', { faults: [...faults.list] });
+  };
+  const reported = new Set<RunFault>();
+  const faults = new Faults({
+    model: o.model,
+    plan: o.plan,
+    farm: o.farm,
+    coordinator: o.coordinator,
+    materialise: o.materialise,
+    causeOf: (v) => {
+      const i = chaos?.lastInjected(v.device, CAUSES[v.kind]);
+      return i ? { kind: i.action.kind, at: i.at } : null;
+    },
+    onFault: (f) => {
+      const first = !reported.has(f);
+      reported.add(f);
+      publish(f, first);
+    },
+    // The Heartbeat is made next: Faults acts on its verdicts and excuses boards through it.
+    excuse: (ids, busy) => heartbeat.excuse(ids, busy),
+    log: o.log,
+  });
+  const heartbeat = new Heartbeat(
+    o.targets.map((t) => t.peer),
+    o.tls,
+    (v) => faults.handle(v),
+  );
+  heartbeat.start();
+  if (o.chaos.length > 0) {
+    chaos = new Chaos(
+      o.chaos,
+      o.targets,
+      o.tls,
+      (i) => {
+        o.log.warn({ device: i.action.device, how: i.how }, `chaos: ${i.action.kind}`);
+        o.say?.(`chaos at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s: ${i.action.kind} ${i.action.device} (${i.how})`);
+      },
+      (a, err) => o.say?.(`chaos: ${a.kind}:${a.device} failed: ${err.message}`),
+    );
+    chaos.start();
+  }
+  return {
+    faults,
+    stop: async () => {
+      chaos?.stop();
+      heartbeat.stop();
+      await faults.settled();
+      faults.stop();
+    },
+  };
+}
