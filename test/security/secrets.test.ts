@@ -37,6 +37,8 @@ let key: KeyPair;
 const passphrase = `pp-${randomBytes(9).toString('base64url')}`;
 const wrongPassword = `wrong-${randomBytes(9).toString('base64url')}`;
 const wrongPassphrase = `wrong-${randomBytes(9).toString('base64url')}`;
+/** A password a page hands `mchair serve` to keep (devices/save-password). */
+const pagePassword = `page-${randomBytes(9).toString('base64url')}`;
 /** Everything the CLI showed, across all the flows. */
 const screens: string[] = [];
 
@@ -190,6 +192,11 @@ describe('no secret in output, logs, records or on the board', () => {
   });
 
   it('serve: the token is printed once for the user and appears in no log or record', async () => {
+    // A board of the data folder's own inventory, whose password a page will hand over.
+    expect(
+      mchair('devices', 'add', 'srv-board', '--host', '10.0.0.9', '--user', 'pi', '--password')
+        .code,
+    ).toBe(0);
     const serve = await startServe(dataDir);
     const { port, token } = serve;
     const origin = `http://127.0.0.1:${port}`;
@@ -218,6 +225,29 @@ describe('no secret in output, logs, records or on the board', () => {
       );
       ws.send(JSON.stringify({ id: 1, name: 'demo/start', args: { frames: 10 } }));
       await ended;
+      // A password handed over by the page, for a known board and for an unknown one.
+      ws.send(
+        JSON.stringify({
+          id: 2,
+          name: 'devices/save-password',
+          args: { name: 'srv-board', password: pagePassword },
+        }),
+      );
+      ws.send(
+        JSON.stringify({
+          id: 3,
+          name: 'devices/save-password',
+          args: { name: 'no-such-board', password: pagePassword },
+        }),
+      );
+      ws.send(
+        JSON.stringify({
+          id: 4,
+          name: 'devices/save-password',
+          args: { name: 'srv-board', password: pagePassword, extra: pagePassword },
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
       ws.close();
       // Refused sockets and odd requests that carry the token are logged: the token must not be.
       const refused = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, {
@@ -238,6 +268,12 @@ describe('no secret in output, logs, records or on the board', () => {
     expect(stderr).toMatch(/socket refused/);
     screens.push(stderr);
     expect(stderr).not.toContain(token);
+    expect(stderr).not.toContain(pagePassword);
+    // The page got its three answers (saved, unknown board, bad arguments) without the password.
+    const replies = screens.filter((l) => l.includes('"kind":"reply"'));
+    expect(replies.length).toBeGreaterThanOrEqual(4);
+    for (const r of replies) expect(r).not.toContain(pagePassword);
+    expect(replies.some((r) => r.includes('"saved":true'))).toBe(true);
     expect(filesHolding(join(dataDir, 'runs'), [token])).toEqual([]);
   });
 
@@ -267,7 +303,7 @@ describe('no secret in output, logs, records or on the board', () => {
       expect(json.code, json.stderr).toBe(0);
       expect(mchair('report', id, '--out', join(dataDir, 'reports', `${id}.html`)).code).toBe(0);
     }
-    const secrets = [user.password, passphrase, wrongPassword, wrongPassphrase];
+    const secrets = [user.password, passphrase, wrongPassword, wrongPassphrase, pagePassword];
     const keyLines = pemBody(readFileSync(key.privateFile, 'utf8'));
     const screen = screens.join('\n');
     expect(screen.length).toBeGreaterThan(1000);
