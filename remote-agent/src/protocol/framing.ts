@@ -15,7 +15,7 @@ export interface Packet {
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const MAX_FRAMES_PER_MESSAGE = 1024;
+export const MAX_FRAMES_PER_MESSAGE = 1024;
 
 export class MessageTooLargeError extends Error {
   constructor(size: number, limit: number) {
@@ -128,16 +128,31 @@ export class PacketParser {
   }
 }
 
+/** Buffers that stand for a list of buffers (see gather()). */
+const gathered = new WeakMap<Buffer, readonly Buffer[]>();
+
+/**
+ * Returns a buffer that stands for `parts` in a packet's payload: avsc hands its channel one
+ * buffer per message, and this lets a message it never saw whole (frame-wire.ts) go out as a
+ * gather write, each part one frame of the message. A stock Avro IPC reader joins the frames.
+ */
+export function gather(parts: readonly Buffer[]): Buffer {
+  const standIn = parts[0] ?? Buffer.alloc(0);
+  gathered.set(standIn, parts);
+  return standIn;
+}
+
 /** The buffers of one message on the wire, in order (the payload buffers are not copied). */
 export function encodePacket(p: Packet, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Buffer[] {
+  const payload = p.payload.flatMap((b) => gathered.get(b) ?? [b]);
   let size = 0;
-  for (const b of p.payload) size += b.length;
+  for (const b of payload) size += b.length;
   if (size > maxBytes) throw new MessageTooLargeError(size, maxBytes);
-  const head = Buffer.allocUnsafe(8 + 4 * p.payload.length);
+  const head = Buffer.allocUnsafe(8 + 4 * payload.length);
   head.writeInt32BE(p.id, 0);
-  head.writeInt32BE(p.payload.length, 4);
+  head.writeInt32BE(payload.length, 4);
   const parts: Buffer[] = [head.subarray(0, 8)];
-  p.payload.forEach((b, i) => {
+  payload.forEach((b, i) => {
     head.writeInt32BE(b.length, 8 + 4 * i);
     parts.push(head.subarray(8 + 4 * i, 12 + 4 * i), b);
   });
