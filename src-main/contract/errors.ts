@@ -34,7 +34,6 @@ export function fromWireError(e: WireError): AppError {
  * characters so an error stays one line and cannot drive the user's terminal.
  */
 export function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
   return message.replace(
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,

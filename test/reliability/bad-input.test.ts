@@ -478,7 +478,6 @@ describe('bad input files: one line naming what to fix, exit 1, nothing lost', (
       expect(r.status, r.stderr).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^mchair: [^\n]+\n$/);
-      // eslint-disable-next-line no-control-regex
       expect(r.stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
       expect(r.stderr).toMatch(c.says);
       // Nothing lost or half-written: every file as it was, and no new one beside them.

@@ -56,12 +56,17 @@ function blockCount(tap: Tap, perItem: number, what: string): number {
   }
   const left = tap.buf.length - tap.pos;
   if (n > 0 && perItem > 0 && n * perItem > left) {
-    throw new AvroCountError(`${what} claims ${n} items but only ${Math.max(0, left)} bytes follow`);
+    throw new AvroCountError(
+      `${what} claims ${n} items but only ${Math.max(0, left)} bytes follow`,
+    );
   }
   return n;
 }
 
-const { ArrayType, MapType } = avro.types as unknown as Record<'ArrayType' | 'MapType', { prototype: Reader & Container }>;
+const { ArrayType, MapType } = avro.types as unknown as Record<
+  'ArrayType' | 'MapType',
+  { prototype: Reader & Container }
+>;
 
 ArrayType.prototype._read = function (this: Container, tap: Tap): unknown[] {
   const items = this.itemsType as Reader;
