@@ -39,6 +39,8 @@ export const TopClass = z.object({ index: z.number().int(), score: z.number() })
 export const RunFrame = z.object({
   runId: RunId,
   frameId: z.number().int(),
+  /** How many classes the model tells apart (1000: ImageNet's, which the page can name). */
+  classes: z.number().int(),
   /** Softmax probabilities of the five best classes, best first. */
   top5: z.array(TopClass),
   source: SourceCounters.nullable(),

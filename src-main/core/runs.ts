@@ -83,6 +83,7 @@ export function runHandlers(o: {
             o.events.emit('run/frame', {
               runId: id,
               frameId,
+              classes: output.bytes.length / 4,
               top5: topK(output, 5),
               source: (page as PageFrameSource | null)?.counters() ?? null,
             }),

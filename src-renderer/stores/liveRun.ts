@@ -5,11 +5,14 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type {
+  CommandArgs,
   DeviceMetrics,
+  RunFrame,
   RunMetrics,
   RunState,
   RunSummary,
 } from '../../src-main/contract/index';
+import type { Plan } from '../../src-main/contract/plan';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 import { MetricRing } from '../composables/metricRing';
@@ -23,6 +26,16 @@ const RING_CAPACITY = 6000;
 const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
 
 export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
+export type RunStart = CommandArgs<'run/start'>;
+
+/** A plan chosen in the Plan view, waiting in the Run view for its source and Start. */
+export interface Deployment {
+  model: string;
+  label: string;
+  plan: Plan;
+  /** The virtual farm it was planned on (profile:count), to emulate when none is up. */
+  spec: string;
+}
 
 export const useLiveRunStore = defineStore('liveRun', () => {
   const runId = ref<string | null>(null);
@@ -34,6 +47,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const summary = shallowRef<RunSummary | null>(null);
   const busy = ref(false);
   const error = ref<string | null>(null);
+  /** The latest answered frame's top-5 and the page source's counters. */
+  const preview = shallowRef<RunFrame | null>(null);
+  const deployment = shallowRef<Deployment | null>(null);
   const throughput = markRaw(new MetricRing(RING_CAPACITY));
   const utilisation = markRaw(new MetricRing(RING_CAPACITY));
   const latency = markRaw(new MetricRing(RING_CAPACITY));
@@ -49,6 +65,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     counters.value = null;
     devices.value = [];
     summary.value = null;
+    preview.value = null;
     for (const ring of rings) ring.clear();
   }
 
@@ -96,6 +113,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   api.on('run/metrics', (m) => {
     if (accepts(m.runId)) record(m);
   });
+  api.on('run/frame', (f) => {
+    if (f.runId === runId.value) preview.value = f;
+  });
 
   async function act(work: () => Promise<void>): Promise<void> {
     busy.value = true;
@@ -115,6 +135,17 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       follow(id);
       state.value ??= 'starting';
     });
+
+  /** Starts a run; resolves with its id (null when the core refused, error says why). */
+  async function start(req: RunStart): Promise<string | null> {
+    let id: string | null = null;
+    await act(async () => {
+      id = (await api.call('run/start', req)).runId;
+      follow(id);
+      state.value ??= 'starting';
+    });
+    return id;
+  }
 
   const stop = (): Promise<void> =>
     act(async () => {
@@ -147,7 +178,10 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     utilisation,
     latency,
     isLive,
+    preview,
+    deployment,
     startDemo,
+    start,
     stop,
     resume,
   };

@@ -1,0 +1,139 @@
+// Frames the page captures for a run (webcam, video file, image folder): each picture drawn to a
+// 224x224 canvas, its RGBA pixels packed as RGB uint8 HWC (the built-in models' input), sent to
+// the core as base64 over the contract (run/frame). A camera sends as fast as it captures and
+// the core drops the oldest waiting frame; a file or folder waits for each frame's room.
+import { AppError, PAGE_FRAME, PAGE_FRAME_BYTES } from '../../src-main/contract/index';
+import type { SourceCounters } from '../../src-main/contract/index';
+
+/** RGBA pixels (a canvas's ImageData) as RGB, dropping alpha. */
+export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i] as number;
+    rgb[j + 1] = rgba[i + 1] as number;
+    rgb[j + 2] = rgba[i + 2] as number;
+  }
+  return rgb;
+}
+
+/** Base64 of bytes, in slices: String.fromCharCode on 150 KB at once overflows the stack. */
+export function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  const SLICE = 0x8000;
+  for (let i = 0; i < bytes.length; i += SLICE)
+    text += String.fromCharCode(...bytes.subarray(i, i + SLICE));
+  return btoa(text);
+}
+
+/** Where pictures come from: the next one to send, or null when there are no more. */
+export interface PictureFeed {
+  next(): Promise<CanvasImageSource | null>;
+  close(): void;
+}
+
+/** A live camera's video element, sampled at most `fps` times a second. */
+export function cameraFeed(video: HTMLVideoElement, fps: number): PictureFeed {
+  let last = 0;
+  return {
+    next: async () => {
+      const wait = last + 1000 / fps - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      last = performance.now();
+      return video.readyState >= 2 ? video : null;
+    },
+    close: () => undefined,
+  };
+}
+
+/** A video file stepped `fps` frames a second of its own time, from the start again at its end. */
+export function videoFileFeed(video: HTMLVideoElement, fps: number): PictureFeed {
+  let t = 0;
+  return {
+    next: async () => {
+      if (!Number.isFinite(video.duration) || video.duration <= 0) return null;
+      if (t >= video.duration) t = 0;
+      const seeked = new Promise((r) => video.addEventListener('seeked', r, { once: true }));
+      video.currentTime = t;
+      await seeked;
+      t += 1 / fps;
+      return video;
+    },
+    close: () => undefined,
+  };
+}
+
+/** Image files in name order, cycled (as `mchair run --source DIR` cycles a folder). */
+export function imageFilesFeed(files: readonly File[]): PictureFeed {
+  const images = [...files]
+    .filter((f) => f.type.startsWith('image/'))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  let i = 0;
+  let shown: ImageBitmap | null = null;
+  return {
+    next: async () => {
+      const file = images[i++ % images.length];
+      if (!file) return null;
+      shown?.close();
+      shown = await createImageBitmap(file);
+      return shown;
+    },
+    close: () => shown?.close(),
+  };
+}
+
+/** Draws a picture scaled to the model's input and returns its RGB bytes. */
+export function capture(ctx: CanvasRenderingContext2D, picture: CanvasImageSource): Uint8Array {
+  ctx.drawImage(picture, 0, 0, PAGE_FRAME.width, PAGE_FRAME.height);
+  const rgb = rgbaToRgb(ctx.getImageData(0, 0, PAGE_FRAME.width, PAGE_FRAME.height).data);
+  if (rgb.length !== PAGE_FRAME_BYTES) throw new Error('the capture canvas has the wrong size');
+  return rgb;
+}
+
+export type SendFrame = (base64: string) => Promise<SourceCounters>;
+
+/**
+ * Sends the feed's pictures until it ends, the run stops taking frames, or `signal` aborts.
+ * RUN_NOT_READY (the run is still deploying) is waited out; RUN_NOT_LIVE ends the pump.
+ */
+export async function pumpFrames(o: {
+  feed: PictureFeed;
+  send: SendFrame;
+  signal: AbortSignal;
+  onSent?(c: SourceCounters): void;
+  /** Sees each picture as it is sent (the live preview draws it). */
+  onPicture?(picture: CanvasImageSource): void;
+}): Promise<void> {
+  const canvas = document.createElement('canvas');
+  canvas.width = PAGE_FRAME.width;
+  canvas.height = PAGE_FRAME.height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('this browser cannot draw frames');
+  try {
+    while (!o.signal.aborted) {
+      const picture = await o.feed.next();
+      if (o.signal.aborted) break;
+      if (!picture) {
+        // A camera still warming up has no picture yet.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const base64 = toBase64(capture(ctx, picture));
+      o.onPicture?.(picture);
+      for (;;) {
+        try {
+          o.onSent?.(await o.send(base64));
+          break;
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'RUN_NOT_READY' && !o.signal.aborted) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          if (err instanceof AppError && err.code === 'RUN_NOT_LIVE') return;
+          throw err;
+        }
+      }
+    }
+  } finally {
+    o.feed.close();
+  }
+}

@@ -1,0 +1,146 @@
+// The issue's full flow in Chromium against a real `mchair serve`: start the virtual farm from
+// the Farm view, plan on it, deploy the best plan, run it with Chromium's fake camera (frames
+// captured in the page, top-5 over the preview, page counters), stop, export the run's report,
+// and stop the virtual farm. Screenshots of each new state go where `npm run screenshots` says.
+import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, LabPage } from './labPage';
+import { startServe, type ServeProcess } from './serveProcess';
+
+/** The canvas calls the pixel check makes (this file is type-checked without the DOM library). */
+interface PreviewCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+
+const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
+
+let serve: ServeProcess;
+let browser: Browser;
+let lab: LabPage | null = null;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  serve = await startServe();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  // The virtual farm outlives serve by design: never leave its agents behind a failed test.
+  if (lab && (await lab.page.getByRole('button', { name: 'Stop virtual farm' }).count()) === 0) {
+    await lab.openView('Farm').catch(() => undefined);
+  }
+  await lab?.page
+    .getByRole('button', { name: 'Stop virtual farm' })
+    .click({ timeout: 5000 })
+    .catch(() => undefined);
+  await lab?.page
+    .getByRole('button', { name: 'Start virtual farm' })
+    .waitFor({ timeout: 30_000 })
+    .catch(() => undefined);
+  await browser?.close();
+  if (serve) expect(await serve.stop()).toBe(0);
+});
+
+describe('start farm, plan, run with the camera, export (Chromium, fake camera)', () => {
+  it('goes through the whole flow', async () => {
+    lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+
+    await lab.openView('Farm');
+    await page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill('pi4:2');
+    await page.getByRole('button', { name: 'Start virtual farm' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: '2 of 2 emulated boards answering' })
+      .waitFor({ timeout: 60_000 });
+    expect(
+      await page.getByRole('table', { name: 'Virtual farm boards' }).getByRole('row').count(),
+    ).toBe(3);
+    expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/farm-virtual.png`, fullPage: true });
+
+    await lab.openView('Plan');
+    // The Plan view takes the boards of the virtual farm that is up.
+    await expect.poll(() => page.getByRole('spinbutton', { name: 'pi4' }).inputValue()).toBe('2');
+    expect(await page.getByRole('spinbutton', { name: 'pi3' }).inputValue()).toBe('0');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('tiny-cnn');
+    await page.getByRole('button', { name: 'Plan', exact: true }).click();
+    const deploy = page.getByRole('button', { name: 'Deploy best plan…' });
+    await deploy.waitFor({ timeout: 60_000 });
+    await page.getByText('on the virtual farm that is up').waitFor();
+    await deploy.click();
+
+    await page.getByRole('heading', { level: 1, name: 'Run' }).waitFor();
+    await page.getByText('from the Plan view').waitFor();
+    await page.getByText('Farm: the virtual farm that is up.').waitFor();
+    await page.getByRole('radio', { name: 'Camera' }).check();
+    // Chromium's fake camera, named once the page may use it.
+    const camera = page.getByRole('combobox', { name: 'Camera' });
+    await expect.poll(() => camera.locator('option').first().textContent()).toMatch(/fake/i);
+    await page.getByRole('button', { name: 'Start run' }).click();
+
+    const top5 = page.getByRole('list', { name: 'Top 5 classes' });
+    await top5.waitFor({ timeout: 90_000 });
+    expect(await top5.getByRole('listitem').count()).toBe(5);
+    const state = page.locator('[data-state]');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
+    // The page's counters move: frames handed over, and completed ones in the run's counters.
+    const preview = page.getByRole('figure', { name: 'Live preview' });
+    await expect
+      .poll(
+        async () => Number(/(\d+) handed over/.exec((await preview.textContent()) ?? '')?.[1] ?? 0),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBeGreaterThan(5);
+    await expect(preview.textContent()).resolves.toContain('random weights');
+    const completed = page.getByRole('definition').nth(1);
+    await expect
+      .poll(async () => Number(await completed.textContent()), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    // The preview canvas shows the fake camera's picture, not an empty frame.
+    const lit = await page
+      .getByRole('img', { name: 'The picture last sent to the farm' })
+      .evaluate((el) => {
+        const c = el as unknown as PreviewCanvas;
+        const d =
+          c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+          if ((d[i] ?? 0) + (d[i + 1] ?? 0) + (d[i + 2] ?? 0) > 60) n++;
+        return n;
+      });
+    expect(lit).toBeGreaterThan(1000);
+    expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/run-camera.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Stop run' }).click();
+    await page.locator('[data-test="run-summary"]').waitFor({ timeout: 60_000 });
+    const runId = (await state.locator('code').textContent())?.trim() ?? '';
+    expect(runId).not.toBe('');
+    expect(await state.getAttribute('data-state')).not.toBe('failed');
+
+    await lab.openView('Reports');
+    await page.getByRole('checkbox', { name: `Choose run ${runId}` }).check();
+    await page.getByRole('combobox', { name: 'Format' }).selectOption('html');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export 1 run' }).click(),
+    ]);
+    const html = await readFile(await download.path(), 'utf8');
+    expect(html).toContain(runId);
+    expect(html).toContain('tiny-cnn');
+
+    await lab.openView('Farm');
+    await page.getByRole('button', { name: 'Stop virtual farm' }).click();
+    await page.getByRole('button', { name: 'Start virtual farm' }).waitFor({ timeout: 30_000 });
+    expect(lab.consoleErrors).toEqual([]);
+  }, 300_000);
+});
