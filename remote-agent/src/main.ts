@@ -1,6 +1,8 @@
 // mchair-agent: the board program's entry point. Prints one JSON line on stdout when it listens
 // ({"event":"listening","id","port"}) so whoever started it (the virtual farm, a test, a systemd
 // unit's log) learns the port; logs go to stderr.
+// First, so that the garbage collector is set before anything allocates.
+import './heap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
