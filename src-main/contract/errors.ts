@@ -8,7 +8,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    // Messages quote names and bytes from files and peers: kept to one line wherever shown.
+    super(oneLine(message));
   }
 }
 

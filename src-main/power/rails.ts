@@ -3,6 +3,8 @@
 // plus RailsReading, the answer an agent gives to `powerRead`. No I/O here, so the agent (which
 // runs on the board) and the coordinator (which validates the answer) share one definition.
 import { z } from 'zod';
+// Garbage from a board's rails is the user's to fix (wiring, board type), not an internal error.
+import { MeterGarbageError } from './sample';
 
 export const Rail = z.object({
   name: z.string().min(1).max(64),
@@ -41,7 +43,7 @@ function reading(source: RailsReading['source'], t: number, rails: Rail[]): Rail
 function num(text: string | undefined, what: string): number {
   const n = Number((text ?? '').trim());
   if (text === undefined || text.trim() === '' || !Number.isFinite(n))
-    throw new Error(`${what}: ${JSON.stringify(text)} is not a number`);
+    throw new MeterGarbageError('board rails', `${what}: ${JSON.stringify(text)} is not a number`);
   return n;
 }
 
@@ -94,7 +96,10 @@ export function railsFromTegrastats(t: number, line: string): RailsReading {
     rails.push({ name: m[1] as string, w: Number(m[2]) / 1000 });
   }
   if (rails.length === 0)
-    throw new Error(`tegrastats line has no power rails: ${JSON.stringify(line.slice(0, 80))}`);
+    throw new MeterGarbageError(
+      'tegrastats',
+      `the line has no power rails: ${JSON.stringify(line.slice(0, 80))}`,
+    );
   return reading('tegrastats', t, rails);
 }
 
@@ -118,8 +123,9 @@ export function railsFromPmic(t: number, text: string): RailsReading {
     if (v !== undefined) rails.push({ name, w: Math.max(0, v * a), v, a });
   }
   if (rails.length === 0)
-    throw new Error(
-      'pmic_read_adc printed no rail with both a current and a voltage (not a Pi 5?)',
+    throw new MeterGarbageError(
+      'pmic_read_adc',
+      'no rail with both a current and a voltage (not a Pi 5?)',
     );
   return reading('pmic', t, rails);
 }
