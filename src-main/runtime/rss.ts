@@ -5,7 +5,7 @@
 export interface RssGrowth {
   /** Process: "coordinator" or an agent id. */
   id: string;
-  /** Median resident bytes in the window just after warm-up, and in the last window. */
+  /** Peak resident bytes in the first and in the second half of the time after warm-up. */
   warm: number;
   end: number;
   growthPct: number;
@@ -17,11 +17,7 @@ export function growthPercent(warm: number, end: number): number {
   return (100 * (end - warm)) / warm;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+const peak = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN);
 
 export class RssWatch {
   private readonly series = new Map<string, Array<{ atMs: number; bytes: number }>>();
@@ -32,26 +28,37 @@ export class RssWatch {
     s.push({ atMs, bytes });
   }
 
-  /** Latest sample of every process. */
-  latest(): Map<string, number> {
-    return new Map([...this.series].map(([id, s]) => [id, s[s.length - 1]?.bytes ?? 0]));
+  private inWindow(id: string, from: number, to: number): number[] {
+    return (this.series.get(id) ?? [])
+      .filter((x) => x.atMs >= from && x.atMs <= to)
+      .map((x) => x.bytes);
   }
 
   /**
-   * Growth of every process from [warmMs, warmMs + windowMs] to [endMs - windowMs, endMs].
-   * Medians over a window, not single samples: a process's RSS swings by a few MB around each
-   * garbage collection, and one sample taken just before or after one would decide the verdict.
-   * A process with no sample in either window is reported with NaN growth (a failure).
+   * Growth of every process from warm-up (warmMs) to the end (endMs): its peak in the second half
+   * of that time over its peak in the first half. Peaks, not single samples or window averages:
+   * RSS saw-tooths by 10-30% as V8 grows its heap and gives pages back after a full collection,
+   * so a point sample's verdict would depend on where in that cycle it fell. A leak raises the
+   * peaks; the saw-tooth does not. A process with no sample in either half has NaN growth (a
+   * failure: an agent that stopped reporting).
    */
-  growth(warmMs: number, endMs: number, windowMs: number): RssGrowth[] {
+  growth(warmMs: number, endMs: number): RssGrowth[] {
+    const mid = (warmMs + endMs) / 2;
     return [...this.series].map(([id, s]) => {
-      const inWindow = (from: number, to: number) =>
-        s.filter((x) => x.atMs >= from && x.atMs <= to).map((x) => x.bytes);
-      const w = inWindow(warmMs, warmMs + windowMs);
-      const e = inWindow(endMs - windowMs, endMs);
-      const warm = w.length ? median(w) : Number.NaN;
-      const end = e.length ? median(e) : Number.NaN;
+      const warm = peak(this.inWindow(id, warmMs, mid));
+      const end = peak(this.inWindow(id, mid, endMs));
       return { id, warm, end, growthPct: growthPercent(warm, end), samples: s.length };
     });
+  }
+
+  /** Each process's peak in each of `n` equal slices of [0, endMs] (NaN where none). */
+  trace(endMs: number, n: number): Map<string, number[]> {
+    const slice = (i: number) => [(i * endMs) / n, ((i + 1) * endMs) / n] as const;
+    return new Map(
+      [...this.series.keys()].map((id) => [
+        id,
+        Array.from({ length: n }, (_, i) => peak(this.inWindow(id, ...slice(i)))),
+      ]),
+    );
   }
 }

@@ -17,11 +17,17 @@ import { NOOP_ANSWER_BYTES, writeNoopPart } from './noop';
 import { RssWatch, type RssGrowth } from './rss';
 import { syntheticSource } from './source';
 
-export const SOAK_DEFAULTS = { minutes: 30, devices: 12, stages: 3, fps: 100 } as const;
+/**
+ * Frames go in as fast as the credits allow (fps 0) by default: at a steady low rate the router's
+ * least-loaded choice always finds the first replica of a stage idle, so the other replicas would
+ * carry almost nothing; saturated, every agent works and a leak per frame shows soonest.
+ */
+export const SOAK_DEFAULTS = { minutes: 30, devices: 12, stages: 3, fps: 0 } as const;
 
-/** RSS is sampled this often; with the window below, each verdict is a median of ~5 samples. */
+/** RSS is sampled this often (the agents report theirs once a second). */
 export const SAMPLE_EVERY_MS = 2000;
-const WINDOW_MS = 10_000;
+/** The trace in the figures: each process's peak RSS in each tenth of the run. */
+const TRACE_SLICES = 10;
 
 /**
  * Warm-up: the later of 30 s and the first 20% of the run. In the first seconds every process
@@ -46,8 +52,8 @@ export interface SoakFigures {
   fps: number;
   warmupS: number;
   wallS: number;
-  /** Per process (coordinator first), and the one that grew most. */
-  rss: { processes: RssGrowth[]; worst: RssGrowth };
+  /** Per process (coordinator first), and the one that grew most; trace in MB per tenth. */
+  rss: { processes: RssGrowth[]; worst: RssGrowth; traceMB: Record<string, number[]> };
   /** Agents of the plan that carried no frame (should be none). */
   idle: string[];
 }
@@ -120,9 +126,7 @@ export async function runSoak(o: {
       sinkHost: '127.0.0.1',
       source: {
         ...source,
-        // A steady rate, as from a camera: memory that grows with the frame count (the run's
-        // per-frame latency and completion records, 16 B a frame) then grows at a known pace,
-        // and the soak leaves the shared CPU to others. Late frames are sent at once (catch-up).
+        // With --fps, a steady rate as from a camera; late frames are sent at once (catch-up).
         frame: async (id) => {
           if (targetFps > 0) {
             t0 ||= performance.now();
@@ -182,8 +186,11 @@ export async function runSoak(o: {
     }
     const { ms: fedMs, completed: fedCompleted } = feedEnd();
     await coordinator.close();
-    // The end window closes when feeding stops, before the last frames drain.
-    const processes = watch.growth(warmMs, fedMs, WINDOW_MS);
+    // The end is when feeding stops, before the last frames drain.
+    const processes = watch.growth(warmMs, fedMs);
+    const traceMB = Object.fromEntries(
+      [...watch.trace(fedMs, TRACE_SLICES)].map(([id, t]) => [id, t.map(mb)]),
+    );
     const worst = processes.reduce((a, b) =>
       Number.isNaN(b.growthPct) || b.growthPct > a.growthPct ? b : a,
     );
@@ -202,7 +209,7 @@ export async function runSoak(o: {
       fps: afterWarmS > 0 ? (fedCompleted - warmCompleted) / afterWarmS : 0,
       warmupS: warmMs / 1000,
       wallS: out.wallMs / 1000,
-      rss: { processes, worst },
+      rss: { processes, worst, traceMB },
       idle: out.devices.filter((d) => d.bytesIn === 0).map((d) => d.id),
     };
   } finally {
