@@ -122,8 +122,8 @@ export class Chaos {
       this.timers.push(
         setTimeout(() => {
           this.inject(a).then(
-            (how) => {
-              const i = { action: a, at: performance.now(), how };
+            ({ how, at }) => {
+              const i = { action: a, at, how };
               this.injected.push(i);
               this.onInjected(i);
             },
@@ -157,40 +157,48 @@ export class Chaos {
     return pid;
   }
 
-  private async inject(a: ChaosAction): Promise<string> {
+  /** Does one action; `at` is taken right before the step that takes effect (faults are timed from it). */
+  private async inject(a: ChaosAction): Promise<{ how: string; at: number }> {
+    let at = performance.now();
     switch (a.kind) {
       case 'kill': {
         const pid = await this.pidOf(a);
+        at = performance.now();
         process.kill(pid, 'SIGKILL');
-        return `SIGKILL to pid ${pid}`;
+        return { how: `SIGKILL to pid ${pid}`, at };
       }
       case 'cut': {
         const pid = await this.pidOf(a);
         const ns = await namespaceOf(pid);
+        at = performance.now();
         if (ns && ns.links.length > 0) {
-          for (const l of ns.links) await exec('ip', ['-n', ns.name, 'link', 'set', l, 'down']);
+          await Promise.all(
+            ns.links.map((l) => exec('ip', ['-n', ns.name, 'link', 'set', l, 'down'])),
+          );
           this.cuts.set(a.device, { netns: ns.name, links: ns.links });
-          return `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`;
+          return { how: `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`, at };
         }
         // Not in a namespace of its own: stop the process, its sockets open and silent.
         process.kill(pid, 'SIGSTOP');
         this.cuts.set(a.device, { pid });
-        return `SIGSTOP to pid ${pid} (no network namespace of its own)`;
+        return { how: `SIGSTOP to pid ${pid} (no network namespace of its own)`, at };
       }
       case 'slow': {
-        await this.throttle(a.device, a.factor as number);
-        return `throttle ${a.factor}x`;
+        const c = await this.connect(a.device);
+        at = performance.now();
+        await this.throttle(c, a.factor as number);
+        return { how: `throttle ${a.factor}x`, at };
       }
       case 'back':
-        return this.back(a);
+        return { how: await this.back(a), at };
     }
   }
 
-  private async throttle(device: string, factor: number): Promise<void> {
-    const c = await PeerClient.connect(this.targets.get(device)!.peer, {
-      tls: this.tls,
-      timeoutMs: 2000,
-    });
+  private connect(device: string): Promise<PeerClient> {
+    return PeerClient.connect(this.targets.get(device)!.peer, { tls: this.tls, timeoutMs: 2000 });
+  }
+
+  private async throttle(c: PeerClient, factor: number): Promise<void> {
     try {
       await c.throttle(factor);
     } finally {
@@ -202,7 +210,7 @@ export class Chaos {
     const last = this.lastInjected(a.device, ['kill', 'cut', 'slow']);
     if (!last) throw new Error(`back:${a.device}: nothing happened to ${a.device} before`);
     if (last.action.kind === 'slow') {
-      await this.throttle(a.device, 1);
+      await this.throttle(await this.connect(a.device), 1);
       return 'throttle 1x (full speed)';
     }
     if (last.action.kind === 'cut') {

@@ -292,13 +292,15 @@ export class Coordinator {
    * Replaces the running plan (runtime/faults.ts, once a board failed, slowed or came back):
    * deploys it under the next epoch of the run id (agents drop the old plan at once), then sends
    * every frame not yet answered again. Answers still coming under the old plan are dropped, so
-   * none is counted twice. Returns the frames sent again.
+   * none is counted twice. Returns the frames sent again; `onInstalled` is called once every
+   * board has the new plan, before the frames go.
    */
-  async redeploy(plan: RunPlan): Promise<number> {
+  async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
     const previous = this.deployment;
     const stages = this.stages(plan);
     await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
     this.epoch++;
+    onInstalled?.();
     // Boards the new plan leaves out drop the old one too (a lost board may never answer).
     const kept = new Set(plan.assignment.flat(2));
     for (const id of previous ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id)))) : []) {

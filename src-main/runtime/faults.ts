@@ -166,10 +166,15 @@ export class Faults {
     // A lost board's replicas must go even when the plan's layout stays.
     if (v.kind === 'lost' || r.switchPlan) {
       const t1 = performance.now();
-      const deploying = this.o.materialise(r.plan).then((p) => this.o.coordinator.redeploy(p));
+      // Boards are excused while they load the plan, not while the frames go again after.
+      let installed = () => undefined as void;
+      const installing = new Promise<void>((resolve) => (installed = resolve));
+      const deploying = this.o
+        .materialise(r.plan)
+        .then((p) => this.o.coordinator.redeploy(p, installed));
       this.o.excuse(
         r.plan.devices.filter((d) => d.part !== null).map((d) => d.device),
-        deploying,
+        Promise.race([installing, deploying]),
       );
       fault.resent = await deploying;
       fault.redeployMs = performance.now() - t1;

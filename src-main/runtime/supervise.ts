@@ -96,7 +96,10 @@ export function supervise(o: SuperviseOptions): Supervision {
         o.log.warn({ device: i.action.device, how: i.how }, `chaos: ${i.action.kind}`);
         o.say?.(`chaos at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s: ${i.action.kind} ${i.action.device} (${i.how})`);
       },
-      (a, err) => o.say?.(`chaos: ${a.kind}:${a.device} failed: ${err.message}`),
+      (a, err) => {
+        o.log.warn({ device: a.device, err: err.message }, `chaos: ${a.kind} failed`);
+        o.say?.(`chaos: ${a.kind}:${a.device} failed: ${err.message}`);
+      },
     );
     chaos.start();
   }
