@@ -12,7 +12,7 @@ import {
   PlanFarm,
   ZooEntry,
 } from './lab';
-import { FarmSpec, VirtualFarm } from './farm';
+import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult } from './provision';
@@ -223,6 +223,20 @@ export const commands = {
     "Health-ping every agent of the lab's virtual farm (up is false when none was started).",
     z.object({}).strict(),
     VirtualFarm,
+  ),
+  'devices/readings': command(
+    "CPU %, memory, temperature and power of the inventory's provisioned boards, from their agents (a board that does not answer says why).",
+    z.object({}).strict(),
+    z.object({
+      devices: z.array(
+        z.object({
+          name: z.string(),
+          readings: BoardReadings.nullable(),
+          /** Why there are no readings: not provisioned yet, unreachable, an old agent. */
+          error: z.string().nullable(),
+        }),
+      ),
+    }),
   ),
   'farm/down': command(
     "Stop the virtual farm's agents and remove its files.",

@@ -2,6 +2,19 @@
 // answers a health ping.
 import { z } from 'zod';
 
+/** What a board's agent reports of it for the farm table; null where the board cannot tell. */
+export const BoardReadings = z.object({
+  /** The agent's share of all cores, percent. */
+  cpuPercent: z.number(),
+  /** The agent's resident memory. */
+  memoryBytes: z.number(),
+  temperatureC: z.number().nullable(),
+  /** Sum of the board's own power rails (TX2, Pi 5); null on boards without them. */
+  powerW: z.number().nullable(),
+  emulated: z.boolean(),
+});
+export type BoardReadings = z.infer<typeof BoardReadings>;
+
 export const VirtualDevice = z.object({
   id: z.string(),
   profile: z.string(),
@@ -12,6 +25,7 @@ export const VirtualDevice = z.object({
   backend: z.string().nullable(),
   runId: z.string().nullable(),
   uptimeMs: z.number().nullable(),
+  readings: BoardReadings.nullable(),
 });
 export type VirtualDevice = z.infer<typeof VirtualDevice>;
 

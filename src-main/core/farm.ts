@@ -1,11 +1,17 @@
-// The handlers behind the Farm view's virtual farm: the same up/status/down as `mchair farm`
-// (farm/labFarm.ts), so the app and the CLI share one farm per data folder.
+// The handlers behind the Farm view's virtual farm and its boards' readings: the same
+// up/status/down as `mchair farm` (farm/labFarm.ts), so the app and the CLI share one farm per
+// data folder; readings come from each agent's `readings` message (farm/readings.ts).
 import { labFarmDown, labFarmStatus, labFarmUp } from '../farm/labFarm';
+import { readIdentity } from '../farm/pki';
+import { readAgent } from '../farm/readings';
+import { COORDINATOR_ID } from '../farm/virtual';
+import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { labPkiDir } from '../provision/lab-ca';
 import type { Handlers } from './dispatch';
 
 export function farmHandlers(
   dataDir: string,
-): Pick<Handlers, 'farm/up' | 'farm/status' | 'farm/down'> {
+): Pick<Handlers, 'farm/up' | 'farm/status' | 'farm/down' | 'devices/readings'> {
   return {
     'farm/up': async ({ spec }) => {
       await labFarmUp(dataDir, spec);
@@ -13,5 +19,22 @@ export function farmHandlers(
     },
     'farm/status': async () => labFarmStatus(dataDir),
     'farm/down': async () => labFarmDown(dataDir),
+    'devices/readings': async () => {
+      const devices = (await Inventory.load(defaultInventoryPath(dataDir))).list();
+      // Only provisioning issues the coordinator's certificate: reading never creates a lab CA.
+      const tls = await readIdentity(labPkiDir(dataDir), COORDINATOR_ID).catch(() => null);
+      return {
+        devices: await Promise.all(
+          devices.map(async (d) => {
+            if (!tls)
+              return { name: d.name, readings: null, error: 'not provisioned from this lab yet' };
+            if (d.jump)
+              return { name: d.name, readings: null, error: 'behind a jump host: no direct link' };
+            const r = await readAgent({ id: d.name, host: d.host, port: d.agentPort }, tls);
+            return { name: d.name, ...r };
+          }),
+        ),
+      };
+    },
   };
 }

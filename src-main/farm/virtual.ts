@@ -10,7 +10,9 @@ import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/en
 import type { Health } from '../../remote-agent/src/protocol/schema';
 import type { Farm, Medium } from '../planner/index';
 import type { FarmAgent } from '../runtime/coordinator';
+import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
+import { readingsOf } from './readings';
 import { startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
 import { createFarmCa, issueIdentity, writeIdentity } from './pki';
 
@@ -186,6 +188,7 @@ export interface DeviceStatus {
   backend: string | null;
   runId: string | null;
   uptimeMs: number | null;
+  readings: BoardReadings | null;
 }
 
 /** Pings every agent of a farm (health ping over the real protocol, 3 s each at most). */
@@ -206,9 +209,24 @@ export async function farmStatus(
             .then(resolve, reject)
             .finally(() => clearTimeout(t));
         });
-        return { ...base, alive: true, backend: h.backend, runId: h.runId, uptimeMs: h.uptimeMs };
+        const readings = await readingsOf(c);
+        return {
+          ...base,
+          alive: true,
+          backend: h.backend,
+          runId: h.runId,
+          uptimeMs: h.uptimeMs,
+          readings,
+        };
       } catch {
-        return { ...base, alive: false, backend: null, runId: null, uptimeMs: null };
+        return {
+          ...base,
+          alive: false,
+          backend: null,
+          runId: null,
+          uptimeMs: null,
+          readings: null,
+        };
       } finally {
         client?.close();
       }

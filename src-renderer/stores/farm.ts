@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type {
+  BoardReadings,
   DeviceForm,
   DeviceProvisionResult,
   DeviceRow,
@@ -15,6 +16,20 @@ export const useFarmStore = defineStore('farm', () => {
   const devices = shallowRef<DeviceRow[]>([]);
   const loaded = ref(false);
   const error = ref<string | null>(null);
+
+  /** Each board's readings from its agent, and why a board has none. */
+  const readings = shallowRef<
+    ReadonlyMap<string, { readings: BoardReadings | null; error: string | null }>
+  >(new Map());
+
+  async function refreshReadings(): Promise<void> {
+    try {
+      const r = await api.call('devices/readings', {});
+      readings.value = new Map(r.devices.map((d) => [d.name, d]));
+    } catch (err) {
+      error.value = errorSentence(err);
+    }
+  }
 
   async function refresh(): Promise<void> {
     try {
@@ -123,6 +138,8 @@ export const useFarmStore = defineStore('farm', () => {
     loaded,
     error,
     refresh,
+    readings,
+    refreshReadings,
     add,
     remove,
     importFile,

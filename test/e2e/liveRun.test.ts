@@ -62,6 +62,14 @@ describe('start farm, plan, run with the camera, export (Chromium, fake camera)'
     expect(
       await page.getByRole('table', { name: 'Virtual farm boards' }).getByRole('row').count(),
     ).toBe(3);
+    // Each board's readings from its agent: memory always, temperature and power where it has them.
+    const memory = page
+      .getByRole('table', { name: 'Virtual farm boards' })
+      .locator('[data-test="memory"]');
+    await expect.poll(() => memory.first().textContent()).toMatch(/\d+(\.\d)? MiB/);
+    await expect
+      .poll(() => page.locator('[data-test="cpu"]').first().textContent())
+      .toMatch(/\d+\.\d%/);
     expect(await lab.unnamedControls()).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/farm-virtual.png`, fullPage: true });
 

@@ -38,6 +38,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   // entries on) stops it again.
   'farm/up': { spec: 'pi3:1' },
   'farm/status': {},
+  'devices/readings': {},
   'farm/down': {},
   // No virtual farm is up in the adapter tests: FARM_NOT_UP before anything starts.
   'run/start': { model: 'tiny-cnn', farm: { kind: 'virtual' }, frames: 1 },

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload, Envelope } from '../../../src-main/contract/index';
 import { PAGE_FRAME_BYTES } from '../../../src-main/contract/index';
 import { createCore, type Core } from '../../../src-main/core/index';
+import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
+import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 
 let dataDir: string;
 let core: Core;
@@ -79,6 +81,33 @@ describe('virtual farm from the app', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
   }, 120_000);
 
+  it("shows each board's readings, and reading them leaves a run's telemetry interval whole", async () => {
+    const status = result<{
+      devices: Array<{
+        readings: { cpuPercent: number; memoryBytes: number; emulated: boolean } | null;
+      }>;
+    }>(await core.dispatch('farm/status', {}));
+    for (const d of status.devices) {
+      expect(d.readings?.memoryBytes).toBeGreaterThan(10 * 2 ** 20);
+      expect(d.readings?.cpuPercent).toBeGreaterThanOrEqual(0);
+      expect(d.readings?.emulated).toBe(true);
+    }
+    const open = await openLabFarm(dataDir);
+    const agent = open.farm.devices[0]!;
+    const client = await PeerClient.connect(agent, { tls: open.coordinator.tls, timeoutMs: 3000 });
+    try {
+      await client.telemetry();
+      const pause = () => new Promise((r) => setTimeout(r, 400));
+      await pause();
+      await client.readings();
+      await pause();
+      // Telemetry counts from the previous telemetry call, not from the readings in between.
+      expect((await client.telemetry()).intervalMs).toBeGreaterThanOrEqual(750);
+    } finally {
+      client.close();
+    }
+  });
+
   it('runs synthetic frames on it with live metrics, returning the id before the end', async () => {
     const { runId } = result<{ runId: string }>(
       await core.dispatch('run/start', {
@@ -87,8 +116,10 @@ describe('virtual farm from the app', () => {
         frames: 40,
       }),
     );
-    expect(core.dispatch('run/frame', { runId, base64: '' })).resolves.toMatchObject({
+    // A synthetic run takes no frames from the page.
+    await expect(core.dispatch('run/frame', { runId, base64: '' })).resolves.toMatchObject({
       ok: false,
+      error: { code: 'RUN_NOT_READY' },
     });
     const state = await ended(runId);
     expect(state.state).toBe('done');
@@ -158,5 +189,12 @@ describe('virtual farm from the app', () => {
     expect(result(await core.dispatch('farm/status', {}))).toMatchObject({ up: false });
     const run = await core.dispatch('run/start', { model: 'tiny-cnn', farm: { kind: 'virtual' } });
     expect(run).toMatchObject({ ok: false, error: { code: 'FARM_NOT_UP' } });
+    // An inventory board of a lab that never provisioned says so instead of a blank row.
+    await core.dispatch('devices/add', {
+      device: { name: 'pi-01', host: '127.0.0.1', user: 'pi' },
+    });
+    expect(result(await core.dispatch('devices/readings', {}))).toEqual({
+      devices: [{ name: 'pi-01', readings: null, error: 'not provisioned from this lab yet' }],
+    });
   }, 60_000);
 });
