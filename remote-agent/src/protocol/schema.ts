@@ -1,0 +1,336 @@
+// The agent's wire protocol: one Avro IPC protocol spoken between the coordinator and agents and
+// between agents (board to board). Every frame message carries its run id and frame id, so a
+// receiver can refuse a stale run and join split stages by frame, never by arrival order.
+import avro from 'avsc';
+// Bounds array and map counts by the bytes received before any message is decoded.
+import './bounded';
+import { frameWire } from './frame-wire';
+
+export const PROTOCOL_VERSION = 1;
+
+const protocol = {
+  protocol: 'MusicalChairAgent',
+  namespace: 'lab.musicalchair',
+  types: [
+    {
+      type: 'record',
+      name: 'Tensor',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'dtype', type: 'string' },
+        { name: 'shape', type: { type: 'array', items: 'long' } },
+        { name: 'bytes', type: 'bytes' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Frame',
+      fields: [
+        { name: 'runId', type: 'string' },
+        { name: 'frameId', type: 'long' },
+        /** Destination stage index; stages.length means the coordinator's sink. */
+        { name: 'stage', type: 'int' },
+        /** Destination part within that stage. */
+        { name: 'part', type: 'int' },
+        /** Which part of the previous stage produced these tensors (joins split stages). */
+        { name: 'fromPart', type: 'int' },
+        /**
+         * Replica ids chosen at fan-out for each part of the stage after a split stage, so that
+         * every part of the split delivers this frame to the same consumer. Empty elsewhere.
+         */
+        { name: 'consumers', type: { type: 'array', items: 'string' } },
+        { name: 'tensors', type: { type: 'array', items: 'Tensor' } },
+      ],
+    },
+    { type: 'record', name: 'Ack', fields: [{ name: 'frameId', type: 'long' }] },
+    {
+      type: 'record',
+      name: 'Peer',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'host', type: 'string' },
+        { name: 'port', type: 'int' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'PartSpec',
+      fields: [
+        { name: 'file', type: 'string' },
+        { name: 'sha256', type: 'string' },
+        { name: 'inputs', type: { type: 'array', items: 'string' } },
+        { name: 'outputs', type: { type: 'array', items: 'string' } },
+        /** The agents running this part (data-parallel replicas). */
+        { name: 'replicas', type: { type: 'array', items: 'Peer' } },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Concat',
+      fields: [
+        { name: 'output', type: 'string' },
+        { name: 'axis', type: 'int' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'StageSpec',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'parts', type: { type: 'array', items: 'PartSpec' } },
+        { name: 'concat', type: ['null', 'Concat'], default: null },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Deployment',
+      fields: [
+        { name: 'runId', type: 'string' },
+        { name: 'stages', type: { type: 'array', items: 'StageSpec' } },
+        /** Where the last stage delivers results (the coordinator). */
+        { name: 'sink', type: 'Peer' },
+        /** Frames a sender may have in flight at one receiver replica. */
+        { name: 'window', type: 'int' },
+        /**
+         * Virtual farm only: ms the emulated device takes per frame, keyed "agentId/part" (see
+         * partName). The agent computes for real, then holds the result until this has passed.
+         */
+        { name: 'holdMs', type: { type: 'map', values: 'double' }, default: {} },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Deployed',
+      fields: [
+        { name: 'agentId', type: 'string' },
+        { name: 'parts', type: { type: 'array', items: 'string' } },
+        { name: 'backend', type: 'string' },
+        { name: 'loadMs', type: 'double' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Health',
+      fields: [
+        { name: 'agentId', type: 'string' },
+        { name: 'protocolVersion', type: 'int' },
+        { name: 'backend', type: 'string' },
+        { name: 'profile', type: ['null', 'string'], default: null },
+        { name: 'runId', type: ['null', 'string'], default: null },
+        { name: 'uptimeMs', type: 'double' },
+        /** The agent's monotonic clock (ms): with the ping's round trip, the clock offset. */
+        { name: 'now', type: 'double', default: 0 },
+        { name: 'nonce', type: 'long' },
+        /** How many times slower than its profile the board computes now (thermal throttling). */
+        { name: 'slowdown', type: 'double', default: 1 },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'PartTelemetry',
+      fields: [
+        { name: 'part', type: 'string' },
+        { name: 'frames', type: 'long' },
+        { name: 'computeMs', type: 'double' },
+        /** Wall time the part's emulated device was busy (computeMs when not emulated). */
+        { name: 'busyMs', type: 'double' },
+        { name: 'queueWaitMs', type: 'double' },
+        /** Most frames waiting in this part's queue at once during the interval. */
+        { name: 'maxQueue', type: 'int', default: 0 },
+        /**
+         * Emulated boards: frames this machine computed slower than the profile's time, so the
+         * hold could not hide it and the emulated figure is slower than the board would be.
+         */
+        { name: 'overruns', type: 'int', default: 0 },
+        { name: 'bytesIn', type: 'long' },
+        { name: 'bytesOut', type: 'long' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Rail',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'w', type: 'double' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Telemetry',
+      fields: [
+        { name: 'agentId', type: 'string' },
+        /** Agent's monotonic clock, ms: the coordinator uses it to align clocks. */
+        { name: 'at', type: 'double' },
+        /** Counters since the previous telemetry call. */
+        { name: 'intervalMs', type: 'double' },
+        { name: 'parts', type: { type: 'array', items: 'PartTelemetry' } },
+        { name: 'cpuPercent', type: 'double' },
+        { name: 'rssBytes', type: 'long' },
+        { name: 'temperatureC', type: ['null', 'double'], default: null },
+        { name: 'throttled', type: ['null', 'int'], default: null },
+        { name: 'rails', type: { type: 'array', items: 'Rail' } },
+        { name: 'emulated', type: 'boolean' },
+      ],
+    },
+    {
+      type: 'record',
+      name: 'Readings',
+      fields: [
+        { name: 'agentId', type: 'string' },
+        /** Agent CPU share since the previous readings call (not telemetry's), % of all cores. */
+        { name: 'cpuPercent', type: 'double' },
+        { name: 'rssBytes', type: 'long' },
+        { name: 'temperatureC', type: ['null', 'double'], default: null },
+        { name: 'throttled', type: ['null', 'int'], default: null },
+        { name: 'rails', type: { type: 'array', items: 'Rail' } },
+        { name: 'emulated', type: 'boolean' },
+      ],
+    },
+  ],
+  messages: {
+    ping: { request: [{ name: 'nonce', type: 'long' }], response: 'Health' },
+    deploy: { request: [{ name: 'deployment', type: 'Deployment' }], response: 'Deployed' },
+    /** Answers once the receiver is done with the frame: its credit returns to the sender. */
+    forward: { request: [{ name: 'frame', type: 'Frame' }], response: 'Ack' },
+    telemetry: { request: [], response: 'Telemetry' },
+    /**
+     * The board's readings without the per-part counters: unlike telemetry it resets nothing a
+     * running coordinator counts (the app's farm table asks for it).
+     */
+    readings: { request: [], response: 'Readings' },
+    /**
+     * The board's own power rails as JSON (src-main/power/rails.ts RailsReading, validated by
+     * the reader); fails on a board without rails.
+     */
+    powerRead: { request: [], response: 'string' },
+    /** Ends a run: drops its sessions; frames still in flight are answered with an error. */
+    undeploy: { request: [{ name: 'runId', type: 'string' }], response: 'null' },
+    /**
+     * Emulated thermal throttling (chaos tests and demos): from now on every frame takes
+     * `factor` times its time (1 = full speed again).
+     */
+    throttle: { request: [{ name: 'factor', type: 'double' }], response: 'null' },
+  },
+};
+
+export const agentService = avro.Service.forProtocol(protocol);
+/** Frames in and out without copying their tensors (decoding with it is set up here, for every reader). */
+export const frameCodec = frameWire(
+  agentService as unknown as Parameters<typeof frameWire>[0],
+  protocol.namespace,
+);
+
+export type Dtype = 'uint8' | 'int8' | 'float32' | 'float16' | 'int32' | 'int64';
+
+export interface WireTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: Buffer;
+}
+
+export interface Frame {
+  runId: string;
+  frameId: number;
+  stage: number;
+  part: number;
+  fromPart: number;
+  consumers: string[];
+  tensors: WireTensor[];
+}
+
+export interface Ack {
+  frameId: number;
+}
+
+export interface Peer {
+  id: string;
+  host: string;
+  port: number;
+}
+
+export interface PartSpec {
+  file: string;
+  sha256: string;
+  inputs: string[];
+  outputs: string[];
+  replicas: Peer[];
+}
+
+export interface StageSpec {
+  id: string;
+  parts: PartSpec[];
+  concat: { output: string; axis: number } | null;
+}
+
+export interface Deployment {
+  runId: string;
+  stages: StageSpec[];
+  sink: Peer;
+  window: number;
+  holdMs: Record<string, number>;
+}
+
+export interface Deployed {
+  agentId: string;
+  parts: string[];
+  backend: string;
+  loadMs: number;
+}
+
+export interface Health {
+  agentId: string;
+  protocolVersion: number;
+  backend: string;
+  profile: string | null;
+  runId: string | null;
+  uptimeMs: number;
+  now: number;
+  nonce: number;
+  /** Absent from peers that predate throttling (1 then). */
+  slowdown?: number;
+}
+
+export interface PartTelemetry {
+  part: string;
+  frames: number;
+  computeMs: number;
+  busyMs: number;
+  queueWaitMs: number;
+  maxQueue: number;
+  overruns: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface Telemetry {
+  agentId: string;
+  at: number;
+  intervalMs: number;
+  parts: PartTelemetry[];
+  cpuPercent: number;
+  rssBytes: number;
+  temperatureC: number | null;
+  throttled: number | null;
+  rails: { name: string; w: number }[];
+  emulated: boolean;
+}
+
+export type Readings = Omit<Telemetry, 'at' | 'intervalMs' | 'parts'>;
+
+/** The handlers an endpoint (agent or coordinator sink) implements; unhandled messages fail. */
+export interface Handlers {
+  ping?(nonce: number): Promise<Health>;
+  deploy?(d: Deployment): Promise<Deployed>;
+  forward?(f: Frame): Promise<Ack>;
+  telemetry?(): Promise<Telemetry>;
+  readings?(): Promise<Readings>;
+  undeploy?(runId: string): Promise<null>;
+  powerRead?(): Promise<string>;
+  throttle?(factor: number): Promise<null>;
+}
+
+/** Name of a part as agents and telemetry show it: stage id + part index. */
+export function partName(stageId: string, part: number): string {
+  return `${stageId}.p${part}`;
+}
