@@ -3,6 +3,7 @@
 // leaves its connection closed, refuses a new one, or leaves a ping unanswered for LOST_MS is
 // declared lost; a lost board that answers again is back; a board whose health reports a new
 // slowdown (thermal throttling) is declared slowed. Verdicts are what the Fault handler acts on.
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { Health, Peer } from '../../remote-agent/src/protocol/schema';
 
@@ -12,7 +13,7 @@ export const PING_EVERY_MS = 200;
  * How long a board may stay silent before it is lost. Emulated boards share this machine's
  * cores with everything else, so an answer can be late by a few hundred ms without any fault.
  */
-export const LOST_MS = 1300;
+export const LOST_MS = 1000;
 
 export type Verdict =
   | { kind: 'lost'; device: string; at: number; lastHeardAt: number; why: string }
@@ -193,4 +194,86 @@ export class Heartbeat {
       w.client = null;
     }
   }
+}
+
+/** What a run holds of its heartbeat, wherever it beats. */
+export interface HeartbeatHandle {
+  excuse(ids: Iterable<string>, busy: Promise<unknown>): void;
+  stop(): void;
+}
+
+type ToWorker = { excuse: string[]; token: number } | { excused: number } | { stop: true };
+
+/**
+ * Starts the heartbeat on a thread of its own when this code runs bundled (the CLI): `--check`
+ * runs the whole model on the main thread, synchronously in onnxruntime, for every frame, and a
+ * heartbeat sharing that thread would hear nothing for seconds. Elsewhere (tests from source, a
+ * bundle without the worker entry) it beats on this thread. Times cross threads as epoch ms,
+ * since each thread's performance.now() has its own origin.
+ */
+export function startHeartbeat(
+  peers: readonly Peer[],
+  tls: TlsMaterial,
+  onVerdict: (v: Verdict) => void,
+): HeartbeatHandle {
+  const inThread = (): HeartbeatHandle => {
+    const hb = new Heartbeat(peers, tls, onVerdict);
+    hb.start();
+    return hb;
+  };
+  if (!/\.m?js$/.test(new URL(import.meta.url).pathname)) return inThread();
+  const worker = new Worker(
+    `import(${JSON.stringify(import.meta.url)}).then((m) => m.heartbeatThread())`,
+    { eval: true, workerData: { peers, tls } },
+  );
+  let fallback: HeartbeatHandle | null = null;
+  let token = 0;
+  worker.on('message', (m: { verdict: Verdict }) => {
+    const v = { ...m.verdict, at: m.verdict.at - performance.timeOrigin };
+    if (v.kind === 'lost') v.lastHeardAt -= performance.timeOrigin;
+    onVerdict(v);
+  });
+  worker.once('error', () => {
+    fallback = inThread();
+  });
+  worker.unref();
+  const send = (m: ToWorker) => worker.postMessage(m);
+  return {
+    excuse: (ids, busy) => {
+      if (fallback) return fallback.excuse(ids, busy);
+      const t = ++token;
+      send({ excuse: [...ids], token: t });
+      void busy.catch(() => undefined).then(() => send({ excused: t }));
+    },
+    stop: () => {
+      fallback?.stop();
+      send({ stop: true });
+      void worker.terminate();
+    },
+  };
+}
+
+/** The heartbeat thread's body (the bundled CLI exports it; see startHeartbeat). */
+export function heartbeatThread(): void {
+  const port = parentPort;
+  if (!port) return;
+  const { peers, tls } = workerData as { peers: Peer[]; tls: TlsMaterial };
+  const abs = (ms: number) => ms + performance.timeOrigin;
+  const hb = new Heartbeat(peers, tls, (v) =>
+    port.postMessage({
+      verdict: v.kind === 'lost' ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) } : { ...v, at: abs(v.at) },
+    }),
+  );
+  const busy = new Map<number, () => void>();
+  port.on('message', (m: ToWorker) => {
+    if ('excuse' in m) hb.excuse(m.excuse, new Promise<void>((r) => busy.set(m.token, r)));
+    else if ('excused' in m) {
+      busy.get(m.excused)?.();
+      busy.delete(m.excused);
+    } else {
+      hb.stop();
+      port.close();
+    }
+  });
+  hb.start();
 }

@@ -11,7 +11,7 @@ import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
 import type { Coordinator, RunPlan } from './coordinator';
 import { Faults } from './faults';
-import { Heartbeat, type Verdict } from './heartbeat';
+import { startHeartbeat, type Verdict } from './heartbeat';
 
 export interface SuperviseOptions {
   runId: string;
@@ -81,12 +81,11 @@ export function supervise(o: SuperviseOptions): Supervision {
     excuse: (ids, busy) => heartbeat.excuse(ids, busy),
     log: o.log,
   });
-  const heartbeat = new Heartbeat(
+  const heartbeat = startHeartbeat(
     o.targets.map((t) => t.peer),
     o.tls,
     (v) => faults.handle(v),
   );
-  heartbeat.start();
   if (o.chaos.length > 0) {
     chaos = new Chaos(
       o.chaos,
