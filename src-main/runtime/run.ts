@@ -258,7 +258,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         report.state === 'done'
           ? null
           : `${out.agentsLeft.length ? `${out.agentsLeft.join(', ')} left the run; ` : ''}lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
-      await rec.finish(report.state === 'done' ? 'done' : 'failed', {
+      await rec.finish(report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed', {
         completed: out.completed,
         ips: out.ips,
         maxAbsDiff: out.maxAbsDiff,
@@ -266,7 +266,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       });
       req.events?.emit('run/state', {
         runId: rec.id,
-        state: report.state === 'done' ? 'done' : 'failed',
+        state: report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed',
         message,
       });
       return report;
