@@ -8,7 +8,7 @@ const FRAMES = process.env.FRAMES ?? '200';
 const ms = (v) => v.toFixed(1).padStart(8);
 let failed = false;
 
-const demo = cli('demo', '--frames', '2000');
+const demo = cli('demo', '--skeleton', '--frames', '2000');
 console.log(
   `local farm (tiny-cnn, 2 agents, 2 stages): ${demo.fps.toFixed(0)} frames/s, latency ms p50 ${ms(demo.latencyMs.p50)} p95 ${ms(demo.latencyMs.p95)} p99 ${ms(demo.latencyMs.p99)}, largest difference ${demo.maxAbsDiff}`,
 );

@@ -45,14 +45,18 @@ function jsonl(path: string): { lines: unknown[]; torn: boolean } {
   return { lines: parts.map((l) => JSON.parse(l) as unknown), torn: last !== '' };
 }
 
-/** Runs `mchair demo --frames 2000` and SIGKILLs it `killAfterMs` after its first progress line. */
+/** Runs `mchair demo --skeleton --frames 2000`; SIGKILLs it `killAfterMs` after its first progress. */
 async function killedDemo(
   killAfterMs: number,
 ): Promise<{ data: string; runDir: string; agents: number[] }> {
   const data = mkdtempSync(join(tmpdir(), 'mchair-sigkill-'));
-  const child = spawn(process.execPath, [CLI, '--data-dir', data, 'demo', '--frames', '2000'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, '--data-dir', data, 'demo', '--skeleton', '--frames', '2000'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer) => {

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('mchair demo', () => {
   it('sends 200 frames through 2 agents and every result matches the uncut model', async () => {
-    const { stdout } = await bundles.cli(dataDir, 'demo', '--json');
+    const { stdout } = await bundles.cli(dataDir, 'demo', '--skeleton', '--json');
     const out = JSON.parse(stdout) as {
       runId: string;
       state: string;

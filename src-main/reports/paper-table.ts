@@ -1,0 +1,154 @@
+// The demo's table, laid out like the paper's figures: each run on the emulated Pi 3 farm (IPS
+// measured and predicted, energy per inference split static/dynamic/total) beside the figure
+// the paper published for the same distribution, then the paper's other systems (the TX2's CPU
+// and GPU) for the same model. Published numbers come from PAPER_FIGURES only.
+import type { PerInferenceJ, RunEnergy } from '../contract/energy';
+import { PRESET_DEVICES, PRESET_IDS, type PresetId } from '../planner/index';
+import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
+
+/** One run as the table needs it (runtime/paper-demo.ts makes these from its runs). */
+export interface PaperTableRun {
+  model: string;
+  boards: number;
+  /** 'auto' or a preset id (paper-5, ...). */
+  plan: string;
+  frames: number;
+  runId: string | null;
+  state: string;
+  ips: number | null;
+  predictedIps: number | null;
+  /** The run's farm power (emulated boards' profiles on the virtual farm). */
+  power: Pick<RunEnergy, 'idleW' | 'avgW'> | null;
+  emulationOverruns: number;
+}
+
+export interface PaperTableRow {
+  model: string;
+  /** "6 pi3" for our runs, the paper's system name ("TX2 GPU") for its rows. */
+  farm: string;
+  plan: string;
+  source: 'run' | 'paper';
+  run: PaperTableRun | null;
+  /** The paper's figure for this run's distribution (or the paper's row itself). */
+  paper: PaperFigure | null;
+  /** The planner's plan against the paper's largest plan on the same farm, both measured. */
+  vsPaperPlan: number | null;
+  /** Joules per inference at the measured IPS (see perInferenceAt). */
+  energy: PerInferenceJ | null;
+}
+
+/**
+ * Energy per inference as the paper computed it: the farm's power times the time one inference
+ * takes at the measured IPS; static from idle power, dynamic from the rest. The run's own record
+ * divides its whole energy by its frames instead, which on a short run also charges the frames
+ * with the pipeline's fill (9 s of VGG16 on Pi 3s) and reads high.
+ */
+export function perInferenceAt(
+  power: Pick<RunEnergy, 'idleW' | 'avgW'> | null,
+  ips: number | null,
+): PerInferenceJ | null {
+  if (!power || !ips || ips <= 0) return null;
+  return {
+    static: power.idleW / ips,
+    dynamic: Math.max(0, power.avgW - power.idleW) / ips,
+    total: Math.max(power.avgW, power.idleW) / ips,
+  };
+}
+
+const isPreset = (plan: string): plan is PresetId =>
+  (PRESET_IDS as readonly string[]).includes(plan);
+
+/** The published figure of the paper's distribution a run used (paper-6 -> AlexNet, "6 Pis"). */
+export function paperFigureFor(model: string, plan: string): PaperFigure | null {
+  const paperModel = paperModelFor(model);
+  if (!paperModel || !isPreset(plan)) return null;
+  const system = `${PRESET_DEVICES[plan]} Pis`;
+  return PAPER_FIGURES.find((f) => f.model === paperModel && f.system === system) ?? null;
+}
+
+/** Our runs with their published counterparts, each model followed by the paper's other systems. */
+export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] {
+  const rows: PaperTableRow[] = [];
+  const models = [...new Set(runs.map((r) => r.model))];
+  for (const model of models) {
+    const mine = runs.filter((r) => r.model === model);
+    const shown = new Set<PaperFigure>();
+    for (const r of mine) {
+      const paper = paperFigureFor(r.model, r.plan);
+      if (paper) shown.add(paper);
+      // The paper's plan with the most boards that ran on the same farm is the one to beat.
+      const rival = mine
+        .filter((o) => o.boards === r.boards && isPreset(o.plan) && o.ips !== null)
+        .sort((a, b) => PRESET_DEVICES[b.plan as PresetId] - PRESET_DEVICES[a.plan as PresetId])[0];
+      rows.push({
+        model,
+        farm: `${r.boards} Pi 3`,
+        plan: r.plan,
+        source: 'run',
+        run: r,
+        paper,
+        vsPaperPlan: r.plan === 'auto' && rival?.ips && r.ips !== null ? r.ips / rival.ips : null,
+        energy: perInferenceAt(r.power, r.ips),
+      });
+    }
+    const paperModel = paperModelFor(model);
+    for (const f of PAPER_FIGURES)
+      if (f.model === paperModel && !shown.has(f))
+        rows.push({
+          model,
+          farm: f.system,
+          plan: 'paper',
+          source: 'paper',
+          run: null,
+          paper: f,
+          vsPaperPlan: null,
+          energy: null,
+        });
+  }
+  return rows;
+}
+
+const num = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+
+const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): string }> = [
+  { head: 'model', left: true, cell: (r) => r.model },
+  { head: 'farm', left: true, cell: (r) => r.farm },
+  { head: 'plan', left: true, cell: (r) => r.plan },
+  { head: 'frames', cell: (r) => (r.run ? String(r.run.frames) : '') },
+  {
+    head: 'IPS',
+    cell: (r) => (r.run ? (r.run.ips === null ? r.run.state : num(r.run.ips)) : ''),
+  },
+  { head: 'predicted', cell: (r) => num(r.run?.predictedIps) },
+  { head: 'paper IPS', cell: (r) => num(r.paper?.ips) },
+  { head: 'vs paper plan', cell: (r) => (r.vsPaperPlan === null ? '' : `${num(r.vsPaperPlan)}x`) },
+  { head: 'static J', cell: (r) => (r.run ? num(r.energy?.static, 3) : '') },
+  { head: 'dynamic J', cell: (r) => (r.run ? num(r.energy?.dynamic, 3) : '') },
+  { head: 'total J', cell: (r) => (r.run ? num(r.energy?.total, 3) : '') },
+  { head: 'paper static', cell: (r) => num(r.paper?.staticJ) },
+  { head: 'paper dynamic', cell: (r) => num(r.paper?.dynamicJ) },
+  { head: 'paper total', cell: (r) => num(r.paper?.totalJ) },
+  { head: 'overruns', cell: (r) => (r.run ? String(r.run.emulationOverruns) : '') },
+];
+
+/** The table as fixed-width text, with a line saying what is emulated and what is published. */
+export function paperTableText(rows: readonly PaperTableRow[]): string {
+  const cells = [COLUMNS.map((c) => c.head), ...rows.map((r) => COLUMNS.map((c) => c.cell(r)))];
+  const width = COLUMNS.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
+  const lines = cells.map((line) =>
+    line
+      .map((text, i) => (COLUMNS[i]!.left ? text.padEnd(width[i]!) : text.padStart(width[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [
+    lines[0],
+    ...lines.slice(1),
+    '',
+    'IPS, predicted and J per inference (static, dynamic, total) are emulated Pi 3 figures from',
+    "this machine, J = the farm's idle and average watts over the run / the measured IPS (the",
+    "paper's method). Paper columns: the published ReQuEST'18 figures (+-2%). overruns: frames",
+    'this machine computed slower than the board would have (the IPS is then pessimistic).',
+  ].join('\n');
+}
