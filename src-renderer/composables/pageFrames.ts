@@ -99,6 +99,8 @@ export async function pumpFrames(o: {
   feed: PictureFeed;
   send: SendFrame;
   signal: AbortSignal;
+  /** A file run's frame count: the pump stops there instead of filling a queue nobody reads. */
+  limit?: number;
   onSent?(c: SourceCounters): void;
   /** Sees each picture as it is sent (the live preview draws it). */
   onPicture?(picture: CanvasImageSource): void;
@@ -109,7 +111,8 @@ export async function pumpFrames(o: {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('this browser cannot draw frames');
   try {
-    while (!o.signal.aborted) {
+    let sent = 0;
+    while (!o.signal.aborted && sent < (o.limit ?? Infinity)) {
       const picture = await o.feed.next();
       if (o.signal.aborted) break;
       if (!picture) {
@@ -122,6 +125,7 @@ export async function pumpFrames(o: {
       for (;;) {
         try {
           o.onSent?.(await o.send(base64));
+          sent++;
           break;
         } catch (err) {
           if (err instanceof AppError && err.code === 'RUN_NOT_READY' && !o.signal.aborted) {

@@ -91,8 +91,11 @@ export const usePageSourceStore = defineStore('pageSource', () => {
     return imageFilesFeed(folder.value);
   }
 
-  /** Sends frames to run `runId` until it stops taking them or stop() is called. */
-  async function begin(runId: string, kind: PageSourceKind): Promise<void> {
+  /**
+   * Sends frames to run `runId` until it stops taking them, stop() is called, or (a file run)
+   * `limit` frames are sent.
+   */
+  async function begin(runId: string, kind: PageSourceKind, limit?: number): Promise<void> {
     stop();
     const controller = new AbortController();
     abort = controller;
@@ -104,6 +107,7 @@ export const usePageSourceStore = defineStore('pageSource', () => {
         feed: await feedOf(kind),
         send: (base64) => api.call('run/frame', { runId, base64 }),
         signal: controller.signal,
+        limit,
         onSent: (c) => (counters.value = c),
         onPicture: (p) => onPicture?.(p),
       });

@@ -4,7 +4,10 @@
 // and stop the virtual farm. Screenshots of each new state go where `npm run screenshots` says.
 import { chromium, type Browser } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
@@ -145,6 +148,41 @@ describe('start farm, plan, run with the camera, export (Chromium, fake camera)'
     const html = await readFile(await download.path(), 'utf8');
     expect(html).toContain(runId);
     expect(html).toContain('tiny-cnn');
+
+    // An image folder from the page: paced by the farm, so every frame is sent and none dropped.
+    const folder = await mkdtemp(join(tmpdir(), 'mchair-images-'));
+    try {
+      for (const [i, rgb] of [
+        [200, 30, 30],
+        [30, 200, 30],
+        [30, 30, 200],
+      ].entries()) {
+        const png = new PNG({ width: 64, height: 48 });
+        for (let p = 0; p < 64 * 48; p++) png.data.set([...rgb, 255] as number[], p * 4);
+        await writeFile(join(folder, `img-${i}.png`), PNG.sync.write(png));
+      }
+      await lab.openView('Run');
+      await page.getByRole('radio', { name: 'Image folder' }).check();
+      // The radio is named "Image folder" too: the file chooser is the one that takes files.
+      await page.locator('input[type="file"]').setInputFiles(folder);
+      await page.getByText('3 files').waitFor();
+      await page.getByRole('spinbutton', { name: 'Frames' }).fill('9');
+      await page.getByRole('button', { name: 'Start run' }).click();
+      await expect
+        .poll(
+          async () => {
+            const id = (await state.locator('code').textContent())?.trim();
+            return id !== runId ? state.getAttribute('data-state') : null;
+          },
+          { timeout: 90_000 },
+        )
+        .toBe('done');
+      await page.locator('[data-test="run-summary"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('[data-test="run-summary"]').textContent()).toContain('9 of 9');
+      await expect.poll(() => preview.textContent()).toContain('9 handed over, 0 dropped');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
 
     await lab.openView('Farm');
     await page.getByRole('button', { name: 'Stop virtual farm' }).click();
