@@ -64,13 +64,23 @@ export function top1(t: WireTensor): number {
   return best;
 }
 
-/** The k most likely classes with their softmax probabilities, best first (the live preview). */
+/**
+ * The k most likely classes with their probabilities, best first (the live preview). The zoo's
+ * models end in softmax already; an imported one may end in logits, which get a softmax here.
+ */
 export function topK(t: WireTensor, k: number): Array<{ index: number; score: number }> {
   const a = asFloats(t);
   let max = Number.NEGATIVE_INFINITY;
-  for (const v of a) if (v > max) max = v;
+  let min = Number.POSITIVE_INFINITY;
+  let total = 0;
+  for (const v of a) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+    total += v;
+  }
+  const isProbs = min >= 0 && max <= 1 && Math.abs(total - 1) < 1e-3;
   let sum = 0;
-  for (const v of a) sum += Math.exp(v - max);
+  if (!isProbs) for (const v of a) sum += Math.exp(v - max);
   const best: Array<{ index: number; score: number }> = [];
   for (let i = 0; i < a.length; i++) {
     const v = a[i] as number;
@@ -79,5 +89,7 @@ export function topK(t: WireTensor, k: number): Array<{ index: number; score: nu
     best.sort((x, y) => y.score - x.score);
     if (best.length > k) best.pop();
   }
-  return best.map((b) => ({ index: b.index, score: Math.exp(b.score - max) / sum }));
+  return isProbs
+    ? best
+    : best.map((b) => ({ index: b.index, score: Math.exp(b.score - max) / sum }));
 }

@@ -9,6 +9,7 @@ import { PAGE_FRAME_BYTES } from '../../../src-main/contract/index';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
+import { topK } from '../../../src-main/runtime/check';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 
 let dataDir: string;
@@ -197,4 +198,27 @@ describe('virtual farm from the app', () => {
       devices: [{ name: 'pi-01', readings: null, error: 'not provisioned from this lab yet' }],
     });
   }, 60_000);
+});
+
+describe("the preview's top 5", () => {
+  const tensor = (values: number[]) => ({
+    name: 'probs',
+    dtype: 'float32',
+    shape: [1, values.length],
+    bytes: Buffer.from(new Float32Array(values).buffer),
+  });
+
+  it('keeps a softmax output as it is (the zoo ends in softmax)', () => {
+    const top = topK(tensor([0.05, 0.5, 0.1, 0.2, 0.05, 0.1]), 3);
+    expect(top.map((t) => t.index)).toEqual([1, 3, 2]);
+    expect(top[0]!.score).toBeCloseTo(0.5, 6);
+  });
+
+  it('turns logits into probabilities (an imported model may end without softmax)', () => {
+    const top = topK(tensor([1, 3, 2, -1]), 2);
+    const z = Math.exp(1) + Math.exp(3) + Math.exp(2) + Math.exp(-1);
+    expect(top.map((t) => t.index)).toEqual([1, 2]);
+    expect(top[0]!.score).toBeCloseTo(Math.exp(3) / z, 6);
+    expect(top[1]!.score).toBeCloseTo(Math.exp(2) / z, 6);
+  });
 });
