@@ -50,7 +50,11 @@ export function videoFileFeed(video: HTMLVideoElement, fps: number): PictureFeed
   let t = 0;
   return {
     next: async () => {
-      if (!Number.isFinite(video.duration) || video.duration <= 0) return null;
+      if (!Number.isFinite(video.duration) || video.duration <= 0)
+        throw new AppError(
+          'VIDEO_NO_DURATION',
+          'this video does not say how long it is (a live recording?), so it cannot be stepped frame by frame; save it as a regular video file',
+        );
       if (t >= video.duration) t = 0;
       const seeked = new Promise((r) => video.addEventListener('seeked', r, { once: true }));
       video.currentTime = t;
