@@ -146,7 +146,9 @@ export class Agent {
     if (this.live?.deployment.runId.split('~')[0] === d.runId.split('~')[0]) {
       const wanted = new Set(
         d.stages.flatMap((st) =>
-          st.parts.filter((pt) => pt.replicas.some((r) => r.id === this.cfg.id)).map((pt) => pt.sha256),
+          st.parts
+            .filter((pt) => pt.replicas.some((r) => r.id === this.cfg.id))
+            .map((pt) => pt.sha256),
         ),
       );
       this.abandon((sha, session) => {

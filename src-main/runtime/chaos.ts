@@ -38,7 +38,13 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
         `--chaos: "${part}" is not kill:DEVICE@S, cut:DEVICE@S, slow:DEVICE@S:FACTOR or back:DEVICE@S`,
       );
     }
-    const [, kind, device, at, factor] = m as unknown as [string, ChaosKind, string, string, string?];
+    const [, kind, device, at, factor] = m as unknown as [
+      string,
+      ChaosKind,
+      string,
+      string,
+      string?,
+    ];
     if (!devices.includes(device))
       throw new InputError(`--chaos: "${part}": no device "${device}" in the farm`);
     const atS = Number(at);
@@ -46,7 +52,9 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
     if (kind === 'slow') {
       const f = Number(factor);
       if (factor === undefined || !(f > 1 && f <= 1000))
-        throw new InputError(`--chaos: "${part}": slow needs a FACTOR above 1 (e.g. slow:${device}@${at}:5)`);
+        throw new InputError(
+          `--chaos: "${part}": slow needs a FACTOR above 1 (e.g. slow:${device}@${at}:5)`,
+        );
       actions.push({ kind, device, atS, factor: f });
     } else {
       if (factor !== undefined)
@@ -176,7 +184,10 @@ export class Chaos {
             ns.links.map((l) => exec('ip', ['-n', ns.name, 'link', 'set', l, 'down'])),
           );
           this.cuts.set(a.device, { netns: ns.name, links: ns.links });
-          return { how: `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`, at };
+          return {
+            how: `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`,
+            at,
+          };
         }
         // Not in a namespace of its own: stop the process, its sockets open and silent.
         process.kill(pid, 'SIGSTOP');

@@ -155,6 +155,8 @@ export class Coordinator {
   private sinkJoiner: Joiner | null = null;
   /** Answers that came under a plan already replaced, dropped (their frames were sent again). */
   private staleAnswers = 0;
+  /** Redeployments under way: boards refuse frames of the plan they are leaving meanwhile. */
+  private redeploying = 0;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
@@ -170,7 +172,8 @@ export class Coordinator {
       const fresh = PeerClient.connect(peer, { tls: this.o.identity.tls });
       // A closed connection is opened again on next use (a board restarted after a failure).
       fresh.then(
-        (pc) => pc.onClose(() => this.clients.get(peer.id) === fresh && this.clients.delete(peer.id)),
+        (pc) =>
+          pc.onClose(() => this.clients.get(peer.id) === fresh && this.clients.delete(peer.id)),
         () => this.clients.delete(peer.id),
       );
       this.clients.set(peer.id, fresh);
@@ -298,15 +301,24 @@ export class Coordinator {
   async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
     const previous = this.deployment;
     const stages = this.stages(plan);
-    await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
+    this.redeploying++;
+    try {
+      await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
+    } finally {
+      this.redeploying--;
+    }
     this.epoch++;
     onInstalled?.();
     // Boards the new plan leaves out drop the old one too (a lost board may never answer).
     const kept = new Set(plan.assignment.flat(2));
-    for (const id of previous ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id)))) : []) {
+    for (const id of previous
+      ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id))))
+      : []) {
       const a = this.o.agents.find((x) => x.id === id);
       if (a && !kept.has(id) && previous)
-        void this.connect(a).then((c) => c.undeploy(previous.runId)).catch(() => undefined);
+        void this.connect(a)
+          .then((c) => c.undeploy(previous.runId))
+          .catch(() => undefined);
     }
     const again = [...this.sentAt.keys()].sort((x, y) => x - y);
     for (const id of again) if (this.sentAt.has(id)) await this.sendFrame(id);
@@ -329,10 +341,14 @@ export class Coordinator {
       if (!this.o.survive) return this.markLost(id, err.message);
       // The plan changed meanwhile: the frame was sent again under the new one.
       if (epoch !== this.epoch) return;
-      // A board failed: the new plan (heartbeat verdict within 2 s) sends the frame again.
-      setTimeout(() => {
-        if (epoch === this.epoch) this.markLost(id, err.message);
-      }, HANDOVER_GRACE_MS).unref();
+      // A board failed: the new plan (heartbeat verdict within 2 s) sends the frame again; a
+      // redeployment under way sends it again when done, however long the boards take to load.
+      const judge = () => {
+        if (epoch !== this.epoch) return;
+        if (this.redeploying > 0) setTimeout(judge, HANDOVER_GRACE_MS).unref();
+        else this.markLost(id, err.message);
+      };
+      setTimeout(judge, HANDOVER_GRACE_MS).unref();
     });
   }
 

@@ -162,7 +162,14 @@ export class Faults {
     const t0 = performance.now();
     const r = replan(this.o.model, this.plan, farmNow(this.o.farm, this.lost, this.slowdown));
     fault.replanMs = performance.now() - t0;
-    fault.why = r.why;
+    // The planner words changes of the device set; a change of speed is said here.
+    fault.why =
+      v.kind === 'slowed'
+        ? r.why.replace(
+            /^no change/,
+            `${v.device} ${v.slowdown === 1 ? 'at full speed again' : `${v.slowdown}x slower`}`,
+          )
+        : r.why;
     // A lost board's replicas must go even when the plan's layout stays.
     if (v.kind === 'lost' || r.switchPlan) {
       const t1 = performance.now();

@@ -13,7 +13,7 @@ export const PING_EVERY_MS = 200;
  * How long a board may stay silent before it is lost. Emulated boards share this machine's
  * cores with everything else, so an answer can be late by a few hundred ms without any fault.
  */
-export const LOST_MS = 1000;
+export const LOST_MS = 1500;
 
 export type Verdict =
   | { kind: 'lost'; device: string; at: number; lastHeardAt: number; why: string }
@@ -169,6 +169,16 @@ export class Heartbeat {
     }
   }
 
+  /** A board whose connection closed: lost if it refuses a new one. */
+  private async probe(w: Watch): Promise<void> {
+    try {
+      await this.client(w);
+    } catch (err) {
+      if (!w.lost && !/no answer/.test((err as Error).message))
+        this.declareLost(w, (err as Error).message);
+    }
+  }
+
   private async client(w: Watch): Promise<PeerClient> {
     if (w.client && !w.client.isClosed) return w.client;
     w.client = null;
@@ -183,6 +193,12 @@ export class Heartbeat {
       throw new Error('heartbeat stopped');
     }
     w.client = c;
+    // A killed agent's connection closes at once: probe it now rather than wait for the ping.
+    c.onClose(() => {
+      if (w.client !== c || this.timer === null) return;
+      w.client = null;
+      if (!w.lost) void this.probe(w);
+    });
     return c;
   }
 
@@ -261,7 +277,10 @@ export function heartbeatThread(): void {
   const abs = (ms: number) => ms + performance.timeOrigin;
   const hb = new Heartbeat(peers, tls, (v) =>
     port.postMessage({
-      verdict: v.kind === 'lost' ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) } : { ...v, at: abs(v.at) },
+      verdict:
+        v.kind === 'lost'
+          ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) }
+          : { ...v, at: abs(v.at) },
     }),
   );
   const busy = new Map<number, () => void>();

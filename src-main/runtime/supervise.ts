@@ -93,7 +93,9 @@ export function supervise(o: SuperviseOptions): Supervision {
       o.tls,
       (i) => {
         o.log.warn({ device: i.action.device, how: i.how }, `chaos: ${i.action.kind}`);
-        o.say?.(`chaos at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s: ${i.action.kind} ${i.action.device} (${i.how})`);
+        o.say?.(
+          `chaos at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s: ${i.action.kind} ${i.action.device} (${i.how})`,
+        );
       },
       (a, err) => {
         o.log.warn({ device: a.device, err: err.message }, `chaos: ${a.kind} failed`);

@@ -1,0 +1,42 @@
+// A board slowed 5x mid-run (emulated thermal throttling, --chaos slow): the heartbeat sees its
+// new speed, the planner weighs it, and throughput meets the new plan's prediction.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
+import { chaosRun, expectHandled, expectSurvived, faultsOf } from './chaos-run';
+
+let home: string;
+let bundles: Bundles;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'mchair-faults-'));
+  bundles = await snapshotBundles();
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+  await bundles.remove();
+});
+
+describe('a board slowed 5x mid-run', () => {
+  it('is re-planned at its new speed with no frame lost', async () => {
+    const r = await chaosRun(bundles, home, 100, [
+      '--emulate',
+      'pi3:6',
+      '--chaos',
+      'slow:pi3-3@3:5',
+    ]);
+    expectSurvived(r, 100);
+    const mine = faultsOf(r, 'pi3-3');
+    expect(mine).toHaveLength(1);
+    const f = mine[0]!;
+    expect(f).toMatchObject({ kind: 'slowed', device: 'pi3-3', cause: 'slow', slowdown: 5 });
+    expectHandled(f);
+    // One board at a fifth of its speed: the farm loses most of that board's share, not more.
+    const share = 1 - (1 - 1 / 5) / 6;
+    expect(f.plan!.predictedIps).toBeLessThan(r.report.predictedIps);
+    expect(f.plan!.predictedIps).toBeGreaterThan(0.9 * share * r.report.predictedIps);
+    expect(r.stderr).toMatch(/"device":"pi3-3","kind":"slowed"/);
+  }, 120_000);
+});
