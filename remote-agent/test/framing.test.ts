@@ -1,10 +1,11 @@
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MessageTooLargeError,
   PacketDecoder,
   PacketEncoder,
+  packetStreams,
   type Packet,
 } from '../src/protocol/framing';
 
@@ -83,5 +84,38 @@ describe('packet framing', () => {
     enc.pipe(new PassThrough());
     enc.write({ id: 1, payload: [Buffer.alloc(101)] });
     expect(await err).toBeInstanceOf(MessageTooLargeError);
+  });
+
+  it('sends the messages of one tick in one gather-write, in order, and the next tick in another', async () => {
+    const writes: Buffer[][] = [];
+    const socket = new Duplex({
+      read() {},
+      writev(chunks, cb) {
+        writes.push(chunks.map((c) => c.chunk as Buffer));
+        cb();
+      },
+      write(chunk: Buffer, _enc, cb) {
+        writes.push([chunk]);
+        cb();
+      },
+    });
+    const { writable } = packetStreams(socket);
+    const packet = (id: number): Packet => ({ id, payload: [Buffer.from(`message ${id}`)] });
+    writable.write(packet(1));
+    writable.write(packet(2));
+    await new Promise((r) => setImmediate(r));
+    writable.write(packet(3));
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(2);
+    const dec = new PacketDecoder();
+    const got: Packet[] = [];
+    dec.on('data', (p: Packet) => got.push(p));
+    for (const w of writes) dec.write(Buffer.concat(w));
+    expect(got.map((p) => [p.id, Buffer.concat(p.payload).toString()])).toEqual([
+      [1, 'message 1'],
+      [2, 'message 2'],
+      [3, 'message 3'],
+    ]);
+    expect(Buffer.concat(writes[0]!).includes('message 2')).toBe(true);
   });
 });

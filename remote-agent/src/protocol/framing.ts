@@ -3,8 +3,9 @@
 // instead of avsc's because avsc's decoder has no size limit (a peer could make us buffer
 // gigabytes) and re-concatenates its whole buffer on every chunk (quadratic on large frames);
 // and because frames are the hot path, the codec talks to the socket directly: a message goes
-// out as one corked gather-write (no copy of the tensor bytes in JS), and comes in as the views
-// of the socket reads that carried it (avsc joins a message's pieces into one buffer itself).
+// out in a corked gather-write (no copy of the tensor bytes in JS) that every message of the same
+// tick shares, and comes in as the views of the socket reads that carried it (avsc joins a
+// message's pieces into one buffer itself).
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import type { Duplex } from 'node:stream';
 
@@ -178,6 +179,7 @@ export function packetStreams(
   });
   socket.on('end', () => readable.push(null));
   socket.on('close', () => readable.push(null));
+  let corked = false;
   const writable = new Writable({
     objectMode: true,
     write(p: Packet, _enc, cb) {
@@ -189,10 +191,18 @@ export function packetStreams(
         socket.destroy(err as Error);
         return;
       }
-      // One corked gather-write: TLS seals it into as few records as it can.
-      socket.cork();
+      // Messages written in the same tick (answers to a burst of requests, a result and the next
+      // frame) go out as one corked gather-write: TLS seals them into as few records as it can,
+      // one system call sends them and the peer is woken once. The tick's end is not a wait.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       for (const b of parts) socket.write(b);
-      socket.uncork();
       cb();
     },
     final(cb) {
