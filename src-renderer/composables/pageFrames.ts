@@ -45,17 +45,38 @@ export function cameraFeed(video: HTMLVideoElement, fps: number): PictureFeed {
   };
 }
 
+/**
+ * The video's length. Browser recordings (MediaRecorder WebM) carry none: seeking far past the
+ * end makes Chromium read the file through and find it.
+ */
+async function durationOf(video: HTMLVideoElement): Promise<number> {
+  if (Number.isFinite(video.duration)) return video.duration;
+  const found = new Promise<void>((resolve) => {
+    const check = () => {
+      if (!Number.isFinite(video.duration)) return;
+      video.removeEventListener('durationchange', check);
+      resolve();
+    };
+    video.addEventListener('durationchange', check);
+  });
+  video.currentTime = Number.MAX_SAFE_INTEGER;
+  await Promise.race([found, new Promise((r) => setTimeout(r, 5000))]);
+  return video.duration;
+}
+
 /** A video file stepped `fps` frames a second of its own time, from the start again at its end. */
 export function videoFileFeed(video: HTMLVideoElement, fps: number): PictureFeed {
   let t = 0;
+  let duration: number | null = null;
   return {
     next: async () => {
-      if (!Number.isFinite(video.duration) || video.duration <= 0)
+      duration ??= await durationOf(video);
+      if (!Number.isFinite(duration) || duration <= 0)
         throw new AppError(
           'VIDEO_NO_DURATION',
-          'this video does not say how long it is (a live recording?), so it cannot be stepped frame by frame; save it as a regular video file',
+          'this video does not say how long it is, so it cannot be stepped frame by frame; save it as a regular video file',
         );
-      if (t >= video.duration) t = 0;
+      if (t >= duration) t = 0;
       const seeked = new Promise((r) => video.addEventListener('seeked', r, { once: true }));
       video.currentTime = t;
       await seeked;

@@ -1,6 +1,7 @@
 // The issue's full flow in Chromium against a real `mchair serve`: start the virtual farm from
 // the Farm view, plan on it, deploy the best plan, run it with Chromium's fake camera (frames
 // captured in the page, top-5 over the preview, page counters), stop, export the run's report,
+// then an image folder and a video file from the page (paced: every frame sent, none dropped),
 // and stop the virtual farm. Screenshots of each new state go where `npm run screenshots` says.
 import { chromium, type Browser } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -20,6 +21,33 @@ interface PreviewCanvas {
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
   } | null;
 }
+
+/**
+ * Page script: records 20 coloured frames from a canvas with MediaRecorder and returns the WebM
+ * as base64 (a string, since this file is type-checked without the DOM library).
+ */
+const RECORD_WEBM = `(async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 120;
+  const ctx = canvas.getContext('2d');
+  const recorder = new MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm' });
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  const stopped = new Promise((r) => (recorder.onstop = r));
+  recorder.start();
+  for (let i = 0; i < 20; i++) {
+    ctx.fillStyle = 'hsl(' + i * 18 + ' 80% 50%)';
+    ctx.fillRect(0, 0, 160, 120);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  recorder.stop();
+  await stopped;
+  const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
+})()`;
 
 const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
 
@@ -183,6 +211,29 @@ describe('start farm, plan, run with the camera, export (Chromium, fake camera)'
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+
+    // A video file from the page, stepped frame by frame: a WebM Chromium records itself (such
+    // recordings carry no duration, the case the feed has to work out).
+    const webm = String(await page.evaluate(RECORD_WEBM));
+    await page.getByRole('radio', { name: 'Video file' }).check();
+    await page.locator('input[type="file"]').setInputFiles({
+      name: 'clip.webm',
+      mimeType: 'video/webm',
+      buffer: Buffer.from(webm, 'base64'),
+    });
+    await page.getByRole('spinbutton', { name: 'Frames' }).fill('8');
+    const before = (await state.locator('code').textContent())?.trim();
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await expect
+      .poll(
+        async () => {
+          const id = (await state.locator('code').textContent())?.trim();
+          return id !== before ? state.getAttribute('data-state') : null;
+        },
+        { timeout: 90_000 },
+      )
+      .toBe('done');
+    await expect.poll(() => preview.textContent()).toContain('8 handed over, 0 dropped');
 
     await lab.openView('Farm');
     await page.getByRole('button', { name: 'Stop virtual farm' }).click();
