@@ -167,7 +167,7 @@ export class Chaos {
 
   /** Does one action; `at` is taken right before the step that takes effect (faults are timed from it). */
   private async inject(a: ChaosAction): Promise<{ how: string; at: number }> {
-    let at = performance.now();
+    let at: number;
     switch (a.kind) {
       case 'kill': {
         const pid = await this.pidOf(a);
@@ -200,8 +200,11 @@ export class Chaos {
         await this.throttle(c, a.factor as number);
         return { how: `throttle ${a.factor}x`, at };
       }
-      case 'back':
-        return { how: await this.back(a), at };
+      case 'back': {
+        // A board is back once its agent listens (or its link is up) again: timed from then.
+        const how = await this.back(a);
+        return { how, at: performance.now() };
+      }
     }
   }
 
