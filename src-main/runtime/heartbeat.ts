@@ -249,8 +249,8 @@ export function startHeartbeat(
     if (v.kind === 'lost') v.lastHeardAt -= performance.timeOrigin;
     onVerdict(v);
   });
-  worker.once('error', () => {
-    fallback = inThread();
+  worker.on('error', () => {
+    fallback ??= inThread();
   });
   worker.unref();
   const send = (m: ToWorker) => worker.postMessage(m);

@@ -182,7 +182,9 @@ export class PeerClient {
         clearTimeout(timer);
         resolve(sock);
       });
-      sock.once('error', (err) => {
+      // `on`, not `once`: a peer dying mid-handshake can error twice (ECONNRESET, then EPIPE
+      // from the TLS write), and an unheard second error would crash this process.
+      sock.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
       });
