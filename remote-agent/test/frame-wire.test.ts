@@ -74,6 +74,13 @@ describe('frames on the wire', () => {
     expect(frames).toHaveLength(3);
   });
 
+  it('expands a stand-in once: its parts are not kept after the message is encoded', () => {
+    const big = tensor('input', 20_000);
+    const standIn = frameCodec.encodeForward({}, frameWith([big]));
+    expect(sent(standIn).frames).toContain(big.bytes);
+    expect(sent(standIn).frames).toEqual([standIn]);
+  });
+
   it('decodes tensors as views of the received message, not copies', () => {
     const frame = frameWith([tensor('a', 20_000, 1), tensor('b', 30, 2)]);
     const message = forwardRequest.toBuffer({ frame });

@@ -136,6 +136,7 @@ const gathered = new WeakMap<Buffer, readonly Buffer[]>();
  * Returns a buffer that stands for `parts` in a packet's payload: avsc hands its channel one
  * buffer per message, and this lets a message it never saw whole (frame-wire.ts) go out as a
  * gather write, each part one frame of the message. A stock Avro IPC reader joins the frames.
+ * A stand-in is expanded once, when its message is encoded.
  */
 export function gather(parts: readonly Buffer[]): Buffer {
   const standIn = parts[0] ?? Buffer.alloc(0);
@@ -145,7 +146,14 @@ export function gather(parts: readonly Buffer[]): Buffer {
 
 /** The buffers of one message on the wire, in order (the payload buffers are not copied). */
 export function encodePacket(p: Packet, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Buffer[] {
-  const payload = p.payload.flatMap((b) => gathered.get(b) ?? [b]);
+  const payload = p.payload.flatMap((b) => {
+    const parts = gathered.get(b);
+    if (!parts) return [b];
+    // Sent once: drop the entry now rather than at the next full GC (V8 clears a WeakMap's
+    // entries only then, and until then they would keep every part alive).
+    gathered.delete(b);
+    return parts;
+  });
   let size = 0;
   for (const b of payload) size += b.length;
   if (size > maxBytes) throw new MessageTooLargeError(size, maxBytes);
