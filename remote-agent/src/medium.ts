@@ -56,6 +56,9 @@ export async function serveMedium(
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
     const lines = createInterface({ input: sock });
+    // readline passes its input's errors on: a device killed mid-message resets its connection,
+    // and an unheard ECONNRESET here would take the whole medium (and every device) down.
+    lines.on('error', () => undefined);
     lines.on('line', (line) => {
       let bytes: number;
       try {
@@ -95,6 +98,7 @@ export async function mediumLink(host: string, port: number): Promise<Link> {
   const waiting: Array<() => void> = [];
   let broken = false;
   const lines = createInterface({ input: sock });
+  lines.on('error', () => undefined);
   // Answers come in request order (one connection, one queue on the service).
   lines.on('line', () => waiting.shift()?.());
   sock.on('close', () => {
