@@ -80,12 +80,12 @@ export function replicasOf(plan: Plan): number {
 }
 
 /**
- * Frames for a run measured over about `seconds` after warm-up at the predicted IPS: at least two
- * bursts of `replicas`, and the frames between the last warm-up frame and the last frame a
- * whole number of bursts.
+ * Frames for a run measured over about `seconds` after warm-up at the predicted IPS: at least one
+ * burst of `replicas` (one frame time of VGG16's conv stack, 8 s), and the frames between the
+ * last warm-up frame and the last frame a whole number of bursts.
  */
 export function framesFor(ips: number, replicas: number, seconds: number): number {
-  const want = Math.max(2 * replicas, Math.ceil(ips * seconds), 2);
+  const want = Math.max(replicas, Math.ceil(ips * seconds), 2);
   for (let n = 2; ; n++) {
     const w = warmupFrames(n);
     // ipsAfterWarmup measures from frame max(w - 1, 0) to frame n - 1.

@@ -15,7 +15,7 @@ import { action, withCommonOptions, type ActionContext } from '../framework';
 
 const Options = z.object({
   frames: z.coerce.number().int().min(1).max(100_000).default(200),
-  seconds: z.coerce.number().min(1).max(3600).default(8),
+  seconds: z.coerce.number().min(1).max(3600).default(6),
   skeleton: z.boolean().default(false),
 });
 
@@ -113,7 +113,7 @@ export function registerDemo(program: Command): void {
       .option(
         '--seconds <s>',
         'measured seconds per paper run after warm-up (frames follow from each prediction)',
-        '8',
+        '6',
       ),
   ).action(
     action(
