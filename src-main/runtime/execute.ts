@@ -1,6 +1,7 @@
 // One run from deployment to figures, shared by `mchair demo`, `mchair run` and the tests: it
 // drives a Coordinator, checks results against the whole model when asked, and records metrics
 // and results in the run store as they come.
+import type { RunMetrics } from '../contract/run';
 import type { EventBus } from '../core/events';
 import type { Logger } from '../log';
 import type { RunRecorder } from '../store/runs';
@@ -28,8 +29,12 @@ export interface ExecuteOptions {
   recorder: RunRecorder | null;
   events: EventBus | null;
   log: Logger;
+  /** Board failures are survived (see CoordinatorOptions.survive and runtime/faults.ts). */
+  survive?: boolean;
   /** Called once deployed, before the first frame: lets a caller stop the run. */
   onStarted?(c: Coordinator): void | Promise<void>;
+  /** Sees every metrics sample (the run's emulated power follows utilisation). */
+  onMetrics?(m: RunMetrics): void;
   /** Sees every result's model output, in frame order (the app's live preview). */
   onOutput?(frameId: number, output: WireTensor): void;
 }
@@ -55,8 +60,10 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
     window: o.window,
     link: o.link ?? null,
     log: o.log,
+    survive: o.survive ?? false,
     onMetrics: (m) => {
       o.recorder?.metrics(m);
+      o.onMetrics?.(m);
       o.events?.emit('run/metrics', m);
     },
     onResult: async (frameId, outputs, latencyMs) => {

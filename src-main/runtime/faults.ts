@@ -144,7 +144,8 @@ export class Faults {
       cause: cause?.kind ?? null,
       at: this.rel(at),
       detectedAt: this.rel(v.at),
-      detectionMs: v.at - at,
+      // A restarted agent may answer a ping before the restart call hears it listen: 0, then.
+      detectionMs: Math.max(0, v.at - at),
       slowdown: v.kind === 'slowed' ? v.slowdown : null,
       replanMs: null,
       redeployMs: null,

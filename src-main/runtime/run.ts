@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, InputError, describeIssues } from '../contract/index';
+import type { RunEnergy } from '../contract/energy';
 import { Plan } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
@@ -31,6 +32,13 @@ import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { ResultChecker } from './check';
 import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
+import { parseChaos } from './chaos';
+import { supervise, type Supervision } from './supervise';
+import { addressTowards, farmTargets } from './targets';
+import type { FarmEndpoints } from '../farm/farmfile';
+import type { RunFault } from '../contract/index';
+import { runPower } from './power';
+import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
@@ -49,6 +57,10 @@ export interface RunRequest {
   log: Logger;
   events?: EventBus;
   say?(line: string): void;
+  /** --chaos: faults to inject (see runtime/chaos.ts); the run survives them either way. */
+  chaos?: string;
+  /** --meter and the idle flags; absent: emulated farms get emulated power, others none. */
+  power?: PowerFlags;
   /** Stops feeding frames (those already sent are still collected): the app's Stop. */
   signal?: AbortSignal;
   /** Called as soon as the run has an id, long before runModel returns (the app's run/start). */
@@ -82,6 +94,10 @@ export interface RunReport {
    * and latency are then pessimistic (a busy or slow laptop), never optimistic.
    */
   emulationOverruns: number;
+  /** Board failures during the run and what it did about them (see runtime/faults.ts). */
+  faults: RunFault[];
+  /** Energy per inference from the run's meters (emulated ones on an emulated farm). */
+  energy: RunEnergy | null;
 }
 
 async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
@@ -111,6 +127,9 @@ interface Farmed {
   partsDir: string;
   link: Link | null;
   emulated: boolean;
+  endpoints: FarmEndpoints;
+  /** This process started the farm: it can start a killed agent again. */
+  own: boolean;
   stop(): Promise<void>;
 }
 
@@ -137,6 +156,8 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
       partsDir: f.partsDir,
       link: await f.coordinatorLink(),
       emulated: true,
+      endpoints: f.endpoints,
+      own: true,
       stop: f.stop,
     };
   }
@@ -158,6 +179,8 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
     partsDir: open.farm.partsDir,
     link,
     emulated: open.farm.emulated,
+    endpoints: open.farm,
+    own: false,
     stop: async () => link?.close(),
   };
 }
@@ -168,7 +191,15 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
   // Plan first (cheap, and its errors are the user's to fix) before any process starts.
   const described = await describeFarm(req);
   const plan = await choosePlan(req.plan, pm, described.planner);
+  const chaos = req.chaos
+    ? parseChaos(
+        req.chaos,
+        described.planner.devices.map((d) => d.id),
+      )
+    : [];
   const farm = await openFarm(described.planner, described.file);
+  const targets = farmTargets(farm.endpoints, described.planner, farm.own ? { threads: 1 } : null);
+  let supervision: Supervision | null = null;
   try {
     const rec = await RunRecorder.create(req.dataDir, {
       kind: 'run',
@@ -184,15 +215,45 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     const manifest = await partitionModel(model, specFromPlan(model, plan), runParts);
     await rec.writeFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     const placed = await placeParts(manifest, runParts, farm.partsDir);
-    const holdMs: Record<string, number> = {};
-    if (farm.emulated) {
-      for (const d of plan.devices)
-        if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
-    }
+    // Emulated boards hold each frame for their profile's time (a throttled one multiplies it
+    // itself), so a new plan's times are taken at full speed.
+    const holdMsOf = (p: Plan): Record<string, number> => {
+      const holdMs: Record<string, number> = {};
+      if (farm.emulated) {
+        const nominal = predictPlan(pm, p, described.planner);
+        for (const d of nominal.devices)
+          if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
+      }
+      return holdMs;
+    };
+    const holdMs = holdMsOf(plan);
+    // A new plan after a fault: partitions cut afresh only when its stages differ.
+    const manifests = new Map([[JSON.stringify(specFromPlan(model, plan)), placed]]);
+    const materialise = async (p: Plan) => {
+      const spec = specFromPlan(model, p);
+      const key = JSON.stringify(spec);
+      let m = manifests.get(key);
+      if (!m) {
+        const dir = join(rec.dir, `parts-${manifests.size}`);
+        m = await placeParts(await partitionModel(model, spec, dir), dir, farm.partsDir);
+        manifests.set(key, m);
+      }
+      return {
+        manifest: m,
+        assignment: p.stages.map((s) => s.parts.map((x) => x.devices)),
+        holdMs: holdMsOf(p),
+      };
+    };
     const checker = req.check
       ? await ResultChecker.create(encodeModel(model), manifest.output)
       : null;
     const source = req.source ? await req.source(manifest.input) : syntheticSource(manifest.input);
+    const power = runPower(req.power, {
+      runDir: rec.dir,
+      log: req.log,
+      farm: described.planner,
+      emulated: farm.emulated,
+    });
     try {
       await rec.setState('running');
       req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
@@ -205,7 +266,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         },
         agents: farm.agents,
         identity: farm.coordinator,
-        sinkHost: '127.0.0.1',
+        sinkHost: await addressTowards(farm.agents[0]!.host, farm.agents[0]!.port),
         source,
         frames: req.frames,
         window: req.window,
@@ -214,12 +275,33 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         recorder: rec,
         events: req.events ?? null,
         log: req.log,
+        survive: true,
         onStarted: (c) => {
           if (req.signal?.aborted) c.stop();
           req.signal?.addEventListener('abort', () => c.stop(), { once: true });
+          supervision = supervise({
+            runId: rec.id,
+            coordinator: c,
+            targets: targets.targets,
+            tls: farm.coordinator.tls,
+            chaos,
+            model: pm,
+            plan,
+            farm: described.planner,
+            materialise,
+            recorder: rec,
+            events: req.events ?? null,
+            log: req.log,
+            say: req.say,
+          });
+          return power.start(c);
         },
+        onMetrics: (m) => power.observe(m),
         onOutput: req.onOutput,
       });
+      const energy = await power.finish(out.completed);
+      await (supervision as Supervision | null)?.stop();
+      const faults = (supervision as Supervision | null)?.faults.list ?? [];
       const report: RunReport = {
         runId: rec.id,
         state:
@@ -252,6 +334,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         emulated: farm.emulated,
         agentsLeft: out.agentsLeft,
         emulationOverruns: out.emulationOverruns,
+        faults,
+        energy,
       };
       await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
       const message =
@@ -263,6 +347,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         ips: out.ips,
         maxAbsDiff: out.maxAbsDiff,
         message,
+        ...(energy ? { energy } : {}),
+        ...(faults.length ? { faults } : {}),
       });
       req.events?.emit('run/state', {
         runId: rec.id,
@@ -273,13 +359,17 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     } catch (err) {
       const message =
         err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
-      await rec.finish('failed', { message });
+      // Keep what the meters saw up to the failure: it is part of the run's record.
+      const energy = await power.finish(0).catch(() => null);
+      await rec.finish('failed', { message, ...(energy ? { energy } : {}) });
       req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
       throw err;
     } finally {
+      await (supervision as Supervision | null)?.stop();
       await checker?.close();
     }
   } finally {
+    await targets.stop();
     await farm.stop();
   }
 }

@@ -3,8 +3,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/index';
+import { PowerFlags, withPowerOptions } from '../../power/index';
 import { imageFolderSource } from '../../runtime/images';
 import { runModel, type RunReport } from '../../runtime/run';
+import { describeFault } from '../../runtime/supervise';
 import { action, withCommonOptions } from '../framework';
 
 const Options = z.object({
@@ -18,6 +20,7 @@ const Options = z.object({
   window: z.coerce.number().int().min(1).max(64).default(2),
   check: z.boolean().default(false),
   images: z.string().min(1).optional(),
+  chaos: z.string().min(1).optional(),
 });
 
 const fmt = (v: number | null, digits = 2) =>
@@ -42,12 +45,18 @@ function present(r: RunReport): string {
           `warning             ${r.emulationOverruns} frames took longer on this machine than on the emulated boards; the emulated figures are pessimistic`,
         ]
       : []),
+    ...(r.energy?.perInferenceJ
+      ? [
+          `energy J/inference  static ${fmt(r.energy.perInferenceJ.static)}  dynamic ${fmt(r.energy.perInferenceJ.dynamic)}  total ${fmt(r.energy.perInferenceJ.total)}${r.energy.emulated ? ' (emulated)' : ''}`,
+        ]
+      : []),
+    ...r.faults.map((f) => describeFault(f)),
     `run                 ${r.runId} (${r.state})`,
   ].join('\n');
 }
 
 export function registerRun(program: Command): void {
-  withCommonOptions(
+  const cmd = withCommonOptions(
     program
       .command('run')
       .description('run a model on a farm by a plan, and measure it')
@@ -64,8 +73,13 @@ export function registerRun(program: Command): void {
         '--images <dir>',
         'frames from a folder of JPEG/PNG images (default: synthetic frames)',
       )
-      .option('--check', 'compare every result with the whole model run locally'),
-  ).action(
+      .option('--check', 'compare every result with the whole model run locally')
+      .option(
+        '--chaos <faults>',
+        'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
+      ),
+  );
+  withPowerOptions(cmd).action(
     action(async (ctx) => {
       const o = ctx.options(Options);
       if ((o.emulate === undefined) === (o.farm === undefined))
@@ -78,6 +92,7 @@ export function registerRun(program: Command): void {
         frames: o.frames,
         window: o.window,
         check: o.check,
+        ...(o.chaos ? { chaos: o.chaos } : {}),
         ...(o.images
           ? {
               source: (input: Parameters<typeof imageFolderSource>[1]) =>
@@ -87,6 +102,7 @@ export function registerRun(program: Command): void {
         dataDir: ctx.dataDir,
         log: ctx.log,
         say: ctx.say,
+        power: ctx.options(PowerFlags),
       });
       return report;
     }, present),
