@@ -8,7 +8,7 @@
 import avro from 'avsc';
 import { gather, MAX_FRAMES_PER_MESSAGE } from './framing';
 
-/** The pieces of avsc's Type API used here (its typings omit _read and a record's fields). */
+/** The pieces of avsc's Type API used here (its typings omit a record's fields). */
 interface AvroType {
   toBuffer(v: unknown): Buffer;
   schema(): unknown;
