@@ -44,6 +44,8 @@ describe('mchair run', () => {
         'devices',
         'emulated',
         'emulationOverruns',
+        'energy',
+        'faults',
         'frames',
         'ips',
         'latencyMs',
@@ -57,6 +59,10 @@ describe('mchair run', () => {
     expect(r.maxAbsDiff).toBeLessThan(1e-5);
     expect(r.emulated).toBe(true);
     expect(r.predictedIps).toBeGreaterThan(0);
+    // An emulated farm without --meter gets emulated per-board power, and no fault happened.
+    expect(r.faults).toEqual([]);
+    expect(r.energy).toMatchObject({ emulated: true, basis: 'device-meters' });
+    expect(r.energy.perInferenceJ.total).toBeGreaterThan(r.energy.perInferenceJ.static);
     // paper-6: B and C replicate the conv stack, D and E hold fc_1's halves, F the rest.
     expect(r.devices.map((d: { id: string }) => d.id)).toEqual([
       'pi3-2',
