@@ -78,7 +78,7 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
       if (paper) shown.add(paper);
       // The paper's plan with the most boards that ran on the same farm is the one to beat.
       const rival = mine
-        .filter((o) => o.boards === r.boards && isPreset(o.plan) && o.ips !== null)
+        .filter((o) => o.boards === r.boards && isPreset(o.plan) && o.state === 'done')
         .sort((a, b) => PRESET_DEVICES[b.plan as PresetId] - PRESET_DEVICES[a.plan as PresetId])[0];
       rows.push({
         model,
@@ -87,7 +87,11 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
         source: 'run',
         run: r,
         paper,
-        vsPaperPlan: r.plan === 'auto' && rival?.ips && r.ips !== null ? r.ips / rival.ips : null,
+        // Only between runs that finished whole: a failed run's IPS says little about its plan.
+        vsPaperPlan:
+          r.plan === 'auto' && r.state === 'done' && rival?.ips && r.ips !== null
+            ? r.ips / rival.ips
+            : null,
         energy: perInferenceAt(r.power, r.ips),
       });
     }
@@ -118,7 +122,13 @@ const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): str
   { head: 'frames', cell: (r) => (r.run ? String(r.run.frames) : '') },
   {
     head: 'IPS',
-    cell: (r) => (r.run ? (r.run.ips === null ? r.run.state : num(r.run.ips)) : ''),
+    // A run that did not finish whole says so beside whatever IPS it got to.
+    cell: (r) =>
+      !r.run
+        ? ''
+        : r.run.state === 'done'
+          ? num(r.run.ips)
+          : `${r.run.ips === null ? '' : `${num(r.run.ips)} `}${r.run.state}`,
   },
   { head: 'predicted', cell: (r) => num(r.run?.predictedIps) },
   { head: 'paper IPS', cell: (r) => num(r.paper?.ips) },

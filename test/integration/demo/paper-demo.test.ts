@@ -164,6 +164,13 @@ describe('paper demo table and frame counts', () => {
     expect(failed[0]!.energy).toBeNull();
     expect(failed[1]!.vsPaperPlan).toBeNull();
     expect(paperTableText(failed)).toMatch(/paper-11\s+15\s+failed/);
+    // A run that failed part-way keeps its IPS on show, marked, and out of the comparison.
+    const partial = paperTableRows([
+      run('paper-11', 0.9),
+      { ...run('auto', 1.5), state: 'failed' },
+    ]);
+    expect(partial[1]!.vsPaperPlan).toBeNull();
+    expect(paperTableText(partial)).toMatch(/auto\s+15\s+1\.50 failed/);
     expect(perInferenceAt(null, 1)).toBeNull();
     expect(perInferenceAt({ idleW: 2, avgW: 3 }, 0)).toBeNull();
   });
