@@ -110,13 +110,14 @@ describe.skipIf(!root)(
   () => {
     it('loses no frame: its link goes down, the survivors take its frames, then it is offered its chair back', async () => {
       const ns = lab!.boards[2]!.name;
-      const r = await chaosRun(bundles, home, 160, [
+      // Long enough that frames keep coming for the recovery window well after the fault.
+      const r = await chaosRun(bundles, home, 220, [
         '--farm',
         farmFile,
         '--chaos',
         'cut:pi3-3@3,back:pi3-3@10',
       ]);
-      expectSurvived(r, 160);
+      expectSurvived(r, 220);
       const mine = faultsOf(r, 'pi3-3');
       expect(mine.map((f) => [f.kind, f.cause])).toEqual([
         ['lost', 'cut'],

@@ -21,15 +21,20 @@ afterAll(async () => {
 
 describe('a board slowed 5x mid-run', () => {
   it('is re-planned at its new speed with no frame lost', async () => {
-    const r = await chaosRun(bundles, home, 100, [
+    // Long enough that frames keep coming for the recovery window well after the fault.
+    const r = await chaosRun(bundles, home, 160, [
       '--emulate',
       'pi3:6',
       '--chaos',
       'slow:pi3-3@3:5',
     ]);
-    expectSurvived(r, 100);
+    expectSurvived(r, 160);
     const mine = faultsOf(r, 'pi3-3');
-    expect(mine).toHaveLength(1);
+    // A board five times slower may also fall silent past LOST_MS on a loaded machine: lost and
+    // back again after the slowdown, never before it.
+    expect(mine.slice(1).map((x) => x.kind)).toEqual(
+      mine.slice(1).map((_, i) => (i % 2 === 0 ? 'lost' : 'back')),
+    );
     const f = mine[0]!;
     expect(f).toMatchObject({ kind: 'slowed', device: 'pi3-3', cause: 'slow', slowdown: 5 });
     expectHandled(f);
