@@ -20,6 +20,8 @@ export interface PaperTableRun {
   /** The run's farm power (emulated boards' profiles on the virtual farm). */
   power: Pick<RunEnergy, 'idleW' | 'avgW'> | null;
   emulationOverruns: number;
+  /** Boards lost, back or slowed during the run (each re-plans it: its figures are disturbed). */
+  faults: number;
 }
 
 export interface PaperTableRow {
@@ -140,6 +142,7 @@ const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): str
   { head: 'paper dynamic', cell: (r) => num(r.paper?.dynamicJ) },
   { head: 'paper total', cell: (r) => num(r.paper?.totalJ) },
   { head: 'overruns', cell: (r) => (r.run ? String(r.run.emulationOverruns) : '') },
+  { head: 'faults', cell: (r) => (r.run ? String(r.run.faults) : '') },
 ];
 
 /** The table as fixed-width text, with a line saying what is emulated and what is published. */
@@ -159,6 +162,7 @@ export function paperTableText(rows: readonly PaperTableRow[]): string {
     'IPS, predicted and J per inference (static, dynamic, total) are emulated Pi 3 figures from',
     "this machine, J = the farm's idle and average watts over the run / the measured IPS (the",
     "paper's method). Paper columns: the published ReQuEST'18 figures (+-2%). overruns: frames",
-    'this machine computed slower than the board would have (the IPS is then pessimistic).',
+    'this machine computed slower than the board would have (the IPS is then pessimistic);',
+    'faults: boards lost, back or slowed during the run, each a re-plan that disturbs its figures.',
   ].join('\n');
 }

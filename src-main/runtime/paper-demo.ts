@@ -240,6 +240,7 @@ export async function summarisePaperDemo(
       predictedIps: r.report?.predictedIps ?? null,
       power: stored?.energy ?? null,
       emulationOverruns: r.report?.emulationOverruns ?? 0,
+      faults: r.report?.faults.length ?? 0,
     };
   });
   return { runs: tableRuns, rows: paperTableRows(tableRuns), html };

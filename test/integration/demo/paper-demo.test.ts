@@ -76,6 +76,7 @@ describe('paper demo runs', () => {
       const power = summary.runs[i]!.power!;
       expect(power.idleW).toBeCloseTo(6 * builtInProfile('pi3').power.idleWatts, 6);
       expect(power.avgW).toBeGreaterThan(power.idleW);
+      expect(summary.runs[i]!.faults).toBe(rep.faults.length);
     }
     // The farm a run sees is the first N agents: auto plans all 6 boards as replicas.
     expect(runs[1]!.report!.devices.map((d) => d.id).sort()).toEqual(
@@ -142,6 +143,7 @@ describe('paper demo table and frame counts', () => {
       predictedIps: 1,
       power: { idleW: 14.3, avgW: 40 },
       emulationOverruns: 0,
+      faults: 0,
     });
     const rows = paperTableRows([run('paper-9', 0.5), run('paper-11', 0.9), run('auto', 1.08)]);
     expect(rows.map((r) => r.farm)).toEqual([
@@ -167,10 +169,10 @@ describe('paper demo table and frame counts', () => {
     // A run that failed part-way keeps its IPS on show, marked, and out of the comparison.
     const partial = paperTableRows([
       run('paper-11', 0.9),
-      { ...run('auto', 1.5), state: 'failed' },
+      { ...run('auto', 1.5), state: 'failed', faults: 4 },
     ]);
     expect(partial[1]!.vsPaperPlan).toBeNull();
-    expect(paperTableText(partial)).toMatch(/auto\s+15\s+1\.50 failed/);
+    expect(paperTableText(partial)).toMatch(/auto\s+15\s+1\.50 failed.*\s4$/m);
     expect(perInferenceAt(null, 1)).toBeNull();
     expect(perInferenceAt({ idleW: 2, avgW: 3 }, 0)).toBeNull();
   });
