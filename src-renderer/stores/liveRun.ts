@@ -7,6 +7,7 @@ import { computed, markRaw, ref, shallowRef } from 'vue';
 import type {
   CommandArgs,
   DeviceMetrics,
+  EventPayload,
   RunFrame,
   RunMetrics,
   RunState,
@@ -50,6 +51,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   /** The latest answered frame's top-5 and the page source's counters. */
   const preview = shallowRef<RunFrame | null>(null);
   const deployment = shallowRef<Deployment | null>(null);
+  /** Board failures the run survived (or not), as the core reported them, oldest first. */
+  const faults = shallowRef<EventPayload<'run/fault'>[]>([]);
   const throughput = markRaw(new MetricRing(RING_CAPACITY));
   const utilisation = markRaw(new MetricRing(RING_CAPACITY));
   const latency = markRaw(new MetricRing(RING_CAPACITY));
@@ -66,6 +69,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     devices.value = [];
     summary.value = null;
     preview.value = null;
+    faults.value = [];
     for (const ring of rings) ring.clear();
   }
 
@@ -112,6 +116,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   });
   api.on('run/metrics', (m) => {
     if (accepts(m.runId)) record(m);
+  });
+  api.on('run/fault', (f) => {
+    if (accepts(f.runId)) faults.value = [...faults.value, f];
   });
   api.on('run/frame', (f) => {
     if (f.runId === runId.value) preview.value = f;
@@ -180,6 +187,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     isLive,
     preview,
     deployment,
+    faults,
     startDemo,
     start,
     stop,

@@ -117,4 +117,35 @@ describe('live run store', () => {
     expect(run.error).toBe('run "r1" is not running');
     expect(run.busy).toBe(false);
   });
+
+  it("keeps the run's board failures in order and forgets them for the next run", async () => {
+    core.replies.set('demo/start', () => ({ runId: 'r1' }));
+    const run = useLiveRunStore();
+    await run.startDemo(50);
+    const fault = (runId: string, device: string) => ({
+      runId,
+      kind: 'lost',
+      device,
+      cause: 'kill',
+      at: 1,
+      detectedAt: 1.1,
+      detectionMs: 100,
+      slowdown: null,
+      replanMs: 20,
+      redeployMs: 600,
+      resent: 3,
+      plan: { origin: 'auto', predictedIps: 9.1, devices: ['pi3-1'] },
+      why: 'its agent stopped answering',
+      recoveryS: 2.4,
+    });
+    core.emit('run/fault', fault('r1', 'pi3-2'));
+    core.emit('run/fault', fault('other-run', 'pi3-9'));
+    core.emit('run/fault', fault('r1', 'pi3-3'));
+    expect(run.faults.map((f) => f.device)).toEqual(['pi3-2', 'pi3-3']);
+    core.emit('run/state', { runId: 'r1', state: 'done', message: null });
+    core.replies.set('run/get', () => ({ run: {}, metrics: [] }));
+    core.replies.set('demo/start', () => ({ runId: 'r2' }));
+    await run.startDemo(50);
+    expect(run.faults).toEqual([]);
+  });
 });
