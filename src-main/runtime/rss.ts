@@ -5,7 +5,7 @@
 export interface RssGrowth {
   /** Process: "coordinator" or an agent id. */
   id: string;
-  /** Peak resident bytes in the first and in the second half of the time after warm-up. */
+  /** Resident bytes at the end of warm-up and at the end, on the robust trend line (below). */
   warm: number;
   end: number;
   growthPct: number;
@@ -18,6 +18,35 @@ export function growthPercent(warm: number, end: number): number {
 }
 
 const peak = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Pairwise slopes grow with the square of the samples: a day-long soak is thinned to this. */
+const MAX_TREND_SAMPLES = 1000;
+
+/**
+ * The Theil-Sen line through (atMs, bytes): slope = median of all pairwise slopes, intercept =
+ * median of the residuals. Up to ~29% of the samples can be anything (a collection's spike, a
+ * page-return dip) without moving it, unlike a least-squares fit or two single samples.
+ */
+function trendLine(xs: Array<{ atMs: number; bytes: number }>): { at(ms: number): number } {
+  const step = Math.ceil(xs.length / MAX_TREND_SAMPLES);
+  const s = xs.filter((_, i) => i % step === 0);
+  const slopes: number[] = [];
+  for (let i = 0; i < s.length; i++)
+    for (let j = i + 1; j < s.length; j++) {
+      const a = s[i] as (typeof s)[number];
+      const b = s[j] as (typeof s)[number];
+      if (b.atMs !== a.atMs) slopes.push((b.bytes - a.bytes) / (b.atMs - a.atMs));
+    }
+  const slope = slopes.length ? median(slopes) : Number.NaN;
+  const intercept = median(s.map((x) => x.bytes - slope * x.atMs));
+  return { at: (ms) => intercept + slope * ms };
+}
 
 export class RssWatch {
   private readonly series = new Map<string, Array<{ atMs: number; bytes: number }>>();
@@ -35,18 +64,19 @@ export class RssWatch {
   }
 
   /**
-   * Growth of every process from warm-up (warmMs) to the end (endMs): its peak in the second half
-   * of that time over its peak in the first half. Peaks, not single samples or window averages:
-   * RSS saw-tooths by 10-30% as V8 grows its heap and gives pages back after a full collection,
-   * so a point sample's verdict would depend on where in that cycle it fell. A leak raises the
-   * peaks; the saw-tooth does not. A process with no sample in either half has NaN growth (a
-   * failure: an agent that stopped reporting).
+   * Growth of every process from warm-up (warmMs) to the end (endMs), read off a robust trend
+   * line through its samples in between, not from two single samples: RSS saw-tooths and spikes
+   * by 10-20% as V8 grows its heap and gives pages back after a full collection (seen on agents
+   * in the 30-minute soak), so a point sample's verdict depends on where in that cycle it fell.
+   * A leak moves the line; the saw-tooth and the spikes do not. A process with fewer than two
+   * samples there has NaN growth (a failure: an agent that stopped reporting).
    */
   growth(warmMs: number, endMs: number): RssGrowth[] {
-    const mid = (warmMs + endMs) / 2;
     return [...this.series].map(([id, s]) => {
-      const warm = peak(this.inWindow(id, warmMs, mid));
-      const end = peak(this.inWindow(id, mid, endMs));
+      const span = s.filter((x) => x.atMs >= warmMs && x.atMs <= endMs);
+      const line = span.length >= 2 ? trendLine(span) : { at: () => Number.NaN };
+      const warm = line.at(warmMs);
+      const end = line.at(endMs);
       return { id, warm, end, growthPct: growthPercent(warm, end), samples: s.length };
     });
   }

@@ -36,7 +36,11 @@ async function soak(...args: string[]): Promise<SoakResult> {
 
 describe('soak', () => {
   it('runs 2 minutes on 12 agents with RSS growth <= 10% after warm-up and no lost frame', async () => {
-    const r = await soak('--minutes', '2', '--devices', '12');
+    // At a steady 100 frames/s, not unpaced: unpaced, each agent's RSS saw-tooths by ~20% with
+    // a ~60 s period (V8 growing old space up to a full collection), which 90 s after warm-up
+    // cannot tell from a leak; at 100 frames/s the agents are flat by 30 s. The coordinator is
+    // not (README, "Soak"): this test fails on it today, as the 30-minute run does.
+    const r = await soak('--minutes', '2', '--devices', '12', '--fps', '100');
     const summary = `${JSON.stringify(r.frames)}; ${r.rss.processes
       .map((p) => `${p.id} ${p.growthPct.toFixed(1)}%`)
       .join(', ')}`;
@@ -55,9 +59,7 @@ describe('soak', () => {
     expect(r.frames.lost).toBe(0);
     expect(r.frames.duplicated).toBe(0);
     expect(r.frames.completed).toBe(r.frames.sent);
-    // A pipeline that stalled would pass the checks above on a handful of frames; unpaced, this
-    // machine moves 500-1400 frames/s through the no-op pipeline even when loaded.
-    expect(r.targetFps).toBe(0);
-    expect(r.fps).toBeGreaterThan(100);
+    // A pipeline that stalled would pass the checks above on a handful of frames.
+    expect(r.fps).toBeGreaterThan(r.targetFps / 2);
   }, 240_000);
 });
