@@ -1,4 +1,4 @@
-// `mchair bench soak [--minutes 30] [--devices 12] [--stages 3] [--fps 100] [--json]`: the long
+// `mchair bench soak [--minutes 30] [--devices 12] [--stages 3] [--fps 0] [--json]`: the long
 // run of issue 9 (see runtime/soak.ts). Exits 1 when a process grew more than 10% after warm-up,
 // a frame was lost or duplicated, or an agent carried nothing, so scripts and CI can rely on it.
 import type { Command } from 'commander';
