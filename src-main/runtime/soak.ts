@@ -1,9 +1,10 @@
 // `mchair bench soak`: the long-run check of issue 9. A virtual farm of N agents (local
 // processes) runs a no-op pipeline that spans every one of them (a few stages, each with
-// data-parallel replicas), frames stream for a given time (unpaced, or at --fps), and the coordinator's
-// and every agent's resident memory is sampled throughout. It answers two questions: does any
-// process keep growing once warm (a leak), and does the data plane lose or duplicate a frame over
-// a long run. The protocol, TLS, credits and routing are the real ones; only the model is a no-op.
+// data-parallel replicas), frames stream for a given time (unpaced, or at --fps), and the
+// coordinator's and every agent's resident memory is sampled throughout. It answers two
+// questions: does any process keep growing once warm (a leak), and does the data plane lose or
+// duplicate a frame over a long run. The protocol, TLS, credits and routing are the real ones;
+// only the model is a no-op.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
