@@ -1,4 +1,5 @@
-// The agent's garbage-collector setting, made before anything else runs. Its JavaScript heap is
+// The garbage-collector setting of every process that streams frames (the agent, and the CLI
+// that coordinates runs), made before anything else runs. Its JavaScript heap is
 // small (~10 MB: frames live outside it, as buffers), and V8 starts incremental marking whenever
 // the old generation's headroom is below the young generation's capacity. Left alone, the young
 // generation grows to 16 MB under a stream of frames, that condition then always holds, and the

@@ -26,7 +26,7 @@ import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
 import type { FrameSource } from './source';
-import { ipsAfterWarmup, percentile, warmupFrames } from './stats';
+import { RunFigures } from './stats';
 
 export interface FarmAgent extends Peer {
   /** Device profile when emulated (virtual farm); null for a real board. */
@@ -126,8 +126,7 @@ export class Coordinator {
   /** Frames sent and not yet settled (result received or lost), with their send time. */
   private readonly sentAt = new Map<number, number>();
   private received = 0;
-  private readonly latencies: number[] = [];
-  private readonly doneAt: number[] = [];
+  private readonly figures = new RunFigures();
   private readonly reorder = new Map<number, { outputs: WireTensor[]; latency: number }>();
   private nextInOrder = 0;
   private deliveries: Promise<void> = Promise.resolve();
@@ -376,8 +375,7 @@ export class Coordinator {
     this.sentAt.delete(f.frameId);
     this.received++;
     this.lastProgress = now;
-    this.latencies.push(now - sentAt);
-    this.doneAt.push(now);
+    this.figures.add(now - sentAt, now);
     this.reorder.set(f.frameId, { outputs, latency: now - sentAt });
     this.deliverInOrder();
     this.wake?.();
@@ -472,15 +470,13 @@ export class Coordinator {
     }
     await this.poll();
     const wallMs = performance.now() - this.startedAt;
-    const warm = warmupFrames(this.doneAt.length);
-    const lat = this.latencies.slice(warm).sort((a, b) => a - b);
     return {
       sent: this.sent,
       completed: this.completed,
       lost: this.lost,
       duplicated: this.duplicated,
-      ips: ipsAfterWarmup(this.doneAt, warm),
-      latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) },
+      ips: this.figures.ips(),
+      latencyMs: this.figures.latency(),
       devices: this.deviceSummaries(),
       wallMs,
       stopped: this.stopping,
@@ -503,9 +499,9 @@ export class Coordinator {
     });
   }
 
-  /** Completion times of every result so far (performance.now() ms), in arrival order. */
-  completionTimes(): readonly number[] {
-    return this.doneAt;
+  /** Frames completed in (from, to] (performance.now() ms), over the last few seconds. */
+  completedBetween(from: number, to: number): number {
+    return this.figures.completedBetween(from, to);
   }
 
   /** When the first frame went out (performance.now() ms); 0 before run(). */
@@ -542,17 +538,16 @@ export class Coordinator {
         if (prev) devices.push(prev);
       }
     });
-    const warm = warmupFrames(this.doneAt.length);
-    const lat = this.latencies.slice(-200).sort((x, y) => x - y);
+    const recent = this.figures.recentLatency50And95();
     const m: RunMetrics = {
       runId: this.o.runId,
       t: (performance.now() - this.startedAt) / 1000,
       sent: this.sent,
       completed: this.completed,
       dropped: this.lost,
-      ips: ipsAfterWarmup(this.doneAt, warm) ?? 0,
-      latencyP50Ms: lat.length ? percentile(lat, 50) : 0,
-      latencyP95Ms: lat.length ? percentile(lat, 95) : 0,
+      ips: this.figures.ips() ?? 0,
+      latencyP50Ms: recent.p50,
+      latencyP95Ms: recent.p95,
       devices,
     };
     this.o.onMetrics?.(m);

@@ -61,11 +61,13 @@ export function farmNow(
  * Frames per second over the trailing window ending at `t` (ms), counting only completions
  * after `since`; null until a whole window has passed since then.
  */
-export function windowRate(times: readonly number[], since: number, t: number): number | null {
+export function windowRate(
+  completedBetween: (from: number, to: number) => number,
+  since: number,
+  t: number,
+): number | null {
   if (t - since < WINDOW_MS) return null;
-  let n = 0;
-  for (let i = times.length - 1; i >= 0 && times[i]! > t - WINDOW_MS; i--) if (times[i]! <= t) n++;
-  return (n * 1000) / WINDOW_MS;
+  return (completedBetween(t - WINDOW_MS, t) * 1000) / WINDOW_MS;
 }
 
 export interface FaultsOptions {
@@ -211,7 +213,8 @@ export class Faults {
     const r = this.recovering;
     if (!r) return;
     const now = performance.now();
-    const rate = windowRate(this.o.coordinator.completionTimes(), r.since, now);
+    const c = this.o.coordinator;
+    const rate = windowRate((from, to) => c.completedBetween(from, to), r.since, now);
     if (rate === null || rate < r.target) return;
     r.fault.recoveryS = (now - r.since) / 1000;
     this.recovering = null;

@@ -17,6 +17,9 @@ export class Credits {
   private readonly inFlight = new Map<string, number>();
   private readonly waiters: Array<() => void> = [];
   private closed = false;
+  /** Where the next search starts, so replicas tied on load take turns (a lightly loaded farm
+   * would otherwise send every frame to the first replica and leave the others idle). */
+  private turn = 0;
 
   constructor(readonly window: number) {}
 
@@ -29,7 +32,9 @@ export class Credits {
     for (;;) {
       if (this.closed) throw new Error('the deployment was replaced; no more credits');
       let best: Peer | undefined;
-      for (const r of replicas) {
+      const start = this.turn++ % Math.max(1, replicas.length);
+      for (let k = 0; k < replicas.length; k++) {
+        const r = replicas[(start + k) % replicas.length] as Peer;
         if (this.count(r.id) < this.window && (!best || this.count(r.id) < this.count(best.id)))
           best = r;
       }

@@ -22,6 +22,19 @@ describe('credits', () => {
     expect(c.total()).toBe(4);
   });
 
+  it('replicas tied on load take turns, so a lightly loaded stage uses all its replicas', async () => {
+    const c = new Credits(2);
+    const replicas = [peer('a'), peer('b'), peer('c')];
+    const got: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      // Each frame is answered before the next is sent: every replica is always at 0.
+      const p = await c.acquire(replicas);
+      got.push(p.id);
+      c.release(p.id);
+    }
+    expect(got).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
   it('a freed credit at a replica the waiter cannot use does not wake it for good', async () => {
     const c = new Credits(1);
     await c.acquire([peer('a')]);
