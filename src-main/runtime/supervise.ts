@@ -56,10 +56,16 @@ export function describeFault(f: RunFault): string {
 
 export function supervise(o: SuperviseOptions): Supervision {
   let chaos: Chaos | null = null;
+  // Record updates are chained and awaited by stop(): one landing after the run's final record
+  // would put it back to "running".
+  let recording: Promise<void> = Promise.resolve();
   const publish = (f: RunFault, first: boolean) => {
     o.events?.emit('run/fault', { ...f, runId: o.runId });
     if (first || f.recoveryS !== null) o.say?.(describeFault(f));
-    void o.recorder?.setState('running', { faults: [...faults.list] });
+    const list = [...faults.list];
+    recording = recording
+      .then(() => o.recorder?.setState('running', { faults: list }))
+      .catch((err: unknown) => o.log.warn({ err }, 'fault not recorded'));
   };
   const reported = new Set<RunFault>();
   const faults = new Faults({
@@ -111,6 +117,7 @@ export function supervise(o: SuperviseOptions): Supervision {
       heartbeat.stop();
       await faults.settled();
       faults.stop();
+      await recording;
     },
   };
 }
