@@ -1,6 +1,6 @@
 // One meter read for a while, as `mchair power read` does: open, sample for S seconds (a log
 // file: all of it, or its first S seconds), close, and summarise.
-import { monotonicClock } from './clock';
+import { monotonicClock, type Clock } from './clock';
 import { powerStats, type PowerStats } from './energy';
 import { resolveInterval } from './meter';
 import { meterFor, type MeterDeps } from './open';
@@ -14,12 +14,18 @@ export interface MeterRead extends PowerStats {
 
 export async function readMeter(
   uri: string,
-  opts: { seconds?: number; intervalMs?: number; signal?: AbortSignal } & MeterDeps = {},
+  opts: {
+    seconds?: number;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    /** The clock agent:// links measured their offset on; a new one when absent. */
+    clock?: Clock;
+  } & MeterDeps = {},
 ): Promise<MeterRead> {
   const spec = parseMeterUri(uri);
   const meter = meterFor(spec, opts);
   const intervalMs = resolveInterval(meter.info, spec.intervalMs ?? opts.intervalMs);
-  const clock = monotonicClock();
+  const clock = opts.clock ?? monotonicClock();
   const abort = new AbortController();
   // Stopping early (Ctrl-C) still closes the meter and summarises what was read.
   opts.signal?.addEventListener('abort', () => abort.abort(), { once: true });

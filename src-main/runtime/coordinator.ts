@@ -25,6 +25,7 @@ import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '..
 import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
+import { powerLink } from './agent-power';
 import type { FrameSource } from './source';
 import { RunFigures } from './stats';
 
@@ -618,12 +619,7 @@ export class Coordinator {
     return async (device) => {
       const a = this.o.agents.find((x) => x.id === device);
       if (!a) throw new AppError('DEVICE_NOT_IN_FARM', `no device "${device}" in this run's farm`);
-      const c = await this.connect(a);
-      const t0 = clock.now();
-      const h = await c.ping(Date.now());
-      const t1 = clock.now();
-      const offsetMs = h.now - (t0 + t1) / 2;
-      return { readPower: async () => JSON.parse(await c.powerRead()) as unknown, offsetMs };
+      return powerLink(await this.connect(a), clock);
     };
   }
 

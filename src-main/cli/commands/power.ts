@@ -2,7 +2,11 @@
 // prints its samples' summary, the quickest check that a meter is wired and understood.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { readFarmFile } from '../../farm/farmfile';
+import { openLabFarm } from '../../farm/labFarm';
+import { monotonicClock } from '../../power/clock';
 import { readMeter, type MeterRead } from '../../power/read';
+import { farmPowerConnector } from '../../runtime/agent-power';
 import { action, withCommonOptions } from '../framework';
 
 const Seconds = z.coerce.number().finite().positive('must be a positive number of seconds');
@@ -11,6 +15,7 @@ const ReadOptions = z.object({
   meter: z.string().min(1, 'needs a meter URI, e.g. shelly://10.0.0.7'),
   seconds: Seconds.max(86_400).optional(),
   interval: Seconds.optional(),
+  farm: z.string().min(1).optional(),
 });
 
 function present(r: MeterRead): string {
@@ -34,7 +39,11 @@ export function registerPower(program: Command): void {
         'scpi+wt300://host:port, usbtmc+wt300:///dev/usbtmc0, shelly://host, kasa://host, wattsup:///dev/ttyUSB0, csv:///file.csv, ...',
       )
       .option('--seconds <s>', 'how long to read (default 5; a CSV log: all of it)')
-      .option('--interval <s>', 'sample interval, within what the instrument allows'),
+      .option('--interval <s>', 'sample interval, within what the instrument allows')
+      .option(
+        '--farm <file>',
+        "agent:// meters: the farm file whose agents to reach (default: the lab's virtual farm)",
+      ),
   ).action(
     action(async (ctx) => {
       const o = ctx.options(ReadOptions);
@@ -44,11 +53,24 @@ export function registerPower(program: Command): void {
       const stop = new AbortController();
       const onInt = (): void => stop.abort();
       process.once('SIGINT', onInt);
+      // agent:// reaches the board's agent through a farm, with the farm's TLS identity.
+      const clock = monotonicClock();
+      const agents = o.meter.startsWith('agent:')
+        ? farmPowerConnector(
+            o.farm ? await readFarmFile(o.farm) : await openLabFarm(ctx.dataDir),
+            clock,
+          )
+        : null;
       const r = await readMeter(o.meter, {
         seconds,
         intervalMs: o.interval === undefined ? undefined : o.interval * 1000,
         signal: stop.signal,
-      }).finally(() => process.off('SIGINT', onInt));
+        clock,
+        ...(agents ? { agents: agents.connect } : {}),
+      }).finally(() => {
+        process.off('SIGINT', onInt);
+        agents?.close();
+      });
       return {
         meter: r.meter,
         emulated: r.emulated,
