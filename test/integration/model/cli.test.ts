@@ -1,10 +1,10 @@
 // The model commands as a user runs them: the built `mchair` in a child process, checking stdout,
 // the one-line errors on stderr and the exit codes.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMchair, type CliResult } from '../cli/run-mchair';
 import { Manifest } from '../../../src-main/contract/manifest';
 import { encodeModel } from '../../../src-main/model/index';
 import { sha256Hex } from '../../../src-main/model/onnx';
@@ -13,23 +13,9 @@ import { GraphWriter, pytorchCnn } from '../../unit/model/exporters';
 const dir = mkdtempSync(join(tmpdir(), 'mchair-model-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/mchair.js', ...args],
-      { maxBuffer: 1 << 26 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mchair = runMchair;
 
-function expectOneLineError(
-  r: { code: number; stdout: string; stderr: string },
-  pattern: RegExp,
-): void {
+function expectOneLineError(r: CliResult, pattern: RegExp): void {
   expect(r.code).toBe(1);
   expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(pattern);

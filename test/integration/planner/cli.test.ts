@@ -1,28 +1,17 @@
 // `mchair plan` as a user runs it: the built CLI in a child process. Its plan document must be
 // what `mchair partition --plan` accepts, and bad input must give one line and the right exit code.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMchair } from '../cli/run-mchair';
 import { Manifest } from '../../../src-main/contract/manifest';
 import { Plan } from '../../../src-main/contract/plan';
 
 const dir = mkdtempSync(join(tmpdir(), 'mchair-plan-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function mchair(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/mchair.js', ...args],
-      { maxBuffer: 1 << 26 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mchair = runMchair;
 
 describe('mchair plan', () => {
   it('prints one plan document that mchair partition --plan cuts the model by', async () => {
