@@ -1,10 +1,25 @@
 // Shared by the fault tests: one `mchair run --chaos ... --check --json` through the real CLI,
 // with the run's record read back (run.json, results.jsonl), and the checks every surviving run
 // must pass: nothing lost, nothing twice, every result right, results in frame order.
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import type { Bundles } from '../farm/bundles';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
+
+/** A test file's data folder and private CLI/agent bundles, made before its tests, removed after. */
+export function chaosFixture(): { home: string; bundles: Bundles } {
+  const fx = {} as { home: string; bundles: Bundles };
+  beforeAll(async () => {
+    fx.home = await mkdtemp(join(tmpdir(), 'mchair-faults-'));
+    fx.bundles = await snapshotBundles();
+  });
+  afterAll(async () => {
+    await rm(fx.home, { recursive: true, force: true });
+    await fx.bundles.remove();
+  });
+  return fx;
+}
 
 export interface Fault {
   kind: 'lost' | 'slowed' | 'back';

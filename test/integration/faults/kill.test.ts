@@ -1,27 +1,18 @@
 // An agent killed mid-run (SIGKILL, --chaos kill) on an emulated pi3:6 farm: the run goes on on
 // five boards with every result checked; then a killed agent started again is offered its chair.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotBundles, type Bundles } from '../farm/bundles';
-import { chaosRun, expectHandled, expectSurvived, faultsOf } from './chaos-run';
+import { describe, expect, it } from 'vitest';
+import { chaosFixture, chaosRun, expectHandled, expectSurvived, faultsOf } from './chaos-run';
 
-let home: string;
-let bundles: Bundles;
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'mchair-faults-'));
-  bundles = await snapshotBundles();
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
-  await bundles.remove();
-});
+const fx = chaosFixture();
 
 describe('a board killed mid-run', () => {
   it('loses no frame, re-plans on the survivors and recovers', async () => {
-    const r = await chaosRun(bundles, home, 100, ['--emulate', 'pi3:6', '--chaos', 'kill:pi3-2@3']);
+    const r = await chaosRun(fx.bundles, fx.home, 100, [
+      '--emulate',
+      'pi3:6',
+      '--chaos',
+      'kill:pi3-2@3',
+    ]);
     expectSurvived(r, 100);
     const mine = faultsOf(r, 'pi3-2');
     expect(mine).toHaveLength(1);
@@ -38,7 +29,7 @@ describe('a board killed mid-run', () => {
   }, 120_000);
 
   it('offers a board that comes back its chair again', async () => {
-    const r = await chaosRun(bundles, home, 160, [
+    const r = await chaosRun(fx.bundles, fx.home, 160, [
       '--emulate',
       'pi3:6',
       '--chaos',

@@ -1,28 +1,14 @@
 // A board slowed 5x mid-run (emulated thermal throttling, --chaos slow): the heartbeat sees its
 // new speed, the planner weighs it, and throughput meets the new plan's prediction.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotBundles, type Bundles } from '../farm/bundles';
-import { chaosRun, expectHandled, expectSurvived, faultsOf } from './chaos-run';
+import { describe, expect, it } from 'vitest';
+import { chaosFixture, chaosRun, expectHandled, expectSurvived, faultsOf } from './chaos-run';
 
-let home: string;
-let bundles: Bundles;
-
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'mchair-faults-'));
-  bundles = await snapshotBundles();
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
-  await bundles.remove();
-});
+const fx = chaosFixture();
 
 describe('a board slowed 5x mid-run', () => {
   it('is re-planned at its new speed with no frame lost', async () => {
     // Long enough that frames keep coming for the recovery window well after the fault.
-    const r = await chaosRun(bundles, home, 160, [
+    const r = await chaosRun(fx.bundles, fx.home, 160, [
       '--emulate',
       'pi3:6',
       '--chaos',
