@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { applyEdits, byteEdit } from './byte-edits';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   analyseModel,
@@ -80,45 +81,18 @@ describe('the ONNX reader under fuzzing', () => {
   });
 
   it('mutated and truncated valid models: loaded or refused with one line', () => {
-    const edit = fc.oneof(
-      fc.record({
-        kind: fc.constant('set' as const),
-        at: fc.nat(),
-        byte: fc.integer({ min: 0, max: 255 }),
-      }),
-      fc.record({
-        kind: fc.constant('insert' as const),
-        at: fc.nat(),
-        bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
-      }),
-      fc.record({
-        kind: fc.constant('delete' as const),
-        at: fc.nat(),
-        n: fc.integer({ min: 1, max: 16 }),
-      }),
+    const edit = byteEdit({
+      maxInsert: 8,
+      maxDelete: 16,
       // A varint length pushed to its maximum: what an absurd size looks like on the wire.
-      fc.record({ kind: fc.constant('varint' as const), at: fc.nat() }),
-    );
+      varints: [Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])],
+    });
     fc.assert(
       fc.property(
         fc.array(edit, { minLength: 1, maxLength: 6 }),
         fc.option(fc.nat(), { nil: undefined }),
         (edits, truncate) => {
-          let bytes = Buffer.from(base);
-          for (const e of edits) {
-            const at = e.at % (bytes.length + 1);
-            if (e.kind === 'set' && at < bytes.length) bytes[at] = e.byte;
-            else if (e.kind === 'insert')
-              bytes = Buffer.concat([bytes.subarray(0, at), e.bytes, bytes.subarray(at)]);
-            else if (e.kind === 'delete')
-              bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + e.n)]);
-            else if (e.kind === 'varint')
-              bytes = Buffer.concat([
-                bytes.subarray(0, at),
-                Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
-                bytes.subarray(at),
-              ]);
-          }
+          let bytes = applyEdits(base, edits);
           if (truncate !== undefined) bytes = bytes.subarray(0, truncate % (bytes.length + 1));
           refusedOrOk(() => readModel(bytes));
         },
