@@ -15,7 +15,7 @@ import {
 import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
 import { Plan, PlanObjective } from './plan';
-import { DeviceProvisionResult } from './provision';
+import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 
 export const commands = {
   'app/info': command(
@@ -174,10 +174,9 @@ export const commands = {
       .object({
         devices: z.array(z.string().min(1).max(64)).min(1).max(256),
         /** SHA256 fingerprints of new host keys the user confirmed after a HOST_KEY_UNKNOWN. */
-        confirmed: z
-          .array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'is not a SHA256 fingerprint'))
-          .max(256)
-          .default([]),
+        confirmed: z.array(HostKeyFingerprint).max(256).default([]),
+        /** New host keys trusted for this provisioning only: never written to known_hosts. */
+        acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
       })
       .strict(),
     z.object({ devices: z.array(DeviceProvisionResult) }),

@@ -2,6 +2,11 @@
 // it runs, and one result per device at the end.
 import { z } from 'zod';
 
+/** A host key as OpenSSH prints it (`ssh-keygen -lf`): what the user compares on the board. */
+export const HostKeyFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'is not a SHA256 fingerprint');
+
 export const ProvisionStep = z.enum([
   'connect',
   'probe',

@@ -1,8 +1,9 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
 // 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log. Host keys the user confirmed in the
-// app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints.
+// provisioned board's agent log. Host keys the user confirmed in the app's modal (after a
+// HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
+// ones (trusted for this provisioning's connections only).
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
@@ -31,11 +32,15 @@ export function provisionHandlers(
 > {
   let running: AbortController | null = null;
   const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
-  const connector = (confirmed: readonly string[]): Promise<Connector> =>
+  const connector = (
+    confirmed: readonly string[] = [],
+    acceptedOnce: readonly string[] = [],
+  ): Promise<Connector> =>
     Connector.create({
       dataDir,
       acceptNew: false,
       confirmed,
+      acceptedOnce,
       // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
       // page asks; secrets the session has no store for fail with a sentence that says so.
       prompter: nobodyToAsk,
@@ -43,7 +48,7 @@ export function provisionHandlers(
     });
 
   return {
-    'provision/start': async ({ devices, confirmed }) => {
+    'provision/start': async ({ devices, confirmed, acceptedOnce }) => {
       if (running)
         throw new AppError(
           'PROVISION_BUSY',
@@ -61,7 +66,7 @@ export function provisionHandlers(
       try {
         const chosen = (await inventory()).select(devices);
         const results = await provisionFarm(chosen, {
-          connector: await connector(confirmed),
+          connector: await connector(confirmed, acceptedOnce),
           dataDir,
           // The app's keychain store seals the lab CA key too; serve's memory store would lose it.
           ...(secrets.persistent ? { caKeyStore: secrets } : {}),
@@ -92,7 +97,7 @@ export function provisionHandlers(
     },
     'devices/logs': async ({ name, lines }) => {
       const device = (await inventory()).get(name);
-      return (await connector([])).with(device, (session) => readAgentLogs(session, device, lines));
+      return (await connector()).with(device, (session) => readAgentLogs(session, device, lines));
     },
   };
 }

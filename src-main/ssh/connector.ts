@@ -22,6 +22,8 @@ export interface ConnectorOptions {
   acceptNew: boolean;
   /** Fingerprints of new host keys the user confirmed (see TrustPolicy.confirmed). */
   confirmed?: readonly string[];
+  /** Fingerprints of new host keys trusted for these connections only (TrustPolicy.acceptedOnce). */
+  acceptedOnce?: readonly string[];
   prompter: Prompter;
   secrets: SecretStore;
   readyTimeoutMs?: number;
@@ -38,6 +40,7 @@ export class Connector {
       trust: new HostTrust(knownHosts, {
         acceptNew: opts.acceptNew,
         confirmed: new Set(opts.confirmed ?? []),
+        acceptedOnce: new Set(opts.acceptedOnce ?? []),
         prompter: opts.prompter,
       }),
       credentials: { secrets: opts.secrets, prompter: opts.prompter },

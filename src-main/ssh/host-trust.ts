@@ -1,6 +1,7 @@
 // Decides whether a board's host key is trusted, for every connection the app opens (ssh2
 // accepts any key unless told otherwise). A known key passes; an unknown one is accepted only by
-// the user (prompt, modal, or --accept-new) and then remembered; a changed or revoked one is
+// the user (prompt, modal, or --accept-new) and then remembered, or let through for one
+// connection without being remembered (the modal's "accept once"); a changed or revoked one is
 // refused whatever the flags, with both fingerprints so the user can check which is right.
 import type { Algorithms } from 'ssh2';
 import { AppError } from '../contract/errors';
@@ -15,6 +16,12 @@ export interface TrustPolicy {
    * HOST_KEY_UNKNOWN): a new key with one of these is remembered without asking again.
    */
   confirmed?: ReadonlySet<string>;
+  /**
+   * Fingerprints the user trusted for this connection only ("accept once" in the app's modal): a
+   * new key with one of these is let through and never written to known_hosts, so the next
+   * connection asks again. A changed or revoked key is refused whatever is listed here.
+   */
+  acceptedOnce?: ReadonlySet<string>;
   prompter: Prompter;
 }
 
@@ -68,6 +75,7 @@ export class HostTrust {
             ),
           );
         case 'unknown': {
+          if (this.policy.acceptedOnce?.has(result.presented.fingerprint)) return true;
           const accepted =
             this.policy.acceptNew ||
             this.policy.confirmed?.has(result.presented.fingerprint) ||

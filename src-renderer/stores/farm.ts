@@ -103,13 +103,17 @@ export const useFarmStore = defineStore('farm', () => {
   /** Boards whose host-key question the user has answered since their last provisioning. */
   const answered = shallowRef<ReadonlySet<string>>(new Set());
 
-  async function provision(names: string[], confirmed: string[] = []): Promise<void> {
+  /** `trusted`: host keys the user answered in the modal, remembered or for this time only. */
+  async function provision(
+    names: string[],
+    trusted: { confirmed?: string[]; acceptedOnce?: string[] } = {},
+  ): Promise<void> {
     answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
     provisioning.value = true;
     progress.value = null;
     error.value = null;
     try {
-      const r = await api.call('provision/start', { devices: names, confirmed });
+      const r = await api.call('provision/start', { devices: names, ...trusted });
       const next = new Map(results.value);
       for (const d of r.devices) next.set(d.name, d);
       results.value = next;

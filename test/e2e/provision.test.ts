@@ -1,8 +1,11 @@
 // Provisioning from the Farm view in Chromium against a real `mchair serve` and a real OpenSSH
 // board: find it with a network scan, add it, tick it, Provision; the host-key modal shows the board's SHA256
-// fingerprint, trusting it provisions the board with progress per step, and the table says so.
+// fingerprint; accepted once it provisions the board and known_hosts stays untouched, so the next
+// provisioning asks again; remembered, the key is written; a changed key is a red warning with both
+// fingerprints whose only answer is to keep refusing.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +29,24 @@ let user: TestUser;
 let key: KeyPair;
 let sshd: Sshd;
 
+/** A host key's SHA256 fingerprint as `ssh-keygen -lf` prints it. */
+function fingerprintOf(privateFile: string): string {
+  return execFileSync('ssh-keygen', ['-lf', `${privateFile}.pub`])
+    .toString()
+    .split(' ')[1]!;
+}
+
+/** The base64 blob of the board's host key now, as known_hosts would hold it. */
+function hostKeyBlob(): string {
+  return sshd.hostKey.publicLine.split(' ')[1]!;
+}
+
+/** What the lab's known_hosts in serve's data folder holds ('' before anything is remembered). */
+function rememberedKeys(): string {
+  const file = join(serve.dataDir, 'known_hosts');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const dir = tempDir('mchair-e2e-board');
@@ -45,7 +66,7 @@ afterAll(async () => {
 });
 
 describe('provisioning in Chromium', () => {
-  it('asks to trust the host key by its fingerprint, then provisions the board', async () => {
+  it('asks about the host key by its fingerprint (accept once, remember), provisions, and refuses a changed key', async () => {
     const lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
     await lab.openView('Farm');
@@ -73,19 +94,27 @@ describe('provisioning in Chromium', () => {
     const ask = page.getByRole('dialog', { name: 'Trust board-1?' });
     await ask.waitFor({ timeout: 60_000 });
     // The same fingerprint ssh-keygen prints for the board's host key.
-    const fingerprint = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`])
-      .toString()
-      .split(' ')[1]!;
+    const fingerprint = fingerprintOf(sshd.hostKey.privateFile);
     expect(await ask.getByText(fingerprint).count()).toBe(1);
     // Rejecting is where focus starts: Enter alone never trusts a key.
     expect(await ask.locator('button:focus').textContent()).toBe('Reject');
     expect(await lab.unnamedControls()).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/farm-host-key.png` });
 
-    await ask.getByRole('button', { name: 'Trust, remember and provision' }).click();
+    // Accepted once: this provisioning goes through and known_hosts stays without the key.
+    await ask.getByRole('button', { name: 'Accept once and provision' }).click();
     await page.getByRole('region', { name: 'Provisioning progress' }).waitFor();
     await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
+    expect(rememberedKeys()).not.toContain(hostKeyBlob());
+    // So the next provisioning asks again; remembered, the key goes to known_hosts.
+    await page.getByRole('button', { name: 'Provision 1 board' }).click();
+    await ask.waitFor({ timeout: 60_000 });
+    expect(await ask.getByText(fingerprint).count()).toBe(1);
+    await ask.getByRole('button', { name: 'Trust, remember and provision' }).click();
+    await ask.waitFor({ state: 'hidden' });
+    await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
     expect(await page.locator('td[data-status="ok"]').textContent()).toContain('provisioned');
+    expect(rememberedKeys()).toContain(hostKeyBlob());
     await page.screenshot({ path: `${SHOTS}/farm-provisioned.png` });
 
     await page.getByRole('button', { name: 'Show the agent log of board-1' }).click();
@@ -96,7 +125,39 @@ describe('provisioning in Chromium', () => {
     expect(await lines.textContent()).not.toBe('(empty)');
     await page.screenshot({ path: `${SHOTS}/farm-agent-log.png` });
     await log.getByRole('button', { name: 'Close', exact: true }).click();
+
+    // The board comes back with another host key: a red warning with both fingerprints, and
+    // the only answer is to keep refusing.
+    await sshd.changeHostKey();
+    const now = fingerprintOf(sshd.hostKey.privateFile);
+    await page.getByRole('button', { name: 'Provision 1 board' }).click();
+    const changed = page.getByRole('dialog', { name: 'Host key of board-1 has changed' });
+    await changed.waitFor({ timeout: 60_000 });
+    const warning = changed.getByRole('alert');
+    expect(await warning.textContent()).toContain('man-in-the-middle');
+    // This file is type-checked without the DOM library, hence the cast.
+    const colourOf = (el: unknown): string =>
+      (
+        globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }
+      ).getComputedStyle(el).color;
+    expect(await warning.evaluate(colourOf)).toMatch(
+      /^rgb\((1[5-9]\d|2\d\d), (\d|[1-9]\d), (\d|[1-9]\d)\)$/,
+    );
+    expect(await changed.locator('dd').allTextContents()).toEqual([
+      `ssh-ed25519 ${fingerprint}`,
+      `ssh-ed25519 ${now}`,
+    ]);
+    expect(await changed.getByRole('button').allTextContents()).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/trust|accept/i)]),
+    );
+    expect((await changed.locator('button:focus').textContent())?.trim()).toBe('Keep refusing');
+    expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/farm-host-key-changed.png` });
+    await changed.getByRole('button', { name: 'Keep refusing' }).click();
+    await changed.waitFor({ state: 'hidden' });
+    expect(await page.locator('td[data-status="failed"]').textContent()).toContain(now);
+    expect(rememberedKeys()).not.toContain(hostKeyBlob());
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
-  }, 240_000);
+  }, 360_000);
 });

@@ -14,6 +14,8 @@ export interface ServeProcess {
   /** The printed address, token included. */
   readonly url: string;
   readonly origin: string;
+  /** The data folder serve runs on (MCHAIR_HOME): what the tests read back from disk. */
+  readonly dataDir: string;
   readonly child: ChildProcessWithoutNullStreams;
   /** Every line the process printed on stdout. */
   readonly stdout: string[];
@@ -51,6 +53,7 @@ export async function startServe(): Promise<ServeProcess> {
   return {
     url,
     origin: new URL(url).origin,
+    dataDir: home,
     child,
     stdout,
     stderr: () => stderr,

@@ -1,8 +1,10 @@
 // The Farm view's Provision action through the core, against a real OpenSSH server: an unknown
 // host key comes back as HOST_KEY_UNKNOWN with its SHA256 fingerprint, the fingerprint confirmed
-// in the app's modal lets the next attempt through, progress streams as events, and a changed
-// key is refused whatever was confirmed before.
+// in the app's modal lets the next attempt through (accepted once: that attempt only, nothing
+// written to known_hosts), progress streams as events, and a changed key is refused whatever
+// was confirmed or accepted before.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +34,23 @@ function fingerprintOf(pubFile: string): string {
   return execFileSync('ssh-keygen', ['-lf', pubFile]).toString().split(' ')[1]!;
 }
 
-async function provision(confirmed: string[] = []): Promise<DeviceProvisionResult> {
-  const r = await core.dispatch('provision/start', { devices: ['board-1'], confirmed });
+async function provision(
+  confirmed: string[] = [],
+  acceptedOnce: string[] = [],
+): Promise<DeviceProvisionResult> {
+  const r = await core.dispatch('provision/start', {
+    devices: ['board-1'],
+    confirmed,
+    acceptedOnce,
+  });
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return (r.result as { devices: DeviceProvisionResult[] }).devices[0]!;
+}
+
+/** The key blobs the app's known_hosts holds ('' when it has none yet). */
+function rememberedKeys(): string {
+  const file = join(dir, 'data', 'known_hosts');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 beforeAll(async () => {
@@ -75,12 +90,23 @@ describe('provisioning from the app', () => {
     expect(first).toMatchObject({ name: 'board-1', status: 'failed', code: 'HOST_KEY_UNKNOWN' });
     expect(first.message).toContain(fingerprint);
 
+    // Accepted once: this provisioning goes through, known_hosts stays as it was, and the
+    // next connection asks again.
+    const once = await provision([], [fingerprint]);
+    expect(once.code, once.message).toBeNull();
+    expect(once.status).toBe('ok');
+    expect(rememberedKeys()).not.toContain(sshd.hostKey.publicLine.split(' ')[1]);
+    const unasked = await core.dispatch('devices/logs', { name: 'board-1', lines: 5 });
+    expect(unasked).toMatchObject({ ok: false, error: { code: 'HOST_KEY_UNKNOWN' } });
+    expect(await provision()).toMatchObject({ status: 'failed', code: 'HOST_KEY_UNKNOWN' });
+
     progress.length = 0;
     const second = await provision([fingerprint]);
     expect(second.code ?? '', second.message).not.toMatch(/^HOST_KEY_/);
     expect(second).toMatchObject({ status: 'ok' });
     // The page saw the device move through its steps to the end.
     const steps = new Set(progress.flatMap((p) => p.devices.map((d) => d.step)));
+    expect(rememberedKeys()).toContain(sshd.hostKey.publicLine.split(' ')[1]);
     expect(steps).toContain('upload');
     expect(progress.at(-1)?.devices[0]?.step).toBe('done');
     // The provisioned agent's log is readable from the app.
@@ -92,9 +118,12 @@ describe('provisioning from the app', () => {
   it('refuses a changed host key even though the old one was confirmed', async () => {
     const old = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
     await sshd.changeHostKey();
-    const r = await provision([old]);
+    const now = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
+    // Neither the old key confirmed nor the new one accepted once lets a changed key through.
+    const r = await provision([old], [now]);
     expect(r).toMatchObject({ status: 'failed', code: 'HOST_KEY_CHANGED' });
     expect(r.message).toContain(old);
+    expect(r.message).toContain(now);
   }, 60_000);
 
   it('refuses a second provisioning while one runs, and cancels it', async () => {
