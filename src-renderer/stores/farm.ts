@@ -60,6 +60,22 @@ export const useFarmStore = defineStore('farm', () => {
   const importFile = (fileName: string, text: string, replace: boolean): Promise<string | null> =>
     edit(() => api.call('devices/import', { fileName, text, replace }));
 
+  /**
+   * Hands a board's SSH password to the core's secret store; the page keeps no copy. Says whether
+   * it outlives this session (the app's keychain) or only this serve process, or why it failed.
+   */
+  async function savePassword(
+    name: string,
+    password: string,
+  ): Promise<{ persistent: boolean } | { error: string }> {
+    try {
+      const { persistent } = await api.call('devices/save-password', { name, password });
+      return { persistent };
+    } catch (err) {
+      return { error: errorSentence(err) };
+    }
+  }
+
   /** The scan under way: addresses tried of the subnet's (null when none runs). */
   const scanProgress = shallowRef<{ done: number; total: number } | null>(null);
   const scanning = ref(false);
@@ -147,6 +163,7 @@ export const useFarmStore = defineStore('farm', () => {
     add,
     remove,
     importFile,
+    savePassword,
     scan,
     scanProgress,
     scanning,

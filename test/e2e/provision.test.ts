@@ -6,28 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type KeyPair,
-  type Sshd,
-  type TestUser,
-} from '../integration/ssh/sshd';
-import { CHROMIUM_ARGS, LabPage } from './labPage';
-import { startServe, type ServeProcess } from './serveProcess';
+import { LabPage } from './labPage';
+import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
 
 const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
 
-let serve: ServeProcess;
-let browser: Browser;
-let user: TestUser;
-let key: KeyPair;
-let sshd: Sshd;
+let bench: ServeWithBoard;
 
 /** A host key's SHA256 fingerprint as `ssh-keygen -lf` prints it. */
 function fingerprintOf(privateFile: string): string {
@@ -38,35 +23,25 @@ function fingerprintOf(privateFile: string): string {
 
 /** The base64 blob of the board's host key now, as known_hosts would hold it. */
 function hostKeyBlob(): string {
-  return sshd.hostKey.publicLine.split(' ')[1]!;
+  return bench.sshd.hostKey.publicLine.split(' ')[1]!;
 }
 
 /** What the lab's known_hosts in serve's data folder holds ('' before anything is remembered). */
 function rememberedKeys(): string {
-  const file = join(serve.dataDir, 'known_hosts');
+  const file = join(bench.serve.dataDir, 'known_hosts');
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const dir = tempDir('mchair-e2e-board');
-  user = createUser('mce', dir);
-  key = makeKey(dir, 'id_lab');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
-  serve = await startServe();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  bench = await startServeWithBoard();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (serve) expect(await serve.stop()).toBe(0);
-  await sshd?.stop();
-  if (user) removeUser(user);
-});
+afterAll(async () => bench?.stop());
 
 describe('provisioning in Chromium', () => {
   it('asks about the host key by its fingerprint (accept once, remember), provisions, and refuses a changed key', async () => {
+    const { serve, browser, user, key, sshd } = bench;
     const lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
     await lab.openView('Farm');

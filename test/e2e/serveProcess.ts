@@ -24,7 +24,8 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(): Promise<ServeProcess> {
+/** `log`: pino's level for serve's stderr (a secrets test reads everything, at debug). */
+export async function startServe(opts: { log?: string } = {}): Promise<ServeProcess> {
   if (!existsSync('out/renderer/index.html')) {
     throw new Error(
       'the renderer is not built: run `npx electron-vite build` (npm test does) first',
@@ -32,7 +33,7 @@ export async function startServe(): Promise<ServeProcess> {
   }
   const home = await mkdtemp(join(tmpdir(), 'mchair-e2e-'));
   const child = spawn(process.execPath, ['bin/mchair.js', 'serve', '--port', '0'], {
-    env: { ...process.env, MCHAIR_HOME: home, MCHAIR_LOG: 'warn' },
+    env: { ...process.env, MCHAIR_HOME: home, MCHAIR_LOG: opts.log ?? 'warn' },
   });
   const stdout: string[] = [];
   let stderr = '';
