@@ -1,6 +1,7 @@
 // One run from deployment to figures, shared by `mchair demo`, `mchair run` and the tests: it
-// drives a Coordinator, checks results against the whole model when asked, and records metrics
-// and results in the run store as they come.
+// drives a Coordinator, records metrics and results in the run store as they are counted, and
+// checks results against the whole model behind the run when asked (runtime/checkBehind.ts), so
+// a coordinator killed mid-run has stored every result it counted, checked or not.
 import type { RunMetrics } from '../contract/run';
 import type { EventBus } from '../core/events';
 import type { Logger } from '../log';
@@ -9,6 +10,7 @@ import type { Link } from '../../remote-agent/src/medium';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 import { type ResultChecker, top1 } from './check';
+import { CheckBehind } from './checkBehind';
 import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
 import type { FrameSource } from './source';
 
@@ -37,6 +39,8 @@ export interface ExecuteOptions {
   onMetrics?(m: RunMetrics): void;
   /** Sees every result's model output, in frame order (the app's live preview). */
   onOutput?(frameId: number, output: WireTensor): void;
+  /** Called once the checks exist (null without a check): lets a caller show their progress. */
+  onChecks?(checks: CheckBehind | null): void;
 }
 
 export interface ExecuteOutcome extends RunOutcome {
@@ -46,16 +50,20 @@ export interface ExecuteOutcome extends RunOutcome {
 }
 
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
-  let maxAbsDiff = 0;
-  let mismatched = 0;
   const output = o.plan.manifest.output;
+  const checks = o.checker
+    ? new CheckBehind(o.checker, o.source, CHECK_TOLERANCE, (frameId, maxAbsDiff) =>
+        o.recorder?.check({ frameId, maxAbsDiff }),
+      )
+    : null;
+  o.onChecks?.(checks);
   const coordinator = new Coordinator({
     runId: o.runId,
     plan: o.plan,
     agents: o.agents,
     identity: o.identity,
     sinkHost: o.sinkHost,
-    source: o.source,
+    source: checks ? checks.gate(o.source) : o.source,
     frames: o.frames,
     window: o.window,
     link: o.link ?? null,
@@ -66,20 +74,14 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
       o.onMetrics?.(m);
       o.events?.emit('run/metrics', m);
     },
-    onResult: async (frameId, outputs, latencyMs) => {
-      let diff: number | null = null;
-      if (o.checker) {
-        diff = await o.checker.maxAbsDiff(await o.source.frame(frameId), outputs);
-        if (!(diff < CHECK_TOLERANCE)) mismatched++;
-        maxAbsDiff = Math.max(maxAbsDiff, diff);
-      }
+    onResult: (frameId, outputs, latencyMs) => {
       const out = outputs.find((t) => t.name === output);
       o.recorder?.result({
         frameId,
         latencyMs,
         top1: out && out.dtype === 'float32' ? top1(out) : null,
-        maxAbsDiff: diff,
       });
+      checks?.add(frameId, outputs);
       if (out) o.onOutput?.(frameId, out);
     },
   });
@@ -87,8 +89,14 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
     await coordinator.deploy();
     await o.onStarted?.(coordinator);
     const outcome = await coordinator.run();
-    return { ...outcome, maxAbsDiff: o.checker ? maxAbsDiff : null, mismatched };
+    const verdict = checks ? await checks.drain() : null;
+    return {
+      ...outcome,
+      maxAbsDiff: verdict?.maxAbsDiff ?? null,
+      mismatched: verdict?.mismatched ?? 0,
+    };
   } finally {
+    await checks?.close();
     await coordinator.close();
   }
 }

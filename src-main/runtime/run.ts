@@ -30,6 +30,7 @@ import {
 import { RunRecorder } from '../store/runs';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { ResultChecker } from './check';
+import type { CheckBehind } from './checkBehind';
 import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
@@ -67,6 +68,8 @@ export interface RunRequest {
   onRunId?(runId: string): void;
   /** Sees every result's model output, in frame order (the app's live preview). */
   onOutput?(frameId: number, output: WireTensor): void;
+  /** Once a second: results counted so far and, with --check, how many of them are checked. */
+  onProgress?(p: { completed: number; checked: number | null }): void;
 }
 
 export interface RunReport {
@@ -200,6 +203,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
   const farm = await openFarm(described.planner, described.file);
   const targets = farmTargets(farm.endpoints, described.planner, farm.own ? { threads: 1 } : null);
   let supervision: Supervision | null = null;
+  let checks: CheckBehind | null = null;
   try {
     const rec = await RunRecorder.create(req.dataDir, {
       kind: 'run',
@@ -296,7 +300,11 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
           });
           return power.start(c);
         },
-        onMetrics: (m) => power.observe(m),
+        onChecks: (c) => (checks = c),
+        onMetrics: (m) => {
+          power.observe(m);
+          req.onProgress?.({ completed: m.completed, checked: checks?.checked ?? null });
+        },
         onOutput: req.onOutput,
       });
       const energy = await power.finish(out.completed);

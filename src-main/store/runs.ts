@@ -1,6 +1,7 @@
 // The run store: `runs/<id>/` holds run.json (the summary, rewritten atomically), and
-// append-only metrics.jsonl and results.jsonl flushed every second, so a crash loses at most the
-// last second and never a finished run.
+// append-only metrics.jsonl, results.jsonl and checks.jsonl (`--check` verdicts, which come
+// behind the results) flushed every second, each flush followed by run.json with the count of
+// results stored, so a crash loses at most the last second and never a finished run.
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,12 +29,16 @@ function newRunId(now: Date): string {
 /** Records one run as it goes. */
 export class RunRecorder {
   private summary: RunSummary;
-  private pending: Record<'metrics.jsonl' | 'results.jsonl', string[]> = {
+  private pending: Record<'metrics.jsonl' | 'results.jsonl' | 'checks.jsonl', string[]> = {
     'metrics.jsonl': [],
     'results.jsonl': [],
+    'checks.jsonl': [],
   };
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Every write to the folder, in order: a later run.json never lands before an earlier one. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Results appended to results.jsonl; run.json's `completed` during the run. */
+  private stored = 0;
 
   private constructor(
     readonly dir: string,
@@ -82,7 +87,6 @@ export class RunRecorder {
   }
 
   metrics(m: RunMetrics): void {
-    this.summary.completed = m.completed;
     this.pending['metrics.jsonl'].push(JSON.stringify(m));
   }
 
@@ -90,9 +94,14 @@ export class RunRecorder {
     this.pending['results.jsonl'].push(JSON.stringify(r));
   }
 
+  /** A `--check` verdict on a result recorded before. */
+  check(c: { frameId: number; maxAbsDiff: number }): void {
+    this.pending['checks.jsonl'].push(JSON.stringify(c));
+  }
+
   async setState(state: RunState, patch: Partial<RunSummary> = {}): Promise<void> {
     this.summary = { ...this.summary, ...patch, state };
-    await this.writeSummary();
+    await this.serialise(() => this.writeSummary());
   }
 
   /** Ends the run: flushes everything and writes the final summary. */
@@ -100,21 +109,31 @@ export class RunRecorder {
     clearInterval(this.timer);
     await this.flush();
     this.summary = { ...this.summary, ...patch, state, endedAt: new Date().toISOString() };
-    await this.writeSummary();
+    await this.serialise(() => this.writeSummary());
     return this.current;
   }
 
-  /** Appends what is pending; calls are chained so lines keep their order. */
+  /** Appends what is pending, then records the progress in run.json when results came. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      for (const name of Object.keys(this.pending) as (keyof RunRecorder['pending'])[]) {
-        const lines = this.pending[name];
-        if (lines.length === 0) continue;
-        this.pending[name] = [];
+    return this.serialise(async () => {
+      // Taken at once, so run.json counts exactly the result lines this flush appends.
+      const batch = Object.entries(this.pending).filter(([, lines]) => lines.length > 0);
+      for (const [name] of batch) this.pending[name as keyof RunRecorder['pending']] = [];
+      for (const [name, lines] of batch)
         await appendFile(join(this.dir, name), `${lines.join('\n')}\n`);
+      const results = batch.find(([name]) => name === 'results.jsonl')?.[1].length ?? 0;
+      if (results > 0 && this.summary.endedAt === null) {
+        this.summary.completed = this.stored += results;
+        await this.writeSummary();
       }
     });
-    return this.flushing;
+  }
+
+  /** Runs one write after those before it; a failed write does not block the ones after. */
+  private serialise(write: () => Promise<void>): Promise<void> {
+    const done = this.writes.then(write);
+    this.writes = done.catch(() => undefined);
+    return done;
   }
 
   private async writeSummary(): Promise<void> {

@@ -4,7 +4,7 @@
 // leaves a run folder the readers take as it is and no agent behind; and inventory edits from
 // several processes at once are all kept (none lost to a race), also after a crashed editor left
 // its lock.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -20,29 +20,13 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunMetrics, RunSummary } from '../../src-main/contract/index';
 import { CLI } from '../security/terminal';
+import { childPids, expectWholeFiles, jsonl, leftBehind } from './run-folder';
 
 function mchair(data: string, ...args: string[]) {
   return spawnSync(process.execPath, [CLI, '--data-dir', data, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whole lines of a jsonl file, parsed; a last line without its newline is a torn append. */
-function jsonl(path: string): { lines: unknown[]; torn: boolean } {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const parts = text.split('\n');
-  const last = parts.pop() as string;
-  return { lines: parts.map((l) => JSON.parse(l) as unknown), torn: last !== '' };
 }
 
 /** Runs `mchair demo --skeleton --frames 2000`; SIGKILLs it `killAfterMs` after its first progress. */
@@ -68,12 +52,7 @@ async function killedDemo(
     );
   });
   await new Promise((r) => setTimeout(r, killAfterMs));
-  const agents = execFileSync('ps', ['--ppid', String(child.pid), '-o', 'pid='])
-    .toString()
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number);
+  const agents = childPids(child.pid as number);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   const runs = readdirSync(join(data, 'runs'));
@@ -154,10 +133,7 @@ describe('a coordinator killed with SIGKILL mid-run', () => {
       const metrics = jsonl(join(runDir, 'metrics.jsonl'));
       for (const m of metrics.lines) RunMetrics.parse(m);
       // Every other file in the folder parses; a temporary file left by the kill is hidden.
-      for (const f of readdirSync(runDir)) {
-        if (f.endsWith('.json')) JSON.parse(readFileSync(join(runDir, f), 'utf8'));
-        else if (!f.endsWith('.jsonl') && f !== 'parts') expect(f).toMatch(/^\..*\.tmp$/);
-      }
+      expectWholeFiles(runDir);
       // The readers take the run as it is, also with a torn last line (a crash mid-append).
       appendFileSync(join(runDir, 'metrics.jsonl'), '{"runId":"torn","t":1');
       const shown = mchair(data, 'runs', 'show', summary.id, '--json');
@@ -170,12 +146,7 @@ describe('a coordinator killed with SIGKILL mid-run', () => {
       const listed = mchair(data, 'runs', 'list', '--json');
       expect(listed.stdout).toContain(summary.id);
       // No agent outlives its coordinator.
-      const deadline = Date.now() + 5000;
-      while (agents.some(alive) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      const left = agents.filter(alive);
-      for (const pid of left) process.kill(pid, 'SIGKILL');
-      expect(left).toEqual([]);
+      expect(await leftBehind(agents)).toEqual([]);
     });
   }
 });

@@ -102,6 +102,10 @@ export function registerRun(program: Command): void {
         dataDir: ctx.dataDir,
         log: ctx.log,
         say: ctx.say,
+        onProgress: (p) =>
+          ctx.say(
+            `  ${p.completed}/${o.frames} frames${p.checked === null ? '' : `, ${p.checked} checked`}`,
+          ),
         power: ctx.options(PowerFlags),
       });
       return report;

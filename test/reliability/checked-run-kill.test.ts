@@ -1,0 +1,121 @@
+// Issue 9.5 under `--check`: the whole-model check is slower than a fast farm (three emulated
+// laptops with AlexNet replicas outrun one thread computing the whole model), so it runs behind
+// the results (runtime/checkBehind.ts). A real `mchair run --check` is SIGKILLed while the check
+// is well behind, and the store must still hold every result the run had counted (its progress
+// line on stderr) more than a second before the kill: results.jsonl in frame order, run.json
+// whole and never claiming more than is stored, check verdicts only for stored results.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { RunSummary } from '../../src-main/contract/index';
+import { CLI } from '../security/terminal';
+import { childPids, expectWholeFiles, jsonl, leftBehind } from './run-folder';
+
+const FRAMES = 100_000;
+
+interface Progress {
+  at: number;
+  completed: number;
+  checked: number;
+}
+
+describe('mchair run --check killed with SIGKILL', () => {
+  for (const afterLagMs of [2500, 3400]) {
+    it(`keeps every result counted more than a second before the kill, checked or not (killed ${afterLagMs} ms after the check fell behind)`, async () => {
+      const data = mkdtempSync(join(tmpdir(), 'mchair-check-kill-'));
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          '--data-dir',
+          data,
+          'run',
+          '--model',
+          'alexnet-mc',
+          '--emulate',
+          'x86-laptop:3',
+          '--plan',
+          'auto',
+          '--frames',
+          String(FRAMES),
+          '--check',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      const exited = new Promise((r) => child.once('exit', r));
+      const seen: Progress[] = [];
+      let stderr = '';
+      let agents: number[] = [];
+      let killedAt = 0;
+      try {
+        // Waits until the check is at least 15 results behind what the run counted.
+        await new Promise<void>((resolve, reject) => {
+          const late = setTimeout(
+            () => reject(new Error(`the check never fell behind in 40 s: ${stderr}`)),
+            40_000,
+          );
+          createInterface({ input: child.stderr }).on('line', (l) => {
+            stderr += `${l}\n`;
+            const m = /^\s+(\d+)\/\d+ frames, (\d+) checked$/.exec(l);
+            if (!m) return;
+            const p = { at: Date.now(), completed: Number(m[1]), checked: Number(m[2]) };
+            seen.push(p);
+            if (p.completed - p.checked >= 15) resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`mchair run exited ${code}: ${stderr}`)));
+          void exited.then(() => clearTimeout(late));
+        });
+        await new Promise((r) => setTimeout(r, afterLagMs));
+        agents = childPids(child.pid as number);
+        killedAt = Date.now();
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
+
+      const runs = readdirSync(join(data, 'runs'));
+      expect(runs).toHaveLength(1);
+      const runDir = join(data, 'runs', runs[0] as string);
+      const results = jsonl(join(runDir, 'results.jsonl')).lines as Array<{
+        frameId: number;
+        latencyMs: number;
+      }>;
+      const ids = results.map((r) => r.frameId);
+      // Replicas answer out of order: N results counted at t are frames 0..N-1 only once the
+      // earlier ones still on their way have come, within the slowest latency. Then "its last
+      // second", with room for a flush timer late on a busy machine.
+      const slowest = Math.max(...results.map((r) => r.latencyMs));
+      const counted = seen.filter((p) => p.at <= killedAt - 1500 - slowest);
+      const last = counted[counted.length - 1];
+      expect(
+        last,
+        `no progress line ${1500 + slowest} ms before the kill: ${stderr}`,
+      ).toBeDefined();
+      const mustHave = (last as Progress).completed;
+      // The case this test is about: the check was behind on results the run had counted.
+      expect(counted.some((p) => p.completed - p.checked >= 15)).toBe(true);
+      expect(ids.length).toBeGreaterThanOrEqual(mustHave);
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i));
+      // run.json: whole, still running, its progress past what was counted by then and never
+      // beyond what results.jsonl holds.
+      const summary = RunSummary.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')));
+      expect(summary.state).toBe('running');
+      expect(summary.completed).toBeGreaterThanOrEqual(mustHave);
+      expect(summary.completed).toBeLessThanOrEqual(ids.length);
+      // Verdicts come behind, for stored results only, in order, all within tolerance.
+      const checks = jsonl(join(runDir, 'checks.jsonl')).lines as Array<{
+        frameId: number;
+        maxAbsDiff: number;
+      }>;
+      expect(checks.length).toBeGreaterThan(0);
+      expect(checks.length).toBeLessThan(ids.length);
+      expect(checks.map((c) => c.frameId)).toEqual(ids.slice(0, checks.length));
+      for (const c of checks) expect(c.maxAbsDiff).toBeLessThan(1e-5);
+      expectWholeFiles(runDir);
+      expect(await leftBehind(agents)).toEqual([]);
+    });
+  }
+});
