@@ -14,6 +14,7 @@ import {
 } from './lab';
 import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { MeterName, SavedMeter } from './meters';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 
@@ -167,6 +168,21 @@ export const commands = {
       energyJ: z.number(),
       durationS: z.number(),
     }),
+  ),
+  'meters/list': command(
+    "The lab's saved power meters; runs started from the app read every one of them.",
+    z.object({}).strict(),
+    z.object({ meters: z.array(SavedMeter) }),
+  ),
+  'meters/save': command(
+    'Save a power meter (its URI is checked first); with `replaces`, edit the one of that name.',
+    z.object({ meter: SavedMeter, replaces: MeterName.optional() }).strict(),
+    z.object({ meters: z.array(SavedMeter) }),
+  ),
+  'meters/remove': command(
+    'Remove a saved power meter.',
+    z.object({ name: MeterName }).strict(),
+    z.object({ meters: z.array(SavedMeter) }),
   ),
   'provision/start': command(
     'Install or update the agent, its runtime and model parts on boards, all at once; progress comes as provision/progress events.',

@@ -9,3 +9,4 @@ export * from './provision';
 export * from './lab';
 export * from './farm';
 export * from './liveRun';
+export * from './meters';

@@ -57,7 +57,7 @@ export function createCore(opts: CoreOptions): Core {
     ...deviceHandlers(opts.dataDir, events),
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
-    ...meterHandlers(),
+    ...meterHandlers(opts.dataDir),
     ...farmHandlers(opts.dataDir),
     ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
     ...provisionHandlers(opts.dataDir, events, opts.log, opts.secrets ?? new MemorySecretStore()),

@@ -1,10 +1,19 @@
-// The handler behind Settings' "Test a meter": read a power meter for a few seconds and say what
-// it saw, the quickest check that a meter is wired and its URI understood (as `mchair power read`).
+// The handlers behind Settings' power meters: test a meter for a few seconds (the quickest check
+// that it is wired and its URI understood, as `mchair power read`), and keep the lab's list of
+// saved meters that runs started from the app measure with.
 import { readMeter } from '../power/read';
+import { loadMeters, removeMeter, saveMeter } from '../store/meters';
 import type { Handlers } from './dispatch';
 
-export function meterHandlers(): Pick<Handlers, 'meters/test'> {
+export function meterHandlers(
+  dataDir: string,
+): Pick<Handlers, 'meters/test' | 'meters/list' | 'meters/save' | 'meters/remove'> {
   return {
     'meters/test': ({ uri, seconds }) => readMeter(uri, { seconds }),
+    'meters/list': async () => ({ meters: await loadMeters(dataDir) }),
+    'meters/save': async ({ meter, replaces }) => ({
+      meters: await saveMeter(dataDir, meter, replaces),
+    }),
+    'meters/remove': async ({ name }) => ({ meters: await removeMeter(dataDir, name) }),
   };
 }

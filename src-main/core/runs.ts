@@ -1,6 +1,7 @@
 // The handlers behind Deploy (Plan view) and Start (Run view): a run of a model on the virtual
 // farm or an emulated one, returned as soon as it has an id, stopped through run/stop, with
-// frames from the core (synthetic) or from the page (camera, file) and a top-5 preview.
+// frames from the core (synthetic) or from the page (camera, file) and a top-5 preview, measured
+// by the meters saved in Settings.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { topK } from '../runtime/check';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
+import { PowerFlags } from '../power/index';
+import { loadMeters } from '../store/meters';
 import { readRun } from '../store/runs';
 import type { Handlers } from './dispatch';
 import type { EventBus } from './events';
@@ -38,6 +41,9 @@ export function runHandlers(o: {
   return {
     'run/start': async ({ model, plan, farm, source, frames }) => {
       const where = await farmOf(o.dataDir, farm);
+      // The meters saved in Settings measure every run from the app; without any, an emulated
+      // farm still gets its emulated per-board meters (runtime/power.ts).
+      const meters = await loadMeters(o.dataDir);
       // A plan drawn in the Plan view goes to runModel as a plan file, like `mchair run --plan`.
       let planFile: string | null = null;
       if (typeof plan !== 'string') {
@@ -56,6 +62,7 @@ export function runHandlers(o: {
         model,
         plan: planFile ?? (plan as string),
         frames,
+        ...(meters.length ? { power: PowerFlags.parse({ meter: meters.map((m) => m.uri) }) } : {}),
         check: false,
         window: WINDOW,
         dataDir: o.dataDir,

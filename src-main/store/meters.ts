@@ -1,0 +1,89 @@
+// The lab's saved power meters: meters.json in the data folder, which Settings edits and runs
+// started from the app read. Every edit reads, changes and rewrites the whole file under a lock
+// (the app and a second window or CLI may edit at once) by temp + rename, so a crash leaves the
+// previous list, never half of one. Each URI is parsed before it is saved, so a run never finds a
+// meter it cannot open for a reason a save could have told.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AppError, describeIssues, InputError } from '../contract/errors';
+import { MAX_SAVED_METERS, SavedMeter } from '../contract/meters';
+import { parseMeterUri } from '../power/uri';
+import { writeFileAtomic } from './atomic';
+import { withFileLock } from './lock';
+
+const MetersFile = z
+  .object({ version: z.literal(1), meters: z.array(SavedMeter).max(MAX_SAVED_METERS) })
+  .strict();
+
+export function metersFile(dataDir: string): string {
+  return join(dataDir, 'meters.json');
+}
+
+export async function loadMeters(dataDir: string): Promise<SavedMeter[]> {
+  const file = metersFile(dataDir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AppError(
+      'METERS_UNREADABLE',
+      `${file} is not JSON; fix it or delete it to start over`,
+    );
+  }
+  const parsed = MetersFile.safeParse(json);
+  if (!parsed.success)
+    throw new AppError('METERS_UNREADABLE', describeIssues(file, parsed.error.issues));
+  return parsed.data.meters;
+}
+
+/** Applies `change` to the saved list under the lock and writes the result whole. */
+async function editMeters(
+  dataDir: string,
+  change: (meters: SavedMeter[]) => SavedMeter[],
+): Promise<SavedMeter[]> {
+  const file = metersFile(dataDir);
+  return withFileLock(`${file}.lock`, async () => {
+    const next = change(await loadMeters(dataDir));
+    await writeFileAtomic(file, `${JSON.stringify({ version: 1, meters: next }, null, 2)}\n`);
+    return next;
+  });
+}
+
+/**
+ * Adds `meter`, or replaces the one named `replaces` with it (an edit, which may rename it).
+ * Names are unique, case aside, since people pick a meter by its name.
+ */
+export function saveMeter(
+  dataDir: string,
+  meter: SavedMeter,
+  replaces?: string,
+): Promise<SavedMeter[]> {
+  parseMeterUri(meter.uri); // InputError naming what is wrong with the URI
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  return editMeters(dataDir, (meters) => {
+    const at = replaces === undefined ? -1 : meters.findIndex((m) => m.name === replaces);
+    if (replaces !== undefined && at < 0)
+      throw new AppError('METER_NOT_FOUND', `no saved meter is called "${replaces}"`);
+    if (meters.some((m, i) => i !== at && same(m.name, meter.name)))
+      throw new InputError(`a meter called "${meter.name}" is saved already; pick another name`);
+    if (at < 0 && meters.length >= MAX_SAVED_METERS)
+      throw new InputError(`at most ${MAX_SAVED_METERS} meters can be saved; remove one first`);
+    return at < 0 ? [...meters, meter] : meters.map((m, i) => (i === at ? meter : m));
+  });
+}
+
+export function removeMeter(dataDir: string, name: string): Promise<SavedMeter[]> {
+  return editMeters(dataDir, (meters) => {
+    if (!meters.some((m) => m.name === name))
+      throw new AppError('METER_NOT_FOUND', `no saved meter is called "${name}"`);
+    return meters.filter((m) => m.name !== name);
+  });
+}
