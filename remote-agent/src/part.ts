@@ -120,8 +120,8 @@ export class PartWorker {
     while (this.queue.length > 0) {
       const w = this.queue.shift() as Waiting;
       try {
-        await this.process(w);
-        for (const a of w.answers) a.resolve({ frameId: w.frameId });
+        const results = await this.process(w);
+        for (const a of w.answers) a.resolve({ frameId: w.frameId, tensors: results });
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         for (const a of w.answers) a.reject(e);
@@ -131,7 +131,8 @@ export class PartWorker {
     this.running = false;
   }
 
-  private async process(w: Waiting): Promise<void> {
+  /** Computes one frame and hands it on; returns the results when they ride on the answer. */
+  private async process(w: Waiting): Promise<WireTensor[]> {
     const start = performance.now();
     const outputs = await this.session.run(w.inputs);
     const computeMs = performance.now() - start;
@@ -141,14 +142,19 @@ export class PartWorker {
     if (dueMs > computeMs) await sleep(dueMs - computeMs);
     else if (this.holdMs > 0) this.counters.overruns++;
     const busyMs = performance.now() - start;
-    const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
-    sent.acked.catch((err: Error) => this.onError(w.frameId, err));
+    let bytesOut = tensorBytes(outputs);
+    if (!this.router.answersResults) {
+      const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
+      sent.acked.catch((err: Error) => this.onError(w.frameId, err));
+      bytesOut = sent.bytes;
+    }
     const c = this.counters;
     c.frames++;
     c.computeMs += computeMs;
     c.busyMs += busyMs;
     c.queueWaitMs += start - w.arrivedAt;
-    c.bytesOut += sent.bytes;
+    c.bytesOut += bytesOut;
+    return this.router.answersResults ? outputs : [];
   }
 
   /** From now on every frame takes `factor` times its time (1 = full speed). */

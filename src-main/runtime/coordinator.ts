@@ -12,6 +12,7 @@ import {
 import { Joiner } from '../../remote-agent/src/protocol/join';
 import { Router } from '../../remote-agent/src/protocol/route';
 import type {
+  Ack,
   Deployment,
   Frame,
   Peer,
@@ -331,12 +332,30 @@ export class Coordinator {
     const epoch = this.epoch;
     const router = this.router as Router;
     const input = await this.o.source.frame(id);
-    let acked: Promise<unknown>;
+    const runId = (this.deployment as Deployment).runId;
+    let acked: Promise<Ack[]>;
     try {
       acked = (await router.send(id, -1, 0, [], [input])).acked;
     } catch (err) {
       acked = Promise.reject(err as Error);
     }
+    // A one-stage plan answers with the results: each part's answer is what it would have sent
+    // the sink, so it goes the same way (the sink's joiner, order, duplicates, stale plans).
+    if (router.answersResults)
+      acked = acked.then((acks) => {
+        acks.forEach((a, part) =>
+          this.receive({
+            runId,
+            frameId: id,
+            stage: 1,
+            part: 0,
+            fromPart: part,
+            consumers: [],
+            tensors: a.tensors ?? [],
+          }),
+        );
+        return acks;
+      });
     acked.catch((err: Error) => {
       if (!this.o.survive) return this.markLost(id, err.message);
       // The plan changed meanwhile: the frame was sent again under the new one.

@@ -101,7 +101,8 @@ export async function serve(
   bind('throttle', h.throttle && ((r) => h.throttle!(r.factor as number)));
   avroServer.on('error', (err: Error) => opts.onPeerError?.(err));
 
-  const sockets = new Set<tls.TLSSocket>();
+  /** Each connection's avsc channel: destroy() without noWait lets its pending calls answer. */
+  const sockets = new Map<tls.TLSSocket, { destroy(noWait?: boolean): void }>();
   const server = tls.createServer(
     {
       ca: opts.tls.ca,
@@ -113,12 +114,13 @@ export async function serve(
     },
     (socket) => {
       socket.setNoDelay(true);
-      sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', (err) => opts.onPeerError?.(err));
-      avroServer.createChannel(packetStreams(socket, maxBytes) as unknown as Transport, {
-        objectMode: true,
-      });
+      const channel = avroServer.createChannel(
+        packetStreams(socket, maxBytes) as unknown as Transport,
+        { objectMode: true },
+      );
+      sockets.set(socket, channel);
     },
   );
   server.on('tlsClientError', (err) => opts.onPeerError?.(err));
@@ -130,13 +132,14 @@ export async function serve(
   return {
     port: addr.port,
     connections: () => sockets.size,
-    // Half-close first so answers already written reach the peer; destroy what lingers.
+    // Each channel answers the calls it has taken, then half-closes (avsc ends the writable once
+    // nothing is pending), so answers due reach the peer; what lingers past the grace is cut.
     close: (graceMs = 2000) =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const sock of sockets) sock.end();
+        for (const channel of sockets.values()) channel.destroy();
         setTimeout(() => {
-          for (const sock of sockets) sock.destroy();
+          for (const sock of sockets.keys()) sock.destroy();
         }, graceMs).unref();
       }),
   };

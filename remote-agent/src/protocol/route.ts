@@ -11,7 +11,14 @@
 // buffer is bounded instead by the frames the coordinator lets into the farm.
 import type { Link } from '../medium';
 import type { PeerClient } from './endpoint';
-import type { Ack, Deployment, Frame, Peer, WireTensor } from './schema';
+import {
+  answersResults,
+  type Ack,
+  type Deployment,
+  type Frame,
+  type Peer,
+  type WireTensor,
+} from './schema';
 
 export class Credits {
   private readonly inFlight = new Map<string, number>();
@@ -81,6 +88,8 @@ export interface Sent {
 
 export class Router {
   readonly credits: Credits;
+  /** The last stage's results go back in the answers to the coordinator (see answersResults). */
+  readonly answersResults: boolean;
   private readonly rotation = new Map<string, number>();
   /** Messages sent and not yet answered: a graceful stop waits for them. */
   private readonly unanswered = new Set<Promise<Ack>>();
@@ -92,6 +101,7 @@ export class Router {
     private readonly link: Link | null = null,
   ) {
     this.credits = new Credits(deployment.window);
+    this.answersResults = answersResults(deployment);
   }
 
   /**

@@ -6,7 +6,7 @@ import avro from 'avsc';
 import './bounded';
 import { frameWire } from './frame-wire';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const protocol = {
   protocol: 'MusicalChairAgent',
@@ -42,7 +42,19 @@ const protocol = {
         { name: 'tensors', type: { type: 'array', items: 'Tensor' } },
       ],
     },
-    { type: 'record', name: 'Ack', fields: [{ name: 'frameId', type: 'long' }] },
+    {
+      type: 'record',
+      name: 'Ack',
+      fields: [
+        { name: 'frameId', type: 'long' },
+        /**
+         * A one-stage plan's results: its only stage is fed by the coordinator and delivers to
+         * it, so the answer carries them (see answersResults) instead of a message of their own
+         * to the sink and that message's answer: half the messages per frame.
+         */
+        { name: 'tensors', type: { type: 'array', items: 'Tensor' }, default: [] },
+      ],
+    },
     {
       type: 'record',
       name: 'Peer',
@@ -241,6 +253,8 @@ export interface Frame {
 
 export interface Ack {
   frameId: number;
+  /** Results, in a one-stage plan's answers only (see answersResults). */
+  tensors?: WireTensor[];
 }
 
 export interface Peer {
@@ -328,6 +342,15 @@ export interface Handlers {
   undeploy?(runId: string): Promise<null>;
   powerRead?(): Promise<string>;
   throttle?(factor: number): Promise<null>;
+}
+
+/**
+ * Whether a deployment's results ride on the answers to the coordinator's frames: in a one-stage
+ * plan the coordinator both feeds the stage and collects its results, so sending them back as
+ * messages of their own would add two messages per frame (the result and its answer) for nothing.
+ */
+export function answersResults(d: Pick<Deployment, 'stages'>): boolean {
+  return d.stages.length === 1;
 }
 
 /** Name of a part as agents and telemetry show it: stage id + part index. */
