@@ -44,7 +44,7 @@ export type AgentConfig = z.infer<typeof AgentConfig>;
 export const USAGE = `usage: mchair-agent [--config FILE] [--id ID] [--host H] [--port P] [--parts-dir DIR]
                     [--tls-dir DIR] [--backend node|wasm] [--threads N] [--max-message-mb N]
                     [--profile NAME] [--medium HOST:PORT | --link-mbps N]
-       mchair-agent --medium-server --mbps N [--port P]   (virtual farm: a shared medium)`;
+       mchair-agent --medium-server --mbps N [--port P] [--host IPV4]   (virtual farm: a shared medium)`;
 
 export class ConfigError extends Error {}
 

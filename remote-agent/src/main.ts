@@ -5,7 +5,9 @@
 import './heap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { Agent } from './agent';
 import { ConfigError, loadConfig, USAGE } from './config';
 import { serveMedium } from './medium';
@@ -36,17 +38,19 @@ async function mediumServer(argv: string[]): Promise<number> {
       'medium-server': { type: 'boolean' },
       mbps: { type: 'string' },
       port: { type: 'string' },
+      host: { type: 'string' },
     },
   });
   const mbps = Number(values.mbps);
   const port = Number(values.port ?? 0);
-  if (!(mbps > 0) || !Number.isInteger(port) || port < 0 || port > 65535) {
+  const host = values.host ?? '127.0.0.1';
+  if (!(mbps > 0) || !Number.isInteger(port) || port < 0 || port > 65535 || !isIPv4(host)) {
     process.stderr.write(
-      `mchair-agent: --medium-server needs --mbps N (> 0) and a valid --port\n${USAGE}\n`,
+      `mchair-agent: --medium-server needs --mbps N (> 0), a valid --port and an IPv4 --host\n${USAGE}\n`,
     );
     return 2;
   }
-  const medium = await serveMedium(mbps, port);
+  const medium = await serveMedium(mbps, port, host);
   process.stdout.write(
     `${JSON.stringify({ event: 'listening', id: 'medium', port: medium.port })}\n`,
   );
@@ -93,10 +97,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`mchair-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+// The bundle is also the entry of each part's compute thread (compute.ts), which must not start
+// another agent.
+export { computeThread } from './compute';
+if (isMainThread)
+  void main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`mchair-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );

@@ -41,12 +41,14 @@ export function portLink(mbps: number): Link {
 
 /**
  * The airtime service of one shared medium: one line `{"bytes":N}` per transmission, answered
- * with an empty line when it has crossed. Listens on 127.0.0.1 only (it is the virtual farm's
- * own plumbing, not the data plane).
+ * with an empty line when it has crossed. Listens on 127.0.0.1 by default (it is the virtual
+ * farm's own plumbing, not the data plane); on the farm's private link address when some of its
+ * boards run in network namespaces of their own (farm/netns.ts), which cannot reach 127.0.0.1.
  */
 export async function serveMedium(
   mbps: number,
   port = 0,
+  host = '127.0.0.1',
 ): Promise<{ port: number; close(): Promise<void> }> {
   const air = new Airtime(mbps);
   const sockets = new Set<net.Socket>();
@@ -76,7 +78,7 @@ export async function serveMedium(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as net.AddressInfo).port,

@@ -16,6 +16,8 @@ export async function startEphemeralFarm(o: {
   /** Partitions are copied here by the caller; defaults to the farm's own parts folder. */
   coordinatorLink?: FarmDeviceSpec['link'];
   threads?: number;
+  /** Where the agents listen when some run in network namespaces (farm/netns.ts). */
+  host?: string;
 }): Promise<EphemeralFarm> {
   const dir = await mkdtemp(join(tmpdir(), 'mchair-farm-'));
   try {
@@ -25,6 +27,7 @@ export async function startEphemeralFarm(o: {
       coordinatorLink: o.coordinatorLink,
       detached: false,
       threads: o.threads,
+      host: o.host,
     });
     return {
       ...farm,

@@ -24,6 +24,8 @@ export interface LocalAgentOptions {
   linkMbps?: number;
   /** Keep running after this process exits (the virtual farm); stderr goes to `logFile`. */
   detached?: { logFd: number };
+  /** Run inside this network namespace (a path nsenter takes; see farm/netns.ts). */
+  netns?: string;
 }
 
 export interface LocalAgent {
@@ -68,8 +70,12 @@ async function spawnListening(
   name: string,
   args: string[],
   detached?: { logFd: number },
+  netns?: string,
 ): Promise<LocalAgent & { host: string }> {
-  const child = spawn(process.execPath, [agentBundlePath(), ...args], {
+  const argv = [process.execPath, agentBundlePath(), ...args];
+  // nsenter execs the agent: the pid stays the agent's (chaos signals it, its lifeline holds).
+  const [file, ...rest] = netns ? ['nsenter', `--net=${netns}`, '--', ...argv] : argv;
+  const child = spawn(file as string, rest, {
     // An attached child gets a stdin pipe as a lifeline: when this process ends, even by
     // SIGKILL, the pipe closes and the child stops (see remote-agent/src/main.ts).
     stdio: [detached ? 'ignore' : 'pipe', 'pipe', detached ? detached.logFd : 'pipe'],
@@ -171,11 +177,16 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
   if (o.profile) args.push('--profile', o.profile);
   if (o.medium) args.push('--medium', o.medium);
   if (o.linkMbps) args.push('--link-mbps', String(o.linkMbps));
-  const p = await spawnListening(`agent ${o.id}`, args, o.detached);
+  const p = await spawnListening(`agent ${o.id}`, args, o.detached, o.netns);
   return { ...p, id: o.id, host: o.host ?? '127.0.0.1' };
 }
 
-/** The airtime service of one emulated shared medium. */
-export function startMedium(mbps: number, detached?: { logFd: number }): Promise<LocalAgent> {
-  return spawnListening('medium', ['--medium-server', '--mbps', String(mbps)], detached);
+/** The airtime service of one emulated shared medium, listening on `host`. */
+export async function startMedium(
+  mbps: number,
+  detached?: { logFd: number },
+  host = '127.0.0.1',
+): Promise<LocalAgent> {
+  const args = ['--medium-server', '--mbps', String(mbps), '--host', host];
+  return { ...(await spawnListening('medium', args, detached)), host };
 }

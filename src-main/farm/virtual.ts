@@ -25,6 +25,8 @@ export interface FarmDeviceSpec {
   /** Link emulation: a shared medium id, or a switched port speed. */
   link?: { medium: string; mbps: number; shared: boolean };
   backend?: 'node' | 'wasm';
+  /** Runs in this network namespace at this address (farm/netns.ts), not on `host`. */
+  netns?: { netns: string; address: string };
 }
 
 export interface RunningFarm {
@@ -60,7 +62,10 @@ export async function startFarm(o: {
   coordinatorLink?: { medium: string; mbps: number; shared: boolean };
   detached: boolean;
   threads?: number;
+  /** Where the agents, the media and the coordinator listen (a farm link's address, not lo). */
+  host?: string;
 }): Promise<RunningFarm> {
+  const host = o.host ?? '127.0.0.1';
   const tlsDir = join(o.dir, 'tls');
   const partsDir = join(o.dir, 'parts');
   const logDir = join(o.dir, 'logs');
@@ -79,8 +84,13 @@ export async function startFarm(o: {
     // the folder the agents read their own keys from.
     const ca = await createFarmCa(o.dir);
     for (const d of o.devices)
-      await writeIdentity(tlsDir, d.id, ca.cert, await issueIdentity(ca, d.id, ['127.0.0.1']));
-    const coord = await issueIdentity(ca, COORDINATOR_ID, ['127.0.0.1']);
+      await writeIdentity(
+        tlsDir,
+        d.id,
+        ca.cert,
+        await issueIdentity(ca, d.id, [d.netns?.address ?? host]),
+      );
+    const coord = await issueIdentity(ca, COORDINATOR_ID, [host]);
     await writeIdentity(tlsDir, COORDINATOR_ID, ca.cert, coord);
     const logFd = async (name: string) =>
       o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined;
@@ -89,7 +99,7 @@ export async function startFarm(o: {
     for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink])
       if (l?.shared) shared.set(l.medium, l.mbps);
     for (const [id, mbps] of shared) {
-      const m = await startMedium(mbps, await logFd(`medium-${id}`));
+      const m = await startMedium(mbps, await logFd(`medium-${id}`), host);
       started.push(m);
       airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
     }
@@ -101,6 +111,8 @@ export async function startFarm(o: {
       o.devices.map(async (d) => {
         const a = await startLocalAgent({
           id: d.id,
+          host: d.netns?.address ?? host,
+          netns: d.netns?.netns,
           partsDir,
           tlsDir,
           backend: d.backend,

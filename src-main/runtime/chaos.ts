@@ -1,12 +1,12 @@
 // Chaos: faults injected on purpose into a run, for tests and demos (`mchair run --chaos
 // kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). kill = SIGKILL the board's agent; cut =
-// the board's network cut (its network namespace's links set down when the agent runs in one,
-// else the process stopped with SIGSTOP: its sockets stay open and silent, as on a dead Wi-Fi
-// link); slow = thermal throttling, the board FACTOR times slower (the agent's throttle message);
+// the board's network cut (its network namespace's links set down when the agent runs in one, as
+// `mchair run --emulate` arranges for boards it will cut when it can, see farm/netns.ts; else the
+// process stopped with SIGSTOP: its sockets stay open and silent, as on a dead Wi-Fi link); slow = thermal throttling, the board FACTOR times slower (the agent's throttle message);
 // back = the board returns (a killed agent restarted on its port, a cut link set up again, a
 // throttled board at full speed).
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { Peer } from '../../remote-agent/src/protocol/schema';
@@ -82,21 +82,42 @@ export interface Injected {
   how: string;
 }
 
-/** The network namespace a process runs in, with its links (other than lo); null if none. */
-async function namespaceOf(pid: number): Promise<{ name: string; links: string[] } | null> {
-  let name: string;
+/**
+ * The network namespace a process runs in when it is not ours, with its links (other than lo):
+ * `name` is its name under /run/netns, else its inode (the virtual farm's are anonymous, see
+ * farm/netns.ts); `path` is what nsenter takes. Null if the process shares our namespace.
+ */
+async function namespaceOf(
+  pid: number,
+): Promise<{ name: string; path: string; links: string[] } | null> {
+  const path = `/proc/${pid}/ns/net`;
+  let inode: string;
   try {
-    name = (await exec('ip', ['netns', 'identify', String(pid)])).stdout.trim();
+    inode = await readlink(path);
+    if (inode === (await readlink('/proc/self/ns/net'))) return null;
   } catch {
     return null;
   }
-  if (!name) return null;
-  const out = (await exec('ip', ['-n', name, '-o', 'link', 'show'])).stdout;
+  const named = await exec('ip', ['netns', 'identify', String(pid)]).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+  const out = (await exec('nsenter', [`--net=${path}`, '--', 'ip', '-o', 'link', 'show'])).stdout;
   const links = out
     .split('\n')
     .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
     .filter((l): l is string => l !== undefined && l !== 'lo');
-  return { name, links };
+  return { name: named || inode, path, links };
+}
+
+/** Sets the links of a namespace down or up. */
+async function setLinks(
+  ns: { path: string; links: readonly string[] },
+  state: 'up' | 'down',
+): Promise<void> {
+  await Promise.all(
+    ns.links.map((l) => exec('nsenter', [`--net=${ns.path}`, '--', 'ip', 'link', 'set', l, state])),
+  );
 }
 
 async function isOurAgent(pid: number): Promise<boolean> {
@@ -111,7 +132,10 @@ export class Chaos {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly targets: Map<string, ChaosTarget>;
   /** How each cut was made, so back can undo it. */
-  private readonly cuts = new Map<string, { netns: string; links: string[] } | { pid: number }>();
+  private readonly cuts = new Map<
+    string,
+    { netns: string; path: string; links: string[] } | { pid: number }
+  >();
   readonly injected: Injected[] = [];
 
   constructor(
@@ -180,10 +204,8 @@ export class Chaos {
         const ns = await namespaceOf(pid);
         at = performance.now();
         if (ns && ns.links.length > 0) {
-          await Promise.all(
-            ns.links.map((l) => exec('ip', ['-n', ns.name, 'link', 'set', l, 'down'])),
-          );
-          this.cuts.set(a.device, { netns: ns.name, links: ns.links });
+          await setLinks(ns, 'down');
+          this.cuts.set(a.device, { netns: ns.name, path: ns.path, links: ns.links });
           return {
             how: `link ${ns.links.join(', ')} set down in network namespace ${ns.name}`,
             at,
@@ -231,7 +253,7 @@ export class Chaos {
       const cut = this.cuts.get(a.device);
       this.cuts.delete(a.device);
       if (cut && 'netns' in cut) {
-        for (const l of cut.links) await exec('ip', ['-n', cut.netns, 'link', 'set', l, 'up']);
+        await setLinks(cut, 'up');
         return `link ${cut.links.join(', ')} set up in network namespace ${cut.netns}`;
       }
       if (cut) process.kill(cut.pid, 'SIGCONT');

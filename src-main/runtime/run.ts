@@ -11,6 +11,7 @@ import type { EventBus } from '../core/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
 import { placeParts } from '../farm/parts';
+import { canIsolateBoards, openBoardNetwork, type BoardNetwork } from '../farm/netns';
 import { emulatedDevices } from '../farm/virtual';
 import type { Logger } from '../log';
 import { encodeModel, inspectModel, partitionModel } from '../model/index';
@@ -133,6 +134,8 @@ interface Farmed {
   endpoints: FarmEndpoints;
   /** This process started the farm: it can start a killed agent again. */
   own: boolean;
+  /** Boards in network namespaces of their own (farm/netns.ts): a restart goes back in. */
+  netns: Map<string, string>;
   stop(): Promise<void>;
 }
 
@@ -144,25 +147,48 @@ async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: Ope
   return { planner: farmFromFile(file.json, req.farmFile), file };
 }
 
-async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
+/**
+ * `isolate`: boards a chaos cut will hit. On an emulated farm they run in network namespaces of
+ * their own where this machine allows it, so the cut sets a real link down.
+ */
+async function openFarm(
+  planner: Farm,
+  file: OpenFarm | null,
+  isolate: string[],
+  say?: (line: string) => void,
+): Promise<Farmed> {
   if (!file) {
     const { devices, coordinatorLink } = emulatedDevices(planner);
-    const f = await startEphemeralFarm({
-      agents: devices,
-      coordinatorLink,
-      // Emulated boards are slower than this machine: one thread each keeps the cores shared.
-      threads: 1,
-    });
-    return {
-      agents: f.agents,
-      coordinator: f.coordinator,
-      partsDir: f.partsDir,
-      link: await f.coordinatorLink(),
-      emulated: true,
-      endpoints: f.endpoints,
-      own: true,
-      stop: f.stop,
-    };
+    const net = await isolatedBoards(isolate, say);
+    try {
+      const f = await startEphemeralFarm({
+        agents: devices.map((d) => ({ ...d, netns: net?.boards.get(d.id) })),
+        coordinatorLink,
+        // Emulated boards are slower than this machine: one thread each keeps the cores shared.
+        threads: 1,
+        host: net?.host,
+      });
+      return {
+        agents: f.agents,
+        coordinator: f.coordinator,
+        partsDir: f.partsDir,
+        link: await f.coordinatorLink(),
+        emulated: true,
+        endpoints: f.endpoints,
+        own: true,
+        netns: new Map([...(net?.boards ?? [])].map(([id, b]) => [id, b.netns])),
+        stop: async () => {
+          try {
+            await f.stop();
+          } finally {
+            await net?.close();
+          }
+        },
+      };
+    } catch (err) {
+      await net?.close();
+      throw err;
+    }
   }
   const open = file;
   const c = planner.coordinator;
@@ -184,8 +210,28 @@ async function openFarm(planner: Farm, file: OpenFarm | null): Promise<Farmed> {
     emulated: open.farm.emulated,
     endpoints: open.farm,
     own: false,
+    netns: new Map(),
     stop: async () => link?.close(),
   };
+}
+
+/** Boards to cut in namespaces of their own when this machine allows it; says which way it went. */
+async function isolatedBoards(
+  ids: string[],
+  say?: (line: string) => void,
+): Promise<BoardNetwork | null> {
+  if (ids.length === 0) return null;
+  if (!(await canIsolateBoards())) {
+    say?.(
+      `${ids.join(', ')}: a cut stops the agent's process (SIGSTOP): network namespaces need root and ip, nsenter, unshare`,
+    );
+    return null;
+  }
+  const net = await openBoardNetwork(ids);
+  say?.(
+    `${ids.join(', ')} in network namespaces of their own on ${net.subnet} (this machine ${net.host}, link ${net.uplink}): a cut sets the link down`,
+  );
+  return net;
 }
 
 export async function runModel(req: RunRequest): Promise<RunReport> {
@@ -200,8 +246,13 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         described.planner.devices.map((d) => d.id),
       )
     : [];
-  const farm = await openFarm(described.planner, described.file);
-  const targets = farmTargets(farm.endpoints, described.planner, farm.own ? { threads: 1 } : null);
+  const cut = [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
+  const farm = await openFarm(described.planner, described.file, cut, req.say);
+  const targets = farmTargets(
+    farm.endpoints,
+    described.planner,
+    farm.own ? { threads: 1, netns: farm.netns } : null,
+  );
   let supervision: Supervision | null = null;
   let checks: CheckBehind | null = null;
   try {

@@ -16,12 +16,13 @@ export interface FarmTargets {
 
 /**
  * Targets of a farm's devices. `restartable`: the farm is this process's own (an ephemeral
- * virtual farm), so a killed agent may be started again; its link comes from the planner's farm.
+ * virtual farm), so a killed agent may be started again; its link comes from the planner's farm,
+ * and a board in a network namespace of its own (`netns` by device id) starts again in it.
  */
 export function farmTargets(
   endpoints: FarmEndpoints,
   planner: Farm,
-  restartable: { threads: number } | null,
+  restartable: { threads: number; netns?: ReadonlyMap<string, string> } | null,
 ): FarmTargets {
   const restarted: LocalAgent[] = [];
   const targets = endpoints.devices.map((d): ChaosTarget => {
@@ -36,6 +37,7 @@ export function farmTargets(
               id: d.id,
               host: d.host,
               port: d.port,
+              netns: restartable.netns?.get(d.id),
               partsDir: endpoints.partsDir,
               tlsDir: endpoints.tlsDir,
               threads: restartable.threads,

@@ -127,3 +127,22 @@ export function faultsOf(r: ChaosRun, device: string): Fault[] {
   }
   return r.report.faults.filter((f) => f.device === device);
 }
+
+/**
+ * A board cut and back in one surviving run: lost to the cut (its frames sent again elsewhere,
+ * a plan without it), then back (a plan with it), each handled within the issue's figures.
+ */
+export function expectCutAndBack(r: ChaosRun, frames: number, device: string): void {
+  expectSurvived(r, frames);
+  const mine = faultsOf(r, device);
+  expect(mine.map((f) => [f.kind, f.cause])).toEqual([
+    ['lost', 'cut'],
+    ['back', 'back'],
+  ]);
+  const [cut, back] = mine as [Fault, Fault];
+  expectHandled(cut);
+  expect(cut.plan!.devices).not.toContain(device);
+  expect(cut.resent).toBeGreaterThan(0);
+  expectHandled(back);
+  expect(back.plan!.devices).toContain(device);
+}
