@@ -8,6 +8,13 @@ export const RunFarm = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('virtual') }).strict(),
   /** Emulated boards started for this run only, e.g. "pi3:4". */
   z.object({ kind: z.literal('emulate'), spec: z.string().min(1).max(200) }).strict(),
+  /** Provisioned boards of the inventory, by name: the plan's parts are pushed to them over SSH. */
+  z
+    .object({
+      kind: z.literal('inventory'),
+      devices: z.array(z.string().min(1).max(64)).min(1).max(256),
+    })
+    .strict(),
 ]);
 export type RunFarm = z.infer<typeof RunFarm>;
 

@@ -32,6 +32,8 @@ export interface Core {
 export function createCore(opts: CoreOptions): Core {
   const events = new EventBus();
   const live = new Map<string, LiveRun>();
+  // One store for provisioning and runs: a password saved in the Farm view serves both.
+  const secrets = opts.secrets ?? new MemorySecretStore();
 
   const handlers: Handlers = {
     'app/info': async () => ({
@@ -59,8 +61,8 @@ export function createCore(opts: CoreOptions): Core {
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(opts.dataDir),
     ...farmHandlers(opts.dataDir),
-    ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
-    ...provisionHandlers(opts.dataDir, events, opts.log, opts.secrets ?? new MemorySecretStore()),
+    ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live, secrets }),
+    ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
   };
 
   return {

@@ -1,5 +1,5 @@
 // The handlers behind Deploy (Plan view) and Start (Run view): a run of a model on the virtual
-// farm or an emulated one, returned as soon as it has an id, stopped through run/stop, with
+// farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id, stopped through run/stop, with
 // frames from the core (synthetic) or from the page (camera, file) and a top-5 preview, measured
 // by the meters saved in Settings.
 import { randomUUID } from 'node:crypto';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { AppError, type RunSummary } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
+import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { topK } from '../runtime/check';
 import type { LiveRun } from '../runtime/demo';
@@ -16,6 +18,8 @@ import { runModel, type RunRequest } from '../runtime/run';
 import { PowerFlags } from '../power/index';
 import { loadMeters } from '../store/meters';
 import { readRun } from '../store/runs';
+import { Connector } from '../ssh/connector';
+import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import type { EventBus } from './events';
 
@@ -24,8 +28,24 @@ const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
 const PREVIEW_MS = 200;
 
-async function farmOf(dataDir: string, farm: RunFarm): Promise<Partial<RunRequest>> {
+async function farmOf(
+  dataDir: string,
+  farm: RunFarm,
+  secrets: SecretStore,
+): Promise<Partial<RunRequest>> {
   if (farm.kind === 'emulate') return { emulate: farm.spec };
+  if (farm.kind === 'inventory') {
+    const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(farm.devices);
+    // As provisioning from the app: keys must be trusted already (the Farm view's modal), and
+    // passwords come from the secret store the Farm view saves them in.
+    const connector = await Connector.create({
+      dataDir,
+      acceptNew: false,
+      prompter: nobodyToAsk,
+      secrets,
+    });
+    return { boards: { devices, connector } };
+  }
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
   return { farmFile: labFarmFile(dataDir) };
 }
@@ -35,12 +55,14 @@ export function runHandlers(o: {
   log: Logger;
   events: EventBus;
   live: Map<string, LiveRun>;
+  /** Where the boards' passwords live (shared with provisioning). */
+  secrets: SecretStore;
 }): Pick<Handlers, 'run/start' | 'run/frame'> {
   const pageSources = new Map<string, PageFrameSource>();
 
   return {
     'run/start': async ({ model, plan, farm, source, frames }) => {
-      const where = await farmOf(o.dataDir, farm);
+      const where = await farmOf(o.dataDir, farm, o.secrets);
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
       const meters = await loadMeters(o.dataDir);

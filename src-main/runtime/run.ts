@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
+import type { Manifest } from '../contract/manifest';
 import { Plan } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
@@ -37,6 +38,7 @@ import { executeRun } from './execute';
 import { parseChaos } from './chaos';
 import { supervise, type Supervision } from './supervise';
 import { addressTowards, farmTargets } from './targets';
+import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
 import type { FarmEndpoints } from '../farm/farmfile';
 import type { RunFault } from '../contract/index';
 import { runPower } from './power';
@@ -50,6 +52,8 @@ export interface RunRequest {
   plan: string;
   emulate?: string;
   farmFile?: string;
+  /** Provisioned boards of the lab's inventory: the plan's parts are pushed to them over SSH. */
+  boards?: RunBoards;
   frames: number;
   check: boolean;
   window: number;
@@ -128,10 +132,12 @@ async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Pl
 interface Farmed {
   agents: FarmAgent[];
   coordinator: { id: string; tls: TlsMaterial };
-  partsDir: string;
+  /** Puts a manifest's parts where the agents `assignment` names read them; the manifest as placed. */
+  place(manifest: Manifest, fromDir: string, assignment: string[][][]): Promise<Manifest>;
   link: Link | null;
   emulated: boolean;
-  endpoints: FarmEndpoints;
+  /** The farm file's view of a local farm; null for boards elsewhere (never restarted from here). */
+  endpoints: FarmEndpoints | null;
   /** This process started the farm: it can start a killed agent again. */
   own: boolean;
   /** Boards in network namespaces of their own (farm/netns.ts): a restart goes back in. */
@@ -142,7 +148,9 @@ interface Farmed {
 /** The farm as the planner sees it, before any process starts. */
 async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: OpenFarm | null }> {
   if (req.emulate !== undefined) return { planner: farmFromSpec(req.emulate), file: null };
-  if (req.farmFile === undefined) throw new InputError('give --emulate SPEC or --farm FILE');
+  if (req.boards) return { planner: boardsPlannerFarm(req.boards), file: null };
+  if (req.farmFile === undefined)
+    throw new InputError('give --emulate SPEC, --farm FILE or --devices NAMES');
   const file = await readFarmFile(req.farmFile);
   return { planner: farmFromFile(file.json, req.farmFile), file };
 }
@@ -171,7 +179,7 @@ async function openFarm(
       return {
         agents: f.agents,
         coordinator: f.coordinator,
-        partsDir: f.partsDir,
+        place: (m, dir) => placeParts(m, dir, f.partsDir),
         link: await f.coordinatorLink(),
         emulated: true,
         endpoints: f.endpoints,
@@ -205,7 +213,7 @@ async function openFarm(
       profile: open.farm.emulated ? d.profile : null,
     })),
     coordinator: open.coordinator,
-    partsDir: open.farm.partsDir,
+    place: (m, dir) => placeParts(m, dir, open.farm.partsDir),
     link,
     emulated: open.farm.emulated,
     endpoints: open.farm,
@@ -234,6 +242,20 @@ async function isolatedBoards(
   return net;
 }
 
+/** The lab's provisioned boards as a farm: agents already running, parts pushed over SSH. */
+async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
+  const b = await openBoardFarm(boards, req.dataDir, req.signal);
+  return {
+    ...b,
+    link: null,
+    emulated: false,
+    endpoints: null,
+    own: false,
+    netns: new Map(),
+    stop: async () => undefined,
+  };
+}
+
 export async function runModel(req: RunRequest): Promise<RunReport> {
   const model = openModel(req.model, { seed: 1 });
   const pm = plannerModelOf(model.name, inspectModel(model));
@@ -247,12 +269,16 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       )
     : [];
   const cut = [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
-  const farm = await openFarm(described.planner, described.file, cut, req.say);
-  const targets = farmTargets(
-    farm.endpoints,
-    described.planner,
-    farm.own ? { threads: 1, netns: farm.netns } : null,
-  );
+  const farm = req.boards
+    ? await openBoards(req.boards, req)
+    : await openFarm(described.planner, described.file, cut, req.say);
+  const targets = farm.endpoints
+    ? farmTargets(
+        farm.endpoints,
+        described.planner,
+        farm.own ? { threads: 1, netns: farm.netns } : null,
+      )
+    : boardTargets(farm.agents);
   let supervision: Supervision | null = null;
   let checks: CheckBehind | null = null;
   try {
@@ -269,7 +295,9 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     const runParts = join(rec.dir, 'parts');
     const manifest = await partitionModel(model, specFromPlan(model, plan), runParts);
     await rec.writeFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-    const placed = await placeParts(manifest, runParts, farm.partsDir);
+    const assignmentOf = (p: Plan): string[][][] =>
+      p.stages.map((s) => s.parts.map((x) => x.devices));
+    const placed = await farm.place(manifest, runParts, assignmentOf(plan));
     // Emulated boards hold each frame for their profile's time (a throttled one multiplies it
     // itself), so a new plan's times are taken at full speed.
     const holdMsOf = (p: Plan): Record<string, number> => {
@@ -282,20 +310,24 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       return holdMs;
     };
     const holdMs = holdMsOf(plan);
-    // A new plan after a fault: partitions cut afresh only when its stages differ.
-    const manifests = new Map([[JSON.stringify(specFromPlan(model, plan)), placed]]);
+    // A new plan after a fault: partitions cut afresh only when its stages differ, and placed
+    // every time, since the same parts may now go to other boards (what is there is skipped).
+    const partitions = new Map([
+      [JSON.stringify(specFromPlan(model, plan)), { manifest, dir: runParts }],
+    ]);
     const materialise = async (p: Plan) => {
       const spec = specFromPlan(model, p);
       const key = JSON.stringify(spec);
-      let m = manifests.get(key);
-      if (!m) {
-        const dir = join(rec.dir, `parts-${manifests.size}`);
-        m = await placeParts(await partitionModel(model, spec, dir), dir, farm.partsDir);
-        manifests.set(key, m);
+      let partition = partitions.get(key);
+      if (!partition) {
+        const dir = join(rec.dir, `parts-${partitions.size}`);
+        partition = { manifest: await partitionModel(model, spec, dir), dir };
+        partitions.set(key, partition);
       }
+      const assignment = assignmentOf(p);
       return {
-        manifest: m,
-        assignment: p.stages.map((s) => s.parts.map((x) => x.devices)),
+        manifest: await farm.place(partition.manifest, partition.dir, assignment),
+        assignment,
         holdMs: holdMsOf(p),
       };
     };
@@ -316,7 +348,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         runId: rec.id,
         plan: {
           manifest: placed,
-          assignment: plan.stages.map((s) => s.parts.map((p) => p.devices)),
+          assignment: assignmentOf(plan),
           holdMs,
         },
         agents: farm.agents,

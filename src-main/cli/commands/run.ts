@@ -1,5 +1,6 @@
-// `mchair run --model FILE|NAME (--emulate SPEC | --farm FILE) --plan FILE|auto|paper-N
-// [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see runtime/run.ts).
+// `mchair run --model FILE|NAME (--emulate SPEC | --farm FILE | --devices NAMES) --plan
+// FILE|auto|paper-N [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see
+// runtime/run.ts); --devices runs on the inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/index';
@@ -8,6 +9,7 @@ import { imageFolderSource } from '../../runtime/images';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { action, withCommonOptions } from '../framework';
+import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
@@ -16,6 +18,11 @@ const Options = z.object({
     .min(1),
   emulate: z.string().min(1).optional(),
   farm: z.string().min(1).optional(),
+  /** Inventory boards, comma-separated; "all" for every one. */
+  devices: z
+    .string()
+    .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
+    .optional(),
   frames: z.coerce.number().int().min(1).max(10_000_000).default(200),
   window: z.coerce.number().int().min(1).max(64).default(2),
   check: z.boolean().default(false),
@@ -67,6 +74,10 @@ export function registerRun(program: Command): void {
       )
       .option('--emulate <spec>', 'start an emulated farm for this run, e.g. pi3:6 or pi3:6,pi4:2')
       .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
+      .option(
+        '--devices <names>',
+        'run on these provisioned boards of the inventory (comma-separated, or all); parts go to them over SSH',
+      )
       .option('--frames <n>', 'frames to send', '200')
       .option('--window <n>', 'frames in flight per replica', '2')
       .option(
@@ -79,16 +90,25 @@ export function registerRun(program: Command): void {
         'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
       ),
   );
-  withPowerOptions(cmd).action(
+  withTrustOption(withInventoryOption(withPowerOptions(cmd))).action(
     action(async (ctx) => {
       const o = ctx.options(Options);
-      if ((o.emulate === undefined) === (o.farm === undefined))
-        throw new InputError('give exactly one of --emulate SPEC and --farm FILE');
+      if ([o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length !== 1)
+        throw new InputError('give exactly one of --emulate SPEC, --farm FILE and --devices NAMES');
+      const names = o.devices === 'all' ? [] : (o.devices?.split(',').filter(Boolean) ?? []);
       const report = await runModel({
         model: o.model,
         plan: o.plan,
         emulate: o.emulate,
         farmFile: o.farm,
+        ...(o.devices === undefined
+          ? {}
+          : {
+              boards: {
+                devices: (await openInventory(ctx)).select(names),
+                connector: await connectorFor(ctx),
+              },
+            }),
         frames: o.frames,
         window: o.window,
         check: o.check,

@@ -1,0 +1,102 @@
+// A run's partitions onto the lab's provisioned boards: each board of the plan gets exactly the
+// part files its replicas load, over SFTP into its agent's parts folder. Files are named by their
+// sha256, as the virtual farm's placeParts names them, so the parts of different models and plans
+// never overwrite each other and an agent asked for a part by hash finds exactly that content; a
+// file already there with the right sha256 is not sent again (a re-run, or a re-plan after a fault
+// that reuses a part, sends nothing).
+import { join, posix } from 'node:path';
+import { AppError } from '../contract/errors';
+import type { Manifest } from '../contract/manifest';
+import type { Device } from '../inventory/device';
+import type { Connector } from '../ssh/connector';
+import { shCommand } from '../ssh/quote';
+import { remoteSha256, uploadFile } from '../ssh/upload';
+
+export interface RunBoards {
+  /** The inventory's boards the run may use; device names are the plan's device ids. */
+  devices: readonly Device[];
+  connector: Connector;
+}
+
+export interface PushedParts {
+  /** The manifest with each part's file named as it is on the boards. */
+  manifest: Manifest;
+  /** Bytes sent per board: 0 for a board that had every part already. */
+  bytesSent: Map<string, number>;
+}
+
+/** The parts folder the provisioned agent reads (see provision.ts: `<remoteDir>/parts`). */
+function partsFolder(device: Device): string {
+  return posix.join(device.remoteDir, 'parts');
+}
+
+/**
+ * Sends every board in `assignment` (agent ids per stage per part, as the coordinator takes it)
+ * the part files it runs, from `fromDir` where `manifest` was written; all boards at once.
+ */
+export async function pushRunParts(
+  manifest: Manifest,
+  fromDir: string,
+  assignment: readonly (readonly (readonly string[])[])[],
+  boards: RunBoards,
+  signal?: AbortSignal,
+): Promise<PushedParts> {
+  const wanted = new Map<string, Map<string, { file: string; sha256: string }>>();
+  manifest.stages.forEach((stage, s) =>
+    stage.parts.forEach((part, p) => {
+      for (const id of assignment[s]?.[p] ?? []) {
+        const files = wanted.get(id) ?? new Map<string, { file: string; sha256: string }>();
+        files.set(part.sha256, part);
+        wanted.set(id, files);
+      }
+    }),
+  );
+  const bytesSent = new Map<string, number>();
+  await Promise.all(
+    [...wanted].map(async ([id, files]) => {
+      const device = boards.devices.find((d) => d.name === id);
+      if (!device)
+        throw new AppError(
+          'DEVICE_NOT_FOUND',
+          `the plan puts a part on "${id}", which is not among the run's boards`,
+        );
+      bytesSent.set(id, await pushTo(device, [...files.values()], fromDir, boards, signal));
+    }),
+  );
+  const stages = manifest.stages.map((s) => ({
+    ...s,
+    parts: s.parts.map((p) => ({ ...p, file: `${p.sha256}.onnx` })),
+  }));
+  return { manifest: { ...manifest, stages }, bytesSent };
+}
+
+async function pushTo(
+  device: Device,
+  parts: ReadonlyArray<{ file: string; sha256: string }>,
+  fromDir: string,
+  boards: RunBoards,
+  signal?: AbortSignal,
+): Promise<number> {
+  const folder = partsFolder(device);
+  const remote = (sha256: string): string => posix.join(folder, `${sha256}.onnx`);
+  return boards.connector.with(
+    device,
+    async (session) => {
+      await session.run(shCommand('mkdir', '-p', '--', folder), 'creating the parts folder');
+      const there = await remoteSha256(
+        session,
+        parts.map((p) => remote(p.sha256)),
+      );
+      let sent = 0;
+      for (const p of parts.filter((x) => there.get(remote(x.sha256)) !== x.sha256)) {
+        const r = await uploadFile(session, join(fromDir, p.file), remote(p.sha256), {
+          sha256: p.sha256,
+          ...(signal ? { signal } : {}),
+        });
+        sent += r.bytesSent;
+      }
+      return sent;
+    },
+    signal,
+  );
+}

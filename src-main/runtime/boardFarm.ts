@@ -1,0 +1,69 @@
+// A run on the lab's provisioned boards (the inventory, reached over SSH): the farm as the
+// planner sees it (each board's profile), the agents and the coordinator's identity from the lab
+// CA that provisioning used, and the plan's parts pushed over SFTP to the boards that run them
+// (provision/runParts.ts) where a virtual farm's parts are only placed in a local folder.
+import { InputError } from '../contract/errors';
+import type { Manifest } from '../contract/manifest';
+import { farmFromFile, type Farm } from '../planner/index';
+import { provisionedFarm } from '../provision/farm';
+import { pushRunParts, type RunBoards } from '../provision/runParts';
+import type { FarmAgent } from './coordinator';
+import type { FarmTargets } from './targets';
+import { addressTowards } from './targets';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+
+export type { RunBoards } from '../provision/runParts';
+
+/** The boards as the planner sees them; a board without a profile cannot be planned on. */
+export function boardsPlannerFarm(boards: RunBoards): Farm {
+  if (boards.devices.length === 0) throw new InputError('--devices: name at least one board');
+  const unprofiled = boards.devices.filter((d) => d.profile === undefined).map((d) => d.name);
+  if (unprofiled.length > 0)
+    throw new InputError(
+      `${unprofiled.join(', ')} ${unprofiled.length === 1 ? 'has' : 'have'} no board profile for the planner; set one with \`mchair devices add NAME ... --profile pi4 --replace\``,
+    );
+  return farmFromFile(
+    { devices: boards.devices.map((d) => ({ id: d.name, profile: d.profile })) },
+    'the inventory',
+  );
+}
+
+export interface BoardFarm {
+  agents: FarmAgent[];
+  coordinator: { id: string; tls: TlsMaterial };
+  /** Pushes a manifest's parts to the boards `assignment` puts them on; the manifest as placed. */
+  place(
+    manifest: Manifest,
+    fromDir: string,
+    assignment: readonly (readonly (readonly string[])[])[],
+  ): Promise<Manifest>;
+}
+
+export async function openBoardFarm(
+  boards: RunBoards,
+  dataDir: string,
+  signal?: AbortSignal,
+): Promise<BoardFarm> {
+  const first = boards.devices[0]!;
+  // The boards reach the coordinator's sink at this machine's address towards them, which its
+  // certificate must name.
+  const here = await addressTowards(first.host, first.agentPort);
+  const farm = await provisionedFarm(boards.devices, dataDir, [here]);
+  return {
+    ...farm,
+    place: async (manifest, fromDir, assignment) =>
+      (await pushRunParts(manifest, fromDir, assignment, boards, signal)).manifest,
+  };
+}
+
+/** Chaos and heartbeat targets of boards elsewhere: pinged, never killed or restarted from here. */
+export function boardTargets(agents: readonly FarmAgent[]): FarmTargets {
+  return {
+    targets: agents.map((a) => ({
+      peer: { id: a.id, host: a.host, port: a.port },
+      pid: null,
+      restart: null,
+    })),
+    stop: async () => undefined,
+  };
+}
