@@ -1,13 +1,15 @@
 // Issue 9.3, secrets: flows that use each kind of secret through the real CLI (a password and a
-// passphrase-protected key against a real sshd, typed on a real terminal; the `mchair serve`
-// token), at the most talkative log level, then every line shown, every file the app wrote
-// (inventory, known_hosts, run records) and every file pushed to the board are searched for the
-// secret strings. Provisioning is also where the farm CA key could escape: the board's files must
-// not hold it.
-import { spawnSync } from 'node:child_process';
+// passphrase-protected key against a real sshd, typed on a real terminal, each used to provision
+// a board; the `mchair serve` token; a password a page hands serve, which then provisions a board
+// with it over the contract), at the most talkative log level, then every line shown, every event
+// and reply a page received, every file the app wrote (inventory, known_hosts, run records,
+// reports) and every file pushed to the board are searched for the secret strings. Provisioning
+// uses the farm CA key (it issues each board's certificate): its PEM body is searched for in all
+// of them too, and the board's files must not hold it.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildZooModel, partitionModel } from '../../src-main/model/index';
@@ -23,7 +25,7 @@ import {
   type Sshd,
   type TestUser,
 } from '../integration/ssh/sshd';
-import { rawRequest, startServe } from './serve';
+import { openPage, rawRequest, startServe } from './serve';
 import { CLI, onTerminal } from './terminal';
 
 let dir: string;
@@ -82,6 +84,13 @@ function filesHolding(root: string, needles: readonly string[]): string[] {
       if (bytes.includes(n)) hits.push(`${relative(root, f)}: ${n.slice(0, 20)}`);
   }
   return hits;
+}
+
+/** The sshd's host key fingerprint (SHA256:...), as the app shows it. */
+function hostKeyFingerprint(): string {
+  return execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`])
+    .toString()
+    .split(' ')[1] as string;
 }
 
 /** The lines of a PEM body, which is what a leaked key would show even if reformatted. */
@@ -174,6 +183,29 @@ describe('no secret in output, logs, records or on the board', () => {
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toMatch(/runtime native/);
     expect(r.screen).not.toContain(passphrase);
+  });
+
+  it('provisions a board logging in with a passphrase-protected key', async () => {
+    const r = await talkative(
+      [
+        'provision',
+        'key-board',
+        '--inventory',
+        inventory,
+        '--accept-new',
+        '--partitions',
+        partsDir,
+      ],
+      [[/Passphrase for /, passphrase]],
+    );
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/1 device\(s\) provisioned/);
+    expect(r.screen).not.toContain(passphrase);
+    expect(readdirSync(join(user.home, '.mchair-key', 'tls')).sort()).toEqual([
+      'ca.pem',
+      'key-board.key',
+      'key-board.pem',
+    ]);
   });
 
   it('refuses a wrong password and a wrong passphrase without echoing them', async () => {
@@ -277,6 +309,58 @@ describe('no secret in output, logs, records or on the board', () => {
     expect(filesHolding(join(dataDir, 'runs'), [token])).toEqual([]);
   });
 
+  it('serve: a password a page saved provisions a board; no event, reply or log holds it', async () => {
+    // Two boards of the data folder's own inventory on the real sshd: one whose password the
+    // page gets right, one it gets wrong.
+    for (const [name, port] of [
+      ['srv-pw', '7702'],
+      ['srv-wrong', '7703'],
+    ] as const)
+      expect(
+        mchair(
+          ...['devices', 'add', name, '--host', sshd.host, '--user', user.name, '--password'],
+          ...['--agent-port', port, '--remote-dir', `.mchair-${name}`],
+        ).code,
+      ).toBe(0);
+    const serve = await startServe(dataDir);
+    try {
+      const page = await openPage(serve.port, serve.token);
+      try {
+        // One after the other: a saved password belongs to the login (user@host:port), which
+        // both boards share.
+        const provision = async (name: string, password: string) => {
+          expect(await page.call('devices/save-password', { name, password })).toMatchObject({
+            ok: true,
+          });
+          const done = await page.call(
+            'provision/start',
+            { devices: [name], acceptedOnce: [hostKeyFingerprint()] },
+            240_000,
+          );
+          const [result] =
+            (done as { result?: { devices: Array<{ status: string; code: string | null }> } })
+              .result?.devices ?? [];
+          expect(result, JSON.stringify(done)).toBeDefined();
+          return result!;
+        };
+        expect(await provision('srv-pw', user.password)).toMatchObject({ status: 'ok' });
+        expect(await provision('srv-wrong', wrongPassword)).toMatchObject({
+          status: 'failed',
+          code: 'AUTH_FAILED',
+        });
+        // The provisioning was seen as events: those are searched too.
+        expect(page.frames.some((f) => f.includes('"provision/progress"'))).toBe(true);
+      } finally {
+        screens.push(...page.frames);
+        page.close();
+      }
+    } finally {
+      await serve.stop();
+      screens.push(serve.stderr());
+    }
+    expect(serve.stderr()).toMatch(/provision/);
+  });
+
   it('a damaged agent command line on the board is named in one line (9.4)', async () => {
     const argvFile = join(user.home, '.mchair-agent', 'argv.json');
     const good = readFileSync(argvFile);
@@ -305,13 +389,21 @@ describe('no secret in output, logs, records or on the board', () => {
     }
     const secrets = [user.password, passphrase, wrongPassword, wrongPassphrase, pagePassword];
     const keyLines = pemBody(readFileSync(key.privateFile, 'utf8'));
+    const caLines = pemBody(readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8'));
     const screen = screens.join('\n');
     expect(screen.length).toBeGreaterThan(1000);
-    for (const s of [...secrets, ...keyLines]) expect(screen).not.toContain(s);
+    for (const s of [...secrets, ...keyLines, ...caLines]) expect(screen).not.toContain(s);
     expect(screen).not.toMatch(/PRIVATE KEY/);
     // The data folder: inventory, known_hosts, run records and reports; pki/ legitimately holds
-    // the TLS keys, but no SSH secret.
+    // the TLS keys (the farm CA's too), but no SSH secret.
     expect(filesHolding(dataDir, [...secrets, ...keyLines])).toEqual([]);
+    // The search finds the CA key where it belongs (so it can), and nowhere else.
+    const caHits = filesHolding(dataDir, caLines);
+    const inPki = (h: string) => h.startsWith(`pki${sep}ca.key:`);
+    expect(caHits.some(inPki)).toBe(true);
+    expect(caHits.filter((h) => !inPki(h))).toEqual([]);
+    // Nor does any board folder hold the farm CA key.
+    expect(filesHolding(user.home, caLines)).toEqual([]);
     expect(
       filesHolding(dir, secrets).filter((h) => !h.startsWith(relative(dir, user.home))),
     ).toEqual([]);

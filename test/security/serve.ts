@@ -1,9 +1,11 @@
 // `mchair serve` as a real process for the security tests: started at the most talkative log level,
 // with its one stdout line parsed and everything it logs kept, plus a raw HTTP request helper that
-// can send targets a browser never would.
+// can send targets a browser never would, and a page on the contract socket that keeps every
+// frame (replies and events) it receives, for the tests to search.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
+import { WebSocket } from 'ws';
 import { CLI } from './terminal';
 
 export interface ServeProcess {
@@ -69,4 +71,49 @@ export function rawRequest(port: number, text: string): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+export interface Page {
+  /** Every frame received, as sent. */
+  frames: string[];
+  /** Calls a contract command; resolves with its reply's envelope. */
+  call(
+    name: string,
+    args: unknown,
+    timeoutMs?: number,
+  ): Promise<{ ok: boolean } & Record<string, unknown>>;
+  close(): void;
+}
+
+/** A page of serve's own origin, holding the token, on the contract socket. */
+export async function openPage(port: number, token: string): Promise<Page> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/contract?token=${token}`, {
+    headers: { Origin: `http://127.0.0.1:${port}` },
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const frames: string[] = [];
+  const waiting = new Map<number, (envelope: { ok: boolean }) => void>();
+  ws.on('message', (m: Buffer) => {
+    frames.push(m.toString());
+    const f = JSON.parse(m.toString()) as { kind: string; id?: number; envelope?: { ok: boolean } };
+    if (f.kind === 'reply' && f.id !== undefined) waiting.get(f.id)?.(f.envelope!);
+  });
+  let next = 100;
+  return {
+    frames,
+    call: (name, args, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no reply in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiting.set(id, (envelope) => {
+          clearTimeout(timer);
+          resolve(envelope as { ok: boolean } & Record<string, unknown>);
+        });
+        ws.send(JSON.stringify({ id, name, args }));
+      }),
+    close: () => ws.close(),
+  };
 }
