@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend } from './backend';
+import { computeSession } from './compute';
 import type { AgentConfig } from './config';
 import { PartWorker } from './part';
 import { PeerClient, serve, type ServerHandle, type TlsMaterial } from './protocol/endpoint';
@@ -177,7 +178,15 @@ export class Agent {
           const name = partName(stage.id, p);
           const session =
             reuse.get(part.sha256) ??
-            (await (this.backend as Backend).session(await this.readPart(part.file, part.sha256)));
+            (await computeSession(
+              this.backend as Backend,
+              {
+                backend: this.cfg.backend,
+                threads: this.cfg.threads,
+                model: await this.readPart(part.file, part.sha256),
+              },
+              d.expectMs?.[`${this.cfg.id}/${name}`],
+            ));
           reuse.delete(part.sha256);
           const previous = s > 0 ? (d.stages[s - 1] ?? null) : null;
           // A half-joined frame can only wait while the coordinator lets frames in; this bound

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { Agent } from './agent';
 import { ConfigError, loadConfig, USAGE } from './config';
 import { serveMedium } from './medium';
@@ -96,10 +97,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`mchair-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+// The bundle is also the entry of each part's compute thread (compute.ts), which must not start
+// another agent.
+export { computeThread } from './compute';
+if (isMainThread)
+  void main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`mchair-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );

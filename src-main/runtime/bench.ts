@@ -10,6 +10,7 @@ import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
 import { Coordinator } from './coordinator';
 import { writeNoopStage } from './noop';
+import { partName } from '../../remote-agent/src/protocol/schema';
 import { syntheticSource } from './source';
 
 export const DEFAULT_WINDOW = 8;
@@ -44,7 +45,12 @@ export async function benchTransport(o: {
     let agentRss = 0;
     const coordinator = new Coordinator({
       runId: `bench-${Date.now()}`,
-      plan: { manifest, assignment: [[['noop']]] },
+      // The no-op stage computes nothing: it stays on the agent's wire thread, as any quick part.
+      plan: {
+        manifest,
+        assignment: [[['noop']]],
+        expectMs: { [`noop/${partName(manifest.stages[0]!.id, 0)}`]: 0 },
+      },
       agents: farm.agents,
       identity: farm.coordinator,
       sinkHost: '127.0.0.1',

@@ -41,6 +41,8 @@ export interface RunPlan {
   assignment: string[][][];
   /** Emulated ms per frame, keyed "agentId/part" (virtual farm only). */
   holdMs?: Record<string, number>;
+  /** The planner's expected compute ms per frame, keyed "agentId/part" (see Deployment). */
+  expectMs?: Record<string, number>;
 }
 
 export interface CoordinatorOptions {
@@ -271,6 +273,7 @@ export class Coordinator {
       sink: { id: this.o.identity.id, host: this.o.sinkHost, port: sink.port },
       window: this.o.window,
       holdMs: plan.holdMs ?? {},
+      expectMs: plan.expectMs ?? {},
     };
     await Promise.all(
       agents.map(async (a) => {

@@ -298,18 +298,16 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     const assignmentOf = (p: Plan): string[][][] =>
       p.stages.map((s) => s.parts.map((x) => x.devices));
     const placed = await farm.place(manifest, runParts, assignmentOf(plan));
-    // Emulated boards hold each frame for their profile's time (a throttled one multiplies it
-    // itself), so a new plan's times are taken at full speed.
-    const holdMsOf = (p: Plan): Record<string, number> => {
-      const holdMs: Record<string, number> = {};
-      if (farm.emulated) {
-        const nominal = predictPlan(pm, p, described.planner);
-        for (const d of nominal.devices)
-          if (d.part) holdMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
-      }
-      return holdMs;
+    // Each part's predicted ms a frame on its board at full speed (a throttled board multiplies
+    // it itself): agents compute quick parts on their wire thread, the others on a thread of
+    // their own, and emulated boards hold each frame that long.
+    const timesOf = (p: Plan) => {
+      const expectMs: Record<string, number> = {};
+      for (const d of predictPlan(pm, p, described.planner).devices)
+        if (d.part) expectMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
+      return { expectMs, holdMs: farm.emulated ? expectMs : {} };
     };
-    const holdMs = holdMsOf(plan);
+    const times = timesOf(plan);
     // A new plan after a fault: partitions cut afresh only when its stages differ, and placed
     // every time, since the same parts may now go to other boards (what is there is skipped).
     const partitions = new Map([
@@ -328,7 +326,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       return {
         manifest: await farm.place(partition.manifest, partition.dir, assignment),
         assignment,
-        holdMs: holdMsOf(p),
+        ...timesOf(p),
       };
     };
     const checker = req.check
@@ -349,7 +347,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         plan: {
           manifest: placed,
           assignment: assignmentOf(plan),
-          holdMs,
+          ...times,
         },
         agents: farm.agents,
         identity: farm.coordinator,

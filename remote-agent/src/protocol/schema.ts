@@ -108,6 +108,12 @@ const protocol = {
          * partName). The agent computes for real, then holds the result until this has passed.
          */
         { name: 'holdMs', type: { type: 'map', values: 'double' }, default: {} },
+        /**
+         * The planner's expected compute ms per frame of each part on each board, keyed like
+         * holdMs: a part expected to be quick computes on the agent's wire thread, any other
+         * (or one not listed) on a thread of its own (see remote-agent/src/compute.ts).
+         */
+        { name: 'expectMs', type: { type: 'map', values: 'double' }, default: {} },
       ],
     },
     {
@@ -283,6 +289,7 @@ export interface Deployment {
   sink: Peer;
   window: number;
   holdMs: Record<string, number>;
+  expectMs?: Record<string, number>;
 }
 
 export interface Deployed {

@@ -269,4 +269,64 @@ describe('agent lifecycle', () => {
       await sink.close();
     }
   });
+
+  it('answers health pings while a part computes (onnxruntime runs off the wire thread)', async () => {
+    // onnxruntime-node computes synchronously on the thread that calls run(): on the agent's
+    // main thread a ping waits for the frame being computed (8 s for VGG16's conv stack on a
+    // Pi 3, and the run's heartbeat calls the board lost). VGG16's first four blocks take a
+    // hundred ms or more a frame here.
+    const convs = await partitionModel(
+      buildZooModel('vgg16', { seed: 3 }),
+      { cuts: ['block4_pool'] },
+      join(dir, 'vgg16'),
+    );
+    const farm = await startEphemeralFarm({ agents: [{ id: 'busy' }], threads: 1 });
+    const [agent] = farm.agents;
+    const client = await PeerClient.connect(agent!, { tls: farm.coordinator.tls });
+    try {
+      const placed = await placeParts(convs, join(dir, 'vgg16'), farm.partsDir);
+      const st = placed.stages[0]!;
+      await client.deploy({
+        runId: 'deaf',
+        stages: [{ id: st.id, concat: null, parts: [{ ...st.parts[0]!, replicas: [agent!] }] }],
+        sink: { id: 'coordinator', host: '127.0.0.1', port: 1 },
+        window: 4,
+        holdMs: {},
+      });
+      const source = syntheticSource(placed.input);
+      let answered = 0;
+      const frames = await Promise.all([0, 1, 2].map((i) => source.frame(i)));
+      const acks = frames.map((t, i) =>
+        client
+          .forward({
+            runId: 'deaf',
+            frameId: i,
+            stage: 0,
+            part: 0,
+            fromPart: 0,
+            consumers: [],
+            tensors: [t],
+          })
+          .then(() => answered++),
+      );
+      const rtts: number[] = [];
+      while (answered < 3) {
+        const t0 = performance.now();
+        await client.ping(rtts.length);
+        rtts.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(acks);
+      const t = await client.telemetry();
+      const perFrame = t.parts[0]!.computeMs / t.parts[0]!.frames;
+      expect(t.parts[0]!.frames).toBe(3);
+      expect(perFrame).toBeGreaterThan(50);
+      // Pings throughout the frames, each answered in a fraction of one frame's compute.
+      expect(rtts.length).toBeGreaterThan(5);
+      expect(Math.max(...rtts)).toBeLessThan(perFrame / 3);
+    } finally {
+      client.close();
+      await farm.stop();
+    }
+  });
 });
