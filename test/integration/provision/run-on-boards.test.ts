@@ -15,9 +15,9 @@ import type { Plan } from '../../../src-main/contract/plan';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
 import { runMchair, type CliResult } from '../cli/run-mchair';
+import { addBoardArgs } from './addBoard';
 import {
   createUser,
-  freePort,
   makeKey,
   removeUser,
   startSshd,
@@ -80,23 +80,7 @@ beforeAll(async () => {
   sshd.authorize(user.name, key.publicLine);
   for (const b of BOARDS) {
     const added = await mchair(
-      'devices',
-      'add',
-      b.name,
-      '--host',
-      sshd.host,
-      '--port',
-      String(sshd.port),
-      '--user',
-      user.name,
-      '--key',
-      key.privateFile,
-      '--profile',
-      'x86-laptop',
-      '--remote-dir',
-      b.remoteDir,
-      '--agent-port',
-      String(await freePort('127.0.0.1')),
+      ...(await addBoardArgs(b.name, { sshd, user, key }, '--remote-dir', b.remoteDir)),
     );
     expect(added.code, added.stderr).toBe(0);
   }

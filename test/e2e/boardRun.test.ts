@@ -1,0 +1,73 @@
+// A run on the lab's own board from the Run view in Chromium, against a real `mchair serve` and a
+// real OpenSSH board: the board (added with the CLI on serve's data folder, as a lab may, with an
+// agent port of its own) is provisioned from the Farm view, then picked under "The lab's boards"
+// in the Run view; the run pushes the plan's part to the board's agent over SFTP and ends done.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src-main/contract/index';
+import { runMchair } from '../integration/cli/run-mchair';
+import { addBoardArgs } from '../integration/provision/addBoard';
+import { LabPage } from './labPage';
+import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
+
+const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
+
+let bench: ServeWithBoard;
+
+beforeAll(async () => {
+  bench = await startServeWithBoard();
+  const added = await runMchair(
+    '--data-dir',
+    bench.serve.dataDir,
+    ...(await addBoardArgs('board-1', bench)),
+  );
+  expect(added.code, added.stderr).toBe(0);
+});
+
+afterAll(async () => bench?.stop());
+
+describe("a run on the lab's boards from the Run view", () => {
+  it('provisions the board, then runs on it with the plan part pushed to it', async () => {
+    const { serve, browser, user } = bench;
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Farm');
+    await page.getByRole('checkbox', { name: 'Choose board-1' }).check();
+    await page.getByRole('button', { name: 'Provision 1 board' }).click();
+    const ask = page.getByRole('dialog', { name: 'Trust board-1?' });
+    await ask.waitFor({ timeout: 60_000 });
+    await ask.getByRole('button', { name: 'Trust, remember and provision' }).click();
+    await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
+
+    await lab.openView('Run');
+    const setup = page.getByRole('form', { name: 'Run setup' });
+    await setup.getByRole('combobox', { name: 'Model' }).selectOption('tiny-cnn');
+    await setup.getByRole('radio', { name: "The lab's boards" }).check();
+    const start = setup.getByRole('button', { name: 'Start run' });
+    // No board ticked yet: nothing to run on.
+    expect(await start.isDisabled()).toBe(true);
+    await setup.getByRole('checkbox', { name: 'board-1' }).check();
+    await setup.getByRole('spinbutton', { name: 'Frames' }).fill('20');
+    expect(await lab.unnamedControls()).toEqual([]);
+    await start.click();
+    const done = page.locator('.state[data-state="done"]');
+    await done.waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: `${SHOTS}/run-lab-boards.png` });
+
+    const runId = (await done.locator('code').textContent())!.trim();
+    const manifest = JSON.parse(
+      readFileSync(join(serve.dataDir, 'runs', runId, 'manifest.json'), 'utf8'),
+    ) as Manifest;
+    const shas = manifest.stages.flatMap((s) => s.parts.map((p) => p.sha256));
+    const parts = join(user.home, '.mchair-agent', 'parts');
+    for (const sha of shas) {
+      expect(readdirSync(parts)).toContain(`${sha}.onnx`);
+      const bytes = readFileSync(join(parts, `${sha}.onnx`));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
+    }
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  }, 360_000);
+});

@@ -1,0 +1,29 @@
+// `mchair devices add` of a test board behind a real sshd, as the board-run tests add theirs: a
+// key login, the x86-laptop profile (the planner plans on it) and an agent port of its own, since
+// agents of other tests on this machine may hold the default one.
+import { freePort, type KeyPair, type Sshd, type TestUser } from '../ssh/sshd';
+
+export async function addBoardArgs(
+  name: string,
+  board: { sshd: Sshd; user: TestUser; key: KeyPair },
+  ...extra: string[]
+): Promise<string[]> {
+  return [
+    'devices',
+    'add',
+    name,
+    '--host',
+    board.sshd.host,
+    '--port',
+    String(board.sshd.port),
+    '--user',
+    board.user.name,
+    '--key',
+    board.key.privateFile,
+    '--profile',
+    'x86-laptop',
+    '--agent-port',
+    String(await freePort('127.0.0.1')),
+    ...extra,
+  ];
+}
