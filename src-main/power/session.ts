@@ -3,6 +3,7 @@
 // (samples) and power.json (the summary) into the run's folder. The run coordinator calls
 // startPowerSession before the first frame and stop() after the last; runEnergy then turns the
 // summary and the run's inference count into the paper's per-inference figures.
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppError, InputError } from '../contract/index';
@@ -97,6 +98,9 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
 
   const channels: Channel[] = [];
   const abort = new AbortController();
+  // Every meter's sampling loop and sleep listens to this one signal: a farm of 12 boards has
+  // 12 emulated meters, past Node's default of 10 listeners (a leak warning on the terminal).
+  setMaxListeners(4 * opts.meters.length + 10, abort.signal);
   try {
     for (const m of opts.meters) {
       const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
