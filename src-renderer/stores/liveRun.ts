@@ -36,6 +36,8 @@ export interface Deployment {
   plan: Plan;
   /** The virtual farm it was planned on (profile:count), to emulate when none is up. */
   spec: string;
+  /** The lab's boards it was planned on (the inventory), or null for a virtual farm. */
+  boards: string[] | null;
 }
 
 export const useLiveRunStore = defineStore('liveRun', () => {

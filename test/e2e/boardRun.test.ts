@@ -2,6 +2,7 @@
 // real OpenSSH board: the board (added with the CLI on serve's data folder, as a lab may, with an
 // agent port of its own) is provisioned from the Farm view, then picked under "The lab's boards"
 // in the Run view; the run pushes the plan's part to the board's agent over SFTP and ends done.
+// Then a plan made in the Plan view on the lab's boards is deployed there and runs too.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +68,27 @@ describe("a run on the lab's boards from the Run view", () => {
       const bytes = readFileSync(join(parts, `${sha}.onnx`));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
     }
+
+    // A plan made in the Plan view on the lab's boards deploys to them.
+    await lab.openView('Plan');
+    await page.getByRole('radio', { name: "My farm's boards" }).check();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('tiny-cnn');
+    await page.getByRole('button', { name: 'Plan', exact: true }).click();
+    await page.getByRole('button', { name: 'Deploy best plan…' }).click({ timeout: 60_000 });
+    await page.getByRole('heading', { level: 1, name: 'Run' }).waitFor();
+    await setup.getByText('from the Plan view').waitFor();
+    expect(await setup.getByRole('radio', { name: "The lab's boards" }).isChecked()).toBe(true);
+    expect(await setup.getByRole('checkbox', { name: 'board-1' }).isChecked()).toBe(true);
+    await start.click();
+    await expect
+      .poll(
+        async () => {
+          const state = page.locator('.state');
+          return `${await state.getAttribute('data-state')} ${await state.locator('code').textContent()}`;
+        },
+        { timeout: 120_000 },
+      )
+      .toMatch(new RegExp(`^done (?!${runId})`));
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 360_000);
