@@ -19,7 +19,6 @@ import {
   type ModelInspection,
 } from '../model/index';
 import {
-  farmFromFile,
   farmFromSpec,
   planModel,
   plannerModelOf,
@@ -28,6 +27,7 @@ import {
   presetPlan,
   type Farm as PlannerFarm,
 } from '../planner/index';
+import { boardsPlannerFarm } from '../runtime/boardFarm';
 import type { Handlers } from './dispatch';
 import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
@@ -137,23 +137,7 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
 type ModelCommands = 'models/list' | 'models/inspect' | 'models/upload' | 'plan/make';
 
 function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm {
-  if (farm.kind === 'virtual') return farmFromSpec(farm.spec);
-  if (inventory.length === 0)
-    throw new AppError(
-      'FARM_EMPTY',
-      'the farm has no boards yet: add some on the Farm view, or plan for a virtual farm',
-    );
-  const unprofiled = inventory.filter((d) => !d.profile).map((d) => d.name);
-  if (unprofiled.length > 0) {
-    throw new AppError(
-      'PROFILE_MISSING',
-      `${unprofiled.join(', ')} ${unprofiled.length === 1 ? 'has' : 'have'} no board type yet: probe ${unprofiled.length === 1 ? 'it' : 'them'}, or add ${unprofiled.length === 1 ? 'it' : 'them'} again with a board chosen`,
-    );
-  }
-  return farmFromFile(
-    { devices: inventory.map((d) => ({ id: d.name, profile: d.profile })) },
-    'the inventory',
-  );
+  return farm.kind === 'virtual' ? farmFromSpec(farm.spec) : boardsPlannerFarm(inventory);
 }
 
 export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {

@@ -2,8 +2,9 @@
 // planner sees it (each board's profile), the agents and the coordinator's identity from the lab
 // CA that provisioning used, and the plan's parts pushed over SFTP to the boards that run them
 // (provision/runParts.ts) where a virtual farm's parts are only placed in a local folder.
-import { InputError } from '../contract/errors';
+import { AppError } from '../contract/errors';
 import type { Manifest } from '../contract/manifest';
+import type { Device } from '../inventory/device';
 import { farmFromFile, type Farm } from '../planner/index';
 import { provisionedFarm } from '../provision/farm';
 import { pushRunParts, type RunBoards } from '../provision/runParts';
@@ -14,16 +15,26 @@ import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 
 export type { RunBoards } from '../provision/runParts';
 
-/** The boards as the planner sees them; a board without a profile cannot be planned on. */
-export function boardsPlannerFarm(boards: RunBoards): Farm {
-  if (boards.devices.length === 0) throw new InputError('--devices: name at least one board');
-  const unprofiled = boards.devices.filter((d) => d.profile === undefined).map((d) => d.name);
-  if (unprofiled.length > 0)
-    throw new InputError(
-      `${unprofiled.join(', ')} ${unprofiled.length === 1 ? 'has' : 'have'} no board profile for the planner; set one with \`mchair devices add NAME ... --profile pi4 --replace\``,
+/**
+ * The lab's boards as the planner sees them (the Plan view and runs on them): a board without a
+ * profile (board type) cannot be planned on.
+ */
+export function boardsPlannerFarm(devices: readonly Device[]): Farm {
+  if (devices.length === 0)
+    throw new AppError(
+      'FARM_EMPTY',
+      'the farm has no boards yet: add some on the Farm view, or plan for a virtual farm',
     );
+  const unprofiled = devices.filter((d) => !d.profile).map((d) => d.name);
+  if (unprofiled.length > 0) {
+    const them = unprofiled.length === 1 ? 'it' : 'them';
+    throw new AppError(
+      'PROFILE_MISSING',
+      `${unprofiled.join(', ')} ${unprofiled.length === 1 ? 'has' : 'have'} no board type yet: probe ${them}, or add ${them} again with a board chosen (\`mchair devices add ... --profile pi4 --replace\`)`,
+    );
+  }
   return farmFromFile(
-    { devices: boards.devices.map((d) => ({ id: d.name, profile: d.profile })) },
+    { devices: devices.map((d) => ({ id: d.name, profile: d.profile })) },
     'the inventory',
   );
 }

@@ -73,8 +73,11 @@ export interface RunRequest {
   onRunId?(runId: string): void;
   /** Sees every result's model output, in frame order (the app's live preview). */
   onOutput?(frameId: number, output: WireTensor): void;
-  /** Once a second: results counted so far and, with --check, how many of them are checked. */
-  onProgress?(p: { completed: number; checked: number | null }): void;
+  /**
+   * Once a second: results counted so far, those handed to the run store (in frame order) and,
+   * with --check, how many of them are checked.
+   */
+  onProgress?(p: { completed: number; recorded: number; checked: number | null }): void;
 }
 
 export interface RunReport {
@@ -148,7 +151,7 @@ interface Farmed {
 /** The farm as the planner sees it, before any process starts. */
 async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: OpenFarm | null }> {
   if (req.emulate !== undefined) return { planner: farmFromSpec(req.emulate), file: null };
-  if (req.boards) return { planner: boardsPlannerFarm(req.boards), file: null };
+  if (req.boards) return { planner: boardsPlannerFarm(req.boards.devices), file: null };
   if (req.farmFile === undefined)
     throw new InputError('give --emulate SPEC, --farm FILE or --devices NAMES');
   const file = await readFarmFile(req.farmFile);
@@ -384,7 +387,11 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         onChecks: (c) => (checks = c),
         onMetrics: (m) => {
           power.observe(m);
-          req.onProgress?.({ completed: m.completed, checked: checks?.checked ?? null });
+          req.onProgress?.({
+            completed: m.completed,
+            recorded: rec.handed,
+            checked: checks?.checked ?? null,
+          });
         },
         onOutput: req.onOutput,
       });

@@ -126,6 +126,24 @@ afterAll(async () => {
 describe('runs on provisioned boards', () => {
   let firstParts: Array<Map<string, { sha256: string; mtimeMs: number }>>;
 
+  it('refuses boards it cannot plan on or find, and a second farm, in one line', async () => {
+    const bare = await mchair('devices', 'add', 'bare', '--host', sshd.host, '--user', user.name);
+    expect(bare.code, bare.stderr).toBe(0);
+    const refusals: Array<[string[], RegExp]> = [
+      [['--devices', 'bare'], /bare has no board type yet/],
+      [['--devices', 'ghost'], /no device named "ghost"/],
+      [['--devices', 'board-1;rm'], /--devices.*not a comma-separated list of device names/],
+      [['--devices', 'board-1', '--emulate', 'pi3:1'], /give exactly one of/],
+    ];
+    for (const [flags, sentence] of refusals) {
+      const r = await mchair('run', '--model', 'tiny-cnn', '--plan', 'auto', ...flags);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toMatch(sentence);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await mchair('devices', 'remove', 'bare')).code).toBe(0);
+  });
+
   it('mchair run --devices pushes each board the parts it runs, and the results check', async () => {
     const r = await mchair(...pipelineRun(30), '--check');
     expect(r.code, r.stderr).toBe(0);
