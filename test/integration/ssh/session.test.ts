@@ -54,6 +54,7 @@ async function options(
   opts: {
     acceptNew?: boolean;
     confirmed?: string[];
+    acceptedOnce?: string[];
     prompter?: Prompter;
     secrets?: MemorySecretStore;
   } = {},
@@ -63,6 +64,7 @@ async function options(
     trust: new HostTrust(await KnownHosts.load(knownHostsPath), {
       acceptNew: opts.acceptNew ?? false,
       confirmed: new Set(opts.confirmed ?? []),
+      acceptedOnce: new Set(opts.acceptedOnce ?? []),
       prompter,
     }),
     credentials: { secrets: opts.secrets ?? new MemorySecretStore(), prompter, env: {} },
@@ -163,6 +165,26 @@ describe('host key trust against a real sshd', () => {
     );
     expect(out.trim()).toBe('ok');
     writeFileSync(knownHostsPath, '');
+  });
+
+  it('a key accepted once passes without asking and is not remembered', async () => {
+    const device = target({ type: 'key', file: key.privateFile });
+    const presented = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const prompter: Prompter = {
+      secret: async () => null,
+      confirm: async () => {
+        throw new Error('must not ask');
+      },
+    };
+    const out = await withSession(
+      device,
+      await options({ acceptedOnce: [presented], prompter }),
+      (s) => s.run('echo ok', 'echo'),
+    );
+    expect(out.trim()).toBe('ok');
+    expect(readFileSync(knownHostsPath, 'utf8')).toBe('');
+    const again = await failure(SshSession.open(device, await options()));
+    expect(again.code).toBe('HOST_KEY_UNKNOWN');
   });
 
   it('--accept-new remembers the key in a known_hosts file OpenSSH itself reads', async () => {
