@@ -15,8 +15,7 @@ import { topK } from '../runtime/check';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
-import { PowerFlags } from '../power/index';
-import { loadMeters } from '../store/meters';
+import { withSavedMeters } from '../store/meters';
 import { readRun } from '../store/runs';
 import { Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
@@ -65,7 +64,7 @@ export function runHandlers(o: {
       const where = await farmOf(o.dataDir, farm, o.secrets);
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
-      const meters = await loadMeters(o.dataDir);
+      const power = await withSavedMeters(o.dataDir);
       // A plan drawn in the Plan view goes to runModel as a plan file, like `mchair run --plan`.
       let planFile: string | null = null;
       if (typeof plan !== 'string') {
@@ -84,7 +83,7 @@ export function runHandlers(o: {
         model,
         plan: planFile ?? (plan as string),
         frames,
-        ...(meters.length ? { power: PowerFlags.parse({ meter: meters.map((m) => m.uri) }) } : {}),
+        power,
         check: false,
         window: WINDOW,
         dataDir: o.dataDir,

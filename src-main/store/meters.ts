@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError, describeIssues, InputError } from '../contract/errors';
 import { MAX_SAVED_METERS, SavedMeter } from '../contract/meters';
+import { PowerFlags } from '../power/options';
 import { parseMeterUri } from '../power/uri';
 import { writeFileAtomic } from './atomic';
 import { withFileLock } from './lock';
@@ -78,6 +79,18 @@ export function saveMeter(
       throw new InputError(`at most ${MAX_SAVED_METERS} meters can be saved; remove one first`);
     return at < 0 ? [...meters, meter] : meters.map((m, i) => (i === at ? meter : m));
   });
+}
+
+/**
+ * A run's power flags with every saved meter added (the app's runs, `mchair run --saved-meters`).
+ * With no meter either way the run keeps its own default: emulated meters on an emulated farm.
+ */
+export async function withSavedMeters(
+  dataDir: string,
+  flags: PowerFlags = PowerFlags.parse({}),
+): Promise<PowerFlags> {
+  const saved = (await loadMeters(dataDir)).map((m) => m.uri);
+  return { ...flags, meter: [...new Set([...flags.meter, ...saved])] };
 }
 
 export function removeMeter(dataDir: string, name: string): Promise<SavedMeter[]> {

@@ -8,6 +8,7 @@ import { PowerFlags, withPowerOptions } from '../../power/index';
 import { imageFolderSource } from '../../runtime/images';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
+import { withSavedMeters } from '../../store/meters';
 import { action, withCommonOptions } from '../framework';
 import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
 
@@ -28,6 +29,7 @@ const Options = z.object({
   check: z.boolean().default(false),
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
+  savedMeters: z.boolean().default(false),
 });
 
 const fmt = (v: number | null, digits = 2) =>
@@ -85,6 +87,7 @@ export function registerRun(program: Command): void {
         'frames from a folder of JPEG/PNG images (default: synthetic frames)',
       )
       .option('--check', 'compare every result with the whole model run locally')
+      .option('--saved-meters', "measure with the meters saved in the app's Settings too")
       .option(
         '--chaos <faults>',
         'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
@@ -126,7 +129,9 @@ export function registerRun(program: Command): void {
           ctx.say(
             `  ${p.completed}/${o.frames} frames${p.checked === null ? '' : `, ${p.checked} checked`}`,
           ),
-        power: ctx.options(PowerFlags),
+        power: o.savedMeters
+          ? await withSavedMeters(ctx.dataDir, ctx.options(PowerFlags))
+          : ctx.options(PowerFlags),
       });
       return report;
     }, present),

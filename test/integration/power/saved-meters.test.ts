@@ -2,16 +2,18 @@
 // meters.json (whole-file writes, every URI and name checked, one-line errors that leave the
 // file as it was), and a run started from the app measured by the saved meter: a Shelly
 // simulator on a real HTTP socket, whose watts land in the run's energy in place of the
-// emulated boards' meters.
+// emulated boards' meters; `mchair run --saved-meters` measures with them too.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, EventPayload, SavedMeter } from '../../../src-main/contract/index';
+import type { RunEnergy } from '../../../src-main/contract/energy';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
 import { readRun } from '../../../src-main/store/runs';
+import { runMchair } from '../cli/run-mchair';
 import { startShellySim, type ShellySim } from '../../sim/shelly-sim';
 import { constant } from '../../sim/trace';
 
@@ -141,5 +143,30 @@ describe('saved power meters', () => {
     expect(energy.meters[0]!.avgW).toBeCloseTo(7.5, 6);
     expect(plug.requests.length).toBeGreaterThan(asked);
     expect(existsSync(join(dataDir, 'runs', runId, 'power.csv'))).toBe(true);
+  }, 150_000);
+
+  it('measure `mchair run --saved-meters`, and a CLI run without the flag keeps its own', async () => {
+    const run = async (...extra: string[]): Promise<Array<[string, boolean]>> => {
+      const r = await runMchair(
+        '--data-dir',
+        dataDir,
+        'run',
+        '--model',
+        'tiny-cnn',
+        '--emulate',
+        'pi3:1',
+        '--plan',
+        'auto',
+        '--frames',
+        '10',
+        '--json',
+        ...extra,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const energy = (JSON.parse(r.stdout) as { energy: RunEnergy }).energy;
+      return energy.meters.map((m) => [m.uri, m.emulated]);
+    };
+    expect(await run('--saved-meters')).toEqual([[`shelly2://127.0.0.1:${plug.port}`, false]]);
+    expect((await run()).every(([, emulated]) => emulated)).toBe(true);
   }, 150_000);
 });
