@@ -110,6 +110,30 @@ describe('saved power meters', () => {
     expect(readFileSync(file(), 'utf8')).toBe(before);
   });
 
+  it('keeps every one of many saves made at once (each edit holds the lock)', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'mchair-meters-race-'));
+    const cores = [0, 1, 2].map(() =>
+      createCore({ mode: 'serve', dataDir: other, log: createLogger('silent') }),
+    );
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `plug ${i}`);
+      const saves = await Promise.all(
+        names.map((name, i) =>
+          cores[i % cores.length]!.dispatch('meters/save', {
+            meter: { name, uri: `kasa://10.0.1.${i + 1}` },
+          }),
+        ),
+      );
+      expect(saves.every((r) => r.ok)).toBe(true);
+      const listed = meters(await cores[0]!.dispatch('meters/list', {}));
+      expect(listed.map((m) => m.name).sort()).toEqual([...names].sort());
+      expect(readdirSync(other)).toEqual(['meters.json']);
+    } finally {
+      await Promise.all(cores.map((c) => c.close()));
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('says which file to fix when meters.json is not a meter list', async () => {
     const before = readFileSync(file(), 'utf8');
     writeFileSync(file(), '{"version":1,"meters":[{"name":"x"}]}');
