@@ -18,11 +18,17 @@ export interface RunBoards {
   connector: Connector;
 }
 
+/** What one board was sent: none of its files when it had them all already. */
+export interface BoardPush {
+  files: number;
+  bytes: number;
+}
+
 export interface PushedParts {
   /** The manifest with each part's file named as it is on the boards. */
   manifest: Manifest;
-  /** Bytes sent per board: 0 for a board that had every part already. */
-  bytesSent: Map<string, number>;
+  /** Per board of the assignment, in the plan's order. */
+  sent: Map<string, BoardPush>;
 }
 
 /** The parts folder the provisioned agent reads (see provision.ts: `<remoteDir>/parts`). */
@@ -51,8 +57,7 @@ export async function pushRunParts(
       }
     }),
   );
-  const bytesSent = new Map<string, number>();
-  await Promise.all(
+  const pushes = await Promise.all(
     [...wanted].map(async ([id, files]) => {
       const device = boards.devices.find((d) => d.name === id);
       if (!device)
@@ -60,14 +65,14 @@ export async function pushRunParts(
           'DEVICE_NOT_FOUND',
           `the plan puts a part on "${id}", which is not among the run's boards`,
         );
-      bytesSent.set(id, await pushTo(device, [...files.values()], fromDir, boards, signal));
+      return [id, await pushTo(device, [...files.values()], fromDir, boards, signal)] as const;
     }),
   );
   const stages = manifest.stages.map((s) => ({
     ...s,
     parts: s.parts.map((p) => ({ ...p, file: `${p.sha256}.onnx` })),
   }));
-  return { manifest: { ...manifest, stages }, bytesSent };
+  return { manifest: { ...manifest, stages }, sent: new Map(pushes) };
 }
 
 async function pushTo(
@@ -76,7 +81,7 @@ async function pushTo(
   fromDir: string,
   boards: RunBoards,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<BoardPush> {
   const folder = partsFolder(device);
   const remote = (sha256: string): string => posix.join(folder, `${sha256}.onnx`);
   return boards.connector.with(
@@ -87,15 +92,16 @@ async function pushTo(
         session,
         parts.map((p) => remote(p.sha256)),
       );
-      let sent = 0;
-      for (const p of parts.filter((x) => there.get(remote(x.sha256)) !== x.sha256)) {
+      const missing = parts.filter((x) => there.get(remote(x.sha256)) !== x.sha256);
+      let bytes = 0;
+      for (const p of missing) {
         const r = await uploadFile(session, join(fromDir, p.file), remote(p.sha256), {
           sha256: p.sha256,
           ...(signal ? { signal } : {}),
         });
-        sent += r.bytesSent;
+        bytes += r.bytesSent;
       }
-      return sent;
+      return { files: missing.length, bytes };
     },
     signal,
   );

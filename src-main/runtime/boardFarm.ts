@@ -50,10 +50,12 @@ export interface BoardFarm {
   ): Promise<Manifest>;
 }
 
+/** `say`: a line per board and placement, what it was sent (the CLI prints them). */
 export async function openBoardFarm(
   boards: RunBoards,
   dataDir: string,
   signal?: AbortSignal,
+  say?: (line: string) => void,
 ): Promise<BoardFarm> {
   const first = boards.devices[0]!;
   // The boards reach the coordinator's sink at this machine's address towards them, which its
@@ -62,8 +64,16 @@ export async function openBoardFarm(
   const farm = await provisionedFarm(boards.devices, dataDir, [here]);
   return {
     ...farm,
-    place: async (manifest, fromDir, assignment) =>
-      (await pushRunParts(manifest, fromDir, assignment, boards, signal)).manifest,
+    place: async (manifest, fromDir, assignment) => {
+      const pushed = await pushRunParts(manifest, fromDir, assignment, boards, signal);
+      for (const [device, { files, bytes }] of pushed.sent)
+        say?.(
+          files === 0
+            ? `${device}: its part files are there already`
+            : `${device}: ${files} part ${files === 1 ? 'file' : 'files'} sent (${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+        );
+      return pushed.manifest;
+    },
   };
 }
 

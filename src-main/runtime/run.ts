@@ -244,7 +244,7 @@ async function isolatedBoards(
 
 /** The lab's provisioned boards as a farm: agents already running, parts pushed over SSH. */
 async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
-  const b = await openBoardFarm(boards, req.dataDir, req.signal);
+  const b = await openBoardFarm(boards, req.dataDir, req.signal, req.say);
   return {
     ...b,
     link: null,

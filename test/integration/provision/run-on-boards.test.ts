@@ -3,8 +3,8 @@
 // started as supervised background processes), then runs that push the plan's part files to
 // the boards that run them over SFTP, named by sha256: `mchair run --devices` with --check, a
 // run through the contract's run/start that finds every part already there (nothing sent again),
-// a part damaged on a board that is sent again, and a board lost mid-run whose re-plan puts the
-// new plan's parts on the board that is left.
+// a part damaged on a board that is sent again (and the CLI saying so per board), and a board
+// lost mid-run whose re-plan puts the new plan's parts on the board that is left.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -192,6 +192,18 @@ describe('runs on provisioned boards', () => {
     expect([...partsOn(0)]).toEqual([...firstParts[0]!]);
     expect(partsOn(1).get(damaged)?.sha256).toBe(before!.sha256);
   }, 180_000);
+
+  it('says per board what it sent: the part it lacked, or that its parts were there', async () => {
+    const [lost] = [...firstParts[0]!][0]!;
+    writeFileSync(join(user.home, BOARDS[0].remoteDir, 'parts', lost), '');
+    const r = await mchair(...pipelineRun(5).filter((a) => a !== '--json'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^board-1: 1 part file sent \(\d+\.\d MiB\)$/m);
+    expect(r.stderr).toMatch(/^board-2: its part files are there already$/m);
+    expect([...partsOn(0)].map(([f, p]) => [f, p.sha256])).toEqual(
+      [...firstParts[0]!].map(([f, p]) => [f, p.sha256]),
+    );
+  }, 120_000);
 
   it('a board lost mid-run: the re-plan puts its new parts on the board that is left', async () => {
     const run = spawn(
