@@ -127,7 +127,7 @@ export function registerRun(program: Command): void {
         say: ctx.say,
         onProgress: (p) =>
           ctx.say(
-            `  ${p.completed}/${o.frames} frames${p.checked === null ? '' : `, ${p.checked} checked`}`,
+            `  ${p.completed}/${o.frames} frames, ${p.recorded} recorded${p.checked === null ? '' : `, ${p.checked} checked`}`,
           ),
         power: o.savedMeters
           ? await withSavedMeters(ctx.dataDir, ctx.options(PowerFlags))
