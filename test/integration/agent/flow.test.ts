@@ -321,9 +321,12 @@ describe('agent lifecycle', () => {
       const perFrame = t.parts[0]!.computeMs / t.parts[0]!.frames;
       expect(t.parts[0]!.frames).toBe(3);
       expect(perFrame).toBeGreaterThan(50);
-      // Pings throughout the frames, each answered in a fraction of one frame's compute.
-      expect(rtts.length).toBeGreaterThan(5);
-      expect(Math.max(...rtts)).toBeLessThan(perFrame / 3);
+      // Pings answered throughout the frames in a fraction of one frame's compute (on the wire
+      // thread only a few got through, between frames). The median, since a loaded machine
+      // can delay any one answer.
+      rtts.sort((a, b) => a - b);
+      expect(rtts.length).toBeGreaterThanOrEqual(10);
+      expect(rtts[Math.floor(rtts.length / 2)]).toBeLessThan(perFrame / 5);
     } finally {
       client.close();
       await farm.stop();
