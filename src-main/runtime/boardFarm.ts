@@ -57,10 +57,9 @@ export async function openBoardFarm(
   signal?: AbortSignal,
   say?: (line: string) => void,
 ): Promise<BoardFarm> {
-  const first = boards.devices[0]!;
   // The boards reach the coordinator's sink at this machine's address towards them, which its
   // certificate must name.
-  const here = await addressTowards(first.host, first.agentPort);
+  const here = await addressTowardsBoards(boards.devices);
   const farm = await provisionedFarm(boards.devices, dataDir, [here]);
   return {
     ...farm,
@@ -75,6 +74,19 @@ export async function openBoardFarm(
       return pushed.manifest;
     },
   };
+}
+
+/** This machine's address towards the first board whose agent answers (none: the user's to fix). */
+async function addressTowardsBoards(devices: readonly Device[]): Promise<string> {
+  for (const d of devices) {
+    const here = await addressTowards(d.host, d.agentPort).catch(() => null);
+    if (here) return here;
+  }
+  const names = devices.map((d) => d.name).join(' ');
+  throw new AppError(
+    'UNREACHABLE',
+    `no agent answers on ${devices.map((d) => `${d.name} (${d.host}:${d.agentPort})`).join(', ')}; provision the boards (\`mchair provision ${names}\`) or start their agents (\`mchair devices service start ${names}\`)`,
+  );
 }
 
 /** Chaos and heartbeat targets of boards elsewhere: pinged, never killed or restarted from here. */

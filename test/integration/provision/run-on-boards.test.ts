@@ -22,6 +22,7 @@ import {
   removeUser,
   startSshd,
   tempDir,
+  type KeyPair,
   type Sshd,
   type TestUser,
 } from '../ssh/sshd';
@@ -35,6 +36,7 @@ let dir: string;
 let dataDir: string;
 let user: TestUser;
 let sshd: Sshd;
+let key: KeyPair;
 let twoStages: string;
 
 const mchair = (...args: string[]): Promise<CliResult> => runMchair('--data-dir', dataDir, ...args);
@@ -75,7 +77,7 @@ beforeAll(async () => {
   dir = tempDir('mchair-board-runs');
   dataDir = join(dir, 'data');
   user = createUser('mcr', dir);
-  const key = makeKey(dir, 'id_lab');
+  key = makeKey(dir, 'id_lab');
   sshd = await startSshd({ users: [user.name] });
   sshd.authorize(user.name, key.publicLine);
   for (const b of BOARDS) {
@@ -129,8 +131,12 @@ describe('runs on provisioned boards', () => {
   it('refuses boards it cannot plan on or find, and a second farm, in one line', async () => {
     const bare = await mchair('devices', 'add', 'bare', '--host', sshd.host, '--user', user.name);
     expect(bare.code, bare.stderr).toBe(0);
+    // A board with a profile whose agent was never started.
+    const stray = await mchair(...(await addBoardArgs('stray', { sshd, user, key })));
+    expect(stray.code, stray.stderr).toBe(0);
     const refusals: Array<[string[], RegExp]> = [
       [['--devices', 'bare'], /bare has no board type yet/],
+      [['--devices', 'stray'], /no agent answers on stray \(.*\); provision the boards/],
       [['--devices', 'ghost'], /no device named "ghost"/],
       [['--devices', 'board-1;rm'], /--devices.*not a comma-separated list of device names/],
       [['--devices', 'board-1', '--emulate', 'pi3:1'], /give exactly one of/],
@@ -141,7 +147,8 @@ describe('runs on provisioned boards', () => {
       expect(r.stderr.trim()).toMatch(sentence);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect((await mchair('devices', 'remove', 'bare')).code).toBe(0);
+    for (const name of ['bare', 'stray'])
+      expect((await mchair('devices', 'remove', name)).code).toBe(0);
   });
 
   it('mchair run --devices pushes each board the parts it runs, and the results check', async () => {
