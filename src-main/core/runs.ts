@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, type RunSummary } from '../contract/index';
+import { AppError, type EventPayload, type RunSummary } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
@@ -49,6 +49,31 @@ async function farmOf(
   return { farmFile: labFarmFile(dataDir) };
 }
 
+/**
+ * What a run says before it runs (its plan; what each of the lab's boards was sent) is its
+ * starting state's message in the Run view, so a long push of parts is not a silent wait; once
+ * the run runs, its own figures speak for it.
+ */
+function startingLines(events: EventBus): {
+  named(runId: string): void;
+  say(line: string): void;
+  stop(): void;
+} {
+  let id: string | null = null;
+  let started = false;
+  const stop = events.subscribe((name, payload) => {
+    const p = payload as EventPayload<'run/state'>;
+    if (name === 'run/state' && p.runId === id && p.state !== 'starting') started = true;
+  });
+  return {
+    named: (runId) => (id = runId),
+    say: (line) => {
+      if (id && !started) events.emit('run/state', { runId: id, state: 'starting', message: line });
+    },
+    stop,
+  };
+}
+
 export function runHandlers(o: {
   dataDir: string;
   log: Logger;
@@ -78,6 +103,7 @@ export function runHandlers(o: {
       let lastPreview = 0;
       let named: (id: string) => void = () => undefined;
       const runId = new Promise<string>((resolve) => (named = resolve));
+      const lines = startingLines(o.events);
       const done = runModel({
         ...where,
         model,
@@ -89,6 +115,7 @@ export function runHandlers(o: {
         dataDir: o.dataDir,
         log: o.log,
         events: o.events,
+        say: lines.say,
         signal: abort.signal,
         source:
           source === 'synthetic'
@@ -101,6 +128,7 @@ export function runHandlers(o: {
               },
         onRunId: (id) => {
           o.events.emit('run/state', { runId: id, state: 'starting', message: null });
+          lines.named(id);
           named(id);
         },
         onOutput: (frameId, output) => {
@@ -118,6 +146,7 @@ export function runHandlers(o: {
           );
         },
       }).finally(async () => {
+        lines.stop();
         (page as PageFrameSource | null)?.close();
         if (planFile) await rm(planFile, { force: true });
       });

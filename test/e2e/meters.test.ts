@@ -65,6 +65,8 @@ describe('power meters in Settings', () => {
     await page.getByRole('button', { name: 'Edit bench plug' }).click();
     const edit = page.getByRole('form', { name: 'Edit meter bench plug' });
     expect(await edit.getByRole('textbox', { name: 'Meter' }).inputValue()).toBe(plugUri);
+    // Focus follows into the form, on the name.
+    await expect.poll(() => page.locator('#meter-name:focus').count()).toBe(1);
     await edit.getByRole('textbox', { name: 'Name' }).fill('wall plug');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('form', { name: 'Add a meter' }).waitFor();

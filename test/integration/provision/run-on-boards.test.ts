@@ -176,9 +176,11 @@ describe('runs on provisioned boards', () => {
     const [damaged, before] = [...firstParts[1]!][0]!;
     writeFileSync(join(user.home, BOARDS[1].remoteDir, 'parts', damaged), 'not onnx');
     const core: Core = createCore({ mode: 'serve', dataDir, log: createLogger('silent') });
+    const starting: string[] = [];
     const ended = new Promise<{ state: string; message: string | null }>((resolve) =>
       core.events.subscribe((name, payload) => {
         const p = payload as { state?: string; message: string | null };
+        if (name === 'run/state' && p.state === 'starting' && p.message) starting.push(p.message);
         if (name === 'run/state' && ['done', 'failed', 'stopped'].includes(p.state ?? ''))
           resolve({ state: p.state!, message: p.message });
       }),
@@ -195,6 +197,13 @@ describe('runs on provisioned boards', () => {
     } finally {
       await core.close();
     }
+    // The Run view heard, while the run was starting, what each board was sent.
+    expect(starting).toEqual(
+      expect.arrayContaining([
+        'board-1: its part files are there already',
+        expect.stringMatching(/^board-2: 1 part file sent \(\d+\.\d MiB\)$/),
+      ]),
+    );
     // board-1's part was already right: not written again. board-2's is whole again.
     expect([...partsOn(0)]).toEqual([...firstParts[0]!]);
     expect(partsOn(1).get(damaged)?.sha256).toBe(before!.sha256);
