@@ -103,8 +103,9 @@ describe('a password login from the Farm view', () => {
     const setPassword = async (value: string): Promise<void> => {
       await page.getByRole('button', { name: 'Set the password of board-pw' }).click();
       const dialog = page.getByRole('dialog', { name: 'Password of board-pw' });
-      // Never shown again: the field opens empty.
+      // Never shown again: the field opens empty, with the focus in it.
       expect(await dialog.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+      await expect.poll(() => dialog.locator('#device-password:focus').count()).toBe(1);
       await dialog.getByLabel('Password', { exact: true }).fill(value);
       await dialog.getByRole('button', { name: 'Save password' }).click();
       await dialog.waitFor({ state: 'hidden' });
