@@ -3,9 +3,9 @@
 // machine (farm/netns.ts), and the cut sets that namespace's link down (no process is stopped).
 // The run survives it (nothing lost or twice, detection under 2 s) and the board gets its chair
 // back; the namespaces and their links are gone after the run, and also after the coordinator is
-// SIGKILLed. Needs root.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// SIGKILLed. Run as an unprivileged user, the cut falls back to SIGSTOP and says so. Needs root.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -65,6 +65,27 @@ describe.skipIf(!root)('a board cut on the virtual farm (network namespaces; nee
     expect(inNamespace(how![1]!)).toEqual([]);
     expect(farmLinks().filter((l) => !before.includes(l))).toEqual([]);
   }, 180_000);
+
+  it('without root the cut stops the agent (SIGSTOP), says so, and the run still loses nothing', () => {
+    const data = mkdtempSync(join(tmpdir(), 'mchair-cut-nobody-'));
+    chmodSync(data, 0o777);
+    const r = spawnSync(
+      'runuser',
+      [
+        ...['-u', 'nobody', '--', process.execPath, CLI, '--data-dir', data, 'run'],
+        ...['--model', 'tiny-cnn', '--emulate', 'pi3:2', '--plan', 'auto', '--frames', '60'],
+        ...['--chaos', 'cut:pi3-2@1,back:pi3-2@3'],
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      "pi3-2: a cut stops the agent's process (SIGSTOP): network namespaces need root",
+    );
+    expect(r.stderr).toMatch(/SIGSTOP to pid \d+ \(no network namespace of its own\)/);
+    expect(r.stderr).not.toContain('set down in network namespace');
+    expect(r.stdout).toContain('60/60 completed, 0 lost, 0 duplicated, 0 mismatched');
+  }, 120_000);
 
   it('leaves no namespace or link behind a coordinator killed with SIGKILL', async () => {
     const data = mkdtempSync(join(tmpdir(), 'mchair-cut-kill-'));
