@@ -6,7 +6,7 @@
 import type { Algorithms } from 'ssh2';
 import { AppError } from '../contract/errors';
 import type { KnownHosts, KnownKey } from '../inventory/known-hosts';
-import type { Prompter } from './prompter';
+import type { HostKeyAnswer, Prompter } from './prompter';
 
 export interface TrustPolicy {
   /** Remember keys of hosts never seen before without asking (`--accept-new`). */
@@ -36,6 +36,13 @@ export interface HostCheck {
 // An RSA key is signed with one of three algorithms; the others are named after their key type.
 function algorithmsFor(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+/** The host-key question, with "once" where the prompter offers it. */
+async function ask(prompter: Prompter, question: string): Promise<HostKeyAnswer | null> {
+  if (prompter.hostKey) return prompter.hostKey(question);
+  const yes = await prompter.confirm(question);
+  return yes === null ? null : yes ? 'remember' : 'reject';
 }
 
 function show(k: KnownKey): string {
@@ -76,13 +83,14 @@ export class HostTrust {
           );
         case 'unknown': {
           if (this.policy.acceptedOnce?.has(result.presented.fingerprint)) return true;
-          const accepted =
-            this.policy.acceptNew ||
-            this.policy.confirmed?.has(result.presented.fingerprint) ||
-            (await this.policy.prompter.confirm(
-              `The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`,
-            ));
-          if (accepted === null) {
+          const answer =
+            this.policy.acceptNew || this.policy.confirmed?.has(result.presented.fingerprint)
+              ? 'remember'
+              : await ask(
+                  this.policy.prompter,
+                  `The host key of ${label} is not known yet: ${show(result.presented)}. Trust it and remember it?`,
+                );
+          if (answer === null) {
             return refuse(
               new AppError(
                 'HOST_KEY_UNKNOWN',
@@ -90,7 +98,8 @@ export class HostTrust {
               ),
             );
           }
-          if (!accepted)
+          if (answer === 'once') return true;
+          if (answer === 'reject')
             return refuse(
               new AppError(
                 'HOST_KEY_REJECTED',

@@ -3,11 +3,19 @@
 // with nobody to ask (no TTY, CI) gets `null` and fails with an error that says what to pass.
 import { createInterface } from 'node:readline';
 
+/** What a person answers about a host key never seen before. */
+export type HostKeyAnswer = 'remember' | 'once' | 'reject';
+
 export interface Prompter {
   /** Hidden input; null when there is nobody to ask. */
   secret(question: string): Promise<string | null>;
   /** A yes/no question; null when there is nobody to ask. */
   confirm(question: string): Promise<boolean | null>;
+  /**
+   * The host-key question with its third answer, trust for this connection only; a prompter
+   * without it is asked `confirm` (yes = remember). Null when there is nobody to ask.
+   */
+  hostKey?(question: string): Promise<HostKeyAnswer | null>;
 }
 
 export const nobodyToAsk: Prompter = {
@@ -67,5 +75,13 @@ export class TerminalPrompter implements Prompter {
 
   async confirm(question: string): Promise<boolean> {
     return /^y(es)?$/i.test((await this.ask(`${question} [y/N] `, false)).trim());
+  }
+
+  async hostKey(question: string): Promise<HostKeyAnswer> {
+    const answer = (
+      await this.ask(`${question} [y/o/N] (o: trust it this once, not remembered) `, false)
+    ).trim();
+    if (/^y(es)?$/i.test(answer)) return 'remember';
+    return /^o(nce)?$/i.test(answer) ? 'once' : 'reject';
   }
 }

@@ -1,5 +1,6 @@
 // The CLI on a real terminal (a pty from util-linux `script`): an unknown host key is shown with
-// its fingerprint and asked about, the password is asked without echo, and both answers work.
+// its fingerprint and asked about (remember, this once, or no), the password is asked without
+// echo, and the answers work.
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,7 +100,7 @@ describe('mchair on a terminal', () => {
     const { code, screen } = await onTerminal(
       ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
       [
-        [/Trust it and remember it\? \[y\/N\]/, 'y'],
+        [/Trust it and remember it\? \[y\/o\/N\]/, 'y'],
         [/Password for /, user.password],
       ],
     );
@@ -115,10 +116,26 @@ describe('mchair on a terminal', () => {
     const { data, inventory } = addPasswordBoard('data-2');
     const { code, screen } = await onTerminal(
       ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
-      [[/\[y\/N\]/, 'n']],
+      [[/\[y\/o\/N\]/, 'n']],
     );
     expect(code).toBe(1);
     expect(screen).toContain('FAILED HOST_KEY_REJECTED');
+  });
+
+  it('an "o" trusts the key for this connection only: nothing is remembered, the next one asks', async () => {
+    const { data, inventory } = addPasswordBoard('data-once');
+    const probe = ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory];
+    const once = await onTerminal(probe, [
+      [/\[y\/o\/N\] \(o: trust it this once, not remembered\)/, 'o'],
+      [/Password for /, user.password],
+    ]);
+    expect(once.code, once.screen).toBe(0);
+    expect(once.screen).toMatch(/profile\s+generic-x64/);
+    const known = await KnownHosts.load(join(data, 'known_hosts'));
+    expect(known.knownKeyTypes(sshd.host, sshd.port)).toEqual([]);
+    const again = await onTerminal(probe, [[/\[y\/o\/N\]/, 'n']]);
+    expect(again.code).toBe(1);
+    expect(again.screen).toContain('FAILED HOST_KEY_REJECTED');
   });
 
   it('draws per-device progress bars while provisioning', async () => {
