@@ -63,12 +63,15 @@ async function holdNamespace(): Promise<{ pid: number; netns: string; child: Chi
   throw new Error('unshare --net did not make a network namespace');
 }
 
-/** A /24 of 169.254.0.0/16 that no address or route of this machine touches. */
+/**
+ * A /24 of 169.254.0.0/16 that no address or route of this machine names (a zeroconf route to
+ * the whole /16 may stay: the /24 is more specific).
+ */
 async function freeSubnet(): Promise<number> {
   const taken = `${(await exec('ip', ['-4', '-o', 'addr', 'show'])).stdout}\n${(await exec('ip', ['-4', 'route', 'show', 'table', 'all'])).stdout}`;
   for (let tries = 0; tries < 50; tries++) {
     const k = 16 + ((randomBytes(1)[0] as number) % 224);
-    if (!taken.includes(`169.254.${k}.`) && !taken.includes('169.254.0.0/16')) return k;
+    if (!taken.includes(`169.254.${k}.`)) return k;
   }
   throw new Error('no free /24 in 169.254.0.0/16 for the farm link');
 }
@@ -106,16 +109,8 @@ export async function openBoardNetwork(ids: readonly string[]): Promise<BoardNet
     await ipIn(sw.netns, 'link', 'add', 'br0', 'type', 'bridge');
     await ipIn(sw.netns, 'link', 'set', 'br0', 'up');
     await exec('ip', [
-      'link',
-      'add',
-      uplink,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'up0',
-      'netns',
-      String(sw.pid),
+      ...['link', 'add', uplink, 'type', 'veth'],
+      ...['peer', 'name', 'up0', 'netns', String(sw.pid)],
     ]);
     await exec('ip', ['addr', 'add', `${host}/24`, 'dev', uplink]);
     await exec('ip', ['link', 'set', uplink, 'up']);
@@ -127,16 +122,8 @@ export async function openBoardNetwork(ids: readonly string[]): Promise<BoardNet
       const address = `169.254.${k}.${10 + i}`;
       await ipIn(
         sw.netns,
-        'link',
-        'add',
-        `p${i}`,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        'farm0',
-        'netns',
-        String(board.pid),
+        ...['link', 'add', `p${i}`, 'type', 'veth'],
+        ...['peer', 'name', 'farm0', 'netns', String(board.pid)],
       );
       await ipIn(sw.netns, 'link', 'set', `p${i}`, 'master', 'br0', 'up');
       await ipIn(board.netns, 'addr', 'add', `${address}/24`, 'dev', 'farm0');
