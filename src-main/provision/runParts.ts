@@ -4,6 +4,7 @@
 // never overwrite each other and an agent asked for a part by hash finds exactly that content; a
 // file already there with the right sha256 is not sent again (a re-run, or a re-plan after a fault
 // that reuses a part, sends nothing).
+import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { AppError } from '../contract/errors';
 import type { Manifest } from '../contract/manifest';
@@ -31,6 +32,12 @@ export interface PushedParts {
   sent: Map<string, BoardPush>;
 }
 
+export interface PushOptions {
+  signal?: AbortSignal;
+  /** Bytes of a board's missing part files sent so far, of all it lacks (VGG16's take minutes). */
+  onProgress?(device: string, done: number, total: number): void;
+}
+
 /** The parts folder the provisioned agent reads (see provision.ts: `<remoteDir>/parts`). */
 function partsFolder(device: Device): string {
   return posix.join(device.remoteDir, 'parts');
@@ -45,7 +52,7 @@ export async function pushRunParts(
   fromDir: string,
   assignment: readonly (readonly (readonly string[])[])[],
   boards: RunBoards,
-  signal?: AbortSignal,
+  opts: PushOptions = {},
 ): Promise<PushedParts> {
   const wanted = new Map<string, Map<string, { file: string; sha256: string }>>();
   manifest.stages.forEach((stage, s) =>
@@ -65,7 +72,7 @@ export async function pushRunParts(
           'DEVICE_NOT_FOUND',
           `the plan puts a part on "${id}", which is not among the run's boards`,
         );
-      return [id, await pushTo(device, [...files.values()], fromDir, boards, signal)] as const;
+      return [id, await pushTo(device, [...files.values()], fromDir, boards, opts)] as const;
     }),
   );
   const stages = manifest.stages.map((s) => ({
@@ -80,7 +87,7 @@ async function pushTo(
   parts: ReadonlyArray<{ file: string; sha256: string }>,
   fromDir: string,
   boards: RunBoards,
-  signal?: AbortSignal,
+  { signal, onProgress }: PushOptions,
 ): Promise<BoardPush> {
   const folder = partsFolder(device);
   const remote = (sha256: string): string => posix.join(folder, `${sha256}.onnx`);
@@ -93,12 +100,19 @@ async function pushTo(
         parts.map((p) => remote(p.sha256)),
       );
       const missing = parts.filter((x) => there.get(remote(x.sha256)) !== x.sha256);
+      const sizes = await Promise.all(
+        missing.map(async (p) => (await stat(join(fromDir, p.file))).size),
+      );
+      const total = sizes.reduce((a, b) => a + b, 0);
+      let before = 0;
       let bytes = 0;
-      for (const p of missing) {
+      for (const [i, p] of missing.entries()) {
         const r = await uploadFile(session, join(fromDir, p.file), remote(p.sha256), {
           sha256: p.sha256,
           ...(signal ? { signal } : {}),
+          onProgress: (done) => onProgress?.(device.name, before + done, total),
         });
+        before += sizes[i]!;
         bytes += r.bytesSent;
       }
       return { files: missing.length, bytes };

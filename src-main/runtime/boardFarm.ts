@@ -50,7 +50,15 @@ export interface BoardFarm {
   ): Promise<Manifest>;
 }
 
-/** `say`: a line per board and placement, what it was sent (the CLI prints them). */
+/** How often a board's push says how far it is: a line a second is plenty on a terminal. */
+const PROGRESS_EVERY_MS = 1000;
+
+const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
+
+/**
+ * `say`: per board and placement, how far its push is (once a second while it lasts) and what
+ * it was sent (the CLI prints these lines; the app shows them while the run starts).
+ */
 export async function openBoardFarm(
   boards: RunBoards,
   dataDir: string,
@@ -64,12 +72,15 @@ export async function openBoardFarm(
   return {
     ...farm,
     place: async (manifest, fromDir, assignment) => {
-      const pushed = await pushRunParts(manifest, fromDir, assignment, boards, signal);
+      const pushed = await pushRunParts(manifest, fromDir, assignment, boards, {
+        ...(signal ? { signal } : {}),
+        ...(say ? { onProgress: progressLines(say) } : {}),
+      });
       for (const [device, { files, bytes }] of pushed.sent)
         say?.(
           files === 0
             ? `${device}: its part files are there already`
-            : `${device}: ${files} part ${files === 1 ? 'file' : 'files'} sent (${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+            : `${device}: ${files} part ${files === 1 ? 'file' : 'files'} sent (${mib(bytes)} MiB)`,
         );
       return pushed.manifest;
     },
@@ -87,6 +98,25 @@ async function addressTowardsBoards(devices: readonly Device[]): Promise<string>
     'UNREACHABLE',
     `no agent answers on ${devices.map((d) => `${d.name} (${d.host}:${d.agentPort})`).join(', ')}; provision the boards (\`mchair provision ${names}\`) or start their agents (\`mchair devices service start ${names}\`)`,
   );
+}
+
+/**
+ * A push's byte progress as lines: per board, one once it has gone on for PROGRESS_EVERY_MS and
+ * then one each PROGRESS_EVERY_MS, none at the end (the board's summary line follows).
+ */
+export function progressLines(
+  say: (line: string) => void,
+  now: () => number = () => performance.now(),
+): (device: string, done: number, total: number) => void {
+  const told = new Map<string, number>();
+  return (device, done, total) => {
+    const t = now();
+    const last = told.get(device);
+    if (last === undefined) told.set(device, t);
+    if (last === undefined || done >= total || t - last < PROGRESS_EVERY_MS) return;
+    told.set(device, t);
+    say(`${device}: sending part files, ${mib(done)} of ${mib(total)} MiB`);
+  };
 }
 
 /** Chaos and heartbeat targets of boards elsewhere: pinged, never killed or restarted from here. */
