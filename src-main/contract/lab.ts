@@ -22,6 +22,9 @@ export type DeviceRow = z.infer<typeof DeviceRow>;
 
 const Field = z.string().trim().max(255);
 
+/** The port a board's agent listens on unless its inventory entry says another. */
+export const DEFAULT_AGENT_PORT = 7700;
+
 /** The Add device form. */
 export const DeviceForm = z
   .object({
@@ -32,6 +35,8 @@ export const DeviceForm = z
     auth: z.enum(['agent', 'key', 'password', 'keyboard-interactive']).default('agent'),
     /** With auth "key": the private key file on this computer. */
     keyFile: Field.optional(),
+    /** The TCP port its agent listens on; DEFAULT_AGENT_PORT when absent. */
+    agentPort: z.number().int().min(1).max(65_535).optional(),
     profile: Field.optional(),
   })
   .strict();

@@ -64,6 +64,7 @@ function deviceInput(form: DeviceForm): DeviceInput {
     port: form.port,
     user: form.user,
     auth,
+    ...(form.agentPort ? { agentPort: form.agentPort } : {}),
     ...(form.profile ? { profile: form.profile } : {}),
   };
 }

@@ -2,6 +2,8 @@
 // authenticate, and what the agent will listen on. Secrets are never part of a Device: a password
 // or passphrase lives in a SecretStore (Electron safeStorage) or is asked for when needed.
 import { z } from 'zod';
+// The contract holds it: the Add dialog shows it as the agent port a new board starts with.
+import { DEFAULT_AGENT_PORT } from '../contract/lab';
 
 /**
  * A device's name is also its agent's id and the common name of its TLS certificate, so it keeps
@@ -52,8 +54,6 @@ export const Endpoint = z
   })
   .strict();
 export type Endpoint = z.output<typeof Endpoint>;
-
-export const DEFAULT_AGENT_PORT = 7700;
 
 export const Device = z
   .object({

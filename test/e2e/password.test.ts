@@ -7,7 +7,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMchair } from '../integration/cli/run-mchair';
 import { freePort } from '../integration/ssh/sshd';
 import { LabPage } from './labPage';
 import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
@@ -57,28 +56,17 @@ describe('a password login from the Farm view', () => {
     await add.getByRole('textbox', { name: 'User' }).fill(user.name);
     await add.getByRole('combobox', { name: 'Log in with' }).selectOption('password');
     await add.getByLabel('Password', { exact: true }).fill(user.password);
+    // Other tests' agents may hold the default port on this machine.
+    const agentPort = String(await freePort('127.0.0.1'));
+    await add.getByRole('spinbutton', { name: 'Agent port' }).fill(agentPort);
     await add.getByRole('button', { name: 'Add device' }).click();
     await add.waitFor({ state: 'hidden' });
-    // The dialog has no agent port and other tests' agents may hold the default one: the same
-    // board again from the CLI with a port of its own (its password is kept by login, not row).
-    const moved = await runMchair(
-      '--data-dir',
-      serve.dataDir,
-      'devices',
-      'add',
-      'board-pw',
-      '--host',
-      sshd.host,
-      '--port',
-      String(sshd.port),
-      '--user',
-      user.name,
-      '--password',
-      '--agent-port',
-      String(await freePort('127.0.0.1')),
-      '--replace',
-    );
-    expect(moved.code, moved.stderr).toBe(0);
+    expect(
+      await page
+        .getByRole('row', { name: /board-pw/ })
+        .locator('td')
+        .allTextContents(),
+    ).toContain(agentPort);
 
     const status = page.locator('td[data-status]');
     // provision/start's replies are the frames that carry a result's modelBytesUploaded.

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../integration/ssh/sshd';
 import { LabPage } from './labPage';
 import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
 
@@ -62,6 +63,11 @@ describe('provisioning in Chromium', () => {
     await add.getByRole('textbox', { name: 'User' }).fill(user.name);
     await add.getByRole('combobox', { name: 'Log in with' }).selectOption('key');
     await add.getByRole('textbox', { name: 'Key file' }).fill(key.privateFile);
+    // Other tests' agents may hold the default port on this machine.
+    expect(await add.getByRole('spinbutton', { name: 'Agent port' }).inputValue()).toBe('7700');
+    await add
+      .getByRole('spinbutton', { name: 'Agent port' })
+      .fill(String(await freePort('127.0.0.1')));
     await add.getByRole('button', { name: 'Add device' }).click();
 
     await page.getByRole('checkbox', { name: 'Choose board-1' }).check();
