@@ -54,6 +54,11 @@ export interface RunRequest {
   farmFile?: string;
   /** Provisioned boards of the lab's inventory: the plan's parts are pushed to them over SSH. */
   boards?: RunBoards;
+  /**
+   * The lab's data folder (its farm CA) when the run is recorded elsewhere: `mchair profile`
+   * keeps its measurement runs out of the lab's history. Defaults to dataDir.
+   */
+  labDir?: string;
   frames: number;
   check: boolean;
   window: number;
@@ -256,7 +261,7 @@ async function isolatedBoards(
 
 /** The lab's provisioned boards as a farm: agents already running, parts pushed over SSH. */
 async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
-  const b = await openBoardFarm(boards, req.dataDir, req.signal, req.say);
+  const b = await openBoardFarm(boards, req.labDir ?? req.dataDir, req.signal, req.say);
   return {
     ...b,
     link: null,

@@ -1,4 +1,5 @@
-// `mchair profile (--farm FILE | --emulate SPEC)`: measures each device through its agent (a
+// `mchair profile (--farm FILE | --emulate SPEC | --devices NAMES)`: measures each device through
+// its agent (a
 // conv-heavy and a weight-heavy zoo model, each run whole on the device alone) and fits the
 // device's profile to the figures. `--out FILE` writes a planner farm file with the measured
 // profiles inline, for `mchair plan --farm FILE`; the built-in profiles stay the defaults.
@@ -21,8 +22,10 @@ import {
   type PlannerModel,
 } from '../../planner/index';
 import { readFarmFile } from '../../farm/farmfile';
+import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
+import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
 
 /** Conv-heavy and weight-heavy: together they tell a board's two kinds of speed apart. */
 const MODELS = ['tiny-cnn', 'alexnet-mc'] as const;
@@ -31,11 +34,12 @@ const Flags = z
   .object({
     emulate: z.string().min(1).optional(),
     farm: z.string().min(1).optional(),
+    devices: z.string().min(1).optional(),
     frames: z.coerce.number().int().min(2).max(1000).default(8),
     out: z.string().min(1).optional(),
   })
-  .refine((f) => (f.emulate === undefined) !== (f.farm === undefined), {
-    message: 'give either --emulate SPEC (e.g. pi3:2) or --farm FILE',
+  .refine((f) => [f.emulate, f.farm, f.devices].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of --emulate SPEC (e.g. pi3:2), --farm FILE and --devices NAMES',
     path: ['emulate'],
   });
 
@@ -65,21 +69,40 @@ function present(r: ProfileResult): string {
 }
 
 export function registerProfile(program: Command): void {
-  withCommonOptions(
-    program
-      .command('profile')
-      .description(
-        'measure each device through its agent and fit its profile (conv and fully connected speed)',
-      )
-      .option('--emulate <spec>', 'start an emulated farm, e.g. pi3:2,pi4:1')
-      .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
-      .option('--frames <n>', 'frames per measurement', '8')
-      .option('--out <file>', 'write a planner farm file with the measured profiles'),
+  withTrustOption(
+    withInventoryOption(
+      withCommonOptions(
+        program
+          .command('profile')
+          .description(
+            'measure each device through its agent and fit its profile (conv and fully connected speed)',
+          )
+          .option('--emulate <spec>', 'start an emulated farm, e.g. pi3:2,pi4:1')
+          .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
+          .option(
+            '--devices <names>',
+            "the lab's provisioned boards (comma-separated names, or all), over SSH",
+          )
+          .option('--frames <n>', 'frames per measurement', '8')
+          .option('--out <file>', 'write a planner farm file with the measured profiles'),
+      ),
+    ),
   ).action(
     action(async (ctx): Promise<ProfileResult> => {
       const f = ctx.options(Flags);
-      const farm: Farm =
-        f.emulate !== undefined
+      // The lab's boards: each measured through its own agent, the parts pushed to it over SSH
+      // (a board is profiled by the profile it was added with, which the fit then corrects).
+      let boards: RunBoards | null = null;
+      if (f.devices !== undefined) {
+        const names = f.devices === 'all' ? [] : f.devices.split(',').filter(Boolean);
+        boards = {
+          devices: (await openInventory(ctx)).select(names),
+          connector: await connectorFor(ctx),
+        };
+      }
+      const farm: Farm = boards
+        ? boardsPlannerFarm(boards.devices)
+        : f.emulate !== undefined
           ? farmFromSpec(f.emulate)
           : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
       const models: PlannerModel[] = MODELS.map((m) => loadPlannerModel(m));
@@ -101,11 +124,16 @@ export function registerProfile(program: Command): void {
             const r = await runModel({
               model: m.name,
               plan: file,
-              ...(f.emulate !== undefined ? { emulate: f.emulate } : { farmFile: f.farm! }),
+              ...(boards
+                ? { boards }
+                : f.emulate !== undefined
+                  ? { emulate: f.emulate }
+                  : { farmFile: f.farm! }),
               frames: f.frames,
               check: false,
               window: 2,
               dataDir: scratch,
+              labDir: ctx.dataDir,
               log: ctx.log,
             });
             const own = r.devices.find((x) => x.id === d.id);

@@ -1,0 +1,102 @@
+// `mchair profile --devices` on a real board: a board behind a real OpenSSH server on 127.x,
+// provisioned by `mchair provision` (a real agent computing for real, not an emulated one), is
+// measured through its agent (the profiling models' parts pushed to it over SFTP) and its
+// profile fitted to what it measured; `mchair plan --farm` then plans with the measured profile.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Plan } from '../../../src-main/contract/plan';
+import { runMchair, type CliResult } from '../cli/run-mchair';
+import { addBoardArgs } from './addBoard';
+import {
+  createUser,
+  makeKey,
+  removeUser,
+  startSshd,
+  tempDir,
+  type Sshd,
+  type TestUser,
+} from '../ssh/sshd';
+
+let dir: string;
+let dataDir: string;
+let user: TestUser;
+let sshd: Sshd;
+
+const mchair = (...args: string[]): Promise<CliResult> => runMchair('--data-dir', dataDir, ...args);
+
+beforeAll(async () => {
+  dir = tempDir('mchair-profile-boards');
+  dataDir = join(dir, 'data');
+  user = createUser('mcp', dir);
+  const key = makeKey(dir, 'id_lab');
+  sshd = await startSshd({ users: [user.name] });
+  sshd.authorize(user.name, key.publicLine);
+  const added = await mchair(...(await addBoardArgs('bench-1', { sshd, user, key })));
+  expect(added.code, added.stderr).toBe(0);
+  const provisioned = await mchair('provision', 'bench-1', '--accept-new', '--json');
+  expect(provisioned.code, provisioned.stderr).toBe(0);
+}, 240_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (user) removeUser(user);
+});
+
+describe('mchair profile on a provisioned board', () => {
+  it('measures the board through its agent and plans with the measured profile', async () => {
+    const out = join(dir, 'measured.json');
+    const r = await mchair(
+      'profile',
+      '--devices',
+      'bench-1',
+      '--frames',
+      '4',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      emulated: boolean;
+      devices: Array<{
+        device: string;
+        base: string;
+        measured: Array<{ model: string; seconds: number; fittedSeconds: number }>;
+        scale: { spatial: number; gemm: number };
+        profile: { id: string; basis: string; calibration?: string };
+      }>;
+    };
+    // A real agent's compute, not an emulated board's hold: the profile is measured.
+    expect(doc.emulated).toBe(false);
+    const [board] = doc.devices;
+    expect(board?.device).toBe('bench-1');
+    expect(board?.base).toBe('x86-laptop');
+    expect(board?.profile.basis).toBe('measured');
+    expect(board?.measured.map((m) => m.model)).toEqual(['tiny-cnn', 'alexnet-mc']);
+    for (const m of board!.measured) {
+      expect(m.seconds).toBeGreaterThan(0);
+      expect(m.seconds).toBeLessThan(5);
+    }
+    expect(board!.scale.spatial).toBeGreaterThan(0);
+    expect(board!.scale.gemm).toBeGreaterThan(0);
+    // The farm file it wrote plans with the measured profile.
+    expect(JSON.parse(readFileSync(out, 'utf8')).devices[0].profile.basis).toBe('measured');
+    const p = await mchair('plan', '--model', 'alexnet-mc', '--farm', out, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    const plan = Plan.parse(JSON.parse(p.stdout));
+    expect(plan.prediction.basis).toBe('measured');
+    expect(plan.devices.map((d) => d.device)).toEqual(['bench-1']);
+  });
+
+  it('says in one line what to fix for a board it cannot measure', async () => {
+    const r = await mchair('profile', '--devices', 'ghost', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no device named "ghost"/);
+    const both = await mchair('profile', '--devices', 'bench-1', '--emulate', 'pi3:1');
+    expect(both.code).toBe(1);
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+    expect(both.stderr).toMatch(/exactly one of --emulate SPEC.*--farm FILE and --devices NAMES/);
+  });
+});
