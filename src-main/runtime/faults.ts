@@ -186,7 +186,17 @@ export class Faults {
         r.plan.devices.filter((d) => d.part !== null).map((d) => d.device),
         Promise.race([installing, deploying]),
       );
-      fault.resent = await deploying;
+      try {
+        fault.resent = await deploying;
+      } catch (err) {
+        // A board lost while it loads (killed as it came back) fails the deploy with the new plan
+        // on some boards already: the verdict that follows must re-plan from this plan, not take
+        // the board for one the running plan never used and leave the farm half-deployed.
+        this.plan = r.plan;
+        fault.why = `${fault.why}; its deployment failed: ${(err as Error).message}`;
+        this.record(fault);
+        throw err;
+      }
       fault.redeployMs = performance.now() - t1;
     }
     this.plan = r.plan;

@@ -33,6 +33,7 @@ export interface Fault {
   plan: { origin: string; predictedIps: number; devices: string[] } | null;
   recoveryS: number | null;
   slowdown: number | null;
+  why: string;
 }
 
 export interface ChaosRun {
