@@ -151,7 +151,7 @@ describe('frames on the wire', () => {
           ),
       ),
     );
-    expect(acks).toEqual(Array.from({ length: 12 }, (_, i) => ({ frameId: i })));
+    expect(acks).toEqual(Array.from({ length: 12 }, (_, i) => ({ frameId: i, tensors: [] })));
     expect(seen.sort((a, b) => a.frameId - b.frameId)).toEqual(
       Array.from({ length: 12 }, (_, i) => ({ frameId: i, first: i, size: 20_000 + i * 1000 })),
     );
