@@ -1,7 +1,7 @@
 // Board-failure figures (issue 9, point 1): `mchair run --chaos` on an emulated Pi 3 farm with
-// --check, one fault kind per run: an agent killed, a board cut off (on this local farm a
-// SIGSTOP'd agent; the namespace link-down path is in test/integration/faults/cut.test.ts, as
-// root), a board slowed 5x, and a killed agent that comes back. For each fault: detection ms
+// --check, one fault kind per run: an agent killed, a board cut off (run as root with ip,
+// nsenter and unshare: its network namespace's link set down; otherwise a SIGSTOP'd agent, and
+// the run says which), a board slowed 5x, and a killed agent that comes back. For each fault: detection ms
 // (target < 2000), re-plan ms (< 1000), redeploy ms, frames sent again, seconds from detection
 // until throughput reached 90% of the new plan's prediction (< 5), and frames lost / duplicated /
 // mismatched (0). FRAMES overrides 160 frames per run; MODEL and FARM the workload.
