@@ -249,10 +249,11 @@ export class Agent {
     return worker.submit(f);
   }
 
-  private async readings(): Promise<Readings> {
+  /** The board's state, its CPU share measured by `cpu` (each message keeps its own interval). */
+  private async readings(cpu = this.readingsCpu): Promise<Readings> {
     return {
       agentId: this.cfg.id,
-      cpuPercent: this.readingsCpu.sample(),
+      cpuPercent: cpu.sample(),
       rssBytes: process.memoryUsage.rss(),
       ...(await this.board.read()),
       emulated: this.cfg.profile !== null,
@@ -263,17 +264,8 @@ export class Agent {
     const now = performance.now();
     const interval = now - this.lastTelemetry;
     this.lastTelemetry = now;
-    const board = await this.board.read();
-    return {
-      agentId: this.cfg.id,
-      at: now,
-      intervalMs: interval,
-      parts: this.live ? [...this.live.workers.values()].map((w) => w.take()) : [],
-      cpuPercent: this.cpu.sample(),
-      rssBytes: process.memoryUsage.rss(),
-      ...board,
-      emulated: this.cfg.profile !== null,
-    };
+    const parts = this.live ? [...this.live.workers.values()].map((w) => w.take()) : [];
+    return { ...(await this.readings(this.cpu)), at: now, intervalMs: interval, parts };
   }
 
   /** Drops the live deployment at once; `keep` says which sessions (by part sha256) live on. */

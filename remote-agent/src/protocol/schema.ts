@@ -8,6 +8,19 @@ import { frameWire } from './frame-wire';
 
 export const PROTOCOL_VERSION = 2;
 
+/**
+ * The board's own state, in telemetry and in readings alike. cpuPercent: the agent's CPU share
+ * since the previous call of the same message, % of all cores.
+ */
+const boardFields = [
+  { name: 'cpuPercent', type: 'double' },
+  { name: 'rssBytes', type: 'long' },
+  { name: 'temperatureC', type: ['null', 'double'], default: null },
+  { name: 'throttled', type: ['null', 'int'], default: null },
+  { name: 'rails', type: { type: 'array', items: 'Rail' } },
+  { name: 'emulated', type: 'boolean' },
+];
+
 const protocol = {
   protocol: 'MusicalChairAgent',
   namespace: 'lab.musicalchair',
@@ -182,27 +195,13 @@ const protocol = {
         /** Counters since the previous telemetry call. */
         { name: 'intervalMs', type: 'double' },
         { name: 'parts', type: { type: 'array', items: 'PartTelemetry' } },
-        { name: 'cpuPercent', type: 'double' },
-        { name: 'rssBytes', type: 'long' },
-        { name: 'temperatureC', type: ['null', 'double'], default: null },
-        { name: 'throttled', type: ['null', 'int'], default: null },
-        { name: 'rails', type: { type: 'array', items: 'Rail' } },
-        { name: 'emulated', type: 'boolean' },
+        ...boardFields,
       ],
     },
     {
       type: 'record',
       name: 'Readings',
-      fields: [
-        { name: 'agentId', type: 'string' },
-        /** Agent CPU share since the previous readings call (not telemetry's), % of all cores. */
-        { name: 'cpuPercent', type: 'double' },
-        { name: 'rssBytes', type: 'long' },
-        { name: 'temperatureC', type: ['null', 'double'], default: null },
-        { name: 'throttled', type: ['null', 'int'], default: null },
-        { name: 'rails', type: { type: 'array', items: 'Rail' } },
-        { name: 'emulated', type: 'boolean' },
-      ],
+      fields: [{ name: 'agentId', type: 'string' }, ...boardFields],
     },
   ],
   messages: {
