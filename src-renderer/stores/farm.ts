@@ -60,19 +60,13 @@ export const useFarmStore = defineStore('farm', () => {
   const importFile = (fileName: string, text: string, replace: boolean): Promise<string | null> =>
     edit(() => api.call('devices/import', { fileName, text, replace }));
 
-  /**
-   * Hands a board's SSH password to the core's secret store; the page keeps no copy. Says whether
-   * it outlives this session (the app's keychain) or only this serve process, or why it failed.
-   */
-  async function savePassword(
-    name: string,
-    password: string,
-  ): Promise<{ persistent: boolean } | { error: string }> {
+  /** Hands a board's SSH password to the core's secret store (the page keeps no copy); null or why it failed. */
+  async function savePassword(name: string, password: string): Promise<string | null> {
     try {
-      const { persistent } = await api.call('devices/save-password', { name, password });
-      return { persistent };
+      await api.call('devices/save-password', { name, password });
+      return null;
     } catch (err) {
-      return { error: errorSentence(err) };
+      return errorSentence(err);
     }
   }
 

@@ -5,17 +5,10 @@ import { ref, shallowRef } from 'vue';
 import type { ModelCosts, ZooEntry } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
+import { toBase64 } from '../composables/pageFrames';
 
 /** 512 KiB of file per call: under the WebSocket's 1 MiB frame once in base64. */
 const UPLOAD_CHUNK_BYTES = 512 * 1024;
-
-function toBase64(bytes: Uint8Array): string {
-  let text = '';
-  // String.fromCharCode takes arguments: a chunk at a time keeps under the engine's limit.
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}
 
 export const useModelsStore = defineStore('models', () => {
   const zoo = shallowRef<ZooEntry[]>([]);
