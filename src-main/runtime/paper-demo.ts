@@ -12,18 +12,10 @@ import { startEphemeralFarm } from '../farm/ephemeral';
 import type { FarmEndpoints } from '../farm/farmfile';
 import { emulatedDevices } from '../farm/virtual';
 import type { Logger } from '../log';
-import {
-  farmFromSpec,
-  loadPlannerModel,
-  planModel,
-  presetPlan,
-  type Farm,
-  type PlannerModel,
-  type PresetId,
-} from '../planner/index';
+import { farmFromSpec, loadPlannerModel, type PlannerModel, type PresetId } from '../planner/index';
 import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
-import { runModel, type RunReport } from './run';
+import { choosePlan, runModel, type RunReport } from './run';
 import { warmupFrames } from './stats';
 
 export interface PaperCase {
@@ -59,14 +51,6 @@ export interface PaperRun {
   error: string | null;
 }
 
-/** The plan a case runs: the same choice `mchair run --plan` makes, so frames fit the run. */
-function planFor(c: PaperCase, pm: PlannerModel, farm: Farm): Plan {
-  if (c.plan !== 'auto') return presetPlan(c.plan, pm, farm);
-  const best = planModel(pm, farm).plans[0];
-  if (!best) throw new AppError('NO_PLAN', `the planner found no plan of ${pm.name}`);
-  return best;
-}
-
 /**
  * Frames finish in bursts of the bottleneck stage's replicas (7 conv replicas of VGG16 end their
  * frames together every ~8 s). The run's IPS counts the frames after warm-up over the time from
@@ -88,7 +72,7 @@ export function framesFor(ips: number, replicas: number, seconds: number): numbe
   const want = Math.max(replicas, Math.ceil(ips * seconds), 2);
   for (let n = 2; ; n++) {
     const w = warmupFrames(n);
-    // ipsAfterWarmup measures from frame max(w - 1, 0) to frame n - 1.
+    // RunFigures.ips measures from frame max(w - 1, 0) to frame n - 1.
     const measured = n - 1 - Math.max(w - 1, 0);
     if (measured >= want && measured % replicas === 0) return n;
   }
@@ -153,7 +137,8 @@ export async function runPaperDemo(o: {
           pm = loadPlannerModel(c.model);
           models.set(c.model, pm);
         }
-        const plan = planFor(c, pm, farmFromSpec(`${PAPER_BOARD}:${c.boards}`));
+        // The choice `mchair run --plan` makes, so the frames computed here fit the run.
+        const plan = await choosePlan(c.plan, pm, farmFromSpec(`${PAPER_BOARD}:${c.boards}`));
         frames = framesFor(plan.prediction.ips, replicasOf(plan), o.seconds);
         window = windowFor(plan);
         o.say?.(

@@ -116,7 +116,8 @@ export interface RunReport {
   energy: RunEnergy | null;
 }
 
-async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
+/** The plan `--plan REF` names: auto (the planner's best), a paper preset, or a plan file. */
+export async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
   if (ref === 'auto') {
     const best = planModel(pm, farm).plans[0];
     if (!best)

@@ -8,8 +8,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
+/** warmupFrames never exceeds this, so the first frames' figures are all a run needs to keep. */
+const WARMUP_MAX = 20;
+
 export function warmupFrames(total: number): number {
-  return Math.min(20, Math.floor(total / 10));
+  return Math.min(WARMUP_MAX, Math.floor(total / 10));
 }
 
 /** Latency samples kept after warm-up; beyond this a uniform reservoir keeps percentiles honest. */
@@ -17,8 +20,6 @@ const LATENCY_RESERVOIR = 65_536;
 /** Completion times kept for rate windows (a few seconds even at thousands of frames/s). */
 const RECENT_DONE = 1 << 16;
 const RECENT_LATENCY = 200;
-/** warmupFrames never exceeds this, so the first frames' figures are all a run needs to keep. */
-const WARMUP_MAX = 20;
 
 /**
  * A run's figures in bounded memory, however long it streams: the first frames' completion times

@@ -59,15 +59,15 @@ export function supervise(o: SuperviseOptions): Supervision {
   // Record updates are chained and awaited by stop(): one landing after the run's final record
   // would put it back to "running".
   let recording: Promise<void> = Promise.resolve();
-  const publish = (f: RunFault, first: boolean) => {
+  // Called when a fault is recorded and again once the run has recovered from it.
+  const publish = (f: RunFault) => {
     o.events?.emit('run/fault', { ...f, runId: o.runId });
-    if (first || f.recoveryS !== null) o.say?.(describeFault(f));
+    o.say?.(describeFault(f));
     const list = [...faults.list];
     recording = recording
       .then(() => o.recorder?.setState('running', { faults: list }))
       .catch((err: unknown) => o.log.warn({ err }, 'fault not recorded'));
   };
-  const reported = new Set<RunFault>();
   const faults = new Faults({
     model: o.model,
     plan: o.plan,
@@ -78,11 +78,7 @@ export function supervise(o: SuperviseOptions): Supervision {
       const i = chaos?.lastInjected(v.device, CAUSES[v.kind]);
       return i ? { kind: i.action.kind, at: i.at } : null;
     },
-    onFault: (f) => {
-      const first = !reported.has(f);
-      reported.add(f);
-      publish(f, first);
-    },
+    onFault: publish,
     // The Heartbeat is made next: Faults acts on its verdicts and excuses boards through it.
     excuse: (ids, busy) => heartbeat.excuse(ids, busy),
     log: o.log,
