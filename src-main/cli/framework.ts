@@ -103,7 +103,8 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     }
     if (err instanceof AppError) {
       process.stderr.write(
-        `mchair: ${oneLine(err.message)}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
+        // AppError keeps its message to one line itself.
+        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
       );
       return EXIT_USER;
     }

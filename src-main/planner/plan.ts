@@ -117,7 +117,7 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
     const spare = ev.idle.find(fitsOn);
     const model = spare ?? part.devices[0]!;
     const extra = cost.partCost(model, s.from, s.to, part.share);
-    const fits = fitsOn(model);
+    const fits = extra.peakBytes <= model.profile.memory.budgetBytes;
     const rest = others((k, i) => k === 'stage' && i === si);
     if (fits) {
       const partIps = (p: number) =>

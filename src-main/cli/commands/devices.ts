@@ -13,6 +13,7 @@ import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
 import { MemorySecretStore } from '../../inventory/secrets';
 import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
 import { probeDevice, type ProbeReport } from '../../provision/probe';
+import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
 import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import { action, type ActionContext, withCommonOptions } from '../framework';
@@ -45,6 +46,12 @@ function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Pr
 }
 
 /** Headless: secrets are asked on the terminal and forgotten when the command ends. */
+/** `--devices NAMES|all`: those boards of the inventory, and the SSH connector that reaches them. */
+export async function boardsFor(ctx: ActionContext, spec: string): Promise<RunBoards> {
+  const names = spec === 'all' ? [] : spec.split(',').filter(Boolean);
+  return { devices: (await openInventory(ctx)).select(names), connector: await connectorFor(ctx) };
+}
+
 export function connectorFor(
   ctx: ActionContext,
   prompter: Prompter = TerminalPrompter.ifInteractive(),

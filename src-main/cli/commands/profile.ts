@@ -22,10 +22,10 @@ import {
   type PlannerModel,
 } from '../../planner/index';
 import { readFarmFile } from '../../farm/farmfile';
-import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
+import { boardsPlannerFarm } from '../../runtime/boardFarm';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
-import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
+import { boardsFor, withInventoryOption, withTrustOption } from './devices';
 
 /** Conv-heavy and weight-heavy: together they tell a board's two kinds of speed apart. */
 const MODELS = ['tiny-cnn', 'alexnet-mc'] as const;
@@ -92,14 +92,7 @@ export function registerProfile(program: Command): void {
       const f = ctx.options(Flags);
       // The lab's boards: each measured through its own agent, the parts pushed to it over SSH
       // (a board is profiled by the profile it was added with, which the fit then corrects).
-      let boards: RunBoards | null = null;
-      if (f.devices !== undefined) {
-        const names = f.devices === 'all' ? [] : f.devices.split(',').filter(Boolean);
-        boards = {
-          devices: (await openInventory(ctx)).select(names),
-          connector: await connectorFor(ctx),
-        };
-      }
+      const boards = f.devices === undefined ? null : await boardsFor(ctx, f.devices);
       const farm: Farm = boards
         ? boardsPlannerFarm(boards.devices)
         : f.emulate !== undefined

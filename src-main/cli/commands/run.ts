@@ -10,7 +10,7 @@ import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
 import { action, withCommonOptions } from '../framework';
-import { connectorFor, openInventory, withInventoryOption, withTrustOption } from './devices';
+import { boardsFor, withInventoryOption, withTrustOption } from './devices';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
@@ -98,20 +98,12 @@ export function registerRun(program: Command): void {
       const o = ctx.options(Options);
       if ([o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length !== 1)
         throw new InputError('give exactly one of --emulate SPEC, --farm FILE and --devices NAMES');
-      const names = o.devices === 'all' ? [] : (o.devices?.split(',').filter(Boolean) ?? []);
       const report = await runModel({
         model: o.model,
         plan: o.plan,
         emulate: o.emulate,
         farmFile: o.farm,
-        ...(o.devices === undefined
-          ? {}
-          : {
-              boards: {
-                devices: (await openInventory(ctx)).select(names),
-                connector: await connectorFor(ctx),
-              },
-            }),
+        ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
         frames: o.frames,
         window: o.window,
         check: o.check,
