@@ -3,22 +3,19 @@
 // (no process is stopped: the agent lives on, unreachable, as behind a dead Wi-Fi link). Then
 // the same with the link set up again: the board is offered its chair back. Needs root.
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFarmCa, issueIdentity, writeIdentity } from '../../../src-main/farm/pki';
-import { snapshotBundles, type Bundles } from '../farm/bundles';
 import { createLab, type Lab } from '../ssh/sshd';
-import { chaosRun, expectCutAndBack } from './chaos-run';
+import { chaosFixture, chaosRun, expectCutAndBack } from './chaos-run';
 
 const root = process.getuid?.() === 0;
 const DEVICES = 6;
 const PORT = 7070;
 
-let home: string;
-let bundles: Bundles;
+const fx = chaosFixture();
 let lab: Lab | null = null;
 let farmFile: string;
 const agents: ChildProcess[] = [];
@@ -33,7 +30,7 @@ async function startAgent(ns: string, addr: string, id: string, dir: string): Pr
       'exec',
       ns,
       process.execPath,
-      bundles.env.MCHAIR_AGENT_BUNDLE!,
+      fx.bundles.env.MCHAIR_AGENT_BUNDLE!,
       ...['--id', id, '--host', addr, '--port', String(PORT)],
       ...['--parts-dir', join(dir, 'parts'), '--tls-dir', join(dir, 'tls')],
       ...['--profile', 'pi3', '--threads', '1', '--link-mbps', '40'],
@@ -54,10 +51,8 @@ async function startAgent(ns: string, addr: string, id: string, dir: string): Pr
 
 beforeAll(async () => {
   if (!root) return;
-  home = await mkdtemp(join(tmpdir(), 'mchair-faults-'));
-  bundles = await snapshotBundles();
   lab = createLab(DEVICES);
-  const dir = join(home, 'farm');
+  const dir = join(fx.home, 'farm');
   await mkdir(join(dir, 'parts'), { recursive: true });
   const ca = await createFarmCa('cut-test');
   for (const [i, id] of ids.entries())
@@ -98,8 +93,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const a of agents) a.kill('SIGKILL');
   lab?.remove();
-  if (home) await rm(home, { recursive: true, force: true });
-  await bundles?.remove();
 });
 
 const linkState = (ns: string) =>
@@ -111,7 +104,7 @@ describe.skipIf(!root)(
     it('loses no frame: its link goes down, the survivors take its frames, then it is offered its chair back', async () => {
       const ns = lab!.boards[2]!.name;
       // Long enough that frames keep coming for the recovery window well after the fault.
-      const r = await chaosRun(bundles, home, 220, [
+      const r = await chaosRun(fx.bundles, fx.home, 220, [
         '--farm',
         farmFile,
         '--chaos',

@@ -147,7 +147,6 @@ describe('virtual farm from the app', () => {
     expect(last.received).toBe(31);
     expect(last.waiting).toBeLessThanOrEqual(1);
     expect(last.dropped).toBeGreaterThan(0);
-    expect(last.received - last.dropped - last.waiting).toBeLessThan(31);
     const preview = await until('a preview', () => {
       for (let i = 0; i < 20 && !seen.some((x) => x.name === 'run/frame'); i++) void push(runId, i);
       return seen.find(
