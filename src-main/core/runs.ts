@@ -2,9 +2,6 @@
 // farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id, stopped through run/stop, with
 // frames from the core (synthetic) or from the page (camera, file) and a top-5 preview, measured
 // by the meters saved in Settings.
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AppError, type EventPayload, type RunSummary } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
@@ -90,14 +87,6 @@ export function runHandlers(o: {
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
       const power = await withSavedMeters(o.dataDir);
-      // A plan drawn in the Plan view goes to runModel as a plan file, like `mchair run --plan`.
-      let planFile: string | null = null;
-      if (typeof plan !== 'string') {
-        const dir = join(o.dataDir, 'tmp');
-        await mkdir(dir, { recursive: true });
-        planFile = join(dir, `plan-${randomUUID()}.json`);
-        await writeFile(planFile, JSON.stringify(plan));
-      }
       const abort = new AbortController();
       let page: PageFrameSource | null = null;
       let lastPreview = 0;
@@ -107,7 +96,7 @@ export function runHandlers(o: {
       const done = runModel({
         ...where,
         model,
-        plan: planFile ?? (plan as string),
+        plan,
         frames,
         power,
         check: false,
@@ -148,7 +137,6 @@ export function runHandlers(o: {
       }).finally(async () => {
         lines.stop();
         (page as PageFrameSource | null)?.close();
-        if (planFile) await rm(planFile, { force: true });
       });
       // Before it has an id the run fails as the command (a bad plan, no farm): say why.
       const id = await Promise.race([runId, done.then(() => runId)]);

@@ -49,7 +49,8 @@ import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
   model: string;
-  plan: string;
+  /** auto, a paper preset or a plan file (`--plan`), or a plan already made (the app, profile). */
+  plan: string | Plan;
   emulate?: string;
   farmFile?: string;
   /** Provisioned boards of the lab's inventory: the plan's parts are pushed to them over SSH. */
@@ -117,7 +118,8 @@ export interface RunReport {
 }
 
 /** The plan `--plan REF` names: auto (the planner's best), a paper preset, or a plan file. */
-export async function choosePlan(ref: string, pm: PlannerModel, farm: Farm): Promise<Plan> {
+export async function choosePlan(ref: string | Plan, pm: PlannerModel, farm: Farm): Promise<Plan> {
+  if (typeof ref !== 'string') return predictPlan(pm, ref, farm);
   if (ref === 'auto') {
     const best = planModel(pm, farm).plans[0];
     if (!best)

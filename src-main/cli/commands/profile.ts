@@ -111,12 +111,10 @@ export function registerProfile(program: Command): void {
             const layout = [{ from: 0, to: cost.layerCount, parts: [{ share: 1, devices: [d] }] }];
             const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
             if (plan.devices.some((x) => x.memoryBytes > x.memoryBudgetBytes)) continue;
-            const file = join(scratch, `${d.id}-${m.name}.json`);
-            writeFileSync(file, JSON.stringify(plan));
             ctx.say(`profile ${d.id}: ${m.name}, ${f.frames} frames`);
             const r = await runModel({
               model: m.name,
-              plan: file,
+              plan,
               ...(boards
                 ? { boards }
                 : f.emulate !== undefined
