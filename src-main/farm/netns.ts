@@ -40,8 +40,8 @@ export async function canIsolateBoards(): Promise<boolean> {
   }
 }
 
-/** `ip ARGS` inside the namespace at `netns`. */
-function ipIn(netns: string, ...args: string[]): Promise<unknown> {
+/** `ip ARGS` inside the namespace at `netns` (a path such as /proc/PID/ns/net). */
+export function ipIn(netns: string, ...args: string[]): Promise<{ stdout: string }> {
   return exec('nsenter', [`--net=${netns}`, '--', 'ip', ...args]);
 }
 

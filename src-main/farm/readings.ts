@@ -2,17 +2,10 @@
 // `readings` message, which leaves the per-part counters a running coordinator collects alone.
 import type { BoardReadings } from '../contract/farm';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { within } from '../runtime/heartbeat';
 
 /** How long the farm table waits for one board: a slow board shows blanks, not a stuck table. */
 const READINGS_MS = 3000;
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(what)), ms))),
-  ]).finally(() => clearTimeout(t));
-}
 
 /** Readings of a connected agent; null from an agent that predates the readings message. */
 export async function readingsOf(client: PeerClient): Promise<BoardReadings | null> {

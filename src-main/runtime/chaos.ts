@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { Peer } from '../../remote-agent/src/protocol/schema';
 import { InputError } from '../contract/index';
+import { ipIn } from '../farm/netns';
 
 const exec = promisify(execFile);
 
@@ -102,7 +103,7 @@ async function namespaceOf(
     (r) => r.stdout.trim(),
     () => '',
   );
-  const out = (await exec('nsenter', [`--net=${path}`, '--', 'ip', '-o', 'link', 'show'])).stdout;
+  const out = (await ipIn(path, '-o', 'link', 'show')).stdout;
   const links = out
     .split('\n')
     .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
@@ -115,9 +116,7 @@ async function setLinks(
   ns: { path: string; links: readonly string[] },
   state: 'up' | 'down',
 ): Promise<void> {
-  await Promise.all(
-    ns.links.map((l) => exec('nsenter', [`--net=${ns.path}`, '--', 'ip', 'link', 'set', l, state])),
-  );
+  await Promise.all(ns.links.map((l) => ipIn(ns.path, 'link', 'set', l, state)));
 }
 
 async function isOurAgent(pid: number): Promise<boolean> {

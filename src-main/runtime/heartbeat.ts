@@ -35,13 +35,12 @@ interface Watch {
   excused: number;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+/** `p`, or a rejection saying `why` once `ms` have passed without it. */
+export function within<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(why)), ms);
-    }),
+    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(why)), ms))),
   ]).finally(() => clearTimeout(t));
 }
 
@@ -142,7 +141,7 @@ export class Heartbeat {
     let h: Health;
     try {
       const c = await this.client(w);
-      h = await withTimeout(c.ping(++this.nonce), LOST_MS, `${w.peer.id}: no answer to a ping`);
+      h = await within(c.ping(++this.nonce), LOST_MS, `${w.peer.id}: no answer to a ping`);
     } catch (err) {
       w.pendingSince = null;
       // A board that closed its connection or refuses one is gone now, not in LOST_MS: a killed
