@@ -7,7 +7,10 @@
 // lastLayer]; it has one or more parts (more than one = the stage's first layer is split along
 // output channels, each part computing `channels` [start, end) and the consumer concatenating
 // the parts' outputs along axis 1 in part order); each part has one or more devices (more than
-// one = data-parallel replicas, each frame goes to one of them).
+// one = data-parallel replicas, each frame goes to one of them). A device may hold several
+// roles (parts of different stages, or of one split stage); its roles share its CPU and memory.
+// Plans where it does are refused by readers older than that (their check said "has two
+// roles"), so they cannot misread one, and the version stays 1.
 import { z } from 'zod';
 
 const Name = z.string().min(1).max(256);
@@ -37,24 +40,45 @@ export const PlanStage = z.object({
 });
 export type PlanStage = z.infer<typeof PlanStage>;
 
+/** One (stage, part) a device runs, with its predicted load. */
+export const PlanRole = z.object({
+  stage: z.string(),
+  part: z.string(),
+  /** Predicted frames per second this device handles in this role. */
+  ips: z.number().min(0),
+  /** Predicted seconds of work per frame it handles in this role. */
+  frameSeconds: z.number().min(0),
+});
+export type PlanRole = z.infer<typeof PlanRole>;
+
 export const PlanDeviceRole = z.object({
   device: DeviceId,
   /** Device profile id (pi3, pi4, tx2-cpu, ...). */
   profile: z.string(),
-  /** Null when the plan leaves the device idle. */
+  /** Null when the plan leaves the device idle; its first role when it has several. */
   stage: z.string().nullable(),
   part: z.string().nullable(),
-  /** Peak memory: runtime, weights (held twice while the session loads) and activations. */
+  /** Peak memory of all its roles: runtime, weights (held twice while a session loads) and activations. */
   memoryBytes: z.number().int().min(0),
   memoryBudgetBytes: z.number().int().min(0),
-  /** Predicted share of wall time the device computes or moves messages, 0..1. */
+  /** Predicted share of wall time the device computes or moves messages, 0..1, all roles. */
   utilisation: z.number().min(0),
-  /** Predicted frames per second this device handles. */
+  /** Predicted frames per second this device handles (in its first role). */
   ips: z.number().min(0),
-  /** Predicted seconds of work per frame it handles. */
+  /** Predicted seconds of work per frame it handles (in its first role). */
   frameSeconds: z.number().min(0),
+  /** Every role, when the device has more than one (read them with rolesOf). */
+  roles: z.array(PlanRole).min(2).optional(),
 });
 export type PlanDeviceRole = z.infer<typeof PlanDeviceRole>;
+
+/** Every (stage, part) a plan's device runs: none when idle, one or more otherwise. */
+export function rolesOf(d: PlanDeviceRole): PlanRole[] {
+  if (d.roles) return d.roles;
+  return d.stage !== null && d.part !== null
+    ? [{ stage: d.stage, part: d.part, ips: d.ips, frameSeconds: d.frameSeconds }]
+    : [];
+}
 
 export const Bottleneck = z.object({
   kind: z.enum(['device', 'stage', 'medium', 'port']),
@@ -101,7 +125,6 @@ export const Plan = z
     prediction: PlanPrediction,
   })
   .superRefine((p, ctx) => {
-    const seen = new Set<string>();
     p.stages.forEach((s, si) => {
       if (s.id !== `s${si}`)
         ctx.addIssue({ code: 'custom', path: ['stages', si, 'id'], message: `must be "s${si}"` });
@@ -122,15 +145,13 @@ export const Plan = z
             message: `must start at channel ${start ?? 0} and be non-empty`,
           });
         }
-        for (const d of part.devices) {
-          if (seen.has(d))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['stages', si, 'parts', pi, 'devices'],
-              message: `device "${d}" has two roles`,
-            });
-          seen.add(d);
-        }
+        // A device may hold several parts, but is one replica of a part at most.
+        if (new Set(part.devices).size !== part.devices.length)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', si, 'parts', pi, 'devices'],
+            message: 'names a device twice',
+          });
       });
     });
   });

@@ -1,7 +1,8 @@
 // The cost model: what a layer costs on a device, what a part of a stage costs the device that
 // runs it (compute, messages, memory), and what a whole layout delivers (IPS, latency, per
 // device load, media load, energy, the bottleneck). The search and the presets are judged by
-// the same numbers, and `mchair run` shows them as the prediction.
+// the same numbers, and `mchair run` shows them as the prediction. A device may hold several
+// roles (parts): they share its one CPU, its port and its memory.
 import type { Chain } from './layers';
 import { opClass } from './layers';
 import type { Device, Farm } from './farm';
@@ -47,6 +48,20 @@ export interface DeviceLoad {
   readonly cost: PartCost;
   /** Frames per second this device handles at the plan's IPS. */
   readonly ips: number;
+  /** This role's share of the device's wall time. */
+  readonly utilisation: number;
+}
+
+/** A device with a role, all its roles together. */
+export interface DeviceUse {
+  readonly device: Device;
+  /** Its roles, in stage and part order. */
+  readonly loads: readonly DeviceLoad[];
+  /** The most plan frames per second it can serve: its roles' times per plan frame add up. */
+  readonly capacityIps: number;
+  /** Runtime once, every role's weights and activations, and the largest load peak. */
+  readonly peakBytes: number;
+  /** Share of wall time it computes or moves messages, its roles' shares summed. */
   readonly utilisation: number;
   readonly fits: boolean;
 }
@@ -58,7 +73,8 @@ export interface MediumLoad {
   readonly capacityIps: number;
 }
 
-export type BottleneckKind = 'stage' | 'medium' | 'port';
+/** `device`: one board's roles together (their parts are fast enough, the board is not). */
+export type BottleneckKind = 'stage' | 'medium' | 'port' | 'device';
 
 export interface Evaluation {
   readonly ips: number;
@@ -67,6 +83,8 @@ export interface Evaluation {
   /** For each stage, its slowest part. */
   readonly stageBottleneckPart: readonly number[];
   readonly loads: readonly DeviceLoad[];
+  /** Devices with a role; a `device` bottleneck's index points here. */
+  readonly devices: readonly DeviceUse[];
   readonly idle: readonly Device[];
   readonly media: readonly MediumLoad[];
   readonly coordinatorPortIps: number;
@@ -107,6 +125,22 @@ export function withLinks(d: Device, b: PartBase, producers: number, consumers: 
     steadyBytes: b.steadyBytes,
     peakBytes: b.peakBytes,
   };
+}
+
+/**
+ * Peak memory of a device holding these parts: one runtime (one agent process), every part's
+ * weights and activations, and the load peak of one part at a time (the agent loads its parts
+ * one after another, so at most one holds its model bytes twice; the largest bounds it).
+ */
+export function devicePeakBytes(p: DeviceProfile, parts: readonly PartCost[]): number {
+  const runtime = p.memory.runtimeBytes;
+  let held = runtime;
+  let loading = 0;
+  for (const c of parts) {
+    held += c.steadyBytes - runtime;
+    loading = Math.max(loading, c.peakBytes - c.steadyBytes);
+  }
+  return held + loading;
 }
 
 /** Time to move `bytes` at a class's speed, the part beyond the spill point at the slow rate. */
@@ -320,28 +354,68 @@ export class CostModel {
     });
     if (coordinatorPortIps < bottleneck.ips)
       bottleneck = { kind: 'port', index: 0, ips: coordinatorPortIps };
-    const ips = bottleneck.ips;
-
-    const loads: DeviceLoad[] = [];
+    // A device with several roles: each part is fast enough on its own, the board for all of
+    // them may not be. (A one-role device's capacity is its part's share, already counted.)
+    const roles = new Map<Device, Array<{ si: number; pi: number; k: number }>>();
     layout.forEach((s, si) =>
       s.parts.forEach((p, pi) =>
-        p.devices.forEach((device, k) => {
+        p.devices.forEach((d, k) => {
+          const list = roles.get(d);
+          if (list) list.push({ si, pi, k });
+          else roles.set(d, [{ si, pi, k }]);
+        }),
+      ),
+    );
+    const capacities = [...roles.values()].map((rs) => {
+      let cpu = 0;
+      let port = 0;
+      for (const { si, pi, k } of rs) {
+        const c = partCosts[si]![pi]![k]!;
+        const w = weights[si]![pi]![k]!;
+        cpu += w * (c.computeSec + c.ioSec);
+        port += w * c.portSec;
+      }
+      return 1 / Math.max(cpu, port);
+    });
+    [...roles.values()].forEach((rs, i) => {
+      if (rs.length > 1 && capacities[i]! < bottleneck.ips)
+        bottleneck = { kind: 'device', index: i, ips: capacities[i]! };
+    });
+    const ips = bottleneck.ips;
+
+    const loadOf = layout.map((s, si) =>
+      s.parts.map((p, pi) =>
+        p.devices.map((device, k): DeviceLoad => {
           const cost = partCosts[si]![pi]![k]!;
           const dIps = ips * weights[si]![pi]![k]!;
-          loads.push({
+          return {
             device,
             stage: si,
             part: pi,
             cost,
             ips: dIps,
             utilisation: dIps * (cost.computeSec + cost.ioSec),
-            fits: cost.peakBytes <= device.profile.memory.budgetBytes,
-          });
+          };
         }),
       ),
     );
-    const used = new Set(loads.map((l) => l.device));
-    const idle = farm.devices.filter((d) => !used.has(d));
+    const loads = loadOf.flat(2);
+    const devices: DeviceUse[] = [...roles].map(([device, rs], i) => {
+      const own = rs.map(({ si, pi, k }) => loadOf[si]![pi]![k]!);
+      const peakBytes = devicePeakBytes(
+        device.profile,
+        own.map((l) => l.cost),
+      );
+      return {
+        device,
+        loads: own,
+        capacityIps: capacities[i]!,
+        peakBytes,
+        utilisation: own.reduce((a, l) => a + l.utilisation, 0),
+        fits: peakBytes <= device.profile.memory.budgetBytes,
+      };
+    });
+    const idle = farm.devices.filter((d) => !roles.has(d));
 
     // Latency of one frame on an idle farm: hops plus the slowest replica of each stage.
     const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
@@ -370,17 +444,22 @@ export class CostModel {
       stageIps,
       stageBottleneckPart,
       loads,
+      devices,
       idle,
       media,
       coordinatorPortIps,
       bottleneck,
-      staticJ: perFrame((l) => l.device.profile.power.idleWatts),
+      // Idle power once per device, however many roles it holds.
+      staticJ:
+        ips > 0
+          ? devices.reduce((a, u) => a + u.device.profile.power.idleWatts, 0) / ips
+          : Infinity,
       dynamicJ: perFrame(
         (l) =>
           (l.device.profile.power.fullWatts - l.device.profile.power.idleWatts) * l.utilisation,
       ),
       computeBoundIps: this.computeBoundIps(farm.devices),
-      fits: loads.every((l) => l.fits),
+      fits: devices.every((u) => u.fits),
     };
   }
 }

@@ -1,8 +1,15 @@
 // Turns a layout and its evaluation into the public Plan document, with the explanation people
 // read: what limits the IPS and why, and what would raise it.
-import type { Bottleneck, Plan, PlanObjective, PlanStage } from '../contract/plan';
+import type {
+  Bottleneck,
+  Plan,
+  PlanDeviceRole,
+  PlanObjective,
+  PlanRole,
+  PlanStage,
+} from '../contract/plan';
 import { InputError } from '../contract/errors';
-import type { CostModel, Evaluation, Layout } from './cost';
+import type { CostModel, DeviceLoad, Evaluation, Layout } from './cost';
 import type { Device, Farm } from './farm';
 import { canSplit } from './layers';
 
@@ -14,7 +21,6 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 :
 export function checkLayout(cost: CostModel, layout: Layout, farm: Farm): void {
   const chain = cost.chain;
   const inFarm = new Set(farm.devices);
-  const used = new Set<unknown>();
   let at = 0;
   layout.forEach((s, si) => {
     if (s.from !== at || s.to <= s.from || !chain.cuts[s.to]) {
@@ -28,13 +34,17 @@ export function checkLayout(cost: CostModel, layout: Layout, farm: Farm): void {
         `plan stage s${si} is split but its first layer cannot be split along output channels`,
       );
     }
-    for (const p of s.parts) {
+    // A device may hold parts of several stages (they share its time and memory), but is one
+    // replica of a part at most.
+    s.parts.forEach((p, pi) => {
+      const seen = new Set<Device>();
       for (const d of p.devices) {
         if (!inFarm.has(d)) throw new InputError(`plan device "${d.id}" is not in the farm`);
-        if (used.has(d)) throw new InputError(`plan device "${d.id}" has two roles`);
-        used.add(d);
+        if (seen.has(d))
+          throw new InputError(`plan device "${d.id}" is named twice in part s${si}.p${pi}`);
+        seen.add(d);
       }
-    }
+    });
   });
   if (at !== cost.layerCount) throw new InputError('plan stages do not cover the whole model');
 }
@@ -59,6 +69,18 @@ export function explainBottleneck(cost: CostModel, layout: Layout, ev: Evaluatio
       where: m.medium.id,
       ips: b.ips,
       why: `the shared ${m.medium.id} medium (${m.medium.mbps} Mbit/s) carries ${mb(m.bytesPerFrame)} per frame: frames, activations between stages and results all use the same air`,
+    };
+  }
+  if (b.kind === 'device') {
+    const u = ev.devices[b.index]!;
+    const roles = u.loads
+      .map((l) => `s${l.stage}.p${l.part} ${fmt(l.cost.computeSec + l.cost.ioSec, 3)} s`)
+      .join(' + ');
+    return {
+      kind: 'device',
+      where: u.device.id,
+      ips: b.ips,
+      why: `${u.device.id} (${u.device.profile.id}) holds ${u.loads.length} roles that share its time: ${roles} per frame`,
     };
   }
   if (b.kind === 'port') {
@@ -198,19 +220,28 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
       devices: p.devices.map((d) => d.id),
     })),
   }));
-  const roles = new Map(ev.loads.map((l) => [l.device, l]));
-  const devices = farm.devices.map((d) => {
-    const l = roles.get(d);
+  const uses = new Map(ev.devices.map((u) => [u.device, u]));
+  const role = (l: DeviceLoad): PlanRole => ({
+    stage: `s${l.stage}`,
+    part: `s${l.stage}.p${l.part}`,
+    ips: l.ips,
+    frameSeconds: l.cost.computeSec + l.cost.ioSec,
+  });
+  const devices = farm.devices.map((d): PlanDeviceRole => {
+    const u = uses.get(d);
+    const roles = u ? u.loads.map(role) : [];
+    const first = roles[0];
     return {
       device: d.id,
       profile: d.profile.id,
-      stage: l ? `s${l.stage}` : null,
-      part: l ? `s${l.stage}.p${l.part}` : null,
-      memoryBytes: Math.round(l ? l.cost.peakBytes : d.profile.memory.runtimeBytes),
+      stage: first?.stage ?? null,
+      part: first?.part ?? null,
+      memoryBytes: Math.round(u ? u.peakBytes : d.profile.memory.runtimeBytes),
       memoryBudgetBytes: Math.round(d.profile.memory.budgetBytes),
-      utilisation: l ? l.utilisation : 0,
-      ips: l ? l.ips : 0,
-      frameSeconds: l ? l.cost.computeSec + l.cost.ioSec : 0,
+      utilisation: u ? u.utilisation : 0,
+      ips: first?.ips ?? 0,
+      frameSeconds: first?.frameSeconds ?? 0,
+      ...(roles.length > 1 ? { roles } : {}),
     };
   });
   const bases = new Set(farm.devices.map((d) => d.profile.basis));

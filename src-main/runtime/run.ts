@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
-import { Plan } from '../contract/plan';
+import { Plan, rolesOf } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
@@ -324,7 +324,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     const timesOf = (p: Plan) => {
       const expectMs: Record<string, number> = {};
       for (const d of predictPlan(pm, p, described.planner).devices)
-        if (d.part) expectMs[`${d.device}/${d.part}`] = d.frameSeconds * 1000;
+        for (const r of rolesOf(d)) expectMs[`${d.device}/${r.part}`] = r.frameSeconds * 1000;
       return { expectMs, holdMs: farm.emulated ? expectMs : {} };
     };
     const times = timesOf(plan);

@@ -142,6 +142,76 @@ describe('cost model', () => {
     expect(ev.loads.find((l) => l.device === W)!.cost.portSec).toBeCloseTo(1e-3, 9);
   });
 
+  it('adds up the times of a device holding two stages: its capacity, utilisation and idle power once', () => {
+    const ev = cost.evaluate(
+      [
+        { from: 0, to: 1, parts: [{ share: 1, devices: [A] }] },
+        { from: 1, to: 2, parts: [{ share: 1, devices: [A] }] },
+      ],
+      farm,
+    );
+    // Each stage alone: 1/0.0672 and 1/0.135201 (as above); A runs both, 0.202401 s a frame.
+    expect(ev.stageIps[0]).toBeCloseTo(1 / 0.0672, 6);
+    expect(ev.stageIps[1]).toBeCloseTo(1 / 0.135201, 6);
+    expect(ev.bottleneck).toMatchObject({ kind: 'device', index: 0 });
+    expect(ev.ips).toBeCloseTo(1 / 0.202401, 6);
+    expect(ev.devices).toHaveLength(1);
+    expect(ev.devices[0]!.loads.map((l) => l.stage)).toEqual([0, 1]);
+    expect(ev.devices[0]!.utilisation).toBeCloseTo(1, 9);
+    expect(ev.idle).toEqual([B, C]);
+    // Idle 1 W once (not once per role) over 0.202401 s; dynamic 2 W for the whole frame.
+    expect(ev.staticJ).toBeCloseTo(0.202401, 6);
+    expect(ev.dynamicJ).toBeCloseTo(2 * 0.202401, 6);
+    // Memory: runtime 1e6 once; conv weights 1e4 + arena 1e4 + 1e5; fc weights 2e6 + arena
+    // 1e5 + 1e3; one part loads at a time, so the larger load peak (fc's 2e6) on top.
+    expect(ev.devices[0]!.peakBytes).toBe(1e6 + 1.2e5 + 2.101e6 + 2e6);
+    expect(ev.fits).toBe(true);
+  });
+
+  it('weighs a shared device by its share of each part: a replica beside a whole stage', () => {
+    const ev = cost.evaluate(
+      [
+        { from: 0, to: 1, parts: [{ share: 1, devices: [A, B] }] },
+        { from: 1, to: 2, parts: [{ share: 1, devices: [A] }] },
+      ],
+      farm,
+    );
+    // A and B split the conv frames evenly: A spends 0.5 * 0.0672 + 0.135201 = 0.168801 s a
+    // frame; the air carries 1.11e5 B a frame (9.0 IPS) and the stages 29.8 and 7.40.
+    expect(ev.bottleneck).toMatchObject({ kind: 'device', index: 0 });
+    expect(ev.ips).toBeCloseTo(1 / 0.168801, 6);
+    expect(ev.devices.map((u) => u.device)).toEqual([A, B]);
+    expect(ev.devices[0]!.utilisation).toBeCloseTo(1, 9);
+    expect(ev.devices[1]!.utilisation).toBeCloseTo(0.0336 / 0.168801, 9);
+    expect(ev.staticJ).toBeCloseTo(2 * 0.168801, 6);
+  });
+
+  it('holds a shared device to its budget with both parts loaded, though each fits alone', () => {
+    const tight: Device = {
+      ...A,
+      profile: { ...profile, memory: { ...profile.memory, budgetBytes: 5.15e6 } },
+    };
+    const alone = (from: number, to: number) =>
+      cost.evaluate([{ from, to, parts: [{ share: 1, devices: [tight] }] }], {
+        devices: [tight],
+        coordinator: air,
+      });
+    const both = cost.evaluate(
+      [
+        { from: 0, to: 1, parts: [{ share: 1, devices: [tight] }] },
+        { from: 1, to: 2, parts: [{ share: 1, devices: [tight] }] },
+      ],
+      { devices: [tight], coordinator: air },
+    );
+    // fc alone peaks at 3.101e6 + 2e6 = 5.101e6; with conv beside it, 5.221e6 > 5.15e6.
+    expect(cost.partCost(tight, 1, 2).peakBytes).toBe(5.101e6);
+    expect(alone(0, 1).fits).toBe(true);
+    expect(alone(1, 2).fits).toBe(true);
+    expect(both.devices[0]!.peakBytes).toBe(5.221e6);
+    expect(both.devices[0]!.fits).toBe(false);
+    expect(both.fits).toBe(false);
+  });
+
   it('refuses nothing but marks a device over its memory budget', () => {
     const small: Device = {
       ...B,
@@ -153,6 +223,7 @@ describe('cost model', () => {
     });
     // Weights 2.01e6 held twice while loading plus runtime 1e6 and activations: over 4e6.
     expect(ev.loads[0]!.cost.peakBytes).toBeGreaterThan(4e6);
+    expect(ev.devices[0]!.peakBytes).toBe(ev.loads[0]!.cost.peakBytes);
     expect(ev.fits).toBe(false);
   });
 });
