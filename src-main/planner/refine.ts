@@ -10,12 +10,19 @@ interface Move {
   readonly evaluation: Evaluation;
 }
 
-/** The layout with `device` moved (from its part, if any) to part `pi` of stage `si`. */
-function moved(layout: Layout, device: Device, si: number, pi: number): Layout {
+/** Where a device comes from: idle, or one of its roles (stage, part). */
+type Donor = readonly [number, number] | null;
+
+/**
+ * The layout with `device` moved from its role `from` (none when idle) to part `pi` of stage
+ * `si`; any other role it holds stays.
+ */
+function moved(layout: Layout, device: Device, from: Donor, si: number, pi: number): Layout {
   return layout.map((s, i) => ({
     ...s,
     parts: s.parts.map((p, j) => {
-      const devices = p.devices.filter((d) => d !== device);
+      const devices =
+        from && from[0] === i && from[1] === j ? p.devices.filter((d) => d !== device) : p.devices;
       return { ...p, devices: i === si && j === pi ? [...devices, device] : devices };
     }),
   }));
@@ -35,24 +42,25 @@ export function refine(
     // One candidate per kind of device and place it comes from: same profile, same medium,
     // same donor part are interchangeable.
     const seen = new Set<string>();
-    const candidates: Device[] = [];
-    const offer = (d: Device, from: string) => {
-      const key = `${from}\u0000${d.profile.id}\u0000${d.medium.id}`;
+    const candidates: Array<{ d: Device; from: Donor }> = [];
+    const offer = (d: Device, from: Donor) => {
+      const key = `${from ? from.join('.') : 'idle'}\u0000${d.profile.id}\u0000${d.medium.id}`;
       if (!seen.has(key)) {
         seen.add(key);
-        candidates.push(d);
+        candidates.push({ d, from });
       }
     };
-    for (const d of ev.idle) offer(d, 'idle');
+    for (const d of ev.idle) offer(d, null);
+    const target = best.layout[si]!.parts[pi]!.devices;
     best.layout.forEach((s, i) =>
       s.parts.forEach((p, j) => {
         if (p.devices.length > 1 && !(i === si && j === pi))
-          for (const d of p.devices) offer(d, `${i}.${j}`);
+          for (const d of p.devices) if (!target.includes(d)) offer(d, [i, j]);
       }),
     );
     let next: Move | null = null;
-    for (const d of candidates) {
-      const layout = moved(best.layout, d, si, pi);
+    for (const { d, from } of candidates) {
+      const layout = moved(best.layout, d, from, si, pi);
       const evaluation = cost.evaluate(layout, farm);
       if (!evaluation.fits) continue;
       if (evaluation.ips > (next ?? best).evaluation.ips * (1 + 1e-9))

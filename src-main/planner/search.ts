@@ -4,7 +4,9 @@
 // for a target IPS λ, the cheapest layout whose every stage delivers λ: stages are contiguous
 // layer runs at valid cuts, each replicated over units or split along output channels into
 // parts (each part with replicas), units may stay idle. Bisection on λ then gives the highest
-// IPS the compute allows, capped where the shared medium's air time per frame runs out.
+// IPS the compute allows, capped where the shared medium's air time per frame runs out. The
+// programme gives each device one role; colocate.ts then lets a device take a second role where
+// that frees a board for the bottleneck (a local search, outside the exactness claim).
 import type { PlanObjective } from '../contract/plan';
 import {
   bytesPerSecOf,
@@ -19,6 +21,7 @@ import {
 } from './cost';
 import type { Device, Farm } from './farm';
 import { canSplit, coarseCuts } from './layers';
+import { colocate } from './colocate';
 import { refine } from './refine';
 import type { DeviceProfile, Medium } from './profile';
 
@@ -39,7 +42,11 @@ export interface Candidate {
 
 export interface SearchResult {
   readonly candidates: readonly Candidate[];
-  /** True when every device was its own unit: the optimum of the cost model for chain cuts. */
+  /**
+   * True when every device was its own unit: the programme found the optimum of the cost model
+   * over chain cuts with one role per device. Co-location (colocate.ts) may then beat it by
+   * giving a device a second role; that step is a local search.
+   */
   readonly exact: boolean;
   readonly millis: number;
 }
@@ -653,20 +660,33 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   if ((opts.top ?? 1) > 1 && lo > 0) for (const f of [0.95, 0.85, 0.7, 0.5]) run('ips', lo * f);
 
   const keep = (c: Candidate) => c.evaluation.fits && c.evaluation.latencySec <= maxLatency;
-  let candidates = [...found.values()].filter(keep).sort((a, b) => rank(opts.objective, a, b));
-  if (!exact) {
-    // Grouped units: place the devices one by one where they raise the IPS most.
-    const refined = candidates
-      .slice(0, Math.max(3, opts.top ?? 1))
-      .map((c) => refine(model, farm, c.layout));
-    candidates = [...refined.filter(keep), ...candidates].sort((a, b) =>
-      rank(opts.objective, a, b),
-    );
+  /** Best first, each layout once. */
+  const ranked = (cs: readonly Candidate[]): Candidate[] => {
     const seen = new Set<string>();
-    candidates = candidates.filter(
-      (c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)),
-    );
-  }
+    return [...cs]
+      .sort((a, b) => rank(opts.objective, a, b))
+      .filter((c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)));
+  };
+  const leaders = (cs: readonly Candidate[]) => cs.slice(0, Math.max(3, opts.top ?? 1));
+  let candidates = ranked([...found.values()].filter(keep));
+  // Grouped units: place the devices one by one where they raise the IPS most.
+  if (!exact)
+    candidates = ranked([
+      ...leaders(candidates)
+        .map((c) => refine(model, farm, c.layout))
+        .filter(keep),
+      ...candidates,
+    ]);
+  // Co-location: a device may take a second role where that frees a board for the bottleneck.
+  const better = (a: Candidate, b: Candidate) =>
+    keep(a) &&
+    rank(opts.objective, a, b) < 0 &&
+    // For IPS, only more IPS: a plan no faster but leaner is not worth a shared board.
+    (opts.objective !== 'ips' || a.evaluation.ips > b.evaluation.ips * (1 + 1e-6));
+  candidates = ranked([
+    ...leaders(candidates).map((c) => colocate(model, farm, c, better)),
+    ...candidates,
+  ]);
   return {
     candidates: candidates.slice(0, Math.max(1, opts.top ?? 1)),
     exact,

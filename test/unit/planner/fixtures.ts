@@ -120,3 +120,26 @@ export function smallCnn(hw = 64): PlannerModel {
     hw,
   );
 }
+
+/**
+ * VGG16's shape in small: a conv stack that dominates the time, an fc layer (16.8 MB) too big to
+ * load whole on a 20 MB board, and a small fc tail. One role per board wastes a board on the tail.
+ */
+export function miniVgg(): PlannerModel {
+  return chainModel(
+    'mini-vgg',
+    [
+      conv('c1', 32),
+      pool('p1'),
+      conv('c2', 64),
+      pool('p2'),
+      conv('c3', 64),
+      pool('p3'),
+      { kind: 'flatten' },
+      { kind: 'fc', name: 'f1', out: 256, act: 'Relu' },
+      { kind: 'fc', name: 'f2', out: 256, act: 'Relu' },
+      { kind: 'fc', name: 'f3', out: 10, act: 'Softmax' },
+    ],
+    128,
+  );
+}
