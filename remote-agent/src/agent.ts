@@ -24,6 +24,7 @@ import {
 import { checkTensor } from './protocol/tensor';
 import { mediumLink, portLink, type Link } from './medium';
 import { Board, CpuMeter } from './telemetry';
+import { Turns } from './turns';
 
 export interface AgentLog {
   info(msg: string): void;
@@ -171,6 +172,8 @@ export class Agent {
     };
     const router = new Router(d, connect, this.link);
     const workers = new Map<string, PartWorker>();
+    // A fresh set of turns: frames of an abandoned plan may still be finishing theirs.
+    const turns = new Turns();
     try {
       for (const [s, stage] of d.stages.entries()) {
         for (const [p, part] of stage.parts.entries()) {
@@ -209,6 +212,7 @@ export class Agent {
             router,
             previous,
             d.holdMs[`${this.cfg.id}/${name}`] ?? 0,
+            turns,
             joinLimit,
             (frameId, err) => this.log.warn(`${name} frame ${frameId}: ${err.message}`),
           );

@@ -1,5 +1,6 @@
 // One part running on this agent: its ORT session, its queue of frames, and its counters. Frames
-// are computed one at a time (one board, one session), in arrival order; the outputs leave only
+// are computed one at a time, in arrival order, in turns with the board's other parts (one
+// board, one CPU: see turns.ts); the outputs leave only
 // when the next stage has a credit free, and only then is the upstream sender answered, so
 // back-pressure reaches the coordinator instead of piling up here.
 import type { PartSession } from './backend';
@@ -7,6 +8,7 @@ import { Joiner } from './protocol/join';
 import type { Router } from './protocol/route';
 import type { Ack, Frame, PartTelemetry, StageSpec, WireTensor } from './protocol/schema';
 import { tensorBytes } from './protocol/tensor';
+import type { Turns } from './turns';
 
 interface Waiting {
   frameId: number;
@@ -62,6 +64,8 @@ export class PartWorker {
     /** The split stage before this one, whose parts this part joins; null when not split. */
     previous: StageSpec | null,
     private readonly holdMs: number,
+    /** The board's CPU, shared with the other parts it holds. */
+    private readonly turns: Turns,
     joinLimit: number,
     private readonly onError: (frameId: number, err: Error) => void,
   ) {
@@ -133,15 +137,9 @@ export class PartWorker {
 
   /** Computes one frame and hands it on; returns the results when they ride on the answer. */
   private async process(w: Waiting): Promise<WireTensor[]> {
-    const start = performance.now();
-    const outputs = await this.session.run(w.inputs);
-    const computeMs = performance.now() - start;
-    // An emulated board is slower than this machine: hold the result until its time has passed.
-    // A throttled board takes `slowdown` times that (its own compute time on a real board).
-    const dueMs = (this.holdMs > 0 ? this.holdMs : computeMs) * this.slowdown;
-    if (dueMs > computeMs) await sleep(dueMs - computeMs);
-    else if (this.holdMs > 0) this.counters.overruns++;
-    const busyMs = performance.now() - start;
+    // The board's turn covers the compute and its emulated hold, not the send: the next stage
+    // may be another part of this board, waiting for a turn of its own to free a credit.
+    const { start, outputs, computeMs, busyMs } = await this.turns.take(() => this.compute(w));
     let bytesOut = tensorBytes(outputs);
     if (!this.router.answersResults) {
       const sent = await this.router.send(w.frameId, this.stage, this.part, w.consumers, outputs);
@@ -155,6 +153,19 @@ export class PartWorker {
     c.queueWaitMs += start - w.arrivedAt;
     c.bytesOut += bytesOut;
     return this.router.answersResults ? outputs : [];
+  }
+
+  /** One frame's compute, then its hold on an emulated board, timed. */
+  private async compute(w: Waiting) {
+    const start = performance.now();
+    const outputs = await this.session.run(w.inputs);
+    const computeMs = performance.now() - start;
+    // An emulated board is slower than this machine: hold the result until its time has passed.
+    // A throttled board takes `slowdown` times that (its own compute time on a real board).
+    const dueMs = (this.holdMs > 0 ? this.holdMs : computeMs) * this.slowdown;
+    if (dueMs > computeMs) await sleep(dueMs - computeMs);
+    else if (this.holdMs > 0) this.counters.overruns++;
+    return { start, outputs, computeMs, busyMs: performance.now() - start };
   }
 
   /** From now on every frame takes `factor` times its time (1 = full speed). */
