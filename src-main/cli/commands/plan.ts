@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/errors';
-import { PlanObjective, type Plan } from '../../contract/plan';
+import { PlanObjective, rolesOf, type Plan } from '../../contract/plan';
 import {
   farmFromFile,
   farmFromSpec,
@@ -79,7 +79,13 @@ export function presentPlan(p: PlanOutput): string {
     'device      profile     role    memory (budget)       util',
     ...p.devices.map(
       (d) =>
-        `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${(d.part ?? 'idle').padEnd(7)} ${`${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`.padEnd(21)} ${pct(d.utilisation)}`,
+        `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${(
+          rolesOf(d)
+            .map((r) => r.part)
+            .join('+') || 'idle'
+        ).padEnd(
+          7,
+        )} ${`${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`.padEnd(21)} ${pct(d.utilisation)}`,
     ),
     ...p.alternatives.map(
       (a, i) =>
