@@ -62,8 +62,12 @@ for (const f of farms) {
       (s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`,
     )
     .join(' -> ');
+  // Boards holding two roles (co-location), e.g. "pi3-9: s1.p0+s2.p0".
+  const shared = auto.devices
+    .filter((d) => d.roles)
+    .map((d) => `${d.device}: ${d.roles.map((r) => r.part).join('+')}`);
   console.log(
-    `${f.model.padEnd(11)} ${f.devices.padEnd(7)} ${f.preset.padEnd(9)} ${f.paper.toFixed(2).padStart(9)}  ${preset.prediction.ips.toFixed(2).padStart(12)}  ${auto.prediction.ips.toFixed(2).padStart(10)}  ${ratio.toFixed(3).padStart(11)}  ${bound.toFixed(3).padStart(10)}  ${auto.search.millis.toFixed(0).padStart(9)}  ${shape}`,
+    `${f.model.padEnd(11)} ${f.devices.padEnd(7)} ${f.preset.padEnd(9)} ${f.paper.toFixed(2).padStart(9)}  ${preset.prediction.ips.toFixed(2).padStart(12)}  ${auto.prediction.ips.toFixed(2).padStart(10)}  ${ratio.toFixed(3).padStart(11)}  ${bound.toFixed(3).padStart(10)}  ${auto.search.millis.toFixed(0).padStart(9)}  ${shape}${shared.length ? `; ${shared.join(', ')}` : ''}`,
   );
   if (auto.devices.some((d) => d.memoryBytes > d.memoryBudgetBytes))
     failures.push(`${f.model} on ${f.devices}: a device is over its memory budget`);
