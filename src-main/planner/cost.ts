@@ -366,7 +366,8 @@ export class CostModel {
         }),
       ),
     );
-    const capacities = [...roles.values()].map((rs) => {
+    const roleLists = [...roles.values()];
+    const capacities = roleLists.map((rs) => {
       let cpu = 0;
       let port = 0;
       for (const { si, pi, k } of rs) {
@@ -377,7 +378,7 @@ export class CostModel {
       }
       return 1 / Math.max(cpu, port);
     });
-    [...roles.values()].forEach((rs, i) => {
+    roleLists.forEach((rs, i) => {
       if (rs.length > 1 && capacities[i]! < bottleneck.ips)
         bottleneck = { kind: 'device', index: i, ips: capacities[i]! };
     });
