@@ -2,7 +2,6 @@
 // remove, import, LAN scan), the zoo's CNNs with their per-layer costs, and plans of them on a
 // farm. Each one calls the owning area's module; the rules (field formats, import file formats,
 // scan bounds, the planner's search) live there.
-import { existsSync } from 'node:fs';
 import type { DeviceForm, DeviceRow, PlanFarm } from '../contract/lab';
 import { AppError } from '../contract/errors';
 import type { Auth, Device, DeviceInput } from '../inventory/device';
@@ -149,16 +148,8 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
   const costsOf = async (name: string): Promise<ModelInspection> => {
     let costs = inspected.get(name);
     if (costs) return costs;
-    const file = library.path(name);
-    if (isZooName(name)) costs = inspectModel(buildZooModel(name));
-    else if (file && existsSync(file)) costs = inspectModel(loadModel(file, { name }));
-    else {
-      const imported = (await library.list()).map((m) => m.name);
-      throw new AppError(
-        'MODEL_UNKNOWN',
-        `no model "${name}"; choose from ${[...ZOO_NAMES, ...imported].join(', ')} or import one on the Models view`,
-      );
-    }
+    const ref = await library.locate(name);
+    costs = inspectModel(isZooName(ref) ? buildZooModel(ref) : loadModel(ref, { name }));
     inspected.set(name, costs);
     return costs;
   };

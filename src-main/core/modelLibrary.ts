@@ -3,10 +3,11 @@
 // hand the core a path, and one WebSocket frame is at most 1 MiB), is checked by the model
 // toolkit (every operator supported, shapes known), optionally given the farm's uint8 NHWC input,
 // and only then takes its name.
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/errors';
-import { isZooName, loadModel, saveModel, type OnnxModel } from '../model/index';
+import { isZooName, loadModel, saveModel, ZOO_NAMES, type OnnxModel } from '../model/index';
 import { importModel } from '../model/source';
 
 /** VGG16 in float32 is 528 MB; anything far beyond is not a CNN for small boards. */
@@ -34,6 +35,21 @@ export class ModelLibrary {
 
   path(name: string): string | null {
     return MODEL_NAME.test(name) ? join(this.dir, `${name}.onnx`) : null;
+  }
+
+  /**
+   * Where a model the lab knows opens from, as runs and the toolkit take it: a zoo model's name,
+   * or an imported model's file. Anything else is refused with the names there are.
+   */
+  async locate(name: string): Promise<string> {
+    if (isZooName(name)) return name;
+    const file = this.path(name);
+    if (file && existsSync(file)) return file;
+    const imported = (await this.list()).map((m) => m.name);
+    throw new AppError(
+      'MODEL_UNKNOWN',
+      `no model "${name}"; choose from ${[...ZOO_NAMES, ...imported].join(', ')} or import one on the Models view`,
+    );
   }
 
   /** Imported models by name with their file sizes, in name order. */

@@ -17,6 +17,7 @@ import { readRun } from '../store/runs';
 import { Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
+import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
 
 /** Frames in flight per replica, as `mchair run` defaults to. */
@@ -80,9 +81,12 @@ export function runHandlers(o: {
   secrets: SecretStore;
 }): Pick<Handlers, 'run/start' | 'run/frame'> {
   const pageSources = new Map<string, PageFrameSource>();
+  const library = new ModelLibrary(o.dataDir);
 
   return {
     'run/start': async ({ model, plan, farm, source, frames }) => {
+      // An imported model runs from its file in the library, as the Plan view costed it.
+      const modelRef = await library.locate(model);
       const where = await farmOf(o.dataDir, farm, o.secrets);
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
@@ -95,7 +99,7 @@ export function runHandlers(o: {
       const lines = startingLines(o.events);
       const done = runModel({
         ...where,
-        model,
+        model: modelRef,
         plan,
         frames,
         power,

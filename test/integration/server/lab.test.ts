@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src-main/core/index';
+import { uploadModel } from './upload';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import type { PlanChoices } from '../../../src-main/contract/index';
@@ -203,22 +204,8 @@ describe('LAN scan', () => {
 });
 
 describe('imported models', () => {
-  /** Sends a file the way the Models view does: base64 chunks in order, the last one flagged. */
-  async function upload(name: string, bytes: Uint8Array, uploadId: string, chunkBytes = 64 * 1024) {
-    let last: Awaited<ReturnType<Core['dispatch']>> | null = null;
-    for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
-      const part = bytes.subarray(offset, offset + chunkBytes);
-      last = await core.dispatch('models/upload', {
-        uploadId,
-        name,
-        offset,
-        chunk: Buffer.from(part).toString('base64'),
-        last: offset + chunkBytes >= bytes.length,
-      });
-      if (!last.ok) return last;
-    }
-    return last!;
-  }
+  const upload = (name: string, bytes: Uint8Array, uploadId: string) =>
+    uploadModel(core, name, bytes, uploadId);
 
   it('imports an ONNX file in chunks, then lists, costs and plans it like a built-in one', async () => {
     const bytes = encodeModel(buildZooModel('tiny-cnn', { seed: 7 }));

@@ -9,8 +9,10 @@ import { PAGE_FRAME_BYTES } from '../../../src-main/contract/index';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
+import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import { topK } from '../../../src-main/runtime/check';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
+import { uploadModel } from './upload';
 
 let dataDir: string;
 let core: Core;
@@ -130,6 +132,26 @@ describe('virtual farm from the app', () => {
     expect(metrics.length).toBeGreaterThan(0);
     const got = result<{ run: { completed: number } }>(await core.dispatch('run/get', { runId }));
     expect(got.run.completed).toBe(40);
+  }, 120_000);
+
+  it('runs a model imported on the Models view, and names the models there are for an unknown one', async () => {
+    const bytes = encodeModel(buildZooModel('tiny-cnn', { seed: 3 }));
+    result(await uploadModel(core, 'lab-cnn', bytes, 'upload-run1'));
+    const { runId } = result<{ runId: string }>(
+      await core.dispatch('run/start', { model: 'lab-cnn', farm: { kind: 'virtual' }, frames: 8 }),
+    );
+    expect((await ended(runId)).state).toBe('done');
+    const got = result<{ run: { model: string; completed: number } }>(
+      await core.dispatch('run/get', { runId }),
+    );
+    expect(got.run).toMatchObject({ model: 'lab-cnn', completed: 8 });
+    const unknown = await core.dispatch('run/start', {
+      model: 'no-such-cnn',
+      farm: { kind: 'virtual' },
+      frames: 8,
+    });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'MODEL_UNKNOWN' } });
+    expect((unknown as { error: { message: string } }).error.message).toContain('lab-cnn');
   }, 120_000);
 
   it('a camera run drops the oldest waiting frame, previews the top 5 and stops', async () => {
