@@ -1,6 +1,8 @@
 // Credit flow and the agent's lifecycle through real agent processes: a fast stage feeding a
-// slow one never piles frames up beyond the window; telemetry reports every second; SIGTERM lets
-// an agent finish the frames it holds before it exits.
+// slow one never piles frames up beyond the window; a board holding two parts (a plan may give a
+// device two roles) computes them in turns on its one CPU, without deadlocking when one feeds
+// the other; telemetry reports every second; SIGTERM lets an agent finish the frames it holds
+// before it exits.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +91,54 @@ describe('credits', () => {
       await farm.stop();
     }
   });
+});
+
+describe('a board with two roles', () => {
+  it('computes its two parts in turns: 60 + 40 ms a frame gives 10 frames a second, not 16.7', async () => {
+    const farm = await startEphemeralFarm({
+      agents: [{ id: 'shared' }, { id: 'other' }],
+      threads: 1,
+    });
+    try {
+      const placed = await placeParts(manifest, join(dir, 'parts'), farm.partsDir);
+      const seen: Telemetry[] = [];
+      const frames = 50;
+      const c = new Coordinator({
+        runId: 'shared',
+        plan: {
+          manifest: placed,
+          // s0 -> s1 stays on the shared board: s0's send waits for s1's credit, which s1 frees
+          // only in its own turn, so a turn held across the send would deadlock here.
+          assignment: [[['shared']], [['shared']], [['other']]],
+          holdMs: { 'shared/s0.p0': 60, 'shared/s1.p0': 40, 'other/s2.p0': 10 },
+        },
+        agents: farm.agents,
+        identity: farm.coordinator,
+        sinkHost: '127.0.0.1',
+        source: syntheticSource(placed.input),
+        frames,
+        window: 2,
+        log: createLogger('silent'),
+        onTelemetry: (t) => seen.push(t),
+      });
+      await c.deploy();
+      const out = await c.run();
+      await c.close();
+      expect(out.completed).toBe(frames);
+      expect(out.lost).toBe(0);
+      // One CPU: 100 ms of holds a frame. Overlapping holds would give 1 / 60 ms = 16.7.
+      expect(out.ips).toBeGreaterThan(8.5);
+      expect(out.ips).toBeLessThan(10.5);
+      // Both parts ran on the shared board, and its busy time never exceeded the wall time.
+      const shared = seen.filter((t) => t.agentId === 'shared');
+      const parts = new Set(shared.flatMap((t) => t.parts.map((p) => p.part)));
+      expect([...parts].sort()).toEqual(['s0.p0', 's1.p0']);
+      for (const t of shared.filter((x) => x.intervalMs > 500))
+        expect(t.parts.reduce((a, p) => a + p.busyMs, 0)).toBeLessThanOrEqual(t.intervalMs * 1.05);
+    } finally {
+      await farm.stop();
+    }
+  }, 60_000);
 });
 
 describe('a board that dies mid-run', () => {
