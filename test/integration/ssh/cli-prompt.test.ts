@@ -7,31 +7,24 @@ import { join } from 'node:path';
 import { agentBundlePath } from '../../../src-main/farm/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnownHosts } from '../../../src-main/inventory/known-hosts';
-import {
-  createUser,
-  freePort,
-  removeUser,
-  startSshd,
-  tempDir,
-  type Sshd,
-  type TestUser,
-} from './sshd';
+import { freePort, startBoard, tempDir, type Board, type Sshd, type TestUser } from './sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 const ESC = String.fromCharCode(27);
 let dir: string;
+let board: Board;
 let sshd: Sshd;
 let user: TestUser;
 
 beforeAll(async () => {
   dir = tempDir('mchair-tty');
-  user = createUser('mct', dir);
-  sshd = await startSshd({ users: [user.name] });
+  // The board's users log in by password here; its key is not used.
+  board = await startBoard(dir, { userPrefix: 'mct' });
+  ({ sshd, user } = board);
 });
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
 });
 
 /** Runs the CLI on a pty and answers each prompt when it appears. */
@@ -94,9 +87,7 @@ function addPasswordBoard(name: string, ...extra: string[]): { data: string; inv
 describe('mchair on a terminal', () => {
   it('asks to trust a new host key with its fingerprint, then asks the password without echo', async () => {
     const { data, inventory } = addPasswordBoard('data');
-    const fingerprint = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKey.privateFile}.pub`])
-      .toString()
-      .split(' ')[1]!;
+    const fingerprint = sshd.hostKeyFingerprint();
     const { code, screen } = await onTerminal(
       ['--data-dir', data, 'devices', 'probe', 'tty-board', '--inventory', inventory],
       [

@@ -4,26 +4,18 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSubnet, subnetHosts } from '../../../src-main/inventory/lan-scan';
-import {
-  createUser,
-  loopbackAddress,
-  removeUser,
-  startSshd,
-  tempDir,
-  type Sshd,
-  type TestUser,
-} from './sshd';
+import { loopbackAddress, startBoard, tempDir, type Board, type Sshd } from './sshd';
 
+let board: Board;
 let sshd: Sshd;
-let user: TestUser;
 let other: Server;
 let base: string;
 
 beforeAll(async () => {
   const host = loopbackAddress(); // 127.A.B.1
   base = host.replace(/\.1$/, '');
-  user = createUser('mcl', tempDir('mchair-scan'));
-  sshd = await startSshd({ host, users: [user.name] });
+  board = await startBoard(tempDir('mchair-scan'), { userPrefix: 'mcl', sshd: { host } });
+  sshd = board.sshd;
   // Same port, another address of the /29: an HTTP-ish server that is not SSH.
   other = createServer((s) => s.end('HTTP/1.0 400 Bad Request\r\n\r\n'));
   await new Promise<void>((r) => other.listen(sshd.port, `${base}.2`, r));
@@ -31,8 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   other?.close();
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
 });
 
 describe('LAN scan', () => {

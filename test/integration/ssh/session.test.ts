@@ -18,26 +18,22 @@ import { SshSession, type ConnectOptions } from '../../../src-main/ssh/session';
 import { uploadFile } from '../../../src-main/ssh/upload';
 import {
   createLab,
-  createUser,
   makeKey,
-  removeUser,
+  startBoard,
   startSshd,
   tempDir,
+  type Board,
   type KeyPair,
   type Sshd,
   type TestUser,
 } from './sshd';
 
 let dir: string;
+let bench: Board;
 let sshd: Sshd;
 let user: TestUser;
 let key: KeyPair;
 let knownHostsPath: string;
-
-function sshKeygenFingerprint(pubFile: string): string {
-  // `ssh-keygen -lf` prints "256 SHA256:xxxx comment (ED25519)".
-  return execFileSync('ssh-keygen', ['-lf', pubFile]).toString().split(' ')[1]!;
-}
 
 function target(auth: Auth, extra: Partial<Device> = {}): Device {
   return Device.parse({
@@ -97,16 +93,13 @@ async function withSession<T>(
 
 beforeAll(async () => {
   dir = tempDir('mchair-ssh-test');
-  user = createUser('mcs', dir);
-  key = makeKey(dir, 'id_test');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
+  bench = await startBoard(dir, { userPrefix: 'mcs' });
+  ({ sshd, user, key } = bench);
   knownHostsPath = join(dir, 'known_hosts');
 });
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await bench?.stop();
 });
 
 /** What the app's trust dialog would show for the board now. */
@@ -125,7 +118,7 @@ describe('host key trust against a real sshd', () => {
   it('shows the presented key for a trust dialog without logging in or trusting it', async () => {
     expect(await dialogKey()).toEqual({
       keyType: 'ssh-ed25519',
-      fingerprint: sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`),
+      fingerprint: sshd.hostKeyFingerprint(),
       status: 'unknown',
     });
     expect(existsSync(knownHostsPath)).toBe(false);
@@ -136,7 +129,7 @@ describe('host key trust against a real sshd', () => {
       SshSession.open(target({ type: 'key', file: key.privateFile }), await options()),
     );
     expect(err.code).toBe('HOST_KEY_UNKNOWN');
-    expect(err.message).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
+    expect(err.message).toContain(sshd.hostKeyFingerprint());
     expect(existsSync(knownHostsPath)).toBe(false);
   });
 
@@ -150,7 +143,7 @@ describe('host key trust against a real sshd', () => {
       SshSession.open(target({ type: 'key', file: key.privateFile }), await options({ prompter })),
     );
     expect(err.code).toBe('HOST_KEY_REJECTED');
-    expect(asked[0]).toContain(sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`));
+    expect(asked[0]).toContain(sshd.hostKeyFingerprint());
     expect(existsSync(knownHostsPath)).toBe(false);
   });
 
@@ -159,7 +152,7 @@ describe('host key trust against a real sshd', () => {
     const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     const err = await failure(SshSession.open(device, await options({ confirmed: [wrong] })));
     expect(err.code).toBe('HOST_KEY_UNKNOWN');
-    const right = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const right = sshd.hostKeyFingerprint();
     const out = await withSession(device, await options({ confirmed: [right] }), (s) =>
       s.run('echo ok', 'echo'),
     );
@@ -169,7 +162,7 @@ describe('host key trust against a real sshd', () => {
 
   it('a key accepted once passes without asking and is not remembered', async () => {
     const device = target({ type: 'key', file: key.privateFile });
-    const presented = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const presented = sshd.hostKeyFingerprint();
     const prompter: Prompter = {
       secret: async () => null,
       confirm: async () => {
@@ -221,10 +214,10 @@ describe('host key trust against a real sshd', () => {
   });
 
   it('a changed key is refused with old and new fingerprints, even with --accept-new', async () => {
-    const oldPrint = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const oldPrint = sshd.hostKeyFingerprint();
     const before = readFileSync(knownHostsPath, 'utf8');
     await sshd.changeHostKey('ecdsa');
-    const newPrint = sshKeygenFingerprint(`${sshd.hostKey.privateFile}.pub`);
+    const newPrint = sshd.hostKeyFingerprint();
     const err = await failure(
       SshSession.open(
         target({ type: 'key', file: key.privateFile }),

@@ -85,6 +85,11 @@ export interface Sshd {
   port: number;
   dir: string;
   hostKey: KeyPair;
+  /**
+   * The host key's SHA256 fingerprint ("SHA256:...") as OpenSSH's `ssh-keygen -lf` prints it, so
+   * tests check the app's own fingerprints against OpenSSH's.
+   */
+  hostKeyFingerprint(): string;
   /** Lets `user` log in with this public key. */
   authorize(user: string, publicLine: string): void;
   /** Restarts with a new host key (a reinstalled board, or a man in the middle). */
@@ -251,6 +256,12 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
     get hostKey() {
       return hostKey;
     },
+    hostKeyFingerprint() {
+      // `ssh-keygen -lf` prints "256 SHA256:xxxx comment (ED25519)".
+      return execFileSync('ssh-keygen', ['-lf', `${hostKey.privateFile}.pub`])
+        .toString()
+        .split(' ')[1]!;
+    },
     authorize(user, publicLine) {
       writeFileSync(join(keysDir, user), `${publicLine}\n`, { flag: 'a', mode: 0o644 });
     },
@@ -266,4 +277,42 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface Board {
+  sshd: Sshd;
+  /** The board's throw-away user: logs in with `key` or with its password. */
+  user: TestUser;
+  key: KeyPair;
+  /** Stops sshd and removes the user. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The board most SSH tests log in to: a started sshd (on a 127.x address unless `sshd` says
+ * otherwise) with a throw-away user whose home is under `dir`, and a fresh key (protected by
+ * `passphrase` when given) it accepts.
+ */
+export async function startBoard(
+  dir: string,
+  opts: { userPrefix: string; passphrase?: string; sshd?: Omit<SshdOptions, 'users'> },
+): Promise<Board> {
+  const user = createUser(opts.userPrefix, dir);
+  try {
+    const key = makeKey(dir, `id_${user.name}`, 'ed25519', opts.passphrase);
+    const sshd = await startSshd({ ...opts.sshd, users: [user.name] });
+    sshd.authorize(user.name, key.publicLine);
+    return {
+      sshd,
+      user,
+      key,
+      stop: async () => {
+        await sshd.stop();
+        removeUser(user);
+      },
+    };
+  } catch (err) {
+    removeUser(user);
+    throw err;
+  }
 }
