@@ -3,7 +3,6 @@
 // in the app's modal lets the next attempt through (accepted once: that attempt only, nothing
 // written to known_hosts), progress streams as events, and a changed key is refused whatever
 // was confirmed or accepted before.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,28 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceProvisionResult, EventPayload } from '../../../src-main/contract/index';
 import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type KeyPair,
-  type Sshd,
-  type TestUser,
-} from '../ssh/sshd';
+import { startBoard, tempDir, type Board } from '../ssh/sshd';
 
 let dir: string;
-let user: TestUser;
-let key: KeyPair;
-let sshd: Sshd;
+let board: Board;
 let core: Core;
 const progress: Array<EventPayload<'provision/progress'>> = [];
-
-function fingerprintOf(pubFile: string): string {
-  // `ssh-keygen -lf` prints "256 SHA256:xxxx comment (ED25519)".
-  return execFileSync('ssh-keygen', ['-lf', pubFile]).toString().split(' ')[1]!;
-}
 
 async function provision(
   confirmed: string[] = [],
@@ -55,10 +38,7 @@ function rememberedKeys(): string {
 
 beforeAll(async () => {
   dir = tempDir('mchair-provision-ui');
-  user = createUser('mcu', dir);
-  key = makeKey(dir, 'id_lab');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
+  board = await startBoard(dir, { userPrefix: 'mcu' });
   core = createCore({ mode: 'serve', dataDir: join(dir, 'data'), log: createLogger('silent') });
   core.events.subscribe((name, payload) => {
     if (name === 'provision/progress') progress.push(payload as EventPayload<'provision/progress'>);
@@ -66,11 +46,11 @@ beforeAll(async () => {
   const added = await core.dispatch('devices/add', {
     device: {
       name: 'board-1',
-      host: sshd.host,
-      port: sshd.port,
-      user: user.name,
+      host: board.sshd.host,
+      port: board.sshd.port,
+      user: board.user.name,
       auth: 'key',
-      keyFile: key.privateFile,
+      keyFile: board.key.privateFile,
     },
   });
   expect(added.ok).toBe(true);
@@ -78,14 +58,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core?.close();
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('provisioning from the app', () => {
   it('asks about an unknown host key, then provisions once the fingerprint is confirmed', async () => {
-    const fingerprint = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
+    const fingerprint = board.sshd.hostKeyFingerprint();
     const first = await provision();
     expect(first).toMatchObject({ name: 'board-1', status: 'failed', code: 'HOST_KEY_UNKNOWN' });
     expect(first.message).toContain(fingerprint);
@@ -95,7 +74,7 @@ describe('provisioning from the app', () => {
     const once = await provision([], [fingerprint]);
     expect(once.code, once.message).toBeNull();
     expect(once.status).toBe('ok');
-    expect(rememberedKeys()).not.toContain(sshd.hostKey.publicLine.split(' ')[1]);
+    expect(rememberedKeys()).not.toContain(board.sshd.hostKey.publicLine.split(' ')[1]);
     const unasked = await core.dispatch('devices/logs', { name: 'board-1', lines: 5 });
     expect(unasked).toMatchObject({ ok: false, error: { code: 'HOST_KEY_UNKNOWN' } });
     expect(await provision()).toMatchObject({ status: 'failed', code: 'HOST_KEY_UNKNOWN' });
@@ -106,7 +85,7 @@ describe('provisioning from the app', () => {
     expect(second).toMatchObject({ status: 'ok' });
     // The page saw the device move through its steps to the end.
     const steps = new Set(progress.flatMap((p) => p.devices.map((d) => d.step)));
-    expect(rememberedKeys()).toContain(sshd.hostKey.publicLine.split(' ')[1]);
+    expect(rememberedKeys()).toContain(board.sshd.hostKey.publicLine.split(' ')[1]);
     expect(steps).toContain('upload');
     expect(progress.at(-1)?.devices[0]?.step).toBe('done');
     // The provisioned agent's log is readable from the app.
@@ -116,9 +95,9 @@ describe('provisioning from the app', () => {
   }, 240_000);
 
   it('refuses a changed host key even though the old one was confirmed', async () => {
-    const old = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
-    await sshd.changeHostKey();
-    const now = fingerprintOf(`${sshd.hostKey.privateFile}.pub`);
+    const old = board.sshd.hostKeyFingerprint();
+    await board.sshd.changeHostKey();
+    const now = board.sshd.hostKeyFingerprint();
     // Neither the old key confirmed nor the new one accepted once lets a changed key through.
     const r = await provision([old], [now]);
     expect(r).toMatchObject({ status: 'failed', code: 'HOST_KEY_CHANGED' });
