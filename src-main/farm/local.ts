@@ -3,6 +3,7 @@
 // start agents through here.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -143,6 +144,20 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `pid` is still one of our agents (its command line names the agent bundle) and not a
+ * stranger that reused the number: false for a process gone; null where the system cannot say
+ * (no /proc: macOS, Windows), for the caller to decide.
+ */
+export async function isOurAgent(pid: number): Promise<boolean | null> {
+  if (process.platform !== 'linux') return null;
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('mchair-agent');
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
 // times with the deployment); its messages are paced to its link: a shared medium's airtime
 // service (all Pis on one Wi-Fi share ~40 Mbit/s) or its own switched port. The protocol, TLS,
 // planner and runtime are the real ones. Every figure it yields is labelled emulated.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
@@ -13,7 +13,7 @@ import type { FarmAgent } from '../runtime/coordinator';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';
-import { startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
+import { isOurAgent, startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
 import { createFarmCa, issueIdentity, writeIdentity } from './pki';
 
 export const COORDINATOR_ID = 'coordinator';
@@ -166,15 +166,6 @@ export async function startFarm(o: {
 }
 
 /** True unless /proc shows the pid belongs to something other than our agent bundle. */
-async function isOurAgent(pid: number): Promise<boolean> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('mchair-agent');
-  } catch {
-    // No /proc (macOS, Windows) or the process is gone: stopProcess copes with a gone one.
-    return process.platform !== 'linux';
-  }
-}
-
 /**
  * Stops the processes a farm file lists (the virtual farm's, by their recorded pids), checking
  * first that each pid is still one of our agents and not a stranger that reused the number.
@@ -183,9 +174,11 @@ export async function stopFarmProcesses(f: FarmEndpoints): Promise<number> {
   const pids = [...f.devices.map((d) => d.pid), ...f.airtime.map((m) => m.pid)].filter(
     (p): p is number => p !== undefined,
   );
-  const ours = (
-    await Promise.all(pids.map(async (p) => ((await isOurAgent(p)) ? p : null)))
-  ).filter((p): p is number => p !== null);
+  // Off Linux nothing can say (null): those are stopped, and stopProcess copes with one gone.
+  const checked = await Promise.all(
+    pids.map(async (p) => ((await isOurAgent(p)) !== false ? p : null)),
+  );
+  const ours = checked.filter((p): p is number => p !== null);
   await Promise.all(ours.map((p) => stopProcess(p)));
   return ours.length;
 }

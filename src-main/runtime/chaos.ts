@@ -6,11 +6,12 @@
 // back = the board returns (a killed agent restarted on its port, a cut link set up again, a
 // throttled board at full speed).
 import { execFile } from 'node:child_process';
-import { readFile, readlink } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { Peer } from '../../remote-agent/src/protocol/schema';
 import { InputError } from '../contract/index';
+import { isOurAgent } from '../farm/local';
 import { ipIn } from '../farm/netns';
 
 const exec = promisify(execFile);
@@ -119,14 +120,6 @@ async function setLinks(
   await Promise.all(ns.links.map((l) => ipIn(ns.path, 'link', 'set', l, state)));
 }
 
-async function isOurAgent(pid: number): Promise<boolean> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('mchair-agent');
-  } catch {
-    return false;
-  }
-}
-
 export class Chaos {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly targets: Map<string, ChaosTarget>;
@@ -183,7 +176,7 @@ export class Chaos {
   /** The agent's pid, checked to still be our agent (never signal a stranger reusing the pid). */
   private async pidOf(a: ChaosAction): Promise<number> {
     const pid = this.target(a).pid;
-    if (pid === null || !(await isOurAgent(pid)))
+    if (pid === null || (await isOurAgent(pid)) !== true)
       throw new Error(`${a.kind} needs the agent of ${a.device} to run on this machine`);
     return pid;
   }
