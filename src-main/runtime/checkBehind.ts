@@ -5,6 +5,7 @@
 // never holds more than the budget plus the frames already in flight, and an unchecked run never
 // meets any of this.
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
+import { byteSize } from '../../remote-agent/src/protocol/tensor';
 import type { ResultChecker } from './check';
 import type { FrameSource } from './source';
 
@@ -45,8 +46,7 @@ export class CheckBehind {
     const input = this.source.frame(frameId);
     // A rejected input is reported by the check that awaits it, not as an unhandled rejection.
     input.catch(() => undefined);
-    const inputBytes = this.source.input.shape.reduce((a, b) => a * b, 1);
-    const bytes = inputBytes + outputs.reduce((a, t) => a + t.bytes.length, 0);
+    const bytes = byteSize(this.source.input) + outputs.reduce((a, t) => a + t.bytes.length, 0);
     this.queue.push({ frameId, outputs, input, bytes });
     this.heldBytes += bytes;
     this.working ??= this.work();

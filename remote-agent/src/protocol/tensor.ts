@@ -16,6 +16,14 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Bytes of a tensor of `dtype` and `shape`, for budgets and estimates (a dtype the wire does not
+ * carry counts as 4 bytes an element; checkTensor refuses it on the wire).
+ */
+export function byteSize(t: { dtype: string; shape: readonly number[] }): number {
+  return elementCount(t.shape) * (DTYPE_BYTES[t.dtype] ?? 4);
+}
+
 /** Throws when a tensor's byte length does not match its dtype and shape. */
 export function checkTensor(t: WireTensor): void {
   const size = DTYPE_BYTES[t.dtype];

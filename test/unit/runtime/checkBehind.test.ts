@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { CheckBehind } from '../../../src-main/runtime/checkBehind';
-import { syntheticSource } from '../../../src-main/runtime/source';
+import { syntheticSource, type FrameSource } from '../../../src-main/runtime/source';
 import type { WireTensor } from '../../../remote-agent/src/protocol/schema';
 
 const input = { name: 'input', dtype: 'uint8', shape: [1, 224, 224, 3] };
@@ -92,6 +92,24 @@ describe('CheckBehind', () => {
     expect(checks.checked).toBe(8);
     // The gated source gives the same frames as the one behind it.
     expect((await fed.frame(5)).bytes).toEqual((await source.frame(5)).bytes);
+  });
+
+  it('weighs the backlog in bytes: a float32 input counts four bytes an element', async () => {
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    const floats: FrameSource = {
+      input: { name: 'x', dtype: 'float32', shape: [1, 1000] },
+      frame: async (id) => {
+        await held;
+        return source.frame(id);
+      },
+    };
+    // 3,000 bytes: one frame's 4,000-byte input is over it (its 1,000 elements would not be).
+    const checks = new CheckBehind(checker, floats, 1e-5, () => undefined, 3000);
+    checks.add(0, []);
+    expect(await settled(checks.room())).toBe(false);
+    release();
+    await expect(checks.drain()).rejects.toThrow();
   });
 
   it('a failed check stops the feed and fails the drain with its reason', async () => {
