@@ -3,7 +3,6 @@
 // fingerprint; accepted once it provisions the board and known_hosts stays untouched, so the next
 // provisioning asks again; remembered, the key is written; a changed key is a red warning with both
 // fingerprints whose only answer is to keep refusing.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +13,6 @@ import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
 const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
 
 let bench: ServeWithBoard;
-
-/** A host key's SHA256 fingerprint as `ssh-keygen -lf` prints it. */
-function fingerprintOf(privateFile: string): string {
-  return execFileSync('ssh-keygen', ['-lf', `${privateFile}.pub`])
-    .toString()
-    .split(' ')[1]!;
-}
 
 /** The base64 blob of the board's host key now, as known_hosts would hold it. */
 function hostKeyBlob(): string {
@@ -75,7 +67,7 @@ describe('provisioning in Chromium', () => {
     const ask = page.getByRole('dialog', { name: 'Trust board-1?' });
     await ask.waitFor({ timeout: 60_000 });
     // The same fingerprint ssh-keygen prints for the board's host key.
-    const fingerprint = fingerprintOf(sshd.hostKey.privateFile);
+    const fingerprint = sshd.hostKeyFingerprint();
     expect(await ask.getByText(fingerprint).count()).toBe(1);
     // Rejecting is where focus starts: Enter alone never trusts a key.
     expect(await ask.locator('button:focus').textContent()).toBe('Reject');
@@ -110,7 +102,7 @@ describe('provisioning in Chromium', () => {
     // The board comes back with another host key: a red warning with both fingerprints, and
     // the only answer is to keep refusing.
     await sshd.changeHostKey();
-    const now = fingerprintOf(sshd.hostKey.privateFile);
+    const now = sshd.hostKeyFingerprint();
     await page.getByRole('button', { name: 'Provision 1 board' }).click();
     const changed = page.getByRole('dialog', { name: 'Host key of board-1 has changed' });
     await changed.waitFor({ timeout: 60_000 });

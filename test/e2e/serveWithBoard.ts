@@ -3,52 +3,33 @@
 // before a file's tests and stopped after them.
 import { chromium, type Browser } from 'playwright-core';
 import { expect } from 'vitest';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type KeyPair,
-  type Sshd,
-  type TestUser,
-} from '../integration/ssh/sshd';
+import { startBoard, tempDir, type Board } from '../integration/ssh/sshd';
 import { CHROMIUM_ARGS } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
 
-export interface ServeWithBoard {
+export interface ServeWithBoard extends Board {
   serve: ServeProcess;
   browser: Browser;
-  user: TestUser;
-  /** A key the board's user accepts. */
-  key: KeyPair;
-  sshd: Sshd;
+  /** Closes Chromium, stops serve (which must exit 0), then the board. */
   stop(): Promise<void>;
 }
 
 /** `serveLog`: serve's log level (see startServe). */
 export async function startServeWithBoard(serveLog?: string): Promise<ServeWithBoard> {
-  const dir = tempDir('mchair-e2e-board');
-  const user = createUser('mce', dir);
-  const key = makeKey(dir, 'id_lab');
-  const sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
+  const board = await startBoard(tempDir('mchair-e2e-board'), { userPrefix: 'mce' });
   const serve = await startServe(serveLog ? { log: serveLog } : {});
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
   return {
+    ...board,
     serve,
     browser,
-    user,
-    key,
-    sshd,
     stop: async () => {
       await browser.close();
       expect(await serve.stop()).toBe(0);
-      await sshd.stop();
-      removeUser(user);
+      await board.stop();
     },
   };
 }
