@@ -82,7 +82,24 @@ export interface Page {
     args: unknown,
     timeoutMs?: number,
   ): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /**
+   * Resolves with the payload of the first event `name` that `test` accepts, whether it came
+   * before this call or after it.
+   */
+  event(
+    name: string,
+    test: (payload: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   close(): void;
+}
+
+interface Frame {
+  kind: string;
+  id?: number;
+  envelope?: { ok: boolean };
+  name?: string;
+  payload?: Record<string, unknown>;
 }
 
 /** A page of serve's own origin, holding the token, on the contract socket. */
@@ -93,10 +110,12 @@ export async function openPage(port: number, token: string): Promise<Page> {
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const frames: string[] = [];
   const waiting = new Map<number, (envelope: { ok: boolean }) => void>();
+  const watchers = new Set<(f: Frame) => void>();
   ws.on('message', (m: Buffer) => {
     frames.push(m.toString());
-    const f = JSON.parse(m.toString()) as { kind: string; id?: number; envelope?: { ok: boolean } };
+    const f = JSON.parse(m.toString()) as Frame;
     if (f.kind === 'reply' && f.id !== undefined) waiting.get(f.id)?.(f.envelope!);
+    for (const watch of watchers) watch(f);
   });
   let next = 100;
   return {
@@ -113,6 +132,27 @@ export async function openPage(port: number, token: string): Promise<Page> {
           resolve(envelope as { ok: boolean } & Record<string, unknown>);
         });
         ws.send(JSON.stringify({ id, name, args }));
+      }),
+    event: (name, test, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const accepts = (f: Frame): boolean =>
+          f.kind === 'event' && f.name === name && test(f.payload ?? {});
+        const seen = frames.map((m) => JSON.parse(m) as Frame).find(accepts);
+        if (seen) {
+          resolve(seen.payload ?? {});
+          return;
+        }
+        const timer = setTimeout(() => {
+          watchers.delete(watch);
+          reject(new Error(`no ${name} event in ${timeoutMs} ms`));
+        }, timeoutMs);
+        const watch = (f: Frame): void => {
+          if (!accepts(f)) return;
+          clearTimeout(timer);
+          watchers.delete(watch);
+          resolve(f.payload ?? {});
+        };
+        watchers.add(watch);
       }),
     close: () => ws.close(),
   };
