@@ -5,16 +5,9 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/index';
-import { writeFileAtomic } from '../store/atomic';
 import { farmFromSpec } from '../planner/index';
 import { readFarmFile, type OpenFarm } from './farmfile';
-import {
-  emulatedDevices,
-  farmStatus,
-  startFarm,
-  stopFarmProcesses,
-  type DeviceStatus,
-} from './virtual';
+import { farmStatus, startEmulatedFarm, stopFarmProcesses, type DeviceStatus } from './virtual';
 
 export const labFarmDir = (dataDir: string): string => join(dataDir, 'farm');
 export const labFarmFile = (dataDir: string): string => join(labFarmDir(dataDir), 'farm.json');
@@ -59,17 +52,8 @@ export async function labFarmUp(
       );
   }
   await rm(labFarmDir(dataDir), { recursive: true, force: true });
-  const { devices, coordinatorLink } = emulatedDevices(planner);
-  say?.(`starting ${devices.length} emulated devices`);
-  const running = await startFarm({
-    dir: labFarmDir(dataDir),
-    devices,
-    coordinatorLink,
-    detached: true,
-    threads: 1,
-  });
-  // Atomic: a crash mid-write must not leave a torn farm file that names no running farm.
-  await writeFileAtomic(file, `${JSON.stringify(running.endpoints, null, 2)}\n`);
+  say?.(`starting ${planner.devices.length} emulated devices`);
+  const running = await startEmulatedFarm(planner, labFarmDir(dataDir), file, true);
   return {
     farmFile: file,
     devices: running.endpoints.devices.map((d) => ({

@@ -13,6 +13,7 @@ import type { FarmAgent } from '../runtime/coordinator';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';
+import { writeFileAtomic } from '../store/atomic';
 import { isOurAgent, startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
 import { createFarmCa, issueIdentity, writeIdentity } from './pki';
 
@@ -49,6 +50,27 @@ export function emulatedDevices(farm: Farm): {
     devices: farm.devices.map((d) => ({ id: d.id, profile: d.profile.id, link: linkOf(d.medium) })),
     coordinatorLink: linkOf(farm.coordinator),
   };
+}
+
+/**
+ * Starts the emulated farm `planner` describes in `dir` and writes its farm file (what
+ * `mchair run --farm` reads) to `file`, atomically: a crash mid-write must not leave a torn
+ * farm file that names no running farm.
+ */
+export async function startEmulatedFarm(
+  planner: Farm,
+  dir: string,
+  file: string,
+  detached: boolean,
+): Promise<RunningFarm> {
+  const running = await startFarm({ dir, ...emulatedDevices(planner), detached, threads: 1 });
+  try {
+    await writeFileAtomic(file, `${JSON.stringify(running.endpoints, null, 2)}\n`);
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return running;
 }
 
 /**

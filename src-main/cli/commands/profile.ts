@@ -22,6 +22,7 @@ import {
   type PlannerModel,
 } from '../../planner/index';
 import { readFarmFile } from '../../farm/farmfile';
+import { startEmulatedFarm, type RunningFarm } from '../../farm/virtual';
 import { boardsPlannerFarm } from '../../runtime/boardFarm';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
@@ -103,7 +104,12 @@ export function registerProfile(program: Command): void {
       const scratch = mkdtempSync(join(tmpdir(), 'mchair-profile-'));
       const devices: DeviceResult[] = [];
       let emulated = false;
+      let started: RunningFarm | null = null;
       try {
+        // An emulated farm starts once for all the measurements, not once for each run.
+        const farmFile = f.emulate !== undefined ? join(scratch, 'farm.json') : f.farm;
+        if (f.emulate !== undefined)
+          started = await startEmulatedFarm(farm, join(scratch, 'farm'), farmFile!, false);
         for (const d of farm.devices) {
           const measured: Array<{ model: PlannerModel; seconds: number }> = [];
           for (const m of models) {
@@ -115,11 +121,7 @@ export function registerProfile(program: Command): void {
             const r = await runModel({
               model: m.name,
               plan,
-              ...(boards
-                ? { boards }
-                : f.emulate !== undefined
-                  ? { emulate: f.emulate }
-                  : { farmFile: f.farm! }),
+              ...(boards ? { boards } : { farmFile: farmFile! }),
               frames: f.frames,
               check: false,
               window: 2,
@@ -158,6 +160,7 @@ export function registerProfile(program: Command): void {
           });
         }
       } finally {
+        await started?.stop();
         rmSync(scratch, { recursive: true, force: true });
       }
       if (f.out) {
