@@ -52,6 +52,12 @@ function mchair(...args: string[]): { code: number; stdout: string; stderr: stri
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `mchair devices add NAME` of a device that logs in to the board's user (`extra`: how). */
+function addBoardDevice(name: string, ...extra: string[]): void {
+  const r = mchair('devices', 'add', name, '--host', sshd.host, '--user', user.name, ...extra);
+  expect(r.code, r.stderr).toBe(0);
+}
+
 /** The CLI at trace level on a terminal; its screen joins the ones searched at the end. */
 async function talkative(
   args: string[],
@@ -104,43 +110,12 @@ beforeAll(async () => {
   ({ sshd, user, key } = board);
   partsDir = join(dir, 'parts');
   await partitionModel(buildZooModel('tiny-cnn', { seed: 5 }), { cuts: [] }, partsDir);
-  expect(
-    mchair(
-      'devices',
-      'add',
-      'pw-board',
-      '--inventory',
-      inventory,
-      '--host',
-      sshd.host,
-      '--user',
-      user.name,
-      '--password',
-      '--profile',
-      'x86-laptop',
-    ).code,
-  ).toBe(0);
-  expect(
-    mchair(
-      'devices',
-      'add',
-      'key-board',
-      '--inventory',
-      inventory,
-      '--host',
-      sshd.host,
-      '--user',
-      user.name,
-      '--key',
-      key.privateFile,
-      '--agent-port',
-      '7701',
-      '--remote-dir',
-      '.mchair-key',
-      '--profile',
-      'x86-laptop',
-    ).code,
-  ).toBe(0);
+  addBoardDevice('pw-board', '--inventory', inventory, '--password', '--profile', 'x86-laptop');
+  addBoardDevice(
+    'key-board',
+    ...['--inventory', inventory, '--key', key.privateFile, '--profile', 'x86-laptop'],
+    ...['--agent-port', '7701', '--remote-dir', '.mchair-key'],
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -338,12 +313,7 @@ describe('no secret in output, logs, records or on the board', () => {
       ['srv-pw', '7702'],
       ['srv-wrong', '7703'],
     ] as const)
-      expect(
-        mchair(
-          ...['devices', 'add', name, '--host', sshd.host, '--user', user.name, '--password'],
-          ...['--agent-port', port, '--remote-dir', `.mchair-${name}`],
-        ).code,
-      ).toBe(0);
+      addBoardDevice(name, '--password', '--agent-port', port, '--remote-dir', `.mchair-${name}`);
     const serve = await startServe(dataDir);
     try {
       const page = await openPage(serve.port, serve.token);
