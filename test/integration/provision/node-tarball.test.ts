@@ -19,23 +19,12 @@ import { MemorySecretStore } from '../../../src-main/inventory/secrets';
 import { provisionFarm } from '../../../src-main/provision/provision';
 import { Connector } from '../../../src-main/ssh/connector';
 import { nobodyToAsk } from '../../../src-main/ssh/prompter';
-import {
-  createLab,
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type Lab,
-  type Sshd,
-  type TestUser,
-} from '../ssh/sshd';
+import { createLab, startBoard, tempDir, type Board, type Lab } from '../ssh/sshd';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 let dir: string;
 let lab: Lab;
-let sshd: Sshd;
-let user: TestUser;
+let board: Board;
 let inventory: string;
 let tarball: string;
 /** Bytes the cancelled run had to send in all, and those it sent. */
@@ -91,17 +80,16 @@ beforeAll(async () => {
 
   lab = createLab(1);
   const ns = lab.boards[0]!;
-  user = createUser('mcn', dir);
-  sshd = await startSshd({
-    host: ns.boardAddress,
-    netns: ns.name,
-    users: [user.name],
-    setEnv: { PATH: bin },
-    // A hardened board: provisioning cannot look at the agent's port through SSH.
-    extraConfig: ['AllowTcpForwarding no'],
+  board = await startBoard(dir, {
+    userPrefix: 'mcn',
+    sshd: {
+      host: ns.boardAddress,
+      netns: ns.name,
+      setEnv: { PATH: bin },
+      // A hardened board: provisioning cannot look at the agent's port through SSH.
+      extraConfig: ['AllowTcpForwarding no'],
+    },
   });
-  const key = makeKey(dir, 'id');
-  sshd.authorize(user.name, key.publicLine);
   inventory = join(dir, 'inventory.json');
   execFileSync(process.execPath, [
     CLI,
@@ -115,15 +103,14 @@ beforeAll(async () => {
     '--host',
     ns.boardAddress,
     '--user',
-    user.name,
+    board.user.name,
     '--key',
-    key.privateFile,
+    board.key.privateFile,
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
   lab?.remove();
 });
 
@@ -159,7 +146,7 @@ describe('a board without Node', () => {
     expect(result).toMatchObject({ status: 'failed', code: 'CANCELLED' });
     sentBeforeCancel = result!.bytesUploaded;
     expect(sentBeforeCancel).toBeGreaterThan(10 * 2 ** 20);
-    const parts = execFileSync('find', [join(user.home, '.mchair-agent'), '-name', '*.part']);
+    const parts = execFileSync('find', [join(board.user.home, '.mchair-agent'), '-name', '*.part']);
     expect(parts.toString().trim()).not.toBe('');
   });
 
@@ -174,7 +161,7 @@ describe('a board without Node', () => {
     expect(result.notes.join(' ')).toMatch(
       /no Node\.js found: the given Node tarball is installed/,
     );
-    const agentDir = join(user.home, '.mchair-agent');
+    const agentDir = join(board.user.home, '.mchair-agent');
     const argv = JSON.parse(readFileSync(join(agentDir, 'argv.json'), 'utf8')) as string[];
     expect(argv[0]).toBe(join(agentDir, 'node', 'bin', 'node'));
     expect(execFileSync(argv[0]!, ['--version']).toString().trim()).toBe(process.version);

@@ -8,39 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Plan } from '../../../src-main/contract/plan';
 import { runMchair, type CliResult } from '../cli/run-mchair';
 import { addBoardArgs } from './addBoard';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type Sshd,
-  type TestUser,
-} from '../ssh/sshd';
+import { startBoard, tempDir, type Board } from '../ssh/sshd';
 
 let dir: string;
 let dataDir: string;
-let user: TestUser;
-let sshd: Sshd;
+let board: Board;
 
 const mchair = (...args: string[]): Promise<CliResult> => runMchair('--data-dir', dataDir, ...args);
 
 beforeAll(async () => {
   dir = tempDir('mchair-profile-boards');
   dataDir = join(dir, 'data');
-  user = createUser('mcp', dir);
-  const key = makeKey(dir, 'id_lab');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
-  const added = await mchair(...(await addBoardArgs('bench-1', { sshd, user, key })));
+  board = await startBoard(dir, { userPrefix: 'mcp' });
+  const added = await mchair(...(await addBoardArgs('bench-1', board)));
   expect(added.code, added.stderr).toBe(0);
   const provisioned = await mchair('provision', 'bench-1', '--accept-new', '--json');
   expect(provisioned.code, provisioned.stderr).toBe(0);
 }, 240_000);
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
 });
 
 describe('mchair profile on a provisioned board', () => {

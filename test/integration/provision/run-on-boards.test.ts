@@ -16,16 +16,7 @@ import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
 import { runMchair, type CliResult } from '../cli/run-mchair';
 import { addBoardArgs } from './addBoard';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type KeyPair,
-  type Sshd,
-  type TestUser,
-} from '../ssh/sshd';
+import { startBoard, tempDir, type Board } from '../ssh/sshd';
 
 const BOARDS = [
   { name: 'board-1', remoteDir: '.mc-a' },
@@ -34,9 +25,8 @@ const BOARDS = [
 
 let dir: string;
 let dataDir: string;
-let user: TestUser;
-let sshd: Sshd;
-let key: KeyPair;
+/** The one machine (sshd and user) both boards are on. */
+let machine: Board;
 let twoStages: string;
 
 const mchair = (...args: string[]): Promise<CliResult> => runMchair('--data-dir', dataDir, ...args);
@@ -57,7 +47,7 @@ const pipelineRun = (frames: number): string[] => [
 
 /** The part files in a board's agent folder, by name, with their sha256 and change time. */
 function partsOn(board: number): Map<string, { sha256: string; mtimeMs: number }> {
-  const folder = join(user.home, BOARDS[board]!.remoteDir, 'parts');
+  const folder = join(machine.user.home, BOARDS[board]!.remoteDir, 'parts');
   return new Map(
     readdirSync(folder).map((f) => {
       const path = join(folder, f);
@@ -76,13 +66,10 @@ function manifestShas(runDir: string): string[][] {
 beforeAll(async () => {
   dir = tempDir('mchair-board-runs');
   dataDir = join(dir, 'data');
-  user = createUser('mcr', dir);
-  key = makeKey(dir, 'id_lab');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
+  machine = await startBoard(dir, { userPrefix: 'mcr' });
   for (const b of BOARDS) {
     const added = await mchair(
-      ...(await addBoardArgs(b.name, { sshd, user, key }, '--remote-dir', b.remoteDir)),
+      ...(await addBoardArgs(b.name, machine, '--remote-dir', b.remoteDir)),
     );
     expect(added.code, added.stderr).toBe(0);
   }
@@ -121,18 +108,25 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await machine?.stop();
 });
 
 describe('runs on provisioned boards', () => {
   let firstParts: Array<Map<string, { sha256: string; mtimeMs: number }>>;
 
   it('refuses boards it cannot plan on or find, and a second farm, in one line', async () => {
-    const bare = await mchair('devices', 'add', 'bare', '--host', sshd.host, '--user', user.name);
+    const bare = await mchair(
+      'devices',
+      'add',
+      'bare',
+      '--host',
+      machine.sshd.host,
+      '--user',
+      machine.user.name,
+    );
     expect(bare.code, bare.stderr).toBe(0);
     // A board with a profile whose agent was never started.
-    const stray = await mchair(...(await addBoardArgs('stray', { sshd, user, key })));
+    const stray = await mchair(...(await addBoardArgs('stray', machine)));
     expect(stray.code, stray.stderr).toBe(0);
     const refusals: Array<[string[], RegExp]> = [
       [['--devices', 'bare'], /bare has no board type yet/],
@@ -174,7 +168,7 @@ describe('runs on provisioned boards', () => {
   it('a run through the contract finds the parts there and sends nothing; a damaged one goes again', async () => {
     // Damage board-2's part: the next run must see the wrong sha256 and send it again.
     const [damaged, before] = [...firstParts[1]!][0]!;
-    writeFileSync(join(user.home, BOARDS[1].remoteDir, 'parts', damaged), 'not onnx');
+    writeFileSync(join(machine.user.home, BOARDS[1].remoteDir, 'parts', damaged), 'not onnx');
     const core: Core = createCore({ mode: 'serve', dataDir, log: createLogger('silent') });
     const starting: string[] = [];
     const ended = new Promise<{ state: string; message: string | null }>((resolve) =>
@@ -211,7 +205,7 @@ describe('runs on provisioned boards', () => {
 
   it('says per board what it sent: the part it lacked, or that its parts were there', async () => {
     const [lost] = [...firstParts[0]!][0]!;
-    writeFileSync(join(user.home, BOARDS[0].remoteDir, 'parts', lost), '');
+    writeFileSync(join(machine.user.home, BOARDS[0].remoteDir, 'parts', lost), '');
     const r = await mchair(...pipelineRun(5).filter((a) => a !== '--json'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^board-1: 1 part file sent \(\d+\.\d MiB\)$/m);

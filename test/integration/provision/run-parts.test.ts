@@ -11,31 +11,20 @@ import { MemorySecretStore } from '../../../src-main/inventory/secrets';
 import { pushRunParts, type RunBoards } from '../../../src-main/provision/runParts';
 import { Connector } from '../../../src-main/ssh/connector';
 import { nobodyToAsk } from '../../../src-main/ssh/prompter';
-import {
-  createUser,
-  makeKey,
-  removeUser,
-  startSshd,
-  tempDir,
-  type Sshd,
-  type TestUser,
-} from '../ssh/sshd';
+import { startBoard, tempDir, type Board } from '../ssh/sshd';
 
 const SIZE = 24 * 2 ** 20;
 
 let dir: string;
-let user: TestUser;
-let sshd: Sshd;
+let board: Board;
 let boards: RunBoards;
 let manifest: Manifest;
 let sha256: string;
 
 beforeAll(async () => {
   dir = tempDir('mchair-run-parts');
-  user = createUser('mcq', dir);
-  const key = makeKey(dir, 'id_lab');
-  sshd = await startSshd({ users: [user.name] });
-  sshd.authorize(user.name, key.publicLine);
+  board = await startBoard(dir, { userPrefix: 'mcq' });
+  const { sshd, user, key } = board;
   const bytes = randomBytes(SIZE);
   sha256 = createHash('sha256').update(bytes).digest('hex');
   writeFileSync(join(dir, 's0.p0.onnx'), bytes);
@@ -72,8 +61,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await sshd?.stop();
-  if (user) removeUser(user);
+  await board?.stop();
 });
 
 describe('pushing a run its parts over SFTP', () => {
@@ -87,7 +75,7 @@ describe('pushing a run its parts over SFTP', () => {
     });
     expect(pushed.sent.get('board-1')).toEqual({ files: 1, bytes: SIZE });
     expect(pushed.manifest.stages[0]!.parts[0]!.file).toBe(`${sha256}.onnx`);
-    const there = readFileSync(join(user.home, 'agent home', 'parts', `${sha256}.onnx`));
+    const there = readFileSync(join(board.user.home, 'agent home', 'parts', `${sha256}.onnx`));
     expect(createHash('sha256').update(there).digest('hex')).toBe(sha256);
     expect(progress.length).toBeGreaterThan(2);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
