@@ -98,6 +98,7 @@ describe('CheckBehind', () => {
     let release = () => undefined as void;
     const held = new Promise<void>((r) => (release = r));
     const floats: FrameSource = {
+      name: 'float32 frames, held',
       input: { name: 'x', dtype: 'float32', shape: [1, 1000] },
       frame: async (id) => {
         await held;
