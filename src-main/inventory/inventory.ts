@@ -33,8 +33,6 @@ export class Inventory {
   private constructor(
     readonly path: string,
     private devices: Device[],
-    /** The file's text when loaded (null: there was no file), to notice a concurrent edit. */
-    private loaded: string | null,
   ) {}
 
   /** A missing file is an empty inventory; a malformed one is an error naming the bad field. */
@@ -43,7 +41,7 @@ export class Inventory {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, [], null);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, []);
       throw new AppError(
         'INVENTORY_UNREADABLE',
         `cannot read the inventory ${path}: ${(err as Error).message}`,
@@ -57,7 +55,7 @@ export class Inventory {
     }
     const parsed = InventoryFile.safeParse(raw);
     if (!parsed.success) throw new InputError(describeIssues(path, parsed.error.issues));
-    return new Inventory(path, parsed.data.devices, text);
+    return new Inventory(path, parsed.data.devices);
   }
 
   list(): readonly Device[] {
@@ -117,25 +115,9 @@ export class Inventory {
     });
   }
 
-  /** Saves an inventory loaded earlier; refuses when another process changed the file meanwhile. */
-  async save(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    await withFileLock(`${this.path}.lock`, async () => {
-      const now = await readFile(this.path, 'utf8').catch(() => null);
-      if (now !== this.loaded) {
-        throw new AppError(
-          'INVENTORY_CHANGED',
-          `${this.path} changed while this edit was made; make it again`,
-        );
-      }
-      await this.write();
-    });
-  }
-
   private async write(): Promise<void> {
     const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     await writeFileAtomic(this.path, text, 0o600);
-    this.loaded = text;
   }
 }

@@ -3,17 +3,11 @@
 // its flags; the Electron app builds one with its safeStorage SecretStore and a modal Prompter.
 import { toWireError, type WireError } from '../contract/index';
 import type { Device } from '../inventory/device';
-import {
-  defaultKnownHostsPath,
-  describeKey,
-  KnownHosts,
-  type HostKeyCheck,
-  type KnownKey,
-} from '../inventory/known-hosts';
+import { defaultKnownHostsPath, KnownHosts } from '../inventory/known-hosts';
 import type { SecretStore } from '../inventory/secrets';
 import { HostTrust } from './host-trust';
 import type { Prompter } from './prompter';
-import { presentedHostKey, SshSession, type ConnectOptions } from './session';
+import { SshSession, type ConnectOptions } from './session';
 
 export interface ConnectorOptions {
   dataDir: string;
@@ -46,16 +40,6 @@ export class Connector {
       credentials: { secrets: opts.secrets, prompter: opts.prompter },
       ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
     });
-  }
-
-  /**
-   * The key a board presents now and what the trust store says of it, for the app's dialog: the
-   * user compares the fingerprint, and a confirmed one goes back in `confirmed`.
-   */
-  async hostKey(device: Device): Promise<KnownKey & { status: HostKeyCheck['status'] }> {
-    const blob = await presentedHostKey(device, this.base);
-    const { status } = this.base.trust.knownHosts.check(device.host, device.port, blob);
-    return { ...describeKey(blob), status };
   }
 
   open(device: Device, signal?: AbortSignal): Promise<SshSession> {

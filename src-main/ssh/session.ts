@@ -189,52 +189,6 @@ async function reach<T>(
   }
 }
 
-/** Reads the host key a board presents, and hangs up before logging in. */
-function readHostKey(
-  target: Target,
-  label: string,
-  opts: ConnectOptions,
-  sock?: ClientChannel,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    let key: Buffer | null = null;
-    client.once('error', (err) => {
-      client.end();
-      // Refusing the key is how this ends; any other error means the key was never seen.
-      if (key) resolve(key);
-      else reject(connectError(err, label, target));
-    });
-    // Ask for a key type already trusted first, as a real connection does.
-    const serverHostKey = opts.trust.check(label, target.host, target.port).algorithms();
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      ...(sock ? { sock } : {}),
-      ...(serverHostKey ? { algorithms: { serverHostKey } } : {}),
-      hostVerifier: (k: Buffer) => {
-        key = k;
-        return false;
-      },
-      readyTimeout: opts.readyTimeoutMs ?? 20_000,
-    });
-  });
-}
-
-/**
- * The host key a board presents, without trusting it or logging in: what the app shows in its
- * "trust this board?" dialog after HOST_KEY_UNKNOWN (the jump host, if any, must be trusted).
- */
-export async function presentedHostKey(target: Target, opts: ConnectOptions): Promise<Buffer> {
-  const label = describeDevice(target);
-  const { value, jump } = await reach(target, label, opts, (sock) =>
-    readHostKey(target, label, opts, sock),
-  );
-  jump?.end();
-  return value;
-}
-
 export class SshSession {
   private sftpSession: Promise<SFTPWrapper> | null = null;
 

@@ -10,17 +10,17 @@ const dir = () => mkdtempSync(join(tmpdir(), 'mchair-inv-'));
 describe('Inventory', () => {
   it('starts empty, saves atomically with mode 600, and loads what it saved', async () => {
     const path = join(dir(), 'sub', 'inventory.json');
-    const inv = await Inventory.load(path);
-    expect(inv.list()).toEqual([]);
-    inv.add({ name: 'pi-03', host: '10.0.0.3', user: 'pi', auth: { type: 'password' } });
-    inv.add({
-      name: 'tx2',
-      host: 'tx2.lab',
-      user: 'nvidia',
-      port: 2222,
-      auth: { type: 'key', file: '/k' },
+    expect((await Inventory.load(path)).list()).toEqual([]);
+    await Inventory.edit(path, (inv) => {
+      inv.add({ name: 'pi-03', host: '10.0.0.3', user: 'pi', auth: { type: 'password' } });
+      inv.add({
+        name: 'tx2',
+        host: 'tx2.lab',
+        user: 'nvidia',
+        port: 2222,
+        auth: { type: 'key', file: '/k' },
+      });
     });
-    await inv.save();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(join(path, '..'))).toEqual(['inventory.json']);
     const again = await Inventory.load(path);
