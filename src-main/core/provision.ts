@@ -13,7 +13,7 @@ import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
 import { readAgentLogs } from '../provision/service';
-import { Connector } from '../ssh/connector';
+import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import type { EventBus } from './events';
@@ -44,6 +44,7 @@ export function provisionHandlers(
       // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
       // page asks; secrets the session has no store for fail with a sentence that says so.
       prompter: nobodyToAsk,
+      trustHow: APP_TRUST_HOW,
       secrets,
     });
 

@@ -14,7 +14,7 @@ import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
 import { withSavedMeters } from '../store/meters';
 import { readRun } from '../store/runs';
-import { Connector } from '../ssh/connector';
+import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import { ModelLibrary } from './modelLibrary';
@@ -39,6 +39,7 @@ async function farmOf(
       dataDir,
       acceptNew: false,
       prompter: nobodyToAsk,
+      trustHow: APP_TRUST_HOW,
       secrets,
     });
     return { boards: { devices, connector } };

@@ -19,9 +19,14 @@ export interface ConnectorOptions {
   /** Fingerprints of new host keys trusted for these connections only (TrustPolicy.acceptedOnce). */
   acceptedOnce?: readonly string[];
   prompter: Prompter;
+  /** What to do about an unknown host key (TrustPolicy.trustHow). */
+  trustHow?: string;
   secrets: SecretStore;
   readyTimeoutMs?: number;
 }
+
+/** Where the app trusts a board's key: Provision asks, showing its fingerprint. */
+export const APP_TRUST_HOW = 'trust it in the Farm view (Provision shows its fingerprint and asks)';
 
 export class Connector {
   private constructor(private readonly base: Omit<ConnectOptions, 'signal'>) {}
@@ -36,6 +41,7 @@ export class Connector {
         confirmed: new Set(opts.confirmed ?? []),
         acceptedOnce: new Set(opts.acceptedOnce ?? []),
         prompter: opts.prompter,
+        ...(opts.trustHow ? { trustHow: opts.trustHow } : {}),
       }),
       credentials: { secrets: opts.secrets, prompter: opts.prompter },
       ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),

@@ -23,7 +23,15 @@ export interface TrustPolicy {
    */
   acceptedOnce?: ReadonlySet<string>;
   prompter: Prompter;
+  /**
+   * What a refused unknown key's message tells the user to do once the fingerprint checks out:
+   * the CLI's flag by default; the app points at its own dialog.
+   */
+  trustHow?: string;
 }
+
+/** How the CLI trusts a key: the flag, on the next run. */
+const CLI_TRUST_HOW = 'run again with --accept-new';
 
 /** One connection's verifier, plus the reason it refused (ssh2 only reports "verification failed"). */
 export interface HostCheck {
@@ -94,7 +102,7 @@ export class HostTrust {
             return refuse(
               new AppError(
                 'HOST_KEY_UNKNOWN',
-                `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then run again with --accept-new`,
+                `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then ${this.policy.trustHow ?? CLI_TRUST_HOW}`,
               ),
             );
           }

@@ -68,6 +68,9 @@ describe('provisioning from the app', () => {
     const first = await provision();
     expect(first).toMatchObject({ name: 'board-1', status: 'failed', code: 'HOST_KEY_UNKNOWN' });
     expect(first.message).toContain(fingerprint);
+    // The app's own way to trust it, not the CLI's flag.
+    expect(first.message).toContain('Farm view');
+    expect(first.message).not.toContain('--accept-new');
 
     // Accepted once: this provisioning goes through, known_hosts stays as it was, and the
     // next connection asks again.
