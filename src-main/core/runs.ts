@@ -1,7 +1,7 @@
 // The handlers behind Deploy (Plan view) and Start (Run view): a run of a model on the virtual
-// farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id, stopped through run/stop, with
-// frames from the core (synthetic) or from the page (camera, file) and a top-5 preview, measured
-// by the meters saved in Settings.
+// farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id,
+// stopped through run/stop, with frames from the core (synthetic) or from the page (camera,
+// file) and a top-5 preview, measured by the meters saved in Settings.
 import { AppError, type EventPayload, type RunSummary } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
@@ -139,7 +139,7 @@ export function runHandlers(o: {
             }),
           );
         },
-      }).finally(async () => {
+      }).finally(() => {
         lines.stop();
         (page as PageFrameSource | null)?.close();
       });

@@ -187,7 +187,6 @@ export async function startFarm(o: {
   }
 }
 
-/** True unless /proc shows the pid belongs to something other than our agent bundle. */
 /**
  * Stops the processes a farm file lists (the virtual farm's, by their recorded pids), checking
  * first that each pid is still one of our agents and not a stranger that reused the number.

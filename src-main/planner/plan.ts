@@ -134,12 +134,12 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
     const pi = ev.stageBottleneckPart[si]!;
     const part = s.parts[pi]!;
     // An idle device that can hold the part, else another board like the part's own.
-    const fitsOn = (d: Device) =>
-      cost.partCost(d, s.from, s.to, part.share).peakBytes <= d.profile.memory.budgetBytes;
-    const spare = ev.idle.find(fitsOn);
+    const costOn = (d: Device) => cost.partCost(d, s.from, s.to, part.share);
+    const fitsOn = (d: Device, c = costOn(d)) => c.peakBytes <= d.profile.memory.budgetBytes;
+    const spare = ev.idle.find((d) => fitsOn(d));
     const model = spare ?? part.devices[0]!;
-    const extra = cost.partCost(model, s.from, s.to, part.share);
-    const fits = extra.peakBytes <= model.profile.memory.budgetBytes;
+    const extra = costOn(model);
+    const fits = fitsOn(model, extra);
     const rest = others((k, i) => k === 'stage' && i === si);
     if (fits) {
       const partIps = (p: number) =>

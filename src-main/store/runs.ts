@@ -46,7 +46,6 @@ export class RunRecorder {
   private progressQueued = false;
   /** Results appended to results.jsonl; run.json's `completed` during the run. */
   private stored = 0;
-  private handedResults = 0;
 
   private constructor(
     readonly dir: string,
@@ -77,7 +76,7 @@ export class RunRecorder {
       message: null,
     });
     await rec.writeSummary();
-    rec.timer = setInterval(() => void rec.flush(), FLUSH_MS);
+    rec.timer = setInterval(() => rec.flush(), FLUSH_MS);
     rec.timer.unref();
     return rec;
   }
@@ -100,11 +99,10 @@ export class RunRecorder {
 
   /** Results handed over so far (on disk within a flush). */
   get handed(): number {
-    return this.handedResults;
+    return this.stored + this.pending['results.jsonl'].length;
   }
 
   result(r: Record<string, unknown>): void {
-    this.handedResults++;
     this.pending['results.jsonl'].push(JSON.stringify(r));
   }
 
@@ -121,7 +119,7 @@ export class RunRecorder {
   /** Ends the run: flushes everything and writes the final summary. */
   async finish(state: RunState, patch: Partial<RunSummary> = {}): Promise<RunSummary> {
     clearInterval(this.timer);
-    await this.flush();
+    this.flush();
     this.summary = { ...this.summary, ...patch, state, endedAt: new Date().toISOString() };
     await this.writeSummary();
     return this.current;
@@ -134,7 +132,7 @@ export class RunRecorder {
    * machine took 0.1-0.5 s a file that way, so flushes fell seconds behind the results handed
    * over; a few kilobytes appended to the page cache take microseconds.
    */
-  async flush(): Promise<void> {
+  flush(): void {
     const batch = Object.entries(this.pending).filter(([, lines]) => lines.length > 0);
     for (const [name, lines] of batch) {
       this.pending[name as keyof RunRecorder['pending']] = [];

@@ -77,16 +77,14 @@ export function presentPlan(p: PlanOutput): string {
         `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`,
     ),
     'device      profile     role    memory (budget)       util',
-    ...p.devices.map(
-      (d) =>
-        `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${(
-          rolesOf(d)
-            .map((r) => r.part)
-            .join('+') || 'idle'
-        ).padEnd(
-          7,
-        )} ${`${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`.padEnd(21)} ${pct(d.utilisation)}`,
-    ),
+    ...p.devices.map((d) => {
+      const role =
+        rolesOf(d)
+          .map((r) => r.part)
+          .join('+') || 'idle';
+      const memory = `${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`;
+      return `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${role.padEnd(7)} ${memory.padEnd(21)} ${pct(d.utilisation)}`;
+    }),
     ...p.alternatives.map(
       (a, i) =>
         `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`,

@@ -1,7 +1,6 @@
 // `mchair profile (--farm FILE | --emulate SPEC | --devices NAMES)`: measures each device through
-// its agent (a
-// conv-heavy and a weight-heavy zoo model, each run whole on the device alone) and fits the
-// device's profile to the figures. `--out FILE` writes a planner farm file with the measured
+// its agent (a conv-heavy and a weight-heavy zoo model, each run whole on the device alone) and
+// fits the device's profile to the figures. `--out FILE` writes a planner farm file with the measured
 // profiles inline, for `mchair plan --farm FILE`; the built-in profiles stay the defaults.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
