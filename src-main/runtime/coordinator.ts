@@ -124,6 +124,13 @@ const STALL_MS = 60_000;
  */
 const LEFT_GRACE_MS = 3000;
 
+/** A frame's result on its way to onResult. */
+interface Result {
+  frameId: number;
+  outputs: WireTensor[];
+  latency: number;
+}
+
 export class Coordinator {
   private sink: ServerHandle | null = null;
   private readonly clients = new Map<string, Promise<PeerClient>>();
@@ -131,7 +138,7 @@ export class Coordinator {
   private readonly sentAt = new Map<number, number>();
   private received = 0;
   private readonly figures = new RunFigures();
-  private readonly reorder = new Map<number, { outputs: WireTensor[]; latency: number }>();
+  private readonly reorder = new Map<number, Result>();
   private nextInOrder = 0;
   private deliveries: Promise<void> = Promise.resolve();
   private sent = 0;
@@ -399,15 +406,33 @@ export class Coordinator {
     this.received++;
     this.lastProgress = now;
     this.figures.add(now - sentAt, now);
-    this.reorder.set(f.frameId, { outputs, latency: now - sentAt });
-    this.deliverInOrder();
+    this.deliverInOrder({ frameId: f.frameId, outputs, latency: now - sentAt });
     this.wake?.();
   }
 
-  /** Hands results to onResult strictly in frame order (lost frames are skipped once known). */
-  private deliverInOrder(): void {
+  /**
+   * Hands results to onResult strictly in frame order (lost frames are skipped once known).
+   * `arrived`, the result just in, goes straight out when it is the one due, as it usually is:
+   * only results that overtook an earlier frame wait in `reorder`. A long-lived map that takes and
+   * drops an entry per frame promotes garbage: the tables it leaves behind on each rehash sit in
+   * the old generation still pointing at young results, so the next scavenge keeps those alive.
+   */
+  private deliverInOrder(arrived?: {
+    frameId: number;
+    outputs: WireTensor[];
+    latency: number;
+  }): void {
+    if (arrived && arrived.frameId !== this.nextInOrder) {
+      this.reorder.set(arrived.frameId, arrived);
+      arrived = undefined;
+    }
     for (;;) {
-      const r = this.reorder.get(this.nextInOrder);
+      let r = arrived;
+      arrived = undefined;
+      if (!r) {
+        r = this.reorder.get(this.nextInOrder);
+        this.reorder.delete(this.nextInOrder);
+      }
       if (!r) {
         if (this.lostIds.has(this.nextInOrder)) {
           this.nextInOrder++;
@@ -415,10 +440,10 @@ export class Coordinator {
         }
         return;
       }
-      this.reorder.delete(this.nextInOrder);
       const id = this.nextInOrder++;
+      const { outputs, latency } = r;
       const cb = this.o.onResult;
-      if (cb) this.deliveries = this.deliveries.then(() => cb(id, r.outputs, r.latency));
+      if (cb) this.deliveries = this.deliveries.then(() => cb(id, outputs, latency));
     }
   }
 
@@ -462,6 +487,8 @@ export class Coordinator {
     this.startedAt = performance.now();
     this.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
+    // The loop below also wakes on its own four times a second, to judge stalls and departures.
+    const tick = setInterval(() => this.wake?.(), 250);
     try {
       const feeding = () => !this.stopping && this.left.length === 0;
       for (let id = 0; id < this.o.frames && feeding(); id++) {
@@ -490,6 +517,7 @@ export class Coordinator {
       await this.deliveries;
     } finally {
       clearInterval(timer);
+      clearInterval(tick);
     }
     await this.poll();
     const wallMs = performance.now() - this.startedAt;
@@ -508,14 +536,13 @@ export class Coordinator {
     };
   }
 
+  /**
+   * Until the next result, loss or departure, or the loop's next tick. One frame waits here
+   * for every frame sent, so it costs no timer of its own.
+   */
   private sleepUntilWoken(): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, 250);
       this.wake = () => {
-        clearTimeout(t);
         this.wake = null;
         resolve();
       };

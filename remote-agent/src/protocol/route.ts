@@ -91,8 +91,13 @@ export class Router {
   /** The last stage's results go back in the answers to the coordinator (see answersResults). */
   readonly answersResults: boolean;
   private readonly rotation = new Map<string, number>();
-  /** Messages sent and not yet answered: a graceful stop waits for them. */
-  private readonly unanswered = new Set<Promise<Ack>>();
+  /**
+   * Messages sent and not yet answered (a graceful stop waits for them), counted rather than
+   * kept in a set: a long-lived set that takes and drops a promise per frame promotes each
+   * frame's garbage to the old generation (see Coordinator.deliverInOrder).
+   */
+  private unanswered = 0;
+  private readonly whenAnswered: Array<() => void> = [];
 
   constructor(
     private readonly deployment: Deployment,
@@ -125,6 +130,7 @@ export class Router {
       const size = frame.tensors.reduce((a, t) => a + t.bytes.length, 0);
       bytes += size;
       const link = this.link;
+      this.unanswered++;
       const job = this.connect(peer)
         .then(async (c) => {
           if (link) await link.transmit(size);
@@ -132,9 +138,8 @@ export class Router {
         })
         .finally(() => {
           this.credits.release(peer.id);
-          this.unanswered.delete(job);
+          if (--this.unanswered === 0) for (const w of this.whenAnswered.splice(0)) w();
         });
-      this.unanswered.add(job);
       jobs.push(job);
     };
 
@@ -167,9 +172,9 @@ export class Router {
     return { acked: Promise.all(jobs), bytes };
   }
 
-  /** Resolves when every message sent so far has been answered (or has failed). */
+  /** Resolves once no message sent is waiting for its answer (each answered or failed). */
   async drained(): Promise<void> {
-    await Promise.allSettled([...this.unanswered]);
+    if (this.unanswered > 0) await new Promise<void>((r) => this.whenAnswered.push(r));
   }
 
   /**

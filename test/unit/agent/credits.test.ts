@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Credits } from '../../../remote-agent/src/protocol/route';
+import type { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
+import { Credits, Router } from '../../../remote-agent/src/protocol/route';
+import type { Ack } from '../../../remote-agent/src/protocol/schema';
 import { parseMilliCelsius, parseThrottled } from '../../../remote-agent/src/telemetry';
 
 const peer = (id: string) => ({ id, host: '127.0.0.1', port: 1 });
@@ -51,6 +53,51 @@ describe('credits', () => {
 });
 
 describe('board telemetry parsers', () => {
+  it('a router drains once every message it sent is answered or has failed', async () => {
+    const answers: Array<{ resolve(a: Ack): void; reject(e: Error): void }> = [];
+    const client = {
+      forward: () => new Promise<Ack>((resolve, reject) => answers.push({ resolve, reject })),
+    } as unknown as PeerClient;
+    const router = new Router(
+      {
+        runId: 'r',
+        stages: [
+          {
+            id: 's0',
+            parts: [
+              {
+                file: 'p.onnx',
+                sha256: 'x',
+                inputs: ['in'],
+                outputs: ['out'],
+                replicas: [peer('a')],
+              },
+            ],
+            concat: null,
+          },
+        ],
+        sink: peer('sink'),
+        window: 4,
+        holdMs: {},
+      },
+      async () => client,
+    );
+    await router.drained();
+    const input = [{ name: 'in', dtype: 'uint8', shape: [1], bytes: Buffer.from([1]) }];
+    const sent = await Promise.all([0, 1].map((id) => router.send(id, -1, 0, [], input)));
+    for (const s of sent) s.acked.catch(() => undefined);
+    let drained = false;
+    const draining = router.drained().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(answers).toHaveLength(2);
+    answers[0]!.resolve({ frameId: 0, tensors: [] });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(drained).toBe(false);
+    answers[1]!.reject(new Error('gone'));
+    await draining;
+    expect(router.credits.total()).toBe(0);
+  });
+
   it('reads vcgencmd get_throttled and the thermal zone', () => {
     expect(parseThrottled('throttled=0x50005\n')).toBe(0x50005);
     expect(parseThrottled('throttled=0x0')).toBe(0);
