@@ -2,6 +2,7 @@
 // Run view sees of every frame (its top-5 classes) and of the frames the page sends.
 import { z } from 'zod';
 import { RunId } from './run';
+import { HostKeyFingerprint } from './provision';
 
 export const RunFarm = z.discriminatedUnion('kind', [
   /** The lab's virtual farm that is up (farm/up). */
@@ -13,6 +14,10 @@ export const RunFarm = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('inventory'),
       devices: z.array(z.string().min(1).max(64)).min(1).max(256),
+      /** SHA256 fingerprints of new host keys the user confirmed after a HOST_KEY_UNKNOWN. */
+      confirmed: z.array(HostKeyFingerprint).max(256).default([]),
+      /** New host keys trusted for this run only: never written to known_hosts. */
+      acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
     })
     .strict(),
 ]);

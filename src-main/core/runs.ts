@@ -20,6 +20,9 @@ import type { Handlers } from './dispatch';
 import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
 
+/** Host-key refusals the Run view asks the user about (the others need the board fixed). */
+const HOST_KEY_QUESTIONS = ['HOST_KEY_UNKNOWN', 'HOST_KEY_CHANGED'];
+
 /** Frames in flight per replica, as `mchair run` defaults to. */
 const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
@@ -33,15 +36,23 @@ async function farmOf(
   if (farm.kind === 'emulate') return { emulate: farm.spec };
   if (farm.kind === 'inventory') {
     const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(farm.devices);
-    // As provisioning from the app: keys must be trusted already (the Farm view's modal), and
-    // passwords come from the secret store the Farm view saves them in.
+    // As provisioning from the app: a new key is trusted only with the user's answer (confirmed
+    // or accepted once), and passwords come from the secret store the Farm view saves them in.
     const connector = await Connector.create({
       dataDir,
       acceptNew: false,
+      confirmed: farm.confirmed,
+      acceptedOnce: farm.acceptedOnce,
       prompter: nobodyToAsk,
       trustHow: APP_TRUST_HOW,
       secrets,
     });
+    // Each board's host key is checked before the run exists, so a key the user has not answered
+    // for fails the command: the Run view then asks, as the Farm view does, and starts again.
+    for (const r of await connector.each(devices, async () => undefined)) {
+      if (!r.ok && HOST_KEY_QUESTIONS.includes(r.error.code))
+        throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
+    }
     return { boards: { devices, connector } };
   }
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one

@@ -25,8 +25,9 @@ export interface ConnectorOptions {
   readyTimeoutMs?: number;
 }
 
-/** Where the app trusts a board's key: Provision asks, showing its fingerprint. */
-export const APP_TRUST_HOW = 'trust it in the Farm view (Provision shows its fingerprint and asks)';
+/** Where the app trusts a board's key: Provision and a run's Start ask, showing its fingerprint. */
+export const APP_TRUST_HOW =
+  "trust it when the app asks (Provision in the Farm view and Start run on the lab's boards show its fingerprint)";
 
 export class Connector {
   private constructor(private readonly base: Omit<ConnectOptions, 'signal'>) {}

@@ -14,6 +14,7 @@ import type {
   RunSummary,
 } from '../../src-main/contract/index';
 import type { Plan } from '../../src-main/contract/plan';
+import { AppError } from '../../src-main/contract/errors';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 import { MetricRing } from '../composables/metricRing';
@@ -28,6 +29,25 @@ const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
 
 export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
 export type RunStart = CommandArgs<'run/start'>;
+
+/** A board whose host key the user must answer for before a run on the lab's boards starts. */
+export interface HostKeyQuestion {
+  name: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * The question in a refused start: the core refuses an unanswered or changed host key as
+ * "<board>: <sentence>" (core/runs.ts), before the run exists.
+ */
+function hostKeyQuestionIn(err: unknown): HostKeyQuestion | null {
+  if (!(err instanceof AppError)) return null;
+  if (err.code !== 'HOST_KEY_UNKNOWN' && err.code !== 'HOST_KEY_CHANGED') return null;
+  const i = err.message.indexOf(': ');
+  if (i < 1) return null;
+  return { name: err.message.slice(0, i), code: err.code, message: err.message.slice(i + 2) };
+}
 
 /** A plan chosen in the Plan view, waiting in the Run view for its source and Start. */
 export interface Deployment {
@@ -50,6 +70,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const summary = shallowRef<RunSummary | null>(null);
   const busy = ref(false);
   const error = ref<string | null>(null);
+  /** Set when a start was refused over a board's host key: the Run view asks, then starts again. */
+  const hostKeyQuestion = shallowRef<HostKeyQuestion | null>(null);
   /** The latest answered frame's top-5 and the page source's counters. */
   const preview = shallowRef<RunFrame | null>(null);
   const deployment = shallowRef<Deployment | null>(null);
@@ -145,11 +167,21 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       state.value ??= 'starting';
     });
 
-  /** Starts a run; resolves with its id (null when the core refused, error says why). */
+  /**
+   * Starts a run; resolves with its id (null when the core refused: error says why, or
+   * hostKeyQuestion asks about a board's host key).
+   */
   async function start(req: RunStart): Promise<string | null> {
     let id: string | null = null;
+    hostKeyQuestion.value = null;
     await act(async () => {
-      id = (await api.call('run/start', req)).runId;
+      try {
+        id = (await api.call('run/start', req)).runId;
+      } catch (err) {
+        hostKeyQuestion.value = hostKeyQuestionIn(err);
+        if (hostKeyQuestion.value) return;
+        throw err;
+      }
       follow(id);
       state.value ??= 'starting';
     });
@@ -183,6 +215,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     summary,
     busy,
     error,
+    hostKeyQuestion,
     throughput,
     utilisation,
     latency,

@@ -1,8 +1,10 @@
 // A run on the lab's own board from the Run view in Chromium, against a real `mchair serve` and a
 // real OpenSSH board: the board (added with the CLI on serve's data folder, as a lab may, with an
-// agent port of its own) is provisioned from the Farm view, then picked under "The lab's boards"
-// in the Run view; the run pushes the plan's part to the board's agent over SFTP and ends done.
-// Then a plan made in the Plan view on the lab's boards is deployed there and runs too.
+// agent port of its own) is provisioned from the Farm view with its host key accepted once, then
+// picked under "The lab's boards" in the Run view, which asks about the key again before the run
+// starts; the run pushes the plan's part to the board's agent over SFTP and ends done. Then a
+// plan made in the Plan view on the lab's boards is deployed there and runs, asking nothing: the
+// key was remembered at the Run view's question.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => bench?.stop());
 
 describe("a run on the lab's boards from the Run view", () => {
-  it('provisions the board, then runs on it with the plan part pushed to it', async () => {
+  it('provisions the board (key accepted once), asks again at Start, then runs on it with the plan part pushed to it', async () => {
     const { serve, browser, user } = bench;
     const lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
@@ -39,8 +41,11 @@ describe("a run on the lab's boards from the Run view", () => {
     await page.getByRole('button', { name: 'Provision 1 board' }).click();
     const ask = page.getByRole('dialog', { name: 'Trust board-1?' });
     await ask.waitFor({ timeout: 60_000 });
-    await ask.getByRole('button', { name: 'Trust, remember and provision' }).click();
+    const fingerprint = await ask.locator('.fingerprint code').textContent();
+    await ask.getByRole('button', { name: 'Accept once and provision' }).click();
     await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
+    // Accepted once: known_hosts was not touched.
+    expect(bench.rememberedKeys()).not.toContain(bench.hostKeyBlob());
 
     await lab.openView('Run');
     const setup = page.getByRole('form', { name: 'Run setup' });
@@ -53,6 +58,18 @@ describe("a run on the lab's boards from the Run view", () => {
     await setup.getByRole('spinbutton', { name: 'Frames' }).fill('20');
     expect(await lab.unnamedControls()).toEqual([]);
     await start.click();
+    // The key was accepted for that provisioning only: the run asks again, with the same key.
+    const again = page.getByRole('dialog', { name: 'Trust board-1?' });
+    await again.waitFor({ timeout: 60_000 });
+    expect(await again.locator('.fingerprint code').textContent()).toBe(fingerprint);
+    await page.screenshot({ path: `${SHOTS}/run-host-key.png` });
+    // Refused: no run, and the Run view says why.
+    await again.getByRole('button', { name: 'Reject' }).click();
+    await page.getByRole('alert').getByText('board-1: its host key was not trusted').waitFor();
+    expect(await page.locator('.state').count()).toBe(0);
+    await start.click();
+    await again.getByRole('button', { name: 'Trust, remember and run' }).click();
+    await expect.poll(() => bench.rememberedKeys()).toContain(bench.hostKeyBlob());
     const done = page.locator('.state[data-state="done"]');
     await done.waitFor({ timeout: 120_000 });
     await page.screenshot({ path: `${SHOTS}/run-lab-boards.png` });

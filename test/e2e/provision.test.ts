@@ -3,8 +3,7 @@
 // fingerprint; accepted once it provisions the board and known_hosts stays untouched, so the next
 // provisioning asks again; remembered, the key is written; a changed key is a red warning with both
 // fingerprints whose only answer is to keep refusing.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../integration/ssh/sshd';
 import { LabPage } from './labPage';
@@ -13,17 +12,6 @@ import { startServeWithBoard, type ServeWithBoard } from './serveWithBoard';
 const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
 
 let bench: ServeWithBoard;
-
-/** The base64 blob of the board's host key now, as known_hosts would hold it. */
-function hostKeyBlob(): string {
-  return bench.sshd.hostKey.publicLine.split(' ')[1]!;
-}
-
-/** What the lab's known_hosts in serve's data folder holds ('' before anything is remembered). */
-function rememberedKeys(): string {
-  const file = join(bench.serve.dataDir, 'known_hosts');
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
-}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -78,7 +66,7 @@ describe('provisioning in Chromium', () => {
     await ask.getByRole('button', { name: 'Accept once and provision' }).click();
     await page.getByRole('region', { name: 'Provisioning progress' }).waitFor();
     await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
-    expect(rememberedKeys()).not.toContain(hostKeyBlob());
+    expect(bench.rememberedKeys()).not.toContain(bench.hostKeyBlob());
     // So the next provisioning asks again; remembered, the key goes to known_hosts.
     await page.getByRole('button', { name: 'Provision 1 board' }).click();
     await ask.waitFor({ timeout: 60_000 });
@@ -87,7 +75,7 @@ describe('provisioning in Chromium', () => {
     await ask.waitFor({ state: 'hidden' });
     await page.locator('td[data-status="ok"]').waitFor({ timeout: 180_000 });
     expect(await page.locator('td[data-status="ok"]').textContent()).toContain('provisioned');
-    expect(rememberedKeys()).toContain(hostKeyBlob());
+    expect(bench.rememberedKeys()).toContain(bench.hostKeyBlob());
     await page.screenshot({ path: `${SHOTS}/farm-provisioned.png` });
 
     await page.getByRole('button', { name: 'Show the agent log of board-1' }).click();
@@ -129,7 +117,7 @@ describe('provisioning in Chromium', () => {
     await changed.getByRole('button', { name: 'Keep refusing' }).click();
     await changed.waitFor({ state: 'hidden' });
     expect(await page.locator('td[data-status="failed"]').textContent()).toContain(now);
-    expect(rememberedKeys()).not.toContain(hostKeyBlob());
+    expect(bench.rememberedKeys()).not.toContain(bench.hostKeyBlob());
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 360_000);
