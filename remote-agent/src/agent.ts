@@ -170,7 +170,7 @@ export class Agent {
       }
       return c;
     };
-    const router = new Router(d, connect, this.link);
+    const router = new Router(d, connect, this.link, this.cfg.id);
     const workers = new Map<string, PartWorker>();
     // A fresh set of turns: frames of an abandoned plan may still be finishing theirs.
     const turns = new Turns();

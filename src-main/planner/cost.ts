@@ -297,26 +297,32 @@ export class CostModel {
     const stageIps = partIps.map((st) => Math.min(...st));
     const stageBottleneckPart = partIps.map((st) => st.indexOf(Math.min(...st)));
 
-    // Shared media: each hop's bytes use the air once if either end is on the medium.
+    // Shared media: each hop's bytes use the air once if either end is on the medium, unless
+    // both ends are roles of one board: the agent hands those to itself over loopback. Frames
+    // go to the receiving replicas whatever replica sent them, so a hop's sender and receiver
+    // are the same board with the product of its two shares.
     const airBytes = new Map<Medium, number>();
-    const coordinatorSide = [{ medium: farm.coordinator, weight: 1 }];
+    const coordinatorSide = [{ device: null, medium: farm.coordinator, weight: 1 }];
     const sideOf = (si: number, pi: number) =>
       layout[si]!.parts[pi]!.devices.map((d, k) => ({
+        device: d.id,
         medium: d.medium,
         weight: weights[si]![pi]![k]!,
       }));
-    const addHop = (
-      bytes: number,
-      from: ReadonlyArray<{ medium: Medium; weight: number }>,
-      to: ReadonlyArray<{ medium: Medium; weight: number }>,
-    ) => {
+    type Side = ReadonlyArray<{ device: string | null; medium: Medium; weight: number }>;
+    const addHop = (bytes: number, from: Side, to: Side) => {
       const media = new Set(
         [...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'),
       );
       for (const m of media) {
         const pS = from.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
         const pR = to.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
-        airBytes.set(m, (airBytes.get(m) ?? 0) + bytes * (1 - (1 - pS) * (1 - pR)));
+        let local = 0;
+        for (const x of from)
+          for (const y of to)
+            if (x.device !== null && x.device === y.device && x.medium === m)
+              local += x.weight * y.weight;
+        airBytes.set(m, (airBytes.get(m) ?? 0) + bytes * (1 - (1 - pS) * (1 - pR) - local));
       }
     };
     layout.forEach((s, si) => {

@@ -104,6 +104,11 @@ export class Router {
     private readonly connect: Connect,
     /** Emulated link (virtual farm): each message waits for its airtime before it goes. */
     private readonly link: Link | null = null,
+    /**
+     * This agent's id: a message to another part of this board goes over loopback, not the air,
+     * so it pays no airtime (the planner costs it the same way).
+     */
+    private readonly self: string | null = null,
   ) {
     this.credits = new Credits(deployment.window);
     this.answersResults = answersResults(deployment);
@@ -129,7 +134,7 @@ export class Router {
     const emit = (peer: Peer, frame: Frame) => {
       const size = frame.tensors.reduce((a, t) => a + t.bytes.length, 0);
       bytes += size;
-      const link = this.link;
+      const link = peer.id === this.self ? null : this.link;
       this.unanswered++;
       const job = this.connect(peer)
         .then(async (c) => {

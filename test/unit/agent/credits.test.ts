@@ -98,6 +98,48 @@ describe('board telemetry parsers', () => {
     expect(router.credits.total()).toBe(0);
   });
 
+  it('a router pays airtime for a message to another board, not for one to a part of its own', async () => {
+    const paid: number[] = [];
+    const link = {
+      transmit: async (bytes: number) => void paid.push(bytes),
+      close: () => undefined,
+    };
+    const client = {
+      forward: async () => ({ frameId: 0, tensors: [] }),
+    } as unknown as PeerClient;
+    const [self, other] = [peer('self'), peer('other')];
+    const deployment = (next: typeof self) => ({
+      runId: 'r',
+      stages: [
+        {
+          id: 's0',
+          parts: [
+            { file: 'a.onnx', sha256: 'a', inputs: ['in'], outputs: ['mid'], replicas: [self] },
+          ],
+          concat: null,
+        },
+        {
+          id: 's1',
+          parts: [
+            { file: 'b.onnx', sha256: 'b', inputs: ['mid'], outputs: ['out'], replicas: [next] },
+          ],
+          concat: null,
+        },
+      ],
+      sink: peer('sink'),
+      window: 4,
+      holdMs: {},
+    });
+    const mid = [{ name: 'mid', dtype: 'uint8', shape: [3], bytes: Buffer.from([1, 2, 3]) }];
+    for (const next of [self, other]) {
+      const router = new Router(deployment(next), async () => client, link, 'self');
+      await (
+        await router.send(0, 0, 0, [], mid)
+      ).acked;
+    }
+    expect(paid).toEqual([3]);
+  });
+
   it('reads vcgencmd get_throttled and the thermal zone', () => {
     expect(parseThrottled('throttled=0x50005\n')).toBe(0x50005);
     expect(parseThrottled('throttled=0x0')).toBe(0);

@@ -166,6 +166,8 @@ describe('cost model', () => {
     // 1e5 + 1e3; one part loads at a time, so the larger load peak (fc's 2e6) on top.
     expect(ev.devices[0]!.peakBytes).toBe(1e6 + 1.2e5 + 2.101e6 + 2e6);
     expect(ev.fits).toBe(true);
+    // The conv output goes from A to A over loopback: only the frame and the result use the air.
+    expect(ev.media[0]!.bytesPerFrame).toBeCloseTo(1e4 + 1e3, 6);
   });
 
   it('weighs a shared device by its share of each part: a replica beside a whole stage', () => {
@@ -177,13 +179,15 @@ describe('cost model', () => {
       farm,
     );
     // A and B split the conv frames evenly: A spends 0.5 * 0.0672 + 0.135201 = 0.168801 s a
-    // frame; the air carries 1.11e5 B a frame (9.0 IPS) and the stages 29.8 and 7.40.
+    // frame; the stages run 29.8 and 7.40. The air carries the frame, the result and B's half of
+    // the conv outputs (A's half stays on A): 1e4 + 0.5 * 1e5 + 1e3 = 6.1e4 B a frame.
     expect(ev.bottleneck).toMatchObject({ kind: 'device', index: 0 });
     expect(ev.ips).toBeCloseTo(1 / 0.168801, 6);
     expect(ev.devices.map((u) => u.device)).toEqual([A, B]);
     expect(ev.devices[0]!.utilisation).toBeCloseTo(1, 9);
     expect(ev.devices[1]!.utilisation).toBeCloseTo(0.0336 / 0.168801, 9);
     expect(ev.staticJ).toBeCloseTo(2 * 0.168801, 6);
+    expect(ev.media[0]!.bytesPerFrame).toBeCloseTo(6.1e4, 6);
   });
 
   it('holds a shared device to its budget with both parts loaded, though each fits alone', () => {
