@@ -1,6 +1,11 @@
 // The host key a provisioning result is about, read from the core's sentence (HostTrust writes
 // "<key type> SHA256:<43 base64 chars>", OpenSSH's own notation), for the host-key modal.
 
+import type { DeviceProvisionResult } from '../src-main/contract/index';
+
+/** A refused connection the host-key dialog asks about: the board, the refusal's code and sentence. */
+export type HostKeyQuestion = Pick<DeviceProvisionResult, 'name' | 'code' | 'message'>;
+
 export interface PresentedKey {
   keyType: string;
   fingerprint: string;

@@ -129,12 +129,12 @@ export class Backend {
         executionProviders: ['cpu'],
       });
       const outputNames = s.outputMetadata.map((m) => m.name);
+      // Every output, each left to the session to allocate; the binding only reads this.
+      const fetches: Record<string, null> = Object.fromEntries(outputNames.map((n) => [n, null]));
       return {
         inputNames: s.inputMetadata.map((m) => m.name),
         outputNames,
         async run(inputs) {
-          const fetches: Record<string, null> = {};
-          for (const n of outputNames) fetches[n] = null;
           const out = s.run(feeds(inputs), fetches, {});
           return outputNames.map((n) => fromOrt(n, out[n] as Tensor));
         },

@@ -7,6 +7,12 @@ export const HostKeyFingerprint = z
   .string()
   .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'is not a SHA256 fingerprint');
 
+/**
+ * Host-key refusals the app answers with its host-key dialog (Farm view, Run view); the others
+ * (a revoked key) need the board fixed.
+ */
+export const ASKED_HOST_KEY_CODES: readonly string[] = ['HOST_KEY_UNKNOWN', 'HOST_KEY_CHANGED'];
+
 export const ProvisionStep = z.enum([
   'connect',
   'probe',

@@ -2,7 +2,12 @@
 // farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id,
 // stopped through run/stop, with frames from the core (synthetic) or from the page (camera,
 // file) and a top-5 preview, measured by the meters saved in Settings.
-import { AppError, type EventPayload, type RunSummary } from '../contract/index';
+import {
+  AppError,
+  ASKED_HOST_KEY_CODES,
+  type EventPayload,
+  type RunSummary,
+} from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
@@ -19,9 +24,6 @@ import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
-
-/** Host-key refusals the Run view asks the user about (the others need the board fixed). */
-const HOST_KEY_QUESTIONS = ['HOST_KEY_UNKNOWN', 'HOST_KEY_CHANGED'];
 
 /** Frames in flight per replica, as `mchair run` defaults to. */
 const WINDOW = 2;
@@ -50,7 +52,7 @@ async function farmOf(
     // Each board's host key is checked before the run exists, so a key the user has not answered
     // for fails the command: the Run view then asks, as the Farm view does, and starts again.
     for (const r of await connector.each(devices, async () => undefined)) {
-      if (!r.ok && HOST_KEY_QUESTIONS.includes(r.error.code))
+      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
         throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
     }
     return { boards: { devices, connector } };

@@ -417,11 +417,7 @@ export class Coordinator {
    * drops an entry per frame promotes garbage: the tables it leaves behind on each rehash sit in
    * the old generation still pointing at young results, so the next scavenge keeps those alive.
    */
-  private deliverInOrder(arrived?: {
-    frameId: number;
-    outputs: WireTensor[];
-    latency: number;
-  }): void {
+  private deliverInOrder(arrived?: Result): void {
     if (arrived && arrived.frameId !== this.nextInOrder) {
       this.reorder.set(arrived.frameId, arrived);
       arrived = undefined;

@@ -14,8 +14,9 @@ import type {
   RunSummary,
 } from '../../src-main/contract/index';
 import type { Plan } from '../../src-main/contract/plan';
-import { AppError } from '../../src-main/contract/errors';
+import { AppError, ASKED_HOST_KEY_CODES } from '../../src-main/contract/index';
 import { api } from '../api/index';
+import type { HostKeyQuestion } from '../hostKey';
 import { errorSentence } from '../api/sentence';
 import { MetricRing } from '../composables/metricRing';
 
@@ -30,20 +31,13 @@ const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
 export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
 export type RunStart = CommandArgs<'run/start'>;
 
-/** A board whose host key the user must answer for before a run on the lab's boards starts. */
-export interface HostKeyQuestion {
-  name: string;
-  code: string;
-  message: string;
-}
-
 /**
  * The question in a refused start: the core refuses an unanswered or changed host key as
  * "<board>: <sentence>" (core/runs.ts), before the run exists.
  */
 function hostKeyQuestionIn(err: unknown): HostKeyQuestion | null {
   if (!(err instanceof AppError)) return null;
-  if (err.code !== 'HOST_KEY_UNKNOWN' && err.code !== 'HOST_KEY_CHANGED') return null;
+  if (!ASKED_HOST_KEY_CODES.includes(err.code)) return null;
   const i = err.message.indexOf(': ');
   if (i < 1) return null;
   return { name: err.message.slice(0, i), code: err.code, message: err.message.slice(i + 2) };

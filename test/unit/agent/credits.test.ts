@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 import { Credits, Router } from '../../../remote-agent/src/protocol/route';
-import type { Ack } from '../../../remote-agent/src/protocol/schema';
+import type { Ack, Peer } from '../../../remote-agent/src/protocol/schema';
 import { parseMilliCelsius, parseThrottled } from '../../../remote-agent/src/telemetry';
 
 const peer = (id: string) => ({ id, host: '127.0.0.1', port: 1 });
@@ -52,39 +52,37 @@ describe('credits', () => {
   });
 });
 
-describe('board telemetry parsers', () => {
+/** A deployment of one-part stages, each stage's part on these replicas. */
+function deployment(...stages: Array<{ inputs: string[]; outputs: string[]; replicas: Peer[] }>) {
+  return {
+    runId: 'r',
+    stages: stages.map((st, i) => ({
+      id: `s${i}`,
+      parts: [{ file: `s${i}.onnx`, sha256: `s${i}`, ...st }],
+      concat: null,
+    })),
+    sink: peer('sink'),
+    window: 4,
+    holdMs: {},
+  };
+}
+
+const client = (forward: () => Promise<Ack>) => async () => ({ forward }) as unknown as PeerClient;
+const tensor = (name: string, bytes: number[]) => [
+  { name, dtype: 'uint8', shape: [bytes.length], bytes: Buffer.from(bytes) },
+];
+
+describe('router', () => {
   it('a router drains once every message it sent is answered or has failed', async () => {
     const answers: Array<{ resolve(a: Ack): void; reject(e: Error): void }> = [];
-    const client = {
-      forward: () => new Promise<Ack>((resolve, reject) => answers.push({ resolve, reject })),
-    } as unknown as PeerClient;
     const router = new Router(
-      {
-        runId: 'r',
-        stages: [
-          {
-            id: 's0',
-            parts: [
-              {
-                file: 'p.onnx',
-                sha256: 'x',
-                inputs: ['in'],
-                outputs: ['out'],
-                replicas: [peer('a')],
-              },
-            ],
-            concat: null,
-          },
-        ],
-        sink: peer('sink'),
-        window: 4,
-        holdMs: {},
-      },
-      async () => client,
+      deployment({ inputs: ['in'], outputs: ['out'], replicas: [peer('a')] }),
+      client(() => new Promise<Ack>((resolve, reject) => answers.push({ resolve, reject }))),
     );
     await router.drained();
-    const input = [{ name: 'in', dtype: 'uint8', shape: [1], bytes: Buffer.from([1]) }];
-    const sent = await Promise.all([0, 1].map((id) => router.send(id, -1, 0, [], input)));
+    const sent = await Promise.all(
+      [0, 1].map((id) => router.send(id, -1, 0, [], tensor('in', [1]))),
+    );
     for (const s of sent) s.acked.catch(() => undefined);
     let drained = false;
     const draining = router.drained().then(() => (drained = true));
@@ -104,42 +102,26 @@ describe('board telemetry parsers', () => {
       transmit: async (bytes: number) => void paid.push(bytes),
       close: () => undefined,
     };
-    const client = {
-      forward: async () => ({ frameId: 0, tensors: [] }),
-    } as unknown as PeerClient;
-    const [self, other] = [peer('self'), peer('other')];
-    const deployment = (next: typeof self) => ({
-      runId: 'r',
-      stages: [
-        {
-          id: 's0',
-          parts: [
-            { file: 'a.onnx', sha256: 'a', inputs: ['in'], outputs: ['mid'], replicas: [self] },
-          ],
-          concat: null,
-        },
-        {
-          id: 's1',
-          parts: [
-            { file: 'b.onnx', sha256: 'b', inputs: ['mid'], outputs: ['out'], replicas: [next] },
-          ],
-          concat: null,
-        },
-      ],
-      sink: peer('sink'),
-      window: 4,
-      holdMs: {},
-    });
-    const mid = [{ name: 'mid', dtype: 'uint8', shape: [3], bytes: Buffer.from([1, 2, 3]) }];
-    for (const next of [self, other]) {
-      const router = new Router(deployment(next), async () => client, link, 'self');
+    const answer = client(async () => ({ frameId: 0, tensors: [] }));
+    for (const next of [peer('self'), peer('other')]) {
+      const router = new Router(
+        deployment(
+          { inputs: ['in'], outputs: ['mid'], replicas: [peer('self')] },
+          { inputs: ['mid'], outputs: ['out'], replicas: [next] },
+        ),
+        answer,
+        link,
+        'self',
+      );
       await (
-        await router.send(0, 0, 0, [], mid)
+        await router.send(0, 0, 0, [], tensor('mid', [1, 2, 3]))
       ).acked;
     }
     expect(paid).toEqual([3]);
   });
+});
 
+describe('board telemetry parsers', () => {
   it('reads vcgencmd get_throttled and the thermal zone', () => {
     expect(parseThrottled('throttled=0x50005\n')).toBe(0x50005);
     expect(parseThrottled('throttled=0x0')).toBe(0);
