@@ -22,3 +22,10 @@ export class PartitionError extends AppError {
     super('PARTITION_INVALID', message);
   }
 }
+
+/** A model card that contradicts the graph it describes (input dtype, rank, channels, labels). */
+export class ModelCardError extends AppError {
+  constructor(message: string) {
+    super('MODEL_CARD_MISMATCH', message);
+  }
+}

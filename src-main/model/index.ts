@@ -19,14 +19,9 @@
 //   buildPartition(model, spec): Partition   the same in memory (parts' ModelProtos)
 //   inspectModel(model): ModelInspection     { input, output, layers[], totals } (issue 3's JSON)
 //   analyseModel(model): GraphAnalysis       types, shapes, constants, layers with costs
-export {
-  buildZooModel,
-  isZooName,
-  ZOO_NAMES,
-  ZOO_DESCRIPTIONS,
-  ZooName,
-  preprocessPrefix,
-} from './zoo';
+export { buildZooModel, isZooName, ZOO_NAMES, ZOO_DESCRIPTIONS, ZooName } from './zoo';
+export { inputPrefix, wrapModel, FRAME_INPUT, PROBS_OUTPUT } from './wrap';
+export { CATALOGUE, catalogueBySha256, catalogueEntry, type CatalogueEntry } from './catalogue';
 export { encodeModel, loadModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
 export {
   buildPartition,

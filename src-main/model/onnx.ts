@@ -205,7 +205,7 @@ export function valuesTensor(
   return makeTensor(name, dtype, dims, raw);
 }
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;
@@ -548,4 +548,23 @@ export function saveModel(
 /** sha256 of bytes in memory, hex (the manifest's digest). */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function valueInfo(name: string, dtype: DType, shape: readonly number[]): ValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: dtypeCode(dtype),
+        shape: { dim: shape.map((d) => ({ dimValue: d })) },
+      },
+    },
+  };
+}
+
+export function attrInts(name: string, ints: readonly number[]) {
+  return { name, type: 7, ints: [...ints] };
+}
+export function attrInt(name: string, i: number) {
+  return { name, type: 2, i };
 }

@@ -24,8 +24,9 @@ import {
   tensorDims,
   toNumber,
   valuesTensor,
+  attrInts,
+  valueInfo,
 } from './onnx';
-import { attrInts, valueInfo } from './zoo';
 
 export interface PartitionSpec {
   /** Cut tensors in graph order; stage i runs from cut i-1 (or the input) to cut i (or the output). */

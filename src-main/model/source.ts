@@ -6,7 +6,10 @@ import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
 import { loadModel, type OnnxModel } from './onnx';
 import type { PartitionSpec } from './partition';
-import { buildZooModel, isZooName, preprocessPrefix, valueInfo, ZOO_NAMES } from './zoo';
+import { TORCH_INPUT } from '../contract/modelCard';
+import { valueInfo } from './onnx';
+import { inputPrefix } from './wrap';
+import { buildZooModel, isZooName, ZOO_NAMES } from './zoo';
 
 /** A zoo name (unless a file of that name is in the working folder) or a path to an ONNX file. */
 export function openModel(ref: string, opts: { seed?: number } = {}): OnnxModel {
@@ -44,7 +47,7 @@ export function importModel(
   const graph = model.proto.graph!;
   const taken = new Set([...a.tensors.keys(), ...(graph.node ?? []).map((x) => x.name ?? '')]);
   const frameName = taken.has('input') ? 'input_uint8' : 'input';
-  const prefix = preprocessPrefix(frameName, input.name);
+  const prefix = inputPrefix(frameName, input.name, TORCH_INPUT);
   const clash = [
     ...prefix.nodes.map((x) => x.name!),
     ...prefix.initializers.map((t) => t.name!),

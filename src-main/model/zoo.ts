@@ -4,17 +4,18 @@
 // NHWC frames [1,224,224,3] (1 byte per pixel on the wire) and starts with the preprocessing
 // prefix (Cast, ImageNet mean/std, Transpose to NCHW); it ends in softmax probabilities [1,1000].
 import { z } from 'zod';
+import { TORCH_INPUT } from '../contract/modelCard';
 import { APP_VERSION } from '../version';
 import {
+  attrInt,
+  attrInts,
   makeTensor,
   type NodeProto,
   type OnnxModel,
   type TensorProto,
-  type ValueInfoProto,
-  valuesTensor,
-  dtypeCode,
-  type DType,
+  valueInfo,
 } from './onnx';
+import { inputPrefix } from './wrap';
 
 export const ZOO_NAMES = ['tiny-cnn', 'alexnet-mc', 'alexnet', 'vgg16'] as const;
 export const ZooName = z.enum(ZOO_NAMES);
@@ -30,28 +31,6 @@ export const ZOO_DESCRIPTIONS: Readonly<Record<ZooName, string>> = {
 
 export const OPSET = 13;
 export const IR_VERSION = 8;
-/** ImageNet statistics on the 0..1 scale, as torchvision uses them. */
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-
-export function valueInfo(name: string, dtype: DType, shape: readonly number[]): ValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: dtypeCode(dtype),
-        shape: { dim: shape.map((d) => ({ dimValue: d })) },
-      },
-    },
-  };
-}
-
-export function attrInts(name: string, ints: readonly number[]) {
-  return { name, type: 7, ints: [...ints] };
-}
-export function attrInt(name: string, i: number) {
-  return { name, type: 2, i };
-}
 
 /** 32-bit hash of a string (FNV-1a), to give every tensor its own stream. */
 function hash32(s: string): number {
@@ -92,56 +71,6 @@ function floatTensor(name: string, dims: readonly number[], values: Float32Array
   );
 }
 
-/** The nodes and constants of the uint8 NHWC -> normalised float NCHW prefix. */
-export function preprocessPrefix(
-  input: string,
-  output: string,
-): { nodes: NodeProto[]; initializers: TensorProto[] } {
-  const mean = valuesTensor(
-    'preprocess.mean',
-    'float32',
-    [3],
-    MEAN.map((m) => m * 255),
-  );
-  const std = valuesTensor(
-    'preprocess.std',
-    'float32',
-    [3],
-    STD.map((s) => s * 255),
-  );
-  return {
-    initializers: [mean, std],
-    nodes: [
-      {
-        name: 'preprocess.cast',
-        opType: 'Cast',
-        input: [input],
-        output: ['preprocess.float'],
-        attribute: [attrInt('to', 1)],
-      },
-      {
-        name: 'preprocess.sub',
-        opType: 'Sub',
-        input: ['preprocess.float', 'preprocess.mean'],
-        output: ['preprocess.centered'],
-      },
-      {
-        name: 'preprocess.div',
-        opType: 'Div',
-        input: ['preprocess.centered', 'preprocess.std'],
-        output: ['preprocess.normalised'],
-      },
-      {
-        name: 'preprocess.nchw',
-        opType: 'Transpose',
-        input: ['preprocess.normalised'],
-        output: [output],
-        attribute: [attrInts('perm', [0, 3, 1, 2])],
-      },
-    ],
-  };
-}
-
 /** Accumulates layers with seeded weights and tracks the running shape. */
 class ZooBuilder {
   readonly nodes: NodeProto[] = [];
@@ -151,7 +80,7 @@ class ZooBuilder {
   current = 'image';
 
   constructor(private readonly seed: number) {
-    const pre = preprocessPrefix('input', this.current);
+    const pre = inputPrefix('input', this.current, TORCH_INPUT);
     this.nodes.push(...pre.nodes);
     this.initializers.push(...pre.initializers);
   }

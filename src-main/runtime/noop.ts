@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Manifest, ManifestPart } from '../contract/index';
 import { encodeModel } from '../model/index';
 import { valuesTensor } from '../model/onnx';
-import { IR_VERSION, OPSET, valueInfo } from '../model/zoo';
+import { valueInfo } from '../model/onnx';
+import { IR_VERSION, OPSET } from '../model/zoo';
 
 export const NOOP_ANSWER_BYTES = 4096;
 
