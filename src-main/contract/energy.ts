@@ -29,6 +29,16 @@ export const MeterEnergy = z.object({
   energyJ: z.number(),
   durationS: z.number(),
   samples: z.number().int(),
+  /** The same meter over the run's measured window; null without one. */
+  window: z
+    .object({
+      avgW: z.number(),
+      energyJ: z.number(),
+      seconds: z.number(),
+      samples: z.number().int(),
+    })
+    .nullable(),
+  /** Over the measured window, at the run's IPS; null without a window or an idle figure. */
   perInferenceJ: PerInferenceJ.nullable(),
   /** Stretches without samples for more than twice the interval, in seconds of the run. */
   gaps: z.array(z.object({ fromS: z.number(), toS: z.number() })),
@@ -39,13 +49,30 @@ export const MeterEnergy = z.object({
 });
 export type MeterEnergy = z.infer<typeof MeterEnergy>;
 
-export const RunEnergy = z.object({
-  idleW: z.number(),
+/** The stretch of the run its IPS and energy per inference are measured over. */
+export const EnergyWindow = z.object({
+  seconds: z.number(),
+  frames: z.number().int(),
+  ips: z.number(),
   avgW: z.number(),
   energyJ: z.number(),
-  durationS: z.number(),
+});
+export type EnergyWindow = z.infer<typeof EnergyWindow>;
+
+export const RunEnergy = z.object({
+  idleW: z.number(),
+  /** The measured window (after warm-up and the pipeline's fill); null when the run was too short. */
+  window: EnergyWindow.nullable(),
+  /** The paper's method over the window: static = idle W / IPS, dynamic = (avg W - idle W) / IPS. */
   perInferenceJ: PerInferenceJ.nullable(),
   inferencesPerJ: z.number().nullable(),
+  /** The whole run, deploy, warm-up and fill included: never a per-inference figure. */
+  wholeRun: z.object({
+    seconds: z.number(),
+    inferences: z.number().int(),
+    avgW: z.number(),
+    energyJ: z.number(),
+  }),
   /** True when any watts behind the farm figure come from a model, not an instrument. */
   emulated: z.boolean(),
   /** A meter on the whole farm, or the sum of per-device meters. */

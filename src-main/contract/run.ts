@@ -61,6 +61,15 @@ export const RunFault = z.object({
 });
 export type RunFault = z.infer<typeof RunFault>;
 
+/** The stretch IPS and energy per inference are measured over, in seconds since the first frame. */
+export const RunWindow = z.object({
+  fromS: z.number(),
+  toS: z.number(),
+  seconds: z.number(),
+  frames: z.number().int(),
+});
+export type RunWindow = z.infer<typeof RunWindow>;
+
 export const RunSummary = z.object({
   id: RunId,
   kind: z.string(),
@@ -70,7 +79,11 @@ export const RunSummary = z.object({
   endedAt: z.string().nullable(),
   frames: z.number().int(),
   completed: z.number().int(),
+  /** Over the measured window; null while running, or when the run was too short for one. */
   ips: z.number().nullable(),
+  window: RunWindow.nullable().optional(),
+  /** Why a finished run has no window (too few frames), in words. */
+  shortfall: z.string().nullable().optional(),
   maxAbsDiff: z.number().nullable(),
   message: z.string().nullable(),
   /** Present when the run was metered (or its power emulated). */

@@ -1,6 +1,5 @@
-// Energy from power samples, as the paper computes it: trapezoids over the samples' own
-// timestamps; static energy per inference = idle W x time / inferences, dynamic = (energy -
-// idle W x time) / inferences, total = energy / inferences.
+// Energy from power samples: trapezoids over the samples' own timestamps, and the paper's split
+// of energy per inference at the measured rate (static from idle power, dynamic from the rest).
 import type { PowerSample } from './sample';
 
 export interface PowerStats {
@@ -99,18 +98,11 @@ export function findGaps(samples: readonly PowerSample[], intervalMs: number): G
   return gaps;
 }
 
-/** The paper's split of energy per inference; zero inferences give no per-inference figure. */
-export function perInference(
-  energyJ: number,
-  idleW: number,
-  durationS: number,
-  inferences: number,
-): PerInferenceJ | null {
-  if (!(inferences > 0)) return null;
-  const staticJ = idleW * durationS;
-  return {
-    static: staticJ / inferences,
-    dynamic: (energyJ - staticJ) / inferences,
-    total: energyJ / inferences,
-  };
+/**
+ * The paper's split of energy per inference at a measured rate: static = idle W / IPS, dynamic =
+ * (average W - idle W) / IPS, total = average W / IPS. No rate gives no per-inference figure.
+ */
+export function perInference(avgW: number, idleW: number, ips: number): PerInferenceJ | null {
+  if (!(ips > 0)) return null;
+  return { static: idleW / ips, dynamic: (avgW - idleW) / ips, total: avgW / ips };
 }

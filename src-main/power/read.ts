@@ -1,5 +1,7 @@
-// One meter read for a while, as `mchair power read` does: open, sample for S seconds (a log
-// file: all of it, or its first S seconds), close, and summarise.
+// One meter read for a while, as `mchair power read` does: open, sample until the samples cover S
+// seconds (first to last within half an interval of S; a log file: all of it, or its first S
+// seconds), close, and summarise. A wall-clock timer from the open would cover less: the first
+// sample comes an instrument's latency after it (3 s asked gave 2.0-2.5 s of samples).
 import { monotonicClock, type Clock } from './clock';
 import { powerStats, type PowerStats } from './energy';
 import { resolveInterval } from './meter';
@@ -10,7 +12,12 @@ import { parseMeterUri } from './uri';
 export interface MeterRead extends PowerStats {
   meter: string;
   emulated: boolean;
+  /** The interval the meter was read at. */
+  intervalMs: number;
 }
+
+/** A live meter that stops answering is given up this long past the time asked for. */
+const STALL_GRACE_MS = 10_000;
 
 export async function readMeter(
   uri: string,
@@ -32,24 +39,27 @@ export async function readMeter(
   const samples: PowerSample[] = [];
   const limitMs = opts.seconds === undefined ? undefined : opts.seconds * 1000;
   await meter.open(intervalMs);
-  // A live meter runs until the time is up; a log runs to its end or its first S seconds.
+  // A live meter that stalls must not hold the command for ever.
   const timer =
     limitMs !== undefined && meter.info.kind !== 'csv'
-      ? setTimeout(() => abort.abort(), limitMs)
+      ? setTimeout(() => abort.abort(), limitMs + Math.max(STALL_GRACE_MS, 3 * intervalMs))
       : undefined;
   try {
     for await (const s of meter.samples({ intervalMs, clock, signal: abort.signal })) {
-      if (
-        meter.info.kind === 'csv' &&
-        limitMs !== undefined &&
-        s.t - (samples[0]?.t ?? s.t) > limitMs
-      )
-        break;
+      const span = s.t - (samples[0]?.t ?? s.t);
+      // A log's sample past the span is left out; a live meter stops once the span is covered.
+      if (meter.info.kind === 'csv' && limitMs !== undefined && span > limitMs) break;
       samples.push(s);
+      if (limitMs !== undefined && span >= limitMs - intervalMs / 2) break;
     }
   } finally {
     clearTimeout(timer);
     await meter.close();
   }
-  return { meter: meter.info.label, emulated: meter.info.emulated, ...powerStats(samples) };
+  return {
+    meter: meter.info.label,
+    emulated: meter.info.emulated,
+    intervalMs,
+    ...powerStats(samples),
+  };
 }

@@ -51,7 +51,8 @@ export interface PowerSession {
   readonly idle: ReadonlyMap<string, number | null>;
   /** Samples so far, per meter label (for live charts). */
   readonly samples: ReadonlyMap<string, readonly PowerSample[]>;
-  stop(): Promise<PowerSummary>;
+  /** Stops every meter; `measured` is the run's measured window on this session's clock. */
+  stop(measured?: { fromMs: number; toMs: number } | null): Promise<PowerSummary>;
 }
 
 /** Builds session meters from URIs; a URI's `interval=` wins over the common one. */
@@ -206,7 +207,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     runStartMs,
     idle,
     samples: new Map(channels.map((c) => [c.meter.info.label, c.samples])),
-    async stop(): Promise<PowerSummary> {
+    async stop(measured = null): Promise<PowerSummary> {
       const runEndMs = clock.now();
       // Wait for one sample past the end on every live meter, so the run's last stretch is
       // interpolated rather than cut at the last sample before it.
@@ -223,6 +224,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       const summary: PowerSummary = {
         runStartMs,
         runEndMs,
+        window: measured,
         idleSeconds,
         idleGivenW: opts.idleWatts ?? null,
         meters: channels.map((ch) => {
@@ -233,6 +235,9 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
             intervalMs: ch.intervalMs,
             idleW: idle.get(label) ?? null,
             run: powerStats(run),
+            window: measured
+              ? powerStats(window(ch.samples, measured.fromMs, measured.toMs))
+              : null,
             gaps: findGaps(run, ch.intervalMs).map((g) => ({
               fromS: g.fromS - runStartMs / 1000,
               toS: g.toS - runStartMs / 1000,
@@ -253,32 +258,45 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
 }
 
 /**
- * The run's energy from its power summary and inference count. The farm figure comes from a
- * meter on the whole farm when there is one (an instrument before an emulation), else from the
- * sum of the per-device meters.
+ * The run's energy from its power summary and what it measured: per inference over the measured
+ * window (`measured`: its inferences and IPS; the paper's method: static = idle W / IPS, dynamic
+ * = (average W - idle W) / IPS), and the whole run's energy beside it (deploy, warm-up and fill
+ * included) under its own name. The farm figure comes from a meter on the whole farm when there is
+ * one (an instrument before an emulation), else from the sum of the per-device meters.
  */
-export function runEnergy(summary: PowerSummary, inferences: number): RunEnergy {
+export function runEnergy(
+  summary: PowerSummary,
+  measured: { frames: number; ips: number } | null,
+  inferences: number,
+): RunEnergy {
   const durationS = (summary.runEndMs - summary.runStartMs) / 1000;
-  const meters: MeterEnergy[] = summary.meters.map((m) => ({
-    meter: m.info.label,
-    uri: m.info.uri,
-    kind: m.info.kind,
-    scope: m.info.scope,
-    emulated: m.info.emulated,
-    intervalMs: m.intervalMs,
-    idleW: m.idleW,
-    avgW: m.run.avgW,
-    minW: m.run.minW,
-    maxW: m.run.maxW,
-    energyJ: m.run.energyJ,
-    durationS: m.run.durationS,
-    samples: m.run.samples,
-    perInferenceJ:
-      m.idleW === null ? null : perInference(m.run.energyJ, m.idleW, m.run.durationS, inferences),
-    gaps: m.gaps,
-    garbage: m.garbage,
-    error: m.error,
-  }));
+  const inWindow = (m: { window: PowerSummary['meters'][number]['window'] }) =>
+    measured && m.window && m.window.samples > 1 ? m.window : null;
+  const meters: MeterEnergy[] = summary.meters.map((m) => {
+    const w = inWindow(m);
+    return {
+      meter: m.info.label,
+      uri: m.info.uri,
+      kind: m.info.kind,
+      scope: m.info.scope,
+      emulated: m.info.emulated,
+      intervalMs: m.intervalMs,
+      idleW: m.idleW,
+      avgW: m.run.avgW,
+      minW: m.run.minW,
+      maxW: m.run.maxW,
+      energyJ: m.run.energyJ,
+      durationS: m.run.durationS,
+      samples: m.run.samples,
+      window: w
+        ? { avgW: w.avgW, energyJ: w.energyJ, seconds: w.durationS, samples: w.samples }
+        : null,
+      perInferenceJ: w && m.idleW !== null ? perInference(w.avgW, m.idleW, measured!.ips) : null,
+      gaps: m.gaps,
+      garbage: m.garbage,
+      error: m.error,
+    };
+  });
   const usable = meters.filter((m) => m.samples > 1);
   const farm = [...usable.filter((m) => m.scope.kind === 'farm')].sort(
     (a, b) => Number(a.emulated) - Number(b.emulated),
@@ -291,14 +309,28 @@ export function runEnergy(summary: PowerSummary, inferences: number): RunEnergy 
     );
   const energyJ = basis.reduce((s, m) => s + m.energyJ, 0);
   const idleW = summary.idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0);
-  const per = perInference(energyJ, idleW, durationS, inferences);
+  const windowed = basis.every((m) => m.window) ? basis.map((m) => m.window!) : null;
+  const w =
+    measured && windowed && summary.window
+      ? {
+          seconds: (summary.window.toMs - summary.window.fromMs) / 1000,
+          frames: measured.frames,
+          ips: measured.ips,
+          avgW: windowed.reduce((s, m) => s + m.avgW, 0),
+          energyJ: windowed.reduce((s, m) => s + m.energyJ, 0),
+        }
+      : null;
   return {
     idleW,
-    avgW: durationS > 0 ? energyJ / durationS : basis.reduce((s, m) => s + m.avgW, 0),
-    energyJ,
-    durationS,
-    perInferenceJ: per,
-    inferencesPerJ: energyJ > 0 && inferences > 0 ? inferences / energyJ : null,
+    window: w,
+    perInferenceJ: w ? perInference(w.avgW, idleW, w.ips) : null,
+    inferencesPerJ: w && w.avgW > 0 ? w.ips / w.avgW : null,
+    wholeRun: {
+      seconds: durationS,
+      inferences,
+      avgW: durationS > 0 ? energyJ / durationS : basis.reduce((s, m) => s + m.avgW, 0),
+      energyJ,
+    },
     emulated: basis.some((m) => m.emulated),
     basis: farm ? 'farm-meter' : 'device-meters',
     meters,

@@ -24,6 +24,8 @@ export const MeterPower = z.object({
   idleW: z.number().nullable(),
   /** The run's samples only (idle excluded), edges interpolated at the run's start and end. */
   run: Stats,
+  /** The samples inside the run's measured window (see RunFigures); null without one. */
+  window: Stats.nullable(),
   gaps: z.array(z.object({ fromS: z.number(), toS: z.number() })),
   garbage: z.number().int(),
   error: z.string().nullable(),
@@ -34,6 +36,8 @@ export const PowerSummary = z.object({
   /** Session-clock ms of the run's start and end. */
   runStartMs: z.number(),
   runEndMs: z.number(),
+  /** Session-clock ms of the measured window (after warm-up and fill), or null without one. */
+  window: z.object({ fromMs: z.number(), toMs: z.number() }).nullable(),
   idleSeconds: z.number(),
   /** The idle watts the user gave, if they did. */
   idleGivenW: z.number().nullable(),

@@ -191,14 +191,16 @@ function runSection(r: ReportRun): string {
         'state',
         'frames',
         'IPS',
-        'duration s',
+        'window s',
+        'window frames',
         'idle W',
         'avg W',
-        'energy J',
         'static J/inf',
         'dynamic J/inf',
         'total J/inf',
         'inf/J',
+        'whole run s',
+        'whole run J',
       ],
       [
         [
@@ -207,23 +209,27 @@ function runSection(r: ReportRun): string {
           esc(r.state),
           `${r.completed}/${r.frames}`,
           num(r.ips),
-          num(e?.durationS),
+          num(r.window?.seconds),
+          r.window ? String(r.window.frames) : '–',
           num(e?.idleW),
-          num(e?.avgW),
-          num(e?.energyJ),
+          num(e?.window?.avgW),
           num(per?.static),
           num(per?.dynamic),
           num(per?.total),
           num(e?.inferencesPerJ),
+          num(e?.wholeRun.seconds),
+          num(e?.wholeRun.energyJ),
         ],
       ],
-      [false, false, false, true, true, true, true, true, true, true, true, true, true],
+      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, true],
     ),
   );
+  if (!r.window && r.shortfall)
+    out.push(`<p class="warn">No IPS and no energy per inference: ${esc(r.shortfall)}.</p>`);
   if (!e) out.push('<p class="muted">No meter was read during this run: no energy figures.</p>');
   else {
     out.push(
-      `<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. Static = idle W × time / inferences; dynamic = (energy − idle W × time) / inferences.</p>`,
+      `<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. IPS and energy per inference are measured over the run's window (after warm-up and the pipeline's fill${r.window ? `: ${num(r.window.fromS)}–${num(r.window.toS)} s, ${r.window.frames} frames` : ''}): static = idle W / IPS, dynamic = (average W − idle W) / IPS. The whole run (deploy, warm-up and fill included) is shown apart.</p>`,
     );
     out.push('<h3>Meters</h3>');
     out.push(
@@ -233,10 +239,10 @@ function runSection(r: ReportRun): string {
           'covers',
           'interval s',
           'idle W',
-          'avg W',
+          'window avg W',
           'min W',
           'max W',
-          'energy J',
+          'whole run J',
           'samples',
           'refused',
           'gaps',
@@ -246,7 +252,7 @@ function runSection(r: ReportRun): string {
           esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', ')),
           num(m.intervalMs / 1000),
           num(m.idleW),
-          num(m.avgW),
+          num(m.window?.avgW),
           num(m.minW),
           num(m.maxW),
           num(m.energyJ),
@@ -277,8 +283,8 @@ function runSection(r: ReportRun): string {
           'frames/s',
           'utilisation %',
           'compute ms',
-          'avg W',
-          'energy J',
+          'window avg W',
+          'whole run J',
           'total J/inf',
         ],
         r.devices.map((d) => [
@@ -288,7 +294,7 @@ function runSection(r: ReportRun): string {
           num(d.fps),
           num(d.utilisation === null ? null : d.utilisation * 100),
           num(d.computeMs),
-          num(d.energy?.avgW),
+          num(d.energy?.window?.avgW),
           num(d.energy?.energyJ),
           num(d.energy?.perInferenceJ?.total),
         ]),

@@ -2,7 +2,7 @@
 // measured and predicted, energy per inference split static/dynamic/total) beside the figure
 // the paper published for the same distribution, then the paper's other systems (the TX2's CPU
 // and GPU) for the same model. Published numbers come from PAPER_FIGURES only.
-import type { PerInferenceJ, RunEnergy } from '../contract/energy';
+import type { PerInferenceJ } from '../contract/energy';
 import { PRESET_DEVICES, PRESET_IDS, type PresetId } from '../planner/index';
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 
@@ -17,8 +17,8 @@ export interface PaperTableRun {
   state: string;
   ips: number | null;
   predictedIps: number | null;
-  /** The run's farm power (emulated boards' profiles on the virtual farm). */
-  power: Pick<RunEnergy, 'idleW' | 'avgW'> | null;
+  /** The run's energy per inference as its record has it (run.json), over its measured window. */
+  energy: PerInferenceJ | null;
   emulationOverruns: number;
   /** Boards lost, back or slowed during the run (each re-plans it: its figures are disturbed). */
   faults: number;
@@ -35,26 +35,8 @@ export interface PaperTableRow {
   paper: PaperFigure | null;
   /** The planner's plan against the paper's largest plan on the same farm, both measured. */
   vsPaperPlan: number | null;
-  /** Joules per inference at the measured IPS (see perInferenceAt). */
+  /** Joules per inference over the run's measured window, as its record has it. */
   energy: PerInferenceJ | null;
-}
-
-/**
- * Energy per inference as the paper computed it: the farm's power times the time one inference
- * takes at the measured IPS; static from idle power, dynamic from the rest. The run's own record
- * divides its whole energy by its frames instead, which on a short run also charges the frames
- * with the pipeline's fill (9 s of VGG16 on Pi 3s) and reads high.
- */
-export function perInferenceAt(
-  power: Pick<RunEnergy, 'idleW' | 'avgW'> | null,
-  ips: number | null,
-): PerInferenceJ | null {
-  if (!power || !ips || ips <= 0) return null;
-  return {
-    static: power.idleW / ips,
-    dynamic: Math.max(0, power.avgW - power.idleW) / ips,
-    total: Math.max(power.avgW, power.idleW) / ips,
-  };
 }
 
 const isPreset = (plan: string): plan is PresetId =>
@@ -94,7 +76,7 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
           r.plan === 'auto' && r.state === 'done' && rival?.ips && r.ips !== null
             ? r.ips / rival.ips
             : null,
-        energy: perInferenceAt(r.power, r.ips),
+        energy: r.energy,
       });
     }
     const paperModel = paperModelFor(model);

@@ -2,7 +2,7 @@
 // metrics.jsonl, plan.json, power.json, power.csv), so the renderers never touch files.
 import type { MeterEnergy, RunEnergy } from '../contract/energy';
 import type { Plan } from '../contract/plan';
-import type { RunMetrics, RunSummary } from '../contract/run';
+import type { RunMetrics, RunSummary, RunWindow } from '../contract/run';
 import type { PowerSample } from '../power/sample';
 import { runEnergy } from '../power/session';
 import type { PowerSummary } from '../power/summary';
@@ -38,6 +38,9 @@ export interface ReportRun {
   frames: number;
   completed: number;
   ips: number | null;
+  /** The measured window, or null with `shortfall` saying why. */
+  window: RunWindow | null;
+  shortfall: string | null;
   energy: RunEnergy | null;
   devices: ReportDevice[];
   /** Seconds since the run started, inferences per second. */
@@ -79,7 +82,10 @@ const mean = (xs: number[]): number | null =>
 
 export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
   const { summary, metrics, plan, power, samples } = f;
-  const energy = summary.energy ?? (power ? runEnergy(power, summary.completed) : null);
+  // power.json without energy in run.json: a run that stopped between writing the two.
+  const measured =
+    summary.window && summary.ips ? { frames: summary.window.frames, ips: summary.ips } : null;
+  const energy = summary.energy ?? (power ? runEnergy(power, measured, summary.completed) : null);
   const names = new Set<string>([
     ...(plan?.devices.map((d) => d.device) ?? []),
     ...metrics.flatMap((m) => m.devices.map((d) => d.device)),
@@ -125,6 +131,8 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     frames: summary.frames,
     completed: summary.completed,
     ips: summary.ips,
+    window: summary.window ?? null,
+    shortfall: summary.shortfall ?? null,
     energy,
     devices,
     ipsSeries: decimate(

@@ -12,6 +12,8 @@ export interface JsonReport {
       | 'kind'
       | 'state'
       | 'ips'
+      | 'window'
+      | 'shortfall'
       | 'frames'
       | 'completed'
       | 'emulated'
@@ -30,12 +32,27 @@ function paperFor(runs: readonly ReportRun[]): PaperFigure[] {
 export function renderJson(runs: readonly ReportRun[]): JsonReport {
   return {
     runs: runs.map(
-      ({ runId, model, kind, state, ips, frames, completed, emulated, energy, devices }) => ({
+      ({
         runId,
         model,
         kind,
         state,
         ips,
+        window,
+        shortfall,
+        frames,
+        completed,
+        emulated,
+        energy,
+        devices,
+      }) => ({
+        runId,
+        model,
+        kind,
+        state,
+        ips,
+        window,
+        shortfall,
         frames,
         completed,
         emulated,
@@ -59,14 +76,16 @@ export const CSV_COLUMNS = [
   'ips',
   'fps',
   'utilisation',
+  'windowS',
+  'windowFrames',
   'idleW',
   'avgW',
-  'energyJ',
-  'durationS',
   'staticJPerInference',
   'dynamicJPerInference',
   'totalJPerInference',
   'inferencesPerJ',
+  'wholeRunS',
+  'wholeRunJ',
 ] as const;
 
 type Row = Partial<
@@ -96,10 +115,12 @@ export function renderCsv(runs: readonly ReportRun[]): string {
       scope: 'farm',
       emulated: r.emulated,
       ips: r.ips,
+      windowS: r.window?.seconds,
+      windowFrames: r.window?.frames,
       idleW: e?.idleW,
-      avgW: e?.avgW,
-      energyJ: e?.energyJ,
-      durationS: e?.durationS,
+      avgW: e?.window?.avgW,
+      wholeRunS: e?.wholeRun.seconds,
+      wholeRunJ: e?.wholeRun.energyJ,
       staticJPerInference: e?.perInferenceJ?.static,
       dynamicJPerInference: e?.perInferenceJ?.dynamic,
       totalJPerInference: e?.perInferenceJ?.total,
@@ -114,9 +135,9 @@ export function renderCsv(runs: readonly ReportRun[]): string {
         fps: d.fps,
         utilisation: d.utilisation,
         idleW: m?.idleW,
-        avgW: m?.avgW,
-        energyJ: m?.energyJ,
-        durationS: m?.durationS,
+        avgW: m?.window?.avgW,
+        wholeRunS: m?.durationS,
+        wholeRunJ: m?.energyJ,
         staticJPerInference: m?.perInferenceJ?.static,
         dynamicJPerInference: m?.perInferenceJ?.dynamic,
         totalJPerInference: m?.perInferenceJ?.total,

@@ -28,7 +28,7 @@ import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
 import type { FrameSource } from './source';
-import { RunFigures } from './stats';
+import { type MeasuredWindow, RunFigures } from './stats';
 
 export interface FarmAgent extends Peer {
   /** Device profile when emulated (virtual farm); null for a real board. */
@@ -43,6 +43,11 @@ export interface RunPlan {
   holdMs?: Record<string, number>;
   /** The planner's expected compute ms per frame, keyed "agentId/part" (see Deployment). */
   expectMs?: Record<string, number>;
+}
+
+/** Frames one round of the plan's widest stage completes: its replicas finish theirs together. */
+export function roundFrames(assignment: readonly (readonly (readonly string[])[])[]): number {
+  return Math.max(1, ...assignment.flatMap((stage) => stage.map((part) => part.length)));
 }
 
 export interface CoordinatorOptions {
@@ -77,6 +82,11 @@ export interface RunOutcome {
   lost: number;
   duplicated: number;
   ips: number | null;
+  /** The window IPS and energy per inference are measured over; null with `shortfall` saying why. */
+  window: MeasuredWindow | null;
+  shortfall: string | null;
+  /** When the first frame went out (performance.now() ms): the origin of the run's seconds. */
+  startedAtMs: number;
   latencyMs: { p50: number; p95: number; p99: number };
   devices: DeviceSummary[];
   wallMs: number;
@@ -137,7 +147,7 @@ export class Coordinator {
   /** Frames sent and not yet settled (result received or lost), with their send time. */
   private readonly sentAt = new Map<number, number>();
   private received = 0;
-  private readonly figures = new RunFigures();
+  private readonly figures: RunFigures;
   private readonly reorder = new Map<number, Result>();
   private nextInOrder = 0;
   private deliveries: Promise<void> = Promise.resolve();
@@ -170,6 +180,7 @@ export class Coordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
+    this.figures = new RunFigures(roundFrames(o.plan.assignment));
   }
 
   private get inFlight(): number {
@@ -523,6 +534,9 @@ export class Coordinator {
       lost: this.lost,
       duplicated: this.duplicated,
       ips: this.figures.ips(),
+      window: this.figures.window(),
+      shortfall: this.figures.shortfall(),
+      startedAtMs: this.startedAt,
       latencyMs: this.figures.latency(),
       devices: this.deviceSummaries(),
       wallMs,

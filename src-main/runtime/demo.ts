@@ -14,6 +14,7 @@ import { ResultChecker } from './check';
 import type { Coordinator } from './coordinator';
 import { CHECK_TOLERANCE, executeRun, type ExecuteOutcome } from './execute';
 import { syntheticSource } from './source';
+import { recordedWindow } from './stats';
 
 export interface LiveRun {
   id: string;
@@ -96,6 +97,8 @@ export async function startDemoRun(opts: {
       return rec.finish(state, {
         completed: outcome.completed,
         ips: outcome.ips,
+        window: recordedWindow(outcome.window, outcome.startedAtMs),
+        shortfall: outcome.shortfall,
         maxAbsDiff,
         message,
       });

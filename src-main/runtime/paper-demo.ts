@@ -16,6 +16,7 @@ import { farmFromSpec, loadPlannerModel, type PlannerModel, type PresetId } from
 import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
 import { choosePlan, runModel, type RunReport } from './run';
+import { roundFrames } from './coordinator';
 import { warmupFrames } from './stats';
 
 export interface PaperCase {
@@ -52,28 +53,24 @@ export interface PaperRun {
 }
 
 /**
- * Frames finish in bursts of the bottleneck stage's replicas (7 conv replicas of VGG16 end their
- * frames together every ~8 s). The run's IPS counts the frames after warm-up over the time from
- * the last warm-up frame to the last frame, so both ends must sit at the same point of a burst
- * or a short run reads up to a third high: the measured frames are a whole number of bursts.
+ * Frames finish in bursts of the widest stage's replicas (7 conv replicas of VGG16 end their
+ * frames together every ~8 s). The run's IPS counts the frames of its window over the time from
+ * the frame before it to the last frame, so both ends must sit at the same point of a burst or a
+ * short run reads up to a third high: the measured frames are a whole number of bursts.
  */
 export function replicasOf(plan: Plan): number {
-  const b = plan.prediction.bottleneck;
-  const stage = b.kind === 'stage' ? plan.stages.find((s) => s.id === b.where) : undefined;
-  return stage ? Math.max(...stage.parts.map((p) => p.devices.length)) : 1;
+  return roundFrames(plan.stages.map((s) => s.parts.map((p) => p.devices)));
 }
 
 /**
- * Frames for a run measured over about `seconds` after warm-up at the predicted IPS: at least one
- * burst of `replicas` (one frame time of VGG16's conv stack, 8 s), and the frames between the
- * last warm-up frame and the last frame a whole number of bursts.
+ * Frames for a run measured over about `seconds` at the predicted IPS: the warm-up and one round
+ * to fill the pipeline (RunFigures skips them), then at least two rounds, and the measured frames
+ * a whole number of bursts.
  */
 export function framesFor(ips: number, replicas: number, seconds: number): number {
-  const want = Math.max(replicas, Math.ceil(ips * seconds), 2);
+  const want = Math.max(2 * replicas, Math.ceil(ips * seconds), 2);
   for (let n = 2; ; n++) {
-    const w = warmupFrames(n);
-    // RunFigures.ips measures from frame max(w - 1, 0) to frame n - 1.
-    const measured = n - 1 - Math.max(w - 1, 0);
+    const measured = n - Math.max(warmupFrames(n), replicas);
     if (measured >= want && measured % replicas === 0) return n;
   }
 }
@@ -223,7 +220,7 @@ export async function summarisePaperDemo(
       state: r.report?.state ?? 'failed',
       ips: r.report?.ips ?? null,
       predictedIps: r.report?.predictedIps ?? null,
-      power: stored?.energy ?? null,
+      energy: stored?.energy?.perInferenceJ ?? null,
       emulationOverruns: r.report?.emulationOverruns ?? 0,
       faults: r.report?.faults.length ?? 0,
     };

@@ -18,13 +18,17 @@ import {
   type PowerSession,
 } from '../power/index';
 import type { Coordinator } from './coordinator';
+import type { MeasuredWindow } from './stats';
 
 export interface RunPower {
   /** Starts measuring once the farm is deployed, before the first frame. */
   start(c: Coordinator): Promise<void>;
   observe(m: RunMetrics): void;
-  /** Stops every meter; the run's energy, or null when nothing was measured. */
-  finish(inferences: number): Promise<RunEnergy | null>;
+  /**
+   * Stops every meter; the run's energy over its measured window (performance.now() ms, null when
+   * the run was too short for one) and in all, or null when nothing was measured.
+   */
+  finish(measured: MeasuredWindow | null, inferences: number): Promise<RunEnergy | null>;
 }
 
 export function runPower(
@@ -69,10 +73,17 @@ export function runPower(
       if (opts) session = await startPowerSession(opts);
     },
     observe: (m) => tracker.observe(m),
-    finish: async (inferences) => {
+    finish: async (measured, inferences) => {
       const s = session;
       session = null;
-      return s ? runEnergy(await s.stop(), inferences) : null;
+      if (!s) return null;
+      // The coordinator times frames by performance.now(); the session by its own clock.
+      const offset = performance.now() - s.clock.now();
+      const onClock = measured && {
+        fromMs: measured.fromMs - offset,
+        toMs: measured.toMs - offset,
+      };
+      return runEnergy(await s.stop(onClock), measured, inferences);
     },
   };
 }

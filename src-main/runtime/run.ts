@@ -40,7 +40,8 @@ import { supervise, type Supervision } from './supervise';
 import { addressTowards, farmTargets } from './targets';
 import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
 import type { FarmEndpoints } from '../farm/farmfile';
-import type { RunFault } from '../contract/index';
+import type { RunFault, RunWindow } from '../contract/index';
+import { recordedWindow } from './stats';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
@@ -89,7 +90,11 @@ export interface RunRequest {
 export interface RunReport {
   runId: string;
   state: string;
+  /** Over the measured window (after warm-up and the pipeline's fill); null when too short. */
   ips: number | null;
+  window: RunWindow | null;
+  /** Why there is no window, in words. */
+  shortfall: string | null;
   predictedIps: number | null;
   latencyMs: { p50: number; p95: number; p99: number };
   frames: { sent: number; completed: number; lost: number; duplicated: number; mismatched: number };
@@ -412,7 +417,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         },
         onOutput: req.onOutput,
       });
-      const energy = await power.finish(out.completed);
+      const energy = await power.finish(out.window, out.completed);
       await (supervision as Supervision | null)?.stop();
       const faults = (supervision as Supervision | null)?.faults.list ?? [];
       const report: RunReport = {
@@ -425,6 +430,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             ? 'done'
             : 'failed',
         ips: out.ips,
+        window: recordedWindow(out.window, out.startedAtMs),
+        shortfall: out.shortfall,
         predictedIps: plan.prediction.ips,
         latencyMs: out.latencyMs,
         frames: {
@@ -458,6 +465,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       await rec.finish(report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed', {
         completed: out.completed,
         ips: out.ips,
+        window: report.window,
+        shortfall: out.shortfall,
         maxAbsDiff: out.maxAbsDiff,
         message,
         ...(energy ? { energy } : {}),
@@ -473,7 +482,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       const message =
         err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
       // Keep what the meters saw up to the failure: it is part of the run's record.
-      const energy = await power.finish(0).catch(() => null);
+      const energy = await power.finish(null, 0).catch(() => null);
       await rec.finish('failed', { message, ...(energy ? { energy } : {}) });
       req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
       throw err;

@@ -1,5 +1,9 @@
-// Run figures: IPS = completed frames over wall time after warm-up (the first frames pay for
-// connection set-up and ORT's first-run allocations), latency percentiles, per-device load.
+// Run figures: IPS = completed frames over the run's measured window, latency percentiles,
+// per-device load. The window opens when the warm-up is over (the first frames pay for connection
+// set-up and ORT's first-run allocations) and the pipeline has filled (a whole round of its widest
+// stage: its replicas' first frames finish together), and closes at the last frame. A run whose
+// window holds less than two more rounds has no IPS: a handful of frames finishing together would
+// read as any rate at all (3 SqueezeNet frames on 3 Pi 3s read 35 IPS against 8 predicted).
 
 /** The p-th percentile (0..100) by nearest rank; NaN for no samples. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -15,6 +19,29 @@ export function warmupFrames(total: number): number {
   return Math.min(WARMUP_MAX, Math.floor(total / 10));
 }
 
+/** The stretch of a run its IPS and energy per inference are measured over (performance.now() ms). */
+export interface MeasuredWindow {
+  fromMs: number;
+  toMs: number;
+  /** Frames completed inside it (after the one that opens it). */
+  frames: number;
+  ips: number;
+}
+
+/** A measured window as a run's record keeps it: seconds since the run's first frame. */
+export function recordedWindow(
+  w: MeasuredWindow | null,
+  startedAtMs: number,
+): { fromS: number; toS: number; seconds: number; frames: number } | null {
+  if (!w) return null;
+  return {
+    fromS: (w.fromMs - startedAtMs) / 1000,
+    toS: (w.toMs - startedAtMs) / 1000,
+    seconds: (w.toMs - w.fromMs) / 1000,
+    frames: w.frames,
+  };
+}
+
 /** Latency samples kept after warm-up; beyond this a uniform reservoir keeps percentiles honest. */
 const LATENCY_RESERVOIR = 65_536;
 /** Completion times kept for rate windows (a few seconds even at thousands of frames/s). */
@@ -28,6 +55,8 @@ const RECENT_LATENCY = 200;
  */
 export class RunFigures {
   private count = 0;
+  /** Completion times kept from the start: enough for the warm-up and the fill. */
+  private readonly keepFirst: number;
   private lastDone = 0;
   private readonly firstDone: number[] = [];
   private readonly firstLatency: number[] = [];
@@ -37,18 +66,23 @@ export class RunFigures {
   // A fixed-seed generator: the same run gives the same percentiles.
   private seed = 0x2545f491;
 
+  /** `roundFrames`: frames one round of the plan's widest stage completes (its replicas). */
+  constructor(private readonly roundFrames = 1) {
+    this.keepFirst = Math.max(WARMUP_MAX, roundFrames);
+  }
+
   get completed(): number {
     return this.count;
   }
 
   add(latencyMs: number, doneAt: number): void {
-    if (this.count < WARMUP_MAX) {
+    if (this.count < this.keepFirst) {
       this.firstDone.push(doneAt);
       this.firstLatency.push(latencyMs);
     } else if (this.later.length < LATENCY_RESERVOIR) {
       this.later.push(latencyMs);
     } else {
-      const slot = this.random() % (this.count - WARMUP_MAX + 1);
+      const slot = this.random() % (this.count - this.keepFirst + 1);
       if (slot < LATENCY_RESERVOIR) this.later[slot] = latencyMs;
     }
     this.recentDone[this.count % RECENT_DONE] = doneAt;
@@ -57,17 +91,33 @@ export class RunFigures {
     this.lastDone = doneAt;
   }
 
+  /** Frames before the window opens: the warm-up, and never less than one round (the fill). */
+  private skipped(): number {
+    return Math.max(warmupFrames(this.count), this.roundFrames);
+  }
+
   /**
-   * Completed frames over wall time after warm-up: from the last warm-up frame's completion (or
-   * the first frame's, without warm-up) to the last one's.
+   * The measured window: from the completion of the last frame before it to the last frame's;
+   * null while it holds fewer than two rounds (see `shortfall`).
    */
+  window(): MeasuredWindow | null {
+    const skip = this.skipped();
+    const frames = this.count - skip;
+    if (frames < Math.max(2, 2 * this.roundFrames)) return null;
+    const fromMs = this.firstDone[skip - 1]!;
+    if (this.lastDone <= fromMs) return null;
+    return { fromMs, toMs: this.lastDone, frames, ips: (frames * 1000) / (this.lastDone - fromMs) };
+  }
+
   ips(): number | null {
-    const warm = warmupFrames(this.count);
-    const n = this.count - warm;
-    if (n < 2) return null;
-    const t0 = this.firstDone[warm - 1] ?? this.firstDone[0];
-    if (t0 === undefined || this.lastDone <= t0) return null;
-    return ((warm === 0 ? n - 1 : n) * 1000) / (this.lastDone - t0);
+    return this.window()?.ips ?? null;
+  }
+
+  /** Why there is no window, in words; null when there is one. */
+  shortfall(): string | null {
+    if (this.window()) return null;
+    const need = this.skipped() + Math.max(2, 2 * this.roundFrames);
+    return `too short to measure: ${this.count} frames completed, and a window needs ${need} (${this.skipped()} to warm up and fill the pipeline, then two rounds of its widest stage's ${this.roundFrames} replica${this.roundFrames === 1 ? '' : 's'})`;
   }
 
   /** Latency percentiles after warm-up (NaN before any frame). */

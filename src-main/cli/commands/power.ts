@@ -22,7 +22,7 @@ function present(r: MeterRead): string {
   const f = (n: number, d: number): string => n.toFixed(d);
   return [
     `meter     ${r.meter}${r.emulated ? ' (emulated)' : ''}`,
-    `samples   ${r.samples} over ${f(r.durationS, 2)} s`,
+    `samples   ${r.samples} over ${f(r.durationS, 2)} s, every ${f(r.intervalMs / 1000, 2)} s`,
     `power     avg ${f(r.avgW, 3)} W  min ${f(r.minW, 3)} W  max ${f(r.maxW, 3)} W`,
     `energy    ${f(r.energyJ, 3)} J`,
   ].join('\n');
@@ -74,6 +74,7 @@ export function registerPower(program: Command): void {
       return {
         meter: r.meter,
         emulated: r.emulated,
+        intervalMs: r.intervalMs,
         samples: r.samples,
         avgW: r.avgW,
         minW: r.minW,

@@ -11,6 +11,7 @@ import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
 import { ModelLibrary } from '../../core/modelLibrary';
 import { action, withCommonOptions } from '../framework';
+import { measuredLines } from '../measured';
 import { boardsFor, withInventoryOption, withTrustOption } from './devices';
 
 const Options = z.object({
@@ -39,7 +40,7 @@ const fmt = (v: number | null, digits = 2) =>
 function present(r: RunReport): string {
   const tag = r.emulated ? ' (emulated)' : '';
   return [
-    `IPS                 ${fmt(r.ips)}${tag}   predicted ${fmt(r.predictedIps)}`,
+    ...measuredLines(r),
     `latency ms          p50 ${fmt(r.latencyMs.p50, 1)}  p95 ${fmt(r.latencyMs.p95, 1)}  p99 ${fmt(r.latencyMs.p99, 1)}${tag}`,
     `frames              ${r.frames.completed}/${r.frames.sent} completed, ${r.frames.lost} lost, ${r.frames.duplicated} duplicated, ${r.frames.mismatched} mismatched`,
     ...(r.maxAbsDiff === null ? [] : [`largest difference  ${r.maxAbsDiff.toExponential(2)}`]),
@@ -53,11 +54,6 @@ function present(r: RunReport): string {
     ...(r.emulationOverruns > 0
       ? [
           `warning             ${r.emulationOverruns} frames took longer on this machine than on the emulated boards; the emulated figures are pessimistic`,
-        ]
-      : []),
-    ...(r.energy?.perInferenceJ
-      ? [
-          `energy J/inference  static ${fmt(r.energy.perInferenceJ.static)}  dynamic ${fmt(r.energy.perInferenceJ.dynamic)}  total ${fmt(r.energy.perInferenceJ.total)}${r.energy.emulated ? ' (emulated)' : ''}`,
         ]
       : []),
     ...r.faults.map((f) => describeFault(f)),

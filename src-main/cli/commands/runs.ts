@@ -1,6 +1,7 @@
 // `mchair runs list|show`: the run history in the store.
 import type { Command } from 'commander';
 import { listRuns, readRun } from '../../store/runs';
+import { measuredLines } from '../measured';
 import { action, withCommonOptions } from '../framework';
 import type { RunSummary } from '../../contract/index';
 
@@ -35,7 +36,8 @@ export function registerRuns(program: Command): void {
       ({ run, metrics }) =>
         [
           `${run.id}  ${run.kind}  ${run.model}  ${run.state}`,
-          `frames ${run.completed}/${run.frames}  ips ${fmt(run.ips, 2)}  max |diff| ${run.maxAbsDiff ?? '-'}`,
+          `frames ${run.completed}/${run.frames}  max |diff| ${run.maxAbsDiff ?? '-'}`,
+          ...measuredLines({ ...run, emulated: Boolean(run.energy?.emulated) }),
           `metrics samples ${metrics.length}${run.message ? `\n${run.message}` : ''}`,
         ].join('\n'),
     ),

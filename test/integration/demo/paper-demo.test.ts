@@ -17,7 +17,6 @@ import {
   paperFigureFor,
   paperTableRows,
   paperTableText,
-  perInferenceAt,
   type PaperTableRun,
 } from '../../../src-main/reports/paper-table';
 import {
@@ -72,10 +71,14 @@ describe('paper demo runs', () => {
       expect(rep.ips).toBeGreaterThan(0);
       expect((await readRun(dataDir, rep.runId)).run.state).toBe('done');
       // The emulated boards' power as the store recorded it: idle from their profiles (six
-      // boards, all on the run's farm), more while they compute.
-      const power = summary.runs[i]!.power!;
-      expect(power.idleW).toBeCloseTo(6 * builtInProfile('pi3').power.idleWatts, 6);
-      expect(power.avgW).toBeGreaterThan(power.idleW);
+      // boards, all on the run's farm), more while they compute; the table shows its figures.
+      const stored = (await readRun(dataDir, rep.runId)).run;
+      const energy = stored.energy!;
+      expect(energy.idleW).toBeCloseTo(6 * builtInProfile('pi3').power.idleWatts, 6);
+      expect(energy.window!.avgW).toBeGreaterThan(energy.idleW);
+      expect(summary.runs[i]!.energy).toEqual(energy.perInferenceJ);
+      expect(summary.runs[i]!.ips).toBe(stored.ips);
+      expect(stored.window!.frames).toBe(energy.window!.frames);
       expect(summary.runs[i]!.faults).toBe(rep.faults.length);
     }
     // The farm a run sees is the first N agents: auto plans all 6 boards as replicas.
@@ -87,7 +90,8 @@ describe('paper demo runs', () => {
     const [paper6Ips, autoIps] = runs.map((r) => r.report!.ips!);
     expect(p6!.paper).toBe(figure('AlexNet', '6 Pis'));
     expect(auto!.vsPaperPlan).toBeCloseTo(autoIps! / paper6Ips!, 9);
-    expect(auto!.energy!.static).toBeCloseTo(summary.runs[1]!.power!.idleW / autoIps!, 9);
+    const autoIdle = (await readRun(dataDir, runs[1]!.report!.runId)).run.energy!.idleW;
+    expect(auto!.energy!.static).toBeCloseTo(autoIdle / autoIps!, 9);
     const text = paperTableText(summary.rows);
     expect(text).toContain('TX2 GPU');
     expect(text).toMatch(/6 Pi 3\s+paper-6\s+\d+\s+\d+\.\d\d\s+5\.91\s+5\.70/);
@@ -102,20 +106,19 @@ describe('paper demo runs', () => {
 });
 
 describe('paper demo table and frame counts', () => {
-  it('measures whole bursts of the bottleneck replicas after warm-up', () => {
+  it('measures whole bursts of the widest stage after warm-up and fill, two rounds at least', () => {
     for (const replicas of [1, 3, 6, 7, 8])
       for (const ips of [0.5, 1, 5.9, 11])
         for (const seconds of [2, 8, 20]) {
           const n = framesFor(ips, replicas, seconds);
-          const measured = (k: number) => k - 1 - Math.max(warmupFrames(k) - 1, 0);
+          // RunFigures skips the warm-up and one round (the fill), then measures the rest.
+          const measured = (k: number) => k - Math.max(warmupFrames(k), replicas);
+          const want = Math.max(2 * replicas, Math.ceil(ips * seconds), 2);
           expect(measured(n) % replicas).toBe(0);
-          expect(measured(n)).toBeGreaterThanOrEqual(Math.max(replicas, ips * seconds, 2));
+          expect(measured(n)).toBeGreaterThanOrEqual(want);
           // The smallest such count: every shorter run misses a condition.
           for (let k = 2; k < n; k++)
-            expect(
-              measured(k) % replicas === 0 &&
-                measured(k) >= Math.max(replicas, Math.ceil(ips * seconds), 2),
-            ).toBe(false);
+            expect(measured(k) % replicas === 0 && measured(k) >= want).toBe(false);
         }
   });
 
@@ -141,7 +144,8 @@ describe('paper demo table and frame counts', () => {
       state: ips === null ? 'failed' : 'done',
       ips,
       predictedIps: 1,
-      power: { idleW: 14.3, avgW: 40 },
+      // As runEnergy records it: 14.3 W idle, 40 W on average over the window.
+      energy: ips === null ? null : { static: 14.3 / ips, dynamic: 25.7 / ips, total: 40 / ips },
       emulationOverruns: 0,
       faults: 0,
     });
@@ -173,7 +177,5 @@ describe('paper demo table and frame counts', () => {
     ]);
     expect(partial[1]!.vsPaperPlan).toBeNull();
     expect(paperTableText(partial)).toMatch(/auto\s+15\s+1\.50 failed.*\s4$/m);
-    expect(perInferenceAt(null, 1)).toBeNull();
-    expect(perInferenceAt({ idleW: 2, avgW: 3 }, 0)).toBeNull();
   });
 });

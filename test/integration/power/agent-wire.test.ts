@@ -106,16 +106,16 @@ describe('agent:// through the agent protocol', () => {
     });
     await setInputMw(4500);
     await new Promise((r) => setTimeout(r, 600));
-    const summary = await session.stop();
+    const summary = await session.stop({ fromMs: session.runStartMs, toMs: clock.now() });
     const samples = session.samples.get(`agent@${AGENT}`)!;
     // The agent's 10 s lead is gone: every reading sits where it was taken on our clock.
     expect(samples.every((s) => s.t >= 0 && s.t <= summary.runEndMs + 100)).toBe(true);
     expect(summary.meters[0]!.idleW).toBeCloseTo(3, 9);
     expect(summary.meters[0]!.run.maxW).toBe(4.5);
     expect(summary.meters[0]!.run.samples).toBeGreaterThan(5);
-    const e = runEnergy(summary, 10);
+    const e = runEnergy(summary, { frames: 10, ips: 20 }, 10);
     expect(e.meters[0]!.scope).toEqual({ kind: 'devices', devices: [AGENT] });
-    expect(e.perInferenceJ!.static).toBeCloseTo((3 * e.durationS) / 10, 6);
+    expect(e.perInferenceJ!.static).toBeCloseTo(3 / 20, 6);
   });
 
   it('refuses an answer that is not JSON in one line', async () => {

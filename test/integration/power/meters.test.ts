@@ -38,6 +38,20 @@ describe('SCPI over TCP', () => {
     });
   }
 
+  it('covers the seconds asked: first to last sample within one interval of them', async () => {
+    const sim = await startScpiTcpSim('hmc8015', constant(20));
+    closers.push(sim.close);
+    for (const seconds of [0.5, 1.5]) {
+      const r = await readMeter(`scpi+hmc8015://127.0.0.1:${sim.port}`, {
+        seconds,
+        intervalMs: 100,
+      });
+      expect(Math.abs(r.durationS - seconds)).toBeLessThanOrEqual(0.1);
+      expect(r.intervalMs).toBe(100);
+      expect(r.samples).toBeGreaterThanOrEqual(Math.floor(seconds / 0.1));
+    }
+  });
+
   it('wt300: sends the dialect table, with the update rate nearest the interval asked', async () => {
     const sim = await startScpiTcpSim('wt300', constant(50));
     closers.push(sim.close);

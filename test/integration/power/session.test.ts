@@ -55,8 +55,10 @@ describe('power session', () => {
     });
     startRamp(clock.origin + session.runStartMs);
     await new Promise((r) => setTimeout(r, 1500));
-    const summary = await session.stop();
+    // The measured window: the whole run here (a run's own skips its warm-up and fill).
+    const summary = await session.stop({ fromMs: session.runStartMs, toMs: clock.now() });
     const D = (summary.runEndMs - summary.runStartMs) / 1000;
+    const W = (summary.window!.toMs - summary.window!.fromMs) / 1000;
     const exact = 20 * D + 20 * D * D;
 
     const analyzer = summary.meters[0]!;
@@ -66,12 +68,15 @@ describe('power session', () => {
     expect(analyzer.run.durationS).toBeCloseTo(D, 6);
     expect(analyzer.gaps).toEqual([]);
 
-    const e = runEnergy(summary, 30);
+    const e = runEnergy(summary, { frames: 30, ips: 30 / W }, 30);
     expect(e.basis).toBe('farm-meter');
     expect(e.emulated).toBe(false);
     expect(e.idleW).toBeCloseTo(20, 9);
-    expect(e.perInferenceJ!.static).toBeCloseTo((20 * D) / 30, 9);
-    expect(e.perInferenceJ!.dynamic).toBeCloseTo((20 * D * D) / 30, 1);
+    // The paper's method over the window: idle W / IPS, (average W - idle W) / IPS.
+    expect(e.perInferenceJ!.static).toBeCloseTo((20 * W) / 30, 9);
+    expect(e.perInferenceJ!.dynamic).toBeCloseTo((e.window!.energyJ - 20 * W) / 30, 6);
+    expect(e.perInferenceJ!.dynamic).toBeCloseTo((20 * W * W) / 30, 1);
+    expect(e.wholeRun).toMatchObject({ seconds: D, inferences: 30 });
     expect(e.perInferenceJ!.total).toBeCloseTo(
       e.perInferenceJ!.static + e.perInferenceJ!.dynamic,
       9,
@@ -123,9 +128,13 @@ describe('power session', () => {
     });
     expect(session.idle.get(`hmc8015@127.0.0.1:${sim.port}`)).toBe(12.5);
     await new Promise((r) => setTimeout(r, 400));
-    const e = runEnergy(await session.stop(), 10);
+    const e = runEnergy(
+      await session.stop({ fromMs: session.runStartMs, toMs: session.clock.now() }),
+      { frames: 10, ips: 25 },
+      10,
+    );
     expect(e.idleW).toBe(12.5);
-    expect(e.perInferenceJ!.dynamic).toBeCloseTo((e.energyJ - 12.5 * e.durationS) / 10, 9);
+    expect(e.perInferenceJ!.dynamic).toBeCloseTo((e.window!.avgW - 12.5) / 25, 9);
   });
 
   it('fails before the run when a meter cannot be reached', async () => {
@@ -159,6 +168,6 @@ describe('power session', () => {
     expect(back!.run.samples).toBeGreaterThan(8);
     expect(lost!.error).toMatch(/^hmc8015@127\.0\.0\.1:\d+: cannot connect/);
     // The farm figure comes from the meters that kept going.
-    expect(runEnergy(s, 10).meters.map((m) => m.error === null)).toEqual([true, false]);
+    expect(runEnergy(s, null, 10).meters.map((m) => m.error === null)).toEqual([true, false]);
   });
 });

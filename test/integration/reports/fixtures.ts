@@ -121,8 +121,12 @@ export async function recordRun(
     });
   }
   const completed = Math.round(opts.ips * opts.seconds);
-  const energy = runEnergy(await session.stop(), completed);
-  return rec.finish('done', { completed, ips: opts.ips, energy });
+  // The whole run is its window here: a stand-in run has no warm-up or fill.
+  const summary = await session.stop({ fromMs: session.runStartMs, toMs: session.clock.now() });
+  const seconds = (summary.window!.toMs - summary.window!.fromMs) / 1000;
+  const energy = runEnergy(summary, { frames: completed, ips: opts.ips }, completed);
+  const window = { fromS: 0, toS: seconds, seconds, frames: completed };
+  return rec.finish('done', { completed, ips: opts.ips, window, energy });
 }
 
 export { EmulatedMeter, sessionMeters, writeFile, join };

@@ -52,7 +52,9 @@ describe('mchair run', () => {
         'maxAbsDiff',
         'predictedIps',
         'runId',
+        'shortfall',
         'state',
+        'window',
       ].sort(),
     );
     expect(r.frames).toEqual({ sent: 40, completed: 40, lost: 0, duplicated: 0, mismatched: 0 });

@@ -96,14 +96,13 @@ describe("the paper's energy per inference", () => {
       const dynamicW = p.dynamicJ * p.ips;
       // A 70 s run sampled every ~0.5 s with jitter; the load wobbles +-30% with a 7 s period,
       // which averages out over whole periods, as real load does over a run.
-      const T = 70;
       const samples: PowerSample[] = [];
       for (let i = 0; i <= 140; i++) {
         const t = i === 0 || i === 140 ? i * 500 : i * 500 + ((i * 37) % 11) - 5;
         samples.push({ t, w: idleW + dynamicW * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 7000)) });
       }
       const stats = powerStats(samples);
-      const per = perInference(stats.energyJ, idleW, stats.durationS, p.ips * T)!;
+      const per = perInference(stats.avgW, idleW, p.ips)!;
       expect(per.static).toBeCloseTo(p.staticJ, 9);
       expect(Math.abs(per.dynamic - p.dynamicJ) / p.dynamicJ).toBeLessThan(0.005);
       // Total is the paper's own third bar: it must agree with static + dynamic within its +-2%.
@@ -112,12 +111,12 @@ describe("the paper's energy per inference", () => {
   }
 
   it('5 Pis idle at 1.3 W each (the Pi 3 figure) give the published static energy', () => {
-    const per = perInference(5 * 1.3 * 60, 5 * 1.3, 60, 4.3 * 60)!;
+    const per = perInference(5 * 1.3, 5 * 1.3, 4.3)!;
     expect(Math.abs(per.static - 1.5) / 1.5).toBeLessThan(0.02);
     expect(per.dynamic).toBeCloseTo(0, 12);
   });
 
-  it('has no per-inference figure without inferences', () => {
-    expect(perInference(10, 1, 10, 0)).toBeNull();
+  it('has no per-inference figure without a rate', () => {
+    expect(perInference(10, 1, 0)).toBeNull();
   });
 });

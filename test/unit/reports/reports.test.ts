@@ -18,6 +18,7 @@ const summary: RunSummary = {
   frames: 100,
   completed: 100,
   ips: 1.0,
+  window: { fromS: 10, toS: 100, seconds: 90, frames: 90 },
   maxAbsDiff: null,
   message: null,
 };
@@ -38,6 +39,7 @@ const metrics: RunMetrics[] = [1, 2, 3].map((t) => ({
 const power: PowerSummary = {
   runStartMs: 1000,
   runEndMs: 101_000,
+  window: { fromMs: 11_000, toMs: 101_000 },
   idleSeconds: 5,
   idleGivenW: null,
   meters: [
@@ -52,6 +54,7 @@ const power: PowerSummary = {
       intervalMs: 1000,
       idleW: 12,
       run: { samples: 101, avgW: 20, minW: 19, maxW: 21, energyJ: 2000, durationS: 100 },
+      window: { samples: 91, avgW: 20, minW: 19, maxW: 21, energyJ: 1800, durationS: 90 },
       gaps: [{ fromS: 10, toS: 14 }],
       garbage: 1,
       error: null,
@@ -67,6 +70,7 @@ const power: PowerSummary = {
       intervalMs: 200,
       idleW: 5,
       run: { samples: 501, avgW: 9, minW: 8, maxW: 10, energyJ: 900, durationS: 100 },
+      window: { samples: 451, avgW: 9, minW: 8, maxW: 10, energyJ: 810, durationS: 90 },
       gaps: [],
       garbage: 0,
       error: null,
@@ -90,8 +94,8 @@ describe('reportRun', () => {
     expect(r.energy).toMatchObject({
       basis: 'farm-meter',
       idleW: 12,
-      energyJ: 2000,
-      durationS: 100,
+      window: { seconds: 90, frames: 90, ips: 1, avgW: 20, energyJ: 1800 },
+      wholeRun: { seconds: 100, inferences: 100, avgW: 20, energyJ: 2000 },
       perInferenceJ: { static: 12, dynamic: 8, total: 20 },
       inferencesPerJ: 0.05,
     });
@@ -231,9 +235,9 @@ describe('renderers', () => {
     const lines = renderCsv([run]).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines[1]).toBe(
-      `${summary.id},"vgg16,""<script>alert(1)</script>""",run,done,farm,false,100,100,1,,,12,20,2000,100,12,8,20,0.05`,
+      `${summary.id},"vgg16,""<script>alert(1)</script>""",run,done,farm,false,100,100,1,,,90,90,12,20,12,8,20,0.05,100,2000`,
     );
-    expect(lines[2]).toMatch(/,tx2,false,100,100,,2,0\.4\d*,5,9,900,100,5,4,9,$/);
+    expect(lines[2]).toMatch(/,tx2,false,100,100,,2,0\.4\d*,,,5,9,5,4,9,,100,900$/);
     expect(lines.slice(3).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
       'paper,VGG16,paper,,TX2 GPU',
       'paper,VGG16,paper,,TX2 CPU',
