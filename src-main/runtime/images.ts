@@ -86,14 +86,26 @@ export function pictureFrame(src: Picture, view: FrameView): Buffer {
 
 type FrameInput = { name: string; dtype: string; shape: number[] };
 
-/** The frame geometry of a uint8 [1,H,W,3] input; `resize` defaults to the input size. */
-function viewOf(input: FrameInput, resize: readonly [number, number] | undefined, what: string) {
+/**
+ * How pictures become frames of a uint8 [1,H,W,3] input (null for any other input); `resize` is
+ * the card's, the input size without one.
+ */
+export function frameView(
+  input: FrameInput,
+  resize: readonly [number, number] | undefined,
+): FrameView | null {
   const [n, h, w, c] = input.shape;
-  if (input.dtype !== 'uint8' || input.shape.length !== 4 || n !== 1 || c !== 3)
+  if (input.dtype !== 'uint8' || input.shape.length !== 4 || n !== 1 || c !== 3) return null;
+  return { width: w!, height: h!, resize: [...(resize ?? [w!, h!])] as [number, number] };
+}
+
+function viewOf(input: FrameInput, resize: readonly [number, number] | undefined, what: string) {
+  const view = frameView(input, resize);
+  if (!view)
     throw new InputError(
       `${what}: the model wants ${input.dtype} [${input.shape.join(',')}]; picture frames are uint8 [1,H,W,3]`,
     );
-  return { width: w!, height: h!, resize: [...(resize ?? [w!, h!])] as [number, number] };
+  return view;
 }
 
 /**

@@ -1,11 +1,13 @@
-// `mchair run --model FILE|NAME (--emulate SPEC | --farm FILE | --devices NAMES) --plan
+// `mchair run --model NAME|FILE (--emulate SPEC | --farm FILE | --devices NAMES) --plan
 // FILE|auto|paper-N [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see
 // runtime/run.ts); --devices runs on the inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/index';
 import { PowerFlags, withPowerOptions } from '../../power/index';
+import { labelsOf } from '../../model/labels';
 import { imageFolderSource } from '../../runtime/images';
+import { cardedModel } from '../../runtime/recognise';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
@@ -13,7 +15,7 @@ import { action, withCommonOptions } from '../framework';
 import { boardsFor, withInventoryOption, withTrustOption } from './devices';
 
 const Options = z.object({
-  model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
+  model: z.string({ error: 'is required (a zoo or library model, or an ONNX file)' }).min(1),
   plan: z
     .string({ error: 'is required (a plan file, auto, paper-5, paper-6, paper-9 or paper-11)' })
     .min(1),
@@ -69,7 +71,7 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .description('run a model on a farm by a plan, and measure it')
-      .option('--model <model>', 'zoo name or ONNX file')
+      .option('--model <model>', 'zoo or library model (mchair model list), or an ONNX file')
       .option(
         '--plan <plan>',
         'plan file, auto (the planner), or a paper preset: paper-5, paper-6, paper-9, paper-11',
@@ -98,8 +100,11 @@ export function registerRun(program: Command): void {
       const o = ctx.options(Options);
       if ([o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length !== 1)
         throw new InputError('give exactly one of --emulate SPEC, --farm FILE and --devices NAMES');
+      // A model with a card: its pictures are cut as the card says and its results labelled.
+      const { model, card } = await cardedModel(ctx.dataDir, o.model);
       const report = await runModel({
-        model: o.model,
+        model,
+        ...(card ? { labels: labelsOf(card) } : {}),
         plan: o.plan,
         emulate: o.emulate,
         farmFile: o.farm,
@@ -111,7 +116,7 @@ export function registerRun(program: Command): void {
         ...(o.images
           ? {
               source: (input: Parameters<typeof imageFolderSource>[1]) =>
-                imageFolderSource(o.images as string, input),
+                imageFolderSource(o.images as string, input, card?.input.resize),
             }
           : {}),
         dataDir: ctx.dataDir,

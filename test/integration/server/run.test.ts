@@ -10,7 +10,7 @@ import { createCore, type Core } from '../../../src-main/core/index';
 import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel } from '../../../src-main/model/index';
-import { topK } from '../../../src-main/runtime/check';
+import { rankedClasses } from '../../../src-main/runtime/check';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 import { uploadModel } from './upload';
 
@@ -176,7 +176,7 @@ describe('virtual farm from the app', () => {
       )?.payload as EventPayload<'run/frame'> | undefined;
     });
     expect(preview.top5).toHaveLength(5);
-    const scores = preview.top5.map((t) => t.score);
+    const scores = preview.top5.map((t) => t.probability);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(scores.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-6);
     expect(preview.source?.received).toBeGreaterThan(0);
@@ -230,16 +230,16 @@ describe("the preview's top 5", () => {
   });
 
   it('keeps a softmax output as it is (the zoo ends in softmax)', () => {
-    const top = topK(tensor([0.05, 0.5, 0.1, 0.2, 0.05, 0.1]), 3);
+    const top = rankedClasses(tensor([0.05, 0.5, 0.1, 0.2, 0.05, 0.1]), 3);
     expect(top.map((t) => t.index)).toEqual([1, 3, 2]);
-    expect(top[0]!.score).toBeCloseTo(0.5, 6);
+    expect(top[0]!.probability).toBeCloseTo(0.5, 6);
   });
 
   it('turns logits into probabilities (an imported model may end without softmax)', () => {
-    const top = topK(tensor([1, 3, 2, -1]), 2);
+    const top = rankedClasses(tensor([1, 3, 2, -1]), 2);
     const z = Math.exp(1) + Math.exp(3) + Math.exp(2) + Math.exp(-1);
     expect(top.map((t) => t.index)).toEqual([1, 2]);
-    expect(top[0]!.score).toBeCloseTo(Math.exp(3) / z, 6);
-    expect(top[1]!.score).toBeCloseTo(Math.exp(2) / z, 6);
+    expect(top[0]!.probability).toBeCloseTo(Math.exp(3) / z, 6);
+    expect(top[1]!.probability).toBeCloseTo(Math.exp(2) / z, 6);
   });
 });

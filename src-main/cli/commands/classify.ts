@@ -1,0 +1,93 @@
+// `mchair classify IMAGE... --model NAME [--emulate SPEC | --farm FILE | --devices NAMES]
+// [--plan auto|FILE] [--top K] [--json]`: what a trained model sees in each picture, its top K
+// classes with the card's labels and probabilities; in this process, or through a farm by a plan
+// as `mchair run` runs (runtime/recognise.ts).
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/index';
+import { recognise, trainedModel, type Recognition } from '../../runtime/recognise';
+import { action, withCommonOptions } from '../framework';
+import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+
+const Options = z.object({
+  model: z.string({ error: 'is required (a library model or an ONNX file)' }).min(1),
+  plan: z.string().min(1).default('auto'),
+  emulate: z.string().min(1).optional(),
+  farm: z.string().min(1).optional(),
+  devices: z
+    .string()
+    .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
+    .optional(),
+  top: z.coerce.number().int().min(1).max(1000).default(5),
+});
+
+/** Pictures a farm run takes at once: one frame each, all answers kept until the run ends. */
+const MAX_IMAGES = 10_000;
+
+function present(r: Recognition): string {
+  const where = r.plan
+    ? `${r.model}, plan ${r.plan.origin}: ${r.plan.layout}${r.emulated ? ' (emulated boards)' : ''}, run ${r.runId}`
+    : `${r.model}, whole model in this process`;
+  return [
+    where,
+    ...r.images.flatMap((img) => [
+      img.file,
+      ...img.top.map(
+        (c) => `  ${String(c.index).padStart(4)}  ${c.probability.toFixed(4)}  ${c.label}`,
+      ),
+    ]),
+  ].join('\n');
+}
+
+export function registerClassify(program: Command): void {
+  const cmd = withCommonOptions(
+    program
+      .command('classify')
+      .description("what a trained model sees in pictures: each one's top classes")
+      .argument('<images...>', 'JPEG or PNG files')
+      .option(
+        '--model <model>',
+        'library model (mchair model import / get) or an ONNX file the catalogue knows',
+      )
+      .option('--emulate <spec>', 'through an emulated farm started for this, e.g. pi3:4')
+      .option('--farm <file>', 'through a farm file (e.g. from "mchair farm up")')
+      .option(
+        '--devices <names>',
+        "through the inventory's provisioned boards (comma-separated, or all)",
+      )
+      .option('--plan <plan>', 'with a farm: plan file or auto (the planner)', 'auto')
+      .option('--top <k>', 'classes to show per picture', '5'),
+  );
+  withTrustOption(withInventoryOption(cmd)).action(
+    action(async (ctx) => {
+      const o = ctx.options(Options);
+      const files = ctx.args;
+      if (files.length > MAX_IMAGES)
+        throw new InputError(
+          `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
+        );
+      const farms = [o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length;
+      if (farms > 1)
+        throw new InputError('give at most one of --emulate SPEC, --farm FILE and --devices NAMES');
+      const trained = await trainedModel(ctx.dataDir, o.model);
+      return recognise({
+        trained,
+        files,
+        top: o.top,
+        plan: o.plan,
+        ...(farms === 0
+          ? {}
+          : {
+              farm: {
+                emulate: o.emulate,
+                farmFile: o.farm,
+                ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
+              },
+            }),
+        dataDir: ctx.dataDir,
+        log: ctx.log,
+        say: ctx.say,
+      });
+    }, present),
+  );
+}
