@@ -94,7 +94,10 @@ describe('the Run view recognises what the camera sees (Chromium, fake camera, t
     await page.getByRole('textbox', { name: 'Emulated boards for this run' }).fill('pi3:2');
     await page.getByRole('radio', { name: 'Camera' }).check();
     const camera = page.getByRole('combobox', { name: 'Camera' });
-    await expect.poll(() => camera.locator('option').first().textContent()).toMatch(/fake/i);
+    // Chromium names the fake camera after the file it plays.
+    await expect
+      .poll(() => camera.locator('option').first().textContent())
+      .toMatch(/kitten\.y4m/);
     await page.getByRole('button', { name: 'Start run' }).click();
 
     const top5 = page.getByRole('list', { name: 'Top 5 classes' });
@@ -105,9 +108,8 @@ describe('the Run view recognises what the camera sees (Chromium, fake camera, t
       .toBe('tabby, tabby cat');
     const shown = (await first.locator('[data-test="probability"]').textContent()) ?? '';
     const percent = Number(/^([\d.]+)%$/.exec(shown.trim())?.[1]);
-    // The camera's 4:2:0 colour costs the photo a little of its 93%.
-    expect(percent).toBeGreaterThan(50);
-    expect(percent).toBeLessThanOrEqual(100);
+    // The photo's 93% through the camera's 4:2:0 colour and the page's canvas (measured 93.8%).
+    expect(Math.abs(percent - 93)).toBeLessThanOrEqual(5);
     const state = page.locator('[data-state]');
     expect(await state.getAttribute('data-state')).toBe('running');
     const completed = page.getByRole('definition').nth(1);
