@@ -95,9 +95,7 @@ describe('the Run view recognises what the camera sees (Chromium, fake camera, t
     await page.getByRole('radio', { name: 'Camera' }).check();
     const camera = page.getByRole('combobox', { name: 'Camera' });
     // Chromium names the fake camera after the file it plays.
-    await expect
-      .poll(() => camera.locator('option').first().textContent())
-      .toMatch(/kitten\.y4m/);
+    await expect.poll(() => camera.locator('option').first().textContent()).toMatch(/kitten\.y4m/);
     await page.getByRole('button', { name: 'Start run' }).click();
 
     const top5 = page.getByRole('list', { name: 'Top 5 classes' });

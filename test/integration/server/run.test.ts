@@ -11,6 +11,7 @@ import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import { rankedClasses } from '../../../src-main/runtime/check';
+import { IMAGENET_LABELS } from '../../../src-main/model/labels';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 import { uploadModel } from './upload';
 
@@ -155,7 +156,7 @@ describe('virtual farm from the app', () => {
   }, 120_000);
 
   it('a camera run drops the oldest waiting frame, previews the top 5 and stops', async () => {
-    const { runId } = result<{ runId: string }>(
+    const { runId, frame } = result<{ runId: string; frame: unknown }>(
       await core.dispatch('run/start', {
         model: 'tiny-cnn',
         farm: { kind: 'virtual' },
@@ -163,6 +164,8 @@ describe('virtual farm from the app', () => {
         frames: 100_000,
       }),
     );
+    // The page cuts its pictures as the built-in models' card says: 224x224, no crop.
+    expect(frame).toEqual({ width: 224, height: 224, resize: [224, 224] });
     let last = await push(runId, 1);
     // Far faster than the farm: a live source keeps only the newest waiting frame.
     for (let i = 0; i < 30; i++) last = await push(runId, i);
@@ -176,6 +179,8 @@ describe('virtual farm from the app', () => {
       )?.payload as EventPayload<'run/frame'> | undefined;
     });
     expect(preview.top5).toHaveLength(5);
+    // Named by the model's card (ImageNet's synset names for the built-in models).
+    for (const c of preview.top5) expect(c.label).toBe(IMAGENET_LABELS[c.index]);
     const scores = preview.top5.map((t) => t.probability);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(scores.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-6);
