@@ -72,9 +72,6 @@ export async function trainedModel(dataDir: string, ref: string): Promise<Traine
   return { ...m, card: m.card };
 }
 
-/** Where the run goes: the options of `mchair run` that name a farm. */
-export type FarmChoice = Pick<RunRequest, 'emulate' | 'farmFile' | 'boards'>;
-
 export interface Recognition {
   model: string;
   /** The plan the farm ran ("s0 x2 | s1": stages in order, replicas as xN); null in-process. */
@@ -104,7 +101,7 @@ export interface RecogniseRequest {
   files: readonly string[];
   top: number;
   /** Absent: the whole model in this process. */
-  farm?: FarmChoice;
+  farm?: Pick<RunRequest, 'emulate' | 'farmFile' | 'boards'>;
   plan: string | Plan;
   dataDir: string;
   log: Logger;

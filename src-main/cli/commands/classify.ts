@@ -7,17 +7,11 @@ import { z } from 'zod';
 import { InputError } from '../../contract/index';
 import { recognise, trainedModel, type Recognition } from '../../runtime/recognise';
 import { action, withCommonOptions } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a library model or an ONNX file)' }).min(1),
   plan: z.string().min(1).default('auto'),
-  emulate: z.string().min(1).optional(),
-  farm: z.string().min(1).optional(),
-  devices: z
-    .string()
-    .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
-    .optional(),
   top: z.coerce.number().int().min(1).max(1000).default(5),
 });
 
@@ -49,16 +43,10 @@ export function registerClassify(program: Command): void {
         '--model <model>',
         'library model (mchair model import / get) or an ONNX file the catalogue knows',
       )
-      .option('--emulate <spec>', 'through an emulated farm started for this, e.g. pi3:4')
-      .option('--farm <file>', 'through a farm file (e.g. from "mchair farm up")')
-      .option(
-        '--devices <names>',
-        "through the inventory's provisioned boards (comma-separated, or all)",
-      )
       .option('--plan <plan>', 'with a farm: plan file or auto (the planner)', 'auto')
       .option('--top <k>', 'classes to show per picture', '5'),
   );
-  withTrustOption(withInventoryOption(cmd)).action(
+  withFarmOptions(cmd, 'classify').action(
     action(async (ctx) => {
       const o = ctx.options(Options);
       const files = ctx.args;
@@ -66,24 +54,14 @@ export function registerClassify(program: Command): void {
         throw new InputError(
           `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
         );
-      const farms = [o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length;
-      if (farms > 1)
-        throw new InputError('give at most one of --emulate SPEC, --farm FILE and --devices NAMES');
+      const farm = await farmFromFlags(ctx, false);
       const trained = await trainedModel(ctx.dataDir, o.model);
       return recognise({
         trained,
         files,
         top: o.top,
         plan: o.plan,
-        ...(farms === 0
-          ? {}
-          : {
-              farm: {
-                emulate: o.emulate,
-                farmFile: o.farm,
-                ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
-              },
-            }),
+        ...(farm ? { farm } : {}),
         dataDir: ctx.dataDir,
         log: ctx.log,
         say: ctx.say,
