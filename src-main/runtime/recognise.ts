@@ -3,7 +3,6 @@
 // onnxruntime, or a run of one frame per picture through a farm by a plan, as `mchair run` runs
 // (runtime/run.ts), its answers taken in frame order. Either way each picture gets its top K
 // classes with the card's labels.
-import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { AppError, InputError } from '../contract/errors';
@@ -15,6 +14,7 @@ import { catalogueBySha256 } from '../model/catalogue';
 import { labelsOf, topK, type RankedClass } from '../model/labels';
 import { encodeModel, loadModel, sha256Hex, type OnnxModel } from '../model/onnx';
 import { openModel } from '../model/source';
+import { isZooName } from '../model/zoo';
 import { analyseModel } from '../model/graph';
 import { wrapModel } from '../model/wrap';
 import { rankedClasses } from './check';
@@ -29,8 +29,10 @@ export interface CardedModel {
   name: string;
   model: OnnxModel;
   card: ModelCard | null;
+  /** Where REF led: a zoo or library model, or an ONNX file. */
+  from: 'library' | 'file';
 }
-export type TrainedModel = CardedModel & { card: ModelCard };
+export type TrainedModel = Omit<CardedModel, 'card' | 'from'> & { card: ModelCard };
 
 /**
  * --model REF: a library or zoo model (its wrapped file and card), or a path to an ONNX file
@@ -38,25 +40,27 @@ export type TrainedModel = CardedModel & { card: ModelCard };
  * written).
  */
 export async function cardedModel(dataDir: string, ref: string): Promise<CardedModel> {
-  if (statSync(ref, { throwIfNoEntry: false })?.isFile()) {
-    const bytes = await readFile(ref);
-    const entry = catalogueBySha256(sha256Hex(bytes));
-    if (!entry) {
-      const model = openModel(ref);
-      return { name: model.name, model, card: null };
-    }
-    return {
-      name: entry.id,
-      model: wrapModel(loadModel(bytes, { name: entry.id }), entry.card, entry.id),
-      card: entry.card,
-    };
-  }
+  // As the library resolves a name everywhere: the zoo, then the library, then a file.
   const library = new ModelLibrary(dataDir);
-  const located = await library.locate(ref);
+  const located = await library.locate(ref, { paths: true });
+  if (isZooName(ref) || located !== ref)
+    return {
+      name: ref,
+      model: { ...openModel(located, { seed: 1 }), name: ref },
+      card: await library.card(ref),
+      from: 'library',
+    };
+  const bytes = await readFile(ref);
+  const entry = catalogueBySha256(sha256Hex(bytes));
+  if (!entry) {
+    const model = openModel(ref);
+    return { name: model.name, model, card: null, from: 'file' };
+  }
   return {
-    name: ref,
-    model: { ...openModel(located, { seed: 1 }), name: ref },
-    card: await library.card(ref),
+    name: entry.id,
+    model: wrapModel(loadModel(bytes, { name: entry.id }), entry.card, entry.id),
+    card: entry.card,
+    from: 'file',
   };
 }
 
@@ -65,7 +69,7 @@ export async function trainedModel(dataDir: string, ref: string): Promise<Traine
   const m = await cardedModel(dataDir, ref);
   if (!m.card)
     throw new InputError(
-      statSync(ref, { throwIfNoEntry: false })?.isFile()
+      m.from === 'file'
         ? `--model: the catalogue does not know ${ref} (by its sha256), so nothing names its classes; import it with its card (mchair model import ${ref} --name NAME --layout ... --labels FILE, see mchair model import --help), then --model NAME`
         : `--model: ${ref} was imported before models had cards, so nothing names its classes; import its file again with its card (mchair model import FILE --name ${ref} ..., see mchair model import --help)`,
     );
