@@ -11,7 +11,7 @@ import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a library model or an ONNX file)' }).min(1),
-  plan: z.string().min(1).default('auto'),
+  plan: z.string().min(1).optional(),
   top: z.coerce.number().int().min(1).max(1000).default(5),
 });
 
@@ -43,7 +43,7 @@ export function registerClassify(program: Command): void {
         '--model <model>',
         'library model (mchair model import / get) or an ONNX file the catalogue knows',
       )
-      .option('--plan <plan>', 'with a farm: plan file or auto (the planner)', 'auto')
+      .option('--plan <plan>', 'with a farm: plan file or auto (the planner, the default)')
       .option('--top <k>', 'classes to show per picture', '5'),
   );
   withFarmOptions(cmd, 'classify').action(
@@ -55,12 +55,16 @@ export function registerClassify(program: Command): void {
           `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
         );
       const farm = await farmFromFlags(ctx, false);
+      if (!farm && o.plan !== undefined)
+        throw new InputError(
+          '--plan needs a farm (--emulate, --farm or --devices); without one the whole model runs here',
+        );
       const trained = await trainedModel(ctx.dataDir, o.model);
       return recognise({
         trained,
         files,
         top: o.top,
-        plan: o.plan,
+        plan: o.plan ?? 'auto',
         ...(farm ? { farm } : {}),
         dataDir: ctx.dataDir,
         log: ctx.log,

@@ -133,6 +133,9 @@ describe('mchair classify', () => {
     await expect(
       cli('classify', KITTEN, '--model', MODEL, '--emulate', 'pi3:2', '--farm', 'x.json'),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/at most one of --emulate/) });
+    await expect(cli('classify', KITTEN, '--model', MODEL, '--plan', 'auto')).rejects.toMatchObject(
+      { stderr: expect.stringMatching(/--plan needs a farm/) },
+    );
   }, 60_000);
 });
 
