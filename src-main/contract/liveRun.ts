@@ -58,6 +58,8 @@ export const RunFrame = z.object({
   frameId: z.number().int(),
   /** Softmax probabilities of the five best classes, best first. */
   top5: z.array(TopClass),
+  /** Labels that mean nothing: a built-in architecture's weights, or a model without a card. */
+  untrained: z.boolean(),
   source: SourceCounters.nullable(),
 });
 export type RunFrame = z.infer<typeof RunFrame>;

@@ -156,6 +156,7 @@ export function runHandlers(o: {
               runId: id,
               frameId,
               top5: rankedClasses(output, 5, labels),
+              untrained: !card || card.untrained === true,
               source: (page as PageFrameSource | null)?.counters() ?? null,
             }),
           );

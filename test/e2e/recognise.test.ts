@@ -108,6 +108,10 @@ describe('the Run view recognises what the camera sees (Chromium, fake camera, t
     const percent = Number(/^([\d.]+)%$/.exec(shown.trim())?.[1]);
     // The photo's 93% through the camera's 4:2:0 colour and the page's canvas (measured 93.8%).
     expect(Math.abs(percent - 93)).toBeLessThanOrEqual(5);
+    // A trained model's labels carry no warning.
+    expect(await page.getByRole('figure', { name: 'Live preview' }).textContent()).not.toContain(
+      'mean nothing',
+    );
     const state = page.locator('[data-state]');
     expect(await state.getAttribute('data-state')).toBe('running');
     const completed = page.getByRole('definition').nth(1);

@@ -181,6 +181,7 @@ describe('virtual farm from the app', () => {
     expect(preview.top5).toHaveLength(5);
     // Named by the model's card (ImageNet's synset names for the built-in models).
     for (const c of preview.top5) expect(c.label).toBe(IMAGENET_LABELS[c.index]);
+    expect(preview.untrained).toBe(true);
     const scores = preview.top5.map((t) => t.probability);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(scores.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-6);
