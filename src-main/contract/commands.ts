@@ -14,6 +14,7 @@ import {
 } from './lab';
 import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
 import { Plan, PlanObjective } from './plan';
@@ -271,10 +272,14 @@ export const commands = {
         frames: z.number().int().min(1).max(1_000_000).default(500),
       })
       .strict(),
-    z.object({ runId: RunId }),
+    z.object({
+      runId: RunId,
+      /** How the page cuts its pictures into this model's frames; null when it takes no pictures. */
+      frame: FrameView.nullable(),
+    }),
   ),
   'run/frame': command(
-    'Hand one frame from the page (224x224 RGB uint8, HWC, base64) to a running camera or file run; a file frame waits for room, a camera frame replaces the oldest waiting one.',
+    'Hand one frame from the page (RGB uint8 HWC at the size run/start gave, base64) to a running camera or file run; a file frame waits for room, a camera frame replaces the oldest waiting one.',
     z
       .object({
         runId: RunId,

@@ -10,4 +10,5 @@ export * from './lab';
 export * from './farm';
 export * from './liveRun';
 export * from './meters';
+export * from './frameWindow';
 export * from './modelCard';

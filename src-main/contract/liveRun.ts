@@ -45,16 +45,21 @@ export const SourceCounters = z.object({
 });
 export type SourceCounters = z.infer<typeof SourceCounters>;
 
-export const TopClass = z.object({ index: z.number().int(), score: z.number() });
+/** A class as the model's card names it (ImageNet's "tabby, tabby cat"), with its probability. */
+export const TopClass = z.object({
+  index: z.number().int(),
+  label: z.string().max(200),
+  probability: z.number(),
+});
 
 /** One answered frame, for the live preview (sent at most a few times a second). */
 export const RunFrame = z.object({
   runId: RunId,
   frameId: z.number().int(),
-  /** How many classes the model tells apart (1000: ImageNet's, which the page can name). */
-  classes: z.number().int(),
   /** Softmax probabilities of the five best classes, best first. */
   top5: z.array(TopClass),
+  /** Labels that mean nothing: a built-in architecture's weights, or a model without a card. */
+  untrained: z.boolean(),
   source: SourceCounters.nullable(),
 });
 export type RunFrame = z.infer<typeof RunFrame>;

@@ -13,7 +13,10 @@ import { labFarmFile, openLabFarm } from '../farm/labFarm';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
-import { topK } from '../runtime/check';
+import type { FrameView } from '../contract/frameWindow';
+import { labelsOf } from '../model/labels';
+import { rankedClasses } from '../runtime/check';
+import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
@@ -101,6 +104,9 @@ export function runHandlers(o: {
     'run/start': async ({ model, plan, farm, source, frames }) => {
       // An imported model runs from its file in the library, as the Plan view costed it.
       const modelRef = await library.locate(model);
+      // The card names the preview's classes and says how the page cuts its pictures.
+      const card = await library.card(model);
+      const labels = card ? labelsOf(card) : undefined;
       const where = await farmOf(o.dataDir, farm, o.secrets);
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
@@ -110,10 +116,12 @@ export function runHandlers(o: {
       let lastPreview = 0;
       let named: (id: string) => void = () => undefined;
       const runId = new Promise<string>((resolve) => (named = resolve));
+      let frame: FrameView | null = null;
       const lines = startingLines(o.events);
       const done = runModel({
         ...where,
         model: modelRef,
+        labels,
         plan,
         frames,
         power,
@@ -133,7 +141,8 @@ export function runHandlers(o: {
                 if (abort.signal.aborted) page.close();
                 return page;
               },
-        onRunId: (id) => {
+        onRunId: (id, input) => {
+          frame = frameView(input, card?.input.resize);
           o.events.emit('run/state', { runId: id, state: 'starting', message: null });
           lines.named(id);
           named(id);
@@ -146,8 +155,8 @@ export function runHandlers(o: {
             o.events.emit('run/frame', {
               runId: id,
               frameId,
-              classes: output.bytes.length / 4,
-              top5: topK(output, 5),
+              top5: rankedClasses(output, 5, labels),
+              untrained: !card || card.untrained === true,
               source: (page as PageFrameSource | null)?.counters() ?? null,
             }),
           );
@@ -180,7 +189,7 @@ export function runHandlers(o: {
         o.live.delete(id);
         pageSources.delete(id);
       });
-      return { runId: id };
+      return { runId: id, frame: frame as FrameView | null };
     },
     'run/frame': async ({ runId, base64 }) => {
       const page = pageSources.get(runId);

@@ -3,6 +3,7 @@
 // as a difference instead of passing silently.
 import * as ort from 'onnxruntime-node';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
+import { type RankedClass, topK } from '../model/labels';
 
 function asFloats(t: WireTensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`cannot compare ${t.dtype} output "${t.name}"`);
@@ -56,19 +57,16 @@ export class ResultChecker {
   }
 }
 
-/** Index of the largest value: the predicted class. */
-export function top1(t: WireTensor): number {
-  const a = asFloats(t);
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if ((a[i] as number) > (a[best] as number)) best = i;
-  return best;
-}
-
 /**
- * The k most likely classes with their probabilities, best first (the live preview). The zoo's
- * models end in softmax already; an imported one may end in logits, which get a softmax here.
+ * The k most likely classes with their probabilities, best first (the live preview). Wrapped and
+ * zoo models end in probabilities already; an older import may end in logits, which get a softmax
+ * here. `labels` name them (a class past its end is named by its number).
  */
-export function topK(t: WireTensor, k: number): Array<{ index: number; score: number }> {
+export function rankedClasses(
+  t: WireTensor,
+  k: number,
+  labels: readonly string[] = [],
+): RankedClass[] {
   const a = asFloats(t);
   let max = Number.NEGATIVE_INFINITY;
   let min = Number.POSITIVE_INFINITY;
@@ -78,18 +76,11 @@ export function topK(t: WireTensor, k: number): Array<{ index: number; score: nu
     if (v < min) min = v;
     total += v;
   }
-  const isProbs = min >= 0 && max <= 1 && Math.abs(total - 1) < 1e-3;
+  if (min >= 0 && max <= 1 && Math.abs(total - 1) < 1e-3) return topK(a, k, labels);
   let sum = 0;
-  if (!isProbs) for (const v of a) sum += Math.exp(v - max);
-  const best: Array<{ index: number; score: number }> = [];
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i] as number;
-    if (best.length === k && v <= (best[k - 1] as { score: number }).score) continue;
-    best.push({ index: i, score: v });
-    best.sort((x, y) => y.score - x.score);
-    if (best.length > k) best.pop();
-  }
-  return isProbs
-    ? best
-    : best.map((b) => ({ index: b.index, score: Math.exp(b.score - max) / sum }));
+  for (const v of a) sum += Math.exp(v - max);
+  return topK(a, k, labels).map((c) => ({
+    ...c,
+    probability: Math.exp(c.probability - max) / sum,
+  }));
 }

@@ -9,7 +9,7 @@ import type { RunRecorder } from '../store/runs';
 import type { Link } from '../../remote-agent/src/medium';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
-import { type ResultChecker, top1 } from './check';
+import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
 import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
 import type { FrameSource } from './source';
@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   link?: Link | null;
   checker: ResultChecker | null;
   recorder: RunRecorder | null;
+  /** The model's class names: results are recorded with their top-1 label and probability. */
+  labels?: readonly string[];
   events: EventBus | null;
   log: Logger;
   /** Board failures are survived (see CoordinatorOptions.survive and runtime/faults.ts). */
@@ -76,10 +78,13 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
     },
     onResult: (frameId, outputs, latencyMs) => {
       const out = outputs.find((t) => t.name === output);
+      const best = out && out.dtype === 'float32' ? rankedClasses(out, 1, o.labels)[0] : undefined;
       o.recorder?.result({
         frameId,
         latencyMs,
-        top1: out && out.dtype === 'float32' ? top1(out) : null,
+        top1: best?.index ?? null,
+        // With the model's labels the record says what the frame shows, as `mchair classify` would.
+        ...(best && o.labels ? { label: best.label, probability: best.probability } : {}),
       });
       checks?.add(frameId, outputs);
       if (out) o.onOutput?.(frameId, out);

@@ -102,6 +102,11 @@ export async function runPaperDemo(o: {
   log: Logger;
   events?: EventBus;
   say?(line: string): void;
+  /**
+   * More work on the same farm after the cases (the demo's recognition line): `farmFile(n)` is a
+   * farm file of its first n boards.
+   */
+  then?(farmFile: (boards: number) => Promise<string>): Promise<void>;
 }): Promise<{ runs: PaperRun[]; farmStartSeconds: number }> {
   const cases = o.cases ?? PAPER_CASES;
   const boards = Math.max(...cases.map((c) => c.boards));
@@ -118,17 +123,21 @@ export async function runPaperDemo(o: {
   const runs: PaperRun[] = [];
   try {
     const files = new Map<number, string>();
+    const farmFile = async (n: number): Promise<string> => {
+      let file = files.get(n);
+      if (!file) {
+        file = await subsetFarmFile(farm.endpoints, n);
+        files.set(n, file);
+      }
+      return file;
+    };
     const models = new Map<string, PlannerModel>();
     for (const [i, c] of cases.entries()) {
       const started = performance.now();
       let frames = 0;
       let window = 2;
       try {
-        let file = files.get(c.boards);
-        if (!file) {
-          file = await subsetFarmFile(farm.endpoints, c.boards);
-          files.set(c.boards, file);
-        }
+        const file = await farmFile(c.boards);
         let pm = models.get(c.model);
         if (!pm) {
           pm = loadPlannerModel(c.model);
@@ -176,6 +185,7 @@ export async function runPaperDemo(o: {
         });
       }
     }
+    await o.then?.(farmFile);
   } finally {
     await farm.stop();
   }

@@ -17,6 +17,7 @@ import { emulatedDevices } from '../farm/virtual';
 import type { Logger } from '../log';
 import { encodeModel, inspectModel, partitionModel } from '../model/index';
 import { openModel, specFromPlan } from '../model/source';
+import type { OnnxModel } from '../model/onnx';
 import {
   farmFromFile,
   farmFromSpec,
@@ -49,7 +50,10 @@ import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
-  model: string;
+  /** A zoo name or an ONNX file, or a model already opened (`mchair classify`'s wrapped one). */
+  model: string | OnnxModel;
+  /** The model's class names: each recorded result then says its top-1 label and probability. */
+  labels?: readonly string[];
   /** auto, a paper preset or a plan file (`--plan`), or a plan already made (the app, profile). */
   plan: string | Plan;
   emulate?: string;
@@ -76,8 +80,13 @@ export interface RunRequest {
   power?: PowerFlags;
   /** Stops feeding frames (those already sent are still collected): the app's Stop. */
   signal?: AbortSignal;
-  /** Called as soon as the run has an id, long before runModel returns (the app's run/start). */
-  onRunId?(runId: string): void;
+  /**
+   * Called as soon as the run has an id, long before runModel returns (the app's run/start), with
+   * the model's input (the page makes its frames to fit it).
+   */
+  onRunId?(runId: string, input: { name: string; dtype: string; shape: number[] }): void;
+  /** The plan the run follows, once chosen (before any process starts). */
+  onPlan?(plan: Plan): void;
   /** Sees every result's model output, in frame order (the app's live preview). */
   onOutput?(frameId: number, output: WireTensor): void;
   /**
@@ -282,11 +291,13 @@ async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
 }
 
 export async function runModel(req: RunRequest): Promise<RunReport> {
-  const model = openModel(req.model, { seed: 1 });
-  const pm = plannerModelOf(model.name, inspectModel(model));
+  const model = typeof req.model === 'string' ? openModel(req.model, { seed: 1 }) : req.model;
+  const inspection = inspectModel(model);
+  const pm = plannerModelOf(model.name, inspection);
   // Plan first (cheap, and its errors are the user's to fix) before any process starts.
   const described = await describeFarm(req);
   const plan = await choosePlan(req.plan, pm, described.planner);
+  req.onPlan?.(plan);
   const chaos = req.chaos
     ? parseChaos(
         req.chaos,
@@ -312,7 +323,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       model: model.name,
       frames: req.frames,
     });
-    req.onRunId?.(rec.id);
+    req.onRunId?.(rec.id, inspection.input);
     req.say?.(
       `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
@@ -383,6 +394,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         link: farm.link,
         checker,
         recorder: rec,
+        labels: req.labels,
         events: req.events ?? null,
         log: req.log,
         survive: true,

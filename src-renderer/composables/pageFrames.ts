@@ -1,8 +1,9 @@
-// Frames the page captures for a run (webcam, video file, image folder): each picture drawn to a
-// 224x224 canvas, its RGBA pixels packed as RGB uint8 HWC (the built-in models' input), sent to
-// the core as base64 over the contract (run/frame). A camera sends as fast as it captures and
+// Frames the page captures for a run (webcam, video file, image folder): each picture cut as the
+// model's card says (the window frameWindow gives: cover the card's resize, centre crop), drawn to
+// a canvas of the model's input size, its RGBA pixels packed as RGB uint8 HWC, sent to the core as
+// base64 over the contract (run/frame). A camera sends as fast as it captures and
 // the core drops the oldest waiting frame; a file or folder waits for each frame's room.
-import { AppError, PAGE_FRAME, PAGE_FRAME_BYTES } from '../../src-main/contract/index';
+import { AppError, frameWindow, type FrameView } from '../../src-main/contract/index';
 import type { SourceCounters } from '../../src-main/contract/index';
 
 /** RGBA pixels (a canvas's ImageData) as RGB, dropping alpha. */
@@ -106,12 +107,25 @@ export function imageFilesFeed(files: readonly File[]): PictureFeed {
   };
 }
 
-/** Draws a picture scaled to the model's input and returns its RGB bytes. */
-export function capture(ctx: CanvasRenderingContext2D, picture: CanvasImageSource): Uint8Array {
-  ctx.drawImage(picture, 0, 0, PAGE_FRAME.width, PAGE_FRAME.height);
-  const rgb = rgbaToRgb(ctx.getImageData(0, 0, PAGE_FRAME.width, PAGE_FRAME.height).data);
-  if (rgb.length !== PAGE_FRAME_BYTES) throw new Error('the capture canvas has the wrong size');
-  return rgb;
+/** A picture's own size in pixels (a video's frames, not its element's box). */
+function pictureSize(p: CanvasImageSource): { width: number; height: number } {
+  if (p instanceof HTMLVideoElement) return { width: p.videoWidth, height: p.videoHeight };
+  if (p instanceof HTMLImageElement) return { width: p.naturalWidth, height: p.naturalHeight };
+  if (p instanceof VideoFrame) return { width: p.displayWidth, height: p.displayHeight };
+  if (p instanceof SVGElement) throw new Error('an SVG picture cannot become a frame');
+  return { width: p.width, height: p.height };
+}
+
+/** Draws the frame `view` cuts from a picture and returns its RGB bytes. */
+export function capture(
+  ctx: CanvasRenderingContext2D,
+  picture: CanvasImageSource,
+  view: FrameView,
+): Uint8Array {
+  const w = frameWindow(pictureSize(picture), view);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(picture, w.x, w.y, w.width, w.height, 0, 0, view.width, view.height);
+  return rgbaToRgb(ctx.getImageData(0, 0, view.width, view.height).data);
 }
 
 export type SendFrame = (base64: string) => Promise<SourceCounters>;
@@ -122,6 +136,8 @@ export type SendFrame = (base64: string) => Promise<SourceCounters>;
  */
 export async function pumpFrames(o: {
   feed: PictureFeed;
+  /** The model's frame, as run/start gave it. */
+  view: FrameView;
   send: SendFrame;
   signal: AbortSignal;
   /** A file run's frame count: the pump stops there instead of filling a queue nobody reads. */
@@ -131,8 +147,8 @@ export async function pumpFrames(o: {
   onPicture?(picture: CanvasImageSource): void;
 }): Promise<void> {
   const canvas = document.createElement('canvas');
-  canvas.width = PAGE_FRAME.width;
-  canvas.height = PAGE_FRAME.height;
+  canvas.width = o.view.width;
+  canvas.height = o.view.height;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('this browser cannot draw frames');
   try {
@@ -145,7 +161,7 @@ export async function pumpFrames(o: {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      const base64 = toBase64(capture(ctx, picture));
+      const base64 = toBase64(capture(ctx, picture, o.view));
       o.onPicture?.(picture);
       for (;;) {
         try {

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type {
   CommandArgs,
+  CommandResult,
   DeviceMetrics,
   EventPayload,
   RunFrame,
@@ -30,6 +31,7 @@ const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
 
 export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
 export type RunStart = CommandArgs<'run/start'>;
+export type RunStarted = CommandResult<'run/start'>;
 
 /**
  * The question in a refused start: the core refuses an unanswered or changed host key as
@@ -162,24 +164,24 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     });
 
   /**
-   * Starts a run; resolves with its id (null when the core refused: error says why, or
-   * hostKeyQuestion asks about a board's host key).
+   * Starts a run; resolves with its id and how the page makes its frames (null when the core
+   * refused: error says why, or hostKeyQuestion asks about a board's host key).
    */
-  async function start(req: RunStart): Promise<string | null> {
-    let id: string | null = null;
+  async function start(req: RunStart): Promise<RunStarted | null> {
+    let started: RunStarted | null = null;
     hostKeyQuestion.value = null;
     await act(async () => {
       try {
-        id = (await api.call('run/start', req)).runId;
+        started = await api.call('run/start', req);
       } catch (err) {
         hostKeyQuestion.value = hostKeyQuestionIn(err);
         if (hostKeyQuestion.value) return;
         throw err;
       }
-      follow(id);
+      follow(started.runId);
       state.value ??= 'starting';
     });
-    return id;
+    return started;
   }
 
   const stop = (): Promise<void> =>

@@ -3,7 +3,7 @@
 // and the pump that sends them to the core while the run takes frames.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { SourceCounters } from '../../src-main/contract/index';
+import type { FrameView, SourceCounters } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 import {
@@ -92,10 +92,15 @@ export const usePageSourceStore = defineStore('pageSource', () => {
   }
 
   /**
-   * Sends frames to run `runId` until it stops taking them, stop() is called, or (a file run)
-   * `limit` frames are sent.
+   * Sends frames to run `runId`, cut as `view` says, until it stops taking them, stop() is called,
+   * or (a file run) `limit` frames are sent.
    */
-  async function begin(runId: string, kind: PageSourceKind, limit?: number): Promise<void> {
+  async function begin(
+    runId: string,
+    view: FrameView,
+    kind: PageSourceKind,
+    limit?: number,
+  ): Promise<void> {
     stop();
     const controller = new AbortController();
     abort = controller;
@@ -105,6 +110,7 @@ export const usePageSourceStore = defineStore('pageSource', () => {
     try {
       await pumpFrames({
         feed: await feedOf(kind),
+        view,
         send: (base64) => api.call('run/frame', { runId, base64 }),
         signal: controller.signal,
         limit,

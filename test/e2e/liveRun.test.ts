@@ -139,7 +139,7 @@ describe('start farm, plan, run with the camera, export (Chromium, fake camera)'
         },
       )
       .toBeGreaterThan(5);
-    await expect(preview.textContent()).resolves.toContain('random weights');
+    await expect(preview.textContent()).resolves.toContain('its labels mean nothing');
     const completed = page.getByRole('definition').nth(1);
     await expect
       .poll(async () => Number(await completed.textContent()), { timeout: 30_000 })

@@ -2,7 +2,8 @@
 // the walking skeleton (runtime/demo.ts: tiny-cnn in 2 stages on 2 local agents, every result
 // checked against the uncut model), then the paper's experiments on the virtual farm
 // (runtime/paper-demo.ts) as a table beside the published figures, the runs recorded in the
-// store with an HTML summary. --skeleton stops after the first part.
+// store with an HTML summary, and last the kitten recognised by the trained SqueezeNet 1.1 across
+// that farm (runtime/recognitionDemo.ts). --skeleton stops after the first part.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/index';
@@ -10,7 +11,12 @@ import { EventBus } from '../../core/events';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
 import type { ExecuteOutcome } from '../../runtime/execute';
 import { startDemoRun } from '../../runtime/demo';
-import { runPaperDemo, summarisePaperDemo } from '../../runtime/paper-demo';
+import { PAPER_BOARD, runPaperDemo, summarisePaperDemo } from '../../runtime/paper-demo';
+import {
+  kittenFixture,
+  recogniseKitten,
+  type RecognitionLine,
+} from '../../runtime/recognitionDemo';
 import { action, withCommonOptions, type ActionContext } from '../framework';
 
 const Options = z.object({
@@ -63,13 +69,39 @@ const skeletonText = (r: Skeleton): string =>
     `run                 ${r.runId}`,
   ].join('\n');
 
+/** Boards of the virtual farm the kitten is recognised on (the planner's plan for them). */
+const RECOGNITION_BOARDS = 3;
+
 async function paper(ctx: ActionContext, seconds: number) {
   const started = performance.now();
+  const fixture = kittenFixture();
+  let recognition: RecognitionLine | null = null;
+  let recognitionError: string | null = fixture
+    ? null
+    : "the trained SqueezeNet of the repository's test fixtures (test/fixtures/squeezenet1.1-fp16) is not here";
   const { runs, farmStartSeconds } = await runPaperDemo({
     seconds,
     dataDir: ctx.dataDir,
     log: ctx.log,
     say: (line) => ctx.say(line),
+    then: async (farmFile) => {
+      if (!fixture) return;
+      const boards = `${PAPER_BOARD}:${RECOGNITION_BOARDS}`;
+      ctx.say(`recognition: the kitten through the trained SqueezeNet 1.1 on ${boards}`);
+      try {
+        recognition = await recogniseKitten({
+          fixture,
+          farmFile: await farmFile(RECOGNITION_BOARDS),
+          boards,
+          dataDir: ctx.dataDir,
+          log: ctx.log,
+          say: (line) => ctx.say(line),
+        });
+      } catch (err) {
+        recognitionError =
+          err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+      }
+    },
   });
   const summary = await summarisePaperDemo(runs, ctx.dataDir);
   return {
@@ -82,13 +114,18 @@ async function paper(ctx: ActionContext, seconds: number) {
     })),
     table: summary.rows,
     report: summary.html,
+    recognition: recognition as RecognitionLine | null,
     farmStartSeconds,
     wallSeconds: (performance.now() - started) / 1000,
-    failed: runs
-      .filter((r) => r.report?.state !== 'done')
-      .map(
-        (r) => `${r.case.model} ${r.case.plan} on ${r.case.boards}: ${r.error ?? r.report?.state}`,
-      ),
+    failed: [
+      ...runs
+        .filter((r) => r.report?.state !== 'done')
+        .map(
+          (r) =>
+            `${r.case.model} ${r.case.plan} on ${r.case.boards}: ${r.error ?? r.report?.state}`,
+        ),
+      ...(recognitionError ? [`recognition: ${recognitionError}`] : []),
+    ],
   };
 }
 
@@ -99,6 +136,7 @@ const paperText = (p: Awaited<ReturnType<typeof paper>>, rows: readonly PaperTab
     `runs                ${p.runs.map((r) => r.runId ?? 'failed').join(' ')}`,
     `HTML summary        ${p.report ?? 'none (no run finished)'}`,
     `wall time           ${p.wallSeconds.toFixed(0)} s (farm start ${p.farmStartSeconds.toFixed(1)} s)`,
+    ...(p.recognition ? ['', `recognition: ${p.recognition.line}`] : []),
   ].join('\n');
 
 export function registerDemo(program: Command): void {
@@ -106,7 +144,7 @@ export function registerDemo(program: Command): void {
     program
       .command('demo')
       .description(
-        "walking skeleton (a small CNN in 2 stages on 2 local agents, every result checked), then the paper's runs on the virtual farm beside its published figures",
+        "walking skeleton (a small CNN in 2 stages on 2 local agents, every result checked), then the paper's runs on the virtual farm beside its published figures, then a photo recognised there by a trained SqueezeNet",
       )
       .option('--skeleton', 'run only the walking skeleton')
       .option('--frames <n>', "the skeleton's synthetic frames", '200')

@@ -16,6 +16,7 @@ import { registerPower } from './power';
 import { registerReport } from './report';
 import { registerProvision } from './provision';
 import { registerVerify } from './verify';
+import { registerClassify } from './classify';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerProvision(program);
   registerPower(program);
   registerReport(program);
+  registerClassify(program);
 }

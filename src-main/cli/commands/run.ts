@@ -1,31 +1,24 @@
-// `mchair run --model FILE|NAME (--emulate SPEC | --farm FILE | --devices NAMES) --plan
+// `mchair run --model NAME|FILE (--emulate SPEC | --farm FILE | --devices NAMES) --plan
 // FILE|auto|paper-N [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see
 // runtime/run.ts); --devices runs on the inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/index';
 import { PowerFlags, withPowerOptions } from '../../power/index';
+import { labelsOf } from '../../model/labels';
 import { imageFolderSource } from '../../runtime/images';
+import { cardedModel } from '../../runtime/recognise';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
-import { ModelLibrary } from '../../core/modelLibrary';
 import { action, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
-  model: z.string({ error: 'is required (a zoo name or an ONNX file)' }).min(1),
+  model: z.string({ error: 'is required (a zoo or library model, or an ONNX file)' }).min(1),
   plan: z
     .string({ error: 'is required (a plan file, auto, paper-5, paper-6, paper-9 or paper-11)' })
     .min(1),
-  emulate: z.string().min(1).optional(),
-  farm: z.string().min(1).optional(),
-  /** Inventory boards, comma-separated; "all" for every one. */
-  devices: z
-    .string()
-    .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
-    .optional(),
   frames: z.coerce.number().int().min(1).max(10_000_000).default(200),
   window: z.coerce.number().int().min(1).max(64).default(2),
   check: z.boolean().default(false),
@@ -66,16 +59,10 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .description('run a model on a farm by a plan, and measure it')
-      .option('--model <model>', 'zoo name or ONNX file')
+      .option('--model <model>', 'zoo or library model (mchair model list), or an ONNX file')
       .option(
         '--plan <plan>',
         'plan file, auto (the planner), or a paper preset: paper-5, paper-6, paper-9, paper-11',
-      )
-      .option('--emulate <spec>', 'start an emulated farm for this run, e.g. pi3:6 or pi3:6,pi4:2')
-      .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
-      .option(
-        '--devices <names>',
-        'run on these provisioned boards of the inventory (comma-separated, or all); parts go to them over SSH',
       )
       .option('--frames <n>', 'frames to send', '200')
       .option('--window <n>', 'frames in flight per replica', '2')
@@ -90,17 +77,17 @@ export function registerRun(program: Command): void {
         'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
       ),
   );
-  withTrustOption(withInventoryOption(withPowerOptions(cmd))).action(
+  withFarmOptions(withPowerOptions(cmd), 'run').action(
     action(async (ctx) => {
       const o = ctx.options(Options);
-      if ([o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length !== 1)
-        throw new InputError('give exactly one of --emulate SPEC, --farm FILE and --devices NAMES');
+      const farm = await farmFromFlags(ctx, true);
+      // A model with a card: its pictures are cut as the card says and its results labelled.
+      const { model, card } = await cardedModel(ctx.dataDir, o.model);
       const report = await runModel({
-        model: await new ModelLibrary(ctx.dataDir).locate(o.model, { paths: true }),
+        model,
+        ...(card ? { labels: labelsOf(card) } : {}),
         plan: o.plan,
-        emulate: o.emulate,
-        farmFile: o.farm,
-        ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
+        ...farm,
         frames: o.frames,
         window: o.window,
         check: o.check,
@@ -108,7 +95,7 @@ export function registerRun(program: Command): void {
         ...(o.images
           ? {
               source: (input: Parameters<typeof imageFolderSource>[1]) =>
-                imageFolderSource(o.images as string, input),
+                imageFolderSource(o.images as string, input, card?.input.resize),
             }
           : {}),
         dataDir: ctx.dataDir,

@@ -10,7 +10,8 @@ import { createCore, type Core } from '../../../src-main/core/index';
 import { openLabFarm } from '../../../src-main/farm/labFarm';
 import { createLogger } from '../../../src-main/log';
 import { buildZooModel, encodeModel } from '../../../src-main/model/index';
-import { topK } from '../../../src-main/runtime/check';
+import { rankedClasses } from '../../../src-main/runtime/check';
+import { IMAGENET_LABELS } from '../../../src-main/model/labels';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
 import { uploadModel } from './upload';
 
@@ -155,7 +156,7 @@ describe('virtual farm from the app', () => {
   }, 120_000);
 
   it('a camera run drops the oldest waiting frame, previews the top 5 and stops', async () => {
-    const { runId } = result<{ runId: string }>(
+    const { runId, frame } = result<{ runId: string; frame: unknown }>(
       await core.dispatch('run/start', {
         model: 'tiny-cnn',
         farm: { kind: 'virtual' },
@@ -163,6 +164,8 @@ describe('virtual farm from the app', () => {
         frames: 100_000,
       }),
     );
+    // The page cuts its pictures as the built-in models' card says: 224x224, no crop.
+    expect(frame).toEqual({ width: 224, height: 224, resize: [224, 224] });
     let last = await push(runId, 1);
     // Far faster than the farm: a live source keeps only the newest waiting frame.
     for (let i = 0; i < 30; i++) last = await push(runId, i);
@@ -176,7 +179,10 @@ describe('virtual farm from the app', () => {
       )?.payload as EventPayload<'run/frame'> | undefined;
     });
     expect(preview.top5).toHaveLength(5);
-    const scores = preview.top5.map((t) => t.score);
+    // Named by the model's card (ImageNet's synset names for the built-in models).
+    for (const c of preview.top5) expect(c.label).toBe(IMAGENET_LABELS[c.index]);
+    expect(preview.untrained).toBe(true);
+    const scores = preview.top5.map((t) => t.probability);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(scores.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-6);
     expect(preview.source?.received).toBeGreaterThan(0);
@@ -230,16 +236,16 @@ describe("the preview's top 5", () => {
   });
 
   it('keeps a softmax output as it is (the zoo ends in softmax)', () => {
-    const top = topK(tensor([0.05, 0.5, 0.1, 0.2, 0.05, 0.1]), 3);
+    const top = rankedClasses(tensor([0.05, 0.5, 0.1, 0.2, 0.05, 0.1]), 3);
     expect(top.map((t) => t.index)).toEqual([1, 3, 2]);
-    expect(top[0]!.score).toBeCloseTo(0.5, 6);
+    expect(top[0]!.probability).toBeCloseTo(0.5, 6);
   });
 
   it('turns logits into probabilities (an imported model may end without softmax)', () => {
-    const top = topK(tensor([1, 3, 2, -1]), 2);
+    const top = rankedClasses(tensor([1, 3, 2, -1]), 2);
     const z = Math.exp(1) + Math.exp(3) + Math.exp(2) + Math.exp(-1);
     expect(top.map((t) => t.index)).toEqual([1, 2]);
-    expect(top[0]!.score).toBeCloseTo(Math.exp(3) / z, 6);
-    expect(top[1]!.score).toBeCloseTo(Math.exp(2) / z, 6);
+    expect(top[0]!.probability).toBeCloseTo(Math.exp(3) / z, 6);
+    expect(top[1]!.probability).toBeCloseTo(Math.exp(2) / z, 6);
   });
 });

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_FRAME_BYTES } from '../../../src-main/contract/index';
 import { rgbaToRgb, toBase64 } from '../../../src-renderer/composables/pageFrames';
-import { className } from '../../../src-renderer/imagenet';
 
 describe('page frames', () => {
   it('drops alpha and keeps every pixel in order', () => {
@@ -17,12 +16,5 @@ describe('page frames', () => {
     const back = Uint8Array.from(atob(toBase64(rgb)), (c) => c.charCodeAt(0));
     expect(back.length).toBe(PAGE_FRAME_BYTES);
     expect(back).toEqual(rgb);
-  });
-
-  it('names ImageNet classes only for a 1000-class output', () => {
-    expect(className(0, 1000)).toBe('tench');
-    expect(className(207, 1000)).toBe('golden retriever');
-    expect(className(999, 1000)).toBe('toilet tissue');
-    expect(className(3, 10)).toBe('class 3');
   });
 });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageFolderSource, resizeRgbaToRgb } from '../../../src-main/runtime/images';
+import { frameWindow } from '../../../src-main/contract/frameWindow';
+import {
+  imageFolderSource,
+  pictureFilesSource,
+  pictureFrame,
+} from '../../../src-main/runtime/images';
 
 let dir: string;
 const input = { name: 'input', dtype: 'uint8', shape: [1, 8, 8, 3] };
@@ -67,12 +72,59 @@ describe('image folder frames', () => {
     await rm(empty, { recursive: true, force: true });
   });
 
-  it('resizing a uniform image keeps it uniform', () => {
-    const out = resizeRgbaToRgb(
-      rgba(5, 3, () => [7, 8, 9]),
-      4,
-      6,
+  it('shrinking a uniform picture keeps it uniform', () => {
+    const out = pictureFrame(
+      rgba(50, 30, () => [7, 8, 9]),
+      { width: 6, height: 4, resize: [6, 4] },
     );
     for (let i = 0; i < out.length; i += 3) expect([...out.subarray(i, i + 3)]).toEqual([7, 8, 9]);
+  });
+
+  it('lists pictures by file, and names the command when one cannot be read', async () => {
+    const src = pictureFilesSource([join(dir, 'b.jpg'), join(dir, 'a.png')], input, {
+      what: 'classify',
+      name: 'pictures',
+    });
+    expect(
+      (await src.frame(1)).bytes.equals(
+        (await imageFolderSource(dir, input).then((f) => f.frame(0))).bytes,
+      ),
+    ).toBe(true);
+    const missing = pictureFilesSource([join(dir, 'none.png')], input, {
+      what: 'classify',
+      name: 'x',
+    });
+    await expect(missing.frame(0)).rejects.toThrow(/^classify: cannot read .*none\.png$/);
+  });
+});
+
+describe("the card's resize and crop", () => {
+  it('cover the resize keeping the aspect, then cut the input size from the centre', () => {
+    // 640x480 to cover 256x256: scale 256/480, then 224x224 from the centre.
+    const w = frameWindow(
+      { width: 640, height: 480 },
+      { width: 224, height: 224, resize: [256, 256] },
+    );
+    expect(w.width).toBeCloseTo(420);
+    expect(w.height).toBeCloseTo(420);
+    expect(w.x).toBeCloseTo(110);
+    expect(w.y).toBeCloseTo(30);
+    // crop none: the resize is the input size; a square picture is used whole.
+    expect(
+      frameWindow({ width: 224, height: 224 }, { width: 224, height: 224, resize: [224, 224] }),
+    ).toEqual({ x: 0, y: 0, width: 224, height: 224 });
+  });
+
+  it('a frame from a wide picture shows its centre only, at the input size', () => {
+    // 12x4: left third red, middle green, right third blue; the frame covers 4x4: the middle.
+    const px = (x: number): [number, number, number] =>
+      x < 4 ? [255, 0, 0] : x < 8 ? [0, 255, 0] : [0, 0, 255];
+    const out = pictureFrame(rgba(12, 4, px), { width: 2, height: 2, resize: [2, 2] });
+    for (let i = 0; i < out.length; i += 3)
+      expect([...out.subarray(i, i + 3)]).toEqual([0, 255, 0]);
+    // A larger resize with a centre crop cuts the middle of the middle: still green.
+    const crop = pictureFrame(rgba(12, 4, px), { width: 2, height: 2, resize: [4, 4] });
+    for (let i = 0; i < crop.length; i += 3)
+      expect([...crop.subarray(i, i + 3)]).toEqual([0, 255, 0]);
   });
 });

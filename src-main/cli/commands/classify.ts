@@ -1,0 +1,75 @@
+// `mchair classify IMAGE... --model NAME [--emulate SPEC | --farm FILE | --devices NAMES]
+// [--plan auto|FILE] [--top K] [--json]`: what a trained model sees in each picture, its top K
+// classes with the card's labels and probabilities; in this process, or through a farm by a plan
+// as `mchair run` runs (runtime/recognise.ts).
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/index';
+import { recognise, trainedModel, type Recognition } from '../../runtime/recognise';
+import { action, withCommonOptions } from '../framework';
+import { farmFromFlags, withFarmOptions } from './farmFlags';
+
+const Options = z.object({
+  model: z.string({ error: 'is required (a library model or an ONNX file)' }).min(1),
+  plan: z.string().min(1).optional(),
+  top: z.coerce.number().int().min(1).max(1000).default(5),
+});
+
+/** Pictures a farm run takes at once: one frame each, all answers kept until the run ends. */
+const MAX_IMAGES = 10_000;
+
+function present(r: Recognition): string {
+  const where = r.plan
+    ? `${r.model}, plan ${r.plan.origin}: ${r.plan.layout}${r.emulated ? ' (emulated boards)' : ''}, run ${r.runId}`
+    : `${r.model}, whole model in this process`;
+  return [
+    where,
+    ...r.images.flatMap((img) => [
+      img.file,
+      ...img.top.map(
+        (c) => `  ${String(c.index).padStart(4)}  ${c.probability.toFixed(4)}  ${c.label}`,
+      ),
+    ]),
+  ].join('\n');
+}
+
+export function registerClassify(program: Command): void {
+  const cmd = withCommonOptions(
+    program
+      .command('classify')
+      .description("what a trained model sees in pictures: each one's top classes")
+      .argument('<images...>', 'JPEG or PNG files')
+      .option(
+        '--model <model>',
+        'library model (mchair model import / get) or an ONNX file the catalogue knows',
+      )
+      .option('--plan <plan>', 'with a farm: plan file or auto (the planner, the default)')
+      .option('--top <k>', 'classes to show per picture', '5'),
+  );
+  withFarmOptions(cmd, 'classify').action(
+    action(async (ctx) => {
+      const o = ctx.options(Options);
+      const files = ctx.args;
+      if (files.length > MAX_IMAGES)
+        throw new InputError(
+          `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
+        );
+      const farm = await farmFromFlags(ctx, false);
+      if (!farm && o.plan !== undefined)
+        throw new InputError(
+          '--plan needs a farm (--emulate, --farm or --devices); without one the whole model runs here',
+        );
+      const trained = await trainedModel(ctx.dataDir, o.model);
+      return recognise({
+        trained,
+        files,
+        top: o.top,
+        plan: o.plan ?? 'auto',
+        ...(farm ? { farm } : {}),
+        dataDir: ctx.dataDir,
+        log: ctx.log,
+        say: ctx.say,
+      });
+    }, present),
+  );
+}

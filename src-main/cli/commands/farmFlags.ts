@@ -1,0 +1,55 @@
+// Where a command's frames go: --emulate SPEC (boards started for it), --farm FILE (a farm that
+// is up) or --devices NAMES (the inventory's provisioned boards, parts pushed over SSH). Shared by
+// `mchair run`, which needs one, and `mchair classify`, which runs in-process without any.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InputError } from '../../contract/index';
+import type { RecogniseRequest } from '../../runtime/recognise';
+import type { ActionContext } from '../framework';
+import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+
+export const FarmFlags = z.object({
+  emulate: z.string().min(1).optional(),
+  farm: z.string().min(1).optional(),
+  /** Inventory boards, comma-separated; "all" for every one. */
+  devices: z
+    .string()
+    .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
+    .optional(),
+});
+
+export type FarmChoice = NonNullable<RecogniseRequest['farm']>;
+
+/** The three flags (and the inventory's), `what` saying what goes there ("run", "classify"). */
+export function withFarmOptions(cmd: Command, what: string): Command {
+  return withTrustOption(
+    withInventoryOption(
+      cmd
+        .option('--emulate <spec>', `${what} on emulated boards started for it, e.g. pi3:6,pi4:2`)
+        .option('--farm <file>', `${what} on a farm file's farm (e.g. from "mchair farm up")`)
+        .option(
+          '--devices <names>',
+          `${what} on these provisioned boards of the inventory (comma-separated, or all); parts go to them over SSH`,
+        ),
+    ),
+  );
+}
+
+/** The farm the flags name; null when none is given and `required` is false. */
+export async function farmFromFlags(
+  ctx: ActionContext,
+  required: boolean,
+): Promise<FarmChoice | null> {
+  const o = ctx.options(FarmFlags);
+  const given = [o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length;
+  if (given > 1 || (required && given === 0))
+    throw new InputError(
+      `give ${required ? 'exactly' : 'at most'} one of --emulate SPEC, --farm FILE and --devices NAMES`,
+    );
+  if (given === 0) return null;
+  return {
+    emulate: o.emulate,
+    farmFile: o.farm,
+    ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
+  };
+}
