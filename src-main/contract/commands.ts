@@ -15,6 +15,7 @@ import {
 import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
 import { MeterName, SavedMeter } from './meters';
+import { ModelCard } from './modelCard';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 
@@ -113,8 +114,8 @@ export const commands = {
         offset: z.number().int().min(0),
         chunk: z.string().max(700_000),
         last: z.boolean(),
-        /** Replace a float NCHW input with the farm's uint8 NHWC frames and preprocessing. */
-        uint8Input: z.boolean().default(false),
+        /** The model's card, for a file whose sha256 the catalogue does not know. */
+        card: ModelCard.optional(),
       })
       .strict(),
     z.object({ received: z.number().int(), model: ModelCosts.nullable() }),

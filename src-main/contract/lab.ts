@@ -3,6 +3,7 @@
 // inventory (src-main/inventory) owns the rules for a device's fields; a form here only carries
 // what the user typed, and the core's InputError names the field to fix.
 import { z } from 'zod';
+import { ModelCard } from './modelCard';
 import { Plan } from './plan';
 
 export const DeviceRow = z.object({
@@ -45,7 +46,12 @@ export type DeviceForm = z.infer<typeof DeviceForm>;
 export const FoundHost = z.object({ host: z.string(), port: z.number().int(), banner: z.string() });
 export type FoundHost = z.infer<typeof FoundHost>;
 
-export const ZooEntry = z.object({ name: z.string(), description: z.string() });
+export const ZooEntry = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** Its card (null for a model imported before models had cards). */
+  card: ModelCard.nullable(),
+});
 export type ZooEntry = z.infer<typeof ZooEntry>;
 
 const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });

@@ -91,3 +91,15 @@ export const CAFFE_INPUT: ModelInputContract = {
   resize: [224, 224],
   crop: 'none',
 };
+
+/** A model that already takes the farm's frames: uint8 NHWC RGB pixels as they are. */
+export const FRAME_INPUT: ModelInputContract = {
+  dtype: 'uint8',
+  layout: 'nhwc',
+  channels: 'rgb',
+  range: '0-255',
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  resize: [224, 224],
+  crop: 'none',
+};

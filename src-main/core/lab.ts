@@ -161,10 +161,17 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
 
   return {
     'models/list': async () => ({
-      zoo: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
-      imported: (await library.list()).map(({ name, bytes }) => ({
+      zoo: await Promise.all(
+        ZOO_NAMES.map(async (name) => ({
+          name,
+          description: ZOO_DESCRIPTIONS[name],
+          card: await library.card(name),
+        })),
+      ),
+      imported: (await library.list()).map(({ name, bytes, card }) => ({
         name,
-        description: `imported ONNX, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+        description: `${card?.title ?? 'imported ONNX'}, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+        card,
       })),
     }),
     'models/inspect': async ({ name }) => costsResult(name, await costsOf(name)),

@@ -1,14 +1,10 @@
-// Where a model comes from on the command line and in plans: a zoo name or an ONNX file. And the
-// import step that brings an exporter's float NCHW model into the farm's uint8 NHWC convention.
+// Where a model comes from on the command line and in plans: a zoo name or an ONNX file.
 import { existsSync, statSync } from 'node:fs';
 import { Plan } from '../contract/plan';
 import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
 import { loadModel, type OnnxModel } from './onnx';
 import type { PartitionSpec } from './partition';
-import { TORCH_INPUT } from '../contract/modelCard';
-import { valueInfo } from './onnx';
-import { inputPrefix } from './wrap';
 import { buildZooModel, isZooName, ZOO_NAMES } from './zoo';
 
 /** A zoo name (unless a file of that name is in the working folder) or a path to an ONNX file. */
@@ -23,55 +19,6 @@ export function openModel(ref: string, opts: { seed?: number } = {}): OnnxModel 
   const model = loadModel(ref);
   analyseModel(model); // refuse unreadable graphs here, with the file's name
   return model;
-}
-
-/**
- * Prepares an exporter's model for the farm: checks that every operator is supported and, with
- * `uint8Input`, replaces its float NCHW input [1,3,H,W] with uint8 NHWC [1,H,W,3] frames and the
- * zoo's preprocessing prefix (Cast, ImageNet mean/std, Transpose).
- */
-export function importModel(
-  model: OnnxModel,
-  opts: { uint8Input?: boolean; name?: string } = {},
-): OnnxModel {
-  const a = analyseModel(model);
-  const name = opts.name ?? model.name;
-  if (!opts.uint8Input) return { name, proto: model.proto };
-  const { input } = a;
-  const [n, c, h, w] = input.shape;
-  if (input.dtype !== 'float32' || input.shape.length !== 4 || c !== 3) {
-    throw new ModelInvalidError(
-      `--uint8-input needs a float32 NCHW input [1,3,H,W]; "${input.name}" is ${input.dtype} [${input.shape.join(',')}]`,
-    );
-  }
-  const graph = model.proto.graph!;
-  const taken = new Set([...a.tensors.keys(), ...(graph.node ?? []).map((x) => x.name ?? '')]);
-  const frameName = taken.has('input') ? 'input_uint8' : 'input';
-  const prefix = inputPrefix(frameName, input.name, TORCH_INPUT);
-  const clash = [
-    ...prefix.nodes.map((x) => x.name!),
-    ...prefix.initializers.map((t) => t.name!),
-  ].find((x) => taken.has(x));
-  if (clash)
-    throw new ModelInvalidError(
-      `the model already has a tensor or node named "${clash}"; cannot add the preprocessing prefix`,
-    );
-  const proto = {
-    ...model.proto,
-    graph: {
-      ...graph,
-      node: [...prefix.nodes, ...(graph.node ?? [])],
-      initializer: [...prefix.initializers, ...(graph.initializer ?? [])],
-      input: [
-        valueInfo(frameName, 'uint8', [n!, h!, w!, 3]),
-        ...(graph.input ?? []).filter((i) => i.name !== input.name),
-      ],
-      valueInfo: (graph.valueInfo ?? []).filter((v) => v.name !== input.name),
-    },
-  };
-  const imported = { name, proto };
-  analyseModel(imported);
-  return imported;
 }
 
 /**

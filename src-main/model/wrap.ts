@@ -154,6 +154,13 @@ function outputSuffix(a: GraphAnalysis, card: ModelCard, probs: string): Nodes {
   return { nodes, initializers: [] };
 }
 
+/** Throws ModelCardError when the card and the graph disagree. */
+export function checkCard(model: OnnxModel, card: ModelCard): void {
+  const a = analyseModel(model);
+  checkInput(a, card.input);
+  checkOutput(a, card);
+}
+
 /**
  * The model as the farm runs it: uint8 NHWC RGB frames in, [1, classes] float32 probabilities out.
  * Throws ModelCardError when the card and the graph disagree.

@@ -2,7 +2,7 @@
 // picked, its per-layer costs (MACs, parameters, activations).
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { ModelCosts, ZooEntry } from '../../src-main/contract/index';
+import type { ModelCard, ModelCosts, ZooEntry } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 import { toBase64 } from '../composables/pageFrames';
@@ -49,7 +49,11 @@ export const useModelsStore = defineStore('models', () => {
   let cancelUpload = false;
 
   /** Imports an ONNX file in order, chunk by chunk; returns the core's sentence when it fails. */
-  async function importFile(file: File, name: string, uint8Input: boolean): Promise<string | null> {
+  async function importFile(
+    file: File,
+    name: string,
+    card: ModelCard | undefined,
+  ): Promise<string | null> {
     const uploadId = crypto.randomUUID();
     cancelUpload = false;
     uploaded.value = { sent: 0, total: file.size };
@@ -66,7 +70,7 @@ export const useModelsStore = defineStore('models', () => {
           offset,
           chunk: toBase64(bytes),
           last,
-          uint8Input,
+          ...(card ? { card } : {}),
         });
         uploaded.value = { sent: r.received, total: file.size };
         if (r.model) {

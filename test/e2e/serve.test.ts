@@ -177,10 +177,14 @@ describe('mchair serve in Chromium', () => {
       const dialog = page.getByRole('dialog', { name: 'Import an ONNX model' });
       await dialog.getByLabel('Choose an .onnx file or drop it here').setInputFiles(file);
       await dialog.getByRole('textbox', { name: 'Name in the lab' }).fill('lab-cnn');
-      // tiny-cnn already takes uint8 frames: asking to convert a float input is refused, in words.
+      // The catalogue does not know this file: its card is asked for, in words.
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await dialog.getByRole('alert').filter({ hasText: 'the catalogue does not know' }).waitFor();
+      // It already takes the farm's frames; a torchvision card would contradict its uint8 input.
+      await dialog.getByRole('combobox', { name: 'Input and output' }).selectOption('torchvision');
       await dialog.getByRole('button', { name: 'Import' }).click();
       await dialog.getByRole('alert').filter({ hasText: 'float32 NCHW' }).waitFor();
-      await dialog.getByRole('checkbox').uncheck();
+      await dialog.getByRole('combobox', { name: 'Input and output' }).selectOption('frames');
       await dialog.getByRole('button', { name: 'Import' }).click();
       await page.getByRole('heading', { level: 2, name: 'lab-cnn' }).waitFor();
       expect(

@@ -1,5 +1,5 @@
 // `mchair model inspect|build|import|list`: look inside a CNN, build the zoo's models, and bring
-// an exporter's ONNX file into the farm's conventions.
+// a trained model into the lab (model-import.ts).
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
@@ -11,10 +11,11 @@ import {
   ZooName,
   buildZooModel,
 } from '../../model/index';
-import { importModel, openModel } from '../../model/source';
-import { loadModel } from '../../model/onnx';
+import { openModel } from '../../model/source';
 import { InputError } from '../../contract/errors';
 import { action, withCommonOptions } from '../framework';
+import { registerModelImport } from './model-import';
+import { ModelLibrary } from '../../core/modelLibrary';
 
 export const Seed = z.coerce
   .number()
@@ -65,7 +66,10 @@ export function registerModel(program: Command): void {
     action(
       async (ctx) => {
         const { seed } = ctx.options(z.object({ seed: Seed }));
-        const m = openModel(ctx.args[0]!, { seed });
+        const m = openModel(
+          await new ModelLibrary(ctx.dataDir).locate(ctx.args[0]!, { paths: true }),
+          { seed },
+        );
         return { name: m.name, ...inspectModel(m) };
       },
       ({ name, ...r }) => formatInspection(name, r),
@@ -93,33 +97,7 @@ export function registerModel(program: Command): void {
     }, presentSummary),
   );
 
-  withCommonOptions(
-    model
-      .command('import')
-      .argument('<file>', 'ONNX file from a model zoo or an exporter (float NCHW input)')
-      .option('--out <file>', 'ONNX file to write')
-      .option(
-        '--uint8-input',
-        'take uint8 NHWC frames and prepend the preprocessing (Cast, mean/std, Transpose)',
-      )
-      .option('--external-data', 'write the weights to <file>.data beside the model')
-      .description(
-        'check that the toolkit can cost and partition a model, and save it for the farm',
-      ),
-  ).action(
-    action(async (ctx) => {
-      const o = ctx.options(
-        z.object({
-          out: Out,
-          uint8Input: z.boolean().optional(),
-          externalData: z.boolean().optional(),
-        }),
-      );
-      const m = importModel(loadModel(ctx.args[0]!), { uint8Input: o.uint8Input });
-      const saved = saveModel(m, o.out, { externalData: o.externalData });
-      return summary(o.out, m, saved.sha256, saved.bytes);
-    }, presentSummary),
-  );
+  registerModelImport(model);
 
   withCommonOptions(model.command('list').description('the zoo models')).action(
     action(

@@ -9,6 +9,7 @@ import { imageFolderSource } from '../../runtime/images';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
+import { ModelLibrary } from '../../core/modelLibrary';
 import { action, withCommonOptions } from '../framework';
 import { boardsFor, withInventoryOption, withTrustOption } from './devices';
 
@@ -99,7 +100,7 @@ export function registerRun(program: Command): void {
       if ([o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length !== 1)
         throw new InputError('give exactly one of --emulate SPEC, --farm FILE and --devices NAMES');
       const report = await runModel({
-        model: o.model,
+        model: await new ModelLibrary(ctx.dataDir).locate(o.model, { paths: true }),
         plan: o.plan,
         emulate: o.emulate,
         farmFile: o.farm,

@@ -72,26 +72,74 @@ describe('mchair model', () => {
     expect(r.stdout).toMatch(/\(373,510,144 MACs, 47,518,382 parameters\)/);
   });
 
-  it('imports a float NCHW model with a uint8 NHWC input', async () => {
+  it('imports a trained model by its card: into a file with --out, into the library without', async () => {
     const src = join(dir, 'torch.onnx');
     writeFileSync(src, encodeModel(pytorchCnn()));
     const out = join(dir, 'torch-u8.onnx');
-    const r = await mchair('model', 'import', src, '--out', out, '--uint8-input', '--json');
+    const card = ['--layout', 'nchw', '--channels', 'rgb', '--range', '0-1'];
+    const norm = [
+      '--mean',
+      '0.485,0.456,0.406',
+      '--std',
+      '0.229,0.224,0.225',
+      '--output',
+      'logits',
+    ];
+    const r = await mchair('model', 'import', src, '--out', out, ...card, ...norm, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).input).toEqual({
-      name: 'input',
-      dtype: 'uint8',
-      shape: [1, 32, 32, 3],
-    });
-    const kept = await mchair('model', 'import', src, '--out', join(dir, 'torch-f.onnx'), '--json');
-    expect(JSON.parse(kept.stdout).input).toEqual({
-      name: 'input.1',
-      dtype: 'float32',
-      shape: [1, 3, 32, 32],
-    });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.input).toEqual({ name: 'input', dtype: 'uint8', shape: [1, 32, 32, 3] });
+    expect(doc.output).toEqual({ name: 'probs', dtype: 'float32', shape: [1, 10] });
+    expect(doc.card.labels).toEqual(Array.from({ length: 10 }, (_, i) => `class ${i}`));
+    expect(doc.card.input).toMatchObject({ dtype: 'float32', resize: [32, 32], crop: 'none' });
+    const data = join(dir, 'lib');
+    const lib = await mchair(
+      '--data-dir',
+      data,
+      'model',
+      'import',
+      src,
+      '--name',
+      'torch',
+      ...card,
+      ...norm,
+      '--json',
+    );
+    expect(lib.code).toBe(0);
+    const kept = JSON.parse(readFileSync(join(data, 'models', 'torch.card.json'), 'utf8'));
+    expect(kept.source.sha256).toBe(sha256Hex(readFileSync(src)));
+    expect(existsSync(join(data, 'models', 'torch.onnx'))).toBe(true);
     expectOneLineError(
-      await mchair('model', 'import', out, '--out', join(dir, 'x.onnx'), '--uint8-input'),
-      /--uint8-input needs a float32 NCHW input/,
+      await mchair('--data-dir', data, 'model', 'import', src, '--name', 'x'),
+      /torch\.onnx is not in the catalogue: its card needs --layout, --channels, --range, --output/,
+    );
+    expectOneLineError(
+      await mchair(
+        'model',
+        'import',
+        out,
+        '--out',
+        join(dir, 'x.onnx'),
+        ...card,
+        '--output',
+        'probs',
+      ),
+      /the card says uint8 NCHW input \[1,3,H,W\] but the graph's input "input" is uint8 \[1,32,32,3\]/,
+    );
+    expectOneLineError(
+      await mchair(
+        'model',
+        'import',
+        src,
+        '--out',
+        join(dir, 'x.onnx'),
+        ...card,
+        '--output',
+        'probs',
+        '--mean',
+        '1,2',
+      ),
+      /--mean: takes three numbers R,G,B/,
     );
   });
 
@@ -103,7 +151,7 @@ describe('mchair model', () => {
     );
     expectOneLineError(
       await mchair('model', 'inspect', 'resnet9000'),
-      /resnet9000: no such file, and not a zoo model \(tiny-cnn, alexnet-mc, alexnet, vgg16\)/,
+      /no model "resnet9000"; choose from tiny-cnn, alexnet-mc, alexnet, vgg16, an \.onnx file, or import one/,
     );
     expectOneLineError(
       await mchair('model', 'build', 'lenet', '--out', join(dir, 'l.onnx')),

@@ -13,7 +13,8 @@ import {
   type OnnxModel,
   type PartitionSpec,
 } from '../../../src-main/model/index';
-import { importModel } from '../../../src-main/model/source';
+import { TORCH_INPUT } from '../../../src-main/contract/modelCard';
+import { wrapModel } from '../../../src-main/model/wrap';
 import { randomFrames, runManifest, verifyPartition } from '../../../src-main/model/verify';
 import { caffe2Alexnet, pytorchCnn, resnetCnn, tf2onnxCnn } from '../../unit/model/exporters';
 
@@ -153,10 +154,16 @@ describe('partitions equal the whole model (onnxruntime)', () => {
     }));
 });
 
-describe('import --uint8-input', () => {
+describe('a model wrapped by a torchvision card', () => {
   it('prepends the preprocessing so uint8 NHWC frames give what the float model gives on normalised NCHW', async () => {
     const float = pytorchCnn(13);
-    const imported = importModel(float, { uint8Input: true });
+    const card = {
+      title: 't',
+      input: { ...TORCH_INPUT, resize: [32, 32] as [number, number], crop: 'none' as const },
+      output: 'probs' as const,
+      labels: Array.from({ length: 10 }, (_, i) => `c${i}`),
+    };
+    const imported = wrapModel(float, card);
     expect(imported.proto.graph!.input![0]!.name).toBe('input');
     const [frame] = randomFrames(imported, 1, 3);
     const pixels = frame!.data as Uint8Array;
@@ -169,7 +176,7 @@ describe('import --uint8-input', () => {
           nchw[c * 1024 + y * 32 + x] = (pixels[(y * 32 + x) * 3 + c]! / 255 - mean[c]!) / std[c]!;
     const a = await ort.InferenceSession.create(encodeModel(imported));
     const b = await ort.InferenceSession.create(encodeModel(float));
-    const got = (await a.run({ input: frame! })).output!.data as Float32Array;
+    const got = (await a.run({ input: frame! })).probs!.data as Float32Array;
     const want = (await b.run({ 'input.1': new ort.Tensor('float32', nchw, [1, 3, 32, 32]) }))
       .output!.data as Float32Array;
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 4));
