@@ -11,3 +11,4 @@ export * from './farm';
 export * from './liveRun';
 export * from './meters';
 export * from './modelCard';
+export * from './download';

@@ -1,17 +1,9 @@
 // Bytes, rate and time left of a download, as the CLI's bar and the app's progress bar show them:
 // the rate over the last few seconds (a whole-download average hides a link that just slowed),
 // reported at most a few times a second.
-export interface DownloadProgress {
-  id: string;
-  /** Where the bytes come from now (a mirror's base or a host name). */
-  source: string;
-  received: number;
-  total: number;
-  /** Bytes per second over the last WINDOW_MS; 0 until two samples exist. */
-  rateBps: number;
-  /** Seconds left at that rate; null while it is unknown. */
-  etaS: number | null;
-}
+import type { DownloadProgress } from '../../contract/download';
+
+export type { DownloadProgress };
 
 const WINDOW_MS = 5000;
 

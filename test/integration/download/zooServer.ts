@@ -181,3 +181,21 @@ export async function refusedPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/**
+ * The environment a child `mchair` runs the download tests in: the test CA trusted, and every
+ * address but 127.0.0.1 sent to a proxy that refuses, so a source the test did not mean to reach
+ * (the zoo's public hosts) fails here instead of reaching outside.
+ */
+export function sealedEnv(caFile: string, deadPort: number): NodeJS.ProcessEnv {
+  const nowhere = `http://127.0.0.1:${deadPort}`;
+  return {
+    NODE_EXTRA_CA_CERTS: caFile,
+    HTTPS_PROXY: nowhere,
+    https_proxy: nowhere,
+    HTTP_PROXY: nowhere,
+    http_proxy: nowhere,
+    NO_PROXY: '127.0.0.1',
+    no_proxy: '127.0.0.1',
+  };
+}
