@@ -18,7 +18,7 @@ import { manualUrlOf, sourcesOf } from '../../../src-main/model/download/sources
 import type { DownloadProgress } from '../../../src-main/model/download/rate';
 import { AppError } from '../../../src-main/contract/errors';
 import { pytorchCnn } from '../../unit/model/exporters';
-import { refusedPort, startConnectProxy, startZooServer, type ZooServer } from './zooServer';
+import { refusedPort, startProxy, startZooServer, type ZooServer } from './zooServer';
 
 const bytes = Buffer.from(encodeModel(pytorchCnn()));
 const entry = {
@@ -184,7 +184,7 @@ describe('downloading a catalogue entry', () => {
   });
 
   it('goes through the CONNECT proxy of HTTPS_PROXY, and around it for NO_PROXY', async () => {
-    const proxy = await startConnectProxy();
+    const proxy = await startProxy();
     try {
       server.routes.set(at('lab'), { kind: 'serve', bytes });
       const authority = `127.0.0.1:${new URL(server.base).port}`;
@@ -197,6 +197,25 @@ describe('downloading a catalogue entry', () => {
       expect(proxy.tunnels).toEqual([authority]);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('sends a plain http mirror request to the proxy of HTTP_PROXY', async () => {
+    const lan = await startZooServer({ plain: true });
+    const proxy = await startProxy();
+    try {
+      lan.routes.set(`/zoo/${entry.path}`, { kind: 'cut-once', bytes, after: 30_000 });
+      const got = await get([`${lan.base}/zoo`], [], { env: { HTTP_PROXY: proxy.url } });
+      expect(readFileSync(got.file).equals(bytes)).toBe(true);
+      // The cut resumed through the proxy too, with its Range.
+      expect(proxy.tunnels).toEqual([
+        `${lan.base}/zoo/${entry.path}`,
+        `${lan.base}/zoo/${entry.path}`,
+      ]);
+      expect(lan.requests.map((r) => r.range)).toEqual([undefined, 'bytes=30000-']);
+    } finally {
+      await proxy.close();
+      await lan.close();
     }
   });
 

@@ -5,6 +5,7 @@
 import { createServer } from 'node:https';
 import {
   createServer as createHttpServer,
+  request as httpRequest,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
@@ -37,7 +38,8 @@ function rangeStart(req: IncomingMessage): number {
   return m ? Number(m[1]) : 0;
 }
 
-export async function startZooServer(): Promise<ZooServer> {
+/** `plain`: http instead of https (a mirror on the lab's LAN, reached through HTTP_PROXY). */
+export async function startZooServer(opts: { plain?: boolean } = {}): Promise<ZooServer> {
   const ca = await createFarmCa('download-test');
   const id = await issueIdentity(ca, 'localhost', ['127.0.0.1', 'localhost']);
   const routes = new Map<string, Behaviour>();
@@ -57,7 +59,7 @@ export async function startZooServer(): Promise<ZooServer> {
     res.end(body);
   };
 
-  const server = createServer({ cert: id.cert, key: id.key }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'https://x').pathname;
     requests.push({ path, range: req.headers.range });
     const b = routes.get(path);
@@ -116,11 +118,14 @@ export async function startZooServer(): Promise<ZooServer> {
         return;
       }
     }
-  });
+  };
+  const server = opts.plain
+    ? createHttpServer(handle)
+    : createServer({ cert: id.cert, key: id.key }, handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    base: `https://127.0.0.1:${port}`,
+    base: `${opts.plain ? 'http' : 'https'}://127.0.0.1:${port}`,
     ca: ca.cert,
     routes,
     sent: () => sent,
@@ -133,15 +138,30 @@ export async function startZooServer(): Promise<ZooServer> {
   };
 }
 
-/** A CONNECT proxy on 127.0.0.1 that records the authorities it tunnelled to. */
-export async function startConnectProxy(): Promise<{
+/**
+ * A proxy on 127.0.0.1 that records what it carried: CONNECT tunnels (https) by authority, and
+ * plain http requests (absolute URLs) by URL, forwarded as they came.
+ */
+export async function startProxy(): Promise<{
   url: string;
   tunnels: string[];
   close(): Promise<void>;
 }> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createHttpServer((_req, res) => res.writeHead(405).end());
+  const server = createHttpServer((req, res) => {
+    tunnels.push(req.url ?? '');
+    const upstream = httpRequest(
+      req.url ?? '',
+      { method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const authority = req.url ?? '';
     tunnels.push(authority);
