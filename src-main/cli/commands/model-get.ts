@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { describeInput, describeProgress, type DownloadProgress } from '../../contract/download';
 import { catalogueRows, getCatalogueModel } from '../../core/downloads';
 import { parseMirror } from '../../store/mirrors';
-import { action, withCommonOptions, type ActionContext } from '../framework';
+import { action, Option, withCommonOptions, type ActionContext } from '../framework';
 
 const BAR = 24;
 const PLAIN_EVERY_MS = 5000;
@@ -47,11 +47,13 @@ export function registerModelGet(model: Command): void {
     model
       .command('get')
       .argument('<name>', 'a catalogue model (see `mchair model catalogue`)')
-      .option(
-        '--mirror <url>',
-        "a base URL holding the zoo's tree or the model file, tried before the saved mirrors and the zoo's hosts (repeatable)",
-        (url: string, list: string[]) => [...list, url],
-        [] as string[],
+      .addOption(
+        new Option(
+          '--mirror <url>',
+          "a base URL holding the zoo's tree or the model file, tried before the saved mirrors and the zoo's hosts (repeatable)",
+        )
+          .argParser((url: string, list: string[]) => [...list, url])
+          .default([], 'none'),
       )
       .description(
         'download a trained model, check its size and sha256, and add it to the library with its card',
@@ -98,7 +100,7 @@ export function registerModelGet(model: Command): void {
       (r) =>
         r.entries
           .map((e) => {
-            const where = e.inLibrary ? 'in library' : e.public ? 'get' : 'mirror or import';
+            const where = e.inLibrary ? 'in the library' : e.public ? 'to get' : 'mirror/import';
             return [
               `${e.id.padEnd(22)} ${`${(e.bytes / 2 ** 20).toFixed(1)} MiB`.padStart(10)}  ${where.padEnd(16)} ${e.card.title}`,
               `${''.padEnd(22)} sha256 ${e.sha256}`,
