@@ -128,6 +128,36 @@ describe('mchair model get', () => {
     expect(kept).toBeLessThan(slow.bytes);
   });
 
+  it('draws a progress bar on a terminal', async () => {
+    const tty = join(dir, 'tty-data');
+    server.routes.set(`/tty/${entry.path}`, {
+      kind: 'slow',
+      bytes: fixture,
+      chunk: 128 * 1024,
+      everyMs: 40,
+    });
+    // util-linux's script gives the command a pseudo-terminal, as a user's shell does.
+    const command = [process.execPath, 'bin/mchair.js', '--data-dir', tty, 'model', 'get', entry.id]
+      .concat(['--mirror', `${server.base}/tty`])
+      .join(' ');
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...process.env, ...env },
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(0);
+    const frames = r.out.split('\r').filter((f) => f.startsWith('['));
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    expect(frames[0]).toMatch(/^\[#{0,23}\.{1,24}\] squeezenet1\.1-fp16 from mirror /);
+    expect(frames.at(-1)).toMatch(
+      /^\[#{24}\] squeezenet1\.1-fp16 from mirror \S+: 2\.4 of 2\.4 MiB, [\d.]+ MiB\/s/,
+    );
+    expect(r.out).toMatch(/added to the library/);
+  });
+
   it('refuses a mirror that is not an http(s) base URL, and an unknown name', async () => {
     const bad = await mchair('model', 'get', 'squeezenet1.1-7', '--mirror', 'ftp://10.0.0.1/zoo');
     expect(bad.code).toBe(1);
