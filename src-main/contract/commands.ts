@@ -19,6 +19,7 @@ import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
+import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
 
 export const commands = {
   'app/info': command(
@@ -120,6 +121,49 @@ export const commands = {
       })
       .strict(),
     z.object({ received: z.number().int(), model: ModelCosts.nullable() }),
+  ),
+  'models/catalogue': command(
+    "The trained models the lab can get by name (the ONNX Model Zoo's ImageNet classifiers): size, sha256, card and whether each is in the library.",
+    z.object({}).strict(),
+    z.object({ entries: z.array(CatalogueRow) }),
+  ),
+  'models/get': command(
+    "Download a catalogue model (the lab's mirrors first, then the zoo's hosts), check its size and sha256 and add it to the library; progress comes as models/get-progress events.",
+    z
+      .object({
+        name: CatalogueId,
+        /** Mirrors tried before the saved ones, for this download only. */
+        mirrors: MirrorList.default([]),
+      })
+      .strict(),
+    z.object({
+      name: z.string(),
+      /** Where the bytes came from; null when the library had the model already. */
+      source: z.string().nullable(),
+      /** Bytes this download fetched (less than the size after a resume). */
+      fetched: z.number().int(),
+      bytes: z.number().int(),
+    }),
+  ),
+  'models/cancel-get': command(
+    'Stop a model download under way; the bytes fetched so far are kept and the next get resumes from them.',
+    z.object({ name: CatalogueId }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
+  'mirrors/list': command(
+    "The lab's model mirrors, tried in order before the zoo's own hosts.",
+    z.object({}).strict(),
+    z.object({ mirrors: z.array(z.string()) }),
+  ),
+  'mirrors/add': command(
+    "Add a model mirror: a base URL holding a copy of the zoo's tree (<base>/validated/vision/...) or a folder of model files.",
+    z.object({ url: MirrorUrl }).strict(),
+    z.object({ mirrors: z.array(z.string()) }),
+  ),
+  'mirrors/remove': command(
+    'Remove a model mirror.',
+    z.object({ url: z.string().min(1).max(2000) }).strict(),
+    z.object({ mirrors: z.array(z.string()) }),
   ),
   'run/delete': command(
     'Delete a recorded run and everything in its folder.',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
+import { DownloadProgress } from './download';
 import { RunFault, RunId, RunMetrics, RunState } from './run';
 
 export const events = {
@@ -12,6 +13,8 @@ export const events = {
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
   'provision/progress': ProvisionProgress,
+  /** A model download under way: bytes, rate and time left, a few times a second. */
+  'models/get-progress': DownloadProgress,
   /** A LAN scan under way: addresses tried so far of the subnet's. */
   'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;

@@ -12,3 +12,4 @@ export * from './liveRun';
 export * from './meters';
 export * from './frameWindow';
 export * from './modelCard';
+export * from './download';

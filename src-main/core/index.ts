@@ -11,6 +11,8 @@ import { EventBus } from './events';
 import { farmHandlers } from './farm';
 import { deviceHandlers, modelHandlers } from './lab';
 import { meterHandlers } from './meters';
+import { downloadHandlers } from './downloads';
+import { mirrorHandlers } from './mirrors';
 import { provisionHandlers } from './provision';
 import { reportHandlers } from './reports';
 import { runHandlers } from './runs';
@@ -60,6 +62,8 @@ export function createCore(opts: CoreOptions): Core {
     ...modelHandlers(opts.dataDir),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
     ...meterHandlers(opts.dataDir),
+    ...downloadHandlers(opts.dataDir, events),
+    ...mirrorHandlers(opts.dataDir),
     ...farmHandlers(opts.dataDir),
     ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live, secrets }),
     ...provisionHandlers(opts.dataDir, events, opts.log, secrets),

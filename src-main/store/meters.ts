@@ -3,60 +3,17 @@
 // (the app and a second window or CLI may edit at once) by temp + rename, so a crash leaves the
 // previous list, never half of one. Each URI is parsed before it is saved, so a run never finds a
 // meter it cannot open for a reason a save could have told.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { AppError, describeIssues, InputError } from '../contract/errors';
+import { AppError, InputError } from '../contract/errors';
 import { MAX_SAVED_METERS, SavedMeter } from '../contract/meters';
 import { PowerFlags } from '../power/options';
 import { parseMeterUri } from '../power/uri';
-import { writeFileAtomic } from './atomic';
-import { withFileLock } from './lock';
+import { savedList } from './savedList';
 
-const MetersFile = z
-  .object({ version: z.literal(1), meters: z.array(SavedMeter).max(MAX_SAVED_METERS) })
-  .strict();
+const saved = savedList('meters', SavedMeter, MAX_SAVED_METERS, 'METERS_UNREADABLE');
 
-export function metersFile(dataDir: string): string {
-  return join(dataDir, 'meters.json');
-}
-
-export async function loadMeters(dataDir: string): Promise<SavedMeter[]> {
-  const file = metersFile(dataDir);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new AppError(
-      'METERS_UNREADABLE',
-      `${file} is not JSON; fix it or delete it to start over`,
-    );
-  }
-  const parsed = MetersFile.safeParse(json);
-  if (!parsed.success)
-    throw new AppError('METERS_UNREADABLE', describeIssues(file, parsed.error.issues));
-  return parsed.data.meters;
-}
-
-/** Applies `change` to the saved list under the lock and writes the result whole. */
-async function editMeters(
-  dataDir: string,
-  change: (meters: SavedMeter[]) => SavedMeter[],
-): Promise<SavedMeter[]> {
-  const file = metersFile(dataDir);
-  return withFileLock(`${file}.lock`, async () => {
-    const next = change(await loadMeters(dataDir));
-    await writeFileAtomic(file, `${JSON.stringify({ version: 1, meters: next }, null, 2)}\n`);
-    return next;
-  });
-}
+export const metersFile = saved.file;
+export const loadMeters = saved.load;
+const editMeters = saved.edit;
 
 /**
  * Adds `meter`, or replaces the one named `replaces` with it (an edit, which may rename it).

@@ -181,10 +181,11 @@ describe('mchair serve in Chromium', () => {
       await dialog.getByRole('button', { name: 'Import' }).click();
       await dialog.getByRole('alert').filter({ hasText: 'the catalogue does not know' }).waitFor();
       // It already takes the farm's frames; a torchvision card would contradict its uint8 input.
-      await dialog.getByRole('combobox', { name: 'Input and output' }).selectOption('torchvision');
+      const presets = dialog.getByRole('group', { name: 'Presets' });
+      await presets.getByRole('button', { name: 'torchvision/MXNet' }).click();
       await dialog.getByRole('button', { name: 'Import' }).click();
       await dialog.getByRole('alert').filter({ hasText: 'float32 NCHW' }).waitFor();
-      await dialog.getByRole('combobox', { name: 'Input and output' }).selectOption('frames');
+      await presets.getByRole('button', { name: "the farm's frames" }).click();
       await dialog.getByRole('button', { name: 'Import' }).click();
       await page.getByRole('heading', { level: 2, name: 'lab-cnn' }).waitFor();
       expect(

@@ -24,8 +24,13 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** `log`: pino's level for serve's stderr (a secrets test reads everything, at debug). */
-export async function startServe(opts: { log?: string } = {}): Promise<ServeProcess> {
+/**
+ * `log`: pino's level for serve's stderr (a secrets test reads everything, at debug); `env`:
+ * variables added to its environment (a CA to trust, a proxy).
+ */
+export async function startServe(
+  opts: { log?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServeProcess> {
   if (!existsSync('out/renderer/index.html')) {
     throw new Error(
       'the renderer is not built: run `npx electron-vite build` (npm test does) first',
@@ -33,7 +38,7 @@ export async function startServe(opts: { log?: string } = {}): Promise<ServeProc
   }
   const home = await mkdtemp(join(tmpdir(), 'mchair-e2e-'));
   const child = spawn(process.execPath, ['bin/mchair.js', 'serve', '--port', '0'], {
-    env: { ...process.env, MCHAIR_HOME: home, MCHAIR_LOG: opts.log ?? 'warn' },
+    env: { ...process.env, ...opts.env, MCHAIR_HOME: home, MCHAIR_LOG: opts.log ?? 'warn' },
   });
   const stdout: string[] = [];
   let stderr = '';

@@ -16,6 +16,7 @@ import { InputError } from '../../contract/errors';
 import { action, withCommonOptions } from '../framework';
 import { registerModelImport } from './model-import';
 import { ModelLibrary } from '../../core/modelLibrary';
+import { registerModelGet } from './model-get';
 
 export const Seed = z.coerce
   .number()
@@ -54,7 +55,8 @@ const presentSummary = (s: Summary): string =>
   ].join('\n');
 
 export function registerModel(program: Command): void {
-  const model = program.command('model').description('inspect, build and import CNNs (ONNX)');
+  const model = program.command('model').description('inspect, build, import and get CNNs (ONNX)');
+  registerModelGet(model);
 
   withCommonOptions(
     model

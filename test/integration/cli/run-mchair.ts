@@ -9,11 +9,16 @@ export interface CliResult {
 }
 
 export function runMchair(...args: string[]): Promise<CliResult> {
+  return runMchairWith({}, ...args);
+}
+
+/** The same with variables added to its environment (a CA to trust, a proxy). */
+export function runMchairWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['bin/mchair.js', ...args],
-      { maxBuffer: 1 << 26 },
+      { maxBuffer: 1 << 26, env: { ...process.env, ...env } },
       (err, stdout, stderr) => {
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },

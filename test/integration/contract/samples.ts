@@ -25,6 +25,13 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
     chunk: '',
     last: true,
   },
+  'models/catalogue': {},
+  // Not in the catalogue: refused before any source is tried (no test reaches outside).
+  'models/get': { name: 'no-such-model' },
+  'models/cancel-get': { name: 'no-such-model' },
+  'mirrors/list': {},
+  'mirrors/add': { url: 'https://127.0.0.1:9/zoo' },
+  'mirrors/remove': { url: 'https://127.0.0.1:9/zoo' },
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
   'reports/paper': { model: 'alexnet-mc' },
