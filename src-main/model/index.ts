@@ -27,7 +27,8 @@ export {
   ZooName,
   preprocessPrefix,
 } from './zoo';
-export { encodeModel, loadModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
+export { encodeModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
+export { loadModel } from './load';
 export {
   buildPartition,
   listCuts,

@@ -15,12 +15,13 @@ import {
   type DType,
   dtypeFromCode,
   dtypeSize,
-  makeTensor,
+  lazyTensor,
   type ModelProto,
   type NodeProto,
   type OnnxModel,
   saveModel,
   type TensorProto,
+  tensorBytes,
   tensorDims,
   toNumber,
   valuesTensor,
@@ -257,8 +258,9 @@ export function splitSizes(channels: number, parts: number): number[] {
 }
 
 /**
- * Slices `t` along `axis` to [start, end): a view when the slice is contiguous (every dim before
- * the axis is 1), else a copy of just the slice.
+ * Slices `t` along `axis` to [start, end), reading nothing until the part is written: a
+ * contiguous slice (every dim before the axis is 1) reads only its own bytes, any other reads the
+ * whole tensor and copies out the slice.
  */
 function sliceTensor(
   t: TensorProto,
@@ -269,18 +271,25 @@ function sliceTensor(
 ): TensorProto {
   const dims = tensorDims(t);
   const dtype = dtypeFromCode(t.dataType, `tensor "${t.name}"`);
-  const raw = t.rawData!;
   const outer = dims.slice(0, axis).reduce((x, y) => x * y, 1);
   const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1) * dtypeSize(dtype);
   const rowBytes = dims[axis]! * inner;
   const outDims = dims.map((d, i) => (i === axis ? end - start : d));
-  if (outer === 1)
-    return makeTensor(name, dtype, outDims, raw.subarray(start * inner, end * inner));
   const piece = (end - start) * inner;
-  const out = new Uint8Array(outer * piece);
-  for (let o = 0; o < outer; o++)
-    out.set(raw.subarray(o * rowBytes + start * inner, o * rowBytes + end * inner), o * piece);
-  return makeTensor(name, dtype, outDims, out);
+  const read =
+    outer === 1
+      ? (s = 0, e = piece) => tensorBytes(t, start * inner + s, start * inner + e)
+      : (s = 0, e = outer * piece) => {
+          const raw = tensorBytes(t);
+          const out = new Uint8Array(outer * piece);
+          for (let o = 0; o < outer; o++)
+            out.set(
+              raw.subarray(o * rowBytes + start * inner, o * rowBytes + end * inner),
+              o * piece,
+            );
+          return out.subarray(s, e);
+        };
+  return lazyTensor(name, dtype, outDims, { byteLength: outer * piece, read });
 }
 
 interface PartBuilder {

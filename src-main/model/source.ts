@@ -4,7 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { Plan } from '../contract/plan';
 import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
-import { loadModel, type OnnxModel } from './onnx';
+import { loadModel } from './load';
+import type { OnnxModel } from './onnx';
 import type { PartitionSpec } from './partition';
 import { buildZooModel, isZooName, preprocessPrefix, valueInfo, ZOO_NAMES } from './zoo';
 

@@ -12,7 +12,7 @@ import {
   buildZooModel,
 } from '../../model/index';
 import { importModel, openModel } from '../../model/source';
-import { loadModel } from '../../model/onnx';
+import { loadModel } from '../../model/load';
 import { InputError } from '../../contract/errors';
 import { action, withCommonOptions } from '../framework';
 
