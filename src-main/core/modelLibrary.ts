@@ -102,7 +102,8 @@ export class ModelLibrary {
       const checked = join(this.uploads, `${c.uploadId}.onnx`);
       saveModel(model, checked);
       await rename(checked, target);
-      return { received, model };
+      // The upload is deleted below: the model returned reads its weights from the library.
+      return { received, model: loadModel(target, { name: c.name }) };
     } finally {
       await rm(part, { force: true });
     }
