@@ -1,9 +1,10 @@
 // ONNX models in memory and on disk. A tensor's bytes stay where they are until something needs
 // them: a loaded tensor points at its range of the file (or its external-data file), a built one
 // at its generator, so reading a graph's shapes and costs never touches the weights (VGG16's
-// 528 MB). Writing streams each tensor's bytes to the file as it goes, so a model is in memory
-// at most one tensor at a time when saved. Bytes are little-endian raw everywhere (loading moves
-// `float_data` and friends into that form), so the rest of the toolkit reads one representation.
+// 528 MB). Writing reads each tensor's bytes as it writes them, so saving or partitioning a model
+// read from a file or built by the zoo holds about one tensor in memory at a time. Bytes are
+// little-endian raw everywhere (loading moves `float_data` and friends into that form), so the
+// rest of the toolkit reads one representation.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
