@@ -58,8 +58,6 @@ class FileRange implements WeightSource {
   ) {}
 
   read(start = 0, end = this.byteLength): Uint8Array {
-    if (start < 0 || end > this.byteLength || start > end)
-      throw new RangeError(`bytes ${start}..${end} of a ${this.byteLength}-byte tensor`);
     const { path } = this.file;
     let fd: number;
     try {

@@ -1,10 +1,10 @@
 // ONNX models in memory and on disk. A tensor's bytes stay where they are until something needs
 // them: a loaded tensor points at its range of the file (or its external-data file), a built one
 // at its generator, so reading a graph's shapes and costs never touches the weights (VGG16's
-// 528 MB). Writing reads each tensor's bytes as it writes them, so saving or partitioning a model
-// read from a file or built by the zoo holds about one tensor in memory at a time. Bytes are
-// little-endian raw everywhere (loading moves `float_data` and friends into that form), so the
-// rest of the toolkit reads one representation.
+// 528 MB). Writing reads each tensor's bytes in pieces as it writes them, so saving or
+// partitioning a model read from a file or built by the zoo holds 16 MB of weights at a time.
+// Bytes are little-endian raw everywhere (loading moves `float_data` and friends into that form),
+// so the rest of the toolkit reads one representation.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -133,6 +133,8 @@ export function tensorByteLength(t: TensorProto): number {
 
 /** Bytes [start, end) of the tensor, read from its source if they are not in memory. */
 export function tensorBytes(t: TensorProto, start = 0, end = tensorByteLength(t)): Uint8Array {
+  if (start < 0 || start > end || end > tensorByteLength(t))
+    throw new RangeError(`bytes ${start}..${end} of tensor "${t.name}" (${tensorByteLength(t)})`);
   if (t.rawData?.byteLength || !t.source)
     return (t.rawData ?? new Uint8Array(0)).subarray(start, end);
   const bytes = t.source.read(start, end);
@@ -284,6 +286,14 @@ function lengthDelimited(field: number, length: number): Uint8Array {
   return out;
 }
 
+/** Tensors are read and written in pieces of at most this size: a large one is never all in memory. */
+const WRITE_PIECE = 16 * 2 ** 20;
+
+function writeTensor(sink: ByteSink, t: TensorProto, size: number): void {
+  for (let at = 0; at < size; at += WRITE_PIECE)
+    sink.write(tensorBytes(t, at, Math.min(size, at + WRITE_PIECE)));
+}
+
 const MODEL_GRAPH_FIELD = 7;
 const GRAPH_INITIALIZER_FIELD = 5;
 const TENSOR_RAW_DATA_FIELD = 9;
@@ -304,7 +314,7 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
   const head = onnx.ModelProto.encode({ ...model, graph: undefined }).finish();
   const graphHead = onnx.GraphProto.encode({ ...graph, initializer: [] }).finish();
   // Every length is known before any weight is read: the inline ones are read while writing.
-  const entries: Array<{ frame: Uint8Array[]; inline: TensorProto | null }> = [];
+  const entries: Array<{ frame: Uint8Array[]; inline: TensorProto | null; size: number }> = [];
   let graphLength = graphHead.length;
   for (const t of graph.initializer ?? []) {
     const size = tensorByteLength(t);
@@ -324,7 +334,7 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
           { key: 'length', value: String(size) },
         ],
       };
-      external.sink.write(tensorBytes(t));
+      writeTensor(external.sink, t, size);
       external.offset += size;
       inline = null;
     }
@@ -334,7 +344,7 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
     const frame = [lengthDelimited(GRAPH_INITIALIZER_FIELD, tensorLength), tensorHead];
     if (rawFrame) frame.push(rawFrame);
     graphLength += frame[0]!.length + tensorLength;
-    entries.push({ frame, inline });
+    entries.push({ frame, inline, size });
   }
   const total = head.length + graphLength + 8;
   if (total > PROTOBUF_LIMIT && !external) {
@@ -345,7 +355,7 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
   sink.write(graphHead);
   for (const e of entries) {
     for (const f of e.frame) sink.write(f);
-    if (e.inline) sink.write(tensorBytes(e.inline));
+    if (e.inline) writeTensor(sink, e.inline, e.size);
   }
 }
 

@@ -258,9 +258,9 @@ export function splitSizes(channels: number, parts: number): number[] {
 }
 
 /**
- * Slices `t` along `axis` to [start, end), reading nothing until the part is written: a
- * contiguous slice (every dim before the axis is 1) reads only its own bytes, any other reads the
- * whole tensor and copies out the slice.
+ * Slices `t` along `axis` to [start, end), reading nothing until the part is written, and then
+ * only the slice's own bytes: in one piece when it is contiguous (every dim before the axis is 1),
+ * else row by row.
  */
 function sliceTensor(
   t: TensorProto,
@@ -280,14 +280,16 @@ function sliceTensor(
     outer === 1
       ? (s = 0, e = piece) => tensorBytes(t, start * inner + s, start * inner + e)
       : (s = 0, e = outer * piece) => {
-          const raw = tensorBytes(t);
-          const out = new Uint8Array(outer * piece);
-          for (let o = 0; o < outer; o++)
-            out.set(
-              raw.subarray(o * rowBytes + start * inner, o * rowBytes + end * inner),
-              o * piece,
-            );
-          return out.subarray(s, e);
+          // Row o of the slice is bytes [o * piece, (o + 1) * piece) here, and starts at
+          // o * rowBytes + start * inner in `t`: read the rows [s, e) crosses, each on its own.
+          const out = new Uint8Array(e - s);
+          for (let o = Math.floor(s / piece); o * piece < e; o++) {
+            const from = Math.max(s, o * piece);
+            const to = Math.min(e, (o + 1) * piece);
+            const shift = o * rowBytes + start * inner - o * piece;
+            out.set(tensorBytes(t, shift + from, shift + to), from - s);
+          }
+          return out;
         };
   return lazyTensor(name, dtype, outDims, { byteLength: outer * piece, read });
 }

@@ -11,15 +11,20 @@ function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** Uniform values in [-limit, limit) from a small, fast generator (mulberry32). */
+/**
+ * Uniform values in [-limit, limit) from a small, fast generator (mulberry32): `count` values of
+ * the stream from value `from` on. The generator's state moves by a constant step, so any stretch
+ * of a stream is made without the values before it (a tensor is written in pieces).
+ */
 export function seededUniform(
   count: number,
   limit: number,
   seed: number,
   name: string,
+  from = 0,
 ): Float32Array {
   const out = new Float32Array(count);
-  let state = hash32(`${seed}/${name}`);
+  let state = (hash32(`${seed}/${name}`) + Math.imul(from, 0x6d2b79f5)) | 0;
   const scale = (2 * limit) / 4294967296;
   for (let i = 0; i < count; i++) {
     state = (state + 0x6d2b79f5) | 0;

@@ -57,19 +57,23 @@ export function attrInt(name: string, i: number) {
 }
 
 /**
- * A float32 tensor made by `generate` when its bytes are needed (partitioning, saving, running),
- * never while a plan is costed: VGG16's 138 M weights take ~0.5 s and 528 MB to make.
+ * A float32 tensor made by `generate(from, to)` (its values [from, to)) when its bytes are needed
+ * (partitioning, saving, running), never while a plan is costed: VGG16's 138 M weights take
+ * ~0.5 s and 528 MB to make at once, so they are made in the pieces being written.
  */
 function generatedTensor(
   name: string,
   dims: readonly number[],
-  generate: () => Float32Array,
+  generate: (from: number, to: number) => Float32Array,
 ): TensorProto {
+  const byteLength = numel(dims) * 4;
   return lazyTensor(name, 'float32', dims, {
-    byteLength: numel(dims) * 4,
-    read: (start, end) => {
-      const v = generate();
-      return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).subarray(start, end);
+    byteLength,
+    read: (start = 0, end = byteLength) => {
+      const first = Math.floor(start / 4);
+      const v = generate(first, Math.ceil(end / 4));
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      return bytes.subarray(start - first * 4, end - first * 4);
     },
   });
 }
@@ -141,10 +145,9 @@ class ZooBuilder {
   private weight(name: string, dims: number[], fanIn: number): string {
     // He (Kaiming) uniform: variance 2 / fan_in, so ReLU stacks keep their scale.
     const limit = Math.sqrt(6 / fanIn);
-    const count = numel(dims);
     const seed = this.seed;
     this.initializers.push(
-      generatedTensor(name, dims, () => seededUniform(count, limit, seed, name)),
+      generatedTensor(name, dims, (from, to) => seededUniform(to - from, limit, seed, name, from)),
     );
     return name;
   }
@@ -152,7 +155,9 @@ class ZooBuilder {
     // Small non-zero biases, so a split that dropped or misplaced one would show.
     const seed = this.seed;
     this.initializers.push(
-      generatedTensor(name, [count], () => seededUniform(count, 0.05, seed, name)),
+      generatedTensor(name, [count], (from, to) =>
+        seededUniform(to - from, 0.05, seed, name, from),
+      ),
     );
     return name;
   }

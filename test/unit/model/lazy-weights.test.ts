@@ -298,3 +298,39 @@ describe('external data, changed files, float16, int8 and values written as numb
     expect(tensorValues(byName.get('h')!).slice(0, 2)).toEqual([1, 1 + 2 ** -10]);
   });
 });
+
+describe('weights read in pieces', () => {
+  /** Every window of the tensor, read on its own, is that window of the whole. */
+  function readsInPieces(t: TensorProto): void {
+    const whole = Buffer.from(tensorBytes(t));
+    const n = whole.byteLength;
+    for (const [s, e] of [
+      [0, n],
+      [0, 1],
+      [3, Math.min(n, 4099)],
+      [n - 7, n],
+      [Math.floor(n / 3) + 1, Math.floor((2 * n) / 3) + 3],
+    ] as const) {
+      expect(
+        Buffer.from(tensorBytes(t, s, e)).equals(whole.subarray(s, e)),
+        `${t.name} ${s}..${e}`,
+      ).toBe(true);
+    }
+  }
+
+  it("a zoo tensor, a contiguous slice of it and a file's column slices: any window is the same bytes", () => {
+    const m = buildZooModel('tiny-cnn', { seed: 5 });
+    for (const t of m.proto.graph!.initializer!) readsInPieces(t);
+    const p = buildPartition(m, { cuts: ['flat', 'fc1'], splits: [{ stage: 1, parts: 3 }] });
+    for (const part of p.stages[1]!.parts)
+      for (const t of part.proto.graph!.initializer!) readsInPieces(t);
+    const tf = join(dir, 'tf-pieces.onnx');
+    saveModel(tf2onnxCnn(), tf);
+    const cols = buildPartition(loadModel(tf), {
+      cuts: ['sequential/flatten/Reshape:0', 'sequential/dense/Relu:0'],
+      splits: [{ stage: 1, parts: 3 }],
+    });
+    for (const part of cols.stages[1]!.parts)
+      for (const t of part.proto.graph!.initializer!) readsInPieces(t);
+  });
+});
