@@ -8,15 +8,7 @@ import type { Auth, Device, DeviceInput } from '../inventory/device';
 import { parseImport } from '../inventory/import';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
-import {
-  buildZooModel,
-  inspectModel,
-  loadModel,
-  isZooName,
-  ZOO_DESCRIPTIONS,
-  ZOO_NAMES,
-  type ModelInspection,
-} from '../model/index';
+import { inspectModel, ZOO_DESCRIPTIONS, ZOO_NAMES, type ModelInspection } from '../model/index';
 import {
   farmFromSpec,
   planModel,
@@ -27,6 +19,7 @@ import {
   type Farm as PlannerFarm,
 } from '../planner/index';
 import { boardsPlannerFarm } from '../runtime/boardFarm';
+import { openModel } from '../model/source';
 import type { Handlers } from './dispatch';
 import { ModelLibrary } from './modelLibrary';
 import type { EventBus } from './events';
@@ -142,14 +135,14 @@ function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm 
 
 export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
   const library = new ModelLibrary(dataDir);
-  // Building a zoo model makes its weights (VGG16: 528 MB) and reading an imported one parses it;
-  // a model's costs never change under its name, so once is enough (an import replaces them).
+  // Costing reads a model's graph and shapes, never its weights (as `mchair plan` and `model
+  // inspect` do), yet analysing a large graph still takes a while; a model's costs never change
+  // under its name, so once is enough (an import replaces them).
   const inspected = new Map<string, ModelInspection>();
   const costsOf = async (name: string): Promise<ModelInspection> => {
     let costs = inspected.get(name);
     if (costs) return costs;
-    const ref = await library.locate(name);
-    costs = inspectModel(isZooName(ref) ? buildZooModel(ref) : loadModel(ref, { name }));
+    costs = inspectModel(openModel(await library.locate(name), { name }));
     inspected.set(name, costs);
     return costs;
   };

@@ -159,7 +159,8 @@ export class ModelLibrary {
       await rm(checked, { force: true });
     }
     if (opts.move) await rm(file, { force: true });
-    return { name, card: sourced, model };
+    // Weights are read where they lie: the model handed back reads them from the library's file.
+    return { name, card: sourced, model: loadModel(target, { name }) };
   }
 
   /** Appends one chunk; the last one brings the file into the library (and returns it). */

@@ -7,14 +7,28 @@ import { webcrypto } from 'node:crypto';
 type CryptoKey = webcrypto.CryptoKey;
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { AppError } from '../contract/index';
 import { writeFileAtomic } from '../store/atomic';
 
-// Node's webcrypto is the standard Crypto; the DOM type name is missing from our Node-only lib.
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let x509Library: Promise<X509> | null = null;
+
+/**
+ * @peculiar/x509, loaded when a certificate is first made or read: with tsyringe and its
+ * algorithms it takes ~100 ms to load (a third of the CLI's start-up), which commands that make
+ * no certificate (plan, model inspect) should not pay.
+ */
+function loadX509(): Promise<X509> {
+  x509Library ??= (async () => {
+    // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    // Node's webcrypto is the standard Crypto; the DOM type name is missing from our Node-only lib.
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return x509Library;
+}
 
 const KEY_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN_ALG = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -32,11 +46,13 @@ export interface TlsMaterial extends Identity {
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
+  const x509 = await loadX509();
   const der = x509.PemConverter.decode(pem)[0];
   if (!der)
     throw new AppError('PKI_BAD_KEY', 'the farm CA key file holds no PEM key; recreate the farm');
@@ -44,6 +60,7 @@ async function importKey(pem: string): Promise<CryptoKey> {
 }
 
 export async function createFarmCa(farmName: string): Promise<Identity> {
+  const x509 = await loadX509();
   const keys = await webcrypto.subtle.generateKey(KEY_ALG, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -70,6 +87,7 @@ export async function issueIdentity(
   id: string,
   hosts: string[] = [],
 ): Promise<Identity> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.cert);
   const keys = await webcrypto.subtle.generateKey(KEY_ALG, true, ['sign', 'verify']);
   const now = Date.now();

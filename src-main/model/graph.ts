@@ -168,11 +168,11 @@ function analyse(model: OnnxModel): GraphAnalysis {
     }
     const rule = ruleFor(node, name);
     const ins = (node.input ?? []).map((n) => (n ? tensors.get(n)! : null));
-    const constVals = (node.input ?? []).map((n) => {
+    const ctx = new OpContext(node, name, opset, ins, (i) => {
+      const n = node.input?.[i];
       const c = n ? constants.get(n) : undefined;
       return c && numel(tensorDims(c)) <= 4096 ? tensorValues(c) : null;
     });
-    const ctx = new OpContext(node, name, opset, ins, constVals);
     const outInfos = rule.infer(ctx);
     outInfos.forEach((o, i) =>
       checkShape(`node "${name}" (${node.opType}) output "${outs[i]}"`, o.shape),
@@ -220,7 +220,7 @@ function analyse(model: OnnxModel): GraphAnalysis {
     const inputs = (node.input ?? []).map((n) => n ?? '');
     const outputsOf = (node.output ?? []).map((n) => n ?? '');
     const ins = inputs.map((n) => (n ? tensors.get(n)! : null));
-    const ctx = new OpContext(node, name, opset, ins, []);
+    const ctx = new OpContext(node, name, opset, ins);
     const outInfos = infos.get(idx)!;
     let params = 0;
     let paramBytes = 0;

@@ -4,9 +4,13 @@
 // API (stable; other areas import only from here):
 //   buildZooModel(name: ZooName, opts?: { seed?: number }): OnnxModel
 //       'tiny-cnn' | 'alexnet-mc' | 'alexnet' | 'vgg16'; input uint8 NHWC [1,224,224,3] named
-//       "input", output softmax [1,1000] named "probs"; deterministic He-init weights per seed.
+//       "input", output softmax [1,1000] named "probs"; deterministic He-init weights per seed,
+//       made when they are read.
 //   loadModel(pathOrBytes: string | Uint8Array, opts?: { name?: string }): OnnxModel
-//       Reads external-data files from the model's folder only. Throws ModelInvalidError.
+//       Reads the graph and every tensor's type and shape; a weight's bytes are read from the file
+//       (or external-data file, in the model's folder only) when needed. Throws ModelInvalidError.
+//   Weights are read or made only by what needs their bytes (saveModel, encodeModel, partitions
+//   written, small constants a shape depends on): analysis, costing and planning never do.
 //   encodeModel(model): Uint8Array           ONNX bytes (e.g. for ort.InferenceSession.create)
 //   saveModel(model, path, { externalData? }): { path, sha256, bytes }   streams weights to disk
 //   listCuts(model): string[]                tensor names the model can be cut at, graph order
@@ -22,7 +26,8 @@
 export { buildZooModel, isZooName, ZOO_NAMES, ZOO_DESCRIPTIONS, ZooName } from './zoo';
 export { inputPrefix, wrapModel, FRAME_INPUT, PROBS_OUTPUT } from './wrap';
 export { CATALOGUE, catalogueBySha256, catalogueEntry, type CatalogueEntry } from './catalogue';
-export { encodeModel, loadModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
+export { encodeModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
+export { loadModel } from './load';
 export {
   buildPartition,
   listCuts,

@@ -1,24 +1,40 @@
-// Reading and writing ONNX files. Weights stay where they were read: a loaded tensor's bytes are a
-// view into the file's buffer (or its external-data file), a built one a view into its generator's
-// array, and writing streams each tensor's bytes straight to the file, so a 528 MB VGG16 lives in
-// memory about once. Every tensor is normalised to little-endian raw bytes on load, so the rest of
-// the toolkit reads one representation.
+// ONNX models in memory and on disk. A tensor's bytes stay where they are until something needs
+// them: a loaded tensor points at its range of the file (or its external-data file), a built one
+// at its generator, so reading a graph's shapes and costs never touches the weights (VGG16's
+// 528 MB). Writing reads each tensor's bytes in pieces as it writes them, so saving or
+// partitioning a model read from a file or built by the zoo holds 16 MB of weights at a time.
+// Bytes are little-endian raw everywhere (loading moves `float_data` and friends into that form),
+// so the rest of the toolkit reads one representation.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { ModelInvalidError } from './errors';
 
 export const onnx = onnxProto.onnx;
 // The generated namespace types, re-exported under the lab's short names.
-export type ModelProto = onnxProto.onnx.IModelProto;
-export type GraphProto = onnxProto.onnx.IGraphProto;
+export type ModelProto = Omit<onnxProto.onnx.IModelProto, 'graph'> & { graph?: GraphProto | null };
+export type GraphProto = Omit<onnxProto.onnx.IGraphProto, 'initializer'> & {
+  initializer?: TensorProto[] | null;
+};
 export type NodeProto = onnxProto.onnx.INodeProto;
-export type TensorProto = onnxProto.onnx.ITensorProto;
+/** A tensor: its bytes in `rawData`, or (weights not read yet) where to get them in `source`. */
+export type TensorProto = onnxProto.onnx.ITensorProto & { source?: WeightSource };
 export type AttributeProto = onnxProto.onnx.IAttributeProto;
 export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 
-/** An ONNX model in memory: its protobuf (tensors as raw bytes) and the name it goes by. */
+/**
+ * Where a tensor's bytes are until they are needed: a range of a file, a generator. Partitioning,
+ * saving and running read them; analysis and costing never do.
+ */
+export interface WeightSource {
+  /** The tensor's size in bytes, known without reading them. */
+  readonly byteLength: number;
+  /** Bytes [start, end) of the tensor (all of it by default), read or made now. */
+  read(start?: number, end?: number): Uint8Array;
+}
+
+/** An ONNX model: its protobuf (tensors as raw bytes or weight sources) and the name it goes by. */
 export interface OnnxModel {
   /** Zoo name, or the file's name without extension. */
   readonly name: string;
@@ -100,6 +116,36 @@ export function makeTensor(
   return { name, dataType: dtypeCode(dtype), dims: [...dims], rawData: raw };
 }
 
+/** A tensor whose bytes come from `source` when they are needed. */
+export function lazyTensor(
+  name: string,
+  dtype: DType,
+  dims: readonly number[],
+  source: WeightSource,
+): TensorProto {
+  return { name, dataType: dtypeCode(dtype), dims: [...dims], source };
+}
+
+/** The tensor's size in bytes, without reading them. */
+export function tensorByteLength(t: TensorProto): number {
+  return t.rawData?.byteLength ? t.rawData.byteLength : (t.source?.byteLength ?? 0);
+}
+
+/** Bytes [start, end) of the tensor, read from its source if they are not in memory. */
+export function tensorBytes(t: TensorProto, start = 0, end = tensorByteLength(t)): Uint8Array {
+  if (start < 0 || start > end || end > tensorByteLength(t))
+    throw new RangeError(`bytes ${start}..${end} of tensor "${t.name}" (${tensorByteLength(t)})`);
+  if (t.rawData?.byteLength || !t.source)
+    return (t.rawData ?? new Uint8Array(0)).subarray(start, end);
+  const bytes = t.source.read(start, end);
+  if (bytes.byteLength !== end - start) {
+    throw new ModelInvalidError(
+      `tensor "${t.name}": its source gave ${bytes.byteLength} bytes where ${end - start} were expected`,
+    );
+  }
+  return bytes;
+}
+
 export function tensorDims(t: TensorProto): number[] {
   return (t.dims ?? []).map(toNumber);
 }
@@ -107,7 +153,7 @@ export function tensorDims(t: TensorProto): number[] {
 /** Reads a (small) tensor's values as numbers: shapes, axes, constants to fold. */
 export function tensorValues(t: TensorProto): number[] {
   const dtype = dtypeFromCode(t.dataType, `tensor "${t.name}"`);
-  const raw = t.rawData ?? new Uint8Array(0);
+  const raw = tensorBytes(t);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const size = dtypeSize(dtype);
   const n = raw.byteLength / size;
@@ -214,176 +260,9 @@ export function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Moves `float_data`, `int64_data`... into `raw_data` so every tensor has one representation. */
-function normaliseTensorData(t: TensorProto, where: string): void {
-  const dtype = dtypeFromCode(t.dataType, where);
-  const dims = tensorDims(t);
-  for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0 || d > 2 ** 31) {
-      throw new ModelInvalidError(`${where}: absurd dimension ${d} in shape [${dims.join(',')}]`);
-    }
-  }
-  const expected = numel(dims) * dtypeSize(dtype);
-  if (!t.rawData || t.rawData.byteLength === 0) {
-    let values: number[] | null = null;
-    if (t.floatData?.length) values = t.floatData;
-    else if (t.doubleData?.length) values = t.doubleData;
-    else if (t.int64Data?.length) values = t.int64Data.map(toNumber);
-    else if (t.uint64Data?.length) values = t.uint64Data.map(toNumber);
-    else if (t.int32Data?.length && dtype === 'float16') {
-      // float16 sits in int32_data as its bit pattern.
-      const raw = new Uint8Array(t.int32Data.length * 2);
-      const view = new DataView(raw.buffer);
-      t.int32Data.forEach((v, i) => view.setUint16(i * 2, v, true));
-      t.rawData = raw;
-    } else if (t.int32Data?.length) values = t.int32Data;
-    if (values) t.rawData = valuesTensor('', dtype, dims, values).rawData!;
-    t.floatData = [];
-    t.doubleData = [];
-    t.int64Data = [];
-    t.uint64Data = [];
-    t.int32Data = [];
-  }
-  const have = t.rawData?.byteLength ?? 0;
-  if (have !== expected) {
-    throw new ModelInvalidError(
-      `${where}: holds ${have} bytes but its shape [${dims.join(',')}] of ${dtype} needs ${expected}`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading
-
-function describeDecodeError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/index out of range/i.test(msg)) return 'the file is truncated or not protobuf';
-  return msg.split('\n')[0] ?? msg;
-}
-
-/**
- * Loads an ONNX model from a file path or from its bytes. External-data files are read from the
- * model's folder (never from outside it).
- */
-export function loadModel(
-  pathOrBytes: string | Uint8Array,
-  opts: { name?: string } = {},
-): OnnxModel {
-  let bytes: Uint8Array;
-  let dir: string | null = null;
-  let label: string;
-  let name: string;
-  if (typeof pathOrBytes === 'string') {
-    label = pathOrBytes;
-    try {
-      bytes = readFileSync(pathOrBytes);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ModelInvalidError(
-        `${pathOrBytes}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an ONNX file' : `cannot read (${code ?? String(err)})`}`,
-      );
-    }
-    dir = dirname(resolve(pathOrBytes));
-    name = opts.name ?? basename(pathOrBytes, extname(pathOrBytes));
-  } else {
-    bytes = pathOrBytes;
-    label = opts.name ?? 'model';
-    name = opts.name ?? 'model';
-  }
-  if (bytes.byteLength === 0) throw new ModelInvalidError(`${label}: the file is empty`);
-  let proto: onnxProto.onnx.ModelProto;
-  try {
-    proto = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new ModelInvalidError(`${label}: not an ONNX model (${describeDecodeError(err)})`);
-  }
-  const graph = proto.graph;
-  if (!graph || (!graph.node?.length && !graph.output?.length)) {
-    throw new ModelInvalidError(`${label}: not an ONNX model (no graph inside)`);
-  }
-  const externals = new Map<string, Buffer>();
-  for (const t of graph.initializer ?? []) {
-    const where = `${label}: initializer "${t.name}"`;
-    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-      t.rawData = readExternal(t, dir, externals, where);
-      // Now an ordinary inline tensor: written back inline unless saved with external data.
-      delete t.dataLocation;
-      t.externalData = [];
-    }
-    normaliseTensorData(t, where);
-  }
-  for (const node of graph.node ?? []) {
-    for (const a of node.attribute ?? []) {
-      if (a.t) normaliseTensorData(a.t, `${label}: node "${node.name}" attribute "${a.name}"`);
-    }
-  }
-  return { name, proto };
-}
-
-function readExternal(
-  t: TensorProto,
-  dir: string | null,
-  cache: Map<string, Buffer>,
-  where: string,
-): Uint8Array {
-  if (!dir)
-    throw new ModelInvalidError(
-      `${where}: its weights are in an external file; load the model from its path`,
-    );
-  const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = kv.get('location');
-  if (!location) throw new ModelInvalidError(`${where}: external data without a location`);
-  const full = resolve(dir, location);
-  const rel = relative(dir, full);
-  if (isAbsolute(location) || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new ModelInvalidError(
-      `${where}: external data location "${location}" leaves the model's folder; refusing to read it`,
-    );
-  }
-  let buf = cache.get(full);
-  if (!buf) {
-    let real: string;
-    try {
-      real = realpathSync(full);
-    } catch {
-      throw new ModelInvalidError(
-        `${where}: external data file "${location}" not found next to the model`,
-      );
-    }
-    const realDir = realpathSync(dir);
-    if (!real.startsWith(realDir + sep)) {
-      throw new ModelInvalidError(
-        `${where}: external data "${location}" links outside the model's folder; refusing to read it`,
-      );
-    }
-    try {
-      buf = readFileSync(real);
-    } catch (err) {
-      throw new ModelInvalidError(
-        `${where}: cannot read external data "${location}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
-    }
-    cache.set(full, buf);
-  }
-  const offset = Number(kv.get('offset') ?? '0');
-  const length = kv.has('length') ? Number(kv.get('length')) : buf.byteLength - offset;
-  if (
-    !Number.isInteger(offset) ||
-    !Number.isInteger(length) ||
-    offset < 0 ||
-    length < 0 ||
-    offset + length > buf.byteLength
-  ) {
-    throw new ModelInvalidError(
-      `${where}: external data range ${offset}+${length} lies outside "${location}" (${buf.byteLength} bytes)`,
-    );
-  }
-  return buf.subarray(offset, offset + length);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing: protobufjs encodes everything but the initializers' raw bytes, which are framed by hand
-// and written from where they already are.
+// and written one tensor at a time from where they are.
 
 interface ByteSink {
   write(chunk: Uint8Array): void;
@@ -407,6 +286,14 @@ function lengthDelimited(field: number, length: number): Uint8Array {
   return out;
 }
 
+/** Tensors are read and written in pieces of at most this size: a large one is never all in memory. */
+const WRITE_PIECE = 16 * 2 ** 20;
+
+function writeTensor(sink: ByteSink, t: TensorProto, size: number): void {
+  for (let at = 0; at < size; at += WRITE_PIECE)
+    sink.write(tensorBytes(t, at, Math.min(size, at + WRITE_PIECE)));
+}
+
 const MODEL_GRAPH_FIELD = 7;
 const GRAPH_INITIALIZER_FIELD = 5;
 const TENSOR_RAW_DATA_FIELD = 9;
@@ -426,12 +313,15 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
   const graph = model.graph ?? {};
   const head = onnx.ModelProto.encode({ ...model, graph: undefined }).finish();
   const graphHead = onnx.GraphProto.encode({ ...graph, initializer: [] }).finish();
-  const entries: Array<{ frame: Uint8Array[]; raw: Uint8Array | null }> = [];
+  // Every length is known before any weight is read: the inline ones are read while writing.
+  const entries: Array<{ frame: Uint8Array[]; inline: TensorProto | null; size: number }> = [];
   let graphLength = graphHead.length;
   for (const t of graph.initializer ?? []) {
-    let raw = t.rawData && t.rawData.byteLength ? t.rawData : null;
-    let meta: TensorProto = { ...t, rawData: undefined };
-    if (raw && external && raw.byteLength >= external.threshold) {
+    const size = tensorByteLength(t);
+    const { rawData: _raw, source: _source, ...fields } = t;
+    let meta: TensorProto = fields;
+    let inline = size ? t : null;
+    if (inline && external && size >= external.threshold) {
       const pad = (4096 - (external.offset % 4096)) % 4096;
       if (pad) external.sink.write(new Uint8Array(pad));
       external.offset += pad;
@@ -441,20 +331,20 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
         externalData: [
           { key: 'location', value: external.location },
           { key: 'offset', value: String(external.offset) },
-          { key: 'length', value: String(raw.byteLength) },
+          { key: 'length', value: String(size) },
         ],
       };
-      external.sink.write(raw);
-      external.offset += raw.byteLength;
-      raw = null;
+      writeTensor(external.sink, t, size);
+      external.offset += size;
+      inline = null;
     }
     const tensorHead = onnx.TensorProto.encode(meta).finish();
-    const rawFrame = raw ? lengthDelimited(TENSOR_RAW_DATA_FIELD, raw.byteLength) : null;
-    const tensorLength = tensorHead.length + (rawFrame ? rawFrame.length + raw!.byteLength : 0);
+    const rawFrame = inline ? lengthDelimited(TENSOR_RAW_DATA_FIELD, size) : null;
+    const tensorLength = tensorHead.length + (rawFrame ? rawFrame.length + size : 0);
     const frame = [lengthDelimited(GRAPH_INITIALIZER_FIELD, tensorLength), tensorHead];
     if (rawFrame) frame.push(rawFrame);
     graphLength += frame[0]!.length + tensorLength;
-    entries.push({ frame, raw });
+    entries.push({ frame, inline, size });
   }
   const total = head.length + graphLength + 8;
   if (total > PROTOBUF_LIMIT && !external) {
@@ -465,7 +355,7 @@ function writeModelTo(model: ModelProto, sink: ByteSink, external?: ExternalTarg
   sink.write(graphHead);
   for (const e of entries) {
     for (const f of e.frame) sink.write(f);
-    if (e.raw) sink.write(e.raw);
+    if (e.inline) writeTensor(sink, e.inline, e.size);
   }
 }
 
@@ -489,23 +379,40 @@ export function encodeModel(model: OnnxModel | ModelProto): Uint8Array {
   return out;
 }
 
+/**
+ * A file written under a temporary name and renamed into place when complete: a failed save
+ * leaves nothing half-written, and saving over the file a model was loaded from reads the old
+ * file to the end before the new one replaces it.
+ */
 class FileSink implements ByteSink {
-  private readonly fd: number;
+  private readonly temp: string;
+  private fd: number | null;
   private readonly hash = createHash('sha256');
   bytes = 0;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    this.temp = `${path}.${process.pid}.tmp`;
+    this.fd = openSync(this.temp, 'w');
   }
   write(chunk: Uint8Array): void {
     let done = 0;
     while (done < chunk.byteLength)
-      done += writeSync(this.fd, chunk, done, chunk.byteLength - done);
+      done += writeSync(this.fd!, chunk, done, chunk.byteLength - done);
     this.hash.update(chunk);
     this.bytes += chunk.byteLength;
   }
+  /** Closes the file and gives its sha256 (hex). */
   close(): string {
-    closeSync(this.fd);
+    closeSync(this.fd!);
+    this.fd = null;
     return this.hash.digest('hex');
+  }
+  commit(): void {
+    renameSync(this.temp, this.path);
+  }
+  discard(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.temp, { force: true });
   }
 }
 
@@ -519,8 +426,8 @@ export interface SavedModel {
 }
 
 /**
- * Writes the model to `path`, streaming every tensor from where it lies. With `externalData`,
- * tensors of 1 KiB and more go to `<file>.data` beside it (needed above 2 GiB).
+ * Writes the model to `path`, reading each tensor from its source as it goes. With
+ * `externalData`, tensors of 1 KiB and more go to `<file>.data` beside it (needed above 2 GiB).
  */
 export function saveModel(
   model: OnnxModel | ModelProto,
@@ -528,21 +435,25 @@ export function saveModel(
   opts: { externalData?: boolean } = {},
 ): SavedModel {
   const proto = 'proto' in model ? model.proto : model;
-  const sink = new FileSink(path);
-  let dataSink: FileSink | null = null;
   const dataFile = `${basename(path)}.data`;
+  const sink = new FileSink(path);
+  const dataSink = opts.externalData ? new FileSink(join(dirname(path), dataFile)) : null;
   try {
-    if (opts.externalData) {
-      dataSink = new FileSink(join(dirname(path), dataFile));
+    if (dataSink) {
       writeModelTo(proto, sink, { location: dataFile, sink: dataSink, threshold: 1024, offset: 0 });
+      dataSink.close();
     } else {
       writeModelTo(proto, sink);
     }
-  } finally {
-    dataSink?.close();
+    const sha256 = sink.close();
+    dataSink?.commit();
+    sink.commit();
+    return { path, sha256, bytes: sink.bytes, ...(dataSink ? { dataFile } : {}) };
+  } catch (err) {
+    sink.discard();
+    dataSink?.discard();
+    throw err;
   }
-  const sha256 = sink.close();
-  return { path, sha256, bytes: sink.bytes, ...(dataSink ? { dataFile } : {}) };
 }
 
 /** sha256 of bytes in memory, hex (the manifest's digest). */

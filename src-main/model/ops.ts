@@ -20,14 +20,18 @@ export interface TensorInfo {
 /** What a rule sees of its node. */
 export class OpContext {
   private readonly attrs: Map<string, AttributeProto>;
+  private readonly constants = new Map<number, readonly number[] | null>();
   constructor(
     readonly node: NodeProto,
     readonly name: string,
     readonly opset: number,
     /** One per input slot; null where the optional input is omitted. */
     readonly inputs: ReadonlyArray<TensorInfo | null>,
-    /** Constant values per input slot, where the input is a constant. */
-    readonly constants: ReadonlyArray<readonly number[] | null>,
+    /**
+     * An input slot's values, where it is a small constant. Asked only by rules that fold or need
+     * a shape, so costing never reads a weight.
+     */
+    private readonly constantOf: (i: number) => readonly number[] | null = () => null,
   ) {
     this.attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
   }
@@ -46,7 +50,12 @@ export class OpContext {
     return t;
   }
   constant(i: number): readonly number[] | null {
-    return this.constants[i] ?? null;
+    let v = this.constants.get(i);
+    if (v === undefined) {
+      v = this.constantOf(i);
+      this.constants.set(i, v);
+    }
+    return v;
   }
   /** A constant input the rule needs to know (a shape, axes): fails when it is computed at run time. */
   needConstant(i: number, what: string): readonly number[] {
@@ -180,9 +189,10 @@ function spatialWindows(
 
 function elementwise(op: (a: number, b: number) => number, integer: boolean) {
   return (ctx: OpContext, outs: readonly TensorInfo[]): number[][] | null => {
+    if (!small(outs)) return null;
     const a = ctx.constant(0);
-    const b = ctx.constant(1);
-    if (!a || !b || !small(outs)) return null;
+    const b = a && ctx.constant(1);
+    if (!a || !b) return null;
     const out = outs[0]!;
     const n = numel(out.shape);
     const va = new Array<number>(n);
@@ -366,7 +376,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   Clip: { infer: same },
   Identity: {
     infer: same,
-    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+    fold: (ctx, outs) => (small(outs) && ctx.constant(0) ? [[...ctx.constant(0)!]] : null),
   },
   Softmax: {
     infer: (ctx) => {
@@ -386,8 +396,8 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   Cast: {
     infer: (ctx) => [{ dtype: castTo(ctx), shape: ctx.input(0).shape }],
     fold: (ctx, outs) => {
-      const v = ctx.constant(0);
-      if (!v || !small(outs)) return null;
+      const v = small(outs) ? ctx.constant(0) : null;
+      if (!v) return null;
       return [outs[0]!.dtype.startsWith('float') ? [...v] : v.map(Math.trunc)];
     },
   },
@@ -411,7 +421,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
         { dtype: x.dtype, shape: [numel(x.shape.slice(0, axis)), numel(x.shape.slice(axis))] },
       ];
     },
-    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+    fold: (ctx, outs) => (small(outs) && ctx.constant(0) ? [[...ctx.constant(0)!]] : null),
   },
   Reshape: {
     infer: (ctx) => {
@@ -440,7 +450,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
         ctx.fail(`cannot reshape [${x.shape.join(',')}] (${total} values) to [${shape.join(',')}]`);
       return [{ dtype: x.dtype, shape }];
     },
-    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+    fold: (ctx, outs) => (small(outs) && ctx.constant(0) ? [[...ctx.constant(0)!]] : null),
   },
   Transpose: {
     infer: (ctx) => {
@@ -471,8 +481,8 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
       return [{ dtype: first.dtype, shape }];
     },
     fold: (ctx, outs) => {
+      if (!small(outs) || ctx.inputs.some((_, i) => !ctx.constant(i))) return null;
       const vals = ctx.inputs.map((_, i) => ctx.constant(i));
-      if (vals.some((v) => !v) || !small(outs)) return null;
       // Shape arithmetic concatenates 1-D vectors; higher ranks are left to run time.
       if (outs[0]!.shape.length !== 1) return null;
       return [vals.flatMap((v) => [...v!])];
@@ -503,9 +513,9 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
       ];
     },
     fold: (ctx, outs) => {
-      const data = ctx.constant(0);
-      const idx = ctx.constant(1);
-      if (!data || !idx || !small(outs)) return null;
+      const data = small(outs) ? ctx.constant(0) : null;
+      const idx = data && ctx.constant(1);
+      if (!data || !idx) return null;
       const shape = ctx.input(0).shape;
       const axis = normAxis(ctx, ctx.int('axis', 0), shape.length);
       const outer = numel(shape.slice(0, axis));
@@ -533,7 +543,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
       for (let i = 0; i < r; i++) shape.push(norm.includes(i) ? 1 : x.shape[j++]!);
       return [{ dtype: x.dtype, shape }];
     },
-    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+    fold: (ctx, outs) => (small(outs) && ctx.constant(0) ? [[...ctx.constant(0)!]] : null),
   },
   Squeeze: {
     infer: (ctx) => {
@@ -542,7 +552,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
       const shape = x.shape.filter((d, i) => (axes.length ? !axes.includes(i) : d !== 1));
       return [{ dtype: x.dtype, shape }];
     },
-    fold: (ctx, outs) => (ctx.constant(0) && small(outs) ? [[...ctx.constant(0)!]] : null),
+    fold: (ctx, outs) => (small(outs) && ctx.constant(0) ? [[...ctx.constant(0)!]] : null),
   },
 };
 

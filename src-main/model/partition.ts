@@ -15,12 +15,13 @@ import {
   type DType,
   dtypeFromCode,
   dtypeSize,
-  makeTensor,
+  lazyTensor,
   type ModelProto,
   type NodeProto,
   type OnnxModel,
   saveModel,
   type TensorProto,
+  tensorBytes,
   tensorDims,
   toNumber,
   valuesTensor,
@@ -258,8 +259,9 @@ export function splitSizes(channels: number, parts: number): number[] {
 }
 
 /**
- * Slices `t` along `axis` to [start, end): a view when the slice is contiguous (every dim before
- * the axis is 1), else a copy of just the slice.
+ * Slices `t` along `axis` to [start, end), reading nothing until the part is written, and then
+ * only the slice's own bytes: in one piece when it is contiguous (every dim before the axis is 1),
+ * else row by row.
  */
 function sliceTensor(
   t: TensorProto,
@@ -270,18 +272,27 @@ function sliceTensor(
 ): TensorProto {
   const dims = tensorDims(t);
   const dtype = dtypeFromCode(t.dataType, `tensor "${t.name}"`);
-  const raw = t.rawData!;
   const outer = dims.slice(0, axis).reduce((x, y) => x * y, 1);
   const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1) * dtypeSize(dtype);
   const rowBytes = dims[axis]! * inner;
   const outDims = dims.map((d, i) => (i === axis ? end - start : d));
-  if (outer === 1)
-    return makeTensor(name, dtype, outDims, raw.subarray(start * inner, end * inner));
   const piece = (end - start) * inner;
-  const out = new Uint8Array(outer * piece);
-  for (let o = 0; o < outer; o++)
-    out.set(raw.subarray(o * rowBytes + start * inner, o * rowBytes + end * inner), o * piece);
-  return makeTensor(name, dtype, outDims, out);
+  const read =
+    outer === 1
+      ? (s = 0, e = piece) => tensorBytes(t, start * inner + s, start * inner + e)
+      : (s = 0, e = outer * piece) => {
+          // Row o of the slice is bytes [o * piece, (o + 1) * piece) here, and starts at
+          // o * rowBytes + start * inner in `t`: read the rows [s, e) crosses, each on its own.
+          const out = new Uint8Array(e - s);
+          for (let o = Math.floor(s / piece); o * piece < e; o++) {
+            const from = Math.max(s, o * piece);
+            const to = Math.min(e, (o + 1) * piece);
+            const shift = o * rowBytes + start * inner - o * piece;
+            out.set(tensorBytes(t, shift + from, shift + to), from - s);
+          }
+          return out;
+        };
+  return lazyTensor(name, dtype, outDims, { byteLength: outer * piece, read });
 }
 
 interface PartBuilder {

@@ -3,12 +3,18 @@ import { existsSync, statSync } from 'node:fs';
 import { Plan } from '../contract/plan';
 import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
-import { loadModel, type OnnxModel } from './onnx';
+import { loadModel } from './load';
+import type { OnnxModel } from './onnx';
 import type { PartitionSpec } from './partition';
 import { buildZooModel, isZooName, ZOO_NAMES } from './zoo';
 
-/** A zoo name (unless a file of that name is in the working folder) or a path to an ONNX file. */
-export function openModel(ref: string, opts: { seed?: number } = {}): OnnxModel {
+/**
+ * A zoo name (unless a file of that name is in the working folder) or a path to an ONNX file
+ * (named `name`, else after the file), with its graph and shapes read and checked; the weights are
+ * made or read only when something needs their bytes. Costing, planning and `model inspect` all
+ * open models here.
+ */
+export function openModel(ref: string, opts: { seed?: number; name?: string } = {}): OnnxModel {
   if (isZooName(ref) && !statSync(ref, { throwIfNoEntry: false })?.isFile())
     return buildZooModel(ref, opts);
   if (!existsSync(ref)) {
@@ -16,7 +22,7 @@ export function openModel(ref: string, opts: { seed?: number } = {}): OnnxModel 
       `${ref}: no such file, and not a zoo model (${ZOO_NAMES.join(', ')})`,
     );
   }
-  const model = loadModel(ref);
+  const model = loadModel(ref, { name: opts.name });
   analyseModel(model); // refuse unreadable graphs here, with the file's name
   return model;
 }

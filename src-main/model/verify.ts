@@ -11,7 +11,7 @@ import { PartitionError } from './errors';
 import { analyseModel } from './graph';
 import { type OnnxModel, saveModel } from './onnx';
 import { partitionModel, type PartitionSpec } from './partition';
-import { seededUniform } from './zoo';
+import { seededUniform } from './seeded';
 
 /** Concatenates tensors along `axis` (every other dim equal). */
 export function concatTensors(parts: readonly ort.Tensor[], axis: number): ort.Tensor {

@@ -1,15 +1,18 @@
 // The built-in models. Our machines have no trained weights, so the zoo builds the published
 // architectures with deterministic He-initialised weights: each tensor's values come from the
-// seed and the tensor's name alone, so a model rebuilds bit for bit. Every zoo model takes uint8
-// NHWC frames [1,224,224,3] (1 byte per pixel on the wire) and starts with the preprocessing
-// prefix (Cast, ImageNet mean/std, Transpose to NCHW); it ends in softmax probabilities [1,1000].
+// seed and the tensor's name alone, so a model rebuilds bit for bit; they are made only when read.
+// Every zoo model takes uint8 NHWC frames [1,224,224,3] (1 byte per pixel on the wire) and starts
+// with the preprocessing prefix (Cast, ImageNet mean/std, Transpose to NCHW); it ends in softmax
+// probabilities [1,1000].
 import { z } from 'zod';
 import { TORCH_INPUT } from '../contract/modelCard';
 import { APP_VERSION } from '../version';
+import { seededUniform } from './seeded';
 import {
   attrInt,
   attrInts,
-  makeTensor,
+  lazyTensor,
+  numel,
   type NodeProto,
   type OnnxModel,
   type TensorProto,
@@ -32,43 +35,26 @@ export const ZOO_DESCRIPTIONS: Readonly<Record<ZooName, string>> = {
 export const OPSET = 13;
 export const IR_VERSION = 8;
 
-/** 32-bit hash of a string (FNV-1a), to give every tensor its own stream. */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Uniform values in [-limit, limit) from a small, fast generator (mulberry32). */
-export function seededUniform(
-  count: number,
-  limit: number,
-  seed: number,
+/**
+ * A float32 tensor made by `generate(from, to)` (its values [from, to)) when its bytes are needed
+ * (partitioning, saving, running), never while a plan is costed: VGG16's 138 M weights take
+ * ~0.5 s and 528 MB to make at once, so they are made in the pieces being written.
+ */
+function generatedTensor(
   name: string,
-): Float32Array {
-  const out = new Float32Array(count);
-  let state = hash32(`${seed}/${name}`);
-  const scale = (2 * limit) / 4294967296;
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) * scale - limit;
-  }
-  return out;
-}
-
-function floatTensor(name: string, dims: readonly number[], values: Float32Array): TensorProto {
-  return makeTensor(
-    name,
-    'float32',
-    dims,
-    new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-  );
+  dims: readonly number[],
+  generate: (from: number, to: number) => Float32Array,
+): TensorProto {
+  const byteLength = numel(dims) * 4;
+  return lazyTensor(name, 'float32', dims, {
+    byteLength,
+    read: (start = 0, end = byteLength) => {
+      const first = Math.floor(start / 4);
+      const v = generate(first, Math.ceil(end / 4));
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      return bytes.subarray(start - first * 4, end - first * 4);
+    },
+  });
 }
 
 /** Accumulates layers with seeded weights and tracks the running shape. */
@@ -88,13 +74,20 @@ class ZooBuilder {
   private weight(name: string, dims: number[], fanIn: number): string {
     // He (Kaiming) uniform: variance 2 / fan_in, so ReLU stacks keep their scale.
     const limit = Math.sqrt(6 / fanIn);
-    const count = dims.reduce((a, b) => a * b, 1);
-    this.initializers.push(floatTensor(name, dims, seededUniform(count, limit, this.seed, name)));
+    const seed = this.seed;
+    this.initializers.push(
+      generatedTensor(name, dims, (from, to) => seededUniform(to - from, limit, seed, name, from)),
+    );
     return name;
   }
   private bias(name: string, count: number): string {
     // Small non-zero biases, so a split that dropped or misplaced one would show.
-    this.initializers.push(floatTensor(name, [count], seededUniform(count, 0.05, this.seed, name)));
+    const seed = this.seed;
+    this.initializers.push(
+      generatedTensor(name, [count], (from, to) =>
+        seededUniform(to - from, 0.05, seed, name, from),
+      ),
+    );
     return name;
   }
 
@@ -282,7 +275,10 @@ const BUILDERS: Readonly<Record<ZooName, (b: ZooBuilder) => ZooBuilder>> = {
   },
 };
 
-/** Builds a zoo model in memory (VGG16 takes about 0.6 GB). */
+/**
+ * Builds a zoo model's graph; its weights are made when they are read (VGG16's take ~0.5 s and
+ * 528 MB each time), so costing and planning never make them.
+ */
 export function buildZooModel(name: ZooName, opts: { seed?: number } = {}): OnnxModel {
   return BUILDERS[name](new ZooBuilder(opts.seed ?? 0)).finish(name);
 }

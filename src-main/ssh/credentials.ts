@@ -2,8 +2,8 @@
 // default cascade, so a failure names the thing to fix. Secrets come from the SecretStore, or are
 // asked for once and kept there for the rest of the run.
 import { readFile } from 'node:fs/promises';
-// ssh2 is CommonJS and Node's ESM loader does not see `utils` as a named export.
-import ssh2, { type AnyAuthMethod } from 'ssh2';
+import type { AnyAuthMethod } from 'ssh2';
+import { loadSsh2 } from './library';
 import { AppError } from '../contract/errors';
 import { passphraseSecretKey, passwordSecretKey, type Endpoint } from '../inventory/device';
 import type { SecretStore } from '../inventory/secrets';
@@ -50,8 +50,8 @@ async function readKey(file: string, label: string): Promise<Buffer> {
 }
 
 /** ssh2 reports a wrong or missing passphrase as an Error returned by parseKey. */
-function keyProblem(data: Buffer, passphrase?: string): string | null {
-  const parsed = ssh2.utils.parseKey(data, passphrase);
+async function keyProblem(data: Buffer, passphrase?: string): Promise<string | null> {
+  const parsed = (await loadSsh2()).default.utils.parseKey(data, passphrase);
   return parsed instanceof Error ? parsed.message : null;
 }
 
@@ -64,7 +64,7 @@ export async function authMethodFor(
   switch (auth.type) {
     case 'key': {
       const key = await readKey(auth.file, label);
-      const problem = keyProblem(key);
+      const problem = await keyProblem(key);
       if (problem === null) return { type: 'publickey', username, key };
       if (!/encrypted|passphrase/i.test(problem))
         throw authFailed(label, `${auth.file} is not a private key ssh2 can read (${problem})`);
@@ -76,7 +76,7 @@ export async function authMethodFor(
         src,
         `the passphrase of ${auth.file}`,
       );
-      if (keyProblem(key, passphrase) !== null) {
+      if ((await keyProblem(key, passphrase)) !== null) {
         await src.secrets.delete(secretKey);
         throw authFailed(label, `the passphrase for ${auth.file} is wrong`);
       }

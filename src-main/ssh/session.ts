@@ -1,12 +1,13 @@
 // One authenticated SSH connection to a board (through its jump host when it has one): run
 // commands and get their exit codes, open SFTP. Every connection goes through HostTrust, and
 // every failure becomes an AppError a user can act on (UNREACHABLE, AUTH_FAILED, HOST_KEY_*).
-import { Client, type AuthHandlerMiddleware, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { AuthHandlerMiddleware, Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Readable } from 'node:stream';
 import { AppError } from '../contract/errors';
 import { describeDevice, passwordSecretKey, type Endpoint } from '../inventory/device';
 import { authMethodFor, type CredentialSources } from './credentials';
 import type { HostTrust } from './host-trust';
+import { loadSsh2 } from './library';
 
 export interface ConnectOptions {
   trust: HostTrust;
@@ -89,7 +90,7 @@ async function connectClient(
 ): Promise<Client> {
   if (opts.signal?.aborted) throw cancelled(`connecting to ${label}`);
   const check = opts.trust.check(label, endpoint.host, endpoint.port);
-  const client = new Client();
+  const client = new (await loadSsh2()).Client();
   // Credentials are looked up when the server asks for them, after its host key was accepted,
   // so nobody types a password for a host they have not trusted yet.
   let authProblem: AppError | null = null;

@@ -14,7 +14,8 @@ import {
   saveModel,
   wrapModel,
 } from '../../model/index';
-import { loadModel, type OnnxModel } from '../../model/onnx';
+import { loadModel } from '../../model/load';
+import type { OnnxModel } from '../../model/onnx';
 import { checkCard } from '../../model/wrap';
 import { action, withCommonOptions } from '../framework';
 

@@ -15,7 +15,7 @@ import {
   type TensorProto,
   valuesTensor,
 } from '../../../src-main/model/onnx';
-import { seededUniform } from '../../../src-main/model/zoo';
+import { seededUniform } from '../../../src-main/model/seeded';
 
 type Attr = number | number[] | string | { f: number } | { t: TensorProto };
 
