@@ -17,6 +17,8 @@ import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
 import { labIdentity } from './lab-ca';
+import { boardMemoryBudget } from './memoryBudget';
+import { findProfile } from '../planner/profile';
 import { probeDevice, type ProbeReport } from './probe';
 import { ProgressTracker, type ProgressListener } from './progress';
 import {
@@ -102,6 +104,7 @@ async function stageDeviceFiles(
     partsDir: posix.join(dir, 'parts'),
     tlsDir: posix.join(dir, 'tls'),
     backend: verdict.runtime === 'native' ? 'node' : 'wasm',
+    memoryBudgetBytes: boardMemoryBudget(findProfile(verdict.profile), probe.memTotalBytes),
   };
   await writeFile(join(staging, 'agent.json'), `${JSON.stringify(config, null, 2)}\n`);
   items.push(await item('config', join(staging, 'agent.json'), 'agent.json'));
