@@ -17,6 +17,7 @@ import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
 import { MeterName, SavedMeter } from './meters';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
+import { BoardAction, BoardResult } from './boards';
 
 export const commands = {
   'app/info': command(
@@ -206,6 +207,21 @@ export const commands = {
     "Keep a board's SSH password for its logins: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
     z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
+  ),
+  'devices/refresh': command(
+    "Read boards' own state again over SSH (agent version, service, parts held) and remember it in the data folder; every board when no name is given.",
+    z.object({ names: z.array(z.string().min(1).max(64)).max(256).default([]) }).strict(),
+    z.object({ devices: z.array(BoardResult) }),
+  ),
+  'devices/act': command(
+    'Reboot or shut down boards, or uninstall their agent (the page asks for confirmation first).',
+    z
+      .object({
+        action: BoardAction,
+        names: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
+      })
+      .strict(),
+    z.object({ devices: z.array(BoardResult) }),
   ),
   'devices/logs': command(
     "The last lines of a provisioned board's agent log (its service journal or log file).",

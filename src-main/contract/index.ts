@@ -10,3 +10,4 @@ export * from './lab';
 export * from './farm';
 export * from './liveRun';
 export * from './meters';
+export * from './boards';

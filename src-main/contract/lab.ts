@@ -3,6 +3,7 @@
 // inventory (src-main/inventory) owns the rules for a device's fields; a form here only carries
 // what the user typed, and the core's InputError names the field to fix.
 import { z } from 'zod';
+import { BoardState } from './boards';
 import { Plan } from './plan';
 
 export const DeviceRow = z.object({
@@ -17,6 +18,8 @@ export const DeviceRow = z.object({
   agentPort: z.number().int(),
   /** The planner profile (pi3, pi4, tx2, ...); null until a probe picks one. */
   profile: z.string().nullable(),
+  /** What the board last said about itself (remembered across restarts); null: never read. */
+  state: BoardState.nullable(),
 });
 export type DeviceRow = z.infer<typeof DeviceRow>;
 

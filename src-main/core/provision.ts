@@ -1,13 +1,16 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
 // 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log. Host keys the user confirmed in the app's modal (after a
+// provisioned board's agent log; read boards' own state again (also after provisioning), reboot,
+// shut down or uninstall them. Host keys the user confirmed in the app's modal (after a
 // HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
 // ones (trusted for this provisioning's connections only).
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
+import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { actOnBoards } from '../provision/boardControl';
 import { passwordSecretKey } from '../inventory/device';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
@@ -28,9 +31,15 @@ export function provisionHandlers(
   secrets: SecretStore,
 ): Pick<
   Handlers,
-  'provision/start' | 'provision/cancel' | 'devices/logs' | 'devices/save-password'
+  | 'provision/start'
+  | 'provision/cancel'
+  | 'devices/logs'
+  | 'devices/save-password'
+  | 'devices/refresh'
+  | 'devices/act'
 > {
   let running: AbortController | null = null;
+  const statesPath = defaultBoardStatesPath(dataDir);
   const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
   const connector = (
     confirmed: readonly string[] = [],
@@ -81,6 +90,14 @@ export function provisionHandlers(
           },
         });
         if (pending) send(pending);
+        // The Farm table shows what the provisioned boards now say about themselves.
+        const ok = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name));
+        await actOnBoards(
+          await connector(confirmed, acceptedOnce),
+          chosen.filter((d) => ok.has(d.name)),
+          'refresh',
+          statesPath,
+        );
         return { devices: results };
       } finally {
         running = null;
@@ -96,6 +113,22 @@ export function provisionHandlers(
       await secrets.set(passwordSecretKey(device), password);
       return { saved: true, persistent: secrets.persistent };
     },
+    'devices/refresh': async ({ names }) => ({
+      devices: await actOnBoards(
+        await connector(),
+        (await inventory()).select(names),
+        'refresh',
+        statesPath,
+      ),
+    }),
+    'devices/act': async ({ action, names }) => ({
+      devices: await actOnBoards(
+        await connector(),
+        (await inventory()).select(names),
+        action,
+        statesPath,
+      ),
+    }),
     'devices/logs': async ({ name, lines }) => {
       const device = (await inventory()).get(name);
       return (await connector()).with(device, (session) => readAgentLogs(session, device, lines));

@@ -17,6 +17,7 @@ import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
 import { labIdentity } from './lab-ca';
+import { recordAgentVersion } from './boardControl';
 import { boardMemoryBudget } from './memoryBudget';
 import { findProfile } from '../planner/profile';
 import { probeDevice, type ProbeReport } from './probe';
@@ -309,6 +310,7 @@ async function provisionOne(
     const unchecked = await waitListening(session, device, opts.signal);
     if (unchecked) result.notes.push(unchecked);
     result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
+    await recordAgentVersion(session, device, result.agentVersion);
     result.status = 'ok';
     result.message =
       changed.length === 0

@@ -17,6 +17,9 @@ import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
 import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import { action, type ActionContext, withCommonOptions } from '../framework';
+import { registerDevicesReboot } from './devicesReboot';
+import { registerDevicesShutdown } from './devicesShutdown';
+import { registerDevicesUninstall } from './devicesUninstall';
 
 /** --inventory FILE, on every command that reads or edits devices. */
 export function withInventoryOption(cmd: Command): Command {
@@ -186,7 +189,9 @@ function showProbe(r: ProbeReport): string {
 export function registerDevices(program: Command): void {
   const devices = program
     .command('devices')
-    .description('the boards of the farm: add, list, import, probe, logs');
+    .description(
+      'the boards of the farm: add, list, import, probe, logs, reboot, shutdown, uninstall',
+    );
 
   withCommonOptions(
     withInventoryOption(
@@ -470,4 +475,7 @@ export function registerDevices(program: Command): void {
               .join('\n'),
     ),
   );
+  registerDevicesReboot(devices);
+  registerDevicesShutdown(devices);
+  registerDevicesUninstall(devices);
 }
