@@ -29,6 +29,29 @@ export const BOARD_ACTIONS = ['reboot', 'shutdown', 'uninstall'] as const;
 export const BoardAction = z.enum(BOARD_ACTIONS);
 export type BoardAction = z.infer<typeof BoardAction>;
 
+/** How the app's confirmation dialog and the CLI's question word each action. */
+export const BOARD_ACTION_WORDS: Record<
+  BoardAction,
+  { verb: string; button: string; consequence: string }
+> = {
+  reboot: {
+    verb: 'Reboot',
+    button: 'Reboot',
+    consequence: 'Runs on them stop; their agent service starts again at boot.',
+  },
+  shutdown: {
+    verb: 'Shut down',
+    button: 'Shut down',
+    consequence: 'They stay off until someone switches them on at the board.',
+  },
+  uninstall: {
+    verb: 'Uninstall the agent from',
+    button: 'Uninstall',
+    consequence:
+      'The agent, its service and the parts it holds are deleted; provision them to put it back.',
+  },
+};
+
 /** One board's outcome of a refresh or an action: its own failure never stops the others. */
 export const BoardResult = z.object({
   name: z.string(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { command } from './define';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
+  AnnouncedHost,
   DeviceForm,
   DeviceRow,
   FoundHost,
@@ -89,6 +90,17 @@ export const commands = {
       /** True when the user stopped the scan: `found` is what answered until then. */
       stopped: z.boolean(),
     }),
+  ),
+  'devices/discover': command(
+    'Listen for boards announcing themselves over mDNS (avahi on Raspberry Pi OS and Jetson Ubuntu).',
+    z
+      .object({
+        /** The address of this computer's interface on the lab network; the system's choice when absent. */
+        interfaceAddress: z.ipv4('is not an IPv4 address of this computer').optional(),
+        timeoutMs: z.number().int().min(200).max(30_000).default(3000),
+      })
+      .strict(),
+    z.object({ found: z.array(AnnouncedHost) }),
   ),
   'devices/stop-scan': command(
     'Stop the LAN scan under way; it returns what it found so far.',
@@ -222,6 +234,11 @@ export const commands = {
       })
       .strict(),
     z.object({ devices: z.array(BoardResult) }),
+  ),
+  'devices/save-passphrase': command(
+    "Keep the passphrase of a board's SSH key, checked against the key first: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
+    z.object({ name: z.string().min(1).max(64), passphrase: z.string().min(1).max(1024) }).strict(),
+    z.object({ saved: z.boolean(), persistent: z.boolean() }),
   ),
   'devices/logs': command(
     "The last lines of a provisioned board's agent log (its service journal or log file).",

@@ -48,6 +48,15 @@ export type DeviceForm = z.infer<typeof DeviceForm>;
 export const FoundHost = z.object({ host: z.string(), port: z.number().int(), banner: z.string() });
 export type FoundHost = z.infer<typeof FoundHost>;
 
+/** A board that announced itself over mDNS (avahi): its .local name, addresses and SSH port. */
+export const AnnouncedHost = z.object({
+  host: z.string(),
+  addresses: z.array(z.string()),
+  port: z.number().int(),
+  instances: z.array(z.string()),
+});
+export type AnnouncedHost = z.infer<typeof AnnouncedHost>;
+
 export const ZooEntry = z.object({ name: z.string(), description: z.string() });
 export type ZooEntry = z.infer<typeof ZooEntry>;
 

@@ -1,5 +1,5 @@
 // The handlers behind the Farm, Models and Plan views: the inventory's devices (list, add,
-// remove, import, LAN scan), the zoo's CNNs with their per-layer costs, and plans of them on a
+// remove, import, LAN scan, mDNS), the zoo's CNNs with their per-layer costs, and plans of them on a
 // farm. Each one calls the owning area's module; the rules (field formats, import file formats,
 // scan bounds, the planner's search) live there.
 import type { DeviceForm, DeviceRow, PlanFarm } from '../contract/lab';
@@ -10,6 +10,7 @@ import type { Auth, Device, DeviceInput } from '../inventory/device';
 import { parseImport } from '../inventory/import';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
+import { discoverMdns } from '../inventory/mdns';
 import {
   buildZooModel,
   inspectModel,
@@ -77,6 +78,7 @@ type DeviceCommands =
   | 'devices/remove'
   | 'devices/import'
   | 'devices/scan'
+  | 'devices/discover'
   | 'devices/stop-scan';
 
 /** A sweep answers host after host; the page needs a few progress redraws a second. */
@@ -140,6 +142,9 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
         scanning = null;
       }
     },
+    'devices/discover': async ({ interfaceAddress, timeoutMs }) => ({
+      found: await discoverMdns({ timeoutMs, ...(interfaceAddress ? { interfaceAddress } : {}) }),
+    }),
     'devices/stop-scan': async () => {
       scanning?.abort();
       return { stopped: scanning !== null };

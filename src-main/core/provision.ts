@@ -11,12 +11,13 @@ import { agentBundlePath } from '../farm/local';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { actOnBoards } from '../provision/boardControl';
-import { passwordSecretKey } from '../inventory/device';
+import { passphraseSecretKey, passwordSecretKey } from '../inventory/device';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
 import { readAgentLogs } from '../provision/service';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
+import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import type { EventBus } from './events';
@@ -35,6 +36,7 @@ export function provisionHandlers(
   | 'provision/cancel'
   | 'devices/logs'
   | 'devices/save-password'
+  | 'devices/save-passphrase'
   | 'devices/refresh'
   | 'devices/act'
 > {
@@ -111,6 +113,17 @@ export function provisionHandlers(
       const [device] = (await inventory()).select([name]);
       if (!device) throw new AppError('DEVICE_NOT_FOUND', `no device "${name}" in the inventory`);
       await secrets.set(passwordSecretKey(device), password);
+      return { saved: true, persistent: secrets.persistent };
+    },
+    'devices/save-passphrase': async ({ name, passphrase }) => {
+      const device = (await inventory()).get(name);
+      if (device.auth.type !== 'key')
+        throw new AppError(
+          'BAD_INPUT',
+          `${name} logs in with ${device.auth.type}, not a key file: there is no passphrase to keep`,
+        );
+      await checkPassphrase(device.auth.file, passphrase);
+      await secrets.set(passphraseSecretKey(device.auth.file), passphrase);
       return { saved: true, persistent: secrets.persistent };
     },
     'devices/refresh': async ({ names }) => ({

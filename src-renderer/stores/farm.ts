@@ -2,7 +2,10 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type {
+  AnnouncedHost,
+  BoardAction,
   BoardReadings,
+  BoardResult,
   DeviceForm,
   DeviceProvisionResult,
   DeviceRow,
@@ -60,13 +63,32 @@ export const useFarmStore = defineStore('farm', () => {
   const importFile = (fileName: string, text: string, replace: boolean): Promise<string | null> =>
     edit(() => api.call('devices/import', { fileName, text, replace }));
 
-  /** Hands a board's SSH password to the core's secret store (the page keeps no copy); null or why it failed. */
-  async function savePassword(name: string, password: string): Promise<string | null> {
+  /**
+   * Hands a board's SSH password, or its key's passphrase, to the core's secret store (the page
+   * keeps no copy); null or why it failed.
+   */
+  async function saveSecret(
+    kind: 'password' | 'passphrase',
+    name: string,
+    secret: string,
+  ): Promise<string | null> {
     try {
-      await api.call('devices/save-password', { name, password });
+      if (kind === 'password') await api.call('devices/save-password', { name, password: secret });
+      else await api.call('devices/save-passphrase', { name, passphrase: secret });
       return null;
     } catch (err) {
       return errorSentence(err);
+    }
+  }
+
+  /** Boards that announced themselves over mDNS, or why listening failed. */
+  async function discover(
+    interfaceAddress: string,
+  ): Promise<{ found: AnnouncedHost[] } | { error: string }> {
+    try {
+      return await api.call('devices/discover', interfaceAddress ? { interfaceAddress } : {});
+    } catch (err) {
+      return { error: errorSentence(err) };
     }
   }
 
@@ -143,6 +165,37 @@ export const useFarmStore = defineStore('farm', () => {
     }
   }
 
+  /** Each board's last refresh or action failure in this session (its state is in `devices`). */
+  const boardFailures = shallowRef<ReadonlyMap<string, BoardResult>>(new Map());
+  /** The refresh or action under way, for the buttons to wait. */
+  const boardsBusy = ref(false);
+
+  async function onBoards(work: () => Promise<{ devices: BoardResult[] }>): Promise<void> {
+    boardsBusy.value = true;
+    error.value = null;
+    try {
+      const r = await work();
+      const next = new Map(boardFailures.value);
+      for (const d of r.devices) {
+        if (d.status === 'failed') next.set(d.name, d);
+        else next.delete(d.name);
+      }
+      boardFailures.value = next;
+      await refresh();
+    } catch (err) {
+      error.value = errorSentence(err);
+    } finally {
+      boardsBusy.value = false;
+    }
+  }
+
+  /** Reads the boards' own state again (every board when `names` is empty). */
+  const refreshBoards = (names: string[]): Promise<void> =>
+    onBoards(() => api.call('devices/refresh', { names }));
+  /** Reboots, shuts down or uninstalls the agent of boards the user confirmed. */
+  const act = (action: BoardAction, names: string[]): Promise<void> =>
+    onBoards(() => api.call('devices/act', { action, names }));
+
   function answer(name: string): void {
     answered.value = new Set([...answered.value, name]);
   }
@@ -157,7 +210,8 @@ export const useFarmStore = defineStore('farm', () => {
     add,
     remove,
     importFile,
-    savePassword,
+    saveSecret,
+    discover,
     scan,
     scanProgress,
     scanning,
@@ -169,5 +223,9 @@ export const useFarmStore = defineStore('farm', () => {
     cancelProvision,
     answered,
     answer,
+    boardFailures,
+    boardsBusy,
+    refreshBoards,
+    act,
   };
 });

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError, InputError } from '../../contract/errors';
-import type { BoardAction, BoardResult } from '../../contract/boards';
+import { BOARD_ACTION_WORDS, type BoardAction, type BoardResult } from '../../contract/boards';
 import { defaultBoardStatesPath } from '../../inventory/boardStates';
 import { actOnBoards } from '../../provision/boardControl';
 import { TerminalPrompter } from '../../ssh/prompter';
@@ -25,13 +25,7 @@ function show(r: { devices: BoardResult[] }): string {
     .join('\n');
 }
 
-export function registerBoardAction(
-  devices: Command,
-  act: BoardAction,
-  description: string,
-  /** The question, e.g. "Reboot pi-01, pi-02?". */
-  question: (names: string) => string,
-): void {
+export function registerBoardAction(devices: Command, act: BoardAction, description: string): void {
   withCommonOptions(
     withTrustOption(
       withInventoryOption(
@@ -49,7 +43,8 @@ export function registerBoardAction(
       const names = boards.map((b) => b.name).join(', ');
       if (yes !== true) {
         const prompter = TerminalPrompter.ifInteractive();
-        const answer = await prompter.confirm(question(names));
+        const words = BOARD_ACTION_WORDS[act];
+        const answer = await prompter.confirm(`${words.verb} ${names}? ${words.consequence}`);
         if (answer === null)
           throw new InputError(`no terminal to confirm on: pass --yes to ${act} ${names}`);
         if (!answer) throw new AppError('CANCELLED', `nothing done to ${names}`);

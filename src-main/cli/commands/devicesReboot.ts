@@ -7,6 +7,5 @@ export function registerDevicesReboot(devices: Command): void {
     devices,
     'reboot',
     'reboot boards (asks first unless --yes); their agent service starts again at boot',
-    (names) => `Reboot ${names}? Runs on them stop.`,
   );
 }

@@ -7,6 +7,5 @@ export function registerDevicesShutdown(devices: Command): void {
     devices,
     'shutdown',
     'shut boards down (asks first unless --yes); they stay off until switched on at the board',
-    (names) => `Shut down ${names}? They stay off until someone switches them on.`,
   );
 }

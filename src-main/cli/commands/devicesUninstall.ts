@@ -8,6 +8,5 @@ export function registerDevicesUninstall(devices: Command): void {
     devices,
     'uninstall',
     'remove the agent, its service and its folder from boards (asks first unless --yes)',
-    (names) => `Uninstall the agent from ${names}? Its folder and the parts in it are deleted.`,
   );
 }

@@ -132,7 +132,9 @@ function onTerminal(answer: string, ...args: string[]): Promise<{ code: number; 
 
 it('asks on the terminal, and does nothing unless the answer is yes', async () => {
   const no = await onTerminal('n', 'devices', 'reboot', 'board-2', '--accept-new');
-  expect(no.screen).toMatch(/Reboot board-2\? Runs on them stop\. \[y\/N\]/);
+  expect(no.screen).toMatch(
+    /Reboot board-2\? Runs on them stop; their agent service starts again at boot\. \[y\/N\]/,
+  );
   expect(no.screen).toMatch(/nothing done to board-2/);
   expect(no.code).not.toBe(0);
   expect(calls(boards[1]!)).toEqual([]);

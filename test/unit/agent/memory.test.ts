@@ -50,7 +50,10 @@ describe('the budget provisioning writes', () => {
     // A Pi 3's kernel reports ~944 MB of its 1 GiB.
     const got = boardMemoryBudget(pi3, 944 * 2 ** 20);
     expect(got).toBeLessThan(pi3.memory.budgetBytes);
-    expect(got! / (944 * 2 ** 20)).toBeCloseTo(pi3.memory.budgetBytes / pi3.memory.physicalBytes, 6);
+    expect(got! / (944 * 2 ** 20)).toBeCloseTo(
+      pi3.memory.budgetBytes / pi3.memory.physicalBytes,
+      6,
+    );
   });
   it("never exceeds the profile's budget on a bigger board", () => {
     expect(boardMemoryBudget(pi3, 8 * 2 ** 30)).toBe(pi3.memory.budgetBytes);
