@@ -149,6 +149,8 @@ export const useFarmStore = defineStore('farm', () => {
       const next = new Map(results.value);
       for (const d of r.devices) next.set(d.name, d);
       results.value = next;
+      // What the provisioned boards now say about themselves (the core read it after pushing).
+      await refresh();
     } catch (err) {
       error.value = errorSentence(err);
     } finally {

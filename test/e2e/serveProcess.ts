@@ -24,14 +24,20 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** `log`: pino's level for serve's stderr (a secrets test reads everything, at debug). */
-export async function startServe(opts: { log?: string } = {}): Promise<ServeProcess> {
+/**
+ * `log`: pino's level for serve's stderr (a secrets test reads everything, at debug). `home`: a
+ * data folder of the caller's, kept when serve stops (a restart test starts serve on it again);
+ * without it serve gets a fresh one, removed when it stops.
+ */
+export async function startServe(
+  opts: { log?: string; home?: string } = {},
+): Promise<ServeProcess> {
   if (!existsSync('out/renderer/index.html')) {
     throw new Error(
       'the renderer is not built: run `npx electron-vite build` (npm test does) first',
     );
   }
-  const home = await mkdtemp(join(tmpdir(), 'mchair-e2e-'));
+  const home = opts.home ?? (await mkdtemp(join(tmpdir(), 'mchair-e2e-')));
   const child = spawn(process.execPath, ['bin/mchair.js', 'serve', '--port', '0'], {
     env: { ...process.env, MCHAIR_HOME: home, MCHAIR_LOG: opts.log ?? 'warn' },
   });
@@ -61,7 +67,7 @@ export async function startServe(opts: { log?: string } = {}): Promise<ServeProc
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await rm(home, { recursive: true, force: true });
+      if (!opts.home) await rm(home, { recursive: true, force: true });
       return code;
     },
   };
