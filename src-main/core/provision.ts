@@ -119,7 +119,7 @@ export function provisionHandlers(
       const device = (await inventory()).get(name);
       if (device.auth.type !== 'key')
         throw new AppError(
-          'BAD_INPUT',
+          'NOT_A_KEY_LOGIN',
           `${name} logs in with ${device.auth.type}, not a key file: there is no passphrase to keep`,
         );
       await checkPassphrase(device.auth.file, passphrase);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addBoardArgs } from '../integration/provision/addBoard';
 import { createLab, startBoard, tempDir, type Board, type Lab } from '../integration/ssh/sshd';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
@@ -53,19 +54,7 @@ beforeAll(async () => {
   writeFileSync(join(agent, 'agent-version'), `${VERSION}\n`);
   writeFileSync(join(agent, 'parts', `${'b'.repeat(64)}.onnx`), Buffer.alloc(3 * 2 ** 20));
   execFileSync('chown', ['-R', `${board.user.name}:`, agent]);
-  const add = mchair(
-    'devices',
-    'add',
-    'board-1',
-    '--host',
-    board.sshd.host,
-    '--port',
-    String(board.sshd.port),
-    '--user',
-    board.user.name,
-    '--key',
-    board.key.privateFile,
-  );
+  const add = mchair(...(await addBoardArgs('board-1', board)));
   expect(add.stderr).toBe('');
   // Its host key trusted the way a lab does it from the terminal (the Farm view asks when provisioning).
   expect(mchair('devices', 'probe', 'board-1', '--accept-new').status).toBe(0);
