@@ -1,7 +1,7 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
 // 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log; read boards' own state again (also after provisioning), reboot,
+// provisioned board's agent log; read boards' own state again (provisioning reads it too), reboot,
 // shut down or uninstall them. Host keys the user confirmed in the app's modal (after a
 // HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
 // ones (trusted for this provisioning's connections only).
@@ -92,14 +92,6 @@ export function provisionHandlers(
           },
         });
         if (pending) send(pending);
-        // The Farm table shows what the provisioned boards now say about themselves.
-        const ok = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name));
-        await actOnBoards(
-          await connector(confirmed, acceptedOnce),
-          chosen.filter((d) => ok.has(d.name)),
-          'refresh',
-          statesPath,
-        );
         return { devices: results };
       } finally {
         running = null;

@@ -3,7 +3,7 @@
 // The Farm view and `mchair devices reboot|shutdown|uninstall` act through here.
 import { AppError } from '../contract/errors';
 import type { BoardAction, BoardResult, BoardState } from '../contract/boards';
-import { saveBoardStates } from '../inventory/boardStates';
+import { defaultBoardStatesPath, saveBoardStates } from '../inventory/boardStates';
 import type { Device } from '../inventory/device';
 import type { Connector } from '../ssh/connector';
 import { shQuote } from '../ssh/quote';
@@ -26,6 +26,16 @@ export async function recordAgentVersion(
     inDir(device, `printf '%s\\n' ${shQuote(version)} > ${VERSION_FILE}`),
     'recording the agent version',
   );
+}
+
+/** Reads what the board holds now, on a session already open, and remembers it (provisioning). */
+export async function rememberBoardState(
+  session: SshSession,
+  device: Device,
+  dataDir: string,
+): Promise<void> {
+  const state = await readBoardState(session, device);
+  await saveBoardStates(defaultBoardStatesPath(dataDir), new Map([[device.name, state]]));
 }
 
 /** One line per part file: `BYTES NAME` (find's -printf is GNU; stat -c is both GNU and busybox). */

@@ -17,7 +17,7 @@ import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
 import { labIdentity } from './lab-ca';
-import { recordAgentVersion } from './boardControl';
+import { recordAgentVersion, rememberBoardState } from './boardControl';
 import { boardMemoryBudget } from './memoryBudget';
 import { findProfile } from '../planner/profile';
 import { probeDevice, type ProbeReport } from './probe';
@@ -311,6 +311,10 @@ async function provisionOne(
     if (unchecked) result.notes.push(unchecked);
     result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
     await recordAgentVersion(session, device, result.agentVersion);
+    // The Farm table shows what the board now says about itself, after a restart too.
+    await rememberBoardState(session, device, opts.dataDir).catch((err: unknown) =>
+      result.notes.push(`could not read the board's state back: ${toWireError(err).message}`),
+    );
     result.status = 'ok';
     result.message =
       changed.length === 0

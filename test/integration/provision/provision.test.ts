@@ -234,6 +234,14 @@ describe('mchair provision against real sshd boards', () => {
         ),
       ).toEqual(['x64']);
       expect(statSync(join(home, REMOTE_DIR, 'tls', `${b.name}.key`)).mode & 0o777).toBe(0o600);
+      // What the board said about itself once provisioned, remembered for the Farm table.
+      const state = JSON.parse(readFileSync(join(dataDir, 'boards.json'), 'utf8')).boards[b.name];
+      expect(state).toMatchObject({
+        agentVersion: r.agentVersion,
+        service: { mode: 'background', state: 'active' },
+        power: null,
+      });
+      expect(state.parts).toHaveLength(manifest.stages.flatMap((s) => s.parts).length);
       // A board without a calibrated profile: its agent may use 3/4 of the memory probed.
       const memTotal = Number(
         /^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1],
