@@ -4,17 +4,20 @@ import type { BoardState } from '../../../src-main/contract/boards';
 import { describeBoardState } from '../../../src-renderer/boards';
 
 const state: BoardState = {
-  agentVersion: '0.1.0+0123456789ab',
-  service: { mode: 'systemd-user', state: 'active' },
-  parts: [{ file: `${'c'.repeat(64)}.onnx`, bytes: 5 * 2 ** 20 }],
-  lastSeen: '2026-12-06T04:00:00.000Z',
+  agentVersion: '0.2.0+ba9876543210',
+  service: { mode: 'systemd-system', state: 'failed' },
+  parts: [
+    { file: 's0.onnx', bytes: 2 ** 20 },
+    { file: 's1.onnx', bytes: 2 ** 19 },
+  ],
+  lastSeen: new Date(0).toISOString(),
   power: null,
 };
 
 it('reads as one line in the Farm table', () => {
   expect(describeBoardState(null)).toBe('not read from the board yet');
   expect(describeBoardState(state)).toMatch(
-    /^agent 0\.1\.0\+0123456789ab, active \(systemd-user\), 1 part \(5\.0 MiB\), seen /,
+    /^agent 0\.2\.0\+ba9876543210, failed \(systemd-system\), 2 parts \(1\.5 MiB\), seen /,
   );
   expect(describeBoardState({ ...state, power: 'shut down' })).toMatch(/^shut down \(seen /);
   expect(describeBoardState({ ...state, service: null, parts: [] })).toMatch(
