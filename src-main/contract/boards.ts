@@ -63,3 +63,17 @@ export const BoardResult = z.object({
   state: BoardState.nullable(),
 });
 export type BoardResult = z.infer<typeof BoardResult>;
+
+/** A board's remembered state in one line: the Farm table's Status and `mchair devices list`. */
+export function describeBoardState(s: BoardState | null): string {
+  if (s === null) return 'not read from the board yet';
+  const seen = `seen ${new Date(s.lastSeen).toLocaleString()}`;
+  if (s.power) return `${s.power} (${seen})`;
+  if (!s.service) return `no agent installed (${seen})`;
+  const mib = s.parts.reduce((n, p) => n + p.bytes, 0) / 2 ** 20;
+  const parts =
+    s.parts.length === 0
+      ? 'no parts'
+      : `${s.parts.length} ${s.parts.length === 1 ? 'part' : 'parts'} (${mib.toFixed(1)} MiB)`;
+  return `agent ${s.agentVersion ?? '(version unknown)'}, ${s.service.state} (${s.service.mode}), ${parts}, ${seen}`;
+}

@@ -184,6 +184,11 @@ it('uninstalls the agent from one board and leaves the other alone', async () =>
   });
   expect(existsSync(join(boards[0]!.user.home, '.mchair-agent'))).toBe(false);
   expect(existsSync(join(boards[1]!.user.home, '.mchair-agent', 'agent-version'))).toBe(true);
+  // `devices list` shows what each board last said, as the Farm table does.
+  const list = mchair('devices', 'list').stdout.split('\n');
+  expect(list[0]).toMatch(/\bSTATE$/);
+  expect(list.find((l) => l.startsWith('board-1'))).toMatch(/no agent installed \(seen /);
+  expect(list.find((l) => l.startsWith('board-2'))).toMatch(/rebooting \(seen /);
   const again = mchair('devices', 'uninstall', 'board-9', '--yes');
   expect(again.code).not.toBe(0);
   expect(again.stderr).toMatch(/no device named "board-9"/);

@@ -1,7 +1,6 @@
-// A board's remembered state as one line of the Farm table.
+// A board's remembered state as one line: the Farm table's Status and `mchair devices list`.
 import { expect, it } from 'vitest';
-import type { BoardState } from '../../../src-main/contract/boards';
-import { describeBoardState } from '../../../src-renderer/boards';
+import { describeBoardState, type BoardState } from '../../../src-main/contract/boards';
 
 const state: BoardState = {
   agentVersion: '0.2.0+ba9876543210',
