@@ -20,6 +20,12 @@ import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { BoardAction, BoardResult } from './boards';
 
+/** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
+const HostKeyAnswers = {
+  confirmed: z.array(HostKeyFingerprint).max(256).default([]),
+  acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
+};
+
 export const commands = {
   'app/info': command(
     'What is running: version, mode (electron or serve), data folder.',
@@ -202,10 +208,7 @@ export const commands = {
     z
       .object({
         devices: z.array(z.string().min(1).max(64)).min(1).max(256),
-        /** SHA256 fingerprints of new host keys the user confirmed after a HOST_KEY_UNKNOWN. */
-        confirmed: z.array(HostKeyFingerprint).max(256).default([]),
-        /** New host keys trusted for this provisioning only: never written to known_hosts. */
-        acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
+        ...HostKeyAnswers,
       })
       .strict(),
     z.object({ devices: z.array(DeviceProvisionResult) }),
@@ -222,7 +225,12 @@ export const commands = {
   ),
   'devices/refresh': command(
     "Read boards' own state again over SSH (agent version, service, parts held) and remember it in the data folder; every board when no name is given.",
-    z.object({ names: z.array(z.string().min(1).max(64)).max(256).default([]) }).strict(),
+    z
+      .object({
+        names: z.array(z.string().min(1).max(64)).max(256).default([]),
+        ...HostKeyAnswers,
+      })
+      .strict(),
     z.object({ devices: z.array(BoardResult) }),
   ),
   'devices/act': command(
@@ -231,6 +239,7 @@ export const commands = {
       .object({
         action: BoardAction,
         names: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
+        ...HostKeyAnswers,
       })
       .strict(),
     z.object({ devices: z.array(BoardResult) }),

@@ -118,17 +118,17 @@ export function provisionHandlers(
       await secrets.set(passphraseSecretKey(device.auth.file), passphrase);
       return { saved: true, persistent: secrets.persistent };
     },
-    'devices/refresh': async ({ names }) => ({
+    'devices/refresh': async ({ names, confirmed, acceptedOnce }) => ({
       devices: await actOnBoards(
-        await connector(),
+        await connector(confirmed, acceptedOnce),
         (await inventory()).select(names),
         'refresh',
         statesPath,
       ),
     }),
-    'devices/act': async ({ action, names }) => ({
+    'devices/act': async ({ action, names, confirmed, acceptedOnce }) => ({
       devices: await actOnBoards(
-        await connector(),
+        await connector(confirmed, acceptedOnce),
         (await inventory()).select(names),
         action,
         statesPath,

@@ -15,6 +15,11 @@ import type {
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 
+/** A refresh of boards' state, or an action on them. */
+export type BoardTask = BoardAction | 'refresh';
+/** Host keys the user answered in the modal: remembered, or trusted this time only. */
+type HostKeyAnswers = { confirmed?: string[]; acceptedOnce?: string[] };
+
 export const useFarmStore = defineStore('farm', () => {
   const devices = shallowRef<DeviceRow[]>([]);
   const loaded = ref(false);
@@ -136,10 +141,7 @@ export const useFarmStore = defineStore('farm', () => {
   const answered = shallowRef<ReadonlySet<string>>(new Set());
 
   /** `trusted`: host keys the user answered in the modal, remembered or for this time only. */
-  async function provision(
-    names: string[],
-    trusted: { confirmed?: string[]; acceptedOnce?: string[] } = {},
-  ): Promise<void> {
+  async function provision(names: string[], trusted: HostKeyAnswers = {}): Promise<void> {
     answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
     provisioning.value = true;
     progress.value = null;
@@ -149,6 +151,10 @@ export const useFarmStore = defineStore('farm', () => {
       const next = new Map(results.value);
       for (const d of r.devices) next.set(d.name, d);
       results.value = next;
+      // A board that provisioned answers again: an older refresh's failure no longer holds.
+      const failures = new Map(boardFailures.value);
+      for (const d of r.devices) if (d.status === 'ok') failures.delete(d.name);
+      boardFailures.value = failures;
       // What the provisioned boards now say about themselves (the core read it after pushing).
       await refresh();
     } catch (err) {
@@ -171,14 +177,25 @@ export const useFarmStore = defineStore('farm', () => {
   const boardFailures = shallowRef<ReadonlyMap<string, BoardResult>>(new Map());
   /** The refresh or action under way, for the buttons to wait. */
   const boardsBusy = ref(false);
+  /** What was last asked of each board: done again once the user trusts its host key. */
+  const boardTasks = new Map<string, BoardTask>();
 
-  async function onBoards(work: () => Promise<{ devices: BoardResult[] }>): Promise<void> {
+  async function onBoards(
+    task: BoardTask,
+    names: string[],
+    trusted: HostKeyAnswers,
+  ): Promise<void> {
     boardsBusy.value = true;
     error.value = null;
+    answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
     try {
-      const r = await work();
+      const r =
+        task === 'refresh'
+          ? await api.call('devices/refresh', { names, ...trusted })
+          : await api.call('devices/act', { action: task, names, ...trusted });
       const next = new Map(boardFailures.value);
       for (const d of r.devices) {
+        boardTasks.set(d.name, task);
         if (d.status === 'failed') next.set(d.name, d);
         else next.delete(d.name);
       }
@@ -192,11 +209,16 @@ export const useFarmStore = defineStore('farm', () => {
   }
 
   /** Reads the boards' own state again (every board when `names` is empty). */
-  const refreshBoards = (names: string[]): Promise<void> =>
-    onBoards(() => api.call('devices/refresh', { names }));
+  const refreshBoards = (names: string[], trusted: HostKeyAnswers = {}): Promise<void> =>
+    onBoards('refresh', names, trusted);
   /** Reboots, shuts down or uninstalls the agent of boards the user confirmed. */
-  const act = (action: BoardAction, names: string[]): Promise<void> =>
-    onBoards(() => api.call('devices/act', { action, names }));
+  const act = (action: BoardAction, names: string[], trusted: HostKeyAnswers = {}): Promise<void> =>
+    onBoards(action, names, trusted);
+  /** What was last asked of a board, done again with the host key the user trusted. */
+  const retryBoard = (name: string, trusted: HostKeyAnswers): Promise<void> =>
+    onBoards(boardTasks.get(name) ?? 'refresh', [name], trusted);
+  /** The word the host-key dialog's buttons end with for a board's last task. */
+  const taskOf = (name: string): BoardTask => boardTasks.get(name) ?? 'refresh';
 
   function answer(name: string): void {
     answered.value = new Set([...answered.value, name]);
@@ -229,5 +251,7 @@ export const useFarmStore = defineStore('farm', () => {
     boardsBusy,
     refreshBoards,
     act,
+    retryBoard,
+    taskOf,
   };
 });
