@@ -2,7 +2,7 @@
 // deploys to it (checking each file's sha256, one ORT session per part), computes frames, sends
 // activations straight to the next stage's agent, and reports telemetry and health.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend } from './backend';
 import { computeSession } from './compute';
@@ -23,6 +23,7 @@ import {
 } from './protocol/schema';
 import { checkTensor } from './protocol/tensor';
 import { mediumLink, portLink, type Link } from './medium';
+import { checkPartMemory, residentBytes } from './memory';
 import { Board, CpuMeter } from './telemetry';
 import { Turns } from './turns';
 
@@ -116,16 +117,31 @@ export class Agent {
     };
   }
 
-  /** Reads a part file and refuses it unless its sha256 is the one the run expects. */
-  private async readPart(file: string, sha256: string): Promise<Uint8Array> {
+  /**
+   * Reads a part file and refuses it unless its sha256 is the one the run expects, and, before a
+   * byte of it is read, unless the board's memory budget can hold it (`name` names the part).
+   */
+  private async readPart(name: string, file: string, sha256: string): Promise<Uint8Array> {
     if (!FILE_NAME.test(file)) throw new Error(`"${file}" is not a plain .onnx file name`);
+    const path = join(this.cfg.partsDir, file);
+    const missing = () =>
+      new Error(`${this.cfg.id} has no part file ${file} in ${this.cfg.partsDir}; push it first`);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => {
+        throw missing();
+      },
+    );
+    const memory = await checkPartMemory(size, this.cfg.memoryBudgetBytes);
+    if (!memory.fits)
+      throw new Error(
+        `cannot load part ${name}: it needs ${memory.needBytes} bytes more than the ${memory.heldBytes} the agent holds, over the board's memory budget of ${memory.budgetBytes} bytes; plan the model over more boards or give this one a smaller part`,
+      );
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(this.cfg.partsDir, file));
+      bytes = await readFile(path);
     } catch {
-      throw new Error(
-        `${this.cfg.id} has no part file ${file} in ${this.cfg.partsDir}; push it first`,
-      );
+      throw missing();
     }
     const got = createHash('sha256').update(bytes).digest('hex');
     if (got !== sha256) {
@@ -186,7 +202,7 @@ export class Agent {
               {
                 backend: this.cfg.backend,
                 threads: this.cfg.threads,
-                model: await this.readPart(part.file, part.sha256),
+                model: await this.readPart(name, part.file, part.sha256),
               },
               d.expectMs?.[`${this.cfg.id}/${name}`],
             ));
@@ -258,7 +274,7 @@ export class Agent {
     return {
       agentId: this.cfg.id,
       cpuPercent: cpu.sample(),
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: await residentBytes(),
       ...(await this.board.read()),
       emulated: this.cfg.profile !== null,
     };

@@ -37,13 +37,19 @@ export const AgentConfig = z
       .default(null),
     /** Emulated switched port speed in Mbit/s (virtual farm). */
     linkMbps: z.number().positive().nullable().default(null),
+    /**
+     * The memory the agent may hold, parts included (provisioning writes the board profile's
+     * budget capped by the memory the probe found); a part that would not fit is refused at
+     * deploy. Null: what the kernel reports available at the time.
+     */
+    memoryBudgetBytes: z.number().int().positive().nullable().default(null),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export const USAGE = `usage: mchair-agent [--config FILE] [--id ID] [--host H] [--port P] [--parts-dir DIR]
                     [--tls-dir DIR] [--backend node|wasm] [--threads N] [--max-message-mb N]
-                    [--profile NAME] [--medium HOST:PORT | --link-mbps N]
+                    [--profile NAME] [--medium HOST:PORT | --link-mbps N] [--memory-budget-mb N]
        mchair-agent --medium-server --mbps N [--port P] [--host IPV4]   (virtual farm: a shared medium)`;
 
 export class ConfigError extends Error {}
@@ -68,6 +74,7 @@ export function loadConfig(argv: string[]): AgentConfig {
         profile: { type: 'string' },
         medium: { type: 'string' },
         'link-mbps': { type: 'string' },
+        'memory-budget-mb': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -85,6 +92,8 @@ export function loadConfig(argv: string[]): AgentConfig {
     }
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+  const mib = (s: string | undefined) =>
+    s === undefined ? undefined : Math.round(Number(s) * 2 ** 20);
   const flags: Record<string, unknown> = {
     id: v.id,
     host: v.host,
@@ -93,13 +102,11 @@ export function loadConfig(argv: string[]): AgentConfig {
     tlsDir: v['tls-dir'],
     backend: v.backend,
     threads: num(v.threads),
-    maxMessageBytes:
-      v['max-message-mb'] === undefined
-        ? undefined
-        : Math.round(Number(v['max-message-mb']) * 2 ** 20),
+    maxMessageBytes: mib(v['max-message-mb']),
     profile: v.profile,
     medium: v.medium,
     linkMbps: num(v['link-mbps']),
+    memoryBudgetBytes: mib(v['memory-budget-mb']),
   };
   for (const [k, val] of Object.entries(flags)) if (val !== undefined) base[k] = val;
   const cfg = AgentConfig.safeParse(base);

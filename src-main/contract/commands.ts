@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { command } from './define';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
+  AnnouncedHost,
   DeviceForm,
   DeviceRow,
   FoundHost,
@@ -20,6 +21,13 @@ import { ModelCard } from './modelCard';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
+import { BoardAction, BoardResult } from './boards';
+
+/** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
+const HostKeyAnswers = {
+  confirmed: z.array(HostKeyFingerprint).max(256).default([]),
+  acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
+};
 
 export const commands = {
   'app/info': command(
@@ -91,6 +99,17 @@ export const commands = {
       /** True when the user stopped the scan: `found` is what answered until then. */
       stopped: z.boolean(),
     }),
+  ),
+  'devices/discover': command(
+    'Listen for boards announcing themselves over mDNS (avahi on Raspberry Pi OS and Jetson Ubuntu).',
+    z
+      .object({
+        /** The address of this computer's interface on the lab network; the system's choice when absent. */
+        interfaceAddress: z.ipv4('is not an IPv4 address of this computer').optional(),
+        timeoutMs: z.number().int().min(200).max(30_000).default(3000),
+      })
+      .strict(),
+    z.object({ found: z.array(AnnouncedHost) }),
   ),
   'devices/stop-scan': command(
     'Stop the LAN scan under way; it returns what it found so far.',
@@ -235,10 +254,7 @@ export const commands = {
     z
       .object({
         devices: z.array(z.string().min(1).max(64)).min(1).max(256),
-        /** SHA256 fingerprints of new host keys the user confirmed after a HOST_KEY_UNKNOWN. */
-        confirmed: z.array(HostKeyFingerprint).max(256).default([]),
-        /** New host keys trusted for this provisioning only: never written to known_hosts. */
-        acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
+        ...HostKeyAnswers,
       })
       .strict(),
     z.object({ devices: z.array(DeviceProvisionResult) }),
@@ -251,6 +267,32 @@ export const commands = {
   'devices/save-password': command(
     "Keep a board's SSH password for its logins: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
     z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+    z.object({ saved: z.boolean(), persistent: z.boolean() }),
+  ),
+  'devices/refresh': command(
+    "Read boards' own state again over SSH (agent version, service, parts held) and remember it in the data folder; every board when no name is given.",
+    z
+      .object({
+        names: z.array(z.string().min(1).max(64)).max(256).default([]),
+        ...HostKeyAnswers,
+      })
+      .strict(),
+    z.object({ devices: z.array(BoardResult) }),
+  ),
+  'devices/act': command(
+    'Reboot or shut down boards, or uninstall their agent (the page asks for confirmation first).',
+    z
+      .object({
+        action: BoardAction,
+        names: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
+        ...HostKeyAnswers,
+      })
+      .strict(),
+    z.object({ devices: z.array(BoardResult) }),
+  ),
+  'devices/save-passphrase': command(
+    "Keep the passphrase of a board's SSH key, checked against the key first: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
+    z.object({ name: z.string().min(1).max(64), passphrase: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
   ),
   'devices/logs': command(

@@ -13,3 +13,4 @@ export * from './meters';
 export * from './frameWindow';
 export * from './modelCard';
 export * from './download';
+export * from './boards';

@@ -4,6 +4,7 @@
 // what the user typed, and the core's InputError names the field to fix.
 import { z } from 'zod';
 import { ModelCard } from './modelCard';
+import { BoardState } from './boards';
 import { Plan } from './plan';
 
 export const DeviceRow = z.object({
@@ -18,6 +19,8 @@ export const DeviceRow = z.object({
   agentPort: z.number().int(),
   /** The planner profile (pi3, pi4, tx2, ...); null until a probe picks one. */
   profile: z.string().nullable(),
+  /** What the board last said about itself (remembered across restarts); null: never read. */
+  state: BoardState.nullable(),
 });
 export type DeviceRow = z.infer<typeof DeviceRow>;
 
@@ -53,6 +56,15 @@ export const ZooEntry = z.object({
   card: ModelCard.nullable(),
 });
 export type ZooEntry = z.infer<typeof ZooEntry>;
+
+/** A board that announced itself over mDNS (avahi): its .local name, addresses and SSH port. */
+export const AnnouncedHost = z.object({
+  host: z.string(),
+  addresses: z.array(z.string()),
+  port: z.number().int(),
+  instances: z.array(z.string()),
+});
+export type AnnouncedHost = z.infer<typeof AnnouncedHost>;
 
 const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
 

@@ -1,13 +1,16 @@
 // The handlers behind the Farm, Models and Plan views: the inventory's devices (list, add,
-// remove, import, LAN scan), the zoo's CNNs with their per-layer costs, and plans of them on a
+// remove, import, LAN scan, mDNS), the zoo's CNNs with their per-layer costs, and plans of them on a
 // farm. Each one calls the owning area's module; the rules (field formats, import file formats,
 // scan bounds, the planner's search) live there.
 import type { DeviceForm, DeviceRow, PlanFarm } from '../contract/lab';
+import type { BoardState } from '../contract/boards';
 import { AppError } from '../contract/errors';
+import { defaultBoardStatesPath, loadBoardStates, saveBoardStates } from '../inventory/boardStates';
 import type { Auth, Device, DeviceInput } from '../inventory/device';
 import { parseImport } from '../inventory/import';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
+import { discoverMdns } from '../inventory/mdns';
 import { inspectModel, ZOO_DESCRIPTIONS, ZOO_NAMES, type ModelInspection } from '../model/index';
 import {
   farmFromSpec,
@@ -28,7 +31,7 @@ function describeAuth(auth: Auth): string {
   return auth.type === 'key' ? `key ${auth.file}` : auth.type;
 }
 
-export function deviceRow(d: Device): DeviceRow {
+export function deviceRow(d: Device, state: BoardState | null = null): DeviceRow {
   return {
     name: d.name,
     host: d.host,
@@ -38,6 +41,7 @@ export function deviceRow(d: Device): DeviceRow {
     via: d.jump ? `${d.jump.user}@${d.jump.host}:${d.jump.port}` : null,
     agentPort: d.agentPort,
     profile: d.profile ?? null,
+    state,
   };
 }
 
@@ -67,6 +71,7 @@ type DeviceCommands =
   | 'devices/remove'
   | 'devices/import'
   | 'devices/scan'
+  | 'devices/discover'
   | 'devices/stop-scan';
 
 /** A sweep answers host after host; the page needs a few progress redraws a second. */
@@ -75,6 +80,7 @@ const SCAN_PROGRESS_EVERY_MS = 150;
 export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers, DeviceCommands> {
   let scanning: AbortController | null = null;
   const path = defaultInventoryPath(dataDir);
+  const statesPath = defaultBoardStatesPath(dataDir);
   // Edits are load-change-save; one at a time, so two quick adds from the UI cannot lose one.
   let editing: Promise<unknown> = Promise.resolve();
   const edit = <T>(change: (inv: Inventory) => T): Promise<T> => {
@@ -85,13 +91,22 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
   };
 
   return {
-    'devices/list': async () => ({ devices: (await Inventory.load(path)).list().map(deviceRow) }),
+    'devices/list': async () => {
+      const [inventory, states] = await Promise.all([
+        Inventory.load(path),
+        loadBoardStates(statesPath),
+      ]);
+      return { devices: inventory.list().map((d) => deviceRow(d, states.get(d.name) ?? null)) };
+    },
     'devices/add': async ({ device }) => ({
       device: deviceRow(await edit((inv) => inv.add(deviceInput(device)))),
     }),
-    'devices/remove': async ({ name }) => ({
-      removed: (await edit((inv) => inv.remove(name))).name,
-    }),
+    'devices/remove': async ({ name }) => {
+      const removed = (await edit((inv) => inv.remove(name))).name;
+      // A board added again under this name is another board until it is read.
+      await saveBoardStates(statesPath, new Map([[removed, null]]));
+      return { removed };
+    },
     'devices/import': async ({ fileName, text, replace }) => {
       const inputs = parseImport(fileName, text);
       if (inputs.length === 0) throw new AppError('IMPORT_EMPTY', `${fileName} lists no boards`);
@@ -120,6 +135,9 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
         scanning = null;
       }
     },
+    'devices/discover': async ({ interfaceAddress, timeoutMs }) => ({
+      found: await discoverMdns({ timeoutMs, ...(interfaceAddress ? { interfaceAddress } : {}) }),
+    }),
     'devices/stop-scan': async () => {
       scanning?.abort();
       return { stopped: scanning !== null };

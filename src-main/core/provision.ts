@@ -1,19 +1,23 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
 // 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log. Host keys the user confirmed in the app's modal (after a
+// provisioned board's agent log; read boards' own state again (provisioning reads it too), reboot,
+// shut down or uninstall them. Host keys the user confirmed in the app's modal (after a
 // HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
 // ones (trusted for this provisioning's connections only).
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
+import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
-import { passwordSecretKey } from '../inventory/device';
+import { actOnBoards } from '../provision/boardControl';
+import { passphraseSecretKey, passwordSecretKey } from '../inventory/device';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
 import { readAgentLogs } from '../provision/service';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
+import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
 import type { EventBus } from './events';
@@ -28,9 +32,16 @@ export function provisionHandlers(
   secrets: SecretStore,
 ): Pick<
   Handlers,
-  'provision/start' | 'provision/cancel' | 'devices/logs' | 'devices/save-password'
+  | 'provision/start'
+  | 'provision/cancel'
+  | 'devices/logs'
+  | 'devices/save-password'
+  | 'devices/save-passphrase'
+  | 'devices/refresh'
+  | 'devices/act'
 > {
   let running: AbortController | null = null;
+  const statesPath = defaultBoardStatesPath(dataDir);
   const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
   const connector = (
     confirmed: readonly string[] = [],
@@ -96,6 +107,33 @@ export function provisionHandlers(
       await secrets.set(passwordSecretKey(device), password);
       return { saved: true, persistent: secrets.persistent };
     },
+    'devices/save-passphrase': async ({ name, passphrase }) => {
+      const device = (await inventory()).get(name);
+      if (device.auth.type !== 'key')
+        throw new AppError(
+          'NOT_A_KEY_LOGIN',
+          `${name} logs in with ${device.auth.type}, not a key file: there is no passphrase to keep`,
+        );
+      await checkPassphrase(device.auth.file, passphrase);
+      await secrets.set(passphraseSecretKey(device.auth.file), passphrase);
+      return { saved: true, persistent: secrets.persistent };
+    },
+    'devices/refresh': async ({ names, confirmed, acceptedOnce }) => ({
+      devices: await actOnBoards(
+        await connector(confirmed, acceptedOnce),
+        (await inventory()).select(names),
+        'refresh',
+        statesPath,
+      ),
+    }),
+    'devices/act': async ({ action, names, confirmed, acceptedOnce }) => ({
+      devices: await actOnBoards(
+        await connector(confirmed, acceptedOnce),
+        (await inventory()).select(names),
+        action,
+        statesPath,
+      ),
+    }),
     'devices/logs': async ({ name, lines }) => {
       const device = (await inventory()).get(name);
       return (await connector()).with(device, (session) => readAgentLogs(session, device, lines));

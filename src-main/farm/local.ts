@@ -23,6 +23,8 @@ export interface LocalAgentOptions {
   /** Emulated shared medium's airtime service "host:port", or an emulated port speed. */
   medium?: string;
   linkMbps?: number;
+  /** The agent's memory budget (a part that would not fit is refused at deploy). */
+  memoryBudgetBytes?: number;
   /** Keep running after this process exits (the virtual farm); stderr goes to `logFile`. */
   detached?: { logFd: number };
   /** Run inside this network namespace (a path nsenter takes; see farm/netns.ts). */
@@ -192,6 +194,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
   if (o.profile) args.push('--profile', o.profile);
   if (o.medium) args.push('--medium', o.medium);
   if (o.linkMbps) args.push('--link-mbps', String(o.linkMbps));
+  if (o.memoryBudgetBytes) args.push('--memory-budget-mb', String(o.memoryBudgetBytes / 2 ** 20));
   const p = await spawnListening(`agent ${o.id}`, args, o.detached, o.netns);
   return { ...p, id: o.id, host: o.host ?? '127.0.0.1' };
 }

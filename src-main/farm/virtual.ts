@@ -28,6 +28,8 @@ export interface FarmDeviceSpec {
   backend?: 'node' | 'wasm';
   /** Runs in this network namespace at this address (farm/netns.ts), not on `host`. */
   netns?: { netns: string; address: string };
+  /** The agent's memory budget; without one it takes what the machine has available. */
+  memoryBudgetBytes?: number;
 }
 
 export interface RunningFarm {
@@ -142,6 +144,7 @@ export async function startFarm(o: {
           profile: d.profile,
           medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
           linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
+          memoryBudgetBytes: d.memoryBudgetBytes,
           detached: await logFd(d.id),
         });
         started.push(a);

@@ -87,8 +87,13 @@ export const BUILTIN_MEDIA: ReadonlyMap<string, Medium> = new Map(
 /** Short names people type. */
 const ALIASES: Record<string, string> = { tx2: 'tx2-cpu', laptop: 'x86-laptop', x86: 'x86-laptop' };
 
+/** The built-in profile of that name or alias, or null (a board the probe calls generic-arm64). */
+export function findProfile(name: string): DeviceProfile | null {
+  return BUILTIN_PROFILES.get(ALIASES[name] ?? name) ?? null;
+}
+
 export function builtInProfile(name: string): DeviceProfile {
-  const p = BUILTIN_PROFILES.get(ALIASES[name] ?? name);
+  const p = findProfile(name);
   if (!p) {
     throw new InputError(
       `unknown device profile "${name}" (choose from ${[...BUILTIN_PROFILES.keys()].join(', ')})`,

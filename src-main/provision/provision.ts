@@ -17,6 +17,9 @@ import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
 import { labIdentity } from './lab-ca';
+import { recordAgentVersion, rememberBoardState } from './boardControl';
+import { boardMemoryBudget } from './memoryBudget';
+import { findProfile } from '../planner/profile';
 import { probeDevice, type ProbeReport } from './probe';
 import { ProgressTracker, type ProgressListener } from './progress';
 import {
@@ -102,6 +105,7 @@ async function stageDeviceFiles(
     partsDir: posix.join(dir, 'parts'),
     tlsDir: posix.join(dir, 'tls'),
     backend: verdict.runtime === 'native' ? 'node' : 'wasm',
+    memoryBudgetBytes: boardMemoryBudget(findProfile(verdict.profile), probe.memTotalBytes),
   };
   await writeFile(join(staging, 'agent.json'), `${JSON.stringify(config, null, 2)}\n`);
   items.push(await item('config', join(staging, 'agent.json'), 'agent.json'));
@@ -306,6 +310,11 @@ async function provisionOne(
     const unchecked = await waitListening(session, device, opts.signal);
     if (unchecked) result.notes.push(unchecked);
     result.agentVersion = `${APP_VERSION}+${plan.agentSha.slice(0, 12)}`;
+    await recordAgentVersion(session, device, result.agentVersion);
+    // The Farm table shows what the board now says about itself, after a restart too.
+    await rememberBoardState(session, device, opts.dataDir).catch((err: unknown) =>
+      result.notes.push(`could not read the board's state back: ${toWireError(err).message}`),
+    );
     result.status = 'ok';
     result.message =
       changed.length === 0

@@ -25,14 +25,16 @@ async function secretFor(
   label: string,
   src: CredentialSources,
   what: string,
+  /** The code when nobody can be asked: the app asks in a dialog on PASSPHRASE_NEEDED. */
+  missingCode = 'AUTH_FAILED',
 ): Promise<string> {
   const known = await src.secrets.get(key);
   if (known !== undefined) return known;
   const typed = await src.prompter.secret(question);
   if (typed === null)
-    throw authFailed(
-      label,
-      `${what} is needed, none is stored and there is no terminal to ask it on; run on a terminal, save it in the app, or log in with a key or the ssh-agent`,
+    throw new AppError(
+      missingCode,
+      `cannot log in to ${label}: ${what} is needed, none is stored and there is no terminal to ask it on; run on a terminal, save it in the app, or log in with a key or the ssh-agent`,
     );
   await src.secrets.set(key, typed);
   return typed;
@@ -47,6 +49,19 @@ async function readKey(file: string, label: string): Promise<Buffer> {
       `cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}); fix the path with \`mchair devices add ... --key FILE\``,
     );
   }
+}
+
+/**
+ * Whether `passphrase` opens the private key in `file`: the app checks a passphrase before it
+ * keeps it, so a typo is said at once and not at the next login.
+ */
+export async function checkPassphrase(file: string, passphrase: string): Promise<void> {
+  const problem = keyProblem(await readKey(file, file), passphrase);
+  if (problem !== null)
+    throw new AppError(
+      'PASSPHRASE_WRONG',
+      `that passphrase does not open ${file} (${problem}); type it again`,
+    );
 }
 
 /** ssh2 reports a wrong or missing passphrase as an Error returned by parseKey. */
@@ -75,6 +90,7 @@ export async function authMethodFor(
         label,
         src,
         `the passphrase of ${auth.file}`,
+        'PASSPHRASE_NEEDED',
       );
       if ((await keyProblem(key, passphrase)) !== null) {
         await src.secrets.delete(secretKey);

@@ -2,7 +2,10 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type {
+  AnnouncedHost,
+  BoardAction,
   BoardReadings,
+  BoardResult,
   DeviceForm,
   DeviceProvisionResult,
   DeviceRow,
@@ -11,6 +14,11 @@ import type {
 } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
+
+/** A refresh of boards' state, or an action on them. */
+export type BoardTask = BoardAction | 'refresh';
+/** Host keys the user answered in the modal: remembered, or trusted this time only. */
+type HostKeyAnswers = { confirmed?: string[]; acceptedOnce?: string[] };
 
 export const useFarmStore = defineStore('farm', () => {
   const devices = shallowRef<DeviceRow[]>([]);
@@ -60,13 +68,32 @@ export const useFarmStore = defineStore('farm', () => {
   const importFile = (fileName: string, text: string, replace: boolean): Promise<string | null> =>
     edit(() => api.call('devices/import', { fileName, text, replace }));
 
-  /** Hands a board's SSH password to the core's secret store (the page keeps no copy); null or why it failed. */
-  async function savePassword(name: string, password: string): Promise<string | null> {
+  /**
+   * Hands a board's SSH password, or its key's passphrase, to the core's secret store (the page
+   * keeps no copy); null or why it failed.
+   */
+  async function saveSecret(
+    kind: 'password' | 'passphrase',
+    name: string,
+    secret: string,
+  ): Promise<string | null> {
     try {
-      await api.call('devices/save-password', { name, password });
+      if (kind === 'password') await api.call('devices/save-password', { name, password: secret });
+      else await api.call('devices/save-passphrase', { name, passphrase: secret });
       return null;
     } catch (err) {
       return errorSentence(err);
+    }
+  }
+
+  /** Boards that announced themselves over mDNS, or why listening failed. */
+  async function discover(
+    interfaceAddress: string,
+  ): Promise<{ found: AnnouncedHost[] } | { error: string }> {
+    try {
+      return await api.call('devices/discover', interfaceAddress ? { interfaceAddress } : {});
+    } catch (err) {
+      return { error: errorSentence(err) };
     }
   }
 
@@ -114,10 +141,7 @@ export const useFarmStore = defineStore('farm', () => {
   const answered = shallowRef<ReadonlySet<string>>(new Set());
 
   /** `trusted`: host keys the user answered in the modal, remembered or for this time only. */
-  async function provision(
-    names: string[],
-    trusted: { confirmed?: string[]; acceptedOnce?: string[] } = {},
-  ): Promise<void> {
+  async function provision(names: string[], trusted: HostKeyAnswers = {}): Promise<void> {
     answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
     provisioning.value = true;
     progress.value = null;
@@ -127,6 +151,12 @@ export const useFarmStore = defineStore('farm', () => {
       const next = new Map(results.value);
       for (const d of r.devices) next.set(d.name, d);
       results.value = next;
+      // A board that provisioned answers again: an older refresh's failure no longer holds.
+      const failures = new Map(boardFailures.value);
+      for (const d of r.devices) if (d.status === 'ok') failures.delete(d.name);
+      boardFailures.value = failures;
+      // What the provisioned boards now say about themselves (the core read it after pushing).
+      await refresh();
     } catch (err) {
       error.value = errorSentence(err);
     } finally {
@@ -143,6 +173,53 @@ export const useFarmStore = defineStore('farm', () => {
     }
   }
 
+  /** Each board's last refresh or action failure in this session (its state is in `devices`). */
+  const boardFailures = shallowRef<ReadonlyMap<string, BoardResult>>(new Map());
+  /** The refresh or action under way, for the buttons to wait. */
+  const boardsBusy = ref(false);
+  /** What was last asked of each board: done again once the user trusts its host key. */
+  const boardTasks = new Map<string, BoardTask>();
+
+  async function onBoards(
+    task: BoardTask,
+    names: string[],
+    trusted: HostKeyAnswers,
+  ): Promise<void> {
+    boardsBusy.value = true;
+    error.value = null;
+    answered.value = new Set([...answered.value].filter((n) => !names.includes(n)));
+    try {
+      const r =
+        task === 'refresh'
+          ? await api.call('devices/refresh', { names, ...trusted })
+          : await api.call('devices/act', { action: task, names, ...trusted });
+      const next = new Map(boardFailures.value);
+      for (const d of r.devices) {
+        boardTasks.set(d.name, task);
+        if (d.status === 'failed') next.set(d.name, d);
+        else next.delete(d.name);
+      }
+      boardFailures.value = next;
+      await refresh();
+    } catch (err) {
+      error.value = errorSentence(err);
+    } finally {
+      boardsBusy.value = false;
+    }
+  }
+
+  /** Reads the boards' own state again (every board when `names` is empty). */
+  const refreshBoards = (names: string[], trusted: HostKeyAnswers = {}): Promise<void> =>
+    onBoards('refresh', names, trusted);
+  /** Reboots, shuts down or uninstalls the agent of boards the user confirmed. */
+  const act = (action: BoardAction, names: string[], trusted: HostKeyAnswers = {}): Promise<void> =>
+    onBoards(action, names, trusted);
+  /** What was last asked of a board, done again with the host key the user trusted. */
+  const retryBoard = (name: string, trusted: HostKeyAnswers): Promise<void> =>
+    onBoards(boardTasks.get(name) ?? 'refresh', [name], trusted);
+  /** The word the host-key dialog's buttons end with for a board's last task. */
+  const taskOf = (name: string): BoardTask => boardTasks.get(name) ?? 'refresh';
+
   function answer(name: string): void {
     answered.value = new Set([...answered.value, name]);
   }
@@ -157,7 +234,8 @@ export const useFarmStore = defineStore('farm', () => {
     add,
     remove,
     importFile,
-    savePassword,
+    saveSecret,
+    discover,
     scan,
     scanProgress,
     scanning,
@@ -169,5 +247,11 @@ export const useFarmStore = defineStore('farm', () => {
     cancelProvision,
     answered,
     answer,
+    boardFailures,
+    boardsBusy,
+    refreshBoards,
+    act,
+    retryBoard,
+    taskOf,
   };
 });

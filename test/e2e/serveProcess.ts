@@ -26,17 +26,19 @@ export interface ServeProcess {
 
 /**
  * `log`: pino's level for serve's stderr (a secrets test reads everything, at debug); `env`:
- * variables added to its environment (a CA to trust, a proxy).
+ * variables added to its environment (a CA to trust, a proxy). `home`: a data folder of the
+ * caller's, kept when serve stops (a restart test starts serve on it again); without it serve gets
+ * a fresh one, removed when it stops.
  */
 export async function startServe(
-  opts: { log?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { log?: string; env?: NodeJS.ProcessEnv; home?: string } = {},
 ): Promise<ServeProcess> {
   if (!existsSync('out/renderer/index.html')) {
     throw new Error(
       'the renderer is not built: run `npx electron-vite build` (npm test does) first',
     );
   }
-  const home = await mkdtemp(join(tmpdir(), 'mchair-e2e-'));
+  const home = opts.home ?? (await mkdtemp(join(tmpdir(), 'mchair-e2e-')));
   const child = spawn(process.execPath, ['bin/mchair.js', 'serve', '--port', '0'], {
     env: { ...process.env, ...opts.env, MCHAIR_HOME: home, MCHAIR_LOG: opts.log ?? 'warn' },
   });
@@ -66,7 +68,7 @@ export async function startServe(
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await rm(home, { recursive: true, force: true });
+      if (!opts.home) await rm(home, { recursive: true, force: true });
       return code;
     },
   };

@@ -4,7 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, InputError, type WireError } from '../../contract/index';
+import {
+  AppError,
+  describeBoardState,
+  InputError,
+  type BoardState,
+  type WireError,
+} from '../../contract/index';
+import { defaultBoardStatesPath, loadBoardStates } from '../../inventory/boardStates';
 import { type Auth, type DeviceInput, describeDevice, type Device } from '../../inventory/device';
 import { parseImport, parseJump } from '../../inventory/import';
 import { scanSubnet } from '../../inventory/lan-scan';
@@ -17,6 +24,9 @@ import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
 import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import { action, type ActionContext, withCommonOptions } from '../framework';
+import { registerDevicesReboot } from './devicesReboot';
+import { registerDevicesShutdown } from './devicesShutdown';
+import { registerDevicesUninstall } from './devicesUninstall';
 
 /** --inventory FILE, on every command that reads or edits devices. */
 export function withInventoryOption(cmd: Command): Command {
@@ -100,7 +110,7 @@ function authFromFlags(f: z.output<typeof AddFlags>): Auth {
     : { type: 'agent' };
 }
 
-function row(d: Device): Record<string, string> {
+function row(d: Device, state: BoardState | null): Record<string, string> {
   return {
     name: d.name,
     login: `${d.user}@${d.host}:${d.port}`,
@@ -108,6 +118,7 @@ function row(d: Device): Record<string, string> {
     via: d.jump ? `${d.jump.user}@${d.jump.host}:${d.jump.port}` : '-',
     agent: String(d.agentPort),
     profile: d.profile ?? '(probe)',
+    state: describeBoardState(state),
   };
 }
 
@@ -186,7 +197,9 @@ function showProbe(r: ProbeReport): string {
 export function registerDevices(program: Command): void {
   const devices = program
     .command('devices')
-    .description('the boards of the farm: add, list, import, probe, logs');
+    .description(
+      'the boards of the farm: add, list, import, probe, logs, reboot, shutdown, uninstall',
+    );
 
   withCommonOptions(
     withInventoryOption(
@@ -256,9 +269,15 @@ export function registerDevices(program: Command): void {
     action(
       async (ctx) => {
         const inv = await openInventory(ctx);
-        return { inventory: inv.path, devices: inv.list() };
+        const states = await loadBoardStates(defaultBoardStatesPath(ctx.dataDir));
+        return {
+          inventory: inv.path,
+          devices: inv.list(),
+          /** What each board last said about itself (refresh, provisioning, an action). */
+          states: Object.fromEntries(states),
+        };
       },
-      (r) => table(r.devices.map(row)),
+      (r) => table(r.devices.map((d) => row(d, r.states[d.name] ?? null))),
     ),
   );
 
@@ -470,4 +489,7 @@ export function registerDevices(program: Command): void {
               .join('\n'),
     ),
   );
+  registerDevicesReboot(devices);
+  registerDevicesShutdown(devices);
+  registerDevicesUninstall(devices);
 }

@@ -42,6 +42,10 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'provision/start': { devices: ['no-such-board'] },
   'provision/cancel': {},
   'devices/logs': { name: 'no-such-board' },
+  'devices/refresh': { names: ['no-such-board'] },
+  'devices/discover': { interfaceAddress: '127.0.0.1', timeoutMs: 200 },
+  'devices/save-passphrase': { name: 'pi-02', passphrase: 'sample-passphrase' },
+  'devices/act': { action: 'reboot', names: ['no-such-board'] },
   'devices/save-password': { name: 'pi-02', password: 'sample-password' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
   // One emulated board: the adapter tests go through the commands in order, so farm/down (two

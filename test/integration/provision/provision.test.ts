@@ -5,7 +5,7 @@
 // nothing, a real distributed inference with --check across the provisioned agents over TLS, and
 // a changed host key refused for one board while the other carries on.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
@@ -234,6 +234,21 @@ describe('mchair provision against real sshd boards', () => {
         ),
       ).toEqual(['x64']);
       expect(statSync(join(home, REMOTE_DIR, 'tls', `${b.name}.key`)).mode & 0o777).toBe(0o600);
+      // What the board said about itself once provisioned, remembered for the Farm table.
+      const state = JSON.parse(readFileSync(join(dataDir, 'boards.json'), 'utf8')).boards[b.name];
+      expect(state).toMatchObject({
+        agentVersion: r.agentVersion,
+        service: { mode: 'background', state: 'active' },
+        power: null,
+      });
+      expect(state.parts).toHaveLength(manifest.stages.flatMap((s) => s.parts).length);
+      // A board without a calibrated profile: its agent may use 3/4 of the memory probed.
+      const memTotal = Number(
+        /^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1],
+      );
+      expect(
+        JSON.parse(readFileSync(join(home, REMOTE_DIR, 'agent.json'), 'utf8')).memoryBudgetBytes,
+      ).toBe(Math.floor(memTotal * 1024 * 0.75));
       expect(existsSync(join(home, 'pwned'))).toBe(false);
       expect(
         readdirSync(join(home, REMOTE_DIR, 'parts')).filter((f) => f.endsWith('.part')),
