@@ -56,7 +56,7 @@ async function readKey(file: string, label: string): Promise<Buffer> {
  * keeps it, so a typo is said at once and not at the next login.
  */
 export async function checkPassphrase(file: string, passphrase: string): Promise<void> {
-  const problem = keyProblem(await readKey(file, file), passphrase);
+  const problem = await keyProblem(await readKey(file, file), passphrase);
   if (problem !== null)
     throw new AppError(
       'PASSPHRASE_WRONG',
