@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { Manifest } from '../contract/manifest';
 import { PartitionError } from './errors';
 import { analyseModel } from './graph';
-import { type OnnxModel, saveModel } from './onnx';
+import { floatToHalf, halfToFloat, type OnnxModel, saveModel } from './onnx';
 import { partitionModel, type PartitionSpec } from './partition';
 import { seededUniform } from './zoo';
 
@@ -94,23 +94,50 @@ function missing(name: string, where: string): never {
   throw new PartitionError(`${where} needs tensor "${name}" that no earlier stage produces`);
 }
 
-/** Seeded random frames of the model's input type (uint8 pixels, or floats in [-1, 1]). */
+/**
+ * Seeded random frames of the model's input type: uint8 or int8 pixels, or floats in [-1, 1]
+ * (float16 ones rounded to the nearest half).
+ */
 export function randomFrames(model: OnnxModel, count: number, seed: number): ort.Tensor[] {
   const { input } = analyseModel(model);
   const n = input.shape.reduce((a, b) => a * b, 1);
+  const dims = [...input.shape];
   return Array.from({ length: count }, (_, k) => {
     const u = seededUniform(n, 1, seed, `frame${k}`);
-    if (input.dtype === 'uint8')
-      return new ort.Tensor(
-        'uint8',
-        Uint8Array.from(u, (v) => Math.floor((v + 1) * 127.99)),
-        [...input.shape],
-      );
-    if (input.dtype === 'float32') return new ort.Tensor('float32', u, [...input.shape]);
-    throw new PartitionError(
-      `cannot make random ${input.dtype} frames; verify takes uint8 or float32 inputs`,
-    );
+    switch (input.dtype) {
+      case 'uint8':
+        return new ort.Tensor(
+          'uint8',
+          Uint8Array.from(u, (v) => Math.floor((v + 1) * 127.99)),
+          dims,
+        );
+      case 'int8':
+        return new ort.Tensor(
+          'int8',
+          Int8Array.from(u, (v) => Math.floor(v * 127.99)),
+          dims,
+        );
+      case 'float32':
+        return new ort.Tensor('float32', u, dims);
+      case 'float16':
+        return new ort.Tensor('float16', Uint16Array.from(u, floatToHalf), dims);
+      default:
+        throw new PartitionError(
+          `cannot make random ${input.dtype} frames; verify takes uint8, int8, float16 or float32 inputs`,
+        );
+    }
   });
+}
+
+/** A tensor's values as numbers (float16 words decoded). */
+function valuesOf(t: ort.Tensor): ArrayLike<number> {
+  if (t.type === 'float16') return Array.from(t.data as Uint16Array, halfToFloat);
+  return t.data as ArrayLike<number>;
+}
+
+/** The default tolerance for a model's output type: float16 keeps ~3 significant digits. */
+export function defaultTolerance(model: OnnxModel): number {
+  return analyseModel(model).output.dtype === 'float16' ? FLOAT16_TOLERANCE : DEFAULT_TOLERANCE;
 }
 
 export interface VerifyReport {
@@ -127,6 +154,7 @@ export interface VerifyReport {
 }
 
 export const DEFAULT_TOLERANCE = 1e-5;
+export const FLOAT16_TOLERANCE = 1e-3;
 
 /**
  * Partitions the model (into `outDir`, or a temporary folder removed afterwards), runs random
@@ -138,7 +166,7 @@ export async function verifyPartition(
   opts: { frames?: number; seed?: number; tolerance?: number; outDir?: string } = {},
 ): Promise<VerifyReport> {
   const frames = randomFrames(model, opts.frames ?? 3, opts.seed ?? 1);
-  const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
+  const tolerance = opts.tolerance ?? defaultTolerance(model);
   const { input, output } = analyseModel(model);
   const scratch = mkdtempSync(join(tmpdir(), 'mchair-verify-'));
   try {
@@ -159,8 +187,8 @@ export async function verifyPartition(
     let maxAbs = 0;
     let maxRef = 0;
     got.forEach((g, f) => {
-      const a = g.data as Float32Array;
-      const b = expected[f]!.data as Float32Array;
+      const a = valuesOf(g);
+      const b = valuesOf(expected[f]!);
       if (a.length !== b.length)
         throw new PartitionError(
           `the parts give ${a.length} output values, the whole model ${b.length}`,
