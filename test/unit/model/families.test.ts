@@ -20,6 +20,7 @@ import {
   int8QOperator,
   MOBILENETV2_SMALL,
   mobilenetV2Pytorch,
+  resnet50Mxnet,
   squeezenetCaffe2,
 } from './zoo-exporters';
 
@@ -238,4 +239,25 @@ describe('int8, QDQ format', () => {
       /Conv "conv1" takes its weight from DequantizeLinear "conv1.weight_DequantizeLinear" \(a QDQ graph\); splits slice constant weights, so quantize to the QOperator format/,
     );
   });
+});
+
+describe('ResNet50 v1 (MXNet)', () => {
+  it('costs the full-size graph as published: 3.87 GMACs, 25.6 M parameters', () => {
+    const r = inspectModel(resnet50Mxnet());
+    // v1 strides its first 1x1 conv (v1.5, torchvision's, strides the 3x3: 4.09 G).
+    expect(r.totals.macs / 1e9).toBeCloseTo(3.87, 2);
+    // 25,557,032 weights and biases, plus 4 BatchNormalization vectors per conv (53 convs).
+    expect(r.totals.params).toBeGreaterThan(25.5e6);
+    expect(r.totals.params).toBeLessThan(25.7e6);
+  }, 60_000);
+  it('never cuts inside a bottleneck, and runs as parts bit for bit (small width)', async () => {
+    const m = resnet50Mxnet(0.125, 64, 10);
+    const cuts = listCuts(m);
+    expect(cuts).toContain('resnetv17_stage1_activation0');
+    expect(cuts).not.toContain('resnetv17_batchnorm2_fwd');
+    await exact(m, {
+      cuts: ['resnetv17_pool0_fwd', 'resnetv17_stage2_activation3', 'flatten_473'],
+      splits: [{ stage: 3, parts: 2 }],
+    });
+  }, 60_000);
 });

@@ -498,3 +498,101 @@ export function int8Qdq(): OnnxModel {
     output: { name: 'logits', shape: [1, 10] },
   });
 }
+
+/**
+ * ResNet50 v1 as the zoo's MXNet export lays it out (Conv + BatchNormalization + Relu, bottleneck
+ * blocks of 3-4-6-3 with 1x1 projection shortcuts and residual Adds, GlobalAveragePool, Flatten,
+ * Gemm), full-size unless `width` and `size` shrink it.
+ */
+export function resnet50Mxnet(width = 1, size = 224, classes = 1000): OnnxModel {
+  const g = new GraphWriter(26);
+  const ch = (n: number): number => Math.max(2, Math.round(n * width));
+  let n = 0;
+  const convBn = (
+    x: string,
+    cin: number,
+    cout: number,
+    k: number,
+    s: number,
+    relu: boolean,
+  ): string => {
+    const name = `resnetv17_conv${n}`;
+    const bn = `resnetv17_batchnorm${n++}`;
+    g.weight(`${name}_weight`, [cout, cin, k, k]);
+    const p = Math.floor(k / 2);
+    g.node(
+      'Conv',
+      [x, `${name}_weight`],
+      [`${name}_fwd`],
+      { kernel_shape: [k, k], pads: [p, p, p, p], strides: [s, s] },
+      name,
+    );
+    const params = ['gamma', 'beta', 'running_mean', 'running_var'].map((q) => `${bn}_${q}`);
+    g.values(params[0]!, [cout], 0.5, 1.0);
+    g.values(params[1]!, [cout], -0.1, 0.1);
+    g.values(params[2]!, [cout], -0.1, 0.1);
+    g.values(params[3]!, [cout], 0.5, 2);
+    const y = g.node(
+      'BatchNormalization',
+      [`${name}_fwd`, ...params],
+      [`${bn}_fwd`],
+      { epsilon: { f: 1e-5 } },
+      bn,
+    );
+    return relu ? g.node('Relu', [y], [`${bn}_relu_fwd`], {}, `${bn}_relu`) : y;
+  };
+  let x = convBn('data', 3, ch(64), 7, 2, true);
+  x = g.node(
+    'MaxPool',
+    [x],
+    ['resnetv17_pool0_fwd'],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] },
+    'resnetv17_pool0',
+  );
+  let cin = ch(64);
+  let add = 0;
+  for (const [stage, [blocks, mid]] of (
+    [
+      [3, 64],
+      [4, 128],
+      [6, 256],
+      [3, 512],
+    ] as const
+  ).entries()) {
+    for (let b = 0; b < blocks; b++) {
+      const s = b === 0 && stage > 0 ? 2 : 1;
+      const out = ch(mid * 4);
+      let y = convBn(x, cin, ch(mid), 1, s, true);
+      y = convBn(y, ch(mid), ch(mid), 3, 1, true);
+      y = convBn(y, ch(mid), out, 1, 1, false);
+      const short = b === 0 ? convBn(x, cin, out, 1, s, false) : x;
+      const sum = g.node(
+        'Add',
+        [y, short],
+        [`resnetv17_stage${stage + 1}__plus${add}`],
+        {},
+        `resnetv17_stage${stage + 1}__plus${add}`,
+      );
+      x = g.node('Relu', [sum], [`resnetv17_stage${stage + 1}_activation${add++}`]);
+      cin = out;
+    }
+  }
+  x = g.node('GlobalAveragePool', [x], ['resnetv17_pool1_fwd'], {}, 'resnetv17_pool1');
+  x = g.node('Flatten', [x], ['flatten_473'], { axis: 1 });
+  g.weight('resnetv17_dense0_weight', [classes, cin]);
+  g.values('resnetv17_dense0_bias', [classes], -0.05, 0.05);
+  g.node(
+    'Gemm',
+    [x, 'resnetv17_dense0_weight', 'resnetv17_dense0_bias'],
+    ['resnetv17_dense0_fwd'],
+    { transB: 1 },
+    'resnetv17_dense0_fwd',
+  );
+  return g.model({
+    name: 'resnet50_v1',
+    irVersion: 7,
+    opset: 12,
+    input: { name: 'data', shape: ['N', 3, size, size] },
+    output: { name: 'resnetv17_dense0_fwd', shape: [1, classes] },
+  });
+}
