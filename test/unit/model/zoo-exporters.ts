@@ -323,6 +323,8 @@ class QuantWriter {
 export interface Int8Options {
   /** The classifier: QLinearMatMul, or DequantizeLinear then a float Gemm. */
   readonly head: 'qlinearmatmul' | 'dequantize-gemm';
+  /** The input's quantization: 1/64 around 128 spreads [-1, 1] frames; 1 around 0 keeps pixels. */
+  readonly input?: { readonly scale: number; readonly zeroPoint: number };
 }
 
 /**
@@ -333,7 +335,7 @@ export interface Int8Options {
 export function int8QOperator(opts: Int8Options = { head: 'qlinearmatmul' }): OnnxModel {
   const q = new QuantWriter();
   const g = q.g;
-  const inp = q.scalePoint('input', 1 / 64, 128);
+  const inp = q.scalePoint('input', opts.input?.scale ?? 1 / 64, opts.input?.zeroPoint ?? 128);
   g.node('QuantizeLinear', ['input', ...inp], ['input_quantized']);
   const qconv = (
     name: string,

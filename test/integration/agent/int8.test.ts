@@ -1,0 +1,87 @@
+// An int8 model (onnxruntime's QOperator format, com.microsoft ops included) through real agent
+// processes: stages cut at uint8 activations, so uint8 tensors cross the wire board to board, a
+// split QLinearConv stage joined by frame id, a stage on the WebAssembly backend, and every
+// result equal to the whole model's, bit for bit.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Manifest } from '../../../src-main/contract/index';
+import { startEphemeralFarm } from '../../../src-main/farm/ephemeral';
+import { placeParts } from '../../../src-main/farm/parts';
+import { createLogger } from '../../../src-main/log';
+import { analyseModel, encodeModel, partitionModel } from '../../../src-main/model/index';
+import { ResultChecker } from '../../../src-main/runtime/check';
+import { executeRun } from '../../../src-main/runtime/execute';
+import { syntheticSource } from '../../../src-main/runtime/source';
+import { int8QOperator } from '../../unit/model/zoo-exporters';
+import { snapshotBundles, type Bundles } from '../farm/bundles';
+
+const log = createLogger('silent');
+// Pixels 0-255 quantize to themselves, so every frame differs all the way through.
+const model = int8QOperator({ head: 'qlinearmatmul', input: { scale: 1, zeroPoint: 0 } });
+let bundles: Bundles;
+let dir: string;
+let manifest: Manifest;
+let checker: ResultChecker;
+
+beforeAll(async () => {
+  bundles = await snapshotBundles();
+  Object.assign(process.env, bundles.env);
+  dir = await mkdtemp(join(tmpdir(), 'mchair-int8-'));
+  manifest = await partitionModel(
+    model,
+    {
+      cuts: ['conv1_out_quantized', 'add_out_quantized', 'concat_out_quantized'],
+      splits: [{ stage: 0, parts: 2 }],
+    },
+    dir,
+  );
+  checker = await ResultChecker.create(encodeModel(model), manifest.output);
+});
+afterAll(async () => {
+  await checker.close();
+  await bundles.remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('runs an int8 plan cut at uint8 activations on real agents, one on WebAssembly, bit for bit', async () => {
+  const a = analyseModel(model);
+  for (const t of ['conv1_out_quantized', 'add_out_quantized', 'concat_out_quantized'])
+    expect(a.tensors.get(t)!.dtype).toBe('uint8');
+  const farm = await startEphemeralFarm({
+    agents: [{ id: 'q0' }, { id: 'q1' }, { id: 'q2' }, { id: 'w3', backend: 'wasm' }, { id: 'q4' }],
+    threads: 1,
+  });
+  try {
+    const placed = await placeParts(manifest, dir, farm.partsDir);
+    const out = await executeRun({
+      runId: 'int8',
+      plan: { manifest: placed, assignment: [[['q0'], ['q1']], [['q2']], [['w3']], [['q4']]] },
+      agents: farm.agents,
+      identity: farm.coordinator,
+      sinkHost: '127.0.0.1',
+      source: syntheticSource(manifest.input, 9),
+      frames: 40,
+      window: 2,
+      checker,
+      recorder: null,
+      events: null,
+      log,
+    });
+    expect({ completed: out.completed, lost: out.lost, mismatched: out.mismatched }).toEqual({
+      completed: 40,
+      lost: 0,
+      mismatched: 0,
+    });
+    expect(out.maxAbsDiff).toBe(0);
+    // uint8 activations, one byte an element: stage 1 takes conv1's 16x16x16 (4096 B a frame,
+    // from both halves of the split), which as float32 would be four times as many.
+    const byId = new Map(out.devices.map((d) => [d.id, d]));
+    expect(byId.get('q2')!.bytesIn).toBeGreaterThanOrEqual(40 * 4096);
+    expect(byId.get('q2')!.bytesIn).toBeLessThan(40 * 4096 * 1.5);
+    expect(byId.get('w3')!.bytesIn).toBeGreaterThanOrEqual(40 * 4096);
+  } finally {
+    await farm.stop();
+  }
+}, 120_000);
