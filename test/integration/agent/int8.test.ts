@@ -6,11 +6,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Manifest } from '../../../src-main/contract/index';
+import { BackendCannotRunError, type Manifest } from '../../../src-main/contract/index';
 import { startEphemeralFarm } from '../../../src-main/farm/ephemeral';
 import { placeParts } from '../../../src-main/farm/parts';
 import { createLogger } from '../../../src-main/log';
-import { analyseModel, encodeModel, partitionModel } from '../../../src-main/model/index';
+import {
+  analyseModel,
+  encodeModel,
+  loadModel,
+  partitionModel,
+} from '../../../src-main/model/index';
+import { saveModel } from '../../../src-main/model/onnx';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
@@ -81,6 +87,59 @@ it('runs an int8 plan cut at uint8 activations on real agents, one on WebAssembl
     expect(byId.get('q2')!.bytesIn).toBeGreaterThanOrEqual(40 * 4096);
     expect(byId.get('q2')!.bytesIn).toBeLessThan(40 * 4096 * 1.5);
     expect(byId.get('w3')!.bytesIn).toBeGreaterThanOrEqual(40 * 4096);
+  } finally {
+    await farm.stop();
+  }
+}, 120_000);
+
+it('refuses before any frame a part the board cannot run, naming the board, its backend and the operator', async () => {
+  // An operator no onnxruntime build has stands in for one a board's backend lacks (onnxruntime-web
+  // 1.30 runs every operator of the zoo's graphs, float16 and com.microsoft ones included).
+  const odd = join(dir, 'odd');
+  const m = await partitionModel(model, { cuts: ['concat_out_quantized'] }, odd);
+  const last = m.stages[1]!.parts[0]!;
+  const proto = loadModel(join(odd, last.file)).proto;
+  const node = proto.graph!.node!.find((n) => n.opType === 'QLinearMatMul')!;
+  node.opType = 'QLinearMatMulV2';
+  node.domain = 'com.example';
+  proto.opsetImport!.push({ domain: 'com.example', version: 1 });
+  const saved = saveModel(proto, join(odd, last.file));
+  const changed: Manifest = {
+    ...m,
+    stages: [m.stages[0]!, { ...m.stages[1]!, parts: [{ ...last, sha256: saved.sha256 }] }],
+  };
+  const farm = await startEphemeralFarm({
+    agents: [{ id: 'n1' }, { id: 'w2', backend: 'wasm' }],
+    threads: 1,
+  });
+  try {
+    const placed = await placeParts(changed, odd, farm.partsDir);
+    let sent = 0;
+    const source = syntheticSource(changed.input, 2);
+    const err = await executeRun({
+      runId: 'odd',
+      plan: { manifest: placed, assignment: [[['n1']], [['w2']]] },
+      agents: farm.agents,
+      identity: farm.coordinator,
+      sinkHost: '127.0.0.1',
+      source: { ...source, frame: (id) => (sent++, source.frame(id)) },
+      frames: 5,
+      window: 1,
+      checker: null,
+      recorder: null,
+      events: null,
+      log,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendCannotRunError);
+    expect((err as Error).message).toBe(
+      'board w2 cannot run part s1.p0: its WebAssembly (onnxruntime-web) backend has no kernel for operator com.example.QLinearMatMulV2; put that part on a board with another backend, or export the model without that operator',
+    );
+    expect((err as BackendCannotRunError).refusal).toMatchObject({
+      part: 's1.p0',
+      backend: 'wasm',
+      op: 'com.example.QLinearMatMulV2',
+    });
+    expect(sent).toBe(0);
   } finally {
     await farm.stop();
   }
