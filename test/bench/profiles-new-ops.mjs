@@ -3,7 +3,7 @@
 // the trained float16 SqueezeNet 1.1 (fire modules, its file as it is), a full-size MobileNetV2
 // (depthwise convs, Clip) and a full-size ResNet50 v1 (BatchNormalization, residual Adds), on
 // pi3:4 and on pi3:2,pi4:2: `mchair run --emulate FARM --model M --plan auto` beside the
-// planner's prediction. Each run lasts ~25 s of emulated time. Exits 1 if a measured IPS is more
+// planner's prediction. Each run lasts ~40 s of emulated time. Exits 1 if a measured IPS is more
 // than 10% off its prediction. The farm is emulated (holds dominate), so note the load average.
 // Usage: node test/bench/profiles-new-ops.mjs   (or: npm run bench profiles-new-ops)
 import { execFileSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const SQUEEZENET = [
 ].find((p) => p && existsSync(p));
 if (!SQUEEZENET) throw new Error('no squeezenet1.1-fp16/model.onnx: set MCHAIR_SQUEEZENET_FP16');
 const TOLERANCE = 0.1;
-const SECONDS = 25;
+const SECONDS = 40;
 
 execFileSync(process.execPath, [`${root}scripts/build-node.mjs`, 'cli'], {
   cwd: root,
@@ -71,7 +71,7 @@ try {
   for (const m of models) {
     for (const farm of farms) {
       const plan = mchair('plan', '--model', m.file, '--devices', farm);
-      const frames = Math.max(40, Math.round(plan.prediction.ips * SECONDS));
+      const frames = Math.max(60, Math.round(plan.prediction.ips * SECONDS));
       const r = mchair(
         'run',
         '--emulate',
@@ -93,9 +93,11 @@ try {
       console.log(
         `${m.name.padEnd(19)} ${farm.padEnd(13)} ${String(frames).padStart(6)}  ${r.predictedIps.toFixed(3).padStart(13)}  ${r.ips.toFixed(3).padStart(12)}  ${ratio.toFixed(3).padStart(18)}  ${String(r.emulationOverruns).padStart(8)}  ${shape}`,
       );
+      // Overruns: frames this machine computed slower than the emulated board (a loaded host),
+      // which the profile cannot predict; named so a miss is not blamed on the profile.
       if (!(Math.abs(ratio - 1) <= TOLERANCE))
         failures.push(
-          `${m.name} on ${farm}: measured ${r.ips.toFixed(3)} IPS, predicted ${r.predictedIps.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)`,
+          `${m.name} on ${farm}: measured ${r.ips.toFixed(3)} IPS, predicted ${r.predictedIps.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)${r.emulationOverruns ? `; ${r.emulationOverruns} frames computed slower here than the emulated board` : ''}`,
         );
     }
   }
