@@ -196,14 +196,17 @@ function elementwise(op: (a: number, b: number) => number, integer: boolean) {
   };
 }
 
+/** An element-wise op's output: its operands (in slots `aSlot`, `bSlot`) broadcast together. */
+export function broadcastOutput(ctx: OpContext, aSlot: number, bSlot: number): TensorInfo[] {
+  const a = ctx.input(aSlot);
+  const b = ctx.input(bSlot);
+  if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
+  return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
+}
+
 export function binary(op: (a: number, b: number) => number, macsPerElement: number): OpRule {
   return {
-    infer: (ctx) => {
-      const a = ctx.input(0);
-      const b = ctx.input(1);
-      if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
-      return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
-    },
+    infer: (ctx) => broadcastOutput(ctx, 0, 1),
     macs: (_ctx, outs) => macsPerElement * numel(outs[0]!.shape),
     fold: (ctx, outs) => elementwise(op, !outs[0]!.dtype.startsWith('float'))(ctx, outs),
   };

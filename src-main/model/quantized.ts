@@ -7,7 +7,7 @@
 // a requantizing element-wise op (and Q, DQ themselves) one multiply per element.
 import type { DType } from './onnx';
 import {
-  broadcastShapes,
+  broadcastOutput,
   concatShape,
   type ConvSlots,
   convMacs,
@@ -124,12 +124,7 @@ export const MICROSOFT_RULES: Readonly<Record<string, OpRule>> = {
 /** QLinearAdd / QLinearMul: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp. */
 function quantizedBinary(macsPerElement: number): OpRule {
   return {
-    infer: (ctx) => {
-      const a = ctx.input(0);
-      const b = ctx.input(3);
-      if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
-      return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
-    },
+    infer: (ctx) => broadcastOutput(ctx, 0, 3),
     macs: (_ctx, outs) => macsPerElement * numelOf(outs[0]!.shape),
   };
 }
