@@ -20,7 +20,7 @@ import { saveModel } from '../../../src-main/model/onnx';
 import { ResultChecker } from '../../../src-main/runtime/check';
 import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
-import { int8QOperator } from '../../unit/model/zoo-exporters';
+import { int8QOperator } from '../../unit/model/int8-exporters';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
 
 const log = createLogger('silent');

@@ -16,13 +16,12 @@ import { opClass } from '../../../src-main/planner/layers';
 import {
   float16Cnn,
   googlenetCaffe2,
-  int8Qdq,
-  int8QOperator,
   MOBILENETV2_SMALL,
   mobilenetV2Pytorch,
   resnet50Mxnet,
   squeezenetCaffe2,
 } from './zoo-exporters';
+import { int8Qdq, int8QOperator } from './int8-exporters';
 
 function layer(m: OnnxModel, name: string) {
   const l = inspectModel(m).layers.find((x) => x.name === name);
