@@ -5,7 +5,7 @@
 // QLinearSoftmax), slots as onnxruntime's contrib-op specs list them. A quantized op computes
 // what its float op does between a dequantize and a quantize, so it costs the float op's MACs;
 // a requantizing element-wise op (and Q, DQ themselves) one multiply per element.
-import type { DType } from './onnx';
+import { type DType, numel } from './onnx';
 import {
   broadcastOutput,
   concatShape,
@@ -46,11 +46,7 @@ function channelsFirst(rule: OpRule): OpRule {
 }
 
 /** Unary quantized activations: X, X_scale, X_zp, Y_scale, Y_zp; Y typed like X. */
-const Q_UNARY: OpRule = { infer: same, macs: (_ctx, outs) => numelOf(outs[0]!.shape) };
-
-function numelOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+const Q_UNARY: OpRule = { infer: same, macs: (_ctx, outs) => numel(outs[0]!.shape) };
 
 export const QUANTIZED_RULES: Readonly<Record<string, OpRule>> = {
   QuantizeLinear: {
@@ -62,12 +58,12 @@ export const QUANTIZED_RULES: Readonly<Record<string, OpRule>> = {
         ctx.fail(`quantizes to ${dtype}; the toolkit reads uint8 and int8 quantization`);
       return [{ dtype, shape: ctx.input(0).shape }];
     },
-    macs: (_ctx, outs) => numelOf(outs[0]!.shape),
+    macs: (_ctx, outs) => numel(outs[0]!.shape),
   },
   DequantizeLinear: {
     // The output takes the scale's type (float32, or float16 from opset 19).
     infer: (ctx) => [{ dtype: ctx.input(1).dtype, shape: ctx.input(0).shape }],
-    macs: (_ctx, outs) => numelOf(outs[0]!.shape),
+    macs: (_ctx, outs) => numel(outs[0]!.shape),
   },
   QLinearConv: {
     infer: (ctx) => [{ dtype: zeroPointType(ctx, 7), shape: convShape(ctx, Q_CONV) }],
@@ -125,6 +121,6 @@ export const MICROSOFT_RULES: Readonly<Record<string, OpRule>> = {
 function quantizedBinary(macsPerElement: number): OpRule {
   return {
     infer: (ctx) => broadcastOutput(ctx, 0, 3),
-    macs: (_ctx, outs) => macsPerElement * numelOf(outs[0]!.shape),
+    macs: (_ctx, outs) => macsPerElement * numel(outs[0]!.shape),
   };
 }
