@@ -2,12 +2,14 @@
 // computed figures for the depthwise and int8 layers), offers cuts only where one tensor crosses
 // (never inside a branch), and runs as parts at several cuts plus a split with onnxruntime:
 // bit-exact for float32 and int8, within 1e-3 relative for float16.
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   analyseModel,
   buildPartition,
   inspectModel,
   listCuts,
+  loadModel,
   type OnnxModel,
   PartitionError,
 } from '../../../src-main/model/index';
@@ -258,5 +260,35 @@ describe('ResNet50 v1 (MXNet)', () => {
       cuts: ['resnetv17_pool0_fwd', 'resnetv17_stage2_activation3', 'flatten_473'],
       splits: [{ stage: 3, parts: 2 }],
     });
+  }, 60_000);
+});
+
+// The trained float16 SqueezeNet 1.1 of the test fixtures (issue 15's recognition work adds it).
+const SQUEEZENET_FP16 = new URL('../../fixtures/squeezenet1.1-fp16/model.onnx', import.meta.url)
+  .pathname;
+
+describe.skipIf(!existsSync(SQUEEZENET_FP16))('the trained float16 SqueezeNet 1.1', () => {
+  const m = loadModel(SQUEEZENET_FP16);
+  it('is read and costed as its README says: 1,235,496 parameters, float16 weights', () => {
+    const r = inspectModel(m);
+    expect(r.input).toEqual({ name: 'data_0', dtype: 'float16', shape: [1, 3, 224, 224] });
+    expect(r.totals.params).toBe(1_235_496);
+    expect(r.totals.paramBytes).toBe(2 * 1_235_496);
+    expect(r.totals.macs).toBe(349_320_936);
+    const cuts = listCuts(m);
+    expect(cuts).toContain('fire5/concat_1');
+    expect(cuts).not.toContain('fire5/expand3x3_2');
+  });
+  it('runs as parts cut at fire-module concats with conv10 split, within 1e-3', async () => {
+    const r = await verifyPartition(
+      m,
+      {
+        cuts: ['fire3/concat_1', 'fire5/concat_1', 'fire7/concat_1', 'fire9/concat_2', 'conv10_2'],
+        splits: [{ stage: 4, parts: 3 }],
+      },
+      { frames: 2 },
+    );
+    expect(r).toMatchObject({ stages: 6, parts: 8, tolerance: 1e-3, ok: true });
+    expect(r.maxRelDiff).toBeLessThanOrEqual(1e-3);
   }, 60_000);
 });
