@@ -10,6 +10,7 @@ import type { AgentConfig } from './config';
 import { PartWorker } from './part';
 import { PeerClient, serve, type ServerHandle, type TlsMaterial } from './protocol/endpoint';
 import { Router } from './protocol/route';
+import { refusalMessage, refusalOf } from './protocol/refusal';
 import {
   PROTOCOL_VERSION,
   partName,
@@ -117,6 +118,24 @@ export class Agent {
     };
   }
 
+  /** A part's session; a part this backend cannot run is refused naming the operator. */
+  private async load(
+    name: string,
+    part: { file: string; sha256: string },
+    d: Deployment,
+  ): Promise<PartWorker['session']> {
+    const model = await this.readPart(name, part.file, part.sha256);
+    try {
+      return await computeSession(
+        this.backend as Backend,
+        { backend: this.cfg.backend, threads: this.cfg.threads, model },
+        d.expectMs?.[`${this.cfg.id}/${name}`],
+      );
+    } catch (err) {
+      throw new Error(refusalMessage(refusalOf(name, this.cfg.backend, err)));
+    }
+  }
+
   /**
    * Reads a part file and refuses it unless its sha256 is the one the run expects, and, before a
    * byte of it is read, unless the board's memory budget can hold it (`name` names the part).
@@ -195,17 +214,7 @@ export class Agent {
         for (const [p, part] of stage.parts.entries()) {
           if (!part.replicas.some((r) => r.id === this.cfg.id)) continue;
           const name = partName(stage.id, p);
-          const session =
-            reuse.get(part.sha256) ??
-            (await computeSession(
-              this.backend as Backend,
-              {
-                backend: this.cfg.backend,
-                threads: this.cfg.threads,
-                model: await this.readPart(name, part.file, part.sha256),
-              },
-              d.expectMs?.[`${this.cfg.id}/${name}`],
-            ));
+          const session = reuse.get(part.sha256) ?? (await this.load(name, part, d));
           reuse.delete(part.sha256);
           const previous = s > 0 ? (d.stages[s - 1] ?? null) : null;
           // A half-joined frame can only wait while the coordinator lets frames in; this bound

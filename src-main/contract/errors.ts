@@ -20,6 +20,33 @@ export class InputError extends AppError {
   }
 }
 
+/**
+ * A board's inference backend cannot load a part (no kernel for an operator or type): the deploy
+ * is refused before any frame is sent, naming the board, the backend and the operator.
+ */
+export class BackendCannotRunError extends AppError {
+  constructor(
+    readonly board: string,
+    readonly refusal: {
+      readonly part: string;
+      readonly backend: string;
+      readonly op: string | null;
+      readonly node: string | null;
+      readonly reason: string;
+    },
+  ) {
+    const r = refusal;
+    const backend =
+      r.backend === 'wasm' ? 'WebAssembly (onnxruntime-web)' : `${r.backend} (onnxruntime-node)`;
+    super(
+      'BACKEND_CANNOT_RUN',
+      r.op
+        ? `board ${board} cannot run part ${r.part}: its ${backend} backend has no kernel for operator ${r.op}${r.node ? ` in node "${r.node}"` : ''}; put that part on a board with another backend, or export the model without that operator`
+        : `board ${board} cannot load part ${r.part} on its ${backend} backend: ${r.reason}`,
+    );
+  }
+}
+
 export function toWireError(err: unknown): WireError {
   if (err instanceof AppError) return { name: err.name, code: err.code, message: err.message };
   const message = err instanceof Error ? err.message : String(err);

@@ -11,7 +11,11 @@ export class ModelInvalidError extends AppError {
 
 /** The model uses an operator (or an operator form) the toolkit cannot cost or partition. */
 export class ModelOpUnsupportedError extends AppError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The node at fault, where there is one: its operator (domain-qualified), name, position. */
+    readonly where?: { readonly op: string; readonly node: string; readonly index: number },
+  ) {
     super('MODEL_OP_UNSUPPORTED', message);
   }
 }

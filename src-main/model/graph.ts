@@ -7,7 +7,6 @@ import {
   type DType,
   dtypeFromCode,
   dtypeSize,
-  isFloat,
   type NodeProto,
   numel,
   type OnnxModel,
@@ -18,7 +17,8 @@ import {
   toNumber,
   valuesTensor,
 } from './onnx';
-import { constantNodeValue, OpContext, ruleFor, type TensorInfo } from './ops';
+import { constantNodeValue, OpContext, type TensorInfo } from './ops';
+import { ruleFor } from './registry';
 
 export type { TensorInfo } from './ops';
 
@@ -166,7 +166,7 @@ function analyse(model: OnnxModel): GraphAnalysis {
       folded.add(idx);
       continue;
     }
-    const rule = ruleFor(node, name);
+    const rule = ruleFor(node, name, idx);
     const ins = (node.input ?? []).map((n) => (n ? tensors.get(n)! : null));
     const ctx = new OpContext(node, name, opset, ins, (i) => {
       const n = node.input?.[i];
@@ -212,11 +212,10 @@ function analyse(model: OnnxModel): GraphAnalysis {
   const producer = new Map<string, Layer>();
   const consumers = new Map<string, Layer[]>();
   const counted = new Set<string>();
-  for (const idx of order) {
-    if (!live.has(idx)) continue;
+  for (const idx of layerOrder(order, nodes, live, constants)) {
     const node = nodes[idx]!;
     const name = names[idx]!;
-    const rule = ruleFor(node, name);
+    const rule = ruleFor(node, name, idx);
     const inputs = (node.input ?? []).map((n) => n ?? '');
     const outputsOf = (node.output ?? []).map((n) => n ?? '');
     const ins = inputs.map((n) => (n ? tensors.get(n)! : null));
@@ -228,7 +227,9 @@ function analyse(model: OnnxModel): GraphAnalysis {
       const c = n ? constants.get(n) : undefined;
       if (!c || counted.has(n)) continue;
       const info = tensors.get(n)!;
-      if (!isFloat(info.dtype)) continue;
+      // int64 and bool constants are shapes, axes and indices; every other type is a weight,
+      // a bias, or a quantized weight's scale and zero point (int8 weights one byte each).
+      if (info.dtype === 'int64' || info.dtype === 'bool') continue;
       counted.add(n);
       params += numel(info.shape);
       paramBytes += numel(info.shape) * dtypeSize(info.dtype);
@@ -269,6 +270,38 @@ function analyse(model: OnnxModel): GraphAnalysis {
     producer,
     consumers,
   };
+}
+
+/**
+ * The live nodes in dependency order, with each node that reads only constants (a QDQ graph's
+ * DequantizeLinear of a weight) moved right before its first consumer: in file order it may sit
+ * far ahead, and its output would then cross every cut in between.
+ */
+function layerOrder(
+  order: readonly number[],
+  nodes: readonly NodeProto[],
+  live: ReadonlySet<number>,
+  constants: ReadonlyMap<string, TensorProto>,
+): number[] {
+  const constantFed = (idx: number): boolean =>
+    (nodes[idx]!.input ?? []).every((i) => !i || constants.has(i));
+  const waiting = new Map<string, number>();
+  const out: number[] = [];
+  for (const idx of order) {
+    if (!live.has(idx)) continue;
+    if (constantFed(idx)) {
+      for (const o of nodes[idx]!.output ?? []) if (o) waiting.set(o, idx);
+      continue;
+    }
+    for (const i of nodes[idx]!.input ?? []) {
+      const w = i ? waiting.get(i) : undefined;
+      if (w === undefined || out.includes(w)) continue;
+      out.push(w);
+    }
+    out.push(idx);
+  }
+  for (const w of new Set(waiting.values())) if (!out.includes(w)) out.push(w);
+  return out;
 }
 
 function uniqueNames(nodes: readonly NodeProto[]): string[] {

@@ -1,7 +1,7 @@
 // `mchair model inspect`: every layer's output shape and cost, as JSON for the planner and as a
 // table for people. The JSON shape is a public interface (issue 3).
 import { analyseModel } from './graph';
-import type { OnnxModel } from './onnx';
+import { type NodeProto, type OnnxModel, toNumber } from './onnx';
 
 export interface TensorSummary {
   name: string;
@@ -22,6 +22,8 @@ export interface LayerCost {
   params: number;
   paramBytes: number;
   activationBytes: number;
+  /** A grouped convolution's group count (absent when 1); equal to its input channels when depthwise. */
+  group?: number;
 }
 
 export interface ModelInspection {
@@ -44,6 +46,7 @@ export function inspectModel(model: OnnxModel): ModelInspection {
     params: l.params,
     paramBytes: l.paramBytes,
     activationBytes: l.activationBytes,
+    ...groupOf(l.node),
   }));
   const sum = (k: 'macs' | 'params' | 'paramBytes'): number => layers.reduce((s, l) => s + l[k], 0);
   return {
@@ -52,6 +55,11 @@ export function inspectModel(model: OnnxModel): ModelInspection {
     layers,
     totals: { macs: sum('macs'), params: sum('params'), paramBytes: sum('paramBytes') },
   };
+}
+
+function groupOf(node: NodeProto): { group?: number } {
+  const g = toNumber((node.attribute ?? []).find((a) => a.name === 'group')?.i ?? 1);
+  return g > 1 ? { group: g } : {};
 }
 
 function si(n: number, unit = ''): string {

@@ -144,7 +144,7 @@ function broadcastIndex(
   return idx;
 }
 
-const same = (ctx: OpContext): TensorInfo[] => [ctx.input(0)];
+export const same = (ctx: OpContext): TensorInfo[] => [ctx.input(0)];
 /** Folding is for shape arithmetic, not for weights. */
 const FOLD_LIMIT = 4096;
 const small = (outs: readonly TensorInfo[]): boolean =>
@@ -206,20 +206,23 @@ function elementwise(op: (a: number, b: number) => number, integer: boolean) {
   };
 }
 
-function binary(op: (a: number, b: number) => number, macsPerElement: number): OpRule {
+/** An element-wise op's output: its operands (in slots `aSlot`, `bSlot`) broadcast together. */
+export function broadcastOutput(ctx: OpContext, aSlot: number, bSlot: number): TensorInfo[] {
+  const a = ctx.input(aSlot);
+  const b = ctx.input(bSlot);
+  if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
+  return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
+}
+
+export function binary(op: (a: number, b: number) => number, macsPerElement: number): OpRule {
   return {
-    infer: (ctx) => {
-      const a = ctx.input(0);
-      const b = ctx.input(1);
-      if (a.dtype !== b.dtype) ctx.fail(`operands are ${a.dtype} and ${b.dtype}; they must match`);
-      return [{ dtype: a.dtype, shape: broadcastShapes(ctx, a.shape, b.shape) }];
-    },
+    infer: (ctx) => broadcastOutput(ctx, 0, 1),
     macs: (_ctx, outs) => macsPerElement * numel(outs[0]!.shape),
     fold: (ctx, outs) => elementwise(op, !outs[0]!.dtype.startsWith('float'))(ctx, outs),
   };
 }
 
-function pool(kind: 'max' | 'avg'): OpRule {
+export function pool(kind: 'max' | 'avg'): OpRule {
   return {
     infer: (ctx) => {
       const x = ctx.input(0);
@@ -242,7 +245,7 @@ function pool(kind: 'max' | 'avg'): OpRule {
   };
 }
 
-function globalPool(kind: 'max' | 'avg'): OpRule {
+export function globalPool(kind: 'max' | 'avg'): OpRule {
   return {
     infer: (ctx) => {
       const x = ctx.input(0);
@@ -282,76 +285,127 @@ const castTo = (ctx: OpContext): DType => {
   return d;
 };
 
+// Conv, Gemm, MatMul and Concat shapes, by input slot: their quantized forms (QLinearConv,
+// ConvInteger, QGemm, QLinearMatMul, MatMulInteger, QLinearConcat) keep the same arithmetic with
+// scales and zero points between the operands.
+
+export interface ConvSlots {
+  readonly x: number;
+  readonly w: number;
+  /** The bias slot, or -1. */
+  readonly b: number;
+}
+const CONV_SLOTS: ConvSlots = { x: 0, w: 1, b: 2 };
+
+export function convShape(ctx: OpContext, slots: ConvSlots): number[] {
+  const x = ctx.input(slots.x);
+  const w = ctx.input(slots.w);
+  if (x.shape.length < 3)
+    ctx.fail(`input has rank ${x.shape.length}; ${ctx.op} needs [N,C,spatial...]`);
+  if (w.shape.length !== x.shape.length)
+    ctx.fail(`weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
+  const group = ctx.int('group', 1);
+  const [m, cg] = [w.shape[0]!, w.shape[1]!];
+  if (group < 1 || x.shape[1] !== cg * group) {
+    ctx.fail(`input has ${x.shape[1]} channels but weight expects ${cg} x ${group} groups`);
+  }
+  if (m % group !== 0) ctx.fail(`${m} output channels do not divide into ${group} groups`);
+  if (slots.b >= 0 && ctx.has(slots.b) && numel(ctx.input(slots.b).shape) !== m)
+    ctx.fail(`bias has ${numel(ctx.input(slots.b).shape)} values for ${m} channels`);
+  const kernel = ctx.ints('kernel_shape', null) ?? w.shape.slice(2);
+  const sp = spatialWindows(ctx, x.shape.slice(2), kernel, {
+    dilations: ctx.ints('dilations', null) ?? undefined,
+  });
+  return [x.shape[0]!, m, ...sp];
+}
+
+/**
+ * Each output value sums its group's input channels over the kernel: the weight's dims after the
+ * first (C/group x kernel), so a depthwise conv costs kernel MACs a value, not C x kernel.
+ */
+export function convMacs(ctx: OpContext, slots: ConvSlots, outs: readonly TensorInfo[]): number {
+  return numel(outs[0]!.shape) * numel(ctx.input(slots.w).shape.slice(1));
+}
+
+export interface GemmSlots {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+const GEMM_SLOTS: GemmSlots = { a: 0, b: 1, c: 2 };
+
+export function gemmShape(ctx: OpContext, slots: GemmSlots): number[] {
+  const a = ctx.input(slots.a);
+  const b = ctx.input(slots.b);
+  if (a.shape.length !== 2 || b.shape.length !== 2) {
+    ctx.fail(`needs 2-D operands, got [${a.shape.join(',')}] and [${b.shape.join(',')}]`);
+  }
+  const [m, k] = ctx.int('transA', 0) ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const [kb, n] = ctx.int('transB', 0) ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  if (k !== kb) ctx.fail(`inner dimensions ${k} and ${kb} differ`);
+  if (ctx.has(slots.c)) broadcastShapes(ctx, [m, n], ctx.input(slots.c).shape);
+  return [m, n];
+}
+
+export function gemmMacs(ctx: OpContext, slots: GemmSlots, outs: readonly TensorInfo[]): number {
+  const a = ctx.input(slots.a).shape;
+  return numel(outs[0]!.shape) * (ctx.int('transA', 0) ? a[0]! : a[1]!);
+}
+
+export function matMulShape(ctx: OpContext, aSlot: number, bSlot: number): number[] {
+  const a = ctx.input(aSlot);
+  const b = ctx.input(bSlot);
+  if (a.shape.length === 0 || b.shape.length === 0) ctx.fail('operands must have rank 1 or more');
+  const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+  const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
+  const k = as[as.length - 1]!;
+  if (k !== bs[bs.length - 2]) ctx.fail(`inner dimensions ${k} and ${bs[bs.length - 2]} differ`);
+  const batch = broadcastShapes(ctx, as.slice(0, -2), bs.slice(0, -2));
+  const shape = [...batch];
+  if (a.shape.length > 1) shape.push(as[as.length - 2]!);
+  if (b.shape.length > 1) shape.push(bs[bs.length - 1]!);
+  return shape;
+}
+
+export function matMulMacs(ctx: OpContext, aSlot: number, outs: readonly TensorInfo[]): number {
+  const a = ctx.input(aSlot).shape;
+  return numel(outs[0]!.shape) * a[a.length - 1]!;
+}
+
+export function concatShape(ctx: OpContext, slots: readonly number[]): number[] {
+  const first = ctx.input(slots[0]!);
+  const r = first.shape.length;
+  const axis = normAxis(ctx, ctx.int('axis', ctx.opset < 4 ? 1 : Number.NaN), r);
+  const shape = [...first.shape];
+  shape[axis] = 0;
+  for (const i of slots) {
+    const t = ctx.inputs[i];
+    if (!t) continue;
+    if (t.shape.length !== r || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
+      ctx.fail(
+        `input ${i} of shape [${t.shape.join(',')}] does not concatenate with [${first.shape.join(',')}] on axis ${axis}`,
+      );
+    }
+    shape[axis] = shape[axis]! + t.shape[axis]!;
+  }
+  return shape;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The rules
 
 export const OP_RULES: Readonly<Record<string, OpRule>> = {
   Conv: {
-    infer: (ctx) => {
-      const x = ctx.input(0);
-      const w = ctx.input(1);
-      if (x.shape.length < 3)
-        ctx.fail(`input has rank ${x.shape.length}; Conv needs [N,C,spatial...]`);
-      if (w.shape.length !== x.shape.length)
-        ctx.fail(`weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
-      const group = ctx.int('group', 1);
-      const [m, cg] = [w.shape[0]!, w.shape[1]!];
-      if (group < 1 || x.shape[1] !== cg * group) {
-        ctx.fail(`input has ${x.shape[1]} channels but weight expects ${cg} x ${group} groups`);
-      }
-      if (m % group !== 0) ctx.fail(`${m} output channels do not divide into ${group} groups`);
-      if (ctx.has(2) && numel(ctx.input(2).shape) !== m)
-        ctx.fail(`bias has ${numel(ctx.input(2).shape)} values for ${m} channels`);
-      const kernel = ctx.ints('kernel_shape', null) ?? w.shape.slice(2);
-      const sp = spatialWindows(ctx, x.shape.slice(2), kernel, {
-        dilations: ctx.ints('dilations', null) ?? undefined,
-      });
-      return [{ dtype: x.dtype, shape: [x.shape[0]!, m, ...sp] }];
-    },
-    macs: (ctx, outs) => {
-      const w = ctx.input(1).shape;
-      return numel(outs[0]!.shape) * numel(w.slice(1));
-    },
+    infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: convShape(ctx, CONV_SLOTS) }],
+    macs: (ctx, outs) => convMacs(ctx, CONV_SLOTS, outs),
   },
   Gemm: {
-    infer: (ctx) => {
-      const a = ctx.input(0);
-      const b = ctx.input(1);
-      if (a.shape.length !== 2 || b.shape.length !== 2) {
-        ctx.fail(`needs 2-D operands, got [${a.shape.join(',')}] and [${b.shape.join(',')}]`);
-      }
-      const [m, k] = ctx.int('transA', 0) ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
-      const [kb, n] = ctx.int('transB', 0)
-        ? [b.shape[1]!, b.shape[0]!]
-        : [b.shape[0]!, b.shape[1]!];
-      if (k !== kb) ctx.fail(`inner dimensions ${k} and ${kb} differ`);
-      if (ctx.has(2)) broadcastShapes(ctx, [m, n], ctx.input(2).shape);
-      return [{ dtype: a.dtype, shape: [m, n] }];
-    },
-    macs: (ctx, outs) => {
-      const a = ctx.input(0).shape;
-      const k = ctx.int('transA', 0) ? a[0]! : a[1]!;
-      return numel(outs[0]!.shape) * k;
-    },
+    infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: gemmShape(ctx, GEMM_SLOTS) }],
+    macs: (ctx, outs) => gemmMacs(ctx, GEMM_SLOTS, outs),
   },
   MatMul: {
-    infer: (ctx) => {
-      const a = ctx.input(0);
-      const b = ctx.input(1);
-      if (a.shape.length === 0 || b.shape.length === 0)
-        ctx.fail('operands must have rank 1 or more');
-      const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
-      const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
-      const k = as[as.length - 1]!;
-      if (k !== bs[bs.length - 2])
-        ctx.fail(`inner dimensions ${k} and ${bs[bs.length - 2]} differ`);
-      const batch = broadcastShapes(ctx, as.slice(0, -2), bs.slice(0, -2));
-      const shape = [...batch];
-      if (a.shape.length > 1) shape.push(as[as.length - 2]!);
-      if (b.shape.length > 1) shape.push(bs[bs.length - 1]!);
-      return [{ dtype: a.dtype, shape }];
-    },
-    macs: (ctx, outs) => numel(outs[0]!.shape) * ctx.input(0).shape[ctx.input(0).shape.length - 1]!,
+    infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: matMulShape(ctx, 0, 1) }],
+    macs: (ctx, outs) => matMulMacs(ctx, 0, outs),
   },
   BatchNormalization: {
     infer: (ctx) => {
@@ -463,23 +517,15 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
     },
   },
   Concat: {
-    infer: (ctx) => {
-      const first = ctx.input(0);
-      const r = first.shape.length;
-      const axis = normAxis(ctx, ctx.int('axis', ctx.opset < 4 ? 1 : Number.NaN), r);
-      const shape = [...first.shape];
-      shape[axis] = 0;
-      ctx.inputs.forEach((t, i) => {
-        if (!t) return;
-        if (t.shape.length !== r || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
-          ctx.fail(
-            `input ${i} of shape [${t.shape.join(',')}] does not concatenate with [${first.shape.join(',')}] on axis ${axis}`,
-          );
-        }
-        shape[axis] = shape[axis]! + t.shape[axis]!;
-      });
-      return [{ dtype: first.dtype, shape }];
-    },
+    infer: (ctx) => [
+      {
+        dtype: ctx.input(0).dtype,
+        shape: concatShape(
+          ctx,
+          ctx.inputs.map((_, i) => i),
+        ),
+      },
+    ],
     fold: (ctx, outs) => {
       if (!small(outs) || ctx.inputs.some((_, i) => !ctx.constant(i))) return null;
       const vals = ctx.inputs.map((_, i) => ctx.constant(i));
@@ -559,20 +605,6 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
 function shapeRange(ctx: OpContext, r: number): [number, number] {
   const clamp = (v: number): number => Math.min(r, Math.max(0, v < 0 ? v + r : v));
   return [clamp(ctx.int('start', 0)), ctx.hasAttr('end') ? clamp(ctx.int('end', r)) : r];
-}
-
-export const SUPPORTED_OPS = Object.keys(OP_RULES).concat('Constant').sort();
-
-export function ruleFor(node: NodeProto, name: string): OpRule {
-  const domain = node.domain ?? '';
-  const op = node.opType ?? '';
-  const rule = domain === '' || domain === 'ai.onnx' ? OP_RULES[op] : undefined;
-  if (!rule) {
-    throw new ModelOpUnsupportedError(
-      `operator ${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(none)'} in node "${name}" is not supported (supported: ${SUPPORTED_OPS.join(', ')})`,
-    );
-  }
-  return rule;
 }
 
 /** The value of a Constant node, as a tensor. */

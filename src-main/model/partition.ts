@@ -141,7 +141,25 @@ function describeChoices(all: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 // Splits
 
-const MIXING = new Set(['Conv', 'Gemm', 'MatMul']);
+/**
+ * The channel-mixing layers a split slices, by input slot: the weight, the bias (-1: none) and
+ * a quantized weight's scale and zero point, sliced with it when they are per output channel.
+ */
+interface MixingSlots {
+  readonly w: number;
+  readonly bias: number;
+  readonly perChannel: readonly number[];
+}
+const MIXING: ReadonlyMap<string, MixingSlots> = new Map([
+  ['Conv', { w: 1, bias: 2, perChannel: [] }],
+  ['QLinearConv', { w: 3, bias: 8, perChannel: [4, 5] }],
+  ['Gemm', { w: 1, bias: 2, perChannel: [] }],
+  ['MatMul', { w: 1, bias: -1, perChannel: [] }],
+  ['QLinearMatMul', { w: 3, bias: -1, perChannel: [4, 5] }],
+]);
+const CONVS = new Set(['Conv', 'QLinearConv']);
+/** Channel-mixing layers a split does not slice (their quantized arithmetic is not sliced yet). */
+const UNSPLIT_MIXING = new Set(['ConvInteger', 'MatMulInteger', 'QGemm']);
 const UNARY = new Set([
   'Relu',
   'LeakyRelu',
@@ -151,8 +169,20 @@ const UNARY = new Set([
   'Identity',
   'Dropout',
   'Cast',
+  // Quantized element-wise ops, exact per channel when their scales are per tensor (checked).
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
 ]);
-const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
+const POOLS = new Set([
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'QLinearAveragePool',
+  'QLinearGlobalAveragePool',
+]);
 const ARITH = new Set(['Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
 
 /** How the channels sit in a tensor of the split chain: `axis`, `channels` x `block` elements. */
@@ -176,17 +206,36 @@ function splitShape(
   layers: readonly Layer[],
   output: string,
 ): SplitShape | string {
-  const mixing = layers.filter((l) => MIXING.has(l.op));
+  const mixing = layers.filter((l) => MIXING.has(l.op) || UNSPLIT_MIXING.has(l.op));
   if (mixing.length !== 1) {
     return mixing.length === 0
-      ? 'it has no channel-mixing layer (Conv, Gemm, MatMul) to split'
+      ? `it has no channel-mixing layer (${[...MIXING.keys()].join(', ')}) to split`
       : `it has ${mixing.length} channel-mixing layers (${mixing.map((l) => l.name).join(', ')}); a split stage must hold exactly one`;
   }
   const m = mixing[0]!;
-  if (!a.constants.has(m.inputs[1] ?? ''))
+  const slots = MIXING.get(m.op);
+  if (!slots)
+    return `its ${m.op} "${m.name}" is not sliced by the toolkit (splits slice ${[...MIXING.keys()].join(', ')})`;
+  const weight = m.inputs[slots.w] ?? '';
+  if (!a.constants.has(weight)) {
+    const from = a.producer.get(weight);
+    if (from?.op === 'DequantizeLinear')
+      return `its ${m.op} "${m.name}" takes its weight from DequantizeLinear "${from.name}" (a QDQ graph); splits slice constant weights, so quantize to the QOperator format (QLinearConv, QLinearMatMul) to split it`;
     return `its ${m.op} "${m.name}" multiplies two computed tensors; only constant weights can be split`;
-  if (m.op === 'MatMul' && tensorDims(a.constants.get(m.inputs[1]!)!).length !== 2)
-    return `its MatMul "${m.name}" has a weight of rank other than 2`;
+  }
+  if (!CONVS.has(m.op) && m.op !== 'Gemm' && tensorDims(a.constants.get(weight)!).length !== 2)
+    return `its ${m.op} "${m.name}" has a weight of rank other than 2`;
+  const perTensorOnly = m.inputs.find(
+    (t, slot) =>
+      t &&
+      slot !== slots.w &&
+      slot !== slots.bias &&
+      !slots.perChannel.includes(slot) &&
+      a.constants.has(t) &&
+      numelOf(a.constants.get(t)!) > 1,
+  );
+  if (perTensorOnly)
+    return `its ${m.op} "${m.name}" has a per-axis quantization parameter "${perTensorOnly}" on its input or output, which a slice of the output channels cannot keep`;
   const anc = ancestryOf(a);
   const pre = layers.filter((l) => l !== m && anc.has(m.index, l.index));
   const post = layers.filter((l) => l !== m && anc.has(l.index, m.index));
@@ -196,7 +245,7 @@ function splitShape(
 
   const mOut = m.outputs[0]!;
   const mShape = a.tensors.get(mOut)!.shape;
-  const axis = m.op === 'MatMul' ? mShape.length - 1 : 1;
+  const axis = m.op === 'MatMul' || m.op === 'QLinearMatMul' ? mShape.length - 1 : 1;
   const geometry = new Map<string, Geometry>([[mOut, { axis, channels: mShape[axis]!, block: 1 }]]);
   for (const l of post) {
     const chainInputs = l.inputs.filter((i) => geometry.has(i));
@@ -211,6 +260,9 @@ function splitShape(
     if (UNARY.has(l.op)) {
       if (l.inputs[0] !== chainInputs[0])
         return `layer "${l.name}" (${l.op}) takes the split tensor in an unexpected slot`;
+      const perAxis = l.inputs.slice(1).find((t) => t && numelOf(a.constants.get(t)!) > 1);
+      if (perAxis)
+        return `layer "${l.name}" (${l.op}) after "${m.name}" has a per-axis parameter "${perAxis}"; only per-tensor ones stay exact in a part`;
     } else if (POOLS.has(l.op)) {
       if (g.axis !== 1 || g.block !== 1)
         return `layer "${l.name}" (${l.op}) pools a tensor whose channels are not on axis 1`;
@@ -249,6 +301,10 @@ function splitShape(
   }
   if (!geometry.has(output)) return `its output "${output}" does not come from "${m.name}"`;
   return { mixing: m, pre, post, geometry };
+}
+
+function numelOf(t: TensorProto): number {
+  return tensorDims(t).reduce((x, y) => x * y, 1);
 }
 
 /** Channel counts of K parts, as even as they go: 4096 into 3 is 1366, 1365, 1365. */
@@ -319,9 +375,24 @@ function partNodesForSplit(
   for (const l of s.pre) b.nodes.push(l.node);
 
   const m = s.mixing;
+  const slots = MIXING.get(m.op)!;
   const mOut = rename(m.outputs[0]!);
   const attrs = m.node.attribute ?? [];
-  if (m.op === 'Conv') {
+  /** The mixing layer's inputs for output channels [from, to), its activation input `x`. */
+  const mixingInputs = (x: string, from: number, to: number, tag: string, wAxis: number) =>
+    m.inputs.map((t, slot) => {
+      if (slot === 0) return x;
+      if (!t) return t;
+      if (slot === slots.w) return addSliced(t, wAxis, from, to, tag);
+      if (slot === slots.bias) {
+        if (CONVS.has(m.op)) return addSliced(t, 0, from, to, tag);
+        const g = { axis: 1, channels: to - from, block: 1 };
+        return sliceConstantOnChannels(a, b, t, g, 2, from, to, addSliced);
+      }
+      const perChannel = slots.perChannel.includes(slot) && numelOf(a.constants.get(t)!) > 1;
+      return perChannel ? addSliced(t, 0, from, to, tag) : t;
+    });
+  if (CONVS.has(m.op)) {
     const group = toNumber(attrs.find((x) => x.name === 'group')?.i ?? 1);
     const mCount = a.tensors.get(m.outputs[0]!)!.shape[1]!;
     const inChannels = a.tensors.get(m.inputs[0]!)!.shape[1]!;
@@ -337,11 +408,7 @@ function partNodesForSplit(
     ): NodeProto => ({
       ...m.node,
       name: `${m.name}.p${j}${tag}`,
-      input: [
-        input,
-        addSliced(m.inputs[1]!, 0, from, to, tag),
-        ...(m.inputs[2] ? [addSliced(m.inputs[2], 0, from, to, tag)] : []),
-      ],
+      input: mixingInputs(input, from, to, tag, 0),
       output: [output],
       attribute: [
         ...attrs.filter((x) => x.name !== 'group'),
@@ -388,22 +455,12 @@ function partNodesForSplit(
   } else {
     const transB =
       m.op === 'Gemm' && toNumber(attrs.find((x) => x.name === 'transB')?.i ?? 0) === 1;
-    const w = addSliced(m.inputs[1]!, transB ? 0 : 1, c0, c1);
-    const inputs = [m.inputs[0]!, w];
-    if (m.op === 'Gemm' && m.inputs[2])
-      inputs.push(
-        sliceConstantOnChannels(
-          a,
-          b,
-          m.inputs[2],
-          { axis: 1, channels: c1 - c0, block: 1 },
-          2,
-          c0,
-          c1,
-          addSliced,
-        ),
-      );
-    b.nodes.push({ ...m.node, name: `${m.name}.p${j}`, input: inputs, output: [mOut] });
+    b.nodes.push({
+      ...m.node,
+      name: `${m.name}.p${j}`,
+      input: mixingInputs(m.inputs[0]!, c0, c1, '', transB ? 0 : 1),
+      output: [mOut],
+    });
   }
 
   for (const l of s.post) {

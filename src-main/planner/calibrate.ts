@@ -3,7 +3,7 @@
 // spatial work (conv, pooling, elementwise), fully connected work (gemm: weight streaming) and a
 // fixed part (per-layer dispatch; messages when the figure includes them). Least squares finds
 // how much faster or slower than the base each of the two kinds of work runs on this device.
-import type { DeviceProfile, OpSpeed } from './profile';
+import { type DeviceProfile, mapOpSpeeds, type OpSpeed } from './profile';
 import { CostModel } from './cost';
 import { analyseChain, opClass, type PlannerModel } from './layers';
 import type { Device } from './farm';
@@ -36,7 +36,7 @@ function split(device: Device, m: PlannerModel, withMessages: boolean): Split {
     const t = cost.layerSeconds(p, i);
     if (t === 0) continue;
     s.fixed += p.layerSec;
-    if (opClass(m.layers[i]!.op) === 'gemm') s.gemm += t - p.layerSec;
+    if (opClass(m.layers[i]!) === 'gemm') s.gemm += t - p.layerSec;
     else s.spatial += t - p.layerSec;
   }
   if (withMessages) s.fixed += cost.partCost(device, 0, cost.layerCount).ioSec;
@@ -93,12 +93,7 @@ export function fitProfile(
     id: `${base.id}-measured`.slice(0, 40),
     basis: opts.basis,
     calibration: opts.note,
-    ops: {
-      conv: scaled(base.ops.conv, 1 / u),
-      pool: scaled(base.ops.pool, 1 / u),
-      elementwise: scaled(base.ops.elementwise, 1 / u),
-      gemm: scaled(base.ops.gemm, 1 / v),
-    },
+    ops: mapOpSpeeds(base.ops, (o, cls) => scaled(o, cls === 'gemm' ? 1 / v : 1 / u)),
   };
   const predicted = rows.map((r) => r.spatial * u + r.gemm * v + r.fixed);
   return { profile, scale: { spatial: 1 / u, gemm: 1 / v }, predicted };

@@ -6,7 +6,7 @@
 import type { Chain } from './layers';
 import { opClass } from './layers';
 import type { Device, Farm } from './farm';
-import type { DeviceProfile, Medium, OpSpeed } from './profile';
+import { type DeviceProfile, type Medium, mapOpSpeeds, type OpSpeed, opSpeed } from './profile';
 
 export interface PartLayout {
   /** Fraction of the stage's output channels this part computes (1 when the stage is whole). */
@@ -169,9 +169,9 @@ export class CostModel {
    */
   layerSeconds(p: DeviceProfile, i: number, share = 1): number {
     const l = this.chain.model.layers[i]!;
-    const cls = opClass(l.op);
+    const cls = opClass(l);
     if (cls === 'free') return 0;
-    const speed = p.ops[cls];
+    const speed = opSpeed(p, cls);
     let bytes = this.chain.inputBytes[i]! + (l.activationBytes + l.paramBytes) * share;
     const cout = l.outputShape[1] ?? 1;
     if (cls === 'conv') bytes += (4 * l.macs) / Math.max(1, cout);
@@ -261,12 +261,7 @@ export class CostModel {
       });
       u = {
         ...p,
-        ops: {
-          conv: fast(p.ops.conv),
-          gemm: fast(p.ops.gemm),
-          pool: fast(p.ops.pool),
-          elementwise: fast(p.ops.elementwise),
-        },
+        ops: mapOpSpeeds(p.ops, fast),
       };
       this.noSpill.set(p, u);
     }

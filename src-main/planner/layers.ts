@@ -14,18 +14,29 @@ export interface PlannerModel {
   readonly layers: readonly PlannerLayer[];
 }
 
-/** How a layer's time is costed: each class has its own speeds in a device profile. */
-export type OpClass = 'conv' | 'gemm' | 'pool' | 'elementwise' | 'free';
+/**
+ * How a layer's time is costed: each class has its own speeds in a device profile. Depthwise
+ * convolutions are a class of their own: a few MACs per value read, so a board does them many
+ * times slower per MAC than dense ones. Quantized operators take their float operator's class.
+ */
+export type OpClass = 'conv' | 'dwconv' | 'gemm' | 'pool' | 'elementwise' | 'free';
 
 const CLASS_OF: Record<string, OpClass> = {
   Conv: 'conv',
   ConvTranspose: 'conv',
+  QLinearConv: 'conv',
+  ConvInteger: 'conv',
   Gemm: 'gemm',
   MatMul: 'gemm',
+  QLinearMatMul: 'gemm',
+  MatMulInteger: 'gemm',
+  QGemm: 'gemm',
   MaxPool: 'pool',
   AveragePool: 'pool',
   GlobalAveragePool: 'pool',
   GlobalMaxPool: 'pool',
+  QLinearAveragePool: 'pool',
+  QLinearGlobalAveragePool: 'pool',
   LRN: 'pool',
   // Shape-only operators move no data in onnxruntime (they alias their input).
   Flatten: 'free',
@@ -36,12 +47,18 @@ const CLASS_OF: Record<string, OpClass> = {
   Unsqueeze: 'free',
 };
 
-export function opClass(op: string): OpClass {
-  return CLASS_OF[op] ?? 'elementwise';
+const CONVS = new Set(['Conv', 'QLinearConv', 'ConvInteger']);
+
+export function opClass(layer: Pick<PlannerLayer, 'op' | 'group' | 'outputShape'>): OpClass {
+  // Depthwise: one input channel per group (the channel count is the output's when it is 1:1).
+  if (CONVS.has(layer.op) && layer.group !== undefined && layer.group > 1) {
+    if (layer.group === layer.outputShape[1]) return 'dwconv';
+  }
+  return CLASS_OF[layer.op] ?? 'elementwise';
 }
 
 /** Operators whose weights can be sliced along output channels into standalone parts. */
-const SPLITTABLE = new Set(['Conv', 'Gemm', 'MatMul']);
+const SPLITTABLE = new Set(['Conv', 'Gemm', 'MatMul', 'QLinearConv', 'QLinearMatMul']);
 /**
  * Operators that treat each channel on its own, so they can follow a split layer inside each
  * part and the parts' outputs still concatenate to the whole output.
@@ -57,6 +74,11 @@ const CHANNELWISE = new Set([
   'AveragePool',
   'Dropout',
   'Identity',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+  'QLinearAveragePool',
 ]);
 
 /** A layer range [from, to) that can be a stage; `splittable` when it may be split. */
@@ -155,7 +177,7 @@ export function coarseCuts(chain: Chain): number[] {
     (k) =>
       k === 0 ||
       k === layers.length ||
-      !(CHANNELWISE.has(layers[k]!.op) || opClass(layers[k]!.op) === 'free'),
+      !(CHANNELWISE.has(layers[k]!.op) || opClass(layers[k]!) === 'free'),
   );
 }
 

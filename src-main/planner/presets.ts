@@ -30,7 +30,7 @@ interface Landmarks {
 
 function landmarks(chain: Chain): Landmarks {
   const layers = chain.model.layers;
-  const fc1 = layers.findIndex((l) => opClass(l.op) === 'gemm');
+  const fc1 = layers.findIndex((l) => opClass(l) === 'gemm');
   const fc1End = chain.splitEnd.get(fc1);
   if (fc1 < 1 || fc1End === undefined || !chain.cuts[fc1] || fc1End >= layers.length) {
     throw new InputError(
@@ -39,7 +39,7 @@ function landmarks(chain: Chain): Landmarks {
   }
   const blockEnds: number[] = [];
   layers.forEach((l, i) => {
-    if (i < fc1 && opClass(l.op) === 'pool' && chain.cuts[i + 1]) blockEnds.push(i + 1);
+    if (i < fc1 && opClass(l) === 'pool' && chain.cuts[i + 1]) blockEnds.push(i + 1);
   });
   return { fc1, fc1End, blockEnds };
 }

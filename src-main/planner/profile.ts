@@ -34,7 +34,14 @@ export const DeviceProfile = z.object({
   /** Where the figures come from, shown next to every prediction made with them. */
   calibration: z.string(),
   basis: z.enum(['emulated', 'measured']),
-  ops: z.object({ conv: OpSpeed, gemm: OpSpeed, pool: OpSpeed, elementwise: OpSpeed }),
+  ops: z.object({
+    conv: OpSpeed,
+    /** Depthwise convolution; a profile measured before it had a class of its own lacks it. */
+    dwconv: OpSpeed.optional(),
+    gemm: OpSpeed,
+    pool: OpSpeed,
+    elementwise: OpSpeed,
+  }),
   /** Fixed cost of dispatching one layer (runtime overhead per operator). */
   layerSec: z.number().min(0),
   memory: z.object({
@@ -53,6 +60,25 @@ export const DeviceProfile = z.object({
   medium: z.string(),
 });
 export type DeviceProfile = z.infer<typeof DeviceProfile>;
+
+export type OpSpeeds = DeviceProfile['ops'];
+type SpeedClass = keyof OpSpeeds;
+
+/** A class's speed; depthwise falls back to dense conv's where the profile has no figure. */
+export function opSpeed(p: DeviceProfile, cls: SpeedClass): OpSpeed {
+  return p.ops[cls] ?? p.ops.conv;
+}
+
+/** The profile's speeds with `f` applied to each class it has (`f` sees the class too). */
+export function mapOpSpeeds(ops: OpSpeeds, f: (o: OpSpeed, cls: SpeedClass) => OpSpeed): OpSpeeds {
+  return {
+    conv: f(ops.conv, 'conv'),
+    ...(ops.dwconv ? { dwconv: f(ops.dwconv, 'dwconv') } : {}),
+    gemm: f(ops.gemm, 'gemm'),
+    pool: f(ops.pool, 'pool'),
+    elementwise: f(ops.elementwise, 'elementwise'),
+  };
+}
 
 /**
  * A network medium. `shared`: every byte any device on it sends or receives uses the same air

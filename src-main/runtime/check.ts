@@ -4,11 +4,28 @@
 import * as ort from 'onnxruntime-node';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 import { type RankedClass, topK } from '../model/labels';
+import { halfToFloat } from '../model/onnx';
 
-function asFloats(t: WireTensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`cannot compare ${t.dtype} output "${t.name}"`);
-  const copy = Buffer.from(t.bytes);
-  return new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4);
+/** The output's values as numbers (float16 words decoded). */
+function asNumbers(t: { dtype: string; data: ArrayLike<number> }, name: string): ArrayLike<number> {
+  if (t.dtype === 'float32') return t.data;
+  if (t.dtype === 'float16') return Array.from(t.data, halfToFloat);
+  throw new Error(`cannot compare ${t.dtype} output "${name}"`);
+}
+
+/** A float output's values (float32 or float16 on the wire). */
+function outputValues(t: WireTensor): ArrayLike<number> {
+  return asNumbers({ dtype: t.dtype, data: elements(t) }, t.name);
+}
+
+const ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array } as const;
+
+/** A wire tensor's elements in a typed array of its own (aligned, whatever the socket gave). */
+function elements(t: WireTensor): Uint8Array | Float32Array | Uint16Array {
+  const Arr = ARRAYS[t.dtype as keyof typeof ARRAYS];
+  if (!Arr) throw new Error(`cannot feed a ${t.dtype} input "${t.name}" to the whole model`);
+  const copy = new Uint8Array(t.bytes);
+  return new Arr(copy.buffer, 0, copy.length / Arr.BYTES_PER_ELEMENT);
 }
 
 export class ResultChecker {
@@ -32,16 +49,12 @@ export class ResultChecker {
       throw new Error(
         `the farm returned no "${this.output}" (it sent ${farmOutputs.map((t) => t.name).join(', ')})`,
       );
-    const feed = new ort.Tensor(
-      'uint8',
-      new Uint8Array(input.bytes.buffer, input.bytes.byteOffset, input.bytes.length),
-      input.shape,
-    );
+    const feed = new ort.Tensor(input.dtype as 'uint8', elements(input) as Uint8Array, input.shape);
     const out = await this.session.run({ [input.name]: feed });
     const want = out[this.output];
     if (!want) throw new Error(`the whole model has no output "${this.output}"`);
-    const a = asFloats(got);
-    const b = want.data as Float32Array;
+    const a = outputValues(got);
+    const b = asNumbers({ dtype: want.type, data: want.data as Float32Array }, this.output);
     if (a.length !== b.length) return Number.POSITIVE_INFINITY;
     let max = 0;
     for (let i = 0; i < a.length; i++) {
@@ -67,7 +80,7 @@ export function rankedClasses(
   k: number,
   labels: readonly string[] = [],
 ): RankedClass[] {
-  const a = asFloats(t);
+  const a = Float32Array.from(outputValues(t));
   let max = Number.NEGATIVE_INFINITY;
   let min = Number.POSITIVE_INFINITY;
   let total = 0;

@@ -21,8 +21,15 @@ import type {
   WireTensor,
 } from '../../remote-agent/src/protocol/schema';
 import { partName } from '../../remote-agent/src/protocol/schema';
+import { parseRefusal } from '../../remote-agent/src/protocol/refusal';
 import { checkTensor } from '../../remote-agent/src/protocol/tensor';
-import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
+import {
+  AppError,
+  BackendCannotRunError,
+  type DeviceMetrics,
+  type Manifest,
+  type RunMetrics,
+} from '../contract/index';
 import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
@@ -298,6 +305,8 @@ export class Coordinator {
         try {
           await (await this.connect(a)).deploy(d);
         } catch (err) {
+          const refusal = parseRefusal((err as Error).message);
+          if (refusal) throw new BackendCannotRunError(a.id, refusal);
           throw new AppError(
             'DEPLOY_FAILED',
             `deploy to ${a.id} failed: ${(err as Error).message}`,

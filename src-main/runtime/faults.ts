@@ -6,7 +6,7 @@
 // and how long until throughput was back to 90% of the new plan's prediction.
 import type { RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
-import type { DeviceProfile } from '../planner/profile';
+import { type DeviceProfile, mapOpSpeeds } from '../planner/profile';
 import { replan, type Farm, type PlannerModel } from '../planner/index';
 import type { Logger } from '../log';
 import type { Coordinator, RunPlan } from './coordinator';
@@ -29,12 +29,7 @@ export function slowedProfile(p: DeviceProfile, factor: number): DeviceProfile {
   return {
     ...p,
     name: `${p.name} (${factor}x slower)`,
-    ops: {
-      conv: op(p.ops.conv),
-      gemm: op(p.ops.gemm),
-      pool: op(p.ops.pool),
-      elementwise: op(p.ops.elementwise),
-    },
+    ops: mapOpSpeeds(p.ops, op),
     layerSec: p.layerSec * factor,
     io: { messageSec: p.io.messageSec * factor, bytesPerSec: p.io.bytesPerSec / factor },
   };

@@ -3,7 +3,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/errors';
-import { DEFAULT_TOLERANCE, verifyPartition, type VerifyReport } from '../../model/verify';
+import {
+  DEFAULT_TOLERANCE,
+  FLOAT16_TOLERANCE,
+  verifyPartition,
+  type VerifyReport,
+} from '../../model/verify';
 import { action, withCommonOptions } from '../framework';
 import { SpecFlags, specFromFlags, withSpecOptions } from './partition';
 
@@ -26,7 +31,10 @@ export function registerVerify(program: Command): void {
           'check that the partitions reproduce the whole model (onnxruntime, random frames)',
         )
         .option('--frames <n>', 'random frames to compare', '3')
-        .option('--tolerance <x>', 'largest relative difference allowed', String(DEFAULT_TOLERANCE))
+        .option(
+          '--tolerance <x>',
+          `largest relative difference allowed (default: ${DEFAULT_TOLERANCE}, ${FLOAT16_TOLERANCE} for a float16 model)`,
+        )
         .option('--out <dir>', 'keep the partitions in this folder'),
     ),
   ).action(
@@ -34,7 +42,7 @@ export function registerVerify(program: Command): void {
       const flags = ctx.options(
         SpecFlags.extend({
           frames: z.coerce.number().int().min(1).max(1000),
-          tolerance: z.coerce.number().positive(),
+          tolerance: z.coerce.number().positive().optional(),
           out: z.string().optional(),
         }),
       );

@@ -15,7 +15,12 @@ import {
 } from '../../../src-main/model/index';
 import { TORCH_INPUT } from '../../../src-main/contract/modelCard';
 import { wrapModel } from '../../../src-main/model/wrap';
-import { randomFrames, runManifest, verifyPartition } from '../../../src-main/model/verify';
+import {
+  randomFrames,
+  runManifest,
+  SESSION_OPTIONS,
+  verifyPartition,
+} from '../../../src-main/model/verify';
 import { caffe2Alexnet, pytorchCnn, resnetCnn, tf2onnxCnn } from '../../unit/model/exporters';
 
 const dir = mkdtempSync(join(tmpdir(), 'mchair-equality-'));
@@ -38,13 +43,17 @@ describe('partitions equal the whole model (onnxruntime)', () => {
       out,
     );
     const [frame] = randomFrames(model, 1, 42);
-    const whole = await ort.InferenceSession.create(encodeModel(model));
+    // As the reference executor opens them (no x86 layout rewrite), so the two agree bit for bit.
+    const whole = await ort.InferenceSession.create(encodeModel(model), SESSION_OPTIONS);
     const expected = (await whole.run({ input: frame! })).probs!.data as Float32Array;
     let x: ort.Tensor = frame!;
     for (const stage of manifest.stages) {
       const outs: ort.Tensor[] = [];
       for (const part of stage.parts) {
-        const s = await ort.InferenceSession.create(readFileSync(join(out, part.file)));
+        const s = await ort.InferenceSession.create(
+          readFileSync(join(out, part.file)),
+          SESSION_OPTIONS,
+        );
         outs.push((await s.run({ [part.inputs[0]!]: x }))[part.outputs[0]!]!);
       }
       if (!stage.concat) x = outs[0]!;

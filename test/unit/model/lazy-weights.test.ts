@@ -281,10 +281,11 @@ describe('external data, changed files, float16, int8 and values written as numb
     const read = bytesRead() - before;
     expect(read).toBeLessThan(8 * 1024); // the two weights alone are 24 KB
     expect(costs).toEqual(inspectModel(loadModel(readFileSync(path), { name: 'mixed' })));
+    // A weight's Cast is placed right before the layer that reads it.
     expect(costs.layers.map((l) => l.op)).toEqual([
       'Cast',
-      'Cast',
       'MatMul',
+      'Cast',
       'MatMul',
       'Add',
       'Add',

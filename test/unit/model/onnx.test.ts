@@ -278,23 +278,36 @@ describe('hostile files', () => {
     );
   });
 
-  it('names an unsupported operator and its node', () => {
-    const g = new GraphWriter();
-    g.node('Relu', ['x'], ['h'], {}, 'act');
-    g.node('Einsum', ['h'], ['y'], { equation: 'ij->ji' }, 'mixer');
-    const m = g.model({
-      name: 'odd',
-      irVersion: 8,
-      opset: 13,
-      input: { name: 'x', shape: [1, 4] },
-      output: { name: 'y', shape: [4, 1] },
-    });
-    const e = failure(() => m);
-    expect(e).toBeInstanceOf(ModelOpUnsupportedError);
-    expect(e.message).toMatch(
-      /^operator Einsum in node "mixer" is not supported \(supported: .*Conv/,
-    );
-  });
+  it.each([
+    ['', 'Einsum', 'mixer', 'Einsum'],
+    // A name left empty is generated; another domain's op is named with its domain.
+    ['com.microsoft', 'FusedConv', '', 'com.microsoft.FusedConv'],
+  ])(
+    'names an unsupported operator (domain "%s" %s), its node and position',
+    (domain, op, name, type) => {
+      const g = new GraphWriter();
+      g.node('Relu', ['x'], ['h'], {}, 'act');
+      g.nodes.push({ name, opType: op, domain, input: ['h'], output: ['y'] });
+      const m = g.model({
+        name: 'odd',
+        irVersion: 8,
+        opset: 13,
+        input: { name: 'x', shape: [1, 4] },
+        output: { name: 'y', shape: [1, 4] },
+      });
+      const e = failure(() => m) as ModelOpUnsupportedError;
+      expect(e).toBeInstanceOf(ModelOpUnsupportedError);
+      const node = name || `${op}_1`;
+      expect(
+        e.message.startsWith(
+          `operator ${type} in node "${node}" (node 1 in the file) is not supported (supported: `,
+        ),
+      ).toBe(true);
+      expect(e.message).toMatch(/Conv.*com\.microsoft\.QLinearAdd/);
+      expect(e.message).not.toContain('\n');
+      expect(e.where).toEqual({ op: type, node, index: 1 });
+    },
+  );
 
   it('refuses graphs that read tensors nothing produces, and misshapen layers', () => {
     const g = new GraphWriter();

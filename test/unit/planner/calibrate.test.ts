@@ -74,7 +74,7 @@ describe('fitProfile', () => {
     const base = c.partCost(pi3, 0, c.layerCount);
     const fixed =
       base.ioSec +
-      convHeavy.layers.filter((l) => opClass(l.op) !== 'free').length * pi3.profile.layerSec;
+      convHeavy.layers.filter((l) => opClass(l) !== 'free').length * pi3.profile.layerSec;
     // Half the work time, the same fixed costs: twice as fast at both kinds of work.
     const seconds = fixed + (base.computeSec + base.ioSec - fixed) / 2;
     const fit = fitProfile(pi3, [{ model: convHeavy, seconds }], {
