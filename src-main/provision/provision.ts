@@ -16,7 +16,7 @@ import type { SshSession } from '../ssh/session';
 import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
-import { nodeTarballs, type NodeTarballs } from './board-node';
+import { nodeTarballs, type NodeTarball, type NodeTarballs } from './board-node';
 import { labIdentity } from './lab-ca';
 import { probeDevice, type ProbeReport } from './probe';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -215,22 +215,59 @@ async function push(
   return pending;
 }
 
+/**
+ * Why a freshly unpacked Node does not start on the board, as one line saying what to install:
+ * official builds need libstdc++ and, for armv7l, libatomic (Raspberry Pi OS has both; a Debian
+ * minimal image may not).
+ */
+export function nodeDoesNotRun(device: string, version: string, stderr: string): AppError {
+  const lib = /error while loading shared libraries: ([^:\s]+)/.exec(stderr)?.[1];
+  const packages: Record<string, string> = {
+    'libatomic.so.1': 'libatomic1',
+    'libstdc++.so.6': 'libstdc++6',
+  };
+  const detail = stderr.trim().split('\n').at(-1) ?? '';
+  return new AppError(
+    'NODE_DOES_NOT_RUN',
+    lib
+      ? `Node ${version} does not run on ${device}: it needs ${lib}, which the board lacks; install it (\`sudo apt install ${packages[lib] ?? `the package with ${lib}`}\`) and provision again`
+      : `Node ${version} does not run on ${device} (${detail || 'no reason given'}); install Node on the board yourself and provision again`,
+  );
+}
+
 async function installNode(
   session: SshSession,
   device: Device,
-  tarball: PushItem,
-  compression: 'gzip' | 'xz',
+  item: PushItem,
+  tarball: NodeTarball,
   fresh: boolean,
 ): Promise<void> {
-  // Unpack next to the old copy and swap, so a failed unpack leaves the previous Node working.
-  const script = [
+  const flag = tarball.compression === 'xz' ? 'J' : 'z';
+  // Unpack beside the old copy and swap only once the new one starts: a failed unpack or a Node
+  // the board cannot run leaves the previous Node working and nothing half-installed.
+  const unpack = [
     `cd -- ${shQuote(device.remoteDir)}`,
-    `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -x${compression === 'xz' ? 'J' : 'z'}f ${shQuote(tarball.remote)} -C node.new --strip-components=1 && rm -rf node && mv node.new node; }`,
-    // Unpacked, the tarball only takes space: the probe finds node/bin/node from now on.
-    shCommand('rm', '-f', '--', tarball.remote),
-    'node/bin/node --version',
+    `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -x${flag}f ${shQuote(item.remote)} -C node.new --strip-components=1; }`,
   ].join(' && ');
-  await session.run(script, 'unpacking the Node tarball');
+  await session.run(unpack, 'unpacking the Node tarball');
+  const check = await session.exec(
+    `cd -- ${shQuote(device.remoteDir)} && if [ -d node.new ]; then node.new/bin/node --version; else node/bin/node --version; fi`,
+  );
+  if (check.code !== 0) {
+    await session.exec(
+      `cd -- ${shQuote(device.remoteDir)} && ${shCommand('rm', '-rf', '--', 'node.new', item.remote)}`,
+    );
+    throw nodeDoesNotRun(device.name, tarball.version ?? '', check.stderr);
+  }
+  await session.run(
+    [
+      `cd -- ${shQuote(device.remoteDir)}`,
+      'if [ -d node.new ]; then rm -rf node && mv node.new node; fi',
+      // Unpacked, the tarball only takes space: the probe finds node/bin/node from now on.
+      shCommand('rm', '-f', '--', item.remote),
+    ].join(' && '),
+    'installing the unpacked Node',
+  );
 }
 
 /** Waits for the agent's port; returns a note when the board does not let us look. */
@@ -302,10 +339,10 @@ async function provisionOne(
     const changed = await push(session, device, plan.items, report, tracker, sent, opts.signal);
 
     tracker.step(device.name, 'install');
-    const tarball = plan.items.find((i) => i.kind === 'node');
-    if (tarball && report.verdict.node.action === 'push') {
-      const { compression } = report.verdict.node.tarball;
-      await installNode(session, device, tarball, compression, changed.includes(tarball));
+    const pushed = plan.items.find((i) => i.kind === 'node');
+    if (pushed && report.verdict.node.action === 'push') {
+      const { tarball } = report.verdict.node;
+      await installNode(session, device, pushed, tarball, changed.includes(pushed));
     }
     if (plan.mode === 'systemd-system') {
       await session.run(

@@ -5,7 +5,11 @@ import { freePort, type KeyPair, type Sshd, type TestUser } from '../ssh/sshd';
 
 export async function addBoardArgs(
   name: string,
-  board: { sshd: Sshd; user: TestUser; key: KeyPair },
+  board: {
+    sshd: Pick<Sshd, 'host' | 'port'>;
+    user: Pick<TestUser, 'name'>;
+    key: Pick<KeyPair, 'privateFile'>;
+  },
   ...extra: string[]
 ): Promise<string[]> {
   return [

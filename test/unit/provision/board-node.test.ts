@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nodeDoesNotRun } from '../../../src-main/provision/provision';
 import {
   appNodeTarball,
   nodeTarballs,
@@ -79,5 +80,21 @@ describe("the boards' Node", () => {
     const own = await nodeTarballs([]);
     expect(await own('arm')).toMatchObject({ source: 'app', version: '20.11.0' });
     expect(await own('riscv64')).toBeNull();
+  });
+
+  it('a Node the board cannot start names the library to install', () => {
+    // What the armv7l build printed on a Debian minbase armhf board without libatomic1.
+    const e = nodeDoesNotRun(
+      'pi3-32',
+      '20.11.0',
+      'node.new/bin/node: error while loading shared libraries: libatomic.so.1: cannot open shared object file: No such file or directory\n',
+    );
+    expect(e.code).toBe('NODE_DOES_NOT_RUN');
+    expect(e.message).toBe(
+      'Node 20.11.0 does not run on pi3-32: it needs libatomic.so.1, which the board lacks; install it (`sudo apt install libatomic1`) and provision again',
+    );
+    expect(nodeDoesNotRun('b', '20.1.0', 'Illegal instruction\n').message).toBe(
+      'Node 20.1.0 does not run on b (Illegal instruction); install Node on the board yourself and provision again',
+    );
   });
 });
