@@ -25,6 +25,11 @@ export interface Probe {
   systemdUser: boolean;
   /** Whether the board can unpack a .tar.xz (Debian minbase and some images have no xz). */
   xz: boolean;
+  /**
+   * An arm board that is really qemu-user on an x86 machine (its /proc/cpuinfo is the host's):
+   * what it runs is right, how fast it runs says nothing about a board.
+   */
+  emulated: boolean;
   /** Passwordless sudo; only tried when a system service is asked for, false otherwise. */
   sudo: boolean;
   home: string;
@@ -181,6 +186,11 @@ export function parseProbe(output: string): Probe {
     tegraRelease: tegra?.release ?? null,
     systemdUser: get('systemd') === 'yes',
     xz: get('xz') === 'yes',
+    emulated:
+      !/^(x86_64|amd64|i[3-6]86)$/.test(machine) &&
+      /^vendor_id\s*:\s*(GenuineIntel|AuthenticAMD|HygonGenuine|CentaurHauls)/m.test(
+        get('cpuinfo'),
+      ),
     sudo: get('sudo') === 'yes',
     home: get('home'),
   };
@@ -248,6 +258,11 @@ export function judge(
     runtime = 'wasm';
     notes.push(
       `glibc ${p.glibc} is older than ${MODERN_GLIBC}${p.tegraRelease ? ` (L4T ${p.tegraRelease})` : ''}: current Node and onnxruntime do not load, so Node 16 and the WebAssembly backend are used`,
+    );
+  }
+  if (p.emulated) {
+    notes.push(
+      `${p.machine} emulated by qemu-user on an x86 machine: it runs like the board, but its timings are not the board's speed (profiles measured on it are labelled emulated)`,
     );
   }
   // Node 16 is the last line whose official builds run on glibc 2.17..2.27.

@@ -73,8 +73,10 @@ describe('emulated arm boards', () => {
       glibc: '2.36',
       nodeVersion: null,
       xz: false,
+      emulated: true,
       os: { id: 'debian', versionId: '12' },
     });
+    expect(a64.verdict.notes.join(' ')).toMatch(/emulated by qemu-user .* not the board's speed/);
     expect(a64.verdict).toMatchObject({
       runtime: 'native',
       node: { action: 'push', tarball: { arch: 'arm64', version: '20.20.2', source: 'app' } },
@@ -109,7 +111,7 @@ describe('emulated arm boards', () => {
     expect(r32!.nodeBytesUploaded).toBe(37_201_197);
     // The agent runs on the board's own architecture, with the Node it was given.
     const argOf = (b: EmulatedBoard): string =>
-      b.run(`su pi -c '.mchair-agent/node/bin/node -p "process.arch + \\" \\" + process.version"'`);
+      b.run(`su pi -c '/home/pi/.mchair-agent/node/bin/node -p "process.arch + \\" \\" + process.version"'`);
     expect(argOf(arm64).trim()).toBe('arm64 v20.20.2');
     expect(argOf(armhf).trim()).toBe('arm v20.11.0');
     const onnx = (b: EmulatedBoard): string =>
@@ -193,5 +195,27 @@ describe('emulated arm boards', () => {
     const sha = (stage: number): string => manifest.stages[stage]!.parts[0]!.sha256;
     expect(arm64.run('ls /home/pi/.mchair-agent/parts').trim()).toBe(`${sha(1)}.onnx`);
     expect(armhf.run('ls /home/pi/.mchair-agent/parts').trim()).toBe(`${sha(2)}.onnx`);
+  });
+
+  it('a profile measured on an emulated board is labelled emulated, never a Pi 4 speed', async () => {
+    const out = join(dir, 'measured.json');
+    const r = await mchair(
+      'profile',
+      '--devices',
+      'pi4-64',
+      '--frames',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [board] = JSON.parse(r.stdout).devices;
+    expect(board.profile.basis).toBe('emulated');
+    expect(board.profile.name).toMatch(/under qemu \(not its speed\)$/);
+    expect(board.profile.calibration).toMatch(/under qemu-user CPU emulation/);
+    const p = await mchair('plan', '--model', 'alexnet-mc', '--farm', out, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout).prediction.basis).toBe('emulated');
   });
 });
