@@ -111,7 +111,9 @@ describe('emulated arm boards', () => {
     expect(r32!.nodeBytesUploaded).toBe(37_201_197);
     // The agent runs on the board's own architecture, with the Node it was given.
     const argOf = (b: EmulatedBoard): string =>
-      b.run(`su pi -c '/home/pi/.mchair-agent/node/bin/node -p "process.arch + \\" \\" + process.version"'`);
+      b.run(
+        `su pi -c '/home/pi/.mchair-agent/node/bin/node -p "process.arch + \\" \\" + process.version"'`,
+      );
     expect(argOf(arm64).trim()).toBe('arm64 v20.20.2');
     expect(argOf(armhf).trim()).toBe('arm v20.11.0');
     const onnx = (b: EmulatedBoard): string =>
