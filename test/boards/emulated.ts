@@ -109,6 +109,17 @@ export interface EmulatedBoard {
   stop(): Promise<void>;
 }
 
+/** How a test reaches a board root whose sshd listens on port 22 in `ns`. */
+export function reachedAt(board: BoardRoot, ns: Netns): Omit<EmulatedBoard, 'stop'> {
+  return {
+    sshd: { host: ns.boardAddress, port: 22 },
+    user: { name: BOARD_USER, home: join(board.root, 'home', BOARD_USER) },
+    key: board.key,
+    root: board.root,
+    run: board.chroot,
+  };
+}
+
 /**
  * Starts an emulated board in namespace `ns`: its own root with proc and /dev mounted, and the
  * board's own sshd on port 22, run through chroot (qemu-user runs it, binfmt_misc's F flag).
@@ -152,14 +163,7 @@ export async function startEmulatedBoard(recipe: Recipe, ns: Netns): Promise<Emu
     child = spawn('ip', ['netns', 'exec', ns.name, 'chroot', root, ...argv]);
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     await waitListening(child, () => output);
-    return {
-      sshd: { host: ns.boardAddress, port: 22 },
-      user: { name: BOARD_USER, home: join(root, 'home', BOARD_USER) },
-      key: board.key,
-      root,
-      run: board.chroot,
-      stop,
-    };
+    return { ...reachedAt(board, ns), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Netns } from '../integration/ssh/sshd';
-import { BOARD_USER, boardRoot, type EmulatedBoard } from './emulated';
+import { BOARD_USER, boardRoot, reachedAt, type EmulatedBoard } from './emulated';
 
 export interface SystemdBoard extends EmulatedBoard {
   /** Runs `cmd` inside the booted board (all its namespaces), as root. */
@@ -108,11 +108,7 @@ export async function startSystemdBoard(ns: Netns): Promise<SystemdBoard> {
     boot();
     await booted();
     return {
-      sshd: { host: ns.boardAddress, port: 22 },
-      user: { name: BOARD_USER, home: join(root, 'home', BOARD_USER) },
-      key: board.key,
-      root,
-      run: board.chroot,
+      ...reachedAt(board, ns),
       exec,
       boots: () => boots,
       booted,
