@@ -11,6 +11,7 @@ import type { Plan } from '../../src-main/contract/plan';
 import { DeviceProvisionResult } from '../../src-main/contract/provision';
 import { runMchair, type CliResult } from '../integration/cli/run-mchair';
 import { addBoardArgs } from '../integration/provision/addBoard';
+import { pipelineStages } from '../integration/provision/pipeline';
 import { createLab, startBoard, tempDir, type Board, type Lab } from '../integration/ssh/sshd';
 import { startEmulatedBoard, type EmulatedBoard } from './emulated';
 
@@ -132,32 +133,11 @@ describe('emulated arm boards', () => {
     const planned = await mchair('plan', '--model', 'alexnet-mc', '--farm', farmFile, '--json');
     expect(planned.code, planned.stderr).toBe(0);
     const plan = JSON.parse(planned.stdout) as Plan;
-    plan.stages = [
-      {
-        id: 's0',
-        firstLayer: 'preprocess.cast',
-        lastLayer: 'flatten',
-        input: 'input',
-        output: 'flat',
-        parts: [{ id: 's0.p0', devices: ['x86'] }],
-      },
-      {
-        id: 's1',
-        firstLayer: 'fc1',
-        lastLayer: 'fc1.relu',
-        input: 'flat',
-        output: 'fc1',
-        parts: [{ id: 's1.p0', devices: ['pi4-64'] }],
-      },
-      {
-        id: 's2',
-        firstLayer: 'fc2',
-        lastLayer: 'softmax',
-        input: 'fc1',
-        output: 'probs',
-        parts: [{ id: 's2.p0', devices: ['pi3-32'] }],
-      },
-    ];
+    plan.stages = pipelineStages([
+      ['x86', 'preprocess.cast', 'flatten', 'input', 'flat'],
+      ['pi4-64', 'fc1', 'fc1.relu', 'flat', 'fc1'],
+      ['pi3-32', 'fc2', 'softmax', 'fc1', 'probs'],
+    ]);
     const planFile = join(dir, 'three-boards.json');
     writeFileSync(planFile, JSON.stringify(plan));
     const r = await mchair(

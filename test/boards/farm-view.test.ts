@@ -64,8 +64,10 @@ describe('the Farm view on arm boards without Node', () => {
     while ((await ok.count()) < 2 && Date.now() < deadline) {
       const ask = page.getByRole('dialog', { name: /^Trust / });
       if (await ask.isVisible()) {
-        await ask.getByRole('button', { name: 'Trust, remember and provision' }).click();
-        await ask.waitFor({ state: 'hidden', timeout: 300_000 });
+        // The question stays up while its board provisions; the next board's follows it.
+        const asked = page.getByRole('dialog', { name: (await ask.getAttribute('aria-label'))! });
+        await asked.getByRole('button', { name: 'Trust, remember and provision' }).click();
+        await asked.waitFor({ state: 'hidden', timeout: 300_000 });
       }
       const failed = await page.locator('td[data-status="failed"]').allTextContents();
       expect(failed.filter((t) => !/host key of .* is not known yet/.test(t))).toEqual([]);
