@@ -7,6 +7,8 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts', 'remote-agent/test/**/*.test.ts'],
+    // Emulated arm boards and systemd: `npm run test:boards` (vitest.boards.config.ts).
+    exclude: ['**/node_modules/**', 'test/boards/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -117,3 +117,6 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
 }
 
 export { Command, Option };
+
+/** commander's argument parser for an option given more than once: every value, in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -53,6 +53,8 @@ export const DeviceProvisionResult = z.object({
   bytesUploaded: z.number().int().min(0),
   /** Model partition bytes among them: 0 when nothing changed. */
   modelBytesUploaded: z.number().int().min(0),
+  /** Node runtime bytes among them: 0 when the board's own Node was used or it was there. */
+  nodeBytesUploaded: z.number().int().min(0),
   agentVersion: z.string().nullable(),
   service: z.enum(['systemd-user', 'systemd-system', 'background']).nullable(),
   runtime: z.enum(['native', 'wasm']).nullable(),

@@ -3,6 +3,7 @@
 // plain verdict: which device profile, native onnxruntime or the WebAssembly backend, which Node.
 import { AppError } from '../contract/errors';
 import type { Device } from '../inventory/device';
+import type { NodeTarball, NodeTarballs } from './board-node';
 import { shQuote } from '../ssh/quote';
 import type { SshSession } from '../ssh/session';
 
@@ -22,6 +23,13 @@ export interface Probe {
   board: string | null;
   tegraRelease: string | null;
   systemdUser: boolean;
+  /** Whether the board can unpack a .tar.xz (Debian minbase and some images have no xz). */
+  xz: boolean;
+  /**
+   * An arm board that is really qemu-user on an x86 machine (its /proc/cpuinfo is the host's):
+   * what it runs is right, how fast it runs says nothing about a board.
+   */
+  emulated: boolean;
   /** Passwordless sudo; only tried when a system service is asked for, false otherwise. */
   sudo: boolean;
   home: string;
@@ -34,8 +42,11 @@ export interface Verdict {
   runtime: Runtime;
   /** The oldest Node major the agent and its runtime work with on this board. */
   nodeMajor: number;
-  /** Use the board's Node, push the given tarball, or nothing usable. */
-  node: { action: 'use'; path: string } | { action: 'push' } | { action: 'missing' };
+  /** Use the board's Node, push a tarball (the app's or the user's), or nothing usable. */
+  node:
+    | { action: 'use'; path: string }
+    | { action: 'push'; tarball: NodeTarball }
+    | { action: 'missing' };
   notes: string[];
   /** Why provisioning cannot go on, when it cannot. */
   problem: AppError | null;
@@ -64,6 +75,7 @@ export function probeScript(remoteDir: string, opts: { sudo?: boolean } = {}): s
     's node; for n in ${AGENTDIR:+"$AGENTDIR/node/bin/node"} node nodejs; do p=$(command -v "$n" 2>/dev/null) && [ -n "$p" ] && v=$("$p" --version 2>/dev/null) && { printf \'%s %s\\n\' "$v" "$p"; break; }; done',
     "s model; tr -d '\\000' 2>/dev/null < /proc/device-tree/model",
     's tegra; head -n 1 /etc/nv_tegra_release 2>/dev/null',
+    's xz; if command -v xz >/dev/null 2>&1; then echo yes; else echo no; fi',
     's systemd; if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then echo yes; else echo no; fi',
     // Only when asked: where sudo is refused, trying it gets reported to the board's admin.
     ...(opts.sudo ? ['s sudo; if sudo -n true 2>/dev/null; then echo yes; else echo no; fi'] : []),
@@ -173,6 +185,12 @@ export function parseProbe(output: string): Probe {
     board: (tegra?.board && TEGRA_BOARDS[tegra.board]) ?? model,
     tegraRelease: tegra?.release ?? null,
     systemdUser: get('systemd') === 'yes',
+    xz: get('xz') === 'yes',
+    emulated:
+      !/^(x86_64|amd64|i[3-6]86)$/.test(machine) &&
+      /^vendor_id\s*:\s*(GenuineIntel|AuthenticAMD|HygonGenuine|CentaurHauls)/m.test(
+        get('cpuinfo'),
+      ),
     sudo: get('sudo') === 'yes',
     home: get('home'),
   };
@@ -200,25 +218,36 @@ export function profileFor(p: Probe): string {
 /** Node's official builds and onnxruntime >= 1.17 both need glibc 2.28 (Debian 10, Ubuntu 20.04). */
 export const MODERN_GLIBC = '2.28';
 
+function whose(t: NodeTarball): string {
+  return `${t.source === 'app' ? "the app's" : 'the given'} Node${t.version ? ` ${t.version}` : ''}`;
+}
+
+/** The oldest Node line the agent runs on: what a board's own Node must be at least. */
+const AGENT_NODE_MAJOR = 18;
+
+/**
+ * What the board runs and which Node the agent gets. `tarball` is the Node the laptop could push
+ * for this board's CPU (the user's, else the app's own), or null when it has none.
+ */
 export function judge(
   p: Probe,
-  opts: { profile?: string | undefined; nodeTarball: boolean },
+  opts: { profile?: string | undefined; tarball: NodeTarball | null },
 ): Verdict {
   const notes: string[] = [];
   let problem: AppError | null = null;
-  const supportedArch = p.arch === 'arm64' || p.arch === 'x64' || p.arch === 'arm';
-  if (!supportedArch) {
-    problem = new AppError(
-      'UNSUPPORTED_ARCH',
-      `${p.machine} boards are not supported: the agent needs an arm64, 32-bit ARM or x86_64 Linux`,
-    );
-  }
+  // CPUs onnxruntime-node has binaries for; any other CPU with a Node runs the WebAssembly one.
+  const nativeArch = p.arch === 'arm64' || p.arch === 'x64';
   const modernGlibc = p.glibc !== null && versionAtLeast(p.glibc, MODERN_GLIBC);
   let runtime: Runtime = 'native';
   if (p.arch === 'arm') {
     runtime = 'wasm';
     notes.push(
       '32-bit OS: onnxruntime has no native build for it, so the WebAssembly backend is used (slower; a 64-bit OS runs native)',
+    );
+  } else if (!nativeArch) {
+    runtime = 'wasm';
+    notes.push(
+      `${p.machine}: onnxruntime has no native build for it, so the WebAssembly backend is used`,
     );
   } else if (p.glibc === null) {
     runtime = 'wasm';
@@ -231,25 +260,58 @@ export function judge(
       `glibc ${p.glibc} is older than ${MODERN_GLIBC}${p.tegraRelease ? ` (L4T ${p.tegraRelease})` : ''}: current Node and onnxruntime do not load, so Node 16 and the WebAssembly backend are used`,
     );
   }
-  // Node 16 is the last line whose official builds run on glibc 2.17..2.27.
-  const nodeMajor = modernGlibc ? 18 : 16;
-  const nodeMax = modernGlibc ? Infinity : 17;
-  const tarballName = `node-v${modernGlibc ? '20.x' : '16.20.2'}-linux-${p.arch === 'arm' ? 'armv7l' : p.arch}.tar.xz`;
-  let node: Verdict['node'];
-  const major = p.nodeVersion ? Number(p.nodeVersion.split('.')[0]) : null;
-  if (major !== null && major >= nodeMajor && major <= nodeMax && p.nodePath) {
-    node = { action: 'use', path: p.nodePath };
-  } else if (opts.nodeTarball) {
-    node = { action: 'push' };
+  if (p.emulated) {
     notes.push(
-      `${p.nodeVersion ? `Node ${p.nodeVersion} does not fit` : 'no Node.js found'}: the given Node tarball is installed for the agent`,
+      `${p.machine} emulated by qemu-user on an x86 machine: it runs like the board, but its timings are not the board's speed (profiles measured on it are labelled emulated)`,
+    );
+  }
+  // Node 16 is the last line whose official builds run on glibc 2.17..2.27.
+  const nodeMajor = modernGlibc ? AGENT_NODE_MAJOR : 16;
+  const nodeMax = modernGlibc ? Infinity : 17;
+  const fits = (version: string): boolean => {
+    const major = Number(version.split('.')[0]);
+    return major >= nodeMajor && major <= nodeMax;
+  };
+  const distArch = p.arch === 'arm' ? 'armv7l' : p.arch;
+  const tarballName = `node-v${modernGlibc ? '20.x' : '16.20.2'}-linux-${distArch}.tar.xz`;
+  const t = opts.tarball;
+  // An armv6l board (Pi Zero, Pi 1) shares Node's "arm" with armv7l, whose binaries it cannot run.
+  const tarballFits =
+    t !== null &&
+    (t.version === null || fits(t.version)) &&
+    (p.machine !== 'armv6l' || t.source === 'given');
+  let node: Verdict['node'];
+  if (p.nodeVersion && p.nodePath && fits(p.nodeVersion)) {
+    node = { action: 'use', path: p.nodePath };
+  } else if (tarballFits && t.compression === 'xz' && !p.xz) {
+    node = { action: 'missing' };
+    problem = new AppError(
+      'NO_XZ',
+      `the board has no xz to unpack ${t.file}; pass the .tar.gz of the same Node, install xz-utils on the board, or leave out --node-tarball to push the app's own Node`,
+    );
+  } else if (tarballFits) {
+    node = { action: 'push', tarball: t };
+    notes.push(
+      `${p.nodeVersion ? `Node ${p.nodeVersion} does not fit` : 'no Node.js found'}: ${whose(t)} (linux-${distArch}) is installed for the agent`,
     );
   } else {
     node = { action: 'missing' };
-    problem ??= new AppError(
-      'NO_NODE',
-      `${p.nodeVersion ? `Node ${p.nodeVersion} cannot run the agent here` : 'the board has no Node.js'}: install Node ${nodeMajor}${nodeMax === Infinity ? ' or newer' : ''} on it, or pass --node-tarball ${tarballName} (from nodejs.org/dist) to push one`,
-    );
+    const have = p.nodeVersion
+      ? `Node ${p.nodeVersion} cannot run the agent here`
+      : 'the board has no Node.js';
+    const want = `Node ${nodeMajor}${nodeMax === Infinity ? ' or newer' : ''}`;
+    if (p.machine === 'armv6l' || !['arm64', 'arm', 'x64'].includes(p.arch)) {
+      problem = new AppError(
+        'UNSUPPORTED_ARCH',
+        `${have}, and the app carries Node for arm64, armv7l and x86_64 only, not ${p.machine}${p.machine === 'armv6l' ? ' (Pi Zero / Pi 1)' : ''}: install ${want} built for ${p.machine} on it (unofficial-builds.nodejs.org has some), then provision again; it will use the WebAssembly backend`,
+      );
+    } else {
+      const why = t ? ` (${whose(t)} is not ${want})` : '';
+      problem = new AppError(
+        'NO_NODE',
+        `${have}${why}: install ${want} on it, or pass --node-tarball ${tarballName} (from nodejs.org/dist) to push one`,
+      );
+    }
   }
   return { profile: opts.profile ?? profileFor(p), runtime, nodeMajor, node, notes, problem };
 }
@@ -257,7 +319,7 @@ export function judge(
 export async function probeDevice(
   session: SshSession,
   device: Device,
-  opts: { nodeTarball?: boolean; checkSudo?: boolean; signal?: AbortSignal } = {},
+  opts: { nodes?: NodeTarballs; checkSudo?: boolean; signal?: AbortSignal } = {},
 ): Promise<ProbeReport> {
   const r = await session.exec(
     probeScript(device.remoteDir, { sudo: opts.checkSudo === true }),
@@ -270,9 +332,16 @@ export async function probeDevice(
     );
   }
   const probe = parseProbe(r.stdout);
-  return {
-    device: device.name,
-    probe,
-    verdict: judge(probe, { profile: device.profile, nodeTarball: opts.nodeTarball === true }),
-  };
+  let tarball: NodeTarball | null = null;
+  let refused: AppError | null = null;
+  try {
+    tarball = opts.nodes ? await opts.nodes(probe.arch) : null;
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    refused = err;
+  }
+  const verdict = judge(probe, { profile: device.profile, tarball });
+  // A tarball for another CPU matters only to a board that needs one.
+  if (refused && verdict.node.action === 'missing') verdict.problem = refused;
+  return { device: device.name, probe, verdict };
 }

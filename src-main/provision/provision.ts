@@ -16,6 +16,7 @@ import type { SshSession } from '../ssh/session';
 import { remoteSha256, uploadFile } from '../ssh/upload';
 import { APP_VERSION } from '../version';
 import { item, modelItems, remoteDirs, runtimeItems, totalBytes, type PushItem } from './bundle';
+import { nodeTarballs, type NodeTarball, type NodeTarballs } from './board-node';
 import { labIdentity } from './lab-ca';
 import { recordAgentVersion, rememberBoardState } from './boardControl';
 import { boardMemoryBudget } from './memoryBudget';
@@ -40,8 +41,11 @@ export interface ProvisionOptions {
   agentBundle: string;
   /** A `mchair partition` output folder whose parts every device gets. */
   partitions?: string;
-  /** A nodejs.org Linux tarball for boards without a usable Node. */
-  nodeTarball?: string;
+  /**
+   * nodejs.org Linux tarballs (one per CPU) for boards without a usable Node; boards of other CPUs
+   * get the app's own Node.
+   */
+  nodeTarballs?: readonly string[];
   /** A system unit instead of a user unit where sudo works without a password. */
   systemService?: boolean;
   concurrency?: number;
@@ -85,8 +89,8 @@ async function stageDeviceFiles(
   const notes = [...verdict.notes];
   const items = [...base];
   if (verdict.node.action === 'push') {
-    if (!opts.nodeTarball) throw new Error('judge() chose to push Node without a tarball');
-    items.push(await item('node', opts.nodeTarball, `node-dist/${basename(opts.nodeTarball)}`));
+    const t = verdict.node.tarball;
+    items.push(await item('node', t.file, `node-dist/${basename(t.file)}`));
   }
   const node =
     verdict.node.action === 'use' ? verdict.node.path : posix.join(dir, 'node', 'bin', 'node');
@@ -163,7 +167,7 @@ async function push(
   items: readonly PushItem[],
   report: ProbeReport,
   tracker: ProgressTracker,
-  sent: { bytes: number; modelBytes: number },
+  sent: { bytes: number; modelBytes: number; nodeBytes: number },
   signal?: AbortSignal,
 ): Promise<PushItem[]> {
   await prepareFolders(session, device, items);
@@ -174,15 +178,26 @@ async function push(
   const pending = items.filter((i) => there.get(remotePath(device, i)) !== i.sha256);
   const needed = totalBytes(pending);
   const free = report.probe.diskFreeBytes;
-  if (free !== null && needed + DISK_MARGIN > free) {
+  // A pushed Node is unpacked beside its tarball before the tarball goes: count both.
+  const node = report.verdict.node.action === 'push' ? report.verdict.node.tarball : null;
+  const unpacked = node && pending.some((i) => i.kind === 'node') ? node.nodeBytes : 0;
+  if (free !== null && needed + unpacked + DISK_MARGIN > free) {
     throw new AppError(
       'DISK_FULL',
-      `${device.name} needs ${(needed / 2 ** 20).toFixed(0)} MB for this upload but has ${(free / 2 ** 20).toFixed(0)} MB free; free some space on it or use a smaller model`,
+      `${device.name} needs ${((needed + unpacked) / 2 ** 20).toFixed(0)} MB for this upload${unpacked ? ' (Node unpacked included)' : ''} but has ${(free / 2 ** 20).toFixed(0)} MB free; free some space on it or use a smaller model`,
     );
   }
   let done = 0;
   tracker.bytes(device.name, 0, needed);
   for (const it of pending) {
+    if (it.kind === 'node' && node) {
+      tracker.step(
+        device.name,
+        'upload',
+        needed === 0 ? 1 : done / needed,
+        `Node ${node.version ?? ''} for ${report.probe.machine}, ${(it.size / 2 ** 20).toFixed(1)} MB`,
+      );
+    }
     // The first report is where a resumed upload starts; a restart from 0 moves the mark back.
     let mark: number | null = null;
     await uploadFile(session, it.local, remotePath(device, it), {
@@ -194,6 +209,7 @@ async function push(
         mark = d;
         sent.bytes += delta;
         if (it.kind === 'model') sent.modelBytes += delta;
+        if (it.kind === 'node') sent.nodeBytes += delta;
         tracker.bytes(device.name, done + d, needed);
       },
     });
@@ -203,21 +219,59 @@ async function push(
   return pending;
 }
 
+/**
+ * Why a freshly unpacked Node does not start on the board, as one line saying what to install:
+ * official builds need libstdc++ and, for armv7l, libatomic (Raspberry Pi OS has both; a Debian
+ * minimal image may not).
+ */
+export function nodeDoesNotRun(device: string, version: string, stderr: string): AppError {
+  const lib = /error while loading shared libraries: ([^:\s]+)/.exec(stderr)?.[1];
+  const packages: Record<string, string> = {
+    'libatomic.so.1': 'libatomic1',
+    'libstdc++.so.6': 'libstdc++6',
+  };
+  const detail = stderr.trim().split('\n').at(-1) ?? '';
+  return new AppError(
+    'NODE_DOES_NOT_RUN',
+    lib
+      ? `Node ${version} does not run on ${device}: it needs ${lib}, which the board lacks; install it (\`sudo apt install ${packages[lib] ?? `the package with ${lib}`}\`) and provision again`
+      : `Node ${version} does not run on ${device} (${detail || 'no reason given'}); install Node on the board yourself and provision again`,
+  );
+}
+
 async function installNode(
   session: SshSession,
   device: Device,
-  tarball: PushItem,
+  item: PushItem,
+  tarball: NodeTarball,
   fresh: boolean,
 ): Promise<void> {
-  // Unpack next to the old copy and swap, so a failed unpack leaves the previous Node working.
-  const script = [
+  const flag = tarball.compression === 'xz' ? 'J' : 'z';
+  // Unpack beside the old copy and swap only once the new one starts: a failed unpack or a Node
+  // the board cannot run leaves the previous Node working and nothing half-installed.
+  const unpack = [
     `cd -- ${shQuote(device.remoteDir)}`,
-    `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -xf ${shQuote(tarball.remote)} -C node.new --strip-components=1 && rm -rf node && mv node.new node; }`,
-    // Unpacked, the tarball only takes space: the probe finds node/bin/node from now on.
-    shCommand('rm', '-f', '--', tarball.remote),
-    'node/bin/node --version',
+    `${fresh ? 'false' : 'test -x node/bin/node'} || { rm -rf node.new && mkdir node.new && tar -x${flag}f ${shQuote(item.remote)} -C node.new --strip-components=1; }`,
   ].join(' && ');
-  await session.run(script, 'unpacking the Node tarball (is xz installed on the board?)');
+  await session.run(unpack, 'unpacking the Node tarball');
+  const check = await session.exec(
+    `cd -- ${shQuote(device.remoteDir)} && if [ -d node.new ]; then node.new/bin/node --version; else node/bin/node --version; fi`,
+  );
+  if (check.code !== 0) {
+    await session.exec(
+      `cd -- ${shQuote(device.remoteDir)} && ${shCommand('rm', '-rf', '--', 'node.new', item.remote)}`,
+    );
+    throw nodeDoesNotRun(device.name, tarball.version ?? '', check.stderr);
+  }
+  await session.run(
+    [
+      `cd -- ${shQuote(device.remoteDir)}`,
+      'if [ -d node.new ]; then rm -rf node && mv node.new node; fi',
+      // Unpacked, the tarball only takes space: the probe finds node/bin/node from now on.
+      shCommand('rm', '-f', '--', item.remote),
+    ].join(' && '),
+    'installing the unpacked Node',
+  );
 }
 
 /** Waits for the agent's port; returns a note when the board does not let us look. */
@@ -246,6 +300,7 @@ async function waitListening(
 async function provisionOne(
   device: Device,
   base: PushItem[],
+  nodes: NodeTarballs,
   opts: ProvisionOptions,
   tracker: ProgressTracker,
 ): Promise<DeviceProvisionResult> {
@@ -256,6 +311,7 @@ async function provisionOne(
     message: '',
     bytesUploaded: 0,
     modelBytesUploaded: 0,
+    nodeBytesUploaded: 0,
     agentVersion: null,
     service: null,
     runtime: null,
@@ -263,14 +319,14 @@ async function provisionOne(
     notes: [],
   };
   const staging = await mkdtemp(join(tmpdir(), 'mchair-stage-'));
-  const sent = { bytes: 0, modelBytes: 0 };
+  const sent = { bytes: 0, modelBytes: 0, nodeBytes: 0 };
   let session: SshSession | null = null;
   try {
     tracker.step(device.name, 'connect');
     session = await opts.connector.open(device, opts.signal);
     tracker.step(device.name, 'probe');
     const report = await probeDevice(session, device, {
-      nodeTarball: Boolean(opts.nodeTarball),
+      nodes,
       checkSudo: opts.systemService === true,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
@@ -287,8 +343,11 @@ async function provisionOne(
     const changed = await push(session, device, plan.items, report, tracker, sent, opts.signal);
 
     tracker.step(device.name, 'install');
-    const tarball = plan.items.find((i) => i.kind === 'node');
-    if (tarball) await installNode(session, device, tarball, changed.includes(tarball));
+    const pushed = plan.items.find((i) => i.kind === 'node');
+    if (pushed && report.verdict.node.action === 'push') {
+      const { tarball } = report.verdict.node;
+      await installNode(session, device, pushed, tarball, changed.includes(pushed));
+    }
     if (plan.mode === 'systemd-system') {
       await session.run(
         `cd -- ${shQuote(device.remoteDir)} && ${shCommand('sudo', '-n', 'install', '-m', '0644', '--', unitName(device), unitPath(device, plan.mode))}`,
@@ -331,6 +390,7 @@ async function provisionOne(
   } finally {
     result.bytesUploaded = sent.bytes;
     result.modelBytesUploaded = sent.modelBytes;
+    result.nodeBytesUploaded = sent.nodeBytes;
     session?.close();
     await rm(staging, { recursive: true, force: true });
   }
@@ -346,6 +406,8 @@ export async function provisionFarm(
     devices.map((d) => d.name),
     opts.onProgress,
   );
+  // Node tarballs the user gave are checked (CPU, format) before any board is touched.
+  const nodes = await nodeTarballs(opts.nodeTarballs ?? []);
   // Files shared by every device are hashed once, before any connection.
   const base = [
     await item('agent', opts.agentBundle, 'agent/mchair-agent.mjs'),
@@ -356,7 +418,7 @@ export async function provisionFarm(
   const worker = async (): Promise<void> => {
     while (next < devices.length) {
       const i = next++;
-      results[i] = await provisionOne(devices[i]!, base, opts, tracker);
+      results[i] = await provisionOne(devices[i]!, base, nodes, opts, tracker);
     }
   };
   await Promise.all(

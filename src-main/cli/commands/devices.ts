@@ -19,6 +19,7 @@ import { discoverMdns } from '../../inventory/mdns';
 import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
 import { MemorySecretStore } from '../../inventory/secrets';
 import { controlService, readAgentLogs, type ServiceAction } from '../../provision/service';
+import { nodeTarballs } from '../../provision/board-node';
 import { probeDevice, type ProbeReport } from '../../provision/probe';
 import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
@@ -188,9 +189,12 @@ function showProbe(r: ProbeReport): string {
     `${r.device}: ${p.board ?? 'unknown board'}, ${p.os.prettyName ?? 'unknown OS'}`,
     `  cpu      ${p.arch}, ${p.cpuModel ?? 'unknown model'}, ${p.cores ?? '?'} cores`,
     `  memory   ${gb(p.memTotalBytes)}, disk free ${gb(p.diskFreeBytes)}`,
-    `  glibc    ${p.glibc ?? 'none found'}, node ${p.nodeVersion ?? 'not installed'}, systemd ${p.systemdUser ? 'yes' : 'no'}`,
+    `  glibc    ${p.glibc ?? 'none found'}, node ${p.nodeVersion ?? 'not installed'}, systemd ${p.systemdUser ? 'yes' : 'no'}, xz ${p.xz ? 'yes' : 'no'}`,
     `  profile  ${r.verdict.profile}, runtime ${r.verdict.runtime}`,
     ...r.verdict.notes.map((n) => `  note     ${n}`),
+    ...(r.verdict.problem
+      ? [`  problem  ${r.verdict.problem.code}: ${r.verdict.problem.message}`]
+      : []),
   ].join('\n');
 }
 
@@ -351,7 +355,11 @@ export function registerDevices(program: Command): void {
       async (ctx) => {
         const inv = await openInventory(ctx);
         const connector = await connectorFor(ctx);
-        const results = await connector.each(inv.select(ctx.args), (s, d) => probeDevice(s, d));
+        // The verdict names the Node provisioning would push: the app's own, for the board's CPU.
+        const nodes = await nodeTarballs([]);
+        const results = await connector.each(inv.select(ctx.args), (s, d) =>
+          probeDevice(s, d, { nodes }),
+        );
         const devices = results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error }));
         return finishEach(ctx, { devices }, (doc) =>
           doc.devices

@@ -7,10 +7,8 @@ import { InputError } from '../../contract/errors';
 import type { Manifest } from '../../contract/manifest';
 import { listCuts, partitionModel, type OnnxModel, type PartitionSpec } from '../../model/index';
 import { openModel, specFromPlan } from '../../model/source';
-import { action, withCommonOptions } from '../framework';
+import { action, collect, withCommonOptions } from '../framework';
 import { Seed } from './model';
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export const SpecFlags = z.object({
   model: z.string({ error: 'is required (an ONNX file or a zoo name)' }).min(1),

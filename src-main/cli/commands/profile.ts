@@ -22,7 +22,8 @@ import {
 } from '../../planner/index';
 import { readFarmFile } from '../../farm/farmfile';
 import { startEmulatedFarm, type RunningFarm } from '../../farm/virtual';
-import { boardsPlannerFarm } from '../../runtime/boardFarm';
+import { probeDevice } from '../../provision/probe';
+import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
 import { boardsFor, withInventoryOption, withTrustOption } from './devices';
@@ -68,6 +69,12 @@ function present(r: ProfileResult): string {
   ].join('\n');
 }
 
+/** The boards that are qemu-user on an x86 machine (the probe tells), whose timings are not a board's. */
+async function underEmulation(boards: RunBoards): Promise<Set<string>> {
+  const probed = await boards.connector.each(boards.devices, (s, d) => probeDevice(s, d));
+  return new Set(probed.flatMap((r) => (r.ok && r.value.probe.emulated ? [r.device] : [])));
+}
+
 export function registerProfile(program: Command): void {
   withTrustOption(
     withInventoryOption(
@@ -93,6 +100,7 @@ export function registerProfile(program: Command): void {
       // The lab's boards: each measured through its own agent, the parts pushed to it over SSH
       // (a board is profiled by the profile it was added with, which the fit then corrects).
       const boards = f.devices === undefined ? null : await boardsFor(ctx, f.devices);
+      const qemu = boards ? await underEmulation(boards) : new Set<string>();
       const farm: Farm = boards
         ? boardsPlannerFarm(boards.devices)
         : f.emulate !== undefined
@@ -139,13 +147,16 @@ export function registerProfile(program: Command): void {
           }
           if (measured.length === 0)
             throw new InputError(`${d.id}: no profiling model fits its memory budget`);
-          const note = `measured ${new Date().toISOString().slice(0, 10)} through its agent (${measured.map((x) => `${x.model.name} ${(x.seconds * 1000).toFixed(1)} ms`).join(', ')}), fitted to ${d.profile.id}${emulated ? ' (emulated board)' : ''}`;
+          const inQemu = qemu.has(d.id);
+          const note = `measured ${new Date().toISOString().slice(0, 10)} through its agent (${measured.map((x) => `${x.model.name} ${(x.seconds * 1000).toFixed(1)} ms`).join(', ')}), fitted to ${d.profile.id}${emulated ? ' (emulated board)' : ''}${inQemu ? ' under qemu-user CPU emulation on an x86 machine: not the speed of a real board' : ''}`;
           // An emulated board's time includes its messages (the hold); a real agent's compute time does not.
           const fit = fitProfile(d, measured, {
             withMessages: emulated,
-            basis: emulated ? 'emulated' : 'measured',
+            // qemu's timings are the laptop's, slowed by translation: never a board's speed.
+            basis: emulated || inQemu ? 'emulated' : 'measured',
             note,
           });
+          if (inQemu) fit.profile.name = `${fit.profile.name} under qemu (not its speed)`;
           devices.push({
             device: d.id,
             base: d.profile.id,

@@ -13,7 +13,7 @@ import type {
 import { agentBundlePath } from '../../farm/local';
 import { provisionFarm } from '../../provision/provision';
 import { TerminalPrompter } from '../../ssh/prompter';
-import { action, withCommonOptions } from '../framework';
+import { action, collect, withCommonOptions } from '../framework';
 import {
   connectorFor,
   finishEach,
@@ -26,7 +26,7 @@ const Flags = z.object({
   all: z.boolean().optional(),
   agentBundle: z.string().optional(),
   partitions: z.string().optional(),
-  nodeTarball: z.string().optional(),
+  nodeTarball: z.array(z.string()).default([]),
   systemService: z.boolean().optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(8),
 });
@@ -97,7 +97,7 @@ function summary(results: readonly DeviceProvisionResult[]): string {
     const head = `${r.name.padEnd(width)}  ${r.status === 'ok' ? 'ok    ' : 'FAILED'}`;
     if (r.status === 'failed') return `${head}  ${r.code}: ${r.message}`;
     const extra = [
-      `${mb(r.bytesUploaded)} sent (model ${mb(r.modelBytesUploaded)})`,
+      `${mb(r.bytesUploaded)} sent (model ${mb(r.modelBytesUploaded)}, Node ${mb(r.nodeBytesUploaded)})`,
       `${r.runtime} runtime`,
       `profile ${r.profile}`,
     ].join(', ');
@@ -132,7 +132,8 @@ export function registerProvision(program: Command): void {
           )
           .option(
             '--node-tarball <file>',
-            'a nodejs.org Linux tarball to push to boards without a usable Node',
+            "a nodejs.org Linux tarball for boards of its CPU without a usable Node, instead of the app's own Node 20 (repeatable, one per CPU)",
+            collect,
           )
           .option(
             '--system-service',
@@ -165,7 +166,7 @@ export function registerProvision(program: Command): void {
           dataDir: ctx.dataDir,
           agentBundle: f.agentBundle ? resolve(f.agentBundle) : agentBundlePath(),
           ...(f.partitions ? { partitions: resolve(f.partitions) } : {}),
-          ...(f.nodeTarball ? { nodeTarball: resolve(f.nodeTarball) } : {}),
+          nodeTarballs: f.nodeTarball.map((t) => resolve(t)),
           systemService: f.systemService === true,
           concurrency: f.concurrency,
           log: ctx.log,

@@ -5,7 +5,11 @@ import { freePort, type KeyPair, type Sshd, type TestUser } from '../ssh/sshd';
 
 export async function addBoardArgs(
   name: string,
-  board: { sshd: Sshd; user: TestUser; key: KeyPair },
+  board: {
+    sshd: Pick<Sshd, 'host' | 'port'>;
+    user: Pick<TestUser, 'name'>;
+    key: Pick<KeyPair, 'privateFile'>;
+  },
   ...extra: string[]
 ): Promise<string[]> {
   return [
@@ -20,10 +24,11 @@ export async function addBoardArgs(
     board.user.name,
     '--key',
     board.key.privateFile,
-    '--profile',
-    'x86-laptop',
-    '--agent-port',
-    String(await freePort('127.0.0.1')),
+    // Defaults a test may override in `extra` (an emulated arm board is a pi4 on port 7700).
+    ...(extra.includes('--profile') ? [] : ['--profile', 'x86-laptop']),
+    ...(extra.includes('--agent-port')
+      ? []
+      : ['--agent-port', String(await freePort('127.0.0.1'))]),
     ...extra,
   ];
 }

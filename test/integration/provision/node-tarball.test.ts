@@ -1,6 +1,6 @@
-// A board without Node (and with TCP forwarding off): provisioning says what to do, and with
-// --node-tarball it pushes a nodejs.org-style tarball, unpacks it on the board and runs the agent
-// with that Node; cancelled half-way, it resumes where it stopped.
+// A board without Node (and with TCP forwarding off): a tarball for another CPU is refused before
+// anything is sent, and with --node-tarball it pushes a nodejs.org-style tarball, unpacks it on
+// the board and runs the agent with that Node; cancelled half-way, it resumes where it stopped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceProvisionResult } from '../../../src-main/contract/provision';
 import { agentBundlePath } from '../../../src-main/farm/local';
+import { appNodeTarball } from '../../../src-main/provision/board-node';
 import { Inventory } from '../../../src-main/inventory/inventory';
 import { MemorySecretStore } from '../../../src-main/inventory/secrets';
 import { provisionFarm } from '../../../src-main/provision/provision';
@@ -115,11 +116,15 @@ afterAll(async () => {
 });
 
 describe('a board without Node', () => {
-  it('fails with NO_NODE and names the tarball to pass', () => {
-    const { code, result } = provision();
+  it('refuses a Node tarball for another CPU before sending anything', () => {
+    const arm64 = appNodeTarball('arm64')!.file;
+    const { code, result } = provision('--node-tarball', arm64);
     expect(code).toBe(1);
-    expect(result).toMatchObject({ status: 'failed', code: 'NO_NODE', bytesUploaded: 0 });
-    expect(result.message).toContain('--node-tarball node-v20.x-linux-x64.tar.xz');
+    expect(result).toMatchObject({ status: 'failed', code: 'BAD_NODE_TARBALL', bytesUploaded: 0 });
+    expect(result.message).toBe(
+      `${arm64} is for arm64, not for this x64 board: pass a Node tarball for x64 too, or leave out --node-tarball to push the app's own Node`,
+    );
+    expect(existsSync(join(board.user.home, '.mchair-agent'))).toBe(false);
   });
 
   it('a cancelled provisioning stops mid-upload and the next one resumes where it stopped', async () => {
@@ -134,7 +139,7 @@ describe('a board without Node', () => {
       connector,
       dataDir: join(dir, 'data'),
       agentBundle: join(dir, 'mchair-agent.mjs'),
-      nodeTarball: tarball,
+      nodeTarballs: [tarball],
       signal: abort.signal,
       onProgress: (_all, d) => {
         if (d.bytesDone > 10 * 2 ** 20 && !abort.signal.aborted) {
@@ -158,9 +163,10 @@ describe('a board without Node', () => {
     // What the cancelled run sent is not sent again: both runs add up to one upload.
     expect(neededAtCancel).toBeGreaterThan(40 * 2 ** 20);
     expect(sentBeforeCancel + result.bytesUploaded).toBe(neededAtCancel);
-    expect(result.notes.join(' ')).toMatch(
-      /no Node\.js found: the given Node tarball is installed/,
+    expect(result.notes.join(' ')).toContain(
+      `no Node.js found: the given Node ${process.versions.node} (linux-x64) is installed`,
     );
+    expect(result.nodeBytesUploaded + sentBeforeCancel).toBeGreaterThan(20 * 2 ** 20);
     const agentDir = join(board.user.home, '.mchair-agent');
     const argv = JSON.parse(readFileSync(join(agentDir, 'argv.json'), 'utf8')) as string[];
     expect(argv[0]).toBe(join(agentDir, 'node', 'bin', 'node'));
@@ -169,7 +175,7 @@ describe('a board without Node', () => {
     // The probe now finds the board's own copy: nothing to push a second time.
     const again = provision('--node-tarball', tarball);
     expect(again.result).toMatchObject({ status: 'ok', bytesUploaded: 0 });
-    expect(again.result.notes.join(' ')).not.toMatch(/tarball/);
+    expect(again.result.notes.join(' ')).not.toMatch(/is installed for the agent/);
     // A restart uses the command line recorded by the second run: still the unpacked Node.
     const cli = (...a: string[]) =>
       spawnSync(

@@ -16,6 +16,7 @@ import { createCore, type Core } from '../../../src-main/core/index';
 import { createLogger } from '../../../src-main/log';
 import { runMchair, type CliResult } from '../cli/run-mchair';
 import { addBoardArgs } from './addBoard';
+import { pipelineStages } from './pipeline';
 import { startBoard, tempDir, type Board } from '../ssh/sshd';
 
 const BOARDS = [
@@ -85,24 +86,10 @@ beforeAll(async () => {
   const planned = await mchair('plan', '--model', 'tiny-cnn', '--farm', farmFile, '--json');
   expect(planned.code, planned.stderr).toBe(0);
   const plan = JSON.parse(planned.stdout) as Plan;
-  plan.stages = [
-    {
-      id: 's0',
-      firstLayer: 'preprocess.cast',
-      lastLayer: 'flatten',
-      input: 'input',
-      output: 'flat',
-      parts: [{ id: 's0.p0', devices: ['board-1'] }],
-    },
-    {
-      id: 's1',
-      firstLayer: 'fc1',
-      lastLayer: 'softmax',
-      input: 'flat',
-      output: 'probs',
-      parts: [{ id: 's1.p0', devices: ['board-2'] }],
-    },
-  ];
+  plan.stages = pipelineStages([
+    ['board-1', 'preprocess.cast', 'flatten', 'input', 'flat'],
+    ['board-2', 'fc1', 'softmax', 'flat', 'probs'],
+  ]);
   twoStages = join(dir, 'two-stages.json');
   writeFileSync(twoStages, JSON.stringify(plan));
 }, 240_000);

@@ -171,7 +171,7 @@ export interface SshdOptions {
   extraConfig?: readonly string[];
 }
 
-function waitListening(child: ChildProcess, log: () => string): Promise<void> {
+export function waitListening(child: ChildProcess, log: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${log()}`)), 15_000);
     const onData = (): void => {
