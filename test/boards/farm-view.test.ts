@@ -77,10 +77,10 @@ describe('the Farm view on arm boards without Node', () => {
     const row = (name: string) =>
       page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
     expect(await row('pi4-64').locator('td[data-status]').textContent()).toMatch(
-      /provisioned: agent .*, native runtime, background, Node sent \(40\.7 MiB\)/,
+      /provisioned: agent .*; native runtime, Node sent \(40\.7 MiB\)/,
     );
     expect(await row('pi3-32').locator('td[data-status]').textContent()).toMatch(
-      /provisioned: agent .*, wasm runtime, background, Node sent \(35\.5 MiB\)/,
+      /provisioned: agent .*; wasm runtime, Node sent \(35\.5 MiB\)/,
     );
     for (const [, board] of boards)
       expect(board.run('ls /home/pi/.mchair-agent/node/bin')).toBe('node\n');
