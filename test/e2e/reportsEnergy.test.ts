@@ -1,0 +1,96 @@
+// The Reports view compares runs on energy: a metered run (an emulated farm's meter, recorded the
+// way a real run is) shows static, dynamic and total joules per inference from its run.json, the
+// paper's published AlexNet systems beside it, and its PDF export prints through Chromium.
+import { readFile } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src-main/contract/index';
+import { PAPER_FIGURES } from '../../src-main/reports/paper';
+import { EmulatedMeter, recordRun } from '../integration/reports/fixtures';
+import { CHROMIUM_ARGS, LabPage } from './labPage';
+import { startServe, type ServeProcess } from './serveProcess';
+
+let serve: ServeProcess;
+let browser: Browser;
+let metered: RunSummary;
+
+beforeAll(async () => {
+  serve = await startServe();
+  let running = false;
+  const meter = new EmulatedMeter(
+    [
+      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
+      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
+    ],
+    () => (running ? 0.7 : 0),
+    { kind: 'farm' },
+  );
+  metered = await recordRun(serve.dataDir, {
+    model: 'alexnet-mc',
+    meters: [{ meter, intervalMs: 50 }],
+    ips: 3,
+    seconds: 1.2,
+    devices: ['e-1', 'e-2'],
+    emulated: true,
+    onRunStart: () => (running = true),
+  });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (serve) expect(await serve.stop()).toBe(0);
+});
+
+describe('the Reports view on energy', () => {
+  it("draws a run's static, dynamic and total J per inference beside the paper's", async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Reports');
+    await page.getByRole('checkbox', { name: `Choose run ${metered.id}` }).check();
+    const energy = page.getByRole('figure', { name: 'Energy per inference of 1 runs' });
+    await energy.waitFor();
+
+    const j = metered.energy!.perInferenceJ!;
+    const ours = energy.locator(`[data-run="${metered.id}"]`);
+    expect(await ours.locator('.energy-total').textContent()).toBe(`${j.total.toFixed(3)} J`);
+    expect(await ours.textContent()).toContain('emulated');
+    // The two segments are static then dynamic, their widths in the figures' ratio.
+    const widths = await ours
+      .locator('.bars__bar')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    expect(widths).toHaveLength(2);
+    expect(widths[0]! / widths[1]!).toBeCloseTo(j.static / j.dynamic, 1);
+
+    const alexnet = PAPER_FIGURES.filter((p) => p.model === 'AlexNet');
+    for (const p of alexnet) {
+      const row = energy.locator(`[data-run="paper AlexNet ${p.system}"]`);
+      expect(await row.locator('.energy-total').textContent()).toBe(`${p.totalJ.toFixed(3)} J`);
+    }
+    // On one scale: the longest bar is the largest total among ours and the paper's.
+    const totals = [j.total, ...alexnet.map((p) => p.totalJ)];
+    const track = await ours.locator('.bars__track').boundingBox();
+    const full = widths[0]! + widths[1]!;
+    expect(full / track!.width).toBeCloseTo(j.total / Math.max(...totals), 2);
+    expect(await lab.unnamedControls()).toEqual([]);
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
+
+  it('exports the compared run as a PDF printed by Chromium', async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Reports');
+    await page.getByRole('checkbox', { name: `Choose run ${metered.id}` }).check();
+    await page.getByRole('combobox', { name: 'Format' }).selectOption('pdf');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByRole('button', { name: 'Export 1 run' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${metered.id}.pdf`);
+    const bytes = await readFile(await download.path());
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(bytes.length).toBeGreaterThan(10_000);
+    await lab.close();
+  });
+});
