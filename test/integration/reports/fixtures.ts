@@ -129,4 +129,22 @@ export async function recordRun(
   return rec.finish('done', { completed, ips: opts.ips, window, energy });
 }
 
+/** A tidy report CSV's rows, by column (the cells here hold no commas, so none is quoted). */
+export function csvRows(text: string): Array<Record<string, string>> {
+  const [head, ...rows] = text.trim().split('\n');
+  const cols = head!.split(',');
+  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
+}
+
+/** One figure of a run's scope from a tidy report CSV, as a number; undefined when absent. */
+export function csvFigure(
+  rows: ReadonlyArray<Record<string, string>>,
+  runId: string,
+  scope: string,
+  figure: string,
+): number | undefined {
+  const row = rows.find((r) => r.runId === runId && r.scope === scope && r.figure === figure);
+  return row ? Number(row.value) : undefined;
+}
+
 export { EmulatedMeter, sessionMeters, writeFile, join };
