@@ -1,6 +1,7 @@
 // The Reports view compares runs on energy: a metered run (an emulated farm's meter, recorded the
 // way a real run is) shows static, dynamic and total joules per inference from its run.json, the
 // paper's published AlexNet systems beside it, and its PDF export prints through Chromium.
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +11,15 @@ import { EmulatedMeter, recordRun } from '../integration/reports/fixtures';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
 
+// `npm run screenshots` points this at docs/screenshots.
+const SHOTS = process.env.MCHAIR_SCREENSHOTS ?? 'out/e2e';
+
 let serve: ServeProcess;
 let browser: Browser;
 let metered: RunSummary;
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   serve = await startServe();
   let running = false;
   const meter = new EmulatedMeter(
@@ -73,6 +78,7 @@ describe('the Reports view on energy', () => {
     const full = widths[0]! + widths[1]!;
     expect(full / track!.width).toBeCloseTo(j.total / Math.max(...totals), 2);
     expect(await lab.unnamedControls()).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/reports-energy.png`, fullPage: true });
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   });
