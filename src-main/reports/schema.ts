@@ -54,9 +54,36 @@ export const JsonPaperFigure = z.object({
   totalJ: z.number(),
 });
 
+export const Spread = z.object({
+  n: z
+    .number()
+    .int()
+    .describe('runs that had this figure (one without a window or meter has none)'),
+  mean: z.number(),
+  sd: z.number().describe('sample standard deviation (n - 1); 0 for a single run'),
+  min: z.number(),
+  max: z.number(),
+});
+export type Spread = z.infer<typeof Spread>;
+
+export const RunGroup = z
+  .object({
+    configuration: RunConfiguration,
+    runIds: z.array(z.string()),
+    spread: z.object({
+      ips: Spread.nullable(),
+      staticJ: Spread.nullable(),
+      dynamicJ: Spread.nullable(),
+      totalJ: Spread.nullable(),
+    }),
+  })
+  .describe('runs of one configuration (repeats) and the spread of their figures');
+export type RunGroup = z.infer<typeof RunGroup>;
+
 export const JsonReport = z
   .object({
     runs: z.array(JsonReportRun),
+    groups: z.array(RunGroup),
     paper: z
       .array(JsonPaperFigure)
       .describe("the Musical Chair paper's published figures for the runs' models"),

@@ -5,6 +5,7 @@
 // (no window, no meter) has no row rather than an empty cell.
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 import type { ReportRun } from './run';
+import { groupRuns, repeatedFigures } from './spread';
 import type { JsonReport } from './schema';
 
 function paperFor(runs: readonly ReportRun[]): PaperFigure[] {
@@ -29,6 +30,7 @@ export function renderJson(runs: readonly ReportRun[]): JsonReport {
       energy: r.energy,
       devices: r.devices,
     })),
+    groups: groupRuns(runs.map((r) => ({ ...r, ...repeatedFigures(r) }))),
     paper: paperFor(runs),
   };
 }
