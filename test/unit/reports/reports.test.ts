@@ -294,6 +294,23 @@ describe('renderers', () => {
     ]);
   });
 
+  it('tables repeated runs of one configuration with their spread, and no such table without', () => {
+    const again = reportRun({
+      summary: { ...hostile, id: '20261126-060000-def456', ips: 3 },
+      metrics,
+      plan: null,
+      power,
+      samples: new Map(),
+    });
+    const html = renderHtml([run, again]);
+    const section = html.slice(html.indexOf('<section id="repeats">'));
+    // IPS 1 and 3: mean 2, sample sd sqrt(2).
+    expect(section).toContain('<td class="n">2</td><td class="n">2 ± 1.41 ');
+    expect(section).toContain('(1–3, n=2)');
+    expect(section).toContain('&#60;script&#62;');
+    expect(renderHtml([run])).not.toContain('id="repeats"');
+  });
+
   it('gives JSON with runs and the paper figures they compare with', () => {
     const j = renderJson([run]);
     expect(j.runs[0]).toMatchObject({
