@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-main/contract/index';
 import { PAPER_FIGURES } from '../../src-main/reports/paper';
-import { EmulatedMeter, recordRun } from '../integration/reports/fixtures';
+import { recordEmulatedRun } from '../integration/reports/fixtures';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
 
@@ -21,24 +21,7 @@ let metered: RunSummary;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe();
-  let running = false;
-  const meter = new EmulatedMeter(
-    [
-      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
-      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
-    ],
-    () => (running ? 0.7 : 0),
-    { kind: 'farm' },
-  );
-  metered = await recordRun(serve.dataDir, {
-    model: 'alexnet-mc',
-    meters: [{ meter, intervalMs: 50 }],
-    ips: 3,
-    seconds: 1.2,
-    devices: ['e-1', 'e-2'],
-    emulated: true,
-    onRunStart: () => (running = true),
-  });
+  metered = await recordEmulatedRun(serve.dataDir);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 

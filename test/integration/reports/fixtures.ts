@@ -129,6 +129,31 @@ export async function recordRun(
   return rec.finish('done', { completed, ips: opts.ips, window, energy });
 }
 
+/** An alexnet-mc run on an emulated farm of two Pi 3 profiles, idle until the run, then 70% busy. */
+export function recordEmulatedRun(dataDir: string): Promise<RunSummary> {
+  let running = false;
+  const meter = new EmulatedMeter(
+    [
+      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
+      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
+    ],
+    () => (running ? 0.7 : 0),
+    { kind: 'farm' },
+  );
+  return recordRun(dataDir, {
+    model: 'alexnet-mc',
+    meters: [{ meter, intervalMs: 50 }],
+    ips: 3,
+    seconds: 1.2,
+    devices: ['e-1', 'e-2'],
+    emulated: true,
+    onRunStart: () => (running = true),
+  });
+}
+
+/** `mchair run` of the tiny test CNN on two emulated Pi 3s, planned automatically. */
+export const TINY_RUN = ['run', '--emulate', 'pi3:2', '--model', 'tiny-cnn', '--plan', 'auto'];
+
 /** A tidy report CSV's rows, by column (the cells here hold no commas, so none is quoted). */
 export function csvRows(text: string): Array<Record<string, string>> {
   const [head, ...rows] = text.trim().split('\n');

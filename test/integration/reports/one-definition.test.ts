@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMchair } from '../cli/run-mchair';
-import { csvFigure, csvRows } from './fixtures';
+import { csvFigure, csvRows, TINY_RUN } from './fixtures';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -20,18 +20,7 @@ const mchair = (...args: string[]) => runMchair('--data-dir', dataDir, ...args);
 
 describe('a metered run', () => {
   it('shows the same IPS and J/inference in every output, over its stated window', async () => {
-    const run = await mchair(
-      'run',
-      '--emulate',
-      'pi3:2',
-      '--model',
-      'tiny-cnn',
-      '--plan',
-      'auto',
-      '--frames',
-      '60',
-      '--json',
-    );
+    const run = await mchair(...TINY_RUN, '--frames', '60', '--json');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     const e = report.energy;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMchair } from '../cli/run-mchair';
+import { TINY_RUN } from './fixtures';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -22,8 +23,7 @@ const sd = (xs: number[]): number => {
 
 describe('mchair run --repeat', () => {
   it('records each run and reports their spread, the same in the grouped report', async () => {
-    const args = ['run', '--emulate', 'pi3:2', '--model', 'tiny-cnn', '--plan', 'auto'];
-    const r = await mchair(...args, '--frames', '40', '--repeat', '3', '--json');
+    const r = await mchair(...TINY_RUN, '--frames', '40', '--repeat', '3', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.runs).toHaveLength(3);
@@ -49,24 +49,14 @@ describe('mchair run --repeat', () => {
     expect(report.groups[0].spread.ips.mean).toBeCloseTo(out.spread.ips.mean, 9);
     expect(report.groups[0].spread.totalJ.sd).toBeCloseTo(out.spread.totalJ.sd, 9);
 
-    const text = await mchair(...args, '--frames', '40', '--repeat', '2');
+    const text = await mchair(...TINY_RUN, '--frames', '40', '--repeat', '2');
     expect(text.stdout).toMatch(
       /--- over 2 runs \(emulated\): \S+ \S+\nIPS\s+mean [\d.]+ {2}sd [\d.]+ {2}min [\d.]+ {2}max [\d.]+ {2}\(2 of 2 runs\)/,
     );
   }, 300_000);
 
   it('refuses a repeat that is not a whole number from 1 to 100, in one line', async () => {
-    const r = await mchair(
-      'run',
-      '--emulate',
-      'pi3:2',
-      '--model',
-      'tiny-cnn',
-      '--plan',
-      'auto',
-      '--repeat',
-      '0',
-    );
+    const r = await mchair(...TINY_RUN, '--repeat', '0');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^mchair: --repeat: .*\n$/);
   });

@@ -9,7 +9,6 @@ import { Ajv2020 } from 'ajv/dist/2020';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src-main/contract/index';
-import { EmulatedMeter } from '../../../src-main/power/emulated';
 import { sessionMeters } from '../../../src-main/power/session';
 import { PAPER_FIGURES } from '../../../src-main/reports/paper';
 import { reportJsonSchema } from '../../../src-main/reports/schema';
@@ -17,7 +16,7 @@ import { CSV_COLUMNS, CSV_FIGURES } from '../../../src-main/reports/tables';
 import { runsDir } from '../../../src-main/store/runs';
 import { startKasaSim, type KasaSim } from '../../sim/kasa-sim';
 import { startScpiTcpSim, type ScpiSim } from '../../sim/scpi-sim';
-import { csvFigure, csvRows, PLAN, recordRun } from './fixtures';
+import { csvFigure, csvRows, PLAN, recordEmulatedRun, recordRun } from './fixtures';
 
 const exec = promisify(execFile);
 let dataDir: string;
@@ -62,25 +61,7 @@ beforeAll(async () => {
     plan: PLAN,
     onRunStart: () => (busy = true),
   });
-  // An emulated farm: two Pi 3 profiles, idle until the run, then 70% busy.
-  let running = false;
-  const emu = new EmulatedMeter(
-    [
-      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
-      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
-    ],
-    () => (running ? 0.7 : 0),
-    { kind: 'farm' },
-  );
-  emulated = await recordRun(dataDir, {
-    model: 'alexnet-mc',
-    meters: [{ meter: emu, intervalMs: 50 }],
-    ips: 3,
-    seconds: 1.2,
-    devices: ['e-1', 'e-2'],
-    emulated: true,
-    onRunStart: () => (running = true),
-  });
+  emulated = await recordEmulatedRun(dataDir);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 });
 
