@@ -2,7 +2,7 @@
 // metrics.jsonl, plan.json, power.json, power.csv), so the renderers never touch files.
 import type { MeterEnergy, RunEnergy } from '../contract/energy';
 import type { Plan } from '../contract/plan';
-import type { RunMetrics, RunSummary, RunWindow } from '../contract/run';
+import type { RunMetrics, RunRepeat, RunSummary, RunWindow } from '../contract/run';
 import type { PowerSample } from '../power/sample';
 import { runEnergy } from '../power/session';
 import type { PowerSummary } from '../power/summary';
@@ -35,6 +35,8 @@ export interface ReportRun {
   model: string;
   /** Model, farm, plan and meters: what makes runs repeats of one experiment. */
   configuration: RunConfiguration;
+  /** Its place in a repeated set (`mchair run --repeat N`), if it was one. */
+  repeat: RunRepeat | null;
   state: string;
   startedAt: string;
   endedAt: string | null;
@@ -145,6 +147,7 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
       plan: plan?.origin ?? '',
       meters: (energy?.meters ?? []).map((m) => m.meter).join(' + '),
     },
+    repeat: summary.repeat ?? null,
     state: summary.state,
     startedAt: summary.startedAt,
     endedAt: summary.endedAt,

@@ -3,7 +3,7 @@
 // lab's scripts can validate a report without reading our code.
 import { z } from 'zod';
 import { MeterEnergy, RunEnergy } from '../contract/energy';
-import { RunWindow } from '../contract/run';
+import { RunRepeat, RunWindow } from '../contract/run';
 
 /** What makes two runs the same experiment: reports group and compare runs by it. */
 export const RunConfiguration = z.object({
@@ -35,6 +35,7 @@ export const JsonReportRun = z.object({
   kind: z.string(),
   state: z.string(),
   configuration: RunConfiguration,
+  repeat: RunRepeat.nullable().describe('its place in a repeated set (mchair run --repeat N)'),
   ips: z.number().nullable().describe('inferences per second over the measured window'),
   window: RunWindow.nullable(),
   shortfall: z.string().nullable().describe('why the run has no measured window'),

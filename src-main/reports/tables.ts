@@ -21,6 +21,7 @@ export function renderJson(runs: readonly ReportRun[]): JsonReport {
       kind: r.kind,
       state: r.state,
       configuration: r.configuration,
+      repeat: r.repeat,
       ips: r.ips,
       window: r.window,
       shortfall: r.shortfall,

@@ -11,6 +11,8 @@ import { cardedModel } from '../../runtime/recognise';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
+import { newRunId } from '../../store/runs';
+import type { RunRepeat } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../reports/spread';
@@ -59,6 +61,7 @@ function present(r: RunReport): string {
 
 /** Several runs of one configuration and the spread of their figures (--repeat N). */
 interface RepeatedRuns {
+  set: string;
   runs: RunReport[];
   spread: ReturnType<typeof spreadOfRuns>;
 }
@@ -80,7 +83,7 @@ function presentRepeated(r: RepeatedRuns): string {
   const tag = r.runs.some((x) => x.emulated) ? ' (emulated)' : '';
   return [
     ...r.runs.map((x, i) => `--- run ${i + 1} of ${r.runs.length}\n${present(x)}`),
-    `--- over ${r.runs.length} runs${tag}: ${r.runs.map((x) => x.runId).join(' ')}`,
+    `--- set ${r.set}, over ${r.runs.length} runs${tag}: ${r.runs.map((x) => x.runId).join(' ')}`,
     ...spread,
   ].join('\n');
 }
@@ -123,7 +126,7 @@ export function registerRun(program: Command): void {
         const power = o.savedMeters
           ? await withSavedMeters(ctx.dataDir, ctx.options(PowerFlags))
           : ctx.options(PowerFlags);
-        const runOnce = () =>
+        const runOnce = (repeat?: RunRepeat) =>
           runModel({
             model,
             ...(card ? { labels: labelsOf(card) } : {}),
@@ -147,15 +150,18 @@ export function registerRun(program: Command): void {
                 `  ${p.completed}/${o.frames} frames, ${p.recorded} recorded${p.checked === null ? '' : `, ${p.checked} checked`}`,
               ),
             power,
+            ...(repeat ? { repeat } : {}),
           });
         if (o.repeat === 1) return runOnce();
         // One after another, never overlapping: each run has the farm (and its meters) to itself.
         const runs: RunReport[] = [];
+        // The set's own id, in the run ids' form: each run.json names it, so the set is on disk.
+        const set = newRunId(new Date());
         for (let i = 1; i <= o.repeat; i++) {
-          ctx.say(`run ${i} of ${o.repeat}`);
-          runs.push(await runOnce());
+          ctx.say(`run ${i} of ${o.repeat} (set ${set})`);
+          runs.push(await runOnce({ set, index: i, of: o.repeat }));
         }
-        return { runs, spread: spreadOfRuns(runs.map(repeatedFigures)) };
+        return { set, runs, spread: spreadOfRuns(runs.map(repeatedFigures)) };
       },
       (r) => ('spread' in r ? presentRepeated(r) : present(r)),
     ),

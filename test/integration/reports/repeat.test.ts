@@ -37,12 +37,17 @@ describe('mchair run --repeat', () => {
     expect(out.spread.ips.mean).toBeCloseTo((ips[0]! + ips[1]! + ips[2]!) / 3, 9);
     expect(out.spread.ips.sd).toBeCloseTo(sd(ips), 9);
     expect(out.spread.totalJ.sd).toBeCloseTo(sd(totals), 9);
-    for (const id of ids) {
+    // Each run.json names the set and its place in it.
+    for (const [i, id] of ids.entries()) {
       const stored = JSON.parse(await readFile(join(dataDir, 'runs', id, 'run.json'), 'utf8'));
       expect(stored.state).toBe('done');
+      expect(stored.repeat).toEqual({ set: out.set, index: i + 1, of: 3 });
     }
 
     const report = JSON.parse((await mchair('report', ...ids, '--format', 'json')).stdout);
+    expect(report.runs.map((x: { repeat: { index: number } }) => x.repeat.index)).toEqual([
+      1, 2, 3,
+    ]);
     expect(report.groups).toHaveLength(1);
     expect(report.groups[0].runIds).toEqual(ids);
     expect(report.groups[0].configuration).toMatchObject({ model: 'tiny-cnn', plan: 'auto' });
@@ -51,7 +56,7 @@ describe('mchair run --repeat', () => {
 
     const text = await mchair(...TINY_RUN, '--frames', '40', '--repeat', '2');
     expect(text.stdout).toMatch(
-      /--- over 2 runs \(emulated\): \S+ \S+\nIPS\s+mean [\d.]+ {2}sd [\d.]+ {2}min [\d.]+ {2}max [\d.]+ {2}\(2 of 2 runs\)/,
+      /--- set \S+, over 2 runs \(emulated\): \S+ \S+\nIPS\s+mean [\d.]+ {2}sd [\d.]+ {2}min [\d.]+ {2}max [\d.]+ {2}\(2 of 2 runs\)/,
     );
   }, 300_000);
 
