@@ -66,6 +66,41 @@ describe('the Reports view on energy', () => {
     await lab.close();
   });
 
+  it("draws a repeated set's mean with error bars of one standard deviation", async () => {
+    const set = '20261206-040000-5e7000';
+    const repeats = [
+      await recordEmulatedRun(serve.dataDir, { ips: 2, repeat: { set, index: 1, of: 2 } }),
+      await recordEmulatedRun(serve.dataDir, { ips: 4, repeat: { set, index: 2, of: 2 } }),
+    ];
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Reports');
+    for (const r of repeats)
+      await page.getByRole('checkbox', { name: `Choose run ${r.id}` }).check();
+    const ips = page.getByRole('figure', { name: 'Inferences per second of 2 runs' });
+    const row = ips.locator('.bars__row', { hasText: `set ${set}` });
+    // IPS 2 and 4: mean 3, sample standard deviation sqrt(2).
+    expect(await row.locator('.bars__value').textContent()).toBe('3.00 ± 1.41 inferences/s');
+    const track = (await row.locator('.bars__track').boundingBox())!;
+    const bar = (await row.locator('.bars__whisker').boundingBox())!;
+    // The whisker spans mean - sd to mean + sd, on the one scale of every bar (the paper's TX2 GPU
+    // at 7.1 IPS is the longest here).
+    const longest = Math.max(3 + Math.SQRT2, ...PAPER_FIGURES.map((p) => p.ips));
+    expect(bar.width / track.width).toBeCloseTo((2 * Math.SQRT2) / longest, 2);
+    const totals = repeats.map((r) => r.energy!.perInferenceJ!.total);
+    const mean = (totals[0]! + totals[1]!) / 2;
+    const energy = page.getByRole('figure', { name: 'Energy per inference of 2 runs' });
+    const set2 = energy.locator(`[data-run="set ${set}"]`);
+    expect(await set2.locator('.energy-total').textContent()).toBe(`${mean.toFixed(3)} J`);
+    expect((await set2.locator('.energy-sd').textContent())?.trim()).toBe(
+      `± ${(Math.abs(totals[0]! - totals[1]!) / Math.SQRT2).toFixed(3)}`,
+    );
+    expect(await set2.locator('.bars__whisker').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/reports-repeats.png`, fullPage: true });
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  });
+
   it('exports the compared run as a PDF printed by Chromium', async () => {
     const lab = await LabPage.open(browser, serve.url);
     const page = lab.page;

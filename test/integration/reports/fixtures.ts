@@ -2,7 +2,7 @@
 // session over simulated meters on real sockets (or an emulated farm), metrics each "second".
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from '../../../src-main/contract/index';
+import type { RunRepeat, RunSummary } from '../../../src-main/contract/index';
 import type { Plan } from '../../../src-main/contract/plan';
 import { EmulatedMeter } from '../../../src-main/power/emulated';
 import {
@@ -83,12 +83,14 @@ export async function recordRun(
     emulated: boolean;
     plan?: Plan;
     onRunStart?: () => void;
+    repeat?: RunRepeat;
   },
 ): Promise<RunSummary> {
   const rec = await RunRecorder.create(dataDir, {
     kind: 'run',
     model: opts.model,
     frames: Math.round(opts.ips * opts.seconds),
+    ...(opts.repeat ? { repeat: opts.repeat } : {}),
   });
   if (opts.plan) await rec.writeFile('plan.json', JSON.stringify(opts.plan));
   const session = await startPowerSession({
@@ -130,7 +132,10 @@ export async function recordRun(
 }
 
 /** An alexnet-mc run on an emulated farm of two Pi 3 profiles, idle until the run, then 70% busy. */
-export function recordEmulatedRun(dataDir: string): Promise<RunSummary> {
+export function recordEmulatedRun(
+  dataDir: string,
+  more: { ips?: number; repeat?: RunRepeat } = {},
+): Promise<RunSummary> {
   let running = false;
   const meter = new EmulatedMeter(
     [
@@ -143,11 +148,12 @@ export function recordEmulatedRun(dataDir: string): Promise<RunSummary> {
   return recordRun(dataDir, {
     model: 'alexnet-mc',
     meters: [{ meter, intervalMs: 50 }],
-    ips: 3,
+    ips: more.ips ?? 3,
     seconds: 1.2,
     devices: ['e-1', 'e-2'],
     emulated: true,
     onRunStart: () => (running = true),
+    ...(more.repeat ? { repeat: more.repeat } : {}),
   });
 }
 
