@@ -42,6 +42,8 @@ export const CSV_COLUMNS = [
   'farm',
   'plan',
   'meters',
+  /** The repeated set the run belongs to (`mchair run --repeat N`), else empty. */
+  'set',
   'kind',
   'state',
   /** "farm", a device's name, or the paper's system. */
@@ -97,6 +99,7 @@ export function renderCsv(runs: readonly ReportRun[]): string {
       farm: r.configuration.farm,
       plan: r.configuration.plan,
       meters: r.configuration.meters,
+      set: r.repeat?.set ?? '',
       kind: r.kind,
       state: r.state,
     };
@@ -149,6 +152,7 @@ export function renderCsv(runs: readonly ReportRun[]): string {
         farm: p.system,
         plan: 'paper',
         meters: '',
+        set: '',
         kind: 'paper',
         state: 'published',
         scope: p.system,

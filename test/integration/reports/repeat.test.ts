@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMchair } from '../cli/run-mchair';
-import { TINY_RUN } from './fixtures';
+import { csvRows, TINY_RUN } from './fixtures';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -53,6 +53,9 @@ describe('mchair run --repeat', () => {
     expect(report.groups[0].configuration).toMatchObject({ model: 'tiny-cnn', plan: 'auto' });
     expect(report.groups[0].spread.ips.mean).toBeCloseTo(out.spread.ips.mean, 9);
     expect(report.groups[0].spread.totalJ.sd).toBeCloseTo(out.spread.totalJ.sd, 9);
+    // The tidy CSV names the set on every row of its runs.
+    const csv = csvRows((await mchair('report', ...ids, '--format', 'csv')).stdout);
+    expect(new Set(csv.map((row) => row.set))).toEqual(new Set([out.set]));
 
     const text = await mchair(...TINY_RUN, '--frames', '40', '--repeat', '2');
     expect(text.stdout).toMatch(

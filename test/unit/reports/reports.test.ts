@@ -234,7 +234,7 @@ describe('renderers', () => {
   it('writes a tidy CSV: quoted cells, one row per figure with its unit, none for absent figures', () => {
     const lines = renderCsv([run]).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    const config = `${summary.id},"vgg16,""<script>alert(1)</script>""",1 device,,kasa@h:9999 + agent@tx2,run,done`;
+    const config = `${summary.id},"vgg16,""<script>alert(1)</script>""",1 device,,kasa@h:9999 + agent@tx2,,run,done`;
     const farm = lines.filter((l) => l.startsWith(config) && l.includes(',farm,measured,'));
     expect(farm.map((l) => l.slice(config.length))).toEqual([
       ',farm,measured,ips,1,inferences/s',
@@ -275,7 +275,7 @@ describe('renderers', () => {
     const paper = lines.filter((l) => l.startsWith('paper,'));
     expect(paper).toHaveLength(16);
     expect(paper[0]).toBe(
-      'paper,VGG16,TX2 GPU,paper,,paper,published,TX2 GPU,paper,ips,1.29,inferences/s',
+      'paper,VGG16,TX2 GPU,paper,,,paper,published,TX2 GPU,paper,ips,1.29,inferences/s',
     );
   });
 
