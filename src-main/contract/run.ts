@@ -70,6 +70,14 @@ export const RunWindow = z.object({
 });
 export type RunWindow = z.infer<typeof RunWindow>;
 
+/** One of several runs of the same configuration (`mchair run --repeat N`): their set, its order. */
+export const RunRepeat = z.object({
+  set: RunId,
+  index: z.number().int().min(1),
+  of: z.number().int().min(2),
+});
+export type RunRepeat = z.infer<typeof RunRepeat>;
+
 export const RunSummary = z.object({
   id: RunId,
   kind: z.string(),
@@ -90,5 +98,7 @@ export const RunSummary = z.object({
   energy: RunEnergy.optional(),
   /** Board failures during the run, in order (absent when there were none). */
   faults: z.array(RunFault).optional(),
+  /** Present when the run is one of a repeated set. */
+  repeat: RunRepeat.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

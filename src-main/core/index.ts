@@ -3,6 +3,7 @@
 import { AppError } from '../contract/index';
 import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
+import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
 import { startDemoRun, type LiveRun } from '../runtime/demo';
 import { listRuns, readRun } from '../store/runs';
 import { APP_VERSION } from '../version';
@@ -23,6 +24,8 @@ export interface CoreOptions {
   log: Logger;
   /** Where SSH passwords and passphrases live: the OS keychain in the app, memory headless. */
   secrets?: SecretStore;
+  /** Prints PDF reports: Electron's printToPDF in the app; Chrome, Chromium or Edge otherwise. */
+  printPdf?: PdfPrinter;
 }
 
 export interface Core {
@@ -60,7 +63,7 @@ export function createCore(opts: CoreOptions): Core {
     },
     ...deviceHandlers(opts.dataDir, events),
     ...modelHandlers(opts.dataDir),
-    ...reportHandlers(opts.dataDir, (runId) => live.has(runId)),
+    ...reportHandlers(opts.dataDir, (runId) => live.has(runId), opts.printPdf ?? chromiumPdf),
     ...meterHandlers(opts.dataDir),
     ...downloadHandlers(opts.dataDir, events),
     ...mirrorHandlers(opts.dataDir),

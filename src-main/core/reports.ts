@@ -1,16 +1,17 @@
 // The handlers behind the Reports view: deleting a recorded run, exporting one or several runs
 // as a report file (HTML, PDF, CSV or JSON) whose bytes go back to the page, which saves them
-// where the user chooses (a browser cannot be handed a path on this computer), and the paper's
+// where the user chooses (a browser cannot be handed a path on this computer; the PDF comes from
+// the printer the adapter gave: Electron's own in the app, Chrome/Chromium/Edge in `serve`), and the paper's
 // published figures to draw beside a run.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/errors';
 import {
   loadReportRuns,
   PAPER_FIGURES,
   paperModelFor,
-  writeReport,
+  renderReport,
+  type PdfPrinter,
   type ReportFormat,
 } from '../reports/index';
 import { readRun, runsDir } from '../store/runs';
@@ -26,6 +27,7 @@ const MIME: Record<ReportFormat, string> = {
 export function reportHandlers(
   dataDir: string,
   isLive: (runId: string) => boolean,
+  printPdf: PdfPrinter,
 ): Pick<Handlers, 'run/delete' | 'reports/export' | 'reports/paper'> {
   return {
     'run/delete': async ({ runId }) => {
@@ -38,20 +40,13 @@ export function reportHandlers(
     },
     'reports/export': async ({ runIds, format }) => {
       const runs = await loadReportRuns(dataDir, runIds);
-      const dir = await mkdtemp(join(tmpdir(), 'mchair-report-'));
-      try {
-        const file = join(dir, `report.${format}`);
-        await writeReport(runs, format, file);
-        const bytes = await readFile(file);
-        const stem = runIds.length === 1 ? runIds[0] : `compare-${runIds.length}-runs`;
-        return {
-          fileName: `${stem}.${format}`,
-          mime: MIME[format],
-          base64: bytes.toString('base64'),
-        };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const report = await renderReport(runs, format, printPdf);
+      const stem = runIds.length === 1 ? runIds[0] : `compare-${runIds.length}-runs`;
+      return {
+        fileName: `${stem}.${format}`,
+        mime: MIME[format],
+        base64: Buffer.from(report).toString('base64'),
+      };
     },
     'reports/paper': async ({ model }) => {
       const paperModel = paperModelFor(model) ?? null;

@@ -6,6 +6,7 @@ import { createCore } from '../core/index';
 import { createLogger } from '../log';
 import { registerIpc } from './ipc';
 import { buildAppMenu } from './menu';
+import { electronPdfPrinter } from './pdf';
 import { KeychainSecretStore } from './secrets';
 import { appUrlMatcher, hardenContents, hardenSession, secureWebPreferences } from './security';
 import { loadWindowState, placeOnScreen, saveWindowState } from './window-state';
@@ -36,6 +37,7 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       log,
       secrets: new KeychainSecretStore(dataDir),
+      printPdf: electronPdfPrinter(isAppUrl),
     });
     registerIpc(ipcMain, core, isAppUrl, () =>
       BrowserWindow.getAllWindows().map((w) => w.webContents),

@@ -2,11 +2,14 @@
 // opens offline and prints to PDF as it shows. One run: summary, energy by meter, per-device
 // table, power and IPS over time, the plan's diagram. Several runs, or a model the paper ran:
 // side-by-side bars like the paper's figures, with its published systems next to ours. Any
-// figure built on emulation carries the "emulated" label.
+// figure built on emulation carries the "emulated" label. Repeated runs of one configuration:
+// their mean, standard deviation, minimum and maximum.
 import type { Plan } from '../contract/plan';
 import { APP_VERSION } from '../version';
 import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
+import type { Spread } from './schema';
+import { groupRuns, repeatedFigures } from './spread';
 import { barChart, esc, fmt, lineChart, type Category } from './svg';
 
 const COLORS = {
@@ -43,6 +46,46 @@ function table(head: string[], rows: string[][], numeric: boolean[] = []): strin
     )
     .join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+/** mean ± sd (min–max, n): a repeated figure as a paper would print it. */
+function spreadCell(x: Spread | null): string {
+  if (!x) return '–';
+  return `${fmt(x.mean, 3)} ± ${fmt(x.sd, 3)} <span class="muted">(${fmt(x.min, 3)}–${fmt(x.max, 3)}, n=${x.n})</span>`;
+}
+
+/** Runs of one configuration (model, farm, plan, meters), when any was repeated. */
+function repeats(runs: readonly ReportRun[]): string {
+  const groups = groupRuns(runs.map((r) => ({ ...r, ...repeatedFigures(r) }))).filter(
+    (g) => g.runIds.length > 1,
+  );
+  if (groups.length === 0) return '';
+  return `<section id="repeats"><h2>Repeated runs: mean ± standard deviation (min–max, runs)</h2>
+${table(
+  [
+    'model',
+    'farm',
+    'plan',
+    'meters',
+    'runs',
+    'IPS',
+    'static J/inf',
+    'dynamic J/inf',
+    'total J/inf',
+  ],
+  groups.map((g) => [
+    esc(g.configuration.model),
+    esc(g.configuration.farm),
+    esc(g.configuration.plan || '–'),
+    esc(g.configuration.meters || 'none'),
+    String(g.runIds.length),
+    spreadCell(g.spread.ips),
+    spreadCell(g.spread.staticJ),
+    spreadCell(g.spread.dynamicJ),
+    spreadCell(g.spread.totalJ),
+  ]),
+  [false, false, false, false, true, true, true, true, true],
+)}</section>`;
 }
 
 function comparison(runs: readonly ReportRun[]): string {
@@ -347,6 +390,7 @@ export function renderHtml(runs: readonly ReportRun[], generatedAt = new Date())
 <header><h1>${esc(title)}</h1><p class="muted">Musical Chair Lab ${esc(APP_VERSION)} · generated ${esc(generatedAt.toISOString())} · ${runs.map((r) => esc(r.runId)).join(', ')}</p>
 ${anyEmulated ? '<p class="banner" id="emulated-banner">Figures marked <span class="badge">emulated</span> come from device profiles on an emulated farm, not from instruments.</p>' : ''}</header>
 ${comparison(runs)}
+${repeats(runs)}
 ${runs.map(runSection).join('\n')}
 </body></html>
 `;

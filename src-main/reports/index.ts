@@ -2,7 +2,7 @@
 import { writeFileAtomic } from '../store/atomic';
 import { renderHtml } from './html';
 import { loadRunFolder } from './load';
-import { printPdf } from './pdf';
+import { chromiumPdf, type PdfPrinter } from './pdf';
 import { reportRun, type ReportRun } from './run';
 import { renderCsv, renderJson } from './tables';
 
@@ -10,6 +10,7 @@ export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export { renderCsv, renderHtml, renderJson, reportRun, type ReportRun };
+export { chromiumPdf, type PdfPrinter } from './pdf';
 export { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 
 export async function loadReportRuns(
@@ -19,20 +20,25 @@ export async function loadReportRuns(
   return Promise.all(ids.map(async (id) => reportRun(await loadRunFolder(dataDir, id))));
 }
 
-/** Renders the runs in a format; a PDF can only go to a file. */
+/** A report's bytes (PDF) or text (the others, JSON indented for reading). */
+export async function renderReport(
+  runs: readonly ReportRun[],
+  format: ReportFormat,
+  printPdf: PdfPrinter = chromiumPdf,
+): Promise<string | Uint8Array> {
+  if (format === 'pdf') return printPdf(renderHtml(runs));
+  return format === 'json'
+    ? `${JSON.stringify(renderJson(runs), null, 2)}\n`
+    : reportText(runs, format);
+}
+
 export async function writeReport(
   runs: readonly ReportRun[],
   format: ReportFormat,
   outFile: string,
+  printPdf: PdfPrinter = chromiumPdf,
 ): Promise<void> {
-  if (format === 'pdf') return printPdf(renderHtml(runs), outFile);
-  const text =
-    format === 'html'
-      ? renderHtml(runs)
-      : format === 'csv'
-        ? renderCsv(runs)
-        : `${JSON.stringify(renderJson(runs), null, 2)}\n`;
-  await writeFileAtomic(outFile, text);
+  await writeFileAtomic(outFile, await renderReport(runs, format, printPdf));
 }
 
 /** The text of a report, for stdout. */

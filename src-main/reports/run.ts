@@ -2,10 +2,11 @@
 // metrics.jsonl, plan.json, power.json, power.csv), so the renderers never touch files.
 import type { MeterEnergy, RunEnergy } from '../contract/energy';
 import type { Plan } from '../contract/plan';
-import type { RunMetrics, RunSummary, RunWindow } from '../contract/run';
+import type { RunMetrics, RunRepeat, RunSummary, RunWindow } from '../contract/run';
 import type { PowerSample } from '../power/sample';
 import { runEnergy } from '../power/session';
 import type { PowerSummary } from '../power/summary';
+import type { RunConfiguration } from './schema';
 
 export interface ReportDevice {
   device: string;
@@ -32,6 +33,10 @@ export interface ReportRun {
   runId: string;
   kind: string;
   model: string;
+  /** Model, farm, plan and meters: what makes runs repeats of one experiment. */
+  configuration: RunConfiguration;
+  /** Its place in a repeated set (`mchair run --repeat N`), if it was one. */
+  repeat: RunRepeat | null;
   state: string;
   startedAt: string;
   endedAt: string | null;
@@ -75,6 +80,17 @@ export function decimate(points: Array<[number, number]>, max: number): Array<[n
     ]);
   }
   return out;
+}
+
+/** The farm by board profile ("3x pi3 + 1x tx2-gpu"), from the plan; a count without one. */
+function farmOf(plan: Plan | null, devices: readonly ReportDevice[]): string {
+  if (!plan) return `${devices.length} device${devices.length === 1 ? '' : 's'}`;
+  const counts = new Map<string, number>();
+  for (const d of plan.devices) counts.set(d.profile, (counts.get(d.profile) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([profile, n]) => `${n}x ${profile}`)
+    .join(' + ');
 }
 
 const mean = (xs: number[]): number | null =>
@@ -125,6 +141,13 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     runId: summary.id,
     kind: summary.kind,
     model: summary.model,
+    configuration: {
+      model: summary.model,
+      farm: farmOf(plan, devices),
+      plan: plan?.origin ?? '',
+      meters: (energy?.meters ?? []).map((m) => m.meter).join(' + '),
+    },
+    repeat: summary.repeat ?? null,
     state: summary.state,
     startedAt: summary.startedAt,
     endedAt: summary.endedAt,

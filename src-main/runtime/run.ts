@@ -41,7 +41,7 @@ import { supervise, type Supervision } from './supervise';
 import { addressTowards, farmTargets } from './targets';
 import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
 import type { FarmEndpoints } from '../farm/farmfile';
-import type { RunFault, RunWindow } from '../contract/index';
+import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
 import { recordedWindow } from './stats';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
@@ -68,6 +68,8 @@ export interface RunRequest {
   frames: number;
   check: boolean;
   window: number;
+  /** This run's place in a repeated set (`--repeat N`), recorded in its run.json. */
+  repeat?: RunRepeat;
   /** Frames from here instead of synthetic ones. */
   source?: (input: { name: string; dtype: string; shape: number[] }) => Promise<FrameSource>;
   dataDir: string;
@@ -322,6 +324,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       kind: 'run',
       model: model.name,
       frames: req.frames,
+      ...(req.repeat ? { repeat: req.repeat } : {}),
     });
     req.onRunId?.(rec.id, inspection.input);
     req.say?.(

@@ -13,6 +13,7 @@ import {
   RunId,
   RunMetrics,
   RunSummary,
+  type RunRepeat,
   type RunState,
 } from '../contract/index';
 import { writeFileAtomic } from './atomic';
@@ -23,7 +24,7 @@ export function runsDir(dataDir: string): string {
   return join(dataDir, 'runs');
 }
 
-function newRunId(now: Date): string {
+export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -56,7 +57,7 @@ export class RunRecorder {
 
   static async create(
     dataDir: string,
-    init: { kind: string; model: string; frames: number },
+    init: { kind: string; model: string; frames: number; repeat?: RunRepeat },
   ): Promise<RunRecorder> {
     const now = new Date();
     const id = newRunId(now);
@@ -74,6 +75,7 @@ export class RunRecorder {
       ips: null,
       maxAbsDiff: null,
       message: null,
+      ...(init.repeat ? { repeat: init.repeat } : {}),
     });
     await rec.writeSummary();
     rec.timer = setInterval(() => rec.flush(), FLUSH_MS);

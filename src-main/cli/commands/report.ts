@@ -1,6 +1,6 @@
 // `mchair report RUN [RUN...] --format html|pdf|csv|json --out FILE`: one run's report, or
 // several runs side by side with the paper's figures. Without --out the report goes to stdout
-// (all formats but PDF).
+// (all formats but PDF). `mchair report --schema` prints the JSON report's JSON Schema.
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import {
   writeReport,
   type ReportFormat,
 } from '../../reports/index';
+import { reportJsonSchema } from '../../reports/schema';
 import { action, withCommonOptions } from '../framework';
 
 const ReportOptions = z.object({
@@ -20,6 +21,7 @@ const ReportOptions = z.object({
     .enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` })
     .optional(),
   out: z.string().min(1).optional(),
+  schema: z.boolean().optional(),
 });
 
 function formatFor(format: ReportFormat | undefined, out: string | undefined): ReportFormat {
@@ -35,7 +37,7 @@ export function registerReport(program: Command): void {
   withCommonOptions(
     program
       .command('report')
-      .argument('<runs...>', 'run ids (see `mchair runs list`)')
+      .argument('[runs...]', 'run ids (see `mchair runs list`)')
       .description(
         "report runs: summary, energy, devices, timeline and plan; several runs side by side with the paper's figures",
       )
@@ -43,11 +45,15 @@ export function registerReport(program: Command): void {
         '--format <format>',
         `${REPORT_FORMATS.join('|')} (default: from --out's extension, else html)`,
       )
-      .option('--out <file>', 'write the report here (needed for pdf)'),
+      .option('--out <file>', 'write the report here (needed for pdf)')
+      .option('--schema', "print the JSON report's JSON Schema (docs/report.schema.json) instead"),
   ).action(
     action(
       async (ctx) => {
         const o = ctx.options(ReportOptions);
+        if (o.schema) return { text: JSON.stringify(reportJsonSchema(), null, 2) };
+        if (ctx.args.length === 0)
+          throw new InputError('give one or more run ids (see `mchair runs list`), or --schema');
         const format = formatFor(o.format, o.out);
         if (!o.out) {
           if (format === 'pdf') throw new InputError('--out: a PDF report needs a file to go to');

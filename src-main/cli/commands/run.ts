@@ -1,6 +1,7 @@
 // `mchair run --model NAME|FILE (--emulate SPEC | --farm FILE | --devices NAMES) --plan
-// FILE|auto|paper-N [--frames N] [--check] [--window N] [--json]`: one recorded run on a farm (see
-// runtime/run.ts); --devices runs on the inventory's provisioned boards, over SSH.
+// FILE|auto|paper-N [--frames N] [--check] [--window N] [--repeat N] [--json]`: one recorded run on
+// a farm (see runtime/run.ts), or N of them with the spread of their figures; --devices runs on the
+// inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PowerFlags, withPowerOptions } from '../../power/index';
@@ -10,8 +11,11 @@ import { cardedModel } from '../../runtime/recognise';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
+import { newRunId } from '../../store/runs';
+import type { RunRepeat } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
+import { repeatedFigures, spreadOfRuns } from '../../reports/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
@@ -25,6 +29,7 @@ const Options = z.object({
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
   savedMeters: z.boolean().default(false),
+  repeat: z.coerce.number().int().min(1).max(100).default(1),
 });
 
 const fmt = (v: number | null, digits = 2) =>
@@ -54,6 +59,35 @@ function present(r: RunReport): string {
   ].join('\n');
 }
 
+/** Several runs of one configuration and the spread of their figures (--repeat N). */
+interface RepeatedRuns {
+  set: string;
+  runs: RunReport[];
+  spread: ReturnType<typeof spreadOfRuns>;
+}
+
+const SPREAD_NAMES = {
+  ips: 'IPS',
+  staticJ: 'static J/inference',
+  dynamicJ: 'dynamic J/inference',
+  totalJ: 'total J/inference',
+} as const;
+
+function presentRepeated(r: RepeatedRuns): string {
+  const spread = Object.entries(r.spread).map(([figure, s]) => {
+    const name = SPREAD_NAMES[figure as keyof typeof SPREAD_NAMES].padEnd(20);
+    return s
+      ? `${name}mean ${fmt(s.mean, 3)}  sd ${fmt(s.sd, 3)}  min ${fmt(s.min, 3)}  max ${fmt(s.max, 3)}  (${s.n} of ${r.runs.length} runs)`
+      : `${name}n/a (no run had it)`;
+  });
+  const tag = r.runs.some((x) => x.emulated) ? ' (emulated)' : '';
+  return [
+    ...r.runs.map((x, i) => `--- run ${i + 1} of ${r.runs.length}\n${present(x)}`),
+    `--- set ${r.set}, over ${r.runs.length} runs${tag}: ${r.runs.map((x) => x.runId).join(' ')}`,
+    ...spread,
+  ].join('\n');
+}
+
 export function registerRun(program: Command): void {
   const cmd = withCommonOptions(
     program
@@ -73,43 +107,63 @@ export function registerRun(program: Command): void {
       .option('--check', 'compare every result with the whole model run locally')
       .option('--saved-meters', "measure with the meters saved in the app's Settings too")
       .option(
+        '--repeat <n>',
+        'run the same configuration n times, one recorded run each, and print the spread',
+        '1',
+      )
+      .option(
         '--chaos <faults>',
         'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
       ),
   );
   withFarmOptions(withPowerOptions(cmd), 'run').action(
-    action(async (ctx) => {
-      const o = ctx.options(Options);
-      const farm = await farmFromFlags(ctx, true);
-      // A model with a card: its pictures are cut as the card says and its results labelled.
-      const { model, card } = await cardedModel(ctx.dataDir, o.model);
-      const report = await runModel({
-        model,
-        ...(card ? { labels: labelsOf(card) } : {}),
-        plan: o.plan,
-        ...farm,
-        frames: o.frames,
-        window: o.window,
-        check: o.check,
-        ...(o.chaos ? { chaos: o.chaos } : {}),
-        ...(o.images
-          ? {
-              source: (input: Parameters<typeof imageFolderSource>[1]) =>
-                imageFolderSource(o.images as string, input, card?.input.resize),
-            }
-          : {}),
-        dataDir: ctx.dataDir,
-        log: ctx.log,
-        say: ctx.say,
-        onProgress: (p) =>
-          ctx.say(
-            `  ${p.completed}/${o.frames} frames, ${p.recorded} recorded${p.checked === null ? '' : `, ${p.checked} checked`}`,
-          ),
-        power: o.savedMeters
+    action(
+      async (ctx) => {
+        const o = ctx.options(Options);
+        const farm = await farmFromFlags(ctx, true);
+        // A model with a card: its pictures are cut as the card says and its results labelled.
+        const { model, card } = await cardedModel(ctx.dataDir, o.model);
+        const power = o.savedMeters
           ? await withSavedMeters(ctx.dataDir, ctx.options(PowerFlags))
-          : ctx.options(PowerFlags),
-      });
-      return report;
-    }, present),
+          : ctx.options(PowerFlags);
+        const runOnce = (repeat?: RunRepeat) =>
+          runModel({
+            model,
+            ...(card ? { labels: labelsOf(card) } : {}),
+            plan: o.plan,
+            ...farm,
+            frames: o.frames,
+            window: o.window,
+            check: o.check,
+            ...(o.chaos ? { chaos: o.chaos } : {}),
+            ...(o.images
+              ? {
+                  source: (input: Parameters<typeof imageFolderSource>[1]) =>
+                    imageFolderSource(o.images as string, input, card?.input.resize),
+                }
+              : {}),
+            dataDir: ctx.dataDir,
+            log: ctx.log,
+            say: ctx.say,
+            onProgress: (p) =>
+              ctx.say(
+                `  ${p.completed}/${o.frames} frames, ${p.recorded} recorded${p.checked === null ? '' : `, ${p.checked} checked`}`,
+              ),
+            power,
+            ...(repeat ? { repeat } : {}),
+          });
+        if (o.repeat === 1) return runOnce();
+        // One after another, never overlapping: each run has the farm (and its meters) to itself.
+        const runs: RunReport[] = [];
+        // The set's own id, in the run ids' form: each run.json names it, so the set is on disk.
+        const set = newRunId(new Date());
+        for (let i = 1; i <= o.repeat; i++) {
+          ctx.say(`run ${i} of ${o.repeat} (set ${set})`);
+          runs.push(await runOnce({ set, index: i, of: o.repeat }));
+        }
+        return { set, runs, spread: spreadOfRuns(runs.map(repeatedFigures)) };
+      },
+      (r) => ('spread' in r ? presentRepeated(r) : present(r)),
+    ),
   );
 }

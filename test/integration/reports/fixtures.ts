@@ -2,7 +2,7 @@
 // session over simulated meters on real sockets (or an emulated farm), metrics each "second".
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from '../../../src-main/contract/index';
+import type { RunRepeat, RunSummary } from '../../../src-main/contract/index';
 import type { Plan } from '../../../src-main/contract/plan';
 import { EmulatedMeter } from '../../../src-main/power/emulated';
 import {
@@ -83,12 +83,14 @@ export async function recordRun(
     emulated: boolean;
     plan?: Plan;
     onRunStart?: () => void;
+    repeat?: RunRepeat;
   },
 ): Promise<RunSummary> {
   const rec = await RunRecorder.create(dataDir, {
     kind: 'run',
     model: opts.model,
     frames: Math.round(opts.ips * opts.seconds),
+    ...(opts.repeat ? { repeat: opts.repeat } : {}),
   });
   if (opts.plan) await rec.writeFile('plan.json', JSON.stringify(opts.plan));
   const session = await startPowerSession({
@@ -127,6 +129,53 @@ export async function recordRun(
   const energy = runEnergy(summary, { frames: completed, ips: opts.ips }, completed);
   const window = { fromS: 0, toS: seconds, seconds, frames: completed };
   return rec.finish('done', { completed, ips: opts.ips, window, energy });
+}
+
+/** An alexnet-mc run on an emulated farm of two Pi 3 profiles, idle until the run, then 70% busy. */
+export function recordEmulatedRun(
+  dataDir: string,
+  more: { ips?: number; repeat?: RunRepeat } = {},
+): Promise<RunSummary> {
+  let running = false;
+  const meter = new EmulatedMeter(
+    [
+      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
+      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
+    ],
+    () => (running ? 0.7 : 0),
+    { kind: 'farm' },
+  );
+  return recordRun(dataDir, {
+    model: 'alexnet-mc',
+    meters: [{ meter, intervalMs: 50 }],
+    ips: more.ips ?? 3,
+    seconds: 1.2,
+    devices: ['e-1', 'e-2'],
+    emulated: true,
+    onRunStart: () => (running = true),
+    ...(more.repeat ? { repeat: more.repeat } : {}),
+  });
+}
+
+/** `mchair run` of the tiny test CNN on two emulated Pi 3s, planned automatically. */
+export const TINY_RUN = ['run', '--emulate', 'pi3:2', '--model', 'tiny-cnn', '--plan', 'auto'];
+
+/** A tidy report CSV's rows, by column (the cells here hold no commas, so none is quoted). */
+export function csvRows(text: string): Array<Record<string, string>> {
+  const [head, ...rows] = text.trim().split('\n');
+  const cols = head!.split(',');
+  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
+}
+
+/** One figure of a run's scope from a tidy report CSV, as a number; undefined when absent. */
+export function csvFigure(
+  rows: ReadonlyArray<Record<string, string>>,
+  runId: string,
+  scope: string,
+  figure: string,
+): number | undefined {
+  const row = rows.find((r) => r.runId === runId && r.scope === scope && r.figure === figure);
+  return row ? Number(row.value) : undefined;
 }
 
 export { EmulatedMeter, sessionMeters, writeFile, join };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMchair } from '../cli/run-mchair';
+import { csvFigure, csvRows, TINY_RUN } from './fixtures';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -17,27 +18,9 @@ afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 const mchair = (...args: string[]) => runMchair('--data-dir', dataDir, ...args);
 
-/** Parses a CSV of plain cells (the report quotes none of these). */
-function csvRows(text: string): Array<Record<string, string>> {
-  const [head, ...rows] = text.trim().split('\n');
-  const cols = head!.split(',');
-  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
-}
-
 describe('a metered run', () => {
   it('shows the same IPS and J/inference in every output, over its stated window', async () => {
-    const run = await mchair(
-      'run',
-      '--emulate',
-      'pi3:2',
-      '--model',
-      'tiny-cnn',
-      '--plan',
-      'auto',
-      '--frames',
-      '60',
-      '--json',
-    );
+    const run = await mchair(...TINY_RUN, '--frames', '60', '--json');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     const e = report.energy;
@@ -72,12 +55,13 @@ describe('a metered run', () => {
 
     const out = join(dataDir, 'r.csv');
     expect((await mchair('report', report.runId, '--format', 'csv', '--out', out)).code).toBe(0);
-    const farm = csvRows(await readFile(out, 'utf8')).find((r) => r.scope === 'farm')!;
-    expect(Number(farm.ips)).toBe(report.ips);
-    expect(Number(farm.staticJPerInference)).toBe(e.perInferenceJ.static);
-    expect(Number(farm.totalJPerInference)).toBe(e.perInferenceJ.total);
-    expect(Number(farm.windowFrames)).toBe(report.window.frames);
-    expect(Number(farm.wholeRunJ)).toBe(e.wholeRun.energyJ);
+    const rows = csvRows(await readFile(out, 'utf8'));
+    const farm = (figure: string) => csvFigure(rows, report.runId, 'farm', figure);
+    expect(farm('ips')).toBe(report.ips);
+    expect(farm('staticJPerInference')).toBe(e.perInferenceJ.static);
+    expect(farm('totalJPerInference')).toBe(e.perInferenceJ.total);
+    expect(farm('windowFrames')).toBe(report.window.frames);
+    expect(farm('wholeRunJ')).toBe(e.wholeRun.energyJ);
   }, 180_000);
 
   it('too short to hold a window: says so instead of an IPS', async () => {

@@ -5,15 +5,18 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src-main/contract/index';
-import { EmulatedMeter } from '../../../src-main/power/emulated';
 import { sessionMeters } from '../../../src-main/power/session';
+import { PAPER_FIGURES } from '../../../src-main/reports/paper';
+import { reportJsonSchema } from '../../../src-main/reports/schema';
+import { CSV_COLUMNS, CSV_FIGURES } from '../../../src-main/reports/tables';
 import { runsDir } from '../../../src-main/store/runs';
 import { startKasaSim, type KasaSim } from '../../sim/kasa-sim';
 import { startScpiTcpSim, type ScpiSim } from '../../sim/scpi-sim';
-import { PLAN, recordRun } from './fixtures';
+import { csvFigure, csvRows, PLAN, recordEmulatedRun, recordRun } from './fixtures';
 
 const exec = promisify(execFile);
 let dataDir: string;
@@ -58,25 +61,7 @@ beforeAll(async () => {
     plan: PLAN,
     onRunStart: () => (busy = true),
   });
-  // An emulated farm: two Pi 3 profiles, idle until the run, then 70% busy.
-  let running = false;
-  const emu = new EmulatedMeter(
-    [
-      { device: 'e-1', idleW: 1.3, fullW: 6.5 },
-      { device: 'e-2', idleW: 1.3, fullW: 6.5 },
-    ],
-    () => (running ? 0.7 : 0),
-    { kind: 'farm' },
-  );
-  emulated = await recordRun(dataDir, {
-    model: 'alexnet-mc',
-    meters: [{ meter: emu, intervalMs: 50 }],
-    ips: 3,
-    seconds: 1.2,
-    devices: ['e-1', 'e-2'],
-    emulated: true,
-    onRunStart: () => (running = true),
-  });
+  emulated = await recordEmulatedRun(dataDir);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 });
 
@@ -196,33 +181,60 @@ describe('mchair report', () => {
     expect(text).toContain('emulated');
   });
 
-  it('writes CSV and JSON for pandas', async () => {
+  it('writes a tidy CSV: one row per run, scope and figure, configuration and unit in columns', async () => {
     const csv = await mchair('report', measured.id, emulated.id, '--format', 'csv');
-    const rows = csv.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split(','));
-    const head = rows[0]!;
-    const col = (row: string[], name: string): string => row[head.indexOf(name)] ?? '';
-    const farm = rows.find((r) => col(r, 'runId') === measured.id && col(r, 'scope') === 'farm')!;
-    expect(Number(col(farm, 'totalJPerInference'))).toBeCloseTo(
+    expect(csv.code).toBe(0);
+    const rows = csvRows(csv.stdout);
+    expect(Object.keys(rows[0]!)).toEqual([...CSV_COLUMNS]);
+    expect(csvFigure(rows, measured.id, 'farm', 'totalJPerInference')).toBeCloseTo(
       measured.energy!.perInferenceJ!.total,
       9,
     );
-    const pi1 = rows.find((r) => col(r, 'runId') === measured.id && col(r, 'scope') === 'pi-1')!;
-    expect(Number(col(pi1, 'avgW'))).toBeGreaterThan(2);
-    expect(rows.filter((r) => col(r, 'kind') === 'paper')).toHaveLength(4);
-    expect(
-      col(
-        rows.find((r) => col(r, 'runId') === emulated.id)!,
-        'emulated',
-      ),
-    ).toBe('true');
-
-    const json = JSON.parse((await mchair('report', measured.id, '--format', 'json')).stdout);
-    expect(Object.keys(json.runs[0])).toEqual(
-      expect.arrayContaining(['runId', 'ips', 'energy', 'devices']),
+    expect(csvFigure(rows, measured.id, 'farm', 'ips')).toBe(measured.ips);
+    expect(csvFigure(rows, measured.id, 'pi-1', 'avgW')).toBeGreaterThan(2);
+    // Every row of the measured run carries its configuration, and each figure its unit.
+    const ours = rows.filter((r) => r.runId === measured.id);
+    for (const r of ours) {
+      expect(r).toMatchObject({
+        model: 'alexnet-mc',
+        farm: '4x pi3',
+        plan: 'paper-5',
+        meters: `wt300@127.0.0.1:${analyzer.port} + kasa@127.0.0.1:${plug.port}`,
+        source: 'measured',
+      });
+      expect(r.unit).toBe(CSV_FIGURES[r.figure as keyof typeof CSV_FIGURES]);
+      expect(Number.isFinite(Number(r.value))).toBe(true);
+    }
+    // Tidy: no two rows for one run, scope and figure.
+    const keys = rows.map((r) => `${r.runId}/${r.scope}/${r.figure}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(rows.find((r) => r.runId === emulated.id)).toMatchObject({
+      source: 'emulated',
+      farm: '2 devices',
+    });
+    const paper = rows.filter((r) => r.source === 'paper' && r.figure === 'totalJPerInference');
+    expect(paper.map((r) => [r.scope, Number(r.value)])).toEqual(
+      PAPER_FIGURES.filter((p) => p.model === 'AlexNet').map((p) => [p.system, p.totalJ]),
     );
+  });
+
+  it('writes JSON that validates against the published schema (docs/report.schema.json)', async () => {
+    const schema = JSON.parse(await readFile('docs/report.schema.json', 'utf8'));
+    // The published file is the zod schema's, regenerated by `mchair report --schema`.
+    expect(schema).toEqual(reportJsonSchema());
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    const out = join(dataDir, 'two.json');
+    expect((await mchair('report', measured.id, emulated.id, '--out', out)).code).toBe(0);
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    const valid = validate(json);
+    expect(validate.errors).toBeNull();
+    expect(valid).toBe(true);
+    expect(json.runs[0].configuration).toEqual({
+      model: 'alexnet-mc',
+      farm: '4x pi3',
+      plan: 'paper-5',
+      meters: `wt300@127.0.0.1:${analyzer.port} + kasa@127.0.0.1:${plug.port}`,
+    });
     expect(json.runs[0].energy).toMatchObject({
       idleW: measured.energy!.idleW,
       perInferenceJ: measured.energy!.perInferenceJ,
@@ -231,6 +243,12 @@ describe('mchair report', () => {
     expect(
       json.runs[0].devices.find((d: { device: string }) => d.device === 'pi-1').energy.meter,
     ).toBe(`kasa@127.0.0.1:${plug.port}`);
+    // The schema can fail: a report missing a figure, or with one of the wrong type, does not pass.
+    const broken = structuredClone(json);
+    delete broken.runs[0].energy.perInferenceJ;
+    expect(validate(broken)).toBe(false);
+    broken.runs[0] = { ...json.runs[0], ips: 'fast' };
+    expect(validate(broken)).toBe(false);
   });
 
   it('refuses unknown runs, bad ids, PDF to stdout and damaged power files in one line', async () => {

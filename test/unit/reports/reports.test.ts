@@ -231,19 +231,84 @@ describe('renderers', () => {
     expect(html.match(/<rect class="bar"[^>]*data-series="IPS"/g)).toHaveLength(5);
   });
 
-  it('quotes CSV cells and keeps one column set', () => {
+  it('writes a tidy CSV: quoted cells, one row per figure with its unit, none for absent figures', () => {
     const lines = renderCsv([run]).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    expect(lines[1]).toBe(
-      `${summary.id},"vgg16,""<script>alert(1)</script>""",run,done,farm,false,100,100,1,,,90,90,12,20,12,8,20,0.05,100,2000`,
-    );
-    expect(lines[2]).toMatch(/,tx2,false,100,100,,2,0\.4\d*,,,5,9,5,4,9,,100,900$/);
-    expect(lines.slice(3).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
-      'paper,VGG16,paper,,TX2 GPU',
-      'paper,VGG16,paper,,TX2 CPU',
-      'paper,VGG16,paper,,9 Pis',
-      'paper,VGG16,paper,,11 Pis',
+    const config = `${summary.id},"vgg16,""<script>alert(1)</script>""",1 device,,kasa@h:9999 + agent@tx2,,run,done`;
+    const farm = lines.filter((l) => l.startsWith(config) && l.includes(',farm,measured,'));
+    expect(farm.map((l) => l.slice(config.length))).toEqual([
+      ',farm,measured,ips,1,inferences/s',
+      ',farm,measured,frames,100,frames',
+      ',farm,measured,completed,100,frames',
+      ',farm,measured,windowS,90,s',
+      ',farm,measured,windowFrames,90,frames',
+      ',farm,measured,idleW,12,W',
+      ',farm,measured,avgW,20,W',
+      ',farm,measured,staticJPerInference,12,J',
+      ',farm,measured,dynamicJPerInference,8,J',
+      ',farm,measured,totalJPerInference,20,J',
+      ',farm,measured,inferencesPerJ,0.05,1/J',
+      ',farm,measured,wholeRunS,100,s',
+      ',farm,measured,wholeRunJ,2000,J',
     ]);
+    const tx2 = lines
+      .filter((l) => l.includes(',tx2,measured,'))
+      .map((l) => l.split(',').slice(-3));
+    expect(tx2.map(([figure]) => figure)).toEqual([
+      'fps',
+      'utilisation',
+      'computeMs',
+      'idleW',
+      'avgW',
+      'staticJPerInference',
+      'dynamicJPerInference',
+      'totalJPerInference',
+      'wholeRunS',
+      'wholeRunJ',
+    ]);
+    expect(tx2.find(([f]) => f === 'dynamicJPerInference')).toEqual([
+      'dynamicJPerInference',
+      '4',
+      'J',
+    ]);
+    // The paper's VGG16 systems, four figures each.
+    const paper = lines.filter((l) => l.startsWith('paper,'));
+    expect(paper).toHaveLength(16);
+    expect(paper[0]).toBe(
+      'paper,VGG16,TX2 GPU,paper,,,paper,published,TX2 GPU,paper,ips,1.29,inferences/s',
+    );
+  });
+
+  it('leaves out the figures a run does not have, rather than writing empty cells', () => {
+    const unmetered = reportRun({
+      summary: { ...summary, model: 'squeezenet', ips: null, window: null, shortfall: 'too short' },
+      metrics: [],
+      plan: null,
+      power: null,
+      samples: new Map(),
+    });
+    const lines = renderCsv([unmetered]).trim().split('\n');
+    expect(lines.slice(1).map((l) => l.split(',').slice(-3))).toEqual([
+      ['frames', '100', 'frames'],
+      ['completed', '100', 'frames'],
+    ]);
+  });
+
+  it('tables repeated runs of one configuration with their spread, and no such table without', () => {
+    const again = reportRun({
+      summary: { ...hostile, id: '20261126-060000-def456', ips: 3 },
+      metrics,
+      plan: null,
+      power,
+      samples: new Map(),
+    });
+    const html = renderHtml([run, again]);
+    const section = html.slice(html.indexOf('<section id="repeats">'));
+    // IPS 1 and 3: mean 2, sample sd sqrt(2).
+    expect(section).toContain('<td class="n">2</td><td class="n">2 ± 1.41 ');
+    expect(section).toContain('(1–3, n=2)');
+    expect(section).toContain('&#60;script&#62;');
+    expect(renderHtml([run])).not.toContain('id="repeats"');
   });
 
   it('gives JSON with runs and the paper figures they compare with', () => {
