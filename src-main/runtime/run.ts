@@ -374,6 +374,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       log: req.log,
       farm: described.planner,
       emulated: farm.emulated,
+      live: (p) => req.events?.emit('run/power', { runId: rec.id, ...p }),
     });
     try {
       await rec.setState('running');
