@@ -21,7 +21,7 @@ function trace(fromMs: number, toMs: number, stepMs: number, watts: (t: number) 
 }
 
 const FARM = { kind: 'farm' } as const;
-const device = (d: string) => ({ kind: 'devices', devices: [d] }) as const;
+const device = (d: string): LiveMeter['info']['scope'] => ({ kind: 'devices', devices: [d] });
 
 function meter(
   label: string,
