@@ -7,6 +7,9 @@ import { RunId } from './run';
 
 const Watts = z.number().finite().nonnegative();
 
+/** Samples one meter sends in one batch at most; a log read faster than that sends the rest next. */
+export const LIVE_POWER_BATCH_MAX = 10_000;
+
 export const LivePowerMeter = z.object({
   /** The meter's label, as in power.csv and the run's energy. */
   meter: z.string().min(1).max(200),
@@ -15,7 +18,7 @@ export const LivePowerMeter = z.object({
   idleW: Watts.nullable(),
   intervalMs: z.number().positive(),
   /** Samples since the last batch: [seconds since the run's first frame, watts], oldest first. */
-  samples: z.array(z.tuple([z.number().finite(), Watts])).max(10_000),
+  samples: z.array(z.tuple([z.number().finite(), Watts])).max(LIVE_POWER_BATCH_MAX),
 });
 export type LivePowerMeter = z.infer<typeof LivePowerMeter>;
 

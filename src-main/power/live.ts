@@ -2,7 +2,7 @@
 // the run's first frame), and the running joules per inference over the measured window so far
 // by the same rules as runEnergy (the farm's meter when there is one, else the devices' meters
 // summed; static = idle W / IPS, dynamic = (average W - idle W) / IPS).
-import type { LiveEnergy, LivePowerMeter } from '../contract/livePower';
+import { LIVE_POWER_BATCH_MAX, type LiveEnergy, type LivePowerMeter } from '../contract/livePower';
 import { perInference, powerStats, window } from './energy';
 import type { MeterInfo } from './meter';
 import type { PowerSample } from './sample';
@@ -73,8 +73,8 @@ export class PowerFeed {
     return this.meters.map((m) => {
       let i = this.sent.get(m.info.label) ?? 0;
       while (i < m.samples.length && m.samples[i]!.t < this.fromMs) i++;
-      const fresh = m.samples.slice(i);
-      this.sent.set(m.info.label, m.samples.length);
+      const fresh = m.samples.slice(i, i + LIVE_POWER_BATCH_MAX);
+      this.sent.set(m.info.label, i + fresh.length);
       return {
         meter: m.info.label,
         emulated: m.info.emulated,

@@ -71,7 +71,7 @@ describe('power live in the Run view', () => {
     expect(await outputs.first().getAttribute('aria-label')).not.toMatch(/emulated/);
     await expect.poll(async () => watts(await outputs.first().textContent())).toBe(IDLE_W);
     // The meter's idle was measured before the first frame, at the simulator's idle watts.
-    expect(await power.locator('.meter-note').first().textContent()).toMatch(
+    expect(await power.locator('.meters__note').first().textContent()).toMatch(
       `idle ${IDLE_W.toFixed(2)} W`,
     );
     analyzer.clock.trace = constant(BUSY_W);

@@ -2,6 +2,7 @@
 // measured window so far, the same numbers runEnergy gives once the run ends on the same samples,
 // and the feed that hands each meter's samples to the view once.
 import { describe, expect, it } from 'vitest';
+import { LIVE_POWER_BATCH_MAX } from '../../../src-main/contract/livePower';
 import {
   PowerFeed,
   powerStats,
@@ -172,5 +173,12 @@ describe('PowerFeed', () => {
       [0.7, 7],
       [1, 7.5],
     ]);
+  });
+
+  it('sends a log read faster than the batches in several, never more than the contract takes', () => {
+    const samples = trace(0, 2 * LIVE_POWER_BATCH_MAX + 99, 1, () => 5);
+    const feed = new PowerFeed([{ ...meter('log', FARM, false, 4, samples), intervalMs: 1 }], 0);
+    const sizes = [1, 2, 3, 4].map(() => feed.next(0)[0]!.samples.length);
+    expect(sizes).toEqual([LIVE_POWER_BATCH_MAX, LIVE_POWER_BATCH_MAX, 100, 0]);
   });
 });
