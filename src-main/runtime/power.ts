@@ -81,6 +81,7 @@ export function runPower(
   );
   let session: PowerSession | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let flush: (() => void) | null = null;
   // The coordinator times frames by performance.now(); the session by its own clock.
   const sessionMs = (s: PowerSession, ms: number): number =>
     ms - (performance.now() - s.clock.now());
@@ -108,7 +109,9 @@ export function runPower(
       coordinator = c;
       if (!opts) return;
       session = await startPowerSession(opts);
-      if (ctx.live) timer = setInterval(feed(session, c, ctx.live), LIVE_BATCH_MS);
+      if (!ctx.live) return;
+      flush = feed(session, c, ctx.live);
+      timer = setInterval(flush, LIVE_BATCH_MS);
     },
     observe: (m) => tracker.observe(m),
     finish: async (measured, inferences) => {
@@ -117,7 +120,12 @@ export function runPower(
       if (timer) clearInterval(timer);
       timer = null;
       if (!s) return null;
-      return runEnergy(await s.stop(measured && onClock(s, measured)), measured, inferences);
+      const summary = await s.stop(measured && onClock(s, measured));
+      // The last samples (one past the end) and the run's final window: the Run view ends on the
+      // figures run.json holds.
+      flush?.();
+      flush = null;
+      return runEnergy(summary, measured, inferences);
     },
   };
 }

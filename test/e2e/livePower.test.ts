@@ -3,10 +3,11 @@
 // real TCP socket (a saved meter) shows the analyzer's latest watts as the simulator changes
 // them, its idle, and the running joules per inference by the paper's split once the measured
 // window opens.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src-main/contract/index';
 import { startScpiTcpSim, type ScpiSim } from '../sim/scpi-sim';
 import { constant } from '../sim/trace';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
@@ -56,7 +57,9 @@ describe('power live in the Run view', () => {
     await expect.poll(() => outputs.count(), { timeout: 120_000 }).toBe(2);
     for (const label of await outputs.evaluateAll((os) => os.map((o) => o.ariaLabel)))
       expect(label).toMatch(/ \(emulated\) watts$/);
-    await expect.poll(async () => watts(await outputs.first().textContent())).toBeGreaterThan(0);
+    await expect
+      .poll(async () => watts(await outputs.first().textContent()), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await page.locator('.state[data-state="done"]').waitFor({ timeout: 120_000 });
 
     // The bench analyzer saved as the lab's meter measures the next run instead.
@@ -103,7 +106,17 @@ describe('power live in the Run view', () => {
     await page.screenshot({ path: `${SHOTS}/run-power.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Stop run' }).click();
-    await page.locator('.state[data-state="stopped"]').waitFor({ timeout: 120_000 });
+    const stopped = page.locator('.state[data-state="stopped"]');
+    await stopped.waitFor({ timeout: 120_000 });
+    // The view ends on the figures the run's record holds: one formula, live and at the end.
+    const runId = (await stopped.locator('code').textContent())!.trim();
+    const record = JSON.parse(
+      await readFile(join(serve.dataDir, 'runs', runId, 'run.json'), 'utf8'),
+    ) as RunSummary;
+    const final = record.energy!.perInferenceJ!;
+    const shown = await figures();
+    for (const k of ['static', 'dynamic', 'total'] as const)
+      expect(Math.abs(shown[k] / final[k] - 1)).toBeLessThan(0.01);
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 300_000);
