@@ -2,13 +2,15 @@
 // charts each board's emulated meter (labelled so), and a run measured by a WT300 simulator on a
 // real TCP socket (a saved meter) shows the analyzer's latest watts as the simulator changes
 // them, its idle, and the running joules per inference by the paper's split once the measured
-// window opens.
+// window opens, ending on run.json's figures. Outside runs, the Farm view's Power column reads a
+// board's own plug (a Shelly simulator saved with device=NAME).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-main/contract/index';
 import { startScpiTcpSim, type ScpiSim } from '../sim/scpi-sim';
+import { startShellySim, type ShellySim } from '../sim/shelly-sim';
 import { constant } from '../sim/trace';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
@@ -20,9 +22,11 @@ const BUSY_W = 31.25;
 let serve: ServeProcess;
 let browser: Browser;
 let analyzer: ScpiSim;
+let plug: ShellySim;
 
 beforeAll(async () => {
   analyzer = await startScpiTcpSim('wt300', constant(IDLE_W));
+  plug = await startShellySim(2, constant(4.75));
   serve = await startServe();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
@@ -31,6 +35,7 @@ afterAll(async () => {
   await browser?.close();
   if (serve) expect(await serve.stop()).toBe(0);
   await analyzer?.close();
+  await plug?.close();
 });
 
 async function startRun(page: Page, boards: string, frames: number): Promise<void> {
@@ -120,4 +125,39 @@ describe('power live in the Run view', () => {
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 300_000);
+
+  it("shows a board's own plug in the Farm view's Power column, outside runs", async () => {
+    const lab = await LabPage.open(browser, serve.url);
+    const page = lab.page;
+    await lab.openView('Farm');
+    await page.getByRole('button', { name: 'Add device…' }).click();
+    const add = page.getByRole('dialog', { name: 'Add device' });
+    await add.getByRole('textbox', { name: 'Name' }).fill('pi-07');
+    await add.getByRole('textbox', { name: 'Host' }).fill('127.0.0.1');
+    await add.getByRole('textbox', { name: 'User' }).fill('pi');
+    await add.getByRole('button', { name: 'Add device' }).click();
+    await lab.openView('Settings');
+    const form = page.getByRole('form', { name: 'Add a meter' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('pi-07 plug');
+    await form
+      .getByRole('textbox', { name: 'Meter' })
+      .fill(`shelly2://127.0.0.1:${plug.port}?device=pi-07`);
+    await form.getByRole('button', { name: 'Save meter' }).click();
+    await page.getByRole('button', { name: 'Edit pi-07 plug' }).waitFor();
+
+    await lab.openView('Farm');
+    const cell = page.getByRole('row', { name: /pi-07/ }).locator('[data-test="plug"]');
+    await expect
+      .poll(() => cell.textContent(), { timeout: 30_000 })
+      .toMatch(/^\s*4\.75 W at pi-07 plug\s*$/);
+    await plug.close();
+    // A plug that stops answering says so instead of its last watts.
+    await expect
+      .poll(() => cell.textContent(), { timeout: 30_000 })
+      .toMatch(/^\s*– at pi-07 plug\s*$/);
+    expect(await cell.getAttribute('title')).not.toBe('saved meter pi-07 plug');
+    await page.screenshot({ path: `${SHOTS}/farm-plug.png`, fullPage: true });
+    expect(lab.consoleErrors).toEqual([]);
+    await lab.close();
+  }, 120_000);
 });
