@@ -4,6 +4,11 @@ export function formatNumber(n: number | null | undefined, digits: number): stri
   return n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits);
 }
 
+/** Significant digits, for figures that span decades (joules per inference: 0.0123 to 41.3). */
+export function formatSignificant(n: number | null | undefined, digits: number): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toPrecision(digits);
+}
+
 export function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();

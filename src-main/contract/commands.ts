@@ -13,7 +13,7 @@ import {
   PlanFarm,
   ZooEntry,
 } from './lab';
-import { BoardReadings, FarmSpec, VirtualFarm } from './farm';
+import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
@@ -328,7 +328,7 @@ export const commands = {
     VirtualFarm,
   ),
   'devices/readings': command(
-    "CPU %, memory, temperature and power of the inventory's provisioned boards, from their agents (a board that does not answer says why).",
+    "CPU %, memory, temperature and power of the inventory's provisioned boards, from their agents (a board that does not answer says why), and each board's own saved meter (a plug saved with device=NAME).",
     z.object({}).strict(),
     z.object({
       devices: z.array(
@@ -337,6 +337,8 @@ export const commands = {
           readings: BoardReadings.nullable(),
           /** Why there are no readings: not provisioned yet, unreachable, an old agent. */
           error: z.string().nullable(),
+          /** The saved meter on this board alone (a plug saved with device=NAME), if any. */
+          plug: BoardMeterReading.nullable(),
         }),
       ),
     }),

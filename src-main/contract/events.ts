@@ -1,5 +1,6 @@
 // Every event the core pushes to the renderer.
 import { z } from 'zod';
+import { LivePower } from './livePower';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
 import { DownloadProgress } from './download';
@@ -12,6 +13,8 @@ export const events = {
   'run/fault': RunFault.extend({ runId: RunId }),
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
+  /** Every meter's new samples and the running J per inference, every 250 ms of a metered run. */
+  'run/power': LivePower,
   'provision/progress': ProvisionProgress,
   /** A model download under way: bytes, rate and time left, a few times a second. */
   'models/get-progress': DownloadProgress,

@@ -11,9 +11,21 @@ export const BoardReadings = z.object({
   temperatureC: z.number().nullable(),
   /** Sum of the board's own power rails (TX2, Pi 5); null on boards without them. */
   powerW: z.number().nullable(),
+  /** Each rail's watts (empty on boards without rails). */
+  rails: z.array(z.object({ name: z.string().max(64), w: z.number() })).max(64),
   emulated: z.boolean(),
 });
 export type BoardReadings = z.infer<typeof BoardReadings>;
+
+/** A saved meter that covers one board (a smart plug), read outside runs for the farm table. */
+export const BoardMeterReading = z.object({
+  /** The saved meter's name. */
+  meter: z.string(),
+  w: z.number().nullable(),
+  /** Why there is no reading. */
+  error: z.string().nullable(),
+});
+export type BoardMeterReading = z.infer<typeof BoardMeterReading>;
 
 export const VirtualDevice = z.object({
   id: z.string(),

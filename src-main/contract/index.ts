@@ -9,6 +9,7 @@ export * from './provision';
 export * from './lab';
 export * from './farm';
 export * from './liveRun';
+export * from './livePower';
 export * from './meters';
 export * from './frameWindow';
 export * from './modelCard';

@@ -17,6 +17,7 @@ export async function readingsOf(client: PeerClient): Promise<BoardReadings | nu
       temperatureC: r.temperatureC,
       // Power only where the board has rails; an emulated board's power is a run's figure.
       powerW: r.rails.length > 0 ? r.rails.reduce((a, x) => a + x.w, 0) : null,
+      rails: r.rails.map(({ name, w }) => ({ name, w })),
       emulated: r.emulated,
     };
   } catch {

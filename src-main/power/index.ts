@@ -40,6 +40,7 @@ export {
   type PowerStats,
 } from './energy';
 export { resolveInterval, type Meter, type MeterInfo, type MeterScope } from './meter';
+export { PowerFeed, runningEnergy, type LiveMeter, type LiveWindow } from './live';
 export { meterFor, type MeterDeps } from './open';
 export { PowerFlags, powerSessionFrom, withPowerOptions } from './options';
 export { parsePowerCsv } from './powercsv';

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../store/atomic';
 import type { Logger } from '../log';
 import { monotonicClock, sleep, type Clock } from './clock';
 import { findGaps, perInference, powerStats, window } from './energy';
+import { energyBasis, type LiveMeter } from './live';
 import { resolveInterval, type Meter } from './meter';
 import { meterFor, type MeterDeps } from './open';
 import { PowerCsvWriter } from './powercsv';
@@ -51,6 +52,10 @@ export interface PowerSession {
   readonly idle: ReadonlyMap<string, number | null>;
   /** Samples so far, per meter label (for live charts). */
   readonly samples: ReadonlyMap<string, readonly PowerSample[]>;
+  /** Every meter with its idle watts and its samples so far (the arrays grow as they arrive). */
+  readonly meters: readonly (LiveMeter & { intervalMs: number })[];
+  /** The farm's idle watts as the user gave them, else null. */
+  readonly idleGivenW: number | null;
   /** Stops every meter; `measured` is the run's measured window on this session's clock. */
   stop(measured?: { fromMs: number; toMs: number } | null): Promise<PowerSummary>;
 }
@@ -207,6 +212,13 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
     runStartMs,
     idle,
     samples: new Map(channels.map((c) => [c.meter.info.label, c.samples])),
+    meters: channels.map((c) => ({
+      info: c.meter.info,
+      idleW: idle.get(c.meter.info.label) ?? null,
+      samples: c.samples,
+      intervalMs: c.intervalMs,
+    })),
+    idleGivenW: opts.idleWatts ?? null,
     async stop(measured = null): Promise<PowerSummary> {
       const runEndMs = clock.now();
       // Wait for one sample past the end on every live meter, so the run's last stretch is
@@ -298,10 +310,7 @@ export function runEnergy(
     };
   });
   const usable = meters.filter((m) => m.samples > 1);
-  const farm = [...usable.filter((m) => m.scope.kind === 'farm')].sort(
-    (a, b) => Number(a.emulated) - Number(b.emulated),
-  )[0];
-  const basis = farm ? [farm] : usable;
+  const { basis, farmMeter } = energyBasis(usable);
   if (basis.length === 0)
     throw new AppError(
       'NO_POWER',
@@ -332,7 +341,7 @@ export function runEnergy(
       energyJ,
     },
     emulated: basis.some((m) => m.emulated),
-    basis: farm ? 'farm-meter' : 'device-meters',
+    basis: farmMeter ? 'farm-meter' : 'device-meters',
     meters,
   };
 }

@@ -573,6 +573,11 @@ export class Coordinator {
     return this.figures.completedBetween(from, to);
   }
 
+  /** The measured window so far (performance.now() ms); null until it holds two rounds. */
+  measuredWindow(): MeasuredWindow | null {
+    return this.figures.window();
+  }
+
   /** When the first frame went out (performance.now() ms); 0 before run(). */
   get startedAtMs(): number {
     return this.startedAt;

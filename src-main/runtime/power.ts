@@ -4,14 +4,17 @@
 // and its live utilisation (labelled emulated; their idle is exact, so a short idle suffices).
 import { AppError } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
+import type { LivePower } from '../contract/livePower';
 import type { RunMetrics } from '../contract/run';
 import type { Logger } from '../log';
 import type { Farm } from '../planner/index';
 import {
   emulatedFarmMeters,
   monotonicClock,
+  PowerFeed,
   PowerFlags,
   powerSessionFrom,
+  runningEnergy,
   runEnergy,
   startPowerSession,
   UtilisationTracker,
@@ -31,9 +34,19 @@ export interface RunPower {
   finish(measured: MeasuredWindow | null, inferences: number): Promise<RunEnergy | null>;
 }
 
+/** How often the Run view gets each meter's new samples: a few redraws a second, not one a sample. */
+const LIVE_BATCH_MS = 250;
+
 export function runPower(
   flags: PowerFlags | undefined,
-  ctx: { runDir: string; log: Logger; farm: Farm; emulated: boolean },
+  ctx: {
+    runDir: string;
+    log: Logger;
+    farm: Farm;
+    emulated: boolean;
+    /** Receives the live samples and running J/inference every LIVE_BATCH_MS (the Run view). */
+    live?: (p: Omit<LivePower, 'runId'>) => void;
+  },
 ): RunPower {
   const clock = monotonicClock();
   const tracker = new UtilisationTracker();
@@ -67,23 +80,52 @@ export function runPower(
     },
   );
   let session: PowerSession | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let flush: (() => void) | null = null;
+  // The coordinator times frames by performance.now(); the session by its own clock.
+  const sessionMs = (s: PowerSession, ms: number): number =>
+    ms - (performance.now() - s.clock.now());
+  const onClock = <W extends { fromMs: number; toMs: number }>(s: PowerSession, w: W): W => ({
+    ...w,
+    fromMs: sessionMs(s, w.fromMs),
+    toMs: sessionMs(s, w.toMs),
+  });
+  const feed = (s: PowerSession, c: Coordinator, live: NonNullable<typeof ctx.live>) => {
+    const samples = new PowerFeed(s.meters, s.runStartMs);
+    return (): void => {
+      // Samples are timed from the first frame, like the run's metrics: wait until it has gone.
+      if (c.startedAtMs === 0) return;
+      const meters = samples.next(sessionMs(s, c.startedAtMs));
+      if (meters.every((m) => m.samples.length === 0)) return;
+      const measured = c.measuredWindow();
+      live({
+        meters,
+        energy: runningEnergy(s.meters, s.idleGivenW, measured && onClock(s, measured)),
+      });
+    };
+  };
   return {
     start: async (c) => {
       coordinator = c;
-      if (opts) session = await startPowerSession(opts);
+      if (!opts) return;
+      session = await startPowerSession(opts);
+      if (!ctx.live) return;
+      flush = feed(session, c, ctx.live);
+      timer = setInterval(flush, LIVE_BATCH_MS);
     },
     observe: (m) => tracker.observe(m),
     finish: async (measured, inferences) => {
       const s = session;
       session = null;
+      if (timer) clearInterval(timer);
+      timer = null;
       if (!s) return null;
-      // The coordinator times frames by performance.now(); the session by its own clock.
-      const offset = performance.now() - s.clock.now();
-      const onClock = measured && {
-        fromMs: measured.fromMs - offset,
-        toMs: measured.toMs - offset,
-      };
-      return runEnergy(await s.stop(onClock), measured, inferences);
+      const summary = await s.stop(measured && onClock(s, measured));
+      // The last samples (one past the end) and the run's final window: the Run view ends on the
+      // figures run.json holds.
+      flush?.();
+      flush = null;
+      return runEnergy(summary, measured, inferences);
     },
   };
 }

@@ -377,6 +377,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       log: req.log,
       farm: described.planner,
       emulated: farm.emulated,
+      // Only a caller that listens (the app) pays for the live batches.
+      live: req.events && ((p) => req.events?.emit('run/power', { runId: rec.id, ...p })),
     });
     try {
       await rec.setState('running');

@@ -51,25 +51,31 @@ export class MetricRing {
 
   /**
    * Writes one channel, oldest first, into points, reusing the objects already there (Chart.js
-   * with `parsing: false` draws these directly).
+   * with `parsing: false` draws these directly). `joinGaps` leaves out the times the channel has
+   * no value, for channels sampled at their own rates (meters) whose line must not break at every
+   * other channel's sample.
    */
-  copyInto(channel: string, points: Point[]): void {
+  copyInto(channel: string, points: Point[], joinGaps = false): void {
     const column = this.columns.get(channel);
     const start = (this.head - this.count + this.capacity) % this.capacity;
-    points.length = column ? this.count : 0;
-    if (!column) return;
-    for (let i = 0; i < this.count; i++) {
-      const at = (start + i) % this.capacity;
-      const p = points[i];
-      const x = this.times[at] as number;
-      const y = column[at] as number;
-      if (p) {
-        p.x = x;
-        p.y = y;
-      } else {
-        points[i] = { x, y };
+    let n = 0;
+    if (column) {
+      for (let i = 0; i < this.count; i++) {
+        const at = (start + i) % this.capacity;
+        const x = this.times[at] as number;
+        const y = column[at] as number;
+        if (joinGaps && Number.isNaN(y)) continue;
+        const p = points[n];
+        if (p) {
+          p.x = x;
+          p.y = y;
+        } else {
+          points[n] = { x, y };
+        }
+        n++;
       }
     }
+    points.length = n;
   }
 
   clear(): void {

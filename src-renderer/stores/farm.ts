@@ -6,6 +6,7 @@ import type {
   BoardAction,
   BoardReadings,
   BoardResult,
+  CommandResult,
   DeviceForm,
   DeviceProvisionResult,
   DeviceRow,
@@ -25,9 +26,9 @@ export const useFarmStore = defineStore('farm', () => {
   const loaded = ref(false);
   const error = ref<string | null>(null);
 
-  /** Each board's readings from its agent, and why a board has none. */
+  /** Each board's readings from its agent (and why a board has none), and its own plug's. */
   const readings = shallowRef<
-    ReadonlyMap<string, { readings: BoardReadings | null; error: string | null }>
+    ReadonlyMap<string, CommandResult<'devices/readings'>['devices'][number]>
   >(new Map());
 
   async function refreshReadings(): Promise<void> {

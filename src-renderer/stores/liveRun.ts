@@ -9,6 +9,7 @@ import type {
   CommandResult,
   DeviceMetrics,
   EventPayload,
+  LiveEnergy,
   RunFrame,
   RunMetrics,
   RunState,
@@ -27,6 +28,22 @@ export const LATENCY_P50 = 'p50';
 export const LATENCY_P95 = 'p95';
 /** Ten minutes at 10 samples a second. */
 const RING_CAPACITY = 6000;
+/**
+ * Power samples take a row each (meters keep their own times): ten minutes of a bench analyzer
+ * and four boards' meters at 10 samples a second.
+ */
+const POWER_CAPACITY = 30_000;
+
+/** A meter as the Run view lists it: its latest reading and idle line. */
+export interface MeterNow {
+  meter: string;
+  emulated: boolean;
+  idleW: number | null;
+  intervalMs: number;
+  /** The latest sample's watts and time (seconds since the first frame). */
+  w: number;
+  t: number;
+}
 const LIVE_STATES: readonly RunState[] = ['starting', 'running'];
 
 export type RunCounters = Omit<RunMetrics, 'runId' | 'devices'>;
@@ -76,7 +93,13 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const throughput = markRaw(new MetricRing(RING_CAPACITY));
   const utilisation = markRaw(new MetricRing(RING_CAPACITY));
   const latency = markRaw(new MetricRing(RING_CAPACITY));
-  const rings = [throughput, utilisation, latency];
+  /** Every meter's watts, one channel per meter label, at each meter's own rate. */
+  const power = markRaw(new MetricRing(POWER_CAPACITY));
+  const rings = [throughput, utilisation, latency, power];
+  /** Each meter's latest reading, in the order the core lists them. */
+  const meters = shallowRef<MeterNow[]>([]);
+  /** Joules per inference over the measured window so far; null until it opens. */
+  const energy = shallowRef<LiveEnergy | null>(null);
 
   const isLive = computed(() => state.value !== null && LIVE_STATES.includes(state.value));
 
@@ -90,6 +113,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     summary.value = null;
     preview.value = null;
     faults.value = [];
+    meters.value = [];
+    energy.value = null;
     for (const ring of rings) ring.clear();
   }
 
@@ -119,6 +144,17 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     ]);
   }
 
+  function recordPower(p: EventPayload<'run/power'>): void {
+    const before = new Map(meters.value.map((m) => [m.meter, m]));
+    // The core lists every meter in every batch; one with no new sample keeps its last reading.
+    meters.value = p.meters.map(({ meter, emulated, idleW, intervalMs, samples }) => {
+      for (const [t, w] of samples) power.append(t, [[meter, w]]);
+      const [t, w] = samples[samples.length - 1] ?? [before.get(meter)?.t, before.get(meter)?.w];
+      return { meter, emulated, idleW, intervalMs, t: t ?? NaN, w: w ?? NaN };
+    });
+    energy.value = p.energy;
+  }
+
   async function loadSummary(id: string): Promise<void> {
     try {
       const { run } = await api.call('run/get', { runId: id });
@@ -136,6 +172,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   });
   api.on('run/metrics', (m) => {
     if (accepts(m.runId)) record(m);
+  });
+  api.on('run/power', (p) => {
+    if (accepts(p.runId)) recordPower(p);
   });
   api.on('run/fault', (f) => {
     if (accepts(f.runId)) faults.value = [...faults.value, f];
@@ -215,6 +254,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     throughput,
     utilisation,
     latency,
+    power,
+    meters,
+    energy,
     isLive,
     preview,
     deployment,

@@ -13,6 +13,8 @@ import { buildZooModel, encodeModel } from '../../../src-main/model/index';
 import { rankedClasses } from '../../../src-main/runtime/check';
 import { IMAGENET_LABELS } from '../../../src-main/model/labels';
 import { PeerClient } from '../../../remote-agent/src/protocol/endpoint';
+import { startShellySim } from '../../sim/shelly-sim';
+import { constant } from '../../sim/trace';
 import { uploadModel } from './upload';
 
 let dataDir: string;
@@ -222,8 +224,37 @@ describe('virtual farm from the app', () => {
       device: { name: 'pi-01', host: '127.0.0.1', user: 'pi' },
     });
     expect(result(await core.dispatch('devices/readings', {}))).toEqual({
-      devices: [{ name: 'pi-01', readings: null, error: 'not provisioned from this lab yet' }],
+      devices: [
+        { name: 'pi-01', readings: null, error: 'not provisioned from this lab yet', plug: null },
+      ],
     });
+    // A plug saved for that board alone is read beside it, agent or not; a meter on the whole
+    // farm is not a board's.
+    const plug = await startShellySim(2, constant(4.75));
+    try {
+      for (const meter of [
+        { name: 'bench', uri: `shelly2://127.0.0.1:${plug.port}` },
+        { name: 'pi-01 plug', uri: `shelly2://127.0.0.1:${plug.port}?device=pi-01` },
+      ])
+        expect(await core.dispatch('meters/save', { meter })).toMatchObject({ ok: true });
+      expect(result(await core.dispatch('devices/readings', {}))).toEqual({
+        devices: [
+          {
+            name: 'pi-01',
+            readings: null,
+            error: 'not provisioned from this lab yet',
+            plug: { meter: 'pi-01 plug', w: 4.75, error: null },
+          },
+        ],
+      });
+      await plug.close();
+      const gone = result<{ devices: { plug: { w: number | null; error: string | null } }[] }>(
+        await core.dispatch('devices/readings', {}),
+      );
+      expect(gone.devices[0]!.plug).toMatchObject({ w: null, error: expect.stringMatching(/./) });
+    } finally {
+      await plug.close().catch(() => undefined);
+    }
   }, 60_000);
 });
 

@@ -72,6 +72,55 @@ describe('live run store', () => {
     expect(run.latency.length).toBe(2);
   });
 
+  it("puts each meter's samples in the power ring and keeps its last reading across empty batches", async () => {
+    core.replies.set('demo/start', () => ({ runId: 'r1' }));
+    const run = useLiveRunStore();
+    await run.startDemo(50);
+    const meter = (name: string, samples: [number, number][]) => ({
+      meter: name,
+      emulated: name !== 'wt300',
+      idleW: 2,
+      intervalMs: 250,
+      samples,
+    });
+    const energy = {
+      seconds: 1,
+      frames: 4,
+      ips: 4,
+      idleW: 2,
+      avgW: 6,
+      perInferenceJ: { static: 0.5, dynamic: 1, total: 1.5 },
+      emulated: false,
+    };
+    core.emit('run/power', {
+      runId: 'r1',
+      meters: [
+        meter('wt300', [
+          [0.1, 5],
+          [0.35, 6],
+        ]),
+        meter('pi-1', [[0.2, 3]]),
+      ],
+      energy: null,
+    });
+    core.emit('run/power', {
+      runId: 'r1',
+      meters: [meter('wt300', [[0.6, 7]]), meter('pi-1', [])],
+      energy,
+    });
+    expect(run.power.length).toBe(4);
+    expect(run.power.channels()).toEqual(['wt300', 'pi-1']);
+    expect(run.meters.map((m) => [m.meter, m.w, m.t, m.emulated])).toEqual([
+      ['wt300', 7, 0.6, false],
+      ['pi-1', 3, 0.2, true],
+    ]);
+    expect(run.energy).toEqual(energy);
+    // Another run's power is not this one's.
+    core.emit('run/state', { runId: 'r1', state: 'running', message: null });
+    core.emit('run/power', { runId: 'r2', meters: [meter('wt300', [[0.1, 99]])], energy: null });
+    expect(run.meters[0]!.w).toBe(7);
+  });
+
   it('ignores another run while its own is live, and follows the next one after', async () => {
     core.replies.set('demo/start', () => ({ runId: 'r1' }));
     core.replies.set('run/get', () => ({

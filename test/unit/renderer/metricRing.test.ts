@@ -50,6 +50,27 @@ describe('MetricRing', () => {
     expect(points[2]).toEqual({ x: 3, y: 3 });
   });
 
+  it("joins a meter's samples across the other meters' times when asked", () => {
+    const ring = new MetricRing(5);
+    ring.append(0.1, [['plug', 7]]);
+    ring.append(0.15, [['wt300', 10]]);
+    ring.append(0.35, [['wt300', 11]]);
+    ring.append(1.1, [['plug', 7.5]]);
+    const points: Point[] = [
+      { x: 9, y: 9 },
+      { x: 9, y: 9 },
+      { x: 9, y: 9 },
+      { x: 9, y: 9 },
+    ];
+    ring.copyInto('plug', points, true);
+    expect(points).toEqual([
+      { x: 0.1, y: 7 },
+      { x: 1.1, y: 7.5 },
+    ]);
+    // Without it the line keeps its gaps (a device that stopped answering).
+    expect(read(ring, 'plug').map(([, y]) => Number.isNaN(y))).toEqual([false, true, true, false]);
+  });
+
   it('tells subscribers about appends and clears, and forgets everything on clear', () => {
     const ring = new MetricRing(4);
     let calls = 0;
