@@ -4,7 +4,6 @@ import { ref, shallowRef } from 'vue';
 import type {
   AnnouncedHost,
   BoardAction,
-  BoardReadings,
   BoardResult,
   CommandResult,
   DeviceForm,
