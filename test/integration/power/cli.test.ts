@@ -52,8 +52,21 @@ describe('mchair power read', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc).sort()).toEqual(
-      ['avgW', 'durationS', 'emulated', 'energyJ', 'maxW', 'meter', 'minW', 'samples'].sort(),
+      [
+        'avgW',
+        'durationS',
+        'emulated',
+        'energyJ',
+        'intervalMs',
+        'maxW',
+        'meter',
+        'minW',
+        'samples',
+      ].sort(),
     );
+    // The samples cover the seconds asked, within one interval.
+    expect(doc.intervalMs).toBe(100);
+    expect(Math.abs(doc.durationS - 1.2)).toBeLessThanOrEqual(0.1);
     expect(doc.samples).toBeGreaterThanOrEqual(8);
     expect(doc.minW).toBe(100);
     expect(doc.maxW).toBe(200);
