@@ -142,8 +142,9 @@ export function paperTableText(rows: readonly PaperTableRow[]): string {
     ...lines.slice(1),
     '',
     'IPS, predicted and J per inference (static, dynamic, total) are emulated Pi 3 figures from',
-    "this machine, J = the farm's idle and average watts over the run / the measured IPS (the",
-    "paper's method). Paper columns: the published ReQuEST'18 figures (+-2%). overruns: frames",
+    "this machine, each run's record (run.json), over its measured window (after warm-up and the",
+    "pipeline's fill): J = the farm's idle and average watts / the measured IPS (the paper's",
+    "method). Paper columns: the published ReQuEST'18 figures (+-2%). overruns: frames",
     'this machine computed slower than the board would have (the IPS is then pessimistic);',
     'faults: boards lost, back or slowed during the run, each a re-plan that disturbs its figures.',
   ].join('\n');
