@@ -74,7 +74,13 @@ export async function getCatalogueModel(o: GetModelOptions): Promise<GotModel> {
     env: o.env,
     ca: o.ca,
   });
-  await library.addFile(got.file, { name: entry.id, card: entry.card, move: true });
+  // The engine has checked the file's size and sha256 against the entry: no second pass over it.
+  await library.addFile(got.file, {
+    name: entry.id,
+    card: entry.card,
+    move: true,
+    identified: { sha256: entry.sha256, bytes: entry.bytes, entry },
+  });
   return { name: entry.id, source: got.source.label, fetched: got.fetched, bytes: entry.bytes };
 }
 

@@ -14,6 +14,7 @@ import { AppError } from '../contract/errors';
 import { FRAME_INPUT, ModelCard } from '../contract/modelCard';
 import {
   catalogueBySha256,
+  type CatalogueEntry,
   isZooName,
   loadModel,
   saveModel,
@@ -58,6 +59,18 @@ export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** A file as the catalogue knows it (or not): its sha256, size and entry, read once. */
+export interface IdentifiedFile {
+  sha256: string;
+  bytes: number;
+  entry: CatalogueEntry | undefined;
+}
+
+export async function identifyFile(path: string): Promise<IdentifiedFile> {
+  const sha256 = await sha256OfFile(path);
+  return { sha256, bytes: (await stat(path)).size, entry: catalogueBySha256(sha256) };
 }
 
 export class ModelLibrary {
@@ -123,15 +136,19 @@ export class ModelLibrary {
   /**
    * Brings an ONNX file into the library: its card is the one given, else the catalogue's for its
    * sha256; the model is wrapped by it and written with its card under `name` (the catalogue id
-   * by default). `move` consumes the file (a finished download).
+   * by default). `move` consumes the file (a finished download); `identified` spares a caller
+   * that has already read the file (a model is hundreds of MB) a second pass over it.
    */
   async addFile(
     file: string,
-    opts: { name?: string | undefined; card?: ModelCard | undefined; move?: boolean } = {},
+    opts: {
+      name?: string | undefined;
+      card?: ModelCard | undefined;
+      move?: boolean;
+      identified?: IdentifiedFile;
+    } = {},
   ): Promise<{ name: string; card: ModelCard; model: OnnxModel }> {
-    const sha256 = await sha256OfFile(file);
-    const bytes = (await stat(file)).size;
-    const known = catalogueBySha256(sha256);
+    const { sha256, bytes, entry: known } = opts.identified ?? (await identifyFile(file));
     const card: ModelCard | undefined = opts.card ?? known?.card;
     if (!card)
       throw new AppError(

@@ -3,17 +3,15 @@
 // onnxruntime, or a run of one frame per picture through a farm by a plan, as `mchair run` runs
 // (runtime/run.ts), its answers taken in frame order. Either way each picture gets its top K
 // classes with the card's labels.
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { AppError, InputError } from '../contract/errors';
 import type { ModelCard } from '../contract/modelCard';
 import type { Plan } from '../contract/plan';
-import { ModelLibrary } from '../core/modelLibrary';
+import { identifyFile, ModelLibrary } from '../core/modelLibrary';
 import type { Logger } from '../log';
-import { catalogueBySha256 } from '../model/catalogue';
 import { labelsOf, topK, type RankedClass } from '../model/labels';
 import { loadModel } from '../model/load';
-import { encodeModel, sha256Hex, type OnnxModel } from '../model/onnx';
+import { encodeModel, type OnnxModel } from '../model/onnx';
 import { openModel } from '../model/source';
 import { isZooName } from '../model/zoo';
 import { analyseModel } from '../model/graph';
@@ -51,15 +49,15 @@ export async function cardedModel(dataDir: string, ref: string): Promise<CardedM
       card: await library.card(ref),
       from: 'library',
     };
-  const bytes = await readFile(ref);
-  const entry = catalogueBySha256(sha256Hex(bytes));
+  // Streamed: a model file is hundreds of MB, and its weights are read only when a part needs them.
+  const { entry } = await identifyFile(ref);
   if (!entry) {
     const model = openModel(ref);
     return { name: model.name, model, card: null, from: 'file' };
   }
   return {
     name: entry.id,
-    model: wrapModel(loadModel(bytes, { name: entry.id }), entry.card, entry.id),
+    model: wrapModel(loadModel(ref, { name: entry.id }), entry.card, entry.id),
     card: entry.card,
     from: 'file',
   };

@@ -6,14 +6,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/errors';
 import { ModelCard, type ModelInputContract } from '../../contract/modelCard';
-import { sha256OfFile, ModelLibrary } from '../../core/modelLibrary';
-import {
-  analyseModel,
-  catalogueBySha256,
-  inspectModel,
-  saveModel,
-  wrapModel,
-} from '../../model/index';
+import { identifyFile, ModelLibrary } from '../../core/modelLibrary';
+import { analyseModel, inspectModel, saveModel, wrapModel } from '../../model/index';
 import { loadModel } from '../../model/load';
 import type { OnnxModel } from '../../model/onnx';
 import { checkCard } from '../../model/wrap';
@@ -142,8 +136,8 @@ export function registerModelImport(model: Command): void {
         const f = ctx.options(CardFlags);
         const file = ctx.args[0]!;
         const model = loadModel(file, f.name ? { name: f.name } : {});
-        const sha256 = await sha256OfFile(file);
-        const known = catalogueBySha256(sha256);
+        const identified = await identifyFile(file);
+        const { sha256, entry: known } = identified;
         const given = CARD_KEYS.some((k) => f[k] !== undefined) || f.labels !== undefined;
         const card = given || !known ? cardFromFlags(f, model, file) : known.card;
         if (f.out) {
@@ -158,6 +152,7 @@ export function registerModelImport(model: Command): void {
         const added = await new ModelLibrary(ctx.dataDir).addFile(file, {
           name: f.name,
           card,
+          identified,
         });
         return summary(added.model, added.card, {
           path: `library: ${added.name}`,
