@@ -24,7 +24,7 @@
 //   inspectModel(model): ModelInspection     { input, output, layers[], totals } (issue 3's JSON)
 //   analyseModel(model): GraphAnalysis       types, shapes, constants, layers with costs
 export { buildZooModel, isZooName, ZOO_NAMES, ZOO_DESCRIPTIONS, ZooName } from './zoo';
-export { inputPrefix, wrapModel, FRAME_INPUT, PROBS_OUTPUT } from './wrap';
+export { inputPrefix, wrapModel } from './wrap';
 export { CATALOGUE, catalogueBySha256, catalogueEntry, type CatalogueEntry } from './catalogue';
 export { encodeModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
 export { loadModel } from './load';

@@ -18,9 +18,9 @@ import {
   valuesTensor,
 } from './onnx';
 
-/** Name of the wrapped model's frame input and of its probabilities. */
-export const FRAME_INPUT = 'input';
-export const PROBS_OUTPUT = 'probs';
+/** Names of the wrapped model's frame input and of its probabilities (when the graph has neither). */
+const FRAME_TENSOR = 'input';
+const PROBS_TENSOR = 'probs';
 
 const describe = (c: ModelInputContract): string =>
   `${c.dtype} ${c.layout.toUpperCase()} input [1,${c.layout === 'nchw' ? '3,H,W' : 'H,W,3'}]`;
@@ -176,8 +176,8 @@ export function wrapModel(model: OnnxModel, card: ModelCard, name = model.name):
     for (let i = 1; taken.has(n); i++) n = `${base}_${i}`;
     return n;
   };
-  const frame = free(FRAME_INPUT);
-  const probs = free(PROBS_OUTPUT);
+  const frame = free(FRAME_TENSOR);
+  const probs = free(PROBS_TENSOR);
   const pre = inputPrefix(frame, a.input.name, card.input);
   const post = outputSuffix(a, card, probs);
   const clash = [...pre.nodes, ...post.nodes]
