@@ -322,6 +322,11 @@ export const commands = {
     z.object({ spec: FarmSpec }).strict(),
     VirtualFarm,
   ),
+  'farm/add': command(
+    "Start more emulated boards (e.g. pi4:1, named after those there: pi4-5) in the lab's running virtual farm; a run on it offers them a chair when the planner predicts 5% more IPS with them.",
+    z.object({ spec: FarmSpec }).strict(),
+    VirtualFarm,
+  ),
   'farm/status': command(
     "Health-ping every agent of the lab's virtual farm (up is false when none was started).",
     z.object({}).strict(),

@@ -33,11 +33,12 @@ export const RunMetrics = z.object({
 export type RunMetrics = z.infer<typeof RunMetrics>;
 
 /**
- * A board failure during a run and what the run did about it (see runtime/faults.ts): times in
- * seconds since the first frame, on the coordinator's monotonic clock.
+ * A change of the run's boards and what the run did about it (see runtime/faults.ts): a board
+ * failed, slowed, came back, or joined the farm (runtime/join.ts). Times in seconds since the
+ * first frame, on the coordinator's monotonic clock.
  */
 export const RunFault = z.object({
-  kind: z.enum(['lost', 'slowed', 'back']),
+  kind: z.enum(['lost', 'slowed', 'back', 'joined']),
   device: z.string(),
   /** The --chaos action that caused it (kill, cut, slow, back), null for a real failure. */
   cause: z.string().nullable(),
@@ -56,6 +57,11 @@ export const RunFault = z.object({
     .object({ origin: z.string(), predictedIps: z.number(), devices: z.array(z.string()) })
     .nullable(),
   why: z.string(),
+  /**
+   * A joined board: the planner's predicted IPS gain with it, as a share of the plan running
+   * (0.12 = +12%); the run re-plans only from JOIN_GAIN up. Absent for the other kinds.
+   */
+  gain: z.number().optional(),
   /** Seconds from detection until throughput reached 90% of the new plan's prediction. */
   recoveryS: z.number().nullable(),
 });

@@ -3,7 +3,7 @@
 // data folder; readings come from each agent's `readings` message (farm/readings.ts), and a
 // board's own saved meter (a plug) is read beside them (farm/boardMeter.ts).
 import { boardMeters, readBoardMeter } from '../farm/boardMeter';
-import { labFarmDown, labFarmStatus, labFarmUp } from '../farm/labFarm';
+import { labFarmAdd, labFarmDown, labFarmStatus, labFarmUp } from '../farm/labFarm';
 import { readIdentity } from '../farm/pki';
 import { readAgent } from '../farm/readings';
 import { COORDINATOR_ID } from '../farm/virtual';
@@ -14,10 +14,14 @@ import type { Handlers } from './dispatch';
 
 export function farmHandlers(
   dataDir: string,
-): Pick<Handlers, 'farm/up' | 'farm/status' | 'farm/down' | 'devices/readings'> {
+): Pick<Handlers, 'farm/up' | 'farm/add' | 'farm/status' | 'farm/down' | 'devices/readings'> {
   return {
     'farm/up': async ({ spec }) => {
       await labFarmUp(dataDir, spec);
+      return labFarmStatus(dataDir);
+    },
+    'farm/add': async ({ spec }) => {
+      await labFarmAdd(dataDir, spec);
       return labFarmStatus(dataDir);
     },
     'farm/status': async () => labFarmStatus(dataDir),

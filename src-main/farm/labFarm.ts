@@ -1,13 +1,21 @@
 // The lab's one virtual farm, kept in <data>/farm/ (farm.json is the farm file `mchair run
-// --farm` reads): up, status and down, shared by `mchair farm` and the app's Farm view so both
-// see and drive the same farm.
+// --farm` reads): up, add, status and down, shared by `mchair farm` and the app's Farm view so
+// both see and drive the same farm.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../contract/index';
-import { farmFromSpec } from '../planner/index';
+import { farmFromSpec, type Farm } from '../planner/index';
+import { withFileLock } from '../store/lock';
 import { readFarmFile, type OpenFarm } from './farmfile';
-import { farmStatus, startEmulatedFarm, stopFarmProcesses, type DeviceStatus } from './virtual';
+import {
+  addEmulatedBoards,
+  emulatedDevices,
+  farmStatus,
+  startEmulatedFarm,
+  stopFarmProcesses,
+  type DeviceStatus,
+} from './virtual';
 
 export const labFarmDir = (dataDir: string): string => join(dataDir, 'farm');
 export const labFarmFile = (dataDir: string): string => join(labFarmDir(dataDir), 'farm.json');
@@ -64,6 +72,69 @@ export async function labFarmUp(
       pid: d.pid ?? null,
     })),
   };
+}
+
+/**
+ * `spec`'s boards named after those already in a farm: adding pi4:1 to pi4-1..pi4-4 gives pi4-5
+ * (farmFromSpec numbers each profile from 1).
+ */
+export function nextBoards(spec: string, taken: readonly string[]): Farm {
+  const farm = farmFromSpec(spec);
+  const used = new Set(taken);
+  const devices = farm.devices.map((d) => {
+    let n = 1;
+    while (used.has(`${d.profile.id}-${n}`)) n++;
+    const id = `${d.profile.id}-${n}`;
+    used.add(id);
+    return { ...d, id };
+  });
+  return { ...farm, devices };
+}
+
+/**
+ * Starts more emulated boards (e.g. "pi4:1") in the lab's running virtual farm; a run on it
+ * takes them in while it goes (runtime/join.ts). Returns the boards added.
+ */
+export async function labFarmAdd(
+  dataDir: string,
+  spec: string,
+  say?: (line: string) => void,
+): Promise<{ farmFile: string; devices: LabFarmDevice[] }> {
+  const open = await openLabFarm(dataDir);
+  const status = await farmStatus(open.farm, open.coordinator);
+  if (!status.some((d) => d.alive))
+    throw new AppError(
+      'FARM_NOT_UP',
+      'no agent of the virtual farm answers; start it again ("mchair farm up") before adding boards',
+    );
+  // Two adds at once must not both name their board pi4-5, nor one undo the other's file.
+  return withFileLock(join(labFarmDir(dataDir), '.add.lock'), async () => {
+    const now = await openLabFarm(dataDir);
+    const planner = nextBoards(
+      spec,
+      now.farm.devices.map((d) => d.id),
+    );
+    say?.(`starting ${planner.devices.map((d) => d.id).join(', ')}`);
+    const grown = await addEmulatedBoards(
+      labFarmDir(dataDir),
+      now.file,
+      now.farm,
+      emulatedDevices(planner).devices,
+    );
+    const added = new Set(planner.devices.map((d) => d.id));
+    return {
+      farmFile: now.file,
+      devices: grown.devices
+        .filter((d) => added.has(d.id))
+        .map((d) => ({
+          id: d.id,
+          profile: d.profile,
+          host: d.host,
+          port: d.port,
+          pid: d.pid ?? null,
+        })),
+    };
+  });
 }
 
 /** Health-pings every agent of the lab's virtual farm; `up` is false when none was started. */

@@ -3,7 +3,7 @@
 // times with the deployment); its messages are paced to its link: a shared medium's airtime
 // service (all Pis on one Wi-Fi share ~40 Mbit/s) or its own switched port. The protocol, TLS,
 // planner and runtime are the real ones. Every figure it yields is labelled emulated.
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
@@ -15,7 +15,8 @@ import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';
 import { writeFileAtomic } from '../store/atomic';
 import { isOurAgent, startLocalAgent, startMedium, stopProcess, type LocalAgent } from './local';
-import { createFarmCa, issueIdentity, writeIdentity } from './pki';
+import { createFarmCa, issueIdentity, writeIdentity, type Identity } from './pki';
+import { AppError } from '../contract/index';
 
 export const COORDINATOR_ID = 'coordinator';
 
@@ -104,52 +105,21 @@ export async function startFarm(o: {
     await Promise.allSettled(started.map((p) => p.stop()));
   };
   try {
-    // Every identity is issued here and now: the CA key is never written, least of all into
-    // the folder the agents read their own keys from.
+    // The CA key is never written into the folder the agents read their own keys from. A
+    // farm that outlives this process keeps it beside that folder, owner-only, so boards can be
+    // added to it later (`mchair farm add`); any other farm issues every identity here and now.
     const ca = await createFarmCa(o.dir);
-    for (const d of o.devices)
-      await writeIdentity(
-        tlsDir,
-        d.id,
-        ca.cert,
-        await issueIdentity(ca, d.id, [d.netns?.address ?? host]),
-      );
+    if (o.detached) await writeFileAtomic(farmCaKeyPath(o.dir), ca.key, 0o600);
     const coord = await issueIdentity(ca, COORDINATOR_ID, [host]);
     await writeIdentity(tlsDir, COORDINATOR_ID, ca.cert, coord);
-    const logFd = async (name: string) =>
-      o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined;
-
     const shared = new Map<string, number>();
-    for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink])
+    for (const l of [o.coordinatorLink, ...o.devices.map((d) => d.link)])
       if (l?.shared) shared.set(l.medium, l.mbps);
-    for (const [id, mbps] of shared) {
-      const m = await startMedium(mbps, await logFd(`medium-${id}`), host);
-      started.push(m);
-      airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
-    }
-    const mediumAddr = (id: string) => {
-      const m = airtime.find((x) => x.id === id);
-      return m ? `${m.host}:${m.port}` : undefined;
-    };
-    const agents = await Promise.all(
-      o.devices.map(async (d) => {
-        const a = await startLocalAgent({
-          id: d.id,
-          host: d.netns?.address ?? host,
-          netns: d.netns?.netns,
-          partsDir,
-          tlsDir,
-          backend: d.backend,
-          threads: o.threads,
-          profile: d.profile,
-          medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
-          linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
-          memoryBudgetBytes: d.memoryBudgetBytes,
-          detached: await logFd(d.id),
-        });
-        started.push(a);
-        return { device: d, agent: a };
-      }),
+    const agents = await startBoards(
+      { dir: o.dir, ca, host, detached: o.detached, threads: o.threads, airtime },
+      shared,
+      o.devices,
+      started,
     );
     const endpoints: FarmEndpoints = {
       version: 1,
@@ -186,6 +156,127 @@ export async function startFarm(o: {
     };
   } catch (err) {
     await stopAll();
+    throw err;
+  }
+}
+
+/** Where a farm that outlives its start keeps its CA key (beside tls/, never in it). */
+export const farmCaKeyPath = (dir: string): string => join(dir, 'ca.key');
+
+interface FarmPlace {
+  dir: string;
+  ca: Identity;
+  host: string;
+  detached: boolean;
+  threads?: number;
+  /** The farm's shared media running so far; media started here are added to it. */
+  airtime: FarmEndpoints['airtime'];
+}
+
+/**
+ * Starts boards in a farm's folder: each one's identity issued by the farm CA, the shared media
+ * `shared` names that are not running yet started, then one agent per device. Every process
+ * started goes into `started` (the caller stops them all if anything fails).
+ */
+async function startBoards(
+  f: FarmPlace,
+  shared: ReadonlyMap<string, number>,
+  devices: readonly FarmDeviceSpec[],
+  started: LocalAgent[],
+): Promise<Array<{ device: FarmDeviceSpec; agent: LocalAgent }>> {
+  const tlsDir = join(f.dir, 'tls');
+  const logFd = async (name: string) =>
+    f.detached ? { logFd: (await open(join(f.dir, 'logs', `${name}.log`), 'a')).fd } : undefined;
+  for (const d of devices)
+    await writeIdentity(
+      tlsDir,
+      d.id,
+      f.ca.cert,
+      await issueIdentity(f.ca, d.id, [d.netns?.address ?? f.host]),
+    );
+  for (const [id, mbps] of shared) {
+    if (f.airtime.some((m) => m.id === id)) continue;
+    const m = await startMedium(mbps, await logFd(`medium-${id}`), f.host);
+    started.push(m);
+    f.airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
+  }
+  const mediumAddr = (id: string) => {
+    const m = f.airtime.find((x) => x.id === id);
+    return m ? `${m.host}:${m.port}` : undefined;
+  };
+  return Promise.all(
+    devices.map(async (d) => {
+      const a = await startLocalAgent({
+        id: d.id,
+        host: d.netns?.address ?? f.host,
+        netns: d.netns?.netns,
+        partsDir: join(f.dir, 'parts'),
+        tlsDir,
+        backend: d.backend,
+        threads: f.threads,
+        profile: d.profile,
+        medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
+        linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
+        memoryBudgetBytes: d.memoryBudgetBytes,
+        detached: await logFd(d.id),
+      });
+      started.push(a);
+      return { device: d, agent: a };
+    }),
+  );
+}
+
+/**
+ * Starts more emulated boards in a running detached farm (`mchair farm add`) and writes its farm
+ * file anew, atomically, with them: a run following the file takes them in (runtime/join.ts).
+ * The caller holds the farm's lock. Returns the farm file as written.
+ */
+export async function addEmulatedBoards(
+  dir: string,
+  file: string,
+  farm: FarmEndpoints,
+  devices: readonly FarmDeviceSpec[],
+): Promise<FarmEndpoints> {
+  let key: string;
+  try {
+    key = await readFile(farmCaKeyPath(dir), 'utf8');
+  } catch {
+    throw new AppError(
+      'FARM_CA_KEY_MISSING',
+      `this virtual farm keeps no CA key in ${dir} (started before boards could be added): stop it and start it again`,
+    );
+  }
+  const ca = { cert: await readFile(join(farm.tlsDir, 'ca.pem'), 'utf8'), key };
+  const started: LocalAgent[] = [];
+  const airtime = [...farm.airtime];
+  const shared = new Map<string, number>();
+  for (const d of devices) if (d.link?.shared) shared.set(d.link.medium, d.link.mbps);
+  try {
+    const host = farm.devices[0]?.host ?? '127.0.0.1';
+    const added = await startBoards(
+      { dir, ca, host, detached: true, threads: 1, airtime },
+      shared,
+      devices,
+      started,
+    );
+    const grown: FarmEndpoints = {
+      ...farm,
+      devices: [
+        ...farm.devices,
+        ...added.map(({ device, agent }) => ({
+          id: device.id,
+          profile: device.profile ?? 'x86-laptop',
+          host: agent.host,
+          port: agent.port,
+          pid: agent.pid,
+        })),
+      ],
+      airtime,
+    };
+    await writeFileAtomic(file, `${JSON.stringify(grown, null, 2)}\n`);
+    return grown;
+  } catch (err) {
+    await Promise.allSettled(started.map((p) => p.stop()));
     throw err;
   }
 }

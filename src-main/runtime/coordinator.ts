@@ -323,6 +323,14 @@ export class Coordinator {
   }
 
   /**
+   * A board that joined the farm mid-run (runtime/join.ts): plans redeployed from now on may
+   * name it. The agents list is the run's own (run.ts hands it over), so it grows in place.
+   */
+  addAgent(a: FarmAgent): void {
+    if (!this.o.agents.some((x) => x.id === a.id)) this.o.agents.push(a);
+  }
+
+  /**
    * Replaces the running plan (runtime/faults.ts, once a board failed, slowed or came back):
    * deploys it under the next epoch of the run id (agents drop the old plan at once), then sends
    * every frame not yet answered again. Answers still coming under the old plan are dropped, so

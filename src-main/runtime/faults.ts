@@ -3,14 +3,19 @@
 // board costed at its new speed and a returning board offered its chair again), the new plan
 // deployed to the boards under a new epoch, and every frame still in flight sent again (the
 // Coordinator's redeploy). Each fault is recorded with its times: detection, re-plan, redeploy,
-// and how long until throughput was back to 90% of the new plan's prediction.
+// and how long until throughput was back to 90% of the new plan's prediction. A board that joins
+// the farm mid-run (runtime/join.ts) goes the same way, when the planner predicts it worth a chair.
 import type { RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
 import { type DeviceProfile, mapOpSpeeds } from '../planner/profile';
-import { replan, type Farm, type PlannerModel } from '../planner/index';
+import { changeFarm, replan, type Device, type Farm, type PlannerModel } from '../planner/index';
 import type { Logger } from '../log';
 import type { Coordinator, RunPlan } from './coordinator';
 import type { Verdict } from './heartbeat';
+import { joinWorthIt, type Joined } from './join';
+
+/** What Faults acts on: a heartbeat verdict, or a board that joined the farm. */
+type Change = Verdict | Joined;
 
 /** Share of the new plan's predicted IPS that counts as recovered. */
 export const RECOVERED_SHARE = 0.9;
@@ -92,6 +97,8 @@ interface Recovering {
 export class Faults {
   readonly list: RunFault[] = [];
   private plan: Plan;
+  /** The whole farm at its profiles' speed, boards that joined included. */
+  private whole: Farm;
   private readonly lost = new Set<string>();
   private readonly slowdown = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
@@ -100,6 +107,7 @@ export class Faults {
 
   constructor(private readonly o: FaultsOptions) {
     this.plan = o.plan;
+    this.whole = o.farm;
     this.timer = setInterval(() => this.measure(), SAMPLE_MS);
   }
 
@@ -108,8 +116,18 @@ export class Faults {
     return this.plan;
   }
 
-  /** Acts on a heartbeat verdict; verdicts are handled one at a time, in order. */
-  handle(v: Verdict): void {
+  /** The farm at its profiles' speed, with the boards that joined so far. */
+  get farm(): Farm {
+    return this.whole;
+  }
+
+  /** A board that joined the farm (its agent answers): offered a chair if it is worth one. */
+  join(board: Device, since: number): void {
+    this.handle({ kind: 'joined', device: board.id, at: performance.now(), since, board });
+  }
+
+  /** Acts on a heartbeat verdict or a join; changes are handled one at a time, in order. */
+  handle(v: Change): void {
     this.chain = this.chain
       .then(() => this.act(v))
       .catch((err: Error) =>
@@ -126,15 +144,18 @@ export class Faults {
     return (ms - this.o.coordinator.startedAtMs) / 1000;
   }
 
-  private async act(v: Verdict): Promise<void> {
+  private async act(v: Change): Promise<void> {
+    if (v.kind === 'joined') this.whole = changeFarm(this.whole, [], [v.board]);
     const kind: RunFault['kind'] =
       v.kind === 'slowed' && v.slowdown <= 1 ? 'back' : v.kind === 'slowed' ? 'slowed' : v.kind;
     if (v.kind === 'lost') this.lost.add(v.device);
     if (v.kind === 'back') this.lost.delete(v.device);
     if (v.kind === 'slowed') this.slowdown.set(v.device, v.slowdown);
-    const cause = this.o.causeOf(v);
-    // Without an injection to date it, a lost board failed some time after its last answer.
-    const at = cause?.at ?? (v.kind === 'lost' ? v.lastHeardAt : v.at);
+    const cause = v.kind === 'joined' ? null : this.o.causeOf(v);
+    // Without an injection to date it, a lost board failed some time after its last answer; a
+    // joined board joined when the farm first named it.
+    const at =
+      cause?.at ?? (v.kind === 'lost' ? v.lastHeardAt : v.kind === 'joined' ? v.since : v.at);
     const fault: RunFault = {
       kind,
       device: v.device,
@@ -158,8 +179,17 @@ export class Faults {
       return;
     }
     const t0 = performance.now();
-    const r = replan(this.o.model, this.plan, farmNow(this.o.farm, this.lost, this.slowdown));
+    const r = replan(this.o.model, this.plan, farmNow(this.whole, this.lost, this.slowdown));
     fault.replanMs = performance.now() - t0;
+    if (v.kind === 'joined') {
+      const offer = joinWorthIt(this.plan, r);
+      fault.gain = offer.gain;
+      if (!offer.take) {
+        fault.why = offer.why;
+        this.record(fault);
+        return;
+      }
+    }
     // The planner words changes of the device set; a change of speed is said here.
     fault.why =
       v.kind === 'slowed'

@@ -55,18 +55,22 @@ export class Heartbeat {
     private readonly tls: TlsMaterial,
     private readonly onVerdict: (v: Verdict) => void,
   ) {
-    const now = performance.now();
-    for (const p of peers)
-      this.watches.set(p.id, {
-        peer: p,
-        client: null,
-        connecting: null,
-        lastHeardAt: now,
-        pendingSince: null,
-        lost: false,
-        slowdown: 1,
-        excused: 0,
-      });
+    for (const p of peers) this.watch(p);
+  }
+
+  /** Watches one more board (one that joined the farm mid-run), heard from now. */
+  watch(p: Peer): void {
+    if (this.watches.has(p.id)) return;
+    this.watches.set(p.id, {
+      peer: p,
+      client: null,
+      connecting: null,
+      lastHeardAt: performance.now(),
+      pendingSince: null,
+      lost: false,
+      slowdown: 1,
+      excused: 0,
+    });
   }
 
   start(): void {
@@ -216,10 +220,12 @@ export class Heartbeat {
 /** What a run holds of its heartbeat, wherever it beats. */
 export interface HeartbeatHandle {
   excuse(ids: Iterable<string>, busy: Promise<unknown>): void;
+  watch(p: Peer): void;
   stop(): void;
 }
 
-type ToWorker = { excuse: string[]; token: number } | { excused: number } | { stop: true };
+type ToWorker =
+  { excuse: string[]; token: number } | { excused: number } | { watch: Peer } | { stop: true };
 
 /**
  * Starts the heartbeat on a thread of its own when this code runs bundled (the CLI): `--check`
@@ -262,6 +268,7 @@ export function startHeartbeat(
       send({ excuse: [...ids], token: t });
       void busy.catch(() => undefined).then(() => send({ excused: t }));
     },
+    watch: (p) => (fallback ? fallback.watch(p) : send({ watch: p })),
     stop: () => {
       fallback?.stop();
       send({ stop: true });
@@ -287,6 +294,7 @@ export function heartbeatThread(): void {
   const busy = new Map<number, () => void>();
   port.on('message', (m: ToWorker) => {
     if ('excuse' in m) hb.excuse(m.excuse, new Promise<void>((r) => busy.set(m.token, r)));
+    else if ('watch' in m) hb.watch(m.watch);
     else if ('excused' in m) {
       busy.get(m.excused)?.();
       busy.delete(m.excused);

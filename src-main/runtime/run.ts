@@ -38,6 +38,7 @@ import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
 import { supervise, type Supervision } from './supervise';
+import { farmFileMembership } from './join';
 import { addressTowards, farmTargets } from './targets';
 import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
 import type { FarmEndpoints } from '../farm/farmfile';
@@ -342,7 +343,9 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     // their own, and emulated boards hold each frame that long.
     const timesOf = (p: Plan) => {
       const expectMs: Record<string, number> = {};
-      for (const d of predictPlan(pm, p, described.planner).devices)
+      // The farm as it has grown: a plan after a join names the board that joined.
+      const nominal = (supervision as Supervision | null)?.faults.farm ?? described.planner;
+      for (const d of predictPlan(pm, p, nominal).devices)
         for (const r of rolesOf(d)) expectMs[`${d.device}/${r.part}`] = r.frameSeconds * 1000;
       return { expectMs, holdMs: farm.emulated ? expectMs : {} };
     };
@@ -420,6 +423,16 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             events: req.events ?? null,
             log: req.log,
             say: req.say,
+            // A farm file can grow while the run goes (`mchair farm add`, the Virtual farm panel).
+            ...(described.file
+              ? {
+                  membership: farmFileMembership(
+                    described.file.file,
+                    described.planner.devices.map((d) => d.id),
+                    req.log,
+                  ),
+                }
+              : {}),
           });
           return power.start(c);
         },

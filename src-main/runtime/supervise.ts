@@ -1,6 +1,7 @@
 // Supervision of one run against board failures: the Heartbeat watching every board, the Faults
-// handler re-planning on its verdicts, and Chaos injecting the faults asked for (--chaos). It
-// reports each fault to the run's record, the UI (run/fault) and the terminal.
+// handler re-planning on its verdicts, and Chaos injecting the faults asked for (--chaos); and
+// the boards that join the farm meanwhile (runtime/join.ts), offered a chair the same way. It
+// reports each change to the run's record, the UI (run/fault) and the terminal.
 import type { RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
 import type { EventBus } from '../core/events';
@@ -12,6 +13,7 @@ import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './cha
 import type { Coordinator, RunPlan } from './coordinator';
 import { Faults } from './faults';
 import { startHeartbeat, type Verdict } from './heartbeat';
+import { gainText, watchJoins, type Membership } from './join';
 
 export interface SuperviseOptions {
   runId: string;
@@ -27,6 +29,8 @@ export interface SuperviseOptions {
   events: EventBus | null;
   log: Logger;
   say?(line: string): void;
+  /** Where boards joining the farm mid-run come from; none: the run's boards are all it has. */
+  membership?: Membership;
 }
 
 export interface Supervision {
@@ -49,7 +53,9 @@ export function describeFault(f: RunFault): string {
       ? `${f.device} lost${f.cause ? ` (${f.cause})` : ''}`
       : f.kind === 'slowed'
         ? `${f.device} ${f.slowdown}x slower${f.cause ? ` (${f.cause})` : ''}`
-        : `${f.device} back`;
+        : f.kind === 'joined'
+          ? `board joined: ${f.device}, ${gainText(f.gain ?? 0)} predicted`
+          : `${f.device} back`;
   const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
   return `fault at ${f.at.toFixed(1)} s: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
 }
@@ -88,6 +94,17 @@ export function supervise(o: SuperviseOptions): Supervision {
     o.tls,
     (v) => faults.handle(v),
   );
+  const stopJoins = o.membership
+    ? watchJoins({
+        membership: o.membership,
+        tls: o.tls,
+        addAgent: (a) => o.coordinator.addAgent(a),
+        watch: (p) => heartbeat.watch(p),
+        join: (board, since) => faults.join(board, since),
+        log: o.log,
+        say: o.say,
+      })
+    : null;
   if (o.chaos.length > 0) {
     chaos = new Chaos(
       o.chaos,
@@ -110,6 +127,7 @@ export function supervise(o: SuperviseOptions): Supervision {
     faults,
     stop: async () => {
       chaos?.stop();
+      stopJoins?.();
       heartbeat.stop();
       await faults.settled();
       faults.stop();

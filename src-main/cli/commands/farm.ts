@@ -1,9 +1,16 @@
-// `mchair farm up --emulate SPEC | status | down`: the virtual farm, emulated boards as local
+// `mchair farm up --emulate SPEC | add --emulate SPEC | status | down`: the virtual farm, emulated boards as local
 // agent processes that outlive the command (see farm/virtual.ts). One virtual farm per data
 // folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { labFarmDown, labFarmStatus, labFarmUp, openLabFarm } from '../../farm/labFarm';
+import {
+  labFarmAdd,
+  labFarmDown,
+  labFarmStatus,
+  labFarmUp,
+  openLabFarm,
+  type LabFarmDevice,
+} from '../../farm/labFarm';
 import { action, withCommonOptions } from '../framework';
 
 export function registerFarm(program: Command): void {
@@ -28,14 +35,27 @@ export function registerFarm(program: Command): void {
         const up = await labFarmUp(ctx.dataDir, emulate, (line) => ctx.say(line));
         return { ...up, emulated: true };
       },
-      (r) =>
-        [
-          ...r.devices.map(
-            (d) =>
-              `${d.id.padEnd(12)} ${d.profile.padEnd(8)} ${d.host}:${d.port}  pid ${d.pid}  (emulated)`,
-          ),
-          `farm file ${r.farmFile}`,
-        ].join('\n'),
+      (r) => boardLines(r.devices, r.farmFile),
+    ),
+  );
+
+  withCommonOptions(
+    farm
+      .command('add')
+      .description(
+        'start more emulated boards in the running farm, e.g. --emulate pi4:1 (a run on it takes them in)',
+      )
+      .option('--emulate <spec>', 'devices by profile and count, named after those there'),
+  ).action(
+    action(
+      async (ctx) => {
+        const { emulate } = ctx.options(
+          z.object({ emulate: z.string({ error: 'is required, e.g. pi4:1' }).min(1) }),
+        );
+        const added = await labFarmAdd(ctx.dataDir, emulate, (line) => ctx.say(line));
+        return { ...added, emulated: true };
+      },
+      (r) => boardLines(r.devices, r.farmFile),
     ),
   );
 
@@ -70,4 +90,15 @@ export function registerFarm(program: Command): void {
       (r) => `stopped ${r.stopped} processes`,
     ),
   );
+}
+
+/** The boards `farm up` and `farm add` started, a line each, then the farm file. */
+function boardLines(devices: readonly LabFarmDevice[], farmFile: string): string {
+  return [
+    ...devices.map(
+      (d) =>
+        `${d.id.padEnd(12)} ${d.profile.padEnd(8)} ${d.host}:${d.port}  pid ${d.pid}  (emulated)`,
+    ),
+    `farm file ${farmFile}`,
+  ].join('\n');
 }

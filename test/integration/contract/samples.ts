@@ -51,6 +51,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   // One emulated board: the adapter tests go through the commands in order, so farm/down (two
   // entries on) stops it again.
   'farm/up': { spec: 'pi3:1' },
+  'farm/add': { spec: 'pi3:1' },
   'farm/status': {},
   'devices/readings': {},
   'farm/down': {},
