@@ -2,7 +2,7 @@
 // and rebuilds out/ whenever anyone starts vitest, and several engineers do so on this machine at
 // once: tests that start processes for a minute must not run a bundle that vanishes mid-test.
 // The snapshot lives inside the repository so the bundles still resolve node_modules.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ const exec = promisify(execFile);
 export interface Bundles {
   /** Runs the snapshot CLI with MCHAIR_HOME=home; rejects like execFile on a non-zero exit. */
   cli(home: string, ...args: string[]): Promise<{ stdout: string; stderr: string }>;
+  /** Starts the snapshot CLI with MCHAIR_HOME=home and leaves it running (the caller stops it by pid). */
+  start(home: string, ...args: string[]): ChildProcess;
   env: Record<string, string>;
   remove(): Promise<void>;
 }
@@ -33,6 +35,11 @@ export async function snapshotBundles(): Promise<Bundles> {
     cli: (home, ...args) =>
       exec(process.execPath, [runner, ...args], {
         env: { ...process.env, ...env, MCHAIR_HOME: home },
+      }),
+    start: (home, ...args) =>
+      spawn(process.execPath, [runner, ...args], {
+        env: { ...process.env, ...env, MCHAIR_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
       }),
     remove: () => rm(dir, { recursive: true, force: true }),
   };

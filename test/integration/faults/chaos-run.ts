@@ -22,10 +22,11 @@ export function chaosFixture(): { home: string; bundles: Bundles } {
 }
 
 export interface Fault {
-  kind: 'lost' | 'slowed' | 'back';
+  kind: 'lost' | 'slowed' | 'back' | 'joined';
   device: string;
   cause: string | null;
   at: number;
+  detectedAt: number;
   detectionMs: number;
   replanMs: number | null;
   redeployMs: number | null;
@@ -34,6 +35,8 @@ export interface Fault {
   recoveryS: number | null;
   slowdown: number | null;
   why: string;
+  /** Joined boards: the predicted IPS gain with them. */
+  gain?: number;
 }
 
 export interface ChaosRun {
