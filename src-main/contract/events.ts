@@ -4,13 +4,26 @@ import { LivePower } from './livePower';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
 import { DownloadProgress } from './download';
+import { Plan } from './plan';
 import { RunFault, RunId, RunMetrics, RunState } from './run';
 
 export const events = {
   'run/metrics': RunMetrics,
   'run/state': z.object({ runId: RunId, state: RunState, message: z.string().nullable() }),
-  /** A board failed, slowed or came back; sent at detection and again once recovered. */
+  /**
+   * A board failed, slowed, came back or joined the farm; sent at detection and again once
+   * recovered.
+   */
   'run/fault': RunFault.extend({ runId: RunId }),
+  /**
+   * The plan a run follows: once it starts and after every re-plan (a board lost, back or joined),
+   * with each tensor's bytes per frame for the plan diagram.
+   */
+  'run/plan': z.object({
+    runId: RunId,
+    plan: Plan,
+    tensorBytes: z.record(z.string(), z.number()),
+  }),
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
   /** Every meter's new samples and the running J per inference, every 250 ms of a metered run. */

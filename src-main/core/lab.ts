@@ -19,6 +19,7 @@ import {
   PRESET_DEVICES,
   PRESET_IDS,
   presetPlan,
+  tensorBytesOf,
   type Farm as PlannerFarm,
 } from '../planner/index';
 import { boardsPlannerFarm } from '../runtime/boardFarm';
@@ -218,15 +219,12 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
           throw err;
         }
       });
-      const tensorBytes: Record<string, number> = { [planner.inputName]: planner.inputBytes };
-      for (const l of costs.layers)
-        for (const out of l.outputs) tensorBytes[out] = l.activationBytes;
       return {
         plans: [...best.plans],
         presets,
         method: best.method,
         millis: best.millis,
-        tensorBytes,
+        tensorBytes: tensorBytesOf(planner, costs.layers),
       };
     },
   };

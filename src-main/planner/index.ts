@@ -25,6 +25,19 @@ export { PRESET_IDS, PRESET_DEVICES, type PresetId } from './presets';
 export { loadPlannerModel, plannerModelOf } from './source';
 export type { PlannerModel, PlannerLayer } from './layers';
 
+/**
+ * Bytes per frame of every tensor a stage may read or write (the model input included), from the
+ * model's inspected layers: what the plan diagram writes on its links.
+ */
+export function tensorBytesOf(
+  model: PlannerModel,
+  layers: readonly { outputs: readonly string[]; activationBytes: number }[],
+): Record<string, number> {
+  const bytes: Record<string, number> = { [model.inputName]: model.inputBytes };
+  for (const l of layers) for (const out of l.outputs) bytes[out] = l.activationBytes;
+  return bytes;
+}
+
 export interface PlanRequest {
   readonly objective?: PlanObjective;
   readonly maxLatencyMs?: number;

@@ -25,6 +25,7 @@ import {
   plannerModelOf,
   predictPlan,
   presetPlan,
+  tensorBytesOf,
   PRESET_IDS,
   type Farm,
   type PlannerModel,
@@ -328,6 +329,10 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       ...(req.repeat ? { repeat: req.repeat } : {}),
     });
     req.onRunId?.(rec.id, inspection.input);
+    const tensorBytes = tensorBytesOf(pm, inspection.layers);
+    const showPlan = (p: Plan) =>
+      req.events?.emit('run/plan', { runId: rec.id, plan: p, tensorBytes });
+    showPlan(plan);
     req.say?.(
       `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
@@ -423,6 +428,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             events: req.events ?? null,
             log: req.log,
             say: req.say,
+            onPlan: showPlan,
             // A farm file can grow while the run goes (`mchair farm add`, the Virtual farm panel).
             ...(described.file
               ? {

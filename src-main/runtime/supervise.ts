@@ -29,6 +29,8 @@ export interface SuperviseOptions {
   events: EventBus | null;
   log: Logger;
   say?(line: string): void;
+  /** Called with the plan the run goes on with after each re-plan. */
+  onPlan?(plan: Plan): void;
   /** Where boards joining the farm mid-run come from; none: the run's boards are all it has. */
   membership?: Membership;
 }
@@ -69,6 +71,8 @@ export function supervise(o: SuperviseOptions): Supervision {
   const publish = (f: RunFault) => {
     o.events?.emit('run/fault', { ...f, runId: o.runId });
     o.say?.(describeFault(f));
+    // Once per re-plan: the second publish of a fault (its recovery) changes no plan.
+    if (f.plan && f.recoveryS === null) o.onPlan?.(faults.current);
     const list = [...faults.list];
     recording = recording
       .then(() => o.recorder?.setState('running', { faults: list }))

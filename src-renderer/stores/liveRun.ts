@@ -88,8 +88,10 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   /** The latest answered frame's top-5 and the page source's counters. */
   const preview = shallowRef<RunFrame | null>(null);
   const deployment = shallowRef<Deployment | null>(null);
-  /** Board failures the run survived (or not), as the core reported them, oldest first. */
+  /** Board changes (failures, returns, joins) as the core reported them, oldest first. */
   const faults = shallowRef<EventPayload<'run/fault'>[]>([]);
+  /** The plan the run follows now (replaced at each re-plan), with its tensors' sizes. */
+  const plan = shallowRef<Omit<EventPayload<'run/plan'>, 'runId'> | null>(null);
   const throughput = markRaw(new MetricRing(RING_CAPACITY));
   const utilisation = markRaw(new MetricRing(RING_CAPACITY));
   const latency = markRaw(new MetricRing(RING_CAPACITY));
@@ -113,6 +115,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     summary.value = null;
     preview.value = null;
     faults.value = [];
+    plan.value = null;
     meters.value = [];
     energy.value = null;
     for (const ring of rings) ring.clear();
@@ -178,6 +181,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   });
   api.on('run/fault', (f) => {
     if (accepts(f.runId)) faults.value = [...faults.value, f];
+  });
+  api.on('run/plan', ({ runId: id, ...p }) => {
+    if (accepts(id)) plan.value = p;
   });
   api.on('run/frame', (f) => {
     if (f.runId === runId.value) preview.value = f;
@@ -261,6 +267,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     preview,
     deployment,
     faults,
+    plan,
     startDemo,
     start,
     stop,
