@@ -67,6 +67,25 @@ export const RunFault = z.object({
 });
 export type RunFault = z.infer<typeof RunFault>;
 
+/** `+12%`: a joined board's predicted gain as the terminal, the Run view and reports say it. */
+export const gainText = (gain: number): string =>
+  `${gain >= 0 ? '+' : ''}${Math.round(gain * 100)}%`;
+
+/** What changed, in a few words: "board joined: pi4-1, +12% predicted", "pi3-3 lost (cut)". */
+export function describeChange(f: RunFault): string {
+  const cause = f.cause ? ` (${f.cause})` : '';
+  switch (f.kind) {
+    case 'lost':
+      return `${f.device} lost${cause}`;
+    case 'slowed':
+      return `${f.device} ${f.slowdown}x slower${cause}`;
+    case 'joined':
+      return `board joined: ${f.device}, ${gainText(f.gain ?? 0)} predicted`;
+    case 'back':
+      return `${f.device} back`;
+  }
+}
+
 /** The stretch IPS and energy per inference are measured over, in seconds since the first frame. */
 export const RunWindow = z.object({
   fromS: z.number(),

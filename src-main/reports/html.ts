@@ -5,6 +5,7 @@
 // figure built on emulation carries the "emulated" label. Repeated runs of one configuration:
 // their mean, standard deviation, minimum and maximum.
 import type { Plan } from '../contract/plan';
+import { describeChange } from '../contract/run';
 import { APP_VERSION } from '../version';
 import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
@@ -372,6 +373,28 @@ function runSection(r: ReportRun): string {
     const p = r.plan.prediction;
     out.push(
       `<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`,
+    );
+  }
+  if (r.changes.length) {
+    out.push(
+      `<h3>Board changes</h3><p class="muted">Each a re-plan that disturbs the figures around it; the plan above is the one the run started with.</p>`,
+    );
+    out.push(
+      table(
+        ['at s', 'change', 'why', 're-plan ms', 'redeploy ms', 'frames sent again', 'plan after'],
+        r.changes.map((f) => [
+          num(f.at),
+          esc(describeChange(f)),
+          esc(f.why),
+          num(f.replanMs),
+          num(f.redeployMs),
+          String(f.resent),
+          f.plan
+            ? `${fmt(f.plan.predictedIps)} IPS on ${esc(f.plan.devices.join(', '))}`
+            : 'unchanged',
+        ]),
+        [true, false, false, true, true, true, false],
+      ),
     );
   }
   out.push('</section>');

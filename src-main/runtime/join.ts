@@ -7,6 +7,7 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Plan } from '../contract/plan';
+import { gainText } from '../contract/run';
 import { FarmEndpoints } from '../farm/farmfile';
 import type { Logger } from '../log';
 import { farmFromFile, type Device, type Replan } from '../planner/index';
@@ -28,10 +29,6 @@ export interface Joined {
   since: number;
   board: Device;
 }
-
-/** `+12%`: a gain as the run's record and the terminal say it. */
-export const gainText = (gain: number): string =>
-  `${gain >= 0 ? '+' : ''}${Math.round(gain * 100)}%`;
 
 /** Whether the planner's re-plan with a joined board is worth a redeploy, and why, in words. */
 export function joinWorthIt(

@@ -2,7 +2,7 @@
 // handler re-planning on its verdicts, and Chaos injecting the faults asked for (--chaos); and
 // the boards that join the farm meanwhile (runtime/join.ts), offered a chair the same way. It
 // reports each change to the run's record, the UI (run/fault) and the terminal.
-import type { RunFault } from '../contract/index';
+import { describeChange, type RunFault } from '../contract/run';
 import type { Plan } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import type { Logger } from '../log';
@@ -13,7 +13,7 @@ import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './cha
 import type { Coordinator, RunPlan } from './coordinator';
 import { Faults } from './faults';
 import { startHeartbeat, type Verdict } from './heartbeat';
-import { gainText, watchJoins, type Membership } from './join';
+import { watchJoins, type Membership } from './join';
 
 export interface SuperviseOptions {
   runId: string;
@@ -50,16 +50,9 @@ const CAUSES: Record<Verdict['kind'], ChaosKind[]> = {
 
 /** One line for the terminal. */
 export function describeFault(f: RunFault): string {
-  const what =
-    f.kind === 'lost'
-      ? `${f.device} lost${f.cause ? ` (${f.cause})` : ''}`
-      : f.kind === 'slowed'
-        ? `${f.device} ${f.slowdown}x slower${f.cause ? ` (${f.cause})` : ''}`
-        : f.kind === 'joined'
-          ? `board joined: ${f.device}, ${gainText(f.gain ?? 0)} predicted`
-          : `${f.device} back`;
+  const what = describeChange(f);
   const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
-  return `fault at ${f.at.toFixed(1)} s: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
+  return `${f.kind === 'joined' ? 'change' : 'fault'} at ${f.at.toFixed(1)} s: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
 }
 
 export function supervise(o: SuperviseOptions): Supervision {

@@ -231,6 +231,41 @@ describe('renderers', () => {
     expect(html.match(/<rect class="bar"[^>]*data-series="IPS"/g)).toHaveLength(5);
   });
 
+  it('lists the board changes of a run, a joined board with its predicted gain', () => {
+    expect(renderHtml([run])).not.toContain('Board changes');
+    const joined = reportRun({
+      summary: {
+        ...summary,
+        faults: [
+          {
+            kind: 'joined',
+            device: 'pi4-1',
+            cause: null,
+            at: 8.79,
+            detectedAt: 8.86,
+            detectionMs: 67,
+            slowdown: null,
+            replanMs: 14,
+            redeployMs: 1744,
+            resent: 4,
+            plan: { origin: 'auto', predictedIps: 7.93, devices: ['pi3-1', 'pi3-2', 'pi4-1'] },
+            why: 'pi4-1 joined: a better plan exists; new plan at 7.93 IPS (bottleneck s0)',
+            gain: 1.178,
+            recoveryS: 4,
+          },
+        ],
+      },
+      metrics,
+      plan: null,
+      power,
+      samples: new Map(),
+    });
+    const html = renderHtml([joined]);
+    expect(html).toContain('<h3>Board changes</h3>');
+    expect(html).toContain('board joined: pi4-1, +118% predicted');
+    expect(html).toContain('7.93 IPS on pi3-1, pi3-2, pi4-1');
+  });
+
   it('writes a tidy CSV: quoted cells, one row per figure with its unit, none for absent figures', () => {
     const lines = renderCsv([run]).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));

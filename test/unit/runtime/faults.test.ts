@@ -118,4 +118,27 @@ describe('describeFault', () => {
       'fault at 3.0 s: pi3-2 lost (kill); detected in 280 ms, re-plan 14 ms, redeploy 700 ms, 12 frames sent again; plan auto on 5 devices, predicted 9.10 IPS; 90% of it after 2.6 s',
     );
   });
+
+  it('says a joined board and its predicted gain', () => {
+    expect(
+      describeFault({
+        kind: 'joined',
+        device: 'pi4-1',
+        cause: null,
+        at: 8.79,
+        detectedAt: 8.86,
+        detectionMs: 67,
+        slowdown: null,
+        replanMs: 14,
+        redeployMs: 1744,
+        resent: 4,
+        plan: { origin: 'auto', predictedIps: 7.93, devices: ['pi3-1', 'pi3-2', 'pi4-1'] },
+        why: '',
+        gain: 1.178,
+        recoveryS: null,
+      }),
+    ).toBe(
+      'change at 8.8 s: board joined: pi4-1, +118% predicted; detected in 67 ms, re-plan 14 ms, redeploy 1744 ms, 4 frames sent again; plan auto on 3 devices, predicted 7.93 IPS',
+    );
+  });
 });
