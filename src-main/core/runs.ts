@@ -40,7 +40,8 @@ async function farmOf(
 ): Promise<Partial<RunRequest>> {
   if (farm.kind === 'emulate') return { emulate: farm.spec };
   if (farm.kind === 'inventory') {
-    const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(farm.devices);
+    const inventory = await Inventory.load(defaultInventoryPath(dataDir));
+    const devices = inventory.select(farm.devices);
     // As provisioning from the app: a new key is trusted only with the user's answer (confirmed
     // or accepted once), and passwords come from the secret store the Farm view saves them in.
     const connector = await Connector.create({
@@ -58,7 +59,9 @@ async function farmOf(
       if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
         throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
     }
-    return { boards: { devices, connector } };
+    // Every board chosen: the lab's farm, which boards provisioned during the run join.
+    const all = inventory.list().every((d) => farm.devices.includes(d.name));
+    return { boards: { devices, connector, ...(all ? { inventory: inventory.path } : {}) } };
   }
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
   return { farmFile: labFarmFile(dataDir) };

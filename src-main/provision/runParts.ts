@@ -17,6 +17,11 @@ export interface RunBoards {
   /** The inventory's boards the run may use; device names are the plan's device ids. */
   devices: readonly Device[];
   connector: Connector;
+  /**
+   * The inventory file when the run has all its boards (`--devices all`): boards it gains while
+   * the run goes, once provisioned, join the run (runtime/boardsJoin.ts).
+   */
+  inventory?: string;
 }
 
 /** What one board was sent: none of its files when it had them all already. */

@@ -54,6 +54,8 @@ export interface Newcomer {
   board: Device;
   /** When the farm first named it (performance.now() ms). */
   since: number;
+  /** Called once its agent answered, before any plan names it (the lab's boards: parts go to it). */
+  admit?(): void;
 }
 
 /** Where a run learns of boards joining its farm. */
@@ -62,13 +64,28 @@ export interface Membership {
   watch(onNew: (n: Newcomer) => void): () => void;
 }
 
-/** How often the farm file is looked at: a join is noticed within this. */
+/** How often a farm's files are looked at: a join is noticed within this. */
 const FARM_FILE_POLL_MS = 250;
 
 /**
- * The boards of a farm file (a virtual farm's, which `mchair farm add` rewrites atomically):
- * polled by stat, since an atomic rename replaces the file a watch on it would follow.
+ * Calls `changed` with a file's new stat each time one of `files` changes, until the returned
+ * stop. Polled by stat, since an atomic rename replaces the file a watch on it would follow.
  */
+export function pollFiles(files: readonly string[], changed: (st: Stats) => void): () => void {
+  const listener = (cur: Stats, prev: Stats) => {
+    if (cur.mtimeMs !== prev.mtimeMs && cur.nlink > 0) changed(cur);
+  };
+  for (const f of files) watchFile(f, { interval: FARM_FILE_POLL_MS, persistent: false }, listener);
+  return () => {
+    for (const f of files) unwatchFile(f, listener);
+  };
+}
+
+/** A file's change time on this process's monotonic clock (performance.now() ms). */
+export const changedAt = (st: Stats): number =>
+  performance.now() - Math.max(0, Date.now() - st.mtimeMs);
+
+/** The boards of a farm file (a virtual farm's, which `mchair farm add` rewrites atomically). */
 export function farmFileMembership(file: string, known: Iterable<string>, log: Logger): Membership {
   const seen = new Set(known);
   return {
@@ -88,8 +105,7 @@ export function farmFileMembership(file: string, known: Iterable<string>, log: L
           log.warn({ file }, 'farm file invalid; joins wait');
           return;
         }
-        // The file's change time on this process's monotonic clock: when the farm named it.
-        const since = performance.now() - Math.max(0, Date.now() - st.mtimeMs);
+        const since = changedAt(st);
         for (const d of parsed.data.devices) {
           if (seen.has(d.id) || stopped) continue;
           seen.add(d.id);
@@ -112,14 +128,12 @@ export function farmFileMembership(file: string, known: Iterable<string>, log: L
           });
         }
       };
-      const changed = (cur: Stats, prev: Stats) => {
-        if (cur.mtimeMs === prev.mtimeMs || cur.nlink === 0) return;
-        reading = reading.then(() => look(cur));
-      };
-      watchFile(file, { interval: FARM_FILE_POLL_MS, persistent: false }, changed);
+      const stop = pollFiles([file], (st) => {
+        reading = reading.then(() => look(st));
+      });
       return () => {
         stopped = true;
-        unwatchFile(file, changed);
+        stop();
       };
     },
   };
@@ -170,6 +184,7 @@ export function watchJoins(o: {
     probeAgent(peer, o.tls).then(
       () => {
         if (stopped) return;
+        n.admit?.();
         o.addAgent(n.agent);
         o.watch(peer);
         o.join(n.board, n.since);

@@ -39,7 +39,9 @@ import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
 import { supervise, type Supervision } from './supervise';
-import { farmFileMembership } from './join';
+import { farmFileMembership, type Membership } from './join';
+import { inventoryMembership } from './boardsJoin';
+import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { addressTowards, farmTargets } from './targets';
 import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
 import type { FarmEndpoints } from '../farm/farmfile';
@@ -294,6 +296,27 @@ async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
   };
 }
 
+/**
+ * Where boards joining the run's farm come from: a farm file can grow (`mchair farm add`, the
+ * Virtual farm panel), and so can the lab when the run has all its boards. None otherwise.
+ */
+function membershipOf(
+  described: { planner: Farm; file: OpenFarm | null },
+  boards: (RunBoards & { devices: RunBoards['devices'][number][] }) | undefined,
+  req: RunRequest,
+): Membership | undefined {
+  const known = described.planner.devices.map((d) => d.id);
+  if (described.file) return farmFileMembership(described.file.file, known, req.log);
+  if (!boards?.inventory) return undefined;
+  return inventoryMembership({
+    inventory: boards.inventory,
+    states: defaultBoardStatesPath(req.labDir ?? req.dataDir),
+    known,
+    admit: (b) => boards.devices.push(b),
+    log: req.log,
+  });
+}
+
 export async function runModel(req: RunRequest): Promise<RunReport> {
   const model = typeof req.model === 'string' ? openModel(req.model, { seed: 1 }) : req.model;
   const inspection = inspectModel(model);
@@ -309,8 +332,10 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       )
     : [];
   const cut = [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
-  const farm = req.boards
-    ? await openBoards(req.boards, req)
+  // The run's own list of the lab's boards: one that joins is added for its parts to be pushed.
+  const boards = req.boards && { ...req.boards, devices: [...req.boards.devices] };
+  const farm = boards
+    ? await openBoards(boards, req)
     : await openFarm(described.planner, described.file, cut, req.say);
   const targets = farm.endpoints
     ? farmTargets(
@@ -429,16 +454,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             log: req.log,
             say: req.say,
             onPlan: showPlan,
-            // A farm file can grow while the run goes (`mchair farm add`, the Virtual farm panel).
-            ...(described.file
-              ? {
-                  membership: farmFileMembership(
-                    described.file.file,
-                    described.planner.devices.map((d) => d.id),
-                    req.log,
-                  ),
-                }
-              : {}),
+            membership: membershipOf(described, boards, req),
           });
           return power.start(c);
         },

@@ -59,7 +59,11 @@ function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Pr
 /** `--devices NAMES|all`: those boards of the inventory, and the SSH connector that reaches them. */
 export async function boardsFor(ctx: ActionContext, spec: string): Promise<RunBoards> {
   const names = spec === 'all' ? [] : spec.split(',').filter(Boolean);
-  return { devices: (await openInventory(ctx)).select(names), connector: await connectorFor(ctx) };
+  return {
+    devices: (await openInventory(ctx)).select(names),
+    connector: await connectorFor(ctx),
+    ...(spec === 'all' ? { inventory: inventoryPath(ctx) } : {}),
+  };
 }
 
 /** Headless: secrets are asked on the terminal and forgotten when the command ends. */

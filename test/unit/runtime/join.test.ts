@@ -26,6 +26,10 @@ import {
   type Newcomer,
 } from '../../../src-main/runtime/join';
 import { writeFileAtomic } from '../../../src-main/store/atomic';
+import { inventoryMembership } from '../../../src-main/runtime/boardsJoin';
+import { Inventory } from '../../../src-main/inventory/inventory';
+import { saveBoardStates } from '../../../src-main/inventory/boardStates';
+import type { Device as Board } from '../../../src-main/inventory/device';
 
 const pm = loadPlannerModel('alexnet-mc');
 const log = createLogger('silent');
@@ -184,6 +188,72 @@ describe('farmFileMembership', () => {
       await writeFileAtomic(file, JSON.stringify(farmFile(['pi3-1', 'pi3-2', 'pi4-1', 'pi4-2'])));
       await expect.poll(() => seen.length, { timeout: 5000 }).toBe(2);
       expect(seen[1]!.agent.id).toBe('pi4-2');
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('inventoryMembership', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names a board added to the inventory once provisioning recorded its agent', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mchair-join-'));
+    const inventory = join(dir, 'inventory.json');
+    const states = join(dir, 'boards.json');
+    const add = (name: string, profile?: string) =>
+      Inventory.edit(inventory, (inv) =>
+        inv.add({ name, host: '10.0.0.9', user: 'pi', ...(profile ? { profile } : {}) }),
+      );
+    const provisioned = (name: string) =>
+      saveBoardStates(
+        states,
+        new Map([
+          [
+            name,
+            {
+              agentVersion: '1.0.0+abc',
+              service: { mode: 'systemd-user' as const, state: 'active' },
+              parts: [],
+              lastSeen: new Date().toISOString(),
+              power: null,
+            },
+          ],
+        ]),
+      );
+    await add('pi-01', 'pi3');
+    await provisioned('pi-01');
+    const seen: Newcomer[] = [];
+    const admitted: Board[] = [];
+    const stop = inventoryMembership({
+      inventory,
+      states,
+      known: ['pi-01'],
+      admit: (b) => admitted.push(b),
+      log,
+    }).watch((n) => seen.push(n));
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      // Added, not provisioned yet; and one without a board type, provisioned: neither joins.
+      await add('pi-02', 'pi4');
+      await add('pi-03');
+      await provisioned('pi-03');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(seen).toEqual([]);
+      await provisioned('pi-02');
+      await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
+      expect(seen[0]!.agent).toMatchObject({ id: 'pi-02', host: '10.0.0.9', profile: null });
+      expect(seen[0]!.board.profile.id).toBe('pi4');
+      expect(admitted).toEqual([]);
+      seen[0]!.admit!();
+      expect(admitted.map((b) => b.name)).toEqual(['pi-02']);
+      // Written again: pi-02 is not named twice.
+      await provisioned('pi-01');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(seen).toHaveLength(1);
     } finally {
       stop();
     }
