@@ -127,13 +127,7 @@ export async function startFarm(o: {
       tlsDir,
       coordinatorId: COORDINATOR_ID,
       partsDir,
-      devices: agents.map(({ device, agent }) => ({
-        id: device.id,
-        profile: device.profile ?? 'x86-laptop',
-        host: agent.host,
-        port: agent.port,
-        pid: agent.pid,
-      })),
+      devices: agents.map(farmFileEntry),
       airtime,
     };
     const cl = o.coordinatorLink;
@@ -158,6 +152,20 @@ export async function startFarm(o: {
     await stopAll();
     throw err;
   }
+}
+
+/** A started board as its farm file lists it (a board at this machine's speed says x86-laptop). */
+function farmFileEntry(b: {
+  device: FarmDeviceSpec;
+  agent: LocalAgent;
+}): FarmEndpoints['devices'][number] {
+  return {
+    id: b.device.id,
+    profile: b.device.profile ?? 'x86-laptop',
+    host: b.agent.host,
+    port: b.agent.port,
+    pid: b.agent.pid,
+  };
 }
 
 /** Where a farm that outlives its start keeps its CA key (beside tls/, never in it). */
@@ -261,16 +269,7 @@ export async function addEmulatedBoards(
     );
     const grown: FarmEndpoints = {
       ...farm,
-      devices: [
-        ...farm.devices,
-        ...added.map(({ device, agent }) => ({
-          id: device.id,
-          profile: device.profile ?? 'x86-laptop',
-          host: agent.host,
-          port: agent.port,
-          pid: agent.pid,
-        })),
-      ],
+      devices: [...farm.devices, ...added.map(farmFileEntry)],
       airtime,
     };
     await writeFileAtomic(file, `${JSON.stringify(grown, null, 2)}\n`);

@@ -21,23 +21,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The virtual farm outlives serve by design: never leave its agents behind a failed test.
-  const page = lab?.page;
-  if (page) {
-    await page
-      .getByRole('button', { name: 'Stop run' })
-      .click({ timeout: 2000 })
-      .catch(() => undefined);
-    await lab!.openView('Farm').catch(() => undefined);
-    await page
-      .getByRole('button', { name: 'Stop virtual farm' })
-      .click({ timeout: 5000 })
-      .catch(() => undefined);
-    await page
-      .getByRole('button', { name: 'Start virtual farm' })
-      .waitFor({ timeout: 30_000 })
-      .catch(() => undefined);
-  }
+  await lab?.page
+    .getByRole('button', { name: 'Stop run' })
+    .click({ timeout: 2000 })
+    .catch(() => undefined);
+  await lab?.stopVirtualFarm();
   await browser?.close();
   if (serve) expect(await serve.stop()).toBe(0);
 });
@@ -47,13 +35,7 @@ describe('a board added in the Virtual farm panel while a run goes (Chromium)', 
     lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
 
-    await lab.openView('Farm');
-    await page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill('pi3:2');
-    await page.getByRole('button', { name: 'Start virtual farm' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: '2 of 2 emulated boards answering' })
-      .waitFor({ timeout: 60_000 });
+    await lab.startVirtualFarm('pi3:2', 2);
 
     await lab.openView('Run');
     await page.getByText('Farm: the virtual farm that is up.').waitFor();

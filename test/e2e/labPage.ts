@@ -108,6 +108,31 @@ export class LabPage {
     }, rgb);
   }
 
+  /** Starts the virtual farm from the Farm view; resolves once its `count` boards answer. */
+  async startVirtualFarm(spec: string, count: number): Promise<void> {
+    await this.openView('Farm');
+    await this.page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill(spec);
+    await this.page.getByRole('button', { name: 'Start virtual farm' }).click();
+    await this.page
+      .getByRole('status')
+      .filter({ hasText: `${count} of ${count} emulated boards answering` })
+      .waitFor({ timeout: 60_000 });
+  }
+
+  /**
+   * Stops the virtual farm if one is up (it outlives serve by design: a failed test must not
+   * leave its agents behind); never throws, for teardown.
+   */
+  async stopVirtualFarm(): Promise<void> {
+    const stop = this.page.getByRole('button', { name: 'Stop virtual farm' });
+    if ((await stop.count()) === 0) await this.openView('Farm').catch(() => undefined);
+    await stop.click({ timeout: 5000 }).catch(() => undefined);
+    await this.page
+      .getByRole('button', { name: 'Start virtual farm' })
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await this.page.close();
   }

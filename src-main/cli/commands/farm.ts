@@ -29,9 +29,7 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const { emulate } = ctx.options(
-          z.object({ emulate: z.string({ error: 'is required, e.g. pi3:6' }).min(1) }),
-        );
+        const { emulate } = ctx.options(emulateFlag('pi3:6'));
         const up = await labFarmUp(ctx.dataDir, emulate, (line) => ctx.say(line));
         return { ...up, emulated: true };
       },
@@ -49,9 +47,7 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const { emulate } = ctx.options(
-          z.object({ emulate: z.string({ error: 'is required, e.g. pi4:1' }).min(1) }),
-        );
+        const { emulate } = ctx.options(emulateFlag('pi4:1'));
         const added = await labFarmAdd(ctx.dataDir, emulate, (line) => ctx.say(line));
         return { ...added, emulated: true };
       },
@@ -91,6 +87,10 @@ export function registerFarm(program: Command): void {
     ),
   );
 }
+
+/** `--emulate SPEC`, required, with an example in its message. */
+const emulateFlag = (example: string) =>
+  z.object({ emulate: z.string({ error: `is required, e.g. ${example}` }).min(1) });
 
 /** The boards `farm up` and `farm add` started, a line each, then the farm file. */
 function boardLines(devices: readonly LabFarmDevice[], farmFile: string): string {

@@ -5,7 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chaosFixture, expectSurvived, type ChaosRun, type Fault } from './chaos-run';
+import { chaosFixture, expectSurvived, type ChaosRun } from './chaos-run';
 
 const fx = chaosFixture();
 const FRAMES = 140;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunMetrics, RunSummary } from '../../../src-main/contract/index';
 import type { PowerSummary } from '../../../src-main/power/summary';
 import { renderHtml } from '../../../src-main/reports/html';
+import { JOINED } from '../joinedFault';
 import { decimate, reportRun } from '../../../src-main/reports/run';
 import { fmt, niceTicks, spanTicks } from '../../../src-main/reports/svg';
 import { CSV_COLUMNS, renderCsv, renderJson } from '../../../src-main/reports/tables';
@@ -236,24 +237,7 @@ describe('renderers', () => {
     const joined = reportRun({
       summary: {
         ...summary,
-        faults: [
-          {
-            kind: 'joined',
-            device: 'pi4-1',
-            cause: null,
-            at: 8.79,
-            detectedAt: 8.86,
-            detectionMs: 67,
-            slowdown: null,
-            replanMs: 14,
-            redeployMs: 1744,
-            resent: 4,
-            plan: { origin: 'auto', predictedIps: 7.93, devices: ['pi3-1', 'pi3-2', 'pi4-1'] },
-            why: 'pi4-1 joined: a better plan exists; new plan at 7.93 IPS (bottleneck s0)',
-            gain: 1.178,
-            recoveryS: 4,
-          },
-        ],
+        faults: [{ ...JOINED, recoveryS: 4 }],
       },
       metrics,
       plan: null,

@@ -8,6 +8,7 @@ import { parseChaos } from '../../../src-main/runtime/chaos';
 import { farmNow, slowedProfile, windowRate } from '../../../src-main/runtime/faults';
 import { RunFigures } from '../../../src-main/runtime/stats';
 import { describeFault } from '../../../src-main/runtime/supervise';
+import { JOINED } from '../joinedFault';
 
 const devices = ['pi3-1', 'pi3-2', 'pi3-3'];
 
@@ -120,24 +121,7 @@ describe('describeFault', () => {
   });
 
   it('says a joined board and its predicted gain', () => {
-    expect(
-      describeFault({
-        kind: 'joined',
-        device: 'pi4-1',
-        cause: null,
-        at: 8.79,
-        detectedAt: 8.86,
-        detectionMs: 67,
-        slowdown: null,
-        replanMs: 14,
-        redeployMs: 1744,
-        resent: 4,
-        plan: { origin: 'auto', predictedIps: 7.93, devices: ['pi3-1', 'pi3-2', 'pi4-1'] },
-        why: '',
-        gain: 1.178,
-        recoveryS: null,
-      }),
-    ).toBe(
+    expect(describeFault(JOINED)).toBe(
       'change at 8.8 s: board joined: pi4-1, +118% predicted; detected in 67 ms, re-plan 14 ms, redeploy 1744 ms, 4 frames sent again; plan auto on 3 devices, predicted 7.93 IPS',
     );
   });
