@@ -11,7 +11,7 @@ import { pushRunParts, type RunBoards } from '../provision/runParts';
 import type { FarmAgent } from './coordinator';
 import type { FarmTargets } from './targets';
 import { addressTowards } from './targets';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 
 export type { RunBoards } from '../provision/runParts';
 

@@ -4,8 +4,12 @@
 // declared lost; a lost board that answers again is back; a board whose health reports a new
 // slowdown (thermal throttling) is declared slowed. Verdicts are what the Fault handler acts on.
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { Health, Peer } from '../../remote-agent/src/protocol/schema';
+import {
+  type Health,
+  type Peer,
+  PeerClient,
+  type TlsMaterial,
+} from '../../remote-agent/src/protocol/index';
 
 /** How often each board is pinged. */
 export const PING_EVERY_MS = 200;

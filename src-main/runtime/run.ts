@@ -31,7 +31,13 @@ import {
   type PresetId,
 } from '../planner/index';
 import { RunRecorder } from '../store/runs';
-import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
+import {
+  type Link,
+  mediumLink,
+  portLink,
+  type TlsMaterial,
+  type WireTensor,
+} from '../../remote-agent/src/protocol/index';
 import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
 import type { FarmAgent } from './coordinator';
@@ -46,8 +52,6 @@ import { recordedWindow } from './stats';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
   /** A zoo name or an ONNX file, or a model already opened (`mchair classify`'s wrapped one). */

@@ -9,7 +9,7 @@
 // (upstream of the split) and travels in the frame (`consumers`). Sends to a consumer do not wait
 // for its credits: two parts waiting on each other's window would deadlock; the consumer's join
 // buffer is bounded instead by the frames the coordinator lets into the farm.
-import type { Link } from '../medium';
+import type { Link } from './medium';
 import type { PeerClient } from './endpoint';
 import {
   answersResults,
