@@ -14,7 +14,7 @@ import type { PeerClient } from './endpoint';
 import {
   answersResults,
   type Ack,
-  type Deployment,
+  type Outgoing,
   type Frame,
   type Peer,
   type WireTensor,
@@ -100,7 +100,7 @@ export class Router {
   private readonly whenAnswered: Array<() => void> = [];
 
   constructor(
-    private readonly deployment: Deployment,
+    private readonly deployment: Outgoing<'Deployment'>,
     private readonly connect: Connect,
     /** Emulated link (virtual farm): each message waits for its airtime before it goes. */
     private readonly link: Link | null = null,
