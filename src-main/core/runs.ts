@@ -20,13 +20,13 @@ import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
-import { withSavedMeters } from '../store/meters';
+import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
-import { ModelLibrary } from './modelLibrary';
-import type { EventBus } from './events';
+import { ModelLibrary } from '../model/library';
+import type { EventBus } from '../shared/events';
 
 /** Frames in flight per replica, as `mchair run` defaults to. */
 const WINDOW = 2;

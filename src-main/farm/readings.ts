@@ -2,7 +2,7 @@
 // `readings` message, which leaves the per-part counters a running coordinator collects alone.
 import type { BoardReadings } from '../contract/farm';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/index';
-import { within } from '../runtime/heartbeat';
+import { within } from '../shared/within';
 
 /** How long the farm table waits for one board: a slow board shows blanks, not a stuck table. */
 const READINGS_MS = 3000;

@@ -14,7 +14,7 @@ import {
   type TlsMaterial,
 } from '../../remote-agent/src/protocol/index';
 import type { Farm, Medium } from '../planner/index';
-import type { FarmAgent } from '../runtime/coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';

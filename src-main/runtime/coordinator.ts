@@ -2,6 +2,7 @@
 // the agents, feeds frames to the first stage within its credits, receives results from the last
 // stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
 // Activations never pass through here: stages hand them to each other board to board.
+import type { FarmAgent } from '../shared/farmAgent';
 import {
   type Ack,
   checkTensor,
@@ -34,11 +35,6 @@ import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
 import type { FrameSource } from './source';
 import { type MeasuredWindow, RunFigures } from './stats';
-
-export interface FarmAgent extends Peer {
-  /** Device profile when emulated (virtual farm); null for a real board. */
-  profile: string | null;
-}
 
 export interface RunPlan {
   manifest: Manifest;

@@ -8,7 +8,7 @@ import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
 import { Plan, rolesOf } from '../contract/plan';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
 import { placeParts } from '../farm/parts';
@@ -40,7 +40,7 @@ import {
 } from '../../remote-agent/src/protocol/index';
 import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
-import type { FarmAgent } from './coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
 import { supervise, type Supervision } from './supervise';

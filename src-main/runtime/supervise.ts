@@ -3,7 +3,7 @@
 // reports each fault to the run's record, the UI (run/fault) and the terminal.
 import type { RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import type { Farm, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';

@@ -21,7 +21,7 @@ import {
   wrapModel,
   ZOO_NAMES,
   type OnnxModel,
-} from '../model/index';
+} from './index';
 import { writeFileAtomic } from '../store/atomic';
 
 /** VGG16 in float32 is 528 MB; anything far beyond is not a CNN for small boards. */
