@@ -4,6 +4,7 @@
 // file) and a top-5 preview, measured by the meters saved in Settings.
 import {
   AppError,
+  fromWireError,
   ASKED_HOST_KEY_CODES,
   type EventPayload,
   type RunSummary,
@@ -55,8 +56,7 @@ async function farmOf(
     // Each board's host key is checked before the run exists, so a key the user has not answered
     // for fails the command: the Run view then asks, as the Farm view does, and starts again.
     for (const r of await connector.each(devices, async () => undefined)) {
-      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
-        throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
+      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code)) throw fromWireError(r.error);
     }
     return { boards: { devices, connector } };
   }

@@ -204,6 +204,7 @@ export class ModelLibrary {
       throw new AppError(
         'MODEL_TOO_BIG',
         `the file is over ${MAX_MODEL_BYTES / 1024 ** 3} GiB, too big for the farm's boards`,
+        { details: { code: 'MODEL_TOO_BIG', maxBytes: MAX_MODEL_BYTES } },
       );
     }
     await appendFile(part, bytes);
