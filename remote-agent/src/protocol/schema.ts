@@ -217,7 +217,7 @@ const protocol = {
      */
     readings: { request: [], response: 'Readings' },
     /**
-     * The board's own power rails as JSON (src-main/power/rails.ts RailsReading, validated by
+     * The board's own power rails as JSON (RailsReading in protocol/rails.ts, validated by
      * the reader); fails on a board without rails.
      */
     powerRead: { request: [], response: 'string' },
