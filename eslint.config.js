@@ -1,9 +1,11 @@
 // Lint: typescript-eslint for all TypeScript, eslint-plugin-vue for the renderer; formatting is
-// prettier's job (`prettier --check` in `npm run lint`), so no stylistic rules here.
+// prettier's job (`prettier --check` in `npm run lint`), so no stylistic rules here. The house's
+// boundaries (rooms and their order, the renderer, electron, the agent) are rooms/layering.
 import js from '@eslint/js';
 import globals from 'globals';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import { rooms } from './scripts/eslint-rooms.mjs';
 
 export default tseslint.config(
   {
@@ -31,5 +33,10 @@ export default tseslint.config(
   {
     files: ['src-renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['**/*.ts', '**/*.vue', '**/*.mjs', '**/*.js'],
+    plugins: { rooms },
+    rules: { 'rooms/layering': 'error' },
   },
 );

@@ -1,19 +1,13 @@
-// The host key a provisioning result is about, read from the core's sentence (HostTrust writes
-// "<key type> SHA256:<43 base64 chars>", OpenSSH's own notation), for the host-key modal.
+// The host-key question the Farm and Run views ask: a board's refused connection, with the key it
+// presented (and, for a changed key, the ones known before) read from the error's fields.
+import type { DeviceProvisionResult, HostKey } from '../src-main/contract/index';
 
-import type { DeviceProvisionResult } from '../src-main/contract/index';
+/** A refused connection the host-key dialog asks about: the board, its code, sentence and fields. */
+export type HostKeyQuestion = Pick<DeviceProvisionResult, 'name' | 'code' | 'message' | 'details'>;
 
-/** A refused connection the host-key dialog asks about: the board, the refusal's code and sentence. */
-export type HostKeyQuestion = Pick<DeviceProvisionResult, 'name' | 'code' | 'message'>;
-
-export interface PresentedKey {
-  keyType: string;
-  fingerprint: string;
-}
-
-const KEY = /([a-z0-9-]+(?:@[a-z0-9.-]+)?) (SHA256:[A-Za-z0-9+/]{43}=?)/g;
-
-/** Every key the sentence names, in order: for a changed key, the known ones then the new one. */
-export function keysIn(message: string): PresentedKey[] {
-  return [...message.matchAll(KEY)].map((m) => ({ keyType: m[1] ?? '', fingerprint: m[2] ?? '' }));
+/** The keys a question shows, in order: for a changed key, the known ones then the new one. */
+export function keysOf(q: HostKeyQuestion): HostKey[] {
+  const d = q.details;
+  if (!d || !('presented' in d)) return [];
+  return d.code === 'HOST_KEY_CHANGED' ? [...d.known, d.presented] : [d.presented];
 }

@@ -23,7 +23,7 @@ import {
   type Telemetry,
 } from './protocol/schema';
 import { checkTensor } from './protocol/tensor';
-import { mediumLink, portLink, type Link } from './medium';
+import { mediumLink, portLink, type Link } from './protocol/medium';
 import { checkPartMemory, residentBytes } from './memory';
 import { Board, CpuMeter } from './telemetry';
 import { Turns } from './turns';

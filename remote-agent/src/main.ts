@@ -2,7 +2,7 @@
 // ({"event":"listening","id","port"}) so whoever started it (the virtual farm, a test, a systemd
 // unit's log) learns the port; logs go to stderr.
 // First, so that the garbage collector is set before anything allocates.
-import './heap';
+import './protocol/heap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIPv4 } from 'node:net';
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { Agent } from './agent';
 import { ConfigError, loadConfig, USAGE } from './config';
-import { serveMedium } from './medium';
+import { serveMedium } from './protocol/medium';
 
 function logLine(level: string, msg: string): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg })}\n`);

@@ -1,16 +1,11 @@
 // What the board says about itself every second: CPU share and resident memory of the agent,
 // and where the board has them, SoC temperature and throttling (Raspberry Pi) and its power
-// rails (TX2 INA3221, Pi 5 PMIC: read by the power module's board reader). What a board does not
+// rails (TX2 INA3221, Pi 5 PMIC: read by rails.ts). What a board does not
 // have (a laptop, the virtual farm) is absent from the answer, never guessed.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import {
-  findRailsSource,
-  nodeBoardIo,
-  readBoardRails,
-  type RailsSource,
-} from '../../src-main/power/board';
+import { findRailsSource, NO_RAILS, nodeBoardIo, readBoardRails, type RailsSource } from './rails';
 
 const THERMAL_ZONE = '/sys/class/thermal/thermal_zone0/temp';
 
@@ -77,10 +72,7 @@ export class Board {
 
   async powerReading(): Promise<string> {
     const source = await this.railsSource();
-    if (!source)
-      throw new Error(
-        'this board reports no power rails (no INA3221, no Pi 5 PMIC); measure it with an external meter',
-      );
+    if (!source) throw new Error(NO_RAILS);
     return JSON.stringify(await readBoardRails(this.io, source));
   }
 

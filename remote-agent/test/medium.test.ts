@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediumLink, portLink, serveMedium } from '../src/medium';
+import { mediumLink, portLink, serveMedium } from '../src/protocol/medium';
 
 describe('emulated links', () => {
   it('devices on one shared medium take turns: two senders share its bandwidth', async () => {

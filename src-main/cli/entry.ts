@@ -1,7 +1,7 @@
 // Entry of the bundled CLI (bin/mchair.js loads it). The coordinator streams frames through this
 // process just as an agent does, so it gets the agent's garbage-collector setting first.
 import v8 from 'node:v8';
-import '../../remote-agent/src/heap';
+import '../../remote-agent/src/protocol/heap';
 
 // The objects of frames in flight outlive a scavenge or two and are promoted (~0.7 KB a frame),
 // and V8 lets the old generation double before it collects it: a 20,000-frame no-op run's RSS

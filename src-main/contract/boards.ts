@@ -3,6 +3,7 @@
 // board last answered. The app keeps the last reading in the data folder, so the Farm table
 // shows it after a restart; reboot, shut down and uninstall act on one board or many.
 import { z } from 'zod';
+import { ErrorDetails } from './errors';
 
 export const BoardService = z.object({
   mode: z.enum(['systemd-user', 'systemd-system', 'background']),
@@ -59,6 +60,8 @@ export const BoardResult = z.object({
   /** The AppError code when it failed (HOST_KEY_UNKNOWN, AUTH_FAILED, BOARD_REFUSED, ...). */
   code: z.string().nullable(),
   message: z.string(),
+  /** The failure's own fields (the host key presented, ...), for the codes that have them. */
+  details: ErrorDetails.nullable(),
   /** The state remembered for the board afterwards. */
   state: BoardState.nullable(),
 });

@@ -3,6 +3,7 @@
 // the IPC handler, the WebSocket adapter and the renderer's client are all derived from it.
 // Nothing here may import Node or DOM APIs: the renderer and the sandboxed preload use it too.
 import type { z } from 'zod';
+import type { ErrorDetails } from './errors';
 
 export interface CommandSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   readonly summary: string;
@@ -24,6 +25,10 @@ export interface WireError {
   name: string;
   code: string;
   message: string;
+  /** The board the failure is about (AppError.board). */
+  board?: string | null;
+  /** The code's own fields (AppError.details); a receiver checks them (fromWireError). */
+  details?: ErrorDetails | null;
 }
 
 export type Envelope<T> = { ok: true; result: T } | { ok: false; error: WireError };

@@ -1,6 +1,7 @@
 // Provisioning as the UI and `mchair provision --json` see it: per-device progress events while
 // it runs, and one result per device at the end.
 import { z } from 'zod';
+import { ErrorDetails } from './errors';
 
 /** A host key as OpenSSH prints it (`ssh-keygen -lf`): what the user compares on the board. */
 export const HostKeyFingerprint = z
@@ -50,6 +51,8 @@ export const DeviceProvisionResult = z.object({
   code: z.string().nullable(),
   /** What happened, or what to do about it. */
   message: z.string(),
+  /** The failure's own fields (the host key presented, ...), for the codes that have them. */
+  details: ErrorDetails.nullable(),
   bytesUploaded: z.number().int().min(0),
   /** Model partition bytes among them: 0 when nothing changed. */
   modelBytesUploaded: z.number().int().min(0),

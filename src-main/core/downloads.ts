@@ -11,8 +11,8 @@ import type { ProxyEnv } from '../model/download/proxy';
 import { manualUrlOf, sourcesOf } from '../model/download/sources';
 import { loadMirrors } from '../store/mirrors';
 import type { Handlers } from './dispatch';
-import type { EventBus } from './events';
-import { ModelLibrary } from './modelLibrary';
+import type { EventBus } from '../shared/events';
+import { ModelLibrary } from '../model/library';
 
 export interface GetModelOptions {
   dataDir: string;

@@ -9,7 +9,7 @@ import { readAgent } from '../farm/readings';
 import { COORDINATOR_ID } from '../farm/virtual';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { labPkiDir } from '../provision/lab-ca';
-import { loadMeters } from '../store/meters';
+import { loadMeters } from '../power/savedMeters';
 import type { Handlers } from './dispatch';
 
 export function farmHandlers(

@@ -8,7 +8,7 @@ import { startDemoRun, type LiveRun } from '../runtime/demo';
 import { listRuns, readRun } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
-import { EventBus } from './events';
+import { EventBus } from '../shared/events';
 import { farmHandlers } from './farm';
 import { deviceHandlers, modelHandlers } from './lab';
 import { meterHandlers } from './meters';

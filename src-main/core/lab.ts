@@ -25,8 +25,8 @@ import {
 import { boardsPlannerFarm } from '../runtime/boardFarm';
 import { openModel } from '../model/source';
 import type { Handlers } from './dispatch';
-import { ModelLibrary } from './modelLibrary';
-import type { EventBus } from './events';
+import { ModelLibrary } from '../model/library';
+import type { EventBus } from '../shared/events';
 
 function describeAuth(auth: Auth): string {
   return auth.type === 'key' ? `key ${auth.file}` : auth.type;

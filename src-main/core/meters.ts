@@ -2,7 +2,7 @@
 // that it is wired and its URI understood, as `mchair power read`), and keep the lab's list of
 // saved meters that runs started from the app measure with.
 import { readMeter } from '../power/read';
-import { loadMeters, removeMeter, saveMeter } from '../store/meters';
+import { loadMeters, removeMeter, saveMeter } from '../power/savedMeters';
 import type { Handlers } from './dispatch';
 
 export function meterHandlers(

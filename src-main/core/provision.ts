@@ -20,7 +20,7 @@ import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
-import type { EventBus } from './events';
+import type { EventBus } from '../shared/events';
 
 /** Progress changes with every uploaded chunk; the page needs a few redraws a second. */
 const PROGRESS_EVERY_MS = 150;

@@ -4,6 +4,7 @@
 // file) and a top-5 preview, measured by the meters saved in Settings.
 import {
   AppError,
+  fromWireError,
   ASKED_HOST_KEY_CODES,
   type EventPayload,
   type RunSummary,
@@ -20,13 +21,13 @@ import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
-import { withSavedMeters } from '../store/meters';
+import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
-import { ModelLibrary } from './modelLibrary';
-import type { EventBus } from './events';
+import { ModelLibrary } from '../model/library';
+import type { EventBus } from '../shared/events';
 
 /** Frames in flight per replica, as `mchair run` defaults to. */
 const WINDOW = 2;
@@ -56,8 +57,7 @@ async function farmOf(
     // Each board's host key is checked before the run exists, so a key the user has not answered
     // for fails the command: the Run view then asks, as the Farm view does, and starts again.
     for (const r of await connector.each(devices, async () => undefined)) {
-      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
-        throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
+      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code)) throw fromWireError(r.error);
     }
     // Every board chosen: the lab's farm, which boards provisioned during the run join.
     const all = inventory.list().every((d) => farm.devices.includes(d.name));

@@ -3,7 +3,7 @@
 // board's rails report through its agent.
 import { AppError } from '../contract/index';
 import type { BoardMeterReading } from '../contract/farm';
-import { within } from '../runtime/heartbeat';
+import { within } from '../shared/within';
 import { readMeter } from '../power/read';
 import { parseMeterUri } from '../power/uri';
 

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError, InputError, describeIssues } from '../contract/index';
 import { readIdentity } from './pki';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 
 export const FarmDevice = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a device id'),

@@ -1,8 +1,8 @@
 // A board's readings for the farm table (CPU %, memory, temperature, power) from its agent's
 // `readings` message, which leaves the per-part counters a running coordinator collects alone.
 import type { BoardReadings } from '../contract/farm';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import { within } from '../runtime/heartbeat';
+import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/index';
+import { within } from '../shared/within';
 
 /** How long the farm table waits for one board: a slow board shows blanks, not a stuck table. */
 const READINGS_MS = 3000;

@@ -5,11 +5,16 @@
 // planner and runtime are the real ones. Every figure it yields is labelled emulated.
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { Health } from '../../remote-agent/src/protocol/schema';
+import {
+  type Health,
+  type Link,
+  mediumLink,
+  PeerClient,
+  portLink,
+  type TlsMaterial,
+} from '../../remote-agent/src/protocol/index';
 import type { Farm, Medium } from '../planner/index';
-import type { FarmAgent } from '../runtime/coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';

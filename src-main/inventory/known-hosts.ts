@@ -4,13 +4,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AppError } from '../contract/errors';
+import { AppError, type HostKey } from '../contract/errors';
 import { writeFileAtomic } from '../store/atomic';
 
-export interface KnownKey {
-  keyType: string;
-  fingerprint: string;
-}
+/** A key as known_hosts and the user see it; errors carry it as it is (contract HostKey). */
+export type KnownKey = HostKey;
 
 export type HostKeyCheck =
   | { status: 'match' }

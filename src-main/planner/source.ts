@@ -1,6 +1,6 @@
 // The planner's model from the model toolkit's inspection (`mchair model inspect --json` has the
 // same shape), so the planner reads any ONNX CNN the toolkit can cost.
-import { byteSize } from '../../remote-agent/src/protocol/tensor';
+import { byteSize } from '../../remote-agent/src/protocol/index';
 import type { ModelInspection } from '../model/index';
 import { inspectModel } from '../model/index';
 import { openModel } from '../model/source';

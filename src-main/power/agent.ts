@@ -5,7 +5,7 @@
 import { AppError, describeIssues } from '../contract/index';
 import type { MeterInfo } from './meter';
 import { PolledMeter } from './meter';
-import { RailsReading } from './rails';
+import { RailsReading } from '../../remote-agent/src/protocol/index';
 import { MeterGarbageError, type Reading } from './sample';
 import type { MeterSpec } from './uri';
 

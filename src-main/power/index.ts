@@ -13,13 +13,6 @@
 //   recorder.finish(state, { ..., energy: energy ?? undefined });      // run.json gains "energy"
 // Boards answer for their own rails with findRailsSource/readBoardRails (board.ts).
 export { AgentMeter, type AgentConnector, type AgentPowerLink } from './agent';
-export {
-  findRailsSource,
-  nodeBoardIo,
-  readBoardRails,
-  type BoardIo,
-  type RailsSource,
-} from './board';
 export { monotonicClock, type Clock } from './clock';
 export {
   EmulatedMeter,
@@ -44,7 +37,8 @@ export { PowerFeed, runningEnergy, type LiveMeter, type LiveWindow } from './liv
 export { meterFor, type MeterDeps } from './open';
 export { PowerFlags, powerSessionFrom, withPowerOptions } from './options';
 export { parsePowerCsv } from './powercsv';
-export { railsFromIna3221, railsFromPmic, railsFromTegrastats, RailsReading } from './rails';
+export { railsFromTegrastats } from './rails';
+export { RailsReading } from '../../remote-agent/src/protocol/index';
 export { readMeter, type MeterRead } from './read';
 export type { PowerSample } from './sample';
 export {

@@ -138,6 +138,7 @@ export async function actOnBoards(
     status: r.ok ? 'ok' : 'failed',
     code: r.ok ? null : r.error.code,
     message: r.ok ? DONE[task] : r.error.message,
+    details: r.ok ? null : (r.error.details ?? null),
     state: states.get(r.device) ?? null,
   }));
 }

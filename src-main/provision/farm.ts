@@ -3,7 +3,7 @@
 import { AppError } from '../contract/errors';
 import type { Device } from '../inventory/device';
 import type { TlsMaterial } from '../farm/pki';
-import type { FarmAgent } from '../runtime/coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import { COORDINATOR_ID } from '../farm/virtual';
 import { labIdentity } from './lab-ca';
 

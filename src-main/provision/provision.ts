@@ -309,6 +309,7 @@ async function provisionOne(
     status: 'failed',
     code: null,
     message: '',
+    details: null,
     bytesUploaded: 0,
     modelBytesUploaded: 0,
     nodeBytesUploaded: 0,
@@ -386,6 +387,7 @@ async function provisionOne(
       opts.log?.error({ device: device.name, err }, 'provisioning failed');
     result.code = wire.code;
     result.message = wire.message;
+    result.details = wire.details ?? null;
     tracker.finish(device.name, false, wire.message);
   } finally {
     result.bytesUploaded = sent.bytes;

@@ -9,8 +9,8 @@ import { describeChange } from '../contract/run';
 import { APP_VERSION } from '../version';
 import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
-import type { Spread } from './schema';
-import { groupRuns, repeatedFigures } from './spread';
+import type { Spread } from '../contract/report';
+import { groupRuns, repeatedFigures } from '../contract/spread';
 import { barChart, esc, fmt, lineChart, type Category } from './svg';
 
 const COLORS = {

@@ -6,7 +6,7 @@ import type { RunFault, RunMetrics, RunRepeat, RunSummary, RunWindow } from '../
 import type { PowerSample } from '../power/sample';
 import { runEnergy } from '../power/session';
 import type { PowerSummary } from '../power/summary';
-import type { RunConfiguration } from './schema';
+import type { RunConfiguration } from '../contract/report';
 
 export interface ReportDevice {
   device: string;

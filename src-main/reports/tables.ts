@@ -5,8 +5,8 @@
 // (no window, no meter) has no row rather than an empty cell.
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 import type { ReportRun } from './run';
-import { groupRuns, repeatedFigures } from './spread';
-import type { JsonReport } from './schema';
+import { groupRuns, repeatedFigures } from '../contract/spread';
+import type { JsonReport } from '../contract/report';
 
 function paperFor(runs: readonly ReportRun[]): PaperFigure[] {
   const models = new Set(runs.map((r) => paperModelFor(r.model)));

@@ -2,7 +2,7 @@
 // the agent clock's offset from ours measured by one ping. A running coordinator uses them for
 // agent:// meters in a run; `mchair power read --meter agent://DEVICE` uses them outside a run,
 // reaching the device through the lab's virtual farm or a farm file with the farm's TLS identity.
-import { PeerClient } from '../../remote-agent/src/protocol/endpoint';
+import { PeerClient } from '../../remote-agent/src/protocol/index';
 import { AppError } from '../contract/index';
 import type { OpenFarm } from '../farm/farmfile';
 import type { AgentConnector, AgentPowerLink } from '../power/agent';

@@ -10,7 +10,7 @@ import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
 import { Coordinator } from './coordinator';
 import { writeNoopStage } from './noop';
-import { partName } from '../../remote-agent/src/protocol/schema';
+import { partName } from '../../remote-agent/src/protocol/index';
 import { syntheticSource } from './source';
 
 export const DEFAULT_WINDOW = 8;

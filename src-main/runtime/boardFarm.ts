@@ -8,10 +8,10 @@ import type { Device } from '../inventory/device';
 import { farmFromFile, type Farm } from '../planner/index';
 import { provisionedFarm } from '../provision/farm';
 import { pushRunParts, type RunBoards } from '../provision/runParts';
-import type { FarmAgent } from './coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import type { FarmTargets } from './targets';
 import { addressTowards } from './targets';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 
 export type { RunBoards } from '../provision/runParts';
 

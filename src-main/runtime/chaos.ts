@@ -8,8 +8,7 @@
 import { execFile } from 'node:child_process';
 import { readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { Peer } from '../../remote-agent/src/protocol/schema';
+import { type Peer, PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/index';
 import { InputError } from '../contract/index';
 import { isOurAgent } from '../farm/local';
 import { ipIn } from '../farm/netns';

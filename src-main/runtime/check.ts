@@ -2,7 +2,7 @@
 // compares it with what the farm returned, so a wrong cut, a bad join or a mixed-up frame shows
 // as a difference instead of passing silently.
 import * as ort from 'onnxruntime-node';
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
+import type { WireTensor } from '../../remote-agent/src/protocol/index';
 import { type RankedClass, topK } from '../model/labels';
 import { halfToFloat } from '../model/onnx';
 

@@ -4,8 +4,7 @@
 // the feed waits for room (back-pressure through the frame source's ready()), so a checked run
 // never holds more than the budget plus the frames already in flight, and an unchecked run never
 // meets any of this.
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
-import { byteSize } from '../../remote-agent/src/protocol/tensor';
+import { byteSize, type WireTensor } from '../../remote-agent/src/protocol/index';
 import type { ResultChecker } from './check';
 import type { FrameSource } from './source';
 

@@ -2,27 +2,26 @@
 // the agents, feeds frames to the first stage within its credits, receives results from the last
 // stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
 // Activations never pass through here: stages hand them to each other board to board.
-import type { Link } from '../../remote-agent/src/medium';
+import type { FarmAgent } from '../shared/farmAgent';
 import {
+  type Ack,
+  checkTensor,
+  type Deployment,
+  type Frame,
+  Joiner,
+  type Link,
+  parseRefusal,
+  partName,
+  type Peer,
   PeerClient,
+  Router,
   serve,
   type ServerHandle,
+  type StageSpec,
+  type Telemetry,
   type TlsMaterial,
-} from '../../remote-agent/src/protocol/endpoint';
-import { Joiner } from '../../remote-agent/src/protocol/join';
-import { Router } from '../../remote-agent/src/protocol/route';
-import type {
-  Ack,
-  Deployment,
-  Frame,
-  Peer,
-  StageSpec,
-  Telemetry,
-  WireTensor,
-} from '../../remote-agent/src/protocol/schema';
-import { partName } from '../../remote-agent/src/protocol/schema';
-import { parseRefusal } from '../../remote-agent/src/protocol/refusal';
-import { checkTensor } from '../../remote-agent/src/protocol/tensor';
+  type WireTensor,
+} from '../../remote-agent/src/protocol/index';
 import {
   AppError,
   BackendCannotRunError,
@@ -36,11 +35,6 @@ import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
 import type { FrameSource } from './source';
 import { type MeasuredWindow, RunFigures } from './stats';
-
-export interface FarmAgent extends Peer {
-  /** Device profile when emulated (virtual farm); null for a real board. */
-  profile: string | null;
-}
 
 export interface RunPlan {
   manifest: Manifest;

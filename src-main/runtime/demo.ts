@@ -4,7 +4,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { AppError, type RunSummary } from '../contract/index';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import { buildZooModel, encodeModel, listCuts, partitionModel } from '../model/index';
 import { RunRecorder } from '../store/runs';

@@ -3,15 +3,14 @@
 // checks results against the whole model behind the run when asked (runtime/checkBehind.ts), so
 // a coordinator killed mid-run has stored every result it counted, checked or not.
 import type { RunMetrics } from '../contract/run';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import type { RunRecorder } from '../store/runs';
-import type { Link } from '../../remote-agent/src/medium';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
+import type { Link, TlsMaterial, WireTensor } from '../../remote-agent/src/protocol/index';
 import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
-import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
+import { Coordinator, type RunOutcome, type RunPlan } from './coordinator';
+import { type FarmAgent } from '../shared/farmAgent';
 import type { FrameSource } from './source';
 
 /** A result differing from the whole model by this much or more counts as mismatched. */

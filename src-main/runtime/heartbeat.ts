@@ -3,9 +3,14 @@
 // leaves its connection closed, refuses a new one, or leaves a ping unanswered for LOST_MS is
 // declared lost; a lost board that answers again is back; a board whose health reports a new
 // slowdown (thermal throttling) is declared slowed. Verdicts are what the Fault handler acts on.
+import { within } from '../shared/within';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { Health, Peer } from '../../remote-agent/src/protocol/schema';
+import {
+  type Health,
+  type Peer,
+  PeerClient,
+  type TlsMaterial,
+} from '../../remote-agent/src/protocol/index';
 
 /** How often each board is pinged. */
 export const PING_EVERY_MS = 200;
@@ -33,15 +38,6 @@ interface Watch {
   slowdown: number;
   /** Loads under way on the board (see excuse): its silence does not count meanwhile. */
   excused: number;
-}
-
-/** `p`, or a rejection saying `why` once `ms` have passed without it. */
-export function within<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(why)), ms))),
-  ]).finally(() => clearTimeout(t));
 }
 
 export class Heartbeat {

@@ -4,8 +4,7 @@
 // for room, so none is ever dropped (DESIGN.md, "Data plane").
 import { AppError } from '../contract/index';
 import type { SourceCounters } from '../contract/liveRun';
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
-import { elementCount } from '../../remote-agent/src/protocol/tensor';
+import { elementCount, type WireTensor } from '../../remote-agent/src/protocol/index';
 import type { FrameSource } from './source';
 
 /** Frames a paced (file) source keeps waiting before the page's next one has to wait. */

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../contract/index';
 import type { Plan } from '../contract/plan';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import type { FarmEndpoints } from '../farm/farmfile';
 import { emulatedDevices } from '../farm/virtual';

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { AppError, InputError } from '../contract/errors';
 import type { ModelCard } from '../contract/modelCard';
 import type { Plan } from '../contract/plan';
-import { identifyFile, ModelLibrary } from '../core/modelLibrary';
+import { identifyFile, ModelLibrary } from '../model/library';
 import type { Logger } from '../log';
 import { labelsOf, topK, type RankedClass } from '../model/labels';
 import { loadModel } from '../model/load';

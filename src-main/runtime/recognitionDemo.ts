@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelLibrary } from '../core/modelLibrary';
+import { ModelLibrary } from '../model/library';
 import type { Logger } from '../log';
 import { recognise, type Recognition } from './recognise';
 

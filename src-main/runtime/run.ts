@@ -8,7 +8,7 @@ import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
 import { Plan, rolesOf } from '../contract/plan';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
 import { placeParts } from '../farm/parts';
@@ -32,10 +32,16 @@ import {
   type PresetId,
 } from '../planner/index';
 import { RunRecorder } from '../store/runs';
-import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
+import {
+  type Link,
+  mediumLink,
+  portLink,
+  type TlsMaterial,
+  type WireTensor,
+} from '../../remote-agent/src/protocol/index';
 import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
-import type { FarmAgent } from './coordinator';
+import type { FarmAgent } from '../shared/farmAgent';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
 import { supervise, type Supervision } from './supervise';
@@ -50,8 +56,6 @@ import { recordedWindow } from './stats';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
   /** A zoo name or an ONNX file, or a model already opened (`mchair classify`'s wrapped one). */

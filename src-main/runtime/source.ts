@@ -1,7 +1,6 @@
 // Where frames come from. Synthetic frames are a pure function of (seed, frame id), so a checker
 // can regenerate any frame instead of keeping every input in memory.
-import type { WireTensor } from '../../remote-agent/src/protocol/schema';
-import { elementCount } from '../../remote-agent/src/protocol/tensor';
+import { elementCount, type WireTensor } from '../../remote-agent/src/protocol/index';
 import { InputError } from '../contract/errors';
 import { floatToHalf } from '../model/onnx';
 

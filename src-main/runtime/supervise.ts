@@ -4,11 +4,11 @@
 // reports each change to the run's record, the UI (run/fault) and the terminal.
 import { describeChange, type RunFault } from '../contract/run';
 import type { Plan } from '../contract/plan';
-import type { EventBus } from '../core/events';
+import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import type { Farm, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
 import type { Coordinator, RunPlan } from './coordinator';
 import { Faults } from './faults';

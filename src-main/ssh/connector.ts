@@ -79,7 +79,12 @@ export class Connector {
       devices.map((d) =>
         this.with(d, (s) => fn(s, d)).then(
           (value): EachResult<T> => ({ device: d.name, ok: true, value }),
-          (err: unknown): EachResult<T> => ({ device: d.name, ok: false, error: toWireError(err) }),
+          // The board a failure is about rides in its fields: callers never read it from the sentence.
+          (err: unknown): EachResult<T> => ({
+            device: d.name,
+            ok: false,
+            error: { ...toWireError(err), board: d.name },
+          }),
         ),
       ),
     );

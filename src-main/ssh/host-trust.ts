@@ -70,6 +70,8 @@ export class HostTrust {
       refusal = err;
       return false;
     };
+    /** Where the key was presented and which it was, as the error's fields. */
+    const at = (presented: KnownKey) => ({ host, port, presented });
     const decide = async (key: Buffer): Promise<boolean> => {
       const result = this.knownHosts.check(host, port, key);
       switch (result.status) {
@@ -80,6 +82,7 @@ export class HostTrust {
             new AppError(
               'HOST_KEY_REVOKED',
               `${label} presented a revoked host key (${show(result.presented)}); it is refused, reinstall the board's host keys`,
+              { details: { code: 'HOST_KEY_REVOKED', ...at(result.presented) } },
             ),
           );
         case 'changed':
@@ -87,6 +90,13 @@ export class HostTrust {
             new AppError(
               'HOST_KEY_CHANGED',
               `the host key of ${label} has changed: known ${result.known.map(show).join(', ')}, now ${show(result.presented)}; this can be a man-in-the-middle attack, so the connection is refused. If the board was reinstalled, check the new fingerprint on its console and remove its old line from ${this.knownHosts.path}`,
+              {
+                details: {
+                  code: 'HOST_KEY_CHANGED',
+                  ...at(result.presented),
+                  known: result.known,
+                },
+              },
             ),
           );
         case 'unknown': {
@@ -103,6 +113,7 @@ export class HostTrust {
               new AppError(
                 'HOST_KEY_UNKNOWN',
                 `the host key of ${label} is not known yet (${show(result.presented)}); compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_${result.presented.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\` on the board, then ${this.policy.trustHow ?? CLI_TRUST_HOW}`,
+                { details: { code: 'HOST_KEY_UNKNOWN', ...at(result.presented) } },
               ),
             );
           }
@@ -112,6 +123,7 @@ export class HostTrust {
               new AppError(
                 'HOST_KEY_REJECTED',
                 `you did not trust the host key of ${label} (${show(result.presented)}); nothing was changed`,
+                { details: { code: 'HOST_KEY_REJECTED', ...at(result.presented) } },
               ),
             );
           await this.knownHosts.add(host, port, key);

@@ -51,15 +51,13 @@ export type RunStart = CommandArgs<'run/start'>;
 export type RunStarted = CommandResult<'run/start'>;
 
 /**
- * The question in a refused start: the core refuses an unanswered or changed host key as
- * "<board>: <sentence>" (core/runs.ts), before the run exists.
+ * The question in a refused start: the core refuses an unanswered or changed host key before the
+ * run exists (core/runs.ts), naming the board and the keys in the error's fields.
  */
 function hostKeyQuestionIn(err: unknown): HostKeyQuestion | null {
   if (!(err instanceof AppError)) return null;
-  if (!ASKED_HOST_KEY_CODES.includes(err.code)) return null;
-  const i = err.message.indexOf(': ');
-  if (i < 1) return null;
-  return { name: err.message.slice(0, i), code: err.code, message: err.message.slice(i + 2) };
+  if (!ASKED_HOST_KEY_CODES.includes(err.code) || err.board === null) return null;
+  return { name: err.board, code: err.code, message: err.message, details: err.details };
 }
 
 /** A plan chosen in the Plan view, waiting in the Run view for its source and Start. */

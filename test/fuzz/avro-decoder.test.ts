@@ -17,7 +17,7 @@ import {
   packetStreams,
   type Packet,
 } from '../../remote-agent/src/protocol/framing';
-import { agentService, type Deployment, type Frame } from '../../remote-agent/src/protocol/schema';
+import { agentService, type Frame, type Outgoing } from '../../remote-agent/src/protocol/schema';
 import { FUZZ_RUNS } from './budget';
 
 const LIMIT = 64 * 1024;
@@ -27,7 +27,7 @@ type Handler = (
   cb: (err: Error | null, res?: unknown) => void,
 ) => void;
 
-const deployment: Deployment = {
+const deployment: Outgoing<'Deployment'> = {
   runId: 'run-1',
   stages: [
     {

@@ -10,16 +10,22 @@ export const FUZZ_RUNS = 10_000;
 /** A single case slower than this is a hang in the making (absurd sizes looped over). */
 export const CASE_LIMIT_MS = 500;
 
-/** Runs `fn`; returns the AppError it threw, or null when it succeeded. Throws anything else. */
-export function refusedOrOk(fn: () => void): AppError | null {
+/**
+ * Runs `fn`; returns the refusal it threw (an AppError, or the agent's own error class for code
+ * that runs on the board, which has no AppError), or null when it succeeded. Throws anything else.
+ */
+export function refusedOrOk<E extends Error = AppError>(
+  fn: () => void,
+  refusal: abstract new (...args: never[]) => E = AppError as never,
+): E | null {
   const t0 = performance.now();
-  let refused: AppError | null = null;
+  let refused: E | null = null;
   try {
     fn();
   } catch (err) {
-    if (!(err instanceof AppError)) {
+    if (!(err instanceof refusal)) {
       throw new Error(
-        `not an AppError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+        `not ${refusal.name}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
       );
     }
     // One line, and no control character that could drive the user's terminal.

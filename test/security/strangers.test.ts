@@ -14,7 +14,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerClient } from '../../remote-agent/src/protocol/endpoint';
 import { PacketDecoder, PacketEncoder } from '../../remote-agent/src/protocol/framing';
-import { agentService, type Deployment } from '../../remote-agent/src/protocol/schema';
+import { agentService, type Outgoing } from '../../remote-agent/src/protocol/schema';
 import { hostileMessages } from '../fuzz/hostile-avro';
 import type { Manifest } from '../../src-main/contract/index';
 import { startEphemeralFarm, type EphemeralFarm } from '../../src-main/farm/ephemeral';
@@ -24,7 +24,7 @@ import { buildZooModel, partitionModel } from '../../src-main/model/index';
 
 let dir: string;
 let farm: EphemeralFarm;
-let deployment: Deployment;
+let deployment: Outgoing<'Deployment'>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mchair-strangers-'));
@@ -67,7 +67,7 @@ interface Outcome {
  * Sends a framed Avro `deploy` over any byte stream, as a farm peer would. Resolves on the
  * answer, or when the agent closes the socket; a stranger left connected fails after 10 s.
  */
-function deployOver(socket: Duplex, d: Deployment): Promise<Outcome> {
+function deployOver(socket: Duplex, d: Outgoing<'Deployment'>): Promise<Outcome> {
   const decoder = new PacketDecoder();
   const encoder = new PacketEncoder();
   socket.pipe(decoder);
@@ -100,12 +100,11 @@ function deployOver(socket: Duplex, d: Deployment): Promise<Outcome> {
       done();
     });
     // avsc's generated message methods are not in its typings.
-    (client as unknown as { deploy(d: Deployment, cb: (err: unknown) => void): void }).deploy(
-      d,
-      (err) => {
-        if (!err) done();
-      },
-    );
+    (
+      client as unknown as { deploy(d: Outgoing<'Deployment'>, cb: (err: unknown) => void): void }
+    ).deploy(d, (err) => {
+      if (!err) done();
+    });
   });
 }
 

@@ -17,6 +17,7 @@ import {
   type Frame,
   type Handlers,
   type Health,
+  type Outgoing,
   type Peer,
   type Readings,
   type Telemetry,
@@ -236,7 +237,7 @@ export class PeerClient {
     return this.call('ping', nonce);
   }
 
-  deploy(d: Deployment): Promise<Deployed> {
+  deploy(d: Outgoing<'Deployment'>): Promise<Deployed> {
     return this.call('deploy', d);
   }
 

@@ -9,12 +9,12 @@
 // (upstream of the split) and travels in the frame (`consumers`). Sends to a consumer do not wait
 // for its credits: two parts waiting on each other's window would deadlock; the consumer's join
 // buffer is bounded instead by the frames the coordinator lets into the farm.
-import type { Link } from '../medium';
+import type { Link } from './medium';
 import type { PeerClient } from './endpoint';
 import {
   answersResults,
   type Ack,
-  type Deployment,
+  type Outgoing,
   type Frame,
   type Peer,
   type WireTensor,
@@ -100,7 +100,7 @@ export class Router {
   private readonly whenAnswered: Array<() => void> = [];
 
   constructor(
-    private readonly deployment: Deployment,
+    private readonly deployment: Outgoing<'Deployment'>,
     private readonly connect: Connect,
     /** Emulated link (virtual farm): each message waits for its airtime before it goes. */
     private readonly link: Link | null = null,

@@ -4,6 +4,7 @@
 import avro from 'avsc';
 // Bounds array and map counts by the bytes received before any message is decoded.
 import './bounded';
+import type { AvroArgs, AvroRecordValue, AvroValue, NamedTypes } from './avro-types';
 import { frameWire } from './frame-wire';
 
 export const PROTOCOL_VERSION = 2;
@@ -19,7 +20,7 @@ const boardFields = [
   { name: 'throttled', type: ['null', 'int'], default: null },
   { name: 'rails', type: { type: 'array', items: 'Rail' } },
   { name: 'emulated', type: 'boolean' },
-];
+] as const;
 
 const protocol = {
   protocol: 'MusicalChairAgent',
@@ -216,7 +217,7 @@ const protocol = {
      */
     readings: { request: [], response: 'Readings' },
     /**
-     * The board's own power rails as JSON (src-main/power/rails.ts RailsReading, validated by
+     * The board's own power rails as JSON (RailsReading in protocol/rails.ts, validated by
      * the reader); fails on a board without rails.
      */
     powerRead: { request: [], response: 'string' },
@@ -228,7 +229,7 @@ const protocol = {
      */
     throttle: { request: [{ name: 'factor', type: 'double' }], response: 'null' },
   },
-};
+} as const;
 
 export const agentService = avro.Service.forProtocol(protocol);
 /** Frames in and out without copying their tensors (decoding with it is set up here, for every reader). */
@@ -239,123 +240,43 @@ export const frameCodec = frameWire(
 
 export type Dtype = 'uint8' | 'int8' | 'float32' | 'float16' | 'int32' | 'int64';
 
-export interface WireTensor {
-  name: string;
-  dtype: string;
-  shape: number[];
-  bytes: Buffer;
-}
+type Named = NamedTypes<typeof protocol.types>;
+type Messages = typeof protocol.messages;
 
-export interface Frame {
-  runId: string;
-  frameId: number;
-  stage: number;
-  part: number;
-  fromPart: number;
-  consumers: string[];
-  tensors: WireTensor[];
-}
+/** A record of the protocol as a receiver decodes it (every field present). */
+export type Received<Name extends keyof Named> = AvroRecordValue<Named[Name], Named, 'read'>;
+/** A record of the protocol as a sender may write it (fields with a default may be left out). */
+export type Outgoing<Name extends keyof Named> = AvroRecordValue<Named[Name], Named, 'write'>;
 
-export interface Ack {
-  frameId: number;
-  /** Results, in a one-stage plan's answers only (see answersResults). */
-  tensors?: WireTensor[];
-}
+export type WireTensor = Received<'Tensor'>;
+export type Frame = Received<'Frame'>;
+export type Ack = Received<'Ack'>;
+export type Peer = Received<'Peer'>;
+export type PartSpec = Received<'PartSpec'>;
+export type StageSpec = Received<'StageSpec'>;
+export type Deployment = Received<'Deployment'>;
+export type Deployed = Received<'Deployed'>;
+export type Health = Received<'Health'>;
+export type PartTelemetry = Received<'PartTelemetry'>;
+export type Telemetry = Received<'Telemetry'>;
+export type Readings = Received<'Readings'>;
 
-export interface Peer {
-  id: string;
-  host: string;
-  port: number;
-}
-
-export interface PartSpec {
-  file: string;
-  sha256: string;
-  inputs: string[];
-  outputs: string[];
-  replicas: Peer[];
-}
-
-export interface StageSpec {
-  id: string;
-  parts: PartSpec[];
-  concat: { output: string; axis: number } | null;
-}
-
-export interface Deployment {
-  runId: string;
-  stages: StageSpec[];
-  sink: Peer;
-  window: number;
-  holdMs: Record<string, number>;
-  expectMs?: Record<string, number>;
-}
-
-export interface Deployed {
-  agentId: string;
-  parts: string[];
-  backend: string;
-  loadMs: number;
-}
-
-export interface Health {
-  agentId: string;
-  protocolVersion: number;
-  backend: string;
-  profile: string | null;
-  runId: string | null;
-  uptimeMs: number;
-  now: number;
-  nonce: number;
-  /** Absent from peers that predate throttling (1 then). */
-  slowdown?: number;
-}
-
-export interface PartTelemetry {
-  part: string;
-  frames: number;
-  computeMs: number;
-  busyMs: number;
-  queueWaitMs: number;
-  maxQueue: number;
-  overruns: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export interface Telemetry {
-  agentId: string;
-  at: number;
-  intervalMs: number;
-  parts: PartTelemetry[];
-  cpuPercent: number;
-  rssBytes: number;
-  temperatureC: number | null;
-  throttled: number | null;
-  rails: { name: string; w: number }[];
-  emulated: boolean;
-}
-
-export type Readings = Omit<Telemetry, 'at' | 'intervalMs' | 'parts'>;
-
-/** The handlers an endpoint (agent or coordinator sink) implements; unhandled messages fail. */
-export interface Handlers {
-  ping?(nonce: number): Promise<Health>;
-  deploy?(d: Deployment): Promise<Deployed>;
-  forward?(f: Frame): Promise<Ack>;
-  telemetry?(): Promise<Telemetry>;
-  readings?(): Promise<Readings>;
-  undeploy?(runId: string): Promise<null>;
-  powerRead?(): Promise<string>;
-  throttle?(factor: number): Promise<null>;
-}
+/**
+ * The handlers an endpoint (agent or coordinator sink) implements; unhandled messages fail. Each
+ * takes its message's request fields and answers what the message's response may be written as.
+ */
+export type Handlers = {
+  [M in keyof Messages]?: (
+    ...args: AvroArgs<Messages[M]['request'], Named>
+  ) => Promise<AvroValue<Messages[M]['response'], Named, 'write'>>;
+};
 
 /**
  * Whether a deployment's results ride on the answers to the coordinator's frames: in a one-stage
  * plan the coordinator both feeds the stage and collects its results, so sending them back as
  * messages of their own would add two messages per frame (the result and its answer) for nothing.
  */
-export function answersResults(d: Pick<Deployment, 'stages'>): boolean {
+export function answersResults(d: { readonly stages: readonly unknown[] }): boolean {
   return d.stages.length === 1;
 }
 

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/index';
-import { EventBus } from '../../core/events';
+import { EventBus } from '../../shared/events';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
 import type { ExecuteOutcome } from '../../runtime/execute';
 import { startDemoRun } from '../../runtime/demo';

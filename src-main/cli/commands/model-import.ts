@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/errors';
 import { ModelCard, type ModelInputContract } from '../../contract/modelCard';
-import { identifyFile, ModelLibrary } from '../../core/modelLibrary';
+import { identifyFile, ModelLibrary } from '../../model/library';
 import { analyseModel, inspectModel, saveModel, wrapModel } from '../../model/index';
 import { loadModel } from '../../model/load';
 import type { OnnxModel } from '../../model/onnx';

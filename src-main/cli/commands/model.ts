@@ -15,7 +15,7 @@ import { openModel } from '../../model/source';
 import { InputError } from '../../contract/errors';
 import { action, withCommonOptions } from '../framework';
 import { registerModelImport } from './model-import';
-import { ModelLibrary } from '../../core/modelLibrary';
+import { ModelLibrary } from '../../model/library';
 import { registerModelGet } from './model-get';
 
 export const Seed = z.coerce

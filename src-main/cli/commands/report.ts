@@ -13,7 +13,7 @@ import {
   writeReport,
   type ReportFormat,
 } from '../../reports/index';
-import { reportJsonSchema } from '../../reports/schema';
+import { reportJsonSchema } from '../../contract/report';
 import { action, withCommonOptions } from '../framework';
 
 const ReportOptions = z.object({

@@ -10,12 +10,12 @@ import { imageFolderSource } from '../../runtime/images';
 import { cardedModel } from '../../runtime/recognise';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
-import { withSavedMeters } from '../../store/meters';
+import { withSavedMeters } from '../../power/savedMeters';
 import { newRunId } from '../../store/runs';
 import type { RunRepeat } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
-import { repeatedFigures, spreadOfRuns } from '../../reports/spread';
+import { repeatedFigures, spreadOfRuns } from '../../contract/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PeerClient, serve } from '../../../remote-agent/src/protocol/endpoint';
-import type { Deployment, Frame, WireTensor } from '../../../remote-agent/src/protocol/schema';
+import type { Frame, Outgoing, WireTensor } from '../../../remote-agent/src/protocol/schema';
 import type { Manifest } from '../../../src-main/contract/index';
 import { startEphemeralFarm, type EphemeralFarm } from '../../../src-main/farm/ephemeral';
 import { placeParts } from '../../../src-main/farm/parts';
@@ -143,7 +143,7 @@ describe('split stages and replicas over a real farm', () => {
         concat: s.concat ?? null,
         parts: s.parts.map((p) => ({ ...p, replicas: i === 2 ? [peer] : [] })),
       }));
-      const d: Deployment = {
+      const d: Outgoing<'Deployment'> = {
         runId: 'scramble',
         stages,
         sink: { id: 'sink', host: '127.0.0.1', port: sink.port },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TORCH_INPUT } from '../../../src-main/contract/modelCard';
 import { catalogueRows, getCatalogueModel } from '../../../src-main/core/downloads';
-import { ModelLibrary } from '../../../src-main/core/modelLibrary';
+import { ModelLibrary } from '../../../src-main/model/library';
 import type { CatalogueEntry } from '../../../src-main/model/catalogue';
 import { loadModel } from '../../../src-main/model/load';
 import { encodeModel, sha256Hex } from '../../../src-main/model/onnx';

@@ -10,7 +10,7 @@ import { serve, type ServerHandle } from '../../../remote-agent/src/protocol/end
 import type { Manifest } from '../../../src-main/contract/index';
 import { createFarmCa, issueIdentity } from '../../../src-main/farm/pki';
 import { createLogger } from '../../../src-main/log';
-import { findRailsSource, nodeBoardIo, readBoardRails } from '../../../src-main/power/board';
+import { findRailsSource, nodeBoardIo, readBoardRails } from '../../../remote-agent/src/rails';
 import { monotonicClock } from '../../../src-main/power/clock';
 import { readMeter } from '../../../src-main/power/read';
 import { runEnergy, sessionMeters, startPowerSession } from '../../../src-main/power/session';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src-main/contract/index';
 import { sessionMeters } from '../../../src-main/power/session';
 import { PAPER_FIGURES } from '../../../src-main/reports/paper';
-import { reportJsonSchema } from '../../../src-main/reports/schema';
+import { reportJsonSchema } from '../../../src-main/contract/report';
 import { CSV_COLUMNS, CSV_FIGURES } from '../../../src-main/reports/tables';
 import { runsDir } from '../../../src-main/store/runs';
 import { startKasaSim, type KasaSim } from '../../sim/kasa-sim';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../src-main/contract/index';
-import { EventBus } from '../../../src-main/core/events';
+import { EventBus } from '../../../src-main/shared/events';
 import { createLogger } from '../../../src-main/log';
 import { startDemoRun } from '../../../src-main/runtime/demo';
 import { readRun } from '../../../src-main/store/runs';

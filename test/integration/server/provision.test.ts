@@ -68,6 +68,7 @@ describe('provisioning from the app', () => {
     const first = await provision();
     expect(first).toMatchObject({ name: 'board-1', status: 'failed', code: 'HOST_KEY_UNKNOWN' });
     expect(first.message).toContain(fingerprint);
+    expect(first.details).toMatchObject({ code: 'HOST_KEY_UNKNOWN', presented: { fingerprint } });
     // The app's own way to trust it, not the CLI's flag.
     expect(first.message).toContain('Farm view');
     expect(first.message).not.toContain('--accept-new');
@@ -106,6 +107,11 @@ describe('provisioning from the app', () => {
     expect(r).toMatchObject({ status: 'failed', code: 'HOST_KEY_CHANGED' });
     expect(r.message).toContain(old);
     expect(r.message).toContain(now);
+    expect(r.details).toMatchObject({
+      code: 'HOST_KEY_CHANGED',
+      presented: { fingerprint: now },
+      known: [{ fingerprint: old }],
+    });
   }, 60_000);
 
   it('refuses a second provisioning while one runs, and cancels it', async () => {

@@ -205,6 +205,12 @@ describe('host key trust against a real sshd', () => {
     expect(err.code).toBe('HOST_KEY_CHANGED');
     expect(err.message).toContain(oldPrint);
     expect(err.message).toContain(newPrint);
+    // The same keys in fields, for callers that must not read the sentence.
+    expect(err.details).toMatchObject({
+      code: 'HOST_KEY_CHANGED',
+      presented: { keyType: 'ecdsa-sha2-nistp256', fingerprint: newPrint },
+      known: [{ fingerprint: oldPrint }],
+    });
     expect(readFileSync(knownHostsPath, 'utf8')).toBe(before);
     // Reset for the tests below: the board was "reinstalled" and the user re-trusts it.
     writeFileSync(knownHostsPath, '');

@@ -1,7 +1,7 @@
 // The spread of repeated runs: mean, sample standard deviation, min and max per figure, runs
 // grouped by configuration, figures a run lacks left out of that figure's count.
 import { describe, expect, it } from 'vitest';
-import { groupRuns, spreadOf } from '../../../src-main/reports/spread';
+import { groupRuns, spreadOf } from '../../../src-main/contract/spread';
 
 const config = (plan: string) => ({ model: 'vgg16', farm: '9x pi3', plan, meters: 'wt300@h' });
 

@@ -1,7 +1,7 @@
 // Repeated runs: labs run each configuration several times and publish the mean with its
 // spread. Runs group by configuration (model, farm, plan, meters); each figure gets its mean,
 // sample standard deviation, minimum and maximum over the runs that have it.
-import type { RunConfiguration, RunGroup, Spread } from './schema';
+import type { RunConfiguration, RunGroup, Spread } from './report';
 
 export type { RunGroup, Spread };
 

@@ -1,4 +1,5 @@
-// The core's event bus: services publish typed events, adapters forward every one of them.
+// The event bus: services publish typed events, adapters forward every one of them. Below every
+// room that publishes (runtime, core) so none of them reaches up to another for it.
 import type { EventName, EventPayload } from '../contract/index';
 
 export type EventListener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;

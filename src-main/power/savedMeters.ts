@@ -5,9 +5,9 @@
 // meter it cannot open for a reason a save could have told.
 import { AppError, InputError } from '../contract/errors';
 import { MAX_SAVED_METERS, SavedMeter } from '../contract/meters';
-import { PowerFlags } from '../power/options';
-import { parseMeterUri } from '../power/uri';
-import { savedList } from './savedList';
+import { PowerFlags } from './options';
+import { parseMeterUri } from './uri';
+import { savedList } from '../store/savedList';
 
 const saved = savedList('meters', SavedMeter, MAX_SAVED_METERS, 'METERS_UNREADABLE');
 

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findRailsSource, nodeBoardIo, readBoardRails } from '../../../src-main/power/board';
+import { findRailsSource, nodeBoardIo, readBoardRails } from '../src/rails';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -61,10 +61,7 @@ describe('readBoardRails', () => {
     const root = await tree({});
     const bin = join(root, 'bin');
     await mkdir(bin);
-    const pmic = await readFile(
-      new URL('../../unit/power/fixtures/pmic_read_adc.txt', import.meta.url),
-      'utf8',
-    );
+    const pmic = await readFile(new URL('fixtures/pmic_read_adc.txt', import.meta.url), 'utf8');
     await writeFile(
       join(bin, 'vcgencmd'),
       `#!/bin/sh\n[ "$1" = pmic_read_adc ] || exit 1\ncat <<'OUT'\n${pmic}OUT\n`,

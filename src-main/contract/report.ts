@@ -2,8 +2,8 @@
 // Schema published beside the docs (docs/report.schema.json, `mchair report --schema`), so a
 // lab's scripts can validate a report without reading our code.
 import { z } from 'zod';
-import { MeterEnergy, RunEnergy } from '../contract/energy';
-import { RunRepeat, RunWindow } from '../contract/run';
+import { MeterEnergy, RunEnergy } from './energy';
+import { RunRepeat, RunWindow } from './run';
 
 /** What makes two runs the same experiment: reports group and compare runs by it. */
 export const RunConfiguration = z.object({

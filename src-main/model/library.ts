@@ -21,7 +21,7 @@ import {
   wrapModel,
   ZOO_NAMES,
   type OnnxModel,
-} from '../model/index';
+} from './index';
 import { writeFileAtomic } from '../store/atomic';
 
 /** VGG16 in float32 is 528 MB; anything far beyond is not a CNN for small boards. */
@@ -204,6 +204,7 @@ export class ModelLibrary {
       throw new AppError(
         'MODEL_TOO_BIG',
         `the file is over ${MAX_MODEL_BYTES / 1024 ** 3} GiB, too big for the farm's boards`,
+        { details: { code: 'MODEL_TOO_BIG', maxBytes: MAX_MODEL_BYTES } },
       );
     }
     await appendFile(part, bytes);
