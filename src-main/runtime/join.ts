@@ -11,10 +11,9 @@ import { gainText } from '../contract/run';
 import { FarmEndpoints } from '../farm/farmfile';
 import type { Logger } from '../log';
 import { farmFromFile, type Device, type Replan } from '../planner/index';
-import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import type { Peer } from '../../remote-agent/src/protocol/schema';
-import type { FarmAgent } from './coordinator';
-import { within } from './heartbeat';
+import { PeerClient, type Peer, type TlsMaterial } from '../../remote-agent/src/protocol/index';
+import type { FarmAgent } from '../shared/farmAgent';
+import { within } from '../shared/within';
 
 /** Least predicted IPS gain (a share of the plan running) that earns a joined board a chair. */
 export const JOIN_GAIN = 0.05;
