@@ -264,9 +264,12 @@ describe('mchair report', () => {
       code: 1,
       stderr: 'mchair: --out: a PDF report needs a file to go to\n',
     });
+    // An unknown format is wrong usage (exit 2), like an unknown flag.
     expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/^mchair: --format: must be one of html, pdf, csv, json\n$/),
+      code: 2,
+      stderr: expect.stringMatching(
+        /^mchair: option '--format <format>' argument 'docx' is invalid\. Allowed choices are html, pdf, csv, json, svg, png\. \(see --help\)\n$/,
+      ),
     });
     await writeFile(
       join(runsDir(dataDir), emulated.id, 'power.json'),
