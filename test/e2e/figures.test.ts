@@ -82,21 +82,27 @@ interface Box {
   h: number;
 }
 
-/** Every text element of the page's figure, with its box in the figure's own units. */
+/**
+ * Page script: every text element of the page's figure with its box, in the figure's own units
+ * (a string, since this file is type-checked without the DOM library).
+ */
+const TEXT_BOXES = `(() => {
+  const root = document.querySelector('svg');
+  const r = root.getBoundingClientRect();
+  const boxes = [...root.querySelectorAll('text')].map((t) => {
+    const b = t.getBoundingClientRect();
+    return { text: t.textContent, x: b.x - r.x, y: b.y - r.y, w: b.width, h: b.height };
+  });
+  return { boxes, width: root.viewBox.baseVal.width, height: root.viewBox.baseVal.height };
+})()`;
+
+/** Every text element of a figure, with its box, laid out by Chromium. */
 async function textBoxes(svg: string): Promise<{ boxes: Box[]; width: number; height: number }> {
   const page = await browser.newPage();
   try {
     await page.setContent(`<!doctype html><body style="margin:0">${svg}</body>`);
     await page.evaluate('document.fonts.ready');
-    return await page.evaluate(() => {
-      const root = document.querySelector('svg')!;
-      const r = root.getBoundingClientRect();
-      const boxes = [...root.querySelectorAll('text')].map((t) => {
-        const b = t.getBoundingClientRect();
-        return { text: t.textContent ?? '', x: b.x - r.x, y: b.y - r.y, w: b.width, h: b.height };
-      });
-      return { boxes, width: root.viewBox.baseVal.width, height: root.viewBox.baseVal.height };
-    });
+    return (await page.evaluate(TEXT_BOXES)) as { boxes: Box[]; width: number; height: number };
   } finally {
     await page.close();
   }

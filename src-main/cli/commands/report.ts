@@ -123,7 +123,9 @@ export function registerReport(program: Command): void {
         };
         if (!o.out) {
           if (format === 'pdf' || format === 'png')
-            throw new InputError(`--out: a ${format.toUpperCase()} needs a file to go to`);
+            throw new InputError(
+              `--out: a ${format.toUpperCase()} ${o.figure ? 'figure' : 'report'} needs a file to go to`,
+            );
           const runs = await loadReportRuns(ctx.dataDir, ctx.args);
           if (o.figure)
             return { text: (await renderFigureFile(runs, o.figure, 'svg', figureOpts)) as string };

@@ -6,7 +6,6 @@
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from '../paper';
 import type { RunConfiguration } from '../schema';
 import { repeatedFigures, spreadOf, type RepeatedFigures } from '../spread';
-import { barFigure } from './bars';
 import type { BarFigureSpec, ColumnValue, ErrorBars, FigureColumn, FigureGroup } from './spec';
 
 export const FIGURES = ['ips', 'energy', 'energy-split'] as const;
@@ -33,9 +32,9 @@ const DEFINITIONS: Record<
     series: [{ key: 'ips', name: 'inferences per second', color: '#2f6db5' }],
   },
   energy: {
-    title: 'Energy per inference',
+    title: 'Total energy per inference',
     axisTitle: 'joules per inference (J)',
-    series: [{ key: 'totalJ', name: 'total energy per inference', color: '#4a8c3a' }],
+    series: [{ key: 'totalJ', name: 'total (static + dynamic)', color: '#4a8c3a' }],
   },
   'energy-split': {
     title: 'Energy per inference: static and dynamic',
@@ -124,13 +123,4 @@ export function figureSpec(
 /** Whether any of our runs has a value for the figure (an unmetered run has no energy). */
 export function figureHasRuns(spec: BarFigureSpec): boolean {
   return spec.groups.some((g) => g.columns.some((c) => c.source !== 'paper'));
-}
-
-/** A figure as SVG. */
-export function renderFigure(
-  id: FigureId,
-  runs: readonly FigureRun[],
-  errorBars: ErrorBars = 'range',
-): string {
-  return barFigure(figureSpec(id, runs, errorBars));
 }
