@@ -15,6 +15,7 @@ import {
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
@@ -198,6 +199,17 @@ export const commands = {
       })
       .strict(),
     z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+  ),
+  'reports/figure': command(
+    "One of the report's paper-style figures over the runs given, as SVG (null when no run has it and the paper has no figure for their models).",
+    z
+      .object({
+        runIds: z.array(RunId).min(1).max(12),
+        figure: FigureId,
+        errorBars: ErrorBars.default('range'),
+      })
+      .strict(),
+    z.object({ svg: z.string().nullable() }),
   ),
   'reports/paper': command(
     "The Musical Chair paper's published figures for the model a run used (AlexNet or VGG16), to draw beside it.",

@@ -314,5 +314,5 @@ export function barFigure(spec: BarFigureSpec): string {
     );
   }
   const height = Math.ceil(y + boxHeight(STYLE.group) + PAD);
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="figure chart" data-chart="${esc(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(spec.title)}" style="font-family:'${FIGURE_FONT}',Verdana,sans-serif;font-kerning:none"><rect class="background" width="${width}" height="${height}" fill="#fff"/>${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="figure chart" data-chart="${esc(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(spec.title)}" font-family="'${FIGURE_FONT}', Verdana, sans-serif"><rect class="background" width="${width}" height="${height}" fill="#fff"/>${parts.join('')}</svg>`;
 }

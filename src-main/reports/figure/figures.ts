@@ -3,13 +3,13 @@
 // configuration (farm, plan, meters): a repeated configuration is one column, its mean with
 // error bars. The paper's published systems for each model stand beside ours, as the paper drew
 // them.
+import type { FigureId } from '../../contract/figure';
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from '../paper';
 import type { RunConfiguration } from '../schema';
 import { repeatedFigures, spreadOf, type RepeatedFigures } from '../spread';
 import type { BarFigureSpec, ColumnValue, ErrorBars, FigureColumn, FigureGroup } from './spec';
 
-export const FIGURES = ['ips', 'energy', 'energy-split'] as const;
-export type FigureId = (typeof FIGURES)[number];
+export { FIGURES, type FigureId } from '../../contract/figure';
 
 /** What a figure needs of a run (a ReportRun has it). */
 export interface FigureRun {

@@ -1,6 +1,7 @@
 // What a paper-style bar figure shows, before any layout: groups (one per model) of columns (one
 // per farm and plan, ours or the paper's), each column a bar per series, a repeated column with
 // the spread of its runs. figures.ts builds these from runs; bars.ts lays them out and draws them.
+import type { ErrorBars } from '../../contract/figure';
 import type { Spread } from '../schema';
 
 /** Where a column's numbers come from: this lab's instruments, device emulation, or the paper. */
@@ -33,9 +34,7 @@ export interface FigureSeries {
   color: string;
 }
 
-/** Error bars over repeated runs: their whole range, or the mean plus and minus one sd. */
-export const ERROR_BARS = ['range', 'sd'] as const;
-export type ErrorBars = (typeof ERROR_BARS)[number];
+export { ERROR_BARS, type ErrorBars } from '../../contract/figure';
 
 export interface BarFigureSpec {
   /** The figure's id (ips, energy, energy-split): data-chart on the SVG. */

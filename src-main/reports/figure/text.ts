@@ -1,7 +1,9 @@
 // Text as a figure lays it out: widths from the font's own advance table (fontMetrics.ts), lines
 // wrapped at spaces and, for a word wider than the room, inside the word, so no label is ever cut
-// short. The figure declares the font it measured (and kerning off), so the width it plans is the
-// width Chromium draws; a fallback font (Verdana, Arial) is no wider than DejaVu Sans.
+// short. The figure declares the font it measured, so the width it plans is the width Chromium
+// draws, or less: kerning only draws pairs closer, and the fallbacks (Verdana, whose metrics Vera
+// and so DejaVu follow, then the system's sans) are no wider. The declaration is an attribute, not
+// a style: the app's CSP refuses inline styles.
 import { ADVANCE_UNITS, BOLD, FIGURE_FONT, REGULAR } from './fontMetrics';
 
 export { FIGURE_FONT };
