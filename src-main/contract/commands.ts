@@ -361,7 +361,7 @@ export const commands = {
     z.object({ stopped: z.number().int() }),
   ),
   'run/start': command(
-    'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make); returns once the run has an id, metrics follow as run/metrics events.',
+    'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make), once or repeated as a set; returns once the (first) run has an id, metrics follow as run/metrics events.',
     z
       .object({
         model: z.string().min(1).max(64),
@@ -370,6 +370,11 @@ export const commands = {
         source: RunSourceKind.default('synthetic'),
         /** The camera and file sources run until stopped or this many frames. */
         frames: z.number().int().min(1).max(1_000_000).default(500),
+        /**
+         * Runs of this configuration, one after another, recorded as a set (as `mchair run
+         * --repeat`); the command answers with the first, the page follows each in turn.
+         */
+        repeat: z.number().int().min(1).max(100).default(1),
       })
       .strict(),
     z.object({
