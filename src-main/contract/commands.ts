@@ -2,7 +2,7 @@
 // handler in the core (the type checker refuses a core that lacks one).
 import { z } from 'zod';
 import { command } from './define';
-import { RunId, RunMetrics, RunSummary } from './run';
+import { RepeatCount, RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
   DeviceForm,
@@ -374,7 +374,7 @@ export const commands = {
          * Runs of this configuration, one after another, recorded as a set (as `mchair run
          * --repeat`); the command answers with the first, the page follows each in turn.
          */
-        repeat: z.number().int().min(1).max(100).default(1),
+        repeat: RepeatCount.default(1),
       })
       .strict(),
     z.object({

@@ -4,6 +4,7 @@
 // inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { RepeatCount } from '../../contract/run';
 import { PowerFlags, withPowerOptions } from '../../power/index';
 import { labelsOf } from '../../model/labels';
 import { imageFolderSource } from '../../runtime/images';
@@ -29,7 +30,7 @@ const Options = z.object({
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
   savedMeters: z.boolean().default(false),
-  repeat: z.coerce.number().int().min(1).max(100).default(1),
+  repeat: z.coerce.number().pipe(RepeatCount).default(1),
 });
 
 const fmt = (v: number | null, digits = 2) =>
