@@ -6,7 +6,6 @@
 // that farm (runtime/recognitionDemo.ts). --skeleton stops after the first part.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { RepeatCount } from '../../contract/run';
 import { AppError } from '../../contract/index';
 import { EventBus } from '../../core/events';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
@@ -18,13 +17,13 @@ import {
   recogniseKitten,
   type RecognitionLine,
 } from '../../runtime/recognitionDemo';
-import { action, withCommonOptions, type ActionContext } from '../framework';
+import { action, RepeatFlag, withCommonOptions, type ActionContext } from '../framework';
 
 const Options = z.object({
   frames: z.coerce.number().int().min(1).max(100_000).default(200),
   seconds: z.coerce.number().min(1).max(3600).default(6),
   skeleton: z.boolean().default(false),
-  repeat: z.coerce.number().pipe(RepeatCount).default(1),
+  repeat: RepeatFlag,
 });
 
 async function skeleton(ctx: ActionContext, frames: number) {

@@ -4,7 +4,6 @@
 // inventory's provisioned boards, over SSH.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { RepeatCount } from '../../contract/run';
 import { PowerFlags, withPowerOptions } from '../../power/index';
 import { labelsOf } from '../../model/labels';
 import { imageFolderSource } from '../../runtime/images';
@@ -14,7 +13,7 @@ import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../store/meters';
 import type { RunRepeat } from '../../contract/index';
-import { action, withCommonOptions } from '../framework';
+import { action, RepeatFlag, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../reports/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
@@ -30,7 +29,7 @@ const Options = z.object({
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
   savedMeters: z.boolean().default(false),
-  repeat: z.coerce.number().pipe(RepeatCount).default(1),
+  repeat: RepeatFlag,
 });
 
 const fmt = (v: number | null, digits = 2) =>
