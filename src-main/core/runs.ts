@@ -6,6 +6,7 @@
 import {
   AppError,
   ASKED_HOST_KEY_CODES,
+  type CommandArgs,
   type EventPayload,
   type RunRepeat,
   type RunSummary,
@@ -103,6 +104,112 @@ export function runHandlers(o: {
   const pageSources = new Map<string, PageFrameSource>();
   const library = new ModelLibrary(o.dataDir);
 
+  /** What a run of the set needs, found once for the set. */
+  interface SetUp {
+    modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
+    labels: ReturnType<typeof labelsOf> | undefined;
+    card: Awaited<ReturnType<ModelLibrary['card']>>;
+    where: Partial<RunRequest>;
+    power: Awaited<ReturnType<typeof withSavedMeters>>;
+    plan: NonNullable<CommandArgs<'run/start'>['plan']>;
+    frames: number;
+    source: NonNullable<CommandArgs<'run/start'>['source']>;
+  }
+
+  /**
+   * One run (alone, or one of a set): resolves once it has an id, with how the page cuts its
+   * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
+   */
+  async function startRun(
+    { modelRef, labels, card, where, power, plan, frames, source }: SetUp,
+    place: RunRepeat | undefined,
+    abort: AbortController,
+  ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
+    let page: PageFrameSource | null = null;
+    let lastPreview = 0;
+    let named: (id: string) => void = () => undefined;
+    const runId = new Promise<string>((resolve) => (named = resolve));
+    let frame: FrameView | null = null;
+    const lines = startingLines(o.events);
+    const done = runModel({
+      ...where,
+      model: modelRef,
+      labels,
+      plan,
+      frames,
+      power,
+      check: false,
+      window: WINDOW,
+      ...(place ? { repeat: place } : {}),
+      dataDir: o.dataDir,
+      log: o.log,
+      events: o.events,
+      say: lines.say,
+      signal: abort.signal,
+      source:
+        source === 'synthetic'
+          ? undefined
+          : async (input) => {
+              page = new PageFrameSource(input, source === 'camera');
+              pageSources.set(await runId, page);
+              if (abort.signal.aborted) page.close();
+              return page;
+            },
+      onRunId: (id, input) => {
+        frame = frameView(input, card?.input.resize);
+        o.events.emit('run/state', {
+          runId: id,
+          state: 'starting',
+          message: place ? `run ${place.index} of ${place.of} (set ${place.set})` : null,
+        });
+        lines.named(id);
+        named(id);
+      },
+      onOutput: (frameId, output) => {
+        const now = performance.now();
+        if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
+        lastPreview = now;
+        void runId.then((id) =>
+          o.events.emit('run/frame', {
+            runId: id,
+            frameId,
+            top5: rankedClasses(output, 5, labels),
+            untrained: !card || card.untrained === true,
+            source: (page as PageFrameSource | null)?.counters() ?? null,
+          }),
+        );
+      },
+    }).finally(() => {
+      lines.stop();
+      (page as PageFrameSource | null)?.close();
+    });
+    // Before it has an id the run fails as the command (a bad plan, no farm): say why.
+    const id = await Promise.race([runId, done.then(() => runId)]);
+    // Failures after the id are the run's own (recorded, and sent as run/state).
+    const finished: Promise<RunSummary> = done.then(
+      async () => (await readRun(o.dataDir, id)).run,
+      async (err: unknown) => {
+        o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
+        return (await readRun(o.dataDir, id)).run;
+      },
+    );
+    const live: LiveRun = {
+      id,
+      stop: async () => {
+        abort.abort();
+        (page as PageFrameSource | null)?.close();
+        await finished;
+      },
+      done: finished,
+    };
+    o.live.set(id, live);
+    void finished.finally(() => {
+      o.live.delete(id);
+      pageSources.delete(id);
+    });
+    return { runId: id, frame: frame as FrameView | null, finished };
+  }
+
   return {
     'run/start': async ({ model, plan, farm, source, frames, repeat }) => {
       if (repeat > 1 && source !== 'synthetic')
@@ -121,100 +228,14 @@ export function runHandlers(o: {
       const power = await withSavedMeters(o.dataDir);
       // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();
-      const startOne = async (
-        place: RunRepeat | undefined,
-      ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> => {
-        let page: PageFrameSource | null = null;
-        let lastPreview = 0;
-        let named: (id: string) => void = () => undefined;
-        const runId = new Promise<string>((resolve) => (named = resolve));
-        let frame: FrameView | null = null;
-        const lines = startingLines(o.events);
-        const done = runModel({
-          ...where,
-          model: modelRef,
-          labels,
-          plan,
-          frames,
-          power,
-          check: false,
-          window: WINDOW,
-          ...(place ? { repeat: place } : {}),
-          dataDir: o.dataDir,
-          log: o.log,
-          events: o.events,
-          say: lines.say,
-          signal: abort.signal,
-          source:
-            source === 'synthetic'
-              ? undefined
-              : async (input) => {
-                  page = new PageFrameSource(input, source === 'camera');
-                  pageSources.set(await runId, page);
-                  if (abort.signal.aborted) page.close();
-                  return page;
-                },
-          onRunId: (id, input) => {
-            frame = frameView(input, card?.input.resize);
-            o.events.emit('run/state', {
-              runId: id,
-              state: 'starting',
-              message: place ? `run ${place.index} of ${place.of} (set ${place.set})` : null,
-            });
-            lines.named(id);
-            named(id);
-          },
-          onOutput: (frameId, output) => {
-            const now = performance.now();
-            if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
-            lastPreview = now;
-            void runId.then((id) =>
-              o.events.emit('run/frame', {
-                runId: id,
-                frameId,
-                top5: rankedClasses(output, 5, labels),
-                untrained: !card || card.untrained === true,
-                source: (page as PageFrameSource | null)?.counters() ?? null,
-              }),
-            );
-          },
-        }).finally(() => {
-          lines.stop();
-          (page as PageFrameSource | null)?.close();
-        });
-        // Before it has an id the run fails as the command (a bad plan, no farm): say why.
-        const id = await Promise.race([runId, done.then(() => runId)]);
-        // Failures after the id are the run's own (recorded, and sent as run/state).
-        const finished: Promise<RunSummary> = done.then(
-          async () => (await readRun(o.dataDir, id)).run,
-          async (err: unknown) => {
-            o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
-            return (await readRun(o.dataDir, id)).run;
-          },
-        );
-        const live: LiveRun = {
-          id,
-          stop: async () => {
-            abort.abort();
-            (page as PageFrameSource | null)?.close();
-            await finished;
-          },
-          done: finished,
-        };
-        o.live.set(id, live);
-        void finished.finally(() => {
-          o.live.delete(id);
-          pageSources.delete(id);
-        });
-        return { runId: id, frame: frame as FrameView | null, finished };
-      };
+      const setUp: SetUp = { modelRef, labels, card, where, power, plan, frames, source };
       // The first run's id answers the command; the set goes on in the background, each run
       // starting when the last has ended (the page follows the next run as ours ends).
       return new Promise((resolve, reject) => {
         runRepeated(
           repeat,
           async (place) => {
-            const one = await startOne(place);
+            const one = await startRun(setUp, place, abort);
             if (!place || place.index === 1) resolve({ runId: one.runId, frame: one.frame });
             return one.finished;
           },

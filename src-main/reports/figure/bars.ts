@@ -172,13 +172,17 @@ function errorEnds(spec: BarFigureSpec, v: ColumnValue): [number, number] | null
   return spec.errorBars === 'range' ? [s.min, s.max] : [s.mean - s.sd, s.mean + s.sd];
 }
 
-export function barFigure(spec: BarFigureSpec): string {
-  const series = spec.series;
-  const barsW = series.length * BAR_W + (series.length - 1) * BAR_GAP;
+interface GroupLayout {
+  title: string;
+  cols: ColumnLayout[];
+}
 
-  // Widths, from the inside out: a column fits its bars and its label's longest word (wrapping
-  // the rest), a run of like columns fits its mark, a group fits its model's name.
-  const groups = spec.groups.map((g) => {
+/**
+ * Widths, from the inside out: a column fits its bars and its label's longest word (wrapping the
+ * rest), a run of like columns fits its mark, a group fits its model's name.
+ */
+function groupWidths(spec: BarFigureSpec, barsW: number): GroupLayout[] {
+  return spec.groups.map((g) => {
     const cols: ColumnLayout[] = g.columns.map((column) => ({
       column,
       x: 0,
@@ -190,83 +194,26 @@ export function barFigure(spec: BarFigureSpec): string {
     widen(cols, textWidth(g.title, STYLE.group) + 2 * COL_PAD);
     return { title: g.title, cols };
   });
+}
 
-  // The y scale covers every bar and every error bar's top.
-  const highest = Math.max(
-    0,
-    ...spec.groups.flatMap((g) =>
-      g.columns.flatMap((c) =>
-        Object.values(c.values).flatMap((v) => (v ? [v.value, ...(errorEnds(spec, v) ?? [])] : [])),
-      ),
-    ),
-  );
-  const ticks = niceTicks(highest);
-  const top = ticks[ticks.length - 1] as number;
-  const tickW = Math.max(...ticks.map((t) => textWidth(fmt(t), STYLE.tick)));
-  const axisLines = wrap(spec.axisTitle, PLOT_H, STYLE.axis);
-  const left = PAD + linesHeight(axisLines.length, STYLE.axis) + 8 + tickW + 6;
-
-  const allCols = groups.flatMap((g) => g.cols);
-  const contentW = () => groups.reduce((s, g) => s + g.cols.reduce((w, c) => w + c.width, 0), 0);
-  const plotNeed = contentW() + GROUP_GAP * groups.length;
-  const width = Math.ceil(Math.max(MIN_W, left + plotNeed + PAD));
-  // A figure with few columns spreads them over the minimum width.
-  if (allCols.length) widen(allCols, width - left - PAD - GROUP_GAP * groups.length);
-  let x = left + GROUP_GAP / 2;
-  for (const g of groups) {
-    for (const c of g.cols) {
-      c.x = x;
-      c.label = wrap(c.column.label, c.width - 2 * COL_PAD, STYLE.label);
-      x += c.width;
-    }
-    x += GROUP_GAP;
-  }
-
+/** Each column's bars (pale for the paper's) and error bars, on the scale `Y`. */
+function drawBars(
+  spec: BarFigureSpec,
+  groups: readonly GroupLayout[],
+  barsW: number,
+  Y: (v: number) => number,
+): string[] {
   const parts: string[] = [];
-  // Vertically, from the top: title, legend, plot, column labels, marks, model names.
-  let y = PAD;
-  const titleLines = wrap(spec.title, width - 2 * PAD, STYLE.title);
-  parts.push(lines(PAD, y, titleLines, STYLE.title, { cls: 'title' }));
-  y += linesHeight(titleLines.length, STYLE.title) + 8;
-  const leg = legend(spec, PAD, y, width - 2 * PAD);
-  parts.push(`<g class="legend">${leg.svg}</g>`);
-  y += leg.height + 14;
-
-  const plotTop = y;
-  const plotBottom = plotTop + PLOT_H;
-  const Y = (v: number): number => plotBottom - (Math.max(0, v) / top) * PLOT_H;
-  const plotRight = width - PAD;
-  for (const t of ticks) {
-    parts.push(
-      `<line class="grid" x1="${left}" x2="${plotRight}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e6e6e6"/>`,
-      text(
-        left - 6,
-        Y(t) + (ASCENT - (ASCENT + DESCENT) / 2) * STYLE.tick.size,
-        fmt(t),
-        STYLE.tick,
-        {
-          anchor: 'end',
-          cls: 'tick',
-          fill: '#444',
-        },
-      ),
-    );
-  }
-  const axisMid = plotTop + PLOT_H / 2;
-  axisLines.forEach((l, i) => {
-    const ax = PAD + ASCENT * STYLE.axis.size + i * lineHeight(STYLE.axis);
-    parts.push(text(ax, axisMid, l, STYLE.axis, { anchor: 'middle', rotate: -90, cls: 'axis' }));
-  });
-
+  const bottom = Y(0);
   for (const g of groups)
     for (const c of g.cols) {
       const x0 = c.x + (c.width - barsW) / 2;
       const paper = c.column.source === 'paper';
-      series.forEach((s, i) => {
+      spec.series.forEach((s, i) => {
         const v = c.column.values[s.key];
         if (!v) return;
         const bx = x0 + i * (BAR_W + BAR_GAP);
-        const h = plotBottom - Y(v.value);
+        const h = bottom - Y(v.value);
         parts.push(
           `<rect class="bar" data-group="${esc(g.title)}" data-column="${esc(c.column.label)}" data-series="${esc(s.key)}" data-source="${c.column.source}" data-value="${v.value}" x="${bx.toFixed(1)}" y="${Y(v.value).toFixed(1)}" width="${BAR_W}" height="${h.toFixed(1)}" fill="${s.color}"${paper ? ` fill-opacity="0.35" stroke="${s.color}"` : ''}><title>${esc(`${g.title}, ${c.column.label}: ${s.name} ${fmt(v.value)}`)}</title></rect>`,
         );
@@ -280,11 +227,17 @@ export function barFigure(spec: BarFigureSpec): string {
         }
       });
     }
-  parts.push(
-    `<line class="axisline" x1="${left}" x2="${plotRight}" y1="${plotBottom}" y2="${plotBottom}" stroke="#888"/>`,
-  );
+  return parts;
+}
 
-  y = plotBottom + 6;
+/** Under the axis from `top`: column labels, one mark per run of like columns, model names. */
+function drawUnderAxis(
+  groups: readonly GroupLayout[],
+  top: number,
+): { parts: string[]; bottom: number } {
+  const parts: string[] = [];
+  const allCols = groups.flatMap((g) => g.cols);
+  let y = top;
   const labelRows = Math.max(0, ...allCols.map((c) => c.label.length));
   for (const c of allCols)
     parts.push(
@@ -313,6 +266,81 @@ export function barFigure(spec: BarFigureSpec): string {
       lines((from + to) / 2, y, [g.title], STYLE.group, { anchor: 'middle', cls: 'group' }),
     );
   }
-  const height = Math.ceil(y + boxHeight(STYLE.group) + PAD);
+  return { parts, bottom: y + boxHeight(STYLE.group) };
+}
+
+export function barFigure(spec: BarFigureSpec): string {
+  const series = spec.series;
+  const barsW = series.length * BAR_W + (series.length - 1) * BAR_GAP;
+  const groups = groupWidths(spec, barsW);
+
+  // The y scale covers every bar and every error bar's top.
+  const highest = Math.max(
+    0,
+    ...spec.groups.flatMap((g) =>
+      g.columns.flatMap((c) =>
+        Object.values(c.values).flatMap((v) => (v ? [v.value, ...(errorEnds(spec, v) ?? [])] : [])),
+      ),
+    ),
+  );
+  const ticks = niceTicks(highest);
+  const top = ticks[ticks.length - 1] as number;
+  const tickW = Math.max(...ticks.map((t) => textWidth(fmt(t), STYLE.tick)));
+  const axisLines = wrap(spec.axisTitle, PLOT_H, STYLE.axis);
+  const left = PAD + linesHeight(axisLines.length, STYLE.axis) + 8 + tickW + 6;
+
+  const allCols = groups.flatMap((g) => g.cols);
+  const contentW = allCols.reduce((w, c) => w + c.width, 0);
+  const width = Math.ceil(Math.max(MIN_W, left + contentW + GROUP_GAP * groups.length + PAD));
+  // A figure with few columns spreads them over the minimum width.
+  if (allCols.length) widen(allCols, width - left - PAD - GROUP_GAP * groups.length);
+  let x = left + GROUP_GAP / 2;
+  for (const g of groups) {
+    for (const c of g.cols) {
+      c.x = x;
+      c.label = wrap(c.column.label, c.width - 2 * COL_PAD, STYLE.label);
+      x += c.width;
+    }
+    x += GROUP_GAP;
+  }
+
+  const parts: string[] = [];
+  // Vertically, from the top: title, legend, plot, then what goes under the axis.
+  let y = PAD;
+  const titleLines = wrap(spec.title, width - 2 * PAD, STYLE.title);
+  parts.push(lines(PAD, y, titleLines, STYLE.title, { cls: 'title' }));
+  y += linesHeight(titleLines.length, STYLE.title) + 8;
+  const leg = legend(spec, PAD, y, width - 2 * PAD);
+  parts.push(`<g class="legend">${leg.svg}</g>`);
+  y += leg.height + 14;
+
+  const plotTop = y;
+  const plotBottom = plotTop + PLOT_H;
+  const Y = (v: number): number => plotBottom - (Math.max(0, v) / top) * PLOT_H;
+  const plotRight = width - PAD;
+  // A tick label's box centred on its line.
+  const tickBaseline = (ASCENT - (ASCENT + DESCENT) / 2) * STYLE.tick.size;
+  for (const t of ticks)
+    parts.push(
+      `<line class="grid" x1="${left}" x2="${plotRight}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e6e6e6"/>`,
+      text(left - 6, Y(t) + tickBaseline, fmt(t), STYLE.tick, {
+        anchor: 'end',
+        cls: 'tick',
+        fill: '#444',
+      }),
+    );
+  axisLines.forEach((l, i) => {
+    const ax = PAD + ASCENT * STYLE.axis.size + i * lineHeight(STYLE.axis);
+    parts.push(
+      text(ax, plotTop + PLOT_H / 2, l, STYLE.axis, { anchor: 'middle', rotate: -90, cls: 'axis' }),
+    );
+  });
+  parts.push(
+    ...drawBars(spec, groups, barsW, Y),
+    `<line class="axisline" x1="${left}" x2="${plotRight}" y1="${plotBottom}" y2="${plotBottom}" stroke="#888"/>`,
+  );
+  const under = drawUnderAxis(groups, plotBottom + 6);
+  parts.push(...under.parts);
+  const height = Math.ceil(under.bottom + PAD);
   return `<svg xmlns="http://www.w3.org/2000/svg" class="figure chart" data-chart="${esc(spec.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(spec.title)}" font-family="'${FIGURE_FONT}', Verdana, sans-serif"><rect class="background" width="${width}" height="${height}" fill="#fff"/>${parts.join('')}</svg>`;
 }
