@@ -1,11 +1,19 @@
 // The paper-style bar figure, laid out from measured text: every label gets the room its words
 // need (columns, then each source's bracket, then each model's group widen to fit their text),
-// so nothing is cut or drawn over anything else. Bars group by model, then by farm and plan;
+// so nothing is cut or drawn over anything else. Bars group by model, each model a panel with its
+// own y scale, then by farm and plan;
 // the emulated/measured/paper mark is drawn once under each run of like columns; repeated
 // columns carry error bars, and the legend says which kind. Pure string building: the same code
 // draws the HTML report, the Reports view and `mchair report --figure`.
 import { esc, fmt, niceTicks } from '../svg';
-import type { BarFigureSpec, ColumnSource, ColumnValue, FigureColumn, FigureSeries } from './spec';
+import type {
+  BarFigureSpec,
+  ColumnSource,
+  ColumnValue,
+  FigureColumn,
+  FigureGroup,
+  FigureSeries,
+} from './spec';
 import { FIGURE_FONT, lineHeight, textWidth, widestWord, wrap, type TextStyle } from './text';
 
 const STYLE = {
@@ -175,6 +183,22 @@ function errorEnds(spec: BarFigureSpec, v: ColumnValue): [number, number] | null
 interface GroupLayout {
   title: string;
   cols: ColumnLayout[];
+  /** The group's own y scale: its round ticks from 0, the last the panel's top. */
+  ticks: number[];
+  tickW: number;
+  /** Where the group's panel (its y axis) starts. */
+  axisX: number;
+}
+
+/** A group's y scale covers its every bar and every error bar's top. */
+function groupTicks(spec: BarFigureSpec, g: FigureGroup): number[] {
+  const highest = Math.max(
+    0,
+    ...g.columns.flatMap((c) =>
+      Object.values(c.values).flatMap((v) => (v ? [v.value, ...(errorEnds(spec, v) ?? [])] : [])),
+    ),
+  );
+  return niceTicks(highest);
 }
 
 /**
@@ -192,20 +216,49 @@ function groupWidths(spec: BarFigureSpec, barsW: number): GroupLayout[] {
     for (const run of sourceRuns(cols))
       widen(run, textWidth(SOURCE_MARK[run[0]!.column.source].text, STYLE.mark) + 2 * COL_PAD);
     widen(cols, textWidth(g.title, STYLE.group) + 2 * COL_PAD);
-    return { title: g.title, cols };
+    const ticks = groupTicks(spec, g);
+    const tickW = Math.max(...ticks.map((t) => textWidth(fmt(t), STYLE.tick)));
+    return { title: g.title, cols, ticks, tickW, axisX: 0 };
   });
 }
 
-/** Each column's bars (pale for the paper's) and error bars, on the scale `Y`. */
-function drawBars(
+/** A group's y: its value's height in the panel from `top` to `bottom`. */
+function scaleOf(g: GroupLayout, top: number, bottom: number): (v: number) => number {
+  const highest = g.ticks[g.ticks.length - 1] as number;
+  return (v) => bottom - (Math.max(0, v) / highest) * (bottom - top);
+}
+
+/**
+ * Each group's panel: its own y axis (VGG16's joules are ten times AlexNet's, and on one scale
+ * AlexNet's bars would vanish), grid, bars (pale for the paper's) and error bars.
+ */
+function drawPanels(
   spec: BarFigureSpec,
   groups: readonly GroupLayout[],
   barsW: number,
-  Y: (v: number) => number,
+  top: number,
+  bottom: number,
 ): string[] {
   const parts: string[] = [];
-  const bottom = Y(0);
-  for (const g of groups)
+  // A tick label's box centred on its line.
+  const tickBaseline = (ASCENT - (ASCENT + DESCENT) / 2) * STYLE.tick.size;
+  for (const g of groups) {
+    const Y = scaleOf(g, top, bottom);
+    const last = g.cols[g.cols.length - 1]!;
+    const right = last.x + last.width + GROUP_GAP / 2;
+    for (const t of g.ticks)
+      parts.push(
+        `<line class="grid" x1="${g.axisX}" x2="${right.toFixed(1)}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e6e6e6"/>`,
+        text(g.axisX - 6, Y(t) + tickBaseline, fmt(t), STYLE.tick, {
+          anchor: 'end',
+          cls: 'tick',
+          fill: '#444',
+        }),
+      );
+    parts.push(
+      `<line class="axisline" x1="${g.axisX}" x2="${right.toFixed(1)}" y1="${bottom}" y2="${bottom}" stroke="#888"/>`,
+      `<line class="axisline" x1="${g.axisX}" x2="${g.axisX}" y1="${top}" y2="${bottom}" stroke="#888"/>`,
+    );
     for (const c of g.cols) {
       const x0 = c.x + (c.width - barsW) / 2;
       const paper = c.column.source === 'paper';
@@ -227,6 +280,7 @@ function drawBars(
         }
       });
     }
+  }
   return parts;
 }
 
@@ -273,39 +327,30 @@ export function barFigure(spec: BarFigureSpec): string {
   const series = spec.series;
   const barsW = series.length * BAR_W + (series.length - 1) * BAR_GAP;
   const groups = groupWidths(spec, barsW);
-
-  // The y scale covers every bar and every error bar's top.
-  const highest = Math.max(
-    0,
-    ...spec.groups.flatMap((g) =>
-      g.columns.flatMap((c) =>
-        Object.values(c.values).flatMap((v) => (v ? [v.value, ...(errorEnds(spec, v) ?? [])] : [])),
-      ),
-    ),
-  );
-  const ticks = niceTicks(highest);
-  const top = ticks[ticks.length - 1] as number;
-  const tickW = Math.max(...ticks.map((t) => textWidth(fmt(t), STYLE.tick)));
   const axisLines = wrap(spec.axisTitle, PLOT_H, STYLE.axis);
-  const left = PAD + linesHeight(axisLines.length, STYLE.axis) + 8 + tickW + 6;
+  const left = PAD + linesHeight(axisLines.length, STYLE.axis) + 8;
 
+  // Across: the axis title, then each group's panel: its tick labels, its columns.
   const allCols = groups.flatMap((g) => g.cols);
+  const overhead = groups.reduce((w, g) => w + g.tickW + 6 + GROUP_GAP, 0);
   const contentW = allCols.reduce((w, c) => w + c.width, 0);
-  const width = Math.ceil(Math.max(MIN_W, left + contentW + GROUP_GAP * groups.length + PAD));
+  const width = Math.ceil(Math.max(MIN_W, left + overhead + contentW + PAD));
   // A figure with few columns spreads them over the minimum width.
-  if (allCols.length) widen(allCols, width - left - PAD - GROUP_GAP * groups.length);
-  let x = left + GROUP_GAP / 2;
+  if (allCols.length) widen(allCols, width - left - overhead - PAD);
+  let x = left;
   for (const g of groups) {
+    g.axisX = x + g.tickW + 6;
+    x = g.axisX + GROUP_GAP / 2;
     for (const c of g.cols) {
       c.x = x;
       c.label = wrap(c.column.label, c.width - 2 * COL_PAD, STYLE.label);
       x += c.width;
     }
-    x += GROUP_GAP;
+    x += GROUP_GAP / 2;
   }
 
   const parts: string[] = [];
-  // Vertically, from the top: title, legend, plot, then what goes under the axis.
+  // Down: title, legend, the panels, then what goes under the axis.
   let y = PAD;
   const titleLines = wrap(spec.title, width - 2 * PAD, STYLE.title);
   parts.push(lines(PAD, y, titleLines, STYLE.title, { cls: 'title' }));
@@ -316,29 +361,13 @@ export function barFigure(spec: BarFigureSpec): string {
 
   const plotTop = y;
   const plotBottom = plotTop + PLOT_H;
-  const Y = (v: number): number => plotBottom - (Math.max(0, v) / top) * PLOT_H;
-  const plotRight = width - PAD;
-  // A tick label's box centred on its line.
-  const tickBaseline = (ASCENT - (ASCENT + DESCENT) / 2) * STYLE.tick.size;
-  for (const t of ticks)
-    parts.push(
-      `<line class="grid" x1="${left}" x2="${plotRight}" y1="${Y(t).toFixed(1)}" y2="${Y(t).toFixed(1)}" stroke="#e6e6e6"/>`,
-      text(left - 6, Y(t) + tickBaseline, fmt(t), STYLE.tick, {
-        anchor: 'end',
-        cls: 'tick',
-        fill: '#444',
-      }),
-    );
   axisLines.forEach((l, i) => {
     const ax = PAD + ASCENT * STYLE.axis.size + i * lineHeight(STYLE.axis);
     parts.push(
       text(ax, plotTop + PLOT_H / 2, l, STYLE.axis, { anchor: 'middle', rotate: -90, cls: 'axis' }),
     );
   });
-  parts.push(
-    ...drawBars(spec, groups, barsW, Y),
-    `<line class="axisline" x1="${left}" x2="${plotRight}" y1="${plotBottom}" y2="${plotBottom}" stroke="#888"/>`,
-  );
+  parts.push(...drawPanels(spec, groups, barsW, plotTop, plotBottom));
   const under = drawUnderAxis(groups, plotBottom + 6);
   parts.push(...under.parts);
   const height = Math.ceil(under.bottom + PAD);
