@@ -2,7 +2,8 @@
 // document on stdout (logs go to stderr), exit 0 on success, 1 with one line on stderr for a
 // user error, 2 for wrong usage, and never a stack trace unless MCHAIR_DEBUG=1 asks for it.
 import { Command, CommanderError, Option } from 'commander';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { RepeatCount } from '../contract/run';
 import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { defaultDataDir } from '../store/paths';
@@ -117,6 +118,9 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
 }
 
 export { Command, Option };
+
+/** --repeat N, as `mchair run` and `mchair demo` take it: the contract's rule, from text. */
+export const RepeatFlag = z.preprocess((v) => Number(v), RepeatCount).default(1);
 
 /** commander's argument parser for an option given more than once: every value, in order. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

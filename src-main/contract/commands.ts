@@ -2,7 +2,7 @@
 // handler in the core (the type checker refuses a core that lacks one).
 import { z } from 'zod';
 import { command } from './define';
-import { RunId, RunMetrics, RunSummary } from './run';
+import { RepeatCount, RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
   DeviceForm,
@@ -15,6 +15,7 @@ import {
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
@@ -199,6 +200,17 @@ export const commands = {
       .strict(),
     z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   ),
+  'reports/figure': command(
+    "One of the report's paper-style figures over the runs given, as SVG (null when no run has it and the paper has no figure for their models).",
+    z
+      .object({
+        runIds: z.array(RunId).min(1).max(12),
+        figure: FigureId,
+        errorBars: ErrorBars.default('range'),
+      })
+      .strict(),
+    z.object({ svg: z.string().nullable() }),
+  ),
   'reports/paper': command(
     "The Musical Chair paper's published figures for the model a run used (AlexNet or VGG16), to draw beside it.",
     z.object({ model: z.string().min(1).max(256) }).strict(),
@@ -354,7 +366,7 @@ export const commands = {
     z.object({ stopped: z.number().int() }),
   ),
   'run/start': command(
-    'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make); returns once the run has an id, metrics follow as run/metrics events.',
+    'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make), once or repeated as a set; returns once the (first) run has an id, metrics follow as run/metrics events.',
     z
       .object({
         model: z.string().min(1).max(64),
@@ -363,6 +375,11 @@ export const commands = {
         source: RunSourceKind.default('synthetic'),
         /** The camera and file sources run until stopped or this many frames. */
         frames: z.number().int().min(1).max(1_000_000).default(500),
+        /**
+         * Runs of this configuration, one after another, recorded as a set (as `mchair run
+         * --repeat`); the command answers with the first, the page follows each in turn.
+         */
+        repeat: RepeatCount.default(1),
       })
       .strict(),
     z.object({

@@ -95,6 +95,14 @@ export const RunWindow = z.object({
 });
 export type RunWindow = z.infer<typeof RunWindow>;
 
+/** How many runs of one configuration a repeated set may have (`--repeat`, the Run view's Repeat). */
+const REPEAT_RANGE = 'must be a whole number of runs from 1 to 100';
+export const RepeatCount = z
+  .number({ error: REPEAT_RANGE })
+  .int(REPEAT_RANGE)
+  .min(1, REPEAT_RANGE)
+  .max(100, REPEAT_RANGE);
+
 /** One of several runs of the same configuration (`mchair run --repeat N`): their set, its order. */
 export const RunRepeat = z.object({
   set: RunId,

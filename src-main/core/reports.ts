@@ -1,7 +1,8 @@
 // The handlers behind the Reports view: deleting a recorded run, exporting one or several runs
 // as a report file (HTML, PDF, CSV or JSON) whose bytes go back to the page, which saves them
 // where the user chooses (a browser cannot be handed a path on this computer; the PDF comes from
-// the printer the adapter gave: Electron's own in the app, Chrome/Chromium/Edge in `serve`), and the paper's
+// the printer the adapter gave: Electron's own in the app, Chrome/Chromium/Edge in `serve`), the
+// report's paper-style figures as SVG (the same code as the HTML report's), and the paper's
 // published figures to draw beside a run.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import {
   type PdfPrinter,
   type ReportFormat,
 } from '../reports/index';
+import { barFigure } from '../reports/figure/bars';
+import { figureSpec } from '../reports/figure/figures';
 import { readRun, runsDir } from '../store/runs';
 import type { Handlers } from './dispatch';
 
@@ -28,7 +31,7 @@ export function reportHandlers(
   dataDir: string,
   isLive: (runId: string) => boolean,
   printPdf: PdfPrinter,
-): Pick<Handlers, 'run/delete' | 'reports/export' | 'reports/paper'> {
+): Pick<Handlers, 'run/delete' | 'reports/export' | 'reports/figure' | 'reports/paper'> {
   return {
     'run/delete': async ({ runId }) => {
       if (isLive(runId))
@@ -47,6 +50,10 @@ export function reportHandlers(
         mime: MIME[format],
         base64: Buffer.from(report).toString('base64'),
       };
+    },
+    'reports/figure': async ({ runIds, figure, errorBars }) => {
+      const spec = figureSpec(figure, await loadReportRuns(dataDir, runIds), errorBars);
+      return { svg: spec.groups.length ? barFigure(spec) : null };
     },
     'reports/paper': async ({ model }) => {
       const paperModel = paperModelFor(model) ?? null;

@@ -1,12 +1,15 @@
 // The handlers behind Deploy (Plan view) and Start (Run view): a run of a model on the virtual
 // farm, an emulated one or the inventory's provisioned boards, returned as soon as it has an id,
 // stopped through run/stop, with frames from the core (synthetic) or from the page (camera,
-// file) and a top-5 preview, measured by the meters saved in Settings.
+// file) and a top-5 preview, measured by the meters saved in Settings; a repeated set runs its
+// runs one after another (runtime/repeat.ts, as `mchair run --repeat`).
 import {
   AppError,
   fromWireError,
   ASKED_HOST_KEY_CODES,
+  type CommandArgs,
   type EventPayload,
+  type RunRepeat,
   type RunSummary,
 } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
@@ -20,6 +23,7 @@ import { rankedClasses } from '../runtime/check';
 import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
+import { runRepeated } from '../runtime/repeat';
 import { runModel, type RunRequest } from '../runtime/run';
 import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
@@ -103,8 +107,119 @@ export function runHandlers(o: {
   const pageSources = new Map<string, PageFrameSource>();
   const library = new ModelLibrary(o.dataDir);
 
+  /** What a run of the set needs, found once for the set. */
+  interface SetUp {
+    modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
+    labels: ReturnType<typeof labelsOf> | undefined;
+    card: Awaited<ReturnType<ModelLibrary['card']>>;
+    where: Partial<RunRequest>;
+    power: Awaited<ReturnType<typeof withSavedMeters>>;
+    plan: NonNullable<CommandArgs<'run/start'>['plan']>;
+    frames: number;
+    source: NonNullable<CommandArgs<'run/start'>['source']>;
+  }
+
+  /**
+   * One run (alone, or one of a set): resolves once it has an id, with how the page cuts its
+   * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
+   */
+  async function startRun(
+    { modelRef, labels, card, where, power, plan, frames, source }: SetUp,
+    place: RunRepeat | undefined,
+    abort: AbortController,
+  ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
+    let page: PageFrameSource | null = null;
+    let lastPreview = 0;
+    let named: (id: string) => void = () => undefined;
+    const runId = new Promise<string>((resolve) => (named = resolve));
+    let frame: FrameView | null = null;
+    const lines = startingLines(o.events);
+    const done = runModel({
+      ...where,
+      model: modelRef,
+      labels,
+      plan,
+      frames,
+      power,
+      check: false,
+      window: WINDOW,
+      ...(place ? { repeat: place } : {}),
+      dataDir: o.dataDir,
+      log: o.log,
+      events: o.events,
+      say: lines.say,
+      signal: abort.signal,
+      source:
+        source === 'synthetic'
+          ? undefined
+          : async (input) => {
+              page = new PageFrameSource(input, source === 'camera');
+              pageSources.set(await runId, page);
+              if (abort.signal.aborted) page.close();
+              return page;
+            },
+      onRunId: (id, input) => {
+        frame = frameView(input, card?.input.resize);
+        o.events.emit('run/state', {
+          runId: id,
+          state: 'starting',
+          message: place ? `run ${place.index} of ${place.of} (set ${place.set})` : null,
+        });
+        lines.named(id);
+        named(id);
+      },
+      onOutput: (frameId, output) => {
+        const now = performance.now();
+        if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
+        lastPreview = now;
+        void runId.then((id) =>
+          o.events.emit('run/frame', {
+            runId: id,
+            frameId,
+            top5: rankedClasses(output, 5, labels),
+            untrained: !card || card.untrained === true,
+            source: (page as PageFrameSource | null)?.counters() ?? null,
+          }),
+        );
+      },
+    }).finally(() => {
+      lines.stop();
+      (page as PageFrameSource | null)?.close();
+    });
+    // Before it has an id the run fails as the command (a bad plan, no farm): say why.
+    const id = await Promise.race([runId, done.then(() => runId)]);
+    // Failures after the id are the run's own (recorded, and sent as run/state).
+    const finished: Promise<RunSummary> = done.then(
+      async () => (await readRun(o.dataDir, id)).run,
+      async (err: unknown) => {
+        o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
+        return (await readRun(o.dataDir, id)).run;
+      },
+    );
+    const live: LiveRun = {
+      id,
+      stop: async () => {
+        abort.abort();
+        (page as PageFrameSource | null)?.close();
+        await finished;
+      },
+      done: finished,
+    };
+    o.live.set(id, live);
+    void finished.finally(() => {
+      o.live.delete(id);
+      pageSources.delete(id);
+    });
+    return { runId: id, frame: frame as FrameView | null, finished };
+  }
+
   return {
-    'run/start': async ({ model, plan, farm, source, frames }) => {
+    'run/start': async ({ model, plan, farm, source, frames, repeat }) => {
+      if (repeat > 1 && source !== 'synthetic')
+        throw new AppError(
+          'BAD_INPUT',
+          'repeat: only runs of synthetic frames repeat (a camera or file run goes on until stopped)',
+        );
       // An imported model runs from its file in the library, as the Plan view costed it.
       const modelRef = await library.locate(model);
       // The card names the preview's classes and says how the page cuts its pictures.
@@ -114,85 +229,27 @@ export function runHandlers(o: {
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
       const power = await withSavedMeters(o.dataDir);
+      // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();
-      let page: PageFrameSource | null = null;
-      let lastPreview = 0;
-      let named: (id: string) => void = () => undefined;
-      const runId = new Promise<string>((resolve) => (named = resolve));
-      let frame: FrameView | null = null;
-      const lines = startingLines(o.events);
-      const done = runModel({
-        ...where,
-        model: modelRef,
-        labels,
-        plan,
-        frames,
-        power,
-        check: false,
-        window: WINDOW,
-        dataDir: o.dataDir,
-        log: o.log,
-        events: o.events,
-        say: lines.say,
-        signal: abort.signal,
-        source:
-          source === 'synthetic'
-            ? undefined
-            : async (input) => {
-                page = new PageFrameSource(input, source === 'camera');
-                pageSources.set(await runId, page);
-                if (abort.signal.aborted) page.close();
-                return page;
-              },
-        onRunId: (id, input) => {
-          frame = frameView(input, card?.input.resize);
-          o.events.emit('run/state', { runId: id, state: 'starting', message: null });
-          lines.named(id);
-          named(id);
-        },
-        onOutput: (frameId, output) => {
-          const now = performance.now();
-          if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
-          lastPreview = now;
-          void runId.then((id) =>
-            o.events.emit('run/frame', {
-              runId: id,
-              frameId,
-              top5: rankedClasses(output, 5, labels),
-              untrained: !card || card.untrained === true,
-              source: (page as PageFrameSource | null)?.counters() ?? null,
-            }),
-          );
-        },
-      }).finally(() => {
-        lines.stop();
-        (page as PageFrameSource | null)?.close();
+      const setUp: SetUp = { modelRef, labels, card, where, power, plan, frames, source };
+      // The first run's id answers the command; the set goes on in the background, each run
+      // starting when the last has ended (the page follows the next run as ours ends).
+      return new Promise((resolve, reject) => {
+        runRepeated(
+          repeat,
+          async (place) => {
+            const one = await startRun(setUp, place, abort);
+            if (!place || place.index === 1) resolve({ runId: one.runId, frame: one.frame });
+            return one.finished;
+          },
+          { signal: abort.signal },
+        ).catch((err: unknown) => {
+          // Before the first id this is the command's failure; after it, a later run's, which
+          // fails as its own recorded run.
+          reject(err as Error);
+          o.log.warn({ err: (err as Error).message }, 'a repeated run did not start');
+        });
       });
-      // Before it has an id the run fails as the command (a bad plan, no farm): say why.
-      const id = await Promise.race([runId, done.then(() => runId)]);
-      // Failures after the id are the run's own (recorded, and sent as run/state).
-      const finished: Promise<RunSummary> = done.then(
-        async () => (await readRun(o.dataDir, id)).run,
-        async (err: unknown) => {
-          o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
-          return (await readRun(o.dataDir, id)).run;
-        },
-      );
-      const live: LiveRun = {
-        id,
-        stop: async () => {
-          abort.abort();
-          (page as PageFrameSource | null)?.close();
-          await finished;
-        },
-        done: finished,
-      };
-      o.live.set(id, live);
-      void finished.finally(() => {
-        o.live.delete(id);
-        pageSources.delete(id);
-      });
-      return { runId: id, frame: frame as FrameView | null };
     },
     'run/frame': async ({ runId, base64 }) => {
       const page = pageSources.get(runId);

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no scripts, no fetches) that
 // opens offline and prints to PDF as it shows. One run: summary, energy by meter, per-device
 // table, power and IPS over time, the plan's diagram. Several runs, or a model the paper ran:
-// side-by-side bars like the paper's figures, with its published systems next to ours. Any
+// side-by-side bars like the paper's figures (figure/), with its published systems next to ours. Any
 // figure built on emulation carries the "emulated" label. Repeated runs of one configuration:
 // their mean, standard deviation, minimum and maximum.
 import type { Plan } from '../contract/plan';
@@ -11,7 +11,9 @@ import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
 import type { Spread } from '../contract/report';
 import { groupRuns, repeatedFigures } from '../contract/spread';
-import { barChart, esc, fmt, lineChart, type Category } from './svg';
+import { barFigure } from './figure/bars';
+import { FIGURES, figureSpec } from './figure/figures';
+import { esc, fmt, lineChart } from './svg';
 
 const COLORS = {
   ips: '#2f6db5',
@@ -28,8 +30,9 @@ table{border-collapse:collapse;white-space:nowrap;margin:6px 0 12px;font-variant
 .badge{display:inline-block;font-size:11px;padding:0 6px;border-radius:8px;background:#fde7c8;color:#8a4b00;margin-left:6px;vertical-align:1px}
 .banner{background:#fff4e0;border:1px solid #f0c27a;padding:8px 12px;border-radius:6px}
 .muted{color:#777}.warn{color:#a33}
-svg.chart{display:block;margin:8px 0;max-width:100%;height:auto}svg text{font-size:11px;fill:#333}svg .title{font-size:13px;font-weight:600}
-svg .grid{stroke:#eee}svg .axisline{stroke:#999}svg .note{fill:#999;font-style:italic}svg .note.emulated{fill:#b86e00}svg .value{font-size:10px;fill:#555}
+svg.chart{display:block;margin:8px 0;max-width:100%;height:auto}svg.figure{margin:16px 0}
+svg:not(.figure) text{font-size:11px;fill:#333}svg:not(.figure) .title{font-size:13px;font-weight:600}
+svg:not(.figure) .grid{stroke:#eee}svg:not(.figure) .axisline{stroke:#999}
 svg.plan rect.stage{fill:#f4f7fb;stroke:#9bb3d1}svg.plan rect.part{fill:#fff;stroke:#c8d4e3}
 section.run{page-break-before:always}@media print{body{margin:0}h2{page-break-after:avoid}svg.chart{page-break-inside:avoid}}
 `;
@@ -95,21 +98,6 @@ function comparison(runs: readonly ReportRun[]): string {
   ];
   const paper = PAPER_FIGURES.filter((p) => models.includes(p.model));
   if (runs.length < 2 && paper.length === 0) return '';
-  const categories: Category[] = [
-    // The run id's random tail names the run; the model only when runs of several models meet.
-    ...runs.map((r) => ({
-      label: `${models.length > 1 || runs.some((o) => o.model !== r.model) ? `${r.model} ` : ''}${r.runId.slice(-6)}`,
-      note: r.emulated ? 'emulated' : 'this lab',
-    })),
-    ...paper.map((p) => ({
-      label: models.length > 1 ? `${p.model} ${p.system}` : p.system,
-      note: 'paper',
-    })),
-  ];
-  const col = (
-    run: (r: ReportRun) => number | null | undefined,
-    pub: (p: (typeof paper)[number]) => number,
-  ): Array<number | null> => [...runs.map((r) => run(r) ?? null), ...paper.map(pub)];
   return `<section id="compare"><h2>Runs compared${models.length ? ` with the paper's ${models.join(' and ')} figures` : ''}</h2>
 ${table(
   ['run', 'model', 'state', 'IPS', 'static J/inf', 'dynamic J/inf', 'total J/inf'],
@@ -125,62 +113,10 @@ ${table(
   [false, false, false, true, true, true, true],
 )}
 ${paper.length ? '<p class="muted">Paper figures: Musical Chair (ReQuEST\'18), read off its bar charts, ±2%. Its runs vary 10–20% from run to run.</p>' : ''}
-${barChart({
-  id: 'ips',
-  title: 'Inferences per second',
-  unit: 'inferences/s',
-  categories,
-  series: [
-    {
-      name: 'IPS',
-      color: COLORS.ips,
-      values: col(
-        (r) => r.ips,
-        (p) => p.ips,
-      ),
-    },
-  ],
-})}
-${barChart({
-  id: 'energy-split',
-  title: 'Energy per inference: static and dynamic',
-  unit: 'J/inference',
-  categories,
-  series: [
-    {
-      name: 'dynamic',
-      color: COLORS.dynamic,
-      values: col(
-        (r) => r.energy?.perInferenceJ?.dynamic,
-        (p) => p.dynamicJ,
-      ),
-    },
-    {
-      name: 'static',
-      color: COLORS.static,
-      values: col(
-        (r) => r.energy?.perInferenceJ?.static,
-        (p) => p.staticJ,
-      ),
-    },
-  ],
-})}
-${barChart({
-  id: 'energy-total',
-  title: 'Total energy per inference',
-  unit: 'J/inference',
-  categories,
-  series: [
-    {
-      name: 'total',
-      color: COLORS.total,
-      values: col(
-        (r) => r.energy?.perInferenceJ?.total,
-        (p) => p.totalJ,
-      ),
-    },
-  ],
-})}
+${FIGURES.map((f) => figureSpec(f, runs))
+  .filter((spec) => spec.groups.length > 0)
+  .map(barFigure)
+  .join('\n')}
 </section>`;
 }
 

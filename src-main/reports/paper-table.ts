@@ -5,6 +5,8 @@
 import type { PerInferenceJ } from '../contract/energy';
 import { PRESET_DEVICES, PRESET_IDS, type PresetId } from '../planner/index';
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
+import type { RunGroup, Spread } from '../contract/report';
+import { spreadOfRuns } from '../contract/spread';
 
 /** One run as the table needs it (runtime/paper-demo.ts makes these from its runs). */
 export interface PaperTableRun {
@@ -37,6 +39,50 @@ export interface PaperTableRow {
   vsPaperPlan: number | null;
   /** Joules per inference over the run's measured window, as its record has it. */
   energy: PerInferenceJ | null;
+  /** Runs of this case (`mchair demo --repeat N`); the figures above are then their means. */
+  runs: number;
+  /** Over a repeated case's runs: mean, sd, min and max of IPS and each energy figure. */
+  spread: RunGroup['spread'] | null;
+}
+
+type CaseRuns = PaperTableRun & Pick<PaperTableRow, 'runs' | 'spread'>;
+
+/**
+ * Runs of one case (model, farm, plan) as one: a repeated case's IPS and energy are its runs'
+ * means, with their spread; it counts as done only when every run was.
+ */
+function byCase(runs: readonly PaperTableRun[]): CaseRuns[] {
+  const cases = new Map<string, PaperTableRun[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.model, r.boards, r.plan]);
+    cases.set(key, [...(cases.get(key) ?? []), r]);
+  }
+  return [...cases.values()].map((members): CaseRuns => {
+    const first = members[0]!;
+    if (members.length === 1) return { ...first, runs: 1, spread: null };
+    const spread = spreadOfRuns(
+      members.map((m) => ({
+        ips: m.ips,
+        staticJ: m.energy?.static ?? null,
+        dynamicJ: m.energy?.dynamic ?? null,
+        totalJ: m.energy?.total ?? null,
+      })),
+    );
+    const { staticJ, dynamicJ, totalJ } = spread;
+    return {
+      ...first,
+      state: members.find((m) => m.state !== 'done')?.state ?? 'done',
+      ips: spread.ips?.mean ?? null,
+      energy:
+        staticJ && dynamicJ && totalJ
+          ? { static: staticJ.mean, dynamic: dynamicJ.mean, total: totalJ.mean }
+          : null,
+      emulationOverruns: members.reduce((n, m) => n + m.emulationOverruns, 0),
+      faults: members.reduce((n, m) => n + m.faults, 0),
+      runs: members.length,
+      spread,
+    };
+  });
 }
 
 const isPreset = (plan: string): plan is PresetId =>
@@ -50,9 +96,13 @@ export function paperFigureFor(model: string, plan: string): PaperFigure | null 
   return PAPER_FIGURES.find((f) => f.model === paperModel && f.system === system) ?? null;
 }
 
-/** Our runs with their published counterparts, each model followed by the paper's other systems. */
-export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] {
+/**
+ * Our runs with their published counterparts, each model followed by the paper's other systems;
+ * the runs of a repeated case are one row, with their spread.
+ */
+export function paperTableRows(all: readonly PaperTableRun[]): PaperTableRow[] {
   const rows: PaperTableRow[] = [];
+  const runs = byCase(all);
   const models = [...new Set(runs.map((r) => r.model))];
   for (const model of models) {
     const mine = runs.filter((r) => r.model === model);
@@ -77,6 +127,8 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
             ? r.ips / rival.ips
             : null,
         energy: r.energy,
+        runs: r.runs,
+        spread: r.spread,
       });
     }
     const paperModel = paperModelFor(model);
@@ -91,6 +143,8 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
           paper: f,
           vsPaperPlan: null,
           energy: null,
+          runs: 0,
+          spread: null,
         });
   }
   return rows;
@@ -99,11 +153,28 @@ export function paperTableRows(runs: readonly PaperTableRun[]): PaperTableRow[] 
 const num = (x: number | null | undefined, digits = 2): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
-const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): string }> = [
+/** A repeated figure as "mean ± sd (min-max)"; a single run's as its number. */
+const spreadNum = (
+  x: number | null | undefined,
+  s: Spread | null | undefined,
+  digits = 2,
+): string =>
+  s && s.n > 1
+    ? `${num(s.mean, digits)} ± ${num(s.sd, digits)} (${num(s.min, digits)}-${num(s.max, digits)})`
+    : num(x, digits);
+
+/** `repeated`: the runs column, shown only when some case ran more than once. */
+const COLUMNS: Array<{
+  head: string;
+  left?: boolean;
+  repeated?: boolean;
+  cell(r: PaperTableRow): string;
+}> = [
   { head: 'model', left: true, cell: (r) => r.model },
   { head: 'farm', left: true, cell: (r) => r.farm },
   { head: 'plan', left: true, cell: (r) => r.plan },
   { head: 'frames', cell: (r) => (r.run ? String(r.run.frames) : '') },
+  { head: 'runs', repeated: true, cell: (r) => (r.run ? String(r.runs) : '') },
   {
     head: 'IPS',
     // A run that did not finish whole says so beside whatever IPS it got to.
@@ -111,15 +182,24 @@ const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): str
       !r.run
         ? ''
         : r.run.state === 'done'
-          ? num(r.run.ips)
-          : `${r.run.ips === null ? '' : `${num(r.run.ips)} `}${r.run.state}`,
+          ? spreadNum(r.run.ips, r.spread?.ips)
+          : `${r.run.ips === null ? '' : `${spreadNum(r.run.ips, r.spread?.ips)} `}${r.run.state}`,
   },
   { head: 'predicted', cell: (r) => num(r.run?.predictedIps) },
   { head: 'paper IPS', cell: (r) => num(r.paper?.ips) },
   { head: 'vs paper plan', cell: (r) => (r.vsPaperPlan === null ? '' : `${num(r.vsPaperPlan)}x`) },
-  { head: 'static J', cell: (r) => (r.run ? num(r.energy?.static, 3) : '') },
-  { head: 'dynamic J', cell: (r) => (r.run ? num(r.energy?.dynamic, 3) : '') },
-  { head: 'total J', cell: (r) => (r.run ? num(r.energy?.total, 3) : '') },
+  {
+    head: 'static J',
+    cell: (r) => (r.run ? spreadNum(r.energy?.static, r.spread?.staticJ, 3) : ''),
+  },
+  {
+    head: 'dynamic J',
+    cell: (r) => (r.run ? spreadNum(r.energy?.dynamic, r.spread?.dynamicJ, 3) : ''),
+  },
+  {
+    head: 'total J',
+    cell: (r) => (r.run ? spreadNum(r.energy?.total, r.spread?.totalJ, 3) : ''),
+  },
   { head: 'paper static', cell: (r) => num(r.paper?.staticJ) },
   { head: 'paper dynamic', cell: (r) => num(r.paper?.dynamicJ) },
   { head: 'paper total', cell: (r) => num(r.paper?.totalJ) },
@@ -129,11 +209,13 @@ const COLUMNS: Array<{ head: string; left?: boolean; cell(r: PaperTableRow): str
 
 /** The table as fixed-width text, with a line saying what is emulated and what is published. */
 export function paperTableText(rows: readonly PaperTableRow[]): string {
-  const cells = [COLUMNS.map((c) => c.head), ...rows.map((r) => COLUMNS.map((c) => c.cell(r)))];
-  const width = COLUMNS.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
+  const repeated = rows.some((r) => r.runs > 1);
+  const columns = COLUMNS.filter((c) => repeated || !c.repeated);
+  const cells = [columns.map((c) => c.head), ...rows.map((r) => columns.map((c) => c.cell(r)))];
+  const width = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
   const lines = cells.map((line) =>
     line
-      .map((text, i) => (COLUMNS[i]!.left ? text.padEnd(width[i]!) : text.padStart(width[i]!)))
+      .map((text, i) => (columns[i]!.left ? text.padEnd(width[i]!) : text.padStart(width[i]!)))
       .join('  ')
       .trimEnd(),
   );
@@ -147,5 +229,11 @@ export function paperTableText(rows: readonly PaperTableRow[]): string {
     "method). Paper columns: the published ReQuEST'18 figures (+-2%). overruns: frames",
     'this machine computed slower than the board would have (the IPS is then pessimistic);',
     'faults: boards lost, back or slowed during the run, each a re-plan that disturbs its figures.',
+    ...(repeated
+      ? [
+          'A case run several times (runs > 1) shows mean ± sample standard deviation (min-max)',
+          'over its runs; its overruns and faults are summed.',
+        ]
+      : []),
   ].join('\n');
 }

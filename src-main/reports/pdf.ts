@@ -2,6 +2,7 @@
 // the system's Chrome, Chromium or Edge through playwright-core; the desktop app passes its own
 // printer (Electron's printToPDF, src-main/electron/pdf.ts), so a lab laptop needs no browser.
 import { access } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
 import { AppError } from '../contract/index';
 
 /** Prints a whole HTML document to PDF bytes. */
@@ -77,18 +78,27 @@ export async function findChromium(lookup: BrowserLookup = {}): Promise<string> 
   );
 }
 
-/** The CLI's and `serve`'s printer: headless Chrome, Chromium or Edge. */
-export const chromiumPdf: PdfPrinter = async (html) => {
+/** Runs `use` with a headless Chrome, Chromium or Edge, closed however `use` ends. */
+export async function withChromium<T>(use: (browser: Browser) => Promise<T>): Promise<T> {
   const executablePath = await findChromium();
-  // Loaded on demand: playwright-core is large and only PDF output needs it, so every other
-  // command starts faster.
+  // Loaded on demand: playwright-core is large and only PDF and PNG output need it, so every
+  // other command starts faster.
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, headless: true });
   try {
+    return await use(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The CLI's and `serve`'s printer: headless Chrome, Chromium or Edge. */
+export const chromiumPdf: PdfPrinter = (html) =>
+  withChromium(async (browser) => {
     const page = await browser.newPage();
     await page.setContent(html, { waitUntil: 'load' });
     const mm = (n: number): string => `${n}mm`;
-    return await page.pdf({
+    return page.pdf({
       format: 'A4',
       printBackground: true,
       margin: {
@@ -98,10 +108,7 @@ export const chromiumPdf: PdfPrinter = async (html) => {
         right: mm(PDF_MARGINS_MM.right),
       },
     });
-  } finally {
-    await browser.close();
-  }
-};
+  });
 
 /** One page setup for every printer (A4, backgrounds printed), so the app's PDF and the CLI's look alike. */
 export const PDF_MARGINS_MM = { top: 12, bottom: 12, left: 10, right: 10 } as const;

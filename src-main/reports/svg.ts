@@ -1,6 +1,6 @@
 // Charts as inline SVG: a report is one file that opens offline and prints to PDF exactly as it
-// shows, with no script to run. Bars carry their value in `data-value` so tests (and curious
-// users) can read the numbers back from the page.
+// shows, with no script to run. Here: the run's timeline and the number helpers; the paper-style
+// bar figures are figure/.
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,18 +40,6 @@ export function fmt(x: number, digits = 3): string {
   return String(Number(a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toPrecision(digits)));
 }
 
-export interface Category {
-  label: string;
-  /** Shown under the label: "paper", "emulated". */
-  note?: string;
-}
-
-export interface Series {
-  name: string;
-  color: string;
-  values: ReadonlyArray<number | null>;
-}
-
 const W = 720;
 const H = 300;
 const M = { left: 64, right: 16, top: 34, bottom: 64 };
@@ -66,67 +54,6 @@ function legend(series: ReadonlyArray<{ name: string; color: string }>, y: numbe
       return entry;
     })
     .join('');
-}
-
-/** Grouped vertical bars, one group per category, one bar per series (the paper's figures). */
-export function barChart(opts: {
-  id: string;
-  title: string;
-  unit: string;
-  categories: readonly Category[];
-  series: readonly Series[];
-}): string {
-  const { categories, series } = opts;
-  const max = Math.max(
-    0,
-    ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)),
-  );
-  const ticks = niceTicks(max);
-  const top = ticks[ticks.length - 1] as number;
-  const plotW = W - M.left - M.right;
-  const plotH = H - M.top - M.bottom;
-  const y = (v: number): number => M.top + plotH - (v / top) * plotH;
-  const groupW = plotW / Math.max(1, categories.length);
-  const barW = Math.min(48, (groupW * 0.8) / series.length);
-  const parts: string[] = [];
-  parts.push(`<text x="${M.left}" y="18" class="title">${esc(opts.title)}</text>`);
-  for (const t of ticks) {
-    parts.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" class="tick" text-anchor="end">${fmt(t)}</text>`,
-    );
-  }
-  parts.push(
-    `<text x="14" y="${M.top + plotH / 2}" class="axis" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(opts.unit)}</text>`,
-  );
-  categories.forEach((c, ci) => {
-    const x0 = M.left + ci * groupW + (groupW - barW * series.length) / 2;
-    series.forEach((s, si) => {
-      const v = s.values[ci];
-      if (v === null || v === undefined) return;
-      const x = x0 + si * barW;
-      const h = Math.max(0, y(0) - y(Math.max(0, v)));
-      parts.push(
-        `<rect class="bar" data-category="${esc(c.label)}" data-series="${esc(s.name)}" data-value="${v}" x="${x.toFixed(1)}" y="${(y(0) - h).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"${c.note === 'paper' ? ' fill-opacity="0.55"' : ''}><title>${esc(`${c.label} ${s.name}: ${fmt(v)} ${opts.unit}`)}</title></rect>`,
-        `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(0) - h - 3).toFixed(1)}" class="value" text-anchor="middle">${fmt(v)}</text>`,
-      );
-    });
-    const cx = M.left + ci * groupW + groupW / 2;
-    // About 6 px a character at 11 px: shorten what would run into the next group.
-    const fit = Math.max(4, Math.floor(groupW / 6.2));
-    const label = c.label.length > fit ? `${c.label.slice(0, fit - 1)}…` : c.label;
-    parts.push(
-      `<text x="${cx}" y="${H - M.bottom + 16}" class="cat" text-anchor="middle">${esc(label)}</text>`,
-    );
-    if (c.note)
-      parts.push(
-        `<text x="${cx}" y="${H - M.bottom + 30}" class="note ${esc(c.note)}" text-anchor="middle">${esc(c.note)}</text>`,
-      );
-  });
-  parts.push(
-    `<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" class="axisline"/>`,
-  );
-  if (series.length > 1) parts.push(legend(series, H - 18));
-  return `<svg class="chart" data-chart="${esc(opts.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${parts.join('')}</svg>`;
 }
 
 export interface LineSeries {

@@ -17,6 +17,7 @@ import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
 import { choosePlan, runModel, type RunReport } from './run';
 import { roundFrames } from './coordinator';
+import { runRepeated } from './repeat';
 import { warmupFrames } from './stats';
 
 export interface PaperCase {
@@ -98,6 +99,8 @@ export async function runPaperDemo(o: {
   /** Measured seconds per run after warm-up (frames follow from each plan's prediction). */
   seconds: number;
   cases?: readonly PaperCase[];
+  /** Runs of each case, one after another, recorded as a set (`mchair demo --repeat N`). */
+  repeat?: number;
   dataDir: string;
   log: Logger;
   events?: EventBus;
@@ -133,9 +136,17 @@ export async function runPaperDemo(o: {
     };
     const models = new Map<string, PlannerModel>();
     for (const [i, c] of cases.entries()) {
-      const started = performance.now();
+      let started = performance.now();
       let frames = 0;
       let window = 2;
+      // One failed run leaves the others' figures standing; the table says which failed.
+      const failed = (err: unknown): void => {
+        const error =
+          err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+        o.log.error({ model: c.model, plan: c.plan, err: error }, 'paper demo run failed');
+        const wallSeconds = (performance.now() - started) / 1000;
+        runs.push({ case: c, frames, window, wallSeconds, report: null, error });
+      };
       try {
         const file = await farmFile(c.boards);
         let pm = models.get(c.model);
@@ -150,39 +161,35 @@ export async function runPaperDemo(o: {
         o.say?.(
           `[${i + 1}/${cases.length}] ${c.model}, ${c.plan} on ${c.boards} ${PAPER_BOARD}: ${frames} frames, ${window} in flight per replica (${((performance.now() - t0) / 1000).toFixed(0)} s in)`,
         );
-        const report = await runModel({
-          model: c.model,
-          plan: c.plan,
-          farmFile: file,
-          frames,
-          check: false,
-          window,
-          dataDir: o.dataDir,
-          log: o.log,
-          events: o.events,
-          say: o.say,
-        });
-        runs.push({
-          case: c,
-          frames,
-          window,
-          wallSeconds: (performance.now() - started) / 1000,
-          report,
-          error: null,
-        });
+        // Each case's runs one after another, as `mchair run --repeat` runs them.
+        await runRepeated(
+          o.repeat ?? 1,
+          async (repeat) => {
+            started = performance.now();
+            try {
+              const report = await runModel({
+                model: c.model,
+                plan: c.plan,
+                farmFile: file,
+                frames,
+                check: false,
+                window,
+                dataDir: o.dataDir,
+                log: o.log,
+                events: o.events,
+                say: o.say,
+                ...(repeat ? { repeat } : {}),
+              });
+              const wallSeconds = (performance.now() - started) / 1000;
+              runs.push({ case: c, frames, window, wallSeconds, report, error: null });
+            } catch (err) {
+              failed(err);
+            }
+          },
+          { say: (line) => o.say?.(`  ${line}`) },
+        );
       } catch (err) {
-        // One failed run leaves the others' figures standing; the table says which failed.
-        const error =
-          err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
-        o.log.error({ model: c.model, plan: c.plan, err: error }, 'paper demo run failed');
-        runs.push({
-          case: c,
-          frames,
-          window,
-          wallSeconds: (performance.now() - started) / 1000,
-          report: null,
-          error,
-        });
+        failed(err);
       }
     }
     await o.then?.(farmFile);

@@ -1,9 +1,10 @@
-// The Reports view compares runs on energy: a metered run (an emulated farm's meter, recorded the
-// way a real run is) shows static, dynamic and total joules per inference from its run.json, the
-// paper's published AlexNet systems beside it, and its PDF export prints through Chromium.
+// The Reports view compares runs on energy with the report's own figures: a metered run (an
+// emulated farm's meter, recorded the way a real run is) shows static, dynamic and total joules
+// per inference from its run.json, the paper's published AlexNet systems beside it, a repeated
+// set its error bars, and its PDF export prints through Chromium.
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-main/contract/index';
 import { PAPER_FIGURES } from '../../src-main/reports/paper';
@@ -36,37 +37,42 @@ describe('the Reports view on energy', () => {
     const page = lab.page;
     await lab.openView('Reports');
     await page.getByRole('checkbox', { name: `Choose run ${metered.id}` }).check();
-    const energy = page.getByRole('figure', { name: 'Energy per inference of 1 runs' });
-    await energy.waitFor();
+    const split = page.getByRole('figure', {
+      name: 'Energy per inference, static and dynamic of 1 runs',
+    });
+    await split.locator('svg').waitFor();
+    const values = (figure: Locator, series: string, source: string): Promise<number[]> =>
+      figure
+        .locator(`rect.bar[data-series="${series}"][data-source="${source}"]`)
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
 
+    // The figures are run.json's, drawn by the report's own figure code.
     const j = metered.energy!.perInferenceJ!;
-    const ours = energy.locator(`[data-run="${metered.id}"]`);
-    expect(await ours.locator('.energy-total').textContent()).toBe(`${j.total.toFixed(3)} J`);
-    expect(await ours.textContent()).toContain('emulated');
-    // The two segments are static then dynamic, their widths in the figures' ratio.
-    const widths = await ours
-      .locator('.bars__bar')
-      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
-    expect(widths).toHaveLength(2);
-    expect(widths[0]! / widths[1]!).toBeCloseTo(j.static / j.dynamic, 1);
-
+    expect(await values(split, 'staticJ', 'emulated')).toEqual([j.static]);
+    expect(await values(split, 'dynamicJ', 'emulated')).toEqual([j.dynamic]);
+    const total = page.getByRole('figure', { name: 'Total energy per inference of 1 runs' });
+    expect(await values(total, 'totalJ', 'emulated')).toEqual([j.total]);
     const alexnet = PAPER_FIGURES.filter((p) => p.model === 'AlexNet');
-    for (const p of alexnet) {
-      const row = energy.locator(`[data-run="paper AlexNet ${p.system}"]`);
-      expect(await row.locator('.energy-total').textContent()).toBe(`${p.totalJ.toFixed(3)} J`);
-    }
-    // On one scale: the longest bar is the largest total among ours and the paper's.
-    const totals = [j.total, ...alexnet.map((p) => p.totalJ)];
-    const track = await ours.locator('.bars__track').boundingBox();
-    const full = widths[0]! + widths[1]!;
-    expect(full / track!.width).toBeCloseTo(j.total / Math.max(...totals), 2);
+    expect(await values(total, 'totalJ', 'paper')).toEqual(alexnet.map((p) => p.totalJ));
+    expect(await values(split, 'staticJ', 'paper')).toEqual(alexnet.map((p) => p.staticJ));
+    // The emulated mark once under our column, the paper's once under its four.
+    expect(await split.locator('text.mark').allTextContents()).toEqual([
+      'emulated here',
+      "paper (ReQuEST'18)",
+    ]);
+    // On one scale: bar heights in the ratio of their values (ours against the paper's TX2 GPU).
+    const height = (sel: string) =>
+      total.locator(sel).evaluate((e) => Number(e.getAttribute('height')));
+    const ours = await height('rect.bar[data-source="emulated"]');
+    const tx2 = await height('rect.bar[data-source="paper"][data-column="TX2 GPU"]');
+    expect(ours / tx2).toBeCloseTo(j.total / alexnet[0]!.totalJ, 1);
     expect(await lab.unnamedControls()).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/reports-energy.png`, fullPage: true });
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   });
 
-  it("draws a repeated set's mean with error bars of one standard deviation", async () => {
+  it("draws a repeated set's mean with error bars, its range or one standard deviation", async () => {
     const set = '20261206-040000-5e7000';
     const repeats = [
       await recordEmulatedRun(serve.dataDir, { ips: 2, repeat: { set, index: 1, of: 2 } }),
@@ -78,24 +84,31 @@ describe('the Reports view on energy', () => {
     for (const r of repeats)
       await page.getByRole('checkbox', { name: `Choose run ${r.id}` }).check();
     const ips = page.getByRole('figure', { name: 'Inferences per second of 2 runs' });
-    const row = ips.locator('.bars__row', { hasText: `set ${set}` });
-    // IPS 2 and 4: mean 3, sample standard deviation sqrt(2).
-    expect(await row.locator('.bars__value').textContent()).toBe('3.00 ± 1.41 inferences/s');
-    const track = (await row.locator('.bars__track').boundingBox())!;
-    const bar = (await row.locator('.bars__whisker').boundingBox())!;
-    // The whisker spans mean - sd to mean + sd, on the one scale of every bar (the paper's TX2 GPU
-    // at 7.1 IPS is the longest here).
-    const longest = Math.max(3 + Math.SQRT2, ...PAPER_FIGURES.map((p) => p.ips));
-    expect(bar.width / track.width).toBeCloseTo((2 * Math.SQRT2) / longest, 2);
-    const totals = repeats.map((r) => r.energy!.perInferenceJ!.total);
-    const mean = (totals[0]! + totals[1]!) / 2;
-    const energy = page.getByRole('figure', { name: 'Energy per inference of 2 runs' });
-    const set2 = energy.locator(`[data-run="set ${set}"]`);
-    expect(await set2.locator('.energy-total').textContent()).toBe(`${mean.toFixed(3)} J`);
-    expect((await set2.locator('.energy-sd').textContent())?.trim()).toBe(
-      `± ${(Math.abs(totals[0]! - totals[1]!) / Math.SQRT2).toFixed(3)}`,
-    );
-    expect(await set2.locator('.bars__whisker').count()).toBe(1);
+    const ends = () =>
+      ips
+        .locator('path.errorbar')
+        .evaluateAll((els) =>
+          els.map((e) => [Number(e.getAttribute('data-low')), Number(e.getAttribute('data-high'))]),
+        );
+    await ips.locator('path.errorbar').waitFor();
+    // One column for the set: the mean of IPS 2 and 4, error bars from 2 to 4.
+    expect(
+      await ips
+        .locator('rect.bar[data-source="emulated"]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-value'))),
+    ).toEqual(['3']);
+    expect(await ends()).toEqual([[2, 4]]);
+    expect(await ips.locator('text', { hasText: 'minimum to maximum' }).count()).toBe(1);
+    // Mean ± the sample standard deviation, sqrt(2).
+    await page.getByRole('combobox', { name: 'Error bars' }).selectOption('sd');
+    await ips.locator('text', { hasText: 'standard deviation' }).waitFor();
+    const [[lo, hi]] = (await ends()) as [[number, number]];
+    expect(lo).toBeCloseTo(3 - Math.SQRT2, 9);
+    expect(hi).toBeCloseTo(3 + Math.SQRT2, 9);
+    const split = page.getByRole('figure', {
+      name: 'Energy per inference, static and dynamic of 2 runs',
+    });
+    expect(await split.locator('path.errorbar').count()).toBe(2);
     await page.screenshot({ path: `${SHOTS}/reports-repeats.png`, fullPage: true });
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();

@@ -1,4 +1,4 @@
-// `mchair demo [--skeleton] [--frames N] [--seconds S] [--json]`: the README's main job. First
+// `mchair demo [--skeleton] [--frames N] [--seconds S] [--repeat N] [--json]`: the README's main job. First
 // the walking skeleton (runtime/demo.ts: tiny-cnn in 2 stages on 2 local agents, every result
 // checked against the uncut model), then the paper's experiments on the virtual farm
 // (runtime/paper-demo.ts) as a table beside the published figures, the runs recorded in the
@@ -17,12 +17,13 @@ import {
   recogniseKitten,
   type RecognitionLine,
 } from '../../runtime/recognitionDemo';
-import { action, withCommonOptions, type ActionContext } from '../framework';
+import { action, RepeatFlag, withCommonOptions, type ActionContext } from '../framework';
 
 const Options = z.object({
   frames: z.coerce.number().int().min(1).max(100_000).default(200),
   seconds: z.coerce.number().min(1).max(3600).default(6),
   skeleton: z.boolean().default(false),
+  repeat: RepeatFlag,
 });
 
 async function skeleton(ctx: ActionContext, frames: number) {
@@ -72,7 +73,7 @@ const skeletonText = (r: Skeleton): string =>
 /** Boards of the virtual farm the kitten is recognised on (the planner's plan for them). */
 const RECOGNITION_BOARDS = 3;
 
-async function paper(ctx: ActionContext, seconds: number) {
+async function paper(ctx: ActionContext, seconds: number, repeat: number) {
   const started = performance.now();
   const fixture = kittenFixture();
   let recognition: RecognitionLine | null = null;
@@ -81,6 +82,7 @@ async function paper(ctx: ActionContext, seconds: number) {
     : "the trained SqueezeNet of the repository's test fixtures (test/fixtures/squeezenet1.1-fp16) is not here";
   const { runs, farmStartSeconds } = await runPaperDemo({
     seconds,
+    repeat,
     dataDir: ctx.dataDir,
     log: ctx.log,
     say: (line) => ctx.say(line),
@@ -152,6 +154,11 @@ export function registerDemo(program: Command): void {
         '--seconds <s>',
         'measured seconds per paper run after warm-up (frames follow from each prediction)',
         '6',
+      )
+      .option(
+        '--repeat <n>',
+        "run each of the paper's cases n times and print the table with their spread (mean ± sd, min-max)",
+        '1',
       ),
   ).action(
     action(
@@ -162,7 +169,7 @@ export function registerDemo(program: Command): void {
         ctx.say(
           `skeleton: ${sk.fps?.toFixed(1) ?? 'n/a'} frames/s, largest difference ${sk.maxAbsDiff.toExponential(2)}; now the paper's runs`,
         );
-        const p = await paper(ctx, o.seconds);
+        const p = await paper(ctx, o.seconds, o.repeat);
         if (p.failed.length) {
           // The figures that did come in are worth seeing before the error.
           ctx.say(paperText(p, p.table));

@@ -8,12 +8,12 @@ import { PowerFlags, withPowerOptions } from '../../power/index';
 import { labelsOf } from '../../model/labels';
 import { imageFolderSource } from '../../runtime/images';
 import { cardedModel } from '../../runtime/recognise';
+import { runRepeated } from '../../runtime/repeat';
 import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
 import { withSavedMeters } from '../../power/savedMeters';
-import { newRunId } from '../../store/runs';
 import type { RunRepeat } from '../../contract/index';
-import { action, withCommonOptions } from '../framework';
+import { action, RepeatFlag, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../contract/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
@@ -29,7 +29,7 @@ const Options = z.object({
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
   savedMeters: z.boolean().default(false),
-  repeat: z.coerce.number().int().min(1).max(100).default(1),
+  repeat: RepeatFlag,
 });
 
 const fmt = (v: number | null, digits = 2) =>
@@ -152,15 +152,8 @@ export function registerRun(program: Command): void {
             power,
             ...(repeat ? { repeat } : {}),
           });
-        if (o.repeat === 1) return runOnce();
-        // One after another, never overlapping: each run has the farm (and its meters) to itself.
-        const runs: RunReport[] = [];
-        // The set's own id, in the run ids' form: each run.json names it, so the set is on disk.
-        const set = newRunId(new Date());
-        for (let i = 1; i <= o.repeat; i++) {
-          ctx.say(`run ${i} of ${o.repeat} (set ${set})`);
-          runs.push(await runOnce({ set, index: i, of: o.repeat }));
-        }
+        const { set, runs } = await runRepeated(o.repeat, runOnce, { say: ctx.say });
+        if (!set) return runs[0]!;
         return { set, runs, spread: spreadOfRuns(runs.map(repeatedFigures)) };
       },
       (r) => ('spread' in r ? presentRepeated(r) : present(r)),

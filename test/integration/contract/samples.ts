@@ -34,6 +34,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'mirrors/remove': { url: 'https://127.0.0.1:9/zoo' },
   'run/delete': { runId: 'no-such-run' },
   'reports/export': { runIds: ['no-such-run'], format: 'json' },
+  'reports/figure': { runIds: ['no-such-run'], figure: 'ips' },
   'reports/paper': { model: 'alexnet-mc' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
   'meters/list': {},

@@ -103,6 +103,34 @@ describe('paper demo runs', () => {
     const page = await readFile(summary.html!, 'utf8');
     for (const r of runs) expect(page).toContain(r.report!.runId);
   }, 300_000);
+
+  it('repeats each case as a set and tables it once, with the spread (demo --repeat)', async () => {
+    const { runs } = await runPaperDemo({
+      seconds: 2,
+      repeat: 2,
+      cases: [{ model: 'alexnet-mc', boards: 1, plan: 'auto' }],
+      dataDir,
+      log: createLogger('silent'),
+    });
+    expect(runs.map((r) => r.report?.state)).toEqual(['done', 'done']);
+    const stored = await Promise.all(
+      runs.map(async (r) => (await readRun(dataDir, r.report!.runId)).run),
+    );
+    const set = stored[0]!.repeat!.set;
+    expect(stored.map((r) => r.repeat)).toEqual([
+      { set, index: 1, of: 2 },
+      { set, index: 2, of: 2 },
+    ]);
+    const summary = await summarisePaperDemo(runs, dataDir);
+    const [row] = summary.rows;
+    const ips = stored.map((r) => r.ips!);
+    expect(row).toMatchObject({ plan: 'auto', runs: 2 });
+    expect(row!.spread!.ips).toMatchObject({ n: 2, min: Math.min(...ips), max: Math.max(...ips) });
+    expect(row!.run!.ips).toBeCloseTo((ips[0]! + ips[1]!) / 2, 12);
+    expect(paperTableText(summary.rows)).toMatch(
+      /1 Pi 3\s+auto\s+\d+\s+2\s+\d+\.\d\d ± \d+\.\d\d \(/,
+    );
+  }, 300_000);
 });
 
 describe('paper demo table and frame counts', () => {

@@ -113,27 +113,28 @@ describe('mchair report', () => {
     ): Promise<Array<{ category: string; value: number }>> =>
       page.$$eval(`svg[data-chart="${chart}"] rect.bar[data-series="${series}"]`, (els) =>
         els.map((e) => ({
-          category: e.getAttribute('data-category') ?? '',
+          category: e.getAttribute('data-column') ?? '',
           value: Number(e.getAttribute('data-value')),
         })),
       );
-    const ips = await bars('ips', 'IPS');
+    const ips = await bars('ips', 'ips');
     // Our two runs, then the paper's four AlexNet systems.
     expect(ips.map((b) => b.value)).toEqual([5, 3, 7.1, 5.6, 4.3, 5.7]);
     expect(ips.slice(2).map((b) => b.category)).toEqual(['TX2 GPU', 'TX2 CPU', '5 Pis', '6 Pis']);
-    const stat = await bars('energy-split', 'static');
-    const dyn = await bars('energy-split', 'dynamic');
-    const total = await bars('energy-total', 'total');
+    const stat = await bars('energy-split', 'staticJ');
+    const dyn = await bars('energy-split', 'dynamicJ');
+    const total = await bars('energy', 'totalJ');
     expect(stat[0]!.value).toBeCloseTo(measured.energy!.perInferenceJ!.static, 12);
     expect(dyn[0]!.value).toBeCloseTo(measured.energy!.perInferenceJ!.dynamic, 12);
     expect(total[1]!.value).toBeCloseTo(emulated.energy!.perInferenceJ!.total, 12);
     expect(total.slice(2).map((b) => b.value)).toEqual([1.54, 1.46, 2.3, 2.1]);
     // The emulated run is labelled wherever its figures appear.
     expect(await page.textContent('#emulated-banner')).toMatch(/emulated/);
-    const notes = await page.$$eval('svg[data-chart="ips"] text.note', (els) =>
+    // Once per run of like columns: ours measured, ours emulated, the paper's.
+    const marks = await page.$$eval('svg[data-chart="ips"] text.mark', (els) =>
       els.map((e) => e.textContent),
     );
-    expect(notes).toEqual(['this lab', 'emulated', 'paper', 'paper', 'paper', 'paper']);
+    expect(marks).toEqual(['measured here', 'emulated here', "paper (ReQuEST'18)"]);
     expect(
       await page.$$eval(`section[id="run-${emulated.id}"] h2 .badge`, (els) => els.length),
     ).toBe(1);
@@ -264,9 +265,12 @@ describe('mchair report', () => {
       code: 1,
       stderr: 'mchair: --out: a PDF report needs a file to go to\n',
     });
+    // An unknown format is wrong usage (exit 2), like an unknown flag.
     expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/^mchair: --format: must be one of html, pdf, csv, json\n$/),
+      code: 2,
+      stderr: expect.stringMatching(
+        /^mchair: option '--format <format>' argument 'docx' is invalid\. Allowed choices are html, pdf, csv, json, svg, png\. \(see --help\)\n$/,
+      ),
     });
     await writeFile(
       join(runsDir(dataDir), emulated.id, 'power.json'),

@@ -137,6 +137,85 @@ describe('virtual farm from the app', () => {
     expect(got.run.completed).toBe(40);
   }, 120_000);
 
+  it('repeats a configuration as a set, one run after another, as `mchair run --repeat` does', async () => {
+    const { runId: first } = result<{ runId: string }>(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        frames: 30,
+        repeat: 3,
+      }),
+    );
+    // Each run says its place in the set as it starts; the page follows them in turn.
+    const starts = await until(
+      'three runs of the set to start',
+      () => {
+        const lines = seen
+          .map((x) => x.payload as EventPayload<'run/state'>)
+          .filter((p) => p.state === 'starting' && /^run \d of 3 \(set /.test(p.message ?? ''));
+        const runs = [...new Map(lines.map((p) => [p.runId, p])).values()];
+        return runs.length === 3 ? runs : undefined;
+      },
+      180_000,
+    );
+    expect(starts[0]!.runId).toBe(first);
+    const set = /\(set ([\w-]+)\)/.exec(starts[0]!.message!)![1]!;
+    for (const [i, p] of starts.entries()) {
+      expect(p.message).toBe(`run ${i + 1} of 3 (set ${set})`);
+      expect((await ended(p.runId)).state).toBe('done');
+      const { run } = result<{ run: { repeat: unknown; completed: number } }>(
+        await core.dispatch('run/get', { runId: p.runId }),
+      );
+      expect(run).toMatchObject({ completed: 30, repeat: { set, index: i + 1, of: 3 } });
+    }
+    // Never overlapping: each run started after the one before it ended.
+    const order = seen
+      .map((x) => x.payload as EventPayload<'run/state'>)
+      .filter((p) => starts.some((s) => s.runId === p.runId))
+      .map((p) => `${p.runId}:${p.state === 'starting' ? 'start' : p.state}`)
+      .filter((e, i, all) => all.indexOf(e) === i && /:(start|done)$/.test(e));
+    expect(order).toEqual(starts.flatMap((p) => [`${p.runId}:start`, `${p.runId}:done`]));
+    // A camera or file run feeds one run from the page: it does not repeat.
+    expect(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        source: 'camera',
+        repeat: 2,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringMatching(/^repeat: /) },
+    });
+  }, 240_000);
+
+  it('stops a repeated set: the run going now, and none of the rest starts', async () => {
+    const { runId } = result<{ runId: string }>(
+      await core.dispatch('run/start', {
+        model: 'tiny-cnn',
+        farm: { kind: 'virtual' },
+        frames: 100_000,
+        repeat: 3,
+      }),
+    );
+    await until('the first run to run', () =>
+      seen.find(
+        (x) =>
+          x.name === 'run/metrics' && (x.payload as EventPayload<'run/metrics'>).runId === runId,
+      ),
+    );
+    result(await core.dispatch('run/stop', { runId }));
+    expect((await ended(runId)).state).toBe('stopped');
+    const set = result<{ run: { repeat: { set: string } } }>(
+      await core.dispatch('run/get', { runId }),
+    ).run.repeat.set;
+    await new Promise((r) => setTimeout(r, 1500));
+    const runs = result<{ runs: Array<{ repeat?: { set: string } }> }>(
+      await core.dispatch('run/list', {}),
+    ).runs;
+    expect(runs.filter((r) => r.repeat?.set === set)).toHaveLength(1);
+  }, 120_000);
+
   it('runs a model imported on the Models view, and names the models there are for an unknown one', async () => {
     const bytes = encodeModel(buildZooModel('tiny-cnn', { seed: 3 }));
     result(await uploadModel(core, 'lab-cnn', bytes, 'upload-run1'));

@@ -229,7 +229,7 @@ describe('renderers', () => {
     expect(html).toContain('&#60;script&#62;');
     expect(html).toContain('kasa@h:9999: no samples from 10 s to 14 s');
     // VGG16 runs are compared with the paper's VGG16 systems.
-    expect(html.match(/<rect class="bar"[^>]*data-series="IPS"/g)).toHaveLength(5);
+    expect(html.match(/<rect class="bar"[^>]*data-series="ips"/g)).toHaveLength(5);
   });
 
   it('lists the board changes of a run, a joined board with its predicted gain', () => {
