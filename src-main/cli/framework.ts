@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
 import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
+import { nameThisProgram } from '../store/owner';
 import { defaultDataDir } from '../store/paths';
 
 export const EXIT_USER = 1;
@@ -39,6 +40,13 @@ function rootOptions(cmd: Command): Record<string, unknown> {
   return root.opts();
 }
 
+/** "mchair run", "mchair farm up": the command as typed, naming this process in its records. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 /**
  * Wraps a subcommand's action: runs it, prints its result (JSON, or `present` for people) and
  * maps failures to exit codes.
@@ -51,6 +59,7 @@ export function action<R>(
     const cmd = commanderArgs[commanderArgs.length - 1] as Command;
     const opts = cmd.opts();
     const root = rootOptions(cmd);
+    nameThisProgram(commandPath(cmd));
     const json = opts.json === true;
     const log = createLogger(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),

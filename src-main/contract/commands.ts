@@ -38,6 +38,8 @@ export const commands = {
       mode: z.enum(['electron', 'serve']),
       dataDir: z.string(),
       platform: z.string(),
+      /** The core's process: runs whose owner is another process are shown as theirs. */
+      pid: z.number().int(),
     }),
   ),
   'demo/start': command(

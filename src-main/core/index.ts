@@ -5,7 +5,7 @@ import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
 import { startDemoRun, type LiveRun } from '../runtime/demo';
-import { listRuns, readRun } from '../store/runs';
+import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './events';
@@ -46,6 +46,7 @@ export function createCore(opts: CoreOptions): Core {
       mode: opts.mode,
       dataDir: opts.dataDir,
       platform: `${process.platform}-${process.arch}`,
+      pid: process.pid,
     }),
     'demo/start': async ({ frames }) => {
       const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
@@ -57,7 +58,10 @@ export function createCore(opts: CoreOptions): Core {
     'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
     'run/stop': async ({ runId }) => {
       const run = live.get(runId);
-      if (!run) throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      if (!run) {
+        await refuseRunElsewhere(opts.dataDir, runId, 'stop it there');
+        throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      }
       await run.stop();
       return { stopped: true };
     },

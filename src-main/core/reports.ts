@@ -14,7 +14,7 @@ import {
   type PdfPrinter,
   type ReportFormat,
 } from '../reports/index';
-import { readRun, runsDir } from '../store/runs';
+import { readRun, refuseRunElsewhere, runsDir } from '../store/runs';
 import type { Handlers } from './dispatch';
 
 const MIME: Record<ReportFormat, string> = {
@@ -33,6 +33,7 @@ export function reportHandlers(
     'run/delete': async ({ runId }) => {
       if (isLive(runId))
         throw new AppError('RUN_LIVE', `run "${runId}" is still running: stop it first`);
+      await refuseRunElsewhere(dataDir, runId, 'stop it there first');
       // readRun refuses an id that is not a recorded run, so nothing else is ever removed.
       const { run } = await readRun(dataDir, runId);
       await rm(join(runsDir(dataDir), run.id), { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, screen, session } from 'electron';
 import { createCore } from '../core/index';
 import { createLogger } from '../log';
+import { nameThisProgram } from '../store/owner';
 import { registerIpc } from './ipc';
 import { buildAppMenu } from './menu';
 import { electronPdfPrinter } from './pdf';
@@ -12,6 +13,7 @@ import { appUrlMatcher, hardenContents, hardenSession, secureWebPreferences } fr
 import { loadWindowState, placeOnScreen, saveWindowState } from './window-state';
 
 const log = createLogger(process.env.MCHAIR_LOG ?? 'info');
+nameThisProgram('the desktop app');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

@@ -116,14 +116,27 @@ export async function startFarm(o: {
       );
     const coord = await issueIdentity(ca, COORDINATOR_ID, [host]);
     await writeIdentity(tlsDir, COORDINATOR_ID, ca.cert, coord);
-    const logFd = async (name: string) =>
-      o.detached ? { logFd: (await open(join(logDir, `${name}.log`), 'a')).fd } : undefined;
+    // A detached process writes its log to a file it holds itself (spawn hands it a copy of the
+    // descriptor), so ours is closed once it has started: left open, every `farm up` in serve or
+    // the app leaked one descriptor per board until the garbage collector closed it, warning.
+    const withLog = async <T>(
+      name: string,
+      start: (detached: { logFd: number } | undefined) => Promise<T>,
+    ): Promise<T> => {
+      if (!o.detached) return start(undefined);
+      const log = await open(join(logDir, `${name}.log`), 'a');
+      try {
+        return await start({ logFd: log.fd });
+      } finally {
+        await log.close();
+      }
+    };
 
     const shared = new Map<string, number>();
     for (const l of [...o.devices.map((d) => d.link), o.coordinatorLink])
       if (l?.shared) shared.set(l.medium, l.mbps);
     for (const [id, mbps] of shared) {
-      const m = await startMedium(mbps, await logFd(`medium-${id}`), host);
+      const m = await withLog(`medium-${id}`, (detached) => startMedium(mbps, detached, host));
       started.push(m);
       airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
     }
@@ -133,20 +146,22 @@ export async function startFarm(o: {
     };
     const agents = await Promise.all(
       o.devices.map(async (d) => {
-        const a = await startLocalAgent({
-          id: d.id,
-          host: d.netns?.address ?? host,
-          netns: d.netns?.netns,
-          partsDir,
-          tlsDir,
-          backend: d.backend,
-          threads: o.threads,
-          profile: d.profile,
-          medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
-          linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
-          memoryBudgetBytes: d.memoryBudgetBytes,
-          detached: await logFd(d.id),
-        });
+        const a = await withLog(d.id, (detached) =>
+          startLocalAgent({
+            id: d.id,
+            host: d.netns?.address ?? host,
+            netns: d.netns?.netns,
+            partsDir,
+            tlsDir,
+            backend: d.backend,
+            threads: o.threads,
+            profile: d.profile,
+            medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
+            linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
+            memoryBudgetBytes: d.memoryBudgetBytes,
+            detached,
+          }),
+        );
         started.push(a);
         return { device: d, agent: a };
       }),
