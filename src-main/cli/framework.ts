@@ -6,10 +6,16 @@ import type { z } from 'zod';
 import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { nameThisProgram } from '../store/owner';
-import { defaultDataDir } from '../store/paths';
+import { dataDirOf, defaultDataDir } from '../store/paths';
 
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * Wrong usage that a command finds itself (a missing or conflicting option, a bad flag value):
+ * exits 2 like commander's own usage errors, where a problem with a file or a board exits 1.
+ */
+export class UsageError extends InputError {}
 
 export interface ActionContext {
   /** Positional arguments, as commander parsed them. */
@@ -18,6 +24,8 @@ export interface ActionContext {
   readonly opts: Record<string, unknown>;
   readonly json: boolean;
   readonly dataDir: string;
+  /** The lab's home when the data folder is the default one (it may point elsewhere); else null. */
+  readonly home: string | null;
   readonly log: Logger;
   /** Validates the options; a failure names the flag to fix. */
   options<S extends z.ZodType>(schema: S): z.output<S>;
@@ -60,6 +68,7 @@ export function action<R>(
     const opts = cmd.opts();
     const root = rootOptions(cmd);
     nameThisProgram(commandPath(cmd));
+    const home = defaultDataDir(process.env);
     const json = opts.json === true;
     const log = createLogger(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),
@@ -68,14 +77,15 @@ export function action<R>(
       args: cmd.args,
       opts,
       json,
-      dataDir: typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env),
+      dataDir: typeof root.dataDir === 'string' ? root.dataDir : dataDirOf(home),
+      home: typeof root.dataDir === 'string' ? null : home,
       log,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
         if (parsed.success) return parsed.data;
         const issue = parsed.error.issues[0];
         const flag = issue?.path[0] !== undefined ? flagName(issue.path[0]) : 'options';
-        throw new InputError(`${flag}: ${issue?.message ?? 'invalid'}`);
+        throw new UsageError(`${flag}: ${issue?.message ?? 'invalid'}`);
       },
       say: (line) => {
         if (!json) process.stderr.write(`${line}\n`);
@@ -113,9 +123,9 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     if (err instanceof AppError) {
       process.stderr.write(
         // AppError keeps its message to one line itself.
-        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
+        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}${err instanceof UsageError ? ' (see --help)' : ''}\n`,
       );
-      return EXIT_USER;
+      return err instanceof UsageError ? EXIT_USAGE : EXIT_USER;
     }
     const wire = toWireError(err);
     process.stderr.write(`mchair: ${oneLine(wire.message)} (set MCHAIR_DEBUG=1 for details)\n`);

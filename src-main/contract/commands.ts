@@ -42,6 +42,23 @@ export const commands = {
       pid: z.number().int(),
     }),
   ),
+  'settings/data-folder': command(
+    'Make another folder the data folder: move what is in it there, or point to a folder that holds (or will hold) a lab; every program follows from its next start.',
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        how: z.enum(['move', 'point']),
+      })
+      .strict(),
+    z.object({
+      dataDir: z.string(),
+      how: z.enum(['move', 'point']),
+      /** What was moved there, or what was found there. */
+      entries: z.array(z.string()),
+      /** The app restarts itself; serve is started again by the user. */
+      restart: z.enum(['app', 'serve']),
+    }),
+  ),
   'demo/start': command(
     'Start the walking-skeleton run: a small CNN cut in 2 stages over 2 local agents.',
     z.object({ frames: z.number().int().min(1).max(100_000).default(200) }).strict(),

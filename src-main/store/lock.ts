@@ -22,7 +22,8 @@ async function staleText(lock: string): Promise<string | null> {
   if (text === null || st === null) return null; // released meanwhile: just try again
   const age = Date.now() - st.mtimeMs;
   const pid = Number.parseInt(text, 10);
-  if (Number.isInteger(pid) && pid > 0) return !processAlive(pid) && age > STALE_AGE_MS ? text : null;
+  if (Number.isInteger(pid) && pid > 0)
+    return !processAlive(pid) && age > STALE_AGE_MS ? text : null;
   return age > EMPTY_LOCK_STALE_MS ? text : null;
 }
 

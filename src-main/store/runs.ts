@@ -19,6 +19,7 @@ import {
   type RunRepeat,
   type RunState,
 } from '../contract/index';
+import { fileGivenAsName } from '../files/kind';
 import { writeFileAtomic } from './atomic';
 import { ownedElsewhere, ownerGone, thisOwner } from './owner';
 
@@ -222,7 +223,10 @@ export async function readRun(
   dataDir: string,
   id: string,
 ): Promise<{ run: RunSummary; metrics: RunMetrics[] }> {
-  if (!RunId.safeParse(id).success) throw new InputError(`"${id}" is not a run id`);
+  if (!RunId.safeParse(id).success)
+    throw new InputError(
+      fileGivenAsName(id, 'a run') ?? `"${id}" is not a run id (see \`mchair runs list\`)`,
+    );
   const dir = join(runsDir(dataDir), id);
   const run = await readSummary(dir);
   if (!run) throw new AppError('RUN_NOT_FOUND', `no run "${id}" in ${runsDir(dataDir)}`);

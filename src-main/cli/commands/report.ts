@@ -4,7 +4,6 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/index';
 import {
   loadReportRuns,
   renderJson,
@@ -14,7 +13,7 @@ import {
   type ReportFormat,
 } from '../../reports/index';
 import { reportJsonSchema } from '../../reports/schema';
-import { action, withCommonOptions } from '../framework';
+import { action, UsageError, withCommonOptions } from '../framework';
 
 const ReportOptions = z.object({
   format: z
@@ -53,10 +52,10 @@ export function registerReport(program: Command): void {
         const o = ctx.options(ReportOptions);
         if (o.schema) return { text: JSON.stringify(reportJsonSchema(), null, 2) };
         if (ctx.args.length === 0)
-          throw new InputError('give one or more run ids (see `mchair runs list`), or --schema');
+          throw new UsageError('give one or more run ids (see `mchair runs list`), or --schema');
         const format = formatFor(o.format, o.out);
         if (!o.out) {
-          if (format === 'pdf') throw new InputError('--out: a PDF report needs a file to go to');
+          if (format === 'pdf') throw new UsageError('--out: a PDF report needs a file to go to');
           const runs = await loadReportRuns(ctx.dataDir, ctx.args);
           return format === 'json' ? renderJson(runs) : { text: reportText(runs, format) };
         }

@@ -261,12 +261,14 @@ describe('mchair report', () => {
       stderr: 'mchair: "../etc" is not a run id (see `mchair runs list`)\n',
     });
     expect(await mchair('report', measured.id, '--format', 'pdf')).toMatchObject({
-      code: 1,
-      stderr: 'mchair: --out: a PDF report needs a file to go to\n',
+      code: 2,
+      stderr: 'mchair: --out: a PDF report needs a file to go to (see --help)\n',
     });
     expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/^mchair: --format: must be one of html, pdf, csv, json\n$/),
+      code: 2,
+      stderr: expect.stringMatching(
+        /^mchair: --format: must be one of html, pdf, csv, json \(see --help\)\n$/,
+      ),
     });
     await writeFile(
       join(runsDir(dataDir), emulated.id, 'power.json'),
