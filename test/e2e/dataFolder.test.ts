@@ -1,13 +1,13 @@
 // Settings in Chromium against a real `mchair serve` changes the data folder: moved, what was in
 // it (an inventory the CLI made) goes to the new folder and the home keeps a pointer the CLI
 // follows; pointed to, the old folder stays as it is. The page says which it did.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMchairWith, type CliResult } from '../integration/cli/run-mchair';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
 import { startServe, type ServeProcess } from './serveProcess';
 
@@ -16,17 +16,13 @@ const home = join(root, 'home');
 let serve: ServeProcess;
 let browser: Browser;
 
-function mchair(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/mchair.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, MCHAIR_HOME: home },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const mchair = (...args: string[]): Promise<CliResult> =>
+  runMchairWith({ MCHAIR_HOME: home }, ...args);
 
 beforeAll(async () => {
-  expect(mchair('devices', 'add', 'pi-1', '--host', '10.0.0.1', '--user', 'pi').code).toBe(0);
+  expect((await mchair('devices', 'add', 'pi-1', '--host', '10.0.0.1', '--user', 'pi')).code).toBe(
+    0,
+  );
   serve = await startServe({ home });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
@@ -56,9 +52,9 @@ describe('Settings: the data folder', () => {
       dataDir: moved,
     });
     // The CLI follows the pointer: the board added before the move is there.
-    const info = mchair('info', '--json');
+    const info = await mchair('info', '--json');
     expect(JSON.parse(info.stdout)).toMatchObject({ dataDir: moved });
-    expect(mchair('devices', 'list', '--json').stdout).toContain('pi-1');
+    expect((await mchair('devices', 'list', '--json')).stdout).toContain('pi-1');
 
     // Pointing to another folder leaves what is in the moved one where it is.
     const other = join(root, 'other');
@@ -69,7 +65,7 @@ describe('Settings: the data folder', () => {
       .poll(async () => (await said.innerText()).replace(/\s+/g, ' '))
       .toMatch(new RegExp(`^Pointing to \\(holding 0 items\\) ${other};`));
     expect(existsSync(join(moved, 'inventory.json'))).toBe(true);
-    expect(JSON.parse(mchair('info', '--json').stdout)).toMatchObject({ dataDir: other });
+    expect(JSON.parse((await mchair('info', '--json')).stdout)).toMatchObject({ dataDir: other });
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   });
