@@ -10,6 +10,7 @@ import { dirname, relative, resolve } from 'node:path';
 export const ROOMS = [
   'contract',
   'shared',
+  'files',
   'store',
   'model',
   'planner',

@@ -6,10 +6,17 @@ import { z } from 'zod';
 import { RepeatCount } from '../contract/run';
 import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
-import { defaultDataDir } from '../store/paths';
+import { nameThisProgram } from '../store/owner';
+import { dataDirOf, defaultDataDir } from '../store/paths';
 
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * Wrong usage that a command finds itself (a missing or conflicting option, a bad flag value):
+ * exits 2 like commander's own usage errors, where a problem with a file or a board exits 1.
+ */
+export class UsageError extends InputError {}
 
 export interface ActionContext {
   /** Positional arguments, as commander parsed them. */
@@ -18,6 +25,8 @@ export interface ActionContext {
   readonly opts: Record<string, unknown>;
   readonly json: boolean;
   readonly dataDir: string;
+  /** The lab's home when the data folder is the default one (it may point elsewhere); else null. */
+  readonly home: string | null;
   readonly log: Logger;
   /** Validates the options; a failure names the flag to fix. */
   options<S extends z.ZodType>(schema: S): z.output<S>;
@@ -40,6 +49,13 @@ function rootOptions(cmd: Command): Record<string, unknown> {
   return root.opts();
 }
 
+/** "mchair run", "mchair farm up": the command as typed, naming this process in its records. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 /**
  * Wraps a subcommand's action: runs it, prints its result (JSON, or `present` for people) and
  * maps failures to exit codes.
@@ -52,6 +68,8 @@ export function action<R>(
     const cmd = commanderArgs[commanderArgs.length - 1] as Command;
     const opts = cmd.opts();
     const root = rootOptions(cmd);
+    nameThisProgram(commandPath(cmd));
+    const home = defaultDataDir(process.env);
     const json = opts.json === true;
     const log = createLogger(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),
@@ -60,14 +78,15 @@ export function action<R>(
       args: cmd.args,
       opts,
       json,
-      dataDir: typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env),
+      dataDir: typeof root.dataDir === 'string' ? root.dataDir : dataDirOf(home),
+      home: typeof root.dataDir === 'string' ? null : home,
       log,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
         if (parsed.success) return parsed.data;
         const issue = parsed.error.issues[0];
         const flag = issue?.path[0] !== undefined ? flagName(issue.path[0]) : 'options';
-        throw new InputError(`${flag}: ${issue?.message ?? 'invalid'}`);
+        throw new UsageError(`${flag}: ${issue?.message ?? 'invalid'}`);
       },
       say: (line) => {
         if (!json) process.stderr.write(`${line}\n`);
@@ -105,9 +124,9 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     if (err instanceof AppError) {
       process.stderr.write(
         // AppError keeps its message to one line itself.
-        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}\n`,
+        `mchair: ${err.message}${err.code === 'BAD_INPUT' ? '' : ` [${err.code}]`}${err instanceof UsageError ? ' (see --help)' : ''}\n`,
       );
-      return EXIT_USER;
+      return err instanceof UsageError ? EXIT_USAGE : EXIT_USER;
     }
     const wire = toWireError(err);
     process.stderr.write(`mchair: ${oneLine(wire.message)} (set MCHAIR_DEBUG=1 for details)\n`);

@@ -39,6 +39,25 @@ export const commands = {
       mode: z.enum(['electron', 'serve']),
       dataDir: z.string(),
       platform: z.string(),
+      /** The core's process: runs whose owner is another process are shown as theirs. */
+      pid: z.number().int(),
+    }),
+  ),
+  'settings/data-folder': command(
+    'Make another folder the data folder: move what is in it there, or point to a folder that holds (or will hold) a lab; every program follows from its next start.',
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        how: z.enum(['move', 'point']),
+      })
+      .strict(),
+    z.object({
+      dataDir: z.string(),
+      how: z.enum(['move', 'point']),
+      /** What was moved there, or what was found there. */
+      entries: z.array(z.string()),
+      /** The app restarts itself; serve is started again by the user. */
+      restart: z.enum(['app', 'serve']),
     }),
   ),
   'demo/start': command(

@@ -1,6 +1,7 @@
 // The lab's virtual farm as the Farm view shows it: its emulated boards and whether each agent
 // answers a health ping.
 import { z } from 'zod';
+import { RunOwner } from './run';
 
 /** What a board's agent reports of it for the farm table; null where the board cannot tell. */
 export const BoardReadings = z.object({
@@ -46,6 +47,11 @@ export const VirtualFarm = z.object({
   up: z.boolean(),
   farmFile: z.string(),
   devices: z.array(VirtualDevice),
+  /**
+   * The program that started it (its agents outlive it: every program on the data folder runs on
+   * the one farm); null when not up or started before starters were recorded.
+   */
+  startedBy: RunOwner.extend({ at: z.string() }).nullable().default(null),
 });
 export type VirtualFarm = z.infer<typeof VirtualFarm>;
 

@@ -111,6 +111,24 @@ export const RunRepeat = z.object({
 });
 export type RunRepeat = z.infer<typeof RunRepeat>;
 
+/**
+ * The process that records a run: several programs share one data folder (the app or serve beside
+ * a CLI run), so each shows another's run with its owner, and a run whose owner died is marked
+ * failed the next time any of them reads it.
+ */
+export const RunOwner = z.object({
+  pid: z.number().int().positive(),
+  /** "mchair run", "mchair serve", "the desktop app". */
+  program: z.string(),
+  host: z.string(),
+});
+export type RunOwner = z.infer<typeof RunOwner>;
+
+/** "mchair run (pid 4242 on lab-laptop)": how a record's owner is named wherever it is shown. */
+export function describeOwner(owner: RunOwner): string {
+  return `${owner.program} (pid ${owner.pid} on ${owner.host})`;
+}
+
 export const RunSummary = z.object({
   id: RunId,
   kind: z.string(),
@@ -133,5 +151,7 @@ export const RunSummary = z.object({
   faults: z.array(RunFault).optional(),
   /** Present when the run is one of a repeated set. */
   repeat: RunRepeat.optional(),
+  /** Who records it (absent in runs recorded before owners were). */
+  owner: RunOwner.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -5,8 +5,9 @@ import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
 import { startDemoRun, type LiveRun } from '../runtime/demo';
-import { listRuns, readRun } from '../store/runs';
+import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
+import { changeDataFolder } from './dataFolder';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
 import { farmHandlers } from './farm';
@@ -26,6 +27,13 @@ export interface CoreOptions {
   secrets?: SecretStore;
   /** Prints PDF reports: Electron's printToPDF in the app; Chrome, Chromium or Edge otherwise. */
   printPdf?: PdfPrinter;
+  /**
+   * The lab's home, where the pointer to a moved data folder lives; absent when the data folder
+   * was given explicitly (--data-dir), which Settings then cannot change.
+   */
+  home?: string;
+  /** Called once the data folder changed (the app restarts itself on it). */
+  onDataFolderChanged?: () => void;
 }
 
 export interface Core {
@@ -46,7 +54,23 @@ export function createCore(opts: CoreOptions): Core {
       mode: opts.mode,
       dataDir: opts.dataDir,
       platform: `${process.platform}-${process.arch}`,
+      pid: process.pid,
     }),
+    'settings/data-folder': async ({ path, how }) => {
+      if (!opts.home)
+        throw new AppError(
+          'DATA_DIR_FIXED',
+          'this program was started with --data-dir: start it with another --data-dir instead',
+        );
+      const changed = await changeDataFolder({
+        home: opts.home,
+        current: opts.dataDir,
+        to: path,
+        how,
+      });
+      opts.onDataFolderChanged?.();
+      return { ...changed, restart: opts.mode === 'electron' ? 'app' : 'serve' } as const;
+    },
     'demo/start': async ({ frames }) => {
       const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
       live.set(run.id, run);
@@ -57,7 +81,10 @@ export function createCore(opts: CoreOptions): Core {
     'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
     'run/stop': async ({ runId }) => {
       const run = live.get(runId);
-      if (!run) throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      if (!run) {
+        await refuseRunElsewhere(opts.dataDir, runId, 'stop it there');
+        throw new AppError('RUN_NOT_LIVE', `run "${runId}" is not running`);
+      }
       await run.stop();
       return { stopped: true };
     },

@@ -17,7 +17,7 @@ import {
 } from '../reports/index';
 import { barFigure } from '../reports/figure/bars';
 import { figureSpec } from '../reports/figure/figures';
-import { readRun, runsDir } from '../store/runs';
+import { readRun, refuseRunElsewhere, runsDir } from '../store/runs';
 import type { Handlers } from './dispatch';
 
 const MIME: Record<ReportFormat, string> = {
@@ -36,6 +36,7 @@ export function reportHandlers(
     'run/delete': async ({ runId }) => {
       if (isLive(runId))
         throw new AppError('RUN_LIVE', `run "${runId}" is still running: stop it first`);
+      await refuseRunElsewhere(dataDir, runId, 'stop it there first');
       // readRun refuses an id that is not a recorded run, so nothing else is ever removed.
       const { run } = await readRun(dataDir, runId);
       await rm(join(runsDir(dataDir), run.id), { recursive: true, force: true });

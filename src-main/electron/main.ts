@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, screen, session } from 'electron';
 import { createCore } from '../core/index';
 import { createLogger } from '../log';
+import { nameThisProgram } from '../store/owner';
+import { dataDirOf, defaultDataDir } from '../store/paths';
 import { registerIpc } from './ipc';
 import { buildAppMenu } from './menu';
 import { electronPdfPrinter } from './pdf';
@@ -12,6 +14,7 @@ import { appUrlMatcher, hardenContents, hardenSession, secureWebPreferences } fr
 import { loadWindowState, placeOnScreen, saveWindowState } from './window-state';
 
 const log = createLogger(process.env.MCHAIR_LOG ?? 'info');
+nameThisProgram('the desktop app');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -30,7 +33,10 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(async () => {
     hardenSession(session.defaultSession, isAppUrl);
-    const dataDir = app.getPath('userData');
+    // The lab's one data folder, shared with serve and the CLI (Electron's userData keeps only
+    // Chromium's own files).
+    const home = defaultDataDir(process.env);
+    const dataDir = dataDirOf(home);
     Menu.setApplicationMenu(buildAppMenu(dataDir, !app.isPackaged));
     const core = createCore({
       mode: 'electron',
@@ -38,6 +44,13 @@ if (!app.requestSingleInstanceLock()) {
       log,
       secrets: new KeychainSecretStore(dataDir),
       printPdf: electronPdfPrinter(isAppUrl),
+      home,
+      // The core's services hold the old folder's paths: start again on the new one.
+      onDataFolderChanged: () =>
+        setTimeout(() => {
+          app.relaunch();
+          void core.close().finally(() => app.exit(0));
+        }, 500),
     });
     registerIpc(ipcMain, core, isAppUrl, () =>
       BrowserWindow.getAllWindows().map((w) => w.webContents),

@@ -1,10 +1,10 @@
 // The farm file: where a farm's agents listen and how to trust them. `mchair farm up` writes one
 // for the virtual farm; `mchair run --farm FILE` reads it. Its `devices` entries are also a
 // planner farm file (id + profile), so the planner reads the same file.
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { AppError, InputError, describeIssues } from '../contract/index';
+import { AppError, InputError } from '../contract/index';
+import { plainIssues, readJsonAs } from '../files/kind';
 import { readIdentity } from './pki';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 
@@ -51,16 +51,9 @@ export interface OpenFarm {
 }
 
 export async function readFarmFile(file: string): Promise<OpenFarm> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(
-      `--farm: cannot read ${file} as JSON (${(err as Error).message.split('\n')[0]})`,
-    );
-  }
+  const json = readJsonAs('--farm', file, 'farm');
   const parsed = FarmEndpoints.safeParse(json);
-  if (!parsed.success) throw new InputError(describeIssues(file, parsed.error.issues));
+  if (!parsed.success) throw new InputError(plainIssues(file, 'farm', json, parsed.error));
   const farm = parsed.data;
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));

@@ -1,12 +1,18 @@
 // The lab's one virtual farm, kept in <data>/farm/ (farm.json is the farm file `mchair run
 // --farm` reads): up, add, status and down, shared by `mchair farm` and the app's Farm view so
-// both see and drive the same farm.
+// both see and drive the same farm. Its agents outlive the program that started it, whose name is
+// kept beside them (owner.json): every other program attaches to the farm that is up, and one that
+// asks for another is told who started it. Up and down hold a lock, so two programs starting a
+// farm at once start one, not two with one orphaned.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../contract/index';
-import { farmFromSpec, type Farm } from '../planner/index';
+import { z } from 'zod';
+import { AppError, describeOwner, RunOwner } from '../contract/index';
+import { writeFileAtomic } from '../store/atomic';
 import { withFileLock } from '../store/lock';
+import { thisOwner } from '../store/owner';
+import { farmFromSpec, type Farm } from '../planner/index';
 import { readFarmFile, type OpenFarm } from './farmfile';
 import {
   addEmulatedBoards,
@@ -19,6 +25,26 @@ import {
 
 export const labFarmDir = (dataDir: string): string => join(dataDir, 'farm');
 export const labFarmFile = (dataDir: string): string => join(labFarmDir(dataDir), 'farm.json');
+const starterFile = (dataDir: string): string => join(labFarmDir(dataDir), 'owner.json');
+/** Beside the farm's folder, which up and down remove. */
+const farmLock = (dataDir: string): string => join(dataDir, 'farm.lock');
+/** Starting a farm of many boards takes a while; a second starter waits for the first. */
+const FARM_LOCK_MS = 180_000;
+
+const FarmStarter = RunOwner.extend({ at: z.string() });
+type FarmStarter = z.infer<typeof FarmStarter>;
+
+/** Who started the lab's farm; null when unknown (a farm from before starters were kept). */
+async function farmStarter(dataDir: string): Promise<FarmStarter | null> {
+  const text = await readFile(starterFile(dataDir), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const parsed = FarmStarter.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface LabFarmDevice {
   id: string;
@@ -50,21 +76,38 @@ export async function labFarmUp(
 ): Promise<{ farmFile: string; devices: LabFarmDevice[] }> {
   const planner = farmFromSpec(spec);
   const file = labFarmFile(dataDir);
-  if (existsSync(file)) {
-    const open = await readFarmFile(file);
-    const status = await farmStatus(open.farm, open.coordinator);
-    if (status.some((d) => d.alive))
-      throw new AppError(
-        'FARM_RUNNING',
-        'a virtual farm is already up; stop it ("mchair farm down" or Stop in the Farm view) first',
-      );
-  }
-  await rm(labFarmDir(dataDir), { recursive: true, force: true });
-  say?.(`starting ${planner.devices.length} emulated devices`);
-  const running = await startEmulatedFarm(planner, labFarmDir(dataDir), file, true);
+  return withFileLock(
+    farmLock(dataDir),
+    async () => {
+      if (existsSync(file)) {
+        const open = await readFarmFile(file);
+        const status = await farmStatus(open.farm, open.coordinator);
+        if (status.some((d) => d.alive)) {
+          const by = await farmStarter(dataDir);
+          throw new AppError(
+            'FARM_RUNNING',
+            `a virtual farm is already up${by ? `, started by ${describeOwner(by)} at ${by.at}` : ''}; runs use it as it is, or stop it ("mchair farm down" or Stop in the Farm view) to start another`,
+          );
+        }
+      }
+      await rm(labFarmDir(dataDir), { recursive: true, force: true });
+      say?.(`starting ${planner.devices.length} emulated devices`);
+      const running = await startEmulatedFarm(planner, labFarmDir(dataDir), file, true);
+      const starter: FarmStarter = { ...thisOwner(), at: new Date().toISOString() };
+      await writeFileAtomic(starterFile(dataDir), `${JSON.stringify(starter)}\n`);
+      return started(file, running.endpoints.devices);
+    },
+    FARM_LOCK_MS,
+  );
+}
+
+function started(
+  farmFile: string,
+  devices: ReadonlyArray<{ id: string; profile: string; host: string; port: number; pid?: number }>,
+): { farmFile: string; devices: LabFarmDevice[] } {
   return {
-    farmFile: file,
-    devices: running.endpoints.devices.map((d) => ({
+    farmFile,
+    devices: devices.map((d) => ({
       id: d.id,
       profile: d.profile,
       host: d.host,
@@ -138,20 +181,37 @@ export async function labFarmAdd(
 }
 
 /** Health-pings every agent of the lab's virtual farm; `up` is false when none was started. */
-export async function labFarmStatus(
-  dataDir: string,
-): Promise<{ up: boolean; farmFile: string; emulated: boolean; devices: DeviceStatus[] }> {
+export async function labFarmStatus(dataDir: string): Promise<{
+  up: boolean;
+  farmFile: string;
+  emulated: boolean;
+  devices: DeviceStatus[];
+  startedBy: FarmStarter | null;
+}> {
   const file = labFarmFile(dataDir);
-  if (!existsSync(file)) return { up: false, farmFile: file, emulated: true, devices: [] };
+  if (!existsSync(file))
+    return { up: false, farmFile: file, emulated: true, devices: [], startedBy: null };
   const open = await readFarmFile(file);
   const devices = await farmStatus(open.farm, open.coordinator);
-  return { up: true, farmFile: file, emulated: open.farm.emulated, devices };
+  return {
+    up: true,
+    farmFile: file,
+    emulated: open.farm.emulated,
+    devices,
+    startedBy: await farmStarter(dataDir),
+  };
 }
 
 /** Stops the lab's virtual farm and removes its folder; returns how many processes stopped. */
 export async function labFarmDown(dataDir: string): Promise<{ stopped: number }> {
-  const open = await openLabFarm(dataDir);
-  const stopped = await stopFarmProcesses(open.farm);
-  await rm(labFarmDir(dataDir), { recursive: true, force: true });
-  return { stopped };
+  return withFileLock(
+    farmLock(dataDir),
+    async () => {
+      const open = await openLabFarm(dataDir);
+      const stopped = await stopFarmProcesses(open.farm);
+      await rm(labFarmDir(dataDir), { recursive: true, force: true });
+      return { stopped };
+    },
+    FARM_LOCK_MS,
+  );
 }

@@ -198,8 +198,21 @@ async function startBoards(
   started: LocalAgent[],
 ): Promise<Array<{ device: FarmDeviceSpec; agent: LocalAgent }>> {
   const tlsDir = join(f.dir, 'tls');
-  const logFd = async (name: string) =>
-    f.detached ? { logFd: (await open(join(f.dir, 'logs', `${name}.log`), 'a')).fd } : undefined;
+  // A detached process writes its log to a file it holds itself (spawn hands it a copy of the
+  // descriptor), so ours is closed once it has started: left open, every `farm up` in serve or
+  // the app leaked one descriptor per board until the garbage collector closed it, warning.
+  const withLog = async <T>(
+    name: string,
+    start: (detached: { logFd: number } | undefined) => Promise<T>,
+  ): Promise<T> => {
+    if (!f.detached) return start(undefined);
+    const log = await open(join(f.dir, 'logs', `${name}.log`), 'a');
+    try {
+      return await start({ logFd: log.fd });
+    } finally {
+      await log.close();
+    }
+  };
   for (const d of devices)
     await writeIdentity(
       tlsDir,
@@ -209,7 +222,7 @@ async function startBoards(
     );
   for (const [id, mbps] of shared) {
     if (f.airtime.some((m) => m.id === id)) continue;
-    const m = await startMedium(mbps, await logFd(`medium-${id}`), f.host);
+    const m = await withLog(`medium-${id}`, (detached) => startMedium(mbps, detached, f.host));
     started.push(m);
     f.airtime.push({ id, host: m.host, port: m.port, pid: m.pid });
   }
@@ -219,20 +232,22 @@ async function startBoards(
   };
   return Promise.all(
     devices.map(async (d) => {
-      const a = await startLocalAgent({
-        id: d.id,
-        host: d.netns?.address ?? f.host,
-        netns: d.netns?.netns,
-        partsDir: join(f.dir, 'parts'),
-        tlsDir,
-        backend: d.backend,
-        threads: f.threads,
-        profile: d.profile,
-        medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
-        linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
-        memoryBudgetBytes: d.memoryBudgetBytes,
-        detached: await logFd(d.id),
-      });
+      const a = await withLog(d.id, (detached) =>
+        startLocalAgent({
+          id: d.id,
+          host: d.netns?.address ?? f.host,
+          netns: d.netns?.netns,
+          partsDir: join(f.dir, 'parts'),
+          tlsDir,
+          backend: d.backend,
+          threads: f.threads,
+          profile: d.profile,
+          medium: d.link?.shared ? mediumAddr(d.link.medium) : undefined,
+          linkMbps: d.link && !d.link.shared ? d.link.mbps : undefined,
+          memoryBudgetBytes: d.memoryBudgetBytes,
+          detached,
+        }),
+      );
       started.push(a);
       return { device: d, agent: a };
     }),

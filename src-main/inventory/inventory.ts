@@ -5,6 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { AppError, describeIssues, InputError } from '../contract/errors';
+import { jsonAs, plainIssues } from '../files/kind';
 import { writeFileAtomic } from '../store/atomic';
 import { withFileLock } from '../store/lock';
 import { Device, describeDevice, type DeviceInput } from './device';
@@ -47,14 +48,9 @@ export class Inventory {
         `cannot read the inventory ${path}: ${(err as Error).message}`,
       );
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new InputError(`${path} is not JSON; fix it or point --inventory at another file`);
-    }
+    const raw = jsonAs('--inventory', path, Buffer.from(text), 'inventory');
     const parsed = InventoryFile.safeParse(raw);
-    if (!parsed.success) throw new InputError(describeIssues(path, parsed.error.issues));
+    if (!parsed.success) throw new InputError(plainIssues(path, 'inventory', raw, parsed.error));
     return new Inventory(path, parsed.data.devices);
   }
 

@@ -1,6 +1,7 @@
 // Where a model comes from on the command line and in plans: a zoo name or an ONNX file.
 import { existsSync, statSync } from 'node:fs';
 import { Plan } from '../contract/plan';
+import { expectOnnx, plainIssues } from '../files/kind';
 import { ModelInvalidError, PartitionError } from './errors';
 import { analyseModel } from './graph';
 import { loadModel } from './load';
@@ -22,6 +23,7 @@ export function openModel(ref: string, opts: { seed?: number; name?: string } = 
       `${ref}: no such file, and not a zoo model (${ZOO_NAMES.join(', ')})`,
     );
   }
+  expectOnnx('--model', ref); // a plan or a farm file given as the model is named for what it is
   const model = loadModel(ref, { name: opts.name });
   analyseModel(model); // refuse unreadable graphs here, with the file's name
   return model;
@@ -31,14 +33,9 @@ export function openModel(ref: string, opts: { seed?: number; name?: string } = 
  * The cuts and splits a plan describes, checked against the model: stage i reads stage i-1's
  * output, the first reads the model input and the last ends at the model output.
  */
-export function specFromPlan(model: OnnxModel, planJson: unknown): PartitionSpec {
+export function specFromPlan(model: OnnxModel, planJson: unknown, file = 'plan'): PartitionSpec {
   const parsed = Plan.safeParse(planJson);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PartitionError(
-      `plan: ${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
+  if (!parsed.success) throw new PartitionError(plainIssues(file, 'plan', planJson, parsed.error));
   const plan = parsed.data;
   const a = analyseModel(model);
   plan.stages.forEach((s, i) => {

@@ -7,7 +7,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, posix, relative, sep } from 'node:path';
-import { AppError, describeIssues } from '../contract/errors';
+import { AppError } from '../contract/errors';
+import { plainIssues } from '../files/kind';
 import { Manifest } from '../contract/manifest';
 import type { Runtime } from './probe';
 
@@ -149,7 +150,7 @@ export async function modelItems(
   }
   const parsed = Manifest.safeParse(raw);
   if (!parsed.success)
-    throw new AppError('BAD_PARTITIONS', describeIssues(manifestPath, parsed.error.issues));
+    throw new AppError('BAD_PARTITIONS', plainIssues(manifestPath, 'manifest', raw, parsed.error));
   const parts = parsed.data.stages.flatMap((s) => s.parts);
   const items = await Promise.all(
     [...new Map(parts.map((p) => [p.file, p])).values()].map(async (p) => {

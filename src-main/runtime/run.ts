@@ -2,9 +2,10 @@
 // a farm (an emulated one started for this run, or a farm file), then one recorded run with the
 // figures the issue asks for: IPS after warm-up, the plan's predicted IPS, latency percentiles,
 // frame accounting and per-device load. Every figure from an emulated farm says so.
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError, InputError, describeIssues } from '../contract/index';
+import { AppError, InputError } from '../contract/index';
+import { plainIssues, readJsonAs } from '../files/kind';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
 import { Plan, rolesOf } from '../contract/plan';
@@ -151,16 +152,11 @@ export async function choosePlan(ref: string | Plan, pm: PlannerModel, farm: Far
     return best;
   }
   if ((PRESET_IDS as readonly string[]).includes(ref)) return presetPlan(ref as PresetId, pm, farm);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(ref, 'utf8'));
-  } catch (err) {
-    throw new InputError(
-      `--plan: "${ref}" is not auto, ${PRESET_IDS.join(', ')} or a readable plan file (${(err as Error).message.split('\n')[0]})`,
-    );
-  }
+  if (!existsSync(ref))
+    throw new InputError(`--plan: "${ref}" is not auto, ${PRESET_IDS.join(', ')} or a plan file`);
+  const json = readJsonAs('--plan', ref, 'plan');
   const parsed = Plan.safeParse(json);
-  if (!parsed.success) throw new InputError(describeIssues(ref, parsed.error.issues));
+  if (!parsed.success) throw new InputError(plainIssues(ref, 'plan', json, parsed.error));
   return predictPlan(pm, parsed.data, farm);
 }
 

@@ -4,6 +4,7 @@
 // blocks the lab.
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { AppError } from '../contract/errors';
+import { processAlive } from './owner';
 
 /**
  * A lock is taken over only once it is this old as well as ownerless: a lock whose owner just
@@ -14,16 +15,6 @@ const STALE_AGE_MS = 1000;
 /** An empty lock this old was left by a process killed between creating and filling it. */
 const EMPTY_LOCK_STALE_MS = 5000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The lock's text when it was left by a dead process (and may be removed), else null. */
 async function staleText(lock: string): Promise<string | null> {
   const text = await readFile(lock, 'utf8').catch(() => null);
@@ -31,7 +22,8 @@ async function staleText(lock: string): Promise<string | null> {
   if (text === null || st === null) return null; // released meanwhile: just try again
   const age = Date.now() - st.mtimeMs;
   const pid = Number.parseInt(text, 10);
-  if (Number.isInteger(pid) && pid > 0) return !alive(pid) && age > STALE_AGE_MS ? text : null;
+  if (Number.isInteger(pid) && pid > 0)
+    return !processAlive(pid) && age > STALE_AGE_MS ? text : null;
   return age > EMPTY_LOCK_STALE_MS ? text : null;
 }
 

@@ -2,13 +2,16 @@
 // append-only metrics.jsonl, results.jsonl and checks.jsonl (`--check` verdicts, which come
 // behind the results) flushed twice a second (a timer late on a busy machine still leaves the
 // second's margin), each flush followed by run.json with the count of results stored, so a crash
-// loses at most the last second and never a finished run.
+// loses at most the last second and never a finished run. run.json names the process that records
+// the run; a run left starting or running by a process that has died is marked failed, saying
+// so, by whichever program reads it next.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppError,
+  describeOwner,
   InputError,
   RunId,
   RunMetrics,
@@ -16,7 +19,9 @@ import {
   type RunRepeat,
   type RunState,
 } from '../contract/index';
+import { fileGivenAsName } from '../files/kind';
 import { writeFileAtomic } from './atomic';
+import { ownedElsewhere, ownerGone, thisOwner } from './owner';
 
 const FLUSH_MS = 500;
 
@@ -76,6 +81,7 @@ export class RunRecorder {
       maxAbsDiff: null,
       message: null,
       ...(init.repeat ? { repeat: init.repeat } : {}),
+      owner: thisOwner(),
     });
     await rec.writeSummary();
     rec.timer = setInterval(() => rec.flush(), FLUSH_MS);
@@ -165,13 +171,33 @@ export class RunRecorder {
   }
 }
 
+const LIVE: readonly RunState[] = ['starting', 'running'];
+
+/**
+ * A run whose owner died before finishing it (SIGKILL, a crash, a power cut), recorded as failed:
+ * ended when run.json was last written (its progress is flushed twice a second), with why.
+ */
+async function settle(dir: string, run: RunSummary): Promise<RunSummary> {
+  if (!LIVE.includes(run.state) || !run.owner || !ownerGone(run.owner)) return run;
+  const last = await stat(join(dir, 'run.json'));
+  const failed: RunSummary = {
+    ...run,
+    state: 'failed',
+    endedAt: last.mtime.toISOString(),
+    message: `${describeOwner(run.owner)} ended while the run was ${run.state}; the ${run.completed} results recorded until then are kept`,
+  };
+  await writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify(failed, null, 2)}\n`);
+  return failed;
+}
+
 async function readSummary(dir: string): Promise<RunSummary | null> {
+  let parsed;
   try {
-    const parsed = RunSummary.safeParse(JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')));
-    return parsed.success ? parsed.data : null;
+    parsed = RunSummary.safeParse(JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')));
   } catch {
     return null;
   }
+  return parsed.success ? settle(dir, parsed.data) : null;
 }
 
 /** The recorded runs, newest first; folders that are not runs are passed over. */
@@ -197,7 +223,10 @@ export async function readRun(
   dataDir: string,
   id: string,
 ): Promise<{ run: RunSummary; metrics: RunMetrics[] }> {
-  if (!RunId.safeParse(id).success) throw new InputError(`"${id}" is not a run id`);
+  if (!RunId.safeParse(id).success)
+    throw new InputError(
+      fileGivenAsName(id, 'a run') ?? `"${id}" is not a run id (see \`mchair runs list\`)`,
+    );
   const dir = join(runsDir(dataDir), id);
   const run = await readSummary(dir);
   if (!run) throw new AppError('RUN_NOT_FOUND', `no run "${id}" in ${runsDir(dataDir)}`);
@@ -218,4 +247,18 @@ export async function readRun(
     }
   }
   return { run, metrics };
+}
+
+/**
+ * Refuses to act on a run another live process is recording (RUN_ELSEWHERE, naming it): only its
+ * owner can stop it, and its files are still being written. `what` says what to do instead.
+ */
+export async function refuseRunElsewhere(dataDir: string, id: string, what: string): Promise<void> {
+  if (!RunId.safeParse(id).success) return;
+  const run = await readSummary(join(runsDir(dataDir), id));
+  if (run && LIVE.includes(run.state) && ownedElsewhere(run.owner))
+    throw new AppError(
+      'RUN_ELSEWHERE',
+      `run "${id}" is ${run.state} in ${describeOwner(run.owner)}: ${what}`,
+    );
 }

@@ -1,7 +1,8 @@
-// What is running: version, mode and data folder (the core's app/info).
+// What is running: version, mode and data folder (the core's app/info), and the change of the
+// data folder Settings makes.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { CommandResult } from '../../src-main/contract/index';
+import type { CommandArgs, CommandResult } from '../../src-main/contract/index';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
 
@@ -18,5 +19,21 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  return { info, error, load };
+  /** The data folder Settings changed to, until the program starts again on it. */
+  const changed = shallowRef<CommandResult<'settings/data-folder'> | null>(null);
+  const changing = ref(false);
+
+  async function changeDataFolder(args: CommandArgs<'settings/data-folder'>): Promise<void> {
+    changing.value = true;
+    error.value = null;
+    try {
+      changed.value = await api.call('settings/data-folder', args);
+    } catch (err) {
+      error.value = errorSentence(err);
+    } finally {
+      changing.value = false;
+    }
+  }
+
+  return { info, error, load, changed, changing, changeDataFolder };
 });

@@ -86,6 +86,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   /** The latest answered frame's top-5 and the page source's counters. */
   const preview = shallowRef<RunFrame | null>(null);
   const deployment = shallowRef<Deployment | null>(null);
+  /** Live runs other programs record in this data folder (see resume). */
+  const elsewhere = shallowRef<RunSummary[]>([]);
   /** Board changes (failures, returns, joins) as the core reported them, oldest first. */
   const faults = shallowRef<EventPayload<'run/fault'>[]>([]);
   /** The plan the run follows now (replaced at each re-plan), with its tensors' sizes. */
@@ -232,11 +234,21 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       if (runId.value) await api.call('run/stop', { runId: runId.value });
     });
 
-  /** Picks up a run that was already live when the page loaded, with the samples so far. */
+  /**
+   * Picks up a run of this core that was already live when the page loaded, with the samples so
+   * far. Runs another program records (a CLI run, another serve) are listed in `elsewhere` with
+   * their owner: their events never come here, and only their owner can stop them.
+   */
   const resume = (): Promise<void> =>
     act(async () => {
       if (runId.value) return;
-      const live = (await api.call('run/list', {})).runs.find((r) => LIVE_STATES.includes(r.state));
+      const [{ runs }, { pid }] = await Promise.all([
+        api.call('run/list', {}),
+        api.call('app/info', {}),
+      ]);
+      const lives = runs.filter((r) => LIVE_STATES.includes(r.state));
+      elsewhere.value = lives.filter((r) => r.owner?.pid !== pid);
+      const live = lives.find((r) => r.owner?.pid === pid);
       if (!live) return;
       const { run, metrics } = await api.call('run/get', { runId: live.id });
       if (runId.value && runId.value !== run.id) return;
@@ -266,6 +278,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     deployment,
     faults,
     plan,
+    elsewhere,
     startDemo,
     start,
     stop,

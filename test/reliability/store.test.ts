@@ -1,7 +1,8 @@
 // Issue 9.5, data: the run store keeps everything handed to it more than a second before a
 // SIGKILL (a recording process killed at many moments: jsonl lines whole and in order but for a
 // torn last one, run.json always valid); a coordinator killed in the middle of `mchair demo`
-// leaves a run folder the readers take as it is and no agent behind; and inventory edits from
+// leaves a run folder the readers take as it is (marked failed, naming the process that died)
+// and no agent behind; and inventory edits from
 // several processes at once are all kept (none lost to a race), also after a crashed editor left
 // its lock.
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,7 +33,7 @@ function mchair(data: string, ...args: string[]) {
 /** Runs `mchair demo --skeleton --frames 2000`; SIGKILLs it `killAfterMs` after its first progress. */
 async function killedDemo(
   killAfterMs: number,
-): Promise<{ data: string; runDir: string; agents: number[] }> {
+): Promise<{ data: string; runDir: string; agents: number[]; pid: number }> {
   const data = mkdtempSync(join(tmpdir(), 'mchair-sigkill-'));
   const child = spawn(
     process.execPath,
@@ -57,7 +58,7 @@ async function killedDemo(
   await new Promise((r) => child.once('exit', r));
   const runs = readdirSync(join(data, 'runs'));
   expect(runs).toHaveLength(1);
-  return { data, runDir: join(data, 'runs', runs[0]!), agents };
+  return { data, runDir: join(data, 'runs', runs[0]!), agents, pid: child.pid as number };
 }
 
 describe('the run store under SIGKILL', () => {
@@ -121,7 +122,7 @@ describe('the run store under SIGKILL', () => {
 describe('a coordinator killed with SIGKILL mid-run', () => {
   for (const killAfterMs of [1500, 3500]) {
     it(`leaves a run folder the readers take as it is, and no agent behind (killed ${killAfterMs} ms into the run)`, async () => {
-      const { data, runDir, agents } = await killedDemo(killAfterMs);
+      const { data, runDir, agents, pid } = await killedDemo(killAfterMs);
       // run.json is whole and valid: it is only ever replaced by rename.
       const summary = RunSummary.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')));
       expect(summary.state).toBe('running');
@@ -138,8 +139,15 @@ describe('a coordinator killed with SIGKILL mid-run', () => {
       appendFileSync(join(runDir, 'metrics.jsonl'), '{"runId":"torn","t":1');
       const shown = mchair(data, 'runs', 'show', summary.id, '--json');
       expect(shown.status, shown.stderr).toBe(0);
-      expect((JSON.parse(shown.stdout) as { metrics: unknown[] }).metrics).toHaveLength(
-        metrics.lines.length,
+      const seen = JSON.parse(shown.stdout) as { run: RunSummary; metrics: unknown[] };
+      expect(seen.metrics).toHaveLength(metrics.lines.length);
+      // Its process is gone, so the first program to read it records it as failed, saying why.
+      expect(seen.run.state).toBe('failed');
+      expect(seen.run.message).toMatch(
+        new RegExp(`^mchair demo \\(pid ${pid} on .+\\) ended while the run was running`),
+      );
+      expect(RunSummary.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')))).toEqual(
+        seen.run,
       );
       const report = mchair(data, 'report', summary.id, '--format', 'json');
       expect(report.status, report.stderr).toBe(0);

@@ -20,10 +20,25 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServe(dataDir: string): Promise<ServeProcess> {
+/** `node`: flags for node itself (a test that watches warnings); `logLevel`: trace unless given. */
+export async function startServe(
+  dataDir: string,
+  opts: { node?: readonly string[]; logLevel?: string } = {},
+): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, '--data-dir', dataDir, '--log-level', 'trace', 'serve', '--port', '0', '--json'],
+    [
+      ...(opts.node ?? []),
+      CLI,
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      opts.logLevel ?? 'trace',
+      'serve',
+      '--port',
+      '0',
+      '--json',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -3,12 +3,12 @@
 // the same code as the Farm view (provision/boardControl.ts), and one line per board.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, InputError } from '../../contract/errors';
+import { AppError } from '../../contract/errors';
 import { BOARD_ACTION_WORDS, type BoardAction, type BoardResult } from '../../contract/boards';
 import { defaultBoardStatesPath } from '../../inventory/boardStates';
 import { actOnBoards } from '../../provision/boardControl';
 import { TerminalPrompter } from '../../ssh/prompter';
-import { action, withCommonOptions } from '../framework';
+import { action, UsageError, withCommonOptions } from '../framework';
 import {
   connectorFor,
   finishEach,
@@ -39,14 +39,14 @@ export function registerBoardAction(devices: Command, act: BoardAction, descript
     action(async (ctx) => {
       const { yes } = ctx.options(z.object({ yes: z.boolean().optional() }).loose());
       const boards = (await openInventory(ctx)).select(ctx.args);
-      if (boards.length === 0) throw new InputError('name at least one board');
+      if (boards.length === 0) throw new UsageError('name at least one board');
       const names = boards.map((b) => b.name).join(', ');
       if (yes !== true) {
         const prompter = TerminalPrompter.ifInteractive();
         const words = BOARD_ACTION_WORDS[act];
         const answer = await prompter.confirm(`${words.verb} ${names}? ${words.consequence}`);
         if (answer === null)
-          throw new InputError(`no terminal to confirm on: pass --yes to ${act} ${names}`);
+          throw new UsageError(`no terminal to confirm on: pass --yes to ${act} ${names}`);
         if (!answer) throw new AppError('CANCELLED', `nothing done to ${names}`);
       }
       const results = await actOnBoards(

@@ -4,9 +4,8 @@
 // as `mchair run` runs (runtime/recognise.ts).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/index';
 import { recognise, trainedModel, type Recognition } from '../../runtime/recognise';
-import { action, withCommonOptions } from '../framework';
+import { action, UsageError, withCommonOptions } from '../framework';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
@@ -51,12 +50,12 @@ export function registerClassify(program: Command): void {
       const o = ctx.options(Options);
       const files = ctx.args;
       if (files.length > MAX_IMAGES)
-        throw new InputError(
+        throw new UsageError(
           `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
         );
       const farm = await farmFromFlags(ctx, false);
       if (!farm && o.plan !== undefined)
-        throw new InputError(
+        throw new UsageError(
           '--plan needs a farm (--emulate, --farm or --devices); without one the whole model runs here',
         );
       const trained = await trainedModel(ctx.dataDir, o.model);

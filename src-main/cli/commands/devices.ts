@@ -24,7 +24,7 @@ import { probeDevice, type ProbeReport } from '../../provision/probe';
 import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
 import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
-import { action, type ActionContext, withCommonOptions } from '../framework';
+import { action, type ActionContext, UsageError, withCommonOptions } from '../framework';
 import { registerDevicesReboot } from './devicesReboot';
 import { registerDevicesShutdown } from './devicesShutdown';
 import { registerDevicesUninstall } from './devicesUninstall';
@@ -106,7 +106,7 @@ function authFromFlags(f: z.output<typeof AddFlags>): Auth {
     f.agentSocket !== undefined,
   ].filter(Boolean).length;
   if (chosen > 1)
-    throw new InputError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
+    throw new UsageError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
   if (f.key !== undefined) return { type: 'key', file: resolve(f.key) };
   if (f.password) return { type: 'password' };
   if (f.keyboardInteractive) return { type: 'keyboard-interactive' };
@@ -254,7 +254,7 @@ export function registerDevices(program: Command): void {
         if (f.profile !== undefined) input.profile = f.profile;
         if (f.remoteDir !== undefined) input.remoteDir = f.remoteDir;
         if (f.jumpKey !== undefined && f.jump === undefined) {
-          throw new InputError('--jump-key needs --jump');
+          throw new UsageError('--jump-key needs --jump');
         }
         if (f.jump !== undefined) {
           const jump = parseJump(f.jump, '--jump');
@@ -421,7 +421,7 @@ export function registerDevices(program: Command): void {
         .enum(['start', 'stop', 'restart', 'status', 'uninstall'])
         .safeParse(ctx.args[0]);
       if (!act.success)
-        throw new InputError('action must be start, stop, restart, status or uninstall');
+        throw new UsageError('action must be start, stop, restart, status or uninstall');
       const inv = await openInventory(ctx);
       const connector = await connectorFor(ctx);
       const results = await connector.each(inv.select(ctx.args.slice(1)), (s, d) =>

@@ -1,9 +1,9 @@
 // Where a command's frames go: --emulate SPEC (boards started for it), --farm FILE (a farm that
 // is up) or --devices NAMES (the inventory's provisioned boards, parts pushed over SSH). Shared by
 // `mchair run`, which needs one, and `mchair classify`, which runs in-process without any.
+import { UsageError } from '../framework';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/index';
 import type { RecogniseRequest } from '../../runtime/recognise';
 import type { ActionContext } from '../framework';
 import { boardsFor, withInventoryOption, withTrustOption } from './devices';
@@ -43,7 +43,7 @@ export async function farmFromFlags(
   const o = ctx.options(FarmFlags);
   const given = [o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length;
   if (given > 1 || (required && given === 0))
-    throw new InputError(
+    throw new UsageError(
       `give ${required ? 'exactly' : 'at most'} one of --emulate SPEC, --farm FILE and --devices NAMES`,
     );
   if (given === 0) return null;

@@ -11,7 +11,7 @@ import { analyseModel, inspectModel, saveModel, wrapModel } from '../../model/in
 import { loadModel } from '../../model/load';
 import type { OnnxModel } from '../../model/onnx';
 import { checkCard } from '../../model/wrap';
-import { action, withCommonOptions } from '../framework';
+import { action, UsageError, withCommonOptions } from '../framework';
 
 const triple = (what: string) =>
   z
@@ -76,7 +76,7 @@ function readLabels(file: string): string[] {
 function cardFromFlags(f: CardFlags, model: OnnxModel, file: string): ModelCard {
   const missing = (['layout', 'channels', 'range', 'output'] as const).filter((k) => !f[k]);
   if (missing.length)
-    throw new InputError(
+    throw new UsageError(
       `${file} is not in the catalogue: its card needs ${missing.map((k) => `--${k}`).join(', ')}`,
     );
   const { input, output } = analyseModel(model);

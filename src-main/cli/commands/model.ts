@@ -12,8 +12,7 @@ import {
   buildZooModel,
 } from '../../model/index';
 import { openModel } from '../../model/source';
-import { InputError } from '../../contract/errors';
-import { action, withCommonOptions } from '../framework';
+import { action, UsageError, withCommonOptions } from '../framework';
 import { registerModelImport } from './model-import';
 import { ModelLibrary } from '../../model/library';
 import { registerModelGet } from './model-get';
@@ -29,7 +28,7 @@ const Out = z.string({ error: 'is required' }).min(1, 'is required');
 function zooName(s: string | undefined): ZooName {
   const parsed = ZooName.safeParse(s);
   if (!parsed.success)
-    throw new InputError(`unknown zoo model "${s ?? ''}"; choose from ${ZOO_NAMES.join(', ')}`);
+    throw new UsageError(`unknown zoo model "${s ?? ''}"; choose from ${ZOO_NAMES.join(', ')}`);
   return parsed.data;
 }
 

@@ -1,13 +1,12 @@
 // `mchair partition`: cut a model into stages (and split stages into parts) by flags or by the
 // planner's plan, writing one standalone ONNX file per part and manifest.json.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/errors';
+import { readJsonAs } from '../../files/kind';
 import type { Manifest } from '../../contract/manifest';
 import { listCuts, partitionModel, type OnnxModel, type PartitionSpec } from '../../model/index';
 import { openModel, specFromPlan } from '../../model/source';
-import { action, collect, withCommonOptions } from '../framework';
+import { action, collect, UsageError, withCommonOptions } from '../framework';
 import { Seed } from './model';
 
 export const SpecFlags = z.object({
@@ -44,16 +43,11 @@ export function specFromFlags(flags: z.output<typeof SpecFlags>): {
   const model = openModel(flags.model, { seed: flags.seed });
   if (flags.plan) {
     if (flags.cut.length || flags.split.length)
-      throw new InputError('--plan: give either --plan or --cut/--split, not both');
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(flags.plan, 'utf8'));
-    } catch (err) {
-      throw new InputError(
-        `--plan: cannot read ${flags.plan} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
-      );
-    }
-    return { model, spec: specFromPlan(model, json) };
+      throw new UsageError('--plan: give either --plan or --cut/--split, not both');
+    return {
+      model,
+      spec: specFromPlan(model, readJsonAs('--plan', flags.plan, 'plan'), flags.plan),
+    };
   }
   const cuts = flags.cut
     .flatMap((c) => c.split(','))
@@ -64,7 +58,7 @@ export function specFromFlags(flags: z.output<typeof SpecFlags>): {
     return { stage, parts };
   });
   if (!cuts.length && !splits.length) {
-    throw new InputError(
+    throw new UsageError(
       `--cut: give cut tensors or --plan (valid cuts: ${listCuts(model).join(', ')})`,
     );
   }

@@ -1,10 +1,10 @@
 // `mchair plan`: the best plan of a CNN for a farm, with its prediction and the explanation (what
 // limits it, what would raise it); or one of the paper's presets on the same farm. `--json`
 // prints the plan document that `mchair partition --plan` and `mchair run --plan` read.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/errors';
+import { readJsonAs } from '../../files/kind';
 import { PlanObjective, rolesOf, type Plan } from '../../contract/plan';
 import {
   farmFromFile,
@@ -34,15 +34,8 @@ const Flags = z
   });
 
 function readFarm(path: string): Farm {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new InputError(
-      `--farm: cannot read ${path} as JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
-    );
-  }
-  return farmFromFile(json, path);
+  // The farm file of `mchair farm up` lists its devices' profiles too: the planner reads it as well.
+  return farmFromFile(readJsonAs('--farm', path, 'planner-farm', ['farm']), path);
 }
 
 // On a shared machine wall time says more about the neighbours than about the search.

@@ -13,7 +13,7 @@ import type {
 import { agentBundlePath } from '../../farm/local';
 import { provisionFarm } from '../../provision/provision';
 import { TerminalPrompter } from '../../ssh/prompter';
-import { action, collect, withCommonOptions } from '../framework';
+import { action, collect, UsageError, withCommonOptions } from '../framework';
 import {
   connectorFor,
   finishEach,
@@ -147,7 +147,7 @@ export function registerProvision(program: Command): void {
       async (ctx) => {
         const f = ctx.options(Flags);
         if (f.all && ctx.args.length > 0)
-          throw new InputError('give device names or --all, not both');
+          throw new UsageError('give device names or --all, not both');
         const inv = await openInventory(ctx);
         const devices = inv.select(ctx.args);
         if (devices.length === 0)

@@ -6,7 +6,6 @@
 import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/index';
 import {
   loadReportRuns,
   renderJson,
@@ -25,7 +24,7 @@ import {
   writeFigure,
   type FigureFormat,
 } from '../../reports/figure/output';
-import { action, EXIT_USAGE, Option, withCommonOptions } from '../framework';
+import { action, EXIT_USAGE, Option, UsageError, withCommonOptions } from '../framework';
 
 const FORMATS = [...REPORT_FORMATS, ...FIGURE_FORMATS.filter((f) => f !== 'pdf')] as const;
 type Format = (typeof FORMATS)[number];
@@ -104,7 +103,7 @@ export function registerReport(program: Command): void {
         const o = ctx.options(ReportOptions);
         if (o.schema) return { text: JSON.stringify(reportJsonSchema(), null, 2) };
         if (ctx.args.length === 0)
-          throw new InputError('give one or more run ids (see `mchair runs list`), or --schema');
+          throw new UsageError('give one or more run ids (see `mchair runs list`), or --schema');
         const format = formatFor(o.format, o.out, o.figure !== undefined);
         if (o.figure) {
           if (!isFigureFormat(format))
@@ -123,7 +122,7 @@ export function registerReport(program: Command): void {
         };
         if (!o.out) {
           if (format === 'pdf' || format === 'png')
-            throw new InputError(
+            throw new UsageError(
               `--out: a ${format.toUpperCase()} ${o.figure ? 'figure' : 'report'} needs a file to go to`,
             );
           const runs = await loadReportRuns(ctx.dataDir, ctx.args);

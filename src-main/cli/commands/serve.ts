@@ -66,7 +66,12 @@ export function registerServe(program: Command): void {
   ).action(
     action(async (ctx) => {
       const opts = ctx.options(ServeOptions);
-      const core = createCore({ mode: 'serve', dataDir: ctx.dataDir, log: ctx.log });
+      const core = createCore({
+        mode: 'serve',
+        dataDir: ctx.dataDir,
+        log: ctx.log,
+        ...(ctx.home ? { home: ctx.home } : {}),
+      });
       try {
         const server = await startServer({
           core,

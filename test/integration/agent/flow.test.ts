@@ -126,9 +126,10 @@ describe('a board with two roles', () => {
       await c.close();
       expect(out.completed).toBe(frames);
       expect(out.lost).toBe(0);
-      // One CPU: 100 ms of holds a frame. Overlapping holds would give 1 / 60 ms = 16.7.
-      expect(out.ips).toBeGreaterThan(8.5);
-      expect(out.ips).toBeLessThan(10.5);
+      // One CPU: 100 ms of holds a frame gives 10 (measured 9.6-10.1); overlapping holds would
+      // give 1 / 60 ms = 16.7. The bound sits between the two, far from both: a loaded machine
+      // only slows the run, it can never make turns overlap.
+      expect(out.ips).toBeLessThan(13.5);
       // Both parts ran on the shared board, and its busy time never exceeded the wall time.
       const shared = seen.filter((t) => t.agentId === 'shared');
       const parts = new Set(shared.flatMap((t) => t.parts.map((p) => p.part)));
@@ -177,7 +178,8 @@ describe('a board that dies mid-run', () => {
       expect(out.completed).toBeGreaterThanOrEqual(21);
       expect(out.lost).toBeGreaterThan(0);
       expect(out.completed + out.lost).toBe(out.sent);
-      expect(performance.now() - t0).toBeLessThan(20_000);
+      // Only that the run ends (a hang would time the test out); seconds are measured by benches.
+      expect(performance.now() - t0).toBeLessThan(50_000);
     } finally {
       await farm.stop();
     }
@@ -376,7 +378,8 @@ describe('agent lifecycle', () => {
       // can delay any one answer.
       rtts.sort((a, b) => a - b);
       expect(rtts.length).toBeGreaterThanOrEqual(10);
-      expect(rtts[Math.floor(rtts.length / 2)]).toBeLessThan(perFrame / 5);
+      // Half a frame, far from the whole frame a ping waited on the wire thread.
+      expect(rtts[Math.floor(rtts.length / 2)]).toBeLessThan(perFrame / 2);
     } finally {
       client.close();
       await farm.stop();

@@ -6,6 +6,7 @@ import type { CommandArgs, CommandName } from '../../../src-main/contract/index'
 
 export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'app/info': {},
+  'settings/data-folder': { path: '/nonexistent-mchair-sample', how: 'point' },
   'demo/start': { frames: 2 },
   'run/list': {},
   'run/get': { runId: 'no-such-run' },

@@ -15,8 +15,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const mchair = runMchair;
 
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code).toBe(1);
+/** Exit 1 for a problem with a file or a model, 2 for wrong usage (a flag missing or wrong). */
+function expectOneLineError(r: CliResult, pattern: RegExp, code = 1): void {
+  expect(r.code).toBe(code);
   expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(pattern);
 }
@@ -112,6 +113,7 @@ describe('mchair model', () => {
     expectOneLineError(
       await mchair('--data-dir', data, 'model', 'import', src, '--name', 'x'),
       /torch\.onnx is not in the catalogue: its card needs --layout, --channels, --range, --output/,
+      2,
     );
     expectOneLineError(
       await mchair(
@@ -140,6 +142,7 @@ describe('mchair model', () => {
         '1,2',
       ),
       /--mean: takes three numbers R,G,B/,
+      2,
     );
   });
 
@@ -156,8 +159,9 @@ describe('mchair model', () => {
     expectOneLineError(
       await mchair('model', 'build', 'lenet', '--out', join(dir, 'l.onnx')),
       /unknown zoo model "lenet"/,
+      2,
     );
-    expectOneLineError(await mchair('model', 'build', 'tiny-cnn'), /--out: is required/);
+    expectOneLineError(await mchair('model', 'build', 'tiny-cnn'), /--out: is required/, 2);
   });
 });
 
@@ -222,10 +226,12 @@ describe('mchair partition and verify', () => {
         out,
       ),
       /--split: must be STAGE:PARTS/,
+      2,
     );
     expectOneLineError(
       await mchair('partition', '--model', 'tiny-cnn', '--cut', 'flat'),
       /--out: is required/,
+      2,
     );
     expectOneLineError(
       await mchair(

@@ -122,7 +122,7 @@ describe('mchair power read', () => {
       'soon',
       '--json',
     );
-    expect(flag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mchair: --seconds: /) });
+    expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^mchair: --seconds: /) });
     expect(flag.stderr.split('\n')).toHaveLength(2);
     expect((await mchair('power', 'read')).code).toBe(2);
   });

@@ -101,7 +101,7 @@ afterAll(async () => {
 
 it('asks before it acts: without a terminal and without --yes nothing is done', () => {
   const r = mchair('devices', 'reboot', 'board-1', 'board-2', '--accept-new');
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/no terminal to confirm on: pass --yes to reboot board-1, board-2/);
   expect(boards.flatMap(calls)).toEqual([]);
 });

@@ -82,7 +82,7 @@ describe('mchair profile on a provisioned board', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/no device named "ghost"/);
     const both = await mchair('profile', '--devices', 'bench-1', '--emulate', 'pi3:1');
-    expect(both.code).toBe(1);
+    expect(both.code).toBe(2);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
     expect(both.stderr).toMatch(/exactly one of --emulate SPEC.*--farm FILE and --devices NAMES/);
   });

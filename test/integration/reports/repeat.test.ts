@@ -65,7 +65,7 @@ describe('mchair run --repeat', () => {
 
   it('refuses a repeat that is not a whole number from 1 to 100, in one line', async () => {
     const r = await mchair(...TINY_RUN, '--repeat', '0');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mchair: --repeat: .*\n$/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mchair: --repeat: .* \(see --help\)\n$/);
   });
 });

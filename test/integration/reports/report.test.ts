@@ -262,8 +262,8 @@ describe('mchair report', () => {
       stderr: 'mchair: "../etc" is not a run id (see `mchair runs list`)\n',
     });
     expect(await mchair('report', measured.id, '--format', 'pdf')).toMatchObject({
-      code: 1,
-      stderr: 'mchair: --out: a PDF report needs a file to go to\n',
+      code: 2,
+      stderr: 'mchair: --out: a PDF report needs a file to go to (see --help)\n',
     });
     // An unknown format is wrong usage (exit 2), like an unknown flag.
     expect(await mchair('report', measured.id, '--format', 'docx')).toMatchObject({

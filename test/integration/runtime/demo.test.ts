@@ -82,13 +82,22 @@ describe('mchair demo', () => {
   });
 
   it('stops a live run: frames already sent are collected, the run is recorded as stopped', async () => {
+    const events = new EventBus();
+    // Stopped once results flow, however long a loaded machine takes to get there (a fixed
+    // 1.5 s could end before the first result).
+    const flowing = new Promise<void>((resolve) =>
+      events.subscribe((name, payload) => {
+        if (name === 'run/metrics' && (payload as EventPayload<'run/metrics'>).completed > 0)
+          resolve();
+      }),
+    );
     const live = await startDemoRun({
       frames: 100_000,
       dataDir,
       log: createLogger('silent'),
-      events: new EventBus(),
+      events,
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await flowing;
     await live.stop();
     const summary = await live.done;
     expect(summary.state).toBe('stopped');

@@ -118,7 +118,7 @@ describe('mchair run', () => {
       stderr: expect.stringMatching(/--plan: "nonsense.json" is not auto/),
     });
     await expect(cli('run', '--model', 'tiny-cnn', '--plan', 'auto')).rejects.toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringMatching(/exactly one of --emulate/),
     });
   });

@@ -61,7 +61,9 @@ describe('Inventory', () => {
       path,
       JSON.stringify({ version: 1, devices: [{ name: 'a', host: 'h', user: 'u', port: 70000 }] }),
     );
-    await expect(Inventory.load(path)).rejects.toThrow(/devices\.0\.port/);
+    await expect(Inventory.load(path)).rejects.toThrow(
+      /\/inventory\.json, an inventory: device 1 \(a\): "port" \(70000\) /,
+    );
     writeFileSync(path, '{');
     await expect(Inventory.load(path)).rejects.toThrow(/not JSON/);
   });

@@ -403,6 +403,8 @@ describe('partition files', () => {
     expect(refusal(() => specFromPlan(tiny, broken))).toMatch(
       /plan stage s1 reads "fc1" but the tensor before it is "flat"/,
     );
-    expect(refusal(() => specFromPlan(tiny, { version: 2 }))).toMatch(/^plan: /);
+    expect(refusal(() => specFromPlan(tiny, { version: 2 }))).toMatch(
+      /^plan, a plan: "version" is 2; this mchair reads version 1/,
+    );
   });
 });

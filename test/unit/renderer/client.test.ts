@@ -33,7 +33,13 @@ function transportAnswering(envelope: Envelope<unknown>) {
 
 describe('contract client', () => {
   it('returns a command result checked against the contract', async () => {
-    const info = { version: '1.2.3', mode: 'serve', dataDir: '/tmp/x', platform: 'linux-x64' };
+    const info = {
+      version: '1.2.3',
+      mode: 'serve',
+      dataDir: '/tmp/x',
+      platform: 'linux-x64',
+      pid: 4242,
+    };
     const t = transportAnswering({ ok: true, result: info });
     await expect(createClient(t.transport).call('app/info', {})).resolves.toEqual(info);
     expect(t.calls).toEqual([['app/info', {}]]);
