@@ -55,6 +55,8 @@ export const PlanDeviceRole = z.object({
   device: DeviceId,
   /** Device profile id (pi3, pi4, tx2-cpu, ...). */
   profile: z.string(),
+  /** Where its profile's figures come from: "built in", "measured 2026-12-06", ... */
+  profileSource: z.string().max(200).default('built in'),
   /** Null when the plan leaves the device idle; its first role when it has several. */
   stage: z.string().nullable(),
   part: z.string().nullable(),
