@@ -108,6 +108,7 @@ export function runHandlers(o: {
       const card = await library.card(model);
       const labels = card ? labelsOf(card) : undefined;
       const where = await farmOf(o.dataDir, farm, o.secrets);
+      const profiles = (await Inventory.load(defaultInventoryPath(o.dataDir))).storedProfiles();
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
       const power = await withSavedMeters(o.dataDir);
@@ -120,6 +121,7 @@ export function runHandlers(o: {
       const lines = startingLines(o.events);
       const done = runModel({
         ...where,
+        profiles,
         model: modelRef,
         labels,
         plan,
