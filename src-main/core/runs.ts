@@ -20,6 +20,7 @@ import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
+import type { RunBoards } from '../runtime/boardFarm';
 import { withSavedMeters } from '../store/meters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
@@ -33,33 +34,43 @@ const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
 const PREVIEW_MS = 200;
 
+/**
+ * The inventory's boards `names` and the connector that reaches them as the app does: a new key
+ * is trusted only with the user's answer (confirmed or accepted once), passwords come from the
+ * secret store the Farm view saves them in, and each board's host key is checked first, so a key
+ * the user has not answered for fails the command (the view asks, then starts again).
+ */
+export async function inventoryBoards(
+  dataDir: string,
+  names: readonly string[],
+  answers: { confirmed: string[]; acceptedOnce: string[] },
+  secrets: SecretStore,
+): Promise<RunBoards> {
+  const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(names);
+  const connector = await Connector.create({
+    dataDir,
+    acceptNew: false,
+    confirmed: answers.confirmed,
+    acceptedOnce: answers.acceptedOnce,
+    prompter: nobodyToAsk,
+    trustHow: APP_TRUST_HOW,
+    secrets,
+  });
+  for (const r of await connector.each(devices, async () => undefined)) {
+    if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
+      throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
+  }
+  return { devices, connector };
+}
+
 async function farmOf(
   dataDir: string,
   farm: RunFarm,
   secrets: SecretStore,
 ): Promise<Partial<RunRequest>> {
   if (farm.kind === 'emulate') return { emulate: farm.spec };
-  if (farm.kind === 'inventory') {
-    const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(farm.devices);
-    // As provisioning from the app: a new key is trusted only with the user's answer (confirmed
-    // or accepted once), and passwords come from the secret store the Farm view saves them in.
-    const connector = await Connector.create({
-      dataDir,
-      acceptNew: false,
-      confirmed: farm.confirmed,
-      acceptedOnce: farm.acceptedOnce,
-      prompter: nobodyToAsk,
-      trustHow: APP_TRUST_HOW,
-      secrets,
-    });
-    // Each board's host key is checked before the run exists, so a key the user has not answered
-    // for fails the command: the Run view then asks, as the Farm view does, and starts again.
-    for (const r of await connector.each(devices, async () => undefined)) {
-      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
-        throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
-    }
-    return { boards: { devices, connector } };
-  }
+  if (farm.kind === 'inventory')
+    return { boards: await inventoryBoards(dataDir, farm.devices, farm, secrets) };
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
   return { farmFile: labFarmFile(dataDir) };
 }

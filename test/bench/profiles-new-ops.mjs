@@ -6,57 +6,24 @@
 // planner's prediction. Each run lasts ~40 s of emulated time. Exits 1 if a measured IPS is more
 // than 10% off its prediction. The farm is emulated (holds dominate), so note the load average.
 // Usage: node test/bench/profiles-new-ops.mjs   (or: npm run bench profiles-new-ops)
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { buildCli, mchairIn, planShape, SQUEEZENET, writeNewOpModels } from './bench-models.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
-// The trained file: the repository's fixture copy, else the lab's shared folder.
-const SQUEEZENET = [
-  process.env.MCHAIR_SQUEEZENET_FP16,
-  new URL('../fixtures/squeezenet1.1-fp16/model.onnx', import.meta.url).pathname,
-  '/work/shared/models/squeezenet1.1-fp16/model.onnx',
-].find((p) => p && existsSync(p));
 if (!SQUEEZENET) throw new Error('no squeezenet1.1-fp16/model.onnx: set MCHAIR_SQUEEZENET_FP16');
 const TOLERANCE = 0.1;
 const SECONDS = 40;
 
-execFileSync(process.execPath, [`${root}scripts/build-node.mjs`, 'cli'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+buildCli();
 const work = mkdtempSync(join(tmpdir(), 'mchair-bench-newops-'));
 try {
-  // The full-size models come from the test exporters (TypeScript): bundle and run them once,
-  // from out/ so the bundle's packages resolve from the repository's node_modules.
-  const writer = `${root}out/bench/new-op-models.mjs`;
-  await build({
-    entryPoints: [`${root}test/bench/new-op-models.ts`],
-    outfile: writer,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    absWorkingDir: root,
-    logLevel: 'error',
-  });
-  execFileSync(process.execPath, [writer, work], { cwd: root, stdio: 'inherit' });
-
-  const mchair = (...args) =>
-    JSON.parse(
-      execFileSync(process.execPath, [`${root}bin/mchair.js`, ...args, '--json'], {
-        cwd: root,
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-        env: { ...process.env, MCHAIR_HOME: join(work, 'store') },
-      }),
-    );
+  const files = await writeNewOpModels(work);
+  const mchair = mchairIn(join(work, 'store'));
   const models = [
     { name: 'squeezenet1.1-fp16', file: SQUEEZENET },
-    { name: 'mobilenetv2', file: join(work, 'mobilenetv2.onnx') },
-    { name: 'resnet50-v1', file: join(work, 'resnet50-v1.onnx') },
+    { name: 'mobilenetv2', file: files.mobilenetv2 },
+    { name: 'resnet50-v1', file: files.resnet50 },
   ];
   const farms = ['pi3:4', 'pi3:2,pi4:2'];
   const failures = [];
@@ -84,12 +51,7 @@ try {
         String(frames),
       );
       const ratio = r.ips / r.predictedIps;
-      const shape = plan.stages
-        .map(
-          (s) =>
-            `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`,
-        )
-        .join(' -> ');
+      const shape = planShape(plan);
       console.log(
         `${m.name.padEnd(19)} ${farm.padEnd(13)} ${String(frames).padStart(6)}  ${r.predictedIps.toFixed(3).padStart(13)}  ${r.ips.toFixed(3).padStart(12)}  ${ratio.toFixed(3).padStart(18)}  ${String(r.emulationOverruns).padStart(8)}  ${shape}`,
       );

@@ -1,0 +1,61 @@
+// What the profile benches share: the built CLI as a JSON-speaking function on a store of its
+// own, and the models beyond the zoo's (the trained fp16 SqueezeNet 1.1 from the fixtures or the
+// lab's shared folder; full-size MobileNetV2 and ResNet50 v1 from the test exporters).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+export const root = new URL('../..', import.meta.url).pathname;
+
+/** The trained file: the repository's fixture copy, else the lab's shared folder (or undefined). */
+export const SQUEEZENET = [
+  process.env.MCHAIR_SQUEEZENET_FP16,
+  new URL('../fixtures/squeezenet1.1-fp16/model.onnx', import.meta.url).pathname,
+  '/work/shared/models/squeezenet1.1-fp16/model.onnx',
+].find((p) => p && existsSync(p));
+
+export function buildCli() {
+  execFileSync(process.execPath, [`${root}scripts/build-node.mjs`, 'cli'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
+/** Writes mobilenetv2.onnx and resnet50-v1.onnx (seeded weights) into `dir`. */
+export async function writeNewOpModels(dir) {
+  // The exporters are TypeScript: bundled and run once, from out/ so the bundle's packages
+  // resolve from the repository's node_modules.
+  const writer = `${root}out/bench/new-op-models.mjs`;
+  await build({
+    entryPoints: [`${root}test/bench/new-op-models.ts`],
+    outfile: writer,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    absWorkingDir: root,
+    logLevel: 'error',
+  });
+  execFileSync(process.execPath, [writer, dir], { cwd: root, stdio: 'inherit' });
+  return { mobilenetv2: join(dir, 'mobilenetv2.onnx'), resnet50: join(dir, 'resnet50-v1.onnx') };
+}
+
+/** `mchair ARGS --json` on the store `home`, its JSON answer. */
+export function mchairIn(home) {
+  return (...args) =>
+    JSON.parse(
+      execFileSync(process.execPath, [`${root}bin/mchair.js`, ...args, '--json'], {
+        cwd: root,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        env: { ...process.env, MCHAIR_HOME: home },
+      }),
+    );
+}
+
+/** A plan's shape in one line: each stage's layers and its parts' replica counts. */
+export const planShape = (plan) =>
+  plan.stages
+    .map((s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`)
+    .join(' -> ');
