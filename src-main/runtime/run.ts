@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
-import { Plan, rolesOf } from '../contract/plan';
+import { Plan, profileSources, rolesOf } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
@@ -339,7 +339,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
     });
     req.onRunId?.(rec.id, inspection.input);
     req.say?.(
-      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
+      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
     await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
     const runParts = join(rec.dir, 'parts');

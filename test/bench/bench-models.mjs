@@ -57,5 +57,7 @@ export function mchairIn(home) {
 /** A plan's shape in one line: each stage's layers and its parts' replica counts. */
 export const planShape = (plan) =>
   plan.stages
-    .map((s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`)
+    .map(
+      (s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`,
+    )
     .join(' -> ');

@@ -32,8 +32,7 @@ try {
   console.log(
     `profiled ${FARM} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${profiled.devices
       .map(
-        (d) =>
-          `${d.device} ${d.probes.map((p) => `${p.family} x${p.scale.toFixed(2)}`).join(' ')}`,
+        (d) => `${d.device} ${d.probes.map((p) => `${p.family} x${p.scale.toFixed(2)}`).join(' ')}`,
       )
       .join('; ')}`,
   );
