@@ -181,6 +181,8 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
       cancelled();
       step(`probe ${family} on ${n} ${n === 1 ? 'board' : 'boards'}`);
       const { pm, report } = await runOn(probeModel(family), farm.devices, req.frames * n);
+      // A cancelled run stops feeding frames: what it measured is not a board's figure.
+      cancelled();
       for (const d of farm.devices) {
         const own = report.devices.find((x) => x.id === d.id);
         if (!own || own.computeMs <= 0)
@@ -201,6 +203,7 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
       cancelled();
       step(`link of ${d.id}`);
       const { report } = await runOn(link, [d], Math.max(4, req.frames));
+      cancelled();
       const own = report.devices.find((x) => x.id === d.id);
       // The frame goes out and comes back: twice its bytes in the median frame's time, less
       // the board's compute and the round trip a ping takes.

@@ -19,7 +19,8 @@ export const useProfilesStore = defineStore('profiles', () => {
   /** The farm being profiled (null when none is), and how far it is. */
   const profiling = ref<ProfileFarm | null>(null);
   const progress = shallowRef<ProfileProgress | null>(null);
-  const error = ref<string | null>(null);
+  /** Why the last Profile failed, on the farm it was asked for. */
+  const error = shallowRef<{ farm: ProfileFarm; text: string } | null>(null);
 
   api.on('profile/progress', (p) => {
     if (profiling.value === p.farm) progress.value = p;
@@ -49,7 +50,7 @@ export const useProfilesStore = defineStore('profiles', () => {
     try {
       keep(farm, (await api.call('profile/start', { farm, devices })).devices);
     } catch (err) {
-      error.value = errorSentence(err);
+      error.value = { farm, text: errorSentence(err) };
     } finally {
       profiling.value = null;
       progress.value = null;
