@@ -230,9 +230,11 @@ export function probeModel(family: ProbeFamily): OnnxModel {
 /** Bytes the link probe moves each way: 256 KiB, a VGG16 activation's order of size. */
 const LINK_VALUES = 65_536;
 
-/** A tensor in, the same back (one Relu): what crosses is what a link carries. */
+/**
+ * A tensor in, the same back: two Relus, so the tensor can also cross from one board to another
+ * between them (a two-stage plan) and that link be timed.
+ */
 export function linkProbe(): OnnxModel {
-  const b = new ProbeBuilder('elementwise', [1, LINK_VALUES]).relu();
-  const m = b.finish([1, LINK_VALUES]);
-  return { ...m, name: 'probe-link' };
+  const b = new ProbeBuilder('elementwise', [1, LINK_VALUES]).relu().relu();
+  return { ...b.finish([1, LINK_VALUES]), name: 'probe-link' };
 }

@@ -2,7 +2,8 @@
 // (planner/probes.ts) runs on every board at once, the boards as replicas of its one part, so a
 // farm of N boards takes one run per family, not N; the agents compute with onnxruntime (an
 // emulated board then holds each frame for its built-in profile's time). Then each board alone
-// moves a large tensor to and from the laptop (its link's speed), is pinged (its latency), and
+// moves a large tensor to and from the laptop (its link's speed), and to the next board (theirs),
+// is pinged (its latency), and
 // its agent's readings give its memory at rest and, where its rails report, its idle and busy
 // power. The result is each board's stored profile (planner/profileBook.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -118,7 +119,8 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
   const { target } = req;
   const farm = target.farm;
   const n = farm.devices.length;
-  const total = PROBE_FAMILIES.length + n;
+  // A run per family, one per board's link to the laptop, one per neighbouring pair.
+  const total = PROBE_FAMILIES.length + 2 * n - 1;
   let done = 0;
   const step = (s: string) => {
     req.say?.(s);
@@ -138,10 +140,22 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
     /** The board's highest rail reading while the probes ran (null: it has no rails). */
     const busyW = new Map<string, number>();
     let emulated = false;
-    const runOn = async (model: OnnxModel, devices: readonly Device[], frames: number) => {
+    /** Runs `model` whole on `devices` (replicas), or cut after its first layer onto `next`. */
+    const runOn = async (
+      model: OnnxModel,
+      devices: readonly Device[],
+      frames: number,
+      next?: Device,
+    ) => {
       const pm = plannerModelOf(model.name, inspectModel(model));
       const cost = new CostModel(analyseChain(pm));
-      const layout = [{ from: 0, to: cost.layerCount, parts: [{ share: 1, devices }] }];
+      const n = cost.layerCount;
+      const layout = next
+        ? [
+            { from: 0, to: 1, parts: [{ share: 1, devices }] },
+            { from: 1, to: n, parts: [{ share: 1, devices: [next] }] },
+          ]
+        : [{ from: 0, to: n, parts: [{ share: 1, devices }] }];
       const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
       const sampling = setInterval(() => {
         for (const d of devices)
@@ -195,20 +209,37 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
       done++;
     }
 
-    // Each board's link to the laptop: a large tensor there and back, one frame at a time.
+    // Each board's link to the laptop: a large tensor there and back, one frame at a time. The
+    // median frame's time, less the board's compute and a ping's round trip, is the tensor's
+    // two crossings.
     const link = linkProbe();
-    const linkBytes = plannerModelOf(link.name, inspectModel(link)).inputBytes;
-    const mbps = new Map<string, number | null>();
+    const linkBits = plannerModelOf(link.name, inspectModel(link)).inputBytes * 8;
+    const wireMs = new Map<string, number>();
     for (const d of farm.devices) {
       cancelled();
-      step(`link of ${d.id}`);
+      step(`link of ${d.id} to this computer`);
       const { report } = await runOn(link, [d], Math.max(4, req.frames));
       cancelled();
       const own = report.devices.find((x) => x.id === d.id);
-      // The frame goes out and comes back: twice its bytes in the median frame's time, less
-      // the board's compute and the round trip a ping takes.
-      const wireMs = report.latencyMs.p50 - (own?.computeMs ?? 0) - rest.get(d.id)!.rttMs;
-      mbps.set(d.id, wireMs > 0 ? (2 * linkBytes * 8) / (wireMs * 1000) : null);
+      wireMs.set(d.id, report.latencyMs.p50 - (own?.computeMs ?? 0) - rest.get(d.id)!.rttMs);
+      done++;
+    }
+    const mbpsOf = (bits: number, ms: number | undefined) =>
+      ms !== undefined && ms > 0 ? bits / (ms * 1000) : null;
+    // Each board's link to the next: the tensor crosses from one to the other between the two
+    // layers; what the frame took beyond the two boards' laptop crossings (one each way) and
+    // their compute is that hop.
+    const toPeers = new Map<string, Record<string, number>>(farm.devices.map((d) => [d.id, {}]));
+    for (let i = 0; i + 1 < n; i++) {
+      const [a, b] = [farm.devices[i]!, farm.devices[i + 1]!];
+      cancelled();
+      step(`link from ${a.id} to ${b.id}`);
+      const { report } = await runOn(link, [a], Math.max(4, req.frames), b);
+      cancelled();
+      const computeMs = report.devices.reduce((t, x) => t + x.computeMs, 0);
+      const edgeMs = (id: string) => (wireMs.get(id)! + rest.get(id)!.rttMs) / 2;
+      const mbps = mbpsOf(linkBits, report.latencyMs.p50 - computeMs - edgeMs(a.id) - edgeMs(b.id));
+      if (mbps !== null) toPeers.get(a.id)![b.id] = mbps;
       done++;
     }
 
@@ -246,8 +277,8 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
                 : base.power,
           },
           probes: fit.fits.map((f) => ({ family: f.family, seconds: f.seconds, scale: f.scale })),
-          link: { latencyMs: r.rttMs / 2, mbps: mbps.get(d.id) ?? null },
-          peers: {},
+          link: { latencyMs: r.rttMs / 2, mbps: mbpsOf(2 * linkBits, wireMs.get(d.id)) },
+          peers: toPeers.get(d.id)!,
           power: { idleWatts, busyWatts },
         },
       };

@@ -48,7 +48,13 @@ function present(r: ProfileResult): string {
       [
         `${d.device} (${d.base}, ${d.profile.source ?? `measured ${d.measuredAt.slice(0, 10)}`}${d.profile.basis === 'emulated' ? ', emulated' : ''})`,
         `  speed against built-in: ${d.probes.map((p) => `${p.family} ${x(p.scale)}`).join(', ')}`,
-        `  link to laptop: ${d.link.latencyMs.toFixed(2)} ms, ${d.link.mbps === null ? 'speed not measured' : `${d.link.mbps.toFixed(1)} Mbit/s`}; runtime ${(d.profile.memory.runtimeBytes / 2 ** 20).toFixed(0)} MiB; power ${d.power.idleWatts === null ? 'no meter or rails' : `${d.power.idleWatts.toFixed(2)} W idle, ${d.power.busyWatts?.toFixed(2) ?? '?'} W busy`}`,
+        `  link to laptop: ${d.link.latencyMs.toFixed(2)} ms, ${d.link.mbps === null ? 'speed not measured' : `${d.link.mbps.toFixed(1)} Mbit/s`}${Object.entries(
+          d.peers,
+        )
+          .map(([to, mbps]) => `; to ${to} ${mbps.toFixed(1)} Mbit/s`)
+          .join(
+            '',
+          )}; runtime ${(d.profile.memory.runtimeBytes / 2 ** 20).toFixed(0)} MiB; power ${d.power.idleWatts === null ? 'no meter or rails' : `${d.power.idleWatts.toFixed(2)} W idle, ${d.power.busyWatts?.toFixed(2) ?? '?'} W busy`}`,
       ].join('\n'),
     ),
     `kept in ${r.inventory}: mchair plan and run --plan auto use them`,
