@@ -6,11 +6,16 @@
 // needs a large activation, a broadcasting Add of a constant makes it on the board, and a global
 // pool shrinks what goes back. Those helper layers are priced at the board's base profile when
 // the probe's time is split (planner/calibrate.ts).
-import { attrInt, attrInts, makeTensor, type NodeProto, type OnnxModel } from '../model/onnx';
-import { valueInfo } from '../model/onnx';
+import {
+  attrInt,
+  attrInts,
+  makeTensor,
+  type NodeProto,
+  type OnnxModel,
+  valueInfo,
+} from '../model/onnx';
 import { seededUniform } from '../model/seeded';
-import { IR_VERSION, OPSET } from '../model/zoo';
-import { APP_VERSION } from '../version';
+import { builtModel } from '../model/zoo';
 import type { ConvSize } from './profile';
 
 /** What a probe measures: a conv size class, or one of the cost model's other classes. */
@@ -110,23 +115,12 @@ class ProbeBuilder {
   }
 
   finish(inputShape: number[]): OnnxModel {
-    const name = `probe-${this.family}`;
-    return {
-      name,
-      proto: {
-        irVersion: IR_VERSION,
-        producerName: 'musical-chair-lab',
-        producerVersion: APP_VERSION,
-        opsetImport: [{ domain: '', version: OPSET }],
-        graph: {
-          name,
-          node: this.nodes,
-          initializer: this.weights,
-          input: [valueInfo('input', 'float32', inputShape)],
-          output: [valueInfo(this.current, 'float32', this.shape)],
-        },
-      },
-    };
+    return builtModel(`probe-${this.family}`, {
+      node: this.nodes,
+      initializer: this.weights,
+      input: [valueInfo('input', 'float32', inputShape)],
+      output: [valueInfo(this.current, 'float32', this.shape)],
+    });
   }
 }
 

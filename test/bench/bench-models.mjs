@@ -3,6 +3,7 @@
 // lab's shared folder; full-size MobileNetV2 and ResNet50 v1 from the test exporters).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -61,3 +62,45 @@ export const planShape = (plan) =>
       (s) => `${s.firstLayer}..${s.lastLayer} x${s.parts.map((p) => p.devices.length).join('+')}`,
     )
     .join(' -> ');
+
+/**
+ * `mchair run --emulate FARM --model REF --plan auto` for about `seconds` at the plan's predicted
+ * IPS (60 frames at least): the run's report, its frames and its measured/predicted IPS.
+ */
+export function runAuto(mchair, farm, ref, plan, seconds) {
+  const frames = Math.max(60, Math.round(plan.prediction.ips * seconds));
+  const r = mchair(
+    'run',
+    '--emulate',
+    farm,
+    '--model',
+    ref,
+    '--plan',
+    'auto',
+    '--frames',
+    String(frames),
+  );
+  return { r, frames, ratio: r.ips / r.predictedIps };
+}
+
+/**
+ * A run more than the tolerance off its prediction, in one line. Overruns (frames this machine
+ * computed slower than the emulated board: a loaded host) are named, so a miss is not blamed on
+ * the profile.
+ */
+export const missed = (label, r, ratio) =>
+  `${label}: measured ${r.ips.toFixed(3)} IPS, predicted ${r.predictedIps.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)${r.emulationOverruns ? `; ${r.emulationOverruns} frames computed slower here than the emulated board` : ''}`;
+
+export const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The closing lines: the load average, and what missed (exit code 1) or that none did. */
+export function verdict(failures, tolerance) {
+  console.log(`load average at end: ${loadAverage()}`);
+  if (failures.length) {
+    console.log(`\nMISSED (more than ${tolerance * 100}% off):\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  } else console.log(`\nall within ${tolerance * 100}% of the prediction`);
+}

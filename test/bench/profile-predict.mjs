@@ -8,17 +8,23 @@
 // run lasts ~SECONDS of emulated time. Exits 1 if a measured IPS is more than 10% off.
 // Usage: node test/bench/profile-predict.mjs [FARM]   (default pi3:2,pi4:2)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli, mchairIn, planShape, SQUEEZENET, writeNewOpModels } from './bench-models.mjs';
+import {
+  buildCli,
+  loadAverage,
+  mchairIn,
+  missed,
+  planShape,
+  runAuto,
+  SQUEEZENET,
+  verdict,
+  writeNewOpModels,
+} from './bench-models.mjs';
 
 const FARM = process.argv[2] ?? 'pi3:2,pi4:2';
 const TOLERANCE = 0.1;
 const SECONDS = 40;
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 buildCli();
 const work = mkdtempSync(join(tmpdir(), 'mchair-bench-profile-'));
@@ -26,7 +32,7 @@ try {
   const files = await writeNewOpModels(work);
   const measured = mchairIn(join(work, 'store'));
   const builtIn = mchairIn(join(work, 'plain'));
-  console.log(`load average at start: ${load()}`);
+  console.log(`load average at start: ${loadAverage()}`);
   const t0 = performance.now();
   const profiled = measured('profile', '--emulate', FARM);
   console.log(
@@ -50,33 +56,14 @@ try {
   for (const m of models) {
     const plan = measured('plan', '--model', m.ref, '--devices', FARM);
     const plain = builtIn('plan', '--model', m.ref, '--devices', FARM);
-    const frames = Math.max(60, Math.round(plan.prediction.ips * SECONDS));
-    const r = measured(
-      'run',
-      '--emulate',
-      FARM,
-      '--model',
-      m.ref,
-      '--plan',
-      'auto',
-      '--frames',
-      String(frames),
-    );
-    const ratio = r.ips / r.predictedIps;
+    const { r, frames, ratio } = runAuto(measured, FARM, m.ref, plan, SECONDS);
     const sources = [...new Set(plan.devices.map((d) => d.profileSource))].join(', ');
     console.log(
       `${m.name.padEnd(19)} ${String(frames).padStart(6)}  ${plain.prediction.ips.toFixed(3).padStart(12)}  ${r.predictedIps.toFixed(3).padStart(13)}  ${r.ips.toFixed(3).padStart(12)}  ${ratio.toFixed(3).padStart(18)}  ${String(r.emulationOverruns).padStart(8)}  ${sources}  ${planShape(plan)}`,
     );
-    if (!(Math.abs(ratio - 1) <= TOLERANCE))
-      failures.push(
-        `${m.name}: measured ${r.ips.toFixed(3)} IPS, predicted ${r.predictedIps.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)${r.emulationOverruns ? `; ${r.emulationOverruns} frames computed slower here than the emulated board` : ''}`,
-      );
+    if (!(Math.abs(ratio - 1) <= TOLERANCE)) failures.push(missed(m.name, r, ratio));
   }
-  console.log(`load average at end: ${load()}`);
-  if (failures.length) {
-    console.log(`\nMISSED (more than ${TOLERANCE * 100}% off):\n  ${failures.join('\n  ')}`);
-    process.exitCode = 1;
-  } else console.log(`\nall within ${TOLERANCE * 100}% of the prediction`);
+  verdict(failures, TOLERANCE);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -62,18 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The virtual farm outlives serve by design: never leave its agents behind a failed test.
-  if (lab && (await lab.page.getByRole('button', { name: 'Stop virtual farm' }).count()) === 0) {
-    await lab.openView('Farm').catch(() => undefined);
-  }
-  await lab?.page
-    .getByRole('button', { name: 'Stop virtual farm' })
-    .click({ timeout: 5000 })
-    .catch(() => undefined);
-  await lab?.page
-    .getByRole('button', { name: 'Start virtual farm' })
-    .waitFor({ timeout: 30_000 })
-    .catch(() => undefined);
+  await lab?.stopVirtualFarm();
   await browser?.close();
   if (serve) expect(await serve.stop()).toBe(0);
 });
@@ -83,13 +72,7 @@ describe('start farm, plan, run with the camera, export (Chromium, fake camera)'
     lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
 
-    await lab.openView('Farm');
-    await page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill('pi4:2');
-    await page.getByRole('button', { name: 'Start virtual farm' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: '2 of 2 emulated boards answering' })
-      .waitFor({ timeout: 60_000 });
+    await lab.startVirtualFarm('pi4:2', 2);
     expect(
       await page.getByRole('table', { name: 'Virtual farm boards' }).getByRole('row').count(),
     ).toBe(3);

@@ -17,16 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The virtual farm outlives serve by design: never leave its agents behind a failed test.
-  await lab?.openView('Farm').catch(() => undefined);
-  await lab?.page
-    .getByRole('button', { name: 'Stop virtual farm' })
-    .click({ timeout: 5000 })
-    .catch(() => undefined);
-  await lab?.page
-    .getByRole('button', { name: 'Start virtual farm' })
-    .waitFor({ timeout: 30_000 })
-    .catch(() => undefined);
+  await lab?.stopVirtualFarm();
   await browser?.close();
   if (serve) expect(await serve.stop()).toBe(0);
 });
@@ -35,13 +26,7 @@ describe('Farm view: Profile (Chromium)', () => {
   it('profiles a board with progress, then shows it measured', async () => {
     lab = await LabPage.open(browser, serve.url);
     const page = lab.page;
-    await lab.openView('Farm');
-    await page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill('pi3:2');
-    await page.getByRole('button', { name: 'Start virtual farm' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: '2 of 2 emulated boards answering' })
-      .waitFor({ timeout: 60_000 });
+    await lab.startVirtualFarm('pi3:2', 2);
     const boards = page.getByRole('table', { name: 'Virtual farm boards' });
     const sourceOf = (id: string) =>
       boards.getByRole('row').filter({ hasText: id }).locator('[data-profile-source]');
