@@ -23,6 +23,7 @@ import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
 import { BoardAction, BoardResult } from './boards';
+import { BoardProfileSource, ProfileFarm } from './profile';
 
 /** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
 const HostKeyAnswers = {
@@ -294,6 +295,27 @@ export const commands = {
     'Stop the provisioning under way between two chunks; partial uploads resume next time.',
     z.object({}).strict(),
     z.object({ cancelled: z.boolean() }),
+  ),
+  'profile/start': command(
+    "Measure boards through their agents (each layer family's probe, link, memory, power) and keep each one's profile with it; progress comes as profile/progress events.",
+    z
+      .object({
+        farm: ProfileFarm,
+        devices: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
+        ...HostKeyAnswers,
+      })
+      .strict(),
+    z.object({ devices: z.array(BoardProfileSource) }),
+  ),
+  'profile/cancel': command(
+    'Stop the profiling under way after the probe that is running; nothing is kept.',
+    z.object({}).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
+  'profile/list': command(
+    "Where each board's profile comes from (built in, measured on a date), the virtual farm's and the inventory's.",
+    z.object({ farm: ProfileFarm }).strict(),
+    z.object({ devices: z.array(BoardProfileSource) }),
   ),
   'devices/save-password': command(
     "Keep a board's SSH password for its logins: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LivePower } from './livePower';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
+import { ProfileProgress } from './profile';
 import { DownloadProgress } from './download';
 import { Plan } from './plan';
 import { RunFault, RunId, RunMetrics, RunState } from './run';
@@ -29,6 +30,8 @@ export const events = {
   /** Every meter's new samples and the running J per inference, every 250 ms of a metered run. */
   'run/power': LivePower,
   'provision/progress': ProvisionProgress,
+  /** Boards being profiled: steps done of all, and the one under way. */
+  'profile/progress': ProfileProgress,
   /** A model download under way: bytes, rate and time left, a few times a second. */
   'models/get-progress': DownloadProgress,
   /** A LAN scan under way: addresses tried so far of the subnet's. */

@@ -15,3 +15,4 @@ export * from './frameWindow';
 export * from './modelCard';
 export * from './download';
 export * from './boards';
+export * from './profile';

@@ -55,6 +55,8 @@ export const PlanDeviceRole = z.object({
   device: DeviceId,
   /** Device profile id (pi3, pi4, tx2-cpu, ...). */
   profile: z.string(),
+  /** Where its profile's figures come from: "built in", "measured 2026-12-06", ... */
+  profileSource: z.string().max(200).default('built in'),
   /** Null when the plan leaves the device idle; its first role when it has several. */
   stage: z.string().nullable(),
   part: z.string().nullable(),
@@ -156,3 +158,11 @@ export const Plan = z
     });
   });
 export type Plan = z.infer<typeof Plan>;
+
+/** Where a plan's figures come from, board by board: "measured 2026-12-06 (pi3-1), built in (pi3-2)". */
+export function profileSources(plan: Pick<Plan, 'devices'>): string {
+  const by = new Map<string, string[]>();
+  for (const d of plan.devices)
+    by.set(d.profileSource, [...(by.get(d.profileSource) ?? []), d.device]);
+  return [...by].map(([source, devices]) => `${source} (${devices.join(', ')})`).join('; ');
+}

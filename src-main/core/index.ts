@@ -16,6 +16,7 @@ import { meterHandlers } from './meters';
 import { downloadHandlers } from './downloads';
 import { mirrorHandlers } from './mirrors';
 import { provisionHandlers } from './provision';
+import { profileHandlers } from './profile';
 import { reportHandlers } from './reports';
 import { runHandlers } from './runs';
 
@@ -97,6 +98,7 @@ export function createCore(opts: CoreOptions): Core {
     ...farmHandlers(opts.dataDir),
     ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live, secrets }),
     ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
+    ...profileHandlers(opts.dataDir, events, opts.log, secrets),
   };
 
   return {

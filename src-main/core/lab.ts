@@ -23,6 +23,7 @@ import {
   type Farm as PlannerFarm,
 } from '../planner/index';
 import { boardsPlannerFarm } from '../runtime/boardFarm';
+import { withStoredProfiles } from '../planner/profileBook';
 import { openModel } from '../model/source';
 import type { Handlers } from './dispatch';
 import { ModelLibrary } from '../model/library';
@@ -197,12 +198,12 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
     'plan/make': async ({ model, farm, objective, top }) => {
       const costs = await costsOf(model);
       const planner = plannerModelOf(model, costs);
-      const devices = plannerFarm(
-        farm,
-        farm.kind === 'inventory'
-          ? (await Inventory.load(defaultInventoryPath(dataDir))).list()
-          : [],
-      );
+      const inventory = await Inventory.load(defaultInventoryPath(dataDir));
+      // Measured profiles where the lab has them; each plan device says where its figures come from.
+      const devices = withStoredProfiles(
+        plannerFarm(farm, farm.kind === 'inventory' ? inventory.list() : []),
+        inventory.storedProfiles(),
+      ).farm;
       const best = planModel(planner, devices, { objective, top });
       const presets = PRESET_IDS.map((id) => {
         if (devices.devices.length < PRESET_DEVICES[id]) {

@@ -25,6 +25,7 @@ import type { LiveRun } from '../runtime/demo';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runRepeated } from '../runtime/repeat';
 import { runModel, type RunRequest } from '../runtime/run';
+import type { RunBoards } from '../runtime/boardFarm';
 import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
@@ -38,35 +39,45 @@ const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
 const PREVIEW_MS = 200;
 
+/**
+ * The inventory's boards `names` and the connector that reaches them as the app does: a new key
+ * is trusted only with the user's answer (confirmed or accepted once), passwords come from the
+ * secret store the Farm view saves them in, and each board's host key is checked first, so a key
+ * the user has not answered for fails the command (the view asks, then starts again).
+ */
+export async function inventoryBoards(
+  dataDir: string,
+  names: readonly string[],
+  answers: { confirmed: string[]; acceptedOnce: string[] },
+  secrets: SecretStore,
+): Promise<RunBoards> {
+  const inventory = await Inventory.load(defaultInventoryPath(dataDir));
+  const devices = inventory.select(names);
+  const connector = await Connector.create({
+    dataDir,
+    acceptNew: false,
+    confirmed: answers.confirmed,
+    acceptedOnce: answers.acceptedOnce,
+    prompter: nobodyToAsk,
+    trustHow: APP_TRUST_HOW,
+    secrets,
+  });
+  for (const r of await connector.each(devices, async () => undefined)) {
+    if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code)) throw fromWireError(r.error);
+  }
+  // Every board chosen: the lab's farm, which boards provisioned during the run join.
+  const all = inventory.list().every((d) => names.includes(d.name));
+  return { devices, connector, ...(all ? { inventory: inventory.path } : {}) };
+}
+
 async function farmOf(
   dataDir: string,
   farm: RunFarm,
   secrets: SecretStore,
 ): Promise<Partial<RunRequest>> {
   if (farm.kind === 'emulate') return { emulate: farm.spec };
-  if (farm.kind === 'inventory') {
-    const inventory = await Inventory.load(defaultInventoryPath(dataDir));
-    const devices = inventory.select(farm.devices);
-    // As provisioning from the app: a new key is trusted only with the user's answer (confirmed
-    // or accepted once), and passwords come from the secret store the Farm view saves them in.
-    const connector = await Connector.create({
-      dataDir,
-      acceptNew: false,
-      confirmed: farm.confirmed,
-      acceptedOnce: farm.acceptedOnce,
-      prompter: nobodyToAsk,
-      trustHow: APP_TRUST_HOW,
-      secrets,
-    });
-    // Each board's host key is checked before the run exists, so a key the user has not answered
-    // for fails the command: the Run view then asks, as the Farm view does, and starts again.
-    for (const r of await connector.each(devices, async () => undefined)) {
-      if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code)) throw fromWireError(r.error);
-    }
-    // Every board chosen: the lab's farm, which boards provisioned during the run join.
-    const all = inventory.list().every((d) => farm.devices.includes(d.name));
-    return { boards: { devices, connector, ...(all ? { inventory: inventory.path } : {}) } };
-  }
+  if (farm.kind === 'inventory')
+    return { boards: await inventoryBoards(dataDir, farm.devices, farm, secrets) };
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
   return { farmFile: labFarmFile(dataDir) };
 }
@@ -113,8 +124,9 @@ export function runHandlers(o: {
     labels: ReturnType<typeof labelsOf> | undefined;
     card: Awaited<ReturnType<ModelLibrary['card']>>;
     where: Partial<RunRequest>;
+    profiles: RunRequest['profiles'];
     power: Awaited<ReturnType<typeof withSavedMeters>>;
-    plan: NonNullable<CommandArgs<'run/start'>['plan']>;
+    plan: RunRequest['plan'];
     frames: number;
     source: NonNullable<CommandArgs<'run/start'>['source']>;
   }
@@ -124,7 +136,7 @@ export function runHandlers(o: {
    * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
    */
   async function startRun(
-    { modelRef, labels, card, where, power, plan, frames, source }: SetUp,
+    { modelRef, labels, card, where, profiles, power, plan, frames, source }: SetUp,
     place: RunRepeat | undefined,
     abort: AbortController,
   ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
@@ -136,6 +148,7 @@ export function runHandlers(o: {
     const lines = startingLines(o.events);
     const done = runModel({
       ...where,
+      profiles,
       model: modelRef,
       labels,
       plan,
@@ -226,12 +239,23 @@ export function runHandlers(o: {
       const card = await library.card(model);
       const labels = card ? labelsOf(card) : undefined;
       const where = await farmOf(o.dataDir, farm, o.secrets);
+      const profiles = (await Inventory.load(defaultInventoryPath(o.dataDir))).storedProfiles();
       // The meters saved in Settings measure every run from the app; without any, an emulated
       // farm still gets its emulated per-board meters (runtime/power.ts).
       const power = await withSavedMeters(o.dataDir);
       // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();
-      const setUp: SetUp = { modelRef, labels, card, where, power, plan, frames, source };
+      const setUp: SetUp = {
+        modelRef,
+        labels,
+        card,
+        where,
+        profiles,
+        power,
+        plan,
+        frames,
+        source,
+      };
       // The first run's id answers the command; the set goes on in the background, each run
       // starting when the last has ended (the page follows the next run as ours ends).
       return new Promise((resolve, reject) => {

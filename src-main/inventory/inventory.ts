@@ -8,10 +8,19 @@ import { AppError, describeIssues, InputError } from '../contract/errors';
 import { jsonAs, plainIssues } from '../files/kind';
 import { writeFileAtomic } from '../store/atomic';
 import { withFileLock } from '../store/lock';
-import { Device, describeDevice, type DeviceInput } from './device';
+import { Device, DeviceName, describeDevice, type DeviceInput } from './device';
 
+/**
+ * Version 2 added `profiles`: each board's measured profile by board name (an inventory board,
+ * or a virtual farm's board such as pi3-1), each entry checked when a plan reads it
+ * (planner/profileBook.ts) so one unreadable entry never locks the lab out of its inventory.
+ */
 export const InventoryFile = z
-  .object({ version: z.literal(1), devices: z.array(Device) })
+  .object({
+    version: z.union([z.literal(1), z.literal(2)]),
+    devices: z.array(Device),
+    profiles: z.record(DeviceName, z.unknown()).default({}),
+  })
   .strict()
   .superRefine((inv, ctx) => {
     const seen = new Set<string>();
@@ -34,6 +43,7 @@ export class Inventory {
   private constructor(
     readonly path: string,
     private devices: Device[],
+    private profiles: Record<string, unknown>,
   ) {}
 
   /** A missing file is an empty inventory; a malformed one is an error naming the bad field. */
@@ -42,7 +52,7 @@ export class Inventory {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, []);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Inventory(path, [], {});
       throw new AppError(
         'INVENTORY_UNREADABLE',
         `cannot read the inventory ${path}: ${(err as Error).message}`,
@@ -51,11 +61,21 @@ export class Inventory {
     const raw = jsonAs('--inventory', path, Buffer.from(text), 'inventory');
     const parsed = InventoryFile.safeParse(raw);
     if (!parsed.success) throw new InputError(plainIssues(path, 'inventory', raw, parsed.error));
-    return new Inventory(path, parsed.data.devices);
+    return new Inventory(path, parsed.data.devices, parsed.data.profiles);
   }
 
   list(): readonly Device[] {
     return this.devices;
+  }
+
+  /** Measured profiles by board name, as stored: planner/profileBook.ts checks each when used. */
+  storedProfiles(): Readonly<Record<string, unknown>> {
+    return this.profiles;
+  }
+
+  /** Keeps a board's measured profile, replacing the one it had. */
+  setProfile(board: string, entry: unknown): void {
+    this.profiles = { ...this.profiles, [board]: entry };
   }
 
   get(name: string): Device {
@@ -93,6 +113,9 @@ export class Inventory {
   remove(name: string): Device {
     const device = this.get(name);
     this.devices = this.devices.filter((d) => d !== device);
+    // A board added again under this name may be another board: its old measurement goes too.
+    const { [name]: _gone, ...rest } = this.profiles;
+    this.profiles = rest;
     return device;
   }
 
@@ -112,7 +135,11 @@ export class Inventory {
   }
 
   private async write(): Promise<void> {
-    const doc: z.output<typeof InventoryFile> = { version: 1, devices: this.devices };
+    const doc: z.output<typeof InventoryFile> = {
+      version: 2,
+      devices: this.devices,
+      profiles: this.profiles,
+    };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     await writeFileAtomic(this.path, text, 0o600);
   }

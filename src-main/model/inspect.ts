@@ -24,6 +24,8 @@ export interface LayerCost {
   activationBytes: number;
   /** A grouped convolution's group count (absent when 1); equal to its input channels when depthwise. */
   group?: number;
+  /** A convolution's kernel area (9 for 3x3): the cost model's conv size classes read it. */
+  kernel?: number;
 }
 
 export interface ModelInspection {
@@ -47,6 +49,7 @@ export function inspectModel(model: OnnxModel): ModelInspection {
     paramBytes: l.paramBytes,
     activationBytes: l.activationBytes,
     ...groupOf(l.node),
+    ...kernelOf(l.node, a.tensors),
   }));
   const sum = (k: 'macs' | 'params' | 'paramBytes'): number => layers.reduce((s, l) => s + l[k], 0);
   return {
@@ -55,6 +58,19 @@ export function inspectModel(model: OnnxModel): ModelInspection {
     layers,
     totals: { macs: sum('macs'), params: sum('params'), paramBytes: sum('paramBytes') },
   };
+}
+
+/** Where a convolution's weight is among its inputs. */
+const CONV_WEIGHT: Record<string, number> = { Conv: 1, ConvInteger: 1, QLinearConv: 3 };
+
+function kernelOf(
+  node: NodeProto,
+  tensors: ReadonlyMap<string, { shape: readonly number[] }>,
+): { kernel?: number } {
+  const at = CONV_WEIGHT[node.opType ?? ''];
+  const w = at === undefined ? undefined : tensors.get(node.input?.[at] ?? '');
+  if (!w || w.shape.length < 3) return {};
+  return { kernel: w.shape.slice(2).reduce((a, b) => a * b, 1) };
 }
 
 function groupOf(node: NodeProto): { group?: number } {

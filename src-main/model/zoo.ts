@@ -11,6 +11,7 @@ import { seededUniform } from './seeded';
 import {
   attrInt,
   attrInts,
+  type GraphProto,
   lazyTensor,
   numel,
   type NodeProto,
@@ -55,6 +56,23 @@ function generatedTensor(
       return bytes.subarray(start - first * 4, end - first * 4);
     },
   });
+}
+
+/** A graph the app built (zoo models, profiling probes), as an ONNX model at the app's opset. */
+export function builtModel(
+  name: string,
+  graph: Required<Pick<GraphProto, 'node' | 'initializer' | 'input' | 'output'>>,
+): OnnxModel {
+  return {
+    name,
+    proto: {
+      irVersion: IR_VERSION,
+      producerName: 'musical-chair-lab',
+      producerVersion: APP_VERSION,
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: { name, ...graph },
+    },
+  };
 }
 
 /** Accumulates layers with seeded weights and tracks the running shape. */
@@ -191,22 +209,12 @@ class ZooBuilder {
   }
 
   finish(name: string): OnnxModel {
-    return {
-      name,
-      proto: {
-        irVersion: IR_VERSION,
-        producerName: 'musical-chair-lab',
-        producerVersion: APP_VERSION,
-        opsetImport: [{ domain: '', version: OPSET }],
-        graph: {
-          name,
-          node: this.nodes,
-          initializer: this.initializers,
-          input: [valueInfo('input', 'uint8', [1, 224, 224, 3])],
-          output: [valueInfo(this.current, 'float32', [1, this.shape[0]!])],
-        },
-      },
-    };
+    return builtModel(name, {
+      node: this.nodes,
+      initializer: this.initializers,
+      input: [valueInfo('input', 'uint8', [1, 224, 224, 3])],
+      output: [valueInfo(this.current, 'float32', [1, this.shape[0]!])],
+    });
   }
 }
 

@@ -1,46 +1,55 @@
-// Fitting a device's profile to what it measured (`mchair profile`): each measurement is one
-// whole model run on the device alone. A frame's time splits, at the base profile's speeds, into
-// spatial work (conv, pooling, elementwise), fully connected work (gemm: weight streaming) and a
-// fixed part (per-layer dispatch; messages when the figure includes them). Least squares finds
-// how much faster or slower than the base each of the two kinds of work runs on this device.
-import { type DeviceProfile, mapOpSpeeds, type OpSpeed } from './profile';
+// Fitting a board's profile to its probes (`mchair profile`): each probe (planner/probes.ts) is a
+// few layers of one family run on the board alone. Its time splits, at the base profile's
+// speeds, into the family's own work, the helper layers around it (priced at the base profile)
+// and a fixed part (per-layer dispatch; the messages when the figure includes them). The
+// family's speed is the base's scaled by how much faster or slower its own work ran.
+import { type ConvSize, convSizeOf, type DeviceProfile, type OpSpeed } from './profile';
 import { CostModel } from './cost';
 import { analyseChain, opClass, type PlannerModel } from './layers';
 import type { Device } from './farm';
+import type { ProbeFamily } from './probes';
 
-export interface Measurement {
+export interface ProbeTiming {
+  readonly family: ProbeFamily;
   readonly model: PlannerModel;
-  /** Seconds per frame the device spent on the whole model. */
+  /** Seconds per frame the board spent on the probe. */
   readonly seconds: number;
 }
 
-export interface FittedProfile {
-  readonly profile: DeviceProfile;
+export interface FamilyFit {
+  readonly family: ProbeFamily;
+  readonly seconds: number;
   /** Speed relative to the base profile (2 = twice as fast). */
-  readonly scale: { readonly spatial: number; readonly gemm: number };
-  /** What the fitted profile predicts for each measurement, in order. */
-  readonly predicted: readonly number[];
+  readonly scale: number;
 }
 
-interface Split {
-  spatial: number;
-  gemm: number;
-  fixed: number;
+/** Scales outside this range are a probe lost in overheads, not a board's speed. */
+const SCALE_RANGE = [1 / 50, 50] as const;
+
+/** The family a layer is priced by: a conv's size class, or its cost class. */
+export function familyOf(l: PlannerModel['layers'][number]): string {
+  const cls = opClass(l);
+  return cls === 'conv' ? convSizeOf(l) : cls;
 }
 
-function split(device: Device, m: PlannerModel, withMessages: boolean): Split {
-  const cost = new CostModel(analyseChain(m));
+/**
+ * The probe's own-family seconds at the base profile (`own`) and everything else it costs the
+ * base board per frame (`rest`: helper layers, per-layer dispatch and, `withMessages`, its I/O).
+ */
+function splitProbe(device: Device, t: ProbeTiming, withMessages: boolean) {
+  const cost = new CostModel(analyseChain(t.model));
   const p = device.profile;
-  const s: Split = { spatial: 0, gemm: 0, fixed: 0 };
-  for (let i = 0; i < cost.layerCount; i++) {
-    const t = cost.layerSeconds(p, i);
-    if (t === 0) continue;
-    s.fixed += p.layerSec;
-    if (opClass(m.layers[i]!) === 'gemm') s.gemm += t - p.layerSec;
-    else s.spatial += t - p.layerSec;
-  }
-  if (withMessages) s.fixed += cost.partCost(device, 0, cost.layerCount).ioSec;
-  return s;
+  let own = 0;
+  let rest = withMessages ? cost.partCost(device, 0, cost.layerCount).ioSec : 0;
+  t.model.layers.forEach((l, i) => {
+    const s = cost.layerSeconds(p, i);
+    if (s === 0) return;
+    if (familyOf(l) === t.family) {
+      own += s - p.layerSec;
+      rest += p.layerSec;
+    } else rest += s;
+  });
+  return { own, rest };
 }
 
 const scaled = (o: OpSpeed, k: number): OpSpeed => ({
@@ -50,51 +59,52 @@ const scaled = (o: OpSpeed, k: number): OpSpeed => ({
   ...(o.spillBytesPerSec !== undefined ? { spillBytesPerSec: o.spillBytesPerSec * k } : {}),
 });
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 export interface FitOptions {
   /** The measured seconds include receiving and sending the frame (an emulated board's do). */
   readonly withMessages: boolean;
-  /** Measured on a real board, or on an emulated one (which only gives its profile back). */
-  readonly basis: DeviceProfile['basis'];
-  /** Where the figures come from, kept as the profile's calibration note. */
-  readonly note: string;
 }
 
 /**
- * The device's profile fitted to its measurements. With one measurement, or when the two kinds
- * of work cannot be told apart, both scale together.
+ * Each family's speed from its probe, and the board's profile with them: dense convolutions by
+ * size class (the plain `conv` speed, for convolutions of no measured class, at their median),
+ * depthwise, fully connected, pooling and elementwise. A family without a probe keeps the base.
  */
-export function fitProfile(
+export function fitFamilies(
   device: Device,
-  measurements: readonly Measurement[],
+  timings: readonly ProbeTiming[],
   opts: FitOptions,
-): FittedProfile {
-  const withMessages = opts.withMessages;
-  const rows = measurements.map((m) => ({ ...split(device, m.model, withMessages), t: m.seconds }));
-  // Solve t - fixed = spatial * u + gemm * v for u, v (inverse speed-ups) by least squares.
-  let [saa, sab, sbb, sat, sbt] = [0, 0, 0, 0, 0];
-  for (const r of rows) {
-    const y = r.t - r.fixed;
-    saa += r.spatial * r.spatial;
-    sab += r.spatial * r.gemm;
-    sbb += r.gemm * r.gemm;
-    sat += r.spatial * y;
-    sbt += r.gemm * y;
-  }
-  const det = saa * sbb - sab * sab;
-  let u = det > 1e-12 * saa * sbb ? (sat * sbb - sbt * sab) / det : NaN;
-  let v = det > 1e-12 * saa * sbb ? (saa * sbt - sab * sat) / det : NaN;
-  if (!(u > 0 && v > 0)) {
-    const work = rows.reduce((a, r) => a + r.spatial + r.gemm, 0);
-    u = v = Math.max(1e-3, rows.reduce((a, r) => a + r.t - r.fixed, 0) / work);
-  }
-  const base = device.profile;
-  const profile: DeviceProfile = {
-    ...base,
-    id: `${base.id}-measured`.slice(0, 40),
-    basis: opts.basis,
-    calibration: opts.note,
-    ops: mapOpSpeeds(base.ops, (o, cls) => scaled(o, cls === 'gemm' ? 1 / v : 1 / u)),
+): { ops: DeviceProfile['ops']; fits: FamilyFit[] } {
+  const base = device.profile.ops;
+  const fits = timings.map((t): FamilyFit => {
+    const { own, rest } = splitProbe(device, t, opts.withMessages);
+    // What the family's own layers took on the board; a probe all overhead bounds it from below.
+    const took = Math.max(t.seconds - rest, own * SCALE_RANGE[0]);
+    const scale = Math.min(SCALE_RANGE[1], Math.max(SCALE_RANGE[0], own / took));
+    return { family: t.family, seconds: t.seconds, scale };
+  });
+  const scaleOf = new Map(fits.map((f) => [f.family, f.scale]));
+  const sized = fits.filter((f) => f.family.startsWith('k') || f.family === 'grouped');
+  const convScale = sized.length > 0 ? median(sized.map((f) => f.scale)) : 1;
+  const by = (o: OpSpeed, family: ProbeFamily) => scaled(o, scaleOf.get(family) ?? 1);
+  const convSizes: Partial<Record<ConvSize, OpSpeed>> = {};
+  for (const f of sized) convSizes[f.family as ConvSize] = scaled(base.conv, f.scale);
+  return {
+    ops: {
+      conv: scaled(base.conv, convScale),
+      ...(base.dwconv || scaleOf.has('dwconv')
+        ? { dwconv: by(base.dwconv ?? base.conv, 'dwconv') }
+        : {}),
+      gemm: by(base.gemm, 'gemm'),
+      pool: by(base.pool, 'pool'),
+      elementwise: by(base.elementwise, 'elementwise'),
+      ...(sized.length > 0 ? { convSizes } : {}),
+    },
+    fits,
   };
-  const predicted = rows.map((r) => r.spatial * u + r.gemm * v + r.fixed);
-  return { profile, scale: { spatial: 1 / u, gemm: 1 / v }, predicted };
 }

@@ -6,7 +6,7 @@
 import type { Chain } from './layers';
 import { opClass } from './layers';
 import type { Device, Farm } from './farm';
-import { type DeviceProfile, type Medium, mapOpSpeeds, type OpSpeed, opSpeed } from './profile';
+import { type DeviceProfile, type Medium, layerSpeed, mapOpSpeeds, type OpSpeed } from './profile';
 
 export interface PartLayout {
   /** Fraction of the stage's output channels this part computes (1 when the stage is whole). */
@@ -171,7 +171,7 @@ export class CostModel {
     const l = this.chain.model.layers[i]!;
     const cls = opClass(l);
     if (cls === 'free') return 0;
-    const speed = opSpeed(p, cls);
+    const speed = layerSpeed(p, cls, l);
     let bytes = this.chain.inputBytes[i]! + (l.activationBytes + l.paramBytes) * share;
     const cout = l.outputShape[1] ?? 1;
     if (cls === 'conv') bytes += (4 * l.macs) / Math.max(1, cout);

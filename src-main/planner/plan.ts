@@ -12,6 +12,7 @@ import { InputError } from '../contract/errors';
 import type { CostModel, DeviceLoad, Evaluation, Layout } from './cost';
 import type { Device, Farm } from './farm';
 import { canSplit } from './layers';
+import { profileSource } from './profile';
 
 const fmt = (x: number, digits = 2): string =>
   Number.isFinite(x) ? x.toFixed(digits) : 'unbounded';
@@ -234,6 +235,7 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
     return {
       device: d.id,
       profile: d.profile.id,
+      profileSource: profileSource(d.profile),
       stage: first?.stage ?? null,
       part: first?.part ?? null,
       memoryBytes: Math.round(u ? u.peakBytes : d.profile.memory.runtimeBytes),

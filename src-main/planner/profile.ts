@@ -28,12 +28,47 @@ export const OpSpeed = z.object({
 });
 export type OpSpeed = z.infer<typeof OpSpeed>;
 
+/**
+ * Dense convolutions by size, as `mchair profile` measures them: kernel 1x1, up to 3x3, or larger;
+ * narrow (up to 64 output channels) or wide; and grouped (not depthwise). A board's speed per MAC
+ * differs between them (a 1x1 conv is a plain matrix product, a wide 3x3 one reuses each value
+ * it reads many more times); a class a profile has no figure for takes its `conv` speed.
+ */
+export const CONV_SIZES = [
+  'k1-narrow',
+  'k1-wide',
+  'k3-narrow',
+  'k3-wide',
+  'k5-narrow',
+  'k5-wide',
+  'grouped',
+] as const;
+export const ConvSize = z.enum(CONV_SIZES);
+export type ConvSize = z.infer<typeof ConvSize>;
+
+/** The size class of a dense or grouped convolution layer. */
+export function convSizeOf(l: {
+  kernel?: number;
+  group?: number;
+  outputShape: readonly number[];
+}): ConvSize {
+  if (l.group !== undefined && l.group > 1) return 'grouped';
+  const k = l.kernel ?? 9;
+  const width = (l.outputShape[1] ?? 1) > 64 ? 'wide' : 'narrow';
+  return `${k <= 1 ? 'k1' : k <= 9 ? 'k3' : 'k5'}-${width}`;
+}
+
 export const DeviceProfile = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/),
   name: z.string(),
   /** Where the figures come from, shown next to every prediction made with them. */
   calibration: z.string(),
   basis: z.enum(['emulated', 'measured']),
+  /**
+   * Where a stored profile's figures come from, shown next to each one ("measured 2026-12-06");
+   * a built-in profile has none (see profileSource).
+   */
+  source: z.string().max(200).optional(),
   ops: z.object({
     conv: OpSpeed,
     /** Depthwise convolution; a profile measured before it had a class of its own lacks it. */
@@ -41,6 +76,8 @@ export const DeviceProfile = z.object({
     gemm: OpSpeed,
     pool: OpSpeed,
     elementwise: OpSpeed,
+    /** Measured dense convolution speeds by size (see CONV_SIZES); `conv` stands for the rest. */
+    convSizes: z.partialRecord(ConvSize, OpSpeed).optional(),
   }),
   /** Fixed cost of dispatching one layer (runtime overhead per operator). */
   layerSec: z.number().min(0),
@@ -62,11 +99,20 @@ export const DeviceProfile = z.object({
 export type DeviceProfile = z.infer<typeof DeviceProfile>;
 
 export type OpSpeeds = DeviceProfile['ops'];
-type SpeedClass = keyof OpSpeeds;
+type SpeedClass = Exclude<keyof OpSpeeds, 'convSizes'>;
 
 /** A class's speed; depthwise falls back to dense conv's where the profile has no figure. */
 export function opSpeed(p: DeviceProfile, cls: SpeedClass): OpSpeed {
   return p.ops[cls] ?? p.ops.conv;
+}
+
+/** A layer's speed: a dense convolution's by its size class where the profile measured it. */
+export function layerSpeed(
+  p: DeviceProfile,
+  cls: SpeedClass,
+  l: Parameters<typeof convSizeOf>[0],
+): OpSpeed {
+  return (cls === 'conv' ? p.ops.convSizes?.[convSizeOf(l)] : undefined) ?? opSpeed(p, cls);
 }
 
 /** The profile's speeds with `f` applied to each class it has (`f` sees the class too). */
@@ -77,6 +123,13 @@ export function mapOpSpeeds(ops: OpSpeeds, f: (o: OpSpeed, cls: SpeedClass) => O
     gemm: f(ops.gemm, 'gemm'),
     pool: f(ops.pool, 'pool'),
     elementwise: f(ops.elementwise, 'elementwise'),
+    ...(ops.convSizes
+      ? {
+          convSizes: Object.fromEntries(
+            Object.entries(ops.convSizes).map(([k, o]) => [k, f(o, 'conv')]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -109,6 +162,11 @@ export const BUILTIN_PROFILES: ReadonlyMap<string, DeviceProfile> = new Map(
 export const BUILTIN_MEDIA: ReadonlyMap<string, Medium> = new Map(
   parseBuiltIn(z.array(Medium), media, 'media.json').map((m) => [m.id, m]),
 );
+
+/** Where a profile's figures come from, in the words the plan, run and views show. */
+export function profileSource(p: DeviceProfile): string {
+  return p.source ?? 'built in';
+}
 
 /** Short names people type. */
 const ALIASES: Record<string, string> = { tx2: 'tx2-cpu', laptop: 'x86-laptop', x86: 'x86-laptop' };

@@ -8,7 +8,7 @@ import { AppError, InputError } from '../contract/index';
 import { plainIssues, readJsonAs } from '../files/kind';
 import type { RunEnergy } from '../contract/energy';
 import type { Manifest } from '../contract/manifest';
-import { Plan, rolesOf } from '../contract/plan';
+import { Plan, profileSources, rolesOf } from '../contract/plan';
 import type { EventBus } from '../shared/events';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
@@ -54,6 +54,7 @@ import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from '
 import type { FarmEndpoints } from '../farm/farmfile';
 import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
 import { recordedWindow } from './stats';
+import { withStoredProfiles } from '../planner/profileBook';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
@@ -69,6 +70,11 @@ export interface RunRequest {
   farmFile?: string;
   /** Provisioned boards of the lab's inventory: the plan's parts are pushed to them over SSH. */
   boards?: RunBoards;
+  /**
+   * The boards' measured profiles as the inventory keeps them (by board name): the plan and its
+   * prediction use them; an emulated board still computes at its built-in profile's speed.
+   */
+  profiles?: Readonly<Record<string, unknown>>;
   /**
    * The lab's data folder (its farm CA) when the run is recorded elsewhere: `mchair profile`
    * keeps its measurement runs out of the lab's history. Defaults to dataDir.
@@ -323,7 +329,12 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
   const pm = plannerModelOf(model.name, inspection);
   // Plan first (cheap, and its errors are the user's to fix) before any process starts.
   const described = await describeFarm(req);
-  const plan = await choosePlan(req.plan, pm, described.planner);
+  // What the planner believes (measured profiles where the lab has them); the emulation still
+  // holds each frame for the built-in board's time, which is what a measurement should find.
+  const believed = withStoredProfiles(described.planner, req.profiles ?? {});
+  for (const note of believed.notes) req.say?.(note);
+  const planning = believed.farm;
+  const plan = await choosePlan(req.plan, pm, planning);
   req.onPlan?.(plan);
   const chaos = req.chaos
     ? parseChaos(
@@ -359,7 +370,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       req.events?.emit('run/plan', { runId: rec.id, plan: p, tensorBytes });
     showPlan(plan);
     req.say?.(
-      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
+      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
     await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
     const runParts = join(rec.dir, 'parts');
@@ -447,7 +458,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             chaos,
             model: pm,
             plan,
-            farm: described.planner,
+            farm: planning,
             materialise,
             recorder: rec,
             events: req.events ?? null,

@@ -63,6 +63,31 @@ export class LabPage {
     return lab;
   }
 
+  /** Starts a virtual farm of `spec` (pi4:2) from the Farm view and waits for its `boards` to answer. */
+  async startVirtualFarm(spec: string, boards: number): Promise<void> {
+    await this.openView('Farm');
+    await this.page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill(spec);
+    await this.page.getByRole('button', { name: 'Start virtual farm' }).click();
+    await this.page
+      .getByRole('status')
+      .filter({ hasText: `${boards} of ${boards} emulated boards answering` })
+      .waitFor({ timeout: 60_000 });
+  }
+
+  /**
+   * Stops the virtual farm if one is up, from the Farm view, and waits until it is down: it
+   * outlives serve by design, so a test (failed or not) must never leave its agents behind.
+   */
+  async stopVirtualFarm(): Promise<void> {
+    const stop = this.page.getByRole('button', { name: 'Stop virtual farm' });
+    if ((await stop.count()) === 0) await this.openView('Farm').catch(() => undefined);
+    await stop.click({ timeout: 5000 }).catch(() => undefined);
+    await this.page
+      .getByRole('button', { name: 'Start virtual farm' })
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
+  }
+
   async openView(view: (typeof VIEWS)[number]): Promise<void> {
     await this.page
       .getByRole('navigation', { name: 'Views' })
@@ -106,31 +131,6 @@ export class LabPage {
       }
       return ink;
     }, rgb);
-  }
-
-  /** Starts the virtual farm from the Farm view; resolves once its `count` boards answer. */
-  async startVirtualFarm(spec: string, count: number): Promise<void> {
-    await this.openView('Farm');
-    await this.page.getByRole('textbox', { name: /Boards \(profile:count/ }).fill(spec);
-    await this.page.getByRole('button', { name: 'Start virtual farm' }).click();
-    await this.page
-      .getByRole('status')
-      .filter({ hasText: `${count} of ${count} emulated boards answering` })
-      .waitFor({ timeout: 60_000 });
-  }
-
-  /**
-   * Stops the virtual farm if one is up (it outlives serve by design: a failed test must not
-   * leave its agents behind); never throws, for teardown.
-   */
-  async stopVirtualFarm(): Promise<void> {
-    const stop = this.page.getByRole('button', { name: 'Stop virtual farm' });
-    if ((await stop.count()) === 0) await this.openView('Farm').catch(() => undefined);
-    await stop.click({ timeout: 5000 }).catch(() => undefined);
-    await this.page
-      .getByRole('button', { name: 'Start virtual farm' })
-      .waitFor({ timeout: 30_000 })
-      .catch(() => undefined);
   }
 
   async close(): Promise<void> {

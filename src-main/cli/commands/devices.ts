@@ -42,7 +42,7 @@ export function withTrustOption(cmd: Command): Command {
   );
 }
 
-function inventoryPath(ctx: ActionContext): string {
+export function inventoryPath(ctx: ActionContext): string {
   const file = z.string().min(1).optional().parse(ctx.opts.inventory);
   return file ? resolve(file) : defaultInventoryPath(ctx.dataDir);
 }
@@ -52,7 +52,7 @@ export async function openInventory(ctx: ActionContext): Promise<Inventory> {
 }
 
 /** Load, change, save under the inventory's lock (another command may be editing it too). */
-function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Promise<T> {
+export function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Promise<T> {
   return Inventory.edit(inventoryPath(ctx), change);
 }
 

@@ -16,6 +16,8 @@ import {
   type Farm,
 } from '../../planner/index';
 import { action, withCommonOptions } from '../framework';
+import { withStoredProfiles } from '../../planner/profileBook';
+import { openInventory, withInventoryOption } from './devices';
 
 const Flags = z
   .object({
@@ -69,14 +71,14 @@ export function presentPlan(p: PlanOutput): string {
       (m) =>
         `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`,
     ),
-    'device      profile     role    memory (budget)       util',
+    'device      profile     role    memory (budget)       util  profile from',
     ...p.devices.map((d) => {
       const role =
         rolesOf(d)
           .map((r) => r.part)
           .join('+') || 'idle';
       const memory = `${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`;
-      return `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${role.padEnd(7)} ${memory.padEnd(21)} ${pct(d.utilisation)}`;
+      return `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${role.padEnd(7)} ${memory.padEnd(21)} ${pct(d.utilisation).padEnd(5)} ${d.profileSource}`;
     }),
     ...p.alternatives.map(
       (a, i) =>
@@ -87,31 +89,41 @@ export function presentPlan(p: PlanOutput): string {
 }
 
 export function registerPlan(program: Command): void {
-  withCommonOptions(
-    program
-      .command('plan')
-      .description('find the best plan of a CNN for a farm, predict it and explain its bottleneck')
-      .option(
-        '--model <name|file>',
-        'zoo model (alexnet-mc, alexnet, vgg16, tiny-cnn) or ONNX file',
-      )
-      .option('--devices <spec>', 'built-in devices, e.g. pi3:6 or pi3:6,pi4:2,tx2:1')
-      .option(
-        '--farm <file>',
-        'farm file: {"devices":[{"id","profile","medium"?}], "media"?, "coordinator"?}',
-      )
-      .option('--objective <ips|latency|energy>', 'what "best" means', 'ips')
-      .option('--max-latency <ms>', 'refuse plans slower than this from frame to result')
-      .option('--top <k>', 'also list the next best plans', '1')
-      .option(
-        '--preset <id>',
-        `the paper's distribution instead of a search (${PRESET_IDS.join(', ')})`,
-      )
-      .option('--out <file>', 'also write the plan document to this file'),
+  withInventoryOption(
+    withCommonOptions(
+      program
+        .command('plan')
+        .description(
+          'find the best plan of a CNN for a farm, predict it and explain its bottleneck',
+        )
+        .option(
+          '--model <name|file>',
+          'zoo model (alexnet-mc, alexnet, vgg16, tiny-cnn) or ONNX file',
+        )
+        .option('--devices <spec>', 'built-in devices, e.g. pi3:6 or pi3:6,pi4:2,tx2:1')
+        .option(
+          '--farm <file>',
+          'farm file: {"devices":[{"id","profile","medium"?}], "media"?, "coordinator"?}',
+        )
+        .option('--objective <ips|latency|energy>', 'what "best" means', 'ips')
+        .option('--max-latency <ms>', 'refuse plans slower than this from frame to result')
+        .option('--top <k>', 'also list the next best plans', '1')
+        .option(
+          '--preset <id>',
+          `the paper's distribution instead of a search (${PRESET_IDS.join(', ')})`,
+        )
+        .option('--out <file>', 'also write the plan document to this file'),
+    ),
   ).action(
     action(async (ctx): Promise<PlanOutput> => {
       const f = ctx.options(Flags);
-      const farm = f.devices !== undefined ? farmFromSpec(f.devices) : readFarm(f.farm!);
+      // Each board's measured profile where `mchair profile` kept one; the rest built in.
+      const believed = withStoredProfiles(
+        f.devices !== undefined ? farmFromSpec(f.devices) : readFarm(f.farm!),
+        (await openInventory(ctx)).storedProfiles(),
+      );
+      for (const note of believed.notes) ctx.say(note);
+      const farm = believed.farm;
       const model = loadPlannerModel(f.model);
       const started = performance.now();
       const cpu = process.cpuUsage();

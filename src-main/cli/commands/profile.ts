@@ -1,35 +1,25 @@
-// `mchair profile (--farm FILE | --emulate SPEC | --devices NAMES)`: measures each device through
-// its agent (a conv-heavy and a weight-heavy zoo model, each run whole on the device alone) and
-// fits the device's profile to the figures. `--out FILE` writes a planner farm file with the measured
-// profiles inline, for `mchair plan --farm FILE`; the built-in profiles stay the defaults.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// `mchair profile (--emulate SPEC | --farm FILE | --devices NAMES)`: measures each board through
+// its agent (runtime/profileBoards.ts: one small probe per layer family, its link, memory and
+// power) and keeps each board's measured profile with it in the inventory, where `mchair plan`,
+// `run --plan auto` and the app's views find it. `--out FILE` also writes a planner farm file
+// with the profiles inline, for `mchair plan --farm FILE` elsewhere.
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, InputError } from '../../contract/errors';
-import type { DeviceProfile } from '../../planner/profile';
-import { fitProfile } from '../../planner/calibrate';
-import { CostModel } from '../../planner/cost';
-import { analyseChain } from '../../planner/layers';
-import { toPlan } from '../../planner/plan';
-import {
-  farmFromFile,
-  farmFromSpec,
-  loadPlannerModel,
-  type Farm,
-  type PlannerModel,
-} from '../../planner/index';
+import { farmFromFile, farmFromSpec, type Farm } from '../../planner/index';
+import type { StoredProfile } from '../../planner/profileBook';
 import { readFarmFile } from '../../farm/farmfile';
-import { startEmulatedFarm, type RunningFarm } from '../../farm/virtual';
 import { probeDevice } from '../../provision/probe';
 import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
-import { runModel } from '../../runtime/run';
+import { profileBoards, type ProfileTarget } from '../../runtime/profileBoards';
 import { action, withCommonOptions } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
-
-/** Conv-heavy and weight-heavy: together they tell a board's two kinds of speed apart. */
-const MODELS = ['tiny-cnn', 'alexnet-mc'] as const;
+import {
+  boardsFor,
+  editInventory,
+  inventoryPath,
+  withInventoryOption,
+  withTrustOption,
+} from './devices';
 
 const Flags = z
   .object({
@@ -44,27 +34,30 @@ const Flags = z
     path: ['emulate'],
   });
 
-interface DeviceResult {
-  device: string;
-  base: string;
-  measured: Array<{ model: string; seconds: number; fittedSeconds: number }>;
-  scale: { spatial: number; gemm: number };
-  profile: DeviceProfile;
-}
-
 interface ProfileResult {
-  emulated: boolean;
-  devices: DeviceResult[];
+  devices: Array<{ device: string } & StoredProfile>;
+  /** The inventory the profiles were kept in. */
+  inventory: string;
   out: string | null;
 }
 
 function present(r: ProfileResult): string {
-  const tag = r.emulated ? ' (emulated)' : '';
+  const x = (k: number) => `x${k.toFixed(2)}`;
   return [
-    ...r.devices.map(
-      (d) =>
-        `${d.device.padEnd(12)} ${d.base.padEnd(11)} conv x${d.scale.spatial.toFixed(2)}  fc x${d.scale.gemm.toFixed(2)}  ${d.measured.map((m) => `${m.model} ${(m.seconds * 1000).toFixed(0)} ms`).join(', ')}${tag}`,
+    ...r.devices.map((d) =>
+      [
+        `${d.device} (${d.base}, ${d.profile.source ?? `measured ${d.measuredAt.slice(0, 10)}`}${d.profile.basis === 'emulated' ? ', emulated' : ''})`,
+        `  speed against built-in: ${d.probes.map((p) => `${p.family} ${x(p.scale)}`).join(', ')}`,
+        `  link to laptop: ${d.link.latencyMs.toFixed(2)} ms, ${d.link.mbps === null ? 'speed not measured' : `${d.link.mbps.toFixed(1)} Mbit/s`}${Object.entries(
+          d.peers,
+        )
+          .map(([to, mbps]) => `; to ${to} ${mbps.toFixed(1)} Mbit/s`)
+          .join(
+            '',
+          )}; runtime ${(d.profile.memory.runtimeBytes / 2 ** 20).toFixed(0)} MiB; power ${d.power.idleWatts === null ? 'no meter or rails' : `${d.power.idleWatts.toFixed(2)} W idle, ${d.power.busyWatts?.toFixed(2) ?? '?'} W busy`}`,
+      ].join('\n'),
     ),
+    `kept in ${r.inventory}: mchair plan and run --plan auto use them`,
     ...(r.out ? [`wrote ${r.out}: plan with it as mchair plan --farm ${r.out}`] : []),
   ].join('\n');
 }
@@ -82,7 +75,7 @@ export function registerProfile(program: Command): void {
         program
           .command('profile')
           .description(
-            'measure each device through its agent and fit its profile (conv and fully connected speed)',
+            "measure each board's speed per layer family, link, memory and power through its agent, and keep it with the board",
           )
           .option('--emulate <spec>', 'start an emulated farm, e.g. pi3:2,pi4:1')
           .option('--farm <file>', 'farm file (e.g. from "mchair farm up")')
@@ -90,103 +83,52 @@ export function registerProfile(program: Command): void {
             '--devices <names>',
             "the lab's provisioned boards (comma-separated names, or all), over SSH",
           )
-          .option('--frames <n>', 'frames per measurement', '8')
-          .option('--out <file>', 'write a planner farm file with the measured profiles'),
+          .option('--frames <n>', 'frames each board computes per probe', '8')
+          .option('--out <file>', 'also write a planner farm file with the measured profiles'),
       ),
     ),
   ).action(
     action(async (ctx): Promise<ProfileResult> => {
       const f = ctx.options(Flags);
-      // The lab's boards: each measured through its own agent, the parts pushed to it over SSH
-      // (a board is profiled by the profile it was added with, which the fit then corrects).
-      const boards = f.devices === undefined ? null : await boardsFor(ctx, f.devices);
-      const qemu = boards ? await underEmulation(boards) : new Set<string>();
-      const farm: Farm = boards
-        ? boardsPlannerFarm(boards.devices)
-        : f.emulate !== undefined
-          ? farmFromSpec(f.emulate)
-          : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
-      const models: PlannerModel[] = MODELS.map((m) => loadPlannerModel(m));
-      // The runs are measurements, not the user's runs: they go to a scratch store.
-      const scratch = mkdtempSync(join(tmpdir(), 'mchair-profile-'));
-      const devices: DeviceResult[] = [];
-      let emulated = false;
-      let started: RunningFarm | null = null;
-      try {
-        // An emulated farm starts once for all the measurements, not once for each run.
-        const farmFile = f.emulate !== undefined ? join(scratch, 'farm.json') : f.farm;
-        if (f.emulate !== undefined)
-          started = await startEmulatedFarm(farm, join(scratch, 'farm'), farmFile!, false);
-        for (const d of farm.devices) {
-          const measured: Array<{ model: PlannerModel; seconds: number }> = [];
-          for (const m of models) {
-            const cost = new CostModel(analyseChain(m));
-            const layout = [{ from: 0, to: cost.layerCount, parts: [{ share: 1, devices: [d] }] }];
-            const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
-            if (plan.devices.some((x) => x.memoryBytes > x.memoryBudgetBytes)) continue;
-            ctx.say(`profile ${d.id}: ${m.name}, ${f.frames} frames`);
-            const r = await runModel({
-              model: m.name,
-              plan,
-              ...(boards ? { boards } : { farmFile: farmFile! }),
-              frames: f.frames,
-              check: false,
-              window: 2,
-              dataDir: scratch,
-              labDir: ctx.dataDir,
-              log: ctx.log,
-            });
-            const own = r.devices.find((x) => x.id === d.id);
-            if (!own || own.computeMs <= 0)
-              throw new AppError(
-                'PROFILE_FAILED',
-                `${d.id} reported no compute time for ${m.name}; is its agent running?`,
-              );
-            emulated = r.emulated;
-            measured.push({ model: m, seconds: own.computeMs / 1000 });
-          }
-          if (measured.length === 0)
-            throw new InputError(`${d.id}: no profiling model fits its memory budget`);
-          const inQemu = qemu.has(d.id);
-          const note = `measured ${new Date().toISOString().slice(0, 10)} through its agent (${measured.map((x) => `${x.model.name} ${(x.seconds * 1000).toFixed(1)} ms`).join(', ')}), fitted to ${d.profile.id}${emulated ? ' (emulated board)' : ''}${inQemu ? ' under qemu-user CPU emulation on an x86 machine: not the speed of a real board' : ''}`;
-          // An emulated board's time includes its messages (the hold); a real agent's compute time does not.
-          const fit = fitProfile(d, measured, {
-            withMessages: emulated,
-            // qemu's timings are the laptop's, slowed by translation: never a board's speed.
-            basis: emulated || inQemu ? 'emulated' : 'measured',
-            note,
-          });
-          if (inQemu) fit.profile.name = `${fit.profile.name} under qemu (not its speed)`;
-          devices.push({
-            device: d.id,
-            base: d.profile.id,
-            measured: measured.map((x, i) => ({
-              model: x.model.name,
-              seconds: x.seconds,
-              fittedSeconds: fit.predicted[i]!,
-            })),
-            scale: fit.scale,
-            profile: fit.profile,
-          });
-        }
-      } finally {
-        await started?.stop();
-        rmSync(scratch, { recursive: true, force: true });
+      let target: ProfileTarget;
+      if (f.devices !== undefined) {
+        const boards = await boardsFor(ctx, f.devices);
+        const farm = boardsPlannerFarm(boards.devices);
+        target = { kind: 'boards', farm, boards, qemu: await underEmulation(boards) };
+      } else if (f.emulate !== undefined) {
+        target = { kind: 'emulate', farm: farmFromSpec(f.emulate) };
+      } else {
+        const farm: Farm = farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
+        target = { kind: 'farmFile', farm, file: f.farm! };
       }
+      const measured = await profileBoards({
+        target,
+        frames: f.frames,
+        labDir: ctx.dataDir,
+        log: ctx.log,
+        say: (line) => ctx.say(line),
+      });
+      await editInventory(ctx, (inv) => {
+        for (const m of measured) inv.setProfile(m.device, m.stored);
+      });
       if (f.out) {
-        const media = [...new Set([...farm.devices.map((d) => d.medium), farm.coordinator])];
+        const farm = target.farm;
         const file = {
           devices: farm.devices.map((d, i) => ({
             id: d.id,
-            profile: devices[i]!.profile,
+            profile: measured[i]!.stored.profile,
             medium: d.medium.id,
           })),
-          media,
+          media: [...new Set([...farm.devices.map((d) => d.medium), farm.coordinator])],
           coordinator: { medium: farm.coordinator.id },
         };
         writeFileSync(f.out, `${JSON.stringify(file, null, 2)}\n`);
       }
-      return { emulated, devices, out: f.out ?? null };
+      return {
+        devices: measured.map((m) => ({ device: m.device, ...m.stored })),
+        inventory: inventoryPath(ctx),
+        out: f.out ?? null,
+      };
     }, present),
   );
 }

@@ -17,6 +17,7 @@ import { action, RepeatFlag, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../contract/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
+import { openInventory } from './devices';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo or library model, or an ONNX file)' }).min(1),
@@ -121,6 +122,8 @@ export function registerRun(program: Command): void {
       async (ctx) => {
         const o = ctx.options(Options);
         const farm = await farmFromFlags(ctx, true);
+        // Each board's measured profile, where `mchair profile` kept one, shapes the plan.
+        const profiles = (await openInventory(ctx)).storedProfiles();
         // A model with a card: its pictures are cut as the card says and its results labelled.
         const { model, card } = await cardedModel(ctx.dataDir, o.model);
         const power = o.savedMeters
@@ -132,6 +135,7 @@ export function registerRun(program: Command): void {
             ...(card ? { labels: labelsOf(card) } : {}),
             plan: o.plan,
             ...farm,
+            profiles,
             frames: o.frames,
             window: o.window,
             check: o.check,

@@ -105,47 +105,6 @@ describe('mchair plan', () => {
     expect(Plan.parse(JSON.parse(r.stdout)).objective).toBe('latency');
   });
 
-  it('profiles emulated boards through their agents and plans with the fitted profiles', async () => {
-    const out = join(dir, 'measured.json');
-    const r = await mchair(
-      'profile',
-      '--emulate',
-      'pi3:1,pi4:1',
-      '--frames',
-      '4',
-      '--out',
-      out,
-      '--json',
-    );
-    expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as {
-      emulated: boolean;
-      devices: Array<{
-        device: string;
-        scale: { spatial: number; gemm: number };
-        profile: { basis: string };
-      }>;
-    };
-    expect(result.emulated).toBe(true);
-    expect(result.devices.map((d) => d.device)).toEqual(['pi3-1', 'pi4-1']);
-    // An emulated board holds each frame for its profile's time: the fit gives that profile back
-    // (0.9-1.1 on an idle machine). The hold is a floor, so a board never looks much faster than
-    // its profile; a loaded machine only makes it look slower (0.51 seen on a busy 2-core one).
-    for (const d of result.devices) {
-      expect(d.scale.spatial).toBeGreaterThan(0.2);
-      expect(d.scale.spatial).toBeLessThan(1.25);
-      expect(d.scale.gemm).toBeGreaterThan(0.2);
-      expect(d.scale.gemm).toBeLessThan(1.25);
-      expect(d.profile.basis).toBe('emulated');
-    }
-    const p = await mchair('plan', '--model', 'alexnet-mc', '--farm', out, '--json');
-    expect(p.code).toBe(0);
-    expect(Plan.parse(JSON.parse(p.stdout)).devices.map((d) => d.profile)).toEqual([
-      'pi3-measured',
-      'pi4-measured',
-    ]);
-  });
-
   it('says in one line what to fix', async () => {
     const both = await mchair(
       'plan',

@@ -1,11 +1,13 @@
 // `mchair profile --devices` on a real board: a board behind a real OpenSSH server on 127.x,
 // provisioned by `mchair provision` (a real agent computing for real, not an emulated one), is
-// measured through its agent (the profiling models' parts pushed to it over SFTP) and its
-// profile fitted to what it measured; `mchair plan --farm` then plans with the measured profile.
+// measured through its agent (the probes' parts pushed to it over SFTP), its profile fitted to
+// what it measured and kept in the inventory; `mchair plan --farm` plans with the --out file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Plan } from '../../../src-main/contract/plan';
+import { PROBE_FAMILIES } from '../../../src-main/planner/probes';
+import { StoredProfile } from '../../../src-main/planner/profileBook';
 import { runMchair, type CliResult } from '../cli/run-mchair';
 import { addBoardArgs } from './addBoard';
 import { startBoard, tempDir, type Board } from '../ssh/sshd';
@@ -45,28 +47,24 @@ describe('mchair profile on a provisioned board', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
-      emulated: boolean;
-      devices: Array<{
-        device: string;
-        base: string;
-        measured: Array<{ model: string; seconds: number; fittedSeconds: number }>;
-        scale: { spatial: number; gemm: number };
-        profile: { id: string; basis: string; calibration?: string };
-      }>;
+      devices: Array<{ device: string } & StoredProfile>;
+      inventory: string;
     };
     // A real agent's compute, not an emulated board's hold: the profile is measured.
-    expect(doc.emulated).toBe(false);
     const [board] = doc.devices;
     expect(board?.device).toBe('bench-1');
     expect(board?.base).toBe('x86-laptop');
     expect(board?.profile.basis).toBe('measured');
-    expect(board?.measured.map((m) => m.model)).toEqual(['tiny-cnn', 'alexnet-mc']);
-    for (const m of board!.measured) {
-      expect(m.seconds).toBeGreaterThan(0);
-      expect(m.seconds).toBeLessThan(5);
+    expect(board?.probes.map((p) => p.family)).toEqual(PROBE_FAMILIES);
+    for (const p of board!.probes) {
+      expect(p.seconds).toBeGreaterThan(0);
+      expect(p.seconds).toBeLessThan(5);
     }
-    expect(board!.scale.spatial).toBeGreaterThan(0);
-    expect(board!.scale.gemm).toBeGreaterThan(0);
+    // Its agent's memory at rest is the runtime a plan leaves room for.
+    expect(board!.profile.memory.runtimeBytes).toBeGreaterThan(10 * 2 ** 20);
+    // Kept with the board in the inventory, without --out.
+    const inv = JSON.parse(readFileSync(doc.inventory, 'utf8'));
+    expect(StoredProfile.parse(inv.profiles['bench-1']).profile.basis).toBe('measured');
     // The farm file it wrote plans with the measured profile.
     expect(JSON.parse(readFileSync(out, 'utf8')).devices[0].profile.basis).toBe('measured');
     const p = await mchair('plan', '--model', 'alexnet-mc', '--farm', out, '--json');

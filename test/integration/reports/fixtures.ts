@@ -50,6 +50,7 @@ export const PLAN: Plan = {
   devices: ['pi-1', 'pi-2', 'pi-3', 'pi-4'].map((device, i) => ({
     device,
     profile: 'pi3',
+    profileSource: 'built in',
     stage: `s${Math.min(2, i === 0 ? 0 : i < 3 ? 1 : 2)}`,
     part: null,
     memoryBytes: 1e8,

@@ -28,8 +28,11 @@ describe('zoo models and inspect', () => {
         'params',
         'paramBytes',
         'activationBytes',
+        // A convolution's kernel area: the cost model's conv size classes read it.
+        ...(l.op === 'Conv' ? ['kernel'] : []),
       ]);
     }
+    expect(r.layers.filter((l) => l.op === 'Conv').map((l) => l.kernel)).toEqual([9, 9, 9]);
     expect(r.layers.map((l) => l.op).slice(0, 5)).toEqual([
       'Cast',
       'Sub',
