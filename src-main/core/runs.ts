@@ -17,7 +17,7 @@ import type { FrameView } from '../contract/frameWindow';
 import { labelsOf } from '../model/labels';
 import { rankedClasses } from '../runtime/check';
 import { frameView } from '../runtime/images';
-import type { LiveRun } from '../runtime/demo';
+import type { LiveRun } from '../runtime/liveRun';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runModel, type RunRequest } from '../runtime/run';
 import { withSavedMeters } from '../store/meters';

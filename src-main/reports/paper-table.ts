@@ -6,7 +6,7 @@ import type { PerInferenceJ } from '../contract/energy';
 import { PRESET_DEVICES, PRESET_IDS, type PresetId } from '../planner/index';
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 
-/** One run as the table needs it (runtime/paper-demo.ts makes these from its runs). */
+/** One run as the table needs it (scenarios/paper-demo.ts makes these from its runs). */
 export interface PaperTableRun {
   model: string;
   boards: number;

@@ -12,11 +12,11 @@ import { AppError, type Manifest } from '../contract/index';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
-import { Coordinator, type RunOutcome } from './coordinator';
+import { Coordinator, type RunOutcome } from '../runtime/coordinator';
 import { DEFAULT_WINDOW } from './bench';
 import { NOOP_ANSWER_BYTES, writeNoopPart } from './noop';
 import { RssWatch, type RssGrowth } from './rss';
-import { syntheticSource } from './source';
+import { syntheticSource } from '../runtime/source';
 
 /**
  * Frames go in as fast as the credits allow (fps 0) by default: at a steady low rate the router's

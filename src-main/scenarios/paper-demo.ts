@@ -15,9 +15,9 @@ import type { Logger } from '../log';
 import { farmFromSpec, loadPlannerModel, type PlannerModel, type PresetId } from '../planner/index';
 import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
-import { choosePlan, runModel, type RunReport } from './run';
-import { roundFrames } from './coordinator';
-import { warmupFrames } from './stats';
+import { choosePlan, runModel, type RunReport } from '../runtime/run';
+import { roundFrames } from '../runtime/coordinator';
+import { warmupFrames } from '../runtime/stats';
 
 export interface PaperCase {
   model: string;

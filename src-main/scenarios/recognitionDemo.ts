@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelLibrary } from '../core/modelLibrary';
 import type { Logger } from '../log';
-import { recognise, type Recognition } from './recognise';
+import { recognise, type Recognition } from '../runtime/recognise';
 
 const FIXTURE = join('test', 'fixtures', 'squeezenet1.1-fp16');
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
-import { Coordinator } from './coordinator';
+import { Coordinator } from '../runtime/coordinator';
 import { writeNoopStage } from './noop';
 import { partName } from '../../remote-agent/src/protocol/schema';
-import { syntheticSource } from './source';
+import { syntheticSource } from '../runtime/source';
 
 export const DEFAULT_WINDOW = 8;
 
