@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { defaultDataDir } from '../store/paths';
+import { cliCore, type CliCore } from './core';
 
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
@@ -22,6 +23,8 @@ export interface ActionContext {
   options<S extends z.ZodType>(schema: S): z.output<S>;
   /** Human progress for the terminal: stderr, and silent under --json. */
   say(line: string): void;
+  /** Contract commands through the core's dispatcher, and its events, as the app has them. */
+  readonly core: Pick<CliCore, 'call' | 'on'>;
 }
 
 function flagName(key: PropertyKey): string {
@@ -55,12 +58,15 @@ export function action<R>(
     const log = createLogger(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),
     );
+    const dataDir = typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env);
+    const core = cliCore(dataDir, log);
     const ctx: ActionContext = {
       args: cmd.args,
       opts,
       json,
-      dataDir: typeof root.dataDir === 'string' ? root.dataDir : defaultDataDir(process.env),
+      dataDir,
       log,
+      core,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
         if (parsed.success) return parsed.data;
@@ -72,7 +78,12 @@ export function action<R>(
         if (!json) process.stderr.write(`${line}\n`);
       },
     };
-    const result = await run(ctx);
+    let result: R;
+    try {
+      result = await run(ctx);
+    } finally {
+      await core.close();
+    }
     // A long-running command (serve) prints its one document while it runs and returns nothing.
     if (result === undefined) return;
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${present(result)}\n`);

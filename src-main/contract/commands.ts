@@ -31,11 +31,11 @@ const HostKeyAnswers = {
 
 export const commands = {
   'app/info': command(
-    'What is running: version, mode (electron or serve), data folder.',
+    'What is running: version, mode (electron, serve or the cli), data folder.',
     z.object({}).strict(),
     z.object({
       version: z.string(),
-      mode: z.enum(['electron', 'serve']),
+      mode: z.enum(['electron', 'serve', 'cli']),
       dataDir: z.string(),
       platform: z.string(),
     }),

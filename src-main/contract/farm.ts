@@ -45,6 +45,8 @@ export const VirtualFarm = z.object({
   /** False when no virtual farm was started (devices is then empty). */
   up: z.boolean(),
   farmFile: z.string(),
+  /** A farm file may describe real boards too; the lab's own farm is always emulated. */
+  emulated: z.boolean(),
   devices: z.array(VirtualDevice),
 });
 export type VirtualFarm = z.infer<typeof VirtualFarm>;

@@ -20,7 +20,7 @@ import { reportHandlers } from './reports';
 import { runHandlers } from './runs';
 
 export interface CoreOptions {
-  mode: 'electron' | 'serve';
+  mode: 'electron' | 'serve' | 'cli';
   dataDir: string;
   log: Logger;
   /** Where SSH passwords and passphrases live: the OS keychain in the app, memory headless. */

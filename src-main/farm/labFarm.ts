@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../contract/index';
+import { AppError, FarmNotUpError } from '../contract/index';
 import { farmFromSpec } from '../planner/index';
 import { readFarmFile, type OpenFarm } from './farmfile';
 import { farmStatus, startEmulatedFarm, stopFarmProcesses, type DeviceStatus } from './virtual';
@@ -23,11 +23,7 @@ export interface LabFarmDevice {
 /** The lab's virtual farm file, or FARM_NOT_UP saying how to start one. */
 export async function openLabFarm(dataDir: string): Promise<OpenFarm> {
   const file = labFarmFile(dataDir);
-  if (!existsSync(file))
-    throw new AppError(
-      'FARM_NOT_UP',
-      'no virtual farm is up; start one with "mchair farm up --emulate pi3:6" or the Farm view',
-    );
+  if (!existsSync(file)) throw new FarmNotUpError();
   return readFarmFile(file);
 }
 

@@ -1,9 +1,10 @@
 // `mchair farm up --emulate SPEC | status | down`: the virtual farm, emulated boards as local
 // agent processes that outlive the command (see farm/virtual.ts). One virtual farm per data
-// folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads).
+// folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads), the one the
+// app's Farm view drives: through the core (farm/up, farm/status, farm/down).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { labFarmDown, labFarmStatus, labFarmUp, openLabFarm } from '../../farm/labFarm';
+import { FarmNotUpError } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 
 export function registerFarm(program: Command): void {
@@ -25,8 +26,8 @@ export function registerFarm(program: Command): void {
         const { emulate } = ctx.options(
           z.object({ emulate: z.string({ error: 'is required, e.g. pi3:6' }).min(1) }),
         );
-        const up = await labFarmUp(ctx.dataDir, emulate, (line) => ctx.say(line));
-        return { ...up, emulated: true };
+        ctx.say(`starting emulated boards ${emulate}`);
+        return ctx.core.call('farm/up', { spec: emulate });
       },
       (r) =>
         [
@@ -44,9 +45,9 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const status = await labFarmStatus(ctx.dataDir);
+        const status = await ctx.core.call('farm/status', {});
         // No farm is an error here (the app's Farm view shows it as a state instead).
-        if (!status.up) await openLabFarm(ctx.dataDir);
+        if (!status.up) throw new FarmNotUpError();
         return { farmFile: status.farmFile, emulated: status.emulated, devices: status.devices };
       },
       (r) =>
@@ -64,9 +65,7 @@ export function registerFarm(program: Command): void {
     farm.command('down').description('stop the virtual farm and remove its files'),
   ).action(
     action(
-      async (ctx) => {
-        return labFarmDown(ctx.dataDir);
-      },
+      async (ctx) => ctx.core.call('farm/down', {}),
       (r) => `stopped ${r.stopped} processes`,
     ),
   );
