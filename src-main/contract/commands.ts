@@ -92,6 +92,8 @@ export const commands = {
       .object({
         subnet: z.string().min(1).max(32),
         port: z.number().int().min(1).max(65_535).default(22),
+        /** How long each address gets to answer with an SSH banner. */
+        timeoutMs: z.number().int().min(50).max(30_000).default(1500),
       })
       .strict(),
     z.object({

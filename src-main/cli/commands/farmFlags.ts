@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { InputError } from '../../contract/index';
 import type { RecogniseRequest } from '../../runtime/recognise';
 import type { ActionContext } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+import { boardsFor, withInventoryOption, withTrustOption } from './boardFlags';
 
 export const FarmFlags = z.object({
   emulate: z.string().min(1).optional(),

@@ -26,7 +26,7 @@ import { probeDevice } from '../../provision/probe';
 import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
 import { runModel } from '../../runtime/run';
 import { action, withCommonOptions } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+import { boardsFor, withInventoryOption, withTrustOption } from './boardFlags';
 
 /** Conv-heavy and weight-heavy: together they tell a board's two kinds of speed apart. */
 const MODELS = ['tiny-cnn', 'alexnet-mc'] as const;
