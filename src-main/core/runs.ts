@@ -19,7 +19,8 @@ import { rankedClasses } from '../runtime/check';
 import { frameView } from '../runtime/images';
 import type { LiveRun } from '../runtime/liveRun';
 import { PageFrameSource } from '../runtime/pageSource';
-import { runModel, type RunRequest } from '../runtime/run';
+import { runModel } from '../runtime/run';
+import type { FarmChoice } from '../runtime/runFarm';
 import { withSavedMeters } from '../store/meters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
@@ -33,12 +34,8 @@ const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
 const PREVIEW_MS = 200;
 
-async function farmOf(
-  dataDir: string,
-  farm: RunFarm,
-  secrets: SecretStore,
-): Promise<Partial<RunRequest>> {
-  if (farm.kind === 'emulate') return { emulate: farm.spec };
+async function farmOf(dataDir: string, farm: RunFarm, secrets: SecretStore): Promise<FarmChoice> {
+  if (farm.kind === 'emulate') return { kind: 'emulate', spec: farm.spec };
   if (farm.kind === 'inventory') {
     const devices = (await Inventory.load(defaultInventoryPath(dataDir))).select(farm.devices);
     // As provisioning from the app: a new key is trusted only with the user's answer (confirmed
@@ -58,10 +55,10 @@ async function farmOf(
       if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code))
         throw new AppError(r.error.code, `${r.device}: ${r.error.message}`);
     }
-    return { boards: { devices, connector } };
+    return { kind: 'boards', boards: { devices, connector } };
   }
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
-  return { farmFile: labFarmFile(dataDir) };
+  return { kind: 'file', file: labFarmFile(dataDir) };
 }
 
 /**
@@ -119,7 +116,7 @@ export function runHandlers(o: {
       let frame: FrameView | null = null;
       const lines = startingLines(o.events);
       const done = runModel({
-        ...where,
+        farm: where,
         model: modelRef,
         labels,
         plan,

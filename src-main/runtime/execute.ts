@@ -11,7 +11,8 @@ import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
-import { Coordinator, type FarmAgent, type RunOutcome, type RunPlan } from './coordinator';
+import { Coordinator, type FarmAgent, type RunOutcome } from './coordinator';
+import type { RunPlan } from './deployment';
 import type { FrameSource } from './source';
 
 /** A result differing from the whole model by this much or more counts as mismatched. */
@@ -52,7 +53,7 @@ export interface ExecuteOutcome extends RunOutcome {
 }
 
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
-  const output = o.plan.manifest.output;
+  const output = o.plan.output;
   const checks = o.checker
     ? new CheckBehind(o.checker, o.source, CHECK_TOLERANCE, (frameId, maxAbsDiff) =>
         o.recorder?.check({ frameId, maxAbsDiff }),

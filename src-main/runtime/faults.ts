@@ -9,7 +9,8 @@ import type { Plan } from '../contract/plan';
 import { type DeviceProfile, mapOpSpeeds } from '../planner/profile';
 import { replan, type Farm, type PlannerModel } from '../planner/index';
 import type { Logger } from '../log';
-import type { Coordinator, RunPlan } from './coordinator';
+import type { Coordinator } from './coordinator';
+import type { RunPlan } from './deployment';
 import type { Verdict } from './heartbeat';
 
 /** Share of the new plan's predicted IPS that counts as recovered. */

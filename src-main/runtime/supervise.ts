@@ -9,7 +9,8 @@ import type { Farm, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
-import type { Coordinator, RunPlan } from './coordinator';
+import type { Coordinator } from './coordinator';
+import type { RunPlan } from './deployment';
 import { Faults } from './faults';
 import { startHeartbeat, type Verdict } from './heartbeat';
 

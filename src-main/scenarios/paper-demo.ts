@@ -16,7 +16,7 @@ import { farmFromSpec, loadPlannerModel, type PlannerModel, type PresetId } from
 import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
 import { choosePlan, runModel, type RunReport } from '../runtime/run';
-import { roundFrames } from '../runtime/coordinator';
+import { roundFrames } from '../runtime/deployment';
 import { warmupFrames } from '../runtime/stats';
 
 export interface PaperCase {
@@ -153,7 +153,7 @@ export async function runPaperDemo(o: {
         const report = await runModel({
           model: c.model,
           plan: c.plan,
-          farmFile: file,
+          farm: { kind: 'file', file },
           frames,
           check: false,
           window,

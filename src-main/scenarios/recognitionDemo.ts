@@ -38,7 +38,7 @@ export async function recogniseKitten(o: {
     trained: { name: added.name, model: added.model, card: added.card },
     files: [join(o.fixture, 'kitten_224.png')],
     top: 1,
-    farm: { farmFile: o.farmFile },
+    farm: { kind: 'file', file: o.farmFile },
     plan: 'auto',
     dataDir: o.dataDir,
     log: o.log,

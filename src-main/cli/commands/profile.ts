@@ -128,7 +128,7 @@ export function registerProfile(program: Command): void {
             const r = await runModel({
               model: m.name,
               plan,
-              ...(boards ? { boards } : { farmFile: farmFile! }),
+              farm: boards ? { kind: 'boards', boards } : { kind: 'file', file: farmFile! },
               frames: f.frames,
               check: false,
               window: 2,

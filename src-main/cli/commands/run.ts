@@ -131,7 +131,7 @@ export function registerRun(program: Command): void {
             model,
             ...(card ? { labels: labelsOf(card) } : {}),
             plan: o.plan,
-            ...farm,
+            farm,
             frames: o.frames,
             window: o.window,
             check: o.check,
