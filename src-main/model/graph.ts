@@ -17,10 +17,11 @@ import {
   toNumber,
   valuesTensor,
 } from './onnx';
-import { constantNodeValue, OpContext, type TensorInfo } from './ops';
+import { constantNodeValue } from './ops';
+import { OpContext, type TensorInfo } from './opContext';
 import { ruleFor } from './registry';
 
-export type { TensorInfo } from './ops';
+export type { TensorInfo } from './opContext';
 
 export interface NamedTensor {
   readonly name: string;
