@@ -37,7 +37,7 @@ import { runPower, type RunPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
-import { openFarm, seeFarm, type FarmChoice, type OpenedFarm, type SeenFarm } from './runFarm';
+import { openFarm, seeFarm, type FarmChoice, type ReadyFarm, type SeenFarm } from './runFarm';
 import { deployments, type Deployed } from './runDeploy';
 
 export interface RunRequest {
@@ -164,7 +164,7 @@ function cutBoards(chaos: readonly ChaosAction[]): string[] {
 }
 
 /** What chaos and a restart can reach of the farm's boards. */
-function targetsOf(farm: OpenedFarm, planner: Farm): FarmTargets {
+function targetsOf(farm: ReadyFarm, planner: Farm): FarmTargets {
   return farm.endpoints
     ? farmTargets(farm.endpoints, planner, farm.own ? { threads: 1, netns: farm.netns } : null)
     : boardTargets(farm.agents);
@@ -213,7 +213,7 @@ interface Ready {
   seen: SeenFarm;
   plan: Plan;
   chaos: ChaosAction[];
-  farm: OpenedFarm;
+  farm: ReadyFarm;
   targets: FarmTargets;
   rec: RunRecorder;
   deploy: (p: Plan) => Promise<Deployed>;

@@ -9,7 +9,7 @@ import type { OnnxModel } from '../model/onnx';
 import { specFromPlan } from '../model/source';
 import { predictPlan, type Farm, type PlannerModel } from '../planner/index';
 import { deploymentOf, type RunPlan } from './deployment';
-import type { OpenedFarm } from './runFarm';
+import type { ReadyFarm } from './runFarm';
 
 export interface Deployed {
   /** The partition as cut (before placing), as the run records it in manifest.json. */
@@ -42,7 +42,7 @@ export function deployments(o: {
   pm: PlannerModel;
   /** The whole farm at its profiles' speed. */
   nominal: Farm;
-  farm: OpenedFarm;
+  farm: ReadyFarm;
   runDir: string;
 }): (plan: Plan, costed?: Plan) => Promise<Deployed> {
   const partitions = new Map<string, { manifest: Manifest; dir: string }>();

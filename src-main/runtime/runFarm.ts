@@ -9,7 +9,11 @@ import { placeParts } from '../farm/parts';
 import { emulatedDevices } from '../farm/virtual';
 import { farmFromFile, farmFromSpec, type Farm } from '../planner/index';
 import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
-import { boardsPlannerFarm, openBoardFarm, type BoardFarm, type RunBoards } from './boardFarm';
+import type { Manifest } from '../contract/manifest';
+import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
+import { boardsPlannerFarm, openBoardFarm, type RunBoards } from './boardFarm';
+import type { FarmAgent } from './coordinator';
+import type { Assignment } from './deployment';
 
 /** Where a run's frames go. */
 export type FarmChoice =
@@ -25,8 +29,12 @@ export type SeenFarm = { planner: Farm } & (
   { kind: 'emulate' } | { kind: 'file'; open: OpenFarm } | { kind: 'boards'; boards: RunBoards }
 );
 
-/** A farm opened for a run: its agents answer, its parts can be placed. */
-export interface OpenedFarm extends BoardFarm {
+/** A farm ready for a run: its agents answer, its parts can be placed. */
+export interface ReadyFarm {
+  agents: FarmAgent[];
+  coordinator: { id: string; tls: TlsMaterial };
+  /** Puts a manifest's parts where the boards `assignment` names read them; the manifest as placed. */
+  place(manifest: Manifest, fromDir: string, assignment: Assignment): Promise<Manifest>;
   link: Link | null;
   emulated: boolean;
   /** The farm file's view of a local farm; null for boards elsewhere (never restarted from here). */
@@ -66,22 +74,14 @@ export interface OpenOptions {
   say?(line: string): void;
 }
 
-export async function openFarm(seen: SeenFarm, o: OpenOptions): Promise<OpenedFarm> {
+export async function openFarm(seen: SeenFarm, o: OpenOptions): Promise<ReadyFarm> {
   switch (seen.kind) {
     case 'emulate':
       return openEmulated(seen.planner, o.isolate, o.say);
     case 'file':
       return openFarmFile(seen.planner, seen.open);
     case 'boards':
-      return {
-        ...(await openBoardFarm(seen.boards, o.labDir, o.signal, o.say)),
-        link: null,
-        emulated: false,
-        endpoints: null,
-        own: false,
-        netns: new Map(),
-        stop: async () => undefined,
-      };
+      return openBoardFarm(seen.boards, o.labDir, o.signal, o.say);
   }
 }
 
@@ -93,7 +93,7 @@ async function openEmulated(
   planner: Farm,
   isolate: string[],
   say?: (line: string) => void,
-): Promise<OpenedFarm> {
+): Promise<ReadyFarm> {
   const { devices, coordinatorLink } = emulatedDevices(planner);
   const net = await isolatedBoards(isolate, say);
   try {
@@ -127,7 +127,7 @@ async function openEmulated(
   }
 }
 
-async function openFarmFile(planner: Farm, open: OpenFarm): Promise<OpenedFarm> {
+async function openFarmFile(planner: Farm, open: OpenFarm): Promise<ReadyFarm> {
   const c = planner.coordinator;
   let link: Link | null = null;
   if (open.farm.emulated) {
