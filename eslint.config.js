@@ -51,7 +51,6 @@ export default tseslint.config(
   },
   {
     files: [
-      'src-main/power/session.ts', // startPowerSession, 170
       'src-main/reports/html.ts', // runSection, 157
       'src-renderer/stores/farm.ts', // the setup store, 195
       'src-renderer/stores/liveRun.ts', // the setup store, 167
