@@ -9,7 +9,7 @@ import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { PeerClient, type TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { Health } from '../../remote-agent/src/protocol/schema';
 import type { Farm, Medium } from '../planner/index';
-import type { FarmAgent } from '../runtime/coordinator';
+import type { Board } from '../runtime/coordinator';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';
@@ -34,7 +34,7 @@ export interface FarmDeviceSpec {
 
 export interface RunningFarm {
   endpoints: FarmEndpoints;
-  agents: FarmAgent[];
+  agents: Board[];
   coordinator: { id: string; tls: TlsMaterial };
   /** Opens the coordinator's own emulated link (null when the farm is not emulated). */
   coordinatorLink(): Promise<Link | null>;

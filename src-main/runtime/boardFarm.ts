@@ -8,7 +8,7 @@ import type { Device } from '../inventory/device';
 import { farmFromFile, type Farm } from '../planner/index';
 import { provisionedFarm } from '../provision/farm';
 import { pushRunParts, type RunBoards } from '../provision/runParts';
-import type { FarmAgent } from './coordinator';
+import type { Board } from './coordinator';
 import type { ReadyFarm } from './runFarm';
 import type { FarmTargets } from './targets';
 import { addressTowards } from './targets';
@@ -116,7 +116,7 @@ export function progressLines(
 }
 
 /** Chaos and heartbeat targets of boards elsewhere: pinged, never killed or restarted from here. */
-export function boardTargets(agents: readonly FarmAgent[]): FarmTargets {
+export function boardTargets(agents: readonly Board[]): FarmTargets {
   return {
     targets: agents.map((a) => ({
       peer: { id: a.id, host: a.host, port: a.port },

@@ -36,7 +36,8 @@ import type { FrameSource } from './source';
 import { boardsOf, roundFrames, type RunPlan } from './deployment';
 import { type MeasuredWindow, RunFigures } from './stats';
 
-export interface FarmAgent extends Peer {
+/** A board of the run's farm as the coordinator reaches it: its agent's address, and its profile. */
+export interface Board extends Peer {
   /** Device profile when emulated (virtual farm); null for a real board. */
   profile: string | null;
 }
@@ -44,7 +45,7 @@ export interface FarmAgent extends Peer {
 export interface CoordinatorOptions {
   runId: string;
   plan: RunPlan;
-  agents: FarmAgent[];
+  agents: Board[];
   /** The coordinator's own identity in the farm's PKI (id = its certificate's common name). */
   identity: { id: string; tls: TlsMaterial };
   /** Address agents reach the coordinator's sink at, and where it listens. */
@@ -552,7 +553,7 @@ export class Coordinator {
     );
     const devices: DeviceMetrics[] = [];
     answers.forEach((t, i) => {
-      const a = agents[i] as FarmAgent;
+      const a = agents[i] as Board;
       if (t) this.o.onTelemetry?.(t);
       if (t) devices.push(this.account(a, t));
       else {
@@ -575,7 +576,7 @@ export class Coordinator {
     this.o.onMetrics?.(m);
   }
 
-  private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
+  private account(a: Board, t: Telemetry): DeviceMetrics {
     const tot: DeviceTotals = this.totals.get(a.id) ?? {
       frames: 0,
       computeMs: 0,

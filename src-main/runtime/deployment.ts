@@ -4,7 +4,7 @@
 // them up again by name or index.
 import { AppError, type Manifest } from '../contract/index';
 import { partName, type StageSpec } from '../../remote-agent/src/protocol/schema';
-import type { FarmAgent } from './coordinator';
+import type { Board } from './coordinator';
 
 export interface RunPlan {
   /** The frames the first stage takes (name, dtype, shape). */
@@ -29,7 +29,7 @@ export type Assignment = readonly (readonly (readonly string[])[])[];
 export function deploymentOf(
   manifest: Manifest,
   assignment: Assignment,
-  agents: readonly FarmAgent[],
+  agents: readonly Board[],
   times: Pick<RunPlan, 'holdMs' | 'expectMs'> = {},
 ): RunPlan {
   if (assignment.length !== manifest.stages.length)

@@ -11,7 +11,7 @@ import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
-import { Coordinator, type FarmAgent, type RunOutcome } from './coordinator';
+import { Coordinator, type Board, type RunOutcome } from './coordinator';
 import type { RunPlan } from './deployment';
 import type { FrameSource } from './source';
 
@@ -21,7 +21,7 @@ export const CHECK_TOLERANCE = 1e-5;
 export interface ExecuteOptions {
   runId: string;
   plan: RunPlan;
-  agents: FarmAgent[];
+  agents: Board[];
   identity: { id: string; tls: TlsMaterial };
   sinkHost: string;
   source: FrameSource;

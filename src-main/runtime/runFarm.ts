@@ -12,7 +12,7 @@ import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import type { Manifest } from '../contract/manifest';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { boardsPlannerFarm, openBoardFarm, type RunBoards } from './boardFarm';
-import type { FarmAgent } from './coordinator';
+import type { Board } from './coordinator';
 import type { Assignment } from './deployment';
 
 /** Where a run's frames go. */
@@ -31,7 +31,7 @@ export type SeenFarm = { planner: Farm } & (
 
 /** A farm ready for a run: its agents answer, its parts can be placed. */
 export interface ReadyFarm {
-  agents: FarmAgent[];
+  agents: Board[];
   coordinator: { id: string; tls: TlsMaterial };
   /** Puts a manifest's parts where the boards `assignment` names read them; the manifest as placed. */
   place(manifest: Manifest, fromDir: string, assignment: Assignment): Promise<Manifest>;
