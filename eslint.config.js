@@ -39,4 +39,31 @@ export default tseslint.config(
     plugins: { rooms },
     rules: { 'rooms/layering': 'error' },
   },
+  // Units a reader can hold in mind: no file over 500 lines, no function over 120. Blank lines and
+  // comments do not count, so a comment that says why never pushes code apart.
+  {
+    files: ['src-main/**', 'remote-agent/src/**', 'src-renderer/**'],
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  // Still over, each being split on its own branch or next: remove a line here once it is.
+  {
+    files: [
+      'src-main/runtime/coordinator.ts', // branch faults: deploy, dispatch, collect
+      'src-main/planner/search.ts', // branch search
+    ],
+    rules: { 'max-lines': 'off' },
+  },
+  {
+    files: [
+      'src-main/reports/html.ts', // runSection, 157
+      'src-main/core/runs.ts', // runHandlers, 162 (run sets and their runs)
+      'src-main/runtime/profileBoards.ts', // profileBoards, 159
+      'src-renderer/stores/farm.ts', // the setup store, 195
+      'src-renderer/stores/liveRun.ts', // the setup store, 167
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
 );

@@ -8,6 +8,7 @@ import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { nameThisProgram } from '../store/owner';
 import { dataDirOf, defaultDataDir } from '../store/paths';
+import { cliCore, type CliCore } from './core';
 
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
@@ -32,6 +33,8 @@ export interface ActionContext {
   options<S extends z.ZodType>(schema: S): z.output<S>;
   /** Human progress for the terminal: stderr, and silent under --json. */
   say(line: string): void;
+  /** Contract commands through the core's dispatcher, and its events, as the app has them. */
+  readonly core: Pick<CliCore, 'call' | 'on'>;
 }
 
 function flagName(key: PropertyKey): string {
@@ -74,13 +77,16 @@ export function action<R>(
     const log = createLogger(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),
     );
+    const dataDir = typeof root.dataDir === 'string' ? root.dataDir : dataDirOf(home);
+    const core = cliCore(dataDir, log);
     const ctx: ActionContext = {
       args: cmd.args,
       opts,
       json,
-      dataDir: typeof root.dataDir === 'string' ? root.dataDir : dataDirOf(home),
+      dataDir,
       home: typeof root.dataDir === 'string' ? null : home,
       log,
+      core,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
         if (parsed.success) return parsed.data;
@@ -92,7 +98,12 @@ export function action<R>(
         if (!json) process.stderr.write(`${line}\n`);
       },
     };
-    const result = await run(ctx);
+    let result: R;
+    try {
+      result = await run(ctx);
+    } finally {
+      await core.close();
+    }
     // A long-running command (serve) prints its one document while it runs and returns nothing.
     if (result === undefined) return;
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${present(result)}\n`);

@@ -33,11 +33,11 @@ const HostKeyAnswers = {
 
 export const commands = {
   'app/info': command(
-    'What is running: version, mode (electron or serve), data folder.',
+    'What is running: version, mode (electron, serve or the cli), data folder.',
     z.object({}).strict(),
     z.object({
       version: z.string(),
-      mode: z.enum(['electron', 'serve']),
+      mode: z.enum(['electron', 'serve', 'cli']),
       dataDir: z.string(),
       platform: z.string(),
       /** The core's process: runs whose owner is another process are shown as theirs. */
@@ -113,6 +113,8 @@ export const commands = {
       .object({
         subnet: z.string().min(1).max(32),
         port: z.number().int().min(1).max(65_535).default(22),
+        /** How long each address gets to answer with an SSH banner. */
+        timeoutMs: z.number().int().min(50).max(30_000).default(1500),
       })
       .strict(),
     z.object({

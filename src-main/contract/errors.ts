@@ -67,6 +67,16 @@ export class InputError extends AppError {
   }
 }
 
+/** The lab's virtual farm is asked for and none is up: the way to start one. */
+export class FarmNotUpError extends AppError {
+  constructor() {
+    super(
+      'FARM_NOT_UP',
+      'no virtual farm is up; start one with "mchair farm up --emulate pi3:6" or the Farm view',
+    );
+  }
+}
+
 /**
  * A board's inference backend cannot load a part (no kernel for an operator or type): the deploy
  * is refused before any frame is sent, naming the board, the backend and the operator.

@@ -46,6 +46,8 @@ export const VirtualFarm = z.object({
   /** False when no virtual farm was started (devices is then empty). */
   up: z.boolean(),
   farmFile: z.string(),
+  /** A farm file may describe real boards too; the lab's own farm is always emulated. */
+  emulated: z.boolean(),
   devices: z.array(VirtualDevice),
   /**
    * The program that started it (its agents outlive it: every program on the data folder runs on

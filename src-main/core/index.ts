@@ -4,7 +4,8 @@ import { AppError } from '../contract/index';
 import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
-import { startDemoRun, type LiveRun } from '../runtime/demo';
+import type { LiveRun } from '../runtime/liveRun';
+import { startDemoRun } from '../scenarios/demo';
 import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { changeDataFolder } from './dataFolder';
@@ -21,7 +22,7 @@ import { reportHandlers } from './reports';
 import { runHandlers } from './runs';
 
 export interface CoreOptions {
-  mode: 'electron' | 'serve';
+  mode: 'electron' | 'serve' | 'cli';
   dataDir: string;
   log: Logger;
   /** Where SSH passwords and passphrases live: the OS keychain in the app, memory headless. */

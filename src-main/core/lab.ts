@@ -115,7 +115,7 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
       const added = await edit((inv) => inputs.map((d) => inv.add(d, { replace }).name));
       return { added };
     },
-    'devices/scan': async ({ subnet, port }) => {
+    'devices/scan': async ({ subnet, port, timeoutMs }) => {
       if (scanning)
         throw new AppError('SCAN_BUSY', 'a scan is running already: wait for it or stop it');
       const abort = new AbortController();
@@ -125,6 +125,7 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
         const found = await scanSubnet({
           subnet,
           port,
+          timeoutMs,
           signal: abort.signal,
           onProgress: (done, total) => {
             if (done < total && Date.now() - last < SCAN_PROGRESS_EVERY_MS) return;

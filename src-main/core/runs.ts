@@ -21,11 +21,12 @@ import type { FrameView } from '../contract/frameWindow';
 import { labelsOf } from '../model/labels';
 import { rankedClasses } from '../runtime/check';
 import { frameView } from '../runtime/images';
-import type { LiveRun } from '../runtime/demo';
+import type { LiveRun } from '../runtime/liveRun';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runRepeated } from '../runtime/repeat';
 import { runModel, type RunRequest } from '../runtime/run';
 import type { RunBoards } from '../runtime/boardFarm';
+import type { FarmChoice } from '../runtime/runFarm';
 import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
@@ -70,16 +71,12 @@ export async function inventoryBoards(
   return { devices, connector, ...(all ? { inventory: inventory.path } : {}) };
 }
 
-async function farmOf(
-  dataDir: string,
-  farm: RunFarm,
-  secrets: SecretStore,
-): Promise<Partial<RunRequest>> {
-  if (farm.kind === 'emulate') return { emulate: farm.spec };
+async function farmOf(dataDir: string, farm: RunFarm, secrets: SecretStore): Promise<FarmChoice> {
+  if (farm.kind === 'emulate') return { kind: 'emulate', spec: farm.spec };
   if (farm.kind === 'inventory')
-    return { boards: await inventoryBoards(dataDir, farm.devices, farm, secrets) };
+    return { kind: 'boards', boards: await inventoryBoards(dataDir, farm.devices, farm, secrets) };
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
-  return { farmFile: labFarmFile(dataDir) };
+  return { kind: 'file', file: labFarmFile(dataDir) };
 }
 
 /**
@@ -123,7 +120,7 @@ export function runHandlers(o: {
     modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
     labels: ReturnType<typeof labelsOf> | undefined;
     card: Awaited<ReturnType<ModelLibrary['card']>>;
-    where: Partial<RunRequest>;
+    where: FarmChoice;
     profiles: RunRequest['profiles'];
     power: Awaited<ReturnType<typeof withSavedMeters>>;
     plan: RunRequest['plan'];
@@ -147,7 +144,7 @@ export function runHandlers(o: {
     let frame: FrameView | null = null;
     const lines = startingLines(o.events);
     const done = runModel({
-      ...where,
+      farm: where,
       profiles,
       model: modelRef,
       labels,

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AppError, describeOwner, RunOwner } from '../contract/index';
+import { AppError, describeOwner, FarmNotUpError, RunOwner } from '../contract/index';
 import { writeFileAtomic } from '../store/atomic';
 import { withFileLock } from '../store/lock';
 import { thisOwner } from '../store/owner';
@@ -57,11 +57,7 @@ export interface LabFarmDevice {
 /** The lab's virtual farm file, or FARM_NOT_UP saying how to start one. */
 export async function openLabFarm(dataDir: string): Promise<OpenFarm> {
   const file = labFarmFile(dataDir);
-  if (!existsSync(file))
-    throw new AppError(
-      'FARM_NOT_UP',
-      'no virtual farm is up; start one with "mchair farm up --emulate pi3:6" or the Farm view',
-    );
+  if (!existsSync(file)) throw new FarmNotUpError();
   return readFarmFile(file);
 }
 

@@ -14,7 +14,7 @@ import {
   type TlsMaterial,
 } from '../../remote-agent/src/protocol/index';
 import type { Farm, Medium } from '../planner/index';
-import type { FarmAgent } from '../shared/farmAgent';
+import type { Board } from '../shared/board';
 import type { BoardReadings } from '../contract/farm';
 import type { FarmEndpoints } from './farmfile';
 import { readingsOf } from './readings';
@@ -40,7 +40,7 @@ export interface FarmDeviceSpec {
 
 export interface RunningFarm {
   endpoints: FarmEndpoints;
-  agents: FarmAgent[];
+  agents: Board[];
   coordinator: { id: string; tls: TlsMaterial };
   /** Opens the coordinator's own emulated link (null when the farm is not emulated). */
   coordinatorLink(): Promise<Link | null>;

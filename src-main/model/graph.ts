@@ -17,10 +17,11 @@ import {
   toNumber,
   valuesTensor,
 } from './onnx';
-import { constantNodeValue, OpContext, type TensorInfo } from './ops';
+import { constantNodeValue } from './ops';
+import { OpContext, type TensorInfo } from './opContext';
 import { ruleFor } from './registry';
 
-export type { TensorInfo } from './ops';
+export type { TensorInfo } from './opContext';
 
 export interface NamedTensor {
   readonly name: string;
@@ -148,7 +149,52 @@ function analyse(model: OnnxModel): GraphAnalysis {
   const names = uniqueNames(nodes);
   const order = topologicalOrder(label, nodes, names, new Set([input.name, ...constants.keys()]));
 
-  // Walk in dependency order: infer types, fold what is constant.
+  const { folded, infos } = inferTypes(opset, nodes, names, order, constants, tensors);
+
+  if (!tensors.has(outputName))
+    throw new ModelInvalidError(`${label}: output "${outputName}" is not produced by any node`);
+  if (constants.has(outputName))
+    throw new ModelInvalidError(
+      `${label}: output "${outputName}" is a constant; nothing to compute`,
+    );
+
+  const live = liveNodes(outputName, order, nodes, folded, constants);
+
+  const { layers, producer, consumers } = layersOf(
+    opset,
+    layerOrder(order, nodes, live, constants),
+    nodes,
+    names,
+    infos,
+    constants,
+    tensors,
+  );
+  const outInfo = tensors.get(outputName)!;
+  return {
+    model,
+    opset,
+    input,
+    output: { name: outputName, ...outInfo },
+    layers,
+    tensors,
+    constants,
+    producer,
+    consumers,
+  };
+}
+
+/**
+ * Walks the nodes in dependency order: infers every tensor's type into `tensors` and folds what
+ * is constant into `constants` (both grow); returns the folded nodes and each node's output types.
+ */
+function inferTypes(
+  opset: number,
+  nodes: readonly NodeProto[],
+  names: readonly string[],
+  order: readonly number[],
+  constants: Map<string, TensorProto>,
+  tensors: Map<string, TensorInfo>,
+): { folded: Set<number>; infos: Map<number, TensorInfo[]> } {
   const folded = new Set<number>();
   const infos = new Map<number, TensorInfo[]>();
   for (const idx of order) {
@@ -188,14 +234,17 @@ function analyse(model: OnnxModel): GraphAnalysis {
     infos.set(idx, outInfos);
   }
 
-  if (!tensors.has(outputName))
-    throw new ModelInvalidError(`${label}: output "${outputName}" is not produced by any node`);
-  if (constants.has(outputName))
-    throw new ModelInvalidError(
-      `${label}: output "${outputName}" is a constant; nothing to compute`,
-    );
+  return { folded, infos };
+}
 
-  // Keep the computing nodes the output depends on.
+/** The computing nodes the output depends on (folded constants are not computed). */
+function liveNodes(
+  outputName: string,
+  order: readonly number[],
+  nodes: readonly NodeProto[],
+  folded: ReadonlySet<number>,
+  constants: ReadonlyMap<string, TensorProto>,
+): Set<number> {
   const producerIdx = new Map<string, number>();
   for (const idx of order) for (const o of nodes[idx]!.output ?? []) if (o) producerIdx.set(o, idx);
   const live = new Set<number>();
@@ -208,11 +257,24 @@ function analyse(model: OnnxModel): GraphAnalysis {
     for (const i of nodes[idx]!.input ?? []) if (i && !constants.has(i)) stack.push(i);
   }
 
+  return live;
+}
+
+/** The layers in `order`, with their costs, and which layer makes and which read each tensor. */
+function layersOf(
+  opset: number,
+  order: readonly number[],
+  nodes: readonly NodeProto[],
+  names: readonly string[],
+  infos: ReadonlyMap<number, TensorInfo[]>,
+  constants: ReadonlyMap<string, TensorProto>,
+  tensors: ReadonlyMap<string, TensorInfo>,
+): Pick<GraphAnalysis, 'layers' | 'producer' | 'consumers'> {
   const layers: Layer[] = [];
   const producer = new Map<string, Layer>();
   const consumers = new Map<string, Layer[]>();
   const counted = new Set<string>();
-  for (const idx of layerOrder(order, nodes, live, constants)) {
+  for (const idx of order) {
     const node = nodes[idx]!;
     const name = names[idx]!;
     const rule = ruleFor(node, name, idx);
@@ -258,18 +320,7 @@ function analyse(model: OnnxModel): GraphAnalysis {
       consumers.set(i, list);
     }
   }
-  const outInfo = tensors.get(outputName)!;
-  return {
-    model,
-    opset,
-    input,
-    output: { name: outputName, ...outInfo },
-    layers,
-    tensors,
-    constants,
-    producer,
-    consumers,
-  };
+  return { layers, producer, consumers };
 }
 
 /**

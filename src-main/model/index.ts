@@ -28,11 +28,11 @@ export { inputPrefix, wrapModel } from './wrap';
 export { CATALOGUE, catalogueBySha256, catalogueEntry, type CatalogueEntry } from './catalogue';
 export { encodeModel, saveModel, type OnnxModel, type SavedModel } from './onnx';
 export { loadModel } from './load';
+export { listCuts } from './cut';
+export { splitSizes } from './channelSplit';
 export {
   buildPartition,
-  listCuts,
   partitionModel,
-  splitSizes,
   type Partition,
   type PartitionSpec,
   type PartModel,

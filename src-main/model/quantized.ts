@@ -22,7 +22,7 @@ import {
   type OpRule,
   pool,
   same,
-} from './ops';
+} from './opContext';
 
 /** The element type a zero point at `slot` fixes (uint8 when the zero point is omitted). */
 function zeroPointType(ctx: OpContext, slot: number): DType {

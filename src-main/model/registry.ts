@@ -3,7 +3,8 @@
 // with its type, name and position, on one line.
 import { ModelOpUnsupportedError } from './errors';
 import type { NodeProto } from './onnx';
-import { OP_RULES, type OpRule } from './ops';
+import { OP_RULES } from './ops';
+import type { OpRule } from './opContext';
 import { MICROSOFT_RULES, QUANTIZED_RULES } from './quantized';
 
 const DEFAULT_RULES: Readonly<Record<string, OpRule>> = { ...OP_RULES, ...QUANTIZED_RULES };

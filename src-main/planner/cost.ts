@@ -292,48 +292,7 @@ export class CostModel {
     const stageIps = partIps.map((st) => Math.min(...st));
     const stageBottleneckPart = partIps.map((st) => st.indexOf(Math.min(...st)));
 
-    // Shared media: each hop's bytes use the air once if either end is on the medium, unless
-    // both ends are roles of one board: the agent hands those to itself over loopback. Frames
-    // go to the receiving replicas whatever replica sent them, so a hop's sender and receiver
-    // are the same board with the product of its two shares.
-    const airBytes = new Map<Medium, number>();
-    const coordinatorSide = [{ device: null, medium: farm.coordinator, weight: 1 }];
-    const sideOf = (si: number, pi: number) =>
-      layout[si]!.parts[pi]!.devices.map((d, k) => ({
-        device: d.id,
-        medium: d.medium,
-        weight: weights[si]![pi]![k]!,
-      }));
-    type Side = ReadonlyArray<{ device: string | null; medium: Medium; weight: number }>;
-    const addHop = (bytes: number, from: Side, to: Side) => {
-      const media = new Set(
-        [...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'),
-      );
-      for (const m of media) {
-        const pS = from.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
-        const pR = to.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
-        let local = 0;
-        for (const x of from)
-          for (const y of to)
-            if (x.device !== null && x.device === y.device && x.medium === m)
-              local += x.weight * y.weight;
-        airBytes.set(m, (airBytes.get(m) ?? 0) + bytes * (1 - (1 - pS) * (1 - pR) - local));
-      }
-    };
-    layout.forEach((s, si) => {
-      s.parts.forEach((_, pi) => {
-        const bytes = cutBytes[s.from]!;
-        if (si === 0) addHop(bytes, coordinatorSide, sideOf(si, pi));
-        else
-          layout[si - 1]!.parts.forEach((q, qi) =>
-            addHop(bytes * q.share, sideOf(si - 1, qi), sideOf(si, pi)),
-          );
-      });
-    });
-    const last = layout.length - 1;
-    layout[last]!.parts.forEach((q, qi) =>
-      addHop(cutBytes[this.layerCount]! * q.share, sideOf(last, qi), coordinatorSide),
-    );
+    const airBytes = airBytesOf(layout, farm, weights, cutBytes, this.layerCount);
     const media = [...airBytes].map(([medium, bytesPerFrame]) => ({
       medium,
       bytesPerFrame,
@@ -357,16 +316,7 @@ export class CostModel {
       bottleneck = { kind: 'port', index: 0, ips: coordinatorPortIps };
     // A device with several roles: each part is fast enough on its own, the board for all of
     // them may not be. (A one-role device's capacity is its part's share, already counted.)
-    const roles = new Map<Device, Array<{ si: number; pi: number; k: number }>>();
-    layout.forEach((s, si) =>
-      s.parts.forEach((p, pi) =>
-        p.devices.forEach((d, k) => {
-          const list = roles.get(d);
-          if (list) list.push({ si, pi, k });
-          else roles.set(d, [{ si, pi, k }]);
-        }),
-      ),
-    );
+    const roles = rolesOf(layout);
     const roleLists = [...roles.values()];
     const capacities = roleLists.map((rs) => {
       let cpu = 0;
@@ -419,24 +369,7 @@ export class CostModel {
     });
     const idle = farm.devices.filter((d) => !roles.has(d));
 
-    // Latency of one frame on an idle farm: hops plus the slowest replica of each stage.
-    const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
-      [...new Set([...a, ...b])].reduce(
-        (t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000,
-        0,
-      );
-    const mediaOf = (si: number) =>
-      layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
-    let latencySec = 0;
-    layout.forEach((s, si) => {
-      latencySec += hopSec(
-        cutBytes[s.from]!,
-        si === 0 ? [farm.coordinator] : mediaOf(si - 1),
-        mediaOf(si),
-      );
-      latencySec += Math.max(...partCosts[si]!.flat().map((c) => c.computeSec + c.ioSec));
-    });
-    latencySec += hopSec(cutBytes[this.layerCount]!, mediaOf(last), [farm.coordinator]);
+    const latencySec = latencyOf(layout, farm, partCosts, cutBytes, this.layerCount);
 
     const perFrame = (f: (l: DeviceLoad) => number) =>
       ips > 0 ? loads.reduce((a, l) => a + f(l), 0) / ips : Infinity;
@@ -464,4 +397,105 @@ export class CostModel {
       fits: devices.every((u) => u.fits),
     };
   }
+}
+
+/** Each replica's share of its part's frames: `weights[stage][part][replica]`. */
+type Weights = ReadonlyArray<ReadonlyArray<ReadonlyArray<number>>>;
+
+/**
+ * Bytes a frame puts on each shared medium. Each hop's bytes use the air once if either end is on
+ * the medium, unless both ends are roles of one board: the agent hands those to itself over
+ * loopback. Frames go to the receiving replicas whatever replica sent them, so a hop's sender and
+ * receiver are the same board with the product of its two shares.
+ */
+function airBytesOf(
+  layout: Layout,
+  farm: Farm,
+  weights: Weights,
+  cutBytes: readonly number[],
+  layerCount: number,
+): Map<Medium, number> {
+  const airBytes = new Map<Medium, number>();
+  const coordinatorSide = [{ device: null, medium: farm.coordinator, weight: 1 }];
+  const sideOf = (si: number, pi: number) =>
+    layout[si]!.parts[pi]!.devices.map((d, k) => ({
+      device: d.id,
+      medium: d.medium,
+      weight: weights[si]![pi]![k]!,
+    }));
+  type Side = ReadonlyArray<{ device: string | null; medium: Medium; weight: number }>;
+  const addHop = (bytes: number, from: Side, to: Side) => {
+    const media = new Set([...from, ...to].map((x) => x.medium).filter((m) => m.kind === 'shared'));
+    for (const m of media) {
+      const pS = from.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
+      const pR = to.filter((x) => x.medium === m).reduce((a, x) => a + x.weight, 0);
+      let local = 0;
+      for (const x of from)
+        for (const y of to)
+          if (x.device !== null && x.device === y.device && x.medium === m)
+            local += x.weight * y.weight;
+      airBytes.set(m, (airBytes.get(m) ?? 0) + bytes * (1 - (1 - pS) * (1 - pR) - local));
+    }
+  };
+  layout.forEach((s, si) => {
+    s.parts.forEach((_, pi) => {
+      const bytes = cutBytes[s.from]!;
+      if (si === 0) addHop(bytes, coordinatorSide, sideOf(si, pi));
+      else
+        layout[si - 1]!.parts.forEach((q, qi) =>
+          addHop(bytes * q.share, sideOf(si - 1, qi), sideOf(si, pi)),
+        );
+    });
+  });
+  const last = layout.length - 1;
+  layout[last]!.parts.forEach((q, qi) =>
+    addHop(cutBytes[layerCount]! * q.share, sideOf(last, qi), coordinatorSide),
+  );
+  return airBytes;
+}
+
+/** Latency of one frame on an idle farm: hops plus the slowest replica of each stage. */
+function latencyOf(
+  layout: Layout,
+  farm: Farm,
+  partCosts: ReadonlyArray<ReadonlyArray<ReadonlyArray<PartCost>>>,
+  cutBytes: readonly number[],
+  layerCount: number,
+): number {
+  const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
+    [...new Set([...a, ...b])].reduce(
+      (t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000,
+      0,
+    );
+  const mediaOf = (si: number) => layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
+  const last = layout.length - 1;
+  let latencySec = 0;
+  layout.forEach((s, si) => {
+    latencySec += hopSec(
+      cutBytes[s.from]!,
+      si === 0 ? [farm.coordinator] : mediaOf(si - 1),
+      mediaOf(si),
+    );
+    latencySec += Math.max(...partCosts[si]!.flat().map((c) => c.computeSec + c.ioSec));
+  });
+  latencySec += hopSec(cutBytes[layerCount]!, mediaOf(last), [farm.coordinator]);
+  return latencySec;
+}
+
+/**
+ * Every board's roles (stage, part, replica index): a board with several shares its CPU and port
+ * among them.
+ */
+function rolesOf(layout: Layout): Map<Device, Array<{ si: number; pi: number; k: number }>> {
+  const roles = new Map<Device, Array<{ si: number; pi: number; k: number }>>();
+  layout.forEach((s, si) =>
+    s.parts.forEach((p, pi) =>
+      p.devices.forEach((d, k) => {
+        const list = roles.get(d);
+        if (list) list.push({ si, pi, k });
+        else roles.set(d, [{ si, pi, k }]);
+      }),
+    ),
+  );
+  return roles;
 }

@@ -86,8 +86,8 @@ interface Channel {
   done: Promise<void>;
 }
 
-export async function startPowerSession(opts: PowerSessionOptions): Promise<PowerSession> {
-  const clock = opts.clock ?? monotonicClock();
+/** The idle measurement's length, once the options are checked: each fault names its flag. */
+function checkedIdleSeconds(opts: PowerSessionOptions): number {
   const idleSeconds = opts.idleSeconds ?? (opts.idleWatts === undefined ? DEFAULT_IDLE_SECONDS : 0);
   if (!(idleSeconds >= 0)) throw new InputError('--idle-seconds: must be 0 or more');
   if (opts.idleWatts !== undefined && !(opts.idleWatts >= 0 && Number.isFinite(opts.idleWatts)))
@@ -101,6 +101,72 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       throw new InputError(`meter ${meter.info.label} is listed twice`);
     labels.add(meter.info.label);
   }
+  return idleSeconds;
+}
+
+/**
+ * Reads one meter's samples into its channel until the signal stops it: a garbled reading is
+ * counted and skipped, a failure gets REOPEN_ATTEMPTS fresh starts before the meter is given up.
+ */
+async function pump(
+  ch: Channel,
+  o: {
+    clock: Clock;
+    signal: AbortSignal;
+    csv: PowerCsvWriter | undefined;
+    log: Logger | undefined;
+  },
+): Promise<void> {
+  const label = ch.meter.info.label;
+  let failures = 0;
+  while (!o.signal.aborted) {
+    try {
+      for await (const s of ch.meter.samples({
+        intervalMs: ch.intervalMs,
+        clock: o.clock,
+        signal: o.signal,
+      })) {
+        ch.samples.push(s);
+        o.csv?.add(label, s);
+        failures = 0;
+      }
+      return;
+    } catch (e) {
+      const why = e instanceof AppError ? e.message : `${label}: ${(e as Error).message}`;
+      if (e instanceof MeterGarbageError) {
+        // One bad reading is left out and counted; the gap it leaves is flagged in the report.
+        ch.garbage++;
+        o.log?.warn({ meter: label, err: why }, 'meter reading refused');
+        await sleep(ch.intervalMs, o.signal);
+        continue;
+      }
+      // A dropped connection or a missed reply (a plug on busy Wi-Fi) gets a few fresh starts
+      // before the meter is given up for the rest of the run.
+      let last = why;
+      for (;;) {
+        if (++failures > REOPEN_ATTEMPTS) {
+          ch.error = last;
+          o.log?.warn({ meter: label, err: last }, 'meter stopped');
+          return;
+        }
+        o.log?.warn({ meter: label, err: last, attempt: failures }, 'meter failed; reopening');
+        await ch.meter.close().catch(() => undefined);
+        await sleep(ch.intervalMs * failures, o.signal);
+        if (o.signal.aborted) return;
+        try {
+          await ch.meter.open(ch.intervalMs);
+          break;
+        } catch (err) {
+          last = err instanceof AppError ? err.message : `${label}: ${(err as Error).message}`;
+        }
+      }
+    }
+  }
+}
+
+export async function startPowerSession(opts: PowerSessionOptions): Promise<PowerSession> {
+  const clock = opts.clock ?? monotonicClock();
+  const idleSeconds = checkedIdleSeconds(opts);
 
   const channels: Channel[] = [];
   const abort = new AbortController();
@@ -128,55 +194,9 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   const csv = opts.runDir ? new PowerCsvWriter(join(opts.runDir, 'power.csv')) : undefined;
   const log = opts.log;
 
-  const pump = async (ch: Channel): Promise<void> => {
-    const label = ch.meter.info.label;
-    let failures = 0;
-    while (!abort.signal.aborted) {
-      try {
-        for await (const s of ch.meter.samples({
-          intervalMs: ch.intervalMs,
-          clock,
-          signal: abort.signal,
-        })) {
-          ch.samples.push(s);
-          csv?.add(label, s);
-          failures = 0;
-        }
-        return;
-      } catch (e) {
-        const why = e instanceof AppError ? e.message : `${label}: ${(e as Error).message}`;
-        if (e instanceof MeterGarbageError) {
-          // One bad reading is left out and counted; the gap it leaves is flagged in the report.
-          ch.garbage++;
-          log?.warn({ meter: label, err: why }, 'meter reading refused');
-          await sleep(ch.intervalMs, abort.signal);
-          continue;
-        }
-        // A dropped connection or a missed reply (a plug on busy Wi-Fi) gets a few fresh starts
-        // before the meter is given up for the rest of the run.
-        let last = why;
-        for (;;) {
-          if (++failures > REOPEN_ATTEMPTS) {
-            ch.error = last;
-            log?.warn({ meter: label, err: last }, 'meter stopped');
-            return;
-          }
-          log?.warn({ meter: label, err: last, attempt: failures }, 'meter failed; reopening');
-          await ch.meter.close().catch(() => undefined);
-          await sleep(ch.intervalMs * failures, abort.signal);
-          if (abort.signal.aborted) return;
-          try {
-            await ch.meter.open(ch.intervalMs);
-            break;
-          } catch (err) {
-            last = err instanceof AppError ? err.message : `${label}: ${(err as Error).message}`;
-          }
-        }
-      }
-    }
-  };
   const idleStart = clock.now();
-  for (const ch of channels) ch.done = pump(ch).finally(() => (ch.finished = true));
+  const pumping = { clock, signal: abort.signal, csv, log };
+  for (const ch of channels) ch.done = pump(ch, pumping).finally(() => (ch.finished = true));
 
   const idle = new Map<string, number | null>();
   const closeAll = async (): Promise<void> => {

@@ -3,12 +3,12 @@
 import { AppError } from '../contract/errors';
 import type { Device } from '../inventory/device';
 import type { TlsMaterial } from '../farm/pki';
-import type { FarmAgent } from '../shared/farmAgent';
+import type { Board } from '../shared/board';
 import { COORDINATOR_ID } from '../farm/virtual';
 import { labIdentity } from './lab-ca';
 
 export interface ProvisionedFarm {
-  agents: FarmAgent[];
+  agents: Board[];
   coordinator: { id: string; tls: TlsMaterial };
 }
 

@@ -8,7 +8,7 @@ import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 import type { RunGroup, Spread } from '../contract/report';
 import { spreadOfRuns } from '../contract/spread';
 
-/** One run as the table needs it (runtime/paper-demo.ts makes these from its runs). */
+/** One run as the table needs it (scenarios/paper-demo.ts makes these from its runs). */
 export interface PaperTableRun {
   model: string;
   boards: number;

@@ -3,15 +3,15 @@
 // CA that provisioning used, and the plan's parts pushed over SFTP to the boards that run them
 // (provision/runParts.ts) where a virtual farm's parts are only placed in a local folder.
 import { AppError } from '../contract/errors';
-import type { Manifest } from '../contract/manifest';
+
 import type { Device } from '../inventory/device';
 import { farmFromFile, type Farm } from '../planner/index';
 import { provisionedFarm } from '../provision/farm';
 import { pushRunParts, type RunBoards } from '../provision/runParts';
-import type { FarmAgent } from '../shared/farmAgent';
+import type { Board } from '../shared/board';
+import type { ReadyFarm } from './runFarm';
 import type { FarmTargets } from './targets';
 import { addressTowards } from './targets';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/index';
 
 export type { RunBoards } from '../provision/runParts';
 
@@ -39,17 +39,6 @@ export function boardsPlannerFarm(devices: readonly Device[]): Farm {
   );
 }
 
-export interface BoardFarm {
-  agents: FarmAgent[];
-  coordinator: { id: string; tls: TlsMaterial };
-  /** Pushes a manifest's parts to the boards `assignment` puts them on; the manifest as placed. */
-  place(
-    manifest: Manifest,
-    fromDir: string,
-    assignment: readonly (readonly (readonly string[])[])[],
-  ): Promise<Manifest>;
-}
-
 /** How often a board's push says how far it is: a line a second is plenty on a terminal. */
 const PROGRESS_EVERY_MS = 1000;
 
@@ -64,13 +53,20 @@ export async function openBoardFarm(
   dataDir: string,
   signal?: AbortSignal,
   say?: (line: string) => void,
-): Promise<BoardFarm> {
+): Promise<ReadyFarm> {
   // The boards reach the coordinator's sink at this machine's address towards them, which its
   // certificate must name.
   const here = await addressTowardsBoards(boards.devices);
   const farm = await provisionedFarm(boards.devices, dataDir, [here]);
   return {
     ...farm,
+    // Boards elsewhere: no emulated link, no farm file, nothing to restart or stop from here.
+    link: null,
+    emulated: false,
+    endpoints: null,
+    own: false,
+    netns: new Map(),
+    stop: async () => undefined,
     place: async (manifest, fromDir, assignment) => {
       const pushed = await pushRunParts(manifest, fromDir, assignment, boards, {
         ...(signal ? { signal } : {}),
@@ -120,7 +116,7 @@ export function progressLines(
 }
 
 /** Chaos and heartbeat targets of boards elsewhere: pinged, never killed or restarted from here. */
-export function boardTargets(agents: readonly FarmAgent[]): FarmTargets {
+export function boardTargets(agents: readonly Board[]): FarmTargets {
   return {
     targets: agents.map((a) => ({
       peer: { id: a.id, host: a.host, port: a.port },

@@ -1,8 +1,8 @@
-// The coordinator drives one run: it deploys the manifest and the plan's replica assignment to
+// The coordinator drives one run: it deploys the plan's stages (each part with its replicas) to
 // the agents, feeds frames to the first stage within its credits, receives results from the last
 // stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
 // Activations never pass through here: stages hand them to each other board to board.
-import type { FarmAgent } from '../shared/farmAgent';
+import type { Board } from '../shared/board';
 import {
   type Ack,
   checkTensor,
@@ -11,7 +11,6 @@ import {
   Joiner,
   type Link,
   parseRefusal,
-  partName,
   type Peer,
   PeerClient,
   Router,
@@ -26,7 +25,6 @@ import {
   AppError,
   BackendCannotRunError,
   type DeviceMetrics,
-  type Manifest,
   type RunMetrics,
 } from '../contract/index';
 import type { Logger } from '../log';
@@ -34,27 +32,13 @@ import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
 import type { FrameSource } from './source';
+import { boardsOf, roundFrames, type RunPlan } from './deployment';
 import { type MeasuredWindow, RunFigures } from './stats';
-
-export interface RunPlan {
-  manifest: Manifest;
-  /** Agent ids per stage per part (more than one = data-parallel replicas). */
-  assignment: string[][][];
-  /** Emulated ms per frame, keyed "agentId/part" (virtual farm only). */
-  holdMs?: Record<string, number>;
-  /** The planner's expected compute ms per frame, keyed "agentId/part" (see Deployment). */
-  expectMs?: Record<string, number>;
-}
-
-/** Frames one round of the plan's widest stage completes: its replicas finish theirs together. */
-export function roundFrames(assignment: readonly (readonly (readonly string[])[])[]): number {
-  return Math.max(1, ...assignment.flatMap((stage) => stage.map((part) => part.length)));
-}
 
 export interface CoordinatorOptions {
   runId: string;
   plan: RunPlan;
-  agents: FarmAgent[];
+  agents: Board[];
   /** The coordinator's own identity in the farm's PKI (id = its certificate's common name). */
   identity: { id: string; tls: TlsMaterial };
   /** Address agents reach the coordinator's sink at, and where it listens. */
@@ -181,7 +165,9 @@ export class Coordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
-    this.figures = new RunFigures(roundFrames(o.plan.assignment));
+    this.figures = new RunFigures(
+      roundFrames(o.plan.stages.map((s) => s.parts.map((p) => p.replicas))),
+    );
   }
 
   private get inFlight(): number {
@@ -204,47 +190,9 @@ export class Coordinator {
     return c;
   };
 
-  private stages(plan: RunPlan = this.plan): StageSpec[] {
-    const { manifest, assignment } = plan;
-    const byId = new Map(this.o.agents.map((a) => [a.id, a]));
-    if (assignment.length !== manifest.stages.length) {
-      throw new AppError(
-        'PLAN_MISMATCH',
-        `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`,
-      );
-    }
-    return manifest.stages.map((st, s) => ({
-      id: st.id,
-      concat: st.concat ?? null,
-      parts: st.parts.map((p, k) => {
-        const ids = assignment[s]?.[k] ?? [];
-        if (ids.length === 0)
-          throw new AppError(
-            'PLAN_MISMATCH',
-            `the plan gives part ${partName(st.id, k)} no device`,
-          );
-        return {
-          file: p.file,
-          sha256: p.sha256,
-          inputs: p.inputs,
-          outputs: p.outputs,
-          replicas: ids.map((id) => {
-            const a = byId.get(id);
-            if (!a)
-              throw new AppError(
-                'PLAN_MISMATCH',
-                `the plan names device "${id}", which is not in the farm`,
-              );
-            return { id: a.id, host: a.host, port: a.port };
-          }),
-        };
-      }),
-    }));
-  }
-
   /** Starts the sink, checks every agent's health and deploys. */
   async deploy(): Promise<void> {
-    const stages = this.stages();
+    const stages = this.plan.stages;
     this.sink = await serve(
       this.o.sinkHost,
       0,
@@ -259,7 +207,7 @@ export class Coordinator {
         onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
       },
     );
-    const used = new Set(this.plan.assignment.flat(2));
+    const used = boardsOf(this.plan);
     const agents = this.o.agents.filter((a) => used.has(a.id));
     await Promise.all(
       agents.map(async (a) => {
@@ -283,7 +231,7 @@ export class Coordinator {
 
   /** Deploys a plan's stages to its agents under `runId` and makes it the one frames go to. */
   private async install(plan: RunPlan, stages: StageSpec[], runId: string): Promise<void> {
-    const used = new Set(plan.assignment.flat(2));
+    const used = boardsOf(plan);
     const agents = this.o.agents.filter((a) => used.has(a.id));
     const sink = this.sink as ServerHandle;
     const d: Deployment = {
@@ -320,7 +268,7 @@ export class Coordinator {
    * A board that joined the farm mid-run (runtime/join.ts): plans redeployed from now on may
    * name it. The agents list is the run's own (run.ts hands it over), so it grows in place.
    */
-  addAgent(a: FarmAgent): void {
+  addAgent(a: Board): void {
     if (!this.o.agents.some((x) => x.id === a.id)) this.o.agents.push(a);
   }
 
@@ -333,7 +281,7 @@ export class Coordinator {
    */
   async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
     const previous = this.deployment;
-    const stages = this.stages(plan);
+    const stages = plan.stages;
     this.redeploying++;
     try {
       await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
@@ -343,7 +291,7 @@ export class Coordinator {
     this.epoch++;
     onInstalled?.();
     // Boards the new plan leaves out drop the old one too (a lost board may never answer).
-    const kept = new Set(plan.assignment.flat(2));
+    const kept = boardsOf(plan);
     for (const id of previous
       ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id))))
       : []) {
@@ -592,7 +540,7 @@ export class Coordinator {
 
   /** Telemetry from every agent; emits one RunMetrics. */
   private async poll(): Promise<void> {
-    const used = new Set(this.plan.assignment.flat(2));
+    const used = boardsOf(this.plan);
     const agents = this.o.agents.filter((a) => used.has(a.id));
     const answers = await Promise.all(
       agents.map(async (a) => {
@@ -606,7 +554,7 @@ export class Coordinator {
     );
     const devices: DeviceMetrics[] = [];
     answers.forEach((t, i) => {
-      const a = agents[i] as FarmAgent;
+      const a = agents[i] as Board;
       if (t) this.o.onTelemetry?.(t);
       if (t) devices.push(this.account(a, t));
       else {
@@ -629,7 +577,7 @@ export class Coordinator {
     this.o.onMetrics?.(m);
   }
 
-  private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
+  private account(a: Board, t: Telemetry): DeviceMetrics {
     const tot: DeviceTotals = this.totals.get(a.id) ?? {
       frames: 0,
       computeMs: 0,

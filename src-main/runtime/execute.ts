@@ -9,8 +9,9 @@ import type { RunRecorder } from '../store/runs';
 import type { Link, TlsMaterial, WireTensor } from '../../remote-agent/src/protocol/index';
 import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
-import { Coordinator, type RunOutcome, type RunPlan } from './coordinator';
-import { type FarmAgent } from '../shared/farmAgent';
+import { Coordinator, type RunOutcome } from './coordinator';
+import type { Board } from '../shared/board';
+import type { RunPlan } from './deployment';
 import type { FrameSource } from './source';
 
 /** A result differing from the whole model by this much or more counts as mismatched. */
@@ -19,7 +20,7 @@ export const CHECK_TOLERANCE = 1e-5;
 export interface ExecuteOptions {
   runId: string;
   plan: RunPlan;
-  agents: FarmAgent[];
+  agents: Board[];
   identity: { id: string; tls: TlsMaterial };
   sinkHost: string;
   source: FrameSource;
@@ -51,7 +52,7 @@ export interface ExecuteOutcome extends RunOutcome {
 }
 
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
-  const output = o.plan.manifest.output;
+  const output = o.plan.output;
   const checks = o.checker
     ? new CheckBehind(o.checker, o.source, CHECK_TOLERANCE, (frameId, maxAbsDiff) =>
         o.recorder?.check({ frameId, maxAbsDiff }),

@@ -10,7 +10,8 @@ import type { Plan } from '../contract/plan';
 import { type DeviceProfile, mapOpSpeeds } from '../planner/profile';
 import { changeFarm, replan, type Device, type Farm, type PlannerModel } from '../planner/index';
 import type { Logger } from '../log';
-import type { Coordinator, RunPlan } from './coordinator';
+import type { Coordinator } from './coordinator';
+import type { RunPlan } from './deployment';
 import type { Verdict } from './heartbeat';
 import { joinWorthIt, type Joined } from './join';
 

@@ -12,7 +12,7 @@ import { FarmEndpoints } from '../farm/farmfile';
 import type { Logger } from '../log';
 import { farmFromFile, type Device, type Replan } from '../planner/index';
 import { PeerClient, type Peer, type TlsMaterial } from '../../remote-agent/src/protocol/index';
-import type { FarmAgent } from '../shared/farmAgent';
+import type { Board } from '../shared/board';
 import { within } from '../shared/within';
 
 /** Least predicted IPS gain (a share of the plan running) that earns a joined board a chair. */
@@ -49,7 +49,7 @@ export function joinWorthIt(
 
 /** A board named by the farm, as the run reaches it and the planner sees it. */
 export interface Newcomer {
-  agent: FarmAgent;
+  agent: Board;
   board: Device;
   /** When the farm first named it (performance.now() ms). */
   since: number;
@@ -170,7 +170,7 @@ export async function probeAgent(peer: Peer, tls: TlsMaterial): Promise<void> {
 export function watchJoins(o: {
   membership: Membership;
   tls: TlsMaterial;
-  addAgent(a: FarmAgent): void;
+  addAgent(a: Board): void;
   watch(p: Peer): void;
   join(board: Device, since: number): void;
   log: Logger;

@@ -173,7 +173,10 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
         const r = await runModel({
           model,
           plan,
-          ...(target.kind === 'boards' ? { boards: target.boards } : { farmFile: peers.farmFile! }),
+          farm:
+            target.kind === 'boards'
+              ? { kind: 'boards', boards: target.boards }
+              : { kind: 'file', file: peers.farmFile! },
           frames,
           check: false,
           // One frame in flight per board: a frame's latency is then its own, not a queue's.

@@ -18,7 +18,8 @@ import { analyseModel } from '../model/graph';
 import { wrapModel } from '../model/wrap';
 import { rankedClasses } from './check';
 import { frameView, pictureFilesSource, pictureFrame, readPicture } from './images';
-import { runModel, type RunRequest } from './run';
+import { runModel } from './run';
+import type { FarmChoice } from './runFarm';
 
 /**
  * A model as the farm runs it (uint8 NHWC frames in, probabilities out) and its card; null for an
@@ -104,7 +105,7 @@ export interface RecogniseRequest {
   files: readonly string[];
   top: number;
   /** Absent: the whole model in this process. */
-  farm?: Pick<RunRequest, 'emulate' | 'farmFile' | 'boards'>;
+  farm?: FarmChoice;
   plan: string | Plan;
   dataDir: string;
   log: Logger;
@@ -147,7 +148,7 @@ export async function recognise(req: RecogniseRequest): Promise<Recognition> {
   let plan: Plan | null = null;
   const answers: RankedClass[][] = [];
   const report = await runModel({
-    ...req.farm,
+    farm: req.farm,
     model,
     labels,
     plan: req.plan,

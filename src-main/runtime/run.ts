@@ -1,27 +1,20 @@
 // `mchair run`: a model, a plan (a file, the planner's best, or one of the paper's presets) and
-// a farm (an emulated one started for this run, or a farm file), then one recorded run with the
-// figures the issue asks for: IPS after warm-up, the plan's predicted IPS, latency percentiles,
-// frame accounting and per-device load. Every figure from an emulated farm says so.
+// a farm (see runFarm.ts), then one recorded run with the figures the issue asks for: IPS after
+// warm-up, the plan's predicted IPS, latency percentiles, frame accounting and per-device load.
+// Every figure from an emulated farm says so. The steps, in order: the model and its costs, the
+// farm as the planner sees it, the plan (checked and costed once), the farm opened, the plan made
+// deployable (partition and boards together, runDeploy.ts), the frames, the record.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { AppError, InputError } from '../contract/index';
 import { plainIssues, readJsonAs } from '../files/kind';
 import type { RunEnergy } from '../contract/energy';
-import type { Manifest } from '../contract/manifest';
-import { Plan, profileSources, rolesOf } from '../contract/plan';
+import { Plan, profileSources } from '../contract/plan';
 import type { EventBus } from '../shared/events';
-import { startEphemeralFarm } from '../farm/ephemeral';
-import { readFarmFile, type OpenFarm } from '../farm/farmfile';
-import { placeParts } from '../farm/parts';
-import { canIsolateBoards, openBoardNetwork, type BoardNetwork } from '../farm/netns';
-import { emulatedDevices } from '../farm/virtual';
 import type { Logger } from '../log';
-import { encodeModel, inspectModel, partitionModel } from '../model/index';
-import { openModel, specFromPlan } from '../model/source';
+import { encodeModel, inspectModel, type ModelInspection } from '../model/index';
+import { openModel } from '../model/source';
 import type { OnnxModel } from '../model/onnx';
 import {
-  farmFromFile,
-  farmFromSpec,
   planModel,
   plannerModelOf,
   predictPlan,
@@ -33,31 +26,26 @@ import {
   type PresetId,
 } from '../planner/index';
 import { RunRecorder } from '../store/runs';
-import {
-  type Link,
-  mediumLink,
-  portLink,
-  type TlsMaterial,
-  type WireTensor,
-} from '../../remote-agent/src/protocol/index';
 import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
-import type { FarmAgent } from '../shared/farmAgent';
-import { executeRun } from './execute';
-import { parseChaos } from './chaos';
+import { executeRun, type ExecuteOutcome } from './execute';
+import { parseChaos, type ChaosAction } from './chaos';
+import type { Device } from '../inventory/device';
 import { supervise, type Supervision } from './supervise';
 import { farmFileMembership, type Membership } from './join';
 import { inventoryMembership } from './boardsJoin';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
-import { addressTowards, farmTargets } from './targets';
-import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
-import type { FarmEndpoints } from '../farm/farmfile';
+import { withStoredProfiles } from '../planner/profileBook';
+import { addressTowards, farmTargets, type FarmTargets } from './targets';
+import { boardTargets } from './boardFarm';
 import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
 import { recordedWindow } from './stats';
-import { withStoredProfiles } from '../planner/profileBook';
-import { runPower } from './power';
+import { runPower, type RunPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
+import type { WireTensor } from '../../remote-agent/src/protocol/index';
+import { openFarm, seeFarm, type FarmChoice, type ReadyFarm, type SeenFarm } from './runFarm';
+import { deployments, type Deployed } from './runDeploy';
 
 export interface RunRequest {
   /** A zoo name or an ONNX file, or a model already opened (`mchair classify`'s wrapped one). */
@@ -66,10 +54,8 @@ export interface RunRequest {
   labels?: readonly string[];
   /** auto, a paper preset or a plan file (`--plan`), or a plan already made (the app, profile). */
   plan: string | Plan;
-  emulate?: string;
-  farmFile?: string;
-  /** Provisioned boards of the lab's inventory: the plan's parts are pushed to them over SSH. */
-  boards?: RunBoards;
+  /** Where the frames go: emulated boards started for the run, a farm file's, or the lab's. */
+  farm: FarmChoice;
   /**
    * The boards' measured profiles as the inventory keeps them (by board name): the plan and its
    * prediction use them; an emulated board still computes at its built-in profile's speed.
@@ -166,395 +152,306 @@ export async function choosePlan(ref: string | Plan, pm: PlannerModel, farm: Far
   return predictPlan(pm, parsed.data, farm);
 }
 
-interface Farmed {
-  agents: FarmAgent[];
-  coordinator: { id: string; tls: TlsMaterial };
-  /** Puts a manifest's parts where the agents `assignment` names read them; the manifest as placed. */
-  place(manifest: Manifest, fromDir: string, assignment: string[][][]): Promise<Manifest>;
-  link: Link | null;
-  emulated: boolean;
-  /** The farm file's view of a local farm; null for boards elsewhere (never restarted from here). */
-  endpoints: FarmEndpoints | null;
-  /** This process started the farm: it can start a killed agent again. */
-  own: boolean;
-  /** Boards in network namespaces of their own (farm/netns.ts): a restart goes back in. */
-  netns: Map<string, string>;
-  stop(): Promise<void>;
+/** The model a run runs, with its costs: read once, shared by the planner and the partitions. */
+interface RunModel {
+  model: OnnxModel;
+  inspection: ModelInspection;
+  pm: PlannerModel;
 }
 
-/** The farm as the planner sees it, before any process starts. */
-async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: OpenFarm | null }> {
-  if (req.emulate !== undefined) return { planner: farmFromSpec(req.emulate), file: null };
-  if (req.boards) return { planner: boardsPlannerFarm(req.boards.devices), file: null };
-  if (req.farmFile === undefined)
-    throw new InputError('give --emulate SPEC, --farm FILE or --devices NAMES');
-  const file = await readFarmFile(req.farmFile);
-  return { planner: farmFromFile(file.json, req.farmFile), file };
+function runModelOf(ref: RunRequest['model']): RunModel {
+  const model = typeof ref === 'string' ? openModel(ref, { seed: 1 }) : ref;
+  const inspection = inspectModel(model);
+  return { model, inspection, pm: plannerModelOf(model.name, inspection) };
 }
 
-/**
- * `isolate`: boards a chaos cut will hit. On an emulated farm they run in network namespaces of
- * their own where this machine allows it, so the cut sets a real link down.
- */
-async function openFarm(
-  planner: Farm,
-  file: OpenFarm | null,
-  isolate: string[],
-  say?: (line: string) => void,
-): Promise<Farmed> {
-  if (!file) {
-    const { devices, coordinatorLink } = emulatedDevices(planner);
-    const net = await isolatedBoards(isolate, say);
-    try {
-      const f = await startEphemeralFarm({
-        agents: devices.map((d) => ({ ...d, netns: net?.boards.get(d.id) })),
-        coordinatorLink,
-        // Emulated boards are slower than this machine: one thread each keeps the cores shared.
-        threads: 1,
-        host: net?.host,
-      });
-      return {
-        agents: f.agents,
-        coordinator: f.coordinator,
-        place: (m, dir) => placeParts(m, dir, f.partsDir),
-        link: await f.coordinatorLink(),
-        emulated: true,
-        endpoints: f.endpoints,
-        own: true,
-        netns: new Map([...(net?.boards ?? [])].map(([id, b]) => [id, b.netns])),
-        stop: async () => {
-          try {
-            await f.stop();
-          } finally {
-            await net?.close();
-          }
-        },
-      };
-    } catch (err) {
-      await net?.close();
-      throw err;
-    }
-  }
-  const open = file;
-  const c = planner.coordinator;
-  let link: Link | null = null;
-  if (open.farm.emulated) {
-    const m = open.farm.airtime.find((x) => x.id === c.id);
-    link = c.kind === 'shared' && m ? await mediumLink(m.host, m.port) : portLink(c.mbps);
-  }
-  return {
-    agents: open.farm.devices.map((d) => ({
-      id: d.id,
-      host: d.host,
-      port: d.port,
-      profile: open.farm.emulated ? d.profile : null,
-    })),
-    coordinator: open.coordinator,
-    place: (m, dir) => placeParts(m, dir, open.farm.partsDir),
-    link,
-    emulated: open.farm.emulated,
-    endpoints: open.farm,
-    own: false,
-    netns: new Map(),
-    stop: async () => link?.close(),
-  };
+/** Boards a chaos cut will hit: on an emulated farm they get network namespaces of their own. */
+function cutBoards(chaos: readonly ChaosAction[]): string[] {
+  return [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
 }
 
-/** Boards to cut in namespaces of their own when this machine allows it; says which way it went. */
-async function isolatedBoards(
-  ids: string[],
-  say?: (line: string) => void,
-): Promise<BoardNetwork | null> {
-  if (ids.length === 0) return null;
-  if (!(await canIsolateBoards())) {
-    say?.(
-      `${ids.join(', ')}: a cut stops the agent's process (SIGSTOP): network namespaces need root and ip, nsenter, unshare`,
-    );
-    return null;
-  }
-  let net: BoardNetwork;
-  try {
-    net = await openBoardNetwork(ids);
-  } catch (err) {
-    // The run goes on with the SIGSTOP cut rather than failing over its test harness.
-    say?.(
-      `${ids.join(', ')}: a cut stops the agent's process (SIGSTOP): no network namespaces here (${(err as Error).message.split('\n')[0]})`,
-    );
-    return null;
-  }
-  say?.(
-    `${ids.join(', ')} in network namespaces of their own on ${net.subnet} (this machine ${net.host}, link ${net.uplink}): a cut sets the link down`,
-  );
-  return net;
-}
-
-/** The lab's provisioned boards as a farm: agents already running, parts pushed over SSH. */
-async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
-  const b = await openBoardFarm(boards, req.labDir ?? req.dataDir, req.signal, req.say);
-  return {
-    ...b,
-    link: null,
-    emulated: false,
-    endpoints: null,
-    own: false,
-    netns: new Map(),
-    stop: async () => undefined,
-  };
+/** What chaos and a restart can reach of the farm's boards. */
+function targetsOf(farm: ReadyFarm, planner: Farm): FarmTargets {
+  return farm.endpoints
+    ? farmTargets(farm.endpoints, planner, farm.own ? { threads: 1, netns: farm.netns } : null)
+    : boardTargets(farm.agents);
 }
 
 /**
  * Where boards joining the run's farm come from: a farm file can grow (`mchair farm add`, the
  * Virtual farm panel), and so can the lab when the run has all its boards. None otherwise.
  */
-function membershipOf(
-  described: { planner: Farm; file: OpenFarm | null },
-  boards: (RunBoards & { devices: RunBoards['devices'][number][] }) | undefined,
-  req: RunRequest,
-): Membership | undefined {
-  const known = described.planner.devices.map((d) => d.id);
-  if (described.file) return farmFileMembership(described.file.file, known, req.log);
-  if (!boards?.inventory) return undefined;
+function membershipOf(seen: SeenFarm, boards: Device[] | null, req: RunRequest): Membership | null {
+  const known = seen.planner.devices.map((d) => d.id);
+  if (seen.kind === 'file') return farmFileMembership(seen.open.file, known, req.log);
+  if (seen.kind !== 'boards' || !seen.boards.inventory || !boards) return null;
   return inventoryMembership({
-    inventory: boards.inventory,
+    inventory: seen.boards.inventory,
     states: defaultBoardStatesPath(req.labDir ?? req.dataDir),
     known,
-    admit: (b) => boards.devices.push(b),
+    admit: (b) => boards.push(b),
     log: req.log,
   });
 }
 
+/** The run's own copy of the lab's boards: one that joins is added for its parts to be pushed. */
+function ownBoards(choice: FarmChoice): { choice: FarmChoice; boards: Device[] | null } {
+  if (choice.kind !== 'boards') return { choice, boards: null };
+  const boards = [...choice.boards.devices];
+  return { choice: { kind: 'boards', boards: { ...choice.boards, devices: boards } }, boards };
+}
+
 export async function runModel(req: RunRequest): Promise<RunReport> {
-  const model = typeof req.model === 'string' ? openModel(req.model, { seed: 1 }) : req.model;
-  const inspection = inspectModel(model);
-  const pm = plannerModelOf(model.name, inspection);
+  const m = runModelOf(req.model);
   // Plan first (cheap, and its errors are the user's to fix) before any process starts.
-  const described = await describeFarm(req);
+  const own = ownBoards(req.farm);
+  const seen = await seeFarm(own.choice);
   // What the planner believes (measured profiles where the lab has them); the emulation still
   // holds each frame for the built-in board's time, which is what a measurement should find.
-  const believed = withStoredProfiles(described.planner, req.profiles ?? {});
+  const believed = withStoredProfiles(seen.planner, req.profiles ?? {});
   for (const note of believed.notes) req.say?.(note);
-  const planning = believed.farm;
-  const plan = await choosePlan(req.plan, pm, planning);
+  const plan = await choosePlan(req.plan, m.pm, believed.farm);
   req.onPlan?.(plan);
-  const chaos = req.chaos
-    ? parseChaos(
-        req.chaos,
-        described.planner.devices.map((d) => d.id),
-      )
-    : [];
-  const cut = [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
-  // The run's own list of the lab's boards: one that joins is added for its parts to be pushed.
-  const boards = req.boards && { ...req.boards, devices: [...req.boards.devices] };
-  const farm = boards
-    ? await openBoards(boards, req)
-    : await openFarm(described.planner, described.file, cut, req.say);
-  const targets = farm.endpoints
-    ? farmTargets(
-        farm.endpoints,
-        described.planner,
-        farm.own ? { threads: 1, netns: farm.netns } : null,
-      )
-    : boardTargets(farm.agents);
-  let supervision: Supervision | null = null;
-  let checks: CheckBehind | null = null;
+  const boardIds = seen.planner.devices.map((d) => d.id);
+  const chaos = req.chaos ? parseChaos(req.chaos, boardIds) : [];
+  const farm = await openFarm(seen, {
+    isolate: cutBoards(chaos),
+    labDir: req.labDir ?? req.dataDir,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.say ? { say: req.say } : {}),
+  });
+  const targets = targetsOf(farm, seen.planner);
   try {
     const rec = await RunRecorder.create(req.dataDir, {
       kind: 'run',
-      model: model.name,
+      model: m.model.name,
       frames: req.frames,
       ...(req.repeat ? { repeat: req.repeat } : {}),
     });
-    req.onRunId?.(rec.id, inspection.input);
-    const tensorBytes = tensorBytesOf(pm, inspection.layers);
+    req.onRunId?.(rec.id, m.inspection.input);
+    const tensorBytes = tensorBytesOf(m.pm, m.inspection.layers);
     const showPlan = (p: Plan) =>
       req.events?.emit('run/plan', { runId: rec.id, plan: p, tensorBytes });
     showPlan(plan);
     req.say?.(
-      `run ${rec.id}: ${model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
+      `run ${rec.id}: ${m.model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
     await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
-    const runParts = join(rec.dir, 'parts');
-    const manifest = await partitionModel(model, specFromPlan(model, plan), runParts);
-    await rec.writeFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-    const assignmentOf = (p: Plan): string[][][] =>
-      p.stages.map((s) => s.parts.map((x) => x.devices));
-    const placed = await farm.place(manifest, runParts, assignmentOf(plan));
-    // Each part's predicted ms a frame on its board at full speed (a throttled board multiplies
-    // it itself): agents compute quick parts on their wire thread, the others on a thread of
-    // their own, and emulated boards hold each frame that long.
-    const timesOf = (p: Plan) => {
-      const expectMs: Record<string, number> = {};
-      // The farm as it has grown: a plan after a join names the board that joined.
-      const nominal = (supervision as Supervision | null)?.faults.farm ?? described.planner;
-      for (const d of predictPlan(pm, p, nominal).devices)
-        for (const r of rolesOf(d)) expectMs[`${d.device}/${r.part}`] = r.frameSeconds * 1000;
-      return { expectMs, holdMs: farm.emulated ? expectMs : {} };
-    };
-    const times = timesOf(plan);
-    // A new plan after a fault: partitions cut afresh only when its stages differ, and placed
-    // every time, since the same parts may now go to other boards (what is there is skipped).
-    const partitions = new Map([
-      [JSON.stringify(specFromPlan(model, plan)), { manifest, dir: runParts }],
-    ]);
-    const materialise = async (p: Plan) => {
-      const spec = specFromPlan(model, p);
-      const key = JSON.stringify(spec);
-      let partition = partitions.get(key);
-      if (!partition) {
-        const dir = join(rec.dir, `parts-${partitions.size}`);
-        partition = { manifest: await partitionModel(model, spec, dir), dir };
-        partitions.set(key, partition);
-      }
-      const assignment = assignmentOf(p);
-      return {
-        manifest: await farm.place(partition.manifest, partition.dir, assignment),
-        assignment,
-        ...timesOf(p),
-      };
-    };
-    const checker = req.check
-      ? await ResultChecker.create(encodeModel(model), manifest.output)
-      : null;
-    const source = req.source ? await req.source(manifest.input) : syntheticSource(manifest.input);
-    const power = runPower(req.power, {
-      runDir: rec.dir,
-      log: req.log,
-      farm: described.planner,
-      emulated: farm.emulated,
-      // Only a caller that listens (the app) pays for the live batches.
-      live: req.events && ((p) => req.events?.emit('run/power', { runId: rec.id, ...p })),
+    // Boards hold frames for their built-in profile's time: the plan is costed again on them only
+    // when measured profiles shaped it. After a join the farm has grown (supervision's farm).
+    const grown: { supervision: Supervision | null } = { supervision: null };
+    const nominal = () => grown.supervision?.faults.farm ?? seen.planner;
+    const deploy = deployments({ ...m, nominal, farm, runDir: rec.dir });
+    const first = await deploy(plan, believed.notes.length === 0 ? plan : undefined);
+    await rec.writeFile('manifest.json', `${JSON.stringify(first.manifest, null, 2)}\n`);
+    const membership = membershipOf(seen, own.boards, req);
+    return await runDeployed(req, {
+      m,
+      seen,
+      planning: believed.farm,
+      plan,
+      chaos,
+      farm,
+      targets,
+      rec,
+      deploy,
+      first,
+      showPlan,
+      membership,
+      grown,
     });
-    try {
-      await rec.setState('running');
-      req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
-      const out = await executeRun({
-        runId: rec.id,
-        plan: {
-          manifest: placed,
-          assignment: assignmentOf(plan),
-          ...times,
-        },
-        agents: farm.agents,
-        identity: farm.coordinator,
-        sinkHost: await addressTowards(farm.agents[0]!.host, farm.agents[0]!.port),
-        source,
-        frames: req.frames,
-        window: req.window,
-        link: farm.link,
-        checker,
-        recorder: rec,
-        labels: req.labels,
-        events: req.events ?? null,
-        log: req.log,
-        survive: true,
-        onStarted: (c) => {
-          if (req.signal?.aborted) c.stop();
-          req.signal?.addEventListener('abort', () => c.stop(), { once: true });
-          supervision = supervise({
-            runId: rec.id,
-            coordinator: c,
-            targets: targets.targets,
-            tls: farm.coordinator.tls,
-            chaos,
-            model: pm,
-            plan,
-            farm: planning,
-            materialise,
-            recorder: rec,
-            events: req.events ?? null,
-            log: req.log,
-            say: req.say,
-            onPlan: showPlan,
-            membership: membershipOf(described, boards, req),
-          });
-          return power.start(c);
-        },
-        onChecks: (c) => (checks = c),
-        onMetrics: (m) => {
-          power.observe(m);
-          req.onProgress?.({
-            completed: m.completed,
-            recorded: rec.handed,
-            checked: checks?.checked ?? null,
-          });
-        },
-        onOutput: req.onOutput,
-      });
-      const energy = await power.finish(out.window, out.completed);
-      await (supervision as Supervision | null)?.stop();
-      const faults = (supervision as Supervision | null)?.faults.list ?? [];
-      const report: RunReport = {
-        runId: rec.id,
-        state:
-          out.lost === 0 &&
-          out.duplicated === 0 &&
-          out.mismatched === 0 &&
-          out.agentsLeft.length === 0
-            ? 'done'
-            : 'failed',
-        ips: out.ips,
-        window: recordedWindow(out.window, out.startedAtMs),
-        shortfall: out.shortfall,
-        predictedIps: plan.prediction.ips,
-        latencyMs: out.latencyMs,
-        frames: {
-          sent: out.sent,
-          completed: out.completed,
-          lost: out.lost,
-          duplicated: out.duplicated,
-          mismatched: out.mismatched,
-        },
-        devices: out.devices.map((d) => ({
-          id: d.id,
-          profile: d.profile,
-          utilisation: d.utilisation,
-          computeMs: d.computeMs,
-          bytesIn: d.bytesIn,
-          bytesOut: d.bytesOut,
-          emulated: d.emulated,
-        })),
-        maxAbsDiff: out.maxAbsDiff,
-        emulated: farm.emulated,
-        agentsLeft: out.agentsLeft,
-        emulationOverruns: out.emulationOverruns,
-        faults,
-        energy,
-      };
-      await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
-      const message =
-        report.state === 'done'
-          ? null
-          : `${out.agentsLeft.length ? `${out.agentsLeft.join(', ')} left the run; ` : ''}lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
-      await rec.finish(report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed', {
-        completed: out.completed,
-        ips: out.ips,
-        window: report.window,
-        shortfall: out.shortfall,
-        maxAbsDiff: out.maxAbsDiff,
-        message,
-        ...(energy ? { energy } : {}),
-        ...(faults.length ? { faults } : {}),
-      });
-      req.events?.emit('run/state', {
-        runId: rec.id,
-        state: report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed',
-        message,
-      });
-      return report;
-    } catch (err) {
-      const message =
-        err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
-      // Keep what the meters saw up to the failure: it is part of the run's record.
-      const energy = await power.finish(null, 0).catch(() => null);
-      await rec.finish('failed', { message, ...(energy ? { energy } : {}) });
-      req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
-      throw err;
-    } finally {
-      await (supervision as Supervision | null)?.stop();
-      await checker?.close();
-    }
   } finally {
     await targets.stop();
     await farm.stop();
   }
+}
+
+/** A run with its farm open, its record made and its first plan deployable. */
+interface Ready {
+  m: RunModel;
+  seen: SeenFarm;
+  plan: Plan;
+  chaos: ChaosAction[];
+  farm: ReadyFarm;
+  targets: FarmTargets;
+  rec: RunRecorder;
+  deploy: (p: Plan) => Promise<Deployed>;
+  first: Deployed;
+  /** The farm as the planner believes it (measured profiles where the lab has them). */
+  planning: Farm;
+  /** Tells the app the plan the run follows now (run/plan). */
+  showPlan(p: Plan): void;
+  /** Where boards that join come from; null when none can. */
+  membership: Membership | null;
+  /** Where the run's supervision is kept once it starts (its farm grows as boards join). */
+  grown: { supervision: Supervision | null };
+}
+
+/** Feeds the frames, supervises the boards, measures, and records how the run ended. */
+async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
+  const { rec, farm } = r;
+  const checker = req.check
+    ? await ResultChecker.create(encodeModel(r.m.model), r.first.manifest.output)
+    : null;
+  const input = r.first.manifest.input;
+  const source = req.source ? await req.source(input) : syntheticSource(input);
+  const power = runPower(req.power, {
+    runDir: rec.dir,
+    log: req.log,
+    farm: r.seen.planner,
+    emulated: farm.emulated,
+    // Only a caller that listens (the app) pays for the live batches.
+    live: req.events && ((p) => req.events?.emit('run/power', { runId: rec.id, ...p })),
+  });
+  let supervision: Supervision | null = null;
+  let checks: CheckBehind | null = null;
+  try {
+    await rec.setState('running');
+    req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
+    const out = await executeRun({
+      runId: rec.id,
+      plan: r.first.plan,
+      agents: farm.agents,
+      identity: farm.coordinator,
+      sinkHost: await addressTowards(farm.agents[0]!.host, farm.agents[0]!.port),
+      source,
+      frames: req.frames,
+      window: req.window,
+      link: farm.link,
+      checker,
+      recorder: rec,
+      labels: req.labels,
+      events: req.events ?? null,
+      log: req.log,
+      survive: true,
+      onStarted: (c) => {
+        if (req.signal?.aborted) c.stop();
+        req.signal?.addEventListener('abort', () => c.stop(), { once: true });
+        supervision = supervise({
+          runId: rec.id,
+          coordinator: c,
+          targets: r.targets.targets,
+          tls: farm.coordinator.tls,
+          chaos: r.chaos,
+          model: r.m.pm,
+          plan: r.plan,
+          farm: r.planning,
+          materialise: async (p) => (await r.deploy(p)).plan,
+          recorder: rec,
+          events: req.events ?? null,
+          log: req.log,
+          say: req.say,
+          onPlan: r.showPlan,
+          ...(r.membership ? { membership: r.membership } : {}),
+        });
+        r.grown.supervision = supervision;
+        return power.start(c);
+      },
+      onChecks: (c) => (checks = c),
+      onMetrics: (mx) => {
+        power.observe(mx);
+        req.onProgress?.({
+          completed: mx.completed,
+          recorded: rec.handed,
+          checked: checks?.checked ?? null,
+        });
+      },
+      onOutput: req.onOutput,
+    });
+    const energy = await power.finish(out.window, out.completed);
+    await (supervision as Supervision | null)?.stop();
+    const faults = (supervision as Supervision | null)?.faults.list ?? [];
+    const report = reportOf(rec.id, out, r.plan, farm.emulated, faults, energy);
+    await recordEnd(req, rec, report, out);
+    return report;
+  } catch (err) {
+    await recordFailure(req, rec, power, err);
+    throw err;
+  } finally {
+    await (supervision as Supervision | null)?.stop();
+    await checker?.close();
+  }
+}
+
+function reportOf(
+  runId: string,
+  out: ExecuteOutcome,
+  plan: Plan,
+  emulated: boolean,
+  faults: RunFault[],
+  energy: RunEnergy | null,
+): RunReport {
+  const clean =
+    out.lost === 0 && out.duplicated === 0 && out.mismatched === 0 && out.agentsLeft.length === 0;
+  return {
+    runId,
+    state: clean ? 'done' : 'failed',
+    ips: out.ips,
+    window: recordedWindow(out.window, out.startedAtMs),
+    shortfall: out.shortfall,
+    predictedIps: plan.prediction.ips,
+    latencyMs: out.latencyMs,
+    frames: {
+      sent: out.sent,
+      completed: out.completed,
+      lost: out.lost,
+      duplicated: out.duplicated,
+      mismatched: out.mismatched,
+    },
+    devices: out.devices.map((d) => ({
+      id: d.id,
+      profile: d.profile,
+      utilisation: d.utilisation,
+      computeMs: d.computeMs,
+      bytesIn: d.bytesIn,
+      bytesOut: d.bytesOut,
+      emulated: d.emulated,
+    })),
+    maxAbsDiff: out.maxAbsDiff,
+    emulated,
+    agentsLeft: out.agentsLeft,
+    emulationOverruns: out.emulationOverruns,
+    faults,
+    energy,
+  };
+}
+
+/** report.json, run.json's end state and the app's run/state for a run that ran to its end. */
+async function recordEnd(
+  req: RunRequest,
+  rec: RunRecorder,
+  report: RunReport,
+  out: ExecuteOutcome,
+): Promise<void> {
+  await rec.writeFile('report.json', `${JSON.stringify(report, null, 2)}\n`);
+  const message =
+    report.state === 'done'
+      ? null
+      : `${out.agentsLeft.length ? `${out.agentsLeft.join(', ')} left the run; ` : ''}lost ${out.lost}, duplicated ${out.duplicated}, mismatched ${out.mismatched}`;
+  const state = report.state === 'done' ? (out.stopped ? 'stopped' : 'done') : 'failed';
+  await rec.finish(state, {
+    completed: out.completed,
+    ips: out.ips,
+    window: report.window,
+    shortfall: out.shortfall,
+    maxAbsDiff: out.maxAbsDiff,
+    message,
+    ...(report.energy ? { energy: report.energy } : {}),
+    ...(report.faults.length ? { faults: report.faults } : {}),
+  });
+  req.events?.emit('run/state', { runId: rec.id, state, message });
+}
+
+/** A run that failed on the way: what the meters saw up to the failure is part of its record. */
+async function recordFailure(
+  req: RunRequest,
+  rec: RunRecorder,
+  power: RunPower,
+  err: unknown,
+): Promise<void> {
+  const message =
+    err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
+  const energy = await power.finish(null, 0).catch(() => null);
+  await rec.finish('failed', { message, ...(energy ? { energy } : {}) });
+  req.events?.emit('run/state', { runId: rec.id, state: 'failed', message });
 }

@@ -16,4 +16,12 @@ export class EventBus {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** One event only (a command's progress); returns the function that unsubscribes. */
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void {
+    return this.subscribe((event, payload) => {
+      // The same name carries the same payload type; the bus's listener is generic over all.
+      if ((event as EventName) === name) listener(payload as unknown as EventPayload<K>);
+    });
+  }
 }

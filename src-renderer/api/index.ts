@@ -1,12 +1,12 @@
 // The page's one contract client, on the transport this page has: the preload bridge in the
 // Electron app, else the WebSocket of the `mchair serve` that served the page.
 import { bridgeTransport } from './bridge';
-import { createClient, type ContractClient } from './client';
+import { createClient, type ContractClient } from '../../src-main/contract/client';
 import { socketTransport, socketUrl } from './socket';
 import { takeToken } from './token';
 import type { LinkState, Transport } from './transport';
 
-export type { ContractClient } from './client';
+export type { ContractClient } from '../../src-main/contract/client';
 export type { LinkState } from './transport';
 
 const linkListeners = new Set<(state: LinkState) => void>();

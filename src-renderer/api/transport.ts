@@ -1,12 +1,6 @@
-// What the contract client needs from whatever carries it: one call, and one event stream. The
-// Electron preload bridge and `mchair serve`'s WebSocket both provide it (bridge.ts, socket.ts).
-import type { CommandName, Envelope, EventName } from '../../src-main/contract/index';
-
-export interface Transport {
-  invoke(name: CommandName, args: unknown): Promise<Envelope<unknown>>;
-  /** Subscribes to one event; returns the function that unsubscribes. */
-  on(name: EventName, listener: (payload: unknown) => void): () => void;
-}
+// What carries the contract client in the page (src-main/contract/client.ts): the Electron
+// preload bridge or `mchair serve`'s WebSocket (bridge.ts, socket.ts), and how the page is linked.
+export type { Transport } from '../../src-main/contract/client';
 
 /** How the page is connected to the core, for the shell to show. */
 export type LinkState =

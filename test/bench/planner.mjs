@@ -83,7 +83,7 @@ for (const f of farms) {
 }
 
 if (!quick) {
-  // The demo's paper runs (src-main/runtime/paper-demo.ts: one virtual farm, each plan run on the
+  // The demo's paper runs (src-main/scenarios/paper-demo.ts: one virtual farm, each plan run on the
   // same boards as the paper's), each measured for 40 s instead of the demo's 6.
   const demo = mchair('demo', '--seconds', '40').paper;
   console.log(

@@ -1,10 +1,10 @@
 // `mchair bench soak [--minutes 30] [--devices 12] [--stages 3] [--fps 0] [--json]`: the long
-// run of issue 9 (see runtime/soak.ts). Exits 1 when a process grew more than 10% after warm-up,
+// run of issue 9 (see scenarios/soak.ts). Exits 1 when a process grew more than 10% after warm-up,
 // a frame was lost or duplicated, or an agent carried nothing, so scripts and CI can rely on it.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/index';
-import { runSoak, SOAK_DEFAULTS, type SoakFigures } from '../../runtime/soak';
+import { runSoak, SOAK_DEFAULTS, type SoakFigures } from '../../scenarios/soak';
 import { action, withCommonOptions } from '../framework';
 
 /** Issue 9's bound on resident-memory growth after warm-up. */

@@ -1,8 +1,8 @@
 // `mchair bench transport [--bytes 150528] [--frames N] [--window N] [--json]`: the data plane's
-// own speed (see runtime/bench.ts) -> {"fps","MBps"}.
+// own speed (see scenarios/bench.ts) -> {"fps","MBps"}.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { benchTransport, DEFAULT_WINDOW } from '../../runtime/bench';
+import { benchTransport, DEFAULT_WINDOW } from '../../scenarios/bench';
 import { action, withCommonOptions } from '../framework';
 import { registerSoak } from './bench-soak';
 

@@ -15,7 +15,7 @@ import {
   openInventory,
   withInventoryOption,
   withTrustOption,
-} from './devices';
+} from './boardFlags';
 
 function show(r: { devices: BoardResult[] }): string {
   return r.devices

@@ -1,22 +1,22 @@
-// `mchair demo [--skeleton] [--frames N] [--seconds S] [--repeat N] [--json]`: the README's main job. First
-// the walking skeleton (runtime/demo.ts: tiny-cnn in 2 stages on 2 local agents, every result
+// `mchair demo [--skeleton] [--frames N] [--seconds S] [--repeat N] [--json]`: the README's main
+// job. First the walking skeleton (scenarios/demo.ts: tiny-cnn in 2 stages on 2 local agents, every result
 // checked against the uncut model), then the paper's experiments on the virtual farm
-// (runtime/paper-demo.ts) as a table beside the published figures, the runs recorded in the
+// (scenarios/paper-demo.ts) as a table beside the published figures, the runs recorded in the
 // store with an HTML summary, and last the kitten recognised by the trained SqueezeNet 1.1 across
-// that farm (runtime/recognitionDemo.ts). --skeleton stops after the first part.
+// that farm (scenarios/recognitionDemo.ts). --skeleton stops after the first part.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/index';
 import { EventBus } from '../../shared/events';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
 import type { ExecuteOutcome } from '../../runtime/execute';
-import { startDemoRun } from '../../runtime/demo';
-import { PAPER_BOARD, runPaperDemo, summarisePaperDemo } from '../../runtime/paper-demo';
+import { startDemoRun } from '../../scenarios/demo';
+import { PAPER_BOARD, runPaperDemo, summarisePaperDemo } from '../../scenarios/paper-demo';
 import {
   kittenFixture,
   recogniseKitten,
   type RecognitionLine,
-} from '../../runtime/recognitionDemo';
+} from '../../scenarios/recognitionDemo';
 import { action, RepeatFlag, withCommonOptions, type ActionContext } from '../framework';
 
 const Options = z.object({

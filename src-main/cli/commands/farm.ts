@@ -1,16 +1,10 @@
 // `mchair farm up --emulate SPEC | add --emulate SPEC | status | down`: the virtual farm, emulated boards as local
 // agent processes that outlive the command (see farm/virtual.ts). One virtual farm per data
-// folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads).
+// folder, in <data>/farm/ (farm.json is the farm file `mchair run --farm` reads), the one the
+// app's Farm view drives: through the core (farm/up, farm/status, farm/down).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  labFarmAdd,
-  labFarmDown,
-  labFarmStatus,
-  labFarmUp,
-  openLabFarm,
-  type LabFarmDevice,
-} from '../../farm/labFarm';
+import { FarmNotUpError, type VirtualDevice } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 
 export function registerFarm(program: Command): void {
@@ -30,8 +24,8 @@ export function registerFarm(program: Command): void {
     action(
       async (ctx) => {
         const { emulate } = ctx.options(emulateFlag('pi3:6'));
-        const up = await labFarmUp(ctx.dataDir, emulate, (line) => ctx.say(line));
-        return { ...up, emulated: true };
+        ctx.say(`starting emulated boards ${emulate}`);
+        return ctx.core.call('farm/up', { spec: emulate });
       },
       (r) => boardLines(r.devices, r.farmFile),
     ),
@@ -48,8 +42,8 @@ export function registerFarm(program: Command): void {
     action(
       async (ctx) => {
         const { emulate } = ctx.options(emulateFlag('pi4:1'));
-        const added = await labFarmAdd(ctx.dataDir, emulate, (line) => ctx.say(line));
-        return { ...added, emulated: true };
+        ctx.say(`starting emulated boards ${emulate}`);
+        return ctx.core.call('farm/add', { spec: emulate });
       },
       (r) => boardLines(r.devices, r.farmFile),
     ),
@@ -60,9 +54,9 @@ export function registerFarm(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const status = await labFarmStatus(ctx.dataDir);
+        const status = await ctx.core.call('farm/status', {});
         // No farm is an error here (the app's Farm view shows it as a state instead).
-        if (!status.up) await openLabFarm(ctx.dataDir);
+        if (!status.up) throw new FarmNotUpError();
         return { farmFile: status.farmFile, emulated: status.emulated, devices: status.devices };
       },
       (r) =>
@@ -80,9 +74,7 @@ export function registerFarm(program: Command): void {
     farm.command('down').description('stop the virtual farm and remove its files'),
   ).action(
     action(
-      async (ctx) => {
-        return labFarmDown(ctx.dataDir);
-      },
+      async (ctx) => ctx.core.call('farm/down', {}),
       (r) => `stopped ${r.stopped} processes`,
     ),
   );
@@ -92,8 +84,8 @@ export function registerFarm(program: Command): void {
 const emulateFlag = (example: string) =>
   z.object({ emulate: z.string({ error: `is required, e.g. ${example}` }).min(1) });
 
-/** The boards `farm up` and `farm add` started, a line each, then the farm file. */
-function boardLines(devices: readonly LabFarmDevice[], farmFile: string): string {
+/** The farm's boards after `farm up` or `farm add`, a line each, then the farm file. */
+function boardLines(devices: readonly VirtualDevice[], farmFile: string): string {
   return [
     ...devices.map(
       (d) =>

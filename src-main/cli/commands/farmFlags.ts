@@ -4,9 +4,9 @@
 import { UsageError } from '../framework';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { RecogniseRequest } from '../../runtime/recognise';
+import type { FarmChoice } from '../../runtime/runFarm';
 import type { ActionContext } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './devices';
+import { boardsFor, withInventoryOption, withTrustOption } from './boardFlags';
 
 export const FarmFlags = z.object({
   emulate: z.string().min(1).optional(),
@@ -17,8 +17,6 @@ export const FarmFlags = z.object({
     .regex(/^[A-Za-z0-9._,-]+$/, 'is not a comma-separated list of device names')
     .optional(),
 });
-
-export type FarmChoice = NonNullable<RecogniseRequest['farm']>;
 
 /** The three flags (and the inventory's), `what` saying what goes there ("run", "classify"). */
 export function withFarmOptions(cmd: Command, what: string): Command {
@@ -36,6 +34,11 @@ export function withFarmOptions(cmd: Command, what: string): Command {
 }
 
 /** The farm the flags name; null when none is given and `required` is false. */
+export async function farmFromFlags(ctx: ActionContext, required: true): Promise<FarmChoice>;
+export async function farmFromFlags(
+  ctx: ActionContext,
+  required: false,
+): Promise<FarmChoice | null>;
 export async function farmFromFlags(
   ctx: ActionContext,
   required: boolean,
@@ -46,10 +49,8 @@ export async function farmFromFlags(
     throw new UsageError(
       `give ${required ? 'exactly' : 'at most'} one of --emulate SPEC, --farm FILE and --devices NAMES`,
     );
-  if (given === 0) return null;
-  return {
-    emulate: o.emulate,
-    farmFile: o.farm,
-    ...(o.devices === undefined ? {} : { boards: await boardsFor(ctx, o.devices) }),
-  };
+  if (o.emulate !== undefined) return { kind: 'emulate', spec: o.emulate };
+  if (o.farm !== undefined) return { kind: 'file', file: o.farm };
+  if (o.devices !== undefined) return { kind: 'boards', boards: await boardsFor(ctx, o.devices) };
+  return null;
 }

@@ -1,11 +1,11 @@
 // `mchair model get NAME [--mirror URL]...` and `mchair model catalogue`: the trained models the
 // lab knows by their bytes, fetched by name (see core/downloads.ts for the sources and checks).
-// On a terminal the download draws a bar on stderr; piped, it prints a plain line every few
-// seconds; with --json only the one result document.
+// Both go through the core (models/get, models/catalogue), as the Models view does; the bar is
+// drawn from the core's models/get-progress events. On a terminal the download draws a bar on
+// stderr; piped, it prints a plain line every few seconds; with --json only the one result document.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { describeInput, describeProgress, type DownloadProgress } from '../../contract/download';
-import { catalogueRows, getCatalogueModel } from '../../core/downloads';
 import { parseMirror } from '../../store/mirrors';
 import { action, Option, withCommonOptions, type ActionContext } from '../framework';
 
@@ -63,19 +63,14 @@ export function registerModelGet(model: Command): void {
       async (ctx) => {
         const { mirror } = ctx.options(z.object({ mirror: z.array(z.string()) }));
         const mirrors = mirror.map(parseMirror);
+        const name = ctx.args[0]!;
         const printer = progressPrinter(ctx);
-        const ac = new AbortController();
+        ctx.core.on('models/get-progress', (p) => p.id === name && printer.show(p));
         // Ctrl-C stops between two chunks: the bytes so far stay for the next get to resume.
-        const stop = (): void => ac.abort();
+        const stop = (): void => void ctx.core.call('models/cancel-get', { name });
         process.once('SIGINT', stop);
         try {
-          return await getCatalogueModel({
-            dataDir: ctx.dataDir,
-            name: ctx.args[0]!,
-            mirrors,
-            signal: ac.signal,
-            onProgress: printer.show,
-          });
+          return await ctx.core.call('models/get', { name, mirrors });
         } finally {
           process.off('SIGINT', stop);
           printer.end();
@@ -96,7 +91,7 @@ export function registerModelGet(model: Command): void {
       ),
   ).action(
     action(
-      async (ctx) => ({ entries: await catalogueRows(ctx.dataDir) }),
+      async (ctx) => ctx.core.call('models/catalogue', {}),
       (r) =>
         r.entries
           .map((e) => {

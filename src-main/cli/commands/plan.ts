@@ -17,7 +17,7 @@ import {
 } from '../../planner/index';
 import { action, withCommonOptions } from '../framework';
 import { withStoredProfiles } from '../../planner/profileBook';
-import { openInventory, withInventoryOption } from './devices';
+import { openInventory, withInventoryOption } from './boardFlags';
 
 const Flags = z
   .object({

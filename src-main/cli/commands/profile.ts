@@ -19,7 +19,7 @@ import {
   inventoryPath,
   withInventoryOption,
   withTrustOption,
-} from './devices';
+} from './boardFlags';
 
 const Flags = z
   .object({

@@ -20,7 +20,7 @@ import {
   openInventory,
   withInventoryOption,
   withTrustOption,
-} from './devices';
+} from './boardFlags';
 
 const Flags = z.object({
   all: z.boolean().optional(),

@@ -17,7 +17,7 @@ import { action, RepeatFlag, withCommonOptions } from '../framework';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../contract/spread';
 import { farmFromFlags, withFarmOptions } from './farmFlags';
-import { openInventory } from './devices';
+import { openInventory } from './boardFlags';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo or library model, or an ONNX file)' }).min(1),
@@ -134,7 +134,7 @@ export function registerRun(program: Command): void {
             model,
             ...(card ? { labels: labelsOf(card) } : {}),
             plan: o.plan,
-            ...farm,
+            farm,
             profiles,
             frames: o.frames,
             window: o.window,

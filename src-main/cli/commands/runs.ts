@@ -1,6 +1,5 @@
-// `mchair runs list|show`: the run history in the store.
+// `mchair runs list|show`: the run history in the store, through the core (run/list, run/get).
 import type { Command } from 'commander';
-import { listRuns, readRun } from '../../store/runs';
 import { measuredLines } from '../measured';
 import { action, withCommonOptions } from '../framework';
 import type { RunSummary } from '../../contract/index';
@@ -21,7 +20,7 @@ export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('the recorded runs');
   withCommonOptions(runs.command('list').description('list recorded runs, newest first')).action(
     action(
-      async (ctx) => ({ runs: await listRuns(ctx.dataDir) }),
+      async (ctx) => ctx.core.call('run/list', {}),
       (r) => table(r.runs),
     ),
   );
@@ -32,7 +31,7 @@ export function registerRuns(program: Command): void {
       .description('one run and its metrics'),
   ).action(
     action(
-      async (ctx) => readRun(ctx.dataDir, ctx.args[0] ?? ''),
+      async (ctx) => ctx.core.call('run/get', { runId: ctx.args[0] ?? '' }),
       ({ run, metrics }) =>
         [
           `${run.id}  ${run.kind}  ${run.model}  ${run.state}`,

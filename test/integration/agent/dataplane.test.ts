@@ -20,6 +20,7 @@ import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
 import { RunRecorder } from '../../../src-main/store/runs';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 const log = createLogger('silent');
 let dir: string;
@@ -71,13 +72,16 @@ describe('split stages and replicas over a real farm', () => {
         const rec = await RunRecorder.create(dir, { kind: 'test', model: 'tiny-cnn', frames: 120 });
         const out = await executeRun({
           runId: rec.id,
-          plan: {
-            manifest: placed,
-            assignment: [[['a0']], [['p0-slow', 'p0-fast'], ['p1']], [['c1', 'c2']]],
-            // One replica of part 0 is much slower, so part-0 halves arrive out of frame order and
-            // after their part-1 halves: only joining by frame id gets every result right.
-            holdMs: { 'p0-slow/s1.p0': 40, 'p1/s1.p1': 3 },
-          },
+          plan: deploymentOf(
+            placed,
+            [[['a0']], [['p0-slow', 'p0-fast'], ['p1']], [['c1', 'c2']]],
+            farm.agents,
+            {
+              // One replica of part 0 is much slower, so part-0 halves arrive out of frame order and
+              // after their part-1 halves: only joining by frame id gets every result right.
+              holdMs: { 'p0-slow/s1.p0': 40, 'p1/s1.p1': 3 },
+            },
+          ),
           agents: farm.agents,
           identity: farm.coordinator,
           sinkHost: '127.0.0.1',
@@ -235,7 +239,7 @@ describe('agent', () => {
       async (farm, placed) => {
         const out = await executeRun({
           runId: 'wasm',
-          plan: { manifest: placed, assignment: [[['w1']], [['n2']]] },
+          plan: deploymentOf(placed, [[['w1']], [['n2']]], farm.agents),
           agents: farm.agents,
           identity: farm.coordinator,
           sinkHost: '127.0.0.1',
@@ -268,7 +272,7 @@ describe('agent', () => {
         await expect(
           executeRun({
             runId: 'bad',
-            plan: { manifest: placed, assignment: [[['x1']], [['x2']]] },
+            plan: deploymentOf(placed, [[['x1']], [['x2']]], farm.agents),
             agents: farm.agents,
             identity: farm.coordinator,
             sinkHost: '127.0.0.1',

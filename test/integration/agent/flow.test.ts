@@ -19,6 +19,7 @@ import { buildZooModel, partitionModel } from '../../../src-main/model/index';
 import { Coordinator } from '../../../src-main/runtime/coordinator';
 import { syntheticSource } from '../../../src-main/runtime/source';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 let dir: string;
 let manifest: Manifest;
@@ -51,11 +52,9 @@ describe('credits', () => {
       const window = 2;
       const c = new Coordinator({
         runId: 'credits',
-        plan: {
-          manifest: placed,
-          assignment: [[['fast']], [['mid']], [['slow']]],
+        plan: deploymentOf(placed, [[['fast']], [['mid']], [['slow']]], farm.agents, {
           holdMs: { 'slow/s2.p0': 40 },
-        },
+        }),
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
@@ -105,13 +104,12 @@ describe('a board with two roles', () => {
       const frames = 50;
       const c = new Coordinator({
         runId: 'shared',
-        plan: {
-          manifest: placed,
+        plan: deploymentOf(placed, [[['shared']], [['shared']], [['other']]], farm.agents, {
           // s0 -> s1 stays on the shared board: s0's send waits for s1's credit, which s1 frees
           // only in its own turn, so a turn held across the send would deadlock here.
-          assignment: [[['shared']], [['shared']], [['other']]],
+
           holdMs: { 'shared/s0.p0': 60, 'shared/s1.p0': 40, 'other/s2.p0': 10 },
-        },
+        }),
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',
@@ -153,11 +151,9 @@ describe('a board that dies mid-run', () => {
       const doomed = farm.endpoints.devices.find((d) => d.id === 'doomed')!;
       const c = new Coordinator({
         runId: 'dies',
-        plan: {
-          manifest: placed,
-          assignment: [[['first']], [['doomed']], [['last']]],
+        plan: deploymentOf(placed, [[['first']], [['doomed']], [['last']]], farm.agents, {
           holdMs: { 'doomed/s1.p0': 20 },
-        },
+        }),
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',

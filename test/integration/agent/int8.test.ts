@@ -22,6 +22,7 @@ import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
 import { int8QOperator } from '../../unit/model/int8-exporters';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 const log = createLogger('silent');
 // Pixels 0-255 quantize to themselves, so every frame differs all the way through.
@@ -63,7 +64,7 @@ it('runs an int8 plan cut at uint8 activations on real agents, one on WebAssembl
     const placed = await placeParts(manifest, dir, farm.partsDir);
     const out = await executeRun({
       runId: 'int8',
-      plan: { manifest: placed, assignment: [[['q0'], ['q1']], [['q2']], [['w3']], [['q4']]] },
+      plan: deploymentOf(placed, [[['q0'], ['q1']], [['q2']], [['w3']], [['q4']]], farm.agents),
       agents: farm.agents,
       identity: farm.coordinator,
       sinkHost: '127.0.0.1',
@@ -118,7 +119,7 @@ it('refuses before any frame a part the board cannot run, naming the board, its 
     const source = syntheticSource(changed.input, 2);
     const err = await executeRun({
       runId: 'odd',
-      plan: { manifest: placed, assignment: [[['n1']], [['w2']]] },
+      plan: deploymentOf(placed, [[['n1']], [['w2']]], farm.agents),
       agents: farm.agents,
       identity: farm.coordinator,
       sinkHost: '127.0.0.1',

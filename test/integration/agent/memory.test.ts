@@ -15,6 +15,7 @@ import { buildZooModel, partitionModel } from '../../../src-main/model/index';
 import { executeRun } from '../../../src-main/runtime/execute';
 import { syntheticSource } from '../../../src-main/runtime/source';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 const BUDGET = 320 * 2 ** 20;
 let dir: string;
@@ -47,7 +48,7 @@ afterAll(async () => {
 const run = (runId: string, assignment: string[][][]) =>
   executeRun({
     runId,
-    plan: { manifest: placed, assignment },
+    plan: deploymentOf(placed, assignment, farm.agents),
     agents: farm.agents,
     identity: farm.coordinator,
     sinkHost: '127.0.0.1',

@@ -25,7 +25,7 @@ import {
   runPaperDemo,
   summarisePaperDemo,
   windowFor,
-} from '../../../src-main/runtime/paper-demo';
+} from '../../../src-main/scenarios/paper-demo';
 import { warmupFrames } from '../../../src-main/runtime/stats';
 import { readRun } from '../../../src-main/store/runs';
 import { snapshotBundles, type Bundles } from '../farm/bundles';

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src-main/log';
-import { runPaperDemo } from '../../../src-main/runtime/paper-demo';
+import { runPaperDemo } from '../../../src-main/scenarios/paper-demo';
 import {
   kittenFixture,
   recogniseKitten,
   type RecognitionLine,
-} from '../../../src-main/runtime/recognitionDemo';
+} from '../../../src-main/scenarios/recognitionDemo';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
 
 let dataDir: string;

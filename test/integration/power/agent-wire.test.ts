@@ -16,6 +16,7 @@ import { readMeter } from '../../../src-main/power/read';
 import { runEnergy, sessionMeters, startPowerSession } from '../../../src-main/power/session';
 import { Coordinator } from '../../../src-main/runtime/coordinator';
 import { syntheticSource } from '../../../src-main/runtime/source';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 const AGENT = 'tx2-1';
 const AHEAD_MS = 10_000;
@@ -74,10 +75,11 @@ beforeAll(async () => {
       },
     ],
   };
+  const agents = [{ id: AGENT, host: '127.0.0.1', port: agent.port, profile: null }];
   coordinator = new Coordinator({
     runId: 'power-test',
-    plan: { manifest, assignment: [[[AGENT]]] },
-    agents: [{ id: AGENT, host: '127.0.0.1', port: agent.port, profile: null }],
+    plan: deploymentOf(manifest, [[[AGENT]]], agents),
+    agents,
     identity: { id: 'coordinator', tls: { ca: ca.cert, ...coordId } },
     sinkHost: '127.0.0.1',
     source: syntheticSource(input),

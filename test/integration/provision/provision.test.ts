@@ -34,6 +34,7 @@ import {
   type Sshd,
   type TestUser,
 } from '../ssh/sshd';
+import { deploymentOf } from '../../../src-main/runtime/deployment';
 
 const CLI = join(process.cwd(), 'bin', 'mchair.js');
 // Quoting is tested where it matters: this folder name reaches remote shells, SFTP and the unit.
@@ -283,7 +284,7 @@ describe('mchair provision against real sshd boards', () => {
     try {
       const outcome = await executeRun({
         runId: 'provisioned-farm',
-        plan: { manifest, assignment: [[['board-1']], [['board-2']]] },
+        plan: deploymentOf(manifest, [[['board-1']], [['board-2']]], farm.agents),
         // Stage 1 on board-1 sends its activations straight to board-2 over the lab network.
         agents: farm.agents,
         identity: farm.coordinator,

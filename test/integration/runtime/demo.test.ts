@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../src-main/contract/index';
 import { EventBus } from '../../../src-main/shared/events';
 import { createLogger } from '../../../src-main/log';
-import { startDemoRun } from '../../../src-main/runtime/demo';
+import { startDemoRun } from '../../../src-main/scenarios/demo';
 import { readRun } from '../../../src-main/store/runs';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
 

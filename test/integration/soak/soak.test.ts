@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SoakFigures } from '../../../src-main/runtime/soak';
+import type { SoakFigures } from '../../../src-main/scenarios/soak';
 import { snapshotBundles, type Bundles } from '../farm/bundles';
 
 let dataDir: string;

@@ -7,7 +7,7 @@ import {
   type Envelope,
   type EventName,
 } from '../../../src-main/contract/index';
-import { createClient } from '../../../src-renderer/api/client';
+import { createClient } from '../../../src-main/contract/client';
 import { bridgeTransport } from '../../../src-renderer/api/bridge';
 import { buildBridge, type IpcRendererLike } from '../../../src-main/electron/bridge';
 import { channelFor, EVENT_CHANNEL } from '../../../src-main/electron/channels';

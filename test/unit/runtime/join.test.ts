@@ -17,7 +17,8 @@ import {
   replan,
   type Farm,
 } from '../../../src-main/planner/index';
-import type { Coordinator, RunPlan } from '../../../src-main/runtime/coordinator';
+import type { Coordinator } from '../../../src-main/runtime/coordinator';
+import { boardsOf, type RunPlan } from '../../../src-main/runtime/deployment';
 import { Faults } from '../../../src-main/runtime/faults';
 import {
   farmFileMembership,
@@ -83,9 +84,17 @@ describe('Faults.join', () => {
       plan,
       farm,
       coordinator,
+      // Each part with its boards, as deploymentOf makes them (the addresses do not matter here).
       materialise: async (p) => ({
-        manifest: { model: p.model } as RunPlan['manifest'],
-        assignment: p.stages.map((s) => s.parts.map((x) => x.devices)),
+        input: { name: 'x', dtype: 'float32', shape: [1] },
+        output: 'y',
+        stages: p.stages.map((st) => ({
+          id: st.id,
+          parts: st.parts.map((x) => ({
+            part: x.id,
+            replicas: x.devices.map((id) => ({ id, host: '127.0.0.1', port: 1 })),
+          })),
+        })) as unknown as RunPlan['stages'],
       }),
       causeOf: () => null,
       onFault: (f) => recorded.push(f),
@@ -102,7 +111,7 @@ describe('Faults.join', () => {
     await faults.settled();
     faults.stop();
     expect(deployed).toHaveLength(1);
-    expect(deployed[0]!.assignment.flat(2)).toContain('pi4-1');
+    expect(boardsOf(deployed[0]!)).toContain('pi4-1');
     expect(faults.farm.devices.map((d) => d.id)).toEqual(['pi3-1', 'pi3-2', 'pi4-1']);
     expect(faults.current.devices.map((d) => d.device)).toContain('pi4-1');
     expect(recorded).toHaveLength(1);

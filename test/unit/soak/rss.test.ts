@@ -1,10 +1,10 @@
-// The soak's verdict (runtime/rss.ts, cli/commands/bench-soak.ts) on series with a known shape:
+// The soak's verdict (scenarios/rss.ts, cli/commands/bench-soak.ts) on series with a known shape:
 // a leak is caught, a garbage-collection saw-tooth or spike is not taken for one, a silent process
 // fails.
 import { describe, expect, it } from 'vitest';
 import { soakFailures } from '../../../src-main/cli/commands/bench-soak';
-import { RssWatch } from '../../../src-main/runtime/rss';
-import type { SoakFigures } from '../../../src-main/runtime/soak';
+import { RssWatch } from '../../../src-main/scenarios/rss';
+import type { SoakFigures } from '../../../src-main/scenarios/soak';
 
 const MB = 2 ** 20;
 const WARM = 30_000;

@@ -15,10 +15,10 @@ import type { Logger } from '../log';
 import { farmFromSpec, loadPlannerModel, type PlannerModel, type PresetId } from '../planner/index';
 import { loadReportRuns, writeReport, type ReportRun } from '../reports/index';
 import { paperTableRows, type PaperTableRow, type PaperTableRun } from '../reports/paper-table';
-import { choosePlan, runModel, type RunReport } from './run';
-import { roundFrames } from './coordinator';
-import { runRepeated } from './repeat';
-import { warmupFrames } from './stats';
+import { choosePlan, runModel, type RunReport } from '../runtime/run';
+import { roundFrames } from '../runtime/deployment';
+import { runRepeated } from '../runtime/repeat';
+import { warmupFrames } from '../runtime/stats';
 
 export interface PaperCase {
   model: string;
@@ -170,7 +170,7 @@ export async function runPaperDemo(o: {
               const report = await runModel({
                 model: c.model,
                 plan: c.plan,
-                farmFile: file,
+                farm: { kind: 'file', file },
                 frames,
                 check: false,
                 window,

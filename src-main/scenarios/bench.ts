@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
-import { Coordinator } from './coordinator';
+import { Coordinator } from '../runtime/coordinator';
+import { deploymentOf } from '../runtime/deployment';
 import { writeNoopStage } from './noop';
 import { partName } from '../../remote-agent/src/protocol/index';
-import { syntheticSource } from './source';
+import { syntheticSource } from '../runtime/source';
 
 export const DEFAULT_WINDOW = 8;
 
@@ -46,11 +47,9 @@ export async function benchTransport(o: {
     const coordinator = new Coordinator({
       runId: `bench-${Date.now()}`,
       // The no-op stage computes nothing: it stays on the agent's wire thread, as any quick part.
-      plan: {
-        manifest,
-        assignment: [[['noop']]],
+      plan: deploymentOf(manifest, [[['noop']]], farm.agents, {
         expectMs: { [`noop/${partName(manifest.stages[0]!.id, 0)}`]: 0 },
-      },
+      }),
       agents: farm.agents,
       identity: farm.coordinator,
       sinkHost: '127.0.0.1',

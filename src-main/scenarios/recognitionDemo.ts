@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelLibrary } from '../model/library';
 import type { Logger } from '../log';
-import { recognise, type Recognition } from './recognise';
+import { recognise, type Recognition } from '../runtime/recognise';
 
 const FIXTURE = join('test', 'fixtures', 'squeezenet1.1-fp16');
 
@@ -38,7 +38,7 @@ export async function recogniseKitten(o: {
     trained: { name: added.name, model: added.model, card: added.card },
     files: [join(o.fixture, 'kitten_224.png')],
     top: 1,
-    farm: { farmFile: o.farmFile },
+    farm: { kind: 'file', file: o.farmFile },
     plan: 'auto',
     dataDir: o.dataDir,
     log: o.log,

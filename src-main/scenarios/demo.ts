@@ -10,17 +10,13 @@ import { buildZooModel, encodeModel, listCuts, partitionModel } from '../model/i
 import { RunRecorder } from '../store/runs';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { placeParts } from '../farm/parts';
-import { ResultChecker } from './check';
-import type { Coordinator } from './coordinator';
-import { CHECK_TOLERANCE, executeRun, type ExecuteOutcome } from './execute';
-import { syntheticSource } from './source';
-import { recordedWindow } from './stats';
-
-export interface LiveRun {
-  id: string;
-  stop(): Promise<void>;
-  done: Promise<RunSummary>;
-}
+import { ResultChecker } from '../runtime/check';
+import type { Coordinator } from '../runtime/coordinator';
+import { CHECK_TOLERANCE, executeRun, type ExecuteOutcome } from '../runtime/execute';
+import { syntheticSource } from '../runtime/source';
+import { recordedWindow } from '../runtime/stats';
+import { deploymentOf } from '../runtime/deployment';
+import type { LiveRun } from '../runtime/liveRun';
 
 const DEMO_MODEL = 'tiny-cnn';
 const DEMO_WINDOW = 4;
@@ -64,7 +60,7 @@ export async function startDemoRun(opts: {
       const placed = await placeParts(manifest, partsDir, farm.partsDir);
       const outcome = await executeRun({
         runId,
-        plan: { manifest: placed, assignment: [[['agent-1']], [['agent-2']]] },
+        plan: deploymentOf(placed, [[['agent-1']], [['agent-2']]], farm.agents),
         agents: farm.agents,
         identity: farm.coordinator,
         sinkHost: '127.0.0.1',

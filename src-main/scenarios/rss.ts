@@ -1,6 +1,6 @@
 // Resident memory over a long run, per process (the coordinator and each agent): samples taken
 // every few seconds, and the growth from the end of warm-up to the end of the run. The soak
-// (runtime/soak.ts) judges memory leaks with it.
+// (scenarios/soak.ts) judges memory leaks with it.
 
 export interface RssGrowth {
   /** Process: "coordinator" or an agent id. */

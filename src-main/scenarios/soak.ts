@@ -12,11 +12,12 @@ import { AppError, type Manifest } from '../contract/index';
 import { startEphemeralFarm } from '../farm/ephemeral';
 import { placeParts } from '../farm/parts';
 import type { Logger } from '../log';
-import { Coordinator, type RunOutcome } from './coordinator';
+import { Coordinator, type RunOutcome } from '../runtime/coordinator';
 import { DEFAULT_WINDOW } from './bench';
+import { deploymentOf } from '../runtime/deployment';
 import { NOOP_ANSWER_BYTES, writeNoopPart } from './noop';
 import { RssWatch, type RssGrowth } from './rss';
-import { syntheticSource } from './source';
+import { syntheticSource } from '../runtime/source';
 
 /**
  * Frames go in as fast as the credits allow (fps 0) by default: at a steady low rate the router's
@@ -164,7 +165,11 @@ export async function runSoak(o: {
     let completed = 0;
     const coordinator = new Coordinator({
       runId: `soak-${Date.now()}`,
-      plan: { manifest, assignment: plan.map((replicas) => [replicas]) },
+      plan: deploymentOf(
+        manifest,
+        plan.map((replicas) => [replicas]),
+        farm.agents,
+      ),
       agents: farm.agents,
       identity: farm.coordinator,
       sinkHost: '127.0.0.1',

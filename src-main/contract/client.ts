@@ -1,7 +1,8 @@
-// The renderer's contract client: `call(name, args)` and `on(event, cb)`, typed from the contract
-// and checked against it, over the Electron bridge when the page runs in the app and over
-// `mchair serve`'s WebSocket otherwise. A failed command throws a real AppError carrying the
-// core's code and sentence, so views can show "run "x" is not running", never a stack trace.
+// The contract's client: `call(name, args)` and `on(event, cb)`, typed from the contract and
+// checked against it, over whatever carries it: the Electron bridge when the page runs in the
+// app, `mchair serve`'s WebSocket in a browser, and the core's own dispatcher in the CLI. A failed
+// command throws a real AppError carrying the core's code and sentence, so a view or the terminal
+// shows "run "x" is not running", never a stack trace.
 import {
   commands,
   events,
@@ -9,10 +10,17 @@ import {
   type CommandArgs,
   type CommandName,
   type CommandResult,
+  type Envelope,
   type EventName,
   type EventPayload,
-} from '../../src-main/contract/index';
-import type { Transport } from './transport';
+} from './index';
+
+/** What the client needs from whatever carries it: one call, and one event stream. */
+export interface Transport {
+  invoke(name: CommandName, args: unknown): Promise<Envelope<unknown>>;
+  /** Subscribes to one event; returns the function that unsubscribes. */
+  on(name: EventName, listener: (payload: unknown) => void): () => void;
+}
 
 export interface ContractClient {
   call<K extends CommandName>(name: K, args: CommandArgs<K>): Promise<CommandResult<K>>;

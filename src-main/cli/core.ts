@@ -1,0 +1,26 @@
+// The CLI's way into the core: the same dispatcher as the app and serve (arguments validated
+// against the contract, every call logged, failures as coded errors) and the same event bus,
+// which commands that show progress subscribe to, through the contract's own client. One core
+// per command, made on first use.
+import { createClient, type ContractClient } from '../contract/client';
+import { createCore, type Core } from '../core/index';
+import type { Logger } from '../log';
+
+export interface CliCore extends ContractClient {
+  close(): Promise<void>;
+}
+
+export function cliCore(dataDir: string, log: Logger): CliCore {
+  let core: Core | null = null;
+  const open = (): Core => (core ??= createCore({ mode: 'cli', dataDir, log }));
+  const client = createClient({
+    invoke: (name, args) => open().dispatch(name, args),
+    on: (name, listener) => open().events.on(name, listener),
+  });
+  return {
+    ...client,
+    close: async () => {
+      await core?.close();
+    },
+  };
+}

@@ -1,8 +1,0 @@
-// A farm's agent as every room that deploys to, provisions or emulates boards sees it: where its
-// agent listens, and its device profile when emulated.
-import type { Peer } from '../../remote-agent/src/protocol/index';
-
-export interface FarmAgent extends Peer {
-  /** Device profile when emulated (virtual farm); null for a real board. */
-  profile: string | null;
-}
