@@ -214,7 +214,7 @@ function placeOf(doc: unknown, path: ReadonlyArray<PropertyKey>): string {
 
 /**
  * One zod failure of a file, in plain words: what the file is, the field by name, and what is
- * wrong with it ("inv.json, an inventory: "version" is 2; this mchair reads version 1").
+ * wrong with it ("inv.json, an inventory: "version" is 3; this mchair reads version 1 or 2").
  */
 export function plainIssues(file: string, kind: FileKind, doc: unknown, error: z.ZodError): string {
   const issue = error.issues[0];
@@ -226,8 +226,8 @@ export function plainIssues(file: string, kind: FileKind, doc: unknown, error: z
   const more = error.issues.length > 1 ? `; ${error.issues.length - 1} more to fix after it` : '';
   let what: string;
   if (value === undefined && issue.code === 'invalid_type') what = `${place} is missing`;
-  else if (issue.code === 'invalid_value' && 'values' in issue && issue.values.length === 1)
-    what = `${place} is ${JSON.stringify(value)}; this mchair reads ${String(issue.path.at(-1))} ${JSON.stringify(issue.values[0])}`;
+  else if (issue.code === 'invalid_value' && 'values' in issue && issue.values.length > 0)
+    what = `${place} is ${JSON.stringify(value)}; this mchair reads ${String(issue.path.at(-1))} ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
   else if (issue.code === 'unrecognized_keys' && 'keys' in issue)
     what = `${place} has ${issue.keys.map((k) => `"${k}"`).join(', ')}, which ${issue.keys.length > 1 ? 'are' : 'is'} not part of ${KINDS[kind].what.replace(/ \(.*\)$/, '')}`;
   else

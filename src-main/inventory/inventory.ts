@@ -17,7 +17,7 @@ import { Device, DeviceName, describeDevice, type DeviceInput } from './device';
  */
 export const InventoryFile = z
   .object({
-    version: z.union([z.literal(1), z.literal(2)]),
+    version: z.literal([1, 2]),
     devices: z.array(Device),
     profiles: z.record(DeviceName, z.unknown()).default({}),
   })
