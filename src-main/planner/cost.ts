@@ -252,7 +252,8 @@ export class CostModel {
     return devices.length / work;
   }
 
-  private unspilled(p: DeviceProfile): DeviceProfile {
+  /** The profile with every class at its fast rate (no spill): bounds never undercount with it. */
+  unspilled(p: DeviceProfile): DeviceProfile {
     let u = this.noSpill.get(p);
     if (!u) {
       const fast = (o: OpSpeed): OpSpeed => ({
