@@ -57,15 +57,19 @@ function kindOf(devices: readonly Device[], count: number): Kind {
   };
 }
 
-/** Devices of identical profile and medium: one unit each (the exact programme). */
-export function exactKinds(farm: Farm, maxUnits: number): Kind[] | null {
-  const identical = groupBy(
-    farm.devices,
-    (d) => `${JSON.stringify(d.profile)}\u0000${d.medium.id}`,
+/** Devices of identical profile and medium, one unit each. */
+export function identicalKinds(farm: Farm): Kind[] {
+  return groupBy(farm.devices, (d) => `${JSON.stringify(d.profile)}\u0000${d.medium.id}`).map((l) =>
+    kindOf(l, l.length),
   );
-  if (farm.devices.length > maxUnits || unitStates(identical.map((l) => l.length)) > EXACT_STATES)
+}
+
+/** The exact programme's units, or null when the farm is too large for it. */
+export function exactKinds(farm: Farm, maxUnits: number): Kind[] | null {
+  const kinds = identicalKinds(farm);
+  if (farm.devices.length > maxUnits || unitStates(kinds.map((k) => k.count)) > EXACT_STATES)
     return null;
-  return identical.map((l) => kindOf(l, l.length));
+  return kinds;
 }
 
 /**

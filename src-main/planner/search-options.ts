@@ -31,6 +31,7 @@ export interface StageOption {
 export class StageOptions {
   private readonly bases = new Map<string, PartBase | null>();
   private readonly cache = new Map<number, readonly StageOption[]>();
+  private readonly slowest = new Map<number, number>();
 
   constructor(
     private readonly model: CostModel,
@@ -63,12 +64,21 @@ export class StageOptions {
     return c;
   }
 
-  /** Frames per second a unit of kind `ki` gives running the whole stage [a, b) (0: no fit). */
-  unitIps(ki: number, a: number, b: number, producers: number, consumers: number): number {
-    const base = this.base(ki, a, b, 1);
-    if (!base) return 0;
-    const k = this.kinds[ki]!;
-    return k.size / withLinks(k.rep, base, producers, consumers).periodSec;
+  /**
+   * Frames per second a unit of kind `ki` gives running the whole stage [a, b) with the most
+   * messages (`parts` producers and consumers), 0 when it does not fit; kept per stage.
+   */
+  slowestUnitIps(ki: number, a: number, b: number, parts: number): number {
+    const C = this.cuts.length;
+    const key = (ki * C + a) * C + b;
+    let ips = this.slowest.get(key);
+    if (ips === undefined) {
+      const base = this.base(ki, a, b, 1);
+      const k = this.kinds[ki]!;
+      ips = base ? k.size / withLinks(k.rep, base, parts, parts).periodSec : 0;
+      this.slowest.set(key, ips);
+    }
+    return ips;
   }
 
   /** Frames per second the option delivers; 0 when a replica could be dropped and still give λ. */

@@ -59,10 +59,17 @@ export class Programme {
   private readonly options: StageOptions;
   /** Per kind, each layer's seconds without spill (the bound's per-layer floor). */
   private readonly floor: Float64Array[];
+  /** By stage [a, b) (index a * cuts + b), each kind's unit rate on it whole (compute only). */
+  private readonly rates: ReadonlyArray<readonly number[]>;
   /** Per kind, its seconds for the layers from each index to the end. */
   private readonly tail: Float64Array[];
   private readonly work = new Map<number, readonly [number, number]>();
-  /** States the last solves visited (progress and the benchmark read it). */
+  /**
+   * For each state found to have no layout at some λ, the least such λ: none has at any higher
+   * λ either (a layout for the higher λ, its spare replicas dropped, would serve the lower).
+   */
+  private readonly infeasibleFrom = new Map<number, number>();
+  /** States the solves visited so far (progress reads it). */
   visited = 0;
 
   constructor(
@@ -88,6 +95,18 @@ export class Programme {
         model.computeSeconds(p, i, i + 1),
       );
     });
+    const C = cuts.length;
+    this.rates = Array.from({ length: C * C }, (_, i) =>
+      kinds.map(
+        (k) =>
+          k.size /
+          model.computeSeconds(
+            k.profile,
+            cuts[Math.floor(i / C)]!,
+            cuts[Math.max(i % C, Math.floor(i / C))]!,
+          ),
+      ),
+    );
     this.tail = this.floor.map((f) => {
       const t = new Float64Array(f.length + 1);
       for (let i = f.length - 1; i >= 0; i--) t[i] = t[i + 1]! + f[i]!;
@@ -109,27 +128,28 @@ export class Programme {
    * for the layers left (a kind counts by its speed; only specialising beats it).
    */
   boundIps(ci: number, avail: readonly number[]): number {
-    let mask = 0;
     let units = 0;
     let rate = 0;
     const from = this.cuts[ci]!;
-    avail.forEach((n, k) => {
-      if (n > 0) {
-        mask |= 1 << k;
-        units += n * this.kinds[k]!.size;
-        rate += (n * this.kinds[k]!.size) / this.tail[k]![from]!;
-      }
-    });
-    if (mask === 0) return 0;
-    const [equal, bySpeed] = this.minWork(mask, ci);
+    for (let k = 0; k < avail.length; k++) {
+      const n = avail[k]! * this.kinds[k]!.size;
+      if (n === 0) continue;
+      units += n;
+      rate += n / this.tail[k]![from]!;
+    }
+    if (units === 0) return 0;
+    const [equal, bySpeed] = this.minWork(avail, ci);
     // A little above the bound: rounding must never drop the optimum.
     return Math.min(units / equal, rate / bySpeed) * (1 + 1e-9);
   }
 
   /** Σ over the layers left of min_k t_k, and of min_k t_k / (kind k's time for them all). */
-  private minWork(mask: number, ci: number): readonly [number, number] {
+  private minWork(avail: readonly number[], ci: number): readonly [number, number] {
+    // Kept by the kinds present (a bit mask; the programme has at most a few kinds).
+    let mask = avail.length <= 30 ? 0 : -1;
+    for (let k = 0; k < avail.length && mask >= 0; k++) if (avail[k]! > 0) mask |= 1 << k;
     const key = mask * this.cuts.length + ci;
-    let w = this.work.get(key);
+    let w = mask >= 0 ? this.work.get(key) : undefined;
     if (!w) {
       const from = this.cuts[ci]!;
       let equal = 0;
@@ -137,16 +157,16 @@ export class Programme {
       for (let i = from; i < this.model.layerCount; i++) {
         let e = Infinity;
         let s = Infinity;
-        for (let k = 0; k < this.kinds.length; k++) {
-          if (!(mask & (1 << k))) continue;
+        avail.forEach((n, k) => {
+          if (n === 0) return;
           e = Math.min(e, this.floor[k]![i]!);
           s = Math.min(s, this.floor[k]![i]! / this.tail[k]![from]!);
-        }
+        });
         equal += e;
         bySpeed += s;
       }
       w = [equal, bySpeed];
-      this.work.set(key, w);
+      if (mask >= 0) this.work.set(key, w);
     }
     return w;
   }
@@ -235,14 +255,12 @@ export class Programme {
       const key = (ci * this.states + left) * maxParts + producers;
       const hit = memo.get(key);
       if (hit) return hit;
+      if (lambda >= (this.infeasibleFrom.get(key) ?? Infinity)) return NONE;
       if (++this.visited % STOP_EVERY === 0 && stop?.()) throw new SearchStopped();
       const avail = this.kinds.map(
         (_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1),
       );
-      if (this.boundIps(ci, avail) < lambda) {
-        memo.set(key, NONE);
-        return NONE;
-      }
+      if (this.boundIps(ci, avail) < lambda) return NONE;
       const byParts = new Map<number, Best>();
       const take = new Array<number>(K).fill(0);
       const consider = (cb: number, used: number) => {
@@ -270,17 +288,19 @@ export class Programme {
       const splitEnd = this.model.chain.splitEnd.get(from) ?? from;
       for (let cb = ci + 1; cb < C; cb++) {
         const splittable = this.cuts[cb]! <= splitEnd;
-        const rate = this.kinds.map(
-          (kd) => kd.size / this.model.computeSeconds(kd.profile, from, this.cuts[cb]!),
-        );
+        const rate = this.rates[ci * C + cb]!;
         // Longer stages only get slower: once every unit left together cannot deliver λ, no
         // longer stage can either (a split, which can beat that, ends at splitEnd at the latest).
         const bound = avail.reduce((s, n, k) => s + n * rate[k]!, 0);
         if (!splittable && bound < lambda) break;
-        if (splittable) this.everyTake(cb, lambda, avail, take, (used) => consider(cb, used));
+        if (splittable) this.everyTake(ci, cb, lambda, avail, take, (used) => consider(cb, used));
         else this.minimalTakes(ci, cb, lambda, avail, rate, take, (used) => consider(cb, used));
       }
-      const result = byParts.size > 0 ? [...byParts.values()] : NONE;
+      if (byParts.size === 0) {
+        this.infeasibleFrom.set(key, Math.min(lambda, this.infeasibleFrom.get(key) ?? Infinity));
+        return NONE;
+      }
+      const result = [...byParts.values()];
       memo.set(key, result);
       return result;
     };
@@ -297,6 +317,7 @@ export class Programme {
    * rest can still cover the layers from cut `cb` at λ.
    */
   private everyTake(
+    ci: number,
     cb: number,
     lambda: number,
     avail: readonly number[],
@@ -306,6 +327,11 @@ export class Programme {
     const K = avail.length;
     const rest = [...avail];
     const last = cb === this.cuts.length - 1;
+    // No option beats its units' rates without spill: a part of share s takes at least s of the
+    // whole stage's time, so the parts together deliver at most what the units do whole.
+    const from = this.cuts[ci]!;
+    const to = this.cuts[cb]!;
+    const most = this.kinds.map((k, i) => k.size / (this.tail[i]![from]! - this.tail[i]![to]!));
     take.fill(0);
     for (;;) {
       let ki = 0;
@@ -314,12 +340,18 @@ export class Programme {
       take[ki]!++;
       let used = 0;
       let mixed = 0;
+      let upper = 0;
       for (let k = 0; k < K; k++) {
         used += take[k]! * this.strides[k]!;
         rest[k] = avail[k]! - take[k]!;
+        upper += take[k]! * most[k]!;
         if (take[k]! > 0) mixed++;
       }
-      if (mixed <= this.maxKindsPerStage && (last || this.boundIps(cb, rest) >= lambda))
+      if (
+        mixed <= this.maxKindsPerStage &&
+        upper * (1 + 1e-9) >= lambda &&
+        (last || this.boundIps(cb, rest) >= lambda)
+      )
         visit(used);
     }
     take.fill(0);
@@ -343,7 +375,7 @@ export class Programme {
     const K = avail.length;
     const last = cb === this.cuts.length - 1;
     const slow = avail.map((n, k) =>
-      n > 0 ? this.options.unitIps(k, ci, cb, this.maxParts, this.maxParts) : 0,
+      n > 0 ? this.options.slowestUnitIps(k, ci, cb, this.maxParts) : 0,
     );
     // What the kinds from k on could add at most.
     const most = new Array<number>(K + 1).fill(0);

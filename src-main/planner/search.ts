@@ -13,8 +13,8 @@ import type { Farm } from './farm';
 import { coarseCuts } from './layers';
 import { colocate } from './colocate';
 import { refine } from './refine';
-import { exactKinds, groupedKinds } from './search-kinds';
-import { Programme } from './search-programme';
+import { exactKinds, groupedKinds, identicalKinds } from './search-kinds';
+import { Programme, SearchStopped } from './search-programme';
 
 export { channelBounds, SearchStopped } from './search-programme';
 
@@ -83,6 +83,24 @@ export function rank(objective: PlanObjective, a: Candidate, b: Candidate): numb
 }
 
 const TOLERANCE = 1e-3;
+/** States the exact programme may visit on a farm beyond 12 devices (about 0.3 s of CPU). */
+const WIDE_BUDGET = 4000;
+
+/**
+ * No layout of the model on the farm gives more IPS: not its compute (the programme's bound on
+ * every device, boards specialising included), nor the coordinator's shared medium carrying just
+ * the frames and results.
+ */
+export function upperBoundIps(model: CostModel, farm: Farm): number {
+  const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
+  const air = farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
+  const kinds = identicalKinds(farm);
+  const compute = new Programme(model, farm, kinds, coarseCuts(model.chain), Infinity).boundIps(
+    0,
+    kinds.map((k) => k.count),
+  );
+  return Math.min(compute, air);
+}
 
 /** One programme's solves, the layouts they found (each once) and the bisection's ends. */
 class Climb {
@@ -99,22 +117,21 @@ class Climb {
     private readonly opts: SearchOptions,
     /** Every layout found, shared by the climbs of one search. */
     readonly found: Map<string, Candidate>,
+    /** Most states the programme may visit (a budget for a try beyond the exact farms). */
+    private readonly budget = Infinity,
   ) {
-    // No plan beats every device being as fast as the fastest one on every layer (boards can
-    // specialise, so the farm's whole-model rate is no bound), nor the coordinator's shared
-    // medium carrying just the frames and results.
-    const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
-    const airBound =
-      farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
-    this.hi = Math.min(model.specialisedBoundIps(farm.devices), airBound) * 1.0001;
+    this.hi = upperBoundIps(model, farm) * 1.0001;
   }
+
+  private readonly stop = (): boolean =>
+    this.prog.visited > this.budget || (this.opts.stop?.() ?? false);
 
   private get maxLatency(): number {
     return this.opts.maxLatencySec ?? Infinity;
   }
 
   run(objective: PlanObjective, lambda: number): Candidate | null {
-    const layout = this.prog.solve(objective, lambda, this.opts.stop);
+    const layout = this.prog.solve(objective, lambda, this.stop);
     this.step++;
     let c: Candidate | null = null;
     if (layout) {
@@ -223,25 +240,35 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
     opts,
     found,
   );
-  // One kind of board: the exact programme is as small as the grouped one.
-  if (!units || units.length > 1) grouped.bisect();
+  // A few boards of one kind: the exact programme is as small as the grouped one.
+  const alone = units?.length === 1 && farm.devices.length <= 12;
+  if (!alone) grouped.bisect();
+  // Beyond the exact farms, a farm of few kinds still gets the exact programme, within a budget
+  // of states (most such farms finish well within it, and then the heuristic's result is the
+  // optimum's); a farm it cannot finish keeps the best layouts found.
+  const wide = units ? null : exactKinds(farm, Infinity);
   let explorer = grouped;
-  if (units) {
-    // The heuristic first: the exact bisection starts from what it reached (its layouts stay in
-    // the running: the optimum is the best of both).
+  if (units || wide) {
+    // The exact bisection starts from what the heuristic reached (its layouts stay in the
+    // running: the optimum is the best of both).
     const precise = new Climb(
       model,
       farm,
-      new Programme(model, farm, units, cuts, Infinity),
+      new Programme(model, farm, (units ?? wide)!, cuts, Infinity),
       'exact',
       opts,
       found,
+      units ? Infinity : WIDE_BUDGET,
     );
-    precise.bisect(grouped);
+    try {
+      precise.bisect(grouped);
+    } catch (err) {
+      if (!(err instanceof SearchStopped) || opts.stop?.()) throw err;
+    }
     // The other objectives and the alternatives are not claimed exact: they come from the
     // grouped programme, which tries low targets cheaply, unless that one was never needed.
-    if (units.length > 1) grouped.lo = Math.max(grouped.lo, precise.lo);
-    else explorer = precise;
+    if (alone) explorer = precise;
+    else grouped.lo = Math.max(grouped.lo, precise.lo);
   }
   explorer.explore();
   const exact = units !== null;
