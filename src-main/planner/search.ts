@@ -40,8 +40,6 @@ export interface SearchOptions {
   readonly top?: number;
   /** Most units the programme works on; more devices than this are grouped (the heuristic). */
   readonly maxUnits?: number;
-  /** Told after every solve of the programme. */
-  readonly onProgress?: (p: SearchProgress) => void;
   /** Asked now and then: true stops the search with SearchStopped. */
   readonly stop?: () => boolean;
 }
@@ -130,7 +128,7 @@ class Climb {
     return this.opts.maxLatencySec ?? Infinity;
   }
 
-  run(objective: PlanObjective, lambda: number): Candidate | null {
+  *run(objective: PlanObjective, lambda: number): Generator<SearchProgress, Candidate | null> {
     const layout = this.prog.solve(objective, lambda, this.stop);
     this.step++;
     let c: Candidate | null = null;
@@ -143,24 +141,24 @@ class Climb {
       }
     }
     const left = this.hi > this.lo ? Math.log2((this.hi - this.lo) / (TOLERANCE * this.hi)) : 0;
-    this.opts.onProgress?.({
+    yield {
       method: this.method,
       step: this.step,
       steps: this.step + Math.max(1, Math.ceil(left)) + 1,
       states: this.prog.visited,
       bestIps: this.lo,
       boundIps: this.hi,
-    });
+    };
     return c;
   }
 
   /** A λ is reachable when a layout delivers it whole: compute, medium and latency bound. */
-  private reach(lambda: number): Candidate | null {
+  private *reach(lambda: number): Generator<SearchProgress, Candidate | null> {
     // Under a latency cap, the leanest layout in air time may be too slow: try the fastest too.
     for (const objective of this.maxLatency < Infinity
       ? (['ips', 'latency'] as const)
       : (['ips'] as const)) {
-      const c = this.run(objective, lambda);
+      const c = yield* this.run(objective, lambda);
       if (!c) return null;
       if (c.evaluation.ips >= lambda * (1 - 1e-9) && c.evaluation.latencySec <= this.maxLatency)
         return c;
@@ -173,14 +171,14 @@ class Climb {
    * `from`, when given (the heuristic's climb), it starts at what that reached: no λ below it is
    * tried, and the targets near the optimum are where the programme's bound prunes the most.
    */
-  bisect(from?: Climb): void {
+  *bisect(from?: Climb): Generator<SearchProgress, void> {
     if (from?.reached) {
       this.lo = from.lo;
       this.reached = true;
     }
     for (let i = 0; i < 40 && this.hi - this.lo > TOLERANCE * this.hi; i++) {
       const mid = (this.lo + this.hi) / 2;
-      const c = this.reach(mid);
+      const c = yield* this.reach(mid);
       if (!c) {
         this.hi = mid;
         continue;
@@ -190,43 +188,81 @@ class Climb {
       // The layout found often is the optimum: if nothing reaches just above it, stop here.
       const above = this.lo * (1 + TOLERANCE);
       if (above < this.hi) {
-        const d = this.reach(above);
+        const d = yield* this.reach(above);
         if (d) this.lo = Math.max(above, d.evaluation.ips);
         else this.hi = above;
       }
     }
     // Just past the edge, the compute may allow more while the medium caps it lower (within
     // the tolerance; cheap for the grouped programme only, where every λ is).
-    if (this.method === 'heuristic') this.run('ips', this.hi);
+    if (this.method === 'heuristic') yield* this.run('ips', this.hi);
   }
 
   /** The layouts the objective asks for beyond the fastest, and the alternatives for --top. */
-  explore(): void {
+  *explore(): Generator<SearchProgress, void> {
     // Nothing reached (a latency cap too tight, say): still offer the fastest layout to judge.
-    if (!this.reached) this.run('latency', 1e-9);
+    if (!this.reached) yield* this.run('latency', 1e-9);
     const lo = this.lo;
     if (this.opts.objective === 'latency') {
-      const fastest = this.run('latency', 1e-9);
+      const fastest = yield* this.run('latency', 1e-9);
       if (fastest) {
         // Among the fastest layouts, the one with the most IPS.
         for (let i = 0, a = 0, b = lo || fastest.evaluation.ips; i < 20; i++) {
           const mid = (a + b) / 2;
-          const c = this.run('latency', mid);
+          const c = yield* this.run('latency', mid);
           if (c && c.evaluation.latencySec <= fastest.evaluation.latencySec * (1 + 1e-9)) a = mid;
           else b = mid;
         }
       }
     } else if (this.opts.objective === 'energy' && lo > 0) {
-      for (let f = 1; f >= 0.05; f *= 0.85) this.run('energy', lo * f);
+      for (let f = 1; f >= 0.05; f *= 0.85) yield* this.run('energy', lo * f);
     }
     // Alternatives for --top: slower but leaner layouts.
     if ((this.opts.top ?? 1) > 1 && lo > 0)
-      for (const f of [0.95, 0.85, 0.7, 0.5]) this.run('ips', lo * f);
+      for (const f of [0.95, 0.85, 0.7, 0.5]) yield* this.run('ips', lo * f);
   }
 }
 
 /** Finds the best layouts of the model over the farm. */
 export function search(model: CostModel, farm: Farm, opts: SearchOptions): SearchResult {
+  const steps = searchSteps(model, farm, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same search, giving the event loop a turn after every solve of the programme (each well
+ * under a second for the farms it runs exactly): progress goes to `onProgress`, and an aborted
+ * `signal` stops it (between solves, or inside one at its next look) with SearchStopped.
+ */
+export async function searchAsync(
+  model: CostModel,
+  farm: Farm,
+  opts: SearchOptions,
+  onProgress: (p: SearchProgress) => void,
+  signal?: AbortSignal,
+): Promise<SearchResult> {
+  const steps = searchSteps(model, farm, {
+    ...opts,
+    stop: () => (signal?.aborted ?? false) || (opts.stop?.() ?? false),
+  });
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    onProgress(r.value);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new SearchStopped();
+  }
+}
+
+/** The search, one programme solve at a time: yields where it is after each. */
+export function* searchSteps(
+  model: CostModel,
+  farm: Farm,
+  opts: SearchOptions,
+): Generator<SearchProgress, SearchResult> {
   const started = performance.now();
   const maxUnits = opts.maxUnits ?? 12;
   const cuts = coarseCuts(model.chain);
@@ -242,7 +278,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
   );
   // A few boards of one kind: the exact programme is as small as the grouped one.
   const alone = units?.length === 1 && farm.devices.length <= 12;
-  if (!alone) grouped.bisect();
+  if (!alone) yield* grouped.bisect();
   // Beyond the exact farms, a farm of few kinds still gets the exact programme, within a budget
   // of states (most such farms finish well within it, and then the heuristic's result is the
   // optimum's); a farm it cannot finish keeps the best layouts found.
@@ -261,7 +297,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
       units ? Infinity : WIDE_BUDGET,
     );
     try {
-      precise.bisect(grouped);
+      yield* precise.bisect(grouped);
     } catch (err) {
       if (!(err instanceof SearchStopped) || opts.stop?.()) throw err;
     }
@@ -270,7 +306,7 @@ export function search(model: CostModel, farm: Farm, opts: SearchOptions): Searc
     if (alone) explorer = precise;
     else grouped.lo = Math.max(grouped.lo, precise.lo);
   }
-  explorer.explore();
+  yield* explorer.explore();
   const exact = units !== null;
 
   const maxLatency = opts.maxLatencySec ?? Infinity;
