@@ -5,6 +5,7 @@
 // of few kinds: its states stay within 729), else to the search's upper bound on the IPS.
 // Prints one line per size and exits 1 when a target is missed (1 s of CPU; heuristic within 5%).
 // Usage: node out/bench/planner-search.mjs [MODEL] [FARMS_PER_SIZE]
+import { seededUniform } from '../../src-main/model/seeded';
 import { CostModel } from '../../src-main/planner/cost';
 import { farmFromFile, type Farm } from '../../src-main/planner/farm';
 import { analyseChain } from '../../src-main/planner/layers';
@@ -17,16 +18,11 @@ const modelName = process.argv[2] ?? 'vgg16';
 const perSize = Number(process.argv[3] ?? 4);
 const cost = new CostModel(analyseChain(loadPlannerModel(modelName)));
 
-/** mulberry32: the same farms on every run. */
+/** Seeded values in [0, 1): the same farms on every run. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const values = seededUniform(4096, 0.5, seed, 'farms');
+  let i = 0;
+  return () => values[i++ % values.length]! + 0.5;
 }
 
 /** `n` boards of `kinds` kinds picked at random, each kind at least once. */

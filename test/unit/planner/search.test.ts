@@ -4,6 +4,7 @@
 // heuristic against the exact search. The search may then beat brute force only by co-location
 // (a device with two roles), which brute force does not enumerate.
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../../../src-main/model/seeded';
 import { CostModel, type Layout, type PartLayout } from '../../../src-main/planner/cost';
 import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
 import { analyseChain, canSplit, coarseCuts } from '../../../src-main/planner/layers';
@@ -297,16 +298,11 @@ describe('exact search', () => {
   });
 });
 
-/** mulberry32: seeded farms, the same on every run. */
+/** Seeded values in [0, 1): the same farms on every run. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const values = seededUniform(4096, 0.5, seed, 'farms');
+  let i = 0;
+  return () => values[i++ % values.length]! + 0.5;
 }
 const BOARDS = ['pi3', 'pi4', 'pi5', 'tx2-cpu', 'tx2-gpu', 'x86-laptop'];
 /** `n` boards of up to `kinds` kinds, all on one Wi-Fi or each on its profile's medium. */
