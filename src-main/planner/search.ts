@@ -28,7 +28,7 @@ export interface SearchProgress {
   readonly states: number;
   /** The best IPS a layout reached so far (0 before the first). */
   readonly bestIps: number;
-  /** No layout delivers more than this (the bisection's upper end). */
+  /** No plan delivers more than this (compute and the coordinator's medium). */
   readonly boundIps: number;
 }
 
@@ -100,12 +100,17 @@ export function upperBoundIps(model: CostModel, farm: Farm): number {
   return Math.min(compute, air);
 }
 
-/** One programme's solves, the layouts they found (each once) and the bisection's ends. */
+/** What the climbs of one search share: every layout found (each once) and the solves done. */
+interface Shared {
+  readonly found: Map<string, Candidate>;
+  step: number;
+}
+
+/** One programme's solves and the bisection's ends. */
 class Climb {
   lo = 0;
   hi: number;
   reached = false;
-  step = 0;
 
   constructor(
     private readonly model: CostModel,
@@ -113,13 +118,16 @@ class Climb {
     private readonly prog: Programme,
     private readonly method: 'exact' | 'heuristic',
     private readonly opts: SearchOptions,
-    /** Every layout found, shared by the climbs of one search. */
-    readonly found: Map<string, Candidate>,
+    private readonly shared: Shared,
     /** Most states the programme may visit (a budget for a try beyond the exact farms). */
     private readonly budget = Infinity,
   ) {
-    this.hi = upperBoundIps(model, farm) * 1.0001;
+    this.bound = upperBoundIps(model, farm);
+    this.hi = this.bound * 1.0001;
   }
+
+  /** No plan gives more IPS, however its boards hold their roles (the bisection's start). */
+  private readonly bound: number;
 
   private readonly stop = (): boolean =>
     this.prog.visited > this.budget || (this.opts.stop?.() ?? false);
@@ -130,24 +138,24 @@ class Climb {
 
   *run(objective: PlanObjective, lambda: number): Generator<SearchProgress, Candidate | null> {
     const layout = this.prog.solve(objective, lambda, this.stop);
-    this.step++;
+    const step = ++this.shared.step;
     let c: Candidate | null = null;
     if (layout) {
       const key = signature(layout);
-      c = this.found.get(key) ?? null;
+      c = this.shared.found.get(key) ?? null;
       if (!c) {
         c = { layout, evaluation: this.model.evaluate(layout, this.farm) };
-        this.found.set(key, c);
+        this.shared.found.set(key, c);
       }
     }
     const left = this.hi > this.lo ? Math.log2((this.hi - this.lo) / (TOLERANCE * this.hi)) : 0;
     yield {
       method: this.method,
-      step: this.step,
-      steps: this.step + Math.max(1, Math.ceil(left)) + 1,
+      step,
+      steps: step + Math.max(1, Math.ceil(left)) + 1,
       states: this.prog.visited,
       bestIps: this.lo,
-      boundIps: this.hi,
+      boundIps: this.bound,
     };
     return c;
   }
@@ -267,14 +275,14 @@ export function* searchSteps(
   const maxUnits = opts.maxUnits ?? 12;
   const cuts = coarseCuts(model.chain);
   const units = exactKinds(farm, maxUnits);
-  const found = new Map<string, Candidate>();
+  const shared: Shared = { found: new Map<string, Candidate>(), step: 0 };
   const grouped = new Climb(
     model,
     farm,
     new Programme(model, farm, groupedKinds(model, farm, maxUnits), cuts, 2),
     'heuristic',
     opts,
-    found,
+    shared,
   );
   // A few boards of one kind: the exact programme is as small as the grouped one.
   const alone = units?.length === 1 && farm.devices.length <= 12;
@@ -293,7 +301,7 @@ export function* searchSteps(
       new Programme(model, farm, (units ?? wide)!, cuts, Infinity),
       'exact',
       opts,
-      found,
+      shared,
       units ? Infinity : WIDE_BUDGET,
     );
     try {
@@ -319,7 +327,7 @@ export function* searchSteps(
       .filter((c) => !seen.has(signature(c.layout)) && seen.add(signature(c.layout)));
   };
   const leaders = (cs: readonly Candidate[]) => cs.slice(0, Math.max(3, opts.top ?? 1));
-  let candidates = ranked([...found.values()].filter(keep));
+  let candidates = ranked([...shared.found.values()].filter(keep));
   // Grouped units: place the devices one by one where they raise the IPS most.
   if (!exact)
     candidates = ranked([

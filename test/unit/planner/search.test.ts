@@ -10,7 +10,13 @@ import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src
 import { analyseChain, canSplit, coarseCuts } from '../../../src-main/planner/layers';
 import { builtInProfile } from '../../../src-main/planner/profile';
 import { toPlan } from '../../../src-main/planner/plan';
-import { channelBounds, search } from '../../../src-main/planner/search';
+import {
+  channelBounds,
+  search,
+  searchAsync,
+  SearchStopped,
+  type SearchProgress,
+} from '../../../src-main/planner/search';
 import { exactKinds } from '../../../src-main/planner/search-kinds';
 import { Programme } from '../../../src-main/planner/search-programme';
 import { miniVgg, smallCnn } from './fixtures';
@@ -381,5 +387,38 @@ describe('exact search on random farms', () => {
         0.95 * exact.candidates[0]!.evaluation.ips,
       );
     }
+  });
+});
+
+describe('search progress and cancel', () => {
+  it('tells each step, its best IPS rising to the result, and stops once cancelled', async () => {
+    const farm = farmFromSpec('pi3:3,pi4:2,tx2:2');
+    const seen: SearchProgress[] = [];
+    const done = await searchAsync(cost, farm, { objective: 'ips' }, (p) => seen.push(p));
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.map((p) => p.step)).toEqual([...seen.map((p) => p.step)].sort((a, b) => a - b));
+    expect(seen.some((p) => p.method === 'exact')).toBe(true);
+    const best = done.candidates[0]!.evaluation.ips;
+    for (const p of seen) {
+      expect(p.bestIps).toBeLessThanOrEqual(best * (1 + 1e-9));
+      expect(p.boundIps).toBeGreaterThanOrEqual(best * (1 - 1e-9));
+    }
+    expect(seen[seen.length - 1]!.bestIps).toBeGreaterThanOrEqual(best * (1 - 2e-3));
+    // Cancelled at the first step: no result, SearchStopped.
+    const ac = new AbortController();
+    let steps = 0;
+    await expect(
+      searchAsync(
+        cost,
+        farm,
+        { objective: 'ips' },
+        () => {
+          steps++;
+          ac.abort();
+        },
+        ac.signal,
+      ),
+    ).rejects.toBeInstanceOf(SearchStopped);
+    expect(steps).toBe(1);
   });
 });
