@@ -81,6 +81,7 @@ export function rank(objective: PlanObjective, a: Candidate, b: Candidate): numb
 }
 
 const TOLERANCE = 1e-3;
+const START_TOLERANCE = 0.03;
 /** States the exact programme may visit on a farm beyond 12 devices (about 0.3 s of CPU). */
 const WIDE_BUDGET = 4000;
 
@@ -178,13 +179,14 @@ class Climb {
    * Bisection on λ: reachability is monotone (a layout that delivers λ delivers less too). From
    * `from`, when given (the heuristic's climb), it starts at what that reached: no λ below it is
    * tried, and the targets near the optimum are where the programme's bound prunes the most.
+   * `tolerance`: how close the ends must come (coarser for a climb that only gives a start).
    */
-  *bisect(from?: Climb): Generator<SearchProgress, void> {
+  *bisect(from?: Climb, tolerance = TOLERANCE): Generator<SearchProgress, void> {
     if (from?.reached) {
       this.lo = from.lo;
       this.reached = true;
     }
-    for (let i = 0; i < 40 && this.hi - this.lo > TOLERANCE * this.hi; i++) {
+    for (let i = 0; i < 40 && this.hi - this.lo > tolerance * this.hi; i++) {
       const mid = (this.lo + this.hi) / 2;
       const c = yield* this.reach(mid);
       if (!c) {
@@ -286,7 +288,8 @@ export function* searchSteps(
   );
   // A few boards of one kind: the exact programme is as small as the grouped one.
   const alone = units?.length === 1 && farm.devices.length <= 12;
-  if (!alone) yield* grouped.bisect();
+  // Where the exact programme surely finishes, the heuristic only gives it a start: roughly.
+  if (!alone) yield* grouped.bisect(undefined, units ? START_TOLERANCE : TOLERANCE);
   // Beyond the exact farms, a farm of few kinds still gets the exact programme, within a budget
   // of states (most such farms finish well within it, and then the heuristic's result is the
   // optimum's); a farm it cannot finish keeps the best layouts found.
