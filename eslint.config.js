@@ -52,7 +52,6 @@ export default tseslint.config(
   {
     files: [
       'src-main/runtime/coordinator.ts', // branch faults: deploy, dispatch, collect
-      'src-main/planner/search.ts', // branch search
     ],
     rules: { 'max-lines': 'off' },
   },

@@ -361,7 +361,7 @@ export const commands = {
     z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
   ),
   'plan/make': command(
-    "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them.",
+    "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
     z
       .object({
         model: z.string().min(1).max(64),
@@ -371,6 +371,11 @@ export const commands = {
       })
       .strict(),
     PlanChoices,
+  ),
+  'plan/cancel': command(
+    'Stop the plan/make search under way (it then fails with PLAN_CANCELLED).',
+    z.object({}).strict(),
+    z.object({ cancelled: z.boolean() }),
   ),
   'farm/up': command(
     'Start the virtual farm: emulated boards by profile and count (e.g. pi3:4) as local agents that keep running until farm/down.',

@@ -1,5 +1,6 @@
 // Every event the core pushes to the renderer.
 import { z } from 'zod';
+import { PlanProgress } from './lab';
 import { LivePower } from './livePower';
 import { RunFrame } from './liveRun';
 import { ProvisionProgress } from './provision';
@@ -34,6 +35,8 @@ export const events = {
   'profile/progress': ProfileProgress,
   /** A model download under way: bytes, rate and time left, a few times a second. */
   'models/get-progress': DownloadProgress,
+  /** A plan/make search under way, after each step of its programme. */
+  'plan/progress': PlanProgress,
   /** A LAN scan under way: addresses tried so far of the subnet's. */
   'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;

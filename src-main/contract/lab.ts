@@ -103,9 +103,32 @@ export const PresetOutcome = z.object({
 });
 export type PresetOutcome = z.infer<typeof PresetOutcome>;
 
+/** How an alternative differs from the best plan and why it ranks lower (planner/compare.ts). */
+export const PlanComparison = z.object({
+  differences: z.array(z.string()),
+  why: z.string(),
+});
+export type PlanComparison = z.infer<typeof PlanComparison>;
+
+/** Where a plan search is, after each solve of its programme (a few times a second at most). */
+export const PlanProgress = z.object({
+  method: z.enum(['exact', 'heuristic']),
+  /** Solves done, and about how many it needs in all (grows while the search narrows). */
+  step: z.number().int(),
+  steps: z.number().int(),
+  /** States of the search's programme visited so far. */
+  states: z.number().int(),
+  /** The best IPS a plan reached so far, and the most any plan can reach. */
+  bestIps: z.number(),
+  boundIps: z.number(),
+});
+export type PlanProgress = z.infer<typeof PlanProgress>;
+
 export const PlanChoices = z.object({
   /** The planner's plans, best first. */
   plans: z.array(Plan),
+  /** For each plan after the first: how it differs from the first and why it ranks lower. */
+  comparisons: z.array(PlanComparison),
   /** The paper's hand-made distributions on the same farm, for comparison. */
   presets: z.array(PresetOutcome),
   method: z.enum(['exact', 'heuristic']),

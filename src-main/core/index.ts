@@ -91,7 +91,7 @@ export function createCore(opts: CoreOptions): Core {
       return { stopped: true };
     },
     ...deviceHandlers(opts.dataDir, events),
-    ...modelHandlers(opts.dataDir),
+    ...modelHandlers(opts.dataDir, events),
     ...reportHandlers(opts.dataDir, (runId) => live.has(runId), opts.printPdf ?? chromiumPdf),
     ...meterHandlers(opts.dataDir),
     ...downloadHandlers(opts.dataDir, events),

@@ -13,9 +13,11 @@ import { scanSubnet } from '../inventory/lan-scan';
 import { discoverMdns } from '../inventory/mdns';
 import { inspectModel, ZOO_DESCRIPTIONS, ZOO_NAMES, type ModelInspection } from '../model/index';
 import {
+  comparePlans,
   farmFromSpec,
-  planModel,
+  planModelAsync,
   plannerModelOf,
+  SearchStopped,
   PRESET_DEVICES,
   PRESET_IDS,
   presetPlan,
@@ -148,14 +150,17 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
   };
 }
 
-type ModelCommands = 'models/list' | 'models/inspect' | 'models/upload' | 'plan/make';
+type ModelCommands =
+  'models/list' | 'models/inspect' | 'models/upload' | 'plan/make' | 'plan/cancel';
 
 function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm {
   return farm.kind === 'virtual' ? farmFromSpec(farm.spec) : boardsPlannerFarm(inventory);
 }
 
-export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
+export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers, ModelCommands> {
   const library = new ModelLibrary(dataDir);
+  /** The plan search under way: plan/cancel aborts it (one at a time, as the Plan view asks). */
+  let planning: AbortController | null = null;
   // Costing reads a model's graph and shapes, never its weights (as `mchair plan` and `model
   // inspect` do), yet analysing a large graph still takes a while; a model's costs never change
   // under its name, so once is enough (an import replaces them).
@@ -205,7 +210,29 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
         plannerFarm(farm, farm.kind === 'inventory' ? inventory.list() : []),
         inventory.storedProfiles(),
       ).farm;
-      const best = planModel(planner, devices, { objective, top });
+      if (planning)
+        throw new AppError('PLAN_BUSY', 'a plan is being searched already: wait or cancel it');
+      const ac = new AbortController();
+      planning = ac;
+      let best;
+      try {
+        best = await planModelAsync(
+          planner,
+          devices,
+          { objective, top },
+          (p) => events.emit('plan/progress', p),
+          ac.signal,
+        );
+      } catch (err) {
+        if (err instanceof SearchStopped)
+          throw new AppError(
+            'PLAN_CANCELLED',
+            'planning was cancelled; press Plan to search again',
+          );
+        throw err;
+      } finally {
+        planning = null;
+      }
       const presets = PRESET_IDS.map((id) => {
         if (devices.devices.length < PRESET_DEVICES[id]) {
           return {
@@ -221,13 +248,20 @@ export function modelHandlers(dataDir: string): Pick<Handlers, ModelCommands> {
           throw err;
         }
       });
+      const [first, ...others] = best.plans;
       return {
         plans: [...best.plans],
+        comparisons: others.map((p) => comparePlans(first!, p)),
         presets,
         method: best.method,
         millis: best.millis,
         tensorBytes: tensorBytesOf(planner, costs.layers),
       };
+    },
+    'plan/cancel': async () => {
+      const ac = planning;
+      ac?.abort();
+      return { cancelled: ac !== null };
     },
   };
 }

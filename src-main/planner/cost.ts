@@ -243,16 +243,8 @@ export class CostModel {
     );
   }
 
-  /** An upper bound on any plan's IPS: N devices each as fast as the fastest on every layer. */
-  specialisedBoundIps(devices: readonly Device[]): number {
-    const profiles = [...new Set(devices.map((d) => this.unspilled(d.profile)))];
-    let work = 0;
-    for (let i = 0; i < this.layerCount; i++)
-      work += Math.min(...profiles.map((p) => this.computeSeconds(p, i, i + 1)));
-    return devices.length / work;
-  }
-
-  private unspilled(p: DeviceProfile): DeviceProfile {
+  /** The profile with every class at its fast rate (no spill): bounds never undercount with it. */
+  unspilled(p: DeviceProfile): DeviceProfile {
     let u = this.noSpill.get(p);
     if (!u) {
       const fast = (o: OpSpeed): OpSpeed => ({

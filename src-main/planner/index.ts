@@ -6,6 +6,8 @@
 //   plannerModelOf(name, inspectModel(model)): PlannerModel
 //   farmFromSpec('pi3:6,pi4:2') | farmFromFile(json, where): Farm
 //   planModel(model, farm, { objective, maxLatencyMs, top }): PlanResult   best plan first
+//   planModelAsync(model, farm, req, onProgress, signal): Promise<PlanResult>   the same, cancellable
+//   comparePlans(best, alternative): how it differs and why it ranks lower
 //   presetPlan('paper-6', model, farm): Plan           the paper's hand-made distribution
 //   predictPlan(model, plan, farm): Plan                re-evaluates a plan (e.g. read from a file)
 //   replan(model, current, farm, request): Replan       the musical chair: new device set
@@ -17,12 +19,14 @@ import type { Farm } from './farm';
 import { analyseChain, type PlannerModel } from './layers';
 import { toPlan } from './plan';
 import { presetLayout, type PresetId } from './presets';
-import { search } from './search';
+import { search, searchAsync, type SearchProgress, type SearchResult } from './search';
 
 export { BUILTIN_PROFILES, BUILTIN_MEDIA, builtInProfile, DeviceProfile, Medium } from './profile';
 export { farmFromSpec, farmFromFile, changeFarm, FarmFile, type Farm, type Device } from './farm';
 export { PRESET_IDS, PRESET_DEVICES, type PresetId } from './presets';
 export { loadPlannerModel, plannerModelOf } from './source';
+export { comparePlans } from './compare';
+export { SearchStopped, type SearchProgress } from './search';
 export type { PlannerModel, PlannerLayer } from './layers';
 
 /**
@@ -66,15 +70,21 @@ function costOf(model: PlannerModel): CostModel {
   return c;
 }
 
-export function planModel(model: PlannerModel, farm: Farm, req: PlanRequest = {}): PlanResult {
-  const objective = req.objective ?? 'ips';
-  const cost = costOf(model);
-  const r = search(cost, farm, {
-    objective,
+function searchOptions(req: PlanRequest) {
+  return {
+    objective: req.objective ?? 'ips',
     top: req.top ?? 1,
     ...(req.maxLatencyMs !== undefined ? { maxLatencySec: req.maxLatencyMs / 1000 } : {}),
     ...(req.maxUnits !== undefined ? { maxUnits: req.maxUnits } : {}),
-  });
+  };
+}
+
+function planResult(
+  model: PlannerModel,
+  farm: Farm,
+  req: PlanRequest,
+  r: SearchResult,
+): PlanResult {
   if (r.candidates.length === 0) {
     throw new InputError(
       req.maxLatencyMs !== undefined
@@ -82,11 +92,32 @@ export function planModel(model: PlannerModel, farm: Farm, req: PlanRequest = {}
         : `no plan of ${model.name} fits this farm's memory budgets`,
     );
   }
+  const cost = costOf(model);
+  const objective = req.objective ?? 'ips';
   return {
     plans: r.candidates.map((c) => toPlan(cost, c.layout, farm, { origin: 'auto', objective })),
     method: r.exact ? 'exact' : 'heuristic',
     millis: r.millis,
   };
+}
+
+export function planModel(model: PlannerModel, farm: Farm, req: PlanRequest = {}): PlanResult {
+  return planResult(model, farm, req, search(costOf(model), farm, searchOptions(req)));
+}
+
+/**
+ * planModel that gives the event loop a turn between the search's steps, tells `onProgress`
+ * where it is, and stops with SearchStopped once `signal` is aborted.
+ */
+export async function planModelAsync(
+  model: PlannerModel,
+  farm: Farm,
+  req: PlanRequest,
+  onProgress: (p: SearchProgress) => void,
+  signal?: AbortSignal,
+): Promise<PlanResult> {
+  const r = await searchAsync(costOf(model), farm, searchOptions(req), onProgress, signal);
+  return planResult(model, farm, req, r);
 }
 
 export function presetPlan(id: PresetId, model: PlannerModel, farm: Farm): Plan {

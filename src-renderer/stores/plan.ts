@@ -2,7 +2,12 @@
 // its best plans and the paper's presets on the same farm.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
-import { AppError, type PlanChoices } from '../../src-main/contract/index';
+import {
+  AppError,
+  type PlanChoices,
+  type PlanComparison,
+  type PlanProgress,
+} from '../../src-main/contract/index';
 import type { Plan, PlanObjective } from '../../src-main/contract/plan';
 import { api } from '../api/index';
 import { errorSentence } from '../api/sentence';
@@ -12,6 +17,8 @@ export interface PlanOption {
   key: string;
   label: string;
   plan: Plan;
+  /** For an alternative: how it differs from the best plan and why it ranks lower. */
+  comparison: PlanComparison | null;
 }
 
 export const usePlanStore = defineStore('plan', () => {
@@ -29,6 +36,13 @@ export const usePlanStore = defineStore('plan', () => {
   const selectedKey = ref<string | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
+  /** The search under way, after its last step (null before the first and once done). */
+  const progress = shallowRef<PlanProgress | null>(null);
+  const cancelling = ref(false);
+
+  api.on('plan/progress', (p) => {
+    if (loading.value) progress.value = p;
+  });
 
   const spec = computed(() =>
     BOARD_PROFILES.filter((p) => counts[p] > 0)
@@ -45,9 +59,12 @@ export const usePlanStore = defineStore('plan', () => {
         key: `auto-${i}`,
         label: i === 0 ? 'Best plan' : `Alternative ${i}`,
         plan,
+        comparison: i === 0 ? null : (c.comparisons[i - 1] ?? null),
       })),
       ...c.presets.flatMap((p) =>
-        p.plan ? [{ key: p.id, label: `Paper preset ${p.id}`, plan: p.plan }] : [],
+        p.plan
+          ? [{ key: p.id, label: `Paper preset ${p.id}`, plan: p.plan, comparison: null }]
+          : [],
       ),
     ];
   });
@@ -58,6 +75,8 @@ export const usePlanStore = defineStore('plan', () => {
   async function make(): Promise<void> {
     loading.value = true;
     error.value = null;
+    progress.value = null;
+    cancelling.value = false;
     try {
       if (farmKind.value === 'virtual' && !spec.value)
         throw new AppError('BAD_INPUT', 'choose at least one device for the virtual farm');
@@ -76,6 +95,17 @@ export const usePlanStore = defineStore('plan', () => {
       error.value = errorSentence(err);
     } finally {
       loading.value = false;
+      progress.value = null;
+    }
+  }
+
+  /** Stops the search under way; make() then ends with the core's PLAN_CANCELLED sentence. */
+  async function cancel(): Promise<void> {
+    cancelling.value = true;
+    try {
+      await api.call('plan/cancel', {});
+    } catch (err) {
+      error.value = errorSentence(err);
     }
   }
 
@@ -88,9 +118,12 @@ export const usePlanStore = defineStore('plan', () => {
     selectedKey,
     loading,
     error,
+    progress,
+    cancelling,
     spec,
     options,
     selected,
     make,
+    cancel,
   };
 });

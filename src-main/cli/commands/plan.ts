@@ -7,11 +7,13 @@ import { z } from 'zod';
 import { readJsonAs } from '../../files/kind';
 import { PlanObjective, rolesOf, type Plan } from '../../contract/plan';
 import {
+  comparePlans,
   farmFromFile,
   farmFromSpec,
   loadPlannerModel,
-  planModel,
+  planModelAsync,
   presetPlan,
+  type SearchProgress,
   PRESET_IDS,
   type Farm,
 } from '../../planner/index';
@@ -46,8 +48,31 @@ const cpuMillis = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 /** The plan document, with the search's alternatives when --top asked for them. */
 type PlanOutput = Plan & {
   search: { method: string; millis: number; cpuMillis: number };
-  alternatives: Array<{ ips: number; latencyMs: number; stages: string }>;
+  alternatives: Array<{
+    ips: number;
+    latencyMs: number;
+    stages: string;
+    /** How it differs from the plan above (boards, stages, splits) and why it ranks lower. */
+    differences: readonly string[];
+    why: string;
+  }>;
 };
+
+/** Searches longer than this show their progress on stderr, a line at most this often. */
+const PROGRESS_AFTER_MS = 500;
+
+/** The search's progress on stderr, once it has run long enough for someone to wonder. */
+function progressLine(started: number): (p: SearchProgress) => void {
+  let said = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - started < PROGRESS_AFTER_MS || now - said < PROGRESS_AFTER_MS) return;
+    said = now;
+    process.stderr.write(
+      `planning (${p.method}): step ${p.step} of about ${p.steps}, ${p.states} states, best ${p.bestIps.toFixed(2)} IPS, at most ${p.boundIps.toFixed(2)}\n`,
+    );
+  };
+}
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -80,10 +105,11 @@ export function presentPlan(p: PlanOutput): string {
       const memory = `${mib(d.memoryBytes)} (${mib(d.memoryBudgetBytes)})`;
       return `${d.device.padEnd(11)} ${d.profile.padEnd(11)} ${role.padEnd(7)} ${memory.padEnd(21)} ${pct(d.utilisation).padEnd(5)} ${d.profileSource}`;
     }),
-    ...p.alternatives.map(
-      (a, i) =>
-        `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`,
-    ),
+    ...p.alternatives.flatMap((a, i) => [
+      `alternative ${i + 1}: ${a.ips.toFixed(2)} IPS, ${a.latencyMs.toFixed(0)} ms: ${a.stages}`,
+      `  ranks lower: ${a.why}`,
+      `  differs: ${a.differences.join('; ')}`,
+    ]),
   ];
   return lines.join('\n');
 }
@@ -133,11 +159,16 @@ export function registerPlan(program: Command): void {
       if (f.preset) {
         plan = presetPlan(f.preset, model, farm);
       } else {
-        const r = planModel(model, farm, {
-          objective: f.objective,
-          top: f.top,
-          ...(f.maxLatency !== undefined ? { maxLatencyMs: f.maxLatency } : {}),
-        });
+        const r = await planModelAsync(
+          model,
+          farm,
+          {
+            objective: f.objective,
+            top: f.top,
+            ...(f.maxLatency !== undefined ? { maxLatencyMs: f.maxLatency } : {}),
+          },
+          progressLine(started),
+        );
         [plan, ...rest] = r.plans as [Plan, ...Plan[]];
         method = r.method;
       }
@@ -157,6 +188,7 @@ export function registerPlan(program: Command): void {
                 `${s.firstLayer}..${s.lastLayer} x${s.parts.map((q) => q.devices.length).join('+')}`,
             )
             .join(' -> '),
+          ...comparePlans(plan, p),
         })),
       };
       if (f.out) writeFileSync(f.out, `${JSON.stringify(plan, null, 2)}\n`);

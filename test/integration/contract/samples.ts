@@ -53,6 +53,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/act': { action: 'reboot', names: ['no-such-board'] },
   'devices/save-password': { name: 'pi-02', password: 'sample-password' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
+  'plan/cancel': {},
   // One emulated board, then one more added: the adapter tests go through the commands in order,
   // so farm/down (three entries on) stops both again.
   'farm/up': { spec: 'pi3:1' },

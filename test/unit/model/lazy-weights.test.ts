@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventBus } from '../../../src-main/shared/events';
 import { modelHandlers } from '../../../src-main/core/lab';
 import {
   buildPartition,
@@ -89,7 +90,7 @@ describe("the zoo's weights are made only when read", () => {
     });
     expect(p.stages[1]!.parts).toHaveLength(4);
     // The Models and Plan views' costing, through the core's handlers.
-    const core = modelHandlers(mkdtempSync(join(dir, 'data-')));
+    const core = modelHandlers(mkdtempSync(join(dir, 'data-')), new EventBus());
     const costs = await core['models/inspect']({ name: 'vgg16' });
     expect(costs.totals.params).toBe(138_357_544 + 6);
     const made = await core['plan/make']({

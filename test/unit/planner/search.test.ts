@@ -4,12 +4,21 @@
 // heuristic against the exact search. The search may then beat brute force only by co-location
 // (a device with two roles), which brute force does not enumerate.
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../../../src-main/model/seeded';
 import { CostModel, type Layout, type PartLayout } from '../../../src-main/planner/cost';
 import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
 import { analyseChain, canSplit, coarseCuts } from '../../../src-main/planner/layers';
 import { builtInProfile } from '../../../src-main/planner/profile';
 import { toPlan } from '../../../src-main/planner/plan';
-import { channelBounds, search } from '../../../src-main/planner/search';
+import {
+  channelBounds,
+  search,
+  searchAsync,
+  SearchStopped,
+  type SearchProgress,
+} from '../../../src-main/planner/search';
+import { exactKinds } from '../../../src-main/planner/search-kinds';
+import { Programme } from '../../../src-main/planner/search-programme';
 import { miniVgg, smallCnn } from './fixtures';
 import { Plan, rolesOf } from '../../../src-main/contract/plan';
 
@@ -292,5 +301,124 @@ describe('exact search', () => {
       maxLatencySec: fastest.latencySec * 1.0001,
     }).candidates[0]!.evaluation;
     expect(capped.latencySec).toBeLessThanOrEqual(fastest.latencySec * 1.0001);
+  });
+});
+
+/** Seeded values in [0, 1): the same farms on every run. */
+function seeded(seed: number): () => number {
+  const values = seededUniform(4096, 0.5, seed, 'farms');
+  let i = 0;
+  return () => values[i++ % values.length]! + 0.5;
+}
+const BOARDS = ['pi3', 'pi4', 'pi5', 'tx2-cpu', 'tx2-gpu', 'x86-laptop'];
+/** `n` boards of up to `kinds` kinds, all on one Wi-Fi or each on its profile's medium. */
+function randomFarm(rnd: () => number, n: number, kinds: number, oneMedium: boolean): Farm {
+  const names = [...BOARDS].sort(() => rnd() - 0.5).slice(0, kinds);
+  return farmFromFile(
+    {
+      devices: Array.from({ length: n }, (_, i) => ({
+        id: `b${i}`,
+        profile: names[Math.floor(rnd() * names.length)]!,
+        ...(oneMedium ? { medium: 'wifi-2.4' } : {}),
+      })),
+      coordinator: { medium: oneMedium ? 'wifi-2.4' : 'ethernet-1000' },
+    },
+    'random farm',
+  );
+}
+
+describe('exact search on random farms', () => {
+  it('finds the brute-force optimum on seeded farms of 2 to 5 mixed boards', () => {
+    const rnd = seeded(19);
+    for (let i = 0; i < 12; i++) {
+      const n = 2 + (i % 4);
+      const farm = randomFarm(rnd, n, 1 + Math.floor(rnd() * 4), i % 3 === 0);
+      const model = i % 2 === 0 ? cost : wideFc;
+      const brute = bruteForce(model, farm);
+      const found = search(model, farm, { objective: 'ips' });
+      const what = farm.devices.map((d) => d.profile.id).join(',');
+      expect(found.exact, what).toBe(true);
+      if (brute.ips === 0) {
+        expect(found.candidates, what).toHaveLength(0);
+        continue;
+      }
+      const best = found.candidates[0]!.evaluation;
+      expect(best.ips, what).toBeGreaterThanOrEqual(brute.ips * (1 - 1e-3));
+      if (best.devices.every((u) => u.loads.length === 1))
+        expect(best.ips, what).toBeLessThanOrEqual(brute.ips * (1 + 1e-9));
+      // The programme alone (no heuristic beside it): at the optimum's IPS, with all its
+      // pruning, it still finds a layout that delivers it.
+      const programme = new Programme(
+        model,
+        farm,
+        exactKinds(farm, 12)!,
+        coarseCuts(model.chain),
+        Infinity,
+      );
+      const layout = programme.solve('ips', brute.ips * (1 - 1e-6));
+      expect(layout, what).not.toBeNull();
+      expect(model.evaluate(layout!, farm).ips, what).toBeGreaterThanOrEqual(
+        brute.ips * (1 - 1e-6),
+      );
+    }
+  });
+
+  it('plans 12 boards of six kinds exactly, and a wider farm no worse than 5% under its exact optimum', () => {
+    const farm = farmFromSpec('pi3:2,pi4:2,pi5:2,tx2-cpu:2,tx2-gpu:2,x86-laptop:2');
+    const found = search(cost, farm, { objective: 'ips' });
+    expect(found.exact).toBe(true);
+    // The heuristic's plan for the same farm (devices grouped) never beats the exact one.
+    const grouped = search(cost, farm, { objective: 'ips', maxUnits: 6 });
+    expect(grouped.exact).toBe(false);
+    const one = (c: { evaluation: { devices: ReadonlyArray<{ loads: readonly unknown[] }> } }) =>
+      c.evaluation.devices.every((u) => u.loads.length === 1);
+    if (one(grouped.candidates[0]!) && one(found.candidates[0]!))
+      expect(grouped.candidates[0]!.evaluation.ips).toBeLessThanOrEqual(
+        found.candidates[0]!.evaluation.ips * (1 + 1e-3),
+      );
+    const rnd = seeded(1913);
+    for (let i = 0; i < 4; i++) {
+      const wide = randomFarm(rnd, 13 + Math.floor(rnd() * 12), 2, false);
+      const heuristic = search(cost, wide, { objective: 'ips' });
+      const exact = search(cost, wide, { objective: 'ips', maxUnits: 100 });
+      expect(heuristic.exact).toBe(false);
+      expect(exact.exact).toBe(true);
+      expect(heuristic.candidates[0]!.evaluation.ips).toBeGreaterThanOrEqual(
+        0.95 * exact.candidates[0]!.evaluation.ips,
+      );
+    }
+  });
+});
+
+describe('search progress and cancel', () => {
+  it('tells each step, its best IPS rising to the result, and stops once cancelled', async () => {
+    const farm = farmFromSpec('pi3:3,pi4:2,tx2:2');
+    const seen: SearchProgress[] = [];
+    const done = await searchAsync(cost, farm, { objective: 'ips' }, (p) => seen.push(p));
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.map((p) => p.step)).toEqual([...seen.map((p) => p.step)].sort((a, b) => a - b));
+    expect(seen.some((p) => p.method === 'exact')).toBe(true);
+    const best = done.candidates[0]!.evaluation.ips;
+    for (const p of seen) {
+      expect(p.bestIps).toBeLessThanOrEqual(best * (1 + 1e-9));
+      expect(p.boundIps).toBeGreaterThanOrEqual(best * (1 - 1e-9));
+    }
+    expect(seen[seen.length - 1]!.bestIps).toBeGreaterThanOrEqual(best * (1 - 2e-3));
+    // Cancelled at the first step: no result, SearchStopped.
+    const ac = new AbortController();
+    let steps = 0;
+    await expect(
+      searchAsync(
+        cost,
+        farm,
+        { objective: 'ips' },
+        () => {
+          steps++;
+          ac.abort();
+        },
+        ac.signal,
+      ),
+    ).rejects.toBeInstanceOf(SearchStopped);
+    expect(steps).toBe(1);
   });
 });

@@ -1,0 +1,173 @@
+// The ways to run one stage of a chain on a set of units, for the search's programme: the whole
+// stage replicated over them, or split along output channels into parts (each with replicas),
+// each costed once per (kinds, cuts, share) and kept for every λ the search tries.
+import { canSplit } from './layers';
+import { withLinks, type CostModel, type PartBase, type PartCost } from './cost';
+import type { Kind } from './search-kinds';
+
+/** Units of one kind doing the same work in a stage option. */
+export interface Group {
+  readonly ki: number;
+  readonly replicas: number;
+  readonly share: number;
+  readonly base: PartBase;
+  /** Costs with messages, by producers * 4096 + consumers. */
+  readonly linked: Map<number, PartCost>;
+}
+
+/**
+ * One way to run a stage on a set of units: replicated (every group runs the whole stage), or
+ * split into `parts` parts; a split of one kind has one group standing for each of its equal
+ * parts, a mixed split one group per part with channels in proportion to speed.
+ */
+export interface StageOption {
+  readonly parts: number;
+  readonly replicated: boolean;
+  readonly groups: readonly Group[];
+  /** The most it can deliver: with one producer and one consumer (fewest messages). */
+  readonly maxIps: number;
+}
+
+export class StageOptions {
+  private readonly bases = new Map<string, PartBase | null>();
+  private readonly cache = new Map<number, readonly StageOption[]>();
+  private readonly slowest = new Map<number, number>();
+
+  constructor(
+    private readonly model: CostModel,
+    private readonly kinds: readonly Kind[],
+    private readonly cuts: readonly number[],
+    /** Unit combinations (the programme's state count): a take's index is below it. */
+    private readonly states: number,
+  ) {}
+
+  /** A unit's part cost before messages, or null when it does not fit the unit's memory. */
+  base(ki: number, a: number, b: number, share: number): PartBase | null {
+    const key = `${ki}:${a}:${b}:${share}`;
+    let c = this.bases.get(key);
+    if (c === undefined) {
+      const d = this.kinds[ki]!.rep;
+      const pb = this.model.partBase(d, this.cuts[a]!, this.cuts[b]!, share);
+      c = pb.peakBytes <= d.profile.memory.budgetBytes ? pb : null;
+      this.bases.set(key, c);
+    }
+    return c;
+  }
+
+  period(g: Group, producers: number, consumers: number): PartCost {
+    const key = producers * 4096 + consumers;
+    let c = g.linked.get(key);
+    if (!c) {
+      c = withLinks(this.kinds[g.ki]!.rep, g.base, producers, consumers);
+      g.linked.set(key, c);
+    }
+    return c;
+  }
+
+  /**
+   * Frames per second a unit of kind `ki` gives running the whole stage [a, b) with the most
+   * messages (`parts` producers and consumers), 0 when it does not fit; kept per stage.
+   */
+  slowestUnitIps(ki: number, a: number, b: number, parts: number): number {
+    const C = this.cuts.length;
+    const key = (ki * C + a) * C + b;
+    let ips = this.slowest.get(key);
+    if (ips === undefined) {
+      const base = this.base(ki, a, b, 1);
+      const k = this.kinds[ki]!;
+      ips = base ? k.size / withLinks(k.rep, base, parts, parts).periodSec : 0;
+      this.slowest.set(key, ips);
+    }
+    return ips;
+  }
+
+  /** Frames per second the option delivers; 0 when a replica could be dropped and still give λ. */
+  ips(
+    o: StageOption,
+    lambda: number,
+    producers: number,
+    consumers: number,
+    periods: PartCost[],
+  ): number {
+    periods.length = 0;
+    let sum = 0;
+    let min = Infinity;
+    let minUnit = Infinity;
+    for (const g of o.groups) {
+      const c = this.period(g, producers, consumers);
+      periods.push(c);
+      const unit = this.kinds[g.ki]!.size / c.periodSec;
+      sum += g.replicas * unit;
+      min = Math.min(min, g.replicas * unit);
+      minUnit = Math.min(minUnit, unit);
+    }
+    if (!o.replicated) return min;
+    if (lambda <= 0) return sum;
+    // A replica to spare is never better than leaving it idle: keep minimal sets only.
+    return sum - minUnit >= lambda ? 0 : sum;
+  }
+
+  private option(
+    parts: number,
+    replicated: boolean,
+    groups: ReadonlyArray<Omit<Group, 'linked'>>,
+  ): StageOption {
+    const gs = groups.map((g) => ({ ...g, linked: new Map<number, PartCost>() }));
+    const o = { parts, replicated, groups: gs, maxIps: 0 };
+    o.maxIps = this.ips(o, 0, 1, 1, []);
+    return o;
+  }
+
+  /** Every way to run stage [a, b) on exactly the units `take` (`takeIndex` is their state index). */
+  of(a: number, b: number, take: readonly number[], takeIndex: number): readonly StageOption[] {
+    const key = (a * this.cuts.length + b) * this.states + takeIndex;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const out: StageOption[] = [];
+    const used = take.flatMap((n, ki) => (n > 0 ? [ki] : []));
+    const whole = used.map((ki) => this.base(ki, a, b, 1));
+    if (whole.every((x) => x !== null)) {
+      out.push(
+        this.option(
+          1,
+          true,
+          used.map((ki, i) => ({ ki, replicas: take[ki]!, share: 1, base: whole[i]! })),
+        ),
+      );
+    }
+    const from = this.cuts[a]!;
+    if (canSplit(this.model.chain, from, this.cuts[b]!)) {
+      const channels = this.model.chain.channels.get(from)!;
+      const units = take.reduce((x, y) => x + y, 0);
+      if (used.length === 1) {
+        const ki = used[0]!;
+        for (let p = 2; p <= Math.min(units, channels); p++) {
+          if (units % p !== 0) continue;
+          const base = this.base(ki, a, b, 1 / p);
+          if (base)
+            out.push(this.option(p, false, [{ ki, replicas: units / p, share: 1 / p, base }]));
+        }
+      } else if (units <= channels && whole.every((x) => x !== null)) {
+        // Channels in proportion to each unit's speed on the whole stage.
+        const speeds = used.flatMap((ki, i) =>
+          Array.from({ length: take[ki]! }, () => ({
+            ki,
+            speed: this.kinds[ki]!.size / whole[i]!.computeSec,
+          })),
+        );
+        const total = speeds.reduce((x, u) => x + u.speed, 0);
+        const groups = speeds.map((u) => ({
+          ki: u.ki,
+          replicas: 1,
+          share: u.speed / total,
+          base: this.base(u.ki, a, b, u.speed / total),
+        }));
+        // Every base is non-null here (checked just above), hence the cast.
+        if (groups.every((g) => g.base !== null))
+          out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
+      }
+    }
+    this.cache.set(key, out);
+    return out;
+  }
+}
