@@ -1,39 +1,30 @@
 // The coordinator drives one run: it deploys the manifest and the plan's replica assignment to
-// the agents, feeds frames to the first stage within its credits, receives results from the last
-// stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
-// Activations never pass through here: stages hand them to each other board to board.
+// the agents (deploy.ts), feeds frames to the first stage within its credits (dispatch.ts),
+// receives results from the last stage on its own endpoint, the sink, and puts them back in frame
+// order (collect.ts), and measures the run (deviceLedger.ts, stats.ts). Activations never pass
+// through here: stages hand them to each other board to board.
 import type { Link } from '../../remote-agent/src/medium';
 import {
-  PeerClient,
   serve,
   type ServerHandle,
   type TlsMaterial,
 } from '../../remote-agent/src/protocol/endpoint';
-import { Joiner } from '../../remote-agent/src/protocol/join';
-import { Router } from '../../remote-agent/src/protocol/route';
 import type {
-  Ack,
   Deployment,
-  Frame,
   Peer,
   StageSpec,
   Telemetry,
-  WireTensor,
 } from '../../remote-agent/src/protocol/schema';
-import { partName } from '../../remote-agent/src/protocol/schema';
-import { parseRefusal } from '../../remote-agent/src/protocol/refusal';
-import { checkTensor } from '../../remote-agent/src/protocol/tensor';
-import {
-  AppError,
-  BackendCannotRunError,
-  type DeviceMetrics,
-  type Manifest,
-  type RunMetrics,
-} from '../contract/index';
+import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
 import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
+import { Collector, type OnResult } from './collect';
+import { Connections } from './connections';
+import { agentsOf, boardsOf, deployTo, reachBoards, stagesOf, undeployLeftOut } from './deploy';
+import { DeviceLedger } from './deviceLedger';
+import { Dispatcher } from './dispatch';
 import type { FrameSource } from './source';
 import { type MeasuredWindow, RunFigures } from './stats';
 
@@ -80,7 +71,7 @@ export interface CoordinatorOptions {
   /** Every agent's telemetry as it comes (once a second). */
   onTelemetry?(t: Telemetry): void;
   /** Called for every result, in frame order. */
-  onResult?(frameId: number, outputs: WireTensor[], latencyMs: number): void | Promise<void>;
+  onResult?: OnResult;
 }
 
 export interface RunOutcome {
@@ -114,25 +105,6 @@ export interface DeviceSummary {
   emulated: boolean;
 }
 
-interface DeviceTotals {
-  frames: number;
-  computeMs: number;
-  busyMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  wallMs: number;
-  overruns: number;
-}
-
-/**
- * With `survive`, how long a frame whose hand-over failed waits for a new plan (the heartbeat
- * declares a board lost within 2 s) before it is counted lost.
- */
-const HANDOVER_GRACE_MS = 3000;
-
-/** How long close() waits for an agent to undeploy. */
-const UNDEPLOY_MS = 3000;
-
 /** How long without a single result before a run is declared stuck. */
 const STALL_MS = 60_000;
 /**
@@ -141,34 +113,18 @@ const STALL_MS = 60_000;
  */
 const LEFT_GRACE_MS = 3000;
 
-/** A frame's result on its way to onResult. */
-interface Result {
-  frameId: number;
-  outputs: WireTensor[];
-  latency: number;
-}
-
 export class Coordinator {
   private sink: ServerHandle | null = null;
-  private readonly clients = new Map<string, Promise<PeerClient>>();
-  /** Frames sent and not yet settled (result received or lost), with their send time. */
-  private readonly sentAt = new Map<number, number>();
-  private received = 0;
+  private readonly connections: Connections;
   private readonly figures: RunFigures;
-  private readonly reorder = new Map<number, Result>();
-  private nextInOrder = 0;
-  private deliveries: Promise<void> = Promise.resolve();
-  private sent = 0;
-  private lost = 0;
-  private duplicated = 0;
+  private readonly collector: Collector;
+  private readonly dispatcher: Dispatcher;
+  private readonly ledger = new DeviceLedger();
   private stopping = false;
   private closing = false;
   /** Agents of the plan that disconnected during the run, and when the first did. */
   private readonly left: string[] = [];
   private leftAt = 0;
-  private lastProgress = performance.now();
-  private readonly totals = new Map<string, DeviceTotals>();
-  private readonly lastDevice = new Map<string, DeviceMetrics>();
   private deployment: Deployment | null = null;
   private startedAt = 0;
   private wake: (() => void) | null = null;
@@ -178,85 +134,30 @@ export class Coordinator {
   private readonly everUsed = new Set<string>();
   /** Redeployments so far: deployment run ids are runId, then runId~1, runId~2, ... */
   private epoch = 0;
-  private router: Router | null = null;
-  private sinkJoiner: Joiner | null = null;
-  /** Answers that came under a plan already replaced, dropped (their frames were sent again). */
-  private staleAnswers = 0;
-  /** Redeployments under way: boards refuse frames of the plan they are leaving meanwhile. */
-  private redeploying = 0;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
     this.figures = new RunFigures(roundFrames(o.plan.assignment));
-  }
-
-  private get inFlight(): number {
-    return this.sentAt.size;
-  }
-
-  private connect = (peer: Peer): Promise<PeerClient> => {
-    let c = this.clients.get(peer.id);
-    if (!c) {
-      const fresh = PeerClient.connect(peer, { tls: this.o.identity.tls });
-      // A closed connection is opened again on next use (a board restarted after a failure).
-      fresh.then(
-        (pc) =>
-          pc.onClose(() => this.clients.get(peer.id) === fresh && this.clients.delete(peer.id)),
-        () => this.clients.delete(peer.id),
-      );
-      this.clients.set(peer.id, fresh);
-      c = fresh;
-    }
-    return c;
-  };
-
-  private stages(plan: RunPlan = this.plan): StageSpec[] {
-    const { manifest, assignment } = plan;
-    const byId = new Map(this.o.agents.map((a) => [a.id, a]));
-    if (assignment.length !== manifest.stages.length) {
-      throw new AppError(
-        'PLAN_MISMATCH',
-        `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`,
-      );
-    }
-    return manifest.stages.map((st, s) => ({
-      id: st.id,
-      concat: st.concat ?? null,
-      parts: st.parts.map((p, k) => {
-        const ids = assignment[s]?.[k] ?? [];
-        if (ids.length === 0)
-          throw new AppError(
-            'PLAN_MISMATCH',
-            `the plan gives part ${partName(st.id, k)} no device`,
-          );
-        return {
-          file: p.file,
-          sha256: p.sha256,
-          inputs: p.inputs,
-          outputs: p.outputs,
-          replicas: ids.map((id) => {
-            const a = byId.get(id);
-            if (!a)
-              throw new AppError(
-                'PLAN_MISMATCH',
-                `the plan names device "${id}", which is not in the farm`,
-              );
-            return { id: a.id, host: a.host, port: a.port };
-          }),
-        };
-      }),
-    }));
+    this.connections = new Connections(o.identity.tls);
+    this.collector = new Collector(o.runId, this.figures, o.log, o.onResult, () => this.wake?.());
+    this.dispatcher = new Dispatcher(
+      o.source,
+      this.collector,
+      this.connections.connect,
+      o.link ?? null,
+      o.survive ?? false,
+    );
   }
 
   /** Starts the sink, checks every agent's health and deploys. */
   async deploy(): Promise<void> {
-    const stages = this.stages();
+    const stages = stagesOf(this.plan, this.o.agents);
     this.sink = await serve(
       this.o.sinkHost,
       0,
       {
         forward: async (f) => {
-          this.receive(f);
+          this.collector.receive(f);
           return { frameId: f.frameId };
         },
       },
@@ -265,32 +166,14 @@ export class Coordinator {
         onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
       },
     );
-    const used = new Set(this.plan.assignment.flat(2));
-    const agents = this.o.agents.filter((a) => used.has(a.id));
-    await Promise.all(
-      agents.map(async (a) => {
-        const c = await this.connect(a).catch((err: Error) => {
-          throw new AppError(
-            'AGENT_UNREACHABLE',
-            `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`,
-          );
-        });
-        c.onClose(() => this.agentLeft(a.id));
-        const h = await c.ping(Date.now());
-        if (h.agentId !== a.id)
-          throw new AppError(
-            'AGENT_MISMATCH',
-            `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`,
-          );
-      }),
+    await reachBoards(this.connections.connect, agentsOf(this.plan, this.o.agents), (id) =>
+      this.agentLeft(id),
     );
     await this.install(this.plan, stages, this.o.runId);
   }
 
   /** Deploys a plan's stages to its agents under `runId` and makes it the one frames go to. */
   private async install(plan: RunPlan, stages: StageSpec[], runId: string): Promise<void> {
-    const used = new Set(plan.assignment.flat(2));
-    const agents = this.o.agents.filter((a) => used.has(a.id));
     const sink = this.sink as ServerHandle;
     const d: Deployment = {
       runId,
@@ -300,26 +183,12 @@ export class Coordinator {
       holdMs: plan.holdMs ?? {},
       expectMs: plan.expectMs ?? {},
     };
-    await Promise.all(
-      agents.map(async (a) => {
-        try {
-          await (await this.connect(a)).deploy(d);
-        } catch (err) {
-          const refusal = parseRefusal((err as Error).message);
-          if (refusal) throw new BackendCannotRunError(a.id, refusal);
-          throw new AppError(
-            'DEPLOY_FAILED',
-            `deploy to ${a.id} failed: ${(err as Error).message}`,
-          );
-        }
-      }),
-    );
-    const last = stages[stages.length - 1] as StageSpec;
-    this.sinkJoiner = last.parts.length > 1 ? new Joiner(last, 1 << 16) : null;
+    await deployTo(this.connections.connect, agentsOf(plan, this.o.agents), d);
+    this.collector.follow(runId, stages[stages.length - 1] as StageSpec);
     this.deployment = d;
     this.plan = plan;
-    for (const id of used) this.everUsed.add(id);
-    this.router = new Router(d, this.connect, this.o.link ?? null);
+    for (const id of boardsOf(plan)) this.everUsed.add(id);
+    this.dispatcher.use(d);
   }
 
   /**
@@ -331,153 +200,26 @@ export class Coordinator {
    */
   async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
     const previous = this.deployment;
-    const stages = this.stages(plan);
-    this.redeploying++;
+    const stages = stagesOf(plan, this.o.agents);
+    this.dispatcher.redeploying++;
     try {
       await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
     } finally {
-      this.redeploying--;
+      this.dispatcher.redeploying--;
     }
     this.epoch++;
     onInstalled?.();
-    // Boards the new plan leaves out drop the old one too (a lost board may never answer).
-    const kept = new Set(plan.assignment.flat(2));
-    for (const id of previous
-      ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id))))
-      : []) {
-      const a = this.o.agents.find((x) => x.id === id);
-      if (a && !kept.has(id) && previous)
-        void this.connect(a)
-          .then((c) => c.undeploy(previous.runId))
-          .catch(() => undefined);
-    }
-    const again = [...this.sentAt.keys()].sort((x, y) => x - y);
-    for (const id of again) if (this.sentAt.has(id)) await this.sendFrame(id);
+    if (previous)
+      undeployLeftOut(this.connections.connect, this.o.agents, previous, boardsOf(plan));
+    const again = this.collector.open();
+    for (const id of again) if (this.collector.isOpen(id)) await this.dispatcher.send(id);
     this.wake?.();
     return again.length;
   }
 
-  /** Hands one frame to the running plan's first stage. */
-  private async sendFrame(id: number): Promise<void> {
-    const epoch = this.epoch;
-    const router = this.router as Router;
-    const input = await this.o.source.frame(id);
-    const runId = (this.deployment as Deployment).runId;
-    let acked: Promise<Ack[]>;
-    try {
-      acked = (await router.send(id, -1, 0, [], [input])).acked;
-    } catch (err) {
-      acked = Promise.reject(err as Error);
-    }
-    // A one-stage plan answers with the results: each part's answer is what it would have sent
-    // the sink, so it goes the same way (the sink's joiner, order, duplicates, stale plans).
-    if (router.answersResults)
-      acked = acked.then((acks) => {
-        acks.forEach((a, part) =>
-          this.receive({
-            runId,
-            frameId: id,
-            stage: 1,
-            part: 0,
-            fromPart: part,
-            consumers: [],
-            tensors: a.tensors ?? [],
-          }),
-        );
-        return acks;
-      });
-    acked.catch((err: Error) => {
-      if (!this.o.survive) return this.markLost(id, err.message);
-      // The plan changed meanwhile: the frame was sent again under the new one.
-      if (epoch !== this.epoch) return;
-      // A board failed: the new plan (heartbeat verdict within 2 s) sends the frame again; a
-      // redeployment under way sends it again when done, however long the boards take to load.
-      const judge = () => {
-        if (epoch !== this.epoch) return;
-        if (this.redeploying > 0) setTimeout(judge, HANDOVER_GRACE_MS).unref();
-        else this.markLost(id, err.message);
-      };
-      setTimeout(judge, HANDOVER_GRACE_MS).unref();
-    });
-  }
-
-  private receive(f: Frame): void {
-    if (f.runId !== this.deployment?.runId) {
-      if (f.runId.split('~')[0] === this.o.runId) {
-        this.staleAnswers++;
-        return;
-      }
-      throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
-    }
-    for (const t of f.tensors) checkTensor(t);
-    const outputs = this.sinkJoiner ? this.sinkJoiner.add(f) : f.tensors;
-    if (!outputs) return;
-    const sentAt = this.sentAt.get(f.frameId);
-    if (sentAt === undefined) {
-      if (f.frameId < this.sent) {
-        // Settled already: a second result for the frame (or one given up as lost).
-        this.duplicated++;
-        return;
-      }
-      throw new Error(`result for frame ${f.frameId}, which was never sent`);
-    }
-    const now = performance.now();
-    this.sentAt.delete(f.frameId);
-    this.received++;
-    this.lastProgress = now;
-    this.figures.add(now - sentAt, now);
-    this.deliverInOrder({ frameId: f.frameId, outputs, latency: now - sentAt });
-    this.wake?.();
-  }
-
-  /**
-   * Hands results to onResult strictly in frame order (lost frames are skipped once known).
-   * `arrived`, the result just in, goes straight out when it is the one due, as it usually is:
-   * only results that overtook an earlier frame wait in `reorder`. A long-lived map that takes and
-   * drops an entry per frame promotes garbage: the tables it leaves behind on each rehash sit in
-   * the old generation still pointing at young results, so the next scavenge keeps those alive.
-   */
-  private deliverInOrder(arrived?: Result): void {
-    if (arrived && arrived.frameId !== this.nextInOrder) {
-      this.reorder.set(arrived.frameId, arrived);
-      arrived = undefined;
-    }
-    for (;;) {
-      let r = arrived;
-      arrived = undefined;
-      if (!r) {
-        r = this.reorder.get(this.nextInOrder);
-        this.reorder.delete(this.nextInOrder);
-      }
-      if (!r) {
-        if (this.lostIds.has(this.nextInOrder)) {
-          this.nextInOrder++;
-          continue;
-        }
-        return;
-      }
-      const id = this.nextInOrder++;
-      const { outputs, latency } = r;
-      const cb = this.o.onResult;
-      if (cb) this.deliveries = this.deliveries.then(() => cb(id, outputs, latency));
-    }
-  }
-
-  private readonly lostIds = new Set<number>();
-
-  private markLost(frameId: number, why: string): void {
-    if (!this.sentAt.has(frameId)) return;
-    this.sentAt.delete(frameId);
-    this.lostIds.add(frameId);
-    this.lost++;
-    this.o.log.warn({ frameId, why }, 'frame lost');
-    this.deliverInOrder();
-    this.wake?.();
-  }
-
   /** Frames whose result came back (delivered in order or waiting for an earlier one). */
   get completed(): number {
-    return this.received;
+    return this.collector.received;
   }
 
   /** A board died or dropped off: the plan is broken, so no more frames go in. */
@@ -493,6 +235,7 @@ export class Coordinator {
   /** Streams the frames, polls telemetry every second, returns when every frame is settled. */
   async run(): Promise<RunOutcome> {
     if (!this.deployment) throw new Error('deploy() first');
+    const c = this.collector;
     // Every queue in the farm is bounded by the frames admitted here (for the plan running now).
     const admit = () =>
       (this.deployment as Deployment).window *
@@ -501,36 +244,33 @@ export class Coordinator {
         0,
       );
     this.startedAt = performance.now();
-    this.lastProgress = this.startedAt;
+    c.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
     // The loop below also wakes on its own four times a second, to judge stalls and departures.
     const tick = setInterval(() => this.wake?.(), 250);
     try {
       const feeding = () => !this.stopping && this.left.length === 0;
       for (let id = 0; id < this.o.frames && feeding(); id++) {
-        while (this.inFlight >= admit() && feeding()) await this.sleepUntilWoken();
+        while (c.inFlight >= admit() && feeding()) await this.sleepUntilWoken();
         if (!feeding()) break;
         await this.o.source.ready?.();
         if (!feeding()) break;
-        this.sentAt.set(id, performance.now());
-        this.sent++;
-        await this.sendFrame(id);
+        c.dispatched(id);
+        await this.dispatcher.send(id);
       }
-      while (this.inFlight > 0) {
+      while (c.inFlight > 0) {
         const now = performance.now();
-        if (now - this.lastProgress > STALL_MS) {
-          for (const id of [...this.sentAt.keys()])
-            this.markLost(id, `no result in ${STALL_MS / 1000} s`);
+        if (now - c.lastProgress > STALL_MS) {
+          c.loseAll(`no result in ${STALL_MS / 1000} s`);
           break;
         }
         if (this.leftAt > 0 && now - this.leftAt > LEFT_GRACE_MS) {
-          for (const id of [...this.sentAt.keys()])
-            this.markLost(id, `${this.left.join(', ')} left the run`);
+          c.loseAll(`${this.left.join(', ')} left the run`);
           break;
         }
         await this.sleepUntilWoken();
       }
-      await this.deliveries;
+      await c.delivered();
     } finally {
       clearInterval(timer);
       clearInterval(tick);
@@ -538,20 +278,20 @@ export class Coordinator {
     await this.poll();
     const wallMs = performance.now() - this.startedAt;
     return {
-      sent: this.sent,
+      sent: c.sent,
       completed: this.completed,
-      lost: this.lost,
-      duplicated: this.duplicated,
+      lost: c.lost,
+      duplicated: c.duplicated,
       ips: this.figures.ips(),
       window: this.figures.window(),
       shortfall: this.figures.shortfall(),
       startedAtMs: this.startedAt,
       latencyMs: this.figures.latency(),
-      devices: this.deviceSummaries(),
+      devices: this.ledger.summaries(this.o.agents.filter((a) => this.everUsed.has(a.id))),
       wallMs,
       stopped: this.stopping,
       agentsLeft: [...this.left],
-      emulationOverruns: [...this.totals.values()].reduce((a, t) => a + t.overruns, 0),
+      emulationOverruns: this.ledger.overruns(),
     };
   }
 
@@ -585,17 +325,16 @@ export class Coordinator {
 
   /** Answers dropped because they came under a plan already replaced. */
   get stale(): number {
-    return this.staleAnswers;
+    return this.collector.stale;
   }
 
   /** Telemetry from every agent; emits one RunMetrics. */
   private async poll(): Promise<void> {
-    const used = new Set(this.plan.assignment.flat(2));
-    const agents = this.o.agents.filter((a) => used.has(a.id));
+    const agents = agentsOf(this.plan, this.o.agents);
     const answers = await Promise.all(
       agents.map(async (a) => {
         try {
-          return await (await this.connect(a)).telemetry();
+          return await (await this.connections.connect(a)).telemetry();
         } catch (err) {
           this.o.log.warn({ agent: a.id, err: (err as Error).message }, 'telemetry');
           return null;
@@ -606,9 +345,9 @@ export class Coordinator {
     answers.forEach((t, i) => {
       const a = agents[i] as FarmAgent;
       if (t) this.o.onTelemetry?.(t);
-      if (t) devices.push(this.account(a, t));
+      if (t) devices.push(this.ledger.account(a, t));
       else {
-        const prev = this.lastDevice.get(a.id);
+        const prev = this.ledger.last(a.id);
         if (prev) devices.push(prev);
       }
     });
@@ -616,71 +355,15 @@ export class Coordinator {
     const m: RunMetrics = {
       runId: this.o.runId,
       t: (performance.now() - this.startedAt) / 1000,
-      sent: this.sent,
+      sent: this.collector.sent,
       completed: this.completed,
-      dropped: this.lost,
+      dropped: this.collector.lost,
       ips: this.figures.ips() ?? 0,
       latencyP50Ms: recent.p50,
       latencyP95Ms: recent.p95,
       devices,
     };
     this.o.onMetrics?.(m);
-  }
-
-  private account(a: FarmAgent, t: Telemetry): DeviceMetrics {
-    const tot: DeviceTotals = this.totals.get(a.id) ?? {
-      frames: 0,
-      computeMs: 0,
-      busyMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      wallMs: 0,
-      overruns: 0,
-    };
-    let frames = 0;
-    let computeMs = 0;
-    let busyMs = 0;
-    for (const p of t.parts) {
-      frames += p.frames;
-      computeMs += p.computeMs;
-      busyMs += p.busyMs;
-      tot.bytesIn += p.bytesIn;
-      tot.bytesOut += p.bytesOut;
-      tot.overruns += p.overruns;
-    }
-    tot.frames += frames;
-    tot.computeMs += computeMs;
-    tot.busyMs += busyMs;
-    tot.wallMs += t.intervalMs;
-    this.totals.set(a.id, tot);
-    const m: DeviceMetrics = {
-      device: a.id,
-      fps: t.intervalMs > 0 ? (frames * 1000) / t.intervalMs : 0,
-      utilisation: t.intervalMs > 0 ? Math.min(1, busyMs / t.intervalMs) : 0,
-      // On an emulated board the time that counts is the profile's (busy), not this machine's.
-      computeMs: frames > 0 ? (t.emulated ? busyMs : computeMs) / frames : 0,
-      emulated: t.emulated,
-    };
-    this.lastDevice.set(a.id, m);
-    return m;
-  }
-
-  private deviceSummaries(): DeviceSummary[] {
-    return this.o.agents
-      .filter((a) => this.everUsed.has(a.id))
-      .map((a) => {
-        const t = this.totals.get(a.id);
-        return {
-          id: a.id,
-          profile: a.profile,
-          utilisation: t && t.wallMs > 0 ? Math.min(1, t.busyMs / t.wallMs) : 0,
-          computeMs:
-            t && t.frames > 0 ? (a.profile !== null ? t.busyMs : t.computeMs) / t.frames : 0,
-          bytesIn: t?.bytesIn ?? 0,
-          bytesOut: t?.bytesOut ?? 0,
-          emulated: a.profile !== null,
-        };
-      });
   }
 
   /**
@@ -692,7 +375,7 @@ export class Coordinator {
     return async (device) => {
       const a = this.o.agents.find((x) => x.id === device);
       if (!a) throw new AppError('DEVICE_NOT_IN_FARM', `no device "${device}" in this run's farm`);
-      return powerLink(await this.connect(a), clock);
+      return powerLink(await this.connections.connect(a), clock);
     };
   }
 
@@ -705,22 +388,7 @@ export class Coordinator {
   /** Undeploys and closes every connection. */
   async close(): Promise<void> {
     this.closing = true;
-    const clients = await Promise.allSettled([...this.clients.values()]);
-    await Promise.allSettled(
-      clients.map(async (c) => {
-        if (c.status !== 'fulfilled') return;
-        // A board cut off mid-run never answers: its undeploy is not waited for past UNDEPLOY_MS.
-        const runId = this.deployment?.runId ?? this.o.runId;
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([
-          c.value.undeploy(runId).catch(() => undefined),
-          new Promise((r) => (t = setTimeout(r, UNDEPLOY_MS))),
-        ]);
-        clearTimeout(t);
-        c.value.close();
-      }),
-    );
-    this.clients.clear();
+    await this.connections.closeAll(this.deployment?.runId ?? this.o.runId);
     await this.sink?.close();
   }
 }

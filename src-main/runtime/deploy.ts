@@ -1,0 +1,122 @@
+// Deploying a plan: the manifest's parts and the plan's replica assignment made into the stages
+// the agents run, the boards reached and checked to be who the farm says, the deployment handed
+// to every board of the plan, and boards a new plan leaves out told to drop the old one.
+import type { Connect } from '../../remote-agent/src/protocol/route';
+import type { Deployment, StageSpec } from '../../remote-agent/src/protocol/schema';
+import { partName } from '../../remote-agent/src/protocol/schema';
+import { parseRefusal } from '../../remote-agent/src/protocol/refusal';
+import { AppError, BackendCannotRunError } from '../contract/index';
+import type { FarmAgent, RunPlan } from './coordinator';
+
+/** The ids of the boards a plan gives a part to. */
+export function boardsOf(plan: RunPlan): Set<string> {
+  return new Set(plan.assignment.flat(2));
+}
+
+/** The farm's agents a plan gives a part to, in the farm's order. */
+export function agentsOf(plan: RunPlan, agents: readonly FarmAgent[]): FarmAgent[] {
+  const used = boardsOf(plan);
+  return agents.filter((a) => used.has(a.id));
+}
+
+/** The stages agents run for a plan: each part of the manifest with the boards that hold it. */
+export function stagesOf(plan: RunPlan, agents: readonly FarmAgent[]): StageSpec[] {
+  const { manifest, assignment } = plan;
+  const byId = new Map(agents.map((a) => [a.id, a]));
+  if (assignment.length !== manifest.stages.length) {
+    throw new AppError(
+      'PLAN_MISMATCH',
+      `the plan has ${assignment.length} stages, the manifest ${manifest.stages.length}`,
+    );
+  }
+  return manifest.stages.map((st, s) => ({
+    id: st.id,
+    concat: st.concat ?? null,
+    parts: st.parts.map((p, k) => {
+      const ids = assignment[s]?.[k] ?? [];
+      if (ids.length === 0)
+        throw new AppError('PLAN_MISMATCH', `the plan gives part ${partName(st.id, k)} no device`);
+      return {
+        file: p.file,
+        sha256: p.sha256,
+        inputs: p.inputs,
+        outputs: p.outputs,
+        replicas: ids.map((id) => {
+          const a = byId.get(id);
+          if (!a)
+            throw new AppError(
+              'PLAN_MISMATCH',
+              `the plan names device "${id}", which is not in the farm`,
+            );
+          return { id: a.id, host: a.host, port: a.port };
+        }),
+      };
+    }),
+  }));
+}
+
+/**
+ * Connects to each board and checks by a ping that it is the agent the farm names; `onClose` is
+ * told when a board's connection ends later.
+ */
+export async function reachBoards(
+  connect: Connect,
+  agents: readonly FarmAgent[],
+  onClose: (id: string) => void,
+): Promise<void> {
+  await Promise.all(
+    agents.map(async (a) => {
+      const c = await connect(a).catch((err: Error) => {
+        throw new AppError(
+          'AGENT_UNREACHABLE',
+          `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`,
+        );
+      });
+      c.onClose(() => onClose(a.id));
+      const h = await c.ping(Date.now());
+      if (h.agentId !== a.id)
+        throw new AppError(
+          'AGENT_MISMATCH',
+          `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`,
+        );
+    }),
+  );
+}
+
+/** Hands a deployment to each board; a board whose backend cannot load a part refuses it. */
+export async function deployTo(
+  connect: Connect,
+  agents: readonly FarmAgent[],
+  d: Deployment,
+): Promise<void> {
+  await Promise.all(
+    agents.map(async (a) => {
+      try {
+        await (await connect(a)).deploy(d);
+      } catch (err) {
+        const refusal = parseRefusal((err as Error).message);
+        if (refusal) throw new BackendCannotRunError(a.id, refusal);
+        throw new AppError('DEPLOY_FAILED', `deploy to ${a.id} failed: ${(err as Error).message}`);
+      }
+    }),
+  );
+}
+
+/** Boards of the previous deployment the new plan leaves out drop it too (a lost one may never answer). */
+export function undeployLeftOut(
+  connect: Connect,
+  agents: readonly FarmAgent[],
+  previous: Deployment,
+  kept: ReadonlySet<string>,
+): void {
+  const ids = new Set(
+    previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id))),
+  );
+  for (const id of ids) {
+    const a = agents.find((x) => x.id === id);
+    if (a && !kept.has(id))
+      void connect(a)
+        .then((c) => c.undeploy(previous.runId))
+        .catch(() => undefined);
+  }
+}
