@@ -36,12 +36,24 @@ export type RunMetrics = z.infer<typeof RunMetrics>;
  * A board failure during a run and what the run did about it (see runtime/faults.ts): times in
  * seconds since the first frame, on the coordinator's monotonic clock.
  */
+/**
+ * When in a run a fault was met: connecting to the boards, while they loaded their parts, mid-run,
+ * while a re-plan's redeployment loaded, or while the last frames drained.
+ */
+export const FaultPhase = z.enum(['connect', 'deploy', 'run', 'replan', 'drain']);
+export type FaultPhase = z.infer<typeof FaultPhase>;
+
 export const RunFault = z.object({
   kind: z.enum(['lost', 'slowed', 'back']),
   device: z.string(),
   /** The --chaos action that caused it (kill, cut, slow, back), null for a real failure. */
   cause: z.string().nullable(),
-  /** When it happened: the injection, else the board's last answer. */
+  /** Records made before phases were kept are mid-run ones. */
+  phase: FaultPhase.default('run'),
+  /**
+   * When it happened, in seconds since the first frame (0 before it: see phase): the injection,
+   * else the board's last answer.
+   */
   at: z.number(),
   detectedAt: z.number(),
   detectionMs: z.number(),
@@ -60,6 +72,23 @@ export const RunFault = z.object({
   recoveryS: z.number().nullable(),
 });
 export type RunFault = z.infer<typeof RunFault>;
+
+/** When a fault came, in words (the terminal, the Run view and the reports say it alike). */
+export function faultWhen(f: Pick<RunFault, 'phase' | 'at'>): string {
+  const at = `at ${f.at.toFixed(1)} s`;
+  switch (f.phase) {
+    case 'connect':
+      return 'while connecting';
+    case 'deploy':
+      return 'while the boards loaded their parts';
+    case 'replan':
+      return `${at}, during a re-plan's redeployment`;
+    case 'drain':
+      return `${at}, while the last frames drained`;
+    case 'run':
+      return at;
+  }
+}
 
 /** The stretch IPS and energy per inference are measured over, in seconds since the first frame. */
 export const RunWindow = z.object({

@@ -1,5 +1,6 @@
 // Chaos: faults injected on purpose into a run, for tests and demos (`mchair run --chaos
-// kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). kill = SIGKILL the board's agent; cut =
+// kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). Each fault comes seconds after the
+// first frame, or at a moment of the run (`kill:pi3-2@deploy`, see RUN_PHASES). kill = SIGKILL the board's agent; cut =
 // the board's network cut (its network namespace's links set down when the agent runs in one, as
 // `mchair run --emulate` arranges for boards it will cut when it can, see farm/netns.ts; else the
 // process stopped with SIGSTOP: its sockets stay open and silent, as on a dead Wi-Fi link); slow = thermal throttling, the board FACTOR times slower (the agent's throttle message);
@@ -13,6 +14,7 @@ import type { Peer } from '../../remote-agent/src/protocol/schema';
 import { InputError } from '../contract/index';
 import { isOurAgent } from '../farm/local';
 import { ipIn } from '../farm/netns';
+import { RUN_PHASES, type RunPhase } from './coordinator';
 
 const exec = promisify(execFile);
 
@@ -21,13 +23,15 @@ export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back';
 export interface ChaosAction {
   kind: ChaosKind;
   device: string;
-  /** Seconds after the first frame is sent. */
-  atS: number;
+  /** Seconds after the first frame is sent, or the moment of the run it comes at. */
+  at: number | RunPhase;
   /** slow only: how many times slower. */
   factor: number | null;
 }
 
-const PART = /^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
+const PART = new RegExp(
+  `^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@(\\d+(?:\\.\\d+)?|${RUN_PHASES.join('|')})(?::(\\d+(?:\\.\\d+)?))?$`,
+);
 
 /** Parses a --chaos list; each error names the bad part. `devices` are the farm's ids. */
 export function parseChaos(spec: string, devices: readonly string[]): ChaosAction[] {
@@ -37,7 +41,7 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
     const m = PART.exec(part);
     if (!m) {
       throw new InputError(
-        `--chaos: "${part}" is not kill:DEVICE@S, cut:DEVICE@S, slow:DEVICE@S:FACTOR or back:DEVICE@S`,
+        `--chaos: "${part}" is not kill:DEVICE@WHEN, cut:DEVICE@WHEN, slow:DEVICE@WHEN:FACTOR or back:DEVICE@WHEN (WHEN: seconds, or one of ${RUN_PHASES.join(', ')})`,
       );
     }
     const [, kind, device, at, factor] = m as unknown as [
@@ -49,22 +53,25 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
     ];
     if (!devices.includes(device))
       throw new InputError(`--chaos: "${part}": no device "${device}" in the farm`);
-    const atS = Number(at);
-    if (atS > 3600) throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+    const when = (RUN_PHASES as readonly string[]).includes(at) ? (at as RunPhase) : Number(at);
+    if (typeof when === 'number' && when > 3600)
+      throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
     if (kind === 'slow') {
       const f = Number(factor);
       if (factor === undefined || !(f > 1 && f <= 1000))
         throw new InputError(
           `--chaos: "${part}": slow needs a FACTOR above 1 (e.g. slow:${device}@${at}:5)`,
         );
-      actions.push({ kind, device, atS, factor: f });
+      actions.push({ kind, device, at: when, factor: f });
     } else {
       if (factor !== undefined)
         throw new InputError(`--chaos: "${part}": only slow takes a FACTOR`);
-      actions.push({ kind, device, atS, factor: null });
+      actions.push({ kind, device, at: when, factor: null });
     }
   }
-  return actions.sort((a, b) => a.atS - b.atS);
+  // Timed faults in time order; each moment's faults in the order given.
+  const timeOf = (a: ChaosAction) => (typeof a.at === 'number' ? a.at : Infinity);
+  return actions.sort((a, b) => timeOf(a) - timeOf(b));
 }
 
 /** What chaos can reach of one board. */
@@ -122,6 +129,8 @@ async function setLinks(
 
 export class Chaos {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Actions at a moment of the run already done. */
+  private readonly fired = new Set<ChaosAction>();
   private readonly targets: Map<string, ChaosTarget>;
   /** How each cut was made, so back can undo it. */
   private readonly cuts = new Map<
@@ -140,22 +149,33 @@ export class Chaos {
     this.targets = new Map(targets.map((t) => [t.peer.id, t]));
   }
 
-  /** Schedules every action relative to now (the run's first frame). */
+  /** Schedules every timed action relative to now (the run's first frame). */
   start(): void {
     for (const a of this.actions) {
-      this.timers.push(
-        setTimeout(() => {
-          this.inject(a).then(
-            ({ how, at }) => {
-              const i = { action: a, at, how };
-              this.injected.push(i);
-              this.onInjected(i);
-            },
-            (err: Error) => this.onError(a, err),
-          );
-        }, a.atS * 1000),
-      );
+      const { at } = a;
+      if (typeof at === 'number') this.timers.push(setTimeout(() => void this.fire(a), at * 1000));
     }
+  }
+
+  /**
+   * The run reached a moment: its actions are done now, each once (a moment that comes again,
+   * as a re-plan may, finds them done). Resolves once they took effect.
+   */
+  async reached(phase: RunPhase): Promise<void> {
+    const due = this.actions.filter((a) => a.at === phase && !this.fired.has(a));
+    for (const a of due) this.fired.add(a);
+    for (const a of due) await this.fire(a);
+  }
+
+  private async fire(a: ChaosAction): Promise<void> {
+    await this.inject(a).then(
+      ({ how, at }) => {
+        const i = { action: a, at, how };
+        this.injected.push(i);
+        this.onInjected(i);
+      },
+      (err: Error) => this.onError(a, err),
+    );
   }
 
   /** The injection of a device's latest fault of `kinds` up to now, if any. */

@@ -47,6 +47,8 @@ export class Collector {
     private readonly onResult: OnResult | undefined,
     /** Told of every result and loss (the coordinator's feed loop waits on them). */
     private readonly wake: () => void,
+    /** Told when the run's first result comes. */
+    private readonly onFirst: () => void,
   ) {}
 
   /** Results from now on come under deployment `runId`, whose last stage is `last`. */
@@ -97,7 +99,7 @@ export class Collector {
     }
     const now = performance.now();
     this.sentAt.delete(f.frameId);
-    this.received++;
+    if (++this.received === 1) this.onFirst();
     this.lastProgress = now;
     this.figures.add(now - sentAt, now);
     this.deliverInOrder({ frameId: f.frameId, outputs, latency: now - sentAt });

@@ -15,7 +15,13 @@ import type {
   StageSpec,
   Telemetry,
 } from '../../remote-agent/src/protocol/schema';
-import { AppError, type DeviceMetrics, type Manifest, type RunMetrics } from '../contract/index';
+import {
+  AppError,
+  type DeviceMetrics,
+  type FaultPhase,
+  type Manifest,
+  type RunMetrics,
+} from '../contract/index';
 import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
@@ -27,6 +33,14 @@ import { DeviceLedger } from './deviceLedger';
 import { Dispatcher } from './dispatch';
 import type { FrameSource } from './source';
 import { type MeasuredWindow, RunFigures } from './stats';
+
+/**
+ * Moments of a run a fault can be injected at (`--chaos kill:DEV@deploy`): while the coordinator
+ * connects to the boards, while they load the plan's parts, at the first result, while a re-plan's
+ * redeployment loads, and once every frame is sent and the run drains.
+ */
+export const RUN_PHASES = ['connect', 'deploy', 'first-result', 'replan', 'drain'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
 
 export interface FarmAgent extends Peer {
   /** Device profile when emulated (virtual farm); null for a real board. */
@@ -67,6 +81,8 @@ export interface CoordinatorOptions {
    * drops out does not stop the feed, and a frame whose hand-over fails waits for the new plan.
    */
   survive?: boolean;
+  /** The run reached a moment: the connection and deployment steps wait for what it does. */
+  onPhase?(phase: RunPhase): Promise<void>;
   onMetrics?(m: RunMetrics): void;
   /** Every agent's telemetry as it comes (once a second). */
   onTelemetry?(t: Telemetry): void;
@@ -134,12 +150,24 @@ export class Coordinator {
   private readonly everUsed = new Set<string>();
   /** Redeployments so far: deployment run ids are runId, then runId~1, runId~2, ... */
   private epoch = 0;
+  /** Deployments handed to boards since the last redeploy (the running one, failed attempts). */
+  private readonly replaced: Deployment[] = [];
+  private stage: FaultPhase = 'connect';
+  /** Why the run was ended early (see abort). */
+  private aborted: Error | null = null;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
     this.figures = new RunFigures(roundFrames(o.plan.assignment));
     this.connections = new Connections(o.identity.tls);
-    this.collector = new Collector(o.runId, this.figures, o.log, o.onResult, () => this.wake?.());
+    this.collector = new Collector(
+      o.runId,
+      this.figures,
+      o.log,
+      o.onResult,
+      () => this.wake?.(),
+      () => void o.onPhase?.('first-result'),
+    );
     this.dispatcher = new Dispatcher(
       o.source,
       this.collector,
@@ -149,7 +177,11 @@ export class Coordinator {
     );
   }
 
-  /** Starts the sink, checks every agent's health and deploys. */
+  /**
+   * Starts the sink, checks every agent's health and deploys. With `survive`, boards lost on the
+   * way fail it with a BoardsLostError naming them; the sink stays, and redeploy() installs the
+   * plan made without them.
+   */
   async deploy(): Promise<void> {
     const stages = stagesOf(this.plan, this.o.agents);
     this.sink = await serve(
@@ -166,14 +198,24 @@ export class Coordinator {
         onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
       },
     );
-    await reachBoards(this.connections.connect, agentsOf(this.plan, this.o.agents), (id) =>
-      this.agentLeft(id),
+    await this.o.onPhase?.('connect');
+    await reachBoards(
+      this.connections.connect,
+      agentsOf(this.plan, this.o.agents),
+      this.o.survive ?? false,
+      (id) => this.agentLeft(id),
     );
-    await this.install(this.plan, stages, this.o.runId);
+    this.stage = 'deploy';
+    await this.install(this.plan, stages, this.o.runId, 'deploy');
   }
 
   /** Deploys a plan's stages to its agents under `runId` and makes it the one frames go to. */
-  private async install(plan: RunPlan, stages: StageSpec[], runId: string): Promise<void> {
+  private async install(
+    plan: RunPlan,
+    stages: StageSpec[],
+    runId: string,
+    phase: RunPhase,
+  ): Promise<void> {
     const sink = this.sink as ServerHandle;
     const d: Deployment = {
       runId,
@@ -183,7 +225,19 @@ export class Coordinator {
       holdMs: plan.holdMs ?? {},
       expectMs: plan.expectMs ?? {},
     };
-    await deployTo(this.connections.connect, agentsOf(plan, this.o.agents), d);
+    // Boards that took it keep it until a later plan leaves them out (redeploy undeploys them).
+    this.replaced.push(d);
+    // A redeployment is often done in a few ms (boards keep the sessions of parts they had), so
+    // faults at its moment land as it starts; the first deployment's loads take seconds, so
+    // faults at its moment land while the boards load their parts.
+    if (phase === 'replan') await this.o.onPhase?.(phase);
+    const deploying = deployTo(
+      this.connections.connect,
+      agentsOf(plan, this.o.agents),
+      d,
+      this.o.survive ?? false,
+    );
+    await Promise.all([deploying, phase === 'deploy' ? this.o.onPhase?.(phase) : undefined]);
     this.collector.follow(runId, stages[stages.length - 1] as StageSpec);
     this.deployment = d;
     this.plan = plan;
@@ -199,22 +253,51 @@ export class Coordinator {
    * board has the new plan, before the frames go.
    */
   async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
-    const previous = this.deployment;
     const stages = stagesOf(plan, this.o.agents);
-    this.dispatcher.redeploying++;
-    try {
-      await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
-    } finally {
-      this.dispatcher.redeploying--;
-    }
     this.epoch++;
+    await this.changing(() =>
+      this.install(plan, stages, `${this.o.runId}~${this.epoch}`, 'replan'),
+    );
     onInstalled?.();
-    if (previous)
-      undeployLeftOut(this.connections.connect, this.o.agents, previous, boardsOf(plan));
+    const kept = boardsOf(plan);
+    for (const d of this.replaced.splice(0))
+      if (d !== this.deployment) undeployLeftOut(this.connections.connect, this.o.agents, d, kept);
     const again = this.collector.open();
     for (const id of again) if (this.collector.isOpen(id)) await this.dispatcher.send(id);
     this.wake?.();
     return again.length;
+  }
+
+  /**
+   * Runs `work`, a change of plan under way (a redeployment, or all of a recovery: re-plan and
+   * redeployments): a frame whose hand-over fails meanwhile waits for the plan it brings.
+   */
+  async changing<T>(work: () => Promise<T>): Promise<T> {
+    this.dispatcher.redeploying++;
+    try {
+      return await work();
+    } finally {
+      this.dispatcher.redeploying--;
+    }
+  }
+
+  /**
+   * Ends the run with `err` (nothing left can hold the model): no more frames go, and run() throws
+   * it once the frames already sent are settled or given up.
+   */
+  abort(err: Error): void {
+    this.aborted ??= err;
+    this.stop();
+  }
+
+  /** Where the run is: connecting, deploying its first plan, running, or draining its last frames. */
+  get phase(): FaultPhase {
+    return this.stage;
+  }
+
+  /** Whether a plan is deployed (after a failed first deployment, not until a redeploy). */
+  get deployed(): boolean {
+    return this.deployment !== null;
   }
 
   /** Frames whose result came back (delivered in order or waiting for an earlier one). */
@@ -244,6 +327,7 @@ export class Coordinator {
         0,
       );
     this.startedAt = performance.now();
+    this.stage = 'run';
     c.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
     // The loop below also wakes on its own four times a second, to judge stalls and departures.
@@ -258,8 +342,14 @@ export class Coordinator {
         c.dispatched(id);
         await this.dispatcher.send(id);
       }
+      this.stage = 'drain';
+      if (!this.aborted) void this.o.onPhase?.('drain');
       while (c.inFlight > 0) {
         const now = performance.now();
+        if (this.aborted) {
+          c.loseAll(this.aborted.message);
+          break;
+        }
         if (now - c.lastProgress > STALL_MS) {
           c.loseAll(`no result in ${STALL_MS / 1000} s`);
           break;
@@ -275,6 +365,7 @@ export class Coordinator {
       clearInterval(timer);
       clearInterval(tick);
     }
+    if (this.aborted) throw this.aborted;
     await this.poll();
     const wallMs = performance.now() - this.startedAt;
     return {

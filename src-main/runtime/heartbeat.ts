@@ -54,6 +54,8 @@ export class Heartbeat {
     peers: readonly Peer[],
     private readonly tls: TlsMaterial,
     private readonly onVerdict: (v: Verdict) => void,
+    /** Boards the run knows lost already (before its first frame): back when they answer. */
+    lost: readonly string[] = [],
   ) {
     const now = performance.now();
     for (const p of peers)
@@ -63,10 +65,25 @@ export class Heartbeat {
         connecting: null,
         lastHeardAt: now,
         pendingSince: null,
-        lost: false,
+        lost: lost.includes(p.id),
         slowdown: 1,
         excused: 0,
       });
+  }
+
+  /**
+   * Boards the run found gone (a deployment to them failed) though their pings may still be
+   * answered (an agent restarted at once, as after a reboot): lost from now, with no verdict
+   * (the run knows), and back, so offered a chair again, when they next answer.
+   */
+  suspect(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const w = this.watches.get(id);
+      if (!w || w.lost) continue;
+      w.lost = true;
+      w.client?.close();
+      w.client = null;
+    }
   }
 
   start(): void {
@@ -216,10 +233,15 @@ export class Heartbeat {
 /** What a run holds of its heartbeat, wherever it beats. */
 export interface HeartbeatHandle {
   excuse(ids: Iterable<string>, busy: Promise<unknown>): void;
+  suspect(ids: Iterable<string>): void;
   stop(): void;
 }
 
-type ToWorker = { excuse: string[]; token: number } | { excused: number } | { stop: true };
+type ToWorker =
+  | { excuse: string[]; token: number }
+  | { excused: number }
+  | { suspect: string[] }
+  | { stop: true };
 
 /**
  * Starts the heartbeat on a thread of its own when this code runs bundled (the CLI): `--check`
@@ -232,16 +254,17 @@ export function startHeartbeat(
   peers: readonly Peer[],
   tls: TlsMaterial,
   onVerdict: (v: Verdict) => void,
+  lost: readonly string[],
 ): HeartbeatHandle {
   const inThread = (): HeartbeatHandle => {
-    const hb = new Heartbeat(peers, tls, onVerdict);
+    const hb = new Heartbeat(peers, tls, onVerdict, lost);
     hb.start();
     return hb;
   };
   if (!/\.m?js$/.test(new URL(import.meta.url).pathname)) return inThread();
   const worker = new Worker(
     `import(${JSON.stringify(import.meta.url)}).then((m) => m.heartbeatThread())`,
-    { eval: true, workerData: { peers, tls } },
+    { eval: true, workerData: { peers, tls, lost } },
   );
   let fallback: HeartbeatHandle | null = null;
   let token = 0;
@@ -262,6 +285,10 @@ export function startHeartbeat(
       send({ excuse: [...ids], token: t });
       void busy.catch(() => undefined).then(() => send({ excused: t }));
     },
+    suspect: (ids) => {
+      if (fallback) return fallback.suspect(ids);
+      send({ suspect: [...ids] });
+    },
     stop: () => {
       fallback?.stop();
       send({ stop: true });
@@ -274,15 +301,19 @@ export function startHeartbeat(
 export function heartbeatThread(): void {
   const port = parentPort;
   if (!port) return;
-  const { peers, tls } = workerData as { peers: Peer[]; tls: TlsMaterial };
+  const { peers, tls, lost } = workerData as { peers: Peer[]; tls: TlsMaterial; lost: string[] };
   const abs = (ms: number) => ms + performance.timeOrigin;
-  const hb = new Heartbeat(peers, tls, (v) =>
-    port.postMessage({
-      verdict:
-        v.kind === 'lost'
-          ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) }
-          : { ...v, at: abs(v.at) },
-    }),
+  const hb = new Heartbeat(
+    peers,
+    tls,
+    (v) =>
+      port.postMessage({
+        verdict:
+          v.kind === 'lost'
+            ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) }
+            : { ...v, at: abs(v.at) },
+      }),
+    lost,
   );
   const busy = new Map<number, () => void>();
   port.on('message', (m: ToWorker) => {
@@ -290,7 +321,8 @@ export function heartbeatThread(): void {
     else if ('excused' in m) {
       busy.get(m.excused)?.();
       busy.delete(m.excused);
-    } else {
+    } else if ('suspect' in m) hb.suspect(m.suspect);
+    else {
       hb.stop();
       port.close();
     }

@@ -402,11 +402,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         labels: req.labels,
         events: req.events ?? null,
         log: req.log,
-        survive: true,
-        onStarted: (c) => {
-          if (req.signal?.aborted) c.stop();
-          req.signal?.addEventListener('abort', () => c.stop(), { once: true });
-          supervision = supervise({
+        supervise: (c) =>
+          (supervision = supervise({
             runId: rec.id,
             coordinator: c,
             targets: targets.targets,
@@ -420,7 +417,10 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             events: req.events ?? null,
             log: req.log,
             say: req.say,
-          });
+          })),
+        onStarted: (c) => {
+          if (req.signal?.aborted) c.stop();
+          req.signal?.addEventListener('abort', () => c.stop(), { once: true });
           return power.start(c);
         },
         onChecks: (c) => (checks = c),

@@ -1,7 +1,9 @@
-// Supervision of one run against board failures: the Heartbeat watching every board, the Faults
-// handler re-planning on its verdicts, and Chaos injecting the faults asked for (--chaos). It
+// Supervision of one run against board failures, from before it connects to its last frame: the
+// Faults handler re-planning around boards lost while the run deploys (lose) and on the verdicts
+// of the Heartbeat that watches every board once frames flow (start), and Chaos injecting the
+// faults asked for (--chaos), timed from the first frame or at a moment of the run (reached). It
 // reports each fault to the run's record, the UI (run/fault) and the terminal.
-import type { RunFault } from '../contract/index';
+import { faultWhen, type RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
 import type { EventBus } from '../core/events';
 import type { Logger } from '../log';
@@ -9,9 +11,10 @@ import type { Farm, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
-import type { Coordinator, RunPlan } from './coordinator';
+import type { Coordinator, RunPhase, RunPlan } from './coordinator';
+import type { LostBoard } from './deploy';
 import { Faults } from './faults';
-import { startHeartbeat, type Verdict } from './heartbeat';
+import { startHeartbeat, type HeartbeatHandle, type Verdict } from './heartbeat';
 
 export interface SuperviseOptions {
   runId: string;
@@ -31,6 +34,12 @@ export interface SuperviseOptions {
 
 export interface Supervision {
   faults: Faults;
+  /** Boards lost before the first frame: the run goes on without them (rejects if it cannot). */
+  lose(boards: readonly LostBoard[]): Promise<void>;
+  /** The run reached a moment: the faults asked for at it are injected. */
+  reached(phase: RunPhase): Promise<void>;
+  /** The first frame goes: the heartbeat starts, and the timed faults' clocks. */
+  start(): void;
   /** Stops watching; waits for a recovery under way to finish. */
   stop(): Promise<void>;
 }
@@ -51,11 +60,13 @@ export function describeFault(f: RunFault): string {
         ? `${f.device} ${f.slowdown}x slower${f.cause ? ` (${f.cause})` : ''}`
         : `${f.device} back`;
   const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
-  return `fault at ${f.at.toFixed(1)} s: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
+  return `fault ${faultWhen(f)}: ${what}; detected in ${ms(f.detectionMs)}, re-plan ${ms(f.replanMs)}, redeploy ${ms(f.redeployMs)}, ${f.resent} frames sent again${f.plan ? `; plan ${f.plan.origin} on ${f.plan.devices.length} devices, predicted ${f.plan.predictedIps.toFixed(2)} IPS` : ''}${f.recoveryS !== null ? `; 90% of it after ${f.recoveryS.toFixed(1)} s` : ''}`;
 }
 
+/** Supervision of a run whose coordinator has not connected yet. */
 export function supervise(o: SuperviseOptions): Supervision {
   let chaos: Chaos | null = null;
+  let heartbeat: HeartbeatHandle | null = null;
   // Record updates are chained and awaited by stop(): one landing after the run's final record
   // would put it back to "running".
   let recording: Promise<void> = Promise.resolve();
@@ -79,15 +90,12 @@ export function supervise(o: SuperviseOptions): Supervision {
       return i ? { kind: i.action.kind, at: i.at } : null;
     },
     onFault: publish,
-    // The Heartbeat is made next: Faults acts on its verdicts and excuses boards through it.
-    excuse: (ids, busy) => heartbeat.excuse(ids, busy),
+    // Before the first frame nobody beats: boards loading the plan need no excuse then.
+    excuse: (ids, busy) => heartbeat?.excuse(ids, busy),
+    suspect: (ids) => heartbeat?.suspect(ids),
+    onFatal: (err) => o.coordinator.abort(err),
     log: o.log,
   });
-  const heartbeat = startHeartbeat(
-    o.targets.map((t) => t.peer),
-    o.tls,
-    (v) => faults.handle(v),
-  );
   if (o.chaos.length > 0) {
     chaos = new Chaos(
       o.chaos,
@@ -96,7 +104,7 @@ export function supervise(o: SuperviseOptions): Supervision {
       (i) => {
         o.log.warn({ device: i.action.device, how: i.how }, `chaos: ${i.action.kind}`);
         o.say?.(
-          `chaos at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s: ${i.action.kind} ${i.action.device} (${i.how})`,
+          `chaos ${o.coordinator.startedAtMs > 0 ? `at ${((i.at - o.coordinator.startedAtMs) / 1000).toFixed(1)} s` : `at ${String(i.action.at)}`}: ${i.action.kind} ${i.action.device} (${i.how})`,
         );
       },
       (a, err) => {
@@ -104,13 +112,23 @@ export function supervise(o: SuperviseOptions): Supervision {
         o.say?.(`chaos: ${a.kind}:${a.device} failed: ${err.message}`);
       },
     );
-    chaos.start();
   }
   return {
     faults,
+    lose: (boards) => faults.lose(boards),
+    reached: async (phase) => chaos?.reached(phase),
+    start: () => {
+      heartbeat = startHeartbeat(
+        o.targets.map((t) => t.peer),
+        o.tls,
+        (v) => faults.handle(v),
+        faults.missing,
+      );
+      chaos?.start();
+    },
     stop: async () => {
       chaos?.stop();
-      heartbeat.stop();
+      heartbeat?.stop();
       await faults.settled();
       faults.stop();
       await recording;
