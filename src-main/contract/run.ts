@@ -44,7 +44,8 @@ export const FaultPhase = z.enum(['connect', 'deploy', 'run', 'replan', 'drain']
 export type FaultPhase = z.infer<typeof FaultPhase>;
 
 export const RunFault = z.object({
-  kind: z.enum(['lost', 'slowed', 'back']),
+  /** outage: every board silent at once, taken for this machine's own link (device: "link"). */
+  kind: z.enum(['lost', 'slowed', 'back', 'outage']),
   device: z.string(),
   /** The --chaos action that caused it (kill, cut, slow, back), null for a real failure. */
   cause: z.string().nullable(),
@@ -68,7 +69,10 @@ export const RunFault = z.object({
     .object({ origin: z.string(), predictedIps: z.number(), devices: z.array(z.string()) })
     .nullable(),
   why: z.string(),
-  /** Seconds from detection until throughput reached 90% of the new plan's prediction. */
+  /**
+   * Seconds from detection until throughput reached 90% of the new plan's prediction; for an
+   * outage, until the link answered again.
+   */
   recoveryS: z.number().nullable(),
 });
 export type RunFault = z.infer<typeof RunFault>;

@@ -18,30 +18,52 @@ import { RUN_PHASES, type RunPhase } from './coordinator';
 
 const exec = promisify(execFile);
 
-export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back';
+export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back' | 'outage';
+
+/** The device an outage names: every board at once, through this machine's own link. */
+export const LINK = 'link';
 
 export interface ChaosAction {
   kind: ChaosKind;
   device: string;
   /** Seconds after the first frame is sent, or the moment of the run it comes at. */
   at: number | RunPhase;
-  /** slow only: how many times slower. */
+  /** slow: how many times slower; outage: for how many seconds. */
   factor: number | null;
 }
 
+const WHEN = `(\\d+(?:\\.\\d+)?|${RUN_PHASES.join('|')})`;
+const OUTAGE = new RegExp(`^outage@${WHEN}:(\\d+(?:\\.\\d+)?)$`);
 const PART = new RegExp(
-  `^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@(\\d+(?:\\.\\d+)?|${RUN_PHASES.join('|')})(?::(\\d+(?:\\.\\d+)?))?$`,
+  `^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@${WHEN}(?::(\\d+(?:\\.\\d+)?))?$`,
 );
+
+/** A fault's WHEN: a moment of the run, or seconds after the first frame (at most an hour). */
+function whenOf(part: string, at: string): number | RunPhase {
+  if ((RUN_PHASES as readonly string[]).includes(at)) return at as RunPhase;
+  const s = Number(at);
+  if (s > 3600) throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+  return s;
+}
 
 /** Parses a --chaos list; each error names the bad part. `devices` are the farm's ids. */
 export function parseChaos(spec: string, devices: readonly string[]): ChaosAction[] {
   const actions: ChaosAction[] = [];
   for (const raw of spec.split(',')) {
     const part = raw.trim();
+    const outage = OUTAGE.exec(part);
+    if (outage) {
+      const [, at, seconds] = outage as unknown as [string, string, string];
+      const s = Number(seconds);
+      if (!(s > 0 && s <= 3600))
+        throw new InputError(`--chaos: "${part}": an outage lasts 0 to 3600 s`);
+      actions.push({ kind: 'outage', device: LINK, at: whenOf(part, at), factor: s });
+      continue;
+    }
     const m = PART.exec(part);
     if (!m) {
       throw new InputError(
-        `--chaos: "${part}" is not kill:DEVICE@WHEN, cut:DEVICE@WHEN, slow:DEVICE@WHEN:FACTOR or back:DEVICE@WHEN (WHEN: seconds, or one of ${RUN_PHASES.join(', ')})`,
+        `--chaos: "${part}" is not kill:DEVICE@WHEN, cut:DEVICE@WHEN, slow:DEVICE@WHEN:FACTOR, back:DEVICE@WHEN or outage@WHEN:SECONDS (WHEN: seconds, or one of ${RUN_PHASES.join(', ')})`,
       );
     }
     const [, kind, device, at, factor] = m as unknown as [
@@ -53,9 +75,7 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
     ];
     if (!devices.includes(device))
       throw new InputError(`--chaos: "${part}": no device "${device}" in the farm`);
-    const when = (RUN_PHASES as readonly string[]).includes(at) ? (at as RunPhase) : Number(at);
-    if (typeof when === 'number' && when > 3600)
-      throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+    const when = whenOf(part, at);
     if (kind === 'slow') {
       const f = Number(factor);
       if (factor === undefined || !(f > 1 && f <= 1000))
@@ -139,10 +159,18 @@ export class Chaos {
   >();
   readonly injected: Injected[] = [];
 
+  /** An outage under way: how to end it (the link set up again, the agents continued). */
+  private outageEnd: (() => Promise<void>) | null = null;
+
   constructor(
     private readonly actions: readonly ChaosAction[],
     targets: readonly ChaosTarget[],
     private readonly tls: TlsMaterial,
+    /**
+     * This machine's link to every board (farm/netns.ts), when the boards run in network
+     * namespaces: an outage takes its carrier down. Null: an outage stops every agent instead.
+     */
+    private readonly uplink: { name: string; carrier(state: 'up' | 'down'): Promise<void> } | null,
     private readonly onInjected: (i: Injected) => void,
     private readonly onError: (a: ChaosAction, err: Error) => void,
   ) {
@@ -239,7 +267,46 @@ export class Chaos {
         const how = await this.back(a);
         return { how, at: performance.now() };
       }
+      case 'outage':
+        return this.outage(a.factor as number);
     }
+  }
+
+  /**
+   * This machine's link down for `seconds`: every board silent at once while they can still
+   * reach each other (the uplink set down), or, without namespaces, every agent stopped.
+   */
+  private async outage(seconds: number): Promise<{ how: string; at: number }> {
+    let how: string;
+    const at = performance.now();
+    if (this.uplink) {
+      const link = this.uplink;
+      await link.carrier('down');
+      this.outageEnd = () => link.carrier('up');
+      how = `link ${link.name} (this machine's link to every board) without carrier for ${seconds} s`;
+    } else {
+      const pids: number[] = [];
+      for (const t of this.targets.values())
+        if (t.pid !== null && (await isOurAgent(t.pid)) === true) pids.push(t.pid);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      this.outageEnd = async () => {
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
+      how = `SIGSTOP to every agent (pids ${pids.join(', ')}) for ${seconds} s (no network namespaces)`;
+    }
+    this.timers.push(setTimeout(() => void this.endOutage(), seconds * 1000));
+    return { how, at };
+  }
+
+  private async endOutage(): Promise<void> {
+    const end = this.outageEnd;
+    this.outageEnd = null;
+    await end?.().catch((err: Error) =>
+      this.onError(
+        this.actions.find((a) => a.kind === 'outage')!,
+        err,
+      ),
+    );
   }
 
   private connect(device: string): Promise<PeerClient> {
@@ -278,9 +345,13 @@ export class Chaos {
     return `agent restarted as pid ${pid}`;
   }
 
-  /** Cancels what has not happened yet and resumes every stopped process (never leave one stopped). */
+  /**
+   * Cancels what has not happened yet, resumes every stopped process and sets a link it set down
+   * up again (never leave one stopped or cut).
+   */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
+    void this.endOutage();
     for (const cut of this.cuts.values()) {
       try {
         if ('pid' in cut) process.kill(cut.pid, 'SIGCONT');

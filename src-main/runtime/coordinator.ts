@@ -153,6 +153,9 @@ export class Coordinator {
   /** Deployments handed to boards since the last redeploy (the running one, failed attempts). */
   private readonly replaced: Deployment[] = [];
   private stage: FaultPhase = 'connect';
+  /** Settles when a pause ends (see pause); null while not paused. */
+  private paused: Promise<void> | null = null;
+  private resumePaused: (() => void) | null = null;
   /** Why the run was ended early (see abort). */
   private aborted: Error | null = null;
 
@@ -282,11 +285,34 @@ export class Coordinator {
   }
 
   /**
+   * Holds the feed while this machine's link is down (every board silent at once): frames sent
+   * stay in flight, kept, and none is judged lost, until resume().
+   */
+  pause(): void {
+    if (this.paused) return;
+    let resume = () => undefined as void;
+    this.paused = new Promise<void>((r) => (resume = r));
+    void this.changing(() => this.paused as Promise<void>);
+    this.resumePaused = () => {
+      this.paused = null;
+      this.collector.lastProgress = performance.now();
+      resume();
+      this.wake?.();
+    };
+  }
+
+  resume(): void {
+    this.resumePaused?.();
+    this.resumePaused = null;
+  }
+
+  /**
    * Ends the run with `err` (nothing left can hold the model): no more frames go, and run() throws
    * it once the frames already sent are settled or given up.
    */
   abort(err: Error): void {
     this.aborted ??= err;
+    this.resume();
     this.stop();
   }
 
@@ -298,6 +324,11 @@ export class Coordinator {
   /** Whether a plan is deployed (after a failed first deployment, not until a redeploy). */
   get deployed(): boolean {
     return this.deployment !== null;
+  }
+
+  /** Frames sent and not yet settled. */
+  get inFlight(): number {
+    return this.collector.inFlight;
   }
 
   /** Frames whose result came back (delivered in order or waiting for an earlier one). */
@@ -335,7 +366,7 @@ export class Coordinator {
     try {
       const feeding = () => !this.stopping && this.left.length === 0;
       for (let id = 0; id < this.o.frames && feeding(); id++) {
-        while (c.inFlight >= admit() && feeding()) await this.sleepUntilWoken();
+        while ((c.inFlight >= admit() || this.paused) && feeding()) await this.sleepUntilWoken();
         if (!feeding()) break;
         await this.o.source.ready?.();
         if (!feeding()) break;
@@ -350,7 +381,7 @@ export class Coordinator {
           c.loseAll(this.aborted.message);
           break;
         }
-        if (now - c.lastProgress > STALL_MS) {
+        if (!this.paused && now - c.lastProgress > STALL_MS) {
           c.loseAll(`no result in ${STALL_MS / 1000} s`);
           break;
         }

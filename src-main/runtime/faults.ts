@@ -183,6 +183,20 @@ export class Faults {
     return work;
   }
 
+  /**
+   * The running plan deployed again under a new epoch, every frame in flight sent again: after an
+   * outage of this machine's link, frames whose hand-over or result failed meanwhile would wait
+   * for ever. Resolves with the frames sent again.
+   */
+  redeployAsItIs(): Promise<number> {
+    const work = this.chain.then(() => this.o.coordinator.changing(() => this.deploy(this.plan)));
+    this.chain = work.then(
+      () => undefined,
+      (err: Error) => this.o.log.error({ err: err.message }, 'redeploy after an outage failed'),
+    );
+    return work;
+  }
+
   /** Resolves once every verdict so far has been acted on. */
   settled(): Promise<void> {
     return this.chain;
@@ -340,7 +354,8 @@ export class Faults {
     return deploying;
   }
 
-  private record(f: RunFault): void {
+  /** Adds a fault to the run's list and reports it (the link's outages come here too). */
+  record(f: RunFault): void {
     this.list.push(f);
     this.o.log.warn(
       { device: f.device, kind: f.kind, detectionMs: f.detectionMs, replanMs: f.replanMs },

@@ -6,14 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, InputError, describeIssues } from '../contract/index';
 import type { RunEnergy } from '../contract/energy';
-import type { Manifest } from '../contract/manifest';
 import { Plan, rolesOf } from '../contract/plan';
 import type { EventBus } from '../core/events';
-import { startEphemeralFarm } from '../farm/ephemeral';
 import { readFarmFile, type OpenFarm } from '../farm/farmfile';
-import { placeParts } from '../farm/parts';
-import { canIsolateBoards, openBoardNetwork, type BoardNetwork } from '../farm/netns';
-import { emulatedDevices } from '../farm/virtual';
 import type { Logger } from '../log';
 import { encodeModel, inspectModel, partitionModel } from '../model/index';
 import { openModel, specFromPlan } from '../model/source';
@@ -31,22 +26,20 @@ import {
   type PresetId,
 } from '../planner/index';
 import { RunRecorder } from '../store/runs';
-import { mediumLink, portLink, type Link } from '../../remote-agent/src/medium';
 import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
-import type { FarmAgent } from './coordinator';
 import { executeRun } from './execute';
 import { parseChaos } from './chaos';
+import { OUTAGE_LIMIT_S } from './outage';
 import { supervise, type Supervision } from './supervise';
 import { addressTowards, farmTargets } from './targets';
-import { boardsPlannerFarm, boardTargets, openBoardFarm, type RunBoards } from './boardFarm';
-import type { FarmEndpoints } from '../farm/farmfile';
+import { boardsPlannerFarm, boardTargets, type RunBoards } from './boardFarm';
+import { openBoards, openFarm } from './runFarm';
 import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
 import { recordedWindow } from './stats';
 import { runPower } from './power';
 import type { PowerFlags } from '../power/index';
 import { syntheticSource, type FrameSource } from './source';
-import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
 import type { WireTensor } from '../../remote-agent/src/protocol/schema';
 
 export interface RunRequest {
@@ -78,6 +71,8 @@ export interface RunRequest {
   say?(line: string): void;
   /** --chaos: faults to inject (see runtime/chaos.ts); the run survives them either way. */
   chaos?: string;
+  /** --outage-limit: seconds the run waits, every board silent, for this machine's link. */
+  outageLimitS?: number;
   /** --meter and the idle flags; absent: emulated farms get emulated power, others none. */
   power?: PowerFlags;
   /** Stops feeding frames (those already sent are still collected): the app's Stop. */
@@ -156,22 +151,6 @@ export async function choosePlan(ref: string | Plan, pm: PlannerModel, farm: Far
   return predictPlan(pm, parsed.data, farm);
 }
 
-interface Farmed {
-  agents: FarmAgent[];
-  coordinator: { id: string; tls: TlsMaterial };
-  /** Puts a manifest's parts where the agents `assignment` names read them; the manifest as placed. */
-  place(manifest: Manifest, fromDir: string, assignment: string[][][]): Promise<Manifest>;
-  link: Link | null;
-  emulated: boolean;
-  /** The farm file's view of a local farm; null for boards elsewhere (never restarted from here). */
-  endpoints: FarmEndpoints | null;
-  /** This process started the farm: it can start a killed agent again. */
-  own: boolean;
-  /** Boards in network namespaces of their own (farm/netns.ts): a restart goes back in. */
-  netns: Map<string, string>;
-  stop(): Promise<void>;
-}
-
 /** The farm as the planner sees it, before any process starts. */
 async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: OpenFarm | null }> {
   if (req.emulate !== undefined) return { planner: farmFromSpec(req.emulate), file: null };
@@ -180,116 +159,6 @@ async function describeFarm(req: RunRequest): Promise<{ planner: Farm; file: Ope
     throw new InputError('give --emulate SPEC, --farm FILE or --devices NAMES');
   const file = await readFarmFile(req.farmFile);
   return { planner: farmFromFile(file.json, req.farmFile), file };
-}
-
-/**
- * `isolate`: boards a chaos cut will hit. On an emulated farm they run in network namespaces of
- * their own where this machine allows it, so the cut sets a real link down.
- */
-async function openFarm(
-  planner: Farm,
-  file: OpenFarm | null,
-  isolate: string[],
-  say?: (line: string) => void,
-): Promise<Farmed> {
-  if (!file) {
-    const { devices, coordinatorLink } = emulatedDevices(planner);
-    const net = await isolatedBoards(isolate, say);
-    try {
-      const f = await startEphemeralFarm({
-        agents: devices.map((d) => ({ ...d, netns: net?.boards.get(d.id) })),
-        coordinatorLink,
-        // Emulated boards are slower than this machine: one thread each keeps the cores shared.
-        threads: 1,
-        host: net?.host,
-      });
-      return {
-        agents: f.agents,
-        coordinator: f.coordinator,
-        place: (m, dir) => placeParts(m, dir, f.partsDir),
-        link: await f.coordinatorLink(),
-        emulated: true,
-        endpoints: f.endpoints,
-        own: true,
-        netns: new Map([...(net?.boards ?? [])].map(([id, b]) => [id, b.netns])),
-        stop: async () => {
-          try {
-            await f.stop();
-          } finally {
-            await net?.close();
-          }
-        },
-      };
-    } catch (err) {
-      await net?.close();
-      throw err;
-    }
-  }
-  const open = file;
-  const c = planner.coordinator;
-  let link: Link | null = null;
-  if (open.farm.emulated) {
-    const m = open.farm.airtime.find((x) => x.id === c.id);
-    link = c.kind === 'shared' && m ? await mediumLink(m.host, m.port) : portLink(c.mbps);
-  }
-  return {
-    agents: open.farm.devices.map((d) => ({
-      id: d.id,
-      host: d.host,
-      port: d.port,
-      profile: open.farm.emulated ? d.profile : null,
-    })),
-    coordinator: open.coordinator,
-    place: (m, dir) => placeParts(m, dir, open.farm.partsDir),
-    link,
-    emulated: open.farm.emulated,
-    endpoints: open.farm,
-    own: false,
-    netns: new Map(),
-    stop: async () => link?.close(),
-  };
-}
-
-/** Boards to cut in namespaces of their own when this machine allows it; says which way it went. */
-async function isolatedBoards(
-  ids: string[],
-  say?: (line: string) => void,
-): Promise<BoardNetwork | null> {
-  if (ids.length === 0) return null;
-  if (!(await canIsolateBoards())) {
-    say?.(
-      `${ids.join(', ')}: a cut stops the agent's process (SIGSTOP): network namespaces need root and ip, nsenter, unshare`,
-    );
-    return null;
-  }
-  let net: BoardNetwork;
-  try {
-    net = await openBoardNetwork(ids);
-  } catch (err) {
-    // The run goes on with the SIGSTOP cut rather than failing over its test harness.
-    say?.(
-      `${ids.join(', ')}: a cut stops the agent's process (SIGSTOP): no network namespaces here (${(err as Error).message.split('\n')[0]})`,
-    );
-    return null;
-  }
-  say?.(
-    `${ids.join(', ')} in network namespaces of their own on ${net.subnet} (this machine ${net.host}, link ${net.uplink}): a cut sets the link down`,
-  );
-  return net;
-}
-
-/** The lab's provisioned boards as a farm: agents already running, parts pushed over SSH. */
-async function openBoards(boards: RunBoards, req: RunRequest): Promise<Farmed> {
-  const b = await openBoardFarm(boards, req.labDir ?? req.dataDir, req.signal, req.say);
-  return {
-    ...b,
-    link: null,
-    emulated: false,
-    endpoints: null,
-    own: false,
-    netns: new Map(),
-    stop: async () => undefined,
-  };
 }
 
 export async function runModel(req: RunRequest): Promise<RunReport> {
@@ -306,9 +175,13 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
         described.planner.devices.map((d) => d.id),
       )
     : [];
-  const cut = [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
+  // Boards a cut will hit run in namespaces of their own; an outage of this machine's link puts
+  // every board there, so their common uplink can go down while they still reach each other.
+  const cut = chaos.some((a) => a.kind === 'outage')
+    ? described.planner.devices.map((d) => d.id)
+    : [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
   const farm = req.boards
-    ? await openBoards(req.boards, req)
+    ? await openBoards(req.boards, req.labDir ?? req.dataDir, req.signal, req.say)
     : await openFarm(described.planner, described.file, cut, req.say);
   const targets = farm.endpoints
     ? farmTargets(
@@ -409,6 +282,8 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
             targets: targets.targets,
             tls: farm.coordinator.tls,
             chaos,
+            uplink: farm.uplink,
+            outageLimitS: req.outageLimitS ?? OUTAGE_LIMIT_S,
             model: pm,
             plan,
             farm: described.planner,

@@ -10,11 +10,12 @@ import type { Logger } from '../log';
 import type { Farm, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';
 import type { TlsMaterial } from '../../remote-agent/src/protocol/endpoint';
-import { Chaos, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
+import { Chaos, LINK, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
 import type { Coordinator, RunPhase, RunPlan } from './coordinator';
 import type { LostBoard } from './deploy';
 import { Faults } from './faults';
 import { startHeartbeat, type HeartbeatHandle, type Verdict } from './heartbeat';
+import { LinkWatch } from './outage';
 
 export interface SuperviseOptions {
   runId: string;
@@ -22,6 +23,10 @@ export interface SuperviseOptions {
   targets: ChaosTarget[];
   tls: TlsMaterial;
   chaos: readonly ChaosAction[];
+  /** This machine's link to the boards when they run in network namespaces (outages cut it). */
+  uplink: ConstructorParameters<typeof Chaos>[3];
+  /** Seconds the run waits for its link, every board silent, before it ends. */
+  outageLimitS: number;
   model: PlannerModel;
   plan: Plan;
   farm: Farm;
@@ -53,6 +58,8 @@ const CAUSES: Record<Verdict['kind'], ChaosKind[]> = {
 
 /** One line for the terminal. */
 export function describeFault(f: RunFault): string {
+  if (f.kind === 'outage')
+    return `outage ${faultWhen(f)}: every board silent at once, taken for this machine's link; detected in ${Math.round(f.detectionMs)} ms, the run paused with its frames kept${f.recoveryS !== null ? `; the link answered again after ${f.recoveryS.toFixed(1)} s` : ''}`;
   const what =
     f.kind === 'lost'
       ? `${f.device} lost${f.cause ? ` (${f.cause})` : ''}`
@@ -96,11 +103,19 @@ export function supervise(o: SuperviseOptions): Supervision {
     onFatal: (err) => o.coordinator.abort(err),
     log: o.log,
   });
+  const link = new LinkWatch({
+    coordinator: o.coordinator,
+    limitS: o.outageLimitS,
+    causeAt: () => chaos?.lastInjected(LINK, ['outage'])?.at ?? null,
+    onFault: (f, first) => (first ? faults.record(f) : publish(f)),
+    onRestored: () => faults.redeployAsItIs(),
+  });
   if (o.chaos.length > 0) {
     chaos = new Chaos(
       o.chaos,
       o.targets,
       o.tls,
+      o.uplink,
       (i) => {
         o.log.warn({ device: i.action.device, how: i.how }, `chaos: ${i.action.kind}`);
         o.say?.(
@@ -121,7 +136,7 @@ export function supervise(o: SuperviseOptions): Supervision {
       heartbeat = startHeartbeat(
         o.targets.map((t) => t.peer),
         o.tls,
-        (v) => faults.handle(v),
+        (v) => (v.kind === 'outage' || v.kind === 'restored' ? link.handle(v) : faults.handle(v)),
         faults.missing,
       );
       chaos?.start();
@@ -129,6 +144,7 @@ export function supervise(o: SuperviseOptions): Supervision {
     stop: async () => {
       chaos?.stop();
       heartbeat?.stop();
+      link.stop();
       await faults.settled();
       faults.stop();
       await recording;
