@@ -358,6 +358,8 @@ export const commands = {
         source: RunSourceKind.default('synthetic'),
         /** The camera and file sources run until stopped or this many frames. */
         frames: z.number().int().min(1).max(1_000_000).default(500),
+        /** Seconds the run waits, every board silent at once, for this machine's link. */
+        outageLimitS: z.number().min(1).max(86_400).default(60),
       })
       .strict(),
     z.object({

@@ -77,6 +77,16 @@ export const RunFault = z.object({
 });
 export type RunFault = z.infer<typeof RunFault>;
 
+/** A fault and the re-plan it brought, in one short line (the Reports view's list). */
+export function faultLine(f: RunFault): string {
+  if (f.kind === 'outage')
+    return `this machine's link down ${faultWhen(f)}: the run paused${f.recoveryS !== null ? `, went on after ${f.recoveryS.toFixed(1)} s` : ''}`;
+  const what = `${f.device} ${f.kind}${f.cause ? ` (${f.cause})` : ''} ${faultWhen(f)}`;
+  return f.plan
+    ? `${what}: re-planned for ${f.plan.predictedIps.toFixed(2)} IPS on ${f.plan.devices.length} boards`
+    : what;
+}
+
 /** When a fault came, in words (the terminal, the Run view and the reports say it alike). */
 export function faultWhen(f: Pick<RunFault, 'phase' | 'at'>): string {
   const at = `at ${f.at.toFixed(1)} s`;

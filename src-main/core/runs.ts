@@ -101,7 +101,7 @@ export function runHandlers(o: {
   const library = new ModelLibrary(o.dataDir);
 
   return {
-    'run/start': async ({ model, plan, farm, source, frames }) => {
+    'run/start': async ({ model, plan, farm, source, frames, outageLimitS }) => {
       // An imported model runs from its file in the library, as the Plan view costed it.
       const modelRef = await library.locate(model);
       // The card names the preview's classes and says how the page cuts its pictures.
@@ -124,6 +124,7 @@ export function runHandlers(o: {
         labels,
         plan,
         frames,
+        outageLimitS,
         power,
         check: false,
         window: WINDOW,

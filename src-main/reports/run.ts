@@ -2,7 +2,7 @@
 // metrics.jsonl, plan.json, power.json, power.csv), so the renderers never touch files.
 import type { MeterEnergy, RunEnergy } from '../contract/energy';
 import type { Plan } from '../contract/plan';
-import type { RunMetrics, RunRepeat, RunSummary, RunWindow } from '../contract/run';
+import type { RunFault, RunMetrics, RunRepeat, RunSummary, RunWindow } from '../contract/run';
 import type { PowerSample } from '../power/sample';
 import { runEnergy } from '../power/session';
 import type { PowerSummary } from '../power/summary';
@@ -52,6 +52,8 @@ export interface ReportRun {
   ipsSeries: Array<[number, number]>;
   power: PowerTrace[];
   plan: Plan | null;
+  /** Faults the run met (boards lost, back, slowed; its link down) and the re-plan each brought. */
+  faults: RunFault[];
   /** True when any figure in this run comes from emulation. */
   emulated: boolean;
 }
@@ -164,6 +166,7 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     ),
     power: traces,
     plan,
+    faults: summary.faults ?? [],
     emulated: Boolean(energy?.emulated) || devices.some((d) => d.emulated),
   };
 }
