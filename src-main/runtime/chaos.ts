@@ -177,8 +177,25 @@ export class Chaos {
     this.targets = new Map(targets.map((t) => [t.peer.id, t]));
   }
 
+  /**
+   * Where each board a cut will hit lives, looked up before the run (running `ip` while the run
+   * computes took seconds on a loaded machine and landed cuts late): by the agent's pid then.
+   */
+  private readonly namespaces = new Map<
+    string,
+    { pid: number; ns: ReturnType<typeof namespaceOf> }
+  >();
+
   /** Schedules every timed action relative to now (the run's first frame). */
   start(): void {
+    for (const a of this.actions) {
+      const pid = this.targets.get(a.device)?.pid;
+      if (a.kind === 'cut' && pid && !this.namespaces.has(a.device)) {
+        const ns = namespaceOf(pid);
+        ns.catch(() => undefined);
+        this.namespaces.set(a.device, { pid, ns });
+      }
+    }
     for (const a of this.actions) {
       const { at } = a;
       if (typeof at === 'number') this.timers.push(setTimeout(() => void this.fire(a), at * 1000));
@@ -241,7 +258,8 @@ export class Chaos {
       }
       case 'cut': {
         const pid = await this.pidOf(a);
-        const ns = await namespaceOf(pid);
+        const early = this.namespaces.get(a.device);
+        const ns = await (early?.pid === pid ? early.ns : namespaceOf(pid));
         at = performance.now();
         if (ns && ns.links.length > 0) {
           await setLinks(ns, 'down');
