@@ -428,6 +428,8 @@ export const commands = {
          * --repeat`); the command answers with the first, the page follows each in turn.
          */
         repeat: RepeatCount.default(1),
+        /** Seconds the run waits, every board silent at once, for this machine's link. */
+        outageLimitS: z.number().min(1).max(86_400).default(60),
       })
       .strict(),
     z.object({

@@ -3,7 +3,7 @@
 // lab's scripts can validate a report without reading our code.
 import { z } from 'zod';
 import { MeterEnergy, RunEnergy } from './energy';
-import { RunRepeat, RunWindow } from './run';
+import { RunFault, RunRepeat, RunWindow } from './run';
 
 /** What makes two runs the same experiment: reports group and compare runs by it. */
 export const RunConfiguration = z.object({
@@ -44,6 +44,9 @@ export const JsonReportRun = z.object({
   emulated: z.boolean().describe('true when any figure of the run comes from emulation'),
   energy: RunEnergy.nullable(),
   devices: z.array(JsonReportDevice),
+  faults: z
+    .array(RunFault)
+    .describe('faults the run met (boards lost, back or slowed; its link down) and their re-plans'),
 });
 
 export const JsonPaperFigure = z.object({

@@ -37,12 +37,25 @@ export type RunMetrics = z.infer<typeof RunMetrics>;
  * failed, slowed, came back, or joined the farm (runtime/join.ts). Times in seconds since the
  * first frame, on the coordinator's monotonic clock.
  */
+/**
+ * When in a run a fault was met: connecting to the boards, while they loaded their parts, mid-run,
+ * while a re-plan's redeployment loaded, or while the last frames drained.
+ */
+export const FaultPhase = z.enum(['connect', 'deploy', 'run', 'replan', 'drain']);
+export type FaultPhase = z.infer<typeof FaultPhase>;
+
 export const RunFault = z.object({
-  kind: z.enum(['lost', 'slowed', 'back', 'joined']),
+  /** outage: every board silent at once, taken for this machine's own link (device: "link"). */
+  kind: z.enum(['lost', 'slowed', 'back', 'joined', 'outage']),
   device: z.string(),
   /** The --chaos action that caused it (kill, cut, slow, back), null for a real failure. */
   cause: z.string().nullable(),
-  /** When it happened: the injection, else the board's last answer. */
+  /** Records made before phases were kept are mid-run ones. */
+  phase: FaultPhase.default('run'),
+  /**
+   * When it happened, in seconds since the first frame (0 before it: see phase): the injection,
+   * else the board's last answer.
+   */
   at: z.number(),
   detectedAt: z.number(),
   detectionMs: z.number(),
@@ -62,7 +75,10 @@ export const RunFault = z.object({
    * (0.12 = +12%); the run re-plans only from JOIN_GAIN up. Absent for the other kinds.
    */
   gain: z.number().optional(),
-  /** Seconds from detection until throughput reached 90% of the new plan's prediction. */
+  /**
+   * Seconds from detection until throughput reached 90% of the new plan's prediction; for an
+   * outage, until the link answered again.
+   */
   recoveryS: z.number().nullable(),
 });
 export type RunFault = z.infer<typeof RunFault>;
@@ -83,6 +99,35 @@ export function describeChange(f: RunFault): string {
       return `board joined: ${f.device}, ${gainText(f.gain ?? 0)} predicted`;
     case 'back':
       return `${f.device} back`;
+    case 'outage':
+      return `this machine's link down`;
+  }
+}
+
+/** A fault and the re-plan it brought, in one short line (the Reports view's list). */
+export function faultLine(f: RunFault): string {
+  if (f.kind === 'outage')
+    return `this machine's link down ${faultWhen(f)}: the run paused${f.recoveryS !== null ? `, went on after ${f.recoveryS.toFixed(1)} s` : ''}`;
+  const what = `${describeChange(f)} ${faultWhen(f)}`;
+  return f.plan
+    ? `${what}: re-planned for ${f.plan.predictedIps.toFixed(2)} IPS on ${f.plan.devices.length} boards`
+    : what;
+}
+
+/** When a fault came, in words (the terminal, the Run view and the reports say it alike). */
+export function faultWhen(f: Pick<RunFault, 'phase' | 'at'>): string {
+  const at = `at ${f.at.toFixed(1)} s`;
+  switch (f.phase) {
+    case 'connect':
+      return 'while connecting';
+    case 'deploy':
+      return 'while the boards loaded their parts';
+    case 'replan':
+      return `${at}, during a re-plan's redeployment`;
+    case 'drain':
+      return `${at}, while the last frames drained`;
+    case 'run':
+      return at;
   }
 }
 

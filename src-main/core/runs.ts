@@ -126,6 +126,7 @@ export function runHandlers(o: {
     plan: RunRequest['plan'];
     frames: number;
     source: NonNullable<CommandArgs<'run/start'>['source']>;
+    outageLimitS: number;
   }
 
   /**
@@ -133,7 +134,7 @@ export function runHandlers(o: {
    * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
    */
   async function startRun(
-    { modelRef, labels, card, where, profiles, power, plan, frames, source }: SetUp,
+    { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS }: SetUp,
     place: RunRepeat | undefined,
     abort: AbortController,
   ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
@@ -146,6 +147,7 @@ export function runHandlers(o: {
     const done = runModel({
       farm: where,
       profiles,
+      outageLimitS,
       model: modelRef,
       labels,
       plan,
@@ -224,7 +226,7 @@ export function runHandlers(o: {
   }
 
   return {
-    'run/start': async ({ model, plan, farm, source, frames, repeat }) => {
+    'run/start': async ({ model, plan, farm, source, frames, repeat, outageLimitS }) => {
       if (repeat > 1 && source !== 'synthetic')
         throw new AppError(
           'BAD_INPUT',
@@ -252,6 +254,7 @@ export function runHandlers(o: {
         plan,
         frames,
         source,
+        outageLimitS,
       };
       // The first run's id answers the command; the set goes on in the background, each run
       // starting when the last has ended (the page follows the next run as ours ends).

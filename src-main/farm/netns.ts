@@ -22,6 +22,13 @@ export interface BoardNetwork {
   uplink: string;
   /** Each isolated board: its namespace (a path nsenter takes) and its address on the link. */
   boards: Map<string, { netns: string; address: string }>;
+  /**
+   * Sets the switch's side of this machine's link down or up: an outage of this machine's own
+   * link (every board silent at once, still reaching each other). The uplink keeps its address
+   * and route with its carrier gone, so packets vanish as on a dead Wi-Fi link; setting the
+   * uplink itself down would drop the route and have connections refused at once.
+   */
+  carrier(state: 'up' | 'down'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,7 +138,9 @@ export async function openBoardNetwork(ids: readonly string[]): Promise<BoardNet
       await ipIn(board.netns, 'link', 'set', 'lo', 'up');
       boards.set(id, { netns: board.netns, address });
     }
-    return { host, subnet: `169.254.${k}.0/24`, uplink, boards, close };
+    const carrier = async (state: 'up' | 'down') =>
+      void (await ipIn(sw.netns, 'link', 'set', 'up0', state));
+    return { host, subnet: `169.254.${k}.0/24`, uplink, boards, carrier, close };
   } catch (err) {
     await close();
     throw err;

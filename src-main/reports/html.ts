@@ -5,7 +5,7 @@
 // figure built on emulation carries the "emulated" label. Repeated runs of one configuration:
 // their mean, standard deviation, minimum and maximum.
 import type { Plan } from '../contract/plan';
-import { describeChange } from '../contract/run';
+import { describeChange, faultWhen, type RunFault } from '../contract/run';
 import { APP_VERSION } from '../version';
 import { PAPER_FIGURES, paperModelFor } from './paper';
 import type { ReportRun } from './run';
@@ -157,6 +157,39 @@ function planDiagram(plan: Plan): string {
   return `<svg class="plan" data-chart="plan" viewBox="0 0 ${W} ${H}" width="${Math.min(W, 940)}" role="img" aria-label="plan"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#777"/></marker></defs>${parts.join('')}</svg>`;
 }
 
+/** What the run met and what it did: each fault with its moment, times and the plan it went on with. */
+function faultTable(faults: readonly RunFault[]): string {
+  return `<h3>Faults and re-plans</h3>${table(
+    [
+      'what',
+      'when',
+      'detected ms',
+      're-plan ms',
+      'redeploy ms',
+      'frames sent again',
+      'went on with',
+      'back to 90% after s',
+      'why',
+    ],
+    faults.map((f) => [
+      esc(describeChange(f)),
+      esc(faultWhen(f)),
+      num(f.detectionMs, 0),
+      num(f.replanMs, 0),
+      num(f.redeployMs, 0),
+      String(f.resent),
+      f.plan
+        ? esc(
+            `${f.plan.origin} on ${f.plan.devices.join(', ')}, ${fmt(f.plan.predictedIps)} IPS predicted`,
+          )
+        : '–',
+      num(f.recoveryS, 1),
+      esc(f.why),
+    ]),
+    [false, false, true, true, true, true, false, true, false],
+  )}`;
+}
+
 function runSection(r: ReportRun): string {
   const e = r.energy;
   const per = e?.perInferenceJ;
@@ -302,6 +335,7 @@ function runSection(r: ReportRun): string {
       }),
     );
   }
+  if (r.faults.length) out.push(faultTable(r.faults));
   if (r.plan) {
     out.push(
       `<h3>Plan (${esc(r.plan.origin)}, objective ${esc(r.plan.objective)})</h3>${planDiagram(r.plan)}`,
@@ -309,28 +343,6 @@ function runSection(r: ReportRun): string {
     const p = r.plan.prediction;
     out.push(
       `<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`,
-    );
-  }
-  if (r.changes.length) {
-    out.push(
-      `<h3>Board changes</h3><p class="muted">Each a re-plan that disturbs the figures around it; the plan above is the one the run started with.</p>`,
-    );
-    out.push(
-      table(
-        ['at s', 'change', 'why', 're-plan ms', 'redeploy ms', 'frames sent again', 'plan after'],
-        r.changes.map((f) => [
-          num(f.at),
-          esc(describeChange(f)),
-          esc(f.why),
-          num(f.replanMs),
-          num(f.redeployMs),
-          String(f.resent),
-          f.plan
-            ? `${fmt(f.plan.predictedIps)} IPS on ${esc(f.plan.devices.join(', '))}`
-            : 'unchanged',
-        ]),
-        [true, false, false, true, true, true, false],
-      ),
     );
   }
   out.push('</section>');

@@ -52,8 +52,8 @@ export interface ReportRun {
   ipsSeries: Array<[number, number]>;
   power: PowerTrace[];
   plan: Plan | null;
-  /** Boards lost, slowed, back or joined during the run, and the plan it went on with each time. */
-  changes: RunFault[];
+  /** Faults the run met (boards lost, back, slowed; its link down) and the re-plan each brought. */
+  faults: RunFault[];
   /** True when any figure in this run comes from emulation. */
   emulated: boolean;
 }
@@ -166,7 +166,7 @@ export function reportRun(f: RunFolder, maxPoints = 600): ReportRun {
     ),
     power: traces,
     plan,
-    changes: summary.faults ?? [],
+    faults: summary.faults ?? [],
     emulated: Boolean(energy?.emulated) || devices.some((d) => d.emulated),
   };
 }

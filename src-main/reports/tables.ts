@@ -3,6 +3,7 @@
 // run's configuration in columns and a unit column, so `df.pivot` or `tidyr::pivot_wider` gives
 // any table and a group-by on the configuration compares repeated runs. A figure a run lacks
 // (no window, no meter) has no row rather than an empty cell.
+import { faultWhen } from '../contract/run';
 import { PAPER_FIGURES, paperModelFor, type PaperFigure } from './paper';
 import type { ReportRun } from './run';
 import { groupRuns, repeatedFigures } from '../contract/spread';
@@ -30,6 +31,7 @@ export function renderJson(runs: readonly ReportRun[]): JsonReport {
       emulated: r.emulated,
       energy: r.energy,
       devices: r.devices,
+      faults: r.faults,
     })),
     groups: groupRuns(runs.map((r) => ({ ...r, ...repeatedFigures(r) }))),
     paper: paperFor(runs),
@@ -74,6 +76,12 @@ export const CSV_FIGURES = {
   fps: 'frames/s',
   utilisation: 'ratio',
   computeMs: 'ms',
+  faultAtS: 's',
+  detectionMs: 'ms',
+  replanMs: 'ms',
+  redeployMs: 'ms',
+  resent: 'frames',
+  recoveryS: 's',
 } as const;
 type Figure = keyof typeof CSV_FIGURES;
 type Figures = Partial<Record<Figure, number | null | undefined>>;
@@ -143,6 +151,24 @@ export function renderCsv(runs: readonly ReportRun[]): string {
         },
       );
     }
+    // Each fault its own scope ("fault 1: pi3-2 lost while connecting"), with its times.
+    r.faults.forEach((f, i) =>
+      add(
+        {
+          ...run,
+          scope: `fault ${i + 1}: ${f.kind === 'outage' ? "this machine's link down" : `${f.device} ${f.kind}`} ${faultWhen(f)}`,
+          source: r.emulated ? 'emulated' : 'measured',
+        },
+        {
+          faultAtS: f.at,
+          detectionMs: f.detectionMs,
+          replanMs: f.replanMs,
+          redeployMs: f.redeployMs,
+          resent: f.resent,
+          recoveryS: f.recoveryS,
+        },
+      ),
+    );
   }
   for (const p of paperFor(runs)) {
     add(

@@ -66,6 +66,7 @@ export async function openBoardFarm(
     endpoints: null,
     own: false,
     netns: new Map(),
+    uplink: null,
     stop: async () => undefined,
     place: async (manifest, fromDir, assignment) => {
       const pushed = await pushRunParts(manifest, fromDir, assignment, boards, {

@@ -1,5 +1,6 @@
 // Chaos: faults injected on purpose into a run, for tests and demos (`mchair run --chaos
-// kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). kill = SIGKILL the board's agent; cut =
+// kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9`). Each fault comes seconds after the
+// first frame, or at a moment of the run (`kill:pi3-2@deploy`, see RUN_PHASES). kill = SIGKILL the board's agent; cut =
 // the board's network cut (its network namespace's links set down when the agent runs in one, as
 // `mchair run --emulate` arranges for boards it will cut when it can, see farm/netns.ts; else the
 // process stopped with SIGSTOP: its sockets stay open and silent, as on a dead Wi-Fi link); slow = thermal throttling, the board FACTOR times slower (the agent's throttle message);
@@ -12,31 +13,56 @@ import { type Peer, PeerClient, type TlsMaterial } from '../../remote-agent/src/
 import { InputError } from '../contract/index';
 import { isOurAgent } from '../farm/local';
 import { ipIn } from '../farm/netns';
+import { RUN_PHASES, type RunPhase } from './coordinator';
 
 const exec = promisify(execFile);
 
-export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back';
+export type ChaosKind = 'kill' | 'cut' | 'slow' | 'back' | 'outage';
+
+/** The device an outage names: every board at once, through this machine's own link. */
+export const LINK = 'link';
 
 export interface ChaosAction {
   kind: ChaosKind;
   device: string;
-  /** Seconds after the first frame is sent. */
-  atS: number;
-  /** slow only: how many times slower. */
+  /** Seconds after the first frame is sent, or the moment of the run it comes at. */
+  at: number | RunPhase;
+  /** slow: how many times slower; outage: for how many seconds. */
   factor: number | null;
 }
 
-const PART = /^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
+const WHEN = `(\\d+(?:\\.\\d+)?|${RUN_PHASES.join('|')})`;
+const OUTAGE = new RegExp(`^outage@${WHEN}:(\\d+(?:\\.\\d+)?)$`);
+const PART = new RegExp(
+  `^(kill|cut|slow|back):([A-Za-z0-9._-]{1,64})@${WHEN}(?::(\\d+(?:\\.\\d+)?))?$`,
+);
+
+/** A fault's WHEN: a moment of the run, or seconds after the first frame (at most an hour). */
+function whenOf(part: string, at: string): number | RunPhase {
+  if ((RUN_PHASES as readonly string[]).includes(at)) return at as RunPhase;
+  const s = Number(at);
+  if (s > 3600) throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+  return s;
+}
 
 /** Parses a --chaos list; each error names the bad part. `devices` are the farm's ids. */
 export function parseChaos(spec: string, devices: readonly string[]): ChaosAction[] {
   const actions: ChaosAction[] = [];
   for (const raw of spec.split(',')) {
     const part = raw.trim();
+    const outage = OUTAGE.exec(part);
+    if (outage) {
+      const [, at, seconds] = outage as unknown as [string, string, string];
+      const s = Number(seconds);
+      if (!(s > 0 && s <= 3600))
+        throw new InputError(`--chaos: "${part}": an outage lasts 0 to 3600 s`);
+      actions.push({ kind: 'outage', device: LINK, at: whenOf(part, at), factor: s });
+      continue;
+    }
     const m = PART.exec(part);
     if (!m) {
       throw new InputError(
-        `--chaos: "${part}" is not kill:DEVICE@S, cut:DEVICE@S, slow:DEVICE@S:FACTOR or back:DEVICE@S`,
+        `--chaos: "${part}" is not kill:DEVICE@WHEN, cut:DEVICE@WHEN, slow:DEVICE@WHEN:FACTOR, back:DEVICE@WHEN or outage@WHEN:SECONDS (WHEN: seconds, or one of ${RUN_PHASES.join(', ')})`,
       );
     }
     const [, kind, device, at, factor] = m as unknown as [
@@ -48,22 +74,23 @@ export function parseChaos(spec: string, devices: readonly string[]): ChaosActio
     ];
     if (!devices.includes(device))
       throw new InputError(`--chaos: "${part}": no device "${device}" in the farm`);
-    const atS = Number(at);
-    if (atS > 3600) throw new InputError(`--chaos: "${part}": the time must be at most 3600 s`);
+    const when = whenOf(part, at);
     if (kind === 'slow') {
       const f = Number(factor);
       if (factor === undefined || !(f > 1 && f <= 1000))
         throw new InputError(
           `--chaos: "${part}": slow needs a FACTOR above 1 (e.g. slow:${device}@${at}:5)`,
         );
-      actions.push({ kind, device, atS, factor: f });
+      actions.push({ kind, device, at: when, factor: f });
     } else {
       if (factor !== undefined)
         throw new InputError(`--chaos: "${part}": only slow takes a FACTOR`);
-      actions.push({ kind, device, atS, factor: null });
+      actions.push({ kind, device, at: when, factor: null });
     }
   }
-  return actions.sort((a, b) => a.atS - b.atS);
+  // Timed faults in time order; each moment's faults in the order given.
+  const timeOf = (a: ChaosAction) => (typeof a.at === 'number' ? a.at : Infinity);
+  return actions.sort((a, b) => timeOf(a) - timeOf(b));
 }
 
 /** What chaos can reach of one board. */
@@ -121,6 +148,8 @@ async function setLinks(
 
 export class Chaos {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Actions at a moment of the run already done. */
+  private readonly fired = new Set<ChaosAction>();
   private readonly targets: Map<string, ChaosTarget>;
   /** How each cut was made, so back can undo it. */
   private readonly cuts = new Map<
@@ -129,32 +158,68 @@ export class Chaos {
   >();
   readonly injected: Injected[] = [];
 
+  /** An outage under way: how to end it (the link set up again, the agents continued). */
+  private outageEnd: (() => Promise<void>) | null = null;
+
   constructor(
     private readonly actions: readonly ChaosAction[],
     targets: readonly ChaosTarget[],
     private readonly tls: TlsMaterial,
+    /**
+     * This machine's link to every board (farm/netns.ts), when the boards run in network
+     * namespaces: an outage takes its carrier down. Null: an outage stops every agent instead.
+     */
+    private readonly uplink: { name: string; carrier(state: 'up' | 'down'): Promise<void> } | null,
     private readonly onInjected: (i: Injected) => void,
     private readonly onError: (a: ChaosAction, err: Error) => void,
   ) {
     this.targets = new Map(targets.map((t) => [t.peer.id, t]));
   }
 
-  /** Schedules every action relative to now (the run's first frame). */
+  /**
+   * Where each board a cut will hit lives, looked up before the run (running `ip` while the run
+   * computes took seconds on a loaded machine and landed cuts late): by the agent's pid then.
+   */
+  private readonly namespaces = new Map<
+    string,
+    { pid: number; ns: ReturnType<typeof namespaceOf> }
+  >();
+
+  /** Schedules every timed action relative to now (the run's first frame). */
   start(): void {
     for (const a of this.actions) {
-      this.timers.push(
-        setTimeout(() => {
-          this.inject(a).then(
-            ({ how, at }) => {
-              const i = { action: a, at, how };
-              this.injected.push(i);
-              this.onInjected(i);
-            },
-            (err: Error) => this.onError(a, err),
-          );
-        }, a.atS * 1000),
-      );
+      const pid = this.targets.get(a.device)?.pid;
+      if (a.kind === 'cut' && pid && !this.namespaces.has(a.device)) {
+        const ns = namespaceOf(pid);
+        ns.catch(() => undefined);
+        this.namespaces.set(a.device, { pid, ns });
+      }
     }
+    for (const a of this.actions) {
+      const { at } = a;
+      if (typeof at === 'number') this.timers.push(setTimeout(() => void this.fire(a), at * 1000));
+    }
+  }
+
+  /**
+   * The run reached a moment: its actions are done now, each once (a moment that comes again,
+   * as a re-plan may, finds them done). Resolves once they took effect.
+   */
+  async reached(phase: RunPhase): Promise<void> {
+    const due = this.actions.filter((a) => a.at === phase && !this.fired.has(a));
+    for (const a of due) this.fired.add(a);
+    for (const a of due) await this.fire(a);
+  }
+
+  private async fire(a: ChaosAction): Promise<void> {
+    await this.inject(a).then(
+      ({ how, at }) => {
+        const i = { action: a, at, how };
+        this.injected.push(i);
+        this.onInjected(i);
+      },
+      (err: Error) => this.onError(a, err),
+    );
   }
 
   /** The injection of a device's latest fault of `kinds` up to now, if any. */
@@ -192,7 +257,8 @@ export class Chaos {
       }
       case 'cut': {
         const pid = await this.pidOf(a);
-        const ns = await namespaceOf(pid);
+        const early = this.namespaces.get(a.device);
+        const ns = await (early?.pid === pid ? early.ns : namespaceOf(pid));
         at = performance.now();
         if (ns && ns.links.length > 0) {
           await setLinks(ns, 'down');
@@ -218,7 +284,46 @@ export class Chaos {
         const how = await this.back(a);
         return { how, at: performance.now() };
       }
+      case 'outage':
+        return this.outage(a.factor as number);
     }
+  }
+
+  /**
+   * This machine's link down for `seconds`: every board silent at once while they can still
+   * reach each other (the uplink set down), or, without namespaces, every agent stopped.
+   */
+  private async outage(seconds: number): Promise<{ how: string; at: number }> {
+    let how: string;
+    const at = performance.now();
+    if (this.uplink) {
+      const link = this.uplink;
+      await link.carrier('down');
+      this.outageEnd = () => link.carrier('up');
+      how = `link ${link.name} (this machine's link to every board) without carrier for ${seconds} s`;
+    } else {
+      const pids: number[] = [];
+      for (const t of this.targets.values())
+        if (t.pid !== null && (await isOurAgent(t.pid)) === true) pids.push(t.pid);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      this.outageEnd = async () => {
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
+      how = `SIGSTOP to every agent (pids ${pids.join(', ')}) for ${seconds} s (no network namespaces)`;
+    }
+    this.timers.push(setTimeout(() => void this.endOutage(), seconds * 1000));
+    return { how, at };
+  }
+
+  private async endOutage(): Promise<void> {
+    const end = this.outageEnd;
+    this.outageEnd = null;
+    await end?.().catch((err: Error) =>
+      this.onError(
+        this.actions.find((a) => a.kind === 'outage')!,
+        err,
+      ),
+    );
   }
 
   private connect(device: string): Promise<PeerClient> {
@@ -257,9 +362,13 @@ export class Chaos {
     return `agent restarted as pid ${pid}`;
   }
 
-  /** Cancels what has not happened yet and resumes every stopped process (never leave one stopped). */
+  /**
+   * Cancels what has not happened yet, resumes every stopped process and sets a link it set down
+   * up again (never leave one stopped or cut).
+   */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
+    void this.endOutage();
     for (const cut of this.cuts.values()) {
       try {
         if ('pid' in cut) process.kill(cut.pid, 'SIGCONT');

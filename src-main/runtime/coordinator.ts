@@ -1,38 +1,35 @@
 // The coordinator drives one run: it deploys the plan's stages (each part with its replicas) to
-// the agents, feeds frames to the first stage within its credits, receives results from the last
-// stage on its own endpoint (the sink), puts them back in frame order, and measures the run.
-// Activations never pass through here: stages hand them to each other board to board.
-import type { Board } from '../shared/board';
+// the agents (deploy.ts), feeds frames to the first stage within its credits (dispatch.ts),
+// receives results from the last stage on its own endpoint, the sink, and puts them back in frame
+// order (collect.ts), and measures the run (deviceLedger.ts, stats.ts). Activations never pass
+// through here: stages hand them to each other board to board.
 import {
-  type Ack,
-  checkTensor,
   type Deployment,
-  type Frame,
-  Joiner,
   type Link,
-  parseRefusal,
-  type Peer,
-  PeerClient,
-  Router,
   serve,
   type ServerHandle,
   type StageSpec,
   type Telemetry,
   type TlsMaterial,
-  type WireTensor,
 } from '../../remote-agent/src/protocol/index';
-import {
-  AppError,
-  BackendCannotRunError,
-  type DeviceMetrics,
-  type RunMetrics,
-} from '../contract/index';
+import { AppError, type DeviceMetrics, type FaultPhase, type RunMetrics } from '../contract/index';
 import type { Logger } from '../log';
 import type { AgentConnector } from '../power/agent';
 import type { Clock } from '../power/clock';
 import { powerLink } from './agent-power';
+import { Collector, type OnResult } from './collect';
+import { Connections } from './connections';
+import { agentsOf, deployTo, reachBoards, undeployLeftOut } from './deploy';
+import { DeviceLedger } from './deviceLedger';
+import { Dispatcher } from './dispatch';
 import type { FrameSource } from './source';
+import type { Board } from '../shared/board';
 import { boardsOf, roundFrames, type RunPlan } from './deployment';
+import type { RunOutcome, RunPhase } from './runTypes';
+
+// What the coordinator's users share with it, kept where other rooms already import them from.
+export { RUN_PHASES } from './runTypes';
+export type { DeviceSummary, RunOutcome, RunPhase } from './runTypes';
 import { type MeasuredWindow, RunFigures } from './stats';
 
 export interface CoordinatorOptions {
@@ -54,62 +51,14 @@ export interface CoordinatorOptions {
    * drops out does not stop the feed, and a frame whose hand-over fails waits for the new plan.
    */
   survive?: boolean;
+  /** The run reached a moment: the connection and deployment steps wait for what it does. */
+  onPhase?(phase: RunPhase): Promise<void>;
   onMetrics?(m: RunMetrics): void;
   /** Every agent's telemetry as it comes (once a second). */
   onTelemetry?(t: Telemetry): void;
   /** Called for every result, in frame order. */
-  onResult?(frameId: number, outputs: WireTensor[], latencyMs: number): void | Promise<void>;
+  onResult?: OnResult;
 }
-
-export interface RunOutcome {
-  sent: number;
-  completed: number;
-  lost: number;
-  duplicated: number;
-  ips: number | null;
-  /** The window IPS and energy per inference are measured over; null with `shortfall` saying why. */
-  window: MeasuredWindow | null;
-  shortfall: string | null;
-  /** When the first frame went out (performance.now() ms): the origin of the run's seconds. */
-  startedAtMs: number;
-  latencyMs: { p50: number; p95: number; p99: number };
-  devices: DeviceSummary[];
-  wallMs: number;
-  stopped: boolean;
-  /** Agents of the plan that disconnected during the run (the run stopped feeding frames). */
-  agentsLeft: string[];
-  /** Frames an emulated device computed slower than its profile (see PartTelemetry.overruns). */
-  emulationOverruns: number;
-}
-
-export interface DeviceSummary {
-  id: string;
-  profile: string | null;
-  utilisation: number;
-  computeMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  emulated: boolean;
-}
-
-interface DeviceTotals {
-  frames: number;
-  computeMs: number;
-  busyMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  wallMs: number;
-  overruns: number;
-}
-
-/**
- * With `survive`, how long a frame whose hand-over failed waits for a new plan (the heartbeat
- * declares a board lost within 2 s) before it is counted lost.
- */
-const HANDOVER_GRACE_MS = 3000;
-
-/** How long close() waits for an agent to undeploy. */
-const UNDEPLOY_MS = 3000;
 
 /** How long without a single result before a run is declared stuck. */
 const STALL_MS = 60_000;
@@ -119,34 +68,18 @@ const STALL_MS = 60_000;
  */
 const LEFT_GRACE_MS = 3000;
 
-/** A frame's result on its way to onResult. */
-interface Result {
-  frameId: number;
-  outputs: WireTensor[];
-  latency: number;
-}
-
 export class Coordinator {
   private sink: ServerHandle | null = null;
-  private readonly clients = new Map<string, Promise<PeerClient>>();
-  /** Frames sent and not yet settled (result received or lost), with their send time. */
-  private readonly sentAt = new Map<number, number>();
-  private received = 0;
+  private readonly connections: Connections;
   private readonly figures: RunFigures;
-  private readonly reorder = new Map<number, Result>();
-  private nextInOrder = 0;
-  private deliveries: Promise<void> = Promise.resolve();
-  private sent = 0;
-  private lost = 0;
-  private duplicated = 0;
+  private readonly collector: Collector;
+  private readonly dispatcher: Dispatcher;
+  private readonly ledger = new DeviceLedger();
   private stopping = false;
   private closing = false;
   /** Agents of the plan that disconnected during the run, and when the first did. */
   private readonly left: string[] = [];
   private leftAt = 0;
-  private lastProgress = performance.now();
-  private readonly totals = new Map<string, DeviceTotals>();
-  private readonly lastDevice = new Map<string, DeviceMetrics>();
   private deployment: Deployment | null = null;
   private startedAt = 0;
   private wake: (() => void) | null = null;
@@ -156,41 +89,43 @@ export class Coordinator {
   private readonly everUsed = new Set<string>();
   /** Redeployments so far: deployment run ids are runId, then runId~1, runId~2, ... */
   private epoch = 0;
-  private router: Router | null = null;
-  private sinkJoiner: Joiner | null = null;
-  /** Answers that came under a plan already replaced, dropped (their frames were sent again). */
-  private staleAnswers = 0;
-  /** Redeployments under way: boards refuse frames of the plan they are leaving meanwhile. */
-  private redeploying = 0;
+  /** Deployments handed to boards since the last redeploy (the running one, failed attempts). */
+  private readonly replaced: Deployment[] = [];
+  private stage: FaultPhase = 'connect';
+  /** Settles when a pause ends (see pause); null while not paused. */
+  private paused: Promise<void> | null = null;
+  private resumePaused: (() => void) | null = null;
+  /** Why the run was ended early (see abort). */
+  private aborted: Error | null = null;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.plan = o.plan;
     this.figures = new RunFigures(
-      roundFrames(o.plan.stages.map((s) => s.parts.map((p) => p.replicas))),
+      roundFrames(o.plan.stages.map((st) => st.parts.map((p) => p.replicas))),
+    );
+    this.connections = new Connections(o.identity.tls);
+    this.collector = new Collector(
+      o.runId,
+      this.figures,
+      o.log,
+      o.onResult,
+      () => this.wake?.(),
+      () => void o.onPhase?.('first-result'),
+    );
+    this.dispatcher = new Dispatcher(
+      o.source,
+      this.collector,
+      this.connections.connect,
+      o.link ?? null,
+      o.survive ?? false,
     );
   }
 
-  private get inFlight(): number {
-    return this.sentAt.size;
-  }
-
-  private connect = (peer: Peer): Promise<PeerClient> => {
-    let c = this.clients.get(peer.id);
-    if (!c) {
-      const fresh = PeerClient.connect(peer, { tls: this.o.identity.tls });
-      // A closed connection is opened again on next use (a board restarted after a failure).
-      fresh.then(
-        (pc) =>
-          pc.onClose(() => this.clients.get(peer.id) === fresh && this.clients.delete(peer.id)),
-        () => this.clients.delete(peer.id),
-      );
-      this.clients.set(peer.id, fresh);
-      c = fresh;
-    }
-    return c;
-  };
-
-  /** Starts the sink, checks every agent's health and deploys. */
+  /**
+   * Starts the sink, checks every agent's health and deploys. With `survive`, boards lost on the
+   * way fail it with a BoardsLostError naming them; the sink stays, and redeploy() installs the
+   * plan made without them.
+   */
   async deploy(): Promise<void> {
     const stages = this.plan.stages;
     this.sink = await serve(
@@ -198,7 +133,7 @@ export class Coordinator {
       0,
       {
         forward: async (f) => {
-          this.receive(f);
+          this.collector.receive(f);
           return { frameId: f.frameId };
         },
       },
@@ -207,32 +142,24 @@ export class Coordinator {
         onPeerError: (e) => this.o.log.warn({ err: e.message }, 'sink peer'),
       },
     );
-    const used = boardsOf(this.plan);
-    const agents = this.o.agents.filter((a) => used.has(a.id));
-    await Promise.all(
-      agents.map(async (a) => {
-        const c = await this.connect(a).catch((err: Error) => {
-          throw new AppError(
-            'AGENT_UNREACHABLE',
-            `cannot reach agent ${a.id} at ${a.host}:${a.port}: ${err.message}`,
-          );
-        });
-        c.onClose(() => this.agentLeft(a.id));
-        const h = await c.ping(Date.now());
-        if (h.agentId !== a.id)
-          throw new AppError(
-            'AGENT_MISMATCH',
-            `agent at ${a.host}:${a.port} is ${h.agentId}, not ${a.id}`,
-          );
-      }),
+    await this.o.onPhase?.('connect');
+    await reachBoards(
+      this.connections.connect,
+      agentsOf(this.plan, this.o.agents),
+      this.o.survive ?? false,
+      (id) => this.agentLeft(id),
     );
-    await this.install(this.plan, stages, this.o.runId);
+    this.stage = 'deploy';
+    await this.install(this.plan, stages, this.o.runId, 'deploy');
   }
 
   /** Deploys a plan's stages to its agents under `runId` and makes it the one frames go to. */
-  private async install(plan: RunPlan, stages: StageSpec[], runId: string): Promise<void> {
-    const used = boardsOf(plan);
-    const agents = this.o.agents.filter((a) => used.has(a.id));
+  private async install(
+    plan: RunPlan,
+    stages: StageSpec[],
+    runId: string,
+    phase: RunPhase,
+  ): Promise<void> {
     const sink = this.sink as ServerHandle;
     const d: Deployment = {
       runId,
@@ -242,26 +169,24 @@ export class Coordinator {
       holdMs: plan.holdMs ?? {},
       expectMs: plan.expectMs ?? {},
     };
-    await Promise.all(
-      agents.map(async (a) => {
-        try {
-          await (await this.connect(a)).deploy(d);
-        } catch (err) {
-          const refusal = parseRefusal((err as Error).message);
-          if (refusal) throw new BackendCannotRunError(a.id, refusal);
-          throw new AppError(
-            'DEPLOY_FAILED',
-            `deploy to ${a.id} failed: ${(err as Error).message}`,
-          );
-        }
-      }),
+    // Boards that took it keep it until a later plan leaves them out (redeploy undeploys them).
+    this.replaced.push(d);
+    // A redeployment is often done in a few ms (boards keep the sessions of parts they had), so
+    // faults at its moment land as it starts; the first deployment's loads take seconds, so
+    // faults at its moment land while the boards load their parts.
+    if (phase === 'replan') await this.o.onPhase?.(phase);
+    const deploying = deployTo(
+      this.connections.connect,
+      agentsOf(plan, this.o.agents),
+      d,
+      this.o.survive ?? false,
     );
-    const last = stages[stages.length - 1] as StageSpec;
-    this.sinkJoiner = last.parts.length > 1 ? new Joiner(last, 1 << 16) : null;
+    await Promise.all([deploying, phase === 'deploy' ? this.o.onPhase?.(phase) : undefined]);
+    this.collector.follow(runId, stages[stages.length - 1] as StageSpec);
     this.deployment = d;
     this.plan = plan;
-    for (const id of used) this.everUsed.add(id);
-    this.router = new Router(d, this.connect, this.o.link ?? null);
+    for (const id of boardsOf(plan)) this.everUsed.add(id);
+    this.dispatcher.use(d);
   }
 
   /**
@@ -280,154 +205,84 @@ export class Coordinator {
    * board has the new plan, before the frames go.
    */
   async redeploy(plan: RunPlan, onInstalled?: () => void): Promise<number> {
-    const previous = this.deployment;
     const stages = plan.stages;
-    this.redeploying++;
-    try {
-      await this.install(plan, stages, `${this.o.runId}~${this.epoch + 1}`);
-    } finally {
-      this.redeploying--;
-    }
     this.epoch++;
+    await this.changing(() =>
+      this.install(plan, stages, `${this.o.runId}~${this.epoch}`, 'replan'),
+    );
     onInstalled?.();
-    // Boards the new plan leaves out drop the old one too (a lost board may never answer).
     const kept = boardsOf(plan);
-    for (const id of previous
-      ? new Set(previous.stages.flatMap((s) => s.parts.flatMap((p) => p.replicas.map((r) => r.id))))
-      : []) {
-      const a = this.o.agents.find((x) => x.id === id);
-      if (a && !kept.has(id) && previous)
-        void this.connect(a)
-          .then((c) => c.undeploy(previous.runId))
-          .catch(() => undefined);
-    }
-    const again = [...this.sentAt.keys()].sort((x, y) => x - y);
-    for (const id of again) if (this.sentAt.has(id)) await this.sendFrame(id);
+    for (const d of this.replaced.splice(0))
+      if (d !== this.deployment) undeployLeftOut(this.connections.connect, this.o.agents, d, kept);
+    const again = this.collector.open();
+    for (const id of again) if (this.collector.isOpen(id)) await this.dispatcher.send(id);
     this.wake?.();
     return again.length;
   }
 
-  /** Hands one frame to the running plan's first stage. */
-  private async sendFrame(id: number): Promise<void> {
-    const epoch = this.epoch;
-    const router = this.router as Router;
-    const input = await this.o.source.frame(id);
-    const runId = (this.deployment as Deployment).runId;
-    let acked: Promise<Ack[]>;
+  /**
+   * Runs `work`, a change of plan under way (a redeployment, or all of a recovery: re-plan and
+   * redeployments): a frame whose hand-over fails meanwhile waits for the plan it brings.
+   */
+  async changing<T>(work: () => Promise<T>): Promise<T> {
+    this.dispatcher.redeploying++;
     try {
-      acked = (await router.send(id, -1, 0, [], [input])).acked;
-    } catch (err) {
-      acked = Promise.reject(err as Error);
+      return await work();
+    } finally {
+      this.dispatcher.redeploying--;
     }
-    // A one-stage plan answers with the results: each part's answer is what it would have sent
-    // the sink, so it goes the same way (the sink's joiner, order, duplicates, stale plans).
-    if (router.answersResults)
-      acked = acked.then((acks) => {
-        acks.forEach((a, part) =>
-          this.receive({
-            runId,
-            frameId: id,
-            stage: 1,
-            part: 0,
-            fromPart: part,
-            consumers: [],
-            tensors: a.tensors ?? [],
-          }),
-        );
-        return acks;
-      });
-    acked.catch((err: Error) => {
-      if (!this.o.survive) return this.markLost(id, err.message);
-      // The plan changed meanwhile: the frame was sent again under the new one.
-      if (epoch !== this.epoch) return;
-      // A board failed: the new plan (heartbeat verdict within 2 s) sends the frame again; a
-      // redeployment under way sends it again when done, however long the boards take to load.
-      const judge = () => {
-        if (epoch !== this.epoch) return;
-        if (this.redeploying > 0) setTimeout(judge, HANDOVER_GRACE_MS).unref();
-        else this.markLost(id, err.message);
-      };
-      setTimeout(judge, HANDOVER_GRACE_MS).unref();
-    });
-  }
-
-  private receive(f: Frame): void {
-    if (f.runId !== this.deployment?.runId) {
-      if (f.runId.split('~')[0] === this.o.runId) {
-        this.staleAnswers++;
-        return;
-      }
-      throw new Error(`result for run ${f.runId}, this is ${this.o.runId}`);
-    }
-    for (const t of f.tensors) checkTensor(t);
-    const outputs = this.sinkJoiner ? this.sinkJoiner.add(f) : f.tensors;
-    if (!outputs) return;
-    const sentAt = this.sentAt.get(f.frameId);
-    if (sentAt === undefined) {
-      if (f.frameId < this.sent) {
-        // Settled already: a second result for the frame (or one given up as lost).
-        this.duplicated++;
-        return;
-      }
-      throw new Error(`result for frame ${f.frameId}, which was never sent`);
-    }
-    const now = performance.now();
-    this.sentAt.delete(f.frameId);
-    this.received++;
-    this.lastProgress = now;
-    this.figures.add(now - sentAt, now);
-    this.deliverInOrder({ frameId: f.frameId, outputs, latency: now - sentAt });
-    this.wake?.();
   }
 
   /**
-   * Hands results to onResult strictly in frame order (lost frames are skipped once known).
-   * `arrived`, the result just in, goes straight out when it is the one due, as it usually is:
-   * only results that overtook an earlier frame wait in `reorder`. A long-lived map that takes and
-   * drops an entry per frame promotes garbage: the tables it leaves behind on each rehash sit in
-   * the old generation still pointing at young results, so the next scavenge keeps those alive.
+   * Holds the feed while this machine's link is down (every board silent at once): frames sent
+   * stay in flight, kept, and none is judged lost, until resume().
    */
-  private deliverInOrder(arrived?: Result): void {
-    if (arrived && arrived.frameId !== this.nextInOrder) {
-      this.reorder.set(arrived.frameId, arrived);
-      arrived = undefined;
-    }
-    for (;;) {
-      let r = arrived;
-      arrived = undefined;
-      if (!r) {
-        r = this.reorder.get(this.nextInOrder);
-        this.reorder.delete(this.nextInOrder);
-      }
-      if (!r) {
-        if (this.lostIds.has(this.nextInOrder)) {
-          this.nextInOrder++;
-          continue;
-        }
-        return;
-      }
-      const id = this.nextInOrder++;
-      const { outputs, latency } = r;
-      const cb = this.o.onResult;
-      if (cb) this.deliveries = this.deliveries.then(() => cb(id, outputs, latency));
-    }
+  pause(): void {
+    if (this.paused) return;
+    let resume = () => undefined as void;
+    this.paused = new Promise<void>((r) => (resume = r));
+    void this.changing(() => this.paused as Promise<void>);
+    this.resumePaused = () => {
+      this.paused = null;
+      this.collector.lastProgress = performance.now();
+      resume();
+      this.wake?.();
+    };
   }
 
-  private readonly lostIds = new Set<number>();
+  resume(): void {
+    this.resumePaused?.();
+    this.resumePaused = null;
+  }
 
-  private markLost(frameId: number, why: string): void {
-    if (!this.sentAt.has(frameId)) return;
-    this.sentAt.delete(frameId);
-    this.lostIds.add(frameId);
-    this.lost++;
-    this.o.log.warn({ frameId, why }, 'frame lost');
-    this.deliverInOrder();
-    this.wake?.();
+  /**
+   * Ends the run with `err` (nothing left can hold the model): no more frames go, and run() throws
+   * it once the frames already sent are settled or given up.
+   */
+  abort(err: Error): void {
+    this.aborted ??= err;
+    this.resume();
+    this.stop();
+  }
+
+  /** Where the run is: connecting, deploying its first plan, running, or draining its last frames. */
+  get phase(): FaultPhase {
+    return this.stage;
+  }
+
+  /** Whether a plan is deployed (after a failed first deployment, not until a redeploy). */
+  get deployed(): boolean {
+    return this.deployment !== null;
+  }
+
+  /** Frames sent and not yet settled. */
+  get inFlight(): number {
+    return this.collector.inFlight;
   }
 
   /** Frames whose result came back (delivered in order or waiting for an earlier one). */
   get completed(): number {
-    return this.received;
+    return this.collector.received;
   }
 
   /** A board died or dropped off: the plan is broken, so no more frames go in. */
@@ -443,6 +298,7 @@ export class Coordinator {
   /** Streams the frames, polls telemetry every second, returns when every frame is settled. */
   async run(): Promise<RunOutcome> {
     if (!this.deployment) throw new Error('deploy() first');
+    const c = this.collector;
     // Every queue in the farm is bounded by the frames admitted here (for the plan running now).
     const admit = () =>
       (this.deployment as Deployment).window *
@@ -451,57 +307,62 @@ export class Coordinator {
         0,
       );
     this.startedAt = performance.now();
-    this.lastProgress = this.startedAt;
+    this.stage = 'run';
+    c.lastProgress = this.startedAt;
     const timer = setInterval(() => void this.poll(), 1000);
     // The loop below also wakes on its own four times a second, to judge stalls and departures.
     const tick = setInterval(() => this.wake?.(), 250);
     try {
       const feeding = () => !this.stopping && this.left.length === 0;
       for (let id = 0; id < this.o.frames && feeding(); id++) {
-        while (this.inFlight >= admit() && feeding()) await this.sleepUntilWoken();
+        while ((c.inFlight >= admit() || this.paused) && feeding()) await this.sleepUntilWoken();
         if (!feeding()) break;
         await this.o.source.ready?.();
         if (!feeding()) break;
-        this.sentAt.set(id, performance.now());
-        this.sent++;
-        await this.sendFrame(id);
+        c.dispatched(id);
+        await this.dispatcher.send(id);
       }
-      while (this.inFlight > 0) {
+      this.stage = 'drain';
+      if (!this.aborted) void this.o.onPhase?.('drain');
+      while (c.inFlight > 0) {
         const now = performance.now();
-        if (now - this.lastProgress > STALL_MS) {
-          for (const id of [...this.sentAt.keys()])
-            this.markLost(id, `no result in ${STALL_MS / 1000} s`);
+        if (this.aborted) {
+          c.loseAll(this.aborted.message);
+          break;
+        }
+        if (!this.paused && now - c.lastProgress > STALL_MS) {
+          c.loseAll(`no result in ${STALL_MS / 1000} s`);
           break;
         }
         if (this.leftAt > 0 && now - this.leftAt > LEFT_GRACE_MS) {
-          for (const id of [...this.sentAt.keys()])
-            this.markLost(id, `${this.left.join(', ')} left the run`);
+          c.loseAll(`${this.left.join(', ')} left the run`);
           break;
         }
         await this.sleepUntilWoken();
       }
-      await this.deliveries;
+      await c.delivered();
     } finally {
       clearInterval(timer);
       clearInterval(tick);
     }
+    if (this.aborted) throw this.aborted;
     await this.poll();
     const wallMs = performance.now() - this.startedAt;
     return {
-      sent: this.sent,
+      sent: c.sent,
       completed: this.completed,
-      lost: this.lost,
-      duplicated: this.duplicated,
+      lost: c.lost,
+      duplicated: c.duplicated,
       ips: this.figures.ips(),
       window: this.figures.window(),
       shortfall: this.figures.shortfall(),
       startedAtMs: this.startedAt,
       latencyMs: this.figures.latency(),
-      devices: this.deviceSummaries(),
+      devices: this.ledger.summaries(this.o.agents.filter((a) => this.everUsed.has(a.id))),
       wallMs,
       stopped: this.stopping,
       agentsLeft: [...this.left],
-      emulationOverruns: [...this.totals.values()].reduce((a, t) => a + t.overruns, 0),
+      emulationOverruns: this.ledger.overruns(),
     };
   }
 
@@ -535,17 +396,16 @@ export class Coordinator {
 
   /** Answers dropped because they came under a plan already replaced. */
   get stale(): number {
-    return this.staleAnswers;
+    return this.collector.stale;
   }
 
   /** Telemetry from every agent; emits one RunMetrics. */
   private async poll(): Promise<void> {
-    const used = boardsOf(this.plan);
-    const agents = this.o.agents.filter((a) => used.has(a.id));
+    const agents = agentsOf(this.plan, this.o.agents);
     const answers = await Promise.all(
       agents.map(async (a) => {
         try {
-          return await (await this.connect(a)).telemetry();
+          return await (await this.connections.connect(a)).telemetry();
         } catch (err) {
           this.o.log.warn({ agent: a.id, err: (err as Error).message }, 'telemetry');
           return null;
@@ -556,9 +416,9 @@ export class Coordinator {
     answers.forEach((t, i) => {
       const a = agents[i] as Board;
       if (t) this.o.onTelemetry?.(t);
-      if (t) devices.push(this.account(a, t));
+      if (t) devices.push(this.ledger.account(a, t));
       else {
-        const prev = this.lastDevice.get(a.id);
+        const prev = this.ledger.last(a.id);
         if (prev) devices.push(prev);
       }
     });
@@ -566,71 +426,15 @@ export class Coordinator {
     const m: RunMetrics = {
       runId: this.o.runId,
       t: (performance.now() - this.startedAt) / 1000,
-      sent: this.sent,
+      sent: this.collector.sent,
       completed: this.completed,
-      dropped: this.lost,
+      dropped: this.collector.lost,
       ips: this.figures.ips() ?? 0,
       latencyP50Ms: recent.p50,
       latencyP95Ms: recent.p95,
       devices,
     };
     this.o.onMetrics?.(m);
-  }
-
-  private account(a: Board, t: Telemetry): DeviceMetrics {
-    const tot: DeviceTotals = this.totals.get(a.id) ?? {
-      frames: 0,
-      computeMs: 0,
-      busyMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      wallMs: 0,
-      overruns: 0,
-    };
-    let frames = 0;
-    let computeMs = 0;
-    let busyMs = 0;
-    for (const p of t.parts) {
-      frames += p.frames;
-      computeMs += p.computeMs;
-      busyMs += p.busyMs;
-      tot.bytesIn += p.bytesIn;
-      tot.bytesOut += p.bytesOut;
-      tot.overruns += p.overruns;
-    }
-    tot.frames += frames;
-    tot.computeMs += computeMs;
-    tot.busyMs += busyMs;
-    tot.wallMs += t.intervalMs;
-    this.totals.set(a.id, tot);
-    const m: DeviceMetrics = {
-      device: a.id,
-      fps: t.intervalMs > 0 ? (frames * 1000) / t.intervalMs : 0,
-      utilisation: t.intervalMs > 0 ? Math.min(1, busyMs / t.intervalMs) : 0,
-      // On an emulated board the time that counts is the profile's (busy), not this machine's.
-      computeMs: frames > 0 ? (t.emulated ? busyMs : computeMs) / frames : 0,
-      emulated: t.emulated,
-    };
-    this.lastDevice.set(a.id, m);
-    return m;
-  }
-
-  private deviceSummaries(): DeviceSummary[] {
-    return this.o.agents
-      .filter((a) => this.everUsed.has(a.id))
-      .map((a) => {
-        const t = this.totals.get(a.id);
-        return {
-          id: a.id,
-          profile: a.profile,
-          utilisation: t && t.wallMs > 0 ? Math.min(1, t.busyMs / t.wallMs) : 0,
-          computeMs:
-            t && t.frames > 0 ? (a.profile !== null ? t.busyMs : t.computeMs) / t.frames : 0,
-          bytesIn: t?.bytesIn ?? 0,
-          bytesOut: t?.bytesOut ?? 0,
-          emulated: a.profile !== null,
-        };
-      });
   }
 
   /**
@@ -642,7 +446,7 @@ export class Coordinator {
     return async (device) => {
       const a = this.o.agents.find((x) => x.id === device);
       if (!a) throw new AppError('DEVICE_NOT_IN_FARM', `no device "${device}" in this run's farm`);
-      return powerLink(await this.connect(a), clock);
+      return powerLink(await this.connections.connect(a), clock);
     };
   }
 
@@ -655,22 +459,7 @@ export class Coordinator {
   /** Undeploys and closes every connection. */
   async close(): Promise<void> {
     this.closing = true;
-    const clients = await Promise.allSettled([...this.clients.values()]);
-    await Promise.allSettled(
-      clients.map(async (c) => {
-        if (c.status !== 'fulfilled') return;
-        // A board cut off mid-run never answers: its undeploy is not waited for past UNDEPLOY_MS.
-        const runId = this.deployment?.runId ?? this.o.runId;
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([
-          c.value.undeploy(runId).catch(() => undefined),
-          new Promise((r) => (t = setTimeout(r, UNDEPLOY_MS))),
-        ]);
-        clearTimeout(t);
-        c.value.close();
-      }),
-    );
-    this.clients.clear();
+    await this.connections.closeAll(this.deployment?.runId ?? this.o.runId);
     await this.sink?.close();
   }
 }

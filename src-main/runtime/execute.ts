@@ -6,13 +6,19 @@ import type { RunMetrics } from '../contract/run';
 import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import type { RunRecorder } from '../store/runs';
-import type { Link, TlsMaterial, WireTensor } from '../../remote-agent/src/protocol/index';
+import {
+  type Link,
+  type TlsMaterial,
+  type WireTensor,
+} from '../../remote-agent/src/protocol/index';
 import { type ResultChecker, rankedClasses } from './check';
 import { CheckBehind } from './checkBehind';
 import { Coordinator, type RunOutcome } from './coordinator';
 import type { Board } from '../shared/board';
 import type { RunPlan } from './deployment';
+import { BoardsLostError } from './deploy';
 import type { FrameSource } from './source';
+import type { Supervision } from './supervise';
 
 /** A result differing from the whole model by this much or more counts as mismatched. */
 export const CHECK_TOLERANCE = 1e-5;
@@ -33,8 +39,11 @@ export interface ExecuteOptions {
   labels?: readonly string[];
   events: EventBus | null;
   log: Logger;
-  /** Board failures are survived (see CoordinatorOptions.survive and runtime/faults.ts). */
-  survive?: boolean;
+  /**
+   * Board failures are survived (see CoordinatorOptions.survive and runtime/faults.ts): the
+   * supervision made for the run before it connects re-plans around them at any moment.
+   */
+  supervise?(c: Coordinator): Supervision;
   /** Called once deployed, before the first frame: lets a caller stop the run. */
   onStarted?(c: Coordinator): void | Promise<void>;
   /** Sees every metrics sample (the run's emulated power follows utilisation). */
@@ -59,6 +68,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
       )
     : null;
   o.onChecks?.(checks);
+  let supervision: Supervision | null = null;
   const coordinator = new Coordinator({
     runId: o.runId,
     plan: o.plan,
@@ -70,7 +80,8 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
     window: o.window,
     link: o.link ?? null,
     log: o.log,
-    survive: o.survive ?? false,
+    survive: o.supervise !== undefined,
+    onPhase: async (phase) => supervision?.reached(phase),
     onMetrics: (m) => {
       o.recorder?.metrics(m);
       o.onMetrics?.(m);
@@ -90,8 +101,14 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteOutcome> {
       if (out) o.onOutput?.(frameId, out);
     },
   });
+  supervision = o.supervise?.(coordinator) ?? null;
   try {
-    await coordinator.deploy();
+    await coordinator.deploy().catch(async (err: unknown) => {
+      // Boards lost while the run connected or deployed: it goes on without them if it can.
+      if (!(err instanceof BoardsLostError) || !supervision) throw err;
+      await supervision.lose(err.boards);
+    });
+    supervision?.start();
     await o.onStarted?.(coordinator);
     const outcome = await coordinator.run();
     const verdict = checks ? await checks.drain() : null;

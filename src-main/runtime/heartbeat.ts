@@ -2,9 +2,12 @@
 // (a data connection can be busy with frames, or closed on purpose by a redeploy). A board that
 // leaves its connection closed, refuses a new one, or leaves a ping unanswered for LOST_MS is
 // declared lost; a lost board that answers again is back; a board whose health reports a new
-// slowdown (thermal throttling) is declared slowed. Verdicts are what the Fault handler acts on.
-import { within } from '../shared/within';
+// slowdown (thermal throttling) is declared slowed; a board whose agent started again between two
+// pings (its uptime went back) is lost and back. Every board silent at once is no board's fault:
+// it is an outage of this machine's own link, and is said once (outage), then restored when any
+// board answers again. Verdicts are what the Fault handler acts on.
 import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { within } from '../shared/within';
 import {
   type Health,
   type Peer,
@@ -22,10 +25,20 @@ export const PING_EVERY_MS = 200;
  */
 export const LOST_MS = 1200;
 
+/**
+ * Failures that say nothing of the board: no answer yet, or no route to it (this machine's link
+ * down takes the route with it). Only a board that refuses or drops a connection is gone at once.
+ */
+const SILENCE = /no answer|ENETUNREACH|EHOSTUNREACH|ENETDOWN|EHOSTDOWN|ETIMEDOUT/;
+
 export type Verdict =
   | { kind: 'lost'; device: string; at: number; lastHeardAt: number; why: string }
   | { kind: 'back'; device: string; at: number }
   | { kind: 'slowed'; device: string; at: number; slowdown: number };
+
+/** This machine's own link: every board silent at once, then answering again. */
+export type LinkVerdict =
+  { kind: 'outage'; at: number; lastHeardAt: number } | { kind: 'restored'; at: number };
 
 interface Watch {
   peer: Peer;
@@ -36,6 +49,8 @@ interface Watch {
   pendingSince: number | null;
   lost: boolean;
   slowdown: number;
+  /** The agent's uptime at its last answer: less at the next one means it started again. */
+  uptimeMs: number | null;
   /** Loads under way on the board (see excuse): its silence does not count meanwhile. */
   excused: number;
 }
@@ -45,17 +60,21 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private nonce = 0;
   private lastBeat = 0;
+  /** Every board has been silent at once since this (performance.now() ms); null while not. */
+  private outageSince: number | null = null;
 
   constructor(
     peers: readonly Peer[],
     private readonly tls: TlsMaterial,
-    private readonly onVerdict: (v: Verdict) => void,
+    private readonly onVerdict: (v: Verdict | LinkVerdict) => void,
+    /** Boards the run knows lost already (before its first frame): back when they answer. */
+    lost: readonly string[] = [],
   ) {
-    for (const p of peers) this.watch(p);
+    for (const p of peers) this.watch(p, lost.includes(p.id));
   }
 
   /** Watches one more board (one that joined the farm mid-run), heard from now. */
-  watch(p: Peer): void {
+  watch(p: Peer, lost = false): void {
     if (this.watches.has(p.id)) return;
     this.watches.set(p.id, {
       peer: p,
@@ -63,10 +82,26 @@ export class Heartbeat {
       connecting: null,
       lastHeardAt: performance.now(),
       pendingSince: null,
-      lost: false,
+      lost,
       slowdown: 1,
+      uptimeMs: null,
       excused: 0,
     });
+  }
+
+  /**
+   * Boards the run found gone (a deployment to them failed) though their pings may still be
+   * answered (an agent restarted at once, as after a reboot): lost from now, with no verdict
+   * (the run knows), and back, so offered a chair again, when they next answer.
+   */
+  suspect(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const w = this.watches.get(id);
+      if (!w || w.lost) continue;
+      w.lost = true;
+      w.client?.close();
+      w.client = null;
+    }
   }
 
   start(): void {
@@ -111,15 +146,30 @@ export class Heartbeat {
     const stall = this.lastBeat > 0 ? now - this.lastBeat - PING_EVERY_MS : 0;
     this.lastBeat = now;
     if (stall > PING_EVERY_MS / 2) for (const w of this.watches.values()) w.lastHeardAt += stall;
+    // Every board that is not lost silent past LOST_MS at once: this machine's link, not them.
+    const live = [...this.watches.values()].filter((w) => !w.lost);
+    if (
+      this.outageSince === null &&
+      live.length > 1 &&
+      live.every((w) => w.excused === 0 && now - w.lastHeardAt > LOST_MS)
+    ) {
+      this.outageSince = Math.max(...live.map((w) => w.lastHeardAt));
+      this.onVerdict({ kind: 'outage', at: now, lastHeardAt: this.outageSince });
+    }
+    // A board silent past LOST_MS while every other one has been quiet for half that may be the
+    // first of an outage (their pings went out at other times): its verdict waits until the
+    // others answer (it is lost) or go silent too (the link is).
+    const quiet = (w: Watch) => now - w.lastHeardAt > LOST_MS / 2;
     for (const w of this.watches.values()) {
-      if (!w.lost && w.excused === 0 && now - w.lastHeardAt > LOST_MS) {
+      if (this.outageSince !== null) break;
+      const othersQuiet = live.length > 1 && live.every((x) => x === w || quiet(x));
+      if (!w.lost && w.excused === 0 && now - w.lastHeardAt > LOST_MS && !othersQuiet) {
         this.declareLost(w, `no answer to health pings for ${Math.round(now - w.lastHeardAt)} ms`);
       }
-      // One ping at a time per board: a silent board is not flooded, and a late answer still
-      // counts (it clears pendingSince).
-      if (w.pendingSince !== null) continue;
-      void this.ping(w);
     }
+    // One ping at a time per board: a silent board is not flooded, and a late answer still
+    // counts (it clears pendingSince).
+    for (const w of this.watches.values()) if (w.pendingSince === null) void this.ping(w);
   }
 
   private declareLost(w: Watch, why: string): void {
@@ -146,7 +196,7 @@ export class Heartbeat {
       w.pendingSince = null;
       // A board that closed its connection or refuses one is gone now, not in LOST_MS: a killed
       // process is detected in one ping period. A silent one is lost when beat() says so.
-      if (!w.lost && !/no answer/.test((err as Error).message))
+      if (!w.lost && !SILENCE.test((err as Error).message))
         this.declareLost(w, (err as Error).message);
       // A connection with an unanswered ping may be stuck for good: the next ping opens another.
       w.client?.close();
@@ -156,7 +206,20 @@ export class Heartbeat {
     w.pendingSince = null;
     if (this.timer === null || h.agentId !== w.peer.id) return;
     const now = performance.now();
+    if (this.outageSince !== null) {
+      // The link is back: every board's silence so far was the link's, not theirs.
+      this.outageSince = null;
+      for (const x of this.watches.values()) x.lastHeardAt = now;
+      this.onVerdict({ kind: 'restored', at: now });
+    }
     w.lastHeardAt = now;
+    const restarted = w.uptimeMs !== null && h.uptimeMs < w.uptimeMs;
+    w.uptimeMs = h.uptimeMs;
+    if (restarted && !w.lost) {
+      // Started again between two pings (a quick reboot): its plan and frames are gone.
+      this.declareLost(w, `its agent started again (up ${Math.round(h.uptimeMs)} ms)`);
+      return;
+    }
     if (w.lost) {
       w.lost = false;
       w.slowdown = h.slowdown ?? 1;
@@ -175,7 +238,7 @@ export class Heartbeat {
     try {
       await this.client(w);
     } catch (err) {
-      if (!w.lost && !/no answer/.test((err as Error).message))
+      if (!w.lost && !SILENCE.test((err as Error).message))
         this.declareLost(w, (err as Error).message);
     }
   }
@@ -216,12 +279,17 @@ export class Heartbeat {
 /** What a run holds of its heartbeat, wherever it beats. */
 export interface HeartbeatHandle {
   excuse(ids: Iterable<string>, busy: Promise<unknown>): void;
+  suspect(ids: Iterable<string>): void;
   watch(p: Peer): void;
   stop(): void;
 }
 
 type ToWorker =
-  { excuse: string[]; token: number } | { excused: number } | { watch: Peer } | { stop: true };
+  | { excuse: string[]; token: number }
+  | { excused: number }
+  | { suspect: string[] }
+  | { watch: Peer }
+  | { stop: true };
 
 /**
  * Starts the heartbeat on a thread of its own when this code runs bundled (the CLI): `--check`
@@ -233,23 +301,24 @@ type ToWorker =
 export function startHeartbeat(
   peers: readonly Peer[],
   tls: TlsMaterial,
-  onVerdict: (v: Verdict) => void,
+  onVerdict: (v: Verdict | LinkVerdict) => void,
+  lost: readonly string[],
 ): HeartbeatHandle {
   const inThread = (): HeartbeatHandle => {
-    const hb = new Heartbeat(peers, tls, onVerdict);
+    const hb = new Heartbeat(peers, tls, onVerdict, lost);
     hb.start();
     return hb;
   };
   if (!/\.m?js$/.test(new URL(import.meta.url).pathname)) return inThread();
   const worker = new Worker(
     `import(${JSON.stringify(import.meta.url)}).then((m) => m.heartbeatThread())`,
-    { eval: true, workerData: { peers, tls } },
+    { eval: true, workerData: { peers, tls, lost } },
   );
   let fallback: HeartbeatHandle | null = null;
   let token = 0;
-  worker.on('message', (m: { verdict: Verdict }) => {
+  worker.on('message', (m: { verdict: Verdict | LinkVerdict }) => {
     const v = { ...m.verdict, at: m.verdict.at - performance.timeOrigin };
-    if (v.kind === 'lost') v.lastHeardAt -= performance.timeOrigin;
+    if (v.kind === 'lost' || v.kind === 'outage') v.lastHeardAt -= performance.timeOrigin;
     onVerdict(v);
   });
   worker.on('error', () => {
@@ -264,6 +333,10 @@ export function startHeartbeat(
       send({ excuse: [...ids], token: t });
       void busy.catch(() => undefined).then(() => send({ excused: t }));
     },
+    suspect: (ids) => {
+      if (fallback) return fallback.suspect(ids);
+      send({ suspect: [...ids] });
+    },
     watch: (p) => (fallback ? fallback.watch(p) : send({ watch: p })),
     stop: () => {
       fallback?.stop();
@@ -277,24 +350,29 @@ export function startHeartbeat(
 export function heartbeatThread(): void {
   const port = parentPort;
   if (!port) return;
-  const { peers, tls } = workerData as { peers: Peer[]; tls: TlsMaterial };
+  const { peers, tls, lost } = workerData as { peers: Peer[]; tls: TlsMaterial; lost: string[] };
   const abs = (ms: number) => ms + performance.timeOrigin;
-  const hb = new Heartbeat(peers, tls, (v) =>
-    port.postMessage({
-      verdict:
-        v.kind === 'lost'
-          ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) }
-          : { ...v, at: abs(v.at) },
-    }),
+  const hb = new Heartbeat(
+    peers,
+    tls,
+    (v) =>
+      port.postMessage({
+        verdict:
+          v.kind === 'lost'
+            ? { ...v, at: abs(v.at), lastHeardAt: abs(v.lastHeardAt) }
+            : { ...v, at: abs(v.at) },
+      }),
+    lost,
   );
   const busy = new Map<number, () => void>();
   port.on('message', (m: ToWorker) => {
     if ('excuse' in m) hb.excuse(m.excuse, new Promise<void>((r) => busy.set(m.token, r)));
-    else if ('watch' in m) hb.watch(m.watch);
     else if ('excused' in m) {
       busy.get(m.excused)?.();
       busy.delete(m.excused);
-    } else {
+    } else if ('suspect' in m) hb.suspect(m.suspect);
+    else if ('watch' in m) hb.watch(m.watch);
+    else {
       hb.stop();
       port.close();
     }

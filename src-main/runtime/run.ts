@@ -31,6 +31,7 @@ import type { CheckBehind } from './checkBehind';
 import { executeRun, type ExecuteOutcome } from './execute';
 import { parseChaos, type ChaosAction } from './chaos';
 import type { Device } from '../inventory/device';
+import { OUTAGE_LIMIT_S } from './outage';
 import { supervise, type Supervision } from './supervise';
 import { farmFileMembership, type Membership } from './join';
 import { inventoryMembership } from './boardsJoin';
@@ -79,6 +80,8 @@ export interface RunRequest {
   say?(line: string): void;
   /** --chaos: faults to inject (see runtime/chaos.ts); the run survives them either way. */
   chaos?: string;
+  /** --outage-limit: seconds the run waits, every board silent, for this machine's link. */
+  outageLimitS?: number;
   /** --meter and the idle flags; absent: emulated farms get emulated power, others none. */
   power?: PowerFlags;
   /** Stops feeding frames (those already sent are still collected): the app's Stop. */
@@ -165,8 +168,13 @@ function runModelOf(ref: RunRequest['model']): RunModel {
   return { model, inspection, pm: plannerModelOf(model.name, inspection) };
 }
 
-/** Boards a chaos cut will hit: on an emulated farm they get network namespaces of their own. */
-function cutBoards(chaos: readonly ChaosAction[]): string[] {
+/**
+ * Boards a chaos cut will hit: on an emulated farm they get network namespaces of their own. An
+ * outage of this machine's link puts every board there, so their common uplink can go down while
+ * they still reach each other.
+ */
+function cutBoards(chaos: readonly ChaosAction[], boardIds: readonly string[]): string[] {
+  if (chaos.some((a) => a.kind === 'outage')) return [...boardIds];
   return [...new Set(chaos.filter((a) => a.kind === 'cut').map((a) => a.device))];
 }
 
@@ -215,7 +223,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
   const boardIds = seen.planner.devices.map((d) => d.id);
   const chaos = req.chaos ? parseChaos(req.chaos, boardIds) : [];
   const farm = await openFarm(seen, {
-    isolate: cutBoards(chaos),
+    isolate: cutBoards(chaos, boardIds),
     labDir: req.labDir ?? req.dataDir,
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.say ? { say: req.say } : {}),
@@ -323,16 +331,15 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
       labels: req.labels,
       events: req.events ?? null,
       log: req.log,
-      survive: true,
-      onStarted: (c) => {
-        if (req.signal?.aborted) c.stop();
-        req.signal?.addEventListener('abort', () => c.stop(), { once: true });
+      supervise: (c) => {
         supervision = supervise({
           runId: rec.id,
           coordinator: c,
           targets: r.targets.targets,
           tls: farm.coordinator.tls,
           chaos: r.chaos,
+          uplink: farm.uplink,
+          outageLimitS: req.outageLimitS ?? OUTAGE_LIMIT_S,
           model: r.m.pm,
           plan: r.plan,
           farm: r.planning,
@@ -345,6 +352,11 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
           ...(r.membership ? { membership: r.membership } : {}),
         });
         r.grown.supervision = supervision;
+        return supervision;
+      },
+      onStarted: (c) => {
+        if (req.signal?.aborted) c.stop();
+        req.signal?.addEventListener('abort', () => c.stop(), { once: true });
         return power.start(c);
       },
       onChecks: (c) => (checks = c),

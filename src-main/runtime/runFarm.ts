@@ -43,6 +43,8 @@ export interface ReadyFarm {
   own: boolean;
   /** Boards in network namespaces of their own (farm/netns.ts): a restart goes back in. */
   netns: Map<string, string>;
+  /** This machine's link to those boards, cut by an outage (farm/netns.ts); null without them. */
+  uplink: { name: string; carrier(state: 'up' | 'down'): Promise<void> } | null;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ async function openEmulated(
       endpoints: f.endpoints,
       own: true,
       netns: new Map([...(net?.boards ?? [])].map(([id, b]) => [id, b.netns])),
+      uplink: net ? { name: net.uplink, carrier: net.carrier } : null,
       stop: async () => {
         try {
           await f.stop();
@@ -148,6 +151,7 @@ async function openFarmFile(planner: Farm, open: OpenFarm): Promise<ReadyFarm> {
     endpoints: open.farm,
     own: false,
     netns: new Map(),
+    uplink: null,
     stop: async () => link?.close(),
   };
 }

@@ -10,6 +10,7 @@ import type {
   DeviceMetrics,
   EventPayload,
   LiveEnergy,
+  RunFault,
   RunFrame,
   RunMetrics,
   RunState,
@@ -158,10 +159,28 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     energy.value = p.energy;
   }
 
+  /**
+   * A fault comes twice (as acted on, then once throughput recovered or the link answered): the
+   * second replaces the first. The run's record is the truth after a reload.
+   */
+  function addFault(f: EventPayload<'run/fault'>): void {
+    const same = (x: RunFault) =>
+      x.kind === f.kind && x.device === f.device && x.detectedAt === f.detectedAt;
+    const i = faults.value.findIndex(same);
+    faults.value = i < 0 ? [...faults.value, f] : faults.value.map((x, k) => (k === i ? f : x));
+  }
+
+  /** The faults and re-plans the run's record holds (after a reload, or once it ended). */
+  function faultsFrom(run: RunSummary): void {
+    faults.value = (run.faults ?? []).map((f) => ({ ...f, runId: run.id }));
+  }
+
   async function loadSummary(id: string): Promise<void> {
     try {
       const { run } = await api.call('run/get', { runId: id });
-      if (runId.value === id) summary.value = run;
+      if (runId.value !== id) return;
+      summary.value = run;
+      faultsFrom(run);
     } catch (err) {
       error.value = errorSentence(err);
     }
@@ -180,7 +199,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     if (accepts(p.runId)) recordPower(p);
   });
   api.on('run/fault', (f) => {
-    if (accepts(f.runId)) faults.value = [...faults.value, f];
+    if (accepts(f.runId)) addFault(f);
   });
   api.on('run/plan', ({ runId: id, ...p }) => {
     if (accepts(id)) plan.value = p;
@@ -254,6 +273,7 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       if (runId.value && runId.value !== run.id) return;
       follow(run.id);
       state.value ??= run.state;
+      if (faults.value.length === 0) faultsFrom(run);
       if (throughput.length === 0) metrics.forEach(record);
     });
 

@@ -6,6 +6,7 @@ export const JOINED: RunFault = {
   kind: 'joined',
   device: 'pi4-1',
   cause: null,
+  phase: 'run',
   at: 8.79,
   detectedAt: 8.86,
   detectionMs: 67,

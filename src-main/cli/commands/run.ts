@@ -29,6 +29,7 @@ const Options = z.object({
   check: z.boolean().default(false),
   images: z.string().min(1).optional(),
   chaos: z.string().min(1).optional(),
+  outageLimit: z.coerce.number().min(1).max(86_400).optional(),
   savedMeters: z.boolean().default(false),
   repeat: RepeatFlag,
 });
@@ -114,7 +115,11 @@ export function registerRun(program: Command): void {
       )
       .option(
         '--chaos <faults>',
-        'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor])',
+        'inject board faults, e.g. kill:pi3-2@3,cut:pi3-4@5,slow:pi3-1@4:5,back:pi3-2@9 (device@seconds[:factor]), kill:pi3-2@deploy (at connect, deploy, first-result, replan or drain), outage@3:3 (every board silent for 3 s)',
+      )
+      .option(
+        '--outage-limit <s>',
+        "seconds the run waits, every board silent, for this machine's link before it ends (default 60)",
       ),
   );
   withFarmOptions(withPowerOptions(cmd), 'run').action(
@@ -140,6 +145,7 @@ export function registerRun(program: Command): void {
             window: o.window,
             check: o.check,
             ...(o.chaos ? { chaos: o.chaos } : {}),
+            ...(o.outageLimit !== undefined ? { outageLimitS: o.outageLimit } : {}),
             ...(o.images
               ? {
                   source: (input: Parameters<typeof imageFolderSource>[1]) =>

@@ -25,6 +25,7 @@ export interface Fault {
   kind: 'lost' | 'slowed' | 'back' | 'joined';
   device: string;
   cause: string | null;
+  phase: 'connect' | 'deploy' | 'run' | 'replan' | 'drain';
   at: number;
   detectedAt: number;
   detectionMs: number;

@@ -1,7 +1,7 @@
 // Report building blocks on plain objects: the run model (energy from power.json when run.json
 // has none, devices from plan and metrics), chart axes, escaping, CSV for pandas.
 import { describe, expect, it } from 'vitest';
-import type { RunMetrics, RunSummary } from '../../../src-main/contract/index';
+import type { RunFault, RunMetrics, RunSummary } from '../../../src-main/contract/index';
 import type { PowerSummary } from '../../../src-main/power/summary';
 import { renderHtml } from '../../../src-main/reports/html';
 import { JOINED } from '../joinedFault';
@@ -233,7 +233,7 @@ describe('renderers', () => {
   });
 
   it('lists the board changes of a run, a joined board with its predicted gain', () => {
-    expect(renderHtml([run])).not.toContain('Board changes');
+    expect(renderHtml([run])).not.toContain('Faults and re-plans');
     const joined = reportRun({
       summary: {
         ...summary,
@@ -245,9 +245,9 @@ describe('renderers', () => {
       samples: new Map(),
     });
     const html = renderHtml([joined]);
-    expect(html).toContain('<h3>Board changes</h3>');
+    expect(html).toContain('<h3>Faults and re-plans</h3>');
     expect(html).toContain('board joined: pi4-1, +118% predicted');
-    expect(html).toContain('7.93 IPS on pi3-1, pi3-2, pi4-1');
+    expect(html).toContain('on pi3-1, pi3-2, pi4-1, 7.93 IPS predicted');
   });
 
   it('writes a tidy CSV: quoted cells, one row per figure with its unit, none for absent figures', () => {
@@ -338,5 +338,73 @@ describe('renderers', () => {
       energy: { perInferenceJ: { static: 12, dynamic: 8, total: 20 } },
     });
     expect(j.paper.map((p) => p.system)).toEqual(['TX2 GPU', 'TX2 CPU', '9 Pis', '11 Pis']);
+  });
+});
+
+describe('faults and re-plans in every report format', () => {
+  const lost: RunFault = {
+    kind: 'lost',
+    device: 'pi3-2',
+    cause: 'kill',
+    phase: 'deploy',
+    at: 0,
+    detectedAt: 0,
+    detectionMs: 120,
+    slowdown: null,
+    replanMs: 30,
+    redeployMs: 900,
+    resent: 0,
+    plan: { origin: 'auto', predictedIps: 5.46, devices: ['pi3-1', 'pi3-3'] },
+    why: 'pi3-2 left: a part of the current plan has no device left',
+    recoveryS: 3.1,
+  };
+  const outage: RunFault = {
+    ...lost,
+    kind: 'outage',
+    device: 'link',
+    cause: null,
+    phase: 'run',
+    at: 4,
+    detectedAt: 5.2,
+    plan: null,
+    why: 'every board silent at once',
+    recoveryS: 2.9,
+  };
+  const run = reportRun({
+    summary: { ...summary, faults: [lost, outage] },
+    metrics,
+    plan: null,
+    power: null,
+    samples: new Map(),
+  });
+
+  it('lists them in the HTML (and so the PDF printed from it) with their moment', () => {
+    const html = renderHtml([run]);
+    expect(html).toContain('<h3>Faults and re-plans</h3>');
+    expect(html).toContain('pi3-2 lost (kill)');
+    expect(html).toContain('while the boards loaded their parts');
+    expect(html).toContain('auto on pi3-1, pi3-3, 5.46 IPS predicted');
+    expect(html).toContain('this machine&#39;s link down');
+  });
+
+  it('keeps them whole in the JSON and as rows of the CSV', () => {
+    expect(renderJson([run]).runs[0]!.faults).toEqual([lost, outage]);
+    const rows = renderCsv([run])
+      .split('\n')
+      .filter((l) => l.includes('fault '));
+    expect(
+      rows.some(
+        (l) =>
+          l.includes('fault 1: pi3-2 lost while the boards loaded their parts') &&
+          l.includes(',redeployMs,900,ms'),
+      ),
+    ).toBe(true);
+    expect(
+      rows.some(
+        (l) =>
+          l.includes("fault 2: this machine's link down at 4.0 s") &&
+          l.includes(',recoveryS,2.9,s'),
+      ),
+    ).toBe(true);
   });
 });

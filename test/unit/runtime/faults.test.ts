@@ -3,9 +3,16 @@
 // terminal line; and the planner re-planning within the 1 s budget on the farms the tests use.
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src-main/contract/errors';
+import { faultWhen } from '../../../src-main/contract/run';
 import { farmFromSpec, loadPlannerModel, planModel, replan } from '../../../src-main/planner/index';
 import { parseChaos } from '../../../src-main/runtime/chaos';
-import { farmNow, slowedProfile, windowRate } from '../../../src-main/runtime/faults';
+import {
+  farmNow,
+  nothingLeftError,
+  slowedProfile,
+  smallestFarm,
+  windowRate,
+} from '../../../src-main/runtime/faults';
 import { RunFigures } from '../../../src-main/runtime/stats';
 import { describeFault } from '../../../src-main/runtime/supervise';
 import { JOINED } from '../joinedFault';
@@ -15,22 +22,42 @@ const devices = ['pi3-1', 'pi3-2', 'pi3-3'];
 describe('parseChaos', () => {
   it('reads kill, cut, slow and back, sorted by time', () => {
     expect(parseChaos('slow:pi3-1@4.5:5, kill:pi3-2@3,cut:pi3-3@0,back:pi3-2@9', devices)).toEqual([
-      { kind: 'cut', device: 'pi3-3', atS: 0, factor: null },
-      { kind: 'kill', device: 'pi3-2', atS: 3, factor: null },
-      { kind: 'slow', device: 'pi3-1', atS: 4.5, factor: 5 },
-      { kind: 'back', device: 'pi3-2', atS: 9, factor: null },
+      { kind: 'cut', device: 'pi3-3', at: 0, factor: null },
+      { kind: 'kill', device: 'pi3-2', at: 3, factor: null },
+      { kind: 'slow', device: 'pi3-1', at: 4.5, factor: 5 },
+      { kind: 'back', device: 'pi3-2', at: 9, factor: null },
+    ]);
+  });
+
+  it('reads moments of the run beside seconds, after the timed faults', () => {
+    expect(
+      parseChaos(
+        'kill:pi3-1@deploy,kill:pi3-2@connect,kill:pi3-3@first-result,kill:pi3-1@replan,kill:pi3-2@drain,kill:pi3-3@2',
+        devices,
+      ).map((a) => `${a.device}@${a.at}`),
+    ).toEqual([
+      'pi3-3@2',
+      'pi3-1@deploy',
+      'pi3-2@connect',
+      'pi3-3@first-result',
+      'pi3-1@replan',
+      'pi3-2@drain',
     ]);
   });
 
   it.each([
     ['kill:pi3-9@3', /"kill:pi3-9@3": no device "pi3-9" in the farm/],
-    ['explode:pi3-1@3', /"explode:pi3-1@3" is not kill:DEVICE@S/],
-    ['kill:pi3-1', /"kill:pi3-1" is not kill:DEVICE@S/],
+    ['explode:pi3-1@3', /"explode:pi3-1@3" is not kill:DEVICE@WHEN/],
+    ['kill:pi3-1', /"kill:pi3-1" is not kill:DEVICE@WHEN/],
+    [
+      'kill:pi3-1@deploying',
+      /"kill:pi3-1@deploying" is not .*one of connect, deploy, first-result, replan, drain/,
+    ],
     ['kill:pi3-1@-1', /"kill:pi3-1@-1" is not/],
     ['slow:pi3-1@3', /"slow:pi3-1@3": slow needs a FACTOR above 1/],
     ['slow:pi3-1@3:1', /"slow:pi3-1@3:1": slow needs a FACTOR above 1/],
     ['kill:pi3-1@3:5', /"kill:pi3-1@3:5": only slow takes a FACTOR/],
-    ['kill:pi3-1@3,', /"" is not kill:DEVICE@S/],
+    ['kill:pi3-1@3,', /"" is not kill:DEVICE@WHEN/],
     ['kill:pi3-1@4000', /"kill:pi3-1@4000": the time must be at most 3600 s/],
   ])('refuses %s in one line naming it', (spec, message) => {
     let err: unknown;
@@ -104,6 +131,7 @@ describe('describeFault', () => {
         kind: 'lost',
         device: 'pi3-2',
         cause: 'kill',
+        phase: 'run',
         at: 3.02,
         detectedAt: 3.3,
         detectionMs: 280.4,
@@ -123,6 +151,37 @@ describe('describeFault', () => {
   it('says a joined board and its predicted gain', () => {
     expect(describeFault(JOINED)).toBe(
       'change at 8.8 s: board joined: pi4-1, +118% predicted; detected in 67 ms, re-plan 14 ms, redeploy 1744 ms, 4 frames sent again; plan auto on 3 devices, predicted 7.93 IPS',
+    );
+  });
+
+  it('says the moment of a fault met before the first frame or during a re-plan', () => {
+    expect(faultWhen({ phase: 'connect', at: 0 })).toBe('while connecting');
+    expect(faultWhen({ phase: 'deploy', at: 0 })).toBe('while the boards loaded their parts');
+    expect(faultWhen({ phase: 'replan', at: 4.25 })).toBe(
+      "at 4.3 s, during a re-plan's redeployment",
+    );
+    expect(faultWhen({ phase: 'drain', at: 9 })).toBe('at 9.0 s, while the last frames drained');
+  });
+});
+
+describe('when nothing left can hold the model', () => {
+  it('names the missing boards and the smallest farm that would do, in one line', () => {
+    const model = loadPlannerModel('vgg16');
+    const farm = farmFromSpec('pi3:11');
+    const need = smallestFarm(model, farm);
+    expect(need).not.toBeNull();
+    const n = need!.devices.length;
+    expect(n).toBeGreaterThan(1);
+    // One board fewer holds no plan; that many do.
+    expect(() => planModel(model, { ...farm, devices: farm.devices.slice(0, n - 1) })).toThrow();
+    const lost = new Set(farm.devices.slice(1).map((d) => d.id));
+    const err = nothingLeftError(model, farm, lost);
+    expect(err.code).toBe('FARM_TOO_SMALL');
+    expect(err.message).not.toContain('\n');
+    expect(err.message).toMatch(
+      new RegExp(
+        `^nothing left can hold vgg16: pi3-2, .*pi3-11 are missing and pi3-1 cannot hold it alone; the smallest farm that would do is ${n} boards \\(pi3:${n}\\)`,
+      ),
     );
   });
 });

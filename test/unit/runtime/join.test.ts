@@ -73,7 +73,10 @@ describe('Faults.join', () => {
     const recorded: RunFault[] = [];
     const coordinator = {
       startedAtMs: 0,
+      phase: 'run',
+      deployed: true,
       completedBetween: () => 0,
+      changing: <T>(work: () => Promise<T>) => work(),
       redeploy: async (p: RunPlan) => {
         deployed.push(p);
         return 3;
@@ -98,6 +101,8 @@ describe('Faults.join', () => {
       }),
       causeOf: () => null,
       onFault: (f) => recorded.push(f),
+      suspect: () => undefined,
+      onFatal: () => undefined,
       excuse: () => undefined,
       log,
     });
