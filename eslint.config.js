@@ -49,7 +49,6 @@ export default tseslint.config(
     },
   },
   // Functions still over: remove a line here once it is split.
-
   {
     files: [
       'src-main/reports/html.ts', // runSection, 157

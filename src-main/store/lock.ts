@@ -2,7 +2,8 @@
 // two terminals, the app and a command): whoever creates `<file>.lock` first edits, the others
 // wait. A lock left by a process that died (SIGKILL, power cut) is taken over, so a crash never
 // blocks the lab.
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { AppError } from '../contract/errors';
 import { processAlive } from './owner';
 
@@ -34,6 +35,8 @@ export async function withFileLock<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  // A fresh data folder has no folder for the lock yet (the first `farm up` in it).
+  await mkdir(dirname(lock), { recursive: true });
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
       const fh = await open(lock, 'wx', 0o600);
