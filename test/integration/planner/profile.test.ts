@@ -71,7 +71,8 @@ describe('mchair profile on a 2-board virtual farm', () => {
 
   it('says in one line what to fix', async () => {
     const both = await mchair('profile', '--emulate', 'pi3:1', '--devices', 'x');
-    expect(both.code).toBe(1);
+    // Two farms at once is wrong usage.
+    expect(both.code).toBe(2);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
     expect(both.stderr).toMatch(/exactly one of --emulate SPEC/);
   });

@@ -115,16 +115,17 @@ describe('runs on provisioned boards', () => {
     // A board with a profile whose agent was never started.
     const stray = await mchair(...(await addBoardArgs('stray', machine)));
     expect(stray.code, stray.stderr).toBe(0);
-    const refusals: Array<[string[], RegExp]> = [
-      [['--devices', 'bare'], /bare has no board type yet/],
-      [['--devices', 'stray'], /no agent answers on stray \(.*\); provision the boards/],
-      [['--devices', 'ghost'], /no device named "ghost"/],
-      [['--devices', 'board-1;rm'], /--devices.*not a comma-separated list of device names/],
-      [['--devices', 'board-1', '--emulate', 'pi3:1'], /give exactly one of/],
+    // A user error exits 1; wrong usage (a malformed list, two farms at once) exits 2.
+    const refusals: Array<[string[], RegExp, number]> = [
+      [['--devices', 'bare'], /bare has no board type yet/, 1],
+      [['--devices', 'stray'], /no agent answers on stray \(.*\); provision the boards/, 1],
+      [['--devices', 'ghost'], /no device named "ghost"/, 1],
+      [['--devices', 'board-1;rm'], /--devices.*not a comma-separated list of device names/, 2],
+      [['--devices', 'board-1', '--emulate', 'pi3:1'], /give exactly one of/, 2],
     ];
-    for (const [flags, sentence] of refusals) {
+    for (const [flags, sentence, code] of refusals) {
       const r = await mchair('run', '--model', 'tiny-cnn', '--plan', 'auto', ...flags);
-      expect(r.code, r.stderr).toBe(1);
+      expect(r.code, r.stderr).toBe(code);
       expect(r.stderr.trim()).toMatch(sentence);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }

@@ -48,7 +48,8 @@ describe('mchair serve', () => {
   it('says in one line what is wrong with --port', () => {
     for (const port of ['abc', '70000']) {
       const r = mchair('serve', '--port', port);
-      expect(r.status).toBe(1);
+      // A bad flag value is wrong usage.
+      expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('--port');
