@@ -70,7 +70,7 @@ export function useFollowedRun(error: Ref<string | null>) {
     if (accepts(f.runId)) addFault(f);
   });
   api.on('run/plan', ({ runId: id, ...p }) => {
-    if (accepts(id)) figures.plan.value = p;
+    if (accepts(id)) figures.shown.plan.value = p;
   });
   api.on('run/frame', (f) => {
     if (f.runId === runId.value) preview.value = f;

@@ -113,16 +113,19 @@ export function useRunFigures() {
   }
 
   return {
-    counters,
-    devices,
-    faults,
-    plan,
-    throughput,
-    utilisation,
-    latency,
-    power,
-    meters,
-    energy,
+    /** What the store shows of them. */
+    shown: {
+      counters,
+      devices,
+      faults,
+      plan,
+      throughput,
+      utilisation,
+      latency,
+      power,
+      meters,
+      energy,
+    },
     clear,
     record,
     recordPower,

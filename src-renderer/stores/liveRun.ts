@@ -113,44 +113,23 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       if (runId.value && runId.value !== run.id) return;
       follow(run.id);
       state.value ??= run.state;
-      if (figures.faults.value.length === 0) figures.faultsFrom(run);
-      if (figures.throughput.length === 0) metrics.forEach(figures.record);
+      if (figures.shown.faults.value.length === 0) figures.faultsFrom(run);
+      if (figures.shown.throughput.length === 0) metrics.forEach(figures.record);
     });
 
   const { message, summary, preview, isLive } = followed;
-  const {
-    counters,
-    devices,
-    throughput,
-    utilisation,
-    latency,
-    power,
-    meters,
-    energy,
-    faults,
-    plan,
-  } = figures;
   return {
     runId,
     state,
     message,
-    counters,
-    devices,
     summary,
     busy,
     error,
     hostKeyQuestion,
-    throughput,
-    utilisation,
-    latency,
-    power,
-    meters,
-    energy,
+    ...figures.shown,
     isLive,
     preview,
     deployment,
-    faults,
-    plan,
     elsewhere,
     startDemo,
     start,
