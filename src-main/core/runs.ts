@@ -104,165 +104,171 @@ function startingLines(events: EventBus): {
   };
 }
 
-export function runHandlers(o: {
+/** What a run of the set needs, found once for the set. */
+interface SetUp {
+  modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
+  labels: ReturnType<typeof labelsOf> | undefined;
+  card: Awaited<ReturnType<ModelLibrary['card']>>;
+  where: FarmChoice;
+  profiles: RunRequest['profiles'];
+  power: Awaited<ReturnType<typeof withSavedMeters>>;
+  plan: RunRequest['plan'];
+  frames: number;
+  source: NonNullable<CommandArgs<'run/start'>['source']>;
+  outageLimitS: number;
+}
+
+/** What the run handlers share: the lab's folder, its log and events, and the runs going now. */
+interface RunsShared {
   dataDir: string;
   log: Logger;
   events: EventBus;
   live: Map<string, LiveRun>;
   /** Where the boards' passwords live (shared with provisioning). */
   secrets: SecretStore;
-}): Pick<Handlers, 'run/start' | 'run/frame'> {
-  const pageSources = new Map<string, PageFrameSource>();
-  const library = new ModelLibrary(o.dataDir);
+  /** The page's frame sources of the runs that take frames from the page, by run id. */
+  pageSources: Map<string, PageFrameSource>;
+}
 
-  /** What a run of the set needs, found once for the set. */
-  interface SetUp {
-    modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
-    labels: ReturnType<typeof labelsOf> | undefined;
-    card: Awaited<ReturnType<ModelLibrary['card']>>;
-    where: FarmChoice;
-    profiles: RunRequest['profiles'];
-    power: Awaited<ReturnType<typeof withSavedMeters>>;
-    plan: RunRequest['plan'];
-    frames: number;
-    source: NonNullable<CommandArgs<'run/start'>['source']>;
-    outageLimitS: number;
-  }
+/** A set's model, its card and labels, its farm, profiles and meters, found once for the set. */
+async function setUpOf(
+  o: RunsShared,
+  library: ModelLibrary,
+  { model, plan, farm, source, frames, outageLimitS }: Parameters<Handlers['run/start']>[0],
+): Promise<SetUp> {
+  // An imported model runs from its file in the library, as the Plan view costed it.
+  const modelRef = await library.locate(model);
+  // The card names the preview's classes and says how the page cuts its pictures.
+  const card = await library.card(model);
+  const labels = card ? labelsOf(card) : undefined;
+  const where = await farmOf(o.dataDir, farm, o.secrets);
+  const profiles = (await Inventory.load(defaultInventoryPath(o.dataDir))).storedProfiles();
+  // The meters saved in Settings measure every run from the app; without any, an emulated
+  // farm still gets its emulated per-board meters (runtime/power.ts).
+  const power = await withSavedMeters(o.dataDir);
+  return { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS };
+}
 
-  /**
-   * One run (alone, or one of a set): resolves once it has an id, with how the page cuts its
-   * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
-   */
-  async function startRun(
-    { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS }: SetUp,
-    place: RunRepeat | undefined,
-    abort: AbortController,
-  ): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
-    let page: PageFrameSource | null = null;
-    let lastPreview = 0;
-    let named: (id: string) => void = () => undefined;
-    const runId = new Promise<string>((resolve) => (named = resolve));
-    let frame: FrameView | null = null;
-    const lines = startingLines(o.events);
-    const done = runModel({
-      farm: where,
-      profiles,
-      outageLimitS,
-      model: modelRef,
-      labels,
-      plan,
-      frames,
-      power,
-      check: false,
-      window: WINDOW,
-      ...(place ? { repeat: place } : {}),
-      dataDir: o.dataDir,
-      log: o.log,
-      events: o.events,
-      say: lines.say,
-      signal: abort.signal,
-      source:
-        source === 'synthetic'
-          ? undefined
-          : async (input) => {
-              page = new PageFrameSource(input, source === 'camera');
-              pageSources.set(await runId, page);
-              if (abort.signal.aborted) page.close();
-              return page;
-            },
-      onRunId: (id, input) => {
-        frame = frameView(input, card?.input.resize);
-        o.events.emit('run/state', {
+/**
+ * One run (alone, or one of a set): resolves once it has an id, with how the page cuts its
+ * frames and the run's end; `abort` stops it (and, shared, the rest of its set).
+ */
+async function startRun(
+  o: RunsShared,
+  { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS }: SetUp,
+  place: RunRepeat | undefined,
+  abort: AbortController,
+): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
+  let page: PageFrameSource | null = null;
+  let lastPreview = 0;
+  let named: (id: string) => void = () => undefined;
+  const runId = new Promise<string>((resolve) => (named = resolve));
+  let frame: FrameView | null = null;
+  const lines = startingLines(o.events);
+  const done = runModel({
+    farm: where,
+    profiles,
+    outageLimitS,
+    model: modelRef,
+    labels,
+    plan,
+    frames,
+    power,
+    check: false,
+    window: WINDOW,
+    ...(place ? { repeat: place } : {}),
+    dataDir: o.dataDir,
+    log: o.log,
+    events: o.events,
+    say: lines.say,
+    signal: abort.signal,
+    source:
+      source === 'synthetic'
+        ? undefined
+        : async (input) => {
+            page = new PageFrameSource(input, source === 'camera');
+            o.pageSources.set(await runId, page);
+            if (abort.signal.aborted) page.close();
+            return page;
+          },
+    onRunId: (id, input) => {
+      frame = frameView(input, card?.input.resize);
+      o.events.emit('run/state', {
+        runId: id,
+        state: 'starting',
+        message: place ? `run ${place.index} of ${place.of} (set ${place.set})` : null,
+      });
+      lines.named(id);
+      named(id);
+    },
+    onOutput: (frameId, output) => {
+      const now = performance.now();
+      if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
+      lastPreview = now;
+      void runId.then((id) =>
+        o.events.emit('run/frame', {
           runId: id,
-          state: 'starting',
-          message: place ? `run ${place.index} of ${place.of} (set ${place.set})` : null,
-        });
-        lines.named(id);
-        named(id);
-      },
-      onOutput: (frameId, output) => {
-        const now = performance.now();
-        if (now - lastPreview < PREVIEW_MS || output.dtype !== 'float32') return;
-        lastPreview = now;
-        void runId.then((id) =>
-          o.events.emit('run/frame', {
-            runId: id,
-            frameId,
-            top5: rankedClasses(output, 5, labels),
-            untrained: !card || card.untrained === true,
-            source: (page as PageFrameSource | null)?.counters() ?? null,
-          }),
-        );
-      },
-    }).finally(() => {
-      lines.stop();
+          frameId,
+          top5: rankedClasses(output, 5, labels),
+          untrained: !card || card.untrained === true,
+          source: (page as PageFrameSource | null)?.counters() ?? null,
+        }),
+      );
+    },
+  }).finally(() => {
+    lines.stop();
+    (page as PageFrameSource | null)?.close();
+  });
+  // Before it has an id the run fails as the command (a bad plan, no farm): say why.
+  const id = await Promise.race([runId, done.then(() => runId)]);
+  // Failures after the id are the run's own (recorded, and sent as run/state).
+  const finished: Promise<RunSummary> = done.then(
+    async () => (await readRun(o.dataDir, id)).run,
+    async (err: unknown) => {
+      o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
+      return (await readRun(o.dataDir, id)).run;
+    },
+  );
+  const live: LiveRun = {
+    id,
+    stop: async () => {
+      abort.abort();
       (page as PageFrameSource | null)?.close();
-    });
-    // Before it has an id the run fails as the command (a bad plan, no farm): say why.
-    const id = await Promise.race([runId, done.then(() => runId)]);
-    // Failures after the id are the run's own (recorded, and sent as run/state).
-    const finished: Promise<RunSummary> = done.then(
-      async () => (await readRun(o.dataDir, id)).run,
-      async (err: unknown) => {
-        o.log.info({ runId: id, err: (err as Error).message }, 'run failed');
-        return (await readRun(o.dataDir, id)).run;
-      },
-    );
-    const live: LiveRun = {
-      id,
-      stop: async () => {
-        abort.abort();
-        (page as PageFrameSource | null)?.close();
-        await finished;
-      },
-      done: finished,
-    };
-    o.live.set(id, live);
-    void finished.finally(() => {
-      o.live.delete(id);
-      pageSources.delete(id);
-    });
-    return { runId: id, frame: frame as FrameView | null, finished };
-  }
+      await finished;
+    },
+    done: finished,
+  };
+  o.live.set(id, live);
+  void finished.finally(() => {
+    o.live.delete(id);
+    o.pageSources.delete(id);
+  });
+  return { runId: id, frame: frame as FrameView | null, finished };
+}
 
+export function runHandlers(
+  options: Omit<RunsShared, 'pageSources'>,
+): Pick<Handlers, 'run/start' | 'run/frame'> {
+  const o: RunsShared = { ...options, pageSources: new Map() };
+  const library = new ModelLibrary(o.dataDir);
   return {
-    'run/start': async ({ model, plan, farm, source, frames, repeat, outageLimitS }) => {
+    'run/start': async (args) => {
+      const { source, repeat } = args;
       if (repeat > 1 && source !== 'synthetic')
         throw new AppError(
           'BAD_INPUT',
           'repeat: only runs of synthetic frames repeat (a camera or file run goes on until stopped)',
         );
-      // An imported model runs from its file in the library, as the Plan view costed it.
-      const modelRef = await library.locate(model);
-      // The card names the preview's classes and says how the page cuts its pictures.
-      const card = await library.card(model);
-      const labels = card ? labelsOf(card) : undefined;
-      const where = await farmOf(o.dataDir, farm, o.secrets);
-      const profiles = (await Inventory.load(defaultInventoryPath(o.dataDir))).storedProfiles();
-      // The meters saved in Settings measure every run from the app; without any, an emulated
-      // farm still gets its emulated per-board meters (runtime/power.ts).
-      const power = await withSavedMeters(o.dataDir);
+      const setUp = await setUpOf(o, library, args);
       // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();
-      const setUp: SetUp = {
-        modelRef,
-        labels,
-        card,
-        where,
-        profiles,
-        power,
-        plan,
-        frames,
-        source,
-        outageLimitS,
-      };
       // The first run's id answers the command; the set goes on in the background, each run
       // starting when the last has ended (the page follows the next run as ours ends).
       return new Promise((resolve, reject) => {
         runRepeated(
           repeat,
           async (place) => {
-            const one = await startRun(setUp, place, abort);
+            const one = await startRun(o, setUp, place, abort);
             if (!place || place.index === 1) resolve({ runId: one.runId, frame: one.frame });
             return one.finished;
           },
@@ -276,7 +282,7 @@ export function runHandlers(o: {
       });
     },
     'run/frame': async ({ runId, base64 }) => {
-      const page = pageSources.get(runId);
+      const page = o.pageSources.get(runId);
       if (!page) {
         // The page retries RUN_NOT_READY: the run is still cutting and deploying its model.
         if (o.live.has(runId))

@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import type { Manifest } from '../contract/manifest';
 import { PartitionError } from './errors';
 import { analyseModel } from './graph';
-import { floatToHalf, halfToFloat, type OnnxModel, saveModel } from './onnx';
+import { floatToHalf, halfToFloat } from './float16';
+import { type OnnxModel, saveModel } from './onnx';
 import { partitionModel, type PartitionSpec } from './partition';
 import { seededUniform } from './seeded';
 

@@ -190,161 +190,170 @@ function faultTable(faults: readonly RunFault[]): string {
   )}`;
 }
 
-function runSection(r: ReportRun): string {
+/** The run's one-row summary: frames, IPS and its window, and the energy per inference. */
+function runSummary(r: ReportRun): string {
   const e = r.energy;
   const per = e?.perInferenceJ;
+  return table(
+    [
+      'model',
+      'kind',
+      'state',
+      'frames',
+      'IPS',
+      'window s',
+      'window frames',
+      'idle W',
+      'avg W',
+      'static J/inf',
+      'dynamic J/inf',
+      'total J/inf',
+      'inf/J',
+      'whole run s',
+      'whole run J',
+    ],
+    [
+      [
+        esc(r.model),
+        esc(r.kind),
+        esc(r.state),
+        `${r.completed}/${r.frames}`,
+        num(r.ips),
+        num(r.window?.seconds),
+        r.window ? String(r.window.frames) : '–',
+        num(e?.idleW),
+        num(e?.window?.avgW),
+        num(per?.static),
+        num(per?.dynamic),
+        num(per?.total),
+        num(e?.inferencesPerJ),
+        num(e?.wholeRun.seconds),
+        num(e?.wholeRun.energyJ),
+      ],
+    ],
+    [false, false, false, true, true, true, true, true, true, true, true, true, true, true, true],
+  );
+}
+
+/** Where the farm's energy came from, each meter's record and the gaps in it. */
+function energySection(r: ReportRun, e: NonNullable<ReportRun['energy']>): string[] {
   const out: string[] = [
-    `<section class="run" id="run-${esc(r.runId)}"><h2>Run ${esc(r.runId)}${badge(r.emulated)}</h2>`,
-  ];
-  out.push(
+    `<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. IPS and energy per inference are measured over the run's window (after warm-up and the pipeline's fill${r.window ? `: ${num(r.window.fromS)}–${num(r.window.toS)} s, ${r.window.frames} frames` : ''}): static = idle W / IPS, dynamic = (average W − idle W) / IPS. The whole run (deploy, warm-up and fill included) is shown apart.</p>`,
+    '<h3>Meters</h3>',
     table(
       [
-        'model',
-        'kind',
-        'state',
-        'frames',
-        'IPS',
-        'window s',
-        'window frames',
+        'meter',
+        'covers',
+        'interval s',
         'idle W',
-        'avg W',
-        'static J/inf',
-        'dynamic J/inf',
-        'total J/inf',
-        'inf/J',
-        'whole run s',
+        'window avg W',
+        'min W',
+        'max W',
         'whole run J',
+        'samples',
+        'refused',
+        'gaps',
       ],
-      [
-        [
-          esc(r.model),
-          esc(r.kind),
-          esc(r.state),
-          `${r.completed}/${r.frames}`,
-          num(r.ips),
-          num(r.window?.seconds),
-          r.window ? String(r.window.frames) : '–',
-          num(e?.idleW),
-          num(e?.window?.avgW),
-          num(per?.static),
-          num(per?.dynamic),
-          num(per?.total),
-          num(e?.inferencesPerJ),
-          num(e?.wholeRun.seconds),
-          num(e?.wholeRun.energyJ),
-        ],
-      ],
-      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, true],
+      e.meters.map((m) => [
+        `${esc(m.meter)}${badge(m.emulated)}${m.error ? `<div class="warn">${esc(m.error)}</div>` : ''}`,
+        esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', ')),
+        num(m.intervalMs / 1000),
+        num(m.idleW),
+        num(m.window?.avgW),
+        num(m.minW),
+        num(m.maxW),
+        num(m.energyJ),
+        String(m.samples),
+        String(m.garbage),
+        String(m.gaps.length),
+      ]),
+      [false, false, true, true, true, true, true, true, true, true, true],
+    ),
+  ];
+  const gaps = e.meters.flatMap((m) =>
+    m.gaps.map(
+      (g) =>
+        `<li class="gap">${esc(m.meter)}: no samples from ${fmt(g.fromS)} s to ${fmt(g.toS)} s (more than twice its interval)</li>`,
     ),
   );
+  if (gaps.length)
+    out.push(`<p class="warn">Gaps in the power record:</p><ul>${gaps.join('')}</ul>`);
+  return out;
+}
+
+/** Each device's share of the run: its rate, its utilisation and its energy. */
+function deviceTable(devices: ReportRun['devices']): string {
+  return table(
+    [
+      'device',
+      'profile',
+      'role',
+      'frames/s',
+      'utilisation %',
+      'compute ms',
+      'window avg W',
+      'whole run J',
+      'total J/inf',
+    ],
+    devices.map((d) => [
+      `${esc(d.device)}${badge(d.emulated || Boolean(d.energy?.emulated))}`,
+      esc(d.profile ?? '–'),
+      esc(d.role ?? '–'),
+      num(d.fps),
+      num(d.utilisation === null ? null : d.utilisation * 100),
+      num(d.computeMs),
+      num(d.energy?.window?.avgW),
+      num(d.energy?.energyJ),
+      num(d.energy?.perInferenceJ?.total),
+    ]),
+    [false, false, false, true, true, true, true, true, true],
+  );
+}
+
+/** The meters' watts and the run's IPS on one time axis. */
+function timeline(r: ReportRun): string {
+  return lineChart({
+    id: 'timeline',
+    title: 'Power and inferences per second over the run',
+    xLabel: 'seconds since the run started (idle before 0)',
+    yLabels: ['watts', r.ipsSeries.length ? 'inferences/s' : undefined],
+    series: [
+      ...r.power.map((p, i) => ({
+        name: `${p.meter}${p.emulated ? ' (emulated)' : ''}`,
+        color: COLORS.power[i % COLORS.power.length] as string,
+        points: p.points,
+      })),
+      ...(r.ipsSeries.length
+        ? [{ name: 'IPS', color: COLORS.ips, points: r.ipsSeries, axis: 1 as const }]
+        : []),
+    ],
+  });
+}
+
+/** The plan the run used, drawn, and what it predicted. */
+function planSection(plan: NonNullable<ReportRun['plan']>): string {
+  const p = plan.prediction;
+  return [
+    `<h3>Plan (${esc(plan.origin)}, objective ${esc(plan.objective)})</h3>${planDiagram(plan)}`,
+    `<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`,
+  ].join('\n');
+}
+
+/** One run: its summary, energy, devices, timeline, faults and plan, each where it has any. */
+function runSection(r: ReportRun): string {
+  const out: string[] = [
+    `<section class="run" id="run-${esc(r.runId)}"><h2>Run ${esc(r.runId)}${badge(r.emulated)}</h2>`,
+    runSummary(r),
+  ];
   if (!r.window && r.shortfall)
     out.push(`<p class="warn">No IPS and no energy per inference: ${esc(r.shortfall)}.</p>`);
-  if (!e) out.push('<p class="muted">No meter was read during this run: no energy figures.</p>');
-  else {
-    out.push(
-      `<p class="muted">Farm energy from ${e.basis === 'farm-meter' ? 'a meter on the whole farm' : 'the sum of per-device meters'}${badge(e.emulated)}. IPS and energy per inference are measured over the run's window (after warm-up and the pipeline's fill${r.window ? `: ${num(r.window.fromS)}–${num(r.window.toS)} s, ${r.window.frames} frames` : ''}): static = idle W / IPS, dynamic = (average W − idle W) / IPS. The whole run (deploy, warm-up and fill included) is shown apart.</p>`,
-    );
-    out.push('<h3>Meters</h3>');
-    out.push(
-      table(
-        [
-          'meter',
-          'covers',
-          'interval s',
-          'idle W',
-          'window avg W',
-          'min W',
-          'max W',
-          'whole run J',
-          'samples',
-          'refused',
-          'gaps',
-        ],
-        e.meters.map((m) => [
-          `${esc(m.meter)}${badge(m.emulated)}${m.error ? `<div class="warn">${esc(m.error)}</div>` : ''}`,
-          esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', ')),
-          num(m.intervalMs / 1000),
-          num(m.idleW),
-          num(m.window?.avgW),
-          num(m.minW),
-          num(m.maxW),
-          num(m.energyJ),
-          String(m.samples),
-          String(m.garbage),
-          String(m.gaps.length),
-        ]),
-        [false, false, true, true, true, true, true, true, true, true, true],
-      ),
-    );
-    const gaps = e.meters.flatMap((m) =>
-      m.gaps.map(
-        (g) =>
-          `<li class="gap">${esc(m.meter)}: no samples from ${fmt(g.fromS)} s to ${fmt(g.toS)} s (more than twice its interval)</li>`,
-      ),
-    );
-    if (gaps.length)
-      out.push(`<p class="warn">Gaps in the power record:</p><ul>${gaps.join('')}</ul>`);
-  }
-  if (r.devices.length) {
-    out.push('<h3>Devices</h3>');
-    out.push(
-      table(
-        [
-          'device',
-          'profile',
-          'role',
-          'frames/s',
-          'utilisation %',
-          'compute ms',
-          'window avg W',
-          'whole run J',
-          'total J/inf',
-        ],
-        r.devices.map((d) => [
-          `${esc(d.device)}${badge(d.emulated || Boolean(d.energy?.emulated))}`,
-          esc(d.profile ?? '–'),
-          esc(d.role ?? '–'),
-          num(d.fps),
-          num(d.utilisation === null ? null : d.utilisation * 100),
-          num(d.computeMs),
-          num(d.energy?.window?.avgW),
-          num(d.energy?.energyJ),
-          num(d.energy?.perInferenceJ?.total),
-        ]),
-        [false, false, false, true, true, true, true, true, true],
-      ),
-    );
-  }
-  if (r.power.length || r.ipsSeries.length) {
-    out.push(
-      lineChart({
-        id: 'timeline',
-        title: 'Power and inferences per second over the run',
-        xLabel: 'seconds since the run started (idle before 0)',
-        yLabels: ['watts', r.ipsSeries.length ? 'inferences/s' : undefined],
-        series: [
-          ...r.power.map((p, i) => ({
-            name: `${p.meter}${p.emulated ? ' (emulated)' : ''}`,
-            color: COLORS.power[i % COLORS.power.length] as string,
-            points: p.points,
-          })),
-          ...(r.ipsSeries.length
-            ? [{ name: 'IPS', color: COLORS.ips, points: r.ipsSeries, axis: 1 as const }]
-            : []),
-        ],
-      }),
-    );
-  }
+  if (!r.energy)
+    out.push('<p class="muted">No meter was read during this run: no energy figures.</p>');
+  else out.push(...energySection(r, r.energy));
+  if (r.devices.length) out.push('<h3>Devices</h3>', deviceTable(r.devices));
+  if (r.power.length || r.ipsSeries.length) out.push(timeline(r));
   if (r.faults.length) out.push(faultTable(r.faults));
-  if (r.plan) {
-    out.push(
-      `<h3>Plan (${esc(r.plan.origin)}, objective ${esc(r.plan.objective)})</h3>${planDiagram(r.plan)}`,
-    );
-    const p = r.plan.prediction;
-    out.push(
-      `<p class="muted">Predicted ${fmt(p.ips)} IPS, ${fmt(p.staticJ)} J static and ${fmt(p.dynamicJ)} J dynamic per inference (${esc(p.basis)}); bottleneck ${esc(p.bottleneck.kind)} ${esc(p.bottleneck.where)}.</p>`,
-    );
-  }
+  if (r.plan) out.push(planSection(r.plan));
   out.push('</section>');
   return out.join('\n');
 }

@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import type { WireTensor } from '../../remote-agent/src/protocol/index';
 import { type RankedClass, topK } from '../model/labels';
-import { halfToFloat } from '../model/onnx';
+import { halfToFloat } from '../model/float16';
 
 /** The output's values as numbers (float16 words decoded). */
 function asNumbers(t: { dtype: string; data: ArrayLike<number> }, name: string): ArrayLike<number> {

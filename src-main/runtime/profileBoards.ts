@@ -115,20 +115,224 @@ async function askAgent(
   }
 }
 
+type AtRest = Awaited<ReturnType<typeof askAgent>> & { id: string };
+
+/** What every step of one profiling shares: the boards, their agents, and what is measured so far. */
+interface Session {
+  readonly req: ProfileRequest;
+  readonly farm: Farm;
+  readonly peers: Peers;
+  /** The measurement runs' data folder, removed at the end. */
+  readonly scratch: string;
+  /** Each board's readings at rest and its median ping. */
+  readonly rest: ReadonlyMap<string, AtRest>;
+  /** The board's highest rail reading while the probes ran (none: it has no rails). */
+  readonly busyW: Map<string, number>;
+  /** The agents are emulated boards (the last run said so). */
+  emulated: boolean;
+  /** Steps done, of all the profiling's. */
+  done: number;
+  /** Says the step starting now, and how far the profiling is. */
+  step(s: string): void;
+  /** Throws CANCELLED once the request's signal has fired. */
+  cancelled(): void;
+}
+
+/** Reads the rails of `devices` every second while a run goes on, keeping each board's highest. */
+function sampleBusyPower(s: Session, devices: readonly Device[]): () => void {
+  const sampling = setInterval(() => {
+    for (const d of devices)
+      void askAgent(
+        s.peers.agents.find((a) => a.id === d.id)!,
+        s.peers.tls,
+      )
+        .then((r) => {
+          const w = r.readings?.powerW;
+          if (w != null) s.busyW.set(d.id, Math.max(s.busyW.get(d.id) ?? 0, w));
+        })
+        .catch(() => undefined);
+  }, 1000);
+  return () => clearInterval(sampling);
+}
+
+/** Runs `model` whole on `devices` (replicas), or cut after its first layer onto `next`. */
+async function runOn(
+  s: Session,
+  model: OnnxModel,
+  devices: readonly Device[],
+  frames: number,
+  next?: Device,
+) {
+  const { req, farm } = s;
+  const target = req.target;
+  const pm = plannerModelOf(model.name, inspectModel(model));
+  const cost = new CostModel(analyseChain(pm));
+  const n = cost.layerCount;
+  const layout = next
+    ? [
+        { from: 0, to: 1, parts: [{ share: 1, devices }] },
+        { from: 1, to: n, parts: [{ share: 1, devices: [next] }] },
+      ]
+    : [{ from: 0, to: n, parts: [{ share: 1, devices }] }];
+  const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
+  const stopSampling = sampleBusyPower(s, devices);
+  try {
+    const r = await runModel({
+      model,
+      plan,
+      farm:
+        target.kind === 'boards'
+          ? { kind: 'boards', boards: target.boards }
+          : { kind: 'file', file: s.peers.farmFile! },
+      frames,
+      check: false,
+      // One frame in flight per board: a frame's latency is then its own, not a queue's.
+      window: 1,
+      dataDir: s.scratch,
+      labDir: req.labDir,
+      log: req.log,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    s.emulated = r.emulated;
+    return { pm, report: r };
+  } finally {
+    stopSampling();
+  }
+}
+
+/** Each layer family's probe on every board at once: each board's compute time per family. */
+async function probeTimings(s: Session): Promise<Map<string, ProbeTiming[]>> {
+  const { farm, req } = s;
+  const n = farm.devices.length;
+  const timings = new Map<string, ProbeTiming[]>(farm.devices.map((d) => [d.id, []]));
+  for (const family of PROBE_FAMILIES) {
+    s.cancelled();
+    s.step(`probe ${family} on ${n} ${n === 1 ? 'board' : 'boards'}`);
+    const { pm, report } = await runOn(s, probeModel(family), farm.devices, req.frames * n);
+    // A cancelled run stops feeding frames: what it measured is not a board's figure.
+    s.cancelled();
+    for (const d of farm.devices) {
+      const own = report.devices.find((x) => x.id === d.id);
+      if (!own || own.computeMs <= 0)
+        throw new AppError(
+          'PROFILE_FAILED',
+          `${d.id} computed no frame of the ${family} probe; is its agent running?`,
+        );
+      timings.get(d.id)!.push({ family, model: pm, seconds: own.computeMs / 1000 });
+    }
+    s.done++;
+  }
+  return timings;
+}
+
+/**
+ * Each board's link to the laptop: a large tensor there and back, one frame at a time. The
+ * median frame's time, less the board's compute and a ping's round trip, is the tensor's
+ * two crossings.
+ */
+async function laptopLinks(s: Session, link: OnnxModel): Promise<Map<string, number>> {
+  const wireMs = new Map<string, number>();
+  for (const d of s.farm.devices) {
+    s.cancelled();
+    s.step(`link of ${d.id} to this computer`);
+    const { report } = await runOn(s, link, [d], Math.max(4, s.req.frames));
+    s.cancelled();
+    const own = report.devices.find((x) => x.id === d.id);
+    wireMs.set(d.id, report.latencyMs.p50 - (own?.computeMs ?? 0) - s.rest.get(d.id)!.rttMs);
+    s.done++;
+  }
+  return wireMs;
+}
+
+const mbpsOf = (bits: number, ms: number | undefined) =>
+  ms !== undefined && ms > 0 ? bits / (ms * 1000) : null;
+
+/**
+ * Each board's link to the next: the tensor crosses from one to the other between the two
+ * layers; what the frame took beyond the two boards' laptop crossings (one each way) and
+ * their compute is that hop.
+ */
+async function peerLinks(
+  s: Session,
+  link: OnnxModel,
+  linkBits: number,
+  wireMs: ReadonlyMap<string, number>,
+): Promise<Map<string, Record<string, number>>> {
+  const devices = s.farm.devices;
+  const toPeers = new Map<string, Record<string, number>>(devices.map((d) => [d.id, {}]));
+  for (let i = 0; i + 1 < devices.length; i++) {
+    const [a, b] = [devices[i]!, devices[i + 1]!];
+    s.cancelled();
+    s.step(`link from ${a.id} to ${b.id}`);
+    const { report } = await runOn(s, link, [a], Math.max(4, s.req.frames), b);
+    s.cancelled();
+    const computeMs = report.devices.reduce((t, x) => t + x.computeMs, 0);
+    const edgeMs = (id: string) => (wireMs.get(id)! + s.rest.get(id)!.rttMs) / 2;
+    const mbps = mbpsOf(linkBits, report.latencyMs.p50 - computeMs - edgeMs(a.id) - edgeMs(b.id));
+    if (mbps !== null) toPeers.get(a.id)![b.id] = mbps;
+    s.done++;
+  }
+  return toPeers;
+}
+
+/** One board's stored profile from what was measured of it. */
+function boardProfile(
+  s: Session,
+  d: Device,
+  m: {
+    timings: ReadonlyMap<string, ProbeTiming[]>;
+    linkBits: number;
+    wireMs: ReadonlyMap<string, number>;
+    toPeers: ReadonlyMap<string, Record<string, number>>;
+    measuredAt: string;
+  },
+): BoardProfile {
+  const { target } = s.req;
+  const { emulated } = s;
+  const { measuredAt } = m;
+  const inQemu = target.kind === 'boards' && target.qemu.has(d.id);
+  // Under qemu-user the timings are the laptop's, slowed by translation: never a board's.
+  const basis = emulated || inQemu ? 'emulated' : 'measured';
+  const fit = fitFamilies(d, m.timings.get(d.id)!, { withMessages: emulated });
+  const r = s.rest.get(d.id)!;
+  const idleWatts = r.readings?.powerW ?? null;
+  const busyWatts = s.busyW.get(d.id) ?? null;
+  const base = d.profile;
+  return {
+    device: d.id,
+    stored: {
+      version: STORED_PROFILE_VERSION,
+      base: base.id,
+      measuredAt,
+      profile: {
+        ...base,
+        name: inQemu ? `${base.name} under qemu (not its speed)` : base.name,
+        basis,
+        calibration: `measured ${measuredAt.slice(0, 10)} through its agent, ${fit.fits.length} layer families fitted to ${base.id}${emulated ? ' (emulated board: its built-in speeds come back)' : ''}${inQemu ? ' under qemu-user CPU emulation on an x86 machine: not the speed of a real board' : ''}`,
+        ops: fit.ops,
+        // A real agent's memory at rest is the runtime a plan must leave room for; an
+        // emulated board's is this machine's, so it keeps its profile's.
+        memory:
+          basis === 'measured' && r.readings
+            ? { ...base.memory, runtimeBytes: r.readings.memoryBytes }
+            : base.memory,
+        power:
+          idleWatts !== null && busyWatts !== null && busyWatts >= idleWatts
+            ? { idleWatts, fullWatts: busyWatts }
+            : base.power,
+      },
+      probes: fit.fits.map((f) => ({ family: f.family, seconds: f.seconds, scale: f.scale })),
+      link: { latencyMs: r.rttMs / 2, mbps: mbpsOf(2 * m.linkBits, m.wireMs.get(d.id)) },
+      peers: m.toPeers.get(d.id)!,
+      power: { idleWatts, busyWatts },
+    },
+  };
+}
+
 export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]> {
   const { target } = req;
   const farm = target.farm;
   const n = farm.devices.length;
-  // A run per family, one per board's link to the laptop, one per neighbouring pair.
-  const total = PROBE_FAMILIES.length + 2 * n - 1;
-  let done = 0;
-  const step = (s: string) => {
-    req.say?.(s);
-    req.onProgress?.({ done, total, step: s });
-  };
-  const cancelled = () => {
-    if (req.signal?.aborted) throw new AppError('CANCELLED', 'profiling was cancelled');
-  };
   const scratch = mkdtempSync(join(tmpdir(), 'mchair-profile-'));
   const peers = await openPeers(target, scratch, req.labDir);
   try {
@@ -136,156 +340,34 @@ export async function profileBoards(req: ProfileRequest): Promise<BoardProfile[]
       ...x,
       id: peers.agents[i]!.id,
     }));
-    const rest = new Map(at.map((a) => [a.id, a]));
-    /** The board's highest rail reading while the probes ran (null: it has no rails). */
-    const busyW = new Map<string, number>();
-    let emulated = false;
-    /** Runs `model` whole on `devices` (replicas), or cut after its first layer onto `next`. */
-    const runOn = async (
-      model: OnnxModel,
-      devices: readonly Device[],
-      frames: number,
-      next?: Device,
-    ) => {
-      const pm = plannerModelOf(model.name, inspectModel(model));
-      const cost = new CostModel(analyseChain(pm));
-      const n = cost.layerCount;
-      const layout = next
-        ? [
-            { from: 0, to: 1, parts: [{ share: 1, devices }] },
-            { from: 1, to: n, parts: [{ share: 1, devices: [next] }] },
-          ]
-        : [{ from: 0, to: n, parts: [{ share: 1, devices }] }];
-      const plan = toPlan(cost, layout, farm, { origin: 'profile', objective: 'latency' });
-      const sampling = setInterval(() => {
-        for (const d of devices)
-          void askAgent(
-            peers.agents.find((a) => a.id === d.id)!,
-            peers.tls,
-          )
-            .then((r) => {
-              const w = r.readings?.powerW;
-              if (w != null) busyW.set(d.id, Math.max(busyW.get(d.id) ?? 0, w));
-            })
-            .catch(() => undefined);
-      }, 1000);
-      try {
-        const r = await runModel({
-          model,
-          plan,
-          farm:
-            target.kind === 'boards'
-              ? { kind: 'boards', boards: target.boards }
-              : { kind: 'file', file: peers.farmFile! },
-          frames,
-          check: false,
-          // One frame in flight per board: a frame's latency is then its own, not a queue's.
-          window: 1,
-          dataDir: scratch,
-          labDir: req.labDir,
-          log: req.log,
-          ...(req.signal ? { signal: req.signal } : {}),
-        });
-        emulated = r.emulated;
-        return { pm, report: r };
-      } finally {
-        clearInterval(sampling);
-      }
+    // A run per family, one per board's link to the laptop, one per neighbouring pair.
+    const total = PROBE_FAMILIES.length + 2 * n - 1;
+    const s: Session = {
+      req,
+      farm,
+      peers,
+      scratch,
+      rest: new Map(at.map((a) => [a.id, a])),
+      busyW: new Map(),
+      emulated: false,
+      done: 0,
+      step(line) {
+        req.say?.(line);
+        req.onProgress?.({ done: this.done, total, step: line });
+      },
+      cancelled() {
+        if (req.signal?.aborted) throw new AppError('CANCELLED', 'profiling was cancelled');
+      },
     };
-
-    const timings = new Map<string, ProbeTiming[]>(farm.devices.map((d) => [d.id, []]));
-    for (const family of PROBE_FAMILIES) {
-      cancelled();
-      step(`probe ${family} on ${n} ${n === 1 ? 'board' : 'boards'}`);
-      const { pm, report } = await runOn(probeModel(family), farm.devices, req.frames * n);
-      // A cancelled run stops feeding frames: what it measured is not a board's figure.
-      cancelled();
-      for (const d of farm.devices) {
-        const own = report.devices.find((x) => x.id === d.id);
-        if (!own || own.computeMs <= 0)
-          throw new AppError(
-            'PROFILE_FAILED',
-            `${d.id} computed no frame of the ${family} probe; is its agent running?`,
-          );
-        timings.get(d.id)!.push({ family, model: pm, seconds: own.computeMs / 1000 });
-      }
-      done++;
-    }
-
-    // Each board's link to the laptop: a large tensor there and back, one frame at a time. The
-    // median frame's time, less the board's compute and a ping's round trip, is the tensor's
-    // two crossings.
+    const timings = await probeTimings(s);
     const link = linkProbe();
     const linkBits = plannerModelOf(link.name, inspectModel(link)).inputBytes * 8;
-    const wireMs = new Map<string, number>();
-    for (const d of farm.devices) {
-      cancelled();
-      step(`link of ${d.id} to this computer`);
-      const { report } = await runOn(link, [d], Math.max(4, req.frames));
-      cancelled();
-      const own = report.devices.find((x) => x.id === d.id);
-      wireMs.set(d.id, report.latencyMs.p50 - (own?.computeMs ?? 0) - rest.get(d.id)!.rttMs);
-      done++;
-    }
-    const mbpsOf = (bits: number, ms: number | undefined) =>
-      ms !== undefined && ms > 0 ? bits / (ms * 1000) : null;
-    // Each board's link to the next: the tensor crosses from one to the other between the two
-    // layers; what the frame took beyond the two boards' laptop crossings (one each way) and
-    // their compute is that hop.
-    const toPeers = new Map<string, Record<string, number>>(farm.devices.map((d) => [d.id, {}]));
-    for (let i = 0; i + 1 < n; i++) {
-      const [a, b] = [farm.devices[i]!, farm.devices[i + 1]!];
-      cancelled();
-      step(`link from ${a.id} to ${b.id}`);
-      const { report } = await runOn(link, [a], Math.max(4, req.frames), b);
-      cancelled();
-      const computeMs = report.devices.reduce((t, x) => t + x.computeMs, 0);
-      const edgeMs = (id: string) => (wireMs.get(id)! + rest.get(id)!.rttMs) / 2;
-      const mbps = mbpsOf(linkBits, report.latencyMs.p50 - computeMs - edgeMs(a.id) - edgeMs(b.id));
-      if (mbps !== null) toPeers.get(a.id)![b.id] = mbps;
-      done++;
-    }
-
+    const wireMs = await laptopLinks(s, link);
+    const toPeers = await peerLinks(s, link, linkBits, wireMs);
     const measuredAt = (req.now?.() ?? new Date()).toISOString();
-    return farm.devices.map((d): BoardProfile => {
-      const inQemu = target.kind === 'boards' && target.qemu.has(d.id);
-      // Under qemu-user the timings are the laptop's, slowed by translation: never a board's.
-      const basis = emulated || inQemu ? 'emulated' : 'measured';
-      const fit = fitFamilies(d, timings.get(d.id)!, { withMessages: emulated });
-      const r = rest.get(d.id)!;
-      const idleWatts = r.readings?.powerW ?? null;
-      const busyWatts = busyW.get(d.id) ?? null;
-      const base = d.profile;
-      return {
-        device: d.id,
-        stored: {
-          version: STORED_PROFILE_VERSION,
-          base: base.id,
-          measuredAt,
-          profile: {
-            ...base,
-            name: inQemu ? `${base.name} under qemu (not its speed)` : base.name,
-            basis,
-            calibration: `measured ${measuredAt.slice(0, 10)} through its agent, ${fit.fits.length} layer families fitted to ${base.id}${emulated ? ' (emulated board: its built-in speeds come back)' : ''}${inQemu ? ' under qemu-user CPU emulation on an x86 machine: not the speed of a real board' : ''}`,
-            ops: fit.ops,
-            // A real agent's memory at rest is the runtime a plan must leave room for; an
-            // emulated board's is this machine's, so it keeps its profile's.
-            memory:
-              basis === 'measured' && r.readings
-                ? { ...base.memory, runtimeBytes: r.readings.memoryBytes }
-                : base.memory,
-            power:
-              idleWatts !== null && busyWatts !== null && busyWatts >= idleWatts
-                ? { idleWatts, fullWatts: busyWatts }
-                : base.power,
-          },
-          probes: fit.fits.map((f) => ({ family: f.family, seconds: f.seconds, scale: f.scale })),
-          link: { latencyMs: r.rttMs / 2, mbps: mbpsOf(2 * linkBits, wireMs.get(d.id)) },
-          peers: toPeers.get(d.id)!,
-          power: { idleWatts, busyWatts },
-        },
-      };
-    });
+    return farm.devices.map((d) =>
+      boardProfile(s, d, { timings, linkBits, wireMs, toPeers, measuredAt }),
+    );
   } finally {
     await peers.stop();
     rmSync(scratch, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // can regenerate any frame instead of keeping every input in memory.
 import { elementCount, type WireTensor } from '../../remote-agent/src/protocol/index';
 import { InputError } from '../contract/errors';
-import { floatToHalf } from '../model/onnx';
+import { floatToHalf } from '../model/float16';
 
 export interface FrameSource {
   readonly name: string;
