@@ -65,6 +65,11 @@ export class Programme {
   private readonly tail: Float64Array[];
   private readonly work = new Map<number, readonly [number, number]>();
   /**
+   * boundIps by state (cut * states + units left): it does not depend on λ, and the solves ask
+   * it again and again for the same units left (most of a cold plan's time was spent there).
+   */
+  private readonly bounds = new Map<number, number>();
+  /**
    * For each state found to have no layout at some λ, the least such λ: none has at any higher
    * λ either (a layout for the higher λ, its spare replicas dropped, would serve the lower).
    */
@@ -171,6 +176,17 @@ export class Programme {
     return w;
   }
 
+  /** boundIps for the units of state index `left` (as the solve numbers them), kept. */
+  private boundAt(ci: number, left: number, avail: readonly number[]): number {
+    const key = ci * this.states + left;
+    let b = this.bounds.get(key);
+    if (b === undefined) {
+      b = this.boundIps(ci, avail);
+      this.bounds.set(key, b);
+    }
+    return b;
+  }
+
   /** Air time per byte for a hop received by these units (weights: their share of frames). */
   private airPerByte(weights: ReadonlyArray<{ medium: Medium; w: number }>): number {
     let t = 0;
@@ -260,7 +276,7 @@ export class Programme {
       const avail = this.kinds.map(
         (_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1),
       );
-      if (this.boundIps(ci, avail) < lambda) return NONE;
+      if (this.boundAt(ci, left, avail) < lambda) return NONE;
       const byParts = new Map<number, Best>();
       const take = new Array<number>(K).fill(0);
       const consider = (cb: number, used: number) => {
@@ -293,8 +309,10 @@ export class Programme {
         // longer stage can either (a split, which can beat that, ends at splitEnd at the latest).
         const bound = avail.reduce((s, n, k) => s + n * rate[k]!, 0);
         if (!splittable && bound < lambda) break;
-        if (splittable) this.everyTake(ci, cb, lambda, avail, take, (used) => consider(cb, used));
-        else this.minimalTakes(ci, cb, lambda, avail, rate, take, (used) => consider(cb, used));
+        if (splittable)
+          this.everyTake(ci, cb, lambda, left, avail, take, (used) => consider(cb, used));
+        else
+          this.minimalTakes(ci, cb, lambda, left, avail, rate, take, (used) => consider(cb, used));
       }
       if (byParts.size === 0) {
         this.infeasibleFrom.set(key, Math.min(lambda, this.infeasibleFrom.get(key) ?? Infinity));
@@ -320,6 +338,7 @@ export class Programme {
     ci: number,
     cb: number,
     lambda: number,
+    left: number,
     avail: readonly number[],
     take: number[],
     visit: (used: number) => void,
@@ -350,7 +369,7 @@ export class Programme {
       if (
         mixed <= this.maxKindsPerStage &&
         upper * (1 + 1e-9) >= lambda &&
-        (last || this.boundIps(cb, rest) >= lambda)
+        (last || this.boundAt(cb, left - used, rest) >= lambda)
       )
         visit(used);
     }
@@ -367,6 +386,7 @@ export class Programme {
     ci: number,
     cb: number,
     lambda: number,
+    left: number,
     avail: readonly number[],
     rate: readonly number[],
     take: number[],
@@ -408,8 +428,9 @@ export class Programme {
         const m = Math.min(min, slow[k]!);
         // A replica to spare, too many kinds, or too little left: so with any more units.
         if (s - m >= lambda || mixed + 1 > this.maxKindsPerStage) break;
-        if (!last && this.boundIps(cb, rest) < lambda) break;
-        walk(k + 1, up, s, m, mixed + 1, used + n * this.strides[k]!);
+        const u = used + n * this.strides[k]!;
+        if (!last && this.boundAt(cb, left - u, rest) < lambda) break;
+        walk(k + 1, up, s, m, mixed + 1, u);
       }
       take[k] = 0;
       rest[k] = avail[k]!;
