@@ -376,6 +376,10 @@ describe('exact search on random farms', () => {
       expect(grouped.candidates[0]!.evaluation.ips).toBeLessThanOrEqual(
         found.candidates[0]!.evaluation.ips * (1 + 1e-3),
       );
+    // The heuristic alone (as on farms too big for the exact programme): grouped, so not exact.
+    const alone = search(cost, farm, { objective: 'ips', heuristicOnly: true });
+    expect(alone.exact).toBe(false);
+    expect(alone.candidates[0]!.evaluation.ips).toBeGreaterThan(0);
     const rnd = seeded(1913);
     for (let i = 0; i < 4; i++) {
       const wide = randomFarm(rnd, 13 + Math.floor(rnd() * 12), 2, false);
