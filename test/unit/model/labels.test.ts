@@ -23,14 +23,19 @@ function synsetLabels(file: string): string[] {
 }
 
 describe("the app's ImageNet labels", () => {
+  // The reference list lies outside the repository (beside the lab's checkout): a clone
+  // elsewhere checks the repository's copy only.
   for (const [which, file] of Object.entries(SYNSETS))
-    it(`are the ${which} synset's names, class N on line N+1`, () => {
-      expect(existsSync(file), `${file} is missing`).toBe(true);
-      const want = synsetLabels(file);
-      expect(want).toHaveLength(1000);
-      expect(names).toEqual(want);
-      expect(IMAGENET_LABELS).toEqual(want);
-    });
+    it.skipIf(which === 'reference' && !existsSync(file))(
+      `are the ${which} synset's names, class N on line N+1`,
+      () => {
+        expect(existsSync(file), `${file} is missing`).toBe(true);
+        const want = synsetLabels(file);
+        expect(want).toHaveLength(1000);
+        expect(names).toEqual(want);
+        expect(IMAGENET_LABELS).toEqual(want);
+      },
+    );
 
   it('name the kitten classes as the synset spells them', () => {
     const imagenet = labelsOf({ labels: 'imagenet' });
