@@ -23,14 +23,15 @@ export function buildCli() {
   });
 }
 
-/** Writes mobilenetv2.onnx and resnet50-v1.onnx (seeded weights) into `dir`. */
-export async function writeNewOpModels(dir) {
-  // The exporters are TypeScript: bundled and run once, from out/ so the bundle's packages
-  // resolve from the repository's node_modules.
-  const writer = `${root}out/bench/new-op-models.mjs`;
+/**
+ * Bundles test/bench/NAME.ts to out/bench/NAME.mjs and returns its path: benches written in
+ * TypeScript run from out/ so the bundle's packages resolve from the repository's node_modules.
+ */
+export async function bundleBench(name) {
+  const out = `${root}out/bench/${name}.mjs`;
   await build({
-    entryPoints: [`${root}test/bench/new-op-models.ts`],
-    outfile: writer,
+    entryPoints: [`${root}test/bench/${name}.ts`],
+    outfile: out,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -38,6 +39,12 @@ export async function writeNewOpModels(dir) {
     absWorkingDir: root,
     logLevel: 'error',
   });
+  return out;
+}
+
+/** Writes mobilenetv2.onnx and resnet50-v1.onnx (seeded weights) into `dir`. */
+export async function writeNewOpModels(dir) {
+  const writer = await bundleBench('new-op-models');
   execFileSync(process.execPath, [writer, dir], { cwd: root, stdio: 'inherit' });
   return { mobilenetv2: join(dir, 'mobilenetv2.onnx'), resnet50: join(dir, 'resnet50-v1.onnx') };
 }

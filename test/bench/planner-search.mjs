@@ -3,20 +3,9 @@
 // Bundles test/bench/planner-search.ts and runs it; see that file for what it prints.
 // Usage: node test/bench/planner-search.mjs [MODEL] [FARMS_PER_SIZE]   (vgg16, 4)
 import { execFileSync } from 'node:child_process';
-import { build } from 'esbuild';
+import { bundleBench, root } from './bench-models.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
-const out = `${root}out/bench/planner-search.mjs`;
-await build({
-  entryPoints: [`${root}test/bench/planner-search.ts`],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  absWorkingDir: root,
-  logLevel: 'error',
-});
+const out = await bundleBench('planner-search');
 try {
   execFileSync(process.execPath, [out, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 } catch {
