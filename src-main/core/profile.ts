@@ -66,6 +66,7 @@ export function profileHandlers(
         } else {
           const boards = await inventoryBoards(
             dataDir,
+            await Inventory.load(inventoryPath),
             devices,
             { confirmed, acceptedOnce },
             secrets,

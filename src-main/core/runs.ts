@@ -48,11 +48,11 @@ const PREVIEW_MS = 200;
  */
 export async function inventoryBoards(
   dataDir: string,
+  inventory: Inventory,
   names: readonly string[],
   answers: { confirmed: string[]; acceptedOnce: string[] },
   secrets: SecretStore,
 ): Promise<RunBoards> {
-  const inventory = await Inventory.load(defaultInventoryPath(dataDir));
   const devices = inventory.select(names);
   const connector = await Connector.create({
     dataDir,
@@ -71,10 +71,17 @@ export async function inventoryBoards(
   return { devices, connector, ...(all ? { inventory: inventory.path } : {}) };
 }
 
-async function farmOf(dataDir: string, farm: RunFarm, secrets: SecretStore): Promise<FarmChoice> {
+async function farmOf(
+  dataDir: string,
+  inventory: Inventory,
+  farm: RunFarm,
+  secrets: SecretStore,
+): Promise<FarmChoice> {
   if (farm.kind === 'emulate') return { kind: 'emulate', spec: farm.spec };
-  if (farm.kind === 'inventory')
-    return { kind: 'boards', boards: await inventoryBoards(dataDir, farm.devices, farm, secrets) };
+  if (farm.kind === 'inventory') {
+    const boards = await inventoryBoards(dataDir, inventory, farm.devices, farm, secrets);
+    return { kind: 'boards', boards };
+  }
   await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
   return { kind: 'file', file: labFarmFile(dataDir) };
 }
@@ -141,8 +148,10 @@ async function setUpOf(
   // The card names the preview's classes and says how the page cuts its pictures.
   const card = await library.card(model);
   const labels = card ? labelsOf(card) : undefined;
-  const where = await farmOf(o.dataDir, farm, o.secrets);
-  const profiles = (await Inventory.load(defaultInventoryPath(o.dataDir))).storedProfiles();
+  // Read once for the set: the boards it runs on and their measured profiles.
+  const inventory = await Inventory.load(defaultInventoryPath(o.dataDir));
+  const where = await farmOf(o.dataDir, inventory, farm, o.secrets);
+  const profiles = inventory.storedProfiles();
   // The meters saved in Settings measure every run from the app; without any, an emulated
   // farm still gets its emulated per-board meters (runtime/power.ts).
   const power = await withSavedMeters(o.dataDir);
