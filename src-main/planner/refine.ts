@@ -5,19 +5,47 @@
 import type { CostModel, Evaluation, Layout } from './cost';
 import type { Device, Farm } from './farm';
 
-interface Move {
+export interface Move {
   readonly layout: Layout;
   readonly evaluation: Evaluation;
 }
 
 /** Where a device comes from: idle, or one of its roles (stage, part). */
-type Donor = readonly [number, number] | null;
+export type Donor = readonly [number, number] | null;
+
+/**
+ * Evaluates layouts for a local search within a budget of evaluations (a 100-board layout costs
+ * about 0.45 ms to evaluate, a 16-board one a tenth of that, so the budget counts devices).
+ */
+export class Judge {
+  /** Device evaluations left. */
+  private left: number;
+
+  constructor(
+    private readonly cost: CostModel,
+    private readonly farm: Farm,
+    evaluations = Infinity,
+  ) {
+    this.left = evaluations * farm.devices.length;
+  }
+
+  get spent(): boolean {
+    return this.left <= 0;
+  }
+
+  /** The layout evaluated, or null when the budget is spent. */
+  judge(layout: Layout): Move | null {
+    if (this.left <= 0) return null;
+    this.left -= this.farm.devices.length;
+    return { layout, evaluation: this.cost.evaluate(layout, this.farm) };
+  }
+}
 
 /**
  * The layout with `device` moved from its role `from` (none when idle) to part `pi` of stage
  * `si`; any other role it holds stays.
  */
-function moved(layout: Layout, device: Device, from: Donor, si: number, pi: number): Layout {
+export function moved(layout: Layout, device: Device, from: Donor, si: number, pi: number): Layout {
   return layout.map((s, i) => ({
     ...s,
     parts: s.parts.map((p, j) => {
@@ -28,43 +56,56 @@ function moved(layout: Layout, device: Device, from: Donor, si: number, pi: numb
   }));
 }
 
+/**
+ * Devices that may join another part: every idle one, and the replicas of parts that have more
+ * than one (not those of part `keep`), one per kind of device and place (same profile, same medium,
+ * same donor part are interchangeable).
+ */
+export function offers(
+  layout: Layout,
+  idle: readonly Device[],
+  keep?: readonly [number, number],
+): Array<{ d: Device; from: Donor }> {
+  const seen = new Set<string>();
+  const out: Array<{ d: Device; from: Donor }> = [];
+  const target = keep ? layout[keep[0]]!.parts[keep[1]]!.devices : [];
+  const offer = (d: Device, from: Donor) => {
+    if (target.includes(d)) return;
+    const key = `${from ? from.join('.') : 'idle'}\u0000${d.profile.id}\u0000${d.medium.id}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ d, from });
+    }
+  };
+  for (const d of idle) offer(d, null);
+  layout.forEach((s, i) =>
+    s.parts.forEach((p, j) => {
+      if (p.devices.length > 1 && !(keep && keep[0] === i && keep[1] === j))
+        for (const d of p.devices) offer(d, [i, j]);
+    }),
+  );
+  return out;
+}
+
+/** `maxMoves` replicas added at most; `judge` may bound the evaluations. */
 export function refine(
   cost: CostModel,
   farm: Farm,
   start: Layout,
   maxMoves = 4 * farm.devices.length,
+  judge = new Judge(cost, farm),
 ): Move {
   let best: Move = { layout: start, evaluation: cost.evaluate(start, farm) };
   for (let n = 0; n < maxMoves && best.evaluation.bottleneck.kind === 'stage'; n++) {
     const ev = best.evaluation;
     const si = ev.bottleneck.index;
     const pi = ev.stageBottleneckPart[si]!;
-    // One candidate per kind of device and place it comes from: same profile, same medium,
-    // same donor part are interchangeable.
-    const seen = new Set<string>();
-    const candidates: Array<{ d: Device; from: Donor }> = [];
-    const offer = (d: Device, from: Donor) => {
-      const key = `${from ? from.join('.') : 'idle'}\u0000${d.profile.id}\u0000${d.medium.id}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        candidates.push({ d, from });
-      }
-    };
-    for (const d of ev.idle) offer(d, null);
-    const target = best.layout[si]!.parts[pi]!.devices;
-    best.layout.forEach((s, i) =>
-      s.parts.forEach((p, j) => {
-        if (p.devices.length > 1 && !(i === si && j === pi))
-          for (const d of p.devices) if (!target.includes(d)) offer(d, [i, j]);
-      }),
-    );
     let next: Move | null = null;
-    for (const { d, from } of candidates) {
-      const layout = moved(best.layout, d, from, si, pi);
-      const evaluation = cost.evaluate(layout, farm);
-      if (!evaluation.fits) continue;
-      if (evaluation.ips > (next ?? best).evaluation.ips * (1 + 1e-9))
-        next = { layout, evaluation };
+    for (const { d, from } of offers(best.layout, ev.idle, [si, pi])) {
+      const m = judge.judge(moved(best.layout, d, from, si, pi));
+      if (!m) break;
+      if (!m.evaluation.fits) continue;
+      if (m.evaluation.ips > (next ?? best).evaluation.ips * (1 + 1e-9)) next = m;
     }
     if (!next) break;
     best = next;
