@@ -125,15 +125,19 @@ const dates = (entries: readonly StoredProfile[]) => {
   return days.length > 1 ? `${days[0]}..${days[days.length - 1]}` : days[0]!;
 };
 
+/** The links a board's entry timed, each Mbit/s once: to the laptop, and each hop it sent. */
+const linksOf = (e: StoredProfile): number[] => [
+  ...(e.link.mbps !== null ? [e.link.mbps] : []),
+  ...Object.values(e.peers),
+];
+
 /**
  * Each board's measured Mbit/s: every figure it moved data at, to the laptop and to or from a
  * peer (a peer's entry names it too). None when its link could not be timed.
  */
 function boardMbps(id: string, entries: ReadonlyMap<string, StoredProfile>): number[] {
-  const own = entries.get(id)!;
   return [
-    ...(own.link.mbps !== null ? [own.link.mbps] : []),
-    ...Object.values(own.peers),
+    ...linksOf(entries.get(id)!),
     ...[...entries].flatMap(([other, e]) =>
       other !== id && e.peers[id] !== undefined ? [e.peers[id]] : [],
     ),
@@ -155,9 +159,10 @@ function measuredMedia(
   for (const m of new Set(farm.devices.map((d) => d.medium))) {
     if (m.kind !== 'shared' || shared.has(m.id)) continue;
     const on = farm.devices.filter((d) => d.medium.id === m.id && entries.has(d.id));
-    const mbps = on.flatMap((d) => boardMbps(d.id, entries));
-    if (mbps.length === 0) continue;
     const used = on.map((d) => entries.get(d.id)!);
+    // Each link once: the laptop's to each board, and each hop from the board that sent it.
+    const mbps = used.flatMap(linksOf);
+    if (mbps.length === 0) continue;
     shared.set(m.id, {
       ...m,
       mbps: median(mbps),

@@ -153,6 +153,18 @@ describe('measured links and memory', () => {
       source: 'measured 2026-12-06 (median of 2 links of 1 board)',
     });
     expect(farm.devices[0]!.medium.mbps).toBe(40);
+    // Both boards measured: the hop between them counts once (from its sender), not per board.
+    const both = withStoredProfiles(
+      farm,
+      {
+        'pi3-1': linked({ latencyMs: 2.4, mbps: 18 }, { 'pi3-2': 14 }),
+        'pi3-2': linked({ latencyMs: 2, mbps: 20 }, {}),
+      },
+      now,
+    ).farm.coordinator;
+    expect(both.mbps).toBe(18);
+    expect(both.latencyMs).toBe(2.2);
+    expect(both.source).toBe('measured 2026-12-06 (median of 3 links of 2 boards)');
 
     // A cell measured at 2 Mbit/s carries fewer frames than the built-in 40: the plan says so.
     const slowAir = withStoredProfiles(
