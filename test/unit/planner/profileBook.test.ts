@@ -235,6 +235,27 @@ describe('measured links and memory', () => {
       source: 'measured 2026-12-06',
     });
     expect(used.devices[1]!.medium).toBe(wired.devices[1]!.medium);
+    // With the laptop on Wi-Fi, its link to the board is bounded by the air, not by the port:
+    // only the hop over the switch to pi3-2 tells the port.
+    const viaAir = farmFromFile(
+      {
+        devices: [
+          { id: 'pi3-1', profile: 'pi3', medium: 'ethernet-100' },
+          { id: 'pi3-2', profile: 'pi3', medium: 'ethernet-100' },
+        ],
+        coordinator: { medium: 'wifi-2.4' },
+      },
+      'farm.json',
+    );
+    const port = (peers: StoredProfile['peers']) =>
+      withStoredProfiles(viaAir, { 'pi3-1': linked({ latencyMs: 3.5, mbps: 30 }, peers) }, now).farm
+        .devices[0]!.medium;
+    expect(port({})).toBe(viaAir.devices[0]!.medium);
+    expect(port({ 'pi3-2': 70 })).toMatchObject({
+      mbps: 70,
+      latencyMs: 0.3,
+      source: 'measured 2026-12-06',
+    });
     // A hop crosses the switch once, at its slower end: pi3-1's measured 40 Mbit/s port, not
     // the laptop's built-in 94, paces a frame to it and back.
     const plan = planModel(model, used).plans[0]!;
