@@ -24,7 +24,7 @@ import {
 } from './protocol/schema';
 import { checkTensor } from './protocol/tensor';
 import { mediumLink, portLink, type Link } from './protocol/medium';
-import { checkPartMemory, residentBytes } from './memory';
+import { availableBytes, checkPartMemory, residentBytes } from './memory';
 import { Board, CpuMeter } from './telemetry';
 import { Turns } from './turns';
 
@@ -284,6 +284,7 @@ export class Agent {
       agentId: this.cfg.id,
       cpuPercent: cpu.sample(),
       rssBytes: await residentBytes(),
+      availableBytes: await availableBytes(),
       ...(await this.board.read()),
       emulated: this.cfg.profile !== null,
     };

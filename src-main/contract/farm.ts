@@ -9,6 +9,8 @@ export const BoardReadings = z.object({
   cpuPercent: z.number(),
   /** The agent's resident memory. */
   memoryBytes: z.number(),
+  /** What the board's kernel could still give without swapping; null where not reported. */
+  availableBytes: z.number().nullable().default(null),
   temperatureC: z.number().nullable(),
   /** Sum of the board's own power rails (TX2, Pi 5); null on boards without them. */
   powerW: z.number().nullable(),

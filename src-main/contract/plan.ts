@@ -57,6 +57,15 @@ export const PlanDeviceRole = z.object({
   profile: z.string(),
   /** Where its profile's figures come from: "built in", "measured 2026-12-06", ... */
   profileSource: z.string().max(200).default('built in'),
+  /** The link the plan costs its messages on, and where its figures come from (older plans lack it). */
+  link: z
+    .object({
+      medium: z.string().max(40),
+      mbps: z.number().positive(),
+      latencyMs: z.number().min(0),
+      source: z.string().max(200),
+    })
+    .optional(),
   /** Null when the plan leaves the device idle; its first role when it has several. */
   stage: z.string().nullable(),
   part: z.string().nullable(),
@@ -165,4 +174,23 @@ export function profileSources(plan: Pick<Plan, 'devices'>): string {
   for (const d of plan.devices)
     by.set(d.profileSource, [...(by.get(d.profileSource) ?? []), d.device]);
   return [...by].map(([source, devices]) => `${source} (${devices.join(', ')})`).join('; ');
+}
+
+/** A device's link as the plan, the Plan view and the Run view show it. */
+export function linkText(l: NonNullable<PlanDeviceRole['link']>): string {
+  return `${l.medium} ${Number(l.mbps.toPrecision(3))} Mbit/s, ${Number(l.latencyMs.toPrecision(2))} ms, ${l.source}`;
+}
+
+/**
+ * The links a plan's figures were costed on, board by board: "wifi-2.4 37.5 Mbit/s, 2.1 ms,
+ * measured 2026-12-06 (...) (pi3-1, pi3-2); ethernet-100 94 Mbit/s, 0.3 ms, built in (pi4-1)".
+ */
+export function linkSources(plan: Pick<Plan, 'devices'>): string {
+  const by = new Map<string, string[]>();
+  for (const d of plan.devices) {
+    if (!d.link) continue;
+    const key = linkText(d.link);
+    by.set(key, [...(by.get(key) ?? []), d.device]);
+  }
+  return [...by].map(([link, devices]) => `${link} (${devices.join(', ')})`).join('; ');
 }

@@ -14,6 +14,7 @@ export async function readingsOf(client: PeerClient): Promise<BoardReadings | nu
     return {
       cpuPercent: r.cpuPercent,
       memoryBytes: r.rssBytes,
+      availableBytes: r.availableBytes,
       temperatureC: r.temperatureC,
       // Power only where the board has rails; an emulated board's power is a run's figure.
       powerW: r.rails.length > 0 ? r.rails.reduce((a, x) => a + x.w, 0) : null,

@@ -454,11 +454,16 @@ function latencyOf(
   cutBytes: readonly number[],
   layerCount: number,
 ): number {
-  const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) =>
-    [...new Set([...a, ...b])].reduce(
-      (t, m) => t + bytes / bytesPerSecOf(m) + m.latencyMs / 1000,
-      0,
-    );
+  // A hop crosses each medium once, at its slowest member's pace: boards on one switch with
+  // measured ports of their own each carry their own figures (planner/profileBook.ts).
+  const hopSec = (bytes: number, a: readonly Medium[], b: readonly Medium[]) => {
+    const slowest = new Map<string, number>();
+    for (const m of [...a, ...b]) {
+      const t = bytes / bytesPerSecOf(m) + m.latencyMs / 1000;
+      slowest.set(m.id, Math.max(t, slowest.get(m.id) ?? 0));
+    }
+    return [...slowest.values()].reduce((t, x) => t + x, 0);
+  };
   const mediaOf = (si: number) => layout[si]!.parts.flatMap((p) => p.devices.map((d) => d.medium));
   const last = layout.length - 1;
   let latencySec = 0;

@@ -69,7 +69,7 @@ export function explainBottleneck(cost: CostModel, layout: Layout, ev: Evaluatio
       kind: 'medium',
       where: m.medium.id,
       ips: b.ips,
-      why: `the shared ${m.medium.id} medium (${m.medium.mbps} Mbit/s) carries ${mb(m.bytesPerFrame)} per frame: frames, activations between stages and results all use the same air`,
+      why: `the shared ${m.medium.id} medium (${Number(m.medium.mbps.toPrecision(3))} Mbit/s, ${profileSource(m.medium)}) carries ${mb(m.bytesPerFrame)} per frame: frames, activations between stages and results all use the same air`,
     };
   }
   if (b.kind === 'device') {
@@ -236,6 +236,12 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
       device: d.id,
       profile: d.profile.id,
       profileSource: profileSource(d.profile),
+      link: {
+        medium: d.medium.id,
+        mbps: d.medium.mbps,
+        latencyMs: d.medium.latencyMs,
+        source: profileSource(d.medium),
+      },
       stage: first?.stage ?? null,
       part: first?.part ?? null,
       memoryBytes: Math.round(u ? u.peakBytes : d.profile.memory.runtimeBytes),

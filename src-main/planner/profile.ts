@@ -142,6 +142,8 @@ export const Medium = z.object({
   kind: z.enum(['shared', 'switched']),
   mbps: Positive,
   latencyMs: z.number().min(0),
+  /** Where its figures come from when measured ("measured 2026-12-06 ..."); built in when absent. */
+  source: z.string().max(200).optional(),
 });
 export type Medium = z.infer<typeof Medium>;
 
@@ -163,8 +165,8 @@ export const BUILTIN_MEDIA: ReadonlyMap<string, Medium> = new Map(
   parseBuiltIn(z.array(Medium), media, 'media.json').map((m) => [m.id, m]),
 );
 
-/** Where a profile's figures come from, in the words the plan, run and views show. */
-export function profileSource(p: DeviceProfile): string {
+/** Where a profile's or a link's figures come from, in the words the plan, run and views show. */
+export function profileSource(p: DeviceProfile | Medium): string {
   return p.source ?? 'built in';
 }
 

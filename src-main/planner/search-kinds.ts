@@ -57,11 +57,12 @@ function kindOf(devices: readonly Device[], count: number): Kind {
   };
 }
 
-/** Devices of identical profile and medium, one unit each. */
+/** Devices of identical profile and medium (a measured port's figures too), one unit each. */
 export function identicalKinds(farm: Farm): Kind[] {
-  return groupBy(farm.devices, (d) => `${JSON.stringify(d.profile)}\u0000${d.medium.id}`).map((l) =>
-    kindOf(l, l.length),
-  );
+  return groupBy(
+    farm.devices,
+    (d) => `${JSON.stringify(d.profile)}\u0000${JSON.stringify(d.medium)}`,
+  ).map((l) => kindOf(l, l.length));
 }
 
 /** The exact programme's units, or null when the farm is too large for it. */
@@ -91,7 +92,7 @@ export function groupedKinds(cost: CostModel, farm: Farm, maxUnits: number): Kin
       for (let j = i + 1; j < lists.length; j++) {
         const apart =
           Math.abs(Math.log(speed(lists[i]!) / speed(lists[j]!))) +
-          (lists[i]![0]!.medium === lists[j]![0]!.medium ? 0 : 100);
+          (lists[i]![0]!.medium.id === lists[j]![0]!.medium.id ? 0 : 100);
         if (apart < best[2]) best = [i, j, apart];
       }
     }

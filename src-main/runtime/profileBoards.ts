@@ -4,8 +4,8 @@
 // emulated board then holds each frame for its built-in profile's time). Then each board alone
 // moves a large tensor to and from the laptop (its link's speed), and to the next board (theirs),
 // is pinged (its latency), and
-// its agent's readings give its memory at rest and, where its rails report, its idle and busy
-// power. The result is each board's stored profile (planner/profileBook.ts).
+// its agent's readings give its memory at rest and what its parts may use (MemAvailable) and,
+// where its rails report, its idle and busy power. The result is each board's stored profile (planner/profileBook.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import type { Device, Farm } from '../planner/farm';
 import { analyseChain } from '../planner/layers';
 import { toPlan } from '../planner/plan';
 import { linkProbe, PROBE_FAMILIES, probeModel } from '../planner/probes';
-import { STORED_PROFILE_VERSION, type StoredProfile } from '../planner/profileBook';
+import { memoryAtRest, STORED_PROFILE_VERSION, type StoredProfile } from '../planner/profileBook';
 import { plannerModelOf } from '../planner/source';
 import type { Logger } from '../log';
 import { within } from '../shared/within';
@@ -310,12 +310,8 @@ function boardProfile(
         basis,
         calibration: `measured ${measuredAt.slice(0, 10)} through its agent, ${fit.fits.length} layer families fitted to ${base.id}${emulated ? ' (emulated board: its built-in speeds come back)' : ''}${inQemu ? ' under qemu-user CPU emulation on an x86 machine: not the speed of a real board' : ''}`,
         ops: fit.ops,
-        // A real agent's memory at rest is the runtime a plan must leave room for; an
-        // emulated board's is this machine's, so it keeps its profile's.
-        memory:
-          basis === 'measured' && r.readings
-            ? { ...base.memory, runtimeBytes: r.readings.memoryBytes }
-            : base.memory,
+        // An emulated board's readings are this machine's, so it keeps its profile's memory.
+        memory: basis === 'measured' && r.readings ? memoryAtRest(base, r.readings) : base.memory,
         power:
           idleWatts !== null && busyWatts !== null && busyWatts >= idleWatts
             ? { idleWatts, fullWatts: busyWatts }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { AppError, InputError } from '../contract/index';
 import { plainIssues, readJsonAs } from '../files/kind';
 import type { RunEnergy } from '../contract/energy';
-import { Plan, profileSources } from '../contract/plan';
+import { linkSources, Plan, profileSources } from '../contract/plan';
 import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
 import { encodeModel, inspectModel, type ModelInspection } from '../model/index';
@@ -242,7 +242,7 @@ export async function runModel(req: RunRequest): Promise<RunReport> {
       req.events?.emit('run/plan', { runId: rec.id, plan: p, tensorBytes });
     showPlan(plan);
     req.say?.(
-      `run ${rec.id}: ${m.model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
+      `run ${rec.id}: ${m.model.name}, plan ${plan.origin} (predicted ${plan.prediction.ips.toFixed(2)} IPS; profiles: ${profileSources(plan)}; links: ${linkSources(plan)}), ${req.frames} frames${farm.emulated ? ' on an emulated farm' : ''}`,
     );
     await rec.writeFile('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
     // Boards hold frames for their built-in profile's time: the plan is costed again on them only

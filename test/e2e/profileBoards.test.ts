@@ -1,7 +1,8 @@
 // The Farm view's Profile action in Chromium against a real `mchair serve`: a 2-board virtual
 // farm started from the view, one board profiled (progress shown while the probes run, then
 // "measured <date>" beside it, the other still built in), then Profile all with Cancel, and the
-// Plan view's plan saying which profile each board's figures come from.
+// Plan view's plan and the Run view's run saying which profile and link each board's figures
+// come from.
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, LabPage } from './labPage';
@@ -69,6 +70,25 @@ describe('Farm view: Profile (Chromium)', () => {
       .getByRole('cell', { name: /^pi3-1: measured \d{4}-\d\d-\d\d/ })
       .waitFor({ timeout: 60_000 });
     await page.getByRole('cell', { name: 'pi3-2: built in' }).waitFor();
+    // An emulated board's link is the farm's own, paced by the emulator: built in, said so.
+    await page
+      .getByRole('cell', { name: 'pi3-1 link: wifi-2.4 40 Mbit/s, 3 ms, built in' })
+      .waitFor();
+
+    // The Run view's run of the planner's best says the same, board by board.
+    await lab.openView('Run');
+    await page.getByRole('radio', { name: 'Synthetic' }).check();
+    await page.getByRole('spinbutton', { name: 'Frames' }).fill('6');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const sources = page.locator('[data-test="run-plan-sources"]');
+    await sources.waitFor({ timeout: 90_000 });
+    expect(await sources.textContent()).toMatch(
+      /Profiles: measured \d{4}-\d\d-\d\d \(emulated board\) \(pi3-1\); built in \(pi3-2\)\. Links: wifi-2\.4 40 Mbit\/s, 3 ms, built in \(pi3-1, pi3-2\)\./,
+    );
+    const state = page.locator('[data-state]');
+    await expect
+      .poll(() => state.getAttribute('data-state'), { timeout: 90_000 })
+      .toMatch(/^(done|stopped)$/);
     expect(lab.consoleErrors).toEqual([]);
   }, 420_000);
 });

@@ -114,6 +114,11 @@ export class Router {
     this.answersResults = answersResults(deployment);
   }
 
+  /** Resolves once `bytes` of results on an answer have crossed this board's link (if paced). */
+  async answerCrossed(bytes: number): Promise<void> {
+    if (this.link && bytes > 0) await this.link.transmit(bytes);
+  }
+
   /**
    * Sends the outputs of (stage `from`, part `fromPart`) for one frame onward; `from` is -1 for
    * the coordinator's source. Returns once every message is handed to its connection.

@@ -20,6 +20,11 @@ const boardFields = [
   { name: 'throttled', type: ['null', 'int'], default: null },
   { name: 'rails', type: { type: 'array', items: 'Rail' } },
   { name: 'emulated', type: 'boolean' },
+  /**
+   * What the kernel could still give without swapping (MemAvailable): with rssBytes, the memory
+   * parts may use on the board. Null where there is no /proc, or from an agent before it.
+   */
+  { name: 'availableBytes', type: ['null', 'long'], default: null },
 ] as const;
 
 const protocol = {

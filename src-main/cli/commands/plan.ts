@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { readJsonAs } from '../../files/kind';
-import { PlanObjective, rolesOf, type Plan } from '../../contract/plan';
+import { linkSources, PlanObjective, rolesOf, type Plan } from '../../contract/plan';
 import {
   comparePlans,
   farmFromFile,
@@ -96,6 +96,7 @@ export function presentPlan(p: PlanOutput): string {
       (m) =>
         `medium ${m.medium}: ${(m.bytesPerFrame / 1e3).toFixed(0)} kB per frame, ${pct(m.utilisation)} busy`,
     ),
+    `links: ${linkSources(p) || 'not in this plan'}`,
     'device      profile     role    memory (budget)       util  profile from',
     ...p.devices.map((d) => {
       const role =

@@ -54,7 +54,7 @@ function present(r: ProfileResult): string {
           .map(([to, mbps]) => `; to ${to} ${mbps.toFixed(1)} Mbit/s`)
           .join(
             '',
-          )}; runtime ${(d.profile.memory.runtimeBytes / 2 ** 20).toFixed(0)} MiB; power ${d.power.idleWatts === null ? 'no meter or rails' : `${d.power.idleWatts.toFixed(2)} W idle, ${d.power.busyWatts?.toFixed(2) ?? '?'} W busy`}`,
+          )}${d.profile.basis === 'emulated' ? " (emulated: plans keep the farm's links)" : ''}; runtime ${(d.profile.memory.runtimeBytes / 2 ** 20).toFixed(0)} MiB, parts may use ${(d.profile.memory.budgetBytes / 2 ** 20).toFixed(0)} MiB; power ${d.power.idleWatts === null ? 'no meter or rails' : `${d.power.idleWatts.toFixed(2)} W idle, ${d.power.busyWatts?.toFixed(2) ?? '?'} W busy`}`,
       ].join('\n'),
     ),
     `kept in ${r.inventory}: mchair plan and run --plan auto use them`,

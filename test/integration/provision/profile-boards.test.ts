@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Plan } from '../../../src-main/contract/plan';
+import { builtInProfile } from '../../../src-main/planner/profile';
 import { PROBE_FAMILIES } from '../../../src-main/planner/probes';
 import { StoredProfile } from '../../../src-main/planner/profileBook';
 import { runMchair, type CliResult } from '../cli/run-mchair';
@@ -60,8 +61,13 @@ describe('mchair profile on a provisioned board', () => {
       expect(p.seconds).toBeGreaterThan(0);
       expect(p.seconds).toBeLessThan(5);
     }
-    // Its agent's memory at rest is the runtime a plan leaves room for.
-    expect(board!.profile.memory.runtimeBytes).toBeGreaterThan(10 * 2 ** 20);
+    // Its agent's memory at rest is the runtime a plan leaves room for; that and what the
+    // kernel could still give bound its parts, never above the budget its provisioning gave it.
+    const { memory } = board!.profile;
+    expect(memory.runtimeBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(memory.budgetBytes).toBeGreaterThan(memory.runtimeBytes);
+    expect(memory.budgetBytes).toBeLessThanOrEqual(builtInProfile('x86-laptop').memory.budgetBytes);
+    expect(board!.link.mbps).toBeGreaterThan(0);
     // Kept with the board in the inventory, without --out.
     const inv = JSON.parse(readFileSync(doc.inventory, 'utf8'));
     expect(StoredProfile.parse(inv.profiles['bench-1']).profile.basis).toBe('measured');
@@ -72,6 +78,12 @@ describe('mchair profile on a provisioned board', () => {
     const plan = Plan.parse(JSON.parse(p.stdout));
     expect(plan.prediction.basis).toBe('measured');
     expect(plan.devices.map((d) => d.device)).toEqual(['bench-1']);
+    // The plan costs the board's messages on its measured link and budgets its measured memory.
+    const [planned] = plan.devices;
+    expect(planned?.link?.source).toMatch(/^measured \d{4}-\d\d-\d\d$/);
+    expect(planned?.link?.mbps).toBeCloseTo(board!.link.mbps!, 6);
+    expect(planned?.link?.latencyMs).toBeCloseTo(board!.link.latencyMs, 6);
+    expect(planned?.memoryBudgetBytes).toBe(Math.round(memory.budgetBytes));
   });
 
   it('says in one line what to fix for a board it cannot measure', async () => {

@@ -232,7 +232,9 @@ describe('exact search', () => {
       origin: 'auto',
       objective: 'ips',
     });
-    expect(plan.prediction.bottleneck.why).toMatch(/shared wifi-2\.4 medium \(40 Mbit\/s\)/);
+    expect(plan.prediction.bottleneck.why).toMatch(
+      /shared wifi-2\.4 medium \(40 Mbit\/s, built in\)/,
+    );
     expect(plan.prediction.suggestions[0]).toMatch(/twice the bandwidth on wifi-2\.4/);
     expect(plan.prediction.suggestions.join(' ')).toMatch(/left idle/);
   });

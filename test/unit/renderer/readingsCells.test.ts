@@ -9,6 +9,7 @@ import ReadingsCells from '../../../src-renderer/components/ReadingsCells.vue';
 const tx2: BoardReadings = {
   cpuPercent: 12.5,
   memoryBytes: 300 * 2 ** 20,
+  availableBytes: null,
   temperatureC: 41,
   powerW: 4.25,
   rails: [
