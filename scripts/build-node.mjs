@@ -1,10 +1,20 @@
 // Bundles the node programs that electron-vite does not build: the `mchair` CLI (its packages
-// stay external, resolved from node_modules) and the remote agent (one self-contained file; only
-// onnxruntime, which carries native and WebAssembly binaries, ships beside it).
+// stay external, resolved from node_modules; split into chunks that each command loads on demand,
+// so `mchair plan` never loads ssh2, onnxruntime or the reports) and the remote agent (one
+// self-contained file; only onnxruntime, which carries native and WebAssembly binaries, ships
+// beside it).
 // Usage: node scripts/build-node.mjs [cli] [agent]   (both when none is named)
 import { build } from 'esbuild';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const wanted = process.argv.slice(2);
@@ -13,6 +23,7 @@ const targets = {
     entryPoints: ['src-main/cli/entry.ts'],
     outfile: 'out/cli/mchair.js',
     packages: 'external',
+    splitting: true,
   },
   agent: {
     entryPoints: ['remote-agent/src/main.ts'],
@@ -33,9 +44,14 @@ for (const name of names) {
     );
     process.exit(2);
   }
-  // Build beside the target and rename into place, so a process starting the program (a test,
-  // another engineer's build) never sees a half-written or missing bundle.
-  const tmp = `${t.outfile}.${process.pid}.tmp`;
+  // Build beside the target and move into place, chunks first and the entry last, so a process
+  // starting the program (a test, another engineer's build) never sees a half-written bundle or
+  // an entry whose chunks are missing. Chunks are named by their content's hash: a chunk of an
+  // earlier build stays until it is an hour old, for a process started from that build.
+  const dir = dirname(t.outfile);
+  const tmp = `${dir}.${process.pid}.tmp`;
+  const { outfile, splitting, ...options } = t;
+  rmSync(tmp, { recursive: true, force: true });
   try {
     await build({
       bundle: true,
@@ -45,21 +61,30 @@ for (const name of names) {
       sourcemap: 'linked',
       logLevel: 'warning',
       define: { __APP_VERSION__: JSON.stringify(pkg.version) },
-      ...t,
-      outfile: tmp,
+      ...options,
+      ...(splitting
+        ? {
+            splitting,
+            outdir: tmp,
+            entryNames: basename(outfile, '.js'),
+            chunkNames: 'chunks/[name]-[hash]',
+          }
+        : { outfile: join(tmp, basename(outfile)) }),
     });
   } catch {
     // A failed build must not leave the previous bundle behind to be tested by mistake.
-    rmSync(t.outfile, { force: true });
-    rmSync(tmp, { force: true });
+    rmSync(outfile, { force: true });
+    rmSync(tmp, { recursive: true, force: true });
     process.exit(1);
   }
-  // The source map keeps its temporary name in the bundle's last line: point it at the real one.
-  const js = readFileSync(tmp, 'utf8').replace(
-    /sourceMappingURL=.*$/m,
-    `sourceMappingURL=${basename(t.outfile)}.map`,
-  );
-  writeFileSync(tmp, js);
-  renameSync(`${tmp}.map`, `${t.outfile}.map`);
-  renameSync(tmp, t.outfile);
+  const chunks = join(dir, 'chunks');
+  const built = splitting ? readdirSync(join(tmp, 'chunks')) : [];
+  if (splitting) mkdirSync(chunks, { recursive: true });
+  for (const f of built) renameSync(join(tmp, 'chunks', f), join(chunks, f));
+  renameSync(join(tmp, `${basename(outfile)}.map`), `${outfile}.map`);
+  renameSync(join(tmp, basename(outfile)), outfile);
+  rmSync(tmp, { recursive: true, force: true });
+  const hourAgo = Date.now() - 3_600_000;
+  for (const f of splitting ? readdirSync(chunks) : [])
+    if (!built.includes(f) && statSync(join(chunks, f)).mtimeMs < hourAgo) rmSync(join(chunks, f));
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../../src-main/shared/events';
-import { modelHandlers } from '../../../src-main/core/lab';
+import { modelHandlers } from '../../../src-main/core/models';
 import {
   buildPartition,
   buildZooModel,
