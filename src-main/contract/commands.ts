@@ -10,7 +10,7 @@ import {
   FoundHost,
   ModelCosts,
   PlanChoices,
-  PlanFarm,
+  PlanFarmOrFile,
   ZooEntry,
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
@@ -361,13 +361,22 @@ export const commands = {
     z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
   ),
   'plan/make': command(
-    "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
+    "The planner's best plans of a CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
     z
       .object({
-        model: z.string().min(1).max(64),
-        farm: PlanFarm,
+        /** A model of the lab (the zoo's or the library's) by name, or an ONNX file's path. */
+        model: z.string().min(1).max(4096),
+        farm: PlanFarmOrFile,
         objective: PlanObjective.default('ips'),
-        top: z.number().int().min(1).max(5).default(3),
+        top: z.number().int().min(1).max(50).default(3),
+        /** Plans slower than this from frame to result are refused. */
+        maxLatencyMs: z.number().positive().max(3_600_000).optional(),
+        /** One of the paper's distributions (paper-5, ...) instead of a search. */
+        preset: z.string().min(1).max(32).optional(),
+        /** Whether to draw the paper's presets beside the plans (the CLI prints none). */
+        presets: z.boolean().default(true),
+        /** The inventory whose measured profiles count, when not the data folder's (--inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     PlanChoices,

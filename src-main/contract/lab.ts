@@ -95,6 +95,16 @@ export const PlanFarm = z.discriminatedUnion('kind', [
 ]);
 export type PlanFarm = z.infer<typeof PlanFarm>;
 
+/**
+ * The farms a plan can be searched for from the command line: the app's, or a farm file (the
+ * CLI's --farm FILE: a planner farm file, or the farm file of `mchair farm up`), read by the core.
+ */
+export const PlanFarmOrFile = z.discriminatedUnion('kind', [
+  ...PlanFarm.options,
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict(),
+]);
+export type PlanFarmOrFile = z.infer<typeof PlanFarmOrFile>;
+
 export const PresetOutcome = z.object({
   id: z.string(),
   plan: Plan.nullable(),
@@ -131,8 +141,13 @@ export const PlanChoices = z.object({
   comparisons: z.array(PlanComparison),
   /** The paper's hand-made distributions on the same farm, for comparison. */
   presets: z.array(PresetOutcome),
-  method: z.enum(['exact', 'heuristic']),
+  /** How the first plan was found: a search, or the paper's preset the request named. */
+  method: z.enum(['exact', 'heuristic', 'preset']),
   millis: z.number(),
+  /** CPU the core's process spent finding them (its threads' too): on a shared machine wall time says more about the neighbours. */
+  cpuMillis: z.number(),
+  /** Which boards' measured profiles were used or set aside, and why. */
+  notes: z.array(z.string()),
   /** Bytes per frame of each tensor a stage reads or writes (the model input included). */
   tensorBytes: z.record(z.string(), z.number()),
 });

@@ -115,9 +115,8 @@ export function createCore(opts: CoreOptions): Core {
     ...lazyRoom(['mirrors/list', 'mirrors/add', 'mirrors/remove'], async () =>
       (await import('./mirrors')).mirrorHandlers(opts.dataDir),
     ),
-    ...lazyRoom(
-      ['farm/up', 'farm/add', 'farm/status', 'farm/down', 'devices/readings'],
-      async () => (await import('./farm')).farmHandlers(opts.dataDir),
+    ...lazyRoom(['farm/up', 'farm/add', 'farm/status', 'farm/down', 'devices/readings'], async () =>
+      (await import('./farm')).farmHandlers(opts.dataDir),
     ),
     ...lazyRoom(['run/start', 'run/frame'], async () =>
       (await import('./runs')).runHandlers({

@@ -1,13 +1,21 @@
 // The handlers behind the Models and Plan views: the zoo's and the library's CNNs with their
 // per-layer costs, and plans of them on a farm. The rules (the ONNX reader, the cost model, the
 // planner's search) live in model/ and planner/.
-import type { PlanFarm } from '../contract/lab';
-import { AppError } from '../contract/errors';
-import type { Device } from '../inventory/device';
+import { resolve } from 'node:path';
+import type { PlanFarmOrFile, PresetOutcome } from '../contract/lab';
+import { AppError, InputError } from '../contract/errors';
+import { readJsonAs } from '../files/kind';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
-import { inspectModel, ZOO_DESCRIPTIONS, ZOO_NAMES, type ModelInspection } from '../model/index';
+import {
+  inspectModel,
+  isZooName,
+  ZOO_DESCRIPTIONS,
+  ZOO_NAMES,
+  type ModelInspection,
+} from '../model/index';
 import {
   comparePlans,
+  farmFromFile,
   farmFromSpec,
   planModelAsync,
   plannerModelOf,
@@ -17,8 +25,9 @@ import {
   presetPlan,
   tensorBytesOf,
   type Farm as PlannerFarm,
+  type PlannerModel,
+  type PresetId,
 } from '../planner/index';
-import { boardsPlannerFarm } from '../runtime/boardFarm';
 import { withStoredProfiles } from '../planner/profileBook';
 import { openModel } from '../model/source';
 import type { Handlers } from './dispatch';
@@ -28,8 +37,37 @@ import type { EventBus } from '../shared/events';
 type ModelCommands =
   'models/list' | 'models/inspect' | 'models/upload' | 'plan/make' | 'plan/cancel';
 
-function plannerFarm(farm: PlanFarm, inventory: readonly Device[]): PlannerFarm {
-  return farm.kind === 'virtual' ? farmFromSpec(farm.spec) : boardsPlannerFarm(inventory);
+async function plannerFarm(farm: PlanFarmOrFile, inventory: Inventory): Promise<PlannerFarm> {
+  if (farm.kind === 'virtual') return farmFromSpec(farm.spec);
+  // A farm file lists its devices' profiles too, as the CLI's --farm FILE names it.
+  if (farm.kind === 'file')
+    return farmFromFile(readJsonAs('--farm', farm.path, 'planner-farm', ['farm']), farm.path);
+  // The lab's boards: loaded here only, as it reaches provisioning (and ssh2) a plan never needs.
+  return (await import('../runtime/boardFarm')).boardsPlannerFarm(inventory.list());
+}
+
+function presetId(id: string): PresetId {
+  if ((PRESET_IDS as readonly string[]).includes(id)) return id as PresetId;
+  throw new InputError(`no preset "${id}"; choose from ${PRESET_IDS.join(', ')}`);
+}
+
+/** The paper's hand-made distributions on the same farm, or why each cannot be drawn there. */
+function presetsBeside(planner: PlannerModel, devices: PlannerFarm): PresetOutcome[] {
+  return PRESET_IDS.map((id) => {
+    if (devices.devices.length < PRESET_DEVICES[id]) {
+      return {
+        id,
+        plan: null,
+        unavailable: `needs ${PRESET_DEVICES[id]} devices; this farm has ${devices.devices.length}`,
+      };
+    }
+    try {
+      return { id, plan: presetPlan(id, planner, devices), unavailable: null };
+    } catch (err) {
+      if (err instanceof AppError) return { id, plan: null, unavailable: err.message };
+      throw err;
+    }
+  });
 }
 
 export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers, ModelCommands> {
@@ -40,12 +78,20 @@ export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers,
   // inspect` do), yet analysing a large graph still takes a while; a model's costs never change
   // under its name, so once is enough (an import replaces them).
   const inspected = new Map<string, ModelInspection>();
-  const costsOf = async (name: string): Promise<ModelInspection> => {
-    let costs = inspected.get(name);
-    if (costs) return costs;
-    costs = inspectModel(openModel(await library.locate(name), { name }));
-    inspected.set(name, costs);
-    return costs;
+  const costsOf = async (ref: string): Promise<ModelInspection & { name: string }> => {
+    // A path (the CLI's --model FILE) is read afresh each time, as it may change, and is named
+    // after itself; one that is missing is said to be missing, not to be no model of the lab.
+    const looksLikeFile = !isZooName(ref) && (/[\\/]/.test(ref) || ref.endsWith('.onnx'));
+    const located = looksLikeFile ? ref : await library.locate(ref, { paths: true });
+    if (located === ref && !isZooName(ref)) {
+      const model = openModel(ref);
+      return { name: model.name, ...inspectModel(model) };
+    }
+    let costs = inspected.get(ref);
+    if (costs) return { name: ref, ...costs };
+    costs = inspectModel(openModel(located, { name: ref }));
+    inspected.set(ref, costs);
+    return { name: ref, ...costs };
   };
   const costsResult = (name: string, costs: ModelInspection) => ({
     name,
@@ -76,28 +122,42 @@ export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers,
       inspected.set(chunk.name, costs);
       return { received, model: costsResult(chunk.name, costs) };
     },
-    'plan/make': async ({ model, farm, objective, top }) => {
-      const costs = await costsOf(model);
-      const planner = plannerModelOf(model, costs);
-      const inventory = await Inventory.load(defaultInventoryPath(dataDir));
+    'plan/make': async (req) => {
+      const costs = await costsOf(req.model);
+      const planner = plannerModelOf(costs.name, costs);
+      const inventory = await Inventory.load(
+        req.inventory ? resolve(req.inventory) : defaultInventoryPath(dataDir),
+      );
       // Measured profiles where the lab has them; each plan device says where its figures come from.
-      const devices = withStoredProfiles(
-        plannerFarm(farm, farm.kind === 'inventory' ? inventory.list() : []),
+      const believed = withStoredProfiles(
+        await plannerFarm(req.farm, inventory),
         inventory.storedProfiles(),
-      ).farm;
+      );
+      const devices = believed.farm;
       if (planning)
         throw new AppError('PLAN_BUSY', 'a plan is being searched already: wait or cancel it');
       const ac = new AbortController();
       planning = ac;
+      const started = performance.now();
+      const cpu = process.cpuUsage();
       let best;
       try {
-        best = await planModelAsync(
-          planner,
-          devices,
-          { objective, top },
-          (p) => events.emit('plan/progress', p),
-          ac.signal,
-        );
+        best = req.preset
+          ? {
+              plans: [presetPlan(presetId(req.preset), planner, devices)],
+              method: 'preset' as const,
+            }
+          : await planModelAsync(
+              planner,
+              devices,
+              {
+                objective: req.objective,
+                top: req.top,
+                ...(req.maxLatencyMs !== undefined ? { maxLatencyMs: req.maxLatencyMs } : {}),
+              },
+              (p) => events.emit('plan/progress', p),
+              ac.signal,
+            );
       } catch (err) {
         if (err instanceof SearchStopped)
           throw new AppError(
@@ -108,28 +168,17 @@ export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers,
       } finally {
         planning = null;
       }
-      const presets = PRESET_IDS.map((id) => {
-        if (devices.devices.length < PRESET_DEVICES[id]) {
-          return {
-            id,
-            plan: null,
-            unavailable: `needs ${PRESET_DEVICES[id]} devices; this farm has ${devices.devices.length}`,
-          };
-        }
-        try {
-          return { id, plan: presetPlan(id, planner, devices), unavailable: null };
-        } catch (err) {
-          if (err instanceof AppError) return { id, plan: null, unavailable: err.message };
-          throw err;
-        }
-      });
+      const millis = performance.now() - started;
+      const used = process.cpuUsage(cpu);
       const [first, ...others] = best.plans;
       return {
         plans: [...best.plans],
         comparisons: others.map((p) => comparePlans(first!, p)),
-        presets,
+        presets: req.presets ? presetsBeside(planner, devices) : [],
         method: best.method,
-        millis: best.millis,
+        millis,
+        cpuMillis: (used.user + used.system) / 1000,
+        notes: believed.notes,
         tensorBytes: tensorBytesOf(planner, costs.layers),
       };
     },

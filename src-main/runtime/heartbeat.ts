@@ -312,10 +312,10 @@ export function startHeartbeat(
   };
   const entry = threadEntry();
   if (entry === null) return inThread();
-  const worker = new Worker(
-    `import(${JSON.stringify(entry)}).then((m) => m.heartbeatThread())`,
-    { eval: true, workerData: { peers, tls, lost } },
-  );
+  const worker = new Worker(`import(${JSON.stringify(entry)}).then((m) => m.heartbeatThread())`, {
+    eval: true,
+    workerData: { peers, tls, lost },
+  });
   let fallback: HeartbeatHandle | null = null;
   let token = 0;
   worker.on('message', (m: { verdict: Verdict | LinkVerdict }) => {

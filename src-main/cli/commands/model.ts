@@ -6,7 +6,6 @@ import {
   formatInspection,
   inspectModel,
   saveModel,
-  ZOO_DESCRIPTIONS,
   ZOO_NAMES,
   ZooName,
   buildZooModel,
@@ -102,8 +101,11 @@ export function registerModel(program: Command): void {
 
   withCommonOptions(model.command('list').description('the zoo models')).action(
     action(
-      async () => ({
-        models: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
+      async (ctx) => ({
+        models: (await ctx.core.call('models/list', {})).zoo.map(({ name, description }) => ({
+          name,
+          description,
+        })),
       }),
       (r) => r.models.map((m) => `${m.name.padEnd(11)} ${m.description}`).join('\n'),
     ),

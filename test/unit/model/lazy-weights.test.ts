@@ -98,6 +98,7 @@ describe("the zoo's weights are made only when read", () => {
       farm: { kind: 'virtual', spec: FARM },
       objective: 'ips',
       top: 1,
+      presets: true,
     });
     expect(made).toBeTruthy();
     expect(generated).not.toHaveBeenCalled();
