@@ -145,8 +145,14 @@ export const commands = {
     z.object({ zoo: z.array(ZooEntry), imported: z.array(ZooEntry) }),
   ),
   'models/inspect': command(
-    "A built-in CNN's layers with their MACs, parameters and activation sizes.",
-    z.object({ name: z.string().min(1).max(64) }).strict(),
+    "A CNN's layers with their MACs, parameters and activation sizes: a model of the lab by name, or an ONNX file's path.",
+    z
+      .object({
+        name: z.string().min(1).max(4096),
+        /** Each layer's input and output tensor names too (`mchair model inspect --json`). */
+        tensors: z.boolean().default(false),
+      })
+      .strict(),
     ModelCosts,
   ),
   'models/upload': command(

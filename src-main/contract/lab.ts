@@ -71,11 +71,18 @@ const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.
 export const LayerRow = z.object({
   name: z.string(),
   op: z.string(),
+  /** The tensors it reads and writes, when models/inspect was asked for them (`tensors`). */
+  inputs: z.array(z.string()).optional(),
+  outputs: z.array(z.string()).optional(),
   outputShape: z.array(z.number()),
   macs: z.number(),
   params: z.number(),
   paramBytes: z.number(),
   activationBytes: z.number(),
+  /** A grouped convolution's group count (absent when 1). */
+  group: z.number().int().optional(),
+  /** A convolution's kernel area (9 for 3x3). */
+  kernel: z.number().int().optional(),
 });
 export type LayerRow = z.infer<typeof LayerRow>;
 

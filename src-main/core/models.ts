@@ -114,7 +114,10 @@ export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers,
         card,
       })),
     }),
-    'models/inspect': async ({ name }) => costsResult(name, await costsOf(name)),
+    'models/inspect': async ({ name, tensors }) => {
+      const costs = await costsOf(name);
+      return tensors ? costs : costsResult(costs.name, costs);
+    },
     'models/upload': async (chunk) => {
       const { received, model } = await library.receive(chunk);
       if (!model) return { received, model: null };

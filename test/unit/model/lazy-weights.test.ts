@@ -91,7 +91,7 @@ describe("the zoo's weights are made only when read", () => {
     expect(p.stages[1]!.parts).toHaveLength(4);
     // The Models and Plan views' costing, through the core's handlers.
     const core = modelHandlers(mkdtempSync(join(dir, 'data-')), new EventBus());
-    const costs = await core['models/inspect']({ name: 'vgg16' });
+    const costs = await core['models/inspect']({ name: 'vgg16', tensors: false });
     expect(costs.totals.params).toBe(138_357_544 + 6);
     const made = await core['plan/make']({
       model: 'vgg16',
