@@ -8,7 +8,6 @@ import type { PdfPrinter } from '../reports/pdf';
 import type { LiveRun } from '../runtime/liveRun';
 import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
-import { changeDataFolder } from './dataFolder';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
 import { lazyRoom } from './lazy';
@@ -56,6 +55,8 @@ export function createCore(opts: CoreOptions): Core {
           'DATA_DIR_FIXED',
           'this program was started with --data-dir: start it with another --data-dir instead',
         );
+      // Loaded here only: it stops the lab's virtual farm, which reaches the agents' protocol.
+      const { changeDataFolder } = await import('./dataFolder');
       const changed = await changeDataFolder({
         home: opts.home,
         current: opts.dataDir,
