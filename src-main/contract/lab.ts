@@ -97,7 +97,8 @@ export type ModelCosts = z.infer<typeof ModelCosts>;
 
 /** Where the Plan view's devices come from: a virtual farm described by counts, or the inventory. */
 export const PlanFarm = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('virtual'), spec: z.string().min(1).max(200) }).strict(),
+  // Long enough for a farm spelt board by board (pi3:1,pi4:1,... for a hundred boards).
+  z.object({ kind: z.literal('virtual'), spec: z.string().min(1).max(4096) }).strict(),
   z.object({ kind: z.literal('inventory') }).strict(),
 ]);
 export type PlanFarm = z.infer<typeof PlanFarm>;
