@@ -93,7 +93,13 @@ export const commands = {
   ),
   'devices/remove': command(
     'Remove a board from the inventory (it is not touched).',
-    z.object({ name: z.string().min(1).max(64) }).strict(),
+    z
+      .object({
+        name: z.string().min(1).max(64),
+        /** An inventory file other than the data folder's (the CLI's --inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
     z.object({ removed: z.string() }),
   ),
   'devices/import': command(

@@ -1,6 +1,7 @@
 // The handlers behind the Farm view: the inventory's devices (list, add, remove, import, LAN
 // scan, mDNS). Each one calls the owning area's module; the rules (field formats, import file
 // formats, scan bounds) live there. The Models and Plan views' handlers are in models.ts.
+import { resolve } from 'node:path';
 import type { DeviceForm, DeviceRow } from '../contract/lab';
 import type { BoardState } from '../contract/boards';
 import { AppError } from '../contract/errors';
@@ -69,9 +70,9 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
   const statesPath = defaultBoardStatesPath(dataDir);
   // Edits are load-change-save; one at a time, so two quick adds from the UI cannot lose one.
   let editing: Promise<unknown> = Promise.resolve();
-  const edit = <T>(change: (inv: Inventory) => T): Promise<T> => {
+  const edit = <T>(change: (inv: Inventory) => T, file = path): Promise<T> => {
     // Inventory.edit also locks the file against other processes (a CLI command editing it).
-    const next = editing.then(() => Inventory.edit(path, change));
+    const next = editing.then(() => Inventory.edit(file, change));
     editing = next.catch(() => undefined);
     return next;
   };
@@ -87,9 +88,12 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
     'devices/add': async ({ device }) => ({
       device: deviceRow(await edit((inv) => inv.add(deviceInput(device)))),
     }),
-    'devices/remove': async ({ name }) => {
+    'devices/remove': async ({ name, inventory }) => {
+      if (inventory)
+        return { removed: (await edit((inv) => inv.remove(name), resolve(inventory))).name };
       const removed = (await edit((inv) => inv.remove(name))).name;
-      // A board added again under this name is another board until it is read.
+      // A board added again under this name is another board until it is read (the states are
+      // the data folder's, of its own inventory's boards).
       await saveBoardStates(statesPath, new Map([[removed, null]]));
       return { removed };
     },

@@ -12,24 +12,30 @@ import { runMchair } from './run-mchair';
 const dir = mkdtempSync(join(tmpdir(), 'mchair-one-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The dispatcher's debug line for each contract command the CLI called, in order. */
+/** The dispatcher's line (done, or failed with its code) for each contract command called, in order. */
 function commandsDone(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((l) => l.includes('"command done"'))
+    .filter((l) => l.includes('"command":'))
     .map((l) => (JSON.parse(l) as { command: string }).command);
 }
 
 describe('the CLI through the core', () => {
-  it.each([
-    [['plan', '--model', 'tiny-cnn', '--devices', 'pi3:2', '--json'], ['plan/make']],
-    [['plan', '--model', 'tiny-cnn', '--devices', 'pi3:6', '--preset', 'paper-5'], ['plan/make']],
-    [['info', '--json'], ['app/info']],
-    [['model', 'list', '--json'], ['models/list']],
-    [['model', 'inspect', 'tiny-cnn', '--json'], ['models/inspect']],
-  ])('mchair %j calls %j', async (args, expected) => {
+  it.each<[string[], string[], number]>([
+    [['plan', '--model', 'tiny-cnn', '--devices', 'pi3:2', '--json'], ['plan/make'], 0],
+    [
+      ['plan', '--model', 'tiny-cnn', '--devices', 'pi3:6', '--preset', 'paper-5'],
+      ['plan/make'],
+      0,
+    ],
+    [['info', '--json'], ['app/info'], 0],
+    [['model', 'list', '--json'], ['models/list'], 0],
+    [['model', 'inspect', 'tiny-cnn', '--json'], ['models/inspect'], 0],
+    // A failure is the core's too: logged with its code by the dispatcher.
+    [['devices', 'remove', 'nobody'], ['devices/remove'], 1],
+  ])('mchair %j calls %j', async (args, expected, code) => {
     const r = await runMchair('--data-dir', join(dir, 'data'), '--log-level', 'debug', ...args);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(code);
     expect(commandsDone(r.stderr)).toEqual(expected);
   });
 
