@@ -5,14 +5,7 @@
 // beside it).
 // Usage: node scripts/build-node.mjs [cli] [agent]   (both when none is named)
 import { build } from 'esbuild';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -49,11 +42,14 @@ for (const name of names) {
   }
   // Build beside the target and move into place, chunks first and the entry last, so a process
   // starting the program (a test, another engineer's build) never sees a half-written bundle or
-  // an entry whose chunks are missing. Chunks are named by their content's hash: a chunk of an
-  // earlier build stays until it is an hour old, for a process started from that build.
+  // an entry whose chunks are missing. Chunks sit beside the entry, so code that finds files
+  // relative to its own module (../renderer, ../../resources) finds them from any chunk; they are
+  // named by their content's hash, and one of an earlier build stays until it is an hour old,
+  // for a process started from that build.
   const dir = dirname(t.outfile);
   const tmp = `${dir}.${process.pid}.tmp`;
   const { outfile, splitting, ...options } = t;
+  const entry = basename(outfile);
   rmSync(tmp, { recursive: true, force: true });
   try {
     await build({
@@ -69,10 +65,10 @@ for (const name of names) {
         ? {
             splitting,
             outdir: tmp,
-            entryNames: basename(outfile, '.js'),
-            chunkNames: 'chunks/[name]-[hash]',
+            entryNames: basename(entry, '.js'),
+            chunkNames: '[name]-[hash]',
           }
-        : { outfile: join(tmp, basename(outfile)) }),
+        : { outfile: join(tmp, entry) }),
     });
   } catch {
     // A failed build must not leave the previous bundle behind to be tested by mistake.
@@ -80,14 +76,16 @@ for (const name of names) {
     rmSync(tmp, { recursive: true, force: true });
     process.exit(1);
   }
-  const chunks = join(dir, 'chunks');
-  const built = splitting ? readdirSync(join(tmp, 'chunks')) : [];
-  if (splitting) mkdirSync(chunks, { recursive: true });
-  for (const f of built) renameSync(join(tmp, 'chunks', f), join(chunks, f));
-  renameSync(join(tmp, `${basename(outfile)}.map`), `${outfile}.map`);
-  renameSync(join(tmp, basename(outfile)), outfile);
+  mkdirSync(dir, { recursive: true });
+  const isEntry = (f) => f === entry || f === `${entry}.map`;
+  const chunks = readdirSync(tmp).filter((f) => !isEntry(f));
+  for (const f of chunks) renameSync(join(tmp, f), join(dir, f));
+  renameSync(join(tmp, `${entry}.map`), `${outfile}.map`);
+  renameSync(join(tmp, entry), outfile);
   rmSync(tmp, { recursive: true, force: true });
   const hourAgo = Date.now() - 3_600_000;
-  for (const f of splitting ? readdirSync(chunks) : [])
-    if (!built.includes(f) && statSync(join(chunks, f)).mtimeMs < hourAgo) rmSync(join(chunks, f));
+  if (splitting)
+    for (const f of readdirSync(dir))
+      if (!isEntry(f) && !chunks.includes(f) && statSync(join(dir, f)).mtimeMs < hourAgo)
+        rmSync(join(dir, f), { recursive: true });
 }

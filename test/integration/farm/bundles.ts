@@ -21,9 +21,8 @@ export interface Bundles {
 export async function snapshotBundles(): Promise<Bundles> {
   await mkdir('.cache', { recursive: true });
   const dir = await mkdtemp(join(process.cwd(), '.cache', 'bundles-'));
-  // The CLI's entry and the chunks its commands load on demand.
-  await cp('out/cli/chunks', join(dir, 'chunks'), { recursive: true });
-  await copyFile('out/cli/mchair.js', join(dir, 'mchair.js'));
+  // The CLI's entry and the chunks beside it that its commands load on demand.
+  await cp('out/cli', dir, { recursive: true, filter: (f) => !f.endsWith('.map') });
   await copyFile('out/agent/mchair-agent.mjs', join(dir, 'mchair-agent.mjs'));
   const env = { MCHAIR_AGENT_BUNDLE: join(dir, 'mchair-agent.mjs') };
   const runner = join(dir, 'run.mjs');
