@@ -19,11 +19,20 @@ import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
+import { Manifest } from './manifest';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
 import { BoardAction, BoardResult } from './boards';
 import { BoardProfileSource, ProfileFarm } from './profile';
+
+/** The seed of a zoo model's made-up weights (same seed, same bytes); files keep their own. */
+const WeightSeed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .default(0);
 
 /** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
 const HostKeyAnswers = {
@@ -175,6 +184,33 @@ export const commands = {
       })
       .strict(),
     z.object({ received: z.number().int(), model: ModelCosts.nullable() }),
+  ),
+  'models/cuts': command(
+    'The tensors a model (a zoo name or an ONNX file) can be cut at, in graph order.',
+    z.object({ model: z.string().min(1).max(4096), seed: WeightSeed }).strict(),
+    z.object({ cuts: z.array(z.string()) }),
+  ),
+  'models/partition': command(
+    "Cut a model (a zoo name or an ONNX file) into stages and parts, by cut tensors and channel splits or by a plan file's stages: one standalone ONNX file per part plus manifest.json in a folder.",
+    z
+      .object({
+        model: z.string().min(1).max(4096),
+        seed: WeightSeed,
+        cuts: z.array(z.string().min(1).max(256)).max(1000).default([]),
+        splits: z
+          .array(z.object({ stage: z.number().int().min(0), parts: z.number().int().min(1) }))
+          .max(1000)
+          .default([]),
+        /** A plan document's path, instead of cuts and splits. */
+        plan: z.string().min(1).max(4096).optional(),
+        out: z.string().min(1).max(4096),
+      })
+      .strict()
+      .refine((r) => !(r.plan && (r.cuts.length || r.splits.length)), {
+        message: 'give either a plan or cuts and splits, not both',
+        path: ['plan'],
+      }),
+    z.object({ dir: z.string(), manifest: Manifest }),
   ),
   'models/catalogue': command(
     "The trained models the lab can get by name (the ONNX Model Zoo's ImageNet classifiers): size, sha256, card and whether each is in the library.",

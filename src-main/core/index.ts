@@ -100,6 +100,9 @@ export function createCore(opts: CoreOptions): Core {
       ['models/list', 'models/inspect', 'models/upload', 'plan/make', 'plan/cancel'],
       async () => (await import('./models')).modelHandlers(opts.dataDir, events),
     ),
+    ...lazyRoom(['models/cuts', 'models/partition'], async () =>
+      (await import('./partition')).partitionHandlers(),
+    ),
     ...lazyRoom(['run/delete', 'reports/export', 'reports/figure', 'reports/paper'], async () =>
       (await import('./reports')).reportHandlers(
         opts.dataDir,

@@ -31,6 +31,7 @@ describe('the CLI through the core', () => {
     [['info', '--json'], ['app/info'], 0],
     [['model', 'list', '--json'], ['models/list'], 0],
     [['model', 'inspect', 'tiny-cnn', '--json'], ['models/inspect'], 0],
+    [['partition', '--list-cuts', 'tiny-cnn', '--json'], ['models/cuts'], 0],
     // A failure is the core's too: logged with its code by the dispatcher.
     [['devices', 'remove', 'nobody'], ['devices/remove'], 1],
   ])('mchair %j calls %j', async (args, expected, code) => {
