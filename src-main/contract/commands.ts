@@ -34,6 +34,26 @@ const WeightSeed = z
   .max(2 ** 32 - 1)
   .default(0);
 
+/** A model and how to cut it (models/partition, models/verify). */
+const PartitionArgs = {
+  model: z.string().min(1).max(4096),
+  seed: WeightSeed,
+  cuts: z.array(z.string().min(1).max(256)).max(1000).default([]),
+  splits: z
+    .array(z.object({ stage: z.number().int().min(0), parts: z.number().int().min(1) }))
+    .max(1000)
+    .default([]),
+  /** A plan document's path, instead of cuts and splits. */
+  plan: z.string().min(1).max(4096).optional(),
+};
+const onePartitionSpec = (r: { plan?: string; cuts: string[]; splits: unknown[] }): boolean =>
+  !(r.plan && (r.cuts.length || r.splits.length));
+const partitionSpecBoth = {
+  message: 'give either a plan or cuts and splits, not both',
+  path: ['plan'],
+};
+const AnyNumber = z.custom<number>((v) => typeof v === 'number', 'is not a number');
+
 /** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
 const HostKeyAnswers = {
   confirmed: z.array(HostKeyFingerprint).max(256).default([]),
@@ -193,24 +213,35 @@ export const commands = {
   'models/partition': command(
     "Cut a model (a zoo name or an ONNX file) into stages and parts, by cut tensors and channel splits or by a plan file's stages: one standalone ONNX file per part plus manifest.json in a folder.",
     z
+      .object({ ...PartitionArgs, out: z.string().min(1).max(4096) })
+      .strict()
+      .refine(onePartitionSpec, partitionSpecBoth),
+    z.object({ dir: z.string(), manifest: Manifest }),
+  ),
+  'models/verify': command(
+    'Partition a model as models/partition does, run random frames through the whole model and through the parts with onnxruntime, and say by how much they differ (ok: within the tolerance).',
+    z
       .object({
-        model: z.string().min(1).max(4096),
-        seed: WeightSeed,
-        cuts: z.array(z.string().min(1).max(256)).max(1000).default([]),
-        splits: z
-          .array(z.object({ stage: z.number().int().min(0), parts: z.number().int().min(1) }))
-          .max(1000)
-          .default([]),
-        /** A plan document's path, instead of cuts and splits. */
-        plan: z.string().min(1).max(4096).optional(),
-        out: z.string().min(1).max(4096),
+        ...PartitionArgs,
+        frames: z.number().int().min(1).max(1000).default(3),
+        /** The largest relative difference allowed; 1e-5, or 1e-3 for a float16 model, when absent. */
+        tolerance: z.number().positive().optional(),
+        /** Where to keep the parts; a scratch folder, removed after, when absent. */
+        out: z.string().min(1).max(4096).optional(),
       })
       .strict()
-      .refine((r) => !(r.plan && (r.cuts.length || r.splits.length)), {
-        message: 'give either a plan or cuts and splits, not both',
-        path: ['plan'],
-      }),
-    z.object({ dir: z.string(), manifest: Manifest }),
+      .refine(onePartitionSpec, partitionSpecBoth),
+    z.object({
+      model: z.string(),
+      frames: z.number().int(),
+      stages: z.number().int(),
+      parts: z.number().int(),
+      // Differences may be NaN or infinite when the parts break the model: still a number.
+      maxAbsDiff: AnyNumber,
+      maxRelDiff: AnyNumber,
+      tolerance: z.number(),
+      ok: z.boolean(),
+    }),
   ),
   'models/catalogue': command(
     "The trained models the lab can get by name (the ONNX Model Zoo's ImageNet classifiers): size, sha256, card and whether each is in the library.",

@@ -100,7 +100,7 @@ export function createCore(opts: CoreOptions): Core {
       ['models/list', 'models/inspect', 'models/upload', 'plan/make', 'plan/cancel'],
       async () => (await import('./models')).modelHandlers(opts.dataDir, events),
     ),
-    ...lazyRoom(['models/cuts', 'models/partition'], async () =>
+    ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
       (await import('./partition')).partitionHandlers(),
     ),
     ...lazyRoom(['run/delete', 'reports/export', 'reports/figure', 'reports/paper'], async () =>

@@ -2,11 +2,8 @@
 // planner's plan, writing one standalone ONNX file per part and manifest.json.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readJsonAs } from '../../files/kind';
 import type { Manifest } from '../../contract/manifest';
-import { listCuts, type OnnxModel, type PartitionSpec } from '../../model/index';
-import { openModel, specFromPlan } from '../../model/source';
-import { action, collect, UsageError, withCommonOptions } from '../framework';
+import { action, collect, UsageError, withCommonOptions, type ActionContext } from '../framework';
 import { Seed } from './model';
 
 export const SpecFlags = z.object({
@@ -53,20 +50,20 @@ export function cutsFromFlags(flags: z.output<typeof SpecFlags>): {
   return { cuts, splits };
 }
 
-/** The model and the partition spec the flags (or the plan) describe. */
-export function specFromFlags(flags: z.output<typeof SpecFlags>): {
-  model: OnnxModel;
-  spec: PartitionSpec;
-} {
-  const { cuts, splits } = cutsFromFlags(flags);
-  const model = openModel(flags.model, { seed: flags.seed });
-  if (flags.plan)
-    return {
-      model,
-      spec: specFromPlan(model, readJsonAs('--plan', flags.plan, 'plan'), flags.plan),
-    };
-  if (!cuts.length && !splits.length) throw noCuts(listCuts(model));
-  return { model, spec: { cuts, splits } };
+/**
+ * The cuts and splits the flags give, or none when --plan gives the stages; none at all is wrong
+ * usage, answered with the cuts the model has (from the core).
+ */
+export async function cutsOrPlan(
+  ctx: ActionContext,
+  flags: z.output<typeof SpecFlags>,
+): Promise<ReturnType<typeof cutsFromFlags>> {
+  const given = cutsFromFlags(flags);
+  if (!flags.plan && !given.cuts.length && !given.splits.length) {
+    const valid = await ctx.core.call('models/cuts', { model: flags.model, seed: flags.seed });
+    throw noCuts(valid.cuts);
+  }
+  return given;
 }
 
 const noCuts = (valid: readonly string[]): UsageError =>
@@ -104,14 +101,7 @@ export function registerPartition(program: Command): void {
         const flags = ctx.options(
           SpecFlags.extend({ out: z.string({ error: 'is required' }).min(1) }),
         );
-        const { cuts, splits } = cutsFromFlags(flags);
-        if (!flags.plan && !cuts.length && !splits.length) {
-          const valid = await ctx.core.call('models/cuts', {
-            model: flags.model,
-            seed: flags.seed,
-          });
-          throw noCuts(valid.cuts);
-        }
+        const { cuts, splits } = await cutsOrPlan(ctx, flags);
         return ctx.core.call('models/partition', {
           model: flags.model,
           seed: flags.seed,

@@ -32,6 +32,7 @@ describe('the CLI through the core', () => {
     [['model', 'list', '--json'], ['models/list'], 0],
     [['model', 'inspect', 'tiny-cnn', '--json'], ['models/inspect'], 0],
     [['partition', '--list-cuts', 'tiny-cnn', '--json'], ['models/cuts'], 0],
+    [['verify', '--model', 'tiny-cnn', '--cut', 'image', '--frames', '1'], ['models/verify'], 0],
     // A failure is the core's too: logged with its code by the dispatcher.
     [['devices', 'remove', 'nobody'], ['devices/remove'], 1],
   ])('mchair %j calls %j', async (args, expected, code) => {

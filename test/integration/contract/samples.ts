@@ -21,6 +21,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'models/inspect': { name: 'tiny-cnn' },
   'models/cuts': { model: 'tiny-cnn' },
   // A cut the model does not have: refused before anything is written.
+  'models/verify': { model: 'tiny-cnn', cuts: ['no-such-tensor'] },
   'models/partition': {
     model: 'tiny-cnn',
     cuts: ['no-such-tensor'],
