@@ -20,39 +20,18 @@ import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
 import { Manifest } from './manifest';
+import {
+  onePartitionSpec,
+  PartitionArgs,
+  partitionSpecBoth,
+  VerifyReport,
+  WeightSeed,
+} from './partition';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
 import { BoardAction, BoardResult } from './boards';
 import { BoardProfileSource, ProfileFarm } from './profile';
-
-/** The seed of a zoo model's made-up weights (same seed, same bytes); files keep their own. */
-const WeightSeed = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 32 - 1)
-  .default(0);
-
-/** A model and how to cut it (models/partition, models/verify). */
-const PartitionArgs = {
-  model: z.string().min(1).max(4096),
-  seed: WeightSeed,
-  cuts: z.array(z.string().min(1).max(256)).max(1000).default([]),
-  splits: z
-    .array(z.object({ stage: z.number().int().min(0), parts: z.number().int().min(1) }))
-    .max(1000)
-    .default([]),
-  /** A plan document's path, instead of cuts and splits. */
-  plan: z.string().min(1).max(4096).optional(),
-};
-const onePartitionSpec = (r: { plan?: string; cuts: string[]; splits: unknown[] }): boolean =>
-  !(r.plan && (r.cuts.length || r.splits.length));
-const partitionSpecBoth = {
-  message: 'give either a plan or cuts and splits, not both',
-  path: ['plan'],
-};
-const AnyNumber = z.custom<number>((v) => typeof v === 'number', 'is not a number');
 
 /** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
 const HostKeyAnswers = {
@@ -231,17 +210,7 @@ export const commands = {
       })
       .strict()
       .refine(onePartitionSpec, partitionSpecBoth),
-    z.object({
-      model: z.string(),
-      frames: z.number().int(),
-      stages: z.number().int(),
-      parts: z.number().int(),
-      // Differences may be NaN or infinite when the parts break the model: still a number.
-      maxAbsDiff: AnyNumber,
-      maxRelDiff: AnyNumber,
-      tolerance: z.number(),
-      ok: z.boolean(),
-    }),
+    VerifyReport,
   ),
   'models/catalogue': command(
     "The trained models the lab can get by name (the ONNX Model Zoo's ImageNet classifiers): size, sha256, card and whether each is in the library.",
