@@ -30,6 +30,9 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src-main/electron/main.ts') },
+        // The core's rooms load on demand, as chunks; beside the entry, so code that finds files
+        // relative to its own module (../../resources) finds them from any chunk.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -10,7 +10,7 @@ import {
   FoundHost,
   ModelCosts,
   PlanChoices,
-  PlanFarm,
+  PlanFarmOrFile,
   ZooEntry,
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
@@ -19,6 +19,14 @@ import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
 import { ModelCard } from './modelCard';
+import { Manifest } from './manifest';
+import {
+  onePartitionSpec,
+  PartitionArgs,
+  partitionSpecBoth,
+  VerifyReport,
+  WeightSeed,
+} from './partition';
 import { Plan, PlanObjective } from './plan';
 import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
@@ -93,7 +101,13 @@ export const commands = {
   ),
   'devices/remove': command(
     'Remove a board from the inventory (it is not touched).',
-    z.object({ name: z.string().min(1).max(64) }).strict(),
+    z
+      .object({
+        name: z.string().min(1).max(64),
+        /** An inventory file other than the data folder's (the CLI's --inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
     z.object({ removed: z.string() }),
   ),
   'devices/import': command(
@@ -145,8 +159,14 @@ export const commands = {
     z.object({ zoo: z.array(ZooEntry), imported: z.array(ZooEntry) }),
   ),
   'models/inspect': command(
-    "A built-in CNN's layers with their MACs, parameters and activation sizes.",
-    z.object({ name: z.string().min(1).max(64) }).strict(),
+    "A CNN's layers with their MACs, parameters and activation sizes: a model of the lab by name, or an ONNX file's path.",
+    z
+      .object({
+        name: z.string().min(1).max(4096),
+        /** Each layer's input and output tensor names too (`mchair model inspect --json`). */
+        tensors: z.boolean().default(false),
+      })
+      .strict(),
     ModelCosts,
   ),
   'models/upload': command(
@@ -163,6 +183,34 @@ export const commands = {
       })
       .strict(),
     z.object({ received: z.number().int(), model: ModelCosts.nullable() }),
+  ),
+  'models/cuts': command(
+    'The tensors a model (a zoo name or an ONNX file) can be cut at, in graph order.',
+    z.object({ model: z.string().min(1).max(4096), seed: WeightSeed }).strict(),
+    z.object({ cuts: z.array(z.string()) }),
+  ),
+  'models/partition': command(
+    "Cut a model (a zoo name or an ONNX file) into stages and parts, by cut tensors and channel splits or by a plan file's stages: one standalone ONNX file per part plus manifest.json in a folder.",
+    z
+      .object({ ...PartitionArgs, out: z.string().min(1).max(4096) })
+      .strict()
+      .refine(onePartitionSpec, partitionSpecBoth),
+    z.object({ dir: z.string(), manifest: Manifest }),
+  ),
+  'models/verify': command(
+    'Partition a model as models/partition does, run random frames through the whole model and through the parts with onnxruntime, and say by how much they differ (ok: within the tolerance).',
+    z
+      .object({
+        ...PartitionArgs,
+        frames: z.number().int().min(1).max(1000).default(3),
+        /** The largest relative difference allowed; 1e-5, or 1e-3 for a float16 model, when absent. */
+        tolerance: z.number().positive().optional(),
+        /** Where to keep the parts; a scratch folder, removed after, when absent. */
+        out: z.string().min(1).max(4096).optional(),
+      })
+      .strict()
+      .refine(onePartitionSpec, partitionSpecBoth),
+    VerifyReport,
   ),
   'models/catalogue': command(
     "The trained models the lab can get by name (the ONNX Model Zoo's ImageNet classifiers): size, sha256, card and whether each is in the library.",
@@ -361,13 +409,22 @@ export const commands = {
     z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
   ),
   'plan/make': command(
-    "The planner's best plans of a built-in CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
+    "The planner's best plans of a CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
     z
       .object({
-        model: z.string().min(1).max(64),
-        farm: PlanFarm,
+        /** A model of the lab (the zoo's or the library's) by name, or an ONNX file's path. */
+        model: z.string().min(1).max(4096),
+        farm: PlanFarmOrFile,
         objective: PlanObjective.default('ips'),
-        top: z.number().int().min(1).max(5).default(3),
+        top: z.number().int().min(1).max(50).default(3),
+        /** Plans slower than this from frame to result are refused. */
+        maxLatencyMs: z.number().positive().max(3_600_000).optional(),
+        /** One of the paper's distributions (paper-5, ...) instead of a search. */
+        preset: z.string().min(1).max(32).optional(),
+        /** Whether to draw the paper's presets beside the plans (the CLI prints none). */
+        presets: z.boolean().default(true),
+        /** The inventory whose measured profiles count, when not the data folder's (--inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     PlanChoices,

@@ -71,11 +71,18 @@ const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.
 export const LayerRow = z.object({
   name: z.string(),
   op: z.string(),
+  /** The tensors it reads and writes, when models/inspect was asked for them (`tensors`). */
+  inputs: z.array(z.string()).optional(),
+  outputs: z.array(z.string()).optional(),
   outputShape: z.array(z.number()),
   macs: z.number(),
   params: z.number(),
   paramBytes: z.number(),
   activationBytes: z.number(),
+  /** A grouped convolution's group count (absent when 1). */
+  group: z.number().int().optional(),
+  /** A convolution's kernel area (9 for 3x3). */
+  kernel: z.number().int().optional(),
 });
 export type LayerRow = z.infer<typeof LayerRow>;
 
@@ -90,10 +97,21 @@ export type ModelCosts = z.infer<typeof ModelCosts>;
 
 /** Where the Plan view's devices come from: a virtual farm described by counts, or the inventory. */
 export const PlanFarm = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('virtual'), spec: z.string().min(1).max(200) }).strict(),
+  // Long enough for a farm spelt board by board (pi3:1,pi4:1,... for a hundred boards).
+  z.object({ kind: z.literal('virtual'), spec: z.string().min(1).max(4096) }).strict(),
   z.object({ kind: z.literal('inventory') }).strict(),
 ]);
 export type PlanFarm = z.infer<typeof PlanFarm>;
+
+/**
+ * The farms a plan can be searched for from the command line: the app's, or a farm file (the
+ * CLI's --farm FILE: a planner farm file, or the farm file of `mchair farm up`), read by the core.
+ */
+export const PlanFarmOrFile = z.discriminatedUnion('kind', [
+  ...PlanFarm.options,
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict(),
+]);
+export type PlanFarmOrFile = z.infer<typeof PlanFarmOrFile>;
 
 export const PresetOutcome = z.object({
   id: z.string(),
@@ -131,8 +149,13 @@ export const PlanChoices = z.object({
   comparisons: z.array(PlanComparison),
   /** The paper's hand-made distributions on the same farm, for comparison. */
   presets: z.array(PresetOutcome),
-  method: z.enum(['exact', 'heuristic']),
+  /** How the first plan was found: a search, or the paper's preset the request named. */
+  method: z.enum(['exact', 'heuristic', 'preset']),
   millis: z.number(),
+  /** CPU the core's process spent finding them (its threads' too): on a shared machine wall time says more about the neighbours. */
+  cpuMillis: z.number(),
+  /** Which boards' measured profiles were used or set aside, and why. */
+  notes: z.array(z.string()),
   /** Bytes per frame of each tensor a stage reads or writes (the model input included). */
   tensorBytes: z.record(z.string(), z.number()),
 });

@@ -1,25 +1,16 @@
 // The core: every service behind the contract, assembled once. Electron's main process, `mchair
-// serve` and the tests all run this same object; only the adapter in front of it differs.
+// serve`, the CLI and the tests all run this same object; only the adapter in front of it
+// differs. Each room's handlers load on its first command (see lazy.ts).
 import { AppError } from '../contract/index';
 import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
-import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
+import type { PdfPrinter } from '../reports/pdf';
 import type { LiveRun } from '../runtime/liveRun';
-import { startDemoRun } from '../scenarios/demo';
 import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
-import { changeDataFolder } from './dataFolder';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
-import { farmHandlers } from './farm';
-import { deviceHandlers, modelHandlers } from './lab';
-import { meterHandlers } from './meters';
-import { downloadHandlers } from './downloads';
-import { mirrorHandlers } from './mirrors';
-import { provisionHandlers } from './provision';
-import { profileHandlers } from './profile';
-import { reportHandlers } from './reports';
-import { runHandlers } from './runs';
+import { lazyRoom } from './lazy';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve' | 'cli';
@@ -64,6 +55,8 @@ export function createCore(opts: CoreOptions): Core {
           'DATA_DIR_FIXED',
           'this program was started with --data-dir: start it with another --data-dir instead',
         );
+      // Loaded here only: it stops the lab's virtual farm, which reaches the agents' protocol.
+      const { changeDataFolder } = await import('./dataFolder');
       const changed = await changeDataFolder({
         home: opts.home,
         current: opts.dataDir,
@@ -74,6 +67,7 @@ export function createCore(opts: CoreOptions): Core {
       return { ...changed, restart: opts.mode === 'electron' ? 'app' : 'serve' } as const;
     },
     'demo/start': async ({ frames }) => {
+      const { startDemoRun } = await import('../scenarios/demo');
       const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
       live.set(run.id, run);
       void run.done.finally(() => live.delete(run.id));
@@ -90,16 +84,69 @@ export function createCore(opts: CoreOptions): Core {
       await run.stop();
       return { stopped: true };
     },
-    ...deviceHandlers(opts.dataDir, events),
-    ...modelHandlers(opts.dataDir, events),
-    ...reportHandlers(opts.dataDir, (runId) => live.has(runId), opts.printPdf ?? chromiumPdf),
-    ...meterHandlers(opts.dataDir),
-    ...downloadHandlers(opts.dataDir, events),
-    ...mirrorHandlers(opts.dataDir),
-    ...farmHandlers(opts.dataDir),
-    ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live, secrets }),
-    ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
-    ...profileHandlers(opts.dataDir, events, opts.log, secrets),
+    ...lazyRoom(
+      [
+        'devices/list',
+        'devices/add',
+        'devices/remove',
+        'devices/import',
+        'devices/scan',
+        'devices/discover',
+        'devices/stop-scan',
+      ],
+      async () => (await import('./lab')).deviceHandlers(opts.dataDir, events),
+    ),
+    ...lazyRoom(
+      ['models/list', 'models/inspect', 'models/upload', 'plan/make', 'plan/cancel'],
+      async () => (await import('./models')).modelHandlers(opts.dataDir, events),
+    ),
+    ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
+      (await import('./partition')).partitionHandlers(),
+    ),
+    ...lazyRoom(['run/delete', 'reports/export', 'reports/figure', 'reports/paper'], async () =>
+      (await import('./reports')).reportHandlers(
+        opts.dataDir,
+        (runId) => live.has(runId),
+        opts.printPdf ?? (await import('../reports/pdf')).chromiumPdf,
+      ),
+    ),
+    ...lazyRoom(['meters/test', 'meters/list', 'meters/save', 'meters/remove'], async () =>
+      (await import('./meters')).meterHandlers(opts.dataDir),
+    ),
+    ...lazyRoom(['models/catalogue', 'models/get', 'models/cancel-get'], async () =>
+      (await import('./downloads')).downloadHandlers(opts.dataDir, events),
+    ),
+    ...lazyRoom(['mirrors/list', 'mirrors/add', 'mirrors/remove'], async () =>
+      (await import('./mirrors')).mirrorHandlers(opts.dataDir),
+    ),
+    ...lazyRoom(['farm/up', 'farm/add', 'farm/status', 'farm/down', 'devices/readings'], async () =>
+      (await import('./farm')).farmHandlers(opts.dataDir),
+    ),
+    ...lazyRoom(['run/start', 'run/frame'], async () =>
+      (await import('./runs')).runHandlers({
+        dataDir: opts.dataDir,
+        log: opts.log,
+        events,
+        live,
+        secrets,
+      }),
+    ),
+    ...lazyRoom(
+      [
+        'provision/start',
+        'provision/cancel',
+        'devices/logs',
+        'devices/save-password',
+        'devices/save-passphrase',
+        'devices/refresh',
+        'devices/act',
+      ],
+      async () =>
+        (await import('./provision')).provisionHandlers(opts.dataDir, events, opts.log, secrets),
+    ),
+    ...lazyRoom(['profile/start', 'profile/cancel', 'profile/list'], async () =>
+      (await import('./profile')).profileHandlers(opts.dataDir, events, opts.log, secrets),
+    ),
   };
 
   return {

@@ -1,5 +1,6 @@
 // `mchair model inspect`: every layer's output shape and cost, as JSON for the planner and as a
 // table for people. The JSON shape is a public interface (issue 3).
+import type { ModelCosts } from '../contract/lab';
 import { analyseModel } from './graph';
 import { type NodeProto, type OnnxModel, toNumber } from './onnx';
 
@@ -100,13 +101,13 @@ function bytes(n: number): string {
   return `${n} B`;
 }
 
-/** The inspection as a fixed-width table. */
-export function formatInspection(name: string, r: ModelInspection): string {
+/** The inspection as a fixed-width table (of a model here, or of the core's models/inspect). */
+export function formatInspection(name: string, r: Omit<ModelCosts, 'name'>): string {
   const head = ['layer', 'op', 'output', 'shape', 'MACs', 'params', 'weights', 'activation'];
   const rows = r.layers.map((l) => [
     l.name,
     l.op,
-    l.outputs[0] ?? '',
+    l.outputs?.[0] ?? '',
     `[${l.outputShape.join(',')}]`,
     si(l.macs),
     si(l.params),

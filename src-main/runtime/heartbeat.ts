@@ -7,6 +7,7 @@
 // it is an outage of this machine's own link, and is said once (outage), then restored when any
 // board answers again. Verdicts are what the Fault handler acts on.
 import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { threadEntry } from '../shared/threadEntry';
 import { within } from '../shared/within';
 import {
   type Health,
@@ -294,8 +295,8 @@ type ToWorker =
 /**
  * Starts the heartbeat on a thread of its own when this code runs bundled (the CLI): `--check`
  * runs the whole model on the main thread, synchronously in onnxruntime, for every frame, and a
- * heartbeat sharing that thread would hear nothing for seconds. Elsewhere (tests from source, a
- * bundle without the worker entry) it beats on this thread. Times cross threads as epoch ms,
+ * heartbeat sharing that thread would hear nothing for seconds. Elsewhere (tests from source, the
+ * app: no thread entry, see shared/threadEntry.ts) it beats on this thread. Times cross threads as epoch ms,
  * since each thread's performance.now() has its own origin.
  */
 export function startHeartbeat(
@@ -309,11 +310,12 @@ export function startHeartbeat(
     hb.start();
     return hb;
   };
-  if (!/\.m?js$/.test(new URL(import.meta.url).pathname)) return inThread();
-  const worker = new Worker(
-    `import(${JSON.stringify(import.meta.url)}).then((m) => m.heartbeatThread())`,
-    { eval: true, workerData: { peers, tls, lost } },
-  );
+  const entry = threadEntry();
+  if (entry === null) return inThread();
+  const worker = new Worker(`import(${JSON.stringify(entry)}).then((m) => m.heartbeatThread())`, {
+    eval: true,
+    workerData: { peers, tls, lost },
+  });
   let fallback: HeartbeatHandle | null = null;
   let token = 0;
   worker.on('message', (m: { verdict: Verdict | LinkVerdict }) => {

@@ -1,7 +1,8 @@
-// `mchair devices remove NAME`: a board out of the inventory (the board is not touched).
+// `mchair devices remove NAME`: a board out of the inventory (the board is not touched), through
+// the core's devices/remove.
 import type { Command } from 'commander';
 import { action, withCommonOptions } from '../framework';
-import { withInventoryOption, inventoryPath, editInventory } from './boardFlags';
+import { withInventoryOption, inventoryPath } from './boardFlags';
 
 export function registerDevicesRemove(devices: Command): void {
   withCommonOptions(
@@ -11,8 +12,13 @@ export function registerDevicesRemove(devices: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const removed = await editInventory(ctx, (inv) => inv.remove(ctx.args[0] ?? ''));
-        return { removed: removed.name, inventory: inventoryPath(ctx) };
+        const inventory = inventoryPath(ctx);
+        const { removed } = await ctx.core.call('devices/remove', {
+          name: ctx.args[0] ?? '',
+          // The data folder's own inventory is the core's; its boards' states go with them.
+          ...(ctx.opts.inventory !== undefined ? { inventory } : {}),
+        });
+        return { removed, inventory };
       },
       (r) => `removed ${r.removed} from ${r.inventory}`,
     ),

@@ -6,7 +6,6 @@ import {
   formatInspection,
   inspectModel,
   saveModel,
-  ZOO_DESCRIPTIONS,
   ZOO_NAMES,
   ZooName,
   buildZooModel,
@@ -14,7 +13,6 @@ import {
 import { openModel } from '../../model/source';
 import { action, UsageError, withCommonOptions } from '../framework';
 import { registerModelImport } from './model-import';
-import { ModelLibrary } from '../../model/library';
 import { registerModelGet } from './model-get';
 
 export const Seed = z.coerce
@@ -66,12 +64,9 @@ export function registerModel(program: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const { seed } = ctx.options(z.object({ seed: Seed }));
-        const m = openModel(
-          await new ModelLibrary(ctx.dataDir).locate(ctx.args[0]!, { paths: true }),
-          { seed },
-        );
-        return { name: m.name, ...inspectModel(m) };
+        // The seed only says which weights a zoo model would have: costs never read them.
+        ctx.options(z.object({ seed: Seed }));
+        return ctx.core.call('models/inspect', { name: ctx.args[0]!, tensors: true });
       },
       ({ name, ...r }) => formatInspection(name, r),
     ),
@@ -102,8 +97,11 @@ export function registerModel(program: Command): void {
 
   withCommonOptions(model.command('list').description('the zoo models')).action(
     action(
-      async () => ({
-        models: ZOO_NAMES.map((name) => ({ name, description: ZOO_DESCRIPTIONS[name] })),
+      async (ctx) => ({
+        models: (await ctx.core.call('models/list', {})).zoo.map(({ name, description }) => ({
+          name,
+          description,
+        })),
       }),
       (r) => r.models.map((m) => `${m.name.padEnd(11)} ${m.description}`).join('\n'),
     ),

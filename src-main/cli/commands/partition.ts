@@ -2,11 +2,8 @@
 // planner's plan, writing one standalone ONNX file per part and manifest.json.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readJsonAs } from '../../files/kind';
 import type { Manifest } from '../../contract/manifest';
-import { listCuts, partitionModel, type OnnxModel, type PartitionSpec } from '../../model/index';
-import { openModel, specFromPlan } from '../../model/source';
-import { action, collect, UsageError, withCommonOptions } from '../framework';
+import { action, collect, UsageError, withCommonOptions, type ActionContext } from '../framework';
 import { Seed } from './model';
 
 export const SpecFlags = z.object({
@@ -35,20 +32,13 @@ export function withSpecOptions(cmd: Command): Command {
     .option('--seed <n>', 'weight seed for zoo models', '0');
 }
 
-/** The model and the partition spec the flags (or the plan) describe. */
-export function specFromFlags(flags: z.output<typeof SpecFlags>): {
-  model: OnnxModel;
-  spec: PartitionSpec;
+/** The cuts and splits the flags give, none when --plan gives the stages instead. */
+export function cutsFromFlags(flags: z.output<typeof SpecFlags>): {
+  cuts: string[];
+  splits: Array<{ stage: number; parts: number }>;
 } {
-  const model = openModel(flags.model, { seed: flags.seed });
-  if (flags.plan) {
-    if (flags.cut.length || flags.split.length)
-      throw new UsageError('--plan: give either --plan or --cut/--split, not both');
-    return {
-      model,
-      spec: specFromPlan(model, readJsonAs('--plan', flags.plan, 'plan'), flags.plan),
-    };
-  }
+  if (flags.plan && (flags.cut.length || flags.split.length))
+    throw new UsageError('--plan: give either --plan or --cut/--split, not both');
   const cuts = flags.cut
     .flatMap((c) => c.split(','))
     .map((c) => c.trim())
@@ -57,13 +47,27 @@ export function specFromFlags(flags: z.output<typeof SpecFlags>): {
     const [stage, parts] = s.split(':').map(Number) as [number, number];
     return { stage, parts };
   });
-  if (!cuts.length && !splits.length) {
-    throw new UsageError(
-      `--cut: give cut tensors or --plan (valid cuts: ${listCuts(model).join(', ')})`,
-    );
-  }
-  return { model, spec: { cuts, splits } };
+  return { cuts, splits };
 }
+
+/**
+ * The cuts and splits the flags give, or none when --plan gives the stages; none at all is wrong
+ * usage, answered with the cuts the model has (from the core).
+ */
+export async function cutsOrPlan(
+  ctx: ActionContext,
+  flags: z.output<typeof SpecFlags>,
+): Promise<ReturnType<typeof cutsFromFlags>> {
+  const given = cutsFromFlags(flags);
+  if (!flags.plan && !given.cuts.length && !given.splits.length) {
+    const valid = await ctx.core.call('models/cuts', { model: flags.model, seed: flags.seed });
+    throw noCuts(valid.cuts);
+  }
+  return given;
+}
+
+const noCuts = (valid: readonly string[]): UsageError =>
+  new UsageError(`--cut: give cut tensors or --plan (valid cuts: ${valid.join(', ')})`);
 
 function presentManifest(r: { dir: string; manifest: Manifest }): string {
   const lines = [`wrote ${r.dir}/manifest.json for ${r.manifest.model}`];
@@ -93,13 +97,17 @@ export function registerPartition(program: Command): void {
       async (ctx) => {
         const listing = ctx.options(z.object({ listCuts: z.string().optional(), seed: Seed }));
         if (listing.listCuts)
-          return { cuts: listCuts(openModel(listing.listCuts, { seed: listing.seed })) };
+          return ctx.core.call('models/cuts', { model: listing.listCuts, seed: listing.seed });
         const flags = ctx.options(
           SpecFlags.extend({ out: z.string({ error: 'is required' }).min(1) }),
         );
-        const { model, spec } = specFromFlags(flags);
-        const manifest = await partitionModel(model, spec, flags.out);
-        return { dir: flags.out, manifest };
+        const { cuts, splits } = await cutsOrPlan(ctx, flags);
+        return ctx.core.call('models/partition', {
+          model: flags.model,
+          seed: flags.seed,
+          ...(flags.plan ? { plan: flags.plan } : { cuts, splits }),
+          out: flags.out,
+        });
       },
       (r) => ('cuts' in r ? r.cuts.join('\n') : presentManifest(r)),
     ),

@@ -4,22 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readJsonAs } from '../../files/kind';
+import type { PlanProgress } from '../../contract/lab';
 import { linkSources, PlanObjective, rolesOf, type Plan } from '../../contract/plan';
-import {
-  comparePlans,
-  farmFromFile,
-  farmFromSpec,
-  loadPlannerModel,
-  planModelAsync,
-  presetPlan,
-  type SearchProgress,
-  PRESET_IDS,
-  type Farm,
-} from '../../planner/index';
+import { PRESET_IDS } from '../../planner/presets';
 import { action, withCommonOptions } from '../framework';
-import { withStoredProfiles } from '../../planner/profileBook';
-import { openInventory, withInventoryOption } from './boardFlags';
+import { inventoryPath, withInventoryOption } from './boardFlags';
 
 const Flags = z
   .object({
@@ -36,14 +25,6 @@ const Flags = z
     message: 'give either --devices (e.g. pi3:6) or --farm FILE',
     path: ['devices'],
   });
-
-function readFarm(path: string): Farm {
-  // The farm file of `mchair farm up` lists its devices' profiles too: the planner reads it as well.
-  return farmFromFile(readJsonAs('--farm', path, 'planner-farm', ['farm']), path);
-}
-
-// On a shared machine wall time says more about the neighbours than about the search.
-const cpuMillis = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 /** The plan document, with the search's alternatives when --top asked for them. */
 type PlanOutput = Plan & {
@@ -62,7 +43,7 @@ type PlanOutput = Plan & {
 const PROGRESS_AFTER_MS = 500;
 
 /** The search's progress on stderr, once it has run long enough for someone to wonder. */
-function progressLine(started: number): (p: SearchProgress) => void {
+function progressLine(started: number): (p: PlanProgress) => void {
   let said = 0;
   return (p) => {
     const now = performance.now();
@@ -144,43 +125,33 @@ export function registerPlan(program: Command): void {
   ).action(
     action(async (ctx): Promise<PlanOutput> => {
       const f = ctx.options(Flags);
-      // Each board's measured profile where `mchair profile` kept one; the rest built in.
-      const believed = withStoredProfiles(
-        f.devices !== undefined ? farmFromSpec(f.devices) : readFarm(f.farm!),
-        (await openInventory(ctx)).storedProfiles(),
-      );
-      for (const note of believed.notes) ctx.say(note);
-      const farm = believed.farm;
-      const model = loadPlannerModel(f.model);
       const started = performance.now();
-      const cpu = process.cpuUsage();
-      let plan: Plan;
-      let rest: readonly Plan[] = [];
-      let method = 'preset';
-      if (f.preset) {
-        plan = presetPlan(f.preset, model, farm);
-      } else {
-        const r = await planModelAsync(
-          model,
-          farm,
-          {
-            objective: f.objective,
-            top: f.top,
-            ...(f.maxLatency !== undefined ? { maxLatencyMs: f.maxLatency } : {}),
-          },
-          progressLine(started),
-        );
-        [plan, ...rest] = r.plans as [Plan, ...Plan[]];
-        method = r.method;
+      const stop = ctx.core.on('plan/progress', progressLine(started));
+      let made;
+      try {
+        made = await ctx.core.call('plan/make', {
+          model: f.model,
+          farm:
+            f.devices !== undefined
+              ? { kind: 'virtual', spec: f.devices }
+              : { kind: 'file', path: f.farm! },
+          objective: f.objective,
+          top: f.top,
+          ...(f.maxLatency !== undefined ? { maxLatencyMs: f.maxLatency } : {}),
+          ...(f.preset ? { preset: f.preset } : {}),
+          presets: false,
+          inventory: inventoryPath(ctx),
+        });
+      } finally {
+        stop();
       }
+      // Each board's measured profile where `mchair profile` kept one; the rest built in.
+      for (const note of made.notes) ctx.say(note);
+      const [plan, ...rest] = made.plans as [Plan, ...Plan[]];
       const out: PlanOutput = {
         ...plan,
-        search: {
-          method,
-          millis: performance.now() - started,
-          cpuMillis: cpuMillis(process.cpuUsage(cpu)),
-        },
-        alternatives: rest.map((p) => ({
+        search: { method: made.method, millis: made.millis, cpuMillis: made.cpuMillis },
+        alternatives: rest.map((p, i) => ({
           ips: p.prediction.ips,
           latencyMs: p.prediction.latencyMs,
           stages: p.stages
@@ -189,7 +160,7 @@ export function registerPlan(program: Command): void {
                 `${s.firstLayer}..${s.lastLayer} x${s.parts.map((q) => q.devices.length).join('+')}`,
             )
             .join(' -> '),
-          ...comparePlans(plan, p),
+          ...made.comparisons[i]!,
         })),
       };
       if (f.out) writeFileSync(f.out, `${JSON.stringify(plan, null, 2)}\n`);

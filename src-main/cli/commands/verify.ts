@@ -3,14 +3,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../../contract/errors';
-import {
-  DEFAULT_TOLERANCE,
-  FLOAT16_TOLERANCE,
-  verifyPartition,
-  type VerifyReport,
-} from '../../model/verify';
+import { DEFAULT_TOLERANCE, FLOAT16_TOLERANCE, type VerifyReport } from '../../model/verify';
 import { action, withCommonOptions } from '../framework';
-import { SpecFlags, specFromFlags, withSpecOptions } from './partition';
+import { cutsOrPlan, SpecFlags, withSpecOptions } from './partition';
 
 function present(r: VerifyReport): string {
   return [
@@ -46,12 +41,15 @@ export function registerVerify(program: Command): void {
           out: z.string().optional(),
         }),
       );
-      const { model, spec } = specFromFlags(flags);
-      ctx.say(`running ${flags.frames} frames through ${model.name} and its partitions...`);
-      const report = await verifyPartition(model, spec, {
+      const { cuts, splits } = await cutsOrPlan(ctx, flags);
+      ctx.say(`running ${flags.frames} frames through ${flags.model} and its partitions...`);
+      const report = await ctx.core.call('models/verify', {
+        model: flags.model,
+        seed: flags.seed,
+        ...(flags.plan ? { plan: flags.plan } : { cuts, splits }),
         frames: flags.frames,
-        tolerance: flags.tolerance,
-        outDir: flags.out,
+        ...(flags.tolerance !== undefined ? { tolerance: flags.tolerance } : {}),
+        ...(flags.out !== undefined ? { out: flags.out } : {}),
       });
       if (!report.ok) {
         // The report is still the command's result: print it, then fail.

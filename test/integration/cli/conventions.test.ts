@@ -25,7 +25,7 @@ function leaves(cmd: Command, path: string[] = []): { path: string[]; cmd: Comma
   return subs.flatMap((c) => leaves(c, [...path, c.name()]));
 }
 
-const commands = leaves(buildProgram());
+const commands = leaves(await buildProgram());
 
 describe('every subcommand', () => {
   it('is found', () => {

@@ -19,6 +19,14 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/stop-scan': {},
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
+  'models/cuts': { model: 'tiny-cnn' },
+  // A cut the model does not have: refused before anything is written.
+  'models/verify': { model: 'tiny-cnn', cuts: ['no-such-tensor'] },
+  'models/partition': {
+    model: 'tiny-cnn',
+    cuts: ['no-such-tensor'],
+    out: '/nonexistent-mchair-sample',
+  },
   'models/upload': {
     uploadId: 'sample-upload',
     name: 'sample-cnn',

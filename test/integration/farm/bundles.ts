@@ -3,7 +3,7 @@
 // once: tests that start processes for a minute must not run a bundle that vanishes mid-test.
 // The snapshot lives inside the repository so the bundles still resolve node_modules.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -21,7 +21,8 @@ export interface Bundles {
 export async function snapshotBundles(): Promise<Bundles> {
   await mkdir('.cache', { recursive: true });
   const dir = await mkdtemp(join(process.cwd(), '.cache', 'bundles-'));
-  await copyFile('out/cli/mchair.js', join(dir, 'mchair.js'));
+  // The CLI's entry and the chunks beside it that its commands load on demand.
+  await cp('out/cli', dir, { recursive: true, filter: (f) => !f.endsWith('.map') });
   await copyFile('out/agent/mchair-agent.mjs', join(dir, 'mchair-agent.mjs'));
   const env = { MCHAIR_AGENT_BUNDLE: join(dir, 'mchair-agent.mjs') };
   const runner = join(dir, 'run.mjs');

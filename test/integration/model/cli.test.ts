@@ -13,7 +13,10 @@ import { GraphWriter, pytorchCnn } from '../../unit/model/exporters';
 const dir = mkdtempSync(join(tmpdir(), 'mchair-model-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const mchair = runMchair;
+// A fresh data folder: the library of the machine's default one may hold models of its own,
+// which an error that lists the library's models would name.
+const mchair = (...args: string[]): Promise<CliResult> =>
+  runMchair('--data-dir', join(dir, 'data'), ...args);
 
 /** Exit 1 for a problem with a file or a model, 2 for wrong usage (a flag missing or wrong). */
 function expectOneLineError(r: CliResult, pattern: RegExp, code = 1): void {

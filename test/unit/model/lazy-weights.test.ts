@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../../src-main/shared/events';
-import { modelHandlers } from '../../../src-main/core/lab';
+import { modelHandlers } from '../../../src-main/core/models';
 import {
   buildPartition,
   buildZooModel,
@@ -91,13 +91,14 @@ describe("the zoo's weights are made only when read", () => {
     expect(p.stages[1]!.parts).toHaveLength(4);
     // The Models and Plan views' costing, through the core's handlers.
     const core = modelHandlers(mkdtempSync(join(dir, 'data-')), new EventBus());
-    const costs = await core['models/inspect']({ name: 'vgg16' });
+    const costs = await core['models/inspect']({ name: 'vgg16', tensors: false });
     expect(costs.totals.params).toBe(138_357_544 + 6);
     const made = await core['plan/make']({
       model: 'vgg16',
       farm: { kind: 'virtual', spec: FARM },
       objective: 'ips',
       top: 1,
+      presets: true,
     });
     expect(made).toBeTruthy();
     expect(generated).not.toHaveBeenCalled();
