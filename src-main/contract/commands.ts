@@ -14,7 +14,8 @@ import {
   ZooEntry,
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
-import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { RunFarm, RunMeterFlags, RunSourceKind, SourceCounters } from './liveRun';
+import { DemoSkeleton, RunReport } from './runReport';
 import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
@@ -63,8 +64,14 @@ export const commands = {
   ),
   'demo/start': command(
     'Start the walking-skeleton run: a small CNN cut in 2 stages over 2 local agents.',
-    z.object({ frames: z.number().int().min(1).max(100_000).default(200) }).strict(),
-    z.object({ runId: RunId }),
+    z
+      .object({
+        frames: z.number().int().min(1).max(100_000).default(200),
+        /** Answer once the run has ended, with its figures (`mchair demo` waits on it). */
+        wait: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ runId: RunId, skeleton: DemoSkeleton.optional() }),
   ),
   'run/list': command(
     'The recorded runs, newest first.',
@@ -417,12 +424,14 @@ export const commands = {
     'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make), once or repeated as a set; returns once the (first) run has an id, metrics follow as run/metrics events.',
     z
       .object({
-        model: z.string().min(1).max(64),
-        plan: z.union([z.string().min(1).max(64), Plan]).default('auto'),
+        /** A zoo or library model by name, or (`mchair run --model FILE`) an ONNX file. */
+        model: z.string().min(1).max(4096),
+        /** auto, a paper preset, a plan file (`mchair run --plan FILE`) or a plan. */
+        plan: z.union([z.string().min(1).max(4096), Plan]).default('auto'),
         farm: RunFarm,
         source: RunSourceKind.default('synthetic'),
         /** The camera and file sources run until stopped or this many frames. */
-        frames: z.number().int().min(1).max(1_000_000).default(500),
+        frames: z.number().int().min(1).max(10_000_000).default(500),
         /**
          * Runs of this configuration, one after another, recorded as a set (as `mchair run
          * --repeat`); the command answers with the first, the page follows each in turn.
@@ -430,12 +439,29 @@ export const commands = {
         repeat: RepeatCount.default(1),
         /** Seconds the run waits, every board silent at once, for this machine's link. */
         outageLimitS: z.number().min(1).max(86_400).default(60),
+        // What `mchair run` sets that the app leaves at their defaults.
+        /** Frames in flight per replica. */
+        window: z.number().int().min(1).max(64).default(2),
+        /** Compare every result with the whole model run locally. */
+        check: z.boolean().default(false),
+        /** Board faults to inject (runtime/chaos.ts checks the text). */
+        chaos: z.string().min(1).max(4000).optional(),
+        /** Synthetic frames from a folder of JPEG/PNG images instead. */
+        images: z.string().min(1).max(4096).optional(),
+        /** These meters instead of the saved ones (and the saved ones too with savedMeters). */
+        meters: RunMeterFlags.optional(),
+        savedMeters: z.boolean().default(false),
+        /** Answer once the whole set has ended, with every run's report (the CLI waits on it). */
+        wait: z.boolean().default(false),
       })
       .strict(),
     z.object({
       runId: RunId,
       /** How the page cuts its pictures into this model's frames; null when it takes no pictures. */
       frame: FrameView.nullable(),
+      /** With wait: the set's id (null for a single run) and each run's report, in order. */
+      set: RunId.nullable().optional(),
+      reports: z.array(RunReport).optional(),
     }),
   ),
   'run/frame': command(

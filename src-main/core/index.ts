@@ -5,10 +5,10 @@ import { MemorySecretStore, type SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { chromiumPdf, type PdfPrinter } from '../reports/pdf';
 import type { LiveRun } from '../runtime/liveRun';
-import { startDemoRun } from '../scenarios/demo';
 import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { changeDataFolder } from './dataFolder';
+import { demoHandlers } from './demo';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
 import { farmHandlers } from './farm';
@@ -19,7 +19,7 @@ import { mirrorHandlers } from './mirrors';
 import { provisionHandlers } from './provision';
 import { profileHandlers } from './profile';
 import { reportHandlers } from './reports';
-import { runHandlers } from './runs';
+import { runHandlers, type TerminalAsk } from './runs';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve' | 'cli';
@@ -36,6 +36,8 @@ export interface CoreOptions {
   home?: string;
   /** Called once the data folder changed (the app restarts itself on it). */
   onDataFolderChanged?: () => void;
+  /** The CLI's terminal, which asks for SSH passwords and passphrases; the app's views ask theirs. */
+  terminal?: TerminalAsk;
 }
 
 export interface Core {
@@ -73,12 +75,7 @@ export function createCore(opts: CoreOptions): Core {
       opts.onDataFolderChanged?.();
       return { ...changed, restart: opts.mode === 'electron' ? 'app' : 'serve' } as const;
     },
-    'demo/start': async ({ frames }) => {
-      const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
-      live.set(run.id, run);
-      void run.done.finally(() => live.delete(run.id));
-      return { runId: run.id };
-    },
+    ...demoHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
     'run/list': async () => ({ runs: await listRuns(opts.dataDir) }),
     'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
     'run/stop': async ({ runId }) => {
@@ -97,7 +94,14 @@ export function createCore(opts: CoreOptions): Core {
     ...downloadHandlers(opts.dataDir, events),
     ...mirrorHandlers(opts.dataDir),
     ...farmHandlers(opts.dataDir),
-    ...runHandlers({ dataDir: opts.dataDir, log: opts.log, events, live, secrets }),
+    ...runHandlers({
+      dataDir: opts.dataDir,
+      log: opts.log,
+      events,
+      live,
+      secrets,
+      ...(opts.terminal ? { terminal: opts.terminal } : {}),
+    }),
     ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
     ...profileHandlers(opts.dataDir, events, opts.log, secrets),
   };
