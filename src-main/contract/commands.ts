@@ -16,6 +16,7 @@ import {
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
 import { RunFarm, RunMeterFlags, RunSourceKind, SourceCounters } from './liveRun';
 import { DemoSkeleton, RunReport } from './runReport';
+import { MAX_PICTURES, Recognition } from './recognition';
 import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
@@ -463,6 +464,20 @@ export const commands = {
       set: RunId.nullable().optional(),
       reports: z.array(RunReport).optional(),
     }),
+  ),
+  'models/classify': command(
+    "What a trained model (a library model, or an ONNX file the catalogue knows) sees in pictures: each one's top classes, in this process, or through a farm by a plan (one recorded run, a frame per picture).",
+    z
+      .object({
+        model: z.string().min(1).max(4096),
+        files: z.array(z.string().min(1).max(4096)).min(1).max(MAX_PICTURES),
+        top: z.number().int().min(1).max(1000).default(5),
+        /** Absent: the whole model in this process. */
+        farm: RunFarm.optional(),
+        plan: z.string().min(1).max(4096).default('auto'),
+      })
+      .strict(),
+    Recognition,
   ),
   'run/frame': command(
     'Hand one frame from the page (RGB uint8 HWC at the size run/start gave, base64) to a running camera or file run; a file frame waits for room, a camera frame replaces the oldest waiting one.',

@@ -17,3 +17,4 @@ export * from './download';
 export * from './boards';
 export * from './profile';
 export * from './runReport';
+export * from './recognition';

@@ -8,6 +8,7 @@ import type { LiveRun } from '../runtime/liveRun';
 import { listRuns, readRun, refuseRunElsewhere } from '../store/runs';
 import { APP_VERSION } from '../version';
 import { changeDataFolder } from './dataFolder';
+import { classifyHandlers } from './classify';
 import { demoHandlers } from './demo';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
@@ -51,6 +52,12 @@ export function createCore(opts: CoreOptions): Core {
   const live = new Map<string, LiveRun>();
   // One store for provisioning and runs: a password saved in the Farm view serves both.
   const secrets = opts.secrets ?? new MemorySecretStore();
+  // How runs reach their boards: the CLI asks on its terminal for what the store lacks.
+  const reach = {
+    dataDir: opts.dataDir,
+    secrets,
+    ...(opts.terminal ? { terminal: opts.terminal } : {}),
+  };
 
   const handlers: Handlers = {
     'app/info': async () => ({
@@ -94,14 +101,8 @@ export function createCore(opts: CoreOptions): Core {
     ...downloadHandlers(opts.dataDir, events),
     ...mirrorHandlers(opts.dataDir),
     ...farmHandlers(opts.dataDir),
-    ...runHandlers({
-      dataDir: opts.dataDir,
-      log: opts.log,
-      events,
-      live,
-      secrets,
-      ...(opts.terminal ? { terminal: opts.terminal } : {}),
-    }),
+    ...runHandlers({ ...reach, log: opts.log, events, live }),
+    ...classifyHandlers({ ...reach, log: opts.log, events }),
     ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
     ...profileHandlers(opts.dataDir, events, opts.log, secrets),
   };

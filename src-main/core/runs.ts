@@ -85,7 +85,7 @@ export interface TerminalAsk {
 }
 
 async function farmOf(
-  o: RunsShared,
+  o: FarmReach,
   inventory: Inventory,
   farm: RunFarm,
 ): Promise<FarmChoice> {
@@ -104,6 +104,19 @@ async function farmOf(
   }
   await openLabFarm(o.dataDir); // FARM_NOT_UP says how to start one
   return { kind: 'file', file: labFarmFile(o.dataDir) };
+}
+
+/** Where a run's frames go, and the inventory it was chosen from (its boards' profiles). */
+export async function openRunFarm(
+  o: FarmReach,
+  farm: RunFarm,
+): Promise<{ where: FarmChoice; inventory: Inventory }> {
+  const inventory = await Inventory.load(
+    farm.kind === 'inventory' && farm.inventory
+      ? resolve(farm.inventory)
+      : defaultInventoryPath(o.dataDir),
+  );
+  return { where: await farmOf(o, inventory, farm), inventory };
 }
 
 /**
@@ -144,16 +157,20 @@ interface SetUp {
 
 type StartArgs = Parameters<Handlers['run/start']>[0];
 
-/** What the run handlers share: the lab's folder, its log and events, and the runs going now. */
-interface RunsShared {
+/** What reaching a run's boards takes: the lab's folder, and how secrets are found or asked. */
+export interface FarmReach {
   dataDir: string;
-  log: Logger;
-  events: EventBus;
-  live: Map<string, LiveRun>;
   /** Where the boards' passwords live (shared with provisioning). */
   secrets: SecretStore;
   /** The CLI's terminal, which asks for secrets; absent in the app. */
   terminal?: TerminalAsk;
+}
+
+/** What the run handlers share: the lab's folder, its log and events, and the runs going now. */
+interface RunsShared extends FarmReach {
+  log: Logger;
+  events: EventBus;
+  live: Map<string, LiveRun>;
   /** The page's frame sources of the runs that take frames from the page, by run id. */
   pageSources: Map<string, PageFrameSource>;
 }
@@ -166,12 +183,7 @@ async function setUpOf(o: RunsShared, args: StartArgs): Promise<SetUp> {
   const { model, card } = await cardedModel(o.dataDir, args.model);
   const labels = card ? labelsOf(card) : undefined;
   // Read once for the set: the boards it runs on and their measured profiles.
-  const inventory = await Inventory.load(
-    args.farm.kind === 'inventory' && args.farm.inventory
-      ? resolve(args.farm.inventory)
-      : defaultInventoryPath(o.dataDir),
-  );
-  const where = await farmOf(o, inventory, args.farm);
+  const { where, inventory } = await openRunFarm(o, args.farm);
   const profiles = inventory.storedProfiles();
   // The meters saved in Settings measure every run from the app; without any, an emulated
   // farm still gets its emulated per-board meters (runtime/power.ts). The CLI names its own.

@@ -120,7 +120,7 @@ export function registerRun(program: Command): void {
     action(
       async (ctx) => {
         const o = ctx.options(Options);
-        const farm = await runFarmFromFlags(ctx);
+        const farm = await runFarmFromFlags(ctx, true);
         const { set, reports } = await untilRunEnds(
           ctx,
           () =>

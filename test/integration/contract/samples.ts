@@ -8,6 +8,8 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'app/info': {},
   'settings/data-folder': { path: '/nonexistent-mchair-sample', how: 'point' },
   'demo/start': { frames: 2 },
+  // Not a model of this lab: refused by the handler before any picture is read.
+  'models/classify': { model: 'no-such-model', files: ['/nonexistent-mchair-sample.jpg'] },
   'run/list': {},
   'run/get': { runId: 'no-such-run' },
   'run/stop': { runId: 'no-such-run' },
