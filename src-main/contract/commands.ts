@@ -258,16 +258,22 @@ export const commands = {
     }),
   ),
   'meters/test': command(
-    'Read a power meter for a few seconds: samples, average, min and max watts, energy.',
+    'Read a power meter for a few seconds: samples, average, min and max watts, energy; meters/stop-test ends it early with what was read.',
     z
       .object({
         uri: z.string().min(1).max(500),
-        seconds: z.number().min(0.5).max(30).default(3),
+        /** null: as long as the meter has samples (a CSV log: all of it), or until stopped. */
+        seconds: z.number().positive().max(86_400).nullable().default(3),
+        /** The sample interval, within what the instrument allows (`mchair power read`). */
+        intervalS: z.number().positive().max(3600).optional(),
+        /** agent:// meters: the farm file whose agents to reach; the lab's virtual farm when absent. */
+        farm: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     z.object({
       meter: z.string(),
       emulated: z.boolean(),
+      intervalMs: z.number(),
       samples: z.number().int(),
       avgW: z.number(),
       minW: z.number(),
@@ -275,6 +281,11 @@ export const commands = {
       energyJ: z.number(),
       durationS: z.number(),
     }),
+  ),
+  'meters/stop-test': command(
+    'End the meter readings under way (meters/test answers with what was read so far).',
+    z.object({}).strict(),
+    z.object({ stopped: z.number().int() }),
   ),
   'meters/list': command(
     "The lab's saved power meters; runs started from the app read every one of them.",

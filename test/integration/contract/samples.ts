@@ -40,6 +40,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'reports/figure': { runIds: ['no-such-run'], figure: 'ips' },
   'reports/paper': { model: 'alexnet-mc' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
+  'meters/stop-test': {},
   'meters/list': {},
   'meters/save': { meter: { name: 'bench plug', uri: 'shelly://127.0.0.1:9' } },
   'meters/remove': { name: 'bench plug' },
