@@ -12,9 +12,9 @@ export interface CliCore extends ContractClient {
   close(): Promise<void>;
 }
 
-export function cliCore(dataDir: string, log: Logger): CliCore {
+export function cliCore(dataDir: string, log: Logger, terminal: TerminalAsk): CliCore {
   let core: Core | null = null;
-  const open = (): Core => (core ??= createCore({ mode: 'cli', dataDir, log, terminal: terminalAsk() }));
+  const open = (): Core => (core ??= createCore({ mode: 'cli', dataDir, log, terminal }));
   const client = createClient({
     invoke: (name, args) => open().dispatch(name, args),
     on: (name, listener) => open().events.on(name, listener),

@@ -308,6 +308,21 @@ export const commands = {
       .object({
         devices: z.array(z.string().min(1).max(64)).min(1).max(256),
         ...HostKeyAnswers,
+        // What `mchair provision` sets that the app leaves at their defaults.
+        /** Another inventory than the data folder's (--inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
+        /** Trust and remember host keys never seen before (--accept-new). */
+        acceptNew: z.boolean().default(false),
+        /** An agent bundle to push instead of the one built with the app. */
+        agentBundle: z.string().min(1).max(4096).optional(),
+        /** A `mchair partition` folder whose parts go to every board. */
+        partitions: z.string().min(1).max(4096).optional(),
+        /** nodejs.org Linux tarballs for boards without a usable Node, one per CPU. */
+        nodeTarballs: z.array(z.string().min(1).max(4096)).max(16).default([]),
+        /** A system unit where sudo works without a password, instead of a user unit. */
+        systemService: z.boolean().default(false),
+        /** Boards provisioned at the same time. */
+        concurrency: z.number().int().min(1).max(64).default(8),
       })
       .strict(),
     z.object({ devices: z.array(DeviceProvisionResult) }),

@@ -103,7 +103,7 @@ export function createCore(opts: CoreOptions): Core {
     ...farmHandlers(opts.dataDir),
     ...runHandlers({ ...reach, log: opts.log, events, live }),
     ...classifyHandlers({ ...reach, log: opts.log, events }),
-    ...provisionHandlers(opts.dataDir, events, opts.log, secrets),
+    ...provisionHandlers(opts.dataDir, events, opts.log, secrets, opts.terminal),
     ...profileHandlers(opts.dataDir, events, opts.log, secrets),
   };
 
