@@ -12,7 +12,9 @@ export const Recognition = z.object({
   images: z.array(
     z.object({
       file: z.string(),
-      top: z.array(z.object({ index: z.number().int(), label: z.string(), probability: z.number() })),
+      top: z.array(
+        z.object({ index: z.number().int(), label: z.string(), probability: z.number() }),
+      ),
     }),
   ),
 });

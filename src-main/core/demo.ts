@@ -33,10 +33,7 @@ export function demoHandlers(o: {
   };
 }
 
-function skeletonOf(
-  summary: Awaited<LiveRun['done']>,
-  f: ExecuteOutcome | null,
-): DemoSkeleton {
+function skeletonOf(summary: Awaited<LiveRun['done']>, f: ExecuteOutcome | null): DemoSkeleton {
   if (summary.state === 'failed' || !f)
     throw new AppError('DEMO_FAILED', summary.message ?? 'the demo run failed');
   return {

@@ -66,7 +66,6 @@ export function provisionHandlers(
 
   return {
     'provision/start': async (args) => {
-      const { devices, confirmed, acceptedOnce } = args;
       if (running)
         throw new AppError(
           'PROVISION_BUSY',
@@ -86,9 +85,9 @@ export function provisionHandlers(
       try {
         const chosen = (
           args.inventory ? await Inventory.load(resolve(args.inventory)) : await inventory()
-        ).select(devices);
+        ).select(args.devices);
         const results = await provisionFarm(chosen, {
-          connector: await connector(confirmed, acceptedOnce, args.acceptNew),
+          connector: await connector(args.confirmed, args.acceptedOnce, args.acceptNew),
           dataDir,
           // The app's keychain store seals the lab CA key too; serve's memory store would lose it.
           ...(secrets.persistent ? { caKeyStore: secrets } : {}),

@@ -84,11 +84,7 @@ export interface TerminalAsk {
   readyTimeoutMs: number;
 }
 
-async function farmOf(
-  o: FarmReach,
-  inventory: Inventory,
-  farm: RunFarm,
-): Promise<FarmChoice> {
+async function farmOf(o: FarmReach, inventory: Inventory, farm: RunFarm): Promise<FarmChoice> {
   if (farm.kind === 'emulate') return { kind: 'emulate', spec: farm.spec };
   if (farm.kind === 'file') return { kind: 'file', file: farm.file };
   if (farm.kind === 'inventory') {
@@ -343,7 +339,7 @@ export function runHandlers(
           'repeat: only runs of synthetic frames repeat (a camera or file run goes on until stopped)',
         );
       if (args.images && source !== 'synthetic')
-        throw new AppError('BAD_INPUT', 'images: a folder of images is a synthetic run\'s frames');
+        throw new AppError('BAD_INPUT', "images: a folder of images is a synthetic run's frames");
       const setUp = await setUpOf(o, args);
       // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();

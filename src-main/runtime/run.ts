@@ -40,7 +40,7 @@ import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { withStoredProfiles } from '../planner/profileBook';
 import { addressTowards, farmTargets, type FarmTargets } from './targets';
 import { boardTargets } from './boardFarm';
-import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
+import type { RunFault, RunRepeat } from '../contract/index';
 import { recordedWindow } from './stats';
 import { runPower, type RunPower } from './power';
 import type { PowerFlags } from '../power/index';

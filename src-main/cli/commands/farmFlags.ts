@@ -7,12 +7,7 @@ import { z } from 'zod';
 import type { ActionContext } from '../framework';
 import { resolve } from 'node:path';
 import type { RunFarm } from '../../contract/index';
-import {
-  inventoryPath,
-  openInventory,
-  withInventoryOption,
-  withTrustOption,
-} from './boardFlags';
+import { inventoryPath, openInventory, withInventoryOption, withTrustOption } from './boardFlags';
 
 export const FarmFlags = z.object({
   emulate: z.string().min(1).optional(),

@@ -12,12 +12,7 @@ import type {
 } from '../../contract/provision';
 import { TerminalPrompter } from '../../ssh/prompter';
 import { action, collect, UsageError, withCommonOptions } from '../framework';
-import {
-  finishEach,
-  openInventory,
-  withInventoryOption,
-  withTrustOption,
-} from './boardFlags';
+import { finishEach, openInventory, withInventoryOption, withTrustOption } from './boardFlags';
 
 const Flags = z.object({
   all: z.boolean().optional(),
