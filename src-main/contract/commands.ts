@@ -339,6 +339,21 @@ export const commands = {
         farm: ProfileFarm,
         devices: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
         ...HostKeyAnswers,
+        // What `mchair profile` sets that the app leaves at their defaults.
+        /** virtual: emulated boards started for the measurement instead of the lab's farm. */
+        emulate: FarmSpec.optional(),
+        /** virtual: this farm file's farm instead of the lab's. */
+        farmFile: z.string().min(1).max(4096).optional(),
+        /** inventory: another inventory than the data folder's, where the profiles are kept. */
+        inventory: z.string().min(1).max(4096).optional(),
+        /** inventory: trust and remember host keys never seen before. */
+        acceptNew: z.boolean().default(false),
+        /** inventory: probe each board first, naming those that are qemu-user on an x86 machine. */
+        probeQemu: z.boolean().default(false),
+        /** Frames each board computes per probe. */
+        frames: z.number().int().min(2).max(1000).default(4),
+        /** Also write a planner farm file with the measured profiles inline, here. */
+        out: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     z.object({ devices: z.array(BoardProfileSource) }),

@@ -104,7 +104,7 @@ export function createCore(opts: CoreOptions): Core {
     ...runHandlers({ ...reach, log: opts.log, events, live }),
     ...classifyHandlers({ ...reach, log: opts.log, events }),
     ...provisionHandlers(opts.dataDir, events, opts.log, secrets, opts.terminal),
-    ...profileHandlers(opts.dataDir, events, opts.log, secrets),
+    ...profileHandlers({ ...reach, events, log: opts.log }),
   };
 
   return {
