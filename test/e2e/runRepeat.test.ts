@@ -53,7 +53,10 @@ describe('the Run view repeats a run', () => {
     // One column for the three runs: their mean, error bars over them.
     expect(await ips.locator('rect.bar:not([data-source="paper"])').count()).toBe(1);
     const labels = await ips.locator('text.column').allTextContents();
-    expect(labels.filter((l) => l.includes('(3\u00a0runs)')), labels.join(' | ')).toHaveLength(1);
+    expect(
+      labels.filter((l) => l.includes('(3\u00a0runs)')),
+      labels.join(' | '),
+    ).toHaveLength(1);
     expect(lab.consoleErrors).toEqual([]);
     await lab.close();
   }, 300_000);
