@@ -4,15 +4,17 @@
 // per command, made on first use.
 import { createClient, type ContractClient } from '../contract/client';
 import { createCore, type Core } from '../core/index';
+import type { TerminalAsk } from '../core/runs';
 import type { Logger } from '../log';
+import { TerminalPrompter, type Prompter } from '../ssh/prompter';
 
 export interface CliCore extends ContractClient {
   close(): Promise<void>;
 }
 
-export function cliCore(dataDir: string, log: Logger): CliCore {
+export function cliCore(dataDir: string, log: Logger, terminal: TerminalAsk): CliCore {
   let core: Core | null = null;
-  const open = (): Core => (core ??= createCore({ mode: 'cli', dataDir, log }));
+  const open = (): Core => (core ??= createCore({ mode: 'cli', dataDir, log, terminal }));
   const client = createClient({
     invoke: (name, args) => open().dispatch(name, args),
     on: (name, listener) => open().events.on(name, listener),
@@ -23,4 +25,12 @@ export function cliCore(dataDir: string, log: Logger): CliCore {
       await core?.close();
     },
   };
+}
+
+/**
+ * How the CLI asks for SSH passwords and passphrases: on the terminal when there is one, with the
+ * time spent answering counted against the handshake time-out.
+ */
+export function terminalAsk(prompter: Prompter = TerminalPrompter.ifInteractive()): TerminalAsk {
+  return { prompter, readyTimeoutMs: prompter instanceof TerminalPrompter ? 120_000 : 20_000 };
 }

@@ -8,7 +8,8 @@ import { AppError, InputError, oneLine, toWireError } from '../contract/index';
 import { createLogger, type Logger } from '../log';
 import { nameThisProgram } from '../store/owner';
 import { dataDirOf, defaultDataDir } from '../store/paths';
-import { cliCore, type CliCore } from './core';
+import { cliCore, terminalAsk, type CliCore } from './core';
+import type { TerminalAsk } from '../core/runs';
 
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
@@ -35,6 +36,8 @@ export interface ActionContext {
   say(line: string): void;
   /** Contract commands through the core's dispatcher, and its events, as the app has them. */
   readonly core: Pick<CliCore, 'call' | 'on'>;
+  /** How the core asks this terminal's user for SSH secrets (a progress display waits for it). */
+  readonly terminal: TerminalAsk;
 }
 
 function flagName(key: PropertyKey): string {
@@ -78,7 +81,8 @@ export function action<R>(
       typeof root.logLevel === 'string' ? root.logLevel : (process.env.MCHAIR_LOG ?? 'warn'),
     );
     const dataDir = typeof root.dataDir === 'string' ? root.dataDir : dataDirOf(home);
-    const core = cliCore(dataDir, log);
+    const terminal = terminalAsk();
+    const core = cliCore(dataDir, log, terminal);
     const ctx: ActionContext = {
       args: cmd.args,
       opts,
@@ -87,6 +91,7 @@ export function action<R>(
       home: typeof root.dataDir === 'string' ? null : home,
       log,
       core,
+      terminal,
       options: (schema) => {
         const parsed = schema.safeParse(opts);
         if (parsed.success) return parsed.data;

@@ -14,7 +14,9 @@ import {
   ZooEntry,
 } from './lab';
 import { BoardMeterReading, BoardReadings, FarmSpec, VirtualFarm } from './farm';
-import { RunFarm, RunSourceKind, SourceCounters } from './liveRun';
+import { RunFarm, RunMeterFlags, RunSourceKind, SourceCounters } from './liveRun';
+import { DemoSkeleton, RunReport } from './runReport';
+import { MAX_PICTURES, Recognition } from './recognition';
 import { ErrorBars, FigureId } from './figure';
 import { FrameView } from './frameWindow';
 import { MeterName, SavedMeter } from './meters';
@@ -71,8 +73,14 @@ export const commands = {
   ),
   'demo/start': command(
     'Start the walking-skeleton run: a small CNN cut in 2 stages over 2 local agents.',
-    z.object({ frames: z.number().int().min(1).max(100_000).default(200) }).strict(),
-    z.object({ runId: RunId }),
+    z
+      .object({
+        frames: z.number().int().min(1).max(100_000).default(200),
+        /** Answer once the run has ended, with its figures (`mchair demo` waits on it). */
+        wait: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ runId: RunId, skeleton: DemoSkeleton.optional() }),
   ),
   'run/list': command(
     'The recorded runs, newest first.',
@@ -298,16 +306,22 @@ export const commands = {
     }),
   ),
   'meters/test': command(
-    'Read a power meter for a few seconds: samples, average, min and max watts, energy.',
+    'Read a power meter for a few seconds: samples, average, min and max watts, energy; meters/stop-test ends it early with what was read.',
     z
       .object({
         uri: z.string().min(1).max(500),
-        seconds: z.number().min(0.5).max(30).default(3),
+        /** null: as long as the meter has samples (a CSV log: all of it), or until stopped. */
+        seconds: z.number().positive().max(86_400).nullable().default(3),
+        /** The sample interval, within what the instrument allows (`mchair power read`). */
+        intervalS: z.number().positive().max(3600).optional(),
+        /** agent:// meters: the farm file whose agents to reach; the lab's virtual farm when absent. */
+        farm: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     z.object({
       meter: z.string(),
       emulated: z.boolean(),
+      intervalMs: z.number(),
       samples: z.number().int(),
       avgW: z.number(),
       minW: z.number(),
@@ -315,6 +329,11 @@ export const commands = {
       energyJ: z.number(),
       durationS: z.number(),
     }),
+  ),
+  'meters/stop-test': command(
+    'End the meter readings under way (meters/test answers with what was read so far).',
+    z.object({}).strict(),
+    z.object({ stopped: z.number().int() }),
   ),
   'meters/list': command(
     "The lab's saved power meters; runs started from the app read every one of them.",
@@ -337,6 +356,21 @@ export const commands = {
       .object({
         devices: z.array(z.string().min(1).max(64)).min(1).max(256),
         ...HostKeyAnswers,
+        // What `mchair provision` sets that the app leaves at their defaults.
+        /** Another inventory than the data folder's (--inventory). */
+        inventory: z.string().min(1).max(4096).optional(),
+        /** Trust and remember host keys never seen before (--accept-new). */
+        acceptNew: z.boolean().default(false),
+        /** An agent bundle to push instead of the one built with the app. */
+        agentBundle: z.string().min(1).max(4096).optional(),
+        /** A `mchair partition` folder whose parts go to every board. */
+        partitions: z.string().min(1).max(4096).optional(),
+        /** nodejs.org Linux tarballs for boards without a usable Node, one per CPU. */
+        nodeTarballs: z.array(z.string().min(1).max(4096)).max(16).default([]),
+        /** A system unit where sudo works without a password, instead of a user unit. */
+        systemService: z.boolean().default(false),
+        /** Boards provisioned at the same time. */
+        concurrency: z.number().int().min(1).max(64).default(8),
       })
       .strict(),
     z.object({ devices: z.array(DeviceProvisionResult) }),
@@ -353,6 +387,21 @@ export const commands = {
         farm: ProfileFarm,
         devices: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
         ...HostKeyAnswers,
+        // What `mchair profile` sets that the app leaves at their defaults.
+        /** virtual: emulated boards started for the measurement instead of the lab's farm. */
+        emulate: FarmSpec.optional(),
+        /** virtual: this farm file's farm instead of the lab's. */
+        farmFile: z.string().min(1).max(4096).optional(),
+        /** inventory: another inventory than the data folder's, where the profiles are kept. */
+        inventory: z.string().min(1).max(4096).optional(),
+        /** inventory: trust and remember host keys never seen before. */
+        acceptNew: z.boolean().default(false),
+        /** inventory: probe each board first, naming those that are qemu-user on an x86 machine. */
+        probeQemu: z.boolean().default(false),
+        /** Frames each board computes per probe. */
+        frames: z.number().int().min(2).max(1000).default(4),
+        /** Also write a planner farm file with the measured profiles inline, here. */
+        out: z.string().min(1).max(4096).optional(),
       })
       .strict(),
     z.object({ devices: z.array(BoardProfileSource) }),
@@ -474,12 +523,14 @@ export const commands = {
     'Run a model on a farm with a plan (auto, a paper preset id, or a plan from plan/make), once or repeated as a set; returns once the (first) run has an id, metrics follow as run/metrics events.',
     z
       .object({
-        model: z.string().min(1).max(64),
-        plan: z.union([z.string().min(1).max(64), Plan]).default('auto'),
+        /** A zoo or library model by name, or (`mchair run --model FILE`) an ONNX file. */
+        model: z.string().min(1).max(4096),
+        /** auto, a paper preset, a plan file (`mchair run --plan FILE`) or a plan. */
+        plan: z.union([z.string().min(1).max(4096), Plan]).default('auto'),
         farm: RunFarm,
         source: RunSourceKind.default('synthetic'),
         /** The camera and file sources run until stopped or this many frames. */
-        frames: z.number().int().min(1).max(1_000_000).default(500),
+        frames: z.number().int().min(1).max(10_000_000).default(500),
         /**
          * Runs of this configuration, one after another, recorded as a set (as `mchair run
          * --repeat`); the command answers with the first, the page follows each in turn.
@@ -487,13 +538,44 @@ export const commands = {
         repeat: RepeatCount.default(1),
         /** Seconds the run waits, every board silent at once, for this machine's link. */
         outageLimitS: z.number().min(1).max(86_400).default(60),
+        // What `mchair run` sets that the app leaves at their defaults.
+        /** Frames in flight per replica. */
+        window: z.number().int().min(1).max(64).default(2),
+        /** Compare every result with the whole model run locally. */
+        check: z.boolean().default(false),
+        /** Board faults to inject (runtime/chaos.ts checks the text). */
+        chaos: z.string().min(1).max(4000).optional(),
+        /** Synthetic frames from a folder of JPEG/PNG images instead. */
+        images: z.string().min(1).max(4096).optional(),
+        /** These meters instead of the saved ones (and the saved ones too with savedMeters). */
+        meters: RunMeterFlags.optional(),
+        savedMeters: z.boolean().default(false),
+        /** Answer once the whole set has ended, with every run's report (the CLI waits on it). */
+        wait: z.boolean().default(false),
       })
       .strict(),
     z.object({
       runId: RunId,
       /** How the page cuts its pictures into this model's frames; null when it takes no pictures. */
       frame: FrameView.nullable(),
+      /** With wait: the set's id (null for a single run) and each run's report, in order. */
+      set: RunId.nullable().optional(),
+      reports: z.array(RunReport).optional(),
     }),
+  ),
+  'models/classify': command(
+    "What a trained model (a library model, or an ONNX file the catalogue knows) sees in pictures: each one's top classes, in this process, or through a farm by a plan (one recorded run, a frame per picture).",
+    z
+      .object({
+        model: z.string().min(1).max(4096),
+        files: z.array(z.string().min(1).max(4096)).min(1).max(MAX_PICTURES),
+        top: z.number().int().min(1).max(1000).default(5),
+        /** Absent: the whole model in this process. */
+        farm: RunFarm.optional(),
+        plan: z.string().min(1).max(4096).default('auto'),
+      })
+      .strict(),
+    Recognition,
   ),
   'run/frame': command(
     'Hand one frame from the page (RGB uint8 HWC at the size run/start gave, base64) to a running camera or file run; a file frame waits for room, a camera frame replaces the oldest waiting one.',

@@ -26,6 +26,18 @@ export const events = {
     plan: Plan,
     tensorBytes: z.record(z.string(), z.number()),
   }),
+  /**
+   * Once a second of a run: results counted so far, those recorded (in frame order) and, for a
+   * checked run, how many of them are checked.
+   */
+  'run/progress': z.object({
+    runId: RunId,
+    completed: z.number().int(),
+    recorded: z.number().int(),
+    checked: z.number().int().nullable(),
+  }),
+  /** A line a run says while it gets ready and runs (its plan, what each board was sent). */
+  'run/say': z.object({ runId: RunId.nullable(), line: z.string() }),
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
   /** Every meter's new samples and the running J per inference, every 250 ms of a metered run. */

@@ -16,3 +16,5 @@ export * from './modelCard';
 export * from './download';
 export * from './boards';
 export * from './profile';
+export * from './runReport';
+export * from './recognition';

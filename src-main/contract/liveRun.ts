@@ -18,8 +18,14 @@ export const RunFarm = z.discriminatedUnion('kind', [
       confirmed: z.array(HostKeyFingerprint).max(256).default([]),
       /** New host keys trusted for this run only: never written to known_hosts. */
       acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
+      /** `mchair run --inventory FILE`: another inventory than the data folder's. */
+      inventory: z.string().min(1).max(4096).optional(),
+      /** `mchair run --accept-new`: trust and remember host keys never seen before. */
+      acceptNew: z.boolean().default(false),
     })
     .strict(),
+  /** `mchair run --farm FILE`: a farm file's farm that is up (e.g. from `mchair farm up`). */
+  z.object({ kind: z.literal('file'), file: z.string().min(1).max(4096) }).strict(),
 ]);
 export type RunFarm = z.infer<typeof RunFarm>;
 
@@ -63,3 +69,16 @@ export const RunFrame = z.object({
   source: SourceCounters.nullable(),
 });
 export type RunFrame = z.infer<typeof RunFrame>;
+
+/**
+ * The meters `mchair run` reads (--meter, --idle-seconds, --idle-watts, --meter-interval), as
+ * power/options.ts checks them; a run from the app reads the meters saved in Settings instead.
+ */
+export const RunMeterFlags = z
+  .object({
+    meter: z.array(z.string().min(1).max(500)).max(64).default([]),
+    idleSeconds: z.number().min(0).optional(),
+    idleWatts: z.number().min(0).optional(),
+    meterInterval: z.number().positive().optional(),
+  })
+  .strict();

@@ -11,6 +11,7 @@ import { APP_VERSION } from '../version';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from '../shared/events';
 import { lazyRoom } from './lazy';
+import type { TerminalAsk } from './runs';
 
 export interface CoreOptions {
   mode: 'electron' | 'serve' | 'cli';
@@ -27,6 +28,8 @@ export interface CoreOptions {
   home?: string;
   /** Called once the data folder changed (the app restarts itself on it). */
   onDataFolderChanged?: () => void;
+  /** The CLI's terminal, which asks for SSH passwords and passphrases; the app's views ask theirs. */
+  terminal?: TerminalAsk;
 }
 
 export interface Core {
@@ -40,6 +43,12 @@ export function createCore(opts: CoreOptions): Core {
   const live = new Map<string, LiveRun>();
   // One store for provisioning and runs: a password saved in the Farm view serves both.
   const secrets = opts.secrets ?? new MemorySecretStore();
+  // How runs reach their boards: the CLI asks on its terminal for what the store lacks.
+  const reach = {
+    dataDir: opts.dataDir,
+    secrets,
+    ...(opts.terminal ? { terminal: opts.terminal } : {}),
+  };
 
   const handlers: Handlers = {
     'app/info': async () => ({
@@ -66,13 +75,9 @@ export function createCore(opts: CoreOptions): Core {
       opts.onDataFolderChanged?.();
       return { ...changed, restart: opts.mode === 'electron' ? 'app' : 'serve' } as const;
     },
-    'demo/start': async ({ frames }) => {
-      const { startDemoRun } = await import('../scenarios/demo');
-      const run = await startDemoRun({ frames, dataDir: opts.dataDir, log: opts.log, events });
-      live.set(run.id, run);
-      void run.done.finally(() => live.delete(run.id));
-      return { runId: run.id };
-    },
+    ...lazyRoom(['demo/start'], async () =>
+      (await import('./demo')).demoHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
+    ),
     'run/list': async () => ({ runs: await listRuns(opts.dataDir) }),
     'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
     'run/stop': async ({ runId }) => {
@@ -110,8 +115,9 @@ export function createCore(opts: CoreOptions): Core {
         opts.printPdf ?? (await import('../reports/pdf')).chromiumPdf,
       ),
     ),
-    ...lazyRoom(['meters/test', 'meters/list', 'meters/save', 'meters/remove'], async () =>
-      (await import('./meters')).meterHandlers(opts.dataDir),
+    ...lazyRoom(
+      ['meters/test', 'meters/stop-test', 'meters/list', 'meters/save', 'meters/remove'],
+      async () => (await import('./meters')).meterHandlers(opts.dataDir),
     ),
     ...lazyRoom(['models/catalogue', 'models/get', 'models/cancel-get'], async () =>
       (await import('./downloads')).downloadHandlers(opts.dataDir, events),
@@ -123,13 +129,10 @@ export function createCore(opts: CoreOptions): Core {
       (await import('./farm')).farmHandlers(opts.dataDir),
     ),
     ...lazyRoom(['run/start', 'run/frame'], async () =>
-      (await import('./runs')).runHandlers({
-        dataDir: opts.dataDir,
-        log: opts.log,
-        events,
-        live,
-        secrets,
-      }),
+      (await import('./runs')).runHandlers({ ...reach, log: opts.log, events, live }),
+    ),
+    ...lazyRoom(['models/classify'], async () =>
+      (await import('./classify')).classifyHandlers({ ...reach, log: opts.log, events }),
     ),
     ...lazyRoom(
       [
@@ -142,10 +145,16 @@ export function createCore(opts: CoreOptions): Core {
         'devices/act',
       ],
       async () =>
-        (await import('./provision')).provisionHandlers(opts.dataDir, events, opts.log, secrets),
+        (await import('./provision')).provisionHandlers(
+          opts.dataDir,
+          events,
+          opts.log,
+          secrets,
+          opts.terminal,
+        ),
     ),
     ...lazyRoom(['profile/start', 'profile/cancel', 'profile/list'], async () =>
-      (await import('./profile')).profileHandlers(opts.dataDir, events, opts.log, secrets),
+      (await import('./profile')).profileHandlers({ ...reach, events, log: opts.log }),
     ),
   };
 

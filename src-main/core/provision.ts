@@ -20,6 +20,8 @@ import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
+import type { TerminalAsk } from './runs';
+import { resolve } from 'node:path';
 import type { EventBus } from '../shared/events';
 
 /** Progress changes with every uploaded chunk; the page needs a few redraws a second. */
@@ -30,6 +32,8 @@ export function provisionHandlers(
   events: EventBus,
   log: Logger,
   secrets: SecretStore,
+  /** The CLI's terminal, which asks for secrets and unknown keys; absent in the app. */
+  terminal?: TerminalAsk,
 ): Pick<
   Handlers,
   | 'provision/start'
@@ -46,21 +50,22 @@ export function provisionHandlers(
   const connector = (
     confirmed: readonly string[] = [],
     acceptedOnce: readonly string[] = [],
+    acceptNew = false,
   ): Promise<Connector> =>
     Connector.create({
       dataDir,
-      acceptNew: false,
+      acceptNew,
       confirmed,
       acceptedOnce,
       // No terminal to ask in the app: an unknown key comes back as HOST_KEY_UNKNOWN and the
-      // page asks; secrets the session has no store for fail with a sentence that says so.
-      prompter: nobodyToAsk,
-      trustHow: APP_TRUST_HOW,
+      // page asks; secrets the session has no store for fail with a sentence that says so. The
+      // CLI asks its user on the terminal.
+      ...(terminal ?? { prompter: nobodyToAsk, trustHow: APP_TRUST_HOW }),
       secrets,
     });
 
   return {
-    'provision/start': async ({ devices, confirmed, acceptedOnce }) => {
+    'provision/start': async (args) => {
       if (running)
         throw new AppError(
           'PROVISION_BUSY',
@@ -70,24 +75,33 @@ export function provisionHandlers(
       running = abort;
       let lastSent = 0;
       let pending: ProvisionProgress | null = null;
+      // Every step a board enters is sent (the CLI prints a line per step without a terminal).
+      const steps = new Map<string, string>();
       const send = (snapshot: ProvisionProgress): void => {
         pending = null;
         lastSent = Date.now();
         events.emit('provision/progress', snapshot);
       };
       try {
-        const chosen = (await inventory()).select(devices);
+        const chosen = (
+          args.inventory ? await Inventory.load(resolve(args.inventory)) : await inventory()
+        ).select(args.devices);
         const results = await provisionFarm(chosen, {
-          connector: await connector(confirmed, acceptedOnce),
+          connector: await connector(args.confirmed, args.acceptedOnce, args.acceptNew),
           dataDir,
           // The app's keychain store seals the lab CA key too; serve's memory store would lose it.
           ...(secrets.persistent ? { caKeyStore: secrets } : {}),
-          agentBundle: agentBundlePath(),
+          agentBundle: args.agentBundle ? resolve(args.agentBundle) : agentBundlePath(),
+          ...(args.partitions ? { partitions: resolve(args.partitions) } : {}),
+          nodeTarballs: args.nodeTarballs.map((t) => resolve(t)),
+          systemService: args.systemService,
+          concurrency: args.concurrency,
           log,
           signal: abort.signal,
           onProgress: (snapshot, changed) => {
-            const stepEnds = changed.step === 'done' || changed.step === 'failed';
-            if (stepEnds || Date.now() - lastSent >= PROGRESS_EVERY_MS) send(snapshot);
+            const newStep = steps.get(changed.device) !== changed.step;
+            steps.set(changed.device, changed.step);
+            if (newStep || Date.now() - lastSent >= PROGRESS_EVERY_MS) send(snapshot);
             else pending = snapshot;
           },
         });

@@ -7,7 +7,6 @@ import {
   AppError,
   fromWireError,
   ASKED_HOST_KEY_CODES,
-  type CommandArgs,
   type EventPayload,
   type RunRepeat,
   type RunSummary,
@@ -20,7 +19,7 @@ import type { Logger } from '../log';
 import type { FrameView } from '../contract/frameWindow';
 import { labelsOf } from '../model/labels';
 import { rankedClasses } from '../runtime/check';
-import { frameView } from '../runtime/images';
+import { frameView, imageFolderSource } from '../runtime/images';
 import type { LiveRun } from '../runtime/liveRun';
 import { PageFrameSource } from '../runtime/pageSource';
 import { runRepeated } from '../runtime/repeat';
@@ -30,13 +29,14 @@ import type { FarmChoice } from '../runtime/runFarm';
 import { withSavedMeters } from '../power/savedMeters';
 import { readRun } from '../store/runs';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
-import { nobodyToAsk } from '../ssh/prompter';
+import { nobodyToAsk, type Prompter } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
-import { ModelLibrary } from '../model/library';
+import { cardedModel, type CardedModel } from '../runtime/recognise';
+import type { OnnxModel } from '../model/onnx';
+import type { RunReport } from '../contract/runReport';
+import { resolve } from 'node:path';
 import type { EventBus } from '../shared/events';
 
-/** Frames in flight per replica, as `mchair run` defaults to. */
-const WINDOW = 2;
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
 const PREVIEW_MS = 200;
 
@@ -50,19 +50,23 @@ export async function inventoryBoards(
   dataDir: string,
   inventory: Inventory,
   names: readonly string[],
-  answers: { confirmed: string[]; acceptedOnce: string[] },
+  answers: { confirmed: string[]; acceptedOnce: string[]; acceptNew?: boolean },
   secrets: SecretStore,
+  terminal?: TerminalAsk,
 ): Promise<RunBoards> {
   const devices = inventory.select(names);
   const connector = await Connector.create({
     dataDir,
-    acceptNew: false,
+    acceptNew: answers.acceptNew === true,
     confirmed: answers.confirmed,
     acceptedOnce: answers.acceptedOnce,
-    prompter: nobodyToAsk,
-    trustHow: APP_TRUST_HOW,
+    // The CLI asks its user on the terminal; the app's views ask theirs, then start again.
+    ...(terminal ?? { prompter: nobodyToAsk, trustHow: APP_TRUST_HOW }),
     secrets,
   });
+  // The CLI's user answers for each board's key and secrets as the run reaches it, and picks
+  // its boards for this run alone (`mchair run --devices`).
+  if (terminal) return { devices, connector };
   for (const r of await connector.each(devices, async () => undefined)) {
     if (!r.ok && ASKED_HOST_KEY_CODES.includes(r.error.code)) throw fromWireError(r.error);
   }
@@ -71,19 +75,44 @@ export async function inventoryBoards(
   return { devices, connector, ...(all ? { inventory: inventory.path } : {}) };
 }
 
-async function farmOf(
-  dataDir: string,
-  inventory: Inventory,
-  farm: RunFarm,
-  secrets: SecretStore,
-): Promise<FarmChoice> {
+/**
+ * How the CLI's core asks for passwords and passphrases: on the terminal, with the time spent
+ * answering counted against the handshake time-out.
+ */
+export interface TerminalAsk {
+  prompter: Prompter;
+  readyTimeoutMs: number;
+}
+
+async function farmOf(o: FarmReach, inventory: Inventory, farm: RunFarm): Promise<FarmChoice> {
   if (farm.kind === 'emulate') return { kind: 'emulate', spec: farm.spec };
+  if (farm.kind === 'file') return { kind: 'file', file: farm.file };
   if (farm.kind === 'inventory') {
-    const boards = await inventoryBoards(dataDir, inventory, farm.devices, farm, secrets);
+    const boards = await inventoryBoards(
+      o.dataDir,
+      inventory,
+      farm.devices,
+      farm,
+      o.secrets,
+      o.terminal,
+    );
     return { kind: 'boards', boards };
   }
-  await openLabFarm(dataDir); // FARM_NOT_UP says how to start one
-  return { kind: 'file', file: labFarmFile(dataDir) };
+  await openLabFarm(o.dataDir); // FARM_NOT_UP says how to start one
+  return { kind: 'file', file: labFarmFile(o.dataDir) };
+}
+
+/** Where a run's frames go, and the inventory it was chosen from (its boards' profiles). */
+export async function openRunFarm(
+  o: FarmReach,
+  farm: RunFarm,
+): Promise<{ where: FarmChoice; inventory: Inventory }> {
+  const inventory = await Inventory.load(
+    farm.kind === 'inventory' && farm.inventory
+      ? resolve(farm.inventory)
+      : defaultInventoryPath(o.dataDir),
+  );
+  return { where: await farmOf(o, inventory, farm), inventory };
 }
 
 /**
@@ -113,49 +142,53 @@ function startingLines(events: EventBus): {
 
 /** What a run of the set needs, found once for the set. */
 interface SetUp {
-  modelRef: Awaited<ReturnType<ModelLibrary['locate']>>;
+  model: OnnxModel;
   labels: ReturnType<typeof labelsOf> | undefined;
-  card: Awaited<ReturnType<ModelLibrary['card']>>;
+  card: CardedModel['card'];
   where: FarmChoice;
   profiles: RunRequest['profiles'];
   power: Awaited<ReturnType<typeof withSavedMeters>>;
-  plan: RunRequest['plan'];
-  frames: number;
-  source: NonNullable<CommandArgs<'run/start'>['source']>;
-  outageLimitS: number;
+  args: StartArgs;
+}
+
+type StartArgs = Parameters<Handlers['run/start']>[0];
+
+/** What reaching a run's boards takes: the lab's folder, and how secrets are found or asked. */
+export interface FarmReach {
+  dataDir: string;
+  /** Where the boards' passwords live (shared with provisioning). */
+  secrets: SecretStore;
+  /** The CLI's terminal, which asks for secrets; absent in the app. */
+  terminal?: TerminalAsk;
 }
 
 /** What the run handlers share: the lab's folder, its log and events, and the runs going now. */
-interface RunsShared {
-  dataDir: string;
+interface RunsShared extends FarmReach {
   log: Logger;
   events: EventBus;
   live: Map<string, LiveRun>;
-  /** Where the boards' passwords live (shared with provisioning). */
-  secrets: SecretStore;
   /** The page's frame sources of the runs that take frames from the page, by run id. */
   pageSources: Map<string, PageFrameSource>;
 }
 
 /** A set's model, its card and labels, its farm, profiles and meters, found once for the set. */
-async function setUpOf(
-  o: RunsShared,
-  library: ModelLibrary,
-  { model, plan, farm, source, frames, outageLimitS }: Parameters<Handlers['run/start']>[0],
-): Promise<SetUp> {
-  // An imported model runs from its file in the library, as the Plan view costed it.
-  const modelRef = await library.locate(model);
-  // The card names the preview's classes and says how the page cuts its pictures.
-  const card = await library.card(model);
+async function setUpOf(o: RunsShared, args: StartArgs): Promise<SetUp> {
+  // As the library resolves a name everywhere: the zoo, then the library (an imported model runs
+  // from its file there, as the Plan view costed it), then an ONNX file. The card names the
+  // preview's classes and says how the page cuts its pictures.
+  const { model, card } = await cardedModel(o.dataDir, args.model);
   const labels = card ? labelsOf(card) : undefined;
   // Read once for the set: the boards it runs on and their measured profiles.
-  const inventory = await Inventory.load(defaultInventoryPath(o.dataDir));
-  const where = await farmOf(o.dataDir, inventory, farm, o.secrets);
+  const { where, inventory } = await openRunFarm(o, args.farm);
   const profiles = inventory.storedProfiles();
   // The meters saved in Settings measure every run from the app; without any, an emulated
-  // farm still gets its emulated per-board meters (runtime/power.ts).
-  const power = await withSavedMeters(o.dataDir);
-  return { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS };
+  // farm still gets its emulated per-board meters (runtime/power.ts). The CLI names its own.
+  const power = !args.meters
+    ? await withSavedMeters(o.dataDir)
+    : args.savedMeters
+      ? await withSavedMeters(o.dataDir, args.meters)
+      : args.meters;
+  return { model, labels, card, where, profiles, power, args };
 }
 
 /**
@@ -164,35 +197,52 @@ async function setUpOf(
  */
 async function startRun(
   o: RunsShared,
-  { modelRef, labels, card, where, profiles, power, plan, frames, source, outageLimitS }: SetUp,
+  { model, labels, card, where, profiles, power, args }: SetUp,
   place: RunRepeat | undefined,
   abort: AbortController,
-): Promise<{ runId: string; frame: FrameView | null; finished: Promise<RunSummary> }> {
+): Promise<{
+  runId: string;
+  frame: FrameView | null;
+  finished: Promise<RunSummary>;
+  /** The run's report, or why it failed. */
+  report: Promise<RunReport>;
+}> {
+  const { plan, frames, source, outageLimitS, images } = args;
   let page: PageFrameSource | null = null;
   let lastPreview = 0;
   let named: (id: string) => void = () => undefined;
   const runId = new Promise<string>((resolve) => (named = resolve));
   let frame: FrameView | null = null;
+  // The run's id once it has one: its lines and progress name it.
+  let known: string | null = null;
   const lines = startingLines(o.events);
   const done = runModel({
     farm: where,
     profiles,
     outageLimitS,
-    model: modelRef,
+    model,
     labels,
     plan,
     frames,
     power,
-    check: false,
-    window: WINDOW,
+    check: args.check,
+    window: args.window,
+    ...(args.chaos ? { chaos: args.chaos } : {}),
     ...(place ? { repeat: place } : {}),
     dataDir: o.dataDir,
     log: o.log,
     events: o.events,
-    say: lines.say,
+    say: (line) => {
+      lines.say(line);
+      o.events.emit('run/say', { runId: known, line });
+    },
+    onProgress: (p) => {
+      if (known) o.events.emit('run/progress', { runId: known, ...p });
+    },
     signal: abort.signal,
-    source:
-      source === 'synthetic'
+    source: images
+      ? (input) => imageFolderSource(images, input, card?.input.resize)
+      : source === 'synthetic'
         ? undefined
         : async (input) => {
             page = new PageFrameSource(input, source === 'camera');
@@ -201,6 +251,7 @@ async function startRun(
             return page;
           },
     onRunId: (id, input) => {
+      known = id;
       frame = frameView(input, card?.input.resize);
       o.events.emit('run/state', {
         runId: id,
@@ -252,14 +303,33 @@ async function startRun(
     o.live.delete(id);
     o.pageSources.delete(id);
   });
-  return { runId: id, frame: frame as FrameView | null, finished };
+  return { runId: id, frame: frame as FrameView | null, finished, report: done };
+}
+
+/**
+ * A whole set, answered once it has ended with every run's report (the CLI waits on it): a run
+ * that fails fails the command, as `mchair run` always did.
+ */
+async function runSetToEnd(o: RunsShared, setUp: SetUp, abort: AbortController) {
+  let first: { runId: string; frame: FrameView | null } | null = null;
+  const { set, runs } = await runRepeated(
+    setUp.args.repeat,
+    async (place) => {
+      const one = await startRun(o, setUp, place, abort);
+      first ??= { runId: one.runId, frame: one.frame };
+      return one.report;
+    },
+    { signal: abort.signal, say: (line) => o.events.emit('run/say', { runId: null, line }) },
+  );
+  // runRepeated runs at least once, so the first run has answered.
+  const { runId, frame } = first as unknown as { runId: string; frame: FrameView | null };
+  return { runId, frame, set, reports: runs };
 }
 
 export function runHandlers(
   options: Omit<RunsShared, 'pageSources'>,
 ): Pick<Handlers, 'run/start' | 'run/frame'> {
   const o: RunsShared = { ...options, pageSources: new Map() };
-  const library = new ModelLibrary(o.dataDir);
   return {
     'run/start': async (args) => {
       const { source, repeat } = args;
@@ -268,9 +338,12 @@ export function runHandlers(
           'BAD_INPUT',
           'repeat: only runs of synthetic frames repeat (a camera or file run goes on until stopped)',
         );
-      const setUp = await setUpOf(o, library, args);
+      if (args.images && source !== 'synthetic')
+        throw new AppError('BAD_INPUT', "images: a folder of images is a synthetic run's frames");
+      const setUp = await setUpOf(o, args);
       // One stop for the whole set: the run going now, and the ones not started yet.
       const abort = new AbortController();
+      if (args.wait) return runSetToEnd(o, setUp, abort);
       // The first run's id answers the command; the set goes on in the background, each run
       // starting when the last has ended (the page follows the next run as ours ends).
       return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { AppError, InputError } from '../contract/errors';
 import type { ModelCard } from '../contract/modelCard';
 import type { Plan } from '../contract/plan';
+import type { Recognition } from '../contract/recognition';
 import { identifyFile, ModelLibrary } from '../model/library';
 import type { Logger } from '../log';
 import { labelsOf, topK, type RankedClass } from '../model/labels';
@@ -76,15 +77,7 @@ export async function trainedModel(dataDir: string, ref: string): Promise<Traine
   return { ...m, card: m.card };
 }
 
-export interface Recognition {
-  model: string;
-  /** The plan the farm ran ("s0 x2 | s1": stages in order, replicas as xN); null in-process. */
-  plan: { origin: string; layout: string; predictedIps: number } | null;
-  emulated: boolean;
-  /** The farm's run, recorded in the lab's history; null in-process. */
-  runId: string | null;
-  images: Array<{ file: string; top: RankedClass[] }>;
-}
+export type { Recognition };
 
 /** A plan's shape in one line: `s0 x2 | s1` (two replicas of stage 0, then stage 1 on one board). */
 export function planLayout(plan: Plan): string {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { AppError, InputError } from '../contract/index';
 import { plainIssues, readJsonAs } from '../files/kind';
 import type { RunEnergy } from '../contract/energy';
+import type { RunReport } from '../contract/runReport';
 import { linkSources, Plan, profileSources } from '../contract/plan';
 import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
@@ -39,7 +40,7 @@ import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { withStoredProfiles } from '../planner/profileBook';
 import { addressTowards, farmTargets, type FarmTargets } from './targets';
 import { boardTargets } from './boardFarm';
-import type { RunFault, RunRepeat, RunWindow } from '../contract/index';
+import type { RunFault, RunRepeat } from '../contract/index';
 import { recordedWindow } from './stats';
 import { runPower, type RunPower } from './power';
 import type { PowerFlags } from '../power/index';
@@ -102,40 +103,8 @@ export interface RunRequest {
   onProgress?(p: { completed: number; recorded: number; checked: number | null }): void;
 }
 
-export interface RunReport {
-  runId: string;
-  state: string;
-  /** Over the measured window (after warm-up and the pipeline's fill); null when too short. */
-  ips: number | null;
-  window: RunWindow | null;
-  /** Why there is no window, in words. */
-  shortfall: string | null;
-  predictedIps: number | null;
-  latencyMs: { p50: number; p95: number; p99: number };
-  frames: { sent: number; completed: number; lost: number; duplicated: number; mismatched: number };
-  devices: Array<{
-    id: string;
-    profile: string | null;
-    utilisation: number;
-    computeMs: number;
-    bytesIn: number;
-    bytesOut: number;
-    emulated: boolean;
-  }>;
-  maxAbsDiff: number | null;
-  emulated: boolean;
-  /** Devices that dropped out during the run (it then stopped feeding frames). */
-  agentsLeft: string[];
-  /**
-   * Frames this machine computed slower than the emulated board would have: the emulated IPS
-   * and latency are then pessimistic (a busy or slow laptop), never optimistic.
-   */
-  emulationOverruns: number;
-  /** Board failures during the run and what it did about them (see runtime/faults.ts). */
-  faults: RunFault[];
-  /** Energy per inference from the run's meters (emulated ones on an emulated farm). */
-  energy: RunEnergy | null;
-}
+/** What a run reports once it has ended: the contract's, so the CLI gets it through the core. */
+export type { RunReport };
 
 /** The plan `--plan REF` names: auto (the planner's best), a paper preset, or a plan file. */
 export async function choosePlan(ref: string | Plan, pm: PlannerModel, farm: Farm): Promise<Plan> {

@@ -11,6 +11,7 @@ import type { RunBoards } from '../../provision/runParts';
 import { Connector } from '../../ssh/connector';
 import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import type { ActionContext } from '../framework';
+import { terminalAsk } from '../core';
 
 /** --inventory FILE, on every command that reads or edits devices. */
 export function withInventoryOption(cmd: Command): Command {
@@ -50,14 +51,11 @@ export function connectorFor(
   ctx: ActionContext,
   prompter: Prompter = TerminalPrompter.ifInteractive(),
 ): Promise<Connector> {
-  const interactive = prompter instanceof TerminalPrompter;
   return Connector.create({
     dataDir: ctx.dataDir,
     acceptNew: ctx.opts.acceptNew === true,
-    prompter,
+    ...terminalAsk(prompter),
     secrets: new MemorySecretStore(),
-    // Time spent answering a prompt counts against the handshake time-out.
-    readyTimeoutMs: interactive ? 120_000 : 20_000,
   });
 }
 

@@ -1,21 +1,18 @@
 // `mchair classify IMAGE... --model NAME [--emulate SPEC | --farm FILE | --devices NAMES]
 // [--plan auto|FILE] [--top K] [--json]`: what a trained model sees in each picture, its top K
 // classes with the card's labels and probabilities; in this process, or through a farm by a plan
-// as `mchair run` runs (runtime/recognise.ts).
+// as `mchair run` runs: through the core (models/classify), its lines from run/say events.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { recognise, trainedModel, type Recognition } from '../../runtime/recognise';
+import { MAX_PICTURES, type Recognition } from '../../contract/index';
 import { action, UsageError, withCommonOptions } from '../framework';
-import { farmFromFlags, withFarmOptions } from './farmFlags';
+import { runFarmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a library model or an ONNX file)' }).min(1),
   plan: z.string().min(1).optional(),
   top: z.coerce.number().int().min(1).max(1000).default(5),
 });
-
-/** Pictures a farm run takes at once: one frame each, all answers kept until the run ends. */
-const MAX_IMAGES = 10_000;
 
 function present(r: Recognition): string {
   const where = r.plan
@@ -49,26 +46,27 @@ export function registerClassify(program: Command): void {
     action(async (ctx) => {
       const o = ctx.options(Options);
       const files = ctx.args;
-      if (files.length > MAX_IMAGES)
+      if (files.length > MAX_PICTURES)
         throw new UsageError(
-          `classify: at most ${MAX_IMAGES} pictures at once (${files.length} given)`,
+          `classify: at most ${MAX_PICTURES} pictures at once (${files.length} given)`,
         );
-      const farm = await farmFromFlags(ctx, false);
+      const farm = await runFarmFromFlags(ctx, false);
       if (!farm && o.plan !== undefined)
         throw new UsageError(
           '--plan needs a farm (--emulate, --farm or --devices); without one the whole model runs here',
         );
-      const trained = await trainedModel(ctx.dataDir, o.model);
-      return recognise({
-        trained,
-        files,
-        top: o.top,
-        plan: o.plan ?? 'auto',
-        ...(farm ? { farm } : {}),
-        dataDir: ctx.dataDir,
-        log: ctx.log,
-        say: ctx.say,
-      });
+      const off = ctx.core.on('run/say', (e) => ctx.say(e.line));
+      try {
+        return await ctx.core.call('models/classify', {
+          model: o.model,
+          files: [...files],
+          top: o.top,
+          ...(o.plan ? { plan: o.plan } : {}),
+          ...(farm ? { farm } : {}),
+        });
+      } finally {
+        off();
+      }
     }, present),
   );
 }

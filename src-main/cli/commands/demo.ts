@@ -6,11 +6,8 @@
 // that farm (scenarios/recognitionDemo.ts). --skeleton stops after the first part.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError } from '../../contract/index';
-import { EventBus } from '../../shared/events';
+import { AppError, type DemoSkeleton } from '../../contract/index';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
-import type { ExecuteOutcome } from '../../runtime/execute';
-import { startDemoRun } from '../../scenarios/demo';
 import { PAPER_BOARD, runPaperDemo, summarisePaperDemo } from '../../scenarios/paper-demo';
 import {
   kittenFixture,
@@ -18,6 +15,7 @@ import {
   type RecognitionLine,
 } from '../../scenarios/recognitionDemo';
 import { action, RepeatFlag, withCommonOptions, type ActionContext } from '../framework';
+import { untilRunEnds } from '../follow';
 
 const Options = z.object({
   frames: z.coerce.number().int().min(1).max(100_000).default(200),
@@ -26,38 +24,26 @@ const Options = z.object({
   repeat: RepeatFlag,
 });
 
-async function skeleton(ctx: ActionContext, frames: number) {
-  const events = new EventBus();
-  let figures: ExecuteOutcome | null = null;
-  events.subscribe((name, p) => {
-    if (name === 'run/metrics' && 'completed' in p)
-      ctx.say(`  ${p.completed}/${frames} frames, ${p.ips.toFixed(1)} frames/s`);
-  });
-  const run = await startDemoRun({
-    frames,
-    dataDir: ctx.dataDir,
-    log: ctx.log,
-    events,
-    onFigures: (f) => (figures = f),
-  });
-  ctx.say(`run ${run.id}: ${frames} frames through 2 agents on 127.0.0.1`);
-  const summary = await run.done;
-  const f = figures as ExecuteOutcome | null;
-  if (summary.state === 'failed' || !f)
-    throw new AppError('DEMO_FAILED', summary.message ?? 'the demo run failed');
-  return {
-    runId: summary.id,
-    state: summary.state,
-    frames: { sent: f.sent, completed: f.completed, lost: f.lost, duplicated: f.duplicated },
-    fps: f.ips,
-    maxAbsDiff: f.maxAbsDiff ?? 0,
-    latencyMs: f.latencyMs,
-    devices: f.devices,
-  };
+/** The walking skeleton, through the core (demo/start), its progress from the run's metrics. */
+async function skeleton(ctx: ActionContext, frames: number): Promise<DemoSkeleton> {
+  const { skeleton: figures } = await untilRunEnds(
+    ctx,
+    () => ctx.core.call('demo/start', { frames, wait: true }),
+    [
+      ctx.core.on('run/state', (e) => {
+        if (e.state === 'starting')
+          ctx.say(`run ${e.runId}: ${frames} frames through 2 agents on 127.0.0.1`);
+      }),
+      ctx.core.on('run/metrics', (p) =>
+        ctx.say(`  ${p.completed}/${frames} frames, ${p.ips.toFixed(1)} frames/s`),
+      ),
+    ],
+  );
+  // wait: true answers with the figures, or fails with why there are none.
+  return figures as DemoSkeleton;
 }
-type Skeleton = Awaited<ReturnType<typeof skeleton>>;
 
-const skeletonText = (r: Skeleton): string =>
+const skeletonText = (r: DemoSkeleton): string =>
   [
     `frames/s            ${r.fps === null ? 'n/a' : r.fps.toFixed(1)}`,
     `largest difference  ${r.maxAbsDiff.toExponential(2)} (must be < 1e-5)`,

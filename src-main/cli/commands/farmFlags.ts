@@ -4,9 +4,10 @@
 import { UsageError } from '../framework';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { FarmChoice } from '../../runtime/runFarm';
 import type { ActionContext } from '../framework';
-import { boardsFor, withInventoryOption, withTrustOption } from './boardFlags';
+import { resolve } from 'node:path';
+import type { RunFarm } from '../../contract/index';
+import { inventoryPath, openInventory, withInventoryOption, withTrustOption } from './boardFlags';
 
 export const FarmFlags = z.object({
   emulate: z.string().min(1).optional(),
@@ -33,24 +34,41 @@ export function withFarmOptions(cmd: Command, what: string): Command {
   );
 }
 
-/** The farm the flags name; null when none is given and `required` is false. */
-export async function farmFromFlags(ctx: ActionContext, required: true): Promise<FarmChoice>;
-export async function farmFromFlags(
-  ctx: ActionContext,
-  required: false,
-): Promise<FarmChoice | null>;
-export async function farmFromFlags(
-  ctx: ActionContext,
-  required: boolean,
-): Promise<FarmChoice | null> {
+/** The flags, at most one of the three (exactly one when `required`). */
+function farmFlags(ctx: ActionContext, required: boolean): z.output<typeof FarmFlags> {
   const o = ctx.options(FarmFlags);
   const given = [o.emulate, o.farm, o.devices].filter((f) => f !== undefined).length;
   if (given > 1 || (required && given === 0))
     throw new UsageError(
       `give ${required ? 'exactly' : 'at most'} one of --emulate SPEC, --farm FILE and --devices NAMES`,
     );
+  return o;
+}
+
+/**
+ * The farm the flags name as run/start takes it: the core opens it (and asks on this terminal
+ * for the boards' secrets). `--devices all` is every board of the inventory.
+ */
+export async function runFarmFromFlags(ctx: ActionContext, required: true): Promise<RunFarm>;
+export async function runFarmFromFlags(
+  ctx: ActionContext,
+  required: false,
+): Promise<RunFarm | null>;
+export async function runFarmFromFlags(
+  ctx: ActionContext,
+  required: boolean,
+): Promise<RunFarm | null> {
+  const o = farmFlags(ctx, required);
   if (o.emulate !== undefined) return { kind: 'emulate', spec: o.emulate };
-  if (o.farm !== undefined) return { kind: 'file', file: o.farm };
-  if (o.devices !== undefined) return { kind: 'boards', boards: await boardsFor(ctx, o.devices) };
-  return null;
+  if (o.farm !== undefined) return { kind: 'file', file: resolve(o.farm) };
+  if (o.devices === undefined) return null;
+  const names = o.devices === 'all' ? [] : o.devices.split(',').filter(Boolean);
+  return {
+    kind: 'inventory',
+    devices: names.length ? names : (await openInventory(ctx)).list().map((d) => d.name),
+    confirmed: [],
+    acceptedOnce: [],
+    inventory: inventoryPath(ctx),
+    acceptNew: ctx.opts.acceptNew === true,
+  };
 }

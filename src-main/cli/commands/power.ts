@@ -1,12 +1,9 @@
 // `mchair power read --meter URI [--seconds S] [--interval S]`: reads one meter for a while and
-// prints its samples' summary, the quickest check that a meter is wired and understood.
+// prints its samples' summary, the quickest check that a meter is wired and understood: through
+// the core (meters/test; Ctrl-C is meters/stop-test), as Settings tests a meter.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readFarmFile } from '../../farm/farmfile';
-import { openLabFarm } from '../../farm/labFarm';
-import { monotonicClock } from '../../power/clock';
-import { readMeter, type MeterRead } from '../../power/read';
-import { farmPowerConnector } from '../../runtime/agent-power';
+import type { CommandResult } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
 
 const Seconds = z.coerce.number().finite().positive('must be a positive number of seconds');
@@ -18,7 +15,7 @@ const ReadOptions = z.object({
   farm: z.string().min(1).optional(),
 });
 
-function present(r: MeterRead): string {
+function present(r: CommandResult<'meters/test'>): string {
   const f = (n: number, d: number): string => n.toFixed(d);
   return [
     `meter     ${r.meter}${r.emulated ? ' (emulated)' : ''}`,
@@ -50,38 +47,18 @@ export function registerPower(program: Command): void {
       const seconds = o.seconds ?? (o.meter.startsWith('csv:') ? undefined : 5);
       ctx.say(`reading ${o.meter}${seconds === undefined ? '' : ` for ${seconds} s`}...`);
       // Ctrl-C ends the reading early: the instrument is released and the summary printed.
-      const stop = new AbortController();
-      const onInt = (): void => stop.abort();
+      const onInt = (): void => void ctx.core.call('meters/stop-test', {});
       process.once('SIGINT', onInt);
-      // agent:// reaches the board's agent through a farm, with the farm's TLS identity.
-      const clock = monotonicClock();
-      const agents = o.meter.startsWith('agent:')
-        ? farmPowerConnector(
-            o.farm ? await readFarmFile(o.farm) : await openLabFarm(ctx.dataDir),
-            clock,
-          )
-        : null;
-      const r = await readMeter(o.meter, {
-        seconds,
-        intervalMs: o.interval === undefined ? undefined : o.interval * 1000,
-        signal: stop.signal,
-        clock,
-        ...(agents ? { agents: agents.connect } : {}),
-      }).finally(() => {
+      try {
+        return await ctx.core.call('meters/test', {
+          uri: o.meter,
+          seconds: seconds ?? null,
+          ...(o.interval === undefined ? {} : { intervalS: o.interval }),
+          ...(o.farm ? { farm: o.farm } : {}),
+        });
+      } finally {
         process.off('SIGINT', onInt);
-        agents?.close();
-      });
-      return {
-        meter: r.meter,
-        emulated: r.emulated,
-        intervalMs: r.intervalMs,
-        samples: r.samples,
-        avgW: r.avgW,
-        minW: r.minW,
-        maxW: r.maxW,
-        energyJ: r.energyJ,
-        durationS: r.durationS,
-      };
+      }
     }, present),
   );
 }

@@ -2,24 +2,15 @@
 // its agent (runtime/profileBoards.ts: one small probe per layer family, its link, memory and
 // power) and keeps each board's measured profile with it in the inventory, where `mchair plan`,
 // `run --plan auto` and the app's views find it. `--out FILE` also writes a planner farm file
-// with the profiles inline, for `mchair plan --farm FILE` elsewhere.
-import { writeFileSync } from 'node:fs';
+// with the profiles inline, for `mchair plan --farm FILE` elsewhere. Through the core
+// (profile/start), each step from its profile/progress events.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { farmFromFile, farmFromSpec, type Farm } from '../../planner/index';
-import type { StoredProfile } from '../../planner/profileBook';
+import { farmFromFile, farmFromSpec } from '../../planner/index';
+import { StoredProfile } from '../../planner/profileBook';
 import { readFarmFile } from '../../farm/farmfile';
-import { probeDevice } from '../../provision/probe';
-import { boardsPlannerFarm, type RunBoards } from '../../runtime/boardFarm';
-import { profileBoards, type ProfileTarget } from '../../runtime/profileBoards';
-import { action, withCommonOptions } from '../framework';
-import {
-  boardsFor,
-  editInventory,
-  inventoryPath,
-  withInventoryOption,
-  withTrustOption,
-} from './boardFlags';
+import { action, withCommonOptions, type ActionContext } from '../framework';
+import { inventoryPath, openInventory, withInventoryOption, withTrustOption } from './boardFlags';
 
 const Flags = z
   .object({
@@ -62,12 +53,6 @@ function present(r: ProfileResult): string {
   ].join('\n');
 }
 
-/** The boards that are qemu-user on an x86 machine (the probe tells), whose timings are not a board's. */
-async function underEmulation(boards: RunBoards): Promise<Set<string>> {
-  const probed = await boards.connector.each(boards.devices, (s, d) => probeDevice(s, d));
-  return new Set(probed.flatMap((r) => (r.ok && r.value.probe.emulated ? [r.device] : [])));
-}
-
 export function registerProfile(program: Command): void {
   withTrustOption(
     withInventoryOption(
@@ -90,45 +75,49 @@ export function registerProfile(program: Command): void {
   ).action(
     action(async (ctx): Promise<ProfileResult> => {
       const f = ctx.options(Flags);
-      let target: ProfileTarget;
-      if (f.devices !== undefined) {
-        const boards = await boardsFor(ctx, f.devices);
-        const farm = boardsPlannerFarm(boards.devices);
-        target = { kind: 'boards', farm, boards, qemu: await underEmulation(boards) };
-      } else if (f.emulate !== undefined) {
-        target = { kind: 'emulate', farm: farmFromSpec(f.emulate) };
-      } else {
-        const farm: Farm = farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
-        target = { kind: 'farmFile', farm, file: f.farm! };
-      }
-      const measured = await profileBoards({
-        target,
-        frames: f.frames,
-        labDir: ctx.dataDir,
-        log: ctx.log,
-        say: (line) => ctx.say(line),
+      const inventory = inventoryPath(ctx);
+      const off = ctx.core.on('profile/progress', (p) => {
+        // Each step as it starts; the last event only says that all is done.
+        if (p.done < p.total) ctx.say(p.step);
       });
-      await editInventory(ctx, (inv) => {
-        for (const m of measured) inv.setProfile(m.device, m.stored);
-      });
-      if (f.out) {
-        const farm = target.farm;
-        const file = {
-          devices: farm.devices.map((d, i) => ({
-            id: d.id,
-            profile: measured[i]!.stored.profile,
-            medium: d.medium.id,
-          })),
-          media: [...new Set([...farm.devices.map((d) => d.medium), farm.coordinator])],
-          coordinator: { medium: farm.coordinator.id },
-        };
-        writeFileSync(f.out, `${JSON.stringify(file, null, 2)}\n`);
-      }
+      const { devices } = await ctx.core
+        .call('profile/start', {
+          ...(await boardsOf(ctx, f)),
+          frames: f.frames,
+          inventory,
+          ...(f.out ? { out: f.out } : {}),
+        })
+        .finally(off);
+      // The measured profiles, as the core kept them with the boards.
+      const kept = (await openInventory(ctx)).storedProfiles();
       return {
-        devices: measured.map((m) => ({ device: m.device, ...m.stored })),
-        inventory: inventoryPath(ctx),
+        devices: devices.map((d) => ({ device: d.device, ...StoredProfile.parse(kept[d.device]) })),
+        inventory,
         out: f.out ?? null,
       };
     }, present),
   );
+}
+
+/** The boards the flags name, as profile/start takes them. */
+async function boardsOf(ctx: ActionContext, f: z.output<typeof Flags>) {
+  if (f.devices !== undefined) {
+    const names = f.devices === 'all' ? [] : f.devices.split(',').filter(Boolean);
+    const inv = await openInventory(ctx);
+    return {
+      farm: 'inventory' as const,
+      devices: inv.select(names).map((d) => d.name),
+      acceptNew: ctx.opts.acceptNew === true,
+      probeQemu: true,
+    };
+  }
+  // The planner's farm names the boards to be measured (pi3-1, pi3-2 for pi3:2).
+  const planner = f.emulate
+    ? farmFromSpec(f.emulate)
+    : farmFromFile((await readFarmFile(f.farm!)).json, f.farm!);
+  return {
+    farm: 'virtual' as const,
+    devices: planner.devices.map((d) => d.id),
+    ...(f.emulate ? { emulate: f.emulate } : { farmFile: f.farm! }),
+  };
 }

@@ -1,7 +1,7 @@
 // `mchair provision [NAME... | --all]`: install or update the agent on boards, all at once, with
 // per-device progress bars on a terminal (one line per step otherwise, nothing under --json) and
-// a summary with a code and a sentence per failed device. Exit 1 if any device failed.
-import { resolve } from 'node:path';
+// a summary with a code and a sentence per failed device. Exit 1 if any device failed. Through
+// the core (provision/start, its provision/progress events; Ctrl-C is provision/cancel).
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../contract/errors';
@@ -10,17 +10,9 @@ import type {
   DeviceProvisionResult,
   ProvisionProgress,
 } from '../../contract/provision';
-import { agentBundlePath } from '../../farm/local';
-import { provisionFarm } from '../../provision/provision';
 import { TerminalPrompter } from '../../ssh/prompter';
 import { action, collect, UsageError, withCommonOptions } from '../framework';
-import {
-  connectorFor,
-  finishEach,
-  openInventory,
-  withInventoryOption,
-  withTrustOption,
-} from './boardFlags';
+import { finishEach, openInventory, withInventoryOption, withTrustOption } from './boardFlags';
 
 const Flags = z.object({
   all: z.boolean().optional(),
@@ -152,36 +144,37 @@ export function registerProvision(program: Command): void {
         const devices = inv.select(ctx.args);
         if (devices.length === 0)
           throw new InputError(`no devices in ${inv.path}; add some with \`mchair devices add\``);
-        const prompter = TerminalPrompter.ifInteractive();
-        const connector = await connectorFor(ctx, prompter);
+        const { prompter } = ctx.terminal;
         const live =
           !ctx.json && prompter instanceof TerminalPrompter ? terminalProgress(prompter) : null;
         const lastStep = new Map<string, string>();
+        const off = ctx.core.on('provision/progress', (snapshot) => {
+          if (live) return live.update(snapshot);
+          // Without a terminal: one line per step, so logs stay readable.
+          for (const d of snapshot.devices) {
+            if (lastStep.get(d.device) === d.step) continue;
+            lastStep.set(d.device, d.step);
+            ctx.say(`${d.device}: ${d.step}${d.message ? ` - ${d.message}` : ''}`);
+          }
+        });
         // Ctrl-C stops every device between two chunks; partial uploads resume next time.
-        const abort = new AbortController();
-        const onInterrupt = (): void => abort.abort();
+        const onInterrupt = (): void => void ctx.core.call('provision/cancel', {});
         process.once('SIGINT', onInterrupt);
-        const results = await provisionFarm(devices, {
-          connector,
-          dataDir: ctx.dataDir,
-          agentBundle: f.agentBundle ? resolve(f.agentBundle) : agentBundlePath(),
-          ...(f.partitions ? { partitions: resolve(f.partitions) } : {}),
-          nodeTarballs: f.nodeTarball.map((t) => resolve(t)),
-          systemService: f.systemService === true,
-          concurrency: f.concurrency,
-          log: ctx.log,
-          signal: abort.signal,
-          onProgress: (snapshot, changed) => {
-            if (live) return live.update(snapshot);
-            // Without a terminal: one line per step, so logs stay readable.
-            if (lastStep.get(changed.device) !== changed.step) {
-              lastStep.set(changed.device, changed.step);
-              ctx.say(
-                `${changed.device}: ${changed.step}${changed.message ? ` - ${changed.message}` : ''}`,
-              );
-            }
-          },
-        }).finally(() => process.off('SIGINT', onInterrupt));
+        const { devices: results } = await ctx.core
+          .call('provision/start', {
+            devices: devices.map((d) => d.name),
+            inventory: inv.path,
+            acceptNew: ctx.opts.acceptNew === true,
+            ...(f.agentBundle ? { agentBundle: f.agentBundle } : {}),
+            ...(f.partitions ? { partitions: f.partitions } : {}),
+            nodeTarballs: f.nodeTarball,
+            systemService: f.systemService === true,
+            concurrency: f.concurrency,
+          })
+          .finally(() => {
+            process.off('SIGINT', onInterrupt);
+            off();
+          });
         live?.end();
         return finishEach(ctx, { devices: results }, (doc) => summary(doc.devices));
       },

@@ -5,19 +5,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PowerFlags, withPowerOptions } from '../../power/index';
-import { labelsOf } from '../../model/labels';
-import { imageFolderSource } from '../../runtime/images';
-import { cardedModel } from '../../runtime/recognise';
-import { runRepeated } from '../../runtime/repeat';
-import { runModel, type RunReport } from '../../runtime/run';
 import { describeFault } from '../../runtime/supervise';
-import { withSavedMeters } from '../../power/savedMeters';
-import type { RunRepeat } from '../../contract/index';
+import type { RunReport } from '../../contract/index';
 import { action, RepeatFlag, withCommonOptions } from '../framework';
+import { untilRunEnds } from '../follow';
 import { measuredLines } from '../measured';
 import { repeatedFigures, spreadOfRuns } from '../../contract/spread';
-import { farmFromFlags, withFarmOptions } from './farmFlags';
-import { openInventory } from './boardFlags';
+import { runFarmFromFlags, withFarmOptions } from './farmFlags';
 
 const Options = z.object({
   model: z.string({ error: 'is required (a zoo or library model, or an ONNX file)' }).min(1),
@@ -126,43 +120,35 @@ export function registerRun(program: Command): void {
     action(
       async (ctx) => {
         const o = ctx.options(Options);
-        const farm = await farmFromFlags(ctx, true);
-        // Each board's measured profile, where `mchair profile` kept one, shapes the plan.
-        const profiles = (await openInventory(ctx)).storedProfiles();
-        // A model with a card: its pictures are cut as the card says and its results labelled.
-        const { model, card } = await cardedModel(ctx.dataDir, o.model);
-        const power = o.savedMeters
-          ? await withSavedMeters(ctx.dataDir, ctx.options(PowerFlags))
-          : ctx.options(PowerFlags);
-        const runOnce = (repeat?: RunRepeat) =>
-          runModel({
-            model,
-            ...(card ? { labels: labelsOf(card) } : {}),
-            plan: o.plan,
-            farm,
-            profiles,
-            frames: o.frames,
-            window: o.window,
-            check: o.check,
-            ...(o.chaos ? { chaos: o.chaos } : {}),
-            ...(o.outageLimit !== undefined ? { outageLimitS: o.outageLimit } : {}),
-            ...(o.images
-              ? {
-                  source: (input: Parameters<typeof imageFolderSource>[1]) =>
-                    imageFolderSource(o.images as string, input, card?.input.resize),
-                }
-              : {}),
-            dataDir: ctx.dataDir,
-            log: ctx.log,
-            say: ctx.say,
-            onProgress: (p) =>
+        const farm = await runFarmFromFlags(ctx, true);
+        const { set, reports } = await untilRunEnds(
+          ctx,
+          () =>
+            ctx.core.call('run/start', {
+              model: o.model,
+              plan: o.plan,
+              farm,
+              frames: o.frames,
+              window: o.window,
+              check: o.check,
+              repeat: o.repeat,
+              ...(o.chaos ? { chaos: o.chaos } : {}),
+              ...(o.outageLimit !== undefined ? { outageLimitS: o.outageLimit } : {}),
+              ...(o.images ? { images: o.images } : {}),
+              meters: ctx.options(PowerFlags),
+              savedMeters: o.savedMeters,
+              wait: true,
+            }),
+          [
+            ctx.core.on('run/say', (e) => ctx.say(e.line)),
+            ctx.core.on('run/progress', (p) =>
               ctx.say(
                 `  ${p.completed}/${o.frames} frames, ${p.recorded} recorded${p.checked === null ? '' : `, ${p.checked} checked`}`,
               ),
-            power,
-            ...(repeat ? { repeat } : {}),
-          });
-        const { set, runs } = await runRepeated(o.repeat, runOnce, { say: ctx.say });
+            ),
+          ],
+        );
+        const runs = reports ?? [];
         if (!set) return runs[0]!;
         return { set, runs, spread: spreadOfRuns(runs.map(repeatedFigures)) };
       },

@@ -8,6 +8,8 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'app/info': {},
   'settings/data-folder': { path: '/nonexistent-mchair-sample', how: 'point' },
   'demo/start': { frames: 2 },
+  // Not a model of this lab: refused by the handler before any picture is read.
+  'models/classify': { model: 'no-such-model', files: ['/nonexistent-mchair-sample.jpg'] },
   'run/list': {},
   'run/get': { runId: 'no-such-run' },
   'run/stop': { runId: 'no-such-run' },
@@ -46,6 +48,7 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'reports/figure': { runIds: ['no-such-run'], figure: 'ips' },
   'reports/paper': { model: 'alexnet-mc' },
   'meters/test': { uri: 'csv:///no/such/log.csv', seconds: 1 },
+  'meters/stop-test': {},
   'meters/list': {},
   'meters/save': { meter: { name: 'bench plug', uri: 'shelly://127.0.0.1:9' } },
   'meters/remove': { name: 'bench plug' },
