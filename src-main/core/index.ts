@@ -89,6 +89,52 @@ export function createCore(opts: CoreOptions): Core {
       await run.stop();
       return { stopped: true };
     },
+    ...labRooms(opts, events, live),
+    ...lazyRoom(['run/start', 'run/frame'], async () =>
+      (await import('./runs')).runHandlers({ ...reach, log: opts.log, events, live }),
+    ),
+    ...lazyRoom(['models/classify'], async () =>
+      (await import('./classify')).classifyHandlers({ ...reach, log: opts.log, events }),
+    ),
+    ...lazyRoom(
+      [
+        'provision/start',
+        'provision/cancel',
+        'devices/logs',
+        'devices/save-password',
+        'devices/save-passphrase',
+        'devices/refresh',
+        'devices/act',
+      ],
+      async () =>
+        (await import('./provision')).provisionHandlers(
+          opts.dataDir,
+          events,
+          opts.log,
+          secrets,
+          opts.terminal,
+        ),
+    ),
+    ...lazyRoom(['profile/start', 'profile/cancel', 'profile/list'], async () =>
+      (await import('./profile')).profileHandlers({ ...reach, events, log: opts.log }),
+    ),
+  };
+
+  return {
+    dispatch: createDispatcher(handlers, opts.log),
+    events,
+    close: async () => {
+      await Promise.allSettled([...live.values()].map((r) => r.stop()));
+    },
+  };
+}
+
+/**
+ * The rooms behind the Farm, Models, Plan and Reports views: boards, models and plans,
+ * partitions, reports, meters, downloads, mirrors and the virtual farm.
+ */
+function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string, LiveRun>) {
+  return {
     ...lazyRoom(
       [
         'devices/list',
@@ -128,41 +174,5 @@ export function createCore(opts: CoreOptions): Core {
     ...lazyRoom(['farm/up', 'farm/add', 'farm/status', 'farm/down', 'devices/readings'], async () =>
       (await import('./farm')).farmHandlers(opts.dataDir),
     ),
-    ...lazyRoom(['run/start', 'run/frame'], async () =>
-      (await import('./runs')).runHandlers({ ...reach, log: opts.log, events, live }),
-    ),
-    ...lazyRoom(['models/classify'], async () =>
-      (await import('./classify')).classifyHandlers({ ...reach, log: opts.log, events }),
-    ),
-    ...lazyRoom(
-      [
-        'provision/start',
-        'provision/cancel',
-        'devices/logs',
-        'devices/save-password',
-        'devices/save-passphrase',
-        'devices/refresh',
-        'devices/act',
-      ],
-      async () =>
-        (await import('./provision')).provisionHandlers(
-          opts.dataDir,
-          events,
-          opts.log,
-          secrets,
-          opts.terminal,
-        ),
-    ),
-    ...lazyRoom(['profile/start', 'profile/cancel', 'profile/list'], async () =>
-      (await import('./profile')).profileHandlers({ ...reach, events, log: opts.log }),
-    ),
-  };
-
-  return {
-    dispatch: createDispatcher(handlers, opts.log),
-    events,
-    close: async () => {
-      await Promise.allSettled([...live.values()].map((r) => r.stop()));
-    },
   };
 }
