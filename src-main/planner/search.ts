@@ -1,7 +1,7 @@
 // The search: the best layout of a chain CNN over a farm. For farms of up to 12 devices (in up to
 // six kinds) every device is its own unit and the result is the cost model's optimum over its
-// layouts with one role per device; beyond, devices are grouped into units and refined device by
-// device afterwards (the heuristic). The programme (search-programme.ts) finds, for a target IPS
+// layouts with one role per device; beyond, devices are grouped into units, refined device by
+// device afterwards and improved by single-board moves (improve.ts): the heuristic. The programme (search-programme.ts) finds, for a target IPS
 // λ, the cheapest layout whose every stage delivers λ; bisection on λ gives the highest IPS the
 // compute allows, capped where the shared medium's air time per frame runs out. The exact
 // bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
