@@ -2,10 +2,11 @@
 // The grouped programme moves boards in units of a kind, so its plans miss what only single
 // boards can do: swap a board of one kind for a faster one elsewhere (tx2-gpu:8,pi4:8 came back
 // with two Pi 4s and a TX2 GPU in the wrong stages, 8.5% under the exact optimum), move or drop
-// a cut (dealing the two stages' boards again), or split the bottleneck stage in two with a board left idle (x86-laptop:6,pi3:7:
-// the fc tail on one laptop instead of the laptop and two Pi 3s, 15.6% under). Each round tries
-// these moves on the bottleneck stage, keeps the one that raises the IPS most, and fills the
-// result's bottleneck with `refine`; it stops when nothing helps or the budget is spent.
+// a cut (dealing the two stages' boards again), or split the bottleneck stage in two with a
+// board left idle (x86-laptop:6,pi3:7: the fc tail on one laptop instead of the laptop and two
+// Pi 3s, 15.6% under). Each round tries these moves on the bottleneck stage, keeps the one that
+// raises the IPS most, and fills the result's bottleneck with `refine`; it stops when nothing
+// helps or the budget is spent.
 import type { CostModel, Layout, StageLayout } from './cost';
 import type { Device, Farm } from './farm';
 import { coarseCuts } from './layers';
@@ -52,8 +53,8 @@ function neighbours(
   idle: readonly Device[],
   si: number,
   pi: number,
-): { swaps: Layout[]; splits: Layout[] } {
-  const swaps: Layout[] = [];
+): { moves: Layout[]; splits: Layout[] } {
+  const moves: Layout[] = [];
   const splits: Layout[] = [];
   const here = layout[si]!.parts[pi]!.devices;
   // Swap a board of the bottleneck part for one of another kind elsewhere or idle.
@@ -68,22 +69,18 @@ function neighbours(
     s.parts.forEach((p, j) => p.devices.forEach((d) => add(d, `${i}.${j}`))),
   );
   for (const a of distinct(here))
-    for (const b of elsewhere) if (!same(a, b)) swaps.push(swapped(layout, a, b, si, pi));
+    for (const b of elsewhere) if (!same(a, b)) moves.push(swapped(layout, a, b, si, pi));
   const st = layout[si]!;
-  if (!whole(st)) return { swaps, splits };
+  if (!whole(st)) return { moves, splits };
   // Move a cut of the bottleneck stage to any other cut between its neighbours' ends, or drop
   // it (the two stages' boards replicate both).
   const shift = (k: number) => {
     const [x, y] = [layout[k]!, layout[k + 1]!];
     if (!whole(x) || !whole(y)) return;
-    swaps.push([
-      ...layout.slice(0, k),
-      stage(x.from, y.to, [...x.parts[0]!.devices, ...y.parts[0]!.devices]),
-      ...layout.slice(k + 2),
-    ]);
     const both = [...x.parts[0]!.devices, ...y.parts[0]!.devices];
+    moves.push([...layout.slice(0, k), stage(x.from, y.to, both), ...layout.slice(k + 2)]);
     const pair = (c: number, left: readonly Device[], right: readonly Device[]) =>
-      swaps.push([
+      moves.push([
         ...layout.slice(0, k),
         stage(x.from, c, left),
         stage(c, y.to, right),
@@ -157,7 +154,7 @@ function neighbours(
         ...base.slice(si + 1),
       ]);
   }
-  return { swaps, splits };
+  return { moves, splits };
 }
 
 /**
@@ -173,7 +170,7 @@ export function improve(cost: CostModel, farm: Farm, start: Layout, evaluations:
   while (!judge.spent && best.evaluation.bottleneck.kind === 'stage') {
     const ev = best.evaluation;
     const si = ev.bottleneck.index;
-    const { swaps, splits } = neighbours(
+    const { moves, splits } = neighbours(
       cost,
       cuts,
       best.layout,
@@ -182,7 +179,7 @@ export function improve(cost: CostModel, farm: Farm, start: Layout, evaluations:
       ev.stageBottleneckPart[si]!,
     );
     let next: Move | null = null;
-    for (const l of swaps) {
+    for (const l of moves) {
       const m = judge.judge(l);
       if (better(m, next ?? best)) next = m;
     }

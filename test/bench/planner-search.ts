@@ -1,8 +1,9 @@
 // The planner's search per farm size, on seeded random farms of the built-in boards (bundled and
 // run by test/bench/planner-search.mjs). 2..12 boards in up to six kinds: the exact search's CPU
-// time, and the heuristic (devices grouped, as for large farms) against it. 13..100 boards: the
-// heuristic's CPU time and its gap to the exact optimum where the exact programme can run (farms
-// of few kinds: its states stay within 729), else to the search's upper bound on the IPS.
+// time. 13..100 boards: the plan a user gets (the heuristic: devices grouped, then single-board
+// moves; farms of few kinds also get the exact programme within a budget), its CPU time, and its
+// gap and the heuristic alone's to the exact optimum where the exact programme can run (farms of
+// few kinds: its states stay within 729), else to the search's upper bound on the IPS.
 // Prints one line per size and exits 1 when a target is missed (1 s of CPU; heuristic within 5%).
 // Usage: node out/bench/planner-search.mjs [MODEL] [FARMS_PER_SIZE]
 import { seededUniform } from '../../src-main/model/seeded';
