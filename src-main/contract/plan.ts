@@ -53,7 +53,7 @@ export type PlanRole = z.infer<typeof PlanRole>;
 
 export const PlanDeviceRole = z.object({
   device: DeviceId,
-  /** Device profile id (pi3, pi4, tx2-cpu, ...). */
+  /** Board profile id (pi3, pi4, tx2-cpu, ...). */
   profile: z.string(),
   /** Where its profile's figures come from: "built in", "measured 2026-12-06", ... */
   profileSource: z.string().max(200).default('built in'),

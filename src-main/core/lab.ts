@@ -6,7 +6,7 @@ import type { DeviceForm, DeviceRow } from '../contract/lab';
 import type { BoardState } from '../contract/boards';
 import { AppError } from '../contract/errors';
 import { defaultBoardStatesPath, loadBoardStates, saveBoardStates } from '../inventory/boardStates';
-import type { Auth, Device, DeviceInput } from '../inventory/device';
+import type { Auth, BoardRecord, BoardRecordInput } from '../inventory/boardRecord';
 import { parseImport } from '../inventory/import';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
@@ -18,7 +18,7 @@ function describeAuth(auth: Auth): string {
   return auth.type === 'key' ? `key ${auth.file}` : auth.type;
 }
 
-export function deviceRow(d: Device, state: BoardState | null = null): DeviceRow {
+export function deviceRow(d: BoardRecord, state: BoardState | null = null): DeviceRow {
   return {
     name: d.name,
     host: d.host,
@@ -32,7 +32,7 @@ export function deviceRow(d: Device, state: BoardState | null = null): DeviceRow
   };
 }
 
-function deviceInput(form: DeviceForm): DeviceInput {
+function deviceInput(form: DeviceForm): BoardRecordInput {
   let auth: Auth;
   if (form.auth === 'key') {
     if (!form.keyFile)

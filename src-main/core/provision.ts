@@ -11,7 +11,7 @@ import { agentBundlePath } from '../farm/local';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { actOnBoards } from '../provision/boardControl';
-import { passphraseSecretKey, passwordSecretKey } from '../inventory/device';
+import { passphraseSecretKey, passwordSecretKey } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';

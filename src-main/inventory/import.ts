@@ -3,7 +3,7 @@
 // validates them as it adds them, so one error path names the bad row or host.
 import { homedir, userInfo } from 'node:os';
 import { AppError, InputError } from '../contract/errors';
-import type { DeviceInput } from './device';
+import type { BoardRecordInput } from './boardRecord';
 
 export type ImportFormat = 'csv' | 'ssh-config';
 
@@ -22,7 +22,7 @@ export function detectFormat(path: string, text: string): ImportFormat {
   );
 }
 
-export function parseImport(path: string, text: string): DeviceInput[] {
+export function parseImport(path: string, text: string): BoardRecordInput[] {
   if (detectFormat(path, text) !== 'csv') return parseSshConfig(text);
   try {
     return parseDevicesCsv(text);
@@ -89,7 +89,7 @@ type CsvColumn = (typeof CSV_COLUMNS)[number];
  * port, auth (key|agent|password|keyboard-interactive), key, agent_port, profile,
  * jump (user@host[:port]) and remote_dir are optional.
  */
-export function parseDevicesCsv(text: string): DeviceInput[] {
+export function parseDevicesCsv(text: string): BoardRecordInput[] {
   const [header, ...rows] = parseCsvRows(text);
   if (!header) throw new InputError('CSV: the file is empty; the first row must name the columns');
   const cols = header.map((h) =>
@@ -115,7 +115,7 @@ export function parseDevicesCsv(text: string): DeviceInput[] {
     const line = i + 2;
     const key = get('key');
     const authType = get('auth') ?? (key ? 'key' : 'agent');
-    const device: DeviceInput = {
+    const device: BoardRecordInput = {
       name: get('name') ?? '',
       host: get('host') ?? '',
       user: get('user') ?? '',
@@ -135,7 +135,11 @@ export function parseDevicesCsv(text: string): DeviceInput[] {
   });
 }
 
-function authFor(type: string, keyFile: string | undefined, where: string): DeviceInput['auth'] {
+function authFor(
+  type: string,
+  keyFile: string | undefined,
+  where: string,
+): BoardRecordInput['auth'] {
   switch (type) {
     case 'key':
       if (!keyFile) throw new InputError(`${where}: auth "key" needs a key file`);
@@ -156,7 +160,7 @@ export function parseJump(
   spec: string,
   where: string,
   defaultUser = userInfo().username,
-): NonNullable<DeviceInput['jump']> {
+): NonNullable<BoardRecordInput['jump']> {
   const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec.trim());
   if (!m) throw new InputError(`${where}: jump host "${spec}" is not user@host[:port]`);
   return {
@@ -222,7 +226,10 @@ function parseConfigBlocks(text: string): HostBlock[] {
 }
 
 /** One device per concrete Host alias; wildcard blocks only supply defaults, as in ssh. */
-export function parseSshConfig(text: string, defaultUser = userInfo().username): DeviceInput[] {
+export function parseSshConfig(
+  text: string,
+  defaultUser = userInfo().username,
+): BoardRecordInput[] {
   const blocks = parseConfigBlocks(text);
   const lookup = (alias: string, keyword: string): string[] | undefined => {
     // ssh takes the first value it obtains, in file order.
@@ -232,7 +239,7 @@ export function parseSshConfig(text: string, defaultUser = userInfo().username):
     }
     return undefined;
   };
-  const endpointOf = (alias: string): NonNullable<DeviceInput['jump']> => {
+  const endpointOf = (alias: string): NonNullable<BoardRecordInput['jump']> => {
     const identity = lookup(alias, 'identityfile')?.[0];
     return {
       host: lookup(alias, 'hostname')?.[0]?.replace(/%h/g, alias) ?? alias,
@@ -242,9 +249,9 @@ export function parseSshConfig(text: string, defaultUser = userInfo().username):
     };
   };
   const aliases = blocks.flatMap((b) => b.patterns).filter((p) => !/[*?!]/.test(p));
-  const devices: DeviceInput[] = [];
+  const devices: BoardRecordInput[] = [];
   for (const alias of new Set(aliases)) {
-    const device: DeviceInput = { name: alias, ...endpointOf(alias) };
+    const device: BoardRecordInput = { name: alias, ...endpointOf(alias) };
     const jump = lookup(alias, 'proxyjump')?.[0]?.split(',')[0];
     if (jump && jump.toLowerCase() !== 'none') {
       const spec = parseJump(jump, `Host ${alias}`, defaultUser);

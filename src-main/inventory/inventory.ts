@@ -8,7 +8,7 @@ import { AppError, describeIssues, InputError } from '../contract/errors';
 import { jsonAs, plainIssues } from '../files/kind';
 import { writeFileAtomic } from '../store/atomic';
 import { withFileLock } from '../store/lock';
-import { Device, DeviceName, describeDevice, type DeviceInput } from './device';
+import { BoardRecord, BoardName, describeBoard, type BoardRecordInput } from './boardRecord';
 
 /**
  * Version 2 added `profiles`: each board's measured profile by board name (an inventory board,
@@ -18,8 +18,8 @@ import { Device, DeviceName, describeDevice, type DeviceInput } from './device';
 export const InventoryFile = z
   .object({
     version: z.literal([1, 2]),
-    devices: z.array(Device),
-    profiles: z.record(DeviceName, z.unknown()).default({}),
+    devices: z.array(BoardRecord),
+    profiles: z.record(BoardName, z.unknown()).default({}),
   })
   .strict()
   .superRefine((inv, ctx) => {
@@ -42,7 +42,7 @@ export function defaultInventoryPath(dataDir: string): string {
 export class Inventory {
   private constructor(
     readonly path: string,
-    private devices: Device[],
+    private devices: BoardRecord[],
     private profiles: Record<string, unknown>,
   ) {}
 
@@ -64,7 +64,7 @@ export class Inventory {
     return new Inventory(path, parsed.data.devices, parsed.data.profiles);
   }
 
-  list(): readonly Device[] {
+  list(): readonly BoardRecord[] {
     return this.devices;
   }
 
@@ -78,7 +78,7 @@ export class Inventory {
     this.profiles = { ...this.profiles, [board]: entry };
   }
 
-  get(name: string): Device {
+  get(name: string): BoardRecord {
     const d = this.devices.find((x) => x.name === name);
     if (!d)
       throw new AppError(
@@ -89,20 +89,20 @@ export class Inventory {
   }
 
   /** The named devices in the order given, or every device when no name is given. */
-  select(names: readonly string[]): Device[] {
+  select(names: readonly string[]): BoardRecord[] {
     if (names.length === 0) return [...this.devices];
     return names.map((n) => this.get(n));
   }
 
-  add(input: DeviceInput, opts: { replace?: boolean } = {}): Device {
-    const parsed = Device.safeParse(input);
+  add(input: BoardRecordInput, opts: { replace?: boolean } = {}): BoardRecord {
+    const parsed = BoardRecord.safeParse(input);
     if (!parsed.success) throw new InputError(describeIssues('device', parsed.error.issues));
     const device = parsed.data;
     const at = this.devices.findIndex((d) => d.name === device.name);
     if (at >= 0 && !opts.replace) {
       throw new AppError(
         'DEVICE_EXISTS',
-        `a device named "${device.name}" already exists (${describeDevice(this.devices[at]!)}); remove it first or pick another name`,
+        `a device named "${device.name}" already exists (${describeBoard(this.devices[at]!)}); remove it first or pick another name`,
       );
     }
     if (at >= 0) this.devices[at] = device;
@@ -110,7 +110,7 @@ export class Inventory {
     return device;
   }
 
-  remove(name: string): Device {
+  remove(name: string): BoardRecord {
     const device = this.get(name);
     this.devices = this.devices.filter((d) => d !== device);
     // A board added again under this name may be another board: its old measurement goes too.

@@ -3,10 +3,10 @@
 // speeds, into the family's own work, the helper layers around it (priced at the base profile)
 // and a fixed part (per-layer dispatch; the messages when the figure includes them). The
 // family's speed is the base's scaled by how much faster or slower its own work ran.
-import { type ConvSize, convSizeOf, type DeviceProfile, type OpSpeed } from './profile';
+import { type ConvSize, convSizeOf, type BoardProfile, type OpSpeed } from './profile';
 import { CostModel } from './cost';
 import { analyseChain, opClass, type PlannerModel } from './layers';
-import type { Device } from './farm';
+import type { FarmBoard } from './farm';
 import type { ProbeFamily } from './probes';
 
 export interface ProbeTiming {
@@ -36,7 +36,7 @@ export function familyOf(l: PlannerModel['layers'][number]): string {
  * The probe's own-family seconds at the base profile (`own`) and everything else it costs the
  * base board per frame (`rest`: helper layers, per-layer dispatch and, `withMessages`, its I/O).
  */
-function splitProbe(device: Device, t: ProbeTiming, withMessages: boolean) {
+function splitProbe(device: FarmBoard, t: ProbeTiming, withMessages: boolean) {
   const cost = new CostModel(analyseChain(t.model));
   const p = device.profile;
   let own = 0;
@@ -76,10 +76,10 @@ export interface FitOptions {
  * depthwise, fully connected, pooling and elementwise. A family without a probe keeps the base.
  */
 export function fitFamilies(
-  device: Device,
+  device: FarmBoard,
   timings: readonly ProbeTiming[],
   opts: FitOptions,
-): { ops: DeviceProfile['ops']; fits: FamilyFit[] } {
+): { ops: BoardProfile['ops']; fits: FamilyFit[] } {
   const base = device.profile.ops;
   const fits = timings.map((t): FamilyFit => {
     const { own, rest } = splitProbe(device, t, opts.withMessages);

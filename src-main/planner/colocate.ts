@@ -5,7 +5,7 @@
 // to the bottleneck (refine), while the result ranks better. A local search on top of the
 // programme: it claims no optimum.
 import type { CostModel, DeviceUse, Evaluation, Layout } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 import { refine } from './refine';
 
 export interface Placed {
@@ -17,7 +17,7 @@ export interface Placed {
 const TRIES = 4;
 
 /** The layout with every role of `from` handed to `to`. */
-function handOver(layout: Layout, from: Device, to: Device): Layout {
+function handOver(layout: Layout, from: FarmBoard, to: FarmBoard): Layout {
   return layout.map((s) => ({
     ...s,
     parts: s.parts.map((p) =>

@@ -5,8 +5,8 @@
 // roles (parts): they share its one CPU, its port and its memory.
 import type { Chain } from './layers';
 import { opClass } from './layers';
-import type { Device, Farm } from './farm';
-import { type DeviceProfile, type Medium, layerSpeed, mapOpSpeeds, type OpSpeed } from './profile';
+import type { FarmBoard, Farm } from './farm';
+import { type BoardProfile, type Medium, layerSpeed, mapOpSpeeds, type OpSpeed } from './profile';
 
 export interface PartLayout {
   /** Fraction of the stage's output channels this part computes (1 when the stage is whole). */
@@ -14,7 +14,7 @@ export interface PartLayout {
   /** [start, end) output channels of the stage's first layer, for split stages. */
   readonly channels?: readonly [number, number];
   /** Replicas: each frame goes to one, in proportion to its speed. */
-  readonly devices: readonly Device[];
+  readonly devices: readonly FarmBoard[];
 }
 
 export interface StageLayout {
@@ -42,7 +42,7 @@ export interface PartCost {
 }
 
 export interface DeviceLoad {
-  readonly device: Device;
+  readonly device: FarmBoard;
   readonly stage: number;
   readonly part: number;
   readonly cost: PartCost;
@@ -54,7 +54,7 @@ export interface DeviceLoad {
 
 /** A device with a role, all its roles together. */
 export interface DeviceUse {
-  readonly device: Device;
+  readonly device: FarmBoard;
   /** Its roles, in stage and part order. */
   readonly loads: readonly DeviceLoad[];
   /** The most plan frames per second it can serve: its roles' times per plan frame add up. */
@@ -85,7 +85,7 @@ export interface Evaluation {
   readonly loads: readonly DeviceLoad[];
   /** Devices with a role; a `device` bottleneck's index points here. */
   readonly devices: readonly DeviceUse[];
-  readonly idle: readonly Device[];
+  readonly idle: readonly FarmBoard[];
   readonly media: readonly MediumLoad[];
   readonly coordinatorPortIps: number;
   readonly bottleneck: { kind: BottleneckKind; index: number; ips: number };
@@ -110,7 +110,12 @@ export interface PartBase {
 }
 
 /** Adds the messages: one in from each producer part, one copy out to each consumer part. */
-export function withLinks(d: Device, b: PartBase, producers: number, consumers: number): PartCost {
+export function withLinks(
+  d: FarmBoard,
+  b: PartBase,
+  producers: number,
+  consumers: number,
+): PartCost {
   const io = d.profile.io;
   const out = b.outBytes * consumers;
   const ioSec = (producers + consumers) * io.messageSec + (b.inBytes + out) / io.bytesPerSec;
@@ -132,7 +137,7 @@ export function withLinks(d: Device, b: PartBase, producers: number, consumers: 
  * weights and activations, and the load peak of one part at a time (the agent loads its parts
  * one after another, so at most one holds its model bytes twice; the largest bounds it).
  */
-export function devicePeakBytes(p: DeviceProfile, parts: readonly PartCost[]): number {
+export function devicePeakBytes(p: BoardProfile, parts: readonly PartCost[]): number {
   const runtime = p.memory.runtimeBytes;
   let held = runtime;
   let loading = 0;
@@ -152,8 +157,8 @@ function byteSeconds(speed: OpSpeed, bytes: number): number {
 }
 
 export class CostModel {
-  private readonly prefix = new Map<DeviceProfile, Float64Array>();
-  private readonly noSpill = new Map<DeviceProfile, DeviceProfile>();
+  private readonly prefix = new Map<BoardProfile, Float64Array>();
+  private readonly noSpill = new Map<BoardProfile, BoardProfile>();
 
   constructor(readonly chain: Chain) {}
 
@@ -167,7 +172,7 @@ export class CostModel {
    * per MAC than deep ones on a Pi. A split part computes `share` of the output channels from the
    * whole input.
    */
-  layerSeconds(p: DeviceProfile, i: number, share = 1): number {
+  layerSeconds(p: BoardProfile, i: number, share = 1): number {
     const l = this.chain.model.layers[i]!;
     const cls = opClass(l);
     if (cls === 'free') return 0;
@@ -179,7 +184,7 @@ export class CostModel {
   }
 
   /** Compute seconds of layers [from, to); whole stages come from prefix sums. */
-  computeSeconds(p: DeviceProfile, from: number, to: number, share = 1): number {
+  computeSeconds(p: BoardProfile, from: number, to: number, share = 1): number {
     if (share === 1) {
       const pre = this.prefixOf(p);
       return pre[to]! - pre[from]!;
@@ -189,7 +194,7 @@ export class CostModel {
     return s;
   }
 
-  private prefixOf(p: DeviceProfile): Float64Array {
+  private prefixOf(p: BoardProfile): Float64Array {
     let pre = this.prefix.get(p);
     if (!pre) {
       const n = this.layerCount;
@@ -205,12 +210,19 @@ export class CostModel {
    * receives one message from each of the `producers` parts of the stage before (the
    * coordinator counts as one) and sends its output to each of the `consumers` parts after.
    */
-  partCost(d: Device, from: number, to: number, share = 1, producers = 1, consumers = 1): PartCost {
+  partCost(
+    d: FarmBoard,
+    from: number,
+    to: number,
+    share = 1,
+    producers = 1,
+    consumers = 1,
+  ): PartCost {
     return withLinks(d, this.partBase(d, from, to, share), producers, consumers);
   }
 
   /** The part's compute, bytes and memory, before its messages are counted. */
-  partBase(d: Device, from: number, to: number, share = 1): PartBase {
+  partBase(d: FarmBoard, from: number, to: number, share = 1): PartBase {
     const p = d.profile;
     const layers = this.chain.model.layers;
     let weightBytes = 0;
@@ -236,7 +248,7 @@ export class CostModel {
    * Frames per second the farm could compute if nothing but compute counted: every device
    * running the whole model, its weights streaming at full speed (as if memory never ran short).
    */
-  computeBoundIps(devices: readonly Device[]): number {
+  computeBoundIps(devices: readonly FarmBoard[]): number {
     return devices.reduce(
       (s, d) => s + 1 / this.computeSeconds(this.unspilled(d.profile), 0, this.layerCount),
       0,
@@ -244,7 +256,7 @@ export class CostModel {
   }
 
   /** The profile with every class at its fast rate (no spill): bounds never undercount with it. */
-  unspilled(p: DeviceProfile): DeviceProfile {
+  unspilled(p: BoardProfile): BoardProfile {
     let u = this.noSpill.get(p);
     if (!u) {
       const fast = (o: OpSpeed): OpSpeed => ({
@@ -483,8 +495,8 @@ function latencyOf(
  * Every board's roles (stage, part, replica index): a board with several shares its CPU and port
  * among them.
  */
-function rolesOf(layout: Layout): Map<Device, Array<{ si: number; pi: number; k: number }>> {
-  const roles = new Map<Device, Array<{ si: number; pi: number; k: number }>>();
+function rolesOf(layout: Layout): Map<FarmBoard, Array<{ si: number; pi: number; k: number }>> {
+  const roles = new Map<FarmBoard, Array<{ si: number; pi: number; k: number }>>();
   layout.forEach((s, si) =>
     s.parts.forEach((p, pi) =>
       p.devices.forEach((d, k) => {

@@ -5,20 +5,20 @@ import { z } from 'zod';
 import { InputError, describeIssues } from '../contract/errors';
 import {
   BUILTIN_MEDIA,
-  DeviceProfile,
+  BoardProfile,
   Medium,
   builtInProfile,
-  type DeviceProfile as Profile,
+  type BoardProfile as Profile,
 } from './profile';
 
-export interface Device {
+export interface FarmBoard {
   readonly id: string;
   readonly profile: Profile;
   readonly medium: Medium;
 }
 
 export interface Farm {
-  readonly devices: readonly Device[];
+  readonly devices: readonly FarmBoard[];
   readonly coordinator: Medium;
 }
 
@@ -33,7 +33,7 @@ function medium(id: string, extra: ReadonlyMap<string, Medium>): Medium {
 
 /** `pi3:6,pi4:2,tx2:1` -> pi3-1..pi3-6, pi4-1, pi4-2, tx2-cpu-1; each on its profile's medium. */
 export function farmFromSpec(spec: string, coordinatorMedium?: string): Farm {
-  const devices: Device[] = [];
+  const devices: FarmBoard[] = [];
   for (const item of spec
     .split(',')
     .map((s) => s.trim())
@@ -65,7 +65,7 @@ export const FarmFile = z.object({
     .array(
       z.object({
         id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a device id'),
-        profile: z.union([z.string(), DeviceProfile]),
+        profile: z.union([z.string(), BoardProfile]),
         medium: z.string().optional(),
       }),
     )
@@ -92,7 +92,7 @@ export function farmFromFile(value: unknown, where: string): Farm {
 }
 
 /** The same farm without some devices and with others added (the musical chair). */
-export function changeFarm(farm: Farm, leave: readonly string[], join: readonly Device[]): Farm {
+export function changeFarm(farm: Farm, leave: readonly string[], join: readonly FarmBoard[]): Farm {
   const gone = new Set(leave);
   for (const id of leave) {
     if (!farm.devices.some((d) => d.id === id))

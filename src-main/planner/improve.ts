@@ -8,31 +8,31 @@
 // raises the IPS most, and fills the result's bottleneck with `refine`; it stops when nothing
 // helps or the budget is spent.
 import type { CostModel, Layout, StageLayout } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 import { coarseCuts } from './layers';
 import { Judge, type Move, offers, refine } from './refine';
 
 /** Split candidates filled with replicas per round: the best few unfilled ones. */
 const FILLED = 4;
 
-const same = (a: Device, b: Device) => a.profile === b.profile && a.medium === b.medium;
+const same = (a: FarmBoard, b: FarmBoard) => a.profile === b.profile && a.medium === b.medium;
 
 /** One of each kind of device in the list. */
-const distinct = (devices: readonly Device[]): Device[] =>
+const distinct = (devices: readonly FarmBoard[]): FarmBoard[] =>
   devices.filter((d, i) => devices.findIndex((e) => same(d, e)) === i);
 
 /** A stage run whole by its replicas (one part): its cuts can move without touching channels. */
 const whole = (s: StageLayout | undefined): boolean =>
   s !== undefined && s.parts.length === 1 && s.parts[0]!.share === 1;
 
-const stage = (from: number, to: number, devices: readonly Device[]): StageLayout => ({
+const stage = (from: number, to: number, devices: readonly FarmBoard[]): StageLayout => ({
   from,
   to,
   parts: [{ share: 1, devices }],
 });
 
 /** The layout with devices `a` (in part si.pi) and `b` (elsewhere, or idle) trading places. */
-function swapped(layout: Layout, a: Device, b: Device, si: number, pi: number): Layout {
+function swapped(layout: Layout, a: FarmBoard, b: FarmBoard, si: number, pi: number): Layout {
   return layout.map((s, i) => ({
     ...s,
     parts: s.parts.map((p, j) => ({
@@ -50,7 +50,7 @@ function neighbours(
   cost: CostModel,
   cuts: readonly number[],
   layout: Layout,
-  idle: readonly Device[],
+  idle: readonly FarmBoard[],
   si: number,
   pi: number,
 ): { moves: Layout[]; splits: Layout[] } {
@@ -58,9 +58,9 @@ function neighbours(
   const splits: Layout[] = [];
   const here = layout[si]!.parts[pi]!.devices;
   // Swap a board of the bottleneck part for one of another kind elsewhere or idle.
-  const elsewhere: Device[] = [];
+  const elsewhere: FarmBoard[] = [];
   const seen = new Set<string>();
-  const add = (d: Device, where: string) => {
+  const add = (d: FarmBoard, where: string) => {
     const key = `${where}\u0000${d.profile.id}\u0000${d.medium.id}`;
     if (!seen.has(key) && !here.includes(d) && seen.add(key)) elsewhere.push(d);
   };
@@ -79,7 +79,7 @@ function neighbours(
     if (!whole(x) || !whole(y)) return;
     const both = [...x.parts[0]!.devices, ...y.parts[0]!.devices];
     moves.push([...layout.slice(0, k), stage(x.from, y.to, both), ...layout.slice(k + 2)]);
-    const pair = (c: number, left: readonly Device[], right: readonly Device[]) =>
+    const pair = (c: number, left: readonly FarmBoard[], right: readonly FarmBoard[]) =>
       moves.push([
         ...layout.slice(0, k),
         stage(x.from, c, left),
@@ -91,7 +91,7 @@ function neighbours(
       if (c !== x.to) pair(c, x.parts[0]!.devices, y.parts[0]!.devices);
       // Or the two stages' boards dealt again for the cut: by compute alone, the boards
       // relatively fastest on the first side go there, as many as balance the two rates.
-      const rate = (d: Device, a: number, b: number) => 1 / cost.computeSeconds(d.profile, a, b);
+      const rate = (d: FarmBoard, a: number, b: number) => 1 / cost.computeSeconds(d.profile, a, b);
       const order = both
         .map((d) => ({ d, a: rate(d, x.from, c), b: rate(d, c, y.to) }))
         .sort((p, q) => q.a / q.b - p.a / p.b);
@@ -118,7 +118,7 @@ function neighbours(
   // Split the bottleneck stage in two: its boards on one side, one more board (idle, or a
   // spare replica) or a kind of its own boards on the other.
   const devices = st.parts[0]!.devices;
-  const sides: Array<[readonly Device[], readonly Device[], Layout]> = [];
+  const sides: Array<[readonly FarmBoard[], readonly FarmBoard[], Layout]> = [];
   for (const { d, from } of offers(layout, idle, [si, 0])) {
     const rest = from
       ? layout.map((s, i) => ({

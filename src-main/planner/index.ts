@@ -21,8 +21,15 @@ import { toPlan } from './plan';
 import { presetLayout, type PresetId } from './presets';
 import { search, searchAsync, type SearchProgress, type SearchResult } from './search';
 
-export { BUILTIN_PROFILES, BUILTIN_MEDIA, builtInProfile, DeviceProfile, Medium } from './profile';
-export { farmFromSpec, farmFromFile, changeFarm, FarmFile, type Farm, type Device } from './farm';
+export { BUILTIN_PROFILES, BUILTIN_MEDIA, builtInProfile, BoardProfile, Medium } from './profile';
+export {
+  farmFromSpec,
+  farmFromFile,
+  changeFarm,
+  FarmFile,
+  type Farm,
+  type FarmBoard,
+} from './farm';
 export { PRESET_IDS, PRESET_DEVICES, type PresetId } from './presets';
 export { loadPlannerModel, plannerModelOf } from './source';
 export { comparePlans } from './compare';

@@ -10,7 +10,7 @@ import type {
 } from '../contract/plan';
 import { InputError } from '../contract/errors';
 import type { CostModel, DeviceLoad, Evaluation, Layout } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 import { canSplit } from './layers';
 import { profileSource } from './profile';
 
@@ -38,7 +38,7 @@ export function checkLayout(cost: CostModel, layout: Layout, farm: Farm): void {
     // A device may hold parts of several stages (they share its time and memory), but is one
     // replica of a part at most.
     s.parts.forEach((p, pi) => {
-      const seen = new Set<Device>();
+      const seen = new Set<FarmBoard>();
       for (const d of p.devices) {
         if (!inFarm.has(d)) throw new InputError(`plan device "${d.id}" is not in the farm`);
         if (seen.has(d))
@@ -135,8 +135,8 @@ export function suggest(cost: CostModel, layout: Layout, ev: Evaluation): string
     const pi = ev.stageBottleneckPart[si]!;
     const part = s.parts[pi]!;
     // An idle device that can hold the part, else another board like the part's own.
-    const costOn = (d: Device) => cost.partCost(d, s.from, s.to, part.share);
-    const fitsOn = (d: Device, c = costOn(d)) => c.peakBytes <= d.profile.memory.budgetBytes;
+    const costOn = (d: FarmBoard) => cost.partCost(d, s.from, s.to, part.share);
+    const fitsOn = (d: FarmBoard, c = costOn(d)) => c.peakBytes <= d.profile.memory.budgetBytes;
     const spare = ev.idle.find((d) => fitsOn(d));
     const model = spare ?? part.devices[0]!;
     const extra = costOn(model);

@@ -2,10 +2,10 @@
 // any farm with enough devices, so every run can be compared with them on the same farm. Stages
 // are found by structure, not by layer names: the conv stack ends where the first fully connected
 // layer starts, fc_1 is that layer (split in two halves), VGG's blocks end at its pooling layers.
-// Device A of the paper only streamed the input; here the coordinator does that, so A stays idle.
+// Board A of the paper only streamed the input; here the coordinator does that, so A stays idle.
 import { InputError } from '../contract/errors';
 import type { Layout, PartLayout, StageLayout } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 import { type Chain, opClass } from './layers';
 
 export const PRESET_IDS = ['paper-5', 'paper-6', 'paper-9', 'paper-11'] as const;
@@ -44,7 +44,7 @@ function landmarks(chain: Chain): Landmarks {
   return { fc1, fc1End, blockEnds };
 }
 
-function halves(chain: Chain, fc1: number, devices: readonly Device[]): PartLayout[] {
+function halves(chain: Chain, fc1: number, devices: readonly FarmBoard[]): PartLayout[] {
   const c = chain.channels.get(fc1)!;
   const mid = Math.floor(c / 2);
   return [
@@ -53,7 +53,7 @@ function halves(chain: Chain, fc1: number, devices: readonly Device[]): PartLayo
   ];
 }
 
-const whole = (from: number, to: number, devices: readonly Device[]): StageLayout => ({
+const whole = (from: number, to: number, devices: readonly FarmBoard[]): StageLayout => ({
   from,
   to,
   parts: [{ share: 1, devices }],
@@ -68,7 +68,7 @@ export function presetLayout(id: PresetId, chain: Chain, farm: Farm): Layout {
   const d = farm.devices.slice(1, need);
   const n = chain.model.layers.length;
   const { fc1, fc1End, blockEnds } = landmarks(chain);
-  const fcTail = (devs: readonly Device[], tail: Device): StageLayout[] => [
+  const fcTail = (devs: readonly FarmBoard[], tail: FarmBoard): StageLayout[] => [
     { from: fc1, to: fc1End, parts: halves(chain, fc1, devs) },
     whole(fc1End, n, [tail]),
   ];

@@ -1,4 +1,4 @@
-// Device profiles: how fast a board computes each operator class, how much memory a plan may use
+// Board profiles: how fast a board computes each operator class, how much memory a plan may use
 // on it, what it draws, and which network medium it sits on. The built-in ones live in
 // resources/profiles/ (calibrated against the published Pi 3 and TX2 figures); measured ones
 // from `mchair profile` have the same shape.
@@ -58,7 +58,7 @@ export function convSizeOf(l: {
   return `${k <= 1 ? 'k1' : k <= 9 ? 'k3' : 'k5'}-${width}`;
 }
 
-export const DeviceProfile = z.object({
+export const BoardProfile = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/),
   name: z.string(),
   /** Where the figures come from, shown next to every prediction made with them. */
@@ -96,19 +96,19 @@ export const DeviceProfile = z.object({
   /** The medium the board sits on unless a farm file says otherwise. */
   medium: z.string(),
 });
-export type DeviceProfile = z.infer<typeof DeviceProfile>;
+export type BoardProfile = z.infer<typeof BoardProfile>;
 
-export type OpSpeeds = DeviceProfile['ops'];
+export type OpSpeeds = BoardProfile['ops'];
 type SpeedClass = Exclude<keyof OpSpeeds, 'convSizes'>;
 
 /** A class's speed; depthwise falls back to dense conv's where the profile has no figure. */
-export function opSpeed(p: DeviceProfile, cls: SpeedClass): OpSpeed {
+export function opSpeed(p: BoardProfile, cls: SpeedClass): OpSpeed {
   return p.ops[cls] ?? p.ops.conv;
 }
 
 /** A layer's speed: a dense convolution's by its size class where the profile measured it. */
 export function layerSpeed(
-  p: DeviceProfile,
+  p: BoardProfile,
   cls: SpeedClass,
   l: Parameters<typeof convSizeOf>[0],
 ): OpSpeed {
@@ -154,9 +154,9 @@ function parseBuiltIn<S extends z.ZodType>(schema: S, value: unknown, file: stri
   return r.data;
 }
 
-export const BUILTIN_PROFILES: ReadonlyMap<string, DeviceProfile> = new Map(
+export const BUILTIN_PROFILES: ReadonlyMap<string, BoardProfile> = new Map(
   [pi3, pi4, pi5, tx2Cpu, tx2Gpu, x86Laptop].map((p) => {
-    const profile = parseBuiltIn(DeviceProfile, p, `${p.id}.json`);
+    const profile = parseBuiltIn(BoardProfile, p, `${p.id}.json`);
     return [profile.id, profile];
   }),
 );
@@ -166,7 +166,7 @@ export const BUILTIN_MEDIA: ReadonlyMap<string, Medium> = new Map(
 );
 
 /** Where a profile's or a link's figures come from, in the words the plan, run and views show. */
-export function profileSource(p: DeviceProfile | Medium): string {
+export function profileSource(p: BoardProfile | Medium): string {
   return p.source ?? 'built in';
 }
 
@@ -174,11 +174,11 @@ export function profileSource(p: DeviceProfile | Medium): string {
 const ALIASES: Record<string, string> = { tx2: 'tx2-cpu', laptop: 'x86-laptop', x86: 'x86-laptop' };
 
 /** The built-in profile of that name or alias, or null (a board the probe calls generic-arm64). */
-export function findProfile(name: string): DeviceProfile | null {
+export function findProfile(name: string): BoardProfile | null {
   return BUILTIN_PROFILES.get(ALIASES[name] ?? name) ?? null;
 }
 
-export function builtInProfile(name: string): DeviceProfile {
+export function builtInProfile(name: string): BoardProfile {
   const p = findProfile(name);
   if (!p) {
     throw new InputError(

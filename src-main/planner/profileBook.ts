@@ -4,8 +4,8 @@
 // that cannot be read, was measured for another kind of board or is old is named, and a board
 // whose entry is unusable plans with its built-in profile.
 import { z } from 'zod';
-import { DeviceProfile, type Medium } from './profile';
-import type { Device, Farm } from './farm';
+import { BoardProfile, type Medium } from './profile';
+import type { FarmBoard, Farm } from './farm';
 
 /** The stored entry's schema; an entry of another version is named, never guessed at. */
 export const STORED_PROFILE_VERSION = 1;
@@ -26,7 +26,7 @@ export const StoredProfile = z
     /** The kind of board it was measured as (its built-in profile): a board re-added as another kind no longer matches. */
     base: z.string().max(40),
     measuredAt: z.iso.datetime(),
-    profile: DeviceProfile,
+    profile: BoardProfile,
     probes: z.array(Probe).max(64),
     /** The laptop's round trip to the agent and its link's measured speed (null: not measured). */
     link: z.object({
@@ -51,9 +51,9 @@ export type StoredProfile = z.infer<typeof StoredProfile>;
  * agent enforces). An agent that reports no MemAvailable leaves the budget as it was.
  */
 export function memoryAtRest(
-  base: DeviceProfile,
+  base: BoardProfile,
   r: { memoryBytes: number; availableBytes: number | null },
-): DeviceProfile['memory'] {
+): BoardProfile['memory'] {
   const budgetBytes =
     r.availableBytes === null
       ? base.memory.budgetBytes
@@ -63,7 +63,7 @@ export function memoryAtRest(
 
 export interface ResolvedProfile {
   /** The profile the planner uses for the board. */
-  readonly profile: DeviceProfile;
+  readonly profile: BoardProfile;
   /** The stored entry when it is used (its links too); null when the board plans built in. */
   readonly stored: StoredProfile | null;
   /** Why the stored entry was not used as it is (stale, another kind, unreadable); null when fine. */
@@ -73,7 +73,7 @@ export interface ResolvedProfile {
 const day = (iso: string) => iso.slice(0, 10);
 
 /** The board's profile given its stored entry (`raw`, as the inventory holds it). */
-export function resolveProfile(device: Device, raw: unknown, now: Date): ResolvedProfile {
+export function resolveProfile(device: FarmBoard, raw: unknown, now: Date): ResolvedProfile {
   const builtIn = device.profile;
   if (raw === undefined) return { profile: builtIn, stored: null, note: null };
   const version = (raw as { version?: unknown } | null)?.version;
@@ -137,7 +137,7 @@ const linksOf = (e: StoredProfile): number[] => [
  * Wi-Fi cell say, bounds the figure, not the port) and to or from a peer on it (a peer's entry
  * names it too). None when no such link was timed.
  */
-function portMbps(d: Device, farm: Farm, entries: ReadonlyMap<string, StoredProfile>): number[] {
+function portMbps(d: FarmBoard, farm: Farm, entries: ReadonlyMap<string, StoredProfile>): number[] {
   const onSwitch = (id: string) =>
     farm.devices.some((x) => x.id === id && x.medium.id === d.medium.id);
   const own = entries.get(d.id)!;
@@ -162,7 +162,7 @@ function portMbps(d: Device, farm: Farm, entries: ReadonlyMap<string, StoredProf
 function measuredMedia(
   farm: Farm,
   entries: ReadonlyMap<string, StoredProfile>,
-): { mediumOf: (d: Device) => Medium; coordinator: Medium } {
+): { mediumOf: (d: FarmBoard) => Medium; coordinator: Medium } {
   const shared = new Map<string, Medium>();
   for (const m of new Set(farm.devices.map((d) => d.medium))) {
     if (m.kind !== 'shared' || shared.has(m.id)) continue;
@@ -178,7 +178,7 @@ function measuredMedia(
       source: `measured ${dates(used)} (median of ${mbps.length} ${mbps.length === 1 ? 'link' : 'links'} of ${on.length} ${on.length === 1 ? 'board' : 'boards'})`,
     });
   }
-  const mediumOf = (d: Device): Medium => {
+  const mediumOf = (d: FarmBoard): Medium => {
     const air = shared.get(d.medium.id);
     if (air) return air;
     const e = entries.get(d.id);

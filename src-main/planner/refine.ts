@@ -1,9 +1,9 @@
-// Device-by-device improvement of a layout the grouped search found for a large farm: the
+// Board-by-board improvement of a layout the grouped search found for a large farm: the
 // programme moved devices in units, so some stages got a few too many and some devices were
 // left out. Repeatedly give the bottleneck part one more replica (an idle device, or one taken
 // from a part with replicas to spare) while the plan's IPS rises.
 import type { CostModel, Evaluation, Layout } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 
 export interface Move {
   readonly layout: Layout;
@@ -18,7 +18,7 @@ export type Donor = readonly [number, number] | null;
  * about 0.45 ms to evaluate, a 16-board one a tenth of that, so the budget counts devices).
  */
 export class Judge {
-  /** Device evaluations left. */
+  /** FarmBoard evaluations left. */
   private left: number;
 
   constructor(
@@ -45,7 +45,13 @@ export class Judge {
  * The layout with `device` moved from its role `from` (none when idle) to part `pi` of stage
  * `si`; any other role it holds stays.
  */
-export function moved(layout: Layout, device: Device, from: Donor, si: number, pi: number): Layout {
+export function moved(
+  layout: Layout,
+  device: FarmBoard,
+  from: Donor,
+  si: number,
+  pi: number,
+): Layout {
   return layout.map((s, i) => ({
     ...s,
     parts: s.parts.map((p, j) => {
@@ -63,13 +69,13 @@ export function moved(layout: Layout, device: Device, from: Donor, si: number, p
  */
 export function offers(
   layout: Layout,
-  idle: readonly Device[],
+  idle: readonly FarmBoard[],
   keep?: readonly [number, number],
-): Array<{ d: Device; from: Donor }> {
+): Array<{ d: FarmBoard; from: Donor }> {
   const seen = new Set<string>();
-  const out: Array<{ d: Device; from: Donor }> = [];
+  const out: Array<{ d: FarmBoard; from: Donor }> = [];
   const target = keep ? layout[keep[0]]!.parts[keep[1]]!.devices : [];
-  const offer = (d: Device, from: Donor) => {
+  const offer = (d: FarmBoard, from: Donor) => {
     if (target.includes(d)) return;
     const key = `${from ? from.join('.') : 'idle'}\u0000${d.profile.id}\u0000${d.medium.id}`;
     if (!seen.has(key)) {

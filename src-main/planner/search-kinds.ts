@@ -2,20 +2,20 @@
 // of one kind are interchangeable, so the programme counts them instead of naming them: its
 // states are (cut, units left of each kind), never sets of boards.
 import type { CostModel } from './cost';
-import type { Device, Farm } from './farm';
-import type { DeviceProfile, Medium } from './profile';
+import type { FarmBoard, Farm } from './farm';
+import type { BoardProfile, Medium } from './profile';
 
 /** Devices with the same profile and medium, taken `size` at a time as one unit. */
 export interface Kind {
   /** The device the programme costs the kind's units by. */
-  readonly rep: Device;
-  readonly profile: DeviceProfile;
+  readonly rep: FarmBoard;
+  readonly profile: BoardProfile;
   readonly medium: Medium;
   /** Devices per unit. */
   readonly size: number;
   /** Units of this kind. */
   readonly count: number;
-  readonly devices: readonly Device[];
+  readonly devices: readonly FarmBoard[];
 }
 
 /**
@@ -32,8 +32,8 @@ const MAX_KINDS = 5;
 export const unitStates = (counts: readonly number[]): number =>
   counts.reduce((a, c) => a * (c + 1), 1);
 
-function groupBy(devices: readonly Device[], key: (d: Device) => string): Device[][] {
-  const groups = new Map<string, Device[]>();
+function groupBy(devices: readonly FarmBoard[], key: (d: FarmBoard) => string): FarmBoard[][] {
+  const groups = new Map<string, FarmBoard[]>();
   for (const d of devices) {
     const g = groups.get(key(d));
     if (g) g.push(d);
@@ -42,7 +42,7 @@ function groupBy(devices: readonly Device[], key: (d: Device) => string): Device
   return [...groups.values()];
 }
 
-function kindOf(devices: readonly Device[], count: number): Kind {
+function kindOf(devices: readonly FarmBoard[], count: number): Kind {
   const size = Math.floor(devices.length / count);
   const rep = devices.reduce((a, d) =>
     d.profile.memory.budgetBytes < a.profile.memory.budgetBytes ? d : a,
@@ -81,9 +81,9 @@ export function exactKinds(farm: Farm, maxUnits: number): Kind[] | null {
  * devices; the few left over start idle, and `refine` places every device by its own profile.
  */
 export function groupedKinds(cost: CostModel, farm: Farm, maxUnits: number): Kind[] {
-  const base = (d: Device) => d.profile.id.replace(/-measured$/, '');
+  const base = (d: FarmBoard) => d.profile.id.replace(/-measured$/, '');
   const lists = groupBy(farm.devices, (d) => `${base(d)}\u0000${d.medium.id}`);
-  const speed = (l: readonly Device[]) =>
+  const speed = (l: readonly FarmBoard[]) =>
     1 / cost.computeSeconds(l[0]!.profile, 0, cost.layerCount);
   while (lists.length > MAX_KINDS) {
     // Merge the two kinds closest in speed, on one medium if any two share one.

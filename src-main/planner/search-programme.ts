@@ -19,7 +19,7 @@ import {
   type PartLayout,
   type StageLayout,
 } from './cost';
-import type { Device, Farm } from './farm';
+import type { FarmBoard, Farm } from './farm';
 import type { Medium } from './profile';
 import type { Kind } from './search-kinds';
 import { StageOptions, type StageOption } from './search-options';
@@ -445,7 +445,7 @@ export class Programme {
   ): Layout {
     const C = this.cuts.length;
     const pools = this.kinds.map((k) => [...k.devices]);
-    const takeUnit = (ki: number): Device[] => pools[ki]!.splice(0, this.kinds[ki]!.size);
+    const takeUnit = (ki: number): FarmBoard[] => pools[ki]!.splice(0, this.kinds[ki]!.size);
     const stages: StageLayout[] = [];
     let node = root;
     let ci = 0;

@@ -4,7 +4,7 @@
 import { AppError } from '../contract/errors';
 import type { BoardAction, BoardResult, BoardState } from '../contract/boards';
 import { defaultBoardStatesPath, saveBoardStates } from '../inventory/boardStates';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import type { Connector } from '../ssh/connector';
 import { shQuote } from '../ssh/quote';
 import type { SshSession } from '../ssh/session';
@@ -12,14 +12,14 @@ import { controlService } from './service';
 
 const VERSION_FILE = 'agent-version';
 
-function inDir(device: Device, script: string): string {
+function inDir(device: BoardRecord, script: string): string {
   return `cd -- ${shQuote(device.remoteDir)} && { ${script}; }`;
 }
 
 /** Written after the agent starts, so a board says which agent it runs without a new push. */
 export async function recordAgentVersion(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   version: string,
 ): Promise<void> {
   await session.run(
@@ -31,7 +31,7 @@ export async function recordAgentVersion(
 /** Reads what the board holds now, on a session already open, and remembers it (provisioning). */
 export async function rememberBoardState(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   dataDir: string,
 ): Promise<void> {
   const state = await readBoardState(session, device);
@@ -42,7 +42,10 @@ export async function rememberBoardState(
 const LIST_PARTS = `for f in parts/*.onnx; do [ -f "$f" ] && stat -c '%s %n' -- "$f"; done; true`;
 
 /** What the board holds and runs now; a board without our agent has every field empty. */
-export async function readBoardState(session: SshSession, device: Device): Promise<BoardState> {
+export async function readBoardState(
+  session: SshSession,
+  device: BoardRecord,
+): Promise<BoardState> {
   const lastSeen = new Date().toISOString();
   const installed = await session.exec(inDir(device, 'test -f service-mode'));
   if (installed.code !== 0)
@@ -73,7 +76,7 @@ export async function readBoardState(session: SshSession, device: Device): Promi
  */
 export async function powerBoard(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   action: 'reboot' | 'shutdown',
 ): Promise<void> {
   const [systemd, fallback] =
@@ -94,14 +97,18 @@ export async function powerBoard(
 }
 
 /** Removes the agent, its service and its folder (controlService's uninstall). */
-export async function uninstallAgent(session: SshSession, device: Device): Promise<void> {
+export async function uninstallAgent(session: SshSession, device: BoardRecord): Promise<void> {
   await controlService(session, device, 'uninstall');
 }
 
 /** What the Farm view and the CLI do to boards: an action, or reading their state again. */
 export type BoardTask = BoardAction | 'refresh';
 
-async function perform(session: SshSession, device: Device, task: BoardTask): Promise<BoardState> {
+async function perform(
+  session: SshSession,
+  device: BoardRecord,
+  task: BoardTask,
+): Promise<BoardState> {
   switch (task) {
     case 'refresh':
       return readBoardState(session, device);
@@ -124,7 +131,7 @@ async function perform(session: SshSession, device: Device, task: BoardTask): Pr
  */
 export async function actOnBoards(
   connector: Connector,
-  devices: readonly Device[],
+  devices: readonly BoardRecord[],
   task: BoardTask,
   statesPath: string,
 ): Promise<BoardResult[]> {

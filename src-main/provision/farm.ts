@@ -1,7 +1,7 @@
 // A provisioned inventory as a farm the coordinator can run on: each device's agent address and
 // the coordinator's identity from the same lab CA that signed the agents' certificates.
 import { AppError } from '../contract/errors';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import type { TlsMaterial } from '../farm/pki';
 import type { Board } from '../shared/board';
 import { COORDINATOR_ID } from '../farm/virtual';
@@ -14,7 +14,7 @@ export interface ProvisionedFarm {
 
 /** `coordinatorHosts`: the addresses the boards reach this machine at (its certificate names them). */
 export async function provisionedFarm(
-  devices: readonly Device[],
+  devices: readonly BoardRecord[],
   dataDir: string,
   coordinatorHosts: string[] = [],
 ): Promise<ProvisionedFarm> {

@@ -2,7 +2,7 @@
 // coreutils/busybox, so a fresh Raspberry Pi OS or an L4T image both answer), then turned into a
 // plain verdict: which device profile, native onnxruntime or the WebAssembly backend, which Node.
 import { AppError } from '../contract/errors';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import type { NodeTarball, NodeTarballs } from './board-node';
 import { shQuote } from '../ssh/quote';
 import type { SshSession } from '../ssh/session';
@@ -318,7 +318,7 @@ export function judge(
 
 export async function probeDevice(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   opts: { nodes?: NodeTarballs; checkSudo?: boolean; signal?: AbortSignal } = {},
 ): Promise<ProbeReport> {
   const r = await session.exec(

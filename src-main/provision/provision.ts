@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { AppError, toWireError } from '../contract/errors';
 import type { DeviceProvisionResult } from '../contract/provision';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import type { Connector } from '../ssh/connector';
@@ -60,11 +60,11 @@ const START_TIMEOUT_MS = 20_000;
 const DISK_MARGIN = 32 * 1024 * 1024;
 
 /** The path the shell and SFTP use for an item: relative paths resolve from the home folder. */
-function remotePath(device: Device, it: PushItem): string {
+function remotePath(device: BoardRecord, it: PushItem): string {
   return it.fromHome ? it.remote : posix.join(device.remoteDir, it.remote);
 }
 
-function absoluteDir(device: Device, home: string): string {
+function absoluteDir(device: BoardRecord, home: string): string {
   return device.remoteDir.startsWith('/') ? device.remoteDir : posix.join(home, device.remoteDir);
 }
 
@@ -78,7 +78,7 @@ interface DevicePlan {
 
 /** The per-device files (TLS identity, agent config, unit), written to a private staging folder. */
 async function stageDeviceFiles(
-  device: Device,
+  device: BoardRecord,
   report: ProbeReport,
   opts: ProvisionOptions,
   staging: string,
@@ -139,7 +139,7 @@ async function stageDeviceFiles(
 
 async function prepareFolders(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   items: readonly PushItem[],
 ): Promise<void> {
   const inDir = remoteDirs(items);
@@ -163,7 +163,7 @@ async function prepareFolders(
  */
 async function push(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   items: readonly PushItem[],
   report: ProbeReport,
   tracker: ProgressTracker,
@@ -241,7 +241,7 @@ export function nodeDoesNotRun(device: string, version: string, stderr: string):
 
 async function installNode(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   item: PushItem,
   tarball: NodeTarball,
   fresh: boolean,
@@ -277,7 +277,7 @@ async function installNode(
 /** Waits for the agent's port; returns a note when the board does not let us look. */
 async function waitListening(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   signal?: AbortSignal,
 ): Promise<string | null> {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -298,7 +298,7 @@ async function waitListening(
 }
 
 async function provisionOne(
-  device: Device,
+  device: BoardRecord,
   base: PushItem[],
   nodes: NodeTarballs,
   opts: ProvisionOptions,
@@ -401,7 +401,7 @@ async function provisionOne(
 
 /** Provisions every device, `concurrency` at a time; resolves with one result per device, in order. */
 export async function provisionFarm(
-  devices: readonly Device[],
+  devices: readonly BoardRecord[],
   opts: ProvisionOptions,
 ): Promise<DeviceProvisionResult[]> {
   const tracker = new ProgressTracker(

@@ -8,14 +8,14 @@ import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { AppError } from '../contract/errors';
 import type { Manifest } from '../contract/manifest';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import type { Connector } from '../ssh/connector';
 import { shCommand } from '../ssh/quote';
 import { remoteSha256, uploadFile } from '../ssh/upload';
 
 export interface RunBoards {
   /** The inventory's boards the run may use; device names are the plan's device ids. */
-  devices: readonly Device[];
+  devices: readonly BoardRecord[];
   connector: Connector;
   /**
    * The inventory file when the run has all its boards (`--devices all`): boards it gains while
@@ -44,7 +44,7 @@ export interface PushOptions {
 }
 
 /** The parts folder the provisioned agent reads (see provision.ts: `<remoteDir>/parts`). */
-function partsFolder(device: Device): string {
+function partsFolder(device: BoardRecord): string {
   return posix.join(device.remoteDir, 'parts');
 }
 
@@ -88,7 +88,7 @@ export async function pushRunParts(
 }
 
 async function pushTo(
-  device: Device,
+  device: BoardRecord,
   parts: ReadonlyArray<{ file: string; sha256: string }>,
   fromDir: string,
   boards: RunBoards,

@@ -5,7 +5,7 @@
 // stop/restart/logs later do the right thing without probing again.
 import { readFileSync } from 'node:fs';
 import { AppError } from '../contract/errors';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import { shCommand, shQuote } from '../ssh/quote';
 import type { SshSession } from '../ssh/session';
 
@@ -16,7 +16,7 @@ const MODE_FILE = 'service-mode';
 const LOG_FILE = 'agent.log';
 const PID_FILE = 'agent.pid';
 
-export function unitName(device: Device): string {
+export function unitName(device: BoardRecord): string {
   // One unit per agent port: a big box can host several agents of the farm.
   return `mchair-agent-${device.agentPort}.service`;
 }
@@ -85,7 +85,7 @@ export function renderUnit(v: UnitValues, template = readFileSync(TEMPLATE_URL, 
 }
 
 /** Where a unit file goes, relative to the home folder for a user unit. */
-export function unitPath(device: Device, mode: Exclude<ServiceMode, 'background'>): string {
+export function unitPath(device: BoardRecord, mode: Exclude<ServiceMode, 'background'>): string {
   return mode === 'systemd-user'
     ? `.config/systemd/user/${unitName(device)}`
     : `/etc/systemd/system/${unitName(device)}`;
@@ -100,7 +100,7 @@ function systemctl(mode: Exclude<ServiceMode, 'background'>, ...args: string[]):
     : shCommand('sudo', '-n', 'systemctl', ...args);
 }
 
-function inDir(device: Device, script: string): string {
+function inDir(device: BoardRecord, script: string): string {
   return `cd -- ${shQuote(device.remoteDir)} && { ${script}; }`;
 }
 
@@ -137,7 +137,7 @@ export interface Installed {
  */
 export async function installService(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   mode: ServiceMode,
   argv: readonly string[],
   changed: boolean,
@@ -173,7 +173,7 @@ export async function installService(
   return { mode, lingerNote };
 }
 
-async function recordedMode(session: SshSession, device: Device): Promise<ServiceMode> {
+async function recordedMode(session: SshSession, device: BoardRecord): Promise<ServiceMode> {
   const r = await session.exec(inDir(device, `cat ${MODE_FILE}`));
   const mode = r.stdout.trim();
   if (mode === 'systemd-user' || mode === 'systemd-system' || mode === 'background') return mode;
@@ -186,7 +186,7 @@ async function recordedMode(session: SshSession, device: Device): Promise<Servic
 /** Stops, starts, restarts, reports on or removes the agent; returns its state afterwards. */
 export async function controlService(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   action: ServiceAction,
 ): Promise<{ mode: ServiceMode; state: string }> {
   const mode = await recordedMode(session, device);
@@ -230,7 +230,7 @@ export async function controlService(
 }
 
 /** The background mode's command line, as written at install time. */
-async function backgroundArgv(session: SshSession, device: Device): Promise<string[]> {
+async function backgroundArgv(session: SshSession, device: BoardRecord): Promise<string[]> {
   const text = await session.run(inDir(device, 'cat argv.json'), 'reading the agent command line');
   let argv: unknown;
   try {
@@ -249,7 +249,7 @@ async function backgroundArgv(session: SshSession, device: Device): Promise<stri
 
 export async function readAgentLogs(
   session: SshSession,
-  device: Device,
+  device: BoardRecord,
   lines: number,
 ): Promise<{ mode: ServiceMode; text: string }> {
   const mode = await recordedMode(session, device);

@@ -10,7 +10,7 @@ import type { RunConfiguration } from '../contract/report';
 
 export interface ReportDevice {
   device: string;
-  /** Device profile and role from the plan, when the run had one. */
+  /** Board profile and role from the plan, when the run had one. */
   profile: string | null;
   role: string | null;
   /** Means over the run's metrics. */

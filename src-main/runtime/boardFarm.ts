@@ -4,7 +4,7 @@
 // (provision/runParts.ts) where a virtual farm's parts are only placed in a local folder.
 import { AppError } from '../contract/errors';
 
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import { farmFromFile, type Farm } from '../planner/index';
 import { provisionedFarm } from '../provision/farm';
 import { pushRunParts, type RunBoards } from '../provision/runParts';
@@ -19,7 +19,7 @@ export type { RunBoards } from '../provision/runParts';
  * The lab's boards as the planner sees them (the Plan view and runs on them): a board without a
  * profile (board type) cannot be planned on.
  */
-export function boardsPlannerFarm(devices: readonly Device[]): Farm {
+export function boardsPlannerFarm(devices: readonly BoardRecord[]): Farm {
   if (devices.length === 0)
     throw new AppError(
       'FARM_EMPTY',
@@ -85,7 +85,7 @@ export async function openBoardFarm(
 }
 
 /** This machine's address towards the first board whose agent answers (none: the user's to fix). */
-async function addressTowardsBoards(devices: readonly Device[]): Promise<string> {
+async function addressTowardsBoards(devices: readonly BoardRecord[]): Promise<string> {
   for (const d of devices) {
     const here = await addressTowards(d.host, d.agentPort).catch(() => null);
     if (here) return here;

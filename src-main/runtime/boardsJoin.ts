@@ -5,7 +5,7 @@
 // files are watched; such a board is named once, and runtime/join.ts probes its agent.
 import type { Stats } from 'node:fs';
 import { loadBoardStates } from '../inventory/boardStates';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import { Inventory } from '../inventory/inventory';
 import type { Logger } from '../log';
 import { boardsPlannerFarm } from './boardFarm';
@@ -18,7 +18,7 @@ export function inventoryMembership(o: {
   /** The run's boards at its start. */
   known: Iterable<string>;
   /** Makes a board that answered one of the run's (its parts are then pushed to it). */
-  admit(board: Device): void;
+  admit(board: BoardRecord): void;
   log: Logger;
 }): Membership {
   const seen = new Set(o.known);
@@ -27,7 +27,7 @@ export function inventoryMembership(o: {
       let stopped = false;
       let reading = Promise.resolve();
       const look = async (st: Stats) => {
-        let boards: readonly Device[];
+        let boards: readonly BoardRecord[];
         try {
           boards = (await Inventory.load(o.inventory)).list();
         } catch (err) {

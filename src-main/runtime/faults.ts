@@ -11,12 +11,12 @@
 // same way, when the planner predicts it worth a chair.
 import { AppError, type RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
-import { type DeviceProfile, mapOpSpeeds } from '../planner/profile';
+import { type BoardProfile, mapOpSpeeds } from '../planner/profile';
 import {
   changeFarm,
   planModel,
   replan,
-  type Device,
+  type FarmBoard,
   type Farm,
   type PlannerModel,
 } from '../planner/index';
@@ -37,8 +37,8 @@ const WINDOW_MS = 2000;
 const SAMPLE_MS = 100;
 
 /** A board's profile when it computes `factor` times slower (thermal throttling). */
-export function slowedProfile(p: DeviceProfile, factor: number): DeviceProfile {
-  const op = (o: DeviceProfile['ops']['conv']) => ({
+export function slowedProfile(p: BoardProfile, factor: number): BoardProfile {
+  const op = (o: BoardProfile['ops']['conv']) => ({
     ...o,
     macsPerSec: o.macsPerSec / factor,
     bytesPerSec: o.bytesPerSec / factor,
@@ -181,7 +181,7 @@ export class Faults {
   }
 
   /** A board that joined the farm (its agent answers): offered a chair if it is worth one. */
-  join(board: Device, since: number): void {
+  join(board: FarmBoard, since: number): void {
     this.handle({ kind: 'joined', device: board.id, at: performance.now(), since, board });
   }
 

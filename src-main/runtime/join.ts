@@ -10,7 +10,7 @@ import type { Plan } from '../contract/plan';
 import { gainText } from '../contract/run';
 import { FarmEndpoints } from '../farm/farmfile';
 import type { Logger } from '../log';
-import { farmFromFile, type Device, type Replan } from '../planner/index';
+import { farmFromFile, type FarmBoard, type Replan } from '../planner/index';
 import { PeerClient, type Peer, type TlsMaterial } from '../../remote-agent/src/protocol/index';
 import type { Board } from '../shared/board';
 import { within } from '../shared/within';
@@ -26,7 +26,7 @@ export interface Joined {
   at: number;
   /** When the farm first named it (performance.now() ms). */
   since: number;
-  board: Device;
+  board: FarmBoard;
 }
 
 /** Whether the planner's re-plan with a joined board is worth a redeploy, and why, in words. */
@@ -50,7 +50,7 @@ export function joinWorthIt(
 /** A board named by the farm, as the run reaches it and the planner sees it. */
 export interface Newcomer {
   agent: Board;
-  board: Device;
+  board: FarmBoard;
   /** When the farm first named it (performance.now() ms). */
   since: number;
   /** Called once its agent answered, before any plan names it (the lab's boards: parts go to it). */
@@ -108,7 +108,7 @@ export function farmFileMembership(file: string, known: Iterable<string>, log: L
         for (const d of parsed.data.devices) {
           if (seen.has(d.id) || stopped) continue;
           seen.add(d.id);
-          let board: Device;
+          let board: FarmBoard;
           try {
             board = farmFromFile({ devices: [{ id: d.id, profile: d.profile }] }, file).devices[0]!;
           } catch (err) {
@@ -172,7 +172,7 @@ export function watchJoins(o: {
   tls: TlsMaterial;
   addAgent(a: Board): void;
   watch(p: Peer): void;
-  join(board: Device, since: number): void;
+  join(board: FarmBoard, since: number): void;
   log: Logger;
   say?(line: string): void;
 }): () => void {

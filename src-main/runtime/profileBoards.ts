@@ -19,7 +19,7 @@ import { inspectModel } from '../model/index';
 import type { OnnxModel } from '../model/onnx';
 import { fitFamilies, type ProbeTiming } from '../planner/calibrate';
 import { CostModel } from '../planner/cost';
-import type { Device, Farm } from '../planner/farm';
+import type { FarmBoard, Farm } from '../planner/farm';
 import { analyseChain } from '../planner/layers';
 import { toPlan } from '../planner/plan';
 import { linkProbe, PROBE_FAMILIES, probeModel } from '../planner/probes';
@@ -139,7 +139,7 @@ interface Session {
 }
 
 /** Reads the rails of `devices` every second while a run goes on, keeping each board's highest. */
-function sampleBusyPower(s: Session, devices: readonly Device[]): () => void {
+function sampleBusyPower(s: Session, devices: readonly FarmBoard[]): () => void {
   const sampling = setInterval(() => {
     for (const d of devices)
       void askAgent(
@@ -159,9 +159,9 @@ function sampleBusyPower(s: Session, devices: readonly Device[]): () => void {
 async function runOn(
   s: Session,
   model: OnnxModel,
-  devices: readonly Device[],
+  devices: readonly FarmBoard[],
   frames: number,
-  next?: Device,
+  next?: FarmBoard,
 ) {
   const { req, farm } = s;
   const target = req.target;
@@ -278,7 +278,7 @@ async function peerLinks(
 /** One board's stored profile from what was measured of it. */
 function boardProfile(
   s: Session,
-  d: Device,
+  d: FarmBoard,
   m: {
     timings: ReadonlyMap<string, ProbeTiming[]>;
     linkBits: number;

@@ -31,7 +31,7 @@ import { ResultChecker } from './check';
 import type { CheckBehind } from './checkBehind';
 import { executeRun, type ExecuteOutcome } from './execute';
 import { parseChaos, type ChaosAction } from './chaos';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import { OUTAGE_LIMIT_S } from './outage';
 import { supervise, type Supervision } from './supervise';
 import { farmFileMembership, type Membership } from './join';
@@ -158,7 +158,11 @@ function targetsOf(farm: ReadyFarm, planner: Farm): FarmTargets {
  * Where boards joining the run's farm come from: a farm file can grow (`mchair farm add`, the
  * Virtual farm panel), and so can the lab when the run has all its boards. None otherwise.
  */
-function membershipOf(seen: SeenFarm, boards: Device[] | null, req: RunRequest): Membership | null {
+function membershipOf(
+  seen: SeenFarm,
+  boards: BoardRecord[] | null,
+  req: RunRequest,
+): Membership | null {
   const known = seen.planner.devices.map((d) => d.id);
   if (seen.kind === 'file') return farmFileMembership(seen.open.file, known, req.log);
   if (seen.kind !== 'boards' || !seen.boards.inventory || !boards) return null;
@@ -172,7 +176,7 @@ function membershipOf(seen: SeenFarm, boards: Device[] | null, req: RunRequest):
 }
 
 /** The run's own copy of the lab's boards: one that joins is added for its parts to be pushed. */
-function ownBoards(choice: FarmChoice): { choice: FarmChoice; boards: Device[] | null } {
+function ownBoards(choice: FarmChoice): { choice: FarmChoice; boards: BoardRecord[] | null } {
   if (choice.kind !== 'boards') return { choice, boards: null };
   const boards = [...choice.boards.devices];
   return { choice: { kind: 'boards', boards: { ...choice.boards, devices: boards } }, boards };

@@ -3,6 +3,6 @@
 import type { Peer } from '../../remote-agent/src/protocol/index';
 
 export interface Board extends Peer {
-  /** Device profile when emulated (virtual farm); null for a real board. */
+  /** Board profile when emulated (virtual farm); null for a real board. */
   profile: string | null;
 }

@@ -2,7 +2,7 @@
 // known_hosts, the trust policy, where secrets come from and who to ask. The CLI builds one from
 // its flags; the Electron app builds one with its safeStorage SecretStore and a modal Prompter.
 import { toWireError, type WireError } from '../contract/index';
-import type { Device } from '../inventory/device';
+import type { BoardRecord } from '../inventory/boardRecord';
 import { defaultKnownHostsPath, KnownHosts } from '../inventory/known-hosts';
 import type { SecretStore } from '../inventory/secrets';
 import { HostTrust } from './host-trust';
@@ -49,13 +49,13 @@ export class Connector {
     });
   }
 
-  open(device: Device, signal?: AbortSignal): Promise<SshSession> {
+  open(device: BoardRecord, signal?: AbortSignal): Promise<SshSession> {
     return SshSession.open(device, { ...this.base, ...(signal ? { signal } : {}) });
   }
 
   /** Opens a session, runs `fn`, and always closes it. */
   async with<T>(
-    device: Device,
+    device: BoardRecord,
     fn: (s: SshSession) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
@@ -72,8 +72,8 @@ export class Connector {
    * result and never stops the others.
    */
   each<T>(
-    devices: readonly Device[],
-    fn: (s: SshSession, d: Device) => Promise<T>,
+    devices: readonly BoardRecord[],
+    fn: (s: SshSession, d: BoardRecord) => Promise<T>,
   ): Promise<Array<EachResult<T>>> {
     return Promise.all(
       devices.map((d) =>

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { AnyAuthMethod } from 'ssh2';
 import { loadSsh2 } from './library';
 import { AppError } from '../contract/errors';
-import { passphraseSecretKey, passwordSecretKey, type Endpoint } from '../inventory/device';
+import { passphraseSecretKey, passwordSecretKey, type Endpoint } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Prompter } from './prompter';
 

@@ -4,7 +4,7 @@
 import type { AuthHandlerMiddleware, Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Readable } from 'node:stream';
 import { AppError } from '../contract/errors';
-import { describeDevice, passwordSecretKey, type Endpoint } from '../inventory/device';
+import { describeBoard, passwordSecretKey, type Endpoint } from '../inventory/boardRecord';
 import { authMethodFor, type CredentialSources } from './credentials';
 import type { HostTrust } from './host-trust';
 import { loadSsh2 } from './library';
@@ -200,7 +200,7 @@ export class SshSession {
   ) {}
 
   static async open(target: Target, opts: ConnectOptions): Promise<SshSession> {
-    const label = describeDevice(target);
+    const label = describeBoard(target);
     const { value, jump } = await reach(target, label, opts, (sock) =>
       connectClient(target, label, opts, sock),
     );

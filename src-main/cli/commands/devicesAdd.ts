@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type Auth, type DeviceInput, describeDevice } from '../../inventory/device';
+import { type Auth, type BoardRecordInput, describeBoard } from '../../inventory/boardRecord';
 import { parseJump } from '../../inventory/import';
 import { action, UsageError, withCommonOptions } from '../framework';
 import { withInventoryOption, inventoryPath, editInventory } from './boardFlags';
@@ -76,7 +76,7 @@ export function registerDevicesAdd(devices: Command): void {
     action(
       async (ctx) => {
         const f = ctx.options(AddFlags);
-        const input: DeviceInput = {
+        const input: BoardRecordInput = {
           name: ctx.args[0] ?? '',
           host: f.host,
           user: f.user,
@@ -100,7 +100,7 @@ export function registerDevicesAdd(devices: Command): void {
         );
         return { added: device, inventory: inventoryPath(ctx) };
       },
-      (r) => `added ${describeDevice(r.added)} to ${r.inventory}`,
+      (r) => `added ${describeBoard(r.added)} to ${r.inventory}`,
     ),
   );
 }

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { describeBoardState, type BoardState } from '../../contract/index';
 import { defaultBoardStatesPath, loadBoardStates } from '../../inventory/boardStates';
-import { type Device } from '../../inventory/device';
+import { type BoardRecord } from '../../inventory/boardRecord';
 import { action, withCommonOptions } from '../framework';
 import { withInventoryOption, openInventory } from './boardFlags';
 
-function row(d: Device, state: BoardState | null): Record<string, string> {
+function row(d: BoardRecord, state: BoardState | null): Record<string, string> {
   return {
     name: d.name,
     login: `${d.user}@${d.host}:${d.port}`,

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../src-main/contract/index';
-import { Device } from '../../../src-main/inventory/device';
+import { BoardRecord } from '../../../src-main/inventory/boardRecord';
 import { MemorySecretStore } from '../../../src-main/inventory/secrets';
 import { pushRunParts, type RunBoards } from '../../../src-main/provision/runParts';
 import { Connector } from '../../../src-main/ssh/connector';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   };
   boards = {
     devices: [
-      Device.parse({
+      BoardRecord.parse({
         name: 'board-1',
         host: sshd.host,
         port: sshd.port,

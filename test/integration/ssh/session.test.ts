@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/contract/errors';
-import { Device, type Auth } from '../../../src-main/inventory/device';
+import { BoardRecord, type Auth } from '../../../src-main/inventory/boardRecord';
 import { KnownHosts } from '../../../src-main/inventory/known-hosts';
 import { MemorySecretStore } from '../../../src-main/inventory/secrets';
 import { HostTrust } from '../../../src-main/ssh/host-trust';
@@ -34,8 +34,8 @@ let user: TestUser;
 let key: KeyPair;
 let knownHostsPath: string;
 
-function target(auth: Auth, extra: Partial<Device> = {}): Device {
-  return Device.parse({
+function target(auth: Auth, extra: Partial<BoardRecord> = {}): BoardRecord {
+  return BoardRecord.parse({
     name: 'board-1',
     host: sshd.host,
     port: sshd.port,
@@ -78,7 +78,7 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
 }
 
 async function withSession<T>(
-  device: Device,
+  device: BoardRecord,
   opts: ConnectOptions,
   fn: (s: SshSession) => Promise<T>,
 ): Promise<T> {
@@ -306,7 +306,7 @@ describe('authentication', () => {
   });
 
   it('a closed port is UNREACHABLE', async () => {
-    const device = Device.parse({
+    const device = BoardRecord.parse({
       name: 'gone',
       host: sshd.host,
       port: 1,
@@ -355,7 +355,7 @@ describe('commands, quoting and jump hosts', () => {
     try {
       board.authorize(user.name, key.publicLine);
       const jump = { host: ns.boardAddress, port: 22, user: user.name, auth: keyAuth() };
-      const device = Device.parse({
+      const device = BoardRecord.parse({
         name: 'behind',
         host: '127.0.0.1',
         port: 22,

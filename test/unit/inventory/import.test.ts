@@ -1,7 +1,7 @@
 // CSV and ~/.ssh/config imports: what a lab's existing files turn into.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/contract/errors';
-import { Device } from '../../../src-main/inventory/device';
+import { BoardRecord } from '../../../src-main/inventory/boardRecord';
 import {
   detectFormat,
   parseCsvRows,
@@ -24,7 +24,7 @@ describe('CSV import', () => {
       '10.0.0.4,tx2-1,nvidia,,,,,',
       '',
     ].join('\n');
-    const devices = parseDevicesCsv(csv).map((d) => Device.parse(d));
+    const devices = parseDevicesCsv(csv).map((d) => BoardRecord.parse(d));
     expect(devices[0]).toMatchObject({
       name: 'pi-03',
       host: '10.0.0.3',

@@ -5,7 +5,7 @@ import { familyOf, fitFamilies, type ProbeTiming } from '../../../src-main/plann
 import { CostModel } from '../../../src-main/planner/cost';
 import { farmFromSpec } from '../../../src-main/planner/farm';
 import { analyseChain } from '../../../src-main/planner/layers';
-import { type DeviceProfile, mapOpSpeeds } from '../../../src-main/planner/profile';
+import { type BoardProfile, mapOpSpeeds } from '../../../src-main/planner/profile';
 import { PROBE_FAMILIES, probeModel } from '../../../src-main/planner/probes';
 import { plannerModelOf } from '../../../src-main/planner/source';
 import { inspectModel } from '../../../src-main/model/index';
@@ -17,7 +17,7 @@ const probes = PROBE_FAMILIES.map((family) => {
 });
 
 /** A board 1.5x a Pi 3 at dense and grouped convs, 0.8x at streaming weights, 1x elsewhere. */
-const truth: DeviceProfile = {
+const truth: BoardProfile = {
   ...pi3.profile,
   ops: mapOpSpeeds(pi3.profile.ops, (o, cls) => {
     const k = cls === 'conv' ? 1.5 : cls === 'gemm' ? 0.8 : 1;
@@ -31,7 +31,7 @@ const truth: DeviceProfile = {
 };
 
 /** What the board takes for a probe, messages included (as an emulated board's hold). */
-const timed = (profile: DeviceProfile): ProbeTiming[] =>
+const timed = (profile: BoardProfile): ProbeTiming[] =>
   probes.map(({ family, model }) => {
     const c = new CostModel(analyseChain(model));
     const cost = c.partCost({ ...pi3, profile }, 0, c.layerCount);
@@ -62,7 +62,7 @@ describe('fitFamilies', () => {
   });
 
   it('keeps one size class apart from the others', () => {
-    const slowK1: DeviceProfile = {
+    const slowK1: BoardProfile = {
       ...pi3.profile,
       ops: {
         ...pi3.profile.ops,

@@ -62,7 +62,7 @@ describe("the paper's presets", () => {
       );
       expect(plan.prediction.ips / ips).toBeGreaterThan(0.8);
       expect(plan.prediction.ips / ips).toBeLessThan(1.2);
-      // Device A streamed the input in the paper: here it is idle.
+      // Board A streamed the input in the paper: here it is idle.
       expect(plan.devices[0]!.stage).toBeNull();
     });
   }

@@ -1,11 +1,11 @@
 // The cost model against cases computed by hand (the arithmetic is in the comments).
 import { describe, expect, it } from 'vitest';
 import { CostModel } from '../../../src-main/planner/cost';
-import type { Device, Farm } from '../../../src-main/planner/farm';
+import type { FarmBoard, Farm } from '../../../src-main/planner/farm';
 import { analyseChain, type PlannerModel } from '../../../src-main/planner/layers';
-import type { DeviceProfile, Medium } from '../../../src-main/planner/profile';
+import type { BoardProfile, Medium } from '../../../src-main/planner/profile';
 
-const profile: DeviceProfile = {
+const profile: BoardProfile = {
   id: 'hand',
   name: 'hand-made',
   calibration: 'round numbers',
@@ -52,7 +52,7 @@ const model: PlannerModel = {
     },
   ],
 };
-const dev = (id: string): Device => ({ id, profile, medium: air });
+const dev = (id: string): FarmBoard => ({ id, profile, medium: air });
 const [A, B, C] = [dev('A'), dev('B'), dev('C')];
 const farm: Farm = { devices: [A, B, C], coordinator: air };
 const cost = new CostModel(analyseChain(model));
@@ -124,7 +124,7 @@ describe('cost model', () => {
 
   it('counts a hop on the shared air once when either end is on it, by the share of frames', () => {
     const wire: Medium = { id: 'wire', kind: 'switched', mbps: 800, latencyMs: 0 };
-    const W: Device = { ...C, id: 'W', medium: wire };
+    const W: FarmBoard = { ...C, id: 'W', medium: wire };
     const mixed: Farm = { devices: [A, B, W], coordinator: wire };
     // A (air) sends to replicas B (air) and W (wire) with equal speed: every activation crosses
     // the air, since A is on it; the frame from the wired coordinator crosses it only to A; the
@@ -191,7 +191,7 @@ describe('cost model', () => {
   });
 
   it('holds a shared device to its budget with both parts loaded, though each fits alone', () => {
-    const tight: Device = {
+    const tight: FarmBoard = {
       ...A,
       profile: { ...profile, memory: { ...profile.memory, budgetBytes: 5.15e6 } },
     };
@@ -217,7 +217,7 @@ describe('cost model', () => {
   });
 
   it('refuses nothing but marks a device over its memory budget', () => {
-    const small: Device = {
+    const small: FarmBoard = {
       ...B,
       profile: { ...profile, memory: { ...profile.memory, budgetBytes: 4e6 } },
     };

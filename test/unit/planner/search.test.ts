@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform } from '../../../src-main/model/seeded';
 import { CostModel, type Layout, type PartLayout } from '../../../src-main/planner/cost';
-import { farmFromFile, farmFromSpec, type Device, type Farm } from '../../../src-main/planner/farm';
+import {
+  farmFromFile,
+  farmFromSpec,
+  type FarmBoard,
+  type Farm,
+} from '../../../src-main/planner/farm';
 import { analyseChain, canSplit, coarseCuts } from '../../../src-main/planner/layers';
 import { builtInProfile } from '../../../src-main/planner/profile';
 import { toPlan } from '../../../src-main/planner/plan';
@@ -29,12 +34,12 @@ function bruteForce(cost: CostModel, farm: Farm): { ips: number; count: number }
   const n = cost.layerCount;
   let best = 0;
   let count = 0;
-  const splits = (from: number, to: number, set: readonly Device[]): PartLayout[][] => {
+  const splits = (from: number, to: number, set: readonly FarmBoard[]): PartLayout[][] => {
     if (!canSplit(cost.chain, from, to)) return [];
     const channels = cost.chain.channels.get(from)!;
     const out: PartLayout[][] = [];
     const sameKind = set.every((d) => d.profile === set[0]!.profile && d.medium === set[0]!.medium);
-    const shaped = (shares: number[], groups: Device[][]) => {
+    const shaped = (shares: number[], groups: FarmBoard[][]) => {
       const b = channelBounds(shares, channels);
       return groups.map((devices, i) => ({
         share: (b[i + 1]! - b[i]!) / channels,
@@ -65,7 +70,7 @@ function bruteForce(cost: CostModel, farm: Farm): { ips: number; count: number }
     }
     return out;
   };
-  const walk = (ci: number, left: readonly Device[], stages: Layout) => {
+  const walk = (ci: number, left: readonly FarmBoard[], stages: Layout) => {
     if (cuts[ci] === n) {
       count++;
       const ev = cost.evaluate(stages, farm);

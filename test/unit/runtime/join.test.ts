@@ -30,7 +30,7 @@ import { writeFileAtomic } from '../../../src-main/store/atomic';
 import { inventoryMembership } from '../../../src-main/runtime/boardsJoin';
 import { Inventory } from '../../../src-main/inventory/inventory';
 import { saveBoardStates } from '../../../src-main/inventory/boardStates';
-import type { Device as Board } from '../../../src-main/inventory/device';
+import type { BoardRecord as Board } from '../../../src-main/inventory/boardRecord';
 
 const pm = loadPlannerModel('alexnet-mc');
 const log = createLogger('silent');

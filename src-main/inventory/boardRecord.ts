@@ -1,5 +1,5 @@
 // What the lab knows about one board before it connects: where it is, who to log in as, how to
-// authenticate, and what the agent will listen on. Secrets are never part of a Device: a password
+// authenticate, and what the agent will listen on. Secrets are never part of a BoardRecord: a password
 // or passphrase lives in a SecretStore (Electron safeStorage) or is asked for when needed.
 import { z } from 'zod';
 // The contract holds it: the Add dialog shows it as the agent port a new board starts with.
@@ -9,7 +9,7 @@ import { DEFAULT_AGENT_PORT } from '../contract/lab';
  * A device's name is also its agent's id and the common name of its TLS certificate, so it keeps
  * to the characters those allow.
  */
-export const DeviceName = z
+export const BoardName = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
@@ -55,9 +55,9 @@ export const Endpoint = z
   .strict();
 export type Endpoint = z.output<typeof Endpoint>;
 
-export const Device = z
+export const BoardRecord = z
   .object({
-    name: DeviceName,
+    name: BoardName,
     host: HostName,
     port: Port.default(22),
     user: UserName,
@@ -79,11 +79,11 @@ export const Device = z
       .default('.mchair-agent'),
   })
   .strict();
-export type Device = z.output<typeof Device>;
-export type DeviceInput = z.input<typeof Device>;
+export type BoardRecord = z.output<typeof BoardRecord>;
+export type BoardRecordInput = z.input<typeof BoardRecord>;
 
 /** The label people read: `pi-03 (pi@10.0.0.3:22)`. */
-export function describeDevice(d: Pick<Device, 'name' | 'host' | 'port' | 'user'>): string {
+export function describeBoard(d: Pick<BoardRecord, 'name' | 'host' | 'port' | 'user'>): string {
   return `${d.name} (${d.user}@${d.host}:${d.port})`;
 }
 
