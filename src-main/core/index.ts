@@ -152,7 +152,7 @@ function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string,
       async () => (await import('./models')).modelHandlers(opts.dataDir, events),
     ),
     ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
-      (await import('./partition')).partitionHandlers(),
+      (await import('./partition')).partitionHandlers(events),
     ),
     ...lazyRoom(['run/delete', 'reports/export', 'reports/figure', 'reports/paper'], async () =>
       (await import('./reports')).reportHandlers(

@@ -5,6 +5,7 @@
 import { readJsonAs } from '../files/kind';
 import { listCuts, partitionModel, type OnnxModel, type PartitionSpec } from '../model/index';
 import { openModel, specFromPlan } from '../model/source';
+import type { EventBus } from '../shared/events';
 import type { Handlers } from './dispatch';
 
 interface CutRequest {
@@ -24,10 +25,9 @@ function partitionOf(r: CutRequest): { model: OnnxModel; spec: PartitionSpec } {
   return { model, spec };
 }
 
-export function partitionHandlers(): Pick<
-  Handlers,
-  'models/cuts' | 'models/partition' | 'models/verify'
-> {
+export function partitionHandlers(
+  events: EventBus,
+): Pick<Handlers, 'models/cuts' | 'models/partition' | 'models/verify'> {
   return {
     'models/cuts': async ({ model, seed }) => ({ cuts: listCuts(openModel(model, { seed })) }),
     'models/partition': async (r) => {
@@ -36,6 +36,11 @@ export function partitionHandlers(): Pick<
     },
     'models/verify': async (r) => {
       const { model, spec } = partitionOf(r);
+      // Said once the model and its cuts or plan are known good: a bad plan is one line alone.
+      events.emit('run/say', {
+        runId: null,
+        line: `running ${r.frames} frames through ${model.name} and its partitions...`,
+      });
       // onnxruntime loads with the first verification, never for a plain partition.
       const { verifyPartition } = await import('../model/verify');
       return verifyPartition(model, spec, {

@@ -42,15 +42,17 @@ export function registerVerify(program: Command): void {
         }),
       );
       const { cuts, splits } = await cutsOrPlan(ctx, flags);
-      ctx.say(`running ${flags.frames} frames through ${flags.model} and its partitions...`);
-      const report = await ctx.core.call('models/verify', {
-        model: flags.model,
-        seed: flags.seed,
-        ...(flags.plan ? { plan: flags.plan } : { cuts, splits }),
-        frames: flags.frames,
-        ...(flags.tolerance !== undefined ? { tolerance: flags.tolerance } : {}),
-        ...(flags.out !== undefined ? { out: flags.out } : {}),
-      });
+      const off = ctx.core.on('run/say', (e) => ctx.say(e.line));
+      const report = await ctx.core
+        .call('models/verify', {
+          model: flags.model,
+          seed: flags.seed,
+          ...(flags.plan ? { plan: flags.plan } : { cuts, splits }),
+          frames: flags.frames,
+          ...(flags.tolerance !== undefined ? { tolerance: flags.tolerance } : {}),
+          ...(flags.out !== undefined ? { out: flags.out } : {}),
+        })
+        .finally(off);
       if (!report.ok) {
         // The report is still the command's result: print it, then fail.
         process.stdout.write(ctx.json ? `${JSON.stringify(report)}\n` : `${present(report)}\n`);
