@@ -10,8 +10,16 @@ import { ErrorBars, FigureDpi, FigureFormat, FigureId, ReportFormat } from './fi
  * given in its place, which the contract's pattern alone could not.
  */
 const RunIdsTyped = z.array(z.string().min(1).max(4096)).min(1).max(1000);
-/** A file on this computer; without one the text goes back in the answer (no PDF or PNG). */
-const OutFile = z.string().min(1).max(4096).optional();
+/**
+ * A file on this computer, by its absolute path (the core's working folder is nobody's business);
+ * without one the text goes back in the answer (no PDF or PNG).
+ */
+const OutFile = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'is not an absolute path')
+  .optional();
 
 export const reportCommands = {
   'reports/write': command(

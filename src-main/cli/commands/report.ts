@@ -4,7 +4,7 @@
 // svg|png|pdf --out FILE [--dpi N]` writes one of the report's figures alone, for a paper.
 // `mchair report --schema` prints the JSON report's JSON Schema.
 // Everything goes through the core (reports/write, reports/schema); this file keeps the flags.
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import {
@@ -143,7 +143,7 @@ export function registerReport(program: Command): void {
             ? `drawing the ${o.figure} figure as ${format}...`
             : `rendering ${format} for ${runIds.length} run${runIds.length === 1 ? '' : 's'}...`,
         );
-        const { runs } = await write(o.out);
+        const { runs } = await write(resolve(o.out));
         return o.figure
           ? { out: o.out, format, figure: o.figure, runs }
           : { out: o.out, format, runs };
