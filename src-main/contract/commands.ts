@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { command } from './define';
 import { runCommands } from './runCommands';
+import { reportCommands } from './reportCommands';
+import { paperDemoCommands } from './paperDemo';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
@@ -518,6 +520,8 @@ export const commands = {
     z.object({ stopped: z.number().int() }),
   ),
   ...runCommands,
+  ...reportCommands,
+  ...paperDemoCommands,
 } as const;
 
 export type Commands = typeof commands;

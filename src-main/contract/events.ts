@@ -49,6 +49,8 @@ export const events = {
   'models/get-progress': DownloadProgress,
   /** A plan/make search under way, after each step of its programme. */
   'plan/progress': PlanProgress,
+  /** A line `mchair demo`'s paper runs and recognition say as they go (demo/paper). */
+  'demo/say': z.object({ line: z.string() }),
   /** A LAN scan under way: addresses tried so far of the subnet's. */
   'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;

@@ -6,7 +6,7 @@ import { RunEnergy } from './energy';
 import { RunFault, RunWindow } from './run';
 
 /** A measured figure: NaN when nothing was measured (it prints as n/a, and as null in JSON). */
-const Figure = z.union([z.number(), z.nan()]);
+export const Figure = z.union([z.number(), z.nan()]);
 
 /** One board's load over a run. */
 export const DeviceFigures = z.object({
@@ -19,7 +19,7 @@ export const DeviceFigures = z.object({
   emulated: z.boolean(),
 });
 
-const Latency = z.object({ p50: Figure, p95: Figure, p99: Figure });
+export const Latency = z.object({ p50: Figure, p95: Figure, p99: Figure });
 
 export const RunReport = z.object({
   runId: z.string(),

@@ -78,6 +78,13 @@ export function createCore(opts: CoreOptions): Core {
     ...lazyRoom(['demo/start'], async () =>
       (await import('./demo')).demoHandlers({ dataDir: opts.dataDir, log: opts.log, events, live }),
     ),
+    ...lazyRoom(['demo/paper'], async () =>
+      (await import('./paperDemo')).paperDemoHandlers({
+        dataDir: opts.dataDir,
+        log: opts.log,
+        events,
+      }),
+    ),
     'run/list': async () => ({ runs: await listRuns(opts.dataDir) }),
     'run/get': async ({ runId }) => readRun(opts.dataDir, runId),
     'run/stop': async ({ runId }) => {
@@ -154,12 +161,21 @@ function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string,
     ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
       (await import('./partition')).partitionHandlers(events),
     ),
-    ...lazyRoom(['run/delete', 'reports/export', 'reports/figure', 'reports/paper'], async () =>
-      (await import('./reports')).reportHandlers(
-        opts.dataDir,
-        (runId) => live.has(runId),
-        opts.printPdf ?? (await import('../reports/pdf')).chromiumPdf,
-      ),
+    ...lazyRoom(
+      [
+        'run/delete',
+        'reports/export',
+        'reports/figure',
+        'reports/paper',
+        'reports/write',
+        'reports/schema',
+      ],
+      async () =>
+        (await import('./reports')).reportHandlers(
+          opts.dataDir,
+          (runId) => live.has(runId),
+          opts.printPdf ?? (await import('../reports/pdf')).chromiumPdf,
+        ),
     ),
     ...lazyRoom(
       ['meters/test', 'meters/stop-test', 'meters/list', 'meters/save', 'meters/remove'],

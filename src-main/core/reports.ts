@@ -3,10 +3,12 @@
 // where the user chooses (a browser cannot be handed a path on this computer; the PDF comes from
 // the printer the adapter gave: Electron's own in the app, Chrome/Chromium/Edge in `serve`), the
 // report's paper-style figures as SVG (the same code as the HTML report's), and the paper's
-// published figures to draw beside a run.
+// published figures to draw beside a run; and for the CLI (`mchair report`), a report or one
+// figure written to a file on this computer, or its text, and the JSON report's schema.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../contract/errors';
+import { AppError, InputError } from '../contract/errors';
+import { reportJsonSchema } from '../contract/report';
 import {
   loadReportRuns,
   PAPER_FIGURES,
@@ -17,6 +19,8 @@ import {
 } from '../reports/index';
 import { barFigure } from '../reports/figure/bars';
 import { figureSpec } from '../reports/figure/figures';
+import { renderFigureFile } from '../reports/figure/output';
+import { writeFileAtomic } from '../store/atomic';
 import { readRun, refuseRunElsewhere, runsDir } from '../store/runs';
 import type { Handlers } from './dispatch';
 
@@ -31,7 +35,15 @@ export function reportHandlers(
   dataDir: string,
   isLive: (runId: string) => boolean,
   printPdf: PdfPrinter,
-): Pick<Handlers, 'run/delete' | 'reports/export' | 'reports/figure' | 'reports/paper'> {
+): Pick<
+  Handlers,
+  | 'run/delete'
+  | 'reports/export'
+  | 'reports/figure'
+  | 'reports/paper'
+  | 'reports/write'
+  | 'reports/schema'
+> {
   return {
     'run/delete': async ({ runId }) => {
       if (isLive(runId))
@@ -56,6 +68,27 @@ export function reportHandlers(
       const spec = figureSpec(figure, await loadReportRuns(dataDir, runIds), errorBars);
       return { svg: spec.groups.length ? barFigure(spec) : null };
     },
+    'reports/write': async (req) => {
+      const figure = 'figure' in req ? req.figure : undefined;
+      // Refused before any run is read: PDF and PNG are bytes, not text to answer with.
+      if (!req.out && (req.format === 'pdf' || req.format === 'png'))
+        throw new InputError(
+          `out: a ${req.format.toUpperCase()} ${figure ? 'figure' : 'report'} needs a file to go to`,
+        );
+      const runs = await loadReportRuns(dataDir, req.runIds);
+      const bytes =
+        'figure' in req
+          ? await renderFigureFile(runs, req.figure, req.format, {
+              ...(req.dpi !== undefined ? { dpi: req.dpi } : {}),
+              ...(req.errorBars ? { errorBars: req.errorBars } : {}),
+            })
+          : await renderReport(runs, req.format, printPdf);
+      const answer = { runs: runs.map((r) => r.runId), format: req.format, figure };
+      if (!req.out) return { ...answer, text: bytes as string };
+      await writeFileAtomic(req.out, bytes);
+      return { ...answer, out: req.out };
+    },
+    'reports/schema': async () => reportJsonSchema(),
     'reports/paper': async ({ model }) => {
       const paperModel = paperModelFor(model) ?? null;
       const figures = PAPER_FIGURES.filter((f) => f.model === paperModel).map(

@@ -5,9 +5,9 @@ import { loadRunFolder } from './load';
 import { chromiumPdf, type PdfPrinter } from './pdf';
 import { reportRun, type ReportRun } from './run';
 import { renderCsv, renderJson } from './tables';
+import type { ReportFormat } from '../contract/figure';
 
-export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormat } from '../contract/figure';
 
 export { renderCsv, renderHtml, renderJson, reportRun, type ReportRun };
 export { chromiumPdf, type PdfPrinter } from './pdf';

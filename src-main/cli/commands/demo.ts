@@ -1,19 +1,15 @@
 // `mchair demo [--skeleton] [--frames N] [--seconds S] [--repeat N] [--json]`: the README's main
 // job. First the walking skeleton (scenarios/demo.ts: tiny-cnn in 2 stages on 2 local agents, every result
 // checked against the uncut model), then the paper's experiments on the virtual farm
-// (scenarios/paper-demo.ts) as a table beside the published figures, the runs recorded in the
-// store with an HTML summary, and last the kitten recognised by the trained SqueezeNet 1.1 across
-// that farm (scenarios/recognitionDemo.ts). --skeleton stops after the first part.
+// (demo/paper: scenarios/paper-demo.ts) as a table beside the published figures, the runs
+// recorded in the store with an HTML summary, and last the kitten recognised by the trained
+// SqueezeNet 1.1 across that farm (scenarios/recognitionDemo.ts). --skeleton stops after the
+// first part. Both parts go through the core; their progress comes as its events.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError, type DemoSkeleton } from '../../contract/index';
+import type { PaperDemo } from '../../contract/paperDemo';
 import { paperTableText, type PaperTableRow } from '../../reports/paper-table';
-import { PAPER_BOARD, runPaperDemo, summarisePaperDemo } from '../../scenarios/paper-demo';
-import {
-  kittenFixture,
-  recogniseKitten,
-  type RecognitionLine,
-} from '../../scenarios/recognitionDemo';
 import { action, RepeatFlag, withCommonOptions, type ActionContext } from '../framework';
 import { untilRunEnds } from '../follow';
 
@@ -56,68 +52,17 @@ const skeletonText = (r: DemoSkeleton): string =>
     `run                 ${r.runId}`,
   ].join('\n');
 
-/** Boards of the virtual farm the kitten is recognised on (the planner's plan for them). */
-const RECOGNITION_BOARDS = 3;
-
-async function paper(ctx: ActionContext, seconds: number, repeat: number) {
-  const started = performance.now();
-  const fixture = kittenFixture();
-  let recognition: RecognitionLine | null = null;
-  let recognitionError: string | null = fixture
-    ? null
-    : "the trained SqueezeNet of the repository's test fixtures (test/fixtures/squeezenet1.1-fp16) is not here";
-  const { runs, farmStartSeconds } = await runPaperDemo({
-    seconds,
-    repeat,
-    dataDir: ctx.dataDir,
-    log: ctx.log,
-    say: (line) => ctx.say(line),
-    then: async (farmFile) => {
-      if (!fixture) return;
-      const boards = `${PAPER_BOARD}:${RECOGNITION_BOARDS}`;
-      ctx.say(`recognition: the kitten through the trained SqueezeNet 1.1 on ${boards}`);
-      try {
-        recognition = await recogniseKitten({
-          fixture,
-          farmFile: await farmFile(RECOGNITION_BOARDS),
-          boards,
-          dataDir: ctx.dataDir,
-          log: ctx.log,
-          say: (line) => ctx.say(line),
-        });
-      } catch (err) {
-        recognitionError =
-          err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`;
-      }
-    },
-  });
-  const summary = await summarisePaperDemo(runs, ctx.dataDir);
-  return {
-    runs: runs.map((r, i) => ({
-      ...summary.runs[i]!,
-      window: r.window,
-      wallSeconds: r.wallSeconds,
-      error: r.error,
-      latencyMs: r.report?.latencyMs ?? null,
-    })),
-    table: summary.rows,
-    report: summary.html,
-    recognition: recognition as RecognitionLine | null,
-    farmStartSeconds,
-    wallSeconds: (performance.now() - started) / 1000,
-    failed: [
-      ...runs
-        .filter((r) => r.report?.state !== 'done')
-        .map(
-          (r) =>
-            `${r.case.model} ${r.case.plan} on ${r.case.boards}: ${r.error ?? r.report?.state}`,
-        ),
-      ...(recognitionError ? [`recognition: ${recognitionError}`] : []),
-    ],
-  };
+/** The paper's runs and the kitten, through the core (demo/paper), its lines as it says them. */
+async function paper(ctx: ActionContext, seconds: number, repeat: number): Promise<PaperDemo> {
+  const off = ctx.core.on('demo/say', (e) => ctx.say(e.line));
+  try {
+    return await ctx.core.call('demo/paper', { seconds, repeat });
+  } finally {
+    off();
+  }
 }
 
-const paperText = (p: Awaited<ReturnType<typeof paper>>, rows: readonly PaperTableRow[]): string =>
+const paperText = (p: PaperDemo, rows: readonly PaperTableRow[]): string =>
   [
     paperTableText(rows),
     '',

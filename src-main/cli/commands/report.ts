@@ -3,28 +3,21 @@
 // (all formats but PDF). `mchair report RUN... --figure ips|energy|energy-split --format
 // svg|png|pdf --out FILE [--dpi N]` writes one of the report's figures alone, for a paper.
 // `mchair report --schema` prints the JSON report's JSON Schema.
-import { extname } from 'node:path';
+// Everything goes through the core (reports/write, reports/schema); this file keeps the flags.
+import { extname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import {
-  loadReportRuns,
-  renderJson,
-  reportText,
-  REPORT_FORMATS,
-  writeReport,
-  type ReportFormat,
-} from '../../reports/index';
-import { reportJsonSchema } from '../../contract/report';
-import { ERROR_BARS } from '../../reports/figure/spec';
-import {
   DEFAULT_DPI,
+  ERROR_BARS,
   FIGURE_FORMATS,
   FIGURES,
-  renderFigureFile,
-  writeFigure,
+  REPORT_FORMATS,
   type FigureFormat,
-} from '../../reports/figure/output';
-import { action, EXIT_USAGE, Option, UsageError, withCommonOptions } from '../framework';
+  type ReportFormat,
+} from '../../contract/figure';
+import type { JsonReport } from '../../contract/report';
+import { action, Option, UsageError, withCommonOptions } from '../framework';
 
 const FORMATS = [...REPORT_FORMATS, ...FIGURE_FORMATS.filter((f) => f !== 'pdf')] as const;
 type Format = (typeof FORMATS)[number];
@@ -62,7 +55,7 @@ const isText = (r: object): r is { text: string } =>
   typeof (r as { text?: unknown }).text === 'string';
 
 export function registerReport(program: Command): void {
-  const cmd = withCommonOptions(
+  withCommonOptions(
     program
       .command('report')
       .argument('[runs...]', 'run ids (see `mchair runs list`)')
@@ -94,54 +87,66 @@ export function registerReport(program: Command): void {
       )
       .option('--out <file>', 'write the report here (needed for pdf and png)')
       .option('--schema', "print the JSON report's JSON Schema (docs/report.schema.json) instead"),
-  );
-  /** Flags that make no sense together: wrong usage, exit 2, like an unknown flag. */
-  const usage = (message: string): never => cmd.error(message, { exitCode: EXIT_USAGE });
-  cmd.action(
+  ).action(
     action(
       async (ctx) => {
         const o = ctx.options(ReportOptions);
-        if (o.schema) return { text: JSON.stringify(reportJsonSchema(), null, 2) };
+        if (o.schema)
+          return { text: JSON.stringify(await ctx.core.call('reports/schema', {}), null, 2) };
         if (ctx.args.length === 0)
           throw new UsageError('give one or more run ids (see `mchair runs list`), or --schema');
         const format = formatFor(o.format, o.out, o.figure !== undefined);
         if (o.figure) {
           if (!isFigureFormat(format))
-            usage(`--format: a figure is written as ${FIGURE_FORMATS.join(', ')}, not ${format}`);
-          if (o.dpi !== undefined && format !== 'png') usage('--dpi: only a png figure has one');
+            throw new UsageError(
+              `--format: a figure is written as ${FIGURE_FORMATS.join(', ')}, not ${format}`,
+            );
+          if (o.dpi !== undefined && format !== 'png')
+            throw new UsageError('--dpi: only a png figure has one');
         } else {
           if (isFigureFormat(format) && format !== 'pdf')
-            usage(`--format ${format}: add --figure ${FIGURES.join('|')} to say which figure`);
+            throw new UsageError(
+              `--format ${format}: add --figure ${FIGURES.join('|')} to say which figure`,
+            );
           for (const flag of ['dpi', 'errorBars'] as const)
             if (o[flag] !== undefined)
-              usage(`--${flag === 'dpi' ? 'dpi' : 'error-bars'}: only with --figure`);
+              throw new UsageError(
+                `--${flag === 'dpi' ? 'dpi' : 'error-bars'}: only with --figure`,
+              );
         }
-        const figureOpts = {
-          ...(o.dpi !== undefined ? { dpi: o.dpi } : {}),
-          ...(o.errorBars ? { errorBars: o.errorBars } : {}),
-        };
+        if (!o.out && (format === 'pdf' || format === 'png'))
+          throw new UsageError(
+            `--out: a ${format.toUpperCase()} ${o.figure ? 'figure' : 'report'} needs a file to go to`,
+          );
+        const runIds = [...ctx.args];
+        const write = (out: string | undefined) =>
+          ctx.core.call(
+            'reports/write',
+            o.figure
+              ? {
+                  runIds,
+                  figure: o.figure,
+                  format: format as FigureFormat,
+                  out,
+                  dpi: o.dpi,
+                  errorBars: o.errorBars,
+                }
+              : { runIds, format: format as ReportFormat, out },
+          );
         if (!o.out) {
-          if (format === 'pdf' || format === 'png')
-            throw new UsageError(
-              `--out: a ${format.toUpperCase()} ${o.figure ? 'figure' : 'report'} needs a file to go to`,
-            );
-          const runs = await loadReportRuns(ctx.dataDir, ctx.args);
-          if (o.figure)
-            return { text: (await renderFigureFile(runs, o.figure, 'svg', figureOpts)) as string };
-          return format === 'json'
-            ? renderJson(runs)
-            : { text: reportText(runs, format as Exclude<ReportFormat, 'pdf'>) };
+          const { text = '' } = await write(undefined);
+          // The JSON report is a document: --json prints it as it is, not inside {text}.
+          return !o.figure && format === 'json' ? (JSON.parse(text) as JsonReport) : { text };
         }
-        const runs = await loadReportRuns(ctx.dataDir, ctx.args);
-        if (o.figure) {
-          const figureFormat = format as FigureFormat;
-          ctx.say(`drawing the ${o.figure} figure as ${format}...`);
-          await writeFigure(runs, o.figure, figureFormat, o.out, figureOpts);
-          return { out: o.out, format, figure: o.figure, runs: runs.map((r) => r.runId) };
-        }
-        ctx.say(`rendering ${format} for ${runs.length} run${runs.length === 1 ? '' : 's'}...`);
-        await writeReport(runs, format as ReportFormat, o.out);
-        return { out: o.out, format, runs: runs.map((r) => r.runId) };
+        ctx.say(
+          o.figure
+            ? `drawing the ${o.figure} figure as ${format}...`
+            : `rendering ${format} for ${runIds.length} run${runIds.length === 1 ? '' : 's'}...`,
+        );
+        const { runs } = await write(resolve(o.out));
+        return o.figure
+          ? { out: o.out, format, figure: o.figure, runs }
+          : { out: o.out, format, runs };
       },
       (r) => {
         if (isText(r)) return r.text.replace(/\n$/, '');

@@ -8,13 +8,12 @@ import { InputError } from '../../contract/index';
 import { barFigure } from './bars';
 import { FIGURES, figureHasRuns, figureSpec, type FigureId, type FigureRun } from './figures';
 import type { ErrorBars } from './spec';
+import { DEFAULT_DPI, type FigureFormat } from '../../contract/figure';
 
 export { FIGURES, type FigureId };
-export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
-export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+export { FIGURE_FORMATS, type FigureFormat } from '../../contract/figure';
 /** CSS pixels per inch: a figure's SVG size is in these. */
 const CSS_DPI = 96;
-export const DEFAULT_DPI = 300;
 
 export interface FigureOptions {
   dpi?: number;

@@ -35,6 +35,8 @@ describe('the CLI through the core', () => {
     [['verify', '--model', 'tiny-cnn', '--cut', 'image', '--frames', '1'], ['models/verify'], 0],
     // A failure is the core's too: logged with its code by the dispatcher.
     [['devices', 'remove', 'nobody'], ['devices/remove'], 1],
+    [['report', '--schema'], ['reports/schema'], 0],
+    [['report', 'nope', '--format', 'csv'], ['reports/write'], 1],
   ])('mchair %j calls %j', async (args, expected, code) => {
     const r = await runMchair('--data-dir', join(dir, 'data'), '--log-level', 'debug', ...args);
     expect(r.code, r.stderr).toBe(code);

@@ -13,7 +13,7 @@ import { registerIpc } from '../../../src-main/electron/ipc';
 import { appUrlMatcher } from '../../../src-main/electron/security';
 import { createLogger } from '../../../src-main/log';
 import { IpcPair } from './electron-ipc';
-import { samples } from './samples';
+import { samples, tooLongToSample } from './samples';
 
 const appPage = pathToFileURL('/opt/musical-chair-lab/out/renderer/index.html').href;
 const isAppUrl = appUrlMatcher(appPage);
@@ -46,6 +46,7 @@ describe('the contract over Electron IPC', () => {
 
   it('reaches every command in the contract', async () => {
     for (const name of commandNames) {
+      if (tooLongToSample.has(name)) continue;
       const envelope = await bridge.commands[name](samples[name]);
       if (!envelope.ok) {
         expect(envelope.error.code, `${name}: ${envelope.error.message}`).not.toMatch(
