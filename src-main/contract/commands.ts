@@ -39,6 +39,9 @@ const HostKeyAnswers = {
   acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
 };
 
+/** An inventory file other than the data folder's (the CLI's --inventory). */
+const OtherInventory = { inventory: z.string().min(1).max(4096).optional() };
+
 export const commands = {
   'app/info': command(
     'What is running: version, mode (electron, serve or the cli), data folder.',
@@ -97,12 +100,25 @@ export const commands = {
   ),
   'devices/list': command(
     "The farm's boards, as the inventory holds them.",
-    z.object({}).strict(),
+    z
+      .object({
+        ...OtherInventory,
+        /** Each row's whole inventory entry too (`mchair devices list --json`). */
+        full: z.boolean().default(false),
+      })
+      .strict(),
     z.object({ devices: z.array(DeviceRow) }),
   ),
   'devices/add': command(
-    'Add a board to the inventory.',
-    z.object({ device: DeviceForm }).strict(),
+    'Add a board to the inventory; the row comes back with its whole entry.',
+    z
+      .object({
+        device: DeviceForm,
+        /** Replace a board of the same name instead of refusing it. */
+        replace: z.boolean().default(false),
+        ...OtherInventory,
+      })
+      .strict(),
     z.object({ device: DeviceRow }),
   ),
   'devices/remove': command(
@@ -110,8 +126,7 @@ export const commands = {
     z
       .object({
         name: z.string().min(1).max(64),
-        /** An inventory file other than the data folder's (the CLI's --inventory). */
-        inventory: z.string().min(1).max(4096).optional(),
+        ...OtherInventory,
       })
       .strict(),
     z.object({ removed: z.string() }),
@@ -120,9 +135,13 @@ export const commands = {
     'Add boards from a CSV file or an ssh config file (its text; the name tells the format).',
     z
       .object({
-        fileName: z.string().min(1).max(255),
+        /** Its name or path: errors name it, and it tells the format. */
+        fileName: z.string().min(1).max(4096),
         text: z.string().max(1_000_000),
         replace: z.boolean().default(false),
+        /** A file listing no board adds none instead of failing (`mchair devices import`). */
+        allowEmpty: z.boolean().default(false),
+        ...OtherInventory,
       })
       .strict(),
     z.object({ added: z.array(z.string()) }),
