@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { command } from './define';
 import { runCommands } from './runCommands';
+import { boardCommands, HostKeyAnswers } from './boardCommands';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
@@ -32,12 +33,6 @@ import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
 import { BoardAction, BoardResult } from './boards';
 import { BoardProfileSource, ProfileFarm } from './profile';
-
-/** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
-const HostKeyAnswers = {
-  confirmed: z.array(HostKeyFingerprint).max(256).default([]),
-  acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
-};
 
 /** An inventory file other than the data folder's (the CLI's --inventory). */
 const OtherInventory = { inventory: z.string().min(1).max(4096).optional() };
@@ -438,41 +433,10 @@ export const commands = {
     z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
   ),
-  'devices/refresh': command(
-    "Read boards' own state again over SSH (agent version, service, parts held) and remember it in the data folder; every board when no name is given.",
-    z
-      .object({
-        names: z.array(z.string().min(1).max(64)).max(256).default([]),
-        ...HostKeyAnswers,
-      })
-      .strict(),
-    z.object({ devices: z.array(BoardResult) }),
-  ),
-  'devices/act': command(
-    'Reboot or shut down boards, or uninstall their agent (the page asks for confirmation first).',
-    z
-      .object({
-        action: BoardAction,
-        names: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
-        ...HostKeyAnswers,
-      })
-      .strict(),
-    z.object({ devices: z.array(BoardResult) }),
-  ),
   'devices/save-passphrase': command(
     "Keep the passphrase of a board's SSH key, checked against the key first: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
     z.object({ name: z.string().min(1).max(64), passphrase: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
-  ),
-  'devices/logs': command(
-    "The last lines of a provisioned board's agent log (its service journal or log file).",
-    z
-      .object({
-        name: z.string().min(1).max(64),
-        lines: z.number().int().min(1).max(5000).default(200),
-      })
-      .strict(),
-    z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
   ),
   'plan/make': command(
     "The planner's best plans of a CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
@@ -537,6 +501,7 @@ export const commands = {
     z.object({ stopped: z.number().int() }),
   ),
   ...runCommands,
+  ...boardCommands,
 } as const;
 
 export type Commands = typeof commands;

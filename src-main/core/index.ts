@@ -105,6 +105,8 @@ export function createCore(opts: CoreOptions): Core {
         'devices/save-passphrase',
         'devices/refresh',
         'devices/act',
+        'devices/probe',
+        'devices/service',
       ],
       async () =>
         (await import('./provision')).provisionHandlers(

@@ -2,9 +2,10 @@
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
 // 'provision/progress' events, stop between two chunks when the user cancels, and read a
 // provisioned board's agent log; read boards' own state again (provisioning reads it too), reboot,
-// shut down or uninstall them. Host keys the user confirmed in the app's modal (after a
-// HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
-// ones (trusted for this provisioning's connections only).
+// shut down or uninstall them, probe them, control their agent's service. Host keys the user
+// confirmed in the app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed`
+// fingerprints (remembered) or `acceptedOnce` ones (trusted for this provisioning's connections
+// only); the CLI's --accept-new comes as `acceptNew`, and its terminal asks for the rest.
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
@@ -15,7 +16,9 @@ import { passphraseSecretKey, passwordSecretKey } from '../inventory/boardRecord
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
-import { readAgentLogs } from '../provision/service';
+import { nodeTarballs } from '../provision/board-node';
+import { probeDevice } from '../provision/probe';
+import { controlService, readAgentLogs } from '../provision/service';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
@@ -43,10 +46,14 @@ export function provisionHandlers(
   | 'devices/save-passphrase'
   | 'devices/refresh'
   | 'devices/act'
+  | 'devices/probe'
+  | 'devices/service'
 > {
   let running: AbortController | null = null;
   const statesPath = defaultBoardStatesPath(dataDir);
-  const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
+  /** The data folder's inventory, or the file the CLI's --inventory names. */
+  const inventory = (file?: string): Promise<Inventory> =>
+    Inventory.load(file ? resolve(file) : defaultInventoryPath(dataDir));
   const connector = (
     confirmed: readonly string[] = [],
     acceptedOnce: readonly string[] = [],
@@ -83,9 +90,7 @@ export function provisionHandlers(
         events.emit('provision/progress', snapshot);
       };
       try {
-        const chosen = (
-          args.inventory ? await Inventory.load(resolve(args.inventory)) : await inventory()
-        ).select(args.devices);
+        const chosen = (await inventory(args.inventory)).select(args.devices);
         const results = await provisionFarm(chosen, {
           connector: await connector(args.confirmed, args.acceptedOnce, args.acceptNew),
           dataDir,
@@ -140,17 +145,48 @@ export function provisionHandlers(
         statesPath,
       ),
     }),
-    'devices/act': async ({ action, names, confirmed, acceptedOnce }) => ({
+    'devices/act': async ({
+      action,
+      names,
+      confirmed,
+      acceptedOnce,
+      acceptNew,
+      inventory: file,
+    }) => ({
       devices: await actOnBoards(
-        await connector(confirmed, acceptedOnce),
-        (await inventory()).select(names),
+        await connector(confirmed, acceptedOnce, acceptNew),
+        (await inventory(file)).select(names),
         action,
         statesPath,
       ),
     }),
-    'devices/logs': async ({ name, lines }) => {
-      const device = (await inventory()).get(name);
-      return (await connector()).with(device, (session) => readAgentLogs(session, device, lines));
+    'devices/logs': async ({ name, lines, acceptNew, inventory: file }) => {
+      const device = (await inventory(file)).get(name);
+      return (await connector([], [], acceptNew)).with(device, (session) =>
+        readAgentLogs(session, device, lines),
+      );
+    },
+    'devices/probe': async ({ names, acceptNew, inventory: file }) => {
+      const boards = (await inventory(file)).select(names);
+      // The verdict names the Node provisioning would push: the app's own, for the board's CPU.
+      const nodes = await nodeTarballs([]);
+      const results = await (
+        await connector([], [], acceptNew)
+      ).each(boards, (s, d) => probeDevice(s, d, { nodes }));
+      return {
+        devices: results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error })),
+      };
+    },
+    'devices/service': async ({ action, names, acceptNew, inventory: file }) => {
+      const boards = (await inventory(file)).select(names);
+      const results = await (
+        await connector([], [], acceptNew)
+      ).each(boards, (s, d) => controlService(s, d, action));
+      return {
+        devices: results.map((r) =>
+          r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error },
+        ),
+      };
     },
   };
 }
