@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { command } from './define';
 import { runCommands } from './runCommands';
 import { boardCommands, HostKeyAnswers } from './boardCommands';
+import { modelCommands } from './modelCommands';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
@@ -502,6 +503,7 @@ export const commands = {
   ),
   ...runCommands,
   ...boardCommands,
+  ...modelCommands,
 } as const;
 
 export type Commands = typeof commands;

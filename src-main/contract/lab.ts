@@ -77,7 +77,7 @@ export const AnnouncedHost = z.object({
 });
 export type AnnouncedHost = z.infer<typeof AnnouncedHost>;
 
-const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
+export const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
 
 export const LayerRow = z.object({
   name: z.string(),

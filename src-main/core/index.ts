@@ -153,6 +153,9 @@ function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string,
       ['models/list', 'models/inspect', 'models/upload', 'plan/make', 'plan/cancel'],
       async () => (await import('./models')).modelHandlers(opts.dataDir, events),
     ),
+    ...lazyRoom(['models/build', 'models/import'], async () =>
+      (await import('./modelFiles')).modelFileHandlers(opts.dataDir),
+    ),
     ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
       (await import('./partition')).partitionHandlers(),
     ),

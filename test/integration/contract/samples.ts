@@ -22,6 +22,9 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
   'models/cuts': { model: 'tiny-cnn' },
+  // Not a zoo model, and not a file: refused before anything is written.
+  'models/build': { name: 'no-such-model', out: '/nonexistent-mchair-sample/m.onnx' },
+  'models/import': { file: '/nonexistent-mchair-sample.onnx' },
   // A cut the model does not have: refused before anything is written.
   'models/verify': { model: 'tiny-cnn', cuts: ['no-such-tensor'] },
   'models/partition': {
