@@ -30,9 +30,8 @@ import {
   WeightSeed,
 } from './partition';
 import { PlanObjective } from './plan';
-import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
+import { DeviceProvisionResult } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
-import { BoardAction, BoardResult } from './boards';
 import { BoardProfileSource, ProfileFarm } from './profile';
 
 /** An inventory file other than the data folder's (the CLI's --inventory). */

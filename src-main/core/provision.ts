@@ -1,8 +1,8 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
-// 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log; read boards' own state again (provisioning reads it too), reboot,
-// shut down or uninstall them, probe them, control their agent's service. Host keys the user
+// 'provision/progress' events, stop between two chunks when the user cancels, and keep boards'
+// passwords and passphrases; the rest of the board commands (logs, refresh, reboot, probe, ...)
+// share its connector (boards.ts). Host keys the user
 // confirmed in the app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed`
 // fingerprints (remembered) or `acceptedOnce` ones (trusted for this provisioning's connections
 // only); the CLI's --accept-new comes as `acceptNew`, and its terminal asks for the rest.
@@ -11,18 +11,15 @@ import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
-import { actOnBoards } from '../provision/boardControl';
 import { passphraseSecretKey, passwordSecretKey } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
-import { nodeTarballs } from '../provision/board-node';
-import { probeDevice } from '../provision/probe';
-import { controlService, readAgentLogs } from '../provision/service';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
+import { boardHandlers, type BoardCommands } from './boards';
 import type { TerminalAsk } from './runs';
 import { resolve } from 'node:path';
 import type { EventBus } from '../shared/events';
@@ -41,13 +38,9 @@ export function provisionHandlers(
   Handlers,
   | 'provision/start'
   | 'provision/cancel'
-  | 'devices/logs'
   | 'devices/save-password'
   | 'devices/save-passphrase'
-  | 'devices/refresh'
-  | 'devices/act'
-  | 'devices/probe'
-  | 'devices/service'
+  | BoardCommands
 > {
   let running: AbortController | null = null;
   const statesPath = defaultBoardStatesPath(dataDir);
@@ -137,56 +130,6 @@ export function provisionHandlers(
       await secrets.set(passphraseSecretKey(device.auth.file), passphrase);
       return { saved: true, persistent: secrets.persistent };
     },
-    'devices/refresh': async ({ names, confirmed, acceptedOnce }) => ({
-      devices: await actOnBoards(
-        await connector(confirmed, acceptedOnce),
-        (await inventory()).select(names),
-        'refresh',
-        statesPath,
-      ),
-    }),
-    'devices/act': async ({
-      action,
-      names,
-      confirmed,
-      acceptedOnce,
-      acceptNew,
-      inventory: file,
-    }) => ({
-      devices: await actOnBoards(
-        await connector(confirmed, acceptedOnce, acceptNew),
-        (await inventory(file)).select(names),
-        action,
-        statesPath,
-      ),
-    }),
-    'devices/logs': async ({ name, lines, acceptNew, inventory: file }) => {
-      const device = (await inventory(file)).get(name);
-      return (await connector([], [], acceptNew)).with(device, (session) =>
-        readAgentLogs(session, device, lines),
-      );
-    },
-    'devices/probe': async ({ names, acceptNew, inventory: file }) => {
-      const boards = (await inventory(file)).select(names);
-      // The verdict names the Node provisioning would push: the app's own, for the board's CPU.
-      const nodes = await nodeTarballs([]);
-      const results = await (
-        await connector([], [], acceptNew)
-      ).each(boards, (s, d) => probeDevice(s, d, { nodes }));
-      return {
-        devices: results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error })),
-      };
-    },
-    'devices/service': async ({ action, names, acceptNew, inventory: file }) => {
-      const boards = (await inventory(file)).select(names);
-      const results = await (
-        await connector([], [], acceptNew)
-      ).each(boards, (s, d) => controlService(s, d, action));
-      return {
-        devices: results.map((r) =>
-          r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error },
-        ),
-      };
-    },
+    ...boardHandlers({ inventory, connector, statesPath }),
   };
 }

@@ -1,6 +1,6 @@
 // The inventory's board records (their schema is the contract's, contract/boardRecord.ts) and the
 // keys their secrets are kept under.
-import type { BoardRecord, Endpoint } from '../contract/boardRecord';
+import type { Endpoint } from '../contract/boardRecord';
 
 export {
   Auth,
