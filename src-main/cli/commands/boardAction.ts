@@ -31,7 +31,16 @@ export function registerBoardAction(devices: Command, act: BoardAction, descript
       const { yes } = ctx.options(z.object({ yes: z.boolean().optional() }).loose());
       if (ctx.args.length === 0) throw new UsageError('name at least one board');
       const names = ctx.args.join(', ');
+      const inventory = inventoryPath(ctx);
       if (yes !== true) {
+        // A name the inventory lacks is refused before the question, not after the answer.
+        const { devices } = await ctx.core.call('devices/list', { inventory });
+        const unknown = ctx.args.find((n) => !devices.some((d) => d.name === n));
+        if (unknown !== undefined)
+          throw new AppError(
+            'DEVICE_UNKNOWN',
+            `no device named "${unknown}" in ${inventory}; see \`mchair devices list\``,
+          );
         const words = BOARD_ACTION_WORDS[act];
         const answer = await ctx.terminal.prompter.confirm(
           `${words.verb} ${names}? ${words.consequence}`,
@@ -44,7 +53,7 @@ export function registerBoardAction(devices: Command, act: BoardAction, descript
         action: act,
         names: [...ctx.args],
         acceptNew: ctx.opts.acceptNew === true,
-        inventory: inventoryPath(ctx),
+        inventory,
       });
       return finishEach(ctx, { devices: results }, show);
     }, show),
