@@ -5,6 +5,8 @@ import { command } from './define';
 import { runCommands } from './runCommands';
 import { reportCommands } from './reportCommands';
 import { paperDemoCommands } from './paperDemo';
+import { boardCommands, HostKeyAnswers } from './boardCommands';
+import { modelCommands } from './modelCommands';
 import { RunId, RunMetrics, RunSummary } from './run';
 import {
   AnnouncedHost,
@@ -30,16 +32,12 @@ import {
   WeightSeed,
 } from './partition';
 import { PlanObjective } from './plan';
-import { DeviceProvisionResult, HostKeyFingerprint } from './provision';
+import { DeviceProvisionResult } from './provision';
 import { CatalogueId, CatalogueRow, MirrorList, MirrorUrl } from './download';
-import { BoardAction, BoardResult } from './boards';
 import { BoardProfileSource, ProfileFarm } from './profile';
 
-/** The user's answers to a HOST_KEY_UNKNOWN: keys to remember, and keys to trust this time only. */
-const HostKeyAnswers = {
-  confirmed: z.array(HostKeyFingerprint).max(256).default([]),
-  acceptedOnce: z.array(HostKeyFingerprint).max(256).default([]),
-};
+/** An inventory file other than the data folder's (the CLI's --inventory). */
+const OtherInventory = { inventory: z.string().min(1).max(4096).optional() };
 
 export const commands = {
   'app/info': command(
@@ -99,12 +97,25 @@ export const commands = {
   ),
   'devices/list': command(
     "The farm's boards, as the inventory holds them.",
-    z.object({}).strict(),
+    z
+      .object({
+        ...OtherInventory,
+        /** Each row's whole inventory entry too (`mchair devices list --json`). */
+        full: z.boolean().default(false),
+      })
+      .strict(),
     z.object({ devices: z.array(DeviceRow) }),
   ),
   'devices/add': command(
-    'Add a board to the inventory.',
-    z.object({ device: DeviceForm }).strict(),
+    'Add a board to the inventory; the row comes back with its whole entry.',
+    z
+      .object({
+        device: DeviceForm,
+        /** Replace a board of the same name instead of refusing it. */
+        replace: z.boolean().default(false),
+        ...OtherInventory,
+      })
+      .strict(),
     z.object({ device: DeviceRow }),
   ),
   'devices/remove': command(
@@ -112,8 +123,7 @@ export const commands = {
     z
       .object({
         name: z.string().min(1).max(64),
-        /** An inventory file other than the data folder's (the CLI's --inventory). */
-        inventory: z.string().min(1).max(4096).optional(),
+        ...OtherInventory,
       })
       .strict(),
     z.object({ removed: z.string() }),
@@ -122,9 +132,13 @@ export const commands = {
     'Add boards from a CSV file or an ssh config file (its text; the name tells the format).',
     z
       .object({
-        fileName: z.string().min(1).max(255),
+        /** Its name or path: errors name it, and it tells the format. */
+        fileName: z.string().min(1).max(4096),
         text: z.string().max(1_000_000),
         replace: z.boolean().default(false),
+        /** A file listing no board adds none instead of failing (`mchair devices import`). */
+        allowEmpty: z.boolean().default(false),
+        ...OtherInventory,
       })
       .strict(),
     z.object({ added: z.array(z.string()) }),
@@ -421,41 +435,10 @@ export const commands = {
     z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
   ),
-  'devices/refresh': command(
-    "Read boards' own state again over SSH (agent version, service, parts held) and remember it in the data folder; every board when no name is given.",
-    z
-      .object({
-        names: z.array(z.string().min(1).max(64)).max(256).default([]),
-        ...HostKeyAnswers,
-      })
-      .strict(),
-    z.object({ devices: z.array(BoardResult) }),
-  ),
-  'devices/act': command(
-    'Reboot or shut down boards, or uninstall their agent (the page asks for confirmation first).',
-    z
-      .object({
-        action: BoardAction,
-        names: z.array(z.string().min(1).max(64)).min(1, 'name at least one board').max(256),
-        ...HostKeyAnswers,
-      })
-      .strict(),
-    z.object({ devices: z.array(BoardResult) }),
-  ),
   'devices/save-passphrase': command(
     "Keep the passphrase of a board's SSH key, checked against the key first: sealed by the OS keychain in the app; in the browser UI only in memory until serve stops.",
     z.object({ name: z.string().min(1).max(64), passphrase: z.string().min(1).max(1024) }).strict(),
     z.object({ saved: z.boolean(), persistent: z.boolean() }),
-  ),
-  'devices/logs': command(
-    "The last lines of a provisioned board's agent log (its service journal or log file).",
-    z
-      .object({
-        name: z.string().min(1).max(64),
-        lines: z.number().int().min(1).max(5000).default(200),
-      })
-      .strict(),
-    z.object({ mode: z.enum(['systemd-user', 'systemd-system', 'background']), text: z.string() }),
   ),
   'plan/make': command(
     "The planner's best plans of a CNN on a farm, with the paper's presets beside them; progress comes as plan/progress events, and plan/cancel stops it.",
@@ -522,6 +505,8 @@ export const commands = {
   ...runCommands,
   ...reportCommands,
   ...paperDemoCommands,
+  ...boardCommands,
+  ...modelCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ModelCard } from './modelCard';
 import { BoardState } from './boards';
 import { Plan } from './plan';
+import { BoardRecord } from './boardRecord';
 
 export const DeviceRow = z.object({
   name: z.string(),
@@ -21,13 +22,15 @@ export const DeviceRow = z.object({
   profile: z.string().nullable(),
   /** What the board last said about itself (remembered across restarts); null: never read. */
   state: BoardState.nullable(),
+  /** The inventory's whole entry (no secret is ever in one), when asked for (`full`). */
+  record: BoardRecord.optional(),
 });
 export type DeviceRow = z.infer<typeof DeviceRow>;
 
 const Field = z.string().trim().max(255);
 
-/** The port a board's agent listens on unless its inventory entry says another. */
-export const DEFAULT_AGENT_PORT = 7700;
+// The Add dialog shows it as the agent port a new board starts with.
+export { DEFAULT_AGENT_PORT } from './boardRecord';
 
 /** The Add device form. */
 export const DeviceForm = z
@@ -42,6 +45,14 @@ export const DeviceForm = z
     /** The TCP port its agent listens on; DEFAULT_AGENT_PORT when absent. */
     agentPort: z.number().int().min(1).max(65_535).optional(),
     profile: Field.optional(),
+    /** With auth "agent": its socket, when not $SSH_AUTH_SOCK (`mchair devices add --agent-socket`). */
+    agentSocket: Field.min(1).optional(),
+    /** Reach the board through this SSH jump host, as user@host:port (`--jump`). */
+    jump: Field.min(1).optional(),
+    /** The jump host's private key file (`--jump-key`; the ssh-agent otherwise); needs `jump`. */
+    jumpKey: Field.min(1).optional(),
+    /** Where the agent lives on the board, relative to the home folder (`--remote-dir`). */
+    remoteDir: Field.min(1).optional(),
   })
   .strict();
 export type DeviceForm = z.infer<typeof DeviceForm>;
@@ -66,7 +77,7 @@ export const AnnouncedHost = z.object({
 });
 export type AnnouncedHost = z.infer<typeof AnnouncedHost>;
 
-const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
+export const Tensor = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
 
 export const LayerRow = z.object({
   name: z.string(),

@@ -112,6 +112,8 @@ export function createCore(opts: CoreOptions): Core {
         'devices/save-passphrase',
         'devices/refresh',
         'devices/act',
+        'devices/probe',
+        'devices/service',
       ],
       async () =>
         (await import('./provision')).provisionHandlers(
@@ -157,6 +159,9 @@ function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string,
     ...lazyRoom(
       ['models/list', 'models/inspect', 'models/upload', 'plan/make', 'plan/cancel'],
       async () => (await import('./models')).modelHandlers(opts.dataDir, events),
+    ),
+    ...lazyRoom(['models/build', 'models/import'], async () =>
+      (await import('./modelFiles')).modelFileHandlers(opts.dataDir),
     ),
     ...lazyRoom(['models/cuts', 'models/partition', 'models/verify'], async () =>
       (await import('./partition')).partitionHandlers(events),

@@ -7,7 +7,7 @@ import type { BoardState } from '../contract/boards';
 import { AppError } from '../contract/errors';
 import { defaultBoardStatesPath, loadBoardStates, saveBoardStates } from '../inventory/boardStates';
 import type { Auth, BoardRecord, BoardRecordInput } from '../inventory/boardRecord';
-import { parseImport } from '../inventory/import';
+import { parseImport, parseJump } from '../inventory/import';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
 import { discoverMdns } from '../inventory/mdns';
@@ -18,7 +18,11 @@ function describeAuth(auth: Auth): string {
   return auth.type === 'key' ? `key ${auth.file}` : auth.type;
 }
 
-export function deviceRow(d: BoardRecord, state: BoardState | null = null): DeviceRow {
+export function deviceRow(
+  d: BoardRecord,
+  state: BoardState | null = null,
+  full = false,
+): DeviceRow {
   return {
     name: d.name,
     host: d.host,
@@ -29,27 +33,63 @@ export function deviceRow(d: BoardRecord, state: BoardState | null = null): Devi
     agentPort: d.agentPort,
     profile: d.profile ?? null,
     state,
+    ...(full ? { record: d } : {}),
   };
 }
 
-function deviceInput(form: DeviceForm): BoardRecordInput {
-  let auth: Auth;
+function deviceAuth(form: DeviceForm): Auth {
   if (form.auth === 'key') {
     if (!form.keyFile)
       throw new AppError('BAD_INPUT', 'key authentication needs the private key file');
-    auth = { type: 'key', file: form.keyFile };
-  } else {
-    auth = { type: form.auth };
+    return { type: 'key', file: form.keyFile };
   }
+  if (form.agentSocket !== undefined) {
+    if (form.auth !== 'agent')
+      throw new AppError('BAD_INPUT', `an agent socket is for agent logins, not ${form.auth}`);
+    return { type: 'agent', socket: form.agentSocket };
+  }
+  return { type: form.auth };
+}
+
+function deviceInput(form: DeviceForm): BoardRecordInput {
+  if (form.jumpKey !== undefined && form.jump === undefined)
+    throw new AppError('BAD_INPUT', 'a jump key needs a jump host');
+  const jump = form.jump === undefined ? undefined : parseJump(form.jump, 'device.jump');
   return {
     name: form.name,
     host: form.host,
     port: form.port,
     user: form.user,
-    auth,
+    auth: deviceAuth(form),
+    ...(jump
+      ? { jump: form.jumpKey ? { ...jump, auth: { type: 'key', file: form.jumpKey } } : jump }
+      : {}),
     ...(form.agentPort ? { agentPort: form.agentPort } : {}),
     ...(form.profile ? { profile: form.profile } : {}),
+    ...(form.remoteDir ? { remoteDir: form.remoteDir } : {}),
   };
+}
+
+/** Adds every board of an import, or none: a bad entry is named, as "FILE: device "pi-3": ...". */
+function addAll(
+  inv: Inventory,
+  file: string,
+  inputs: readonly BoardRecordInput[],
+  replace: boolean,
+) {
+  return inputs.map((d) => {
+    try {
+      return inv.add(d, { replace }).name;
+    } catch (err) {
+      // "device.host: ..." alone does not say which of 40 rows.
+      if (err instanceof AppError)
+        throw new AppError(
+          err.code,
+          `${file}: device ${JSON.stringify(d.name)}: ${err.message.replace(/^device\./, '')}`,
+        );
+      throw err;
+    }
+  });
 }
 
 type DeviceCommands =
@@ -76,17 +116,24 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
     editing = next.catch(() => undefined);
     return next;
   };
+  const file = (inventory: string | undefined): string => (inventory ? resolve(inventory) : path);
 
   return {
-    'devices/list': async () => {
-      const [inventory, states] = await Promise.all([
-        Inventory.load(path),
+    'devices/list': async ({ inventory, full }) => {
+      const [inv, states] = await Promise.all([
+        Inventory.load(inventory ? resolve(inventory) : path),
         loadBoardStates(statesPath),
       ]);
-      return { devices: inventory.list().map((d) => deviceRow(d, states.get(d.name) ?? null)) };
+      return {
+        devices: inv.list().map((d) => deviceRow(d, states.get(d.name) ?? null, full)),
+      };
     },
-    'devices/add': async ({ device }) => ({
-      device: deviceRow(await edit((inv) => inv.add(deviceInput(device)))),
+    'devices/add': async ({ device, replace, inventory }) => ({
+      device: deviceRow(
+        await edit((inv) => inv.add(deviceInput(device), { replace }), file(inventory)),
+        null,
+        true,
+      ),
     }),
     'devices/remove': async ({ name, inventory }) => {
       if (inventory)
@@ -97,11 +144,14 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
       await saveBoardStates(statesPath, new Map([[removed, null]]));
       return { removed };
     },
-    'devices/import': async ({ fileName, text, replace }) => {
+    'devices/import': async ({ fileName, text, replace, allowEmpty, inventory }) => {
       const inputs = parseImport(fileName, text);
-      if (inputs.length === 0) throw new AppError('IMPORT_EMPTY', `${fileName} lists no boards`);
-      const added = await edit((inv) => inputs.map((d) => inv.add(d, { replace }).name));
-      return { added };
+      if (inputs.length === 0 && !allowEmpty)
+        throw new AppError('IMPORT_EMPTY', `${fileName} lists no boards`);
+      // Every row is checked before any is saved, so a bad line leaves the inventory untouched.
+      return {
+        added: await edit((inv) => addAll(inv, fileName, inputs, replace), file(inventory)),
+      };
     },
     'devices/scan': async ({ subnet, port, timeoutMs }) => {
       if (scanning)

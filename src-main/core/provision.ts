@@ -1,25 +1,25 @@
 // The handlers behind the Farm view's Provision action and logs drawer: provision the chosen
 // boards in parallel (provision/provisionFarm), stream each device's step and progress as
-// 'provision/progress' events, stop between two chunks when the user cancels, and read a
-// provisioned board's agent log; read boards' own state again (provisioning reads it too), reboot,
-// shut down or uninstall them. Host keys the user confirmed in the app's modal (after a
-// HOST_KEY_UNKNOWN result) come back as `confirmed` fingerprints (remembered) or `acceptedOnce`
-// ones (trusted for this provisioning's connections only).
+// 'provision/progress' events, stop between two chunks when the user cancels, and keep boards'
+// passwords and passphrases; the rest of the board commands (logs, refresh, reboot, probe, ...)
+// share its connector (boards.ts). Host keys the user
+// confirmed in the app's modal (after a HOST_KEY_UNKNOWN result) come back as `confirmed`
+// fingerprints (remembered) or `acceptedOnce` ones (trusted for this provisioning's connections
+// only); the CLI's --accept-new comes as `acceptNew`, and its terminal asks for the rest.
 import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
 import { defaultInventoryPath, Inventory } from '../inventory/inventory';
-import { actOnBoards } from '../provision/boardControl';
 import { passphraseSecretKey, passwordSecretKey } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import { provisionFarm } from '../provision/provision';
-import { readAgentLogs } from '../provision/service';
 import { APP_TRUST_HOW, Connector } from '../ssh/connector';
 import { checkPassphrase } from '../ssh/credentials';
 import { nobodyToAsk } from '../ssh/prompter';
 import type { Handlers } from './dispatch';
+import { boardHandlers, type BoardCommands } from './boards';
 import type { TerminalAsk } from './runs';
 import { resolve } from 'node:path';
 import type { EventBus } from '../shared/events';
@@ -38,15 +38,15 @@ export function provisionHandlers(
   Handlers,
   | 'provision/start'
   | 'provision/cancel'
-  | 'devices/logs'
   | 'devices/save-password'
   | 'devices/save-passphrase'
-  | 'devices/refresh'
-  | 'devices/act'
+  | BoardCommands
 > {
   let running: AbortController | null = null;
   const statesPath = defaultBoardStatesPath(dataDir);
-  const inventory = (): Promise<Inventory> => Inventory.load(defaultInventoryPath(dataDir));
+  /** The data folder's inventory, or the file the CLI's --inventory names. */
+  const inventory = (file?: string): Promise<Inventory> =>
+    Inventory.load(file ? resolve(file) : defaultInventoryPath(dataDir));
   const connector = (
     confirmed: readonly string[] = [],
     acceptedOnce: readonly string[] = [],
@@ -83,9 +83,7 @@ export function provisionHandlers(
         events.emit('provision/progress', snapshot);
       };
       try {
-        const chosen = (
-          args.inventory ? await Inventory.load(resolve(args.inventory)) : await inventory()
-        ).select(args.devices);
+        const chosen = (await inventory(args.inventory)).select(args.devices);
         const results = await provisionFarm(chosen, {
           connector: await connector(args.confirmed, args.acceptedOnce, args.acceptNew),
           dataDir,
@@ -132,25 +130,6 @@ export function provisionHandlers(
       await secrets.set(passphraseSecretKey(device.auth.file), passphrase);
       return { saved: true, persistent: secrets.persistent };
     },
-    'devices/refresh': async ({ names, confirmed, acceptedOnce }) => ({
-      devices: await actOnBoards(
-        await connector(confirmed, acceptedOnce),
-        (await inventory()).select(names),
-        'refresh',
-        statesPath,
-      ),
-    }),
-    'devices/act': async ({ action, names, confirmed, acceptedOnce }) => ({
-      devices: await actOnBoards(
-        await connector(confirmed, acceptedOnce),
-        (await inventory()).select(names),
-        action,
-        statesPath,
-      ),
-    }),
-    'devices/logs': async ({ name, lines }) => {
-      const device = (await inventory()).get(name);
-      return (await connector()).with(device, (session) => readAgentLogs(session, device, lines));
-    },
+    ...boardHandlers({ inventory, connector, statesPath }),
   };
 }

@@ -1,17 +1,12 @@
 // What the `mchair` commands that work on the inventory's boards share: --inventory FILE,
-// --accept-new, `--devices NAMES|all`, the headless SSH connector, and the ending of a command
-// that worked on several boards.
+// --accept-new, and the ending of a command that worked on several boards. They reach the boards
+// through the core, whose terminal asks for SSH secrets and unknown host keys.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError, type WireError } from '../../contract/index';
 import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
-import { MemorySecretStore } from '../../inventory/secrets';
-import type { RunBoards } from '../../provision/runParts';
-import { Connector } from '../../ssh/connector';
-import { TerminalPrompter, type Prompter } from '../../ssh/prompter';
 import type { ActionContext } from '../framework';
-import { terminalAsk } from '../core';
 
 /** --inventory FILE, on every command that reads or edits devices. */
 export function withInventoryOption(cmd: Command): Command {
@@ -33,30 +28,6 @@ export function inventoryPath(ctx: ActionContext): string {
 
 export async function openInventory(ctx: ActionContext): Promise<Inventory> {
   return Inventory.load(inventoryPath(ctx));
-}
-
-/** Load, change, save under the inventory's lock (another command may be editing it too). */
-export function editInventory<T>(ctx: ActionContext, change: (inv: Inventory) => T): Promise<T> {
-  return Inventory.edit(inventoryPath(ctx), change);
-}
-
-/** `--devices NAMES|all`: those boards of the inventory, and the SSH connector that reaches them. */
-export async function boardsFor(ctx: ActionContext, spec: string): Promise<RunBoards> {
-  const names = spec === 'all' ? [] : spec.split(',').filter(Boolean);
-  return { devices: (await openInventory(ctx)).select(names), connector: await connectorFor(ctx) };
-}
-
-/** Headless: secrets are asked on the terminal and forgotten when the command ends. */
-export function connectorFor(
-  ctx: ActionContext,
-  prompter: Prompter = TerminalPrompter.ifInteractive(),
-): Promise<Connector> {
-  return Connector.create({
-    dataDir: ctx.dataDir,
-    acceptNew: ctx.opts.acceptNew === true,
-    ...terminalAsk(prompter),
-    secrets: new MemorySecretStore(),
-  });
 }
 
 export function failureLine(name: string, e: WireError): string {

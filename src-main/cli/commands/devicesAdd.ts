@@ -1,12 +1,12 @@
 // `mchair devices add NAME --host H --user U ...`: one board into the inventory, its login from the
-// flags.
+// flags, through the core's devices/add.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type Auth, type BoardRecordInput, describeBoard } from '../../inventory/boardRecord';
-import { parseJump } from '../../inventory/import';
+import type { DeviceForm } from '../../contract/lab';
+import { describeBoard } from '../../contract/boardRecord';
 import { action, UsageError, withCommonOptions } from '../framework';
-import { withInventoryOption, inventoryPath, editInventory } from './boardFlags';
+import { withInventoryOption, inventoryPath } from './boardFlags';
 
 const AddFlags = z.object({
   host: z.string(),
@@ -24,7 +24,8 @@ const AddFlags = z.object({
   replace: z.boolean().optional(),
 });
 
-function authFromFlags(f: z.output<typeof AddFlags>): Auth {
+/** The Add form the flags fill in: key files and sockets as absolute paths (the core checks the rest). */
+function formFromFlags(name: string, f: z.output<typeof AddFlags>): z.input<typeof DeviceForm> {
   const chosen = [
     f.key !== undefined,
     f.password === true,
@@ -33,12 +34,31 @@ function authFromFlags(f: z.output<typeof AddFlags>): Auth {
   ].filter(Boolean).length;
   if (chosen > 1)
     throw new UsageError('choose one of --key, --password, --keyboard-interactive, --agent-socket');
-  if (f.key !== undefined) return { type: 'key', file: resolve(f.key) };
-  if (f.password) return { type: 'password' };
-  if (f.keyboardInteractive) return { type: 'keyboard-interactive' };
-  return f.agentSocket !== undefined
-    ? { type: 'agent', socket: resolve(f.agentSocket) }
-    : { type: 'agent' };
+  if (f.jumpKey !== undefined && f.jump === undefined)
+    throw new UsageError('--jump-key needs --jump');
+  const auth =
+    f.key !== undefined
+      ? 'key'
+      : f.password
+        ? 'password'
+        : f.keyboardInteractive
+          ? 'keyboard-interactive'
+          : 'agent';
+  return {
+    name,
+    host: f.host,
+    // A port that is no number fails the contract's check, which names device.port.
+    ...(f.port !== undefined ? { port: Number(f.port) } : {}),
+    user: f.user,
+    auth,
+    ...(f.key !== undefined ? { keyFile: resolve(f.key) } : {}),
+    ...(f.agentSocket !== undefined ? { agentSocket: resolve(f.agentSocket) } : {}),
+    ...(f.agentPort !== undefined ? { agentPort: Number(f.agentPort) } : {}),
+    ...(f.profile !== undefined ? { profile: f.profile } : {}),
+    ...(f.jump !== undefined ? { jump: f.jump } : {}),
+    ...(f.jumpKey !== undefined ? { jumpKey: resolve(f.jumpKey) } : {}),
+    ...(f.remoteDir !== undefined ? { remoteDir: f.remoteDir } : {}),
+  };
 }
 
 export function registerDevicesAdd(devices: Command): void {
@@ -76,29 +96,13 @@ export function registerDevicesAdd(devices: Command): void {
     action(
       async (ctx) => {
         const f = ctx.options(AddFlags);
-        const input: BoardRecordInput = {
-          name: ctx.args[0] ?? '',
-          host: f.host,
-          user: f.user,
-          auth: authFromFlags(f),
-        };
-        if (f.port !== undefined) input.port = f.port;
-        if (f.agentPort !== undefined) input.agentPort = f.agentPort;
-        if (f.profile !== undefined) input.profile = f.profile;
-        if (f.remoteDir !== undefined) input.remoteDir = f.remoteDir;
-        if (f.jumpKey !== undefined && f.jump === undefined) {
-          throw new UsageError('--jump-key needs --jump');
-        }
-        if (f.jump !== undefined) {
-          const jump = parseJump(f.jump, '--jump');
-          input.jump = f.jumpKey
-            ? { ...jump, auth: { type: 'key', file: resolve(f.jumpKey) } }
-            : jump;
-        }
-        const device = await editInventory(ctx, (inv) =>
-          inv.add(input, { replace: f.replace === true }),
-        );
-        return { added: device, inventory: inventoryPath(ctx) };
+        const inventory = inventoryPath(ctx);
+        const { device } = await ctx.core.call('devices/add', {
+          device: formFromFlags(ctx.args[0] ?? '', f),
+          replace: f.replace === true,
+          ...(ctx.opts.inventory !== undefined ? { inventory } : {}),
+        });
+        return { added: device.record!, inventory };
       },
       (r) => `added ${describeBoard(r.added)} to ${r.inventory}`,
     ),

@@ -1,11 +1,11 @@
-// `mchair devices import FILE`: boards from a CSV file or an ssh config, all or none.
+// `mchair devices import FILE`: boards from a CSV file or an ssh config, all or none, through the
+// core's devices/import.
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AppError, InputError } from '../../contract/index';
-import { parseImport } from '../../inventory/import';
+import { InputError } from '../../contract/index';
 import { action, withCommonOptions } from '../framework';
-import { withInventoryOption, inventoryPath, editInventory } from './boardFlags';
+import { withInventoryOption, inventoryPath } from './boardFlags';
 
 export function registerDevicesImport(devices: Command): void {
   withCommonOptions(
@@ -27,24 +27,15 @@ export function registerDevicesImport(devices: Command): void {
         } catch {
           throw new InputError(`cannot read ${file}`);
         }
-        const devices = parseImport(file, text);
-        // Validate every row before saving any, so a bad line leaves the inventory untouched.
-        const added = await editInventory(ctx, (inv) =>
-          devices.map((d) => {
-            try {
-              return inv.add(d, { replace: ctx.opts.replace === true });
-            } catch (err) {
-              // Name the entry at fault: "device.host: ..." alone does not say which of 40 rows.
-              if (err instanceof AppError)
-                throw new AppError(
-                  err.code,
-                  `${file}: device ${JSON.stringify(d.name)}: ${err.message.replace(/^device\./, '')}`,
-                );
-              throw err;
-            }
-          }),
-        );
-        return { imported: added.map((d) => d.name), inventory: inventoryPath(ctx) };
+        const { added } = await ctx.core.call('devices/import', {
+          fileName: file,
+          text,
+          replace: ctx.opts.replace === true,
+          // A file of no boards imports none: the CLI has always said so and exited 0.
+          allowEmpty: true,
+          inventory: inventoryPath(ctx),
+        });
+        return { imported: added, inventory: inventoryPath(ctx) };
       },
       (r) =>
         `imported ${r.imported.length} device(s) into ${r.inventory}: ${r.imported.join(', ')}`,

@@ -1,10 +1,10 @@
-// `mchair devices list`: the inventory's boards with what each last said about itself.
+// `mchair devices list`: the inventory's boards with what each last said about itself, through
+// the core (devices/list with their whole entries).
 import type { Command } from 'commander';
 import { describeBoardState, type BoardState } from '../../contract/index';
-import { defaultBoardStatesPath, loadBoardStates } from '../../inventory/boardStates';
-import { type BoardRecord } from '../../inventory/boardRecord';
+import type { BoardRecord } from '../../contract/boardRecord';
 import { action, withCommonOptions } from '../framework';
-import { withInventoryOption, openInventory } from './boardFlags';
+import { withInventoryOption, inventoryPath } from './boardFlags';
 
 function row(d: BoardRecord, state: BoardState | null): Record<string, string> {
   return {
@@ -40,13 +40,18 @@ export function registerDevicesList(devices: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const inv = await openInventory(ctx);
-        const states = await loadBoardStates(defaultBoardStatesPath(ctx.dataDir));
+        const inventory = inventoryPath(ctx);
+        const { devices } = await ctx.core.call('devices/list', {
+          full: true,
+          ...(ctx.opts.inventory !== undefined ? { inventory } : {}),
+        });
         return {
-          inventory: inv.path,
-          devices: inv.list(),
+          inventory,
+          devices: devices.map((d) => d.record!),
           /** What each board last said about itself (refresh, provisioning, an action). */
-          states: Object.fromEntries(states),
+          states: Object.fromEntries(
+            devices.flatMap((d) => (d.state ? [[d.name, d.state] as const] : [])),
+          ),
         };
       },
       (r) => table(r.devices.map((d) => row(d, r.states[d.name] ?? null))),

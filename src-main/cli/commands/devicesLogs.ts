@@ -1,9 +1,9 @@
-// `mchair devices logs NAME`: the last lines of a board's agent log.
+// `mchair devices logs NAME`: the last lines of a board's agent log, through the core's
+// devices/logs (secrets and unknown host keys are asked on the terminal).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readAgentLogs } from '../../provision/service';
 import { action, withCommonOptions } from '../framework';
-import { withInventoryOption, withTrustOption, openInventory, connectorFor } from './boardFlags';
+import { withInventoryOption, withTrustOption, inventoryPath } from './boardFlags';
 
 export function registerDevicesLogs(devices: Command): void {
   withCommonOptions(
@@ -21,13 +21,15 @@ export function registerDevicesLogs(devices: Command): void {
         const { lines } = ctx.options(
           z.object({ lines: z.coerce.number().int().min(1).max(100_000) }).loose(),
         );
-        const inv = await openInventory(ctx);
-        const device = inv.get(ctx.args[0] ?? '');
-        const connector = await connectorFor(ctx);
-        return {
-          device: device.name,
-          ...(await connector.with(device, (s) => readAgentLogs(s, device, lines))),
-        };
+        const name = ctx.args[0] ?? '';
+        const inventory = inventoryPath(ctx);
+        const logs = await ctx.core.call('devices/logs', {
+          name,
+          lines,
+          acceptNew: ctx.opts.acceptNew === true,
+          inventory,
+        });
+        return { device: name, ...logs };
       },
       (r) => r.text.trimEnd(),
     ),

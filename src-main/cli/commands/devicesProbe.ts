@@ -1,18 +1,18 @@
-// `mchair devices probe [NAMES...]`: connect and report what each board is and what it can run.
+// `mchair devices probe [NAMES...]`: connect and report what each board is and what it can run,
+// through the core's devices/probe.
 import type { Command } from 'commander';
-import { nodeTarballs } from '../../provision/board-node';
-import { probeDevice, type ProbeReport } from '../../provision/probe';
+import type { z } from 'zod';
+import type { ProbeReport } from '../../contract/boardCommands';
 import { action, withCommonOptions } from '../framework';
 import {
   withInventoryOption,
   withTrustOption,
-  openInventory,
-  connectorFor,
+  inventoryPath,
   failureLine,
   finishEach,
 } from './boardFlags';
 
-function showProbe(r: ProbeReport): string {
+function showProbe(r: z.output<typeof ProbeReport>): string {
   const p = r.probe;
   const gb = (n: number | null) => (n === null ? '?' : `${(n / 1e9).toFixed(1)} GB`);
   return [
@@ -40,14 +40,11 @@ export function registerDevicesProbe(devices: Command): void {
   ).action(
     action(
       async (ctx) => {
-        const inv = await openInventory(ctx);
-        const connector = await connectorFor(ctx);
-        // The verdict names the Node provisioning would push: the app's own, for the board's CPU.
-        const nodes = await nodeTarballs([]);
-        const results = await connector.each(inv.select(ctx.args), (s, d) =>
-          probeDevice(s, d, { nodes }),
-        );
-        const devices = results.map((r) => (r.ok ? r.value : { device: r.device, error: r.error }));
+        const { devices } = await ctx.core.call('devices/probe', {
+          names: [...ctx.args],
+          acceptNew: ctx.opts.acceptNew === true,
+          inventory: inventoryPath(ctx),
+        });
         return finishEach(ctx, { devices }, (doc) =>
           doc.devices
             .map((d) => ('error' in d ? failureLine(d.device, d.error) : showProbe(d)))

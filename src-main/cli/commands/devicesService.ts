@@ -1,14 +1,13 @@
-// `mchair devices service ACTION [NAMES...]`: start, stop, restart, status or uninstall the agent.
+// `mchair devices service ACTION [NAMES...]`: start, stop, restart, status or uninstall the agent,
+// through the core's devices/service.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { WireError } from '../../contract/index';
-import { controlService, type ServiceAction } from '../../provision/service';
 import { action, UsageError, withCommonOptions } from '../framework';
 import {
   withInventoryOption,
   withTrustOption,
-  openInventory,
-  connectorFor,
+  inventoryPath,
   failureLine,
   finishEach,
 } from './boardFlags';
@@ -39,14 +38,12 @@ export function registerDevicesService(devices: Command): void {
         .safeParse(ctx.args[0]);
       if (!act.success)
         throw new UsageError('action must be start, stop, restart, status or uninstall');
-      const inv = await openInventory(ctx);
-      const connector = await connectorFor(ctx);
-      const results = await connector.each(inv.select(ctx.args.slice(1)), (s, d) =>
-        controlService(s, d, act.data as ServiceAction),
-      );
-      const devices = results.map((r) =>
-        r.ok ? { name: r.device, ...r.value } : { name: r.device, error: r.error },
-      );
+      const { devices } = await ctx.core.call('devices/service', {
+        action: act.data,
+        names: ctx.args.slice(1),
+        acceptNew: ctx.opts.acceptNew === true,
+        inventory: inventoryPath(ctx),
+      });
       return finishEach(ctx, { devices }, showStates);
     }, showStates),
   );

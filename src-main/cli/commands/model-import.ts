@@ -1,16 +1,13 @@
 // `mchair model import FILE`: bring a trained classifier into the lab's library (or, with --out,
-// into a file), wrapped for the farm by its card. A file the catalogue knows by its sha256 takes
-// its card by itself; any other file's card comes from the flags.
+// into a file), wrapped for the farm by its card, through the core's models/import. A file the
+// catalogue knows by its sha256 takes its card by itself; any other file's card comes from the
+// flags.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../contract/errors';
-import { ModelCard, type ModelInputContract } from '../../contract/modelCard';
-import { identifyFile, ModelLibrary } from '../../model/library';
-import { analyseModel, inspectModel, saveModel, wrapModel } from '../../model/index';
-import { loadModel } from '../../model/load';
-import type { OnnxModel } from '../../model/onnx';
-import { checkCard } from '../../model/wrap';
+import { AppError, InputError } from '../../contract/errors';
+import type { ModelInputContract } from '../../contract/modelCard';
+import type { CardChoices } from '../../contract/modelCommands';
 import { action, UsageError, withCommonOptions } from '../framework';
 
 const triple = (what: string) =>
@@ -43,17 +40,6 @@ const CardFlags = z.object({
   labels: z.string().min(1).optional(),
 });
 type CardFlags = z.output<typeof CardFlags>;
-const CARD_KEYS = [
-  'layout',
-  'channels',
-  'range',
-  'mean',
-  'std',
-  'resize',
-  'crop',
-  'output',
-] as const;
-
 /** One label a line, blank lines ignored. */
 function readLabels(file: string): string[] {
   const text = (() => {
@@ -69,44 +55,10 @@ function readLabels(file: string): string[] {
     .filter(Boolean);
 }
 
-/**
- * The card the flags describe for this graph. Layout, channels, range and output are required;
- * mean and std default to none, resize to the input size without a crop; the dtype is the graph's.
- */
-function cardFromFlags(f: CardFlags, model: OnnxModel, file: string): ModelCard {
-  const missing = (['layout', 'channels', 'range', 'output'] as const).filter((k) => !f[k]);
-  if (missing.length)
-    throw new UsageError(
-      `${file} is not in the catalogue: its card needs ${missing.map((k) => `--${k}`).join(', ')}`,
-    );
-  const { input, output } = analyseModel(model);
-  const dtype = input.dtype === 'float16' || input.dtype === 'uint8' ? input.dtype : 'float32';
-  const [h, w] = f.layout === 'nchw' ? input.shape.slice(2) : input.shape.slice(1, 3);
-  const contract: ModelInputContract = {
-    dtype,
-    layout: f.layout!,
-    channels: f.channels!,
-    range: f.range!,
-    mean: f.mean ?? [0, 0, 0],
-    std: f.std ?? [1, 1, 1],
-    resize: f.resize ?? [w ?? 0, h ?? 0],
-    crop: f.crop ?? 'none',
-  };
-  const classes = output.shape.slice(1).reduce((a, b) => a * b, 1);
-  const labels = f.labels
-    ? readLabels(f.labels)
-    : classes === 1000
-      ? ('imagenet' as const)
-      : Array.from({ length: classes }, (_, i) => `class ${i}`);
-  const card = { title: f.title ?? model.name, input: contract, output: f.output!, labels };
-  // The graph first: a layout that puts the channels elsewhere is the error to name.
-  checkCard(model, card);
-  const parsed = ModelCard.safeParse(card);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(`card ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
+/** The card the flags give (the core completes it from the graph, or takes the catalogue's). */
+function cardChoices(f: CardFlags): CardChoices {
+  const { name: _name, out: _out, externalData: _externalData, labels, ...card } = f;
+  return { ...card, ...(labels ? { labels: readLabels(labels) } : {}) };
 }
 
 export function registerModelImport(model: Command): void {
@@ -134,31 +86,20 @@ export function registerModelImport(model: Command): void {
     action(
       async (ctx) => {
         const f = ctx.options(CardFlags);
-        const file = ctx.args[0]!;
-        const model = loadModel(file, f.name ? { name: f.name } : {});
-        const identified = await identifyFile(file);
-        const { sha256, entry: known } = identified;
-        const given = CARD_KEYS.some((k) => f[k] !== undefined) || f.labels !== undefined;
-        const card = given || !known ? cardFromFlags(f, model, file) : known.card;
-        if (f.out) {
-          const wrapped = wrapModel(model, card, f.name ?? known?.id ?? model.name);
-          const saved = saveModel(wrapped, f.out, { externalData: f.externalData });
-          return summary(wrapped, card, {
-            path: f.out,
-            sha256: saved.sha256,
-            catalogue: known?.id,
+        return ctx.core
+          .call('models/import', {
+            file: ctx.args[0]!,
+            ...(f.name ? { name: f.name } : {}),
+            ...(f.out ? { out: f.out } : {}),
+            externalData: f.externalData === true,
+            card: cardChoices(f),
+          })
+          .catch((err: unknown) => {
+            // Flags are missing: a usage error, as every other flag the command needs.
+            if (err instanceof AppError && err.code === 'MODEL_CARD_NEEDED')
+              throw new UsageError(err.message);
+            throw err;
           });
-        }
-        const added = await new ModelLibrary(ctx.dataDir).addFile(file, {
-          name: f.name,
-          card,
-          identified,
-        });
-        return summary(added.model, added.card, {
-          path: `library: ${added.name}`,
-          sha256,
-          catalogue: known?.id,
-        });
       },
       (s) =>
         [
@@ -172,22 +113,4 @@ export function registerModelImport(model: Command): void {
 
 function describeInput(c: ModelInputContract): string {
   return `${c.dtype} ${c.layout.toUpperCase()} ${c.channels.toUpperCase()} ${c.range}, mean ${c.mean.join(',')}, std ${c.std.join(',')}, resize ${c.resize.join('x')} crop ${c.crop}`;
-}
-
-function summary(
-  model: OnnxModel,
-  card: ModelCard,
-  where: { path: string; sha256: string; catalogue: string | undefined },
-) {
-  const r = inspectModel(model);
-  return {
-    model: model.name,
-    ...where,
-    catalogue: where.catalogue ?? null,
-    card,
-    input: r.input,
-    output: r.output,
-    layers: r.layers.length,
-    ...r.totals,
-  };
 }

@@ -1,16 +1,10 @@
 // `mchair model inspect|build|import|list`: look inside a CNN, build the zoo's models, and bring
-// a trained model into the lab (model-import.ts).
+// a trained model into the lab (model-import.ts), through the core (models/inspect, models/build,
+// models/import, models/list).
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  formatInspection,
-  inspectModel,
-  saveModel,
-  ZOO_NAMES,
-  ZooName,
-  buildZooModel,
-} from '../../model/index';
-import { openModel } from '../../model/source';
+import type { CommandResult } from '../../contract/index';
+import { formatInspection, ZOO_NAMES, ZooName } from '../../model/index';
 import { action, UsageError, withCommonOptions } from '../framework';
 import { registerModelImport } from './model-import';
 import { registerModelGet } from './model-get';
@@ -30,20 +24,7 @@ function zooName(s: string | undefined): ZooName {
   return parsed.data;
 }
 
-function summary(path: string, model: ReturnType<typeof openModel>, sha256: string, bytes: number) {
-  const r = inspectModel(model);
-  return {
-    path,
-    model: model.name,
-    sha256,
-    bytes,
-    input: r.input,
-    output: r.output,
-    layers: r.layers.length,
-    ...r.totals,
-  };
-}
-type Summary = ReturnType<typeof summary>;
+type Summary = CommandResult<'models/build'>;
 const presentSummary = (s: Summary): string =>
   [
     `wrote ${s.path} (${(s.bytes / 2 ** 20).toFixed(1)} MiB, sha256 ${s.sha256.slice(0, 16)}...)`,
@@ -87,9 +68,12 @@ export function registerModel(program: Command): void {
       );
       const name = zooName(ctx.args[0]);
       ctx.say(`building ${name} (seed ${o.seed})...`);
-      const m = buildZooModel(name, { seed: o.seed });
-      const saved = saveModel(m, o.out, { externalData: o.externalData });
-      return summary(o.out, m, saved.sha256, saved.bytes);
+      return ctx.core.call('models/build', {
+        name,
+        out: o.out,
+        seed: o.seed,
+        externalData: o.externalData === true,
+      });
     }, presentSummary),
   );
 

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runMchair } from './run-mchair';
 
 const dir = mkdtempSync(join(tmpdir(), 'mchair-one-path-'));
+const inventory = join(dir, 'lab.json');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The dispatcher's line (done, or failed with its code) for each contract command called, in order. */
@@ -37,6 +38,23 @@ describe('the CLI through the core', () => {
     [['devices', 'remove', 'nobody'], ['devices/remove'], 1],
     [['report', '--schema'], ['reports/schema'], 0],
     [['report', 'nope', '--format', 'csv'], ['reports/write'], 1],
+    [['devices', 'list', '--json'], ['devices/list'], 0],
+    [
+      ['devices', 'add', 'pi-1', '--host', '10.0.0.1', '--user', 'pi', '--inventory', inventory],
+      ['devices/add'],
+      0,
+    ],
+    // The data folder's inventory is empty: a probe of every board connects to none.
+    [['devices', 'probe', '--json'], ['devices/probe'], 0],
+    [['devices', 'logs', 'nobody'], ['devices/logs'], 1],
+    [['devices', 'service', 'status', 'nobody'], ['devices/service'], 1],
+    [['devices', 'reboot', 'nobody', '--yes'], ['devices/act'], 1],
+    [
+      ['model', 'build', 'tiny-cnn', '--out', join(dir, 'tiny.onnx'), '--json'],
+      ['models/build'],
+      0,
+    ],
+    [['model', 'import', join(dir, 'no-such.onnx')], ['models/import'], 1],
   ])('mchair %j calls %j', async (args, expected, code) => {
     const r = await runMchair('--data-dir', join(dir, 'data'), '--log-level', 'debug', ...args);
     expect(r.code, r.stderr).toBe(code);

@@ -23,6 +23,9 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'models/list': {},
   'models/inspect': { name: 'tiny-cnn' },
   'models/cuts': { model: 'tiny-cnn' },
+  // Not a zoo model, and not a file: refused before anything is written.
+  'models/build': { name: 'no-such-model', out: '/nonexistent-mchair-sample/m.onnx' },
+  'models/import': { file: '/nonexistent-mchair-sample.onnx' },
   // A cut the model does not have: refused before anything is written.
   'models/verify': { model: 'tiny-cnn', cuts: ['no-such-tensor'] },
   'models/partition': {
@@ -65,6 +68,10 @@ export const samples: { [K in CommandName]: CommandArgs<K> } = {
   'devices/discover': { interfaceAddress: '127.0.0.1', timeoutMs: 200 },
   'devices/save-passphrase': { name: 'pi-02', passphrase: 'sample-passphrase' },
   'devices/act': { action: 'reboot', names: ['no-such-board'] },
+  // An empty inventory: no board to connect to, an empty answer.
+  'devices/probe': { names: [] },
+  // A board the inventory lacks: refused before any connection.
+  'devices/service': { action: 'status', names: ['no-such-board'] },
   'devices/save-password': { name: 'pi-02', password: 'sample-password' },
   'plan/make': { model: 'tiny-cnn', farm: { kind: 'virtual', spec: 'pi3:2' }, top: 1 },
   'plan/cancel': {},
