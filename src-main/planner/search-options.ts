@@ -170,7 +170,15 @@ export class StageOptions {
     replicated: boolean,
     groups: ReadonlyArray<Omit<Group, 'linked'>>,
   ): StageOption {
-    const gs = groups.map((g) => ({ ...g, linked: new Map<number, PartCost>() }));
+    // One object shape for every group (a spread copies the source's shape: the solves' hot
+    // loops then met several and were recompiled).
+    const gs = groups.map((g) => ({
+      ki: g.ki,
+      replicas: g.replicas,
+      share: g.share,
+      base: g.base,
+      linked: new Map<number, PartCost>(),
+    }));
     const o = {
       parts,
       replicated,

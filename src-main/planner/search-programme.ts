@@ -198,9 +198,12 @@ export class Programme {
     return t;
   }
 
-  private hopSec(bytes: number, media: ReadonlySet<Medium>): number {
+  /** The slowest of the media's hops for these bytes, the coordinator's too when it is given. */
+  private hopSec(bytes: number, media: ReadonlySet<Medium>, coordinator?: Medium): number {
     let t = 0;
     for (const m of media) t = Math.max(t, bytes / bytesPerSecOf(m) + m.latencyMs / 1000);
+    if (coordinator)
+      t = Math.max(t, bytes / bytesPerSecOf(coordinator) + coordinator.latencyMs / 1000);
     return t;
   }
 
@@ -236,11 +239,13 @@ export class Programme {
     const media = new Set(kinds.map((k) => k.medium));
     let latency = this.hopSec(
       chain.cutBytes[from]!,
-      a === 0 ? new Set([...media, this.farm.coordinator]) : media,
+      media,
+      a === 0 ? this.farm.coordinator : undefined,
     );
-    latency += Math.max(...periods.map((c) => c.computeSec + c.ioSec));
-    if (last)
-      latency += this.hopSec(chain.cutBytes[to]!, new Set([...media, this.farm.coordinator]));
+    let slowest = -Infinity;
+    for (const c of periods) slowest = Math.max(slowest, c.computeSec + c.ioSec);
+    latency += slowest;
+    if (last) latency += this.hopSec(chain.cutBytes[to]!, media, this.farm.coordinator);
     if (objective === 'ips') return [air, latency];
     if (objective === 'latency') return [latency, air];
     let energy = 0;
