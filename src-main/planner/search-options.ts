@@ -26,12 +26,27 @@ export interface StageOption {
   readonly groups: readonly Group[];
   /** The most it can deliver: with one producer and one consumer (fewest messages). */
   readonly maxIps: number;
+  /**
+   * Its units' rates with the most messages out, by producers (3 numbers each, see tally), NaN
+   * until asked: every solve asks it of every option it meets (spareAtMost).
+   */
+  readonly atMost: Float64Array;
 }
 
 export class StageOptions {
   private readonly bases = new Map<string, PartBase | null>();
-  private readonly cache = new Map<number, readonly StageOption[]>();
-  private readonly slowest = new Map<number, number>();
+  /**
+   * Options by stage (a * cuts + b), then by take index. Arrays, not maps keyed by number: a
+   * solve looks options up tens of thousands of times (12 boards of six kinds), and the maps'
+   * lookups were a good part of its time.
+   */
+  private readonly cache: Array<Array<readonly StageOption[]> | undefined> = [];
+  /** slowestUnitIps by (kind, a, b), NaN until asked. */
+  private readonly slowest: Float64Array;
+  /** tally's results, read right after it (no array per call in the solves' hot loop). */
+  private sum = 0;
+  private min = 0;
+  private minUnit = 0;
 
   constructor(
     private readonly model: CostModel,
@@ -39,7 +54,11 @@ export class StageOptions {
     private readonly cuts: readonly number[],
     /** Unit combinations (the programme's state count): a take's index is below it. */
     private readonly states: number,
-  ) {}
+    /** The most parts a stage may have (the programme's units and one). */
+    private readonly mostParts: number,
+  ) {
+    this.slowest = new Float64Array(kinds.length * cuts.length * cuts.length).fill(NaN);
+  }
 
   /** A unit's part cost before messages, or null when it does not fit the unit's memory. */
   base(ki: number, a: number, b: number, share: number): PartBase | null {
@@ -71,12 +90,12 @@ export class StageOptions {
   slowestUnitIps(ki: number, a: number, b: number, parts: number): number {
     const C = this.cuts.length;
     const key = (ki * C + a) * C + b;
-    let ips = this.slowest.get(key);
-    if (ips === undefined) {
+    let ips = this.slowest[key]!;
+    if (Number.isNaN(ips)) {
       const base = this.base(ki, a, b, 1);
       const k = this.kinds[ki]!;
       ips = base ? k.size / withLinks(k.rep, base, parts, parts).periodSec : 0;
-      this.slowest.set(key, ips);
+      this.slowest[key] = ips;
     }
     return ips;
   }
@@ -90,17 +109,56 @@ export class StageOptions {
     periods: PartCost[],
   ): number {
     periods.length = 0;
+    this.tally(o, producers, consumers, periods);
+    return this.verdict(o, lambda, this.sum, this.min, this.minUnit);
+  }
+
+  /**
+   * ips(o, λ, producers, the most parts) is 0: the option has a replica to spare even when it
+   * sends to the most consumers (its slowest), so it is never minimal. Kept per producer count.
+   */
+  spareAtMost(o: StageOption, lambda: number, producers: number): boolean {
+    const t = o.atMost;
+    const i = 3 * producers;
+    if (Number.isNaN(t[i]!)) {
+      this.tally(o, producers, this.mostParts, null);
+      t[i] = this.sum;
+      t[i + 1] = this.min;
+      t[i + 2] = this.minUnit;
+    }
+    return this.verdict(o, lambda, t[i]!, t[i + 1]!, t[i + 2]!) === 0;
+  }
+
+  /** The groups' rates with these messages into sum, min (a group's) and minUnit (a unit's). */
+  private tally(
+    o: StageOption,
+    producers: number,
+    consumers: number,
+    periods: PartCost[] | null,
+  ): void {
     let sum = 0;
     let min = Infinity;
     let minUnit = Infinity;
     for (const g of o.groups) {
       const c = this.period(g, producers, consumers);
-      periods.push(c);
+      periods?.push(c);
       const unit = this.kinds[g.ki]!.size / c.periodSec;
       sum += g.replicas * unit;
       min = Math.min(min, g.replicas * unit);
       minUnit = Math.min(minUnit, unit);
     }
+    this.sum = sum;
+    this.min = min;
+    this.minUnit = minUnit;
+  }
+
+  private verdict(
+    o: StageOption,
+    lambda: number,
+    sum: number,
+    min: number,
+    minUnit: number,
+  ): number {
     if (!o.replicated) return min;
     if (lambda <= 0) return sum;
     // A replica to spare is never better than leaving it idle: keep minimal sets only.
@@ -112,16 +170,31 @@ export class StageOptions {
     replicated: boolean,
     groups: ReadonlyArray<Omit<Group, 'linked'>>,
   ): StageOption {
-    const gs = groups.map((g) => ({ ...g, linked: new Map<number, PartCost>() }));
-    const o = { parts, replicated, groups: gs, maxIps: 0 };
+    // One object shape for every group (a spread copies the source's shape: the solves' hot
+    // loops then met several and were recompiled).
+    const gs = groups.map((g) => ({
+      ki: g.ki,
+      replicas: g.replicas,
+      share: g.share,
+      base: g.base,
+      linked: new Map<number, PartCost>(),
+    }));
+    const o = {
+      parts,
+      replicated,
+      groups: gs,
+      maxIps: 0,
+      atMost: new Float64Array(3 * (this.mostParts + 1)).fill(NaN),
+    };
     o.maxIps = this.ips(o, 0, 1, 1, []);
     return o;
   }
 
   /** Every way to run stage [a, b) on exactly the units `take` (`takeIndex` is their state index). */
   of(a: number, b: number, take: readonly number[], takeIndex: number): readonly StageOption[] {
-    const key = (a * this.cuts.length + b) * this.states + takeIndex;
-    const hit = this.cache.get(key);
+    const stage = a * this.cuts.length + b;
+    const byTake = (this.cache[stage] ??= new Array<readonly StageOption[]>(this.states));
+    const hit = byTake[takeIndex];
     if (hit) return hit;
     const out: StageOption[] = [];
     const used = take.flatMap((n, ki) => (n > 0 ? [ki] : []));
@@ -167,7 +240,7 @@ export class StageOptions {
           out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
       }
     }
-    this.cache.set(key, out);
+    byTake[takeIndex] = out;
     return out;
   }
 }

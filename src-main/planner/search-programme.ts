@@ -65,10 +65,12 @@ export class Programme {
   private readonly tail: Float64Array[];
   private readonly work = new Map<number, readonly [number, number]>();
   /**
-   * boundIps by state (cut * states + units left): it does not depend on λ, and the solves ask
-   * it again and again for the same units left (most of a cold plan's time was spent there).
+   * boundIps by state (cut * states + units left), NaN until asked: it does not depend on λ, and
+   * the solves ask it again and again for the same units left (most of a cold plan's time was
+   * spent there). Made at the first solve (upperBoundIps's programme on a wide farm never solves,
+   * and its states may be millions).
    */
-  private readonly bounds = new Map<number, number>();
+  private bounds: Float64Array | null = null;
   /**
    * For each state found to have no layout at some λ, the least such λ: none has at any higher
    * λ either (a layout for the higher λ, its spare replicas dropped, would serve the lower).
@@ -93,7 +95,7 @@ export class Programme {
     }
     this.states = s;
     this.maxParts = kinds.reduce((a, k) => a + k.count, 0) + 1;
-    this.options = new StageOptions(model, kinds, cuts, s);
+    this.options = new StageOptions(model, kinds, cuts, s, this.maxParts);
     this.floor = kinds.map((k) => {
       const p = model.unspilled(k.profile);
       return Float64Array.from({ length: model.layerCount }, (_, i) =>
@@ -178,11 +180,12 @@ export class Programme {
 
   /** boundIps for the units of state index `left` (as the solve numbers them), kept. */
   private boundAt(ci: number, left: number, avail: readonly number[]): number {
+    const bounds = (this.bounds ??= new Float64Array(this.cuts.length * this.states).fill(NaN));
     const key = ci * this.states + left;
-    let b = this.bounds.get(key);
-    if (b === undefined) {
+    let b = bounds[key]!;
+    if (Number.isNaN(b)) {
       b = this.boundIps(ci, avail);
-      this.bounds.set(key, b);
+      bounds[key] = b;
     }
     return b;
   }
@@ -195,9 +198,12 @@ export class Programme {
     return t;
   }
 
-  private hopSec(bytes: number, media: ReadonlySet<Medium>): number {
+  /** The slowest of the media's hops for these bytes, the coordinator's too when it is given. */
+  private hopSec(bytes: number, media: ReadonlySet<Medium>, coordinator?: Medium): number {
     let t = 0;
     for (const m of media) t = Math.max(t, bytes / bytesPerSecOf(m) + m.latencyMs / 1000);
+    if (coordinator)
+      t = Math.max(t, bytes / bytesPerSecOf(coordinator) + coordinator.latencyMs / 1000);
     return t;
   }
 
@@ -233,11 +239,13 @@ export class Programme {
     const media = new Set(kinds.map((k) => k.medium));
     let latency = this.hopSec(
       chain.cutBytes[from]!,
-      a === 0 ? new Set([...media, this.farm.coordinator]) : media,
+      media,
+      a === 0 ? this.farm.coordinator : undefined,
     );
-    latency += Math.max(...periods.map((c) => c.computeSec + c.ioSec));
-    if (last)
-      latency += this.hopSec(chain.cutBytes[to]!, new Set([...media, this.farm.coordinator]));
+    let slowest = -Infinity;
+    for (const c of periods) slowest = Math.max(slowest, c.computeSec + c.ioSec);
+    latency += slowest;
+    if (last) latency += this.hopSec(chain.cutBytes[to]!, media, this.farm.coordinator);
     if (objective === 'ips') return [air, latency];
     if (objective === 'latency') return [latency, air];
     let energy = 0;
@@ -282,8 +290,7 @@ export class Programme {
       const consider = (cb: number, used: number) => {
         for (const o of this.options.of(ci, cb, take, used)) {
           // Too slow even with the fewest messages, or a replica to spare even with the most.
-          if (o.maxIps < lambda || this.options.ips(o, lambda, producers, maxParts, periods) === 0)
-            continue;
+          if (o.maxIps < lambda || this.options.spareAtMost(o, lambda, producers)) continue;
           for (const r of best(cb, left - used, o.parts)) {
             const ips = this.options.ips(o, lambda, producers, r.parts, periods);
             if (ips < lambda) continue;
