@@ -3,8 +3,8 @@
 // layouts with one role per device; beyond, devices are grouped into units, refined device by
 // device afterwards and improved by single-board moves (improve.ts): the heuristic. The programme (search-programme.ts) finds, for a target IPS
 // λ, the cheapest layout whose every stage delivers λ; bisection on λ gives the highest IPS the
-// compute allows, capped where the shared medium's air time per frame runs out. The exact
-// bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
+// compute allows, capped where the coordinator's medium (shared air or switched port) runs out
+// of time per frame. The exact bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
 // where the programme's bound prunes the most. colocate.ts then lets a device take a second role
 // where that frees a board for the bottleneck (a local search, outside the exactness claim).
 import type { PlanObjective } from '../contract/plan';
