@@ -3,14 +3,14 @@
 // layouts with one role per device; beyond, devices are grouped into units, refined device by
 // device afterwards and improved by single-board moves (improve.ts): the heuristic. The programme (search-programme.ts) finds, for a target IPS
 // λ, the cheapest layout whose every stage delivers λ; bisection on λ gives the highest IPS the
-// compute allows, capped where the shared medium's air time per frame runs out. The exact
-// bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
+// compute allows, capped where the coordinator's medium (shared air or switched port) runs out
+// of time per frame. The exact bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
 // where the programme's bound prunes the most. colocate.ts then lets a device take a second role
 // where that frees a board for the bottleneck (a local search, outside the exactness claim).
 import type { PlanObjective } from '../contract/plan';
 import { bytesPerSecOf, type CostModel, type Evaluation, type Layout } from './cost';
 import type { Farm } from './farm';
-import { coarseCuts } from './layers';
+import { coarseCuts, groupedCuts } from './layers';
 import { colocate } from './colocate';
 import { improve } from './improve';
 import { refine } from './refine';
@@ -108,17 +108,28 @@ function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
+/**
+ * Most cuts the grouped programme tries (resnet50 and vgg16 have 20 and 22 coarse cuts and keep
+ * them all; mobilenetv2's 35 are thinned).
+ */
+const GROUPED_CUTS = 22;
 /** Layouts the local search on a grouped plan may evaluate (about 0.45 s on 100 boards). */
 const IMPROVE_EVALUATIONS = 1000;
 
 /**
  * No layout of the model on the farm gives more IPS: not its compute (the programme's bound on
- * every device, boards specialising included), nor the coordinator's shared medium carrying just
- * the frames and results.
+ * every device, boards specialising included), nor the coordinator's medium carrying just the
+ * frames and results: shared, both cross its air; switched, its port carries the larger of the
+ * two (a first stage split in parts only sends more). The bisection starts there, so a farm
+ * whose coordinator caps it tries no target above the cap (mobilenetv2 on
+ * tx2-cpu:47,pi5:53 spent 3.2 s of CPU on such targets, each a hard solve near the compute's end).
  */
 export function upperBoundIps(model: CostModel, farm: Farm): number {
-  const io = model.chain.cutBytes[0]! + model.chain.cutBytes[model.layerCount]!;
-  const air = farm.coordinator.kind === 'shared' ? bytesPerSecOf(farm.coordinator) / io : Infinity;
+  const frame = model.chain.cutBytes[0]!;
+  const result = model.chain.cutBytes[model.layerCount]!;
+  const air =
+    bytesPerSecOf(farm.coordinator) /
+    (farm.coordinator.kind === 'shared' ? frame + result : Math.max(frame, result));
   const kinds = identicalKinds(farm);
   const compute = new Programme(model, farm, kinds, coarseCuts(model.chain), Infinity).boundIps(
     0,
@@ -239,7 +250,8 @@ class Climb {
     }
     // Just past the edge, the compute may allow more while the medium caps it lower (within
     // the tolerance; cheap for the grouped programme only, where every λ is).
-    if (this.method === 'heuristic') yield* this.run('ips', this.hi);
+    // Not when the medium's cap is reached already: nothing gives more.
+    if (this.method === 'heuristic' && this.lo < this.bound) yield* this.run('ips', this.hi);
   }
 
   /** The layouts the objective asks for beyond the fastest, and the alternatives for --top. */
@@ -316,7 +328,13 @@ export function* searchSteps(
   const grouped = new Climb(
     model,
     farm,
-    new Programme(model, farm, groupedKinds(model, farm, maxUnits), cuts, 2),
+    new Programme(
+      model,
+      farm,
+      groupedKinds(model, farm, maxUnits),
+      groupedCuts(model.chain, GROUPED_CUTS),
+      2,
+    ),
     'heuristic',
     opts,
     shared,
