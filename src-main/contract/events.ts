@@ -36,7 +36,11 @@ export const events = {
     recorded: z.number().int(),
     checked: z.number().int().nullable(),
   }),
-  /** A line a run says while it gets ready and runs (its plan, what each board was sent). */
+  /**
+   * A line a command says as it goes: a run getting ready and running (its plan, what each board
+   * was sent; runId null before it has one, or for a whole set), a verification, a report being
+   * written, the paper demo's runs and recognition.
+   */
   'run/say': z.object({ runId: RunId.nullable(), line: z.string() }),
   /** An answered frame's top-5 classes and the page source's counters (a few per second). */
   'run/frame': RunFrame,
@@ -49,8 +53,6 @@ export const events = {
   'models/get-progress': DownloadProgress,
   /** A plan/make search under way, after each step of its programme. */
   'plan/progress': PlanProgress,
-  /** A line `mchair demo`'s paper runs and recognition say as they go (demo/paper). */
-  'demo/say': z.object({ line: z.string() }),
   /** A LAN scan under way: addresses tried so far of the subnet's. */
   'scan/progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;

@@ -77,7 +77,7 @@ export type PaperDemo = z.infer<typeof PaperDemo>;
 
 export const paperDemoCommands = {
   'demo/paper': command(
-    "The paper's experiments on a virtual farm of emulated Pi 3s (each recorded as a run), as a table beside its published figures with an HTML summary, then a photo recognised there by the trained SqueezeNet 1.1; progress comes as demo/say events.",
+    "The paper's experiments on a virtual farm of emulated Pi 3s (each recorded as a run), as a table beside its published figures with an HTML summary, then a photo recognised there by the trained SqueezeNet 1.1; progress comes as run/say events.",
     z
       .object({
         /** Measured seconds per run after warm-up (frames follow from each prediction). */

@@ -180,6 +180,7 @@ function labRooms(opts: CoreOptions, events: EventBus, live: ReadonlyMap<string,
           opts.dataDir,
           (runId) => live.has(runId),
           opts.printPdf ?? (await import('../reports/pdf')).chromiumPdf,
+          events,
         ),
     ),
     ...lazyRoom(

@@ -1,7 +1,7 @@
 // `mchair demo`'s paper runs and kitten recognition (demo/paper): the paper's experiments on the
 // virtual farm (scenarios/paper-demo.ts) as a table beside the published figures, the runs
 // recorded with an HTML summary, then the kitten recognised by the trained SqueezeNet 1.1 across
-// that farm (scenarios/recognitionDemo.ts). Every line they say goes out as a demo/say event.
+// that farm (scenarios/recognitionDemo.ts). Every line they say goes out as a run/say event.
 import { AppError } from '../contract/index';
 import type { PaperDemo } from '../contract/paperDemo';
 import type { Logger } from '../log';
@@ -18,7 +18,7 @@ export function paperDemoHandlers(o: {
   log: Logger;
   events: EventBus;
 }): Pick<Handlers, 'demo/paper'> {
-  const say = (line: string): void => o.events.emit('demo/say', { line });
+  const say = (line: string): void => o.events.emit('run/say', { runId: null, line });
   return {
     'demo/paper': async ({ seconds, repeat, cases }): Promise<PaperDemo> => {
       const started = performance.now();

@@ -22,6 +22,7 @@ import { figureSpec } from '../reports/figure/figures';
 import { renderFigureFile } from '../reports/figure/output';
 import { writeFileAtomic } from '../store/atomic';
 import { readRun, refuseRunElsewhere, runsDir } from '../store/runs';
+import type { EventBus } from '../shared/events';
 import type { Handlers } from './dispatch';
 
 const MIME: Record<ReportFormat, string> = {
@@ -35,6 +36,7 @@ export function reportHandlers(
   dataDir: string,
   isLive: (runId: string) => boolean,
   printPdf: PdfPrinter,
+  events: EventBus,
 ): Pick<
   Handlers,
   | 'run/delete'
@@ -76,6 +78,15 @@ export function reportHandlers(
           `out: a ${req.format.toUpperCase()} ${figure ? 'figure' : 'report'} needs a file to go to`,
         );
       const runs = await loadReportRuns(dataDir, req.runIds);
+      // Said once the runs are read (a bad id is one line alone), and only for a file: without
+      // one the answer is the report itself.
+      if (req.out)
+        events.emit('run/say', {
+          runId: null,
+          line: figure
+            ? `drawing the ${figure} figure as ${req.format}...`
+            : `rendering ${req.format} for ${runs.length} run${runs.length === 1 ? '' : 's'}...`,
+        });
       const bytes =
         'figure' in req
           ? await renderFigureFile(runs, req.figure, req.format, {

@@ -54,7 +54,7 @@ const skeletonText = (r: DemoSkeleton): string =>
 
 /** The paper's runs and the kitten, through the core (demo/paper), its lines as it says them. */
 async function paper(ctx: ActionContext, seconds: number, repeat: number): Promise<PaperDemo> {
-  const off = ctx.core.on('demo/say', (e) => ctx.say(e.line));
+  const off = ctx.core.on('run/say', (e) => ctx.say(e.line));
   try {
     return await ctx.core.call('demo/paper', { seconds, repeat });
   } finally {

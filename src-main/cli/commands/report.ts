@@ -138,12 +138,8 @@ export function registerReport(program: Command): void {
           // The JSON report is a document: --json prints it as it is, not inside {text}.
           return !o.figure && format === 'json' ? (JSON.parse(text) as JsonReport) : { text };
         }
-        ctx.say(
-          o.figure
-            ? `drawing the ${o.figure} figure as ${format}...`
-            : `rendering ${format} for ${runIds.length} run${runIds.length === 1 ? '' : 's'}...`,
-        );
-        const { runs } = await write(resolve(o.out));
+        const off = ctx.core.on('run/say', (e) => ctx.say(e.line));
+        const { runs } = await write(resolve(o.out)).finally(off);
         return o.figure
           ? { out: o.out, format, figure: o.figure, runs }
           : { out: o.out, format, runs };

@@ -1,7 +1,7 @@
 // `mchair demo`'s second part through the core (demo/paper), as the CLI calls it: a quick case on
 // the virtual farm instead of the paper's seven, then the kitten on three of its emulated Pi 3s.
 // The answer goes through the contract's client, which checks it against the command's schema,
-// and every line the demo says arrives as a demo/say event.
+// and every line the demo says arrives as a run/say event.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ describe('demo/paper', () => {
       on: (name, listener) => core.events.on(name, listener),
     });
     const said: string[] = [];
-    const off = client.on('demo/say', (e) => said.push(e.line));
+    const off = client.on('run/say', (e) => said.push(e.line));
     const p = await client.call('demo/paper', {
       seconds: 1,
       cases: [{ model: 'tiny-cnn', boards: 3, plan: 'auto' }],
