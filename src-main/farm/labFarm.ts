@@ -20,7 +20,7 @@ import {
   farmStatus,
   startEmulatedFarm,
   stopFarmProcesses,
-  type DeviceStatus,
+  type BoardStatus,
 } from './virtual';
 
 export const labFarmDir = (dataDir: string): string => join(dataDir, 'farm');
@@ -181,7 +181,7 @@ export async function labFarmStatus(dataDir: string): Promise<{
   up: boolean;
   farmFile: string;
   emulated: boolean;
-  devices: DeviceStatus[];
+  devices: BoardStatus[];
   startedBy: FarmStarter | null;
 }> {
   const file = labFarmFile(dataDir);

@@ -317,7 +317,7 @@ export async function stopFarmProcesses(f: FarmEndpoints): Promise<number> {
   return ours.length;
 }
 
-export interface DeviceStatus {
+export interface BoardStatus {
   id: string;
   profile: string;
   host: string;
@@ -334,7 +334,7 @@ export interface DeviceStatus {
 export async function farmStatus(
   f: FarmEndpoints,
   identity: { tls: TlsMaterial },
-): Promise<DeviceStatus[]> {
+): Promise<BoardStatus[]> {
   return Promise.all(
     f.devices.map(async (d) => {
       const base = { id: d.id, profile: d.profile, host: d.host, port: d.port, pid: d.pid ?? null };

@@ -4,7 +4,7 @@
 // then share that board: cost.ts adds their times and memory up), and offers the board it frees
 // to the bottleneck (refine), while the result ranks better. A local search on top of the
 // programme: it claims no optimum.
-import type { CostModel, DeviceUse, Evaluation, Layout } from './cost';
+import type { CostModel, BoardUse, Evaluation, Layout } from './cost';
 import type { FarmBoard, Farm } from './farm';
 import { refine } from './refine';
 
@@ -27,7 +27,7 @@ function handOver(layout: Layout, from: FarmBoard, to: FarmBoard): Layout {
 }
 
 /** Devices doing the same roles on the same kind of board are interchangeable: one of each. */
-function distinct(uses: readonly DeviceUse[]): DeviceUse[] {
+function distinct(uses: readonly BoardUse[]): BoardUse[] {
   const seen = new Set<string>();
   return [...uses]
     .sort((a, b) => a.utilisation - b.utilisation)

@@ -41,7 +41,7 @@ export interface PartCost {
   readonly peakBytes: number;
 }
 
-export interface DeviceLoad {
+export interface BoardLoad {
   readonly device: FarmBoard;
   readonly stage: number;
   readonly part: number;
@@ -53,10 +53,10 @@ export interface DeviceLoad {
 }
 
 /** A device with a role, all its roles together. */
-export interface DeviceUse {
+export interface BoardUse {
   readonly device: FarmBoard;
   /** Its roles, in stage and part order. */
-  readonly loads: readonly DeviceLoad[];
+  readonly loads: readonly BoardLoad[];
   /** The most plan frames per second it can serve: its roles' times per plan frame add up. */
   readonly capacityIps: number;
   /** Runtime once, every role's weights and activations, and the largest load peak. */
@@ -82,9 +82,9 @@ export interface Evaluation {
   readonly stageIps: readonly number[];
   /** For each stage, its slowest part. */
   readonly stageBottleneckPart: readonly number[];
-  readonly loads: readonly DeviceLoad[];
+  readonly loads: readonly BoardLoad[];
   /** Devices with a role; a `device` bottleneck's index points here. */
-  readonly devices: readonly DeviceUse[];
+  readonly devices: readonly BoardUse[];
   readonly idle: readonly FarmBoard[];
   readonly media: readonly MediumLoad[];
   readonly coordinatorPortIps: number;
@@ -341,7 +341,7 @@ export class CostModel {
 
     const loadOf = layout.map((s, si) =>
       s.parts.map((p, pi) =>
-        p.devices.map((device, k): DeviceLoad => {
+        p.devices.map((device, k): BoardLoad => {
           const cost = partCosts[si]![pi]![k]!;
           const dIps = ips * weights[si]![pi]![k]!;
           return {
@@ -356,7 +356,7 @@ export class CostModel {
       ),
     );
     const loads = loadOf.flat(2);
-    const devices: DeviceUse[] = [...roles].map(([device, rs], i) => {
+    const devices: BoardUse[] = [...roles].map(([device, rs], i) => {
       const own = rs.map(({ si, pi, k }) => loadOf[si]![pi]![k]!);
       const peakBytes = devicePeakBytes(
         device.profile,
@@ -375,7 +375,7 @@ export class CostModel {
 
     const latencySec = latencyOf(layout, farm, partCosts, cutBytes, this.layerCount);
 
-    const perFrame = (f: (l: DeviceLoad) => number) =>
+    const perFrame = (f: (l: BoardLoad) => number) =>
       ips > 0 ? loads.reduce((a, l) => a + f(l), 0) / ips : Infinity;
     return {
       ips,

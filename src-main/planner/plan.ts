@@ -9,7 +9,7 @@ import type {
   PlanStage,
 } from '../contract/plan';
 import { InputError } from '../contract/errors';
-import type { CostModel, DeviceLoad, Evaluation, Layout } from './cost';
+import type { CostModel, BoardLoad, Evaluation, Layout } from './cost';
 import type { FarmBoard, Farm } from './farm';
 import { canSplit } from './layers';
 import { profileSource } from './profile';
@@ -222,7 +222,7 @@ export function toPlan(cost: CostModel, layout: Layout, farm: Farm, opts: PlanOp
     })),
   }));
   const uses = new Map(ev.devices.map((u) => [u.device, u]));
-  const role = (l: DeviceLoad): PlanRole => ({
+  const role = (l: BoardLoad): PlanRole => ({
     stage: `s${l.stage}`,
     part: `s${l.stage}.p${l.part}`,
     ips: l.ips,

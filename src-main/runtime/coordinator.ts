@@ -29,7 +29,7 @@ import type { RunOutcome, RunPhase } from './runTypes';
 
 // What the coordinator's users share with it, kept where other rooms already import them from.
 export { RUN_PHASES } from './runTypes';
-export type { DeviceSummary, RunOutcome, RunPhase } from './runTypes';
+export type { BoardSummary, RunOutcome, RunPhase } from './runTypes';
 import { type MeasuredWindow, RunFigures } from './stats';
 
 export interface CoordinatorOptions {

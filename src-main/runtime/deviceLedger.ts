@@ -4,9 +4,9 @@
 import { type Telemetry } from '../../remote-agent/src/protocol/index';
 import type { DeviceMetrics } from '../contract/index';
 import type { Board } from '../shared/board';
-import type { DeviceSummary } from './runTypes';
+import type { BoardSummary } from './runTypes';
 
-interface DeviceTotals {
+interface BoardTotals {
   frames: number;
   computeMs: number;
   busyMs: number;
@@ -17,7 +17,7 @@ interface DeviceTotals {
 }
 
 export class DeviceLedger {
-  private readonly totals = new Map<string, DeviceTotals>();
+  private readonly totals = new Map<string, BoardTotals>();
   private readonly lastDevice = new Map<string, DeviceMetrics>();
 
   /** A board's latest figures, for a second it did not answer. */
@@ -27,7 +27,7 @@ export class DeviceLedger {
 
   /** Adds one telemetry answer to the board's totals; its figures over that interval. */
   account(a: Board, t: Telemetry): DeviceMetrics {
-    const tot: DeviceTotals = this.totals.get(a.id) ?? {
+    const tot: BoardTotals = this.totals.get(a.id) ?? {
       frames: 0,
       computeMs: 0,
       busyMs: 0,
@@ -65,7 +65,7 @@ export class DeviceLedger {
   }
 
   /** The run's totals for each of `agents`. */
-  summaries(agents: readonly Board[]): DeviceSummary[] {
+  summaries(agents: readonly Board[]): BoardSummary[] {
     return agents.map((a) => {
       const t = this.totals.get(a.id);
       return {

@@ -22,7 +22,7 @@ export interface RunOutcome {
   /** When the first frame went out (performance.now() ms): the origin of the run's seconds. */
   startedAtMs: number;
   latencyMs: { p50: number; p95: number; p99: number };
-  devices: DeviceSummary[];
+  devices: BoardSummary[];
   wallMs: number;
   stopped: boolean;
   /** Agents of the plan that disconnected during the run (the run stopped feeding frames). */
@@ -31,7 +31,7 @@ export interface RunOutcome {
   emulationOverruns: number;
 }
 
-export interface DeviceSummary {
+export interface BoardSummary {
   id: string;
   profile: string | null;
   utilisation: number;
