@@ -1,14 +1,13 @@
 // The handlers behind the Farm view: the inventory's devices (list, add, remove, import, LAN
 // scan, mDNS). Each one calls the owning area's module; the rules (field formats, import file
 // formats, scan bounds) live there. The Models and Plan views' handlers are in models.ts.
-import { resolve } from 'node:path';
 import type { DeviceForm, DeviceRow } from '../contract/lab';
 import type { BoardState } from '../contract/boards';
 import { AppError } from '../contract/errors';
 import { defaultBoardStatesPath, loadBoardStates, saveBoardStates } from '../inventory/boardStates';
 import type { Auth, BoardRecord, BoardRecordInput } from '../inventory/boardRecord';
 import { parseImport, parseJump } from '../inventory/import';
-import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { defaultInventoryPath, Inventory, inventoryPathOf } from '../inventory/inventory';
 import { scanSubnet } from '../inventory/lan-scan';
 import { discoverMdns } from '../inventory/mdns';
 import type { Handlers } from './dispatch';
@@ -116,12 +115,11 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
     editing = next.catch(() => undefined);
     return next;
   };
-  const file = (inventory: string | undefined): string => (inventory ? resolve(inventory) : path);
 
   return {
     'devices/list': async ({ inventory, full }) => {
       const [inv, states] = await Promise.all([
-        Inventory.load(inventory ? resolve(inventory) : path),
+        Inventory.load(inventoryPathOf(dataDir, inventory)),
         loadBoardStates(statesPath),
       ]);
       return {
@@ -130,14 +128,20 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
     },
     'devices/add': async ({ device, replace, inventory }) => ({
       device: deviceRow(
-        await edit((inv) => inv.add(deviceInput(device), { replace }), file(inventory)),
+        await edit(
+          (inv) => inv.add(deviceInput(device), { replace }),
+          inventoryPathOf(dataDir, inventory),
+        ),
         null,
         true,
       ),
     }),
     'devices/remove': async ({ name, inventory }) => {
       if (inventory)
-        return { removed: (await edit((inv) => inv.remove(name), resolve(inventory))).name };
+        return {
+          removed: (await edit((inv) => inv.remove(name), inventoryPathOf(dataDir, inventory)))
+            .name,
+        };
       const removed = (await edit((inv) => inv.remove(name))).name;
       // A board added again under this name is another board until it is read (the states are
       // the data folder's, of its own inventory's boards).
@@ -150,7 +154,10 @@ export function deviceHandlers(dataDir: string, events: EventBus): Pick<Handlers
         throw new AppError('IMPORT_EMPTY', `${fileName} lists no boards`);
       // Every row is checked before any is saved, so a bad line leaves the inventory untouched.
       return {
-        added: await edit((inv) => addAll(inv, fileName, inputs, replace), file(inventory)),
+        added: await edit(
+          (inv) => addAll(inv, fileName, inputs, replace),
+          inventoryPathOf(dataDir, inventory),
+        ),
       };
     },
     'devices/scan': async ({ subnet, port, timeoutMs }) => {

@@ -1,11 +1,10 @@
 // The handlers behind the Models and Plan views: the zoo's and the library's CNNs with their
 // per-layer costs, and plans of them on a farm. The rules (the ONNX reader, the cost model, the
 // planner's search) live in model/ and planner/.
-import { resolve } from 'node:path';
 import type { PlanFarmOrFile, PresetOutcome } from '../contract/lab';
 import { AppError, InputError } from '../contract/errors';
 import { readJsonAs } from '../files/kind';
-import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { Inventory, inventoryPathOf } from '../inventory/inventory';
 import {
   inspectModel,
   isZooName,
@@ -128,9 +127,7 @@ export function modelHandlers(dataDir: string, events: EventBus): Pick<Handlers,
     'plan/make': async (req) => {
       const costs = await costsOf(req.model);
       const planner = plannerModelOf(costs.name, costs);
-      const inventory = await Inventory.load(
-        req.inventory ? resolve(req.inventory) : defaultInventoryPath(dataDir),
-      );
+      const inventory = await Inventory.load(inventoryPathOf(dataDir, req.inventory));
       // Measured profiles where the lab has them; each plan device says where its figures come from.
       const believed = withStoredProfiles(
         await plannerFarm(req.farm, inventory),

@@ -10,7 +10,7 @@ import { AppError } from '../contract/errors';
 import type { ProvisionProgress } from '../contract/provision';
 import { agentBundlePath } from '../farm/local';
 import { defaultBoardStatesPath } from '../inventory/boardStates';
-import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { Inventory, inventoryPathOf } from '../inventory/inventory';
 import { passphraseSecretKey, passwordSecretKey } from '../inventory/boardRecord';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
@@ -46,7 +46,7 @@ export function provisionHandlers(
   const statesPath = defaultBoardStatesPath(dataDir);
   /** The data folder's inventory, or the file the CLI's --inventory names. */
   const inventory = (file?: string): Promise<Inventory> =>
-    Inventory.load(file ? resolve(file) : defaultInventoryPath(dataDir));
+    Inventory.load(inventoryPathOf(dataDir, file));
   const connector = (
     confirmed: readonly string[] = [],
     acceptedOnce: readonly string[] = [],

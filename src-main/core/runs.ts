@@ -13,7 +13,7 @@ import {
 } from '../contract/index';
 import type { RunFarm } from '../contract/liveRun';
 import { labFarmFile, openLabFarm } from '../farm/labFarm';
-import { defaultInventoryPath, Inventory } from '../inventory/inventory';
+import { Inventory, inventoryPathOf } from '../inventory/inventory';
 import type { SecretStore } from '../inventory/secrets';
 import type { Logger } from '../log';
 import type { FrameView } from '../contract/frameWindow';
@@ -34,7 +34,6 @@ import type { Handlers } from './dispatch';
 import { cardedModel, type CardedModel } from '../runtime/recognise';
 import type { OnnxModel } from '../model/onnx';
 import type { RunReport } from '../contract/runReport';
-import { resolve } from 'node:path';
 import type { EventBus } from '../shared/events';
 
 /** The live preview's top-5 comes at most this often: the page redraws it, not every frame. */
@@ -108,9 +107,7 @@ export async function openRunFarm(
   farm: RunFarm,
 ): Promise<{ where: FarmChoice; inventory: Inventory }> {
   const inventory = await Inventory.load(
-    farm.kind === 'inventory' && farm.inventory
-      ? resolve(farm.inventory)
-      : defaultInventoryPath(o.dataDir),
+    inventoryPathOf(o.dataDir, farm.kind === 'inventory' ? farm.inventory : undefined),
   );
   return { where: await farmOf(o, inventory, farm), inventory };
 }

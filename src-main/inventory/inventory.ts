@@ -2,7 +2,7 @@
 // names with --inventory). Loaded and validated whole, changed in memory, written back atomically,
 // under a lock file so concurrent edits never lose one another (see edit()).
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError, describeIssues, InputError } from '../contract/errors';
 import { jsonAs, plainIssues } from '../files/kind';
@@ -37,6 +37,11 @@ export const InventoryFile = z
 
 export function defaultInventoryPath(dataDir: string): string {
   return join(dataDir, 'inventory.json');
+}
+
+/** The inventory a command names (`--inventory FILE`, from where it was started), else the data folder's. */
+export function inventoryPathOf(dataDir: string, file?: string): string {
+  return file ? resolve(file) : defaultInventoryPath(dataDir);
 }
 
 export class Inventory {

@@ -2,10 +2,9 @@
 // --accept-new, and the ending of a command that worked on several boards. They reach the boards
 // through the core, whose terminal asks for SSH secrets and unknown host keys.
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError, type WireError } from '../../contract/index';
-import { defaultInventoryPath, Inventory } from '../../inventory/inventory';
+import { Inventory, inventoryPathOf } from '../../inventory/inventory';
 import type { ActionContext } from '../framework';
 
 /** --inventory FILE, on every command that reads or edits devices. */
@@ -23,7 +22,7 @@ export function withTrustOption(cmd: Command): Command {
 
 export function inventoryPath(ctx: ActionContext): string {
   const file = z.string().min(1).optional().parse(ctx.opts.inventory);
-  return file ? resolve(file) : defaultInventoryPath(ctx.dataDir);
+  return inventoryPathOf(ctx.dataDir, file);
 }
 
 export async function openInventory(ctx: ActionContext): Promise<Inventory> {
