@@ -1,10 +1,11 @@
 // The search: the best layout of a chain CNN over a farm. For farms of up to 12 devices (in up to
 // six kinds) every device is its own unit and the result is the cost model's optimum over its
 // layouts with one role per device; beyond, devices are grouped into units, refined device by
-// device afterwards and improved by single-board moves (improve.ts): the heuristic. The programme (search-programme.ts) finds, for a target IPS
-// λ, the cheapest layout whose every stage delivers λ; bisection on λ gives the highest IPS the
-// compute allows, capped where the coordinator's medium (shared air or switched port) runs out
-// of time per frame. The exact bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
+// device afterwards and improved by single-board moves (improve.ts): the heuristic. The
+// programme (search-programme.ts) finds, for a target IPS λ, the cheapest layout whose every
+// stage delivers λ; bisection on λ gives the highest IPS the compute allows, capped where the
+// coordinator's medium (shared air or switched port) runs out of time per frame. The exact
+// bisection starts where the heuristic got to, so it mostly tries targets near the optimum,
 // where the programme's bound prunes the most. colocate.ts then lets a device take a second role
 // where that frees a board for the bottleneck (a local search, outside the exactness claim).
 import type { PlanObjective } from '../contract/plan';
@@ -90,8 +91,9 @@ const TOLERANCE = 1e-3;
 /**
  * How far under λ a layout the programme found for λ may evaluate, its bottleneck a stage, and
  * still count as reaching it: the programme splits channels in equal shares, the layout in whole
- * channels (a 3-way split of 256 channels), so it may come out a hair slower. Counting that as unreachable stopped the
- * heuristic on alexnet-mc over tx2-cpu:75 at 199 IPS, the exact optimum being 385.
+ * channels (a 3-way split of 256 channels), so it may come out a hair slower. Counting that as
+ * unreachable stopped the heuristic on alexnet-mc over tx2-cpu:75 at 199 IPS, the exact optimum
+ * being 385.
  */
 const ROUNDING = 1e-3;
 const START_TOLERANCE = 0.03;
@@ -344,8 +346,8 @@ export function* searchSteps(
   // Where the exact programme surely finishes, the heuristic only gives it a start: roughly.
   if (!alone) yield* grouped.bisect(undefined, units ? START_TOLERANCE : TOLERANCE);
   // Beyond the exact farms, a farm of few kinds still gets the exact programme, within a budget
-  // of states and CPU (most such farms finish well within it, and then the heuristic's result is the
-  // optimum's); a farm it cannot finish keeps the best layouts found.
+  // of states and CPU (most such farms finish well within it, and then the heuristic's result is
+  // the optimum's); a farm it cannot finish keeps the best layouts found.
   const wide = units || opts.heuristicOnly ? null : exactKinds(farm, Infinity);
   let explorer = grouped;
   if (units || wide) {
