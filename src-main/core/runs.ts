@@ -308,19 +308,19 @@ async function startRun(
  * that fails fails the command, as `mchair run` always did.
  */
 async function runSetToEnd(o: RunsShared, setUp: SetUp, abort: AbortController) {
-  let first: { runId: string; frame: FrameView | null } | null = null;
+  // The first run answers for the set (its id and how the page cuts frames); runRepeated runs
+  // at least once, so it is there when the set ends.
+  const first: { runId?: string; frame?: FrameView | null } = {};
   const { set, runs } = await runRepeated(
     setUp.args.repeat,
     async (place) => {
       const one = await startRun(o, setUp, place, abort);
-      first ??= { runId: one.runId, frame: one.frame };
+      if (first.runId === undefined) Object.assign(first, { runId: one.runId, frame: one.frame });
       return one.report;
     },
     { signal: abort.signal, say: (line) => o.events.emit('run/say', { runId: null, line }) },
   );
-  // runRepeated runs at least once, so the first run has answered.
-  const { runId, frame } = first as unknown as { runId: string; frame: FrameView | null };
-  return { runId, frame, set, reports: runs };
+  return { runId: first.runId!, frame: first.frame ?? null, set, reports: runs };
 }
 
 export function runHandlers(
