@@ -34,7 +34,7 @@ export interface StageOption {
 }
 
 export class StageOptions {
-  private readonly bases = new Map<string, PartBase | null>();
+  private readonly bases = new Map<number, PartBase | null>();
   /**
    * Options by stage (a * cuts + b), then by take index. Arrays, not maps keyed by number: a
    * solve looks options up tens of thousands of times (12 boards of six kinds), and the maps'
@@ -60,17 +60,27 @@ export class StageOptions {
     this.slowest = new Float64Array(kinds.length * cuts.length * cuts.length).fill(NaN);
   }
 
-  /** A unit's part cost before messages, or null when it does not fit the unit's memory. */
-  base(ki: number, a: number, b: number, share: number): PartBase | null {
-    const key = `${ki}:${a}:${b}:${share}`;
+  /**
+   * A unit's cost for one of `parts` equal parts of stage [a, b) before messages, or null when it
+   * does not fit the unit's memory; kept (by number: a string key spelled the share's digits out
+   * on every lookup).
+   */
+  base(ki: number, a: number, b: number, parts: number): PartBase | null {
+    const C = this.cuts.length;
+    const key = ((ki * C + a) * C + b) * (this.mostParts + 1) + parts;
     let c = this.bases.get(key);
     if (c === undefined) {
-      const d = this.kinds[ki]!.rep;
-      const pb = this.model.partBase(d, this.cuts[a]!, this.cuts[b]!, share);
-      c = pb.peakBytes <= d.profile.memory.budgetBytes ? pb : null;
+      c = this.fit(ki, a, b, 1 / parts);
       this.bases.set(key, c);
     }
     return c;
+  }
+
+  /** A unit's cost for a share of stage [a, b) before messages, or null when it does not fit. */
+  private fit(ki: number, a: number, b: number, share: number): PartBase | null {
+    const d = this.kinds[ki]!.rep;
+    const pb = this.model.partBase(d, this.cuts[a]!, this.cuts[b]!, share);
+    return pb.peakBytes <= d.profile.memory.budgetBytes ? pb : null;
   }
 
   period(g: Group, producers: number, consumers: number): PartCost {
@@ -183,7 +193,8 @@ export class StageOptions {
       parts,
       replicated,
       groups: gs,
-      maxIps: 0,
+      // NaN until just below: a 0 here, then a fraction, changed the field's kind under V8.
+      maxIps: NaN,
       atMost: new Float64Array(3 * (this.mostParts + 1)).fill(NaN),
     };
     o.maxIps = this.ips(o, 0, 1, 1, []);
@@ -191,13 +202,20 @@ export class StageOptions {
   }
 
   /** Every way to run stage [a, b) on exactly the units `take` (`takeIndex` is their state index). */
-  of(a: number, b: number, take: readonly number[], takeIndex: number): readonly StageOption[] {
+  of(a: number, b: number, take: Int32Array, takeIndex: number): readonly StageOption[] {
     const stage = a * this.cuts.length + b;
     const byTake = (this.cache[stage] ??= new Array<readonly StageOption[]>(this.states));
-    const hit = byTake[takeIndex];
-    if (hit) return hit;
+    return (byTake[takeIndex] ??= this.make(a, b, take));
+  }
+
+  /**
+   * of()'s options, made once: apart from of() so that V8 does not compile this into every hot
+   * caller (the cold plan's compiler threads spent more CPU than the search itself on such).
+   */
+  private make(a: number, b: number, take: Int32Array): readonly StageOption[] {
     const out: StageOption[] = [];
-    const used = take.flatMap((n, ki) => (n > 0 ? [ki] : []));
+    const used: number[] = [];
+    for (let ki = 0; ki < take.length; ki++) if (take[ki]! > 0) used.push(ki);
     const whole = used.map((ki) => this.base(ki, a, b, 1));
     if (whole.every((x) => x !== null)) {
       out.push(
@@ -216,7 +234,7 @@ export class StageOptions {
         const ki = used[0]!;
         for (let p = 2; p <= Math.min(units, channels); p++) {
           if (units % p !== 0) continue;
-          const base = this.base(ki, a, b, 1 / p);
+          const base = this.base(ki, a, b, p);
           if (base)
             out.push(this.option(p, false, [{ ki, replicas: units / p, share: 1 / p, base }]));
         }
@@ -233,14 +251,13 @@ export class StageOptions {
           ki: u.ki,
           replicas: 1,
           share: u.speed / total,
-          base: this.base(u.ki, a, b, u.speed / total),
+          base: this.fit(u.ki, a, b, u.speed / total),
         }));
         // Every base is non-null here (checked just above), hence the cast.
         if (groups.every((g) => g.base !== null))
           out.push(this.option(units, false, groups as Array<Omit<Group, 'linked'>>));
       }
     }
-    byTake[takeIndex] = out;
     return out;
   }
 }

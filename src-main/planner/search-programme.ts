@@ -49,8 +49,60 @@ export class SearchStopped extends Error {
 }
 
 const NONE: readonly Best[] = [];
+/** Past the last cut: nothing left to cover, for one consumer (the coordinator). */
+const TERMINAL: readonly Best[] = [{ parts: 1, cost: [0, 0], choice: null }];
 /** States visited between two looks at `stop` (a few ms on a long chain such as mobilenetv2). */
 const STOP_EVERY = 256;
+
+/** The solve under way: its target, objective and the states it has answered. */
+interface Solving {
+  readonly objective: PlanObjective;
+  readonly lambda: number;
+  readonly stop: (() => boolean) | undefined;
+  readonly memo: Map<number, readonly Best[]>;
+}
+
+/**
+ * One best() call's working space, by its cut: a solve's recursion only goes on to later cuts, so
+ * each cut has at most one call under way. Typed arrays and methods, not arrays and closures made
+ * per call: a cold plan's solves met them millions of times, and their changing element kinds
+ * sent V8 back to recompile the walk dozens of times (about a third of a fresh plan's CPU).
+ */
+class Frame {
+  /** Units of each kind left. */
+  readonly avail: Int32Array;
+  /** The units of each kind the stage under consideration takes. */
+  readonly take: Int32Array;
+  /** avail less take. */
+  readonly rest: Int32Array;
+  /** Each kind's slowest unit rate on the stage (minimalTakes). */
+  readonly slow: Float64Array;
+  /** What the kinds from k on could add at most (minimalTakes), or each kind's most (everyTake). */
+  readonly most: Float64Array;
+  /** The cheapest cover found so far, by the first stage's part count. */
+  readonly found: Array<Best | null>;
+  /** The state's units left (index), the stage before's parts, and the stage's end cut. */
+  left = 0;
+  producers = 0;
+  cb = 0;
+  last = false;
+  /** Each kind's unit rate on the stage whole. */
+  rate: Float64Array;
+
+  constructor(
+    readonly ci: number,
+    kinds: number,
+    maxParts: number,
+  ) {
+    this.avail = new Int32Array(kinds);
+    this.take = new Int32Array(kinds);
+    this.rest = new Int32Array(kinds);
+    this.slow = new Float64Array(kinds);
+    this.most = new Float64Array(kinds + 1);
+    this.found = new Array<Best | null>(maxParts + 1).fill(null);
+    this.rate = this.slow;
+  }
+}
 
 export class Programme {
   private readonly strides: number[];
@@ -60,7 +112,7 @@ export class Programme {
   /** Per kind, each layer's seconds without spill (the bound's per-layer floor). */
   private readonly floor: Float64Array[];
   /** By stage [a, b) (index a * cuts + b), each kind's unit rate on it whole (compute only). */
-  private readonly rates: ReadonlyArray<readonly number[]>;
+  private readonly rates: readonly Float64Array[];
   /** Per kind, its seconds for the layers from each index to the end. */
   private readonly tail: Float64Array[];
   private readonly work = new Map<number, readonly [number, number]>();
@@ -78,6 +130,11 @@ export class Programme {
   private readonly infeasibleFrom = new Map<number, number>();
   /** States the solves visited so far (progress reads it). */
   visited = 0;
+  private at: Solving | null = null;
+  private readonly frames: Frame[];
+  /** The periods options.ips found for the option at hand (stageCost reads them). */
+  private readonly periods: PartCost[] = [];
+  private readonly maxKindsPerStage: number;
 
   constructor(
     private readonly model: CostModel,
@@ -85,8 +142,11 @@ export class Programme {
     readonly kinds: readonly Kind[],
     private readonly cuts: readonly number[],
     /** The grouped search mixes few kinds in one stage; refine() adds others device by device. */
-    private readonly maxKindsPerStage: number,
+    kindsPerStage: number,
   ) {
+    // A small integer either way (Infinity made the exact programme's field a double where the
+    // grouped one's is not, and V8 recompiled the walks for each).
+    this.maxKindsPerStage = Math.min(kindsPerStage, kinds.length) | 0;
     this.strides = [];
     let s = 1;
     for (const k of kinds) {
@@ -104,7 +164,8 @@ export class Programme {
     });
     const C = cuts.length;
     this.rates = Array.from({ length: C * C }, (_, i) =>
-      kinds.map(
+      Float64Array.from(
+        kinds,
         (k) =>
           k.size /
           model.computeSeconds(
@@ -114,6 +175,7 @@ export class Programme {
           ),
       ),
     );
+    this.frames = cuts.map((_, ci) => new Frame(ci, kinds.length, this.maxParts));
     this.tail = this.floor.map((f) => {
       const t = new Float64Array(f.length + 1);
       for (let i = f.length - 1; i >= 0; i--) t[i] = t[i + 1]! + f[i]!;
@@ -134,7 +196,7 @@ export class Programme {
    * equal (every unit as fast as the fastest kind on each layer) and inverse to each kind's time
    * for the layers left (a kind counts by its speed; only specialising beats it).
    */
-  boundIps(ci: number, avail: readonly number[]): number {
+  boundIps(ci: number, avail: ArrayLike<number>): number {
     let units = 0;
     let rate = 0;
     const from = this.cuts[ci]!;
@@ -151,7 +213,7 @@ export class Programme {
   }
 
   /** Σ over the layers left of min_k t_k, and of min_k t_k / (kind k's time for them all). */
-  private minWork(avail: readonly number[], ci: number): readonly [number, number] {
+  private minWork(avail: ArrayLike<number>, ci: number): readonly [number, number] {
     // Kept by the kinds present (a bit mask; the programme has at most a few kinds).
     let mask = avail.length <= 30 ? 0 : -1;
     for (let k = 0; k < avail.length && mask >= 0; k++) if (avail[k]! > 0) mask |= 1 << k;
@@ -164,11 +226,11 @@ export class Programme {
       for (let i = from; i < this.model.layerCount; i++) {
         let e = Infinity;
         let s = Infinity;
-        avail.forEach((n, k) => {
-          if (n === 0) return;
+        for (let k = 0; k < avail.length; k++) {
+          if (avail[k] === 0) continue;
           e = Math.min(e, this.floor[k]![i]!);
           s = Math.min(s, this.floor[k]![i]! / this.tail[k]![from]!);
-        });
+        }
         equal += e;
         bySpeed += s;
       }
@@ -179,7 +241,7 @@ export class Programme {
   }
 
   /** boundIps for the units of state index `left` (as the solve numbers them), kept. */
-  private boundAt(ci: number, left: number, avail: readonly number[]): number {
+  private boundAt(ci: number, left: number, avail: Int32Array): number {
     const bounds = (this.bounds ??= new Float64Array(this.cuts.length * this.states).fill(NaN));
     const key = ci * this.states + left;
     let b = bounds[key]!;
@@ -266,98 +328,98 @@ export class Programme {
    * then; when it says so the solve throws SearchStopped.
    */
   solve(objective: PlanObjective, lambda: number, stop?: () => boolean): Layout | null {
-    const C = this.cuts.length;
-    const K = this.kinds.length;
-    const memo = new Map<number, readonly Best[]>();
-    const periods: PartCost[] = [];
-    const terminal: readonly Best[] = [{ parts: 1, cost: [0, 0], choice: null }];
-    const maxParts = this.maxParts;
-    // best(ci, left, producers): for each part count of the first stage, the cheapest cover of
-    // the layers from cut ci on with the units `left`, after a stage of `producers` parts.
-    const best = (ci: number, left: number, producers: number): readonly Best[] => {
-      if (ci === C - 1) return terminal;
-      const key = (ci * this.states + left) * maxParts + producers;
-      const hit = memo.get(key);
-      if (hit) return hit;
-      if (lambda >= (this.infeasibleFrom.get(key) ?? Infinity)) return NONE;
-      if (++this.visited % STOP_EVERY === 0 && stop?.()) throw new SearchStopped();
-      const avail = this.kinds.map(
-        (_, ki) => Math.floor(left / this.strides[ki]!) % (this.kinds[ki]!.count + 1),
-      );
-      if (this.boundAt(ci, left, avail) < lambda) return NONE;
-      const byParts = new Map<number, Best>();
-      const take = new Array<number>(K).fill(0);
-      const consider = (cb: number, used: number) => {
-        for (const o of this.options.of(ci, cb, take, used)) {
-          // Too slow even with the fewest messages, or a replica to spare even with the most.
-          if (o.maxIps < lambda || this.options.spareAtMost(o, lambda, producers)) continue;
-          for (const r of best(cb, left - used, o.parts)) {
-            const ips = this.options.ips(o, lambda, producers, r.parts, periods);
-            if (ips < lambda) continue;
-            const sc = this.stageCost(objective, lambda, ci, cb, o, periods, ips);
-            const total: Cost = [sc[0] + r.cost[0], sc[1] + r.cost[1]];
-            const cur = byParts.get(o.parts);
-            if (!cur || less(total, cur.cost)) {
-              byParts.set(o.parts, {
-                parts: o.parts,
-                cost: total,
-                choice: { next: cb, take: [...take], option: o, consumers: r.parts },
-              });
-            }
-          }
-        }
-      };
-      const from = this.cuts[ci]!;
-      const splitEnd = this.model.chain.splitEnd.get(from) ?? from;
-      for (let cb = ci + 1; cb < C; cb++) {
-        const splittable = this.cuts[cb]! <= splitEnd;
-        const rate = this.rates[ci * C + cb]!;
-        // Longer stages only get slower: once every unit left together cannot deliver λ, no
-        // longer stage can either (a split, which can beat that, ends at splitEnd at the latest).
-        const bound = avail.reduce((s, n, k) => s + n * rate[k]!, 0);
-        if (!splittable && bound < lambda) break;
-        if (splittable)
-          this.everyTake(ci, cb, lambda, left, avail, take, (used) => consider(cb, used));
-        else
-          this.minimalTakes(ci, cb, lambda, left, avail, rate, take, (used) => consider(cb, used));
-      }
-      if (byParts.size === 0) {
-        this.infeasibleFrom.set(key, Math.min(lambda, this.infeasibleFrom.get(key) ?? Infinity));
-        return NONE;
-      }
-      const result = [...byParts.values()];
-      memo.set(key, result);
-      return result;
-    };
-    const roots = best(0, this.allUnits, 1);
-    if (roots.length === 0) return null;
-    return this.layoutOf(
-      roots.reduce((x, y) => (less(y.cost, x.cost) ? y : x)),
-      best,
-    );
+    this.at = { objective, lambda, stop, memo: new Map() };
+    try {
+      const roots = this.best(0, this.allUnits, 1);
+      if (roots.length === 0) return null;
+      return this.layoutOf(roots.reduce((x, y) => (less(y.cost, x.cost) ? y : x)));
+    } finally {
+      this.at = null;
+    }
   }
 
   /**
-   * Every non-empty sub-multiset of the units `avail` mixing few enough kinds, into `take`, whose
-   * rest can still cover the layers from cut `cb` at λ.
+   * For each part count of the first stage, the cheapest cover of the layers from cut `ci` on with
+   * the units `left` (a state index), after a stage of `producers` parts, at the solve's λ.
    */
-  private everyTake(
-    ci: number,
-    cb: number,
-    lambda: number,
-    left: number,
-    avail: readonly number[],
-    take: number[],
-    visit: (used: number) => void,
-  ): void {
+  private best(ci: number, left: number, producers: number): readonly Best[] {
+    if (ci === this.cuts.length - 1) return TERMINAL;
+    const at = this.at!;
+    const lambda = at.lambda;
+    const key = (ci * this.states + left) * this.maxParts + producers;
+    const hit = at.memo.get(key);
+    if (hit) return hit;
+    if (lambda >= (this.infeasibleFrom.get(key) ?? Infinity)) return NONE;
+    if (++this.visited % STOP_EVERY === 0 && at.stop?.()) throw new SearchStopped();
+    const f = this.frames[ci]!;
+    for (let k = 0; k < f.avail.length; k++)
+      f.avail[k] = Math.floor(left / this.strides[k]!) % (this.kinds[k]!.count + 1);
+    if (this.boundAt(ci, left, f.avail) < lambda) return NONE;
+    f.left = left;
+    f.producers = producers;
+    f.found.fill(null);
+    const C = this.cuts.length;
+    const splitEnd = this.model.chain.splitEnd.get(this.cuts[ci]!) ?? this.cuts[ci]!;
+    for (let cb = ci + 1; cb < C; cb++) {
+      const splittable = this.cuts[cb]! <= splitEnd;
+      const rate = this.rates[ci * C + cb]!;
+      // Longer stages only get slower: once every unit left together cannot deliver λ, no
+      // longer stage can either (a split, which can beat that, ends at splitEnd at the latest).
+      let bound = 0;
+      for (let k = 0; k < f.avail.length; k++) bound += f.avail[k]! * rate[k]!;
+      if (!splittable && bound < lambda) break;
+      f.cb = cb;
+      f.last = cb === C - 1;
+      if (splittable) this.everyTake(f);
+      else this.minimalTakes(f, rate);
+    }
+    const result = f.found.filter((b): b is Best => b !== null);
+    if (result.length === 0) {
+      this.infeasibleFrom.set(key, Math.min(lambda, this.infeasibleFrom.get(key) ?? Infinity));
+      return NONE;
+    }
+    at.memo.set(key, result);
+    return result;
+  }
+
+  /** The stage [ci, cb) of frame `f` on its units `take` (state index `used`): its options. */
+  private consider(f: Frame, used: number): void {
+    const { objective, lambda } = this.at!;
+    const periods = this.periods;
+    for (const o of this.options.of(f.ci, f.cb, f.take, used)) {
+      // Too slow even with the fewest messages, or a replica to spare even with the most.
+      if (o.maxIps < lambda || this.options.spareAtMost(o, lambda, f.producers)) continue;
+      for (const r of this.best(f.cb, f.left - used, o.parts)) {
+        const ips = this.options.ips(o, lambda, f.producers, r.parts, periods);
+        if (ips < lambda) continue;
+        const sc = this.stageCost(objective, lambda, f.ci, f.cb, o, periods, ips);
+        const total: Cost = [sc[0] + r.cost[0], sc[1] + r.cost[1]];
+        const cur = f.found[o.parts];
+        if (!cur || less(total, cur.cost)) {
+          f.found[o.parts] = {
+            parts: o.parts,
+            cost: total,
+            choice: { next: f.cb, take: Array.from(f.take), option: o, consumers: r.parts },
+          };
+        }
+      }
+    }
+  }
+
+  /**
+   * Every non-empty sub-multiset of the units left mixing few enough kinds, into `f.take`, whose
+   * rest can still cover the layers from cut `f.cb` at λ: each considered.
+   */
+  private everyTake(f: Frame): void {
+    const lambda = this.at!.lambda;
+    const { avail, take, rest, most } = f;
     const K = avail.length;
-    const rest = [...avail];
-    const last = cb === this.cuts.length - 1;
     // No option beats its units' rates without spill: a part of share s takes at least s of the
     // whole stage's time, so the parts together deliver at most what the units do whole.
-    const from = this.cuts[ci]!;
-    const to = this.cuts[cb]!;
-    const most = this.kinds.map((k, i) => k.size / (this.tail[i]![from]! - this.tail[i]![to]!));
+    const from = this.cuts[f.ci]!;
+    const to = this.cuts[f.cb]!;
+    for (let k = 0; k < K; k++)
+      most[k] = this.kinds[k]!.size / (this.tail[k]![from]! - this.tail[k]![to]!);
     take.fill(0);
     for (;;) {
       let ki = 0;
@@ -376,9 +438,9 @@ export class Programme {
       if (
         mixed <= this.maxKindsPerStage &&
         upper * (1 + 1e-9) >= lambda &&
-        (last || this.boundAt(cb, left - used, rest) >= lambda)
+        (f.last || this.boundAt(f.cb, f.left - used, rest) >= lambda)
       )
-        visit(used);
+        this.consider(f, used);
     }
     take.fill(0);
   }
@@ -389,67 +451,61 @@ export class Programme {
    * left for the layers after it. Built kind by kind; a branch stops where no extension can
    * qualify (a bigger take only lowers what is left, and the bound with it).
    */
-  private minimalTakes(
-    ci: number,
-    cb: number,
-    lambda: number,
-    left: number,
-    avail: readonly number[],
-    rate: readonly number[],
-    take: number[],
-    visit: (used: number) => void,
-  ): void {
+  private minimalTakes(f: Frame, rate: Float64Array): void {
+    const { avail, slow, most, rest } = f;
     const K = avail.length;
-    const last = cb === this.cuts.length - 1;
-    const slow = avail.map((n, k) =>
-      n > 0 ? this.options.slowestUnitIps(k, ci, cb, this.maxParts) : 0,
-    );
+    for (let k = 0; k < K; k++) {
+      slow[k] = avail[k]! > 0 ? this.options.slowestUnitIps(k, f.ci, f.cb, this.maxParts) : 0;
+      rest[k] = avail[k]!;
+    }
     // What the kinds from k on could add at most.
-    const most = new Array<number>(K + 1).fill(0);
+    most[K] = 0;
     for (let k = K - 1; k >= 0; k--)
       most[k] = most[k + 1]! + (slow[k]! > 0 ? avail[k]! * rate[k]! : 0);
-    const rest = [...avail];
-    const walk = (
-      k: number,
-      upper: number,
-      sum: number,
-      min: number,
-      mixed: number,
-      used: number,
-    ) => {
-      if (k === K) {
-        if (mixed > 0 && upper >= lambda) visit(used);
-        return;
+    f.rate = rate;
+    this.walk(f, 0, 0, 0, Infinity, 0, 0);
+  }
+
+  /** minimalTakes from kind `k` on, with what the kinds before it give (see there). */
+  private walk(
+    f: Frame,
+    k: number,
+    upper: number,
+    sum: number,
+    min: number,
+    mixed: number,
+    used: number,
+  ): void {
+    const lambda = this.at!.lambda;
+    const { avail, slow, most, rest, take, rate } = f;
+    if (k === avail.length) {
+      if (mixed > 0 && upper >= lambda) this.consider(f, used);
+      return;
+    }
+    const top = slow[k]! > 0 ? avail[k]! : 0;
+    for (let n = 0; n <= top; n++) {
+      const up = upper + n * rate[k]!;
+      take[k] = n;
+      rest[k] = avail[k]! - n;
+      if (up + most[k + 1]! < lambda) continue;
+      if (n === 0) {
+        this.walk(f, k + 1, up, sum, min, mixed, used);
+        continue;
       }
-      const top = slow[k]! > 0 ? avail[k]! : 0;
-      for (let n = 0; n <= top; n++) {
-        const up = upper + n * rate[k]!;
-        take[k] = n;
-        rest[k] = avail[k]! - n;
-        if (up + most[k + 1]! < lambda) continue;
-        if (n === 0) {
-          walk(k + 1, up, sum, min, mixed, used);
-          continue;
-        }
-        const s = sum + n * slow[k]!;
-        const m = Math.min(min, slow[k]!);
-        // A replica to spare, too many kinds, or too little left: so with any more units.
-        if (s - m >= lambda || mixed + 1 > this.maxKindsPerStage) break;
-        const u = used + n * this.strides[k]!;
-        if (!last && this.boundAt(cb, left - u, rest) < lambda) break;
-        walk(k + 1, up, s, m, mixed + 1, u);
-      }
-      take[k] = 0;
-      rest[k] = avail[k]!;
-    };
-    walk(0, 0, 0, Infinity, 0, 0);
+      const s = sum + n * slow[k]!;
+      const m = Math.min(min, slow[k]!);
+      // A replica to spare, too many kinds, or too little left: so with any more units.
+      if (s - m >= lambda || mixed + 1 > this.maxKindsPerStage) break;
+      const u = used + n * this.strides[k]!;
+      if (!f.last && this.boundAt(f.cb, f.left - u, rest) < lambda) break;
+      this.walk(f, k + 1, up, s, m, mixed + 1, u);
+    }
+    take[k] = 0;
+    rest[k] = avail[k]!;
   }
 
   /** The devices behind the programme's choices, from the root down. */
-  private layoutOf(
-    root: Best,
-    best: (ci: number, left: number, producers: number) => readonly Best[],
-  ): Layout {
+  private layoutOf(root: Best): Layout {
     const C = this.cuts.length;
     const pools = this.kinds.map((k) => [...k.devices]);
     const takeUnit = (ki: number): FarmBoard[] => pools[ki]!.splice(0, this.kinds[ki]!.size);
@@ -488,7 +544,7 @@ export class Programme {
       stages.push({ from, to: this.cuts[ch.next]!, parts });
       ch.take.forEach((n, k) => (left -= n * this.strides[k]!));
       if (ch.next === C - 1) break;
-      node = best(ch.next, left, o.parts).find((x) => x.parts === ch.consumers)!;
+      node = this.best(ch.next, left, o.parts).find((x) => x.parts === ch.consumers)!;
       ci = ch.next;
     }
     return stages;
