@@ -14,6 +14,14 @@ export const MeterScopeSchema = z.union([
   z.object({ kind: z.literal('devices'), devices: z.array(z.string()) }),
 ]);
 
+/**
+ * The stretch of the run a meter measured, in seconds from the run's start: from 0 for the meters
+ * the run started with, from its join for a board that joined mid-run (nothing before: it was not
+ * in the run), until the run's end or the meter's last sample when it stopped early.
+ */
+export const Covered = z.object({ fromS: z.number(), toS: z.number() });
+export type Covered = z.infer<typeof Covered>;
+
 export const MeterEnergy = z.object({
   meter: z.string(),
   uri: z.string(),
@@ -38,6 +46,8 @@ export const MeterEnergy = z.object({
       samples: z.number().int(),
     })
     .nullable(),
+  /** The stretch of the run it measured; absent in records made before boards could join. */
+  covered: Covered.optional(),
   /** Over the measured window, at the run's IPS; null without a window or an idle figure. */
   perInferenceJ: PerInferenceJ.nullable(),
   /** Stretches without samples for more than twice the interval, in seconds of the run. */
