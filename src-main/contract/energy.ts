@@ -22,6 +22,11 @@ export const MeterScopeSchema = z.union([
 export const Covered = z.object({ fromS: z.number(), toS: z.number() });
 export type Covered = z.infer<typeof Covered>;
 
+/** The stretch a meter covered when it is only part of a run of `runS` seconds, else null. */
+export function partOfRun(c: Covered | undefined, runS: number): Covered | null {
+  return c && (c.fromS > 0 || c.toS < runS) ? c : null;
+}
+
 export const MeterEnergy = z.object({
   meter: z.string(),
   uri: z.string(),

@@ -2,9 +2,13 @@
 // run notices it in the farm file, probes its agent, and re-plans with it since the planner
 // predicts far more than 5% more IPS; the re-plan loses no frame, and the IPS measured after it
 // rises against the IPS before, as predicted (real agents, real onnxruntime, emulated timing).
+// Its energy is the run's from its chair on: its emulated meter starts at the join (none before),
+// its joules are in the run's total, and the report says which stretch it measured.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RunEnergy } from '../../../src-main/contract/energy';
+import { PowerSummary } from '../../../src-main/power/summary';
 import { chaosFixture, expectSurvived, type ChaosRun } from './chaos-run';
 
 const fx = chaosFixture();
@@ -114,5 +118,55 @@ describe('a board added to the virtual farm mid-run', () => {
     );
     // Measured +117% on a quiet machine; a loaded one still shows far more than +20%.
     expect(after).toBeGreaterThan(1.2 * before);
+
+    await expectJoinedEnergy(dir!, f, report.runId);
   }, 180_000);
 });
+
+/** power.json, run.json's energy and the HTML report count the joined board from its join on. */
+async function expectJoinedEnergy(
+  dir: string,
+  f: ChaosRun['report']['faults'][number],
+  id: string,
+) {
+  const power = PowerSummary.parse(JSON.parse(await readFile(join(dir, 'power.json'), 'utf8')));
+  const pi4 = power.meters.find((x) => x.info.label === 'emulated@pi4-1');
+  expect(pi4, 'a meter for the joined board in power.json').toBeDefined();
+  expect(pi4!.info.emulated).toBe(true);
+  expect(pi4!.idleW).toBe(2.7); // its profile's, exact: there was no idle stretch to measure
+  for (const m of power.meters.filter((x) => x !== pi4)) expect(m.covered!.fromS).toBe(0);
+  // power.json's seconds run from the power session's start, a moment before the first frame the
+  // fault's are timed from: the meter starts after the join was noticed, before its redeploy ended.
+  const { fromS, toS } = pi4!.covered!;
+  const runS = (power.runEndMs - power.runStartMs) / 1000;
+  console.log(
+    `join energy: pi4-1 metered from ${fromS.toFixed(2)} s to ${toS.toFixed(2)} s of ${runS.toFixed(2)} (noticed at ${f.detectedAt.toFixed(2)} s, re-plan ${f.replanMs!.toFixed(0)} ms, redeploy ${f.redeployMs!.toFixed(0)} ms), ${pi4!.run.energyJ.toFixed(1)} J in ${pi4!.run.samples} samples`,
+  );
+  expect(fromS).toBeGreaterThanOrEqual(f.detectedAt);
+  expect(fromS).toBeLessThan(f.detectedAt + (f.replanMs! + f.redeployMs!) / 1000 + 5);
+  expect(toS).toBe(runS);
+  expect(pi4!.run.samples).toBeGreaterThan(2);
+  // No idle joules invented before the join: its samples span what it covered, not the run.
+  expect(pi4!.run.durationS).toBeLessThanOrEqual(toS - fromS + 1e-6);
+  expect(pi4!.run.durationS).toBeLessThan(runS - 1);
+  // At least its idle watts over that stretch: it ran a part.
+  expect(pi4!.run.energyJ).toBeGreaterThan(2.7 * pi4!.run.durationS * 0.99);
+
+  const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { energy: unknown };
+  const energy = RunEnergy.parse(run.energy);
+  expect(energy.basis).toBe('device-meters');
+  const joined = energy.meters.find((m) => m.meter === 'emulated@pi4-1')!;
+  expect(joined.covered).toEqual({ fromS, toS });
+  const others = energy.meters.filter((m) => m !== joined).reduce((s, m) => s + m.energyJ, 0);
+  // Its joules are in the run's: the total is the others' and its own, not the others' alone.
+  expect(energy.wholeRun.energyJ).toBeCloseTo(others + joined.energyJ, 6);
+  expect(energy.wholeRun.energyJ).toBeGreaterThan(others + 0.9 * joined.energyJ);
+  // The window's idle: the two Pi 3s (1.3 W each) and the Pi 4 for its share of the window.
+  expect(energy.perInferenceJ).not.toBeNull();
+  expect(energy.idleW).toBeGreaterThan(2.6);
+  expect(energy.idleW).toBeLessThanOrEqual(2.6 + 2.7 + 1e-9);
+
+  const html = join(dir, 'join-report.html');
+  await fx.bundles.cli(fx.home, 'report', id, '--format', 'html', '--out', html);
+  expect(await readFile(html, 'utf8')).toMatch(/emulated@pi4-1[\s\S]*s of the run only/);
+}
