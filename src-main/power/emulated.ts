@@ -57,12 +57,16 @@ export class EmulatedMeter extends PolledMeter {
   }
 }
 
-/** Follows a run's metrics, so emulated meters draw what each device's utilisation says. */
+/**
+ * Follows a run's metrics, so emulated meters draw what each device's utilisation says. A board
+ * missing from the latest metrics has no part in the plan running (left out, or lost): it idles,
+ * rather than drawing for the rest of the run the load it last had.
+ */
 export class UtilisationTracker {
-  private readonly latest = new Map<string, number>();
+  private latest = new Map<string, number>();
 
   observe(m: RunMetrics): void {
-    for (const d of m.devices) this.latest.set(d.device, d.utilisation);
+    this.latest = new Map(m.devices.map((d) => [d.device, d.utilisation]));
   }
 
   readonly source: UtilisationSource = (device) => this.latest.get(device);

@@ -96,6 +96,11 @@ interface Channel {
   fromMs: number;
   /** When its samples ended before the session stopped (given up, a log read out); else null. */
   endedMs: number | null;
+  /**
+   * Samples stamped earlier are left out: a meter added mid-run may report times before its join
+   * (a log, an agent's own stamps), when its board was not in the run.
+   */
+  keepFromMs: number;
   samples: PowerSample[];
   garbage: number;
   error: string | null;
@@ -144,6 +149,7 @@ async function pump(
         clock: o.clock,
         signal: o.signal,
       })) {
+        if (s.t < ch.keepFromMs) continue;
         ch.samples.push(s);
         o.csv?.add(label, s);
         failures = 0;
@@ -192,14 +198,16 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   // 12 emulated meters, past Node's default of 10 listeners (a leak warning on the terminal).
   const listeners = (meters: number) => setMaxListeners(4 * meters + 10, abort.signal);
   listeners(opts.meters.length);
-  const opened = async (m: SessionMeter, fromMs: number): Promise<Channel> => {
+  // `joinedMs`: when a meter added mid-run joined; the meters the session starts with keep all.
+  const opened = async (m: SessionMeter, joinedMs?: number): Promise<Channel> => {
     const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
     await m.meter.open(intervalMs);
     return {
       meter: m.meter,
       intervalMs,
-      fromMs,
+      fromMs: joinedMs ?? 0,
       endedMs: null,
+      keepFromMs: joinedMs ?? -Infinity,
       samples: [],
       garbage: 0,
       error: null,
@@ -209,7 +217,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   };
   try {
     // The run's start is not known yet: fromMs is set once idle is over.
-    for (const m of opts.meters) channels.push(await opened(m, 0));
+    for (const m of opts.meters) channels.push(await opened(m));
   } catch (e) {
     await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
     throw e;

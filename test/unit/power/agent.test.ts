@@ -122,5 +122,19 @@ describe('EmulatedMeter', () => {
       devices: [{ device: 'tx2', fps: 1, utilisation: 0.25, computeMs: 1, emulated: true }],
     });
     expect((await tx2.read()).w).toBe(7.5);
+    // tx2 lost (no part in the plan now, so no longer in the metrics): it idles from then on.
+    tracker.observe({
+      runId: 'r',
+      t: 2,
+      sent: 2,
+      completed: 2,
+      dropped: 0,
+      ips: 1,
+      latencyP50Ms: 1,
+      latencyP95Ms: 1,
+      devices: [{ device: 'pi-1', fps: 1, utilisation: 1, computeMs: 1, emulated: true }],
+    });
+    expect((await tx2.read()).w).toBe(5);
+    expect((await (meters[0]!.meter as EmulatedMeter).read()).w).toBe(6.5);
   });
 });

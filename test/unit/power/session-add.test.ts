@@ -2,13 +2,13 @@
 // session's clock from its join on and never before, its idle taken as given (an emulated
 // board's profile), its window in power.json, and its joules in the run's total, counted for the
 // share of the measured window it was in the run.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatedBoardMeter, EmulatedMeter } from '../../../src-main/power/emulated';
 import { runningEnergy } from '../../../src-main/power/live';
-import { runEnergy, startPowerSession } from '../../../src-main/power/session';
+import { runEnergy, sessionMeters, startPowerSession } from '../../../src-main/power/session';
 import { PowerSummary } from '../../../src-main/power/summary';
 
 const dirs: string[] = [];
@@ -84,5 +84,37 @@ describe('a power session adding a meter mid-run', () => {
     expect(e.window!.avgW).toBeCloseTo(m1!.window!.avgW + m2!.window!.avgW * share, 9);
     expect(e.window!.avgW).toBeCloseTo(e.window!.energyJ / W, 1);
     expect(e.meters[1]!.perInferenceJ!.total).toBeCloseTo(m2!.window!.energyJ / (10 * W), 1);
+  });
+
+  it('leaves out what an added meter reports from before its join (a log of the whole day)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mchair-power-add-'));
+    dirs.push(dir);
+    // Another tool's log of pi-2's plug, 5 W every 50 ms from the session's start for 10 s.
+    const log = join(dir, 'pi-2.csv');
+    const rows = Array.from({ length: 201 }, (_, i) => `${(i * 0.05).toFixed(2)},5`);
+    await writeFile(log, ['t,w', ...rows].join('\n'));
+    const pi1 = new EmulatedMeter([{ device: 'pi-1', idleW: 1.3, fullW: 6.5 }], () => 0);
+    const session = await startPowerSession({
+      meters: [{ meter: pi1, intervalMs: 20 }],
+      idleSeconds: 0.2,
+    });
+    await pause(500);
+    const before = session.clock.now();
+    const [plug] = sessionMeters([`csv://${log}?device=pi-2`]);
+    await session.add(plug!);
+    const after = session.clock.now();
+    await pause(300);
+    const summary = await session.stop();
+    const m = summary.meters[1]!;
+    expect(m.info.label).toBe(`csv@${log}`);
+    expect(m.idleW).toBeNull(); // a real meter added mid-run: no idle stretch to measure it in
+    const ofRun = (ms: number) => (ms - summary.runStartMs) / 1000;
+    expect(m.covered!.fromS).toBeGreaterThanOrEqual(ofRun(before));
+    expect(m.covered!.fromS).toBeLessThanOrEqual(ofRun(after));
+    // Its first row kept is the first at or after the join: 5 W over the rest of the run only.
+    const runS = ofRun(summary.runEndMs);
+    expect(m.run.durationS).toBeLessThanOrEqual(runS - m.covered!.fromS);
+    expect(m.run.durationS).toBeGreaterThan(runS - m.covered!.fromS - 0.1);
+    expect(m.run.energyJ).toBeCloseTo(5 * m.run.durationS, 6);
   });
 });
