@@ -188,6 +188,44 @@ async function pump(
   }
 }
 
+/** A meter opened as a channel; `joinedMs`: when one added mid-run joined (else it keeps all). */
+async function openChannel(m: SessionMeter, joinedMs?: number): Promise<Channel> {
+  const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
+  await m.meter.open(intervalMs);
+  return {
+    meter: m.meter,
+    intervalMs,
+    // The meters a session starts with join the run at its start, set once idle is over.
+    fromMs: joinedMs ?? 0,
+    endedMs: null,
+    keepFromMs: joinedMs ?? -Infinity,
+    samples: [],
+    garbage: 0,
+    error: null,
+    finished: false,
+    done: Promise.resolve(),
+  };
+}
+
+/** Each meter's idle watts over the idle stretch into `idle`; the error when one has none. */
+function idleOf(
+  channels: readonly Channel[],
+  w: { fromMs: number; toMs: number; idleSeconds: number },
+  idle: Map<string, number | null>,
+): AppError | null {
+  for (const ch of channels) {
+    const during = window(ch.samples, w.fromMs, w.toMs);
+    if (ch.error || during.length === 0)
+      return new AppError(
+        'IDLE_UNMEASURED',
+        ch.error ??
+          `${ch.meter.info.label}: no samples in ${w.idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`,
+      );
+    idle.set(ch.meter.info.label, powerStats(during).avgW);
+  }
+  return null;
+}
+
 export async function startPowerSession(opts: PowerSessionOptions): Promise<PowerSession> {
   const clock = opts.clock ?? monotonicClock();
   const idleSeconds = checkedIdleSeconds(opts);
@@ -198,26 +236,8 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   // 12 emulated meters, past Node's default of 10 listeners (a leak warning on the terminal).
   const listeners = (meters: number) => setMaxListeners(4 * meters + 10, abort.signal);
   listeners(opts.meters.length);
-  // `joinedMs`: when a meter added mid-run joined; the meters the session starts with keep all.
-  const opened = async (m: SessionMeter, joinedMs?: number): Promise<Channel> => {
-    const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
-    await m.meter.open(intervalMs);
-    return {
-      meter: m.meter,
-      intervalMs,
-      fromMs: joinedMs ?? 0,
-      endedMs: null,
-      keepFromMs: joinedMs ?? -Infinity,
-      samples: [],
-      garbage: 0,
-      error: null,
-      finished: false,
-      done: Promise.resolve(),
-    };
-  };
   try {
-    // The run's start is not known yet: fromMs is set once idle is over.
-    for (const m of opts.meters) channels.push(await opened(m));
+    for (const m of opts.meters) channels.push(await openChannel(m));
   } catch (e) {
     await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
     throw e;
@@ -246,18 +266,14 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   };
   if (idleSeconds > 0) {
     await delay(idleSeconds * 1000);
-    const idleEnd = clock.now();
-    for (const ch of channels) {
-      const during = window(ch.samples, idleStart, idleEnd);
-      if (ch.error || during.length === 0) {
-        await closeAll();
-        throw new AppError(
-          'IDLE_UNMEASURED',
-          ch.error ??
-            `${ch.meter.info.label}: no samples in ${idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`,
-        );
-      }
-      idle.set(ch.meter.info.label, powerStats(during).avgW);
+    const unmeasured = idleOf(
+      channels,
+      { fromMs: idleStart, toMs: clock.now(), idleSeconds },
+      idle,
+    );
+    if (unmeasured) {
+      await closeAll();
+      throw unmeasured;
     }
   } else {
     // The given idle watts are the farm's; they belong to one meter only when there is one.
@@ -290,7 +306,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       samples.set(label, []);
       let ch: Channel;
       try {
-        ch = await opened(m, clock.now());
+        ch = await openChannel(m, clock.now());
       } catch (e) {
         samples.delete(label);
         throw e;
