@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatedBoardMeter, EmulatedMeter } from '../../../src-main/power/emulated';
-import { runningEnergy } from '../../../src-main/power/live';
+import { PowerFeed, runningEnergy } from '../../../src-main/power/live';
 import { runEnergy, sessionMeters, startPowerSession } from '../../../src-main/power/session';
 import { PowerSummary } from '../../../src-main/power/summary';
 
@@ -30,7 +30,10 @@ describe('a power session adding a meter mid-run', () => {
       runDir: dir,
     });
     const { clock, runStartMs } = session;
+    // The Run view's feed, made at the run's start as the run makes it.
+    const feed = new PowerFeed(session.meters, runStartMs);
     await pause(600);
+    expect(feed.next(runStartMs).map((m) => m.meter)).toEqual(['emulated@pi-1']);
     const before = clock.now();
     const pi2 = emulatedBoardMeter({ device: 'pi-2', idleW: 2, fullW: 6 }, () => 1, 20);
     await session.add(pi2);
@@ -39,10 +42,17 @@ describe('a power session adding a meter mid-run', () => {
     await session.add(emulatedBoardMeter({ device: 'pi-2', idleW: 2, fullW: 6 }, () => 1, 20));
     expect(session.meters.map((m) => m.info.label)).toEqual(['emulated@pi-1', 'emulated@pi-2']);
     await pause(600);
-    // The live figures take it in while the run goes (the Run view's stream reads this list).
+    // The live figures take it in while the run goes: the Run view's stream gets its samples,
+    // from its join on.
+    const fed = feed.next(runStartMs).find((m) => m.meter === 'emulated@pi-2');
+    expect(fed!.samples.length).toBeGreaterThan(5);
+    expect(fed!.samples[0]![0]).toBeGreaterThanOrEqual((before - runStartMs) / 1000);
+    expect(fed!.samples[0]![1]).toBe(6);
     const liveWindow = { fromMs: runStartMs + 100, toMs: clock.now(), frames: 10, ips: 10 };
     const live = runningEnergy(session.meters, null, liveWindow);
-    expect(live).not.toBeNull();
+    // pi-1's 3.9 W and pi-2's 6 W for the part of the window since its join (about half).
+    expect(live!.avgW).toBeGreaterThan(3.9 + 6 * 0.3);
+    expect(live!.avgW).toBeLessThan(3.9 + 6 * 0.7);
 
     const measured = { fromMs: runStartMs + 100, toMs: clock.now() };
     const summary = await session.stop(measured);
