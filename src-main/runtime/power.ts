@@ -24,6 +24,7 @@ import {
   startPowerSession,
   UtilisationTracker,
   type PowerSession,
+  type SessionMeter,
 } from '../power/index';
 import type { Coordinator } from './coordinator';
 import type { MeasuredWindow } from './stats';
@@ -66,6 +67,8 @@ export function runPower(
   });
   const devices = ctx.farm.devices.map(asEmulated);
   const { given, waiting } = heldBack(flagged, ctx.farm);
+  for (const [device, uris] of waiting)
+    ctx.log.info({ device, meters: uris }, 'meters wait for their board to join the run');
   const emulatedOnly = given.meter.length === 0 && ctx.emulated;
   const deps = {
     agents: async (device: string) => {
@@ -89,7 +92,6 @@ export function runPower(
     },
   );
   let session: PowerSession | null = null;
-  let adding: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let flush: (() => void) | null = null;
   // The coordinator times frames by performance.now(); the session by its own clock.
@@ -127,26 +129,31 @@ export function runPower(
     join: (board) => {
       const s = session;
       if (!s) return;
-      const ms = given.meterInterval === undefined ? undefined : given.meterInterval * 1000;
-      const meters = emulatedOnly
-        ? [emulatedBoardMeter(asEmulated(board), tracker.source)]
-        : sessionMeters(waiting.get(board.id) ?? [], ms, deps);
+      const not = (label: string, err: Error) =>
+        ctx.log.warn(
+          { device: board.id, meter: label, err: err.message },
+          'joined board not metered',
+        );
+      let meters: SessionMeter[];
+      try {
+        const ms = given.meterInterval === undefined ? undefined : given.meterInterval * 1000;
+        meters = emulatedOnly
+          ? [emulatedBoardMeter(asEmulated(board), tracker.source)]
+          : sessionMeters(waiting.get(board.id) ?? [], ms, deps);
+      } catch (err) {
+        // The join's re-plan goes on whatever its meter does.
+        not(board.id, err as Error);
+        return;
+      }
+      // A meter still opening when the run ends is closed by the session, never measured.
       for (const m of meters)
-        adding = adding.then(() =>
-          s.add(m).then(
-            () =>
-              ctx.log.info({ device: board.id, meter: m.meter.info.label }, 'joined board metered'),
-            (err: Error) =>
-              ctx.log.warn(
-                { device: board.id, meter: m.meter.info.label, err: err.message },
-                'joined board not metered',
-              ),
-          ),
+        s.add(m).then(
+          () =>
+            ctx.log.info({ device: board.id, meter: m.meter.info.label }, 'joined board metered'),
+          (err: Error) => not(m.meter.info.label, err),
         );
     },
     finish: async (measured, inferences) => {
-      // A join's meter opening now is measured to the end like the others.
-      await adding;
       const s = session;
       session = null;
       if (timer) clearInterval(timer);
