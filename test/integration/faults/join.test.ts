@@ -220,6 +220,9 @@ async function expectJoinedEnergy(dir: string, f: Fault, id: string, want: Joine
   const joined = energy.meters.find((m) => m.meter === want.label)!;
   expect(joined.covered).toEqual({ fromS, toS });
   const others = energy.meters.filter((m) => m !== joined).reduce((s, m) => s + m.energyJ, 0);
+  console.log(
+    `join energy: whole run ${energy.wholeRun.energyJ.toFixed(1)} J (${others.toFixed(1)} J without ${want.label}), window idle ${energy.idleW.toFixed(2)} W, total ${energy.perInferenceJ!.total.toFixed(3)} J/inference`,
+  );
   // Its joules are in the run's: the total is the others' and its own, not the others' alone.
   expect(energy.wholeRun.energyJ).toBeCloseTo(others + joined.energyJ, 6);
   expect(energy.wholeRun.energyJ).toBeGreaterThan(others + 0.9 * joined.energyJ);
