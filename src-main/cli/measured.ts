@@ -1,7 +1,7 @@
 // The figures a run measured, as `mchair run` and `mchair runs show` print them: IPS and energy
 // per inference over the measured window (or why there is none), and the whole run's energy
 // under its own name. Both print the run's record as it is, so the numbers are run.json's.
-import type { RunEnergy } from '../contract/energy';
+import { partOfRun, type RunEnergy } from '../contract/energy';
 import type { RunWindow } from '../contract/run';
 
 const fmt = (v: number | null | undefined, digits = 2) =>
@@ -32,5 +32,13 @@ export function measuredLines(r: {
     lines.push(
       `whole run energy    ${fmt(e.wholeRun.energyJ, 1)} J over ${fmt(e.wholeRun.seconds, 1)} s (deploy, warm-up and fill included), ${e.wholeRun.inferences} inferences${e.emulated ? ' (emulated)' : ''}`,
     );
+  // A board that joined mid-run (or a meter that stopped early): its joules are the stretch it had.
+  for (const m of e?.meters ?? []) {
+    const c = partOfRun(m.covered, e?.wholeRun.seconds ?? 0);
+    if (c)
+      lines.push(
+        `  ${m.meter} measured ${fmt(c.fromS, 1)}-${fmt(c.toS, 1)} s of the run only: ${fmt(m.energyJ, 1)} J`,
+      );
+  }
   return lines;
 }

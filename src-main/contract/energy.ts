@@ -14,6 +14,19 @@ export const MeterScopeSchema = z.union([
   z.object({ kind: z.literal('devices'), devices: z.array(z.string()) }),
 ]);
 
+/**
+ * The stretch of the run a meter measured, in seconds from the run's start: from 0 for the meters
+ * the run started with, from its join for a board that joined mid-run (nothing before: it was not
+ * in the run), until the run's end or the meter's last sample when it stopped early.
+ */
+export const Covered = z.object({ fromS: z.number(), toS: z.number() });
+export type Covered = z.infer<typeof Covered>;
+
+/** The stretch a meter covered when it is only part of a run of `runS` seconds, else null. */
+export function partOfRun(c: Covered | undefined, runS: number): Covered | null {
+  return c && (c.fromS > 0 || c.toS < runS) ? c : null;
+}
+
 export const MeterEnergy = z.object({
   meter: z.string(),
   uri: z.string(),
@@ -38,6 +51,8 @@ export const MeterEnergy = z.object({
       samples: z.number().int(),
     })
     .nullable(),
+  /** The stretch of the run it measured; absent in records made before boards could join. */
+  covered: Covered.optional(),
   /** Over the measured window, at the run's IPS; null without a window or an idle figure. */
   perInferenceJ: PerInferenceJ.nullable(),
   /** Stretches without samples for more than twice the interval, in seconds of the run. */

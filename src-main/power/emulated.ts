@@ -57,22 +57,41 @@ export class EmulatedMeter extends PolledMeter {
   }
 }
 
-/** Follows a run's metrics, so emulated meters draw what each device's utilisation says. */
+/**
+ * Follows a run's metrics, so emulated meters draw what each device's utilisation says. A board
+ * missing from the latest metrics has no part in the plan running (left out, or lost): it idles,
+ * rather than drawing for the rest of the run the load it last had.
+ */
 export class UtilisationTracker {
-  private readonly latest = new Map<string, number>();
+  private latest = new Map<string, number>();
 
   observe(m: RunMetrics): void {
-    for (const d of m.devices) this.latest.set(d.device, d.utilisation);
+    this.latest = new Map(m.devices.map((d) => [d.device, d.utilisation]));
   }
 
   readonly source: UtilisationSource = (device) => this.latest.get(device);
+}
+
+/** How often an emulated board's meter reads its watts. */
+const EMULATED_INTERVAL_MS = 250;
+
+/**
+ * A board's emulated meter; its idle watts are its profile's, exact, so a board that joins a run
+ * mid-way (no idle stretch to measure) has them too.
+ */
+export function emulatedBoardMeter(
+  d: EmulatedDevice,
+  utilisation: UtilisationSource,
+  intervalMs = EMULATED_INTERVAL_MS,
+): SessionMeter {
+  return { meter: new EmulatedMeter([d], utilisation), intervalMs, idleW: d.idleW };
 }
 
 /** One emulated meter per device, so an emulated farm has per-device figures like a metered one. */
 export function emulatedFarmMeters(
   devices: readonly EmulatedDevice[],
   utilisation: UtilisationSource,
-  intervalMs = 250,
+  intervalMs = EMULATED_INTERVAL_MS,
 ): SessionMeter[] {
-  return devices.map((d) => ({ meter: new EmulatedMeter([d], utilisation), intervalMs }));
+  return devices.map((d) => emulatedBoardMeter(d, utilisation, intervalMs));
 }

@@ -9,6 +9,7 @@
 //   });
 //   const power = opts && (await startPowerSession(opts)); // measures idle first, then samples
 //   ... run; on each RunMetrics tracker.observe(m)
+//   power.add(emulatedBoardMeter(board, tracker.source))  // a board that joined: measured from now
 //   const energy = power && runEnergy(await power.stop(), completed);  // power.csv, power.json written
 //   recorder.finish(state, { ..., energy: energy ?? undefined });      // run.json gains "energy"
 // Boards answer for their own rails with findRailsSource/readBoardRails (board.ts).
@@ -16,6 +17,7 @@ export { AgentMeter, type AgentConnector, type AgentPowerLink } from './agent';
 export { monotonicClock, type Clock } from './clock';
 export {
   EmulatedMeter,
+  emulatedBoardMeter,
   emulatedFarmMeters,
   emulatedWatts,
   UtilisationTracker,
@@ -33,7 +35,14 @@ export {
   type PowerStats,
 } from './energy';
 export { resolveInterval, type Meter, type MeterInfo, type MeterScope } from './meter';
-export { PowerFeed, runningEnergy, type LiveMeter, type LiveWindow } from './live';
+export {
+  farmWindow,
+  PowerFeed,
+  runningEnergy,
+  shareOfWindow,
+  type LiveMeter,
+  type LiveWindow,
+} from './live';
 export { meterFor, type MeterDeps } from './open';
 export { PowerFlags, powerSessionFrom, withPowerOptions } from './options';
 export { parsePowerCsv } from './powercsv';

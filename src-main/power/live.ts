@@ -24,6 +24,57 @@ export interface LiveMeter {
   info: Pick<MeterInfo, 'label' | 'scope' | 'emulated'>;
   idleW: number | null;
   samples: readonly PowerSample[];
+  /** When it joined the run (a board that joined mid-run); absent: there from the run's start. */
+  fromMs?: number;
+}
+
+/**
+ * The share of a window (ms) a meter was in the run for: 1 for one there before it opened, the
+ * part after its join for a board that joined mid-way, 0 for one that joined after it closed.
+ */
+export function shareOfWindow(
+  fromMs: number | undefined,
+  w: { fromMs: number; toMs: number },
+): number {
+  const span = w.toMs - w.fromMs;
+  if (fromMs === undefined || fromMs <= w.fromMs || !(span > 0)) return 1;
+  return Math.min(1, Math.max(0, (w.toMs - fromMs) / span));
+}
+
+/** A basis meter's figures inside the window, with the time it joined the run (see LiveMeter). */
+export interface WindowPart {
+  avgW: number;
+  samples: number;
+  idleW: number | null;
+  fromMs?: number;
+}
+
+/**
+ * The farm's average and idle watts over a window from its basis meters' own figures there, each
+ * counted for the share of the window it was in the run: a board that joined part-way draws for
+ * the run, idle included, only from its join (its joules over the whole window's seconds). Null
+ * while a meter there from the window's start lacks two samples in it; a board that joined lately
+ * counts once it has two. The farm's idle is the user's given idle watts when there are some.
+ */
+export function farmWindow(
+  parts: readonly WindowPart[],
+  w: { fromMs: number; toMs: number },
+  idleGivenW: number | null,
+): { avgW: number; idleW: number } | null {
+  let avgW = 0;
+  let idleW = 0;
+  let counted = 0;
+  for (const p of parts) {
+    const share = shareOfWindow(p.fromMs, w);
+    if (p.samples < 2) {
+      if (share === 1) return null;
+      continue;
+    }
+    avgW += p.avgW * share;
+    idleW += (p.idleW ?? 0) * share;
+    counted++;
+  }
+  return counted === 0 ? null : { avgW, idleW: idleGivenW ?? idleW };
 }
 
 /** The measured window so far, on the power session's clock (ms). */
@@ -44,10 +95,18 @@ export function runningEnergy(
   const { basis } = energyBasis(
     meters.filter((m) => m.samples.length > 1).map((m) => ({ ...m, ...m.info })),
   );
-  const inWindow = basis.map((m) => powerStats(window(m.samples, measured.fromMs, measured.toMs)));
-  if (inWindow.length === 0 || inWindow.some((w) => w.samples < 2)) return null;
-  const idleW = idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0);
-  const avgW = inWindow.reduce((s, w) => s + w.avgW, 0);
+  if (basis.length === 0) return null;
+  const farm = farmWindow(
+    basis.map((m) => ({
+      ...powerStats(window(m.samples, measured.fromMs, measured.toMs)),
+      idleW: m.idleW,
+      fromMs: m.fromMs,
+    })),
+    measured,
+    idleGivenW,
+  );
+  if (!farm) return null;
+  const { avgW, idleW } = farm;
   return {
     seconds: (measured.toMs - measured.fromMs) / 1000,
     frames: measured.frames,

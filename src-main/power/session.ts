@@ -12,12 +12,12 @@ import { writeFileAtomic } from '../store/atomic';
 import type { Logger } from '../log';
 import { monotonicClock, sleep, type Clock } from './clock';
 import { findGaps, perInference, powerStats, window } from './energy';
-import { energyBasis, type LiveMeter } from './live';
+import { energyBasis, farmWindow, shareOfWindow, type LiveMeter } from './live';
 import { resolveInterval, type Meter } from './meter';
 import { meterFor, type MeterDeps } from './open';
 import { PowerCsvWriter } from './powercsv';
 import { MeterGarbageError, type PowerSample } from './sample';
-import type { PowerSummary } from './summary';
+import type { MeterPower, PowerSummary } from './summary';
 import { parseMeterUri } from './uri';
 
 export type { MeterPower, PowerSummary } from './summary';
@@ -30,6 +30,11 @@ export interface SessionMeter {
   meter: Meter;
   /** Interval asked of this meter; its instrument's default when absent. */
   intervalMs?: number;
+  /**
+   * Its idle watts when known without measuring them (an emulated board's profile). A meter added
+   * mid-run has no idle stretch to measure: without this its idle is unknown (null).
+   */
+  idleW?: number;
 }
 
 export interface PowerSessionOptions {
@@ -52,10 +57,19 @@ export interface PowerSession {
   readonly idle: ReadonlyMap<string, number | null>;
   /** Samples so far, per meter label (for live charts). */
   readonly samples: ReadonlyMap<string, readonly PowerSample[]>;
-  /** Every meter with its idle watts and its samples so far (the arrays grow as they arrive). */
+  /**
+   * Every meter with its idle watts and its samples so far (the arrays grow as they arrive, and
+   * the list as meters are added).
+   */
   readonly meters: readonly (LiveMeter & { intervalMs: number })[];
   /** The farm's idle watts as the user gave them, else null. */
   readonly idleGivenW: number | null;
+  /**
+   * Measures one more meter from now on (a board that joined the run): it has no sample before
+   * now and its idle is its SessionMeter.idleW, else unknown. A label measured already, or a
+   * session stopping, adds nothing; a meter that cannot be opened rejects, the others go on.
+   */
+  add(m: SessionMeter): Promise<void>;
   /** Stops every meter; `measured` is the run's measured window on this session's clock. */
   stop(measured?: { fromMs: number; toMs: number } | null): Promise<PowerSummary>;
 }
@@ -78,6 +92,15 @@ export function sessionMeters(
 interface Channel {
   meter: Meter;
   intervalMs: number;
+  /** When it joined the session's run (the run's start for the meters it started with). */
+  fromMs: number;
+  /** When its samples ended before the session stopped (given up, a log read out); else null. */
+  endedMs: number | null;
+  /**
+   * Samples stamped earlier are left out: a meter added mid-run may report times before its join
+   * (a log, an agent's own stamps), when its board was not in the run.
+   */
+  keepFromMs: number;
   samples: PowerSample[];
   garbage: number;
   error: string | null;
@@ -126,6 +149,7 @@ async function pump(
         clock: o.clock,
         signal: o.signal,
       })) {
+        if (s.t < ch.keepFromMs) continue;
         ch.samples.push(s);
         o.csv?.add(label, s);
         failures = 0;
@@ -164,6 +188,44 @@ async function pump(
   }
 }
 
+/** A meter opened as a channel; `joinedMs`: when one added mid-run joined (else it keeps all). */
+async function openChannel(m: SessionMeter, joinedMs?: number): Promise<Channel> {
+  const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
+  await m.meter.open(intervalMs);
+  return {
+    meter: m.meter,
+    intervalMs,
+    // The meters a session starts with join the run at its start, set once idle is over.
+    fromMs: joinedMs ?? 0,
+    endedMs: null,
+    keepFromMs: joinedMs ?? -Infinity,
+    samples: [],
+    garbage: 0,
+    error: null,
+    finished: false,
+    done: Promise.resolve(),
+  };
+}
+
+/** Each meter's idle watts over the idle stretch into `idle`; the error when one has none. */
+function idleOf(
+  channels: readonly Channel[],
+  w: { fromMs: number; toMs: number; idleSeconds: number },
+  idle: Map<string, number | null>,
+): AppError | null {
+  for (const ch of channels) {
+    const during = window(ch.samples, w.fromMs, w.toMs);
+    if (ch.error || during.length === 0)
+      return new AppError(
+        'IDLE_UNMEASURED',
+        ch.error ??
+          `${ch.meter.info.label}: no samples in ${w.idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`,
+      );
+    idle.set(ch.meter.info.label, powerStats(during).avgW);
+  }
+  return null;
+}
+
 export async function startPowerSession(opts: PowerSessionOptions): Promise<PowerSession> {
   const clock = opts.clock ?? monotonicClock();
   const idleSeconds = checkedIdleSeconds(opts);
@@ -172,21 +234,10 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   const abort = new AbortController();
   // Every meter's sampling loop and sleep listens to this one signal: a farm of 12 boards has
   // 12 emulated meters, past Node's default of 10 listeners (a leak warning on the terminal).
-  setMaxListeners(4 * opts.meters.length + 10, abort.signal);
+  const listeners = (meters: number) => setMaxListeners(4 * meters + 10, abort.signal);
+  listeners(opts.meters.length);
   try {
-    for (const m of opts.meters) {
-      const intervalMs = resolveInterval(m.meter.info, m.intervalMs);
-      await m.meter.open(intervalMs);
-      channels.push({
-        meter: m.meter,
-        intervalMs,
-        samples: [],
-        garbage: 0,
-        error: null,
-        finished: false,
-        done: Promise.resolve(),
-      });
-    }
+    for (const m of opts.meters) channels.push(await openChannel(m));
   } catch (e) {
     await Promise.all(opts.meters.map((m) => m.meter.close().catch(() => undefined)));
     throw e;
@@ -196,7 +247,15 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
 
   const idleStart = clock.now();
   const pumping = { clock, signal: abort.signal, csv, log };
-  for (const ch of channels) ch.done = pump(ch, pumping).finally(() => (ch.finished = true));
+  const sample = (ch: Channel): void => {
+    ch.done = pump(ch, pumping).finally(() => {
+      ch.finished = true;
+      // A meter that ended before the run did (given up, a log read to its end) covered the run
+      // until its last sample.
+      if (!abort.signal.aborted) ch.endedMs = ch.samples[ch.samples.length - 1]?.t ?? clock.now();
+    });
+  };
+  for (const ch of channels) sample(ch);
 
   const idle = new Map<string, number | null>();
   const closeAll = async (): Promise<void> => {
@@ -207,18 +266,14 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
   };
   if (idleSeconds > 0) {
     await delay(idleSeconds * 1000);
-    const idleEnd = clock.now();
-    for (const ch of channels) {
-      const during = window(ch.samples, idleStart, idleEnd);
-      if (ch.error || during.length === 0) {
-        await closeAll();
-        throw new AppError(
-          'IDLE_UNMEASURED',
-          ch.error ??
-            `${ch.meter.info.label}: no samples in ${idleSeconds} s of idle; lengthen --idle-seconds or give --idle-watts`,
-        );
-      }
-      idle.set(ch.meter.info.label, powerStats(during).avgW);
+    const unmeasured = idleOf(
+      channels,
+      { fromMs: idleStart, toMs: clock.now(), idleSeconds },
+      idle,
+    );
+    if (unmeasured) {
+      await closeAll();
+      throw unmeasured;
     }
   } else {
     // The given idle watts are the farm's; they belong to one meter only when there is one.
@@ -226,19 +281,48 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
       idle.set(ch.meter.info.label, channels.length === 1 ? (opts.idleWatts ?? null) : null);
   }
   const runStartMs = clock.now();
+  for (const ch of channels) ch.fromMs = runStartMs;
 
+  const samples = new Map(channels.map((c) => [c.meter.info.label, c.samples]));
+  const live = (c: Channel) => ({
+    info: c.meter.info,
+    idleW: idle.get(c.meter.info.label) ?? null,
+    samples: c.samples,
+    intervalMs: c.intervalMs,
+    fromMs: c.fromMs,
+  });
+  const meters = channels.map(live);
   return {
     clock,
     runStartMs,
     idle,
-    samples: new Map(channels.map((c) => [c.meter.info.label, c.samples])),
-    meters: channels.map((c) => ({
-      info: c.meter.info,
-      idleW: idle.get(c.meter.info.label) ?? null,
-      samples: c.samples,
-      intervalMs: c.intervalMs,
-    })),
+    samples,
+    meters,
     idleGivenW: opts.idleWatts ?? null,
+    async add(m) {
+      const label = m.meter.info.label;
+      if (abort.signal.aborted || samples.has(label)) return;
+      // Held before the open, so a second add of the same label while this one opens adds nothing.
+      samples.set(label, []);
+      let ch: Channel;
+      try {
+        ch = await openChannel(m, clock.now());
+      } catch (e) {
+        samples.delete(label);
+        throw e;
+      }
+      // The session stopped while the meter opened: it would never be closed.
+      if (abort.signal.aborted) {
+        await m.meter.close().catch(() => undefined);
+        return;
+      }
+      ch.samples = samples.get(label) as PowerSample[];
+      idle.set(label, m.idleW ?? null);
+      channels.push(ch);
+      listeners(channels.length);
+      meters.push(live(ch));
+      sample(ch);
+    },
     async stop(measured = null): Promise<PowerSummary> {
       const runEndMs = clock.now();
       // Wait for one sample past the end on every live meter, so the run's last stretch is
@@ -259,25 +343,7 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
         window: measured,
         idleSeconds,
         idleGivenW: opts.idleWatts ?? null,
-        meters: channels.map((ch) => {
-          const run = window(ch.samples, runStartMs, runEndMs);
-          const { uri, kind, label, scope, emulated } = ch.meter.info;
-          return {
-            info: { uri, kind, label, scope, emulated },
-            intervalMs: ch.intervalMs,
-            idleW: idle.get(label) ?? null,
-            run: powerStats(run),
-            window: measured
-              ? powerStats(window(ch.samples, measured.fromMs, measured.toMs))
-              : null,
-            gaps: findGaps(run, ch.intervalMs).map((g) => ({
-              fromS: g.fromS - runStartMs / 1000,
-              toS: g.toS - runStartMs / 1000,
-            })),
-            garbage: ch.garbage,
-            error: ch.error,
-          };
-        }),
+        meters: channels.map((ch) => meterPower(ch, idle, { runStartMs, runEndMs, measured })),
       };
       if (opts.runDir)
         await writeFileAtomic(
@@ -286,6 +352,34 @@ export async function startPowerSession(opts: PowerSessionOptions): Promise<Powe
         );
       return summary;
     },
+  };
+}
+
+/** One meter's part of power.json: its run, its measured window, and the stretch it covered. */
+function meterPower(
+  ch: Channel,
+  idle: ReadonlyMap<string, number | null>,
+  o: { runStartMs: number; runEndMs: number; measured: { fromMs: number; toMs: number } | null },
+): MeterPower {
+  const run = window(ch.samples, o.runStartMs, o.runEndMs);
+  const { uri, kind, label, scope, emulated } = ch.meter.info;
+  const ofRun = (ms: number) => (ms - o.runStartMs) / 1000;
+  return {
+    info: { uri, kind, label, scope, emulated },
+    intervalMs: ch.intervalMs,
+    idleW: idle.get(label) ?? null,
+    run: powerStats(run),
+    window: o.measured ? powerStats(window(ch.samples, o.measured.fromMs, o.measured.toMs)) : null,
+    covered: {
+      fromS: ofRun(ch.fromMs),
+      toS: ofRun(Math.max(ch.fromMs, Math.min(ch.endedMs ?? o.runEndMs, o.runEndMs))),
+    },
+    gaps: findGaps(run, ch.intervalMs).map((g) => ({
+      fromS: g.fromS - o.runStartMs / 1000,
+      toS: g.toS - o.runStartMs / 1000,
+    })),
+    garbage: ch.garbage,
+    error: ch.error,
   };
 }
 
@@ -302,10 +396,14 @@ export function runEnergy(
   inferences: number,
 ): RunEnergy {
   const durationS = (summary.runEndMs - summary.runStartMs) / 1000;
-  const inWindow = (m: { window: PowerSummary['meters'][number]['window'] }) =>
-    measured && m.window && m.window.samples > 1 ? m.window : null;
+  const win = measured && summary.window;
+  // Session-clock ms a meter joined the run; records from before joins had every meter from 0.
+  const joinedMs = (m: { covered?: { fromS: number } | undefined }) =>
+    summary.runStartMs + (m.covered?.fromS ?? 0) * 1000;
   const meters: MeterEnergy[] = summary.meters.map((m) => {
-    const w = inWindow(m);
+    const w = measured && m.window && m.window.samples > 1 ? m.window : null;
+    // A board that joined part-way answers for its joules in the window, over all its inferences.
+    const share = win ? shareOfWindow(joinedMs(m), win) : 1;
     return {
       meter: m.info.label,
       uri: m.info.uri,
@@ -323,7 +421,9 @@ export function runEnergy(
       window: w
         ? { avgW: w.avgW, energyJ: w.energyJ, seconds: w.durationS, samples: w.samples }
         : null,
-      perInferenceJ: w && m.idleW !== null ? perInference(w.avgW, m.idleW, measured!.ips) : null,
+      ...(m.covered ? { covered: m.covered } : {}),
+      perInferenceJ:
+        w && m.idleW !== null ? perInference(w.avgW * share, m.idleW * share, measured!.ips) : null,
       gaps: m.gaps,
       garbage: m.garbage,
       error: m.error,
@@ -337,16 +437,29 @@ export function runEnergy(
       'no meter recorded two samples during the run; it was shorter than the sample interval or every meter failed',
     );
   const energyJ = basis.reduce((s, m) => s + m.energyJ, 0);
-  const idleW = summary.idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0);
-  const windowed = basis.every((m) => m.window) ? basis.map((m) => m.window!) : null;
+  const farm =
+    win &&
+    farmWindow(
+      basis.map((m) => ({
+        avgW: m.window?.avgW ?? 0,
+        samples: m.window?.samples ?? 0,
+        idleW: m.idleW,
+        fromMs: joinedMs(m),
+      })),
+      win,
+      summary.idleGivenW,
+    );
+  const idleW = farm
+    ? farm.idleW
+    : (summary.idleGivenW ?? basis.reduce((s, m) => s + (m.idleW ?? 0), 0));
   const w =
-    measured && windowed && summary.window
+    measured && win && farm
       ? {
-          seconds: (summary.window.toMs - summary.window.fromMs) / 1000,
+          seconds: (win.toMs - win.fromMs) / 1000,
           frames: measured.frames,
           ips: measured.ips,
-          avgW: windowed.reduce((s, m) => s + m.avgW, 0),
-          energyJ: windowed.reduce((s, m) => s + m.energyJ, 0),
+          avgW: farm.avgW,
+          energyJ: basis.reduce((s, m) => s + (m.window?.energyJ ?? 0), 0),
         }
       : null;
   return {

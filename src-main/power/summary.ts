@@ -1,7 +1,7 @@
 // power.json: what a power session measured (per meter: idle watts, the run's statistics, gaps,
 // refused readings), written at the end of a run and read back by reports.
 import { z } from 'zod';
-import { MeterScopeSchema } from '../contract/energy';
+import { Covered, MeterScopeSchema } from '../contract/energy';
 
 const Stats = z.object({
   samples: z.number().int().min(0),
@@ -26,6 +26,8 @@ export const MeterPower = z.object({
   run: Stats,
   /** The samples inside the run's measured window (see RunFigures); null without one. */
   window: Stats.nullable(),
+  /** The stretch of the run it measured (absent in records made before boards could join). */
+  covered: Covered.optional(),
   gaps: z.array(z.object({ fromS: z.number(), toS: z.number() })),
   garbage: z.number().int(),
   error: z.string().nullable(),

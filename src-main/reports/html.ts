@@ -4,6 +4,7 @@
 // side-by-side bars like the paper's figures (figure/), with its published systems next to ours. Any
 // figure built on emulation carries the "emulated" label. Repeated runs of one configuration:
 // their mean, standard deviation, minimum and maximum.
+import { partOfRun, type Covered } from '../contract/energy';
 import type { Plan } from '../contract/plan';
 import { describeChange, faultWhen, type RunFault } from '../contract/run';
 import { APP_VERSION } from '../version';
@@ -235,6 +236,15 @@ function runSummary(r: ReportRun): string {
   );
 }
 
+/**
+ * When a meter measured only part of the run (a board that joined mid-run, a meter that stopped
+ * early), the stretch it did: before or after it, it has no joules in the run's.
+ */
+function coveredNote(covered: Covered | undefined, runS: number): string {
+  const c = partOfRun(covered, runS);
+  return c ? `<div class="muted">${fmt(c.fromS)}–${fmt(c.toS)} s of the run only</div>` : '';
+}
+
 /** Where the farm's energy came from, each meter's record and the gaps in it. */
 function energySection(r: ReportRun, e: NonNullable<ReportRun['energy']>): string[] {
   const out: string[] = [
@@ -256,7 +266,7 @@ function energySection(r: ReportRun, e: NonNullable<ReportRun['energy']>): strin
       ],
       e.meters.map((m) => [
         `${esc(m.meter)}${badge(m.emulated)}${m.error ? `<div class="warn">${esc(m.error)}</div>` : ''}`,
-        esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', ')),
+        `${esc(m.scope.kind === 'farm' ? 'whole farm' : m.scope.devices.join(', '))}${coveredNote(m.covered, e.wholeRun.seconds)}`,
         num(m.intervalMs / 1000),
         num(m.idleW),
         num(m.window?.avgW),

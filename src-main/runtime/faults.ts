@@ -139,6 +139,8 @@ export interface FaultsOptions {
   suspect(ids: string[]): void;
   /** Nothing left can hold the model: the run ends with this. */
   onFatal(err: AppError): void;
+  /** A board that joined is given a chair, before the plan with it deploys (its meter starts). */
+  onSeated?(board: FarmBoard): void;
   log: Logger;
 }
 
@@ -313,6 +315,8 @@ export class Faults {
           for (const f of faults) this.record({ ...f, replanMs, why: offer.why });
           return;
         }
+        // Loading its parts is the run's work too: measured from here.
+        this.o.onSeated?.(v.board);
       }
       // The planner words changes of the device set; a change of speed is said here.
       const why =

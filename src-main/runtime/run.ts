@@ -322,6 +322,7 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
           log: req.log,
           say: req.say,
           onPlan: r.showPlan,
+          onSeated: (board) => power.join(board),
           ...(r.membership ? { membership: r.membership } : {}),
         });
         r.grown.supervision = supervision;

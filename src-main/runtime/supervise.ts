@@ -7,7 +7,7 @@ import { describeChange, faultWhen, type RunFault } from '../contract/index';
 import type { Plan } from '../contract/plan';
 import type { EventBus } from '../shared/events';
 import type { Logger } from '../log';
-import type { Farm, PlannerModel } from '../planner/index';
+import type { Farm, FarmBoard, PlannerModel } from '../planner/index';
 import type { RunRecorder } from '../store/runs';
 import { type TlsMaterial } from '../../remote-agent/src/protocol/index';
 import { Chaos, LINK, type ChaosAction, type ChaosKind, type ChaosTarget } from './chaos';
@@ -41,6 +41,8 @@ export interface SuperviseOptions {
   onPlan?(plan: Plan): void;
   /** Where boards joining the farm mid-run come from; none: the run's boards are all it has. */
   membership?: Membership;
+  /** A board that joined is given a chair (Faults' onSeated). */
+  onSeated?(board: FarmBoard): void;
 }
 
 export interface Supervision {
@@ -105,6 +107,7 @@ export function supervise(o: SuperviseOptions): Supervision {
     excuse: (ids, busy) => heartbeat?.excuse(ids, busy),
     suspect: (ids) => heartbeat?.suspect(ids),
     onFatal: (err) => o.coordinator.abort(err),
+    ...(o.onSeated ? { onSeated: o.onSeated } : {}),
     log: o.log,
   });
   const link = new LinkWatch({

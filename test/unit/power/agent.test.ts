@@ -110,17 +110,30 @@ describe('EmulatedMeter', () => {
     ]);
     const tx2 = meters[1]!.meter as EmulatedMeter;
     expect((await tx2.read()).w).toBe(5);
-    tracker.observe({
-      runId: 'r',
-      t: 1,
-      sent: 1,
-      completed: 1,
-      dropped: 0,
-      ips: 1,
-      latencyP50Ms: 1,
-      latencyP95Ms: 1,
-      devices: [{ device: 'tx2', fps: 1, utilisation: 0.25, computeMs: 1, emulated: true }],
-    });
+    // One second's metrics naming only the boards busy with a part of the plan.
+    const second = (t: number, busy: Record<string, number>) =>
+      tracker.observe({
+        runId: 'r',
+        t,
+        sent: t,
+        completed: t,
+        dropped: 0,
+        ips: 1,
+        latencyP50Ms: 1,
+        latencyP95Ms: 1,
+        devices: Object.entries(busy).map(([device, utilisation]) => ({
+          device,
+          fps: 1,
+          utilisation,
+          computeMs: 1,
+          emulated: true,
+        })),
+      });
+    second(1, { tx2: 0.25 });
     expect((await tx2.read()).w).toBe(7.5);
+    // tx2 lost (no part in the plan now, so no longer in the metrics): it idles from then on.
+    second(2, { 'pi-1': 1 });
+    expect((await tx2.read()).w).toBe(5);
+    expect((await (meters[0]!.meter as EmulatedMeter).read()).w).toBe(6.5);
   });
 });

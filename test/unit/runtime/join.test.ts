@@ -71,6 +71,8 @@ describe('Faults.join', () => {
   function faultsOn(farm: Farm, plan = planModel(pm, farm).plans[0]!) {
     const deployed: RunPlan[] = [];
     const recorded: RunFault[] = [];
+    /** Boards given a chair, with how many plans had deployed then (its meter starts there). */
+    const seated: [string, number][] = [];
     const coordinator = {
       startedAtMs: 0,
       phase: 'run',
@@ -104,18 +106,21 @@ describe('Faults.join', () => {
       suspect: () => undefined,
       onFatal: () => undefined,
       excuse: () => undefined,
+      onSeated: (b) => seated.push([b.id, deployed.length]),
       log,
     });
-    return { faults, deployed, recorded };
+    return { faults, deployed, recorded, seated };
   }
 
   it('re-plans with a board worth a chair, through the same redeploy as a fault', async () => {
-    const { faults, deployed, recorded } = faultsOn(farmFromSpec('pi3:2'));
+    const { faults, deployed, recorded, seated } = faultsOn(farmFromSpec('pi3:2'));
     const board = farmFromSpec('pi4:1').devices[0]!;
     faults.join(board, performance.now() - 100);
     await faults.settled();
     faults.stop();
     expect(deployed).toHaveLength(1);
+    // Seated (its meter started) before the plan with it deployed: loading its parts is the run's.
+    expect(seated).toEqual([['pi4-1', 0]]);
     expect(boardsOf(deployed[0]!)).toContain('pi4-1');
     expect(faults.farm.devices.map((d) => d.id)).toEqual(['pi3-1', 'pi3-2', 'pi4-1']);
     expect(faults.current.devices.map((d) => d.device)).toContain('pi4-1');
@@ -127,12 +132,13 @@ describe('Faults.join', () => {
   });
 
   it('records a board under 5% without redeploying, and keeps it for later re-plans', async () => {
-    const { faults, deployed, recorded } = faultsOn(farmFromSpec('pi4:10'));
+    const { faults, deployed, recorded, seated } = faultsOn(farmFromSpec('pi4:10'));
     const board = farmFromSpec('pi3:1').devices[0]!;
     faults.join(board, performance.now());
     await faults.settled();
     faults.stop();
     expect(deployed).toHaveLength(0);
+    expect(seated).toEqual([]);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ kind: 'joined', device: 'pi3-1', plan: null });
     expect(recorded[0]!.why).toMatch(/under the \+5% a re-plan needs; the plan stays$/);
