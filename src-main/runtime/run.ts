@@ -286,6 +286,8 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
   });
   let supervision: Supervision | null = null;
   let checks: CheckBehind | null = null;
+  // Removed at the end: one signal may serve many runs (profiling's probes: 11 per board).
+  let stopOnAbort: (() => void) | null = null;
   try {
     await rec.setState('running');
     req.events?.emit('run/state', { runId: rec.id, state: 'running', message: null });
@@ -330,7 +332,8 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
       },
       onStarted: (c) => {
         if (req.signal?.aborted) c.stop();
-        req.signal?.addEventListener('abort', () => c.stop(), { once: true });
+        stopOnAbort = () => c.stop();
+        req.signal?.addEventListener('abort', stopOnAbort, { once: true });
         return power.start(c);
       },
       onChecks: (c) => (checks = c),
@@ -354,6 +357,7 @@ async function runDeployed(req: RunRequest, r: Ready): Promise<RunReport> {
     await recordFailure(req, rec, power, err);
     throw err;
   } finally {
+    if (stopOnAbort) req.signal?.removeEventListener('abort', stopOnAbort);
     await (supervision as Supervision | null)?.stop();
     await checker?.close();
   }

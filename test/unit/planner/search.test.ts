@@ -310,6 +310,23 @@ describe('exact search', () => {
     }).candidates[0]!.evaluation;
     expect(capped.latencySec).toBeLessThanOrEqual(fastest.latencySec * 1.0001);
   });
+
+  it('stops at once when even the fastest layout misses the latency cap', async () => {
+    const farm = farmFromSpec('pi3:2,pi4:2');
+    const fastest = search(cost, farm, { objective: 'latency' }).candidates[0]!.evaluation;
+    const steps: SearchProgress[] = [];
+    const r = await searchAsync(
+      cost,
+      farm,
+      { objective: 'ips', maxLatencySec: fastest.latencySec * 0.9 },
+      (p) => steps.push(p),
+    );
+    expect(r.candidates.filter((c) => c.evaluation.latencySec <= fastest.latencySec * 0.9)).toEqual(
+      [],
+    );
+    // Each climb's fastest layout and the one offered to judge: bisecting λ from 0 took ~80.
+    expect(steps.length).toBeLessThanOrEqual(6);
+  });
 });
 
 /** Seeded values in [0, 1): the same farms on every run. */
