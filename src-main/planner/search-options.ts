@@ -208,10 +208,7 @@ export class StageOptions {
     return (byTake[takeIndex] ??= this.make(a, b, take));
   }
 
-  /**
-   * of()'s options, made once: apart from of() so that V8 does not compile this into every hot
-   * caller (the cold plan's compiler threads spent more CPU than the search itself on such).
-   */
+  /** of()'s options for a take, made once (of() itself is the solves' hot lookup). */
   private make(a: number, b: number, take: Int32Array): readonly StageOption[] {
     const out: StageOption[] = [];
     const used: number[] = [];

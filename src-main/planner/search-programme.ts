@@ -100,7 +100,7 @@ class Frame {
     this.slow = new Float64Array(kinds);
     this.most = new Float64Array(kinds + 1);
     this.found = new Array<Best | null>(maxParts + 1).fill(null);
-    this.rate = this.slow;
+    this.rate = new Float64Array(kinds);
   }
 }
 
